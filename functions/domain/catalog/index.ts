@@ -1,0 +1,43 @@
+import { DATASETS, IDENTIFICATION_CODE_HEADERS } from './datasets.ts';
+import type { ColumnDef, DatasetDef, DatasetName, PrivacyClass } from './schema.ts';
+import { DATASET_NAMES } from './schema.ts';
+
+export * from './datasets.ts';
+export * from './schema.ts';
+
+/** Whether a string names a dataset in the catalogue. */
+export function isDatasetName(name: string): name is DatasetName {
+  return (DATASET_NAMES as readonly string[]).includes(name);
+}
+
+/** The dataset's definition. */
+export function getDataset(name: DatasetName): DatasetDef {
+  return DATASETS[name];
+}
+
+/** Columns of a dataset in one privacy class. */
+export function columnsOfClass(dataset: DatasetDef, privacy: PrivacyClass): ColumnDef[] {
+  return dataset.columns.filter((c) => c.privacy === privacy);
+}
+
+/** Normalises a header for matching: NFKC, trimmed, case-folded, inner spaces removed. */
+export function normaliseHeader(header: string): string {
+  return header.normalize('NFKC').trim().toLowerCase().replace(/[\s_\-・]+/g, '');
+}
+
+/** Finds the column a CSV header names (canonical, Japanese or alias), if any. */
+export function columnForHeader(dataset: DatasetDef, header: string): ColumnDef | undefined {
+  const wanted = normaliseHeader(header);
+  return dataset.columns.find((c) => [c.name, c.ja, ...c.aliases].some((h) => normaliseHeader(h) === wanted));
+}
+
+/** The identification-code kind a header names (e.g. "My Number"), if it names one. */
+export function identificationCodeKind(header: string): string | undefined {
+  const wanted = normaliseHeader(header);
+  return IDENTIFICATION_CODE_HEADERS.find((h) => normaliseHeader(h.header) === wanted)?.kind;
+}
+
+/** A CSV template for the dataset: a header line in Japanese or English, CRLF as Excel writes it. */
+export function csvTemplate(dataset: DatasetDef, lang: 'ja' | 'en'): string {
+  return `${dataset.columns.map((c) => (lang === 'ja' ? c.ja : c.name)).join(',')}\r\n`;
+}

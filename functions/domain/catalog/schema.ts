@@ -1,0 +1,124 @@
+import { z } from 'zod';
+
+/**
+ * Privacy classes, after APPI practice. What each class becomes in each zone is decided by the
+ * masking policy (functions/domain/masking), never by a handler.
+ */
+export const PRIVACY_CLASSES = [
+  'direct_identifier',
+  'linking_code',
+  'individual_identification_code',
+  'financial_harm',
+  'quasi_identifier',
+  'sensitive',
+  'attribute',
+] as const;
+export const privacyClassSchema = z.enum(PRIVACY_CLASSES);
+export type PrivacyClass = z.infer<typeof privacyClassSchema>;
+
+export const COLUMN_TYPES = ['text', 'code', 'integer', 'decimal', 'date', 'month', 'enum'] as const;
+export const columnTypeSchema = z.enum(COLUMN_TYPES);
+export type ColumnType = z.infer<typeof columnTypeSchema>;
+
+/** How a quasi-identifier is generalised on its way into the anonymised zone. */
+export const generalisationSchema = z.enum([
+  /** birth date → 5-year age band with a top code (e.g. 70+) */
+  'age_band',
+  /** hire date → tenure band */
+  'tenure_band',
+  /** postal code → prefecture */
+  'prefecture_from_postal_code',
+  /** category kept, rare categories merged into その他/other */
+  'merge_rare',
+  /** not carried into the anonymised zone */
+  'drop',
+]);
+export type Generalisation = z.infer<typeof generalisationSchema>;
+
+export const enumValueSchema = z
+  .object({
+    /** The stored value. */
+    value: z.string(),
+    /** Spellings accepted in uploads (after NFKC), e.g. 男, 男性, M, male. */
+    accepts: z.array(z.string()).min(1),
+    ja: z.string(),
+    en: z.string(),
+  })
+  .strict();
+
+export const columnSchema = z
+  .object({
+    /** Canonical column name, snake_case English; also the English CSV header. */
+    name: z.string().regex(/^[a-z][a-z0-9_]*$/),
+    /** Japanese CSV header. */
+    ja: z.string().min(1),
+    /** Other header spellings accepted in uploads (Japanese HR software exports vary). */
+    aliases: z.array(z.string()).default([]),
+    description: z.object({ ja: z.string(), en: z.string() }).strict(),
+    type: columnTypeSchema,
+    required: z.boolean(),
+    privacy: privacyClassSchema,
+    /** For `enum` columns. */
+    values: z.array(enumValueSchema).optional(),
+    /** Inclusive bounds for numbers. */
+    min: z.number().optional(),
+    max: z.number().optional(),
+    /** Maximum length (characters) for text and codes. */
+    maxLength: z.number().int().positive().optional(),
+    /** For quasi-identifiers: how the anonymised zone generalises the value. */
+    generalise: generalisationSchema.optional(),
+    /** For sensitive numbers: values above this are peculiar (特異な記述) and top-coded in the anonymised zone. */
+    topCode: z.number().optional(),
+  })
+  .strict()
+  .refine((c) => c.type !== 'enum' || (c.values?.length ?? 0) > 0, { error: 'enum columns need values' })
+  .refine((c) => c.privacy !== 'quasi_identifier' || c.generalise !== undefined, {
+    error: 'quasi-identifiers must say how they are generalised',
+  });
+export type ColumnDef = z.infer<typeof columnSchema>;
+
+export const DATASET_NAMES = [
+  'employees',
+  'attendance',
+  'payroll',
+  'organization',
+  'sales',
+  'public_statistics',
+] as const;
+export const datasetNameSchema = z.enum(DATASET_NAMES);
+export type DatasetName = z.infer<typeof datasetNameSchema>;
+
+export const datasetSchema = z
+  .object({
+    name: datasetNameSchema,
+    ja: z.string(),
+    description: z.object({ ja: z.string(), en: z.string() }).strict(),
+    /** Whether rows describe individuals (employees); such uploads need a consent attestation. */
+    personal: z.boolean(),
+    /** Who may upload: tenants (companies) or supporting organisations. */
+    uploadedBy: z.enum(['tenant', 'supporter']),
+    /** Column whose value gives the partition period (YYYY-MM); absent → the upload's month. */
+    periodColumn: z.string().optional(),
+    /** Columns whose values together identify a row (used to detect duplicates within a file). */
+    rowKey: z.array(z.string()).min(1),
+    /** Dataset-specific maximum upload size in bytes. */
+    maxFileBytes: z.number().int().positive(),
+    /** Share of invalid rows above which the whole file is rejected. */
+    maxInvalidRowRatio: z.number().min(0).max(1),
+    columns: z.array(columnSchema).min(1),
+  })
+  .strict()
+  .superRefine((d, ctx) => {
+    const names = new Set(d.columns.map((c) => c.name));
+    for (const key of [...d.rowKey, ...(d.periodColumn ? [d.periodColumn] : [])]) {
+      if (!names.has(key)) ctx.addIssue({ code: 'custom', message: `${d.name}: unknown column ${key}` });
+    }
+    const headers = d.columns.flatMap((c) => [c.name, c.ja, ...c.aliases]);
+    if (new Set(headers).size !== headers.length) {
+      ctx.addIssue({ code: 'custom', message: `${d.name}: a header name is used twice` });
+    }
+    if (d.columns.some((c) => c.privacy === 'individual_identification_code')) {
+      ctx.addIssue({ code: 'custom', message: `${d.name}: Kura never stores individual identification codes` });
+    }
+  });
+export type DatasetDef = z.infer<typeof datasetSchema>;

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+
+/**
+ * Platform settings shared by the stack, the Lambda functions and the local platform.
+ * The stack passes them to functions as the `KURA_SETTINGS` environment variable; the local
+ * platform reads the `dev` stage from cdk.json. One schema, so the two can never disagree.
+ */
+export const retentionSchema = z
+  .object({
+    /** Days a landing (upload) object lives before S3 expires it. */
+    landingDays: z.number().int().min(1).max(365).default(7),
+    /** Days validated raw rows are kept for reprocessing. */
+    rawDays: z.number().int().min(1).max(3650).default(30),
+    /** Days Athena query results live. */
+    queryResultsDays: z.number().int().min(1).max(365).default(7),
+    /** Days a noncurrent object version is kept before it expires. */
+    noncurrentVersionDays: z.number().int().min(1).max(365).default(7),
+    /** Days a tenant's data is kept after its contract ends, unless its contract says otherwise. */
+    afterContractDays: z.number().int().min(0).max(3650).default(30),
+    /** Object Lock (COMPLIANCE) retention of the audit bucket, in days. */
+    auditLockDays: z.number().int().min(1).max(36500).default(2555),
+  })
+  .strict();
+
+export const disclosureSchema = z
+  .object({
+    /** Minimum individuals behind a published cell. */
+    minIndividuals: z.number().int().min(2).default(10),
+    /** Minimum companies behind a published cell. */
+    minCompanies: z.number().int().min(2).default(3),
+    /** k of the k-anonymity check on quasi-identifiers in the anonymised zone. */
+    kAnonymity: z.number().int().min(2).default(5),
+    /** (n, k) dominance rule: the n largest contributors may hold at most k percent of a magnitude. */
+    dominanceN: z.number().int().min(1).default(2),
+    dominancePercent: z.number().min(1).max(100).default(85),
+  })
+  .strict();
+
+export const limitsSchema = z
+  .object({
+    maxFileBytes: z.number().int().positive().default(2 * 1024 ** 3),
+    maxFieldBytes: z.number().int().positive().default(64 * 1024),
+    maxColumns: z.number().int().positive().default(200),
+    maxRows: z.number().int().positive().default(20_000_000),
+    /** Share of invalid rows above which a file is rejected instead of partially accepted. */
+    maxInvalidRowRatio: z.number().min(0).max(1).default(0.05),
+    /** Presigned upload expiry, seconds (at most 15 minutes). */
+    uploadUrlExpirySeconds: z.number().int().min(60).max(900).default(300),
+    /** Above this many bytes masking runs on Athena instead of DuckDB inside Lambda. */
+    athenaThresholdBytes: z.number().int().positive().default(512 * 1024 ** 2),
+  })
+  .strict();
+
+export const platformSettingsSchema = z
+  .object({
+    retention: retentionSchema.default(retentionSchema.parse({})),
+    disclosure: disclosureSchema.default(disclosureSchema.parse({})),
+    limits: limitsSchema.default(limitsSchema.parse({})),
+  })
+  .strict();
+
+export type PlatformSettings = z.infer<typeof platformSettingsSchema>;
+export type RetentionSettings = z.infer<typeof retentionSchema>;
+export type DisclosureSettings = z.infer<typeof disclosureSchema>;
+export type LimitSettings = z.infer<typeof limitsSchema>;
+
+/** Settings with every default, for tests and tools that need no stage. */
+export const defaultSettings: PlatformSettings = platformSettingsSchema.parse({});
