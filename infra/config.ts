@@ -54,7 +54,9 @@ export function loadStageConfig(
 ): StageConfig {
   const name = z.enum(STAGE_NAMES).safeParse(stageName ?? 'dev');
   if (!name.success) {
-    throw new ConfigError(`stage is "${String(stageName)}": allowed stages are ${STAGE_NAMES.join(' and ')}.`);
+    throw new ConfigError(
+      `stage is "${String(stageName)}": allowed stages are ${STAGE_NAMES.join(' and ')}.`,
+    );
   }
   const raw = (stages as Record<string, unknown> | undefined)?.[name.data];
   if (!raw || typeof raw !== 'object') {

@@ -38,8 +38,16 @@ export const disclosureSchema = z
 
 export const limitsSchema = z
   .object({
-    maxFileBytes: z.number().int().positive().default(2 * 1024 ** 3),
-    maxFieldBytes: z.number().int().positive().default(64 * 1024),
+    maxFileBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(2 * 1024 ** 3),
+    maxFieldBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(64 * 1024),
     maxColumns: z.number().int().positive().default(200),
     maxRows: z.number().int().positive().default(20_000_000),
     /** Share of invalid rows above which a file is rejected instead of partially accepted. */
@@ -47,7 +55,11 @@ export const limitsSchema = z
     /** Presigned upload expiry, seconds (at most 15 minutes). */
     uploadUrlExpirySeconds: z.number().int().min(60).max(900).default(300),
     /** Above this many bytes masking runs on Athena instead of DuckDB inside Lambda. */
-    athenaThresholdBytes: z.number().int().positive().default(512 * 1024 ** 2),
+    athenaThresholdBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(512 * 1024 ** 2),
   })
   .strict();
 

@@ -22,7 +22,11 @@ export function columnsOfClass(dataset: DatasetDef, privacy: PrivacyClass): Colu
 
 /** Normalises a header for matching: NFKC, trimmed, case-folded, inner spaces removed. */
 export function normaliseHeader(header: string): string {
-  return header.normalize('NFKC').trim().toLowerCase().replace(/[\s_\-・]+/g, '');
+  return header
+    .normalize('NFKC')
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_\-・]+/g, '');
 }
 
 /** Finds the column a CSV header names (canonical, Japanese or alias), if any. */

@@ -118,7 +118,10 @@ export const datasetSchema = z
       ctx.addIssue({ code: 'custom', message: `${d.name}: a header name is used twice` });
     }
     if (d.columns.some((c) => c.privacy === 'individual_identification_code')) {
-      ctx.addIssue({ code: 'custom', message: `${d.name}: Kura never stores individual identification codes` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `${d.name}: Kura never stores individual identification codes`,
+      });
     }
   });
 export type DatasetDef = z.infer<typeof datasetSchema>;

@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { datasetNameSchema } from '../catalog/schema.ts';
+
+export const UPLOAD_STATUSES = [
+  'REQUESTED',
+  'RECEIVED',
+  'VALIDATING',
+  'ACCEPTED',
+  'PARTIALLY_ACCEPTED',
+  'REJECTED',
+] as const;
+export const uploadStatusSchema = z.enum(UPLOAD_STATUSES);
+export type UploadStatus = z.infer<typeof uploadStatusSchema>;
+
+export const consentSchema = z
+  .object({
+    obtained: z.literal(true, { error: 'consent.obtained must be true: employees must have consented' }),
+    method: z.enum(['written', 'electronic', 'employment_rules', 'other'], {
+      error: 'consent.method must be one of written, electronic, employment_rules, other',
+    }),
+    obtainedAt: z.iso.date({ error: 'consent.obtainedAt must be a date like 2026-04-01' }),
+    attestedBy: z
+      .string()
+      .trim()
+      .min(1, 'consent.attestedBy must name who attests (e.g. 人事部長 山田)')
+      .max(200),
+  })
+  .strict();
+export type Consent = z.infer<typeof consentSchema>;
+
+/** One row-level error. `value` is masked when the column is personal. */
+export const rowErrorSchema = z.object({
+  line: z.number().int().positive(),
+  column: z.string().optional(),
+  code: z.string(),
+  message: z.object({ ja: z.string(), en: z.string() }),
+  value: z.string().optional(),
+});
+export type RowError = z.infer<typeof rowErrorSchema>;
+
+/** The uploads table item. Key: tenantId (partition), uploadId (sort). */
+export const uploadRecordSchema = z.object({
+  tenantId: z.string(),
+  uploadId: z.string(),
+  dataset: datasetNameSchema,
+  fileName: z.string(),
+  key: z.string(),
+  contentType: z.string(),
+  sizeBytes: z.number().int().nonnegative(),
+  /** Base64 SHA-256 the client declared. */
+  sha256: z.string(),
+  status: uploadStatusSchema,
+  requestedBy: z.string(),
+  requestedAt: z.string(),
+  expiresAt: z.string(),
+  updatedAt: z.string(),
+  /** Ledger sequence of the consent attestation that covers this upload, when the dataset needs one. */
+  consentRef: z.string().optional(),
+  /** Why the upload was rejected, when it was. */
+  reason: z.object({ code: z.string(), ja: z.string(), en: z.string() }).optional(),
+  rows: z
+    .object({
+      total: z.number().int().nonnegative(),
+      accepted: z.number().int().nonnegative(),
+      rejected: z.number().int().nonnegative(),
+    })
+    .optional(),
+  /** First row errors (the full report is in the raw bucket under reports/). */
+  errors: z.array(rowErrorSchema).optional(),
+  errorsTruncated: z.boolean().optional(),
+  /** Idempotency: the S3 object (key + version or sequencer) whose processing produced the outcome. */
+  processedObject: z.string().optional(),
+  encoding: z.string().optional(),
+  outputs: z.array(z.string()).optional(),
+});
+export type UploadRecord = z.infer<typeof uploadRecordSchema>;

@@ -1,0 +1,65 @@
+/**
+ * Where each zone keeps its data. One place for every key layout, so ingestion, masking, statistics
+ * and purge agree on what belongs to a tenant. Logical bucket names; adapters map them to real ones.
+ *
+ * | zone           | bucket        | prefix                                                          |
+ * |----------------|---------------|-----------------------------------------------------------------|
+ * | landing        | landing       | landing/<tenantId>/<dataset>/<uploadId>/<fileName>              |
+ * | quarantine     | landing       | quarantine/<tenantId>/<uploadId>/<fileName>                     |
+ * | raw            | raw           | raw/tenant=<tenantId>/dataset=<dataset>/period=<YYYY-MM>/<uploadId>.parquet |
+ * | reports        | raw           | reports/<tenantId>/<uploadId>.json (row-error reports)          |
+ * | pseudonymised  | curated       | pseudonymised/tenant=<tenantId>/dataset=<dataset>/period=<YYYY-MM>/<uploadId>.parquet |
+ * | derived facts  | curated       | facts/tenant=<tenantId>/fact=<name>/<file>.parquet              |
+ * | anonymised     | curated       | anonymised/release=<releaseId>/dataset=<name>/<file>.parquet    |
+ * | stats          | stats         | stats/release=<releaseId>/statistic=<name>/<file>.parquet       |
+ * | query results  | query-results | results/<workgroup>/... ; tenant-scoped: results/tenant=<tenantId>/... |
+ * | support exports| raw           | support-exports/<tenantId>/<grantId>/<file>                     |
+ * | audit          | audit         | certificates/<tenantId>/<certificateId>.json ; ledger-exports/...|
+ */
+export const BUCKETS = [
+  'landing',
+  'raw',
+  'curated',
+  'stats',
+  'query-results',
+  'audit',
+  'access-logs',
+] as const;
+export type LogicalBucket = (typeof BUCKETS)[number];
+
+/** Tables: logical names; adapters map them to real ones. */
+export const TABLES = ['tenants', 'uploads', 'ledger'] as const;
+export type LogicalTable = (typeof TABLES)[number];
+
+export const landingPrefix = (tenantId: string) => `landing/${tenantId}/`;
+export const landingKey = (tenantId: string, dataset: string, uploadId: string, fileName: string) =>
+  `landing/${tenantId}/${dataset}/${uploadId}/${fileName}`;
+export const quarantineKey = (tenantId: string, uploadId: string, fileName: string) =>
+  `quarantine/${tenantId}/${uploadId}/${fileName}`;
+export const rawPrefix = (tenantId: string) => `raw/tenant=${tenantId}/`;
+export const rawKey = (tenantId: string, dataset: string, period: string, uploadId: string) =>
+  `raw/tenant=${tenantId}/dataset=${dataset}/period=${period}/${uploadId}.parquet`;
+export const reportKey = (tenantId: string, uploadId: string) => `reports/${tenantId}/${uploadId}.json`;
+export const pseudonymisedPrefix = (tenantId: string) => `pseudonymised/tenant=${tenantId}/`;
+export const pseudonymisedKey = (tenantId: string, dataset: string, period: string, uploadId: string) =>
+  `pseudonymised/tenant=${tenantId}/dataset=${dataset}/period=${period}/${uploadId}.parquet`;
+export const factsPrefix = (tenantId: string) => `facts/tenant=${tenantId}/`;
+export const anonymisedPrefix = (releaseId: string) => `anonymised/release=${releaseId}/`;
+export const statsPrefix = (releaseId: string) => `stats/release=${releaseId}/`;
+export const tenantQueryResultsPrefix = (tenantId: string) => `results/tenant=${tenantId}/`;
+export const supportExportPrefix = (tenantId: string, grantId: string) =>
+  `support-exports/${tenantId}/${grantId}/`;
+
+/** Every (bucket, prefix) that can hold a tenant's data; the purge and its verification walk all of them. */
+export function tenantPrefixes(tenantId: string): ReadonlyArray<{ bucket: LogicalBucket; prefix: string }> {
+  return [
+    { bucket: 'landing', prefix: landingPrefix(tenantId) },
+    { bucket: 'landing', prefix: `quarantine/${tenantId}/` },
+    { bucket: 'raw', prefix: rawPrefix(tenantId) },
+    { bucket: 'raw', prefix: `reports/${tenantId}/` },
+    { bucket: 'raw', prefix: `support-exports/${tenantId}/` },
+    { bucket: 'curated', prefix: pseudonymisedPrefix(tenantId) },
+    { bucket: 'curated', prefix: factsPrefix(tenantId) },
+    { bucket: 'query-results', prefix: tenantQueryResultsPrefix(tenantId) },
+  ];
+}
