@@ -1,0 +1,35 @@
+import type { LogicalTable } from '../domain/zones.ts';
+
+/**
+ * Key schemas of Kura's tables: the storage stack and the local platform (dynalite) both create
+ * tables from these definitions, so local and deployed keys can never drift apart.
+ */
+export interface TableDefinition {
+  readonly partitionKey: string;
+  readonly sortKey?: string;
+  /** Attribute DynamoDB expires items by (deployed only; dynalite has no TTL). */
+  readonly timeToLiveAttribute?: string;
+  readonly globalIndexes?: ReadonlyArray<{
+    readonly name: string;
+    readonly partitionKey: string;
+    readonly sortKey?: string;
+  }>;
+}
+
+export const TABLE_DEFINITIONS: Readonly<Record<LogicalTable, TableDefinition>> = {
+  /** One item per tenant (company): profile, contract, lifecycle state, legal hold. */
+  tenants: { partitionKey: 'tenantId' },
+  /** One item per upload, queryable by tenant; grants and other tenant-scoped items share it by sort-key prefix. */
+  uploads: { partitionKey: 'tenantId', sortKey: 'uploadId', timeToLiveAttribute: 'expiresAtEpoch' },
+  /** Append-only hash-chained ledger: chain id + zero-padded sequence number. */
+  ledger: {
+    partitionKey: 'chain',
+    sortKey: 'seq',
+    globalIndexes: [{ name: 'byTenant', partitionKey: 'tenantId', sortKey: 'seq' }],
+  },
+};
+
+/** Environment variable that names a logical bucket's physical name (set by the grant helpers). */
+export const bucketEnvVar = (bucket: string) => `KURA_BUCKET_${bucket.toUpperCase().replace(/-/g, '_')}`;
+/** Environment variable that names a logical table's physical name (set by the grant helpers). */
+export const tableEnvVar = (table: string) => `KURA_TABLE_${table.toUpperCase()}`;

@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { companyProfileSchema } from '../company.ts';
+
+export const TENANT_STATES = ['ACTIVE', 'TERMINATED', 'PURGING', 'PURGED'] as const;
+export const tenantStateSchema = z.enum(TENANT_STATES);
+export type TenantState = z.infer<typeof tenantStateSchema>;
+
+export const tenantIdSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{2,62}$/, 'tenantId must be 3–63 lowercase letters, digits or hyphens');
+
+export const contractSchema = z
+  .object({
+    start: z.iso.date(),
+    /** Absent while the contract runs with no end date. */
+    end: z.iso.date().optional(),
+    /** Days data is kept after the contract ends (from the contract; default from settings). */
+    retentionDaysAfterEnd: z.number().int().min(0).max(3650).optional(),
+  })
+  .strict();
+export type Contract = z.infer<typeof contractSchema>;
+
+/** The tenants table item. Holds no personal data: a company name and its profile. */
+export const tenantRecordSchema = z.object({
+  tenantId: tenantIdSchema,
+  name: z.string().min(1).max(200),
+  profile: companyProfileSchema,
+  contract: contractSchema,
+  state: tenantStateSchema,
+  legalHold: z.boolean(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  /** Set when a purge starts; the checkpoint lets an interrupted purge resume. */
+  purge: z
+    .object({
+      startedAt: z.string(),
+      checkpoint: z.record(z.string(), z.unknown()).optional(),
+      finishedAt: z.string().optional(),
+      certificateId: z.string().optional(),
+    })
+    .optional(),
+});
+export type TenantRecord = z.infer<typeof tenantRecordSchema>;
