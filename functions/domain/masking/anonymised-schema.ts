@@ -1,0 +1,195 @@
+/**
+ * The anonymised zone's contract (匿名加工情報): what `anonymise` writes under
+ * `anonymisedPrefix(releaseId)` and what the statistics engine reads. Stable once committed:
+ * add columns only, never rename or retype them.
+ *
+ * Layout (keys built with `anonymisedTableKey`):
+ *   anonymised/release=<releaseId>/dataset=anon_employee_month/part-0.parquet
+ *   anonymised/release=<releaseId>/dataset=anon_company_month/part-0.parquet
+ *   anonymised/release=<releaseId>/suppression-report.json   (counts per rule, never values)
+ *
+ * What the zone never holds: tokens, linking codes (employee ids), names or any direct identifier,
+ * identification codes, bank accounts, birth/hire dates, postal codes, departments, grades, tenant ids.
+ * `company_code` is random per release and mapped to nothing (the mapping is never stored).
+ *
+ * Quasi-identifiers (k-anonymity holds on them, per period): industry, prefecture, region, size_band,
+ * period, age_band, gender, tenure_band, employment_type. A null quasi-identifier means it was
+ * suppressed (locally) or generalised away (prefecture → null when generalised to region).
+ */
+import { z } from 'zod';
+import { jsicSchema, prefectureCodeSchema, REGIONS, type Region, sizeBandSchema } from '../company.ts';
+import { anonymisedPrefix } from '../zones.ts';
+
+export const ANONYMISED_TABLES = ['anon_employee_month', 'anon_company_month'] as const;
+export type AnonymisedTable = (typeof ANONYMISED_TABLES)[number];
+
+/** Five-year age bands (the default) with bottom code `<20` and top code `70+`. */
+export const AGE_BANDS_5Y = [
+  '<20',
+  '20-24',
+  '25-29',
+  '30-34',
+  '35-39',
+  '40-44',
+  '45-49',
+  '50-54',
+  '55-59',
+  '60-64',
+  '65-69',
+  '70+',
+] as const;
+/** Ten-year age bands, used when k-anonymity needs further generalisation. */
+export const AGE_BANDS_10Y = ['<20', '20-29', '30-39', '40-49', '50-59', '60-69', '70+'] as const;
+export const AGE_BANDS = [...new Set<string>([...AGE_BANDS_5Y, ...AGE_BANDS_10Y])] as [string, ...string[]];
+export const ageBandSchema = z.enum(AGE_BANDS);
+
+/** Tenure bands in completed years at the end of the period. */
+export const TENURE_BANDS = ['<1', '1-2', '3-4', '5-9', '10-19', '20+'] as const;
+export const tenureBandSchema = z.enum(TENURE_BANDS);
+
+/** Gender after rare categories are merged (`other` absorbs rare values). */
+export const anonGenderSchema = z.enum(['male', 'female', 'other']);
+/** Employment type after rare categories are merged (`other` absorbs rare values). */
+export const anonEmploymentTypeSchema = z.enum([
+  'regular',
+  'contract',
+  'part_time',
+  'dispatched',
+  'executive',
+  'other',
+]);
+
+export const regionSchema = z.enum(Object.keys(REGIONS) as [Region, ...Region[]]);
+const periodSchema = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'period must be YYYY-MM');
+
+const companyColumns = {
+  release_id: z.string().min(1),
+  /** Random per release, mapped to nothing; the same company has the same code within one release only. */
+  company_code: z.string().regex(/^C[0-9a-f]{12}$/),
+  /** JSIC major group letter of the company. */
+  industry: jsicSchema,
+  /** Company prefecture (JIS code), or null when generalised to region for k-anonymity. */
+  prefecture: prefectureCodeSchema.nullable(),
+  region: regionSchema,
+  size_band: sizeBandSchema,
+  period: periodSchema,
+};
+
+/** BIGINT in Parquet; DuckDB hands it to JS as bigint, JSON readers as number. */
+const yenSchema = z.union([z.bigint().nonnegative(), z.number().int().nonnegative()]);
+
+/** One row per employee per month (per company): anonymised facts. */
+export const anonEmployeeMonthSchema = z
+  .object({
+    ...companyColumns,
+    /** Null when locally suppressed. */
+    age_band: ageBandSchema.nullable(),
+    gender: anonGenderSchema.nullable(),
+    tenure_band: tenureBandSchema.nullable(),
+    employment_type: anonEmploymentTypeSchema.nullable(),
+    /** Monthly sums from attendance; null when the company sent no attendance for that month. */
+    overtime_hours: z.number().nonnegative().nullable(),
+    hours_worked: z.number().nonnegative().nullable(),
+    paid_leave_days: z.number().nonnegative().nullable(),
+    /** From payroll, top-coded at the catalogue's `topCode`; null when no payroll for that month. */
+    base_pay: yenSchema.nullable(),
+    gross_pay: yenSchema.nullable(),
+    /** Employed at any time during the month. */
+    employed: z.boolean(),
+    /** Left during the month (termination date falls in it). */
+    separated: z.boolean(),
+  })
+  .strict();
+export type AnonEmployeeMonth = z.infer<typeof anonEmployeeMonthSchema>;
+
+/** One row per company per month: company-level magnitudes. */
+export const anonCompanyMonthSchema = z
+  .object({
+    ...companyColumns,
+    /** From the sales dataset; null when the company sent no sales for that month. */
+    sales_amount: z.union([z.bigint(), z.number().int()]).nullable(),
+    /** Employees employed during the month (from the employee register). */
+    employees: z.number().int().nonnegative(),
+  })
+  .strict();
+export type AnonCompanyMonth = z.infer<typeof anonCompanyMonthSchema>;
+
+/** SQL/Parquet types of the anonymised tables, in column order (DuckDB names; Glue maps them). */
+export type AnonSqlType = 'VARCHAR' | 'DOUBLE' | 'BIGINT' | 'INTEGER' | 'BOOLEAN';
+export const ANONYMISED_COLUMNS: Readonly<
+  Record<AnonymisedTable, ReadonlyArray<readonly [string, AnonSqlType]>>
+> = {
+  anon_employee_month: [
+    ['release_id', 'VARCHAR'],
+    ['company_code', 'VARCHAR'],
+    ['industry', 'VARCHAR'],
+    ['prefecture', 'VARCHAR'],
+    ['region', 'VARCHAR'],
+    ['size_band', 'VARCHAR'],
+    ['period', 'VARCHAR'],
+    ['age_band', 'VARCHAR'],
+    ['gender', 'VARCHAR'],
+    ['tenure_band', 'VARCHAR'],
+    ['employment_type', 'VARCHAR'],
+    ['overtime_hours', 'DOUBLE'],
+    ['hours_worked', 'DOUBLE'],
+    ['paid_leave_days', 'DOUBLE'],
+    ['base_pay', 'BIGINT'],
+    ['gross_pay', 'BIGINT'],
+    ['employed', 'BOOLEAN'],
+    ['separated', 'BOOLEAN'],
+  ],
+  anon_company_month: [
+    ['release_id', 'VARCHAR'],
+    ['company_code', 'VARCHAR'],
+    ['industry', 'VARCHAR'],
+    ['prefecture', 'VARCHAR'],
+    ['region', 'VARCHAR'],
+    ['size_band', 'VARCHAR'],
+    ['period', 'VARCHAR'],
+    ['sales_amount', 'BIGINT'],
+    ['employees', 'INTEGER'],
+  ],
+};
+
+/** Quasi-identifiers of `anon_employee_month` on which k-anonymity holds (each class ≥ k rows). */
+export const EMPLOYEE_QUASI_IDENTIFIERS = [
+  'industry',
+  'prefecture',
+  'region',
+  'size_band',
+  'period',
+  'age_band',
+  'gender',
+  'tenure_band',
+  'employment_type',
+] as const;
+
+/** Key of an anonymised table's Parquet object in the curated bucket. */
+export const anonymisedTableKey = (releaseId: string, table: AnonymisedTable) =>
+  `${anonymisedPrefix(releaseId)}dataset=${table}/part-0.parquet`;
+/** Key of a release's suppression report (counts per rule, never values). */
+export const suppressionReportKey = (releaseId: string) =>
+  `${anonymisedPrefix(releaseId)}suppression-report.json`;
+
+/** What anonymisation did to reach k-anonymity; counts only, never values. */
+export const suppressionReportSchema = z
+  .object({
+    releaseId: z.string(),
+    k: z.number().int(),
+    tenants: z.number().int().nonnegative(),
+    rowsIn: z.number().int().nonnegative(),
+    rowsOut: z.number().int().nonnegative(),
+    /** Global generalisation steps applied, in order (e.g. age_band_10y, prefecture_to_region). */
+    generalisations: z.array(z.string()),
+    /** Values merged into `other`, per column. */
+    mergedRare: z.record(z.string(), z.number().int().nonnegative()),
+    /** Values top-coded per column (特異な記述). */
+    topCoded: z.record(z.string(), z.number().int().nonnegative()),
+    /** Cells set to null by local suppression, per column. */
+    suppressedCells: z.record(z.string(), z.number().int().nonnegative()),
+    /** Rows removed because no local suppression could bring their class to k. */
+    suppressedRows: z.number().int().nonnegative(),
+  })
+  .strict();
+export type SuppressionReport = z.infer<typeof suppressionReportSchema>;
