@@ -1,0 +1,211 @@
+/**
+ * Compiles the masking policy to SQL for two engines from the same declaration: DuckDB (in Lambda
+ * and in the local platform) and Athena (Trino, for data above `limits.athenaThresholdBytes`).
+ *
+ * Pseudonymisation SQL carries key material. It lives only inside a `CompiledQuery`, whose
+ * `toString()`, `toJSON()` and `inspect` output are redacted; the text is reachable only through
+ * `sqlForExecution()`, which the engine adapters call and nothing logs.
+ */
+import { inspect } from 'node:util';
+import type { DatasetDef } from '../catalog/index.ts';
+import type { LimitSettings } from '../settings.ts';
+import { hmacBlocksHex, keyHex } from './hmac.ts';
+import { type PseudonymisedColumn, pseudonymisedColumns } from './policy.ts';
+
+export type Dialect = 'duckdb' | 'athena';
+
+/** A compiled statement. Its text may hold key material, so it never prints itself. */
+export class CompiledQuery {
+  readonly #sql: string;
+  readonly #secrets: readonly string[];
+  /** What the statement does, safe to log (no key material, no values). */
+  readonly description: string;
+  readonly dialect: Dialect;
+
+  constructor(dialect: Dialect, sql: string, description: string, secrets: readonly string[] = []) {
+    this.dialect = dialect;
+    this.#sql = sql;
+    this.#secrets = secrets;
+    this.description = description;
+  }
+
+  /** The SQL text, for the engine only. Never log it: it may contain key material. */
+  sqlForExecution(): string {
+    return this.#sql;
+  }
+
+  /** Whether the text carries key material (and so must never reach a log or an error). */
+  get carriesKeyMaterial(): boolean {
+    return this.#secrets.length > 0;
+  }
+
+  /** Removes key material (and any long hex run, which may be a fragment of it) from a text. */
+  redact(text: string): string {
+    let out = text;
+    for (const secret of this.#secrets) out = out.split(secret).join('[redacted]');
+    return out.replace(/[0-9a-fA-F]{16,}/g, '[redacted]');
+  }
+
+  describe(): string {
+    return `${this.dialect}: ${this.description}${this.carriesKeyMaterial ? ' (key material redacted)' : ''}`;
+  }
+
+  toString(): string {
+    return this.describe();
+  }
+
+  toJSON(): string {
+    return this.describe();
+  }
+
+  [inspect.custom](): string {
+    return `CompiledQuery(${this.describe()})`;
+  }
+}
+
+/** Quotes an identifier (same rule in DuckDB and Trino). */
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** Quotes a string literal (same rule in DuckDB and Trino). */
+export function quoteLiteral(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+/** The SQL type name of a pseudonymised column in a dialect. */
+export function dialectType(dialect: Dialect, sqlType: PseudonymisedColumn['sqlType']): string {
+  if (dialect === 'duckdb') return sqlType;
+  return sqlType === 'VARCHAR' ? 'varchar' : sqlType.toLowerCase();
+}
+
+/** The HMAC-SHA256 token expression (lowercase hex) of a VARCHAR expression under a key. */
+export function tokenExpression(dialect: Dialect, valueSql: string, key: Uint8Array): string {
+  if (dialect === 'duckdb') {
+    const { ipadHex, opadHex } = hmacBlocksHex(key);
+    return `sha256(unhex('${opadHex}') || unhex(sha256(unhex('${ipadHex}') || encode(${valueSql}))))`;
+  }
+  return `lower(to_hex(hmac_sha256(to_utf8(${valueSql}), from_hex('${keyHex(key)}'))))`;
+}
+
+function keySecrets(dialect: Dialect, key: Uint8Array): string[] {
+  if (dialect === 'athena') return [keyHex(key)];
+  const { ipadHex, opadHex } = hmacBlocksHex(key);
+  return [ipadHex, opadHex];
+}
+
+/**
+ * The projection of the pseudonymised zone for a dataset: removed classes are absent, linking codes
+ * become tokens, the rest is kept with its catalogue type. Columns the source lacks (optional columns
+ * not uploaded) become typed NULLs, so every pseudonymised object has the same schema.
+ */
+export function pseudonymiseProjection(
+  dialect: Dialect,
+  dataset: DatasetDef,
+  key: Uint8Array,
+  sourceColumns?: ReadonlySet<string>,
+): string[] {
+  return pseudonymisedColumns(dataset).map((column) => {
+    const present = sourceColumns === undefined || sourceColumns.has(column.source.name);
+    const type = dialectType(dialect, column.sqlType);
+    if (!present) return `CAST(NULL AS ${type}) AS ${quoteIdent(column.name)}`;
+    const source = quoteIdent(column.source.name);
+    if (column.action === 'tokenise') {
+      return `${tokenExpression(dialect, `CAST(${source} AS ${dialectType(dialect, 'VARCHAR')})`, key)} AS ${quoteIdent(column.name)}`;
+    }
+    return `CAST(${source} AS ${type}) AS ${quoteIdent(column.name)}`;
+  });
+}
+
+/** The pseudonymising SELECT over a source relation (a `read_parquet(...)` or a Glue table). */
+export function compilePseudonymiseSelect(options: {
+  readonly dialect: Dialect;
+  readonly dataset: DatasetDef;
+  readonly key: Uint8Array;
+  readonly from: string;
+  readonly where?: string;
+  readonly sourceColumns?: ReadonlySet<string>;
+}): CompiledQuery {
+  const { dialect, dataset, key } = options;
+  const projection = pseudonymiseProjection(dialect, dataset, key, options.sourceColumns);
+  const sql = `SELECT ${projection.join(', ')} FROM ${options.from}${options.where ? ` WHERE ${options.where}` : ''}`;
+  return new CompiledQuery(dialect, sql, `pseudonymise ${dataset.name}`, keySecrets(dialect, key));
+}
+
+/** DuckDB `read_parquet` over local files (DuckDB in Kura never reads s3:// directly). */
+export function duckdbReadParquet(paths: readonly string[]): string {
+  if (paths.length === 0) throw new RangeError('read_parquet needs at least one file');
+  return `read_parquet([${paths.map(quoteLiteral).join(', ')}], union_by_name = true)`;
+}
+
+/** DuckDB: writes a pseudonymised dataset from local raw Parquet files to one local Parquet file. */
+export function compileDuckdbPseudonymise(options: {
+  readonly dataset: DatasetDef;
+  readonly key: Uint8Array;
+  readonly inputs: readonly string[];
+  readonly output: string;
+  readonly sourceColumns?: ReadonlySet<string>;
+}): CompiledQuery {
+  const select = compilePseudonymiseSelect({
+    dialect: 'duckdb',
+    dataset: options.dataset,
+    key: options.key,
+    from: duckdbReadParquet(options.inputs),
+    ...(options.sourceColumns ? { sourceColumns: options.sourceColumns } : {}),
+  });
+  const sql = `COPY (${select.sqlForExecution()}) TO ${quoteLiteral(options.output)} (FORMAT parquet, COMPRESSION zstd)`;
+  return new CompiledQuery('duckdb', sql, select.description, keySecrets('duckdb', options.key));
+}
+
+/** Glue names and S3 locations for an Athena CTAS; parameters, so infra decides them. */
+export interface AthenaCtasTarget {
+  /** Glue database and table of the raw zone (partitions tenant, dataset, period). */
+  readonly sourceDatabase: string;
+  readonly sourceTable: string;
+  /** Glue database and table the CTAS creates (dropped after its objects are moved into place). */
+  readonly targetDatabase: string;
+  readonly targetTable: string;
+  /** An empty s3:// prefix the CTAS writes to (Athena refuses a non-empty one). */
+  readonly externalLocation: string;
+}
+
+/**
+ * Athena CTAS that pseudonymises one upload from the raw Glue table into Parquet, partitioned by
+ * period. The statement carries the tenant key (Athena's `hmac_sha256` takes it as a literal): run it
+ * only in the masking workgroup, never log it (see PRIVACY notes in the report / docs).
+ */
+export function compileAthenaPseudonymiseCtas(options: {
+  readonly dataset: DatasetDef;
+  readonly key: Uint8Array;
+  readonly tenantId: string;
+  readonly uploadId: string;
+  readonly target: AthenaCtasTarget;
+}): CompiledQuery {
+  const { dataset, key, tenantId, uploadId, target } = options;
+  if (!target.externalLocation.startsWith('s3://') || !target.externalLocation.endsWith('/')) {
+    throw new RangeError('externalLocation must be an s3:// prefix ending with /');
+  }
+  const projection = pseudonymiseProjection('athena', dataset, key);
+  const from = `${quoteIdent(target.sourceDatabase)}.${quoteIdent(target.sourceTable)}`;
+  const where = [
+    `${quoteIdent('tenant')} = ${quoteLiteral(tenantId)}`,
+    `${quoteIdent('dataset')} = ${quoteLiteral(dataset.name)}`,
+    `"$path" LIKE ${quoteLiteral(`%/${uploadId}.parquet`)}`,
+  ].join(' AND ');
+  // Partition columns come last in a CTAS select.
+  const select = `SELECT ${[...projection, quoteIdent('period')].join(', ')} FROM ${from} WHERE ${where}`;
+  const sql = [
+    `CREATE TABLE ${quoteIdent(target.targetDatabase)}.${quoteIdent(target.targetTable)}`,
+    `WITH (format = 'PARQUET', write_compression = 'ZSTD', external_location = ${quoteLiteral(target.externalLocation)}, partitioned_by = ARRAY['period'])`,
+    `AS ${select}`,
+  ].join('\n');
+  return new CompiledQuery('athena', sql, `pseudonymise ${dataset.name} (CTAS)`, keySecrets('athena', key));
+}
+
+/** Which engine masks an input of this size: DuckDB in Lambda up to the threshold, Athena CTAS above. */
+export function chooseEngine(
+  inputBytes: number,
+  limits: Pick<LimitSettings, 'athenaThresholdBytes'>,
+): Dialect {
+  return inputBytes > limits.athenaThresholdBytes ? 'athena' : 'duckdb';
+}
