@@ -86,6 +86,12 @@ export interface QueryRequest {
   readonly descending?: boolean;
 }
 
+/** A page of a whole-table scan (small tables only, e.g. tenants). */
+export interface ScanRequest {
+  readonly limit?: number;
+  readonly cursor?: Item | undefined;
+}
+
 export interface QueryPage {
   readonly items: Item[];
   readonly cursor?: Item | undefined;
@@ -104,6 +110,12 @@ export interface Table {
     condition?: { readonly ifAbsent?: string; readonly ifMatch?: Readonly<Item> },
   ): Promise<void>;
   query(request: QueryRequest): Promise<QueryPage>;
+  /**
+   * Pages through every item of a table (DynamoDB Scan). Meant for small tables such as tenants, e.g. to
+   * find tenants due for purge. Optional so existing adapters keep compiling; callers that need it throw
+   * a typed error when an adapter lacks it.
+   */
+  scan?(table: string, request?: ScanRequest): Promise<QueryPage>;
   delete(table: string, key: Item): Promise<void>;
 }
 
