@@ -1,0 +1,183 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  CreateSecretCommand,
+  DeleteSecretCommand,
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  type SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { type KeyStore, NotFoundError } from './ports.ts';
+
+/** Pseudonymisation keys are 256-bit HMAC-SHA256 keys. */
+export const TENANT_KEY_BYTES = 32;
+
+/** Tenant ids become secret names and file names: only the tenant id alphabet is allowed. */
+const SAFE_TENANT_ID = /^[a-z0-9][a-z0-9-]{2,62}$/;
+function checkTenantId(tenantId: string): string {
+  if (!SAFE_TENANT_ID.test(tenantId)) {
+    throw new RangeError(`"${tenantId}" is not a tenant id (3–63 lowercase letters, digits or hyphens)`);
+  }
+  return tenantId;
+}
+
+const errorName = (error: unknown) => (error as { name?: string })?.name;
+
+export interface SecretsManagerKeyStoreOptions {
+  readonly client: SecretsManagerClient;
+  /** Secret name prefix, e.g. `kura/dev/tenant-keys/` (KURA_KEY_SECRET_PREFIX). */
+  readonly prefix: string;
+  /** Platform KMS key that encrypts the secrets (KURA_DATA_KEY_ARN); AWS-managed key when absent. */
+  readonly kmsKeyId?: string | undefined;
+}
+
+/**
+ * Deployed key store: one Secrets Manager secret per tenant holding 32 random bytes, encrypted
+ * with the platform KMS key. Destroying deletes without recovery, so tokens can never be recomputed.
+ * Error messages name the tenant, never the key material.
+ */
+export class SecretsManagerKeyStore implements KeyStore {
+  readonly #client: SecretsManagerClient;
+  readonly #prefix: string;
+  readonly #kmsKeyId: string | undefined;
+
+  constructor(options: SecretsManagerKeyStoreOptions) {
+    this.#client = options.client;
+    this.#prefix = options.prefix;
+    this.#kmsKeyId = options.kmsKeyId;
+  }
+
+  #name(tenantId: string) {
+    return `${this.#prefix}${checkTenantId(tenantId)}`;
+  }
+
+  async create(tenantId: string): Promise<void> {
+    try {
+      await this.#client.send(
+        new CreateSecretCommand({
+          Name: this.#name(tenantId),
+          SecretBinary: randomBytes(TENANT_KEY_BYTES),
+          KmsKeyId: this.#kmsKeyId,
+          Description: `Kura pseudonymisation key of tenant ${tenantId}`,
+          Tags: [{ Key: 'kura:tenant', Value: tenantId }],
+        }),
+      );
+    } catch (error) {
+      if (errorName(error) === 'ResourceExistsException') return;
+      throw error;
+    }
+  }
+
+  async get(tenantId: string): Promise<Uint8Array> {
+    try {
+      const out = await this.#client.send(new GetSecretValueCommand({ SecretId: this.#name(tenantId) }));
+      if (!out.SecretBinary || out.SecretBinary.length !== TENANT_KEY_BYTES) {
+        throw new NotFoundError(`Tenant ${tenantId} has no usable pseudonymisation key`);
+      }
+      return out.SecretBinary;
+    } catch (error) {
+      if (
+        errorName(error) === 'ResourceNotFoundException' ||
+        errorName(error) === 'InvalidRequestException'
+      ) {
+        throw new NotFoundError(
+          `Tenant ${tenantId} has no pseudonymisation key (never created or destroyed)`,
+        );
+      }
+      throw error;
+    }
+  }
+
+  async destroy(tenantId: string): Promise<void> {
+    try {
+      await this.#client.send(
+        new DeleteSecretCommand({ SecretId: this.#name(tenantId), ForceDeleteWithoutRecovery: true }),
+      );
+    } catch (error) {
+      if (errorName(error) === 'ResourceNotFoundException') return;
+      throw error;
+    }
+  }
+
+  async exists(tenantId: string): Promise<boolean> {
+    try {
+      const out = await this.#client.send(new DescribeSecretCommand({ SecretId: this.#name(tenantId) }));
+      return out.DeletedDate === undefined;
+    } catch (error) {
+      if (errorName(error) === 'ResourceNotFoundException') return false;
+      throw error;
+    }
+  }
+}
+
+/**
+ * Local key store: one file per tenant under `<dataDir>/keys/`, mode 0600 in a 0700 folder.
+ * Destroying overwrites the file with random bytes before unlinking it.
+ */
+export class FileKeyStore implements KeyStore {
+  readonly #dir: string;
+
+  constructor(dir: string) {
+    this.#dir = dir;
+  }
+
+  #path(tenantId: string) {
+    return join(this.#dir, `${checkTenantId(tenantId)}.key`);
+  }
+
+  async create(tenantId: string): Promise<void> {
+    const path = this.#path(tenantId);
+    await mkdir(this.#dir, { recursive: true, mode: 0o700 });
+    try {
+      await writeFile(path, randomBytes(TENANT_KEY_BYTES), { flag: 'wx', mode: 0o600 });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return;
+      throw error;
+    }
+  }
+
+  async get(tenantId: string): Promise<Uint8Array> {
+    try {
+      const key = await readFile(this.#path(tenantId));
+      if (key.length !== TENANT_KEY_BYTES) throw new NotFoundError(`Tenant ${tenantId} has no usable key`);
+      return new Uint8Array(key);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw new NotFoundError(
+          `Tenant ${tenantId} has no pseudonymisation key (never created or destroyed)`,
+        );
+      }
+      throw error;
+    }
+  }
+
+  async destroy(tenantId: string): Promise<void> {
+    const path = this.#path(tenantId);
+    let handle: Awaited<ReturnType<typeof open>>;
+    try {
+      handle = await open(path, 'r+');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
+    try {
+      const { size } = await handle.stat();
+      await handle.write(randomBytes(Math.max(size, TENANT_KEY_BYTES)), 0, undefined, 0);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await unlink(path);
+  }
+
+  async exists(tenantId: string): Promise<boolean> {
+    try {
+      await stat(this.#path(tenantId));
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,321 @@
+import { Readable } from 'node:stream';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  ListObjectVersionsCommand,
+  PutObjectCommand,
+  type S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
+import type { NameResolver } from './env.ts';
+import {
+  type Body,
+  NotFoundError,
+  type ObjectHead,
+  type ObjectRef,
+  type ObjectStore,
+  type ObjectSummary,
+  type ObjectVersion,
+  type PresignedPost,
+  type PresignedPostRequest,
+  type PutOptions,
+} from './ports.ts';
+
+/** S3 never accepts a presigned POST for longer than Kura allows: 15 minutes. */
+export const MAX_PRESIGN_SECONDS = 900;
+/** S3's placeholder for the client's file name in a POST key. */
+const FILENAME_VARIABLE = '$' + '{filename}';
+/** Streams are uploaded in parts of this size (S3's minimum part is 5 MiB). */
+const PART_BYTES = 8 * 1024 * 1024;
+
+export interface S3ObjectStoreOptions {
+  readonly client: S3Client;
+  /** Logical bucket (zones.ts) → physical bucket name. */
+  readonly resolveBucket: NameResolver;
+}
+
+const isMissing = (error: unknown) => {
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e?.name === 'NoSuchKey' || e?.name === 'NotFound' || e?.$metadata?.httpStatusCode === 404;
+};
+
+/** Copy sources are `bucket/key` with each key segment URL-encoded. */
+const copySource = (bucket: string, key: string) =>
+  `${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
+
+/** The ObjectStore port on S3 (deployed) or s3rver (local, with `endpoint` and `forcePathStyle`). */
+export class S3ObjectStore implements ObjectStore {
+  readonly #client: S3Client;
+  readonly #bucket: NameResolver;
+
+  constructor(options: S3ObjectStoreOptions) {
+    this.#client = options.client;
+    this.#bucket = options.resolveBucket;
+  }
+
+  async put(bucket: string, key: string, body: Body, options: PutOptions = {}): Promise<void> {
+    const Bucket = this.#bucket(bucket);
+    const common = { Bucket, Key: key, ContentType: options.contentType, Metadata: options.metadata };
+    if (!(body instanceof Readable)) {
+      await this.#client.send(new PutObjectCommand({ ...common, Body: body }));
+      return;
+    }
+    await this.#putStream(common, body);
+  }
+
+  /** Streams of unknown length: one PutObject when small, a multipart upload otherwise. */
+  async #putStream(
+    common: {
+      Bucket: string;
+      Key: string;
+      ContentType?: string | undefined;
+      Metadata?: Record<string, string> | undefined;
+    },
+    body: Readable,
+  ): Promise<void> {
+    let uploadId: string | undefined;
+    const parts: { ETag?: string | undefined; PartNumber: number }[] = [];
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    const flushPart = async () => {
+      if (uploadId === undefined) {
+        const created = await this.#client.send(new CreateMultipartUploadCommand(common));
+        uploadId = created.UploadId;
+      }
+      const PartNumber = parts.length + 1;
+      const part = await this.#client.send(
+        new UploadPartCommand({
+          Bucket: common.Bucket,
+          Key: common.Key,
+          UploadId: uploadId,
+          PartNumber,
+          Body: Buffer.concat(pending),
+        }),
+      );
+      parts.push({ ETag: part.ETag, PartNumber });
+      pending = [];
+      pendingBytes = 0;
+    };
+    try {
+      for await (const chunk of body) {
+        const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk as Uint8Array);
+        pending.push(buffer);
+        pendingBytes += buffer.length;
+        if (pendingBytes >= PART_BYTES) await flushPart();
+      }
+      if (uploadId === undefined) {
+        await this.#client.send(new PutObjectCommand({ ...common, Body: Buffer.concat(pending) }));
+        return;
+      }
+      if (pendingBytes > 0) await flushPart();
+      await this.#client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: common.Bucket,
+          Key: common.Key,
+          UploadId: uploadId,
+          MultipartUpload: { Parts: parts },
+        }),
+      );
+    } catch (error) {
+      if (uploadId !== undefined) {
+        await this.#client
+          .send(
+            new AbortMultipartUploadCommand({ Bucket: common.Bucket, Key: common.Key, UploadId: uploadId }),
+          )
+          .catch(() => undefined);
+      }
+      throw error;
+    }
+  }
+
+  async get(bucket: string, key: string): Promise<Uint8Array> {
+    try {
+      const out = await this.#client.send(new GetObjectCommand({ Bucket: this.#bucket(bucket), Key: key }));
+      if (!out.Body) throw new NotFoundError(`No object ${key} in bucket ${bucket}`);
+      return await out.Body.transformToByteArray();
+    } catch (error) {
+      if (isMissing(error)) throw new NotFoundError(`No object ${key} in bucket ${bucket}`);
+      throw error;
+    }
+  }
+
+  async getStream(bucket: string, key: string): Promise<Readable> {
+    try {
+      const out = await this.#client.send(new GetObjectCommand({ Bucket: this.#bucket(bucket), Key: key }));
+      if (!(out.Body instanceof Readable)) throw new NotFoundError(`No object ${key} in bucket ${bucket}`);
+      return out.Body;
+    } catch (error) {
+      if (isMissing(error)) throw new NotFoundError(`No object ${key} in bucket ${bucket}`);
+      throw error;
+    }
+  }
+
+  async head(bucket: string, key: string): Promise<ObjectHead | undefined> {
+    try {
+      const out = await this.#client.send(
+        new HeadObjectCommand({ Bucket: this.#bucket(bucket), Key: key, ChecksumMode: 'ENABLED' }),
+      );
+      return {
+        key,
+        size: out.ContentLength ?? 0,
+        contentType: out.ContentType,
+        metadata: out.Metadata ?? {},
+        versionId: out.VersionId,
+        etag: out.ETag,
+        checksumSha256: out.ChecksumSHA256,
+      };
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async *list(bucket: string, prefix: string): AsyncIterable<ObjectSummary> {
+    let ContinuationToken: string | undefined;
+    do {
+      const page = await this.#client.send(
+        new ListObjectsV2Command({ Bucket: this.#bucket(bucket), Prefix: prefix, ContinuationToken }),
+      );
+      for (const object of page.Contents ?? []) {
+        if (object.Key !== undefined) yield { key: object.Key, size: object.Size ?? 0 };
+      }
+      ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (ContinuationToken);
+  }
+
+  async *listVersions(bucket: string, prefix: string): AsyncIterable<ObjectVersion> {
+    let KeyMarker: string | undefined;
+    let VersionIdMarker: string | undefined;
+    do {
+      let page: Awaited<ReturnType<typeof this.listVersionsPage>>;
+      try {
+        page = await this.listVersionsPage(bucket, prefix, KeyMarker, VersionIdMarker);
+      } catch (error) {
+        // s3rver has no versioning API; an unversioned store reports its current objects.
+        const name = (error as { name?: string }).name;
+        if (name !== 'NotImplemented' && name !== 'MethodNotAllowed') throw error;
+        for await (const object of this.list(bucket, prefix)) {
+          yield { key: object.key, versionId: 'null', isDeleteMarker: false, isLatest: true };
+        }
+        return;
+      }
+      for (const version of page.Versions ?? []) {
+        if (version.Key === undefined) continue;
+        yield {
+          key: version.Key,
+          versionId: version.VersionId ?? 'null',
+          isDeleteMarker: false,
+          isLatest: version.IsLatest ?? false,
+        };
+      }
+      for (const marker of page.DeleteMarkers ?? []) {
+        if (marker.Key === undefined) continue;
+        yield {
+          key: marker.Key,
+          versionId: marker.VersionId ?? 'null',
+          isDeleteMarker: true,
+          isLatest: marker.IsLatest ?? false,
+        };
+      }
+      KeyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+      VersionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
+    } while (KeyMarker);
+  }
+
+  private listVersionsPage(bucket: string, prefix: string, KeyMarker?: string, VersionIdMarker?: string) {
+    return this.#client.send(
+      new ListObjectVersionsCommand({
+        Bucket: this.#bucket(bucket),
+        Prefix: prefix,
+        KeyMarker,
+        VersionIdMarker,
+      }),
+    );
+  }
+
+  async deleteMany(
+    bucket: string,
+    refs: readonly ObjectRef[],
+  ): Promise<{ readonly failed: readonly ObjectRef[] }> {
+    if (refs.length === 0) return { failed: [] };
+    if (refs.length > 1000) throw new RangeError(`deleteMany takes at most 1,000 refs, got ${refs.length}`);
+    const out = await this.#client.send(
+      new DeleteObjectsCommand({
+        Bucket: this.#bucket(bucket),
+        Delete: {
+          Quiet: true,
+          Objects: refs.map((ref) => ({
+            Key: ref.key,
+            ...(ref.versionId && ref.versionId !== 'null' ? { VersionId: ref.versionId } : {}),
+          })),
+        },
+      }),
+    );
+    const failed = (out.Errors ?? []).map((e) => ({ key: e.Key ?? '', versionId: e.VersionId }));
+    return { failed };
+  }
+
+  async copy(bucket: string, fromKey: string, toBucket: string, toKey: string): Promise<void> {
+    await this.#client.send(
+      new CopyObjectCommand({
+        Bucket: this.#bucket(toBucket),
+        Key: toKey,
+        CopySource: copySource(this.#bucket(bucket), fromKey),
+      }),
+    );
+  }
+
+  /**
+   * A presigned POST whose policy pins everything Kura decided: the exact key, the size range,
+   * the Content-Type, the SHA-256 checksum and (deployed) SSE-KMS with the platform key.
+   */
+  async presignPost(request: PresignedPostRequest): Promise<PresignedPost> {
+    if (!Number.isInteger(request.maxBytes) || request.maxBytes < 1) {
+      throw new RangeError(`maxBytes must be a positive integer, got ${request.maxBytes}`);
+    }
+    if (
+      !Number.isInteger(request.expiresSeconds) ||
+      request.expiresSeconds < 1 ||
+      request.expiresSeconds > MAX_PRESIGN_SECONDS
+    ) {
+      throw new RangeError(`expiresSeconds must be 1–${MAX_PRESIGN_SECONDS}, got ${request.expiresSeconds}`);
+    }
+    if (request.key.includes(FILENAME_VARIABLE)) {
+      // S3 would turn a trailing ${filename} into a starts-with condition: the client would pick the key.
+      throw new RangeError(`A presigned key must not contain ${FILENAME_VARIABLE}`);
+    }
+    const Bucket = this.#bucket(request.bucket);
+    const fields: Record<string, string> = {
+      'Content-Type': request.contentType,
+      'x-amz-checksum-algorithm': 'SHA256',
+      'x-amz-checksum-sha256': request.checksumSha256,
+    };
+    if (request.kmsKeyId) {
+      fields['x-amz-server-side-encryption'] = 'aws:kms';
+      fields['x-amz-server-side-encryption-aws-kms-key-id'] = request.kmsKeyId;
+    }
+    const conditions: PresignConditions = [
+      { bucket: Bucket },
+      ['eq', '$key', request.key],
+      ['content-length-range', 1, request.maxBytes],
+      ...Object.entries(fields).map(([name, value]) => ({ [name]: value })),
+    ];
+    const post = await createPresignedPost(this.#client, {
+      Bucket,
+      Key: request.key,
+      Conditions: conditions,
+      Fields: fields,
+      Expires: request.expiresSeconds,
+    });
+    return { url: post.url, fields: post.fields };
+  }
+}
+
+type PresignConditions = NonNullable<Parameters<typeof createPresignedPost>[1]['Conditions']>;

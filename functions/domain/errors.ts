@@ -1,0 +1,60 @@
+import type { Message } from './i18n.ts';
+
+/**
+ * Errors a caller can fix, each with a bilingual message and, where it applies, the request field
+ * at fault. The API maps them to HTTP statuses in one place (functions/api/errors.ts); domain code
+ * only says what went wrong. `Error.message` is the English text, for logs.
+ */
+export abstract class KuraError extends Error {
+  abstract readonly code: string;
+  readonly userMessage: Message;
+  readonly field: string | undefined;
+
+  constructor(userMessage: Message, field?: string) {
+    super(userMessage.en);
+    this.userMessage = userMessage;
+    this.field = field;
+  }
+}
+
+/** The request body is not JSON, or not an object. */
+export class MalformedRequestError extends KuraError {
+  override readonly name = 'MalformedRequestError';
+  readonly code = 'MALFORMED_REQUEST';
+}
+
+/** A field has a value Kura cannot accept; `field` names it (dotted path, e.g. `consent.method`). */
+export class ValidationError extends KuraError {
+  override readonly name = 'ValidationError';
+  readonly code = 'VALIDATION_FAILED';
+}
+
+/** The declared size is above what the dataset or the platform accepts. */
+export class PayloadTooLargeError extends KuraError {
+  override readonly name = 'PayloadTooLargeError';
+  readonly code = 'PAYLOAD_TOO_LARGE';
+}
+
+/** No valid identity came with the request. */
+export class UnauthorizedError extends KuraError {
+  override readonly name = 'UnauthorizedError';
+  readonly code = 'UNAUTHORIZED';
+}
+
+/** The caller is known but lacks the role for this action. */
+export class ForbiddenError extends KuraError {
+  override readonly name = 'ForbiddenError';
+  readonly code = 'FORBIDDEN';
+}
+
+/** Nothing the caller may see exists here (also what another tenant's resource looks like). */
+export class NotFoundError extends KuraError {
+  override readonly name = 'NotFoundError';
+  readonly code = 'NOT_FOUND';
+}
+
+/** The resource exists already, or changed since it was read. */
+export class ConflictError extends KuraError {
+  override readonly name = 'ConflictError';
+  readonly code = 'CONFLICT';
+}

@@ -1,0 +1,165 @@
+import { mkdir } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import {
+  type AttributeDefinition,
+  CreateTableCommand,
+  type DynamoDBClient,
+  ListTablesCommand,
+} from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, ListBucketsCommand, type S3Client } from '@aws-sdk/client-s3';
+import dynalite from 'dynalite';
+import S3rver from 's3rver';
+import { TABLE_DEFINITIONS } from '../functions/adapters/table-definitions.ts';
+import { BUCKETS, TABLES } from '../functions/domain/zones.ts';
+
+/** Every local server binds here: the platform is never reachable from another machine. */
+export const LOCAL_HOST = '127.0.0.1';
+
+/** S3 notification JSON as s3rver emits it (one record per event). */
+export interface S3NotificationEvent {
+  readonly Records: ReadonlyArray<{
+    readonly eventName: string;
+    readonly eventTime: string;
+    readonly s3: {
+      readonly bucket: { readonly name: string };
+      readonly object: {
+        readonly key: string;
+        readonly size?: number;
+        readonly eTag?: string;
+        readonly sequencer?: string;
+      };
+    };
+  }>;
+}
+
+export interface LocalStorageServers {
+  readonly s3Endpoint: string;
+  readonly dynamoEndpoint: string;
+  readonly s3: S3rver;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts s3rver (files under `<dataDir>/s3`) and dynalite (LevelDB under `<dataDir>/dynamodb`) on
+ * 127.0.0.1. Port 0 picks a free port; a taken fixed port falls back to a free one.
+ */
+export async function startStorageServers(options: {
+  readonly dataDir: string;
+  readonly s3Port?: number;
+  readonly dynamoPort?: number;
+}): Promise<LocalStorageServers> {
+  const s3Dir = join(options.dataDir, 's3');
+  const dynamoDir = join(options.dataDir, 'dynamodb');
+  await mkdir(s3Dir, { recursive: true, mode: 0o700 });
+  await mkdir(dynamoDir, { recursive: true, mode: 0o700 });
+
+  const s3 = await runS3rver(s3Dir, options.s3Port ?? 0);
+  const dynamoServer = dynalite({ path: dynamoDir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  let dynamoPort: number;
+  try {
+    dynamoPort = await listen(dynamoServer, options.dynamoPort ?? 0);
+  } catch (error) {
+    await s3.server.close();
+    throw error;
+  }
+  return {
+    s3Endpoint: `http://${LOCAL_HOST}:${s3.port}`,
+    dynamoEndpoint: `http://${LOCAL_HOST}:${dynamoPort}`,
+    s3: s3.server,
+    async stop() {
+      await Promise.allSettled([
+        s3.server.close(),
+        new Promise<void>((resolve) => dynamoServer.close(() => resolve())),
+      ]);
+    },
+  };
+}
+
+async function runS3rver(directory: string, port: number): Promise<{ server: S3rver; port: number }> {
+  const make = (p: number) =>
+    new S3rver({ address: LOCAL_HOST, port: p, silent: true, directory, vhostBuckets: false });
+  let server = make(port);
+  try {
+    return { server, port: (await server.run()).port };
+  } catch (error) {
+    if (port === 0 || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    server = make(0);
+    return { server, port: (await server.run()).port };
+  }
+}
+
+/** Listens on 127.0.0.1; a taken fixed port falls back to a free one. Resolves to the port. */
+export function listen(server: Server, port: number): Promise<number> {
+  const attempt = (p: number) =>
+    new Promise<number>((resolve, reject) => {
+      const onError = (error: Error) => {
+        server.off('listening', onListening);
+        reject(error);
+      };
+      const onListening = () => {
+        server.off('error', onError);
+        resolve((server.address() as AddressInfo).port);
+      };
+      server.once('error', onError);
+      server.once('listening', onListening);
+      server.listen(p, LOCAL_HOST);
+    });
+  return attempt(port).catch((error: NodeJS.ErrnoException) => {
+    if (port === 0 || error.code !== 'EADDRINUSE') throw error;
+    return attempt(0);
+  });
+}
+
+/** Creates every bucket in zones.ts BUCKETS that does not exist yet. */
+export async function ensureBuckets(s3: S3Client, physical: (logical: string) => string): Promise<void> {
+  const existing = new Set(((await s3.send(new ListBucketsCommand({}))).Buckets ?? []).map((b) => b.Name));
+  for (const bucket of BUCKETS) {
+    const name = physical(bucket);
+    if (!existing.has(name)) await s3.send(new CreateBucketCommand({ Bucket: name }));
+  }
+}
+
+/** Creates every table from TABLE_DEFINITIONS (the stack's own key schemas) that does not exist yet. */
+export async function ensureTables(
+  dynamo: DynamoDBClient,
+  physical: (logical: string) => string,
+): Promise<void> {
+  const existing = new Set((await dynamo.send(new ListTablesCommand({}))).TableNames ?? []);
+  for (const table of TABLES) {
+    const name = physical(table);
+    if (existing.has(name)) continue;
+    const definition = TABLE_DEFINITIONS[table];
+    const attributes = new Map<string, AttributeDefinition>();
+    const keyAttr = (attributeName: string) =>
+      attributes.set(attributeName, { AttributeName: attributeName, AttributeType: 'S' });
+    keyAttr(definition.partitionKey);
+    if (definition.sortKey) keyAttr(definition.sortKey);
+    for (const index of definition.globalIndexes ?? []) {
+      keyAttr(index.partitionKey);
+      if (index.sortKey) keyAttr(index.sortKey);
+    }
+    const keySchema = (partitionKey: string, sortKey?: string) => [
+      { AttributeName: partitionKey, KeyType: 'HASH' as const },
+      ...(sortKey ? [{ AttributeName: sortKey, KeyType: 'RANGE' as const }] : []),
+    ];
+    await dynamo.send(
+      new CreateTableCommand({
+        TableName: name,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [...attributes.values()],
+        KeySchema: keySchema(definition.partitionKey, definition.sortKey),
+        ...(definition.globalIndexes?.length
+          ? {
+              GlobalSecondaryIndexes: definition.globalIndexes.map((index) => ({
+                IndexName: index.name,
+                KeySchema: keySchema(index.partitionKey, index.sortKey),
+                Projection: { ProjectionType: 'ALL' },
+              })),
+            }
+          : {}),
+      }),
+    );
+  }
+}

@@ -1,0 +1,210 @@
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConditionFailedError, NotFoundError } from '../../../functions/adapters/ports.ts';
+import {
+  createLocalRuntime,
+  LOCAL_NAME_PREFIX,
+  localClients,
+  type Runtime,
+} from '../../../functions/adapters/runtime.ts';
+import { defaultSettings } from '../../../functions/domain/settings.ts';
+import {
+  ensureBuckets,
+  ensureTables,
+  type LocalStorageServers,
+  startStorageServers,
+} from '../../../local/servers.ts';
+
+let dataDir: string;
+let servers: LocalStorageServers;
+let ports: Runtime;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'kura-adapters-'));
+  servers = await startStorageServers({ dataDir });
+  const physical = (logical: string) => `${LOCAL_NAME_PREFIX}${logical}`;
+  const clients = localClients(servers);
+  await ensureBuckets(clients.s3, physical);
+  await ensureTables(clients.dynamo, physical);
+  ports = createLocalRuntime({ ...servers, dataDir, settings: defaultSettings });
+});
+
+afterAll(async () => {
+  await servers?.stop();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('S3ObjectStore on s3rver', () => {
+  it('stores, reads, lists, copies and deletes objects', async () => {
+    // Prepare
+    await ports.objects.put('raw', 'reports/t-1/a.json', '{"a":1}', { contentType: 'application/json' });
+
+    // Act
+    await ports.objects.copy('raw', 'reports/t-1/a.json', 'curated', 'facts/tenant=t-1/a.json');
+    const copied = new TextDecoder().decode(await ports.objects.get('curated', 'facts/tenant=t-1/a.json'));
+    const listed = [];
+    for await (const object of ports.objects.list('raw', 'reports/t-1/')) listed.push(object.key);
+    const versions = [];
+    for await (const version of ports.objects.listVersions('raw', 'reports/t-1/')) versions.push(version);
+    const { failed } = await ports.objects.deleteMany('raw', [{ key: 'reports/t-1/a.json' }]);
+
+    // Assess
+    expect(copied).toBe('{"a":1}');
+    expect(listed).toEqual(['reports/t-1/a.json']);
+    expect(versions).toEqual([
+      { key: 'reports/t-1/a.json', versionId: 'null', isDeleteMarker: false, isLatest: true },
+    ]);
+    expect(failed).toEqual([]);
+    expect(await ports.objects.head('raw', 'reports/t-1/a.json')).toBeUndefined();
+    await expect(ports.objects.get('raw', 'reports/t-1/a.json')).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('uploads a stream larger than one part in several parts', async () => {
+    // Prepare
+    const bytes = 9 * 1024 * 1024;
+    const chunks = Array.from({ length: 9 }, (_, i) => Buffer.alloc(1024 * 1024, i));
+
+    // Act
+    await ports.objects.put('raw', 'big/file.bin', Readable.from(chunks));
+
+    // Assess
+    const head = await ports.objects.head('raw', 'big/file.bin');
+    expect(head?.size).toBe(bytes);
+    const body = await ports.objects.get('raw', 'big/file.bin');
+    expect(body[bytes - 1]).toBe(8);
+  });
+
+  it('accepts a file posted with the presigned fields at exactly the presigned key', async () => {
+    // Prepare
+    const post = await ports.objects.presignPost({
+      bucket: 'landing',
+      key: 'landing/t-1/sales/u-1/sales.csv',
+      contentType: 'text/csv',
+      maxBytes: 100,
+      checksumSha256: `${'x'.repeat(43)}=`,
+      expiresSeconds: 60,
+    });
+    const form = new FormData();
+    for (const [name, value] of Object.entries(post.fields)) form.append(name, value);
+    form.append('file', new Blob(['a,b\r\n1,2\r\n'], { type: 'text/csv' }), 'sales.csv');
+
+    // Act
+    const response = await fetch(post.url, { method: 'POST', body: form });
+
+    // Assess
+    expect(response.status).toBeLessThan(300);
+    const head = await ports.objects.head('landing', 'landing/t-1/sales/u-1/sales.csv');
+    expect(head?.size).toBe(10);
+  });
+});
+
+describe('DynamoTable on dynalite', () => {
+  it('refuses a second put of the same key with ifAbsent', async () => {
+    // Prepare
+    await ports.table.put('tenants', { tenantId: 'dup-1', name: 'A' }, { ifAbsent: 'tenantId' });
+
+    // Act
+    const second = ports.table.put('tenants', { tenantId: 'dup-1', name: 'B' }, { ifAbsent: 'tenantId' });
+
+    // Assess
+    await expect(second).rejects.toBeInstanceOf(ConditionFailedError);
+    expect(await ports.table.get('tenants', { tenantId: 'dup-1' })).toEqual({ tenantId: 'dup-1', name: 'A' });
+  });
+
+  it('writes with ifMatch only while the attribute still has the expected value', async () => {
+    // Prepare
+    await ports.table.put('tenants', { tenantId: 'match-1', version: 1 });
+
+    // Act
+    await ports.table.put('tenants', { tenantId: 'match-1', version: 2 }, { ifMatch: { version: 1 } });
+    const stale = ports.table.put(
+      'tenants',
+      { tenantId: 'match-1', version: 3 },
+      { ifMatch: { version: 1 } },
+    );
+
+    // Assess
+    await expect(stale).rejects.toBeInstanceOf(ConditionFailedError);
+    expect((await ports.table.get('tenants', { tenantId: 'match-1' }))?.version).toBe(2);
+  });
+
+  it('queries a partition by sort-key prefix, page by page, and through an index', async () => {
+    // Prepare
+    for (const seq of ['001', '002', '003']) {
+      await ports.table.put('ledger', { chain: 'test', seq, tenantId: 'q-tenant' });
+    }
+    await ports.table.put('uploads', { tenantId: 'q-tenant', uploadId: 'grant#1' });
+    await ports.table.put('uploads', { tenantId: 'q-tenant', uploadId: 'u-1' });
+
+    // Act
+    const first = await ports.table.query({
+      table: 'ledger',
+      partition: { name: 'chain', value: 'test' },
+      limit: 2,
+    });
+    const rest = await ports.table.query({
+      table: 'ledger',
+      partition: { name: 'chain', value: 'test' },
+      cursor: first.cursor,
+    });
+    const grants = await ports.table.query({
+      table: 'uploads',
+      partition: { name: 'tenantId', value: 'q-tenant' },
+      sortPrefix: { name: 'uploadId', value: 'grant#' },
+    });
+    const byTenant = await ports.table.query({
+      table: 'ledger',
+      index: 'byTenant',
+      partition: { name: 'tenantId', value: 'q-tenant' },
+      descending: true,
+    });
+
+    // Assess
+    expect(first.items.map((i) => i.seq)).toEqual(['001', '002']);
+    expect(rest.items.map((i) => i.seq)).toEqual(['003']);
+    expect(grants.items.map((i) => i.uploadId)).toEqual(['grant#1']);
+    expect(byTenant.items.map((i) => i.seq)).toEqual(['003', '002', '001']);
+  });
+});
+
+describe('FileKeyStore', () => {
+  it('creates a private 32-byte key once and destroys it for good', async () => {
+    // Prepare
+    await ports.keys.create('key-tenant');
+    const key = await ports.keys.get('key-tenant');
+
+    // Act
+    await ports.keys.create('key-tenant');
+    const again = await ports.keys.get('key-tenant');
+    const mode = (await stat(join(dataDir, 'keys', 'key-tenant.key'))).mode & 0o777;
+    await ports.keys.destroy('key-tenant');
+
+    // Assess
+    expect(key).toHaveLength(32);
+    expect(again).toEqual(key);
+    expect(mode).toBe(0o600);
+    expect(await ports.keys.exists('key-tenant')).toBe(false);
+    await expect(ports.keys.get('key-tenant')).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('refuses a tenant id that would leave the key folder', async () => {
+    // Act
+    const attempt = ports.keys.create('../escape');
+
+    // Assess
+    await expect(attempt).rejects.toThrow(/not a tenant id/);
+  });
+});
+
+describe('DuckDbQueryRunner', () => {
+  it('returns rows as plain objects with numbers', async () => {
+    // Act
+    const rows = await ports.duckdb.run("SELECT 40 + 2 AS answer, '蔵' AS name");
+
+    // Assess
+    expect(rows).toEqual([{ answer: 42, name: '蔵' }]);
+  });
+});
