@@ -7,8 +7,17 @@ export const JAPAN_REGIONS = ['ap-northeast-1', 'ap-northeast-3'] as const;
 /** Placeholder account used for offline synth and tests; deploy takes the real one from the environment. */
 export const PLACEHOLDER_ACCOUNT = '000000000000';
 
+/** Retention periods CloudWatch Logs accepts, in days. */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+/** True when the region keeps data in Japan. */
+export const isJapanRegion = (region: string): boolean =>
+  (JAPAN_REGIONS as readonly string[]).includes(region);
+
 const japanRegion = (setting: string) =>
-  z.string().refine((value) => (JAPAN_REGIONS as readonly string[]).includes(value), {
+  z.string().refine(isJapanRegion, {
     error: (issue) =>
       `${setting} is "${String(issue.input)}", but Kura keeps data in Japan: allowed values are ${JAPAN_REGIONS.join(' and ')}.`,
   });
@@ -22,7 +31,14 @@ export const stageConfigSchema = z
     drRegion: japanRegion('drRegion').optional(),
     /** `destroy` lets `cdk destroy` remove data (dev only); `retain` keeps it. */
     removal: z.enum(['retain', 'destroy']),
-    logRetentionDays: z.number().int().positive(),
+    /** CloudWatch Logs retention of every function and API log group; CloudWatch accepts only these values. */
+    logRetentionDays: z
+      .number()
+      .int()
+      .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {
+        error: (issue) =>
+          `logRetentionDays is ${String(issue.input)}, but CloudWatch Logs accepts only ${LOG_RETENTION_DAYS.join(', ')}.`,
+      }),
     settings: platformSettingsSchema,
   })
   .strict()

@@ -1,0 +1,49 @@
+import { type App, Tags } from 'aws-cdk-lib';
+import { ConfigError, isJapanRegion, JAPAN_REGIONS, type StageConfig } from './config.ts';
+import { stackName } from './naming.ts';
+import { StorageReplicaStack } from './stacks/storage-replica-stack.ts';
+import { StorageStack } from './stacks/storage-stack.ts';
+
+/** The stacks of one stage. */
+export interface KuraStacks {
+  readonly storage: StorageStack;
+  readonly storageReplica?: StorageReplicaStack;
+}
+
+/**
+ * Builds every stack of one stage into `app`, each with an explicit Japanese env.
+ * @throws ConfigError when a region is outside Japan (the stage config already refuses it; this guards
+ * callers that build a config by hand).
+ */
+export function buildKuraApp(app: App, config: StageConfig): KuraStacks {
+  for (const [setting, region] of [
+    ['region', config.region],
+    ['drRegion', config.drRegion],
+  ] as const) {
+    if (region !== undefined && !isJapanRegion(region)) {
+      throw new ConfigError(
+        `${setting} is "${region}", but Kura keeps data in Japan: allowed values are ${JAPAN_REGIONS.join(' and ')}.`,
+      );
+    }
+  }
+  const env = { account: config.account, region: config.region };
+  const storageReplica = config.drRegion
+    ? new StorageReplicaStack(app, stackName(config.stage, 'StorageReplica'), {
+        env: { account: config.account, region: config.drRegion },
+        config,
+        description: `Kura ${config.stage}: disaster-recovery replicas (${config.drRegion})`,
+      })
+    : undefined;
+  const storage = new StorageStack(app, stackName(config.stage, 'Storage'), {
+    env,
+    config,
+    description: `Kura ${config.stage}: keys, zone buckets and tables`,
+  });
+  if (storageReplica)
+    storage.addStackDependency(storageReplica, 'replication needs the pre-named replica buckets');
+
+  Tags.of(app).add('project', 'kura');
+  Tags.of(app).add('stage', config.stage);
+  Tags.of(app).add('data-residency', 'japan');
+  return { storage, storageReplica };
+}
