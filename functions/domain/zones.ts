@@ -12,6 +12,7 @@
  * | derived facts  | curated       | facts/tenant=<tenantId>/fact=<name>/<file>.parquet              |
  * | anonymised     | curated       | anonymised/release=<releaseId>/dataset=<name>/<file>.parquet    |
  * | stats          | stats         | stats/release=<releaseId>/statistic=<name>/<file>.parquet       |
+ * | stats (admin)  | stats         | stats-admin/release=<releaseId>/... (suppression reasons)       |
  * | query results  | query-results | results/<workgroup>/... ; tenant-scoped: results/tenant=<tenantId>/... |
  * | support exports| raw           | support-exports/<tenantId>/<grantId>/<file>                     |
  * | audit          | audit         | certificates/<tenantId>/<certificateId>.json ; ledger-exports/...|
@@ -46,6 +47,8 @@ export const pseudonymisedKey = (tenantId: string, dataset: string, period: stri
 export const factsPrefix = (tenantId: string) => `facts/tenant=${tenantId}/`;
 export const anonymisedPrefix = (releaseId: string) => `anonymised/release=${releaseId}/`;
 export const statsPrefix = (releaseId: string) => `stats/release=${releaseId}/`;
+/** Admin-only side of a stats release (suppression reasons, work tables); BI may never read it. */
+export const statsAdminPrefix = (releaseId: string) => `stats-admin/release=${releaseId}/`;
 export const tenantQueryResultsPrefix = (tenantId: string) => `results/tenant=${tenantId}/`;
 export const supportExportPrefix = (tenantId: string, grantId: string) =>
   `support-exports/${tenantId}/${grantId}/`;

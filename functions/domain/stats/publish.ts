@@ -1,0 +1,283 @@
+/**
+ * Publishes a statistics release from an anonymised release.
+ *
+ * Both paths run the same compiled SQL in three passes per statistic:
+ * 1. cells: every cell of every grouping set with its primary-suppression reason (SQL);
+ * 2. secondary suppression over the cell index (TypeScript, suppression.ts);
+ * 3. published table (measures nulled for suppressed cells, no reason) and the admin-only table of
+ *    suppressed cells with their reason (SQL).
+ *
+ * `publishRelease` runs on in-process DuckDB (Lambda and the local platform); `publishReleaseOnAthena`
+ * issues CTAS statements through a QueryRunner bound to the `etl` workgroup.
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ObjectStore, QueryRunner, SqlRow } from '../../adapters/ports.ts';
+import { NotFoundError } from '../../adapters/ports.ts';
+import { ANONYMISED_TABLES, anonymisedTableKey } from '../masking/anonymised-schema.ts';
+import type { PlatformSettings } from '../settings.ts';
+import { STATISTICS, type Statistic, statisticColumns, statisticKeyColumns } from './catalog.ts';
+import { withStatsDuckDb } from './duckdb-runner.ts';
+import { buildReleaseNotice, renderNoticeMarkdown } from './notice.ts';
+import {
+  AnonymisedReleaseNotFoundError,
+  manifestKey,
+  noticeJsonKey,
+  noticeMarkdownKey,
+  type ReleaseManifest,
+  releaseIdSchema,
+  releaseManifestSchema,
+  statisticKey,
+  statisticPrefix,
+  suppressionKey,
+  suppressionPrefix,
+  workPrefix,
+} from './release.ts';
+import {
+  compileAdminQuery,
+  compileCellIndexQuery,
+  compileCellsQuery,
+  compilePublishedQuery,
+  sqlString,
+} from './sql.ts';
+import { type CellIndexEntry, secondarySuppression } from './suppression.ts';
+
+export interface StatsPorts {
+  readonly objects: ObjectStore;
+}
+
+export interface PublishReleaseOptions {
+  readonly releaseId: string;
+  readonly settings: PlatformSettings;
+  /** Defaults to now. */
+  readonly publishedAt?: string;
+  /** Defaults to the whole catalogue. */
+  readonly statistics?: readonly Statistic[];
+}
+
+/** Turns the rows of the cell-index query into what secondary suppression needs. */
+export function toCellIndex(stat: Statistic, rows: readonly SqlRow[]): CellIndexEntry[] {
+  const keyCols = statisticKeyColumns(stat);
+  return rows.map((row) => ({
+    cellKey: String(row.cell_key),
+    keys: Object.fromEntries(keyCols.map((c) => [c, String(row[c])])),
+    nRows: Number(row.n_rows),
+    primaryReason:
+      row.primary_reason === null || row.primary_reason === undefined ? null : String(row.primary_reason),
+  }));
+}
+
+/** Quotes a local path for DuckDB. */
+const localPath = (path: string) => sqlString(path);
+
+/**
+ * Materialises every statistic of an anonymised release on DuckDB and stores the published Parquet
+ * (stats bucket, `statsPrefix(releaseId)`), the admin-only suppression tables (`statsAdminPrefix`),
+ * the APPI notice (notice.json, notice.md) and the release manifest. Returns the manifest.
+ */
+export async function publishRelease(
+  ports: StatsPorts,
+  options: PublishReleaseOptions,
+): Promise<ReleaseManifest> {
+  const releaseId = releaseIdSchema.parse(options.releaseId);
+  const publishedAt = options.publishedAt ?? new Date().toISOString();
+  const statistics = options.statistics ?? STATISTICS;
+  const dir = await mkdtemp(join(tmpdir(), 'kura-stats-'));
+  try {
+    const sources: Record<string, string> = {};
+    for (const table of ANONYMISED_TABLES) {
+      const path = join(dir, `${table}.parquet`);
+      try {
+        await writeFile(path, await ports.objects.get('curated', anonymisedTableKey(releaseId, table)));
+      } catch (error) {
+        if (error instanceof NotFoundError) {
+          throw new AnonymisedReleaseNotFoundError(
+            `Anonymised release ${releaseId} has no ${table} table; run the anonymisation for this release first.`,
+          );
+        }
+        throw error;
+      }
+      sources[table] = `read_parquet(${localPath(path)})`;
+    }
+    const published = await withStatsDuckDb(async (runner) => {
+      const results: ReleaseManifest['statistics'] = [];
+      for (const stat of statistics) {
+        const cellsRef = `cells_${stat.name}`;
+        await runner.run(
+          `CREATE TEMP TABLE ${cellsRef} AS ${compileCellsQuery(stat, {
+            dialect: 'duckdb',
+            sourceRef: sources[stat.source] as string,
+            releaseId,
+            disclosure: options.settings.disclosure,
+          })}`,
+        );
+        const index = toCellIndex(stat, await runner.run(compileCellIndexQuery(stat, cellsRef)));
+        const secondaryKeys = secondarySuppression(stat, index);
+        const publishedPath = join(dir, `${stat.name}.parquet`);
+        const adminPath = join(dir, `${stat.name}.admin.parquet`);
+        const withoutPartition = (sql: string) =>
+          `SELECT * EXCLUDE (release_id) FROM (${sql}) ORDER BY ${statisticKeyColumns(stat).join(', ')}`;
+        await runner.run(
+          `COPY (${withoutPartition(compilePublishedQuery(stat, { cellsRef, releaseId, secondaryKeys }))}) TO ${localPath(publishedPath)} (FORMAT PARQUET)`,
+        );
+        await runner.run(
+          `COPY (${withoutPartition(compileAdminQuery(stat, { cellsRef, releaseId, secondaryKeys }))}) TO ${localPath(adminPath)} (FORMAT PARQUET)`,
+        );
+        await ports.objects.put('stats', statisticKey(releaseId, stat.name), await readFile(publishedPath), {
+          contentType: 'application/vnd.apache.parquet',
+        });
+        await ports.objects.put('stats', suppressionKey(releaseId, stat.name), await readFile(adminPath), {
+          contentType: 'application/vnd.apache.parquet',
+        });
+        results.push({
+          name: stat.name,
+          prefix: statisticPrefix(releaseId, stat.name),
+          cells: index.length,
+          suppressedCells: index.filter((c) => c.primaryReason !== null).length + secondaryKeys.length,
+          columns: statisticColumns(stat).map((c) => c.name),
+        });
+        await runner.run(`DROP TABLE ${cellsRef}`);
+      }
+      return results;
+    });
+    return await storeReleaseDocuments(ports, {
+      releaseId,
+      publishedAt,
+      settings: options.settings,
+      statistics,
+      published,
+      engine: 'duckdb',
+    });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function storeReleaseDocuments(
+  ports: StatsPorts,
+  options: {
+    releaseId: string;
+    publishedAt: string;
+    settings: PlatformSettings;
+    statistics: readonly Statistic[];
+    published: ReleaseManifest['statistics'];
+    engine: ReleaseManifest['engine'];
+  },
+): Promise<ReleaseManifest> {
+  const { releaseId } = options;
+  const notice = buildReleaseNotice(options);
+  await ports.objects.put('stats', noticeJsonKey(releaseId), `${JSON.stringify(notice, null, 2)}\n`, {
+    contentType: 'application/json',
+  });
+  await ports.objects.put('stats', noticeMarkdownKey(releaseId), renderNoticeMarkdown(notice), {
+    contentType: 'text/markdown; charset=utf-8',
+  });
+  const { minIndividuals, minCompanies, dominanceN, dominancePercent } = options.settings.disclosure;
+  const manifest = releaseManifestSchema.parse({
+    releaseId,
+    publishedAt: options.publishedAt,
+    engine: options.engine,
+    disclosure: { minIndividuals, minCompanies, dominanceN, dominancePercent },
+    statistics: options.published,
+    notice: { json: noticeJsonKey(releaseId), markdown: noticeMarkdownKey(releaseId) },
+  });
+  await ports.objects.put('stats', manifestKey(releaseId), `${JSON.stringify(manifest, null, 2)}\n`, {
+    contentType: 'application/json',
+  });
+  return manifest;
+}
+
+/** Glue databases the Athena path reads and writes (the infra stack creates them). */
+export const ATHENA_DATABASES = {
+  anonymised: 'kura_anonymised',
+  stats: 'kura_stats',
+  admin: 'kura_stats_admin',
+  /** Scratch CTAS tables; dropped after each statistic (their data stays under the admin prefix). */
+  work: 'kura_stats_work',
+} as const;
+/** The workgroup the Athena QueryRunner for releases must be bound to. */
+export const STATS_ETL_WORKGROUP = 'etl';
+
+export interface AthenaReleaseOptions extends PublishReleaseOptions {
+  /** Physical name of the stats bucket (s3 locations in CTAS cannot use logical names). */
+  readonly statsBucket: string;
+}
+
+const athenaName = (value: string) => value.toLowerCase().replace(/[^a-z0-9_]/g, '_');
+const s3 = (bucket: string, key: string) => `s3://${bucket}/${key}`;
+
+/**
+ * The Athena path: per statistic, CTAS the cell table (admin prefix), read its index, decide
+ * secondary suppression, CTAS the published table and the suppression table (Parquet, partitioned by
+ * `release_id`, written under `statsPrefix` / `statsAdminPrefix`), register the partitions on the
+ * BI-facing tables and drop the scratch tables. `runner` must run in the `etl` workgroup.
+ */
+export async function publishReleaseOnAthena(
+  ports: StatsPorts & { readonly athena: QueryRunner },
+  options: AthenaReleaseOptions,
+): Promise<ReleaseManifest> {
+  const releaseId = releaseIdSchema.parse(options.releaseId);
+  const publishedAt = options.publishedAt ?? new Date().toISOString();
+  const statistics = options.statistics ?? STATISTICS;
+  const { athena } = ports;
+  const published: ReleaseManifest['statistics'] = [];
+  const suffix = athenaName(releaseId);
+  for (const stat of statistics) {
+    const cellsRef = `${ATHENA_DATABASES.work}.${stat.name}_cells_${suffix}`;
+    const publishedRef = `${ATHENA_DATABASES.work}.${stat.name}_published_${suffix}`;
+    const adminRef = `${ATHENA_DATABASES.work}.${stat.name}_suppression_${suffix}`;
+    await athena.run(`DROP TABLE IF EXISTS ${cellsRef}`);
+    await athena.run(
+      `CREATE TABLE ${cellsRef} WITH (format = 'PARQUET', external_location = ${sqlString(s3(options.statsBucket, workPrefix(releaseId, stat.name)))}) AS\n${compileCellsQuery(
+        stat,
+        {
+          dialect: 'athena',
+          sourceRef: `${ATHENA_DATABASES.anonymised}.${stat.source}`,
+          releaseId,
+          disclosure: options.settings.disclosure,
+        },
+      )}`,
+    );
+    const index = toCellIndex(stat, await athena.run(compileCellIndexQuery(stat, cellsRef)));
+    const secondaryKeys = secondarySuppression(stat, index);
+    const statsLocation = s3(
+      options.statsBucket,
+      `${statisticPrefix(releaseId, stat.name).replace(/release_id=[^/]+\/$/, '')}`,
+    );
+    const adminLocation = s3(
+      options.statsBucket,
+      suppressionPrefix(releaseId, stat.name).replace(/release_id=[^/]+\/$/, ''),
+    );
+    for (const ref of [publishedRef, adminRef]) await athena.run(`DROP TABLE IF EXISTS ${ref}`);
+    await athena.run(
+      `CREATE TABLE ${publishedRef} WITH (format = 'PARQUET', external_location = ${sqlString(statsLocation)}, partitioned_by = ARRAY['release_id']) AS\n${compilePublishedQuery(stat, { cellsRef, releaseId, secondaryKeys })}`,
+    );
+    await athena.run(
+      `CREATE TABLE ${adminRef} WITH (format = 'PARQUET', external_location = ${sqlString(adminLocation)}, partitioned_by = ARRAY['release_id']) AS\n${compileAdminQuery(stat, { cellsRef, releaseId, secondaryKeys })}`,
+    );
+    await athena.run(
+      `ALTER TABLE ${ATHENA_DATABASES.stats}.${stat.name} ADD IF NOT EXISTS PARTITION (release_id = ${sqlString(releaseId)}) LOCATION ${sqlString(s3(options.statsBucket, statisticPrefix(releaseId, stat.name)))}`,
+    );
+    await athena.run(
+      `ALTER TABLE ${ATHENA_DATABASES.admin}.${stat.name}_suppression ADD IF NOT EXISTS PARTITION (release_id = ${sqlString(releaseId)}) LOCATION ${sqlString(s3(options.statsBucket, suppressionPrefix(releaseId, stat.name)))}`,
+    );
+    // Dropping the scratch tables removes catalogue entries only; the data stays where it was written.
+    for (const ref of [cellsRef, publishedRef, adminRef]) await athena.run(`DROP TABLE IF EXISTS ${ref}`);
+    published.push({
+      name: stat.name,
+      prefix: statisticPrefix(releaseId, stat.name),
+      cells: index.length,
+      suppressedCells: index.filter((c) => c.primaryReason !== null).length + secondaryKeys.length,
+      columns: statisticColumns(stat).map((c) => c.name),
+    });
+  }
+  return storeReleaseDocuments(ports, {
+    releaseId,
+    publishedAt,
+    settings: options.settings,
+    statistics,
+    published,
+    engine: 'athena',
+  });
+}

@@ -1,0 +1,64 @@
+/**
+ * Release-level shapes shared by the local (DuckDB) and Athena paths: release ids, the manifest and
+ * the keys of what a release writes.
+ */
+import { z } from 'zod';
+import { statsAdminPrefix, statsPrefix } from '../zones.ts';
+
+/** Release ids appear in keys and SQL literals, so they are restricted to a safe alphabet. */
+export const releaseIdSchema = z.string().regex(/^[0-9A-Za-z][0-9A-Za-z_.-]{0,63}$/, {
+  error:
+    'a release id has 1–64 letters, digits, dots, dashes or underscores (e.g. 2026-11 or 20261122T120000Z)',
+});
+
+/** Key of a statistic's published Parquet (hive-style `release_id=` directory, as Athena CTAS writes it). */
+export const statisticPrefix = (releaseId: string, statistic: string) =>
+  `${statsPrefix(releaseId)}statistic=${statistic}/release_id=${releaseId}/`;
+export const statisticKey = (releaseId: string, statistic: string) =>
+  `${statisticPrefix(releaseId, statistic)}part-0.parquet`;
+/** Admin-only suppression reasons of a statistic. */
+export const suppressionPrefix = (releaseId: string, statistic: string) =>
+  `${statsAdminPrefix(releaseId)}statistic=${statistic}/release_id=${releaseId}/`;
+export const suppressionKey = (releaseId: string, statistic: string) =>
+  `${suppressionPrefix(releaseId, statistic)}part-0.parquet`;
+/** Athena work tables (unsuppressed cells) live on the admin side too. */
+export const workPrefix = (releaseId: string, statistic: string) =>
+  `${statsAdminPrefix(releaseId)}work/statistic=${statistic}/`;
+export const manifestKey = (releaseId: string) => `${statsPrefix(releaseId)}manifest.json`;
+export const noticeJsonKey = (releaseId: string) => `${statsPrefix(releaseId)}notice.json`;
+export const noticeMarkdownKey = (releaseId: string) => `${statsPrefix(releaseId)}notice.md`;
+
+export const releaseStatisticSchema = z
+  .object({
+    name: z.string(),
+    /** Where the statistic's Parquet files are (one partition directory). */
+    prefix: z.string(),
+    cells: z.number().int().nonnegative(),
+    suppressedCells: z.number().int().nonnegative(),
+    columns: z.array(z.string()),
+  })
+  .strict();
+
+export const releaseManifestSchema = z
+  .object({
+    releaseId: z.string(),
+    publishedAt: z.iso.datetime(),
+    engine: z.enum(['duckdb', 'athena']),
+    disclosure: z
+      .object({
+        minIndividuals: z.number(),
+        minCompanies: z.number(),
+        dominanceN: z.number(),
+        dominancePercent: z.number(),
+      })
+      .strict(),
+    statistics: z.array(releaseStatisticSchema),
+    notice: z.object({ json: z.string(), markdown: z.string() }).strict(),
+  })
+  .strict();
+export type ReleaseManifest = z.infer<typeof releaseManifestSchema>;
+
+/** The anonymised release a statistics run needs is missing. */
+export class AnonymisedReleaseNotFoundError extends Error {
+  override readonly name = 'AnonymisedReleaseNotFoundError';
+}

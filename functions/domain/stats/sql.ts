@@ -1,0 +1,288 @@
+/**
+ * Compiles a catalogue statistic to SQL. One logical query for both engines; the only dialect
+ * difference is isolated in `quantileSql`:
+ *
+ * - DuckDB: `quantile_cont(x, p)`, the exact quantile with linear interpolation between the two
+ *   nearest order statistics (type 7, like R's default and numpy's `linear`).
+ * - Athena (Trino): `approx_percentile(x, p)`, an approximate quantile from a t-digest/q-digest
+ *   sketch; it returns a value near the data's p-th order statistic without interpolating, with a
+ *   small rank error. The two engines therefore agree on every count, sum, mean and ratio, but their
+ *   quantiles can differ slightly on the same data. Local tests assert DuckDB's exact values.
+ *
+ * The cells query computes every cell of every grouping set (the finest cells and, when the statistic
+ * publishes margins, every total), with the primary-suppression reason decided in SQL from
+ * `settings.disclosure`. Secondary suppression happens in TypeScript over the cell keys
+ * (suppression.ts); the published query then nulls every measure of every suppressed cell.
+ */
+import type { DisclosureSettings } from '../settings.ts';
+import {
+  type Dimension,
+  GEO_LEVELS,
+  type GeoLevel,
+  type Measure,
+  type Statistic,
+  statisticKeyColumns,
+  TOTAL,
+  UNSPECIFIED,
+  VARIABLES,
+  type Variable,
+} from './catalog.ts';
+
+export type Dialect = 'duckdb' | 'athena';
+
+/** A grouping set: the dimensions kept (the others are `_total`) and the geography level. */
+export interface GroupingSet {
+  readonly kept: readonly Dimension[];
+  readonly geo: GeoLevel;
+}
+
+/** Every grouping set a statistic publishes: the finest cells, plus all margins when it has them. */
+export function groupingSets(stat: Statistic): GroupingSet[] {
+  const finest = GEO_LEVELS.indexOf(stat.geography);
+  if (!stat.margins) return [{ kept: [...stat.dimensions], geo: stat.geography }];
+  const subsets: Dimension[][] = [[]];
+  for (const d of stat.dimensions) {
+    for (const s of [...subsets]) subsets.push([...s, d]);
+  }
+  const sets: GroupingSet[] = [];
+  for (const geo of GEO_LEVELS.slice(finest)) {
+    for (const kept of subsets) sets.push({ kept: stat.dimensions.filter((d) => kept.includes(d)), geo });
+  }
+  return sets;
+}
+
+/** The exact quantile (DuckDB) or its approximation (Athena); see the module comment. */
+export function quantileSql(dialect: Dialect, expression: string, p: number): string {
+  return dialect === 'duckdb'
+    ? `quantile_cont(${expression}, ${p})`
+    : `approx_percentile(${expression}, ${p})`;
+}
+
+/** Single-quoted SQL string literal. */
+export function sqlString(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+const SEPARATOR = '|';
+/** The text key of a cell: its key column values joined by `|` (values never contain `|`). */
+export function cellKey(stat: Statistic, row: Readonly<Record<string, unknown>>): string {
+  return statisticKeyColumns(stat)
+    .map((c) => String(row[c]))
+    .join(SEPARATOR);
+}
+function cellKeySql(stat: Statistic, alias?: string): string {
+  const prefix = alias ? `${alias}.` : '';
+  return statisticKeyColumns(stat)
+    .map((c) => `${prefix}${c}`)
+    .join(` || '${SEPARATOR}' || `);
+}
+
+function measureVariables(m: Measure): Variable[] {
+  if (m.kind === 'count') return [];
+  if (m.kind === 'ratio') return [m.numerator, m.denominator];
+  return [m.of];
+}
+
+function usedVariables(stat: Statistic): Variable[] {
+  return [
+    ...new Set<Variable>([
+      ...stat.requires,
+      ...stat.measures.flatMap(measureVariables),
+      ...(stat.dominanceOn ? [stat.dominanceOn] : []),
+    ]),
+  ];
+}
+
+function measureSql(dialect: Dialect, m: Measure): string {
+  switch (m.kind) {
+    case 'count':
+      return 'count(*)';
+    case 'sum':
+      return `sum(v_${m.of})`;
+    case 'mean':
+      return m.scale === 1 ? `avg(v_${m.of})` : `avg(v_${m.of}) * ${m.scale}`;
+    case 'quantile':
+      return quantileSql(dialect, `v_${m.of}`, m.p);
+    case 'ratio':
+      return `sum(v_${m.numerator}) / nullif(sum(v_${m.denominator}), 0)`;
+  }
+}
+
+/** Key column expressions of a grouping set, in key-column order (rolled-up columns are `_total`). */
+function keySelect(stat: Statistic, set: GroupingSet): Array<[column: string, expression: string]> {
+  const level = GEO_LEVELS.indexOf(set.geo);
+  return statisticKeyColumns(stat).map((c): [string, string] => {
+    if (c === 'period') return [c, 'period'];
+    if (c === 'geo_level') return [c, sqlString(set.geo)];
+    if (c === 'prefecture') return [c, level === 0 ? 'prefecture' : sqlString(TOTAL)];
+    if (c === 'region') return [c, level <= 1 ? 'region' : sqlString(TOTAL)];
+    return [c, set.kept.includes(c as Dimension) ? c : sqlString(TOTAL)];
+  });
+}
+
+/** Columns a grouping set groups by (the ones not constant). */
+function groupColumns(stat: Statistic, set: GroupingSet): string[] {
+  return keySelect(stat, set)
+    .filter(([c, e]) => c === e)
+    .map(([c]) => c);
+}
+
+export interface CellsQueryOptions {
+  readonly dialect: Dialect;
+  /** Table reference of the statistic's source, e.g. `read_parquet('/tmp/x.parquet')` or `kura_anonymised.anon_employee_month`. */
+  readonly sourceRef: string;
+  readonly releaseId: string;
+  readonly disclosure: DisclosureSettings;
+}
+
+/**
+ * The cells query: one row per cell of every grouping set, with `cell_key`, the key columns, every
+ * measure (unsuppressed: this result is internal and never published), the disclosure inputs
+ * (`n_rows`, `n_individuals`, `n_companies`, `dominance_share`) and `primary_reason` (null when the cell
+ * passes primary suppression).
+ */
+export function compileCellsQuery(stat: Statistic, options: CellsQueryOptions): string {
+  const { dialect, disclosure } = options;
+  const variables = usedVariables(stat);
+  const keyCols = statisticKeyColumns(stat);
+  const coalesced = (c: string) => `coalesce(CAST(${c} AS VARCHAR), ${sqlString(UNSPECIFIED)}) AS ${c}`;
+  const periodSql = stat.period === 'month' ? 'period' : 'substr(period, 1, 4)';
+  const filters = [
+    `release_id = ${sqlString(options.releaseId)}`,
+    ...(stat.employedOnly ? ['employed'] : []),
+    ...variables.flatMap((v) => VARIABLES[v].columns.map((c) => `${c} IS NOT NULL`)),
+    ...(variables.includes('sales_per_employee') ? ['employees > 0'] : []),
+  ];
+  const base = [
+    'SELECT company_code',
+    `${periodSql} AS period`,
+    'period AS month',
+    ...stat.dimensions.map(coalesced),
+    ...(stat.geography === 'prefecture' ? [coalesced('prefecture')] : []),
+    coalesced('region'),
+    ...variables.map((v) => `${VARIABLES[v].sql} AS v_${v}`),
+  ].join(',\n    ');
+  const ctes = [
+    `base AS (\n  ${base}\n  FROM ${options.sourceRef}\n  WHERE ${[...new Set(filters)].join('\n    AND ')}\n)`,
+  ];
+  const selects: string[] = [];
+
+  groupingSets(stat).forEach((set, i) => {
+    const keys = keySelect(stat, set);
+    const group = groupColumns(stat, set);
+    const keyList = keys.map(([c, e]) => (c === e ? c : `${e} AS ${c}`)).join(', ');
+    const groupBy = (extra: string[] = []) => {
+      const cols = [...group, ...extra];
+      return cols.length > 0 ? ` GROUP BY ${cols.join(', ')}` : '';
+    };
+    const joinOn = (a: string, b: string) =>
+      group.length > 0 ? ` ON ${group.map((c) => `${a}.${c} = ${b}.${c}`).join(' AND ')}` : ' ON true';
+    const measures = stat.measures.map((m) => `${measureSql(dialect, m)} AS ${m.column}`);
+    ctes.push(
+      `g${i} AS (\n  SELECT ${keyList}, count(*) AS n_rows, count(DISTINCT company_code) AS n_companies,\n    ${measures.join(',\n    ')}\n  FROM base${groupBy()}\n)`,
+    );
+    let individuals = 'NULL';
+    const joins: string[] = [];
+    if (stat.unit === 'individual') {
+      if (stat.period === 'month') {
+        individuals = `g${i}.n_rows`;
+      } else {
+        // No identity links a person across months in the anonymised zone, so the number of distinct
+        // people behind a yearly cell is only known to be at least its largest monthly count.
+        const cols = group.join(', ');
+        ctes.push(
+          `p${i} AS (\n  SELECT ${cols}${cols ? ', ' : ''}max(monthly_rows) AS n_individuals\n  FROM (SELECT ${cols}${cols ? ', ' : ''}month, count(*) AS monthly_rows FROM base${groupBy(['month'])}) monthly${groupBy()}\n)`,
+        );
+        joins.push(`LEFT JOIN p${i}${joinOn(`g${i}`, `p${i}`)}`);
+        individuals = `p${i}.n_individuals`;
+      }
+    }
+    let dominance = 'CAST(NULL AS DOUBLE)';
+    if (stat.dominanceOn) {
+      const cols = group.join(', ');
+      const partition = group.length > 0 ? `PARTITION BY ${cols} ` : '';
+      ctes.push(
+        `d${i} AS (\n  SELECT ${cols}${cols ? ', ' : ''}sum(CASE WHEN contribution_rank <= ${disclosure.dominanceN} THEN contribution ELSE 0 END) AS top_contribution, sum(contribution) AS all_contribution\n  FROM (\n    SELECT ${cols}${cols ? ', ' : ''}contribution, row_number() OVER (${partition}ORDER BY contribution DESC) AS contribution_rank\n    FROM (SELECT ${cols}${cols ? ', ' : ''}company_code, sum(v_${stat.dominanceOn}) AS contribution FROM base${groupBy(['company_code'])}) per_company\n  ) ranked${groupBy()}\n)`,
+      );
+      joins.push(`LEFT JOIN d${i}${joinOn(`g${i}`, `d${i}`)}`);
+      dominance = `CASE WHEN d${i}.all_contribution > 0 THEN d${i}.top_contribution / d${i}.all_contribution END`;
+    }
+    selects.push(
+      `SELECT ${keyCols.map((c) => `g${i}.${c}`).join(', ')}, g${i}.n_rows, ${individuals} AS n_individuals, g${i}.n_companies, ${dominance} AS dominance_share, ${stat.measures.map((m) => `g${i}.${m.column}`).join(', ')}\nFROM g${i}${joins.length ? ` ${joins.join(' ')}` : ''}`,
+    );
+  });
+
+  const primary = [
+    ...(stat.unit === 'individual'
+      ? [`WHEN n_individuals < ${disclosure.minIndividuals} THEN 'min_individuals'`]
+      : []),
+    `WHEN n_companies < ${disclosure.minCompanies} THEN 'min_companies'`,
+    ...(stat.dominanceOn
+      ? [`WHEN dominance_share * 100 > ${disclosure.dominancePercent} THEN 'dominance'`]
+      : []),
+  ];
+  return `WITH ${ctes.join(',\n')},\ncells AS (\n${selects.join('\nUNION ALL\n')}\n)\nSELECT ${cellKeySql(stat)} AS cell_key, cells.*,\n  CASE ${primary.join(' ')} ELSE NULL END AS primary_reason\nFROM cells`;
+}
+
+/** The `suppressed` expression: primary reason or a secondary key. Large lists are split for the engine. */
+function suppressedSql(secondaryKeys: readonly string[]): string {
+  if (secondaryKeys.length === 0) return 'primary_reason IS NOT NULL';
+  const chunks: string[] = [];
+  for (let i = 0; i < secondaryKeys.length; i += 500) {
+    chunks.push(
+      `cell_key IN (${secondaryKeys
+        .slice(i, i + 500)
+        .map(sqlString)
+        .join(', ')})`,
+    );
+  }
+  return `(primary_reason IS NOT NULL OR ${chunks.join(' OR ')})`;
+}
+
+/**
+ * The published query over the cells table: key columns, every measure nulled when the cell is
+ * suppressed, `suppressed`, and `release_id` last (the partition column). No reason, no disclosure
+ * inputs: those go to the admin table only.
+ */
+export function compilePublishedQuery(
+  stat: Statistic,
+  options: {
+    readonly cellsRef: string;
+    readonly releaseId: string;
+    readonly secondaryKeys: readonly string[];
+  },
+): string {
+  const suppressed = suppressedSql(options.secondaryKeys);
+  const measures = stat.measures.map((m) => {
+    const type = m.kind === 'count' ? 'BIGINT' : 'DOUBLE';
+    return `CASE WHEN ${suppressed} THEN CAST(NULL AS ${type}) ELSE CAST(${m.column} AS ${type}) END AS ${m.column}`;
+  });
+  return `SELECT ${[...statisticKeyColumns(stat), ...measures, `${suppressed} AS suppressed`, `${sqlString(options.releaseId)} AS release_id`].join(',\n  ')}\nFROM ${options.cellsRef}`;
+}
+
+/** Admin-only: every suppressed cell with the rule that fired (`secondary` for complementary suppression). */
+export function compileAdminQuery(
+  stat: Statistic,
+  options: {
+    readonly cellsRef: string;
+    readonly releaseId: string;
+    readonly secondaryKeys: readonly string[];
+  },
+): string {
+  const suppressed = suppressedSql(options.secondaryKeys);
+  return `SELECT ${[
+    'cell_key',
+    ...statisticKeyColumns(stat),
+    `coalesce(primary_reason, 'secondary') AS reason`,
+    'n_rows',
+    'n_individuals',
+    'n_companies',
+    'dominance_share',
+    `${sqlString(options.releaseId)} AS release_id`,
+  ].join(', ')}\nFROM ${options.cellsRef}\nWHERE ${suppressed}`;
+}
+
+/** The query that feeds secondary suppression: keys, size and primary reason of every cell. */
+export function compileCellIndexQuery(stat: Statistic, cellsRef: string): string {
+  return `SELECT cell_key, ${statisticKeyColumns(stat).join(', ')}, n_rows, primary_reason FROM ${cellsRef}`;
+}
