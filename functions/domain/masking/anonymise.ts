@@ -1,0 +1,383 @@
+/**
+ * The anonymised zone (匿名加工情報), per statistics release: the contributing tenants' derived facts
+ * pooled, with no tokens and no linking codes, quasi-identifiers generalised, peculiar values
+ * top-coded, each company replaced by a random code new in this release and mapped to nothing, and
+ * k-anonymity enforced on the quasi-identifiers by further generalisation, then local suppression.
+ */
+import { randomBytes } from 'node:crypto';
+import { companyProfileSchema, regionOf } from '../company.ts';
+import { defaultSettings } from '../settings.ts';
+import {
+  ANONYMISED_COLUMNS,
+  type AnonymisedTable,
+  anonymisedTableKey,
+  EMPLOYEE_QUASI_IDENTIFIERS,
+  type SuppressionReport,
+  suppressionReportKey,
+  suppressionReportSchema,
+} from './anonymised-schema.ts';
+import { type Dialect, quoteIdent, quoteLiteral } from './compile.ts';
+import { type DuckSession, plainQuery, type Row, withDuckDb } from './duckdb-engine.ts';
+import { TenantNotFoundError } from './errors.ts';
+import { factKey } from './facts.ts';
+import {
+  type AgeBandWidth,
+  ageBandSql,
+  completedYearsSql,
+  periodEndSql,
+  tenureBandSql,
+} from './generalise.ts';
+import { download, outputPath, upload, withWorkDir } from './local-files.ts';
+import { anonymisedAction, catalogueColumn } from './policy.ts';
+import type { MaskingPorts } from './pseudonymise.ts';
+
+export interface AnonymiseRequest {
+  readonly releaseId: string;
+  /** Tenants whose facts contribute to the release (consented, active, not purged). */
+  readonly tenants: readonly string[];
+}
+
+export interface AnonymiseResult {
+  readonly releaseId: string;
+  readonly outputs: readonly string[];
+  readonly report: SuppressionReport;
+}
+
+/** One global generalisation level; each is coarser than the one before. */
+export interface GeneralisationLevel {
+  readonly name: string;
+  readonly ageBandWidth: AgeBandWidth;
+  readonly keepPrefecture: boolean;
+}
+
+/** The ladder climbed until few enough rows violate k-anonymity (then local suppression). */
+export const GENERALISATION_LEVELS: readonly GeneralisationLevel[] = [
+  { name: 'age_band_5y', ageBandWidth: 5, keepPrefecture: true },
+  { name: 'age_band_10y', ageBandWidth: 10, keepPrefecture: true },
+  { name: 'prefecture_to_region', ageBandWidth: 10, keepPrefecture: false },
+];
+
+/** Share of rows local suppression may touch before a coarser global level is preferred. */
+export const LOCAL_SUPPRESSION_BUDGET = 0.05;
+
+/** Measures of anon_employee_month and the catalogue column whose policy (top code) they follow. */
+const MEASURE_SOURCES = [
+  ['overtime_hours', 'attendance', 'overtime_hours'],
+  ['hours_worked', 'attendance', 'actual_hours'],
+  ['paid_leave_days', 'attendance', 'paid_leave_days'],
+  ['base_pay', 'payroll', 'base_pay'],
+  ['gross_pay', 'payroll', 'gross_pay'],
+] as const;
+
+/** Categorical quasi-identifiers whose rare values merge into `other`, with their allowed values. */
+const MERGED_CATEGORIES = {
+  gender: ['male', 'female', 'other'],
+  employment_type: ['regular', 'contract', 'part_time', 'dispatched', 'executive', 'other'],
+} as const;
+
+/** A new random company code: 12 hex digits, never stored anywhere but in the release's rows. */
+export function newCompanyCode(taken: Set<string>): string {
+  for (;;) {
+    const code = `C${randomBytes(6).toString('hex')}`;
+    if (!taken.has(code)) {
+      taken.add(code);
+      return code;
+    }
+  }
+}
+
+/** SQL (either dialect) of the age and tenure in completed years at the end of the row's period. */
+export function ageAndTenureSql(dialect: Dialect): { age: string; tenureYears: string } {
+  const end = periodEndSql(dialect, quoteIdent('period'));
+  return {
+    age: completedYearsSql(dialect, quoteIdent('birth_date'), end),
+    tenureYears: completedYearsSql(dialect, quoteIdent('hire_date'), end),
+  };
+}
+
+/** SQL (either dialect) projecting a pooled row through one generalisation level. */
+export function generaliseProjection(level: GeneralisationLevel): string[] {
+  return [
+    'company_code',
+    'industry',
+    level.keepPrefecture ? 'prefecture' : 'CAST(NULL AS VARCHAR) AS prefecture',
+    'region',
+    'size_band',
+    'period',
+    `${ageBandSql('age', level.ageBandWidth)} AS age_band`,
+    'gender',
+    `${tenureBandSql('tenure_years')} AS tenure_band`,
+    'employment_type',
+    ...MEASURE_SOURCES.map(([name]) => name),
+    'employed',
+    'separated',
+  ];
+}
+
+const QI_LIST = EMPLOYEE_QUASI_IDENTIFIERS.join(', ');
+
+async function count(db: DuckSession, sql: string, description: string): Promise<number> {
+  const rows: Row[] = await db.run(plainQuery(sql, description));
+  return Number(rows[0]?.n ?? 0);
+}
+
+/** Rows in equivalence classes (on the quasi-identifiers) smaller than k. */
+async function violatingRows(db: DuckSession, table: string, k: number): Promise<number> {
+  return count(
+    db,
+    `SELECT coalesce(sum(n), 0) AS n FROM (SELECT count(*) AS n FROM ${table} GROUP BY ${QI_LIST}) WHERE n < ${k}`,
+    'count rows below k',
+  );
+}
+
+/**
+ * Sets `columns` to NULL in rows whose class is below k (local suppression) and returns how many
+ * cells it blanked per column.
+ */
+async function suppressLocally(
+  db: DuckSession,
+  from: string,
+  to: string,
+  k: number,
+  columns: readonly string[],
+): Promise<Record<string, number>> {
+  const replaced = columns
+    .map((c) => `CASE WHEN class_size < ${k} THEN NULL ELSE ${c} END AS ${c}`)
+    .join(', ');
+  await db.run(
+    plainQuery(
+      `CREATE TABLE ${to}_src AS SELECT *, count(*) OVER (PARTITION BY ${QI_LIST}) AS class_size FROM ${from}`,
+      'class sizes',
+    ),
+  );
+  const cells: Record<string, number> = {};
+  for (const c of columns) {
+    cells[c] = await count(
+      db,
+      `SELECT count(*) AS n FROM ${to}_src WHERE class_size < ${k} AND ${c} IS NOT NULL`,
+      'count cells',
+    );
+  }
+  await db.run(
+    plainQuery(
+      `CREATE TABLE ${to} AS SELECT * EXCLUDE (class_size) REPLACE (${replaced}) FROM ${to}_src`,
+      'suppress',
+    ),
+  );
+  return cells;
+}
+
+/** Builds the anonymised zone of a release from the tenants' facts. */
+export async function anonymise(ports: MaskingPorts, request: AnonymiseRequest): Promise<AnonymiseResult> {
+  const settings = ports.settings ?? defaultSettings;
+  const k = settings.disclosure.kAnonymity;
+  const { releaseId } = request;
+
+  const companies: Array<{
+    code: string;
+    industry: string;
+    prefecture: string;
+    region: string;
+    sizeBand: string;
+  }> = [];
+  const taken = new Set<string>();
+  const contributing: Array<{ tenantId: string; code: string }> = [];
+  for (const tenantId of new Set(request.tenants)) {
+    const item = await ports.table.get('tenants', { tenantId });
+    if (!item) throw new TenantNotFoundError(tenantId);
+    const profile = companyProfileSchema.parse(item.profile);
+    if (!(await ports.objects.head('curated', factKey(tenantId, 'employee_month')))) continue;
+    const code = newCompanyCode(taken);
+    companies.push({
+      code,
+      industry: profile.industry,
+      prefecture: profile.prefecture,
+      region: regionOf(profile.prefecture) ?? profile.prefecture,
+      sizeBand: profile.sizeBand,
+    });
+    contributing.push({ tenantId, code });
+  }
+
+  return withWorkDir((dir) =>
+    withDuckDb(async (db) => {
+      const employeeParts: string[] = [];
+      const companyParts: string[] = [];
+      for (const { tenantId, code } of contributing) {
+        const employeePath = await download(
+          ports.objects,
+          'curated',
+          factKey(tenantId, 'employee_month'),
+          dir,
+        );
+        employeeParts.push(
+          `SELECT ${quoteLiteral(code)} AS company_code, * FROM read_parquet(${quoteLiteral(employeePath)})`,
+        );
+        if (await ports.objects.head('curated', factKey(tenantId, 'company_month'))) {
+          const companyPath = await download(
+            ports.objects,
+            'curated',
+            factKey(tenantId, 'company_month'),
+            dir,
+          );
+          companyParts.push(
+            `SELECT ${quoteLiteral(code)} AS company_code, * FROM read_parquet(${quoteLiteral(companyPath)})`,
+          );
+        }
+      }
+      const companyRows = companies
+        .map(
+          (c) => `(${[c.code, c.industry, c.prefecture, c.region, c.sizeBand].map(quoteLiteral).join(', ')})`,
+        )
+        .join(', ');
+      await db.run(
+        plainQuery(
+          companies.length === 0
+            ? 'CREATE TABLE companies (company_code VARCHAR, industry VARCHAR, prefecture VARCHAR, region VARCHAR, size_band VARCHAR)'
+            : `CREATE TABLE companies AS SELECT * FROM (VALUES ${companyRows}) AS t(company_code, industry, prefecture, region, size_band)`,
+          'company profiles',
+        ),
+      );
+      await db.run(
+        plainQuery(
+          employeeParts.length === 0
+            ? `CREATE TABLE em (company_code VARCHAR, period VARCHAR, birth_date DATE, gender VARCHAR, hire_date DATE, termination_date DATE, employment_type VARCHAR, overtime_hours DOUBLE, hours_worked DOUBLE, paid_leave_days DOUBLE, base_pay BIGINT, gross_pay BIGINT, employed BOOLEAN, separated BOOLEAN)`
+            : `CREATE TABLE em AS ${employeeParts.join(' UNION ALL BY NAME ')}`,
+          'pool employee facts',
+        ),
+      );
+      await db.run(
+        plainQuery(
+          companyParts.length === 0
+            ? 'CREATE TABLE cm (company_code VARCHAR, period VARCHAR, sales_amount BIGINT, employees INTEGER)'
+            : `CREATE TABLE cm AS ${companyParts.join(' UNION ALL BY NAME ')}`,
+          'pool company facts',
+        ),
+      );
+
+      // Pool: tokens and dates leave here; only ages, tenures and measures go on.
+      const { age, tenureYears } = ageAndTenureSql('duckdb');
+      const topCoded: Record<string, number> = {};
+      const measures: string[] = [];
+      for (const [name, dataset, column] of MEASURE_SOURCES) {
+        const action = anonymisedAction(catalogueColumn(dataset, column));
+        if (action.kind === 'top_code') {
+          topCoded[name] = await count(
+            db,
+            `SELECT count(*) AS n FROM em WHERE ${name} > ${action.topCode}`,
+            'count peculiar',
+          );
+          measures.push(`least(${name}, ${action.topCode}) AS ${name}`);
+        } else {
+          measures.push(name);
+        }
+      }
+      const mergedRare: Record<string, number> = {};
+      const categories: string[] = [];
+      for (const [column, allowed] of Object.entries(MERGED_CATEGORIES)) {
+        const frequent = (
+          await db.run(
+            plainQuery(
+              `SELECT ${column} AS v FROM em WHERE ${column} IS NOT NULL GROUP BY 1 HAVING count(*) >= ${k}`,
+              'category counts',
+            ),
+          )
+        )
+          .map((r) => String(r.v))
+          .filter((v) => (allowed as readonly string[]).includes(v));
+        const kept =
+          frequent.length === 0 ? 'false' : `${column} IN (${frequent.map(quoteLiteral).join(', ')})`;
+        mergedRare[column] = await count(
+          db,
+          `SELECT count(*) AS n FROM em WHERE ${column} IS NOT NULL AND ${column} <> 'other' AND NOT (${kept})`,
+          'count merged',
+        );
+        categories.push(
+          `CASE WHEN ${column} IS NULL THEN NULL WHEN ${kept} THEN ${column} ELSE 'other' END AS ${column}`,
+        );
+      }
+      await db.run(
+        plainQuery(
+          `CREATE TABLE pool AS SELECT c.company_code, c.industry, c.prefecture, c.region, c.size_band, f.period,
+            ${age} AS age, ${tenureYears} AS tenure_years, ${categories.join(', ')}, ${measures.join(', ')},
+            f.employed, f.separated
+          FROM em f JOIN companies c USING (company_code)`,
+          'pool with company profiles',
+        ),
+      );
+      const rowsIn = await count(db, 'SELECT count(*) AS n FROM pool', 'count pool');
+
+      // Global generalisation: climb until local suppression stays within budget.
+      const generalisations: string[] = [];
+      let chosen = 0;
+      for (let i = 0; i < GENERALISATION_LEVELS.length; i += 1) {
+        const level = GENERALISATION_LEVELS[i] as GeneralisationLevel;
+        await db.run(
+          plainQuery(
+            `CREATE OR REPLACE TABLE gen AS SELECT ${generaliseProjection(level).join(', ')} FROM pool`,
+            level.name,
+          ),
+        );
+        generalisations.push(level.name);
+        chosen = i;
+        const violating = await violatingRows(db, 'gen', k);
+        if (violating <= rowsIn * LOCAL_SUPPRESSION_BUDGET) break;
+      }
+      const level = GENERALISATION_LEVELS[chosen] as GeneralisationLevel;
+
+      // Local suppression: blank the most identifying cells first, then drop rows still below k.
+      const first = await suppressLocally(db, 'gen', 'sup1', k, ['age_band', 'tenure_band']);
+      const second = await suppressLocally(db, 'sup1', 'sup2', k, ['gender', 'employment_type']);
+      await db.run(
+        plainQuery(
+          `CREATE TABLE anon AS SELECT * FROM (SELECT *, count(*) OVER (PARTITION BY ${QI_LIST}) AS class_size FROM sup2) WHERE class_size >= ${k}`,
+          'drop rows below k',
+        ),
+      );
+      const rowsOut = await count(db, 'SELECT count(*) AS n FROM anon', 'count output');
+
+      const outputs: string[] = [];
+      const select = (table: AnonymisedTable, from: string) =>
+        `SELECT ${ANONYMISED_COLUMNS[table]
+          .map(
+            ([name, type]) => `${name === 'release_id' ? quoteLiteral(releaseId) : name}::${type} AS ${name}`,
+          )
+          .join(', ')} FROM ${from} ORDER BY period, company_code`;
+      const sources: Record<AnonymisedTable, string> = {
+        anon_employee_month: 'anon',
+        anon_company_month: `(SELECT c.company_code, c.industry, ${level.keepPrefecture ? 'c.prefecture' : 'CAST(NULL AS VARCHAR) AS prefecture'}, c.region, c.size_band, m.period, m.sales_amount, m.employees FROM cm m JOIN companies c USING (company_code))`,
+      };
+      for (const table of Object.keys(sources) as AnonymisedTable[]) {
+        const key = anonymisedTableKey(releaseId, table);
+        const path = await outputPath(dir, key);
+        await db.run(
+          plainQuery(
+            `COPY (${select(table, sources[table])}) TO ${quoteLiteral(path)} (FORMAT parquet, COMPRESSION zstd)`,
+            `write ${table}`,
+          ),
+        );
+        await upload(ports.objects, 'curated', key, path);
+        outputs.push(key);
+      }
+
+      const suppressedCells = { ...first, ...second };
+      const report = suppressionReportSchema.parse({
+        releaseId,
+        k,
+        tenants: contributing.length,
+        rowsIn,
+        rowsOut,
+        generalisations,
+        mergedRare,
+        topCoded,
+        suppressedCells,
+        suppressedRows: rowsIn - rowsOut,
+      });
+      const reportKey = suppressionReportKey(releaseId);
+      await ports.objects.put('curated', reportKey, JSON.stringify(report, null, 2), {
+        contentType: 'application/json',
+      });
+      outputs.push(reportKey);
+      return { releaseId, outputs, report };
+    }),
+  );
+}

@@ -1,0 +1,45 @@
+/** Typed errors of the masking engine. Messages name what and where, never values or key material. */
+
+/** The upload record does not exist. */
+export class UploadNotFoundError extends Error {
+  override readonly name = 'UploadNotFoundError';
+  constructor(tenantId: string, uploadId: string) {
+    super(
+      `upload ${uploadId} of tenant ${tenantId} does not exist; check the ids passed to the mask function`,
+    );
+  }
+}
+
+/** The upload is not in a state masking can start from (not yet accepted, or rejected). */
+export class UploadNotMaskableError extends Error {
+  override readonly name = 'UploadNotMaskableError';
+  constructor(uploadId: string, reason: string) {
+    super(`upload ${uploadId} cannot be masked: ${reason}`);
+  }
+}
+
+/** A raw output on the upload record lies outside the tenant's raw prefix: refused, never read. */
+export class ForeignObjectError extends Error {
+  override readonly name = 'ForeignObjectError';
+  constructor(uploadId: string, key: string) {
+    super(`upload ${uploadId} lists ${key}, which is not in its tenant's raw zone; refusing to read it`);
+  }
+}
+
+/** Input above the Athena threshold, and no Athena masking runner was given. */
+export class AthenaMaskingRequiredError extends Error {
+  override readonly name = 'AthenaMaskingRequiredError';
+  constructor(uploadId: string, bytes: number, threshold: number) {
+    super(
+      `upload ${uploadId} holds ${bytes} bytes of raw data, above the ${threshold}-byte limit for masking inside Lambda; it must be masked by Athena CTAS`,
+    );
+  }
+}
+
+/** The tenant record does not exist or has no company profile. */
+export class TenantNotFoundError extends Error {
+  override readonly name = 'TenantNotFoundError';
+  constructor(tenantId: string) {
+    super(`tenant ${tenantId} does not exist; it cannot contribute to a release`);
+  }
+}

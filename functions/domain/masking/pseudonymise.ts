@@ -1,0 +1,112 @@
+/**
+ * The pseudonymised zone (仮名加工情報): one tenant's data with direct identifiers, identification
+ * codes and financial-harm values removed and linking codes replaced by HMAC tokens under the
+ * tenant's own key. Derived facts are built here too, joined by token inside that one tenant.
+ */
+import type { KeyStore, ObjectStore, Table } from '../../adapters/ports.ts';
+import { getDataset, isDatasetName } from '../catalog/index.ts';
+import { defaultSettings, type PlatformSettings } from '../settings.ts';
+import { uploadRecordSchema } from '../uploads/model.ts';
+import { pseudonymisedKey, rawPrefix } from '../zones.ts';
+import { chooseEngine, compileDuckdbPseudonymise, quoteLiteral } from './compile.ts';
+import { plainQuery, withDuckDb } from './duckdb-engine.ts';
+import {
+  AthenaMaskingRequiredError,
+  ForeignObjectError,
+  UploadNotFoundError,
+  UploadNotMaskableError,
+} from './errors.ts';
+import { buildTenantFacts, type TenantFactsResult } from './facts.ts';
+import { download, hivePart, outputPath, upload, withWorkDir } from './local-files.ts';
+
+/** The ports masking needs. Buckets and tables are logical names. */
+export interface MaskingPorts {
+  readonly objects: ObjectStore;
+  readonly table: Table;
+  readonly keys: KeyStore;
+  readonly settings?: PlatformSettings;
+}
+
+export interface PseudonymiseRequest {
+  readonly tenantId: string;
+  readonly uploadId: string;
+}
+
+export interface PseudonymiseResult {
+  readonly tenantId: string;
+  readonly uploadId: string;
+  readonly dataset: string;
+  readonly engine: 'duckdb';
+  /** Keys written in the curated bucket. */
+  readonly outputs: readonly string[];
+  readonly rows: number;
+  readonly facts: TenantFactsResult;
+}
+
+const MASKABLE = new Set(['ACCEPTED', 'PARTIALLY_ACCEPTED']);
+
+/**
+ * Pseudonymises an accepted upload: each raw Parquet object it produced becomes one pseudonymised
+ * object (same dataset and period), then the tenant's derived facts are rebuilt.
+ */
+export async function pseudonymise(
+  ports: MaskingPorts,
+  request: PseudonymiseRequest,
+): Promise<PseudonymiseResult> {
+  const { tenantId, uploadId } = request;
+  const settings = ports.settings ?? defaultSettings;
+  const item = await ports.table.get('uploads', { tenantId, uploadId });
+  if (!item) throw new UploadNotFoundError(tenantId, uploadId);
+  const record = uploadRecordSchema.parse(item);
+  if (!MASKABLE.has(record.status))
+    throw new UploadNotMaskableError(uploadId, `its status is ${record.status}`);
+  const rawKeys = record.outputs ?? [];
+  if (rawKeys.length === 0) throw new UploadNotMaskableError(uploadId, 'it lists no raw outputs');
+  for (const key of rawKeys) {
+    if (!key.startsWith(rawPrefix(tenantId)) || hivePart(key, 'dataset') !== record.dataset) {
+      throw new ForeignObjectError(uploadId, key);
+    }
+  }
+
+  let bytes = 0;
+  for (const key of rawKeys) bytes += (await ports.objects.head('raw', key))?.size ?? 0;
+  if (chooseEngine(bytes, settings.limits) === 'athena') {
+    // The Athena CTAS statement is compiled by compileAthenaPseudonymiseCtas; running it needs the
+    // Glue tables and the masking workgroup, which the deployed stack provides.
+    throw new AthenaMaskingRequiredError(uploadId, bytes, settings.limits.athenaThresholdBytes);
+  }
+
+  const datasetName = record.dataset;
+  if (!isDatasetName(datasetName))
+    throw new UploadNotMaskableError(uploadId, `unknown dataset ${datasetName}`);
+  const dataset = getDataset(datasetName);
+  const key = await ports.keys.get(tenantId);
+
+  const written = await withWorkDir((dir) =>
+    withDuckDb(async (db) => {
+      const outputs: string[] = [];
+      let rows = 0;
+      for (const rawKey of rawKeys) {
+        const period = hivePart(rawKey, 'period');
+        if (!period) throw new ForeignObjectError(uploadId, rawKey);
+        const input = await download(ports.objects, 'raw', rawKey, dir);
+        const described = await db.run(
+          plainQuery(`DESCRIBE SELECT * FROM read_parquet(${quoteLiteral(input)})`, 'describe raw input'),
+        );
+        const sourceColumns = new Set(described.map((r) => String(r.column_name)));
+        const targetKey = pseudonymisedKey(tenantId, dataset.name, period, uploadId);
+        const output = await outputPath(dir, targetKey);
+        const copied = await db.run(
+          compileDuckdbPseudonymise({ dataset, key, inputs: [input], output, sourceColumns }),
+        );
+        rows += Number(copied[0]?.Count ?? 0);
+        await upload(ports.objects, 'curated', targetKey, output);
+        outputs.push(targetKey);
+      }
+      return { outputs, rows };
+    }),
+  );
+
+  const facts = await buildTenantFacts(ports, tenantId);
+  return { tenantId, uploadId, dataset: dataset.name, engine: 'duckdb', ...written, facts };
+}
