@@ -1,0 +1,10 @@
+/** Anonymised statistics: catalogue, disclosure-controlled SQL, releases, BI views, benchmarks, APPI notices. */
+export * from './benchmark.ts';
+export * from './catalog.ts';
+export * from './notice.ts';
+export * from './publish.ts';
+export * from './release.ts';
+export * from './run.ts';
+export * from './sql.ts';
+export * from './suppression.ts';
+export * from './views.ts';

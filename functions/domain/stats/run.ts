@@ -1,0 +1,62 @@
+/**
+ * One statistics release run, as the stats-release function performs it (scheduled monthly, on
+ * demand, and after a purge): pick the anonymised release, pick the engine, publish.
+ */
+import { z } from 'zod';
+import type { ObjectStore, QueryRunner } from '../../adapters/ports.ts';
+import { ANONYMISED_TABLES, anonymisedTableKey } from '../masking/anonymised-schema.ts';
+import type { PlatformSettings } from '../settings.ts';
+import { anonymisedPrefix } from '../zones.ts';
+import { publishRelease, publishReleaseOnAthena } from './publish.ts';
+import { AnonymisedReleaseNotFoundError, type ReleaseManifest, releaseIdSchema } from './release.ts';
+
+/** The function's event: a release id, or none for the latest anonymised release. Other fields (a schedule's) are ignored. */
+export const statsReleaseEventSchema = z.object({ releaseId: releaseIdSchema.optional() });
+export type StatsReleaseEvent = z.infer<typeof statsReleaseEventSchema>;
+
+export interface StatsReleasePorts {
+  readonly objects: ObjectStore;
+  /** Athena in the `etl` workgroup, when deployed; absent locally. */
+  readonly athena?: QueryRunner | undefined;
+  /** Physical stats bucket name, needed for Athena CTAS locations. */
+  readonly statsBucket?: string | undefined;
+}
+
+/** The greatest anonymised release id in the curated bucket (release ids sort chronologically). */
+export async function latestAnonymisedRelease(objects: ObjectStore): Promise<string> {
+  const root = anonymisedPrefix('').slice(0, -1);
+  let latest: string | undefined;
+  for await (const object of objects.list('curated', root)) {
+    const id = object.key.slice(root.length).split('/')[0];
+    if (id && (latest === undefined || id > latest)) latest = id;
+  }
+  if (latest === undefined) {
+    throw new AnonymisedReleaseNotFoundError(
+      'There is no anonymised release yet; run the anonymisation first.',
+    );
+  }
+  return latest;
+}
+
+/**
+ * Publishes the statistics of a release: on DuckDB inside this process, or on Athena when an Athena
+ * runner is available and the anonymised data is larger than `settings.limits.athenaThresholdBytes`.
+ */
+export async function runStatsRelease(
+  ports: StatsReleasePorts,
+  settings: PlatformSettings,
+  event: StatsReleaseEvent,
+): Promise<ReleaseManifest> {
+  const releaseId = event.releaseId ?? (await latestAnonymisedRelease(ports.objects));
+  let bytes = 0;
+  for (const table of ANONYMISED_TABLES) {
+    bytes += (await ports.objects.head('curated', anonymisedTableKey(releaseId, table)))?.size ?? 0;
+  }
+  if (ports.athena && ports.statsBucket && bytes > settings.limits.athenaThresholdBytes) {
+    return publishReleaseOnAthena(
+      { objects: ports.objects, athena: ports.athena },
+      { releaseId, settings, statsBucket: ports.statsBucket },
+    );
+  }
+  return publishRelease({ objects: ports.objects }, { releaseId, settings });
+}

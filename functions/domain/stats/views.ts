@@ -1,0 +1,181 @@
+/**
+ * What BI sees, as pure descriptions for the infra stack (Glue tables and Athena views) and the local
+ * platform (DuckDB views over the same Parquet layout).
+ *
+ * - `kura_stats.<statistic>`: one Glue table per statistic, Parquet, partitioned by `release_id`; each
+ *   release adds its partition (`ALTER TABLE … ADD PARTITION`, done by the release) at
+ *   `stats/release=<id>/statistic=<name>/release_id=<id>/`.
+ * - `kura_stats.<statistic>_all` and `kura_stats.<statistic>_latest`: views with the documented
+ *   columns; `_latest` keeps the greatest `release_id`, so release ids must sort chronologically
+ *   (e.g. `2026-11` or `20261122T120000Z`).
+ * - `kura_stats_admin.<statistic>_suppression`: admin-only reasons for suppressed cells, under
+ *   `stats-admin/`; BI roles get neither this database nor that prefix.
+ */
+import {
+  type Bilingual,
+  STATISTICS,
+  type StatColumn,
+  type Statistic,
+  statisticColumns,
+  statisticKeyColumns,
+} from './catalog.ts';
+import { ATHENA_DATABASES } from './publish.ts';
+
+const RELEASE_ID: StatColumn = {
+  name: 'release_id',
+  type: 'string',
+  doc: { ja: '統計リリースの識別子', en: 'Statistics release identifier' },
+};
+
+/** A Glue table the infra stack creates. */
+export interface GlueTableDescription {
+  readonly database: string;
+  readonly name: string;
+  readonly description: Bilingual;
+  readonly columns: readonly StatColumn[];
+  readonly partitionKeys: readonly StatColumn[];
+  /** Logical bucket and key prefix of the table location (partitions are registered per release). */
+  readonly location: { readonly bucket: 'stats'; readonly prefix: string };
+  readonly format: 'parquet';
+  /** Admin-only tables must never be granted to BI. */
+  readonly adminOnly: boolean;
+}
+
+/** An Athena view: the DDL text, its SELECT and its columns (for a Glue VIRTUAL_VIEW if preferred). */
+export interface StatView {
+  readonly database: string;
+  readonly name: string;
+  readonly statistic: string;
+  readonly description: Bilingual;
+  readonly select: string;
+  readonly ddl: string;
+  readonly columns: readonly StatColumn[];
+}
+
+const SUPPRESSION_COLUMNS = (stat: Statistic): StatColumn[] => [
+  { name: 'cell_key', type: 'string', doc: { ja: 'セルのキー', en: 'Cell key' } },
+  ...statisticKeyColumns(stat).map(
+    (name): StatColumn => ({ name, type: 'string', doc: { ja: name, en: name } }),
+  ),
+  {
+    name: 'reason',
+    type: 'string',
+    doc: {
+      ja: '秘匿理由（min_individuals／min_companies／dominance／secondary）',
+      en: 'Suppression reason (min_individuals, min_companies, dominance or secondary)',
+    },
+  },
+  { name: 'n_rows', type: 'bigint', doc: { ja: '行数', en: 'Contributing rows' } },
+  { name: 'n_individuals', type: 'bigint', doc: { ja: '人数（下限）', en: 'Individuals (lower bound)' } },
+  { name: 'n_companies', type: 'bigint', doc: { ja: '会社数', en: 'Companies' } },
+  {
+    name: 'dominance_share',
+    type: 'double',
+    doc: { ja: '上位社の占有率', en: 'Share of the largest contributors' },
+  },
+];
+
+/** Glue tables for every statistic (BI-readable) and its suppression reasons (admin only). */
+export function statsGlueTables(statistics: readonly Statistic[] = STATISTICS): GlueTableDescription[] {
+  return statistics.flatMap((stat) => [
+    {
+      database: ATHENA_DATABASES.stats,
+      name: stat.name,
+      description: stat.title,
+      columns: statisticColumns(stat),
+      partitionKeys: [RELEASE_ID],
+      location: { bucket: 'stats', prefix: 'stats/' },
+      format: 'parquet',
+      adminOnly: false,
+    },
+    {
+      database: ATHENA_DATABASES.admin,
+      name: `${stat.name}_suppression`,
+      description: {
+        ja: `${stat.title.ja}の秘匿理由（管理者用）`,
+        en: `${stat.title.en}: suppression reasons (admin only)`,
+      },
+      columns: SUPPRESSION_COLUMNS(stat),
+      partitionKeys: [RELEASE_ID],
+      location: { bucket: 'stats', prefix: 'stats-admin/' },
+      format: 'parquet',
+      adminOnly: true,
+    },
+  ]);
+}
+
+/** The `_all` and `_latest` views of every statistic, for Athena. */
+export function biViews(statistics: readonly Statistic[] = STATISTICS): StatView[] {
+  return statistics.flatMap((stat) => {
+    const table = `${ATHENA_DATABASES.stats}.${stat.name}`;
+    const columns = [RELEASE_ID, ...statisticColumns(stat)];
+    const list = columns.map((c) => c.name).join(', ');
+    const all = `SELECT ${list} FROM ${table}`;
+    const latest = `${all} WHERE release_id = (SELECT max(release_id) FROM ${table})`;
+    const view = (suffix: string, select: string, description: Bilingual): StatView => ({
+      database: ATHENA_DATABASES.stats,
+      name: `${stat.name}_${suffix}`,
+      statistic: stat.name,
+      description,
+      select,
+      ddl: `CREATE OR REPLACE VIEW ${ATHENA_DATABASES.stats}.${stat.name}_${suffix} AS ${select}`,
+      columns,
+    });
+    return [
+      view('all', all, { ja: `${stat.title.ja}（全リリース）`, en: `${stat.title.en} (all releases)` }),
+      view('latest', latest, {
+        ja: `${stat.title.ja}（最新リリース）`,
+        en: `${stat.title.en} (latest release)`,
+      }),
+    ];
+  });
+}
+
+const PRESTO_TYPES: Record<StatColumn['type'], string> = {
+  string: 'varchar',
+  bigint: 'bigint',
+  double: 'double',
+  boolean: 'boolean',
+};
+
+/**
+ * A Glue `TableInput` for an Athena view (what `CREATE VIEW` stores), so the stack can declare views
+ * as `AWS::Glue::Table` resources without running DDL.
+ */
+export function athenaViewTableInput(view: StatView) {
+  const encoded = Buffer.from(
+    JSON.stringify({
+      originalSql: view.select,
+      catalog: 'awsdatacatalog',
+      schema: view.database,
+      columns: view.columns.map((c) => ({ name: c.name, type: PRESTO_TYPES[c.type] })),
+    }),
+  ).toString('base64');
+  return {
+    name: view.name,
+    description: view.description.en,
+    tableType: 'VIRTUAL_VIEW',
+    parameters: { presto_view: 'true', comment: 'Presto View' },
+    viewOriginalText: `/* Presto View: ${encoded} */`,
+    viewExpandedText: '/* Presto View */',
+    storageDescriptor: {
+      columns: view.columns.map((c) => ({ name: c.name, type: c.type, comment: c.doc.en })),
+    },
+  };
+}
+
+/**
+ * The same views for the local platform: DuckDB over the Parquet files under a local copy of the stats
+ * bucket (`statsRoot` is the directory holding `stats/`).
+ */
+export function duckdbViews(statsRoot: string, statistics: readonly Statistic[] = STATISTICS): string[] {
+  return statistics.flatMap((stat) => {
+    const glob = `${statsRoot.replace(/\/$/, '')}/stats/release=*/statistic=${stat.name}/release_id=*/*.parquet`;
+    const list = [RELEASE_ID, ...statisticColumns(stat)].map((c) => c.name).join(', ');
+    const source = `read_parquet('${glob.replaceAll("'", "''")}', hive_partitioning = true, hive_types_autocast = false)`;
+    return [
+      `CREATE OR REPLACE VIEW ${stat.name}_all AS SELECT ${list} FROM ${source}`,
+      `CREATE OR REPLACE VIEW ${stat.name}_latest AS SELECT * FROM ${stat.name}_all WHERE release_id = (SELECT max(release_id) FROM ${stat.name}_all)`,
+    ];
+  });
+}

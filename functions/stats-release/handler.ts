@@ -1,0 +1,41 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import { runtime } from '../adapters/runtime.ts';
+import { bucketEnvVar } from '../adapters/table-definitions.ts';
+import type { PlatformSettings } from '../domain/settings.ts';
+import type { ReleaseManifest } from '../domain/stats/release.ts';
+import { runStatsRelease, type StatsReleasePorts, statsReleaseEventSchema } from '../domain/stats/run.ts';
+
+const logger = new Logger({ serviceName: 'kura-stats-release' });
+/** Physical stats bucket, for Athena CTAS locations; only set where the stack grants the bucket. */
+const statsBucket = process.env[bucketEnvVar('stats')];
+
+export interface StatsReleaseRuntime {
+  readonly ports: StatsReleasePorts;
+  readonly settings: PlatformSettings;
+}
+
+/** A stats-release handler over the given runtime (the local platform passes its own). */
+export function createStatsReleaseHandler(load: () => StatsReleaseRuntime) {
+  return middy(async (event: unknown): Promise<ReleaseManifest> => {
+    const { ports, settings } = load();
+    const manifest = await runStatsRelease(ports, settings, statsReleaseEventSchema.parse(event ?? {}));
+    logger.info('statistics release published', {
+      releaseId: manifest.releaseId,
+      engine: manifest.engine,
+      statistics: manifest.statistics.map((s) => ({
+        name: s.name,
+        cells: s.cells,
+        suppressed: s.suppressedCells,
+      })),
+    });
+    return manifest;
+  }).use(injectLambdaContext(logger));
+}
+
+/** The deployed function: `{ releaseId? }` (scheduled, on demand, after a purge) → release manifest. */
+export const handler = createStatsReleaseHandler(() => {
+  const { objects, athena, settings } = runtime();
+  return { ports: { objects, athena, statsBucket }, settings };
+});
