@@ -53,6 +53,11 @@ export const tenantQueryResultsPrefix = (tenantId: string) => `results/tenant=${
 export const supportExportPrefix = (tenantId: string, grantId: string) =>
   `support-exports/${tenantId}/${grantId}/`;
 
+/** Where a tenant's deletion certificates live in the audit bucket (under Object Lock). */
+export const certificatesPrefix = (tenantId: string) => `certificates/${tenantId}/`;
+export const certificateKey = (tenantId: string, certificateId: string) =>
+  `certificates/${tenantId}/${certificateId}.json`;
+
 /** Every (bucket, prefix) that can hold a tenant's data; the purge and its verification walk all of them. */
 export function tenantPrefixes(tenantId: string): ReadonlyArray<{ bucket: LogicalBucket; prefix: string }> {
   return [

@@ -1,0 +1,40 @@
+/** Retention and purge: tenant lifecycle, resumable verified deletion, chained deletion certificates. */
+export {
+  CERTIFICATE_CHAIN_HEAD_ID,
+  canonicalJson,
+  certificateHash,
+  type DeletionCertificate,
+  deletionCertificateSchema,
+  getCertificate,
+  verifyCertificateChain,
+} from './certificate.ts';
+export {
+  CertificateNotFoundError,
+  ConcurrentPurgeError,
+  LegalHoldError,
+  PurgeDeleteFailedError,
+  TableScanUnsupportedError,
+  TenantNotFoundError,
+  TenantNotTerminatedError,
+} from './errors.ts';
+export {
+  canTransition,
+  effectiveState,
+  findTenantsDue,
+  isPurgeDue,
+  listTenants,
+  purgeDueAt,
+  purgeDueDate,
+} from './lifecycle.ts';
+export type { PurgeLedger, PurgeLedgerEntry, PurgePorts, ReleaseStatistics } from './ports.ts';
+export {
+  DELETE_BATCH_LIMIT,
+  type PurgeBudget,
+  type PurgePlan,
+  type PurgeRequest,
+  type PurgeResult,
+  purgeTenant,
+  RETAINED,
+  TENANT_DATA_TABLES,
+} from './purge.ts';
+export { isRetryable, withBackoff } from './retry.ts';

@@ -1,0 +1,41 @@
+import type { KeyStore, ObjectStore, Table } from '../../adapters/ports.ts';
+import type { PlatformSettings } from '../settings.ts';
+
+/** What the purge writes to the ledger: ids, counts and hashes only, never personal data. */
+export interface PurgeLedgerEntry {
+  readonly type: 'purge.started' | 'purge.refused' | 'purge.certified';
+  readonly tenantId: string;
+  readonly at: string;
+  readonly detail: Readonly<Record<string, string | number | boolean | null>>;
+}
+
+/**
+ * The ledger as the purge needs it. The ledger domain (functions/domain/ledger) satisfies it with a
+ * one-line adapter: `{ append: (entry) => ledger.append(entry) }`.
+ */
+export interface PurgeLedger {
+  append(entry: PurgeLedgerEntry): Promise<{ readonly seq: string | number; readonly hash: string }>;
+}
+
+/** Asks for a statistics release that no longer includes the purged tenant; returns its id when known. */
+export type ReleaseStatistics = (request: {
+  readonly reason: 'tenant-purged';
+  readonly tenantId: string;
+  readonly requestedAt: string;
+}) => Promise<{ readonly releaseId?: string | undefined } | undefined>;
+
+/** Everything the purge reaches, injected so the same code runs in Lambda, locally and in tests. */
+export interface PurgePorts {
+  readonly objects: ObjectStore;
+  readonly tables: Table;
+  readonly keys: KeyStore;
+  readonly ledger: PurgeLedger;
+  readonly releaseStatistics: ReleaseStatistics;
+  readonly settings: PlatformSettings;
+  /** Current time, for time budgets and end times. @default () => new Date() */
+  readonly clock?: () => Date;
+  /** Waits between retries. @default setTimeout-based sleep */
+  readonly sleep?: (milliseconds: number) => Promise<void>;
+  /** Jitter source in [0, 1). @default Math.random */
+  readonly random?: () => number;
+}

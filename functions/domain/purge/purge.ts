@@ -1,0 +1,673 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { ConditionFailedError, type Item, type ObjectRef, type ObjectVersion } from '../../adapters/ports.ts';
+import { TABLE_DEFINITIONS } from '../../adapters/table-definitions.ts';
+import { type TenantRecord, tenantRecordSchema } from '../tenants/model.ts';
+import { type LogicalTable, TABLES, tenantPrefixes } from '../zones.ts';
+import {
+  advanceChainHead,
+  type BucketCounts,
+  bucketCountsSchema,
+  type DeletionCertificate,
+  deletionCertificateSchema,
+  getCertificate,
+  readChainHead,
+  sealCertificate,
+  writeCertificate,
+} from './certificate.ts';
+import {
+  ConcurrentPurgeError,
+  LegalHoldError,
+  PurgeDeleteFailedError,
+  TenantNotFoundError,
+  TenantNotTerminatedError,
+} from './errors.ts';
+import { effectiveState, purgeDueDate, retentionDaysAfterEnd } from './lifecycle.ts';
+import type { PurgePorts } from './ports.ts';
+import { defaultSleep, withBackoff } from './retry.ts';
+
+/** S3 DeleteObjects accepts at most this many keys per request. */
+export const DELETE_BATCH_LIMIT = 1000;
+const DEFAULT_TABLE_BATCH = 100;
+/** Rounds of re-deleting refs S3 reported as failed before the purge gives up (and stays resumable). */
+const PARTIAL_FAILURE_ROUNDS = 5;
+const SAMPLE_SIZE = 5;
+
+/**
+ * Tables whose items belong to one tenant by partition key (uploads, grants and other tenant-scoped
+ * items). Derived from the key schemas, so a new tenant-partitioned table is purged without a code change.
+ * The tenants table keeps a tombstone; the ledger is append-only evidence (see `RETAINED`).
+ */
+export const TENANT_DATA_TABLES: readonly LogicalTable[] = TABLES.filter(
+  (table) => table !== 'tenants' && TABLE_DEFINITIONS[table].partitionKey === 'tenantId',
+);
+
+/** What stays after a purge, on purpose; both hold no personal data. Written into every certificate. */
+export const RETAINED = [
+  {
+    store: 'ledger',
+    reason:
+      'Append-only hash-chained audit ledger: its entries for the tenant record ids, counts and hashes (including this certificate), not personal data.',
+  },
+  {
+    store: 'tenants',
+    reason:
+      'Tombstone record: tenant id, contract dates, state PURGED and the certificate id; the company name is removed.',
+  },
+] as const;
+
+export interface PurgeBudget {
+  /** Stop after this many delete batches (one deleteMany call, or one page of table rows). */
+  readonly maxBatches?: number;
+  /** Stop starting new batches at this instant (e.g. Lambda remaining time minus a margin). */
+  readonly deadline?: Date;
+}
+
+export interface PurgeRequest {
+  readonly tenantId: string;
+  readonly now: Date;
+  /** Report what would be deleted, delete nothing. */
+  readonly dryRun?: boolean;
+  readonly budget?: PurgeBudget;
+  /** Refs per deleteMany call, at most 1,000. @default 1000 */
+  readonly batchSize?: number;
+  /** Table rows per page. @default 100 */
+  readonly tableBatchSize?: number;
+}
+
+const countsDelta = () => ({ objects: 0, versions: 0, deleteMarkers: 0 });
+
+const checkpointSchema = z.object({
+  phase: z.enum(['objects', 'tables', 'key', 'verify', 'release', 'certify']),
+  prefixIndex: z.number().int().nonnegative(),
+  tableIndex: z.number().int().nonnegative(),
+  buckets: z.record(z.string(), bucketCountsSchema),
+  tables: z.record(z.string(), z.object({ rows: z.number().int().nonnegative() })),
+  keys: z.number().int().nonnegative(),
+  /**
+   * Hashes (never the names) of the refs and keys of the last batch. Counts are written before a batch
+   * is deleted, so a run interrupted mid-batch must not count again what it meets again on resume.
+   */
+  lastBatch: z.object({ refs: z.array(z.string()), keys: z.array(z.string()) }),
+  batches: z.number().int().nonnegative(),
+  verificationRounds: z.number().int().nonnegative(),
+  verification: z
+    .object({ checkedAt: z.string(), prefixesListed: z.number().int(), tablesQueried: z.array(z.string()) })
+    .optional(),
+  release: z.object({ requestedAt: z.string(), releaseId: z.string().optional() }).optional(),
+  certificate: deletionCertificateSchema.optional(),
+});
+export type PurgeCheckpoint = z.infer<typeof checkpointSchema>;
+export type PurgePhase = PurgeCheckpoint['phase'];
+
+const initialCheckpoint = (): PurgeCheckpoint => ({
+  phase: 'objects',
+  prefixIndex: 0,
+  tableIndex: 0,
+  buckets: {},
+  tables: {},
+  keys: 0,
+  lastBatch: { refs: [], keys: [] },
+  batches: 0,
+  verificationRounds: 0,
+});
+
+export interface Residue {
+  readonly objectVersions: number;
+  readonly rows: number;
+  readonly keys: number;
+}
+
+export interface PurgePlan {
+  readonly tenantId: string;
+  readonly state: TenantRecord['state'];
+  readonly legalHold: boolean;
+  readonly dueDate?: string | undefined;
+  readonly buckets: Readonly<Record<string, BucketCounts>>;
+  /** A few keys per bucket, so the operator sees what kind of data goes. */
+  readonly samples: Readonly<Record<string, readonly string[]>>;
+  readonly tables: Readonly<Record<string, { readonly rows: number }>>;
+  readonly keys: number;
+}
+
+export type PurgeResult =
+  | {
+      readonly outcome: 'purged';
+      readonly done: true;
+      readonly certificate: DeletionCertificate;
+      readonly alreadyPurged: boolean;
+      readonly batches: number;
+    }
+  | {
+      readonly outcome: 'in-progress';
+      readonly done: false;
+      readonly phase: PurgePhase;
+      readonly batches: number;
+      /** Set when verification found something left (e.g. written during the purge): deletion starts over. */
+      readonly residue?: Residue | undefined;
+    }
+  | { readonly outcome: 'dry-run'; readonly done: true; readonly plan: PurgePlan };
+
+/** Short hash of a ref or key for the checkpoint: names of objects may be personal, their hashes are not. */
+const digest = (...parts: string[]) =>
+  createHash('sha256').update(parts.join('\u0000')).digest('base64url').slice(0, 22);
+
+/** An unversioned store (s3rver) reports version id `null` or none; S3 accepts `null` as a version id. */
+const toRef = (version: ObjectVersion): ObjectRef =>
+  version.versionId ? { key: version.key, versionId: version.versionId } : { key: version.key };
+
+const versionLabel = (version: ObjectVersion) => version.versionId || 'null';
+
+/**
+ * Purges a tenant: every object version and delete marker under every prefix of `tenantPrefixes`, its
+ * rows in every tenant-partitioned table and its pseudonymisation key; then verifies with fresh
+ * listings that nothing is left, asks for a statistics release without it, and only then writes a
+ * chained deletion certificate and marks the tenant PURGED.
+ *
+ * Resumable: the checkpoint in the tenant record is saved before each batch is deleted; when the budget
+ * is used the result is `{ done: false }` and the caller invokes again. Re-running a finished purge
+ * returns its certificate. A legal hold refuses the purge (recorded in the ledger).
+ */
+export async function purgeTenant(ports: PurgePorts, request: PurgeRequest): Promise<PurgeResult> {
+  const raw = await ports.tables.get('tenants', { tenantId: request.tenantId });
+  if (raw === undefined) throw new TenantNotFoundError(request.tenantId);
+  const tenant = tenantRecordSchema.parse(raw);
+  if (request.dryRun)
+    return { outcome: 'dry-run', done: true, plan: await planPurge(ports, tenant, request.now) };
+  if (tenant.state === 'PURGED') {
+    const certificate = await getCertificate(ports, tenant.tenantId);
+    return { outcome: 'purged', done: true, certificate, alreadyPurged: true, batches: 0 };
+  }
+  if (tenant.legalHold) {
+    await ports.ledger.append({
+      type: 'purge.refused',
+      tenantId: tenant.tenantId,
+      at: request.now.toISOString(),
+      detail: { reason: 'legal-hold', state: tenant.state },
+    });
+    throw new LegalHoldError(tenant.tenantId);
+  }
+  const run = await PurgeRun.start(ports, raw, tenant, request);
+  return run.continue();
+}
+
+class PurgeRun {
+  readonly #ports: PurgePorts;
+  readonly #request: PurgeRequest;
+  readonly #tenant: TenantRecord;
+  #record: Item;
+  readonly #checkpoint: PurgeCheckpoint;
+  #batchesThisRun = 0;
+
+  private constructor(
+    ports: PurgePorts,
+    record: Item,
+    tenant: TenantRecord,
+    request: PurgeRequest,
+    checkpoint: PurgeCheckpoint,
+  ) {
+    this.#ports = ports;
+    this.#record = record;
+    this.#tenant = tenant;
+    this.#request = request;
+    this.#checkpoint = checkpoint;
+  }
+
+  /** Moves the tenant to PURGING (once) and loads its checkpoint. */
+  static async start(
+    ports: PurgePorts,
+    raw: Item,
+    tenant: TenantRecord,
+    request: PurgeRequest,
+  ): Promise<PurgeRun> {
+    if (tenant.state === 'PURGING' && tenant.purge) {
+      const checkpoint = checkpointSchema.parse(tenant.purge.checkpoint ?? initialCheckpoint());
+      return new PurgeRun(ports, raw, tenant, request, checkpoint);
+    }
+    if (effectiveState(tenant, request.now) === 'ACTIVE') throw new TenantNotTerminatedError(tenant.tenantId);
+    const checkpoint = initialCheckpoint();
+    const run = new PurgeRun(ports, raw, tenant, request, checkpoint);
+    await run.#write({
+      state: 'PURGING',
+      purge: { startedAt: request.now.toISOString(), checkpoint },
+    });
+    await ports.ledger.append({
+      type: 'purge.started',
+      tenantId: tenant.tenantId,
+      at: request.now.toISOString(),
+      detail: { previousState: tenant.state, dueDate: purgeDueDate(tenant.contract, ports.settings) ?? null },
+    });
+    return run;
+  }
+
+  get #startedAt(): string {
+    const purge = this.#record.purge as { startedAt?: unknown } | undefined;
+    return typeof purge?.startedAt === 'string' ? purge.startedAt : this.#request.now.toISOString();
+  }
+
+  #now(): Date {
+    return this.#ports.clock?.() ?? new Date();
+  }
+
+  #budgetLeft(): boolean {
+    const { maxBatches, deadline } = this.#request.budget ?? {};
+    if (maxBatches !== undefined && this.#batchesThisRun >= maxBatches) return false;
+    if (deadline !== undefined && this.#now().getTime() >= deadline.getTime()) return false;
+    return true;
+  }
+
+  #backoff() {
+    return { sleep: this.#ports.sleep ?? defaultSleep, random: this.#ports.random ?? Math.random };
+  }
+
+  /** Writes the tenant record, failing if anyone else wrote it since this run last did. */
+  async #write(changes: Item): Promise<void> {
+    const next = { ...this.#record, ...changes, updatedAt: this.#now().toISOString() };
+    try {
+      await this.#ports.tables.put('tenants', next, {
+        ifMatch: { state: this.#record.state, updatedAt: this.#record.updatedAt },
+      });
+    } catch (error) {
+      if (error instanceof ConditionFailedError) throw new ConcurrentPurgeError(this.#tenant.tenantId);
+      throw error;
+    }
+    this.#record = next;
+  }
+
+  async #saveCheckpoint(): Promise<void> {
+    await this.#write({ purge: { startedAt: this.#startedAt, checkpoint: this.#checkpoint } });
+  }
+
+  #pause(residue?: Residue): PurgeResult {
+    return {
+      outcome: 'in-progress',
+      done: false,
+      phase: this.#checkpoint.phase,
+      batches: this.#batchesThisRun,
+      residue,
+    };
+  }
+
+  async continue(): Promise<PurgeResult> {
+    const checkpoint = this.#checkpoint;
+    if (checkpoint.phase === 'objects') {
+      if ((await this.#deleteObjects()) === 'budget') return this.#pause();
+      Object.assign(checkpoint, { phase: 'tables', tableIndex: 0, lastBatch: { refs: [], keys: [] } });
+    }
+    if (checkpoint.phase === 'tables') {
+      if ((await this.#deleteRows()) === 'budget') return this.#pause();
+      checkpoint.phase = 'key';
+      checkpoint.lastBatch = { refs: [], keys: [] };
+    }
+    if (checkpoint.phase === 'key') {
+      await this.#destroyKey();
+      checkpoint.phase = 'verify';
+      await this.#saveCheckpoint();
+    }
+    if (checkpoint.phase === 'verify') {
+      const residue = await this.#verify();
+      if (residue) return this.#pause(residue);
+    }
+    if (checkpoint.phase === 'release') {
+      await this.#requestRelease();
+    }
+    const certificate = await this.#certify();
+    return {
+      outcome: 'purged',
+      done: true,
+      certificate,
+      alreadyPurged: false,
+      batches: this.#batchesThisRun,
+    };
+  }
+
+  async #deleteObjects(): Promise<'done' | 'budget'> {
+    const prefixes = tenantPrefixes(this.#tenant.tenantId);
+    const checkpoint = this.#checkpoint;
+    while (checkpoint.prefixIndex < prefixes.length) {
+      const location = prefixes[checkpoint.prefixIndex];
+      if (location === undefined) break;
+      for (;;) {
+        if (!this.#budgetLeft()) return 'budget';
+        const batch = await this.#nextObjectBatch(location.bucket, location.prefix);
+        if (batch.refs.length === 0) break;
+        const counts = checkpoint.buckets[location.bucket] ?? countsDelta();
+        checkpoint.buckets[location.bucket] = {
+          objects: counts.objects + batch.counts.objects,
+          versions: counts.versions + batch.counts.versions,
+          deleteMarkers: counts.deleteMarkers + batch.counts.deleteMarkers,
+        };
+        checkpoint.lastBatch = batch.hashes;
+        checkpoint.batches++;
+        this.#batchesThisRun++;
+        await this.#saveCheckpoint(); // counts are written before deleting: see `lastBatch`
+        await this.#deleteRefs(location.bucket, batch.refs);
+      }
+      checkpoint.prefixIndex++;
+      checkpoint.lastBatch = { refs: [], keys: [] };
+    }
+    return 'done';
+  }
+
+  /** The next refs under a prefix, from a fresh listing; counts only what no earlier batch counted. */
+  async #nextObjectBatch(bucket: string, prefix: string) {
+    const batchSize = Math.min(this.#request.batchSize ?? DELETE_BATCH_LIMIT, DELETE_BATCH_LIMIT);
+    const countedRefs = new Set(this.#checkpoint.lastBatch.refs);
+    const countedKeys = new Set(this.#checkpoint.lastBatch.keys);
+    const refs: ObjectRef[] = [];
+    const refHashes: string[] = [];
+    const keyHashes = new Set<string>();
+    const counts = countsDelta();
+    for await (const version of this.#ports.objects.listVersions(bucket, prefix)) {
+      const refHash = digest(bucket, version.key, versionLabel(version));
+      const keyHash = digest(bucket, version.key);
+      if (!countedRefs.has(refHash)) {
+        if (version.isDeleteMarker) counts.deleteMarkers++;
+        else counts.versions++;
+      }
+      if (!countedKeys.has(keyHash) && !keyHashes.has(keyHash)) counts.objects++;
+      keyHashes.add(keyHash);
+      refHashes.push(refHash);
+      refs.push(toRef(version));
+      if (refs.length >= batchSize) break;
+    }
+    return { refs, counts, hashes: { refs: refHashes, keys: [...keyHashes] } };
+  }
+
+  async #deleteRefs(bucket: string, refs: readonly ObjectRef[]): Promise<void> {
+    let pending = refs;
+    for (let round = 1; pending.length > 0; round++) {
+      const batch = pending;
+      const { failed } = await withBackoff(
+        () => this.#ports.objects.deleteMany(bucket, batch),
+        this.#backoff(),
+      );
+      if (failed.length === 0) return;
+      if (round >= PARTIAL_FAILURE_ROUNDS)
+        throw new PurgeDeleteFailedError(this.#tenant.tenantId, bucket, failed.length);
+      const { sleep, random } = this.#backoff();
+      await sleep(Math.floor(random() * 100 * 2 ** round));
+      pending = failed;
+    }
+  }
+
+  async #deleteRows(): Promise<'done' | 'budget'> {
+    const checkpoint = this.#checkpoint;
+    const pageSize = this.#request.tableBatchSize ?? DEFAULT_TABLE_BATCH;
+    while (checkpoint.tableIndex < TENANT_DATA_TABLES.length) {
+      const table = TENANT_DATA_TABLES[checkpoint.tableIndex];
+      if (table === undefined) break;
+      const { partitionKey, sortKey } = TABLE_DEFINITIONS[table];
+      for (;;) {
+        if (!this.#budgetLeft()) return 'budget';
+        const page = await withBackoff(
+          () =>
+            this.#ports.tables.query({
+              table,
+              partition: { name: partitionKey, value: this.#tenant.tenantId },
+              limit: pageSize,
+            }),
+          this.#backoff(),
+        );
+        if (page.items.length === 0) break;
+        const keys = page.items.map((item) =>
+          sortKey
+            ? { [partitionKey]: item[partitionKey], [sortKey]: item[sortKey] }
+            : { [partitionKey]: item[partitionKey] },
+        );
+        const counted = new Set(checkpoint.lastBatch.refs);
+        const hashes = keys.map((key) => digest(table, JSON.stringify(key)));
+        const fresh = hashes.filter((hash) => !counted.has(hash)).length;
+        checkpoint.tables[table] = { rows: (checkpoint.tables[table]?.rows ?? 0) + fresh };
+        checkpoint.lastBatch = { refs: hashes, keys: [] };
+        checkpoint.batches++;
+        this.#batchesThisRun++;
+        await this.#saveCheckpoint();
+        for (const key of keys) {
+          await withBackoff(() => this.#ports.tables.delete(table, key), this.#backoff());
+        }
+      }
+      checkpoint.tables[table] ??= { rows: 0 };
+      checkpoint.tableIndex++;
+      checkpoint.lastBatch = { refs: [], keys: [] };
+    }
+    return 'done';
+  }
+
+  async #destroyKey(): Promise<void> {
+    const { tenantId } = this.#tenant;
+    if (await this.#ports.keys.exists(tenantId)) {
+      this.#checkpoint.keys = 1;
+      await this.#saveCheckpoint();
+      await withBackoff(() => this.#ports.keys.destroy(tenantId), this.#backoff());
+    }
+  }
+
+  /** Fresh listings of every version under every prefix, a query of every table, the key store. */
+  async #verify(): Promise<Residue | undefined> {
+    const { tenantId } = this.#tenant;
+    const prefixes = tenantPrefixes(tenantId);
+    let objectVersions = 0;
+    for (const { bucket, prefix } of prefixes) {
+      for await (const _version of this.#ports.objects.listVersions(bucket, prefix)) objectVersions++;
+    }
+    let rows = 0;
+    for (const table of TENANT_DATA_TABLES) {
+      const { partitionKey } = TABLE_DEFINITIONS[table];
+      const page = await this.#ports.tables.query({
+        table,
+        partition: { name: partitionKey, value: tenantId },
+        limit: 1,
+      });
+      rows += page.items.length;
+    }
+    const keys = (await this.#ports.keys.exists(tenantId)) ? 1 : 0;
+    const checkpoint = this.#checkpoint;
+    if (objectVersions + rows + keys > 0) {
+      // Something appeared during the purge (or a delete silently failed): delete again from the start;
+      // counts carry on, so the certificate still covers everything that existed.
+      Object.assign(checkpoint, {
+        phase: 'objects',
+        prefixIndex: 0,
+        tableIndex: 0,
+        lastBatch: { refs: [], keys: [] },
+      });
+      checkpoint.verificationRounds++;
+      await this.#saveCheckpoint();
+      return { objectVersions, rows, keys };
+    }
+    checkpoint.verification = {
+      checkedAt: this.#now().toISOString(),
+      prefixesListed: prefixes.length,
+      tablesQueried: [...TENANT_DATA_TABLES],
+    };
+    checkpoint.phase = 'release';
+    await this.#saveCheckpoint();
+    return undefined;
+  }
+
+  async #requestRelease(): Promise<void> {
+    const checkpoint = this.#checkpoint;
+    if (!checkpoint.release) {
+      const requestedAt = this.#now().toISOString();
+      const response = await this.#ports.releaseStatistics({
+        reason: 'tenant-purged',
+        tenantId: this.#tenant.tenantId,
+        requestedAt,
+      });
+      checkpoint.release = response?.releaseId
+        ? { requestedAt, releaseId: response.releaseId }
+        : { requestedAt };
+    }
+    checkpoint.phase = 'certify';
+    await this.#saveCheckpoint();
+  }
+
+  /** Builds the certificate, links it into the chain (atomically), stores it, and marks the tenant PURGED. */
+  async #certify(): Promise<DeletionCertificate> {
+    const checkpoint = this.#checkpoint;
+    let certificate = checkpoint.certificate;
+    for (;;) {
+      const head = await readChainHead(this.#ports.tables);
+      if (certificate && head?.hash === certificate.hash) break; // linked by an earlier, interrupted run
+      const previousHash = head?.hash ?? null;
+      if (!certificate || certificate.previousHash !== previousHash) {
+        certificate = this.#buildCertificate(
+          certificate?.certificateId ?? randomUUID(),
+          (head?.sequence ?? 0) + 1,
+          previousHash,
+        );
+        checkpoint.certificate = certificate;
+        await this.#saveCheckpoint();
+      }
+      try {
+        await advanceChainHead(this.#ports.tables, head, certificate);
+        break;
+      } catch (error) {
+        if (!(error instanceof ConditionFailedError)) throw error;
+        // Another purge linked its certificate first: build ours again on top of it.
+      }
+    }
+    await writeCertificate(this.#ports.objects, certificate);
+    await this.#ports.ledger.append({
+      type: 'purge.certified',
+      tenantId: certificate.tenantId,
+      at: certificate.finishedAt,
+      detail: {
+        certificateId: certificate.certificateId,
+        sequence: certificate.sequence,
+        hash: certificate.hash,
+      },
+    });
+    const tenant = this.#tenant;
+    const tombstone: TenantRecord = {
+      tenantId: tenant.tenantId,
+      name: tenant.tenantId,
+      profile: tenant.profile,
+      contract: tenant.contract,
+      state: 'PURGED',
+      legalHold: false,
+      createdAt: tenant.createdAt,
+      updatedAt: certificate.finishedAt,
+      purge: {
+        startedAt: certificate.startedAt,
+        finishedAt: certificate.finishedAt,
+        certificateId: certificate.certificateId,
+      },
+    };
+    try {
+      // The tombstone replaces the record whole: attributes added over the tenant's life go with it.
+      await this.#ports.tables.put('tenants', tombstone, {
+        ifMatch: { state: this.#record.state, updatedAt: this.#record.updatedAt },
+      });
+    } catch (error) {
+      if (error instanceof ConditionFailedError) throw new ConcurrentPurgeError(tenant.tenantId);
+      throw error;
+    }
+    return certificate;
+  }
+
+  #buildCertificate(
+    certificateId: string,
+    sequence: number,
+    previousHash: string | null,
+  ): DeletionCertificate {
+    const checkpoint = this.#checkpoint;
+    const { contract } = this.#tenant;
+    const settings = this.#ports.settings;
+    const buckets = Object.fromEntries(
+      Object.entries(checkpoint.buckets).sort(([a], [b]) => a.localeCompare(b)),
+    );
+    for (const { bucket } of tenantPrefixes(this.#tenant.tenantId)) buckets[bucket] ??= countsDelta();
+    const bucketTotals = Object.values(buckets).reduce(
+      (sum, counts) => ({
+        objects: sum.objects + counts.objects,
+        versions: sum.versions + counts.versions,
+        deleteMarkers: sum.deleteMarkers + counts.deleteMarkers,
+      }),
+      countsDelta(),
+    );
+    const rows = Object.values(checkpoint.tables).reduce((sum, table) => sum + table.rows, 0);
+    const verification = checkpoint.verification ?? {
+      checkedAt: this.#now().toISOString(),
+      prefixesListed: 0,
+      tablesQueried: [],
+    };
+    return sealCertificate({
+      schemaVersion: 1,
+      certificateId,
+      sequence,
+      tenantId: this.#tenant.tenantId,
+      contract: {
+        start: contract.start,
+        end: contract.end,
+        retentionDaysAfterEnd: retentionDaysAfterEnd(contract, settings),
+        dueDate: purgeDueDate(contract, settings),
+      },
+      startedAt: this.#startedAt,
+      finishedAt: this.#now().toISOString(),
+      deleted: {
+        buckets,
+        tables: checkpoint.tables,
+        keys: checkpoint.keys,
+        totals: { ...bucketTotals, rows, keys: checkpoint.keys },
+      },
+      verification: {
+        ...verification,
+        residue: { objectVersions: 0, rows: 0, keys: 0 },
+        result: 'ZERO_RESIDUE',
+      },
+      retained: RETAINED.map((entry) => ({ ...entry })),
+      statisticsRelease: checkpoint.release ?? { requestedAt: this.#now().toISOString() },
+      previousHash,
+    });
+  }
+}
+
+/** What a purge would delete, counted like the purge counts, deleting nothing. */
+async function planPurge(ports: PurgePorts, tenant: TenantRecord, now: Date): Promise<PurgePlan> {
+  const buckets: Record<string, BucketCounts> = {};
+  const samples: Record<string, string[]> = {};
+  for (const { bucket, prefix } of tenantPrefixes(tenant.tenantId)) {
+    const counts = { ...(buckets[bucket] ?? countsDelta()) };
+    const bucketSamples = samples[bucket] ?? [];
+    let lastKey: string | undefined;
+    for await (const version of ports.objects.listVersions(bucket, prefix)) {
+      if (version.isDeleteMarker) counts.deleteMarkers++;
+      else counts.versions++;
+      if (version.key !== lastKey) {
+        counts.objects++;
+        if (bucketSamples.length < SAMPLE_SIZE) bucketSamples.push(version.key);
+      }
+      lastKey = version.key;
+    }
+    buckets[bucket] = counts;
+    samples[bucket] = bucketSamples;
+  }
+  const tables: Record<string, { rows: number }> = {};
+  for (const table of TENANT_DATA_TABLES) {
+    const { partitionKey } = TABLE_DEFINITIONS[table];
+    let rows = 0;
+    let cursor: Item | undefined;
+    do {
+      const page = await ports.tables.query({
+        table,
+        partition: { name: partitionKey, value: tenant.tenantId },
+        cursor,
+      });
+      rows += page.items.length;
+      cursor = page.cursor;
+    } while (cursor);
+    tables[table] = { rows };
+  }
+  return {
+    tenantId: tenant.tenantId,
+    state: effectiveState(tenant, now),
+    legalHold: tenant.legalHold,
+    dueDate: purgeDueDate(tenant.contract, ports.settings),
+    buckets,
+    samples,
+    tables,
+    keys: (await ports.keys.exists(tenant.tenantId)) ? 1 : 0,
+  };
+}
