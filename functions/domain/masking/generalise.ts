@@ -35,8 +35,9 @@ export function tenureBand(years: number): string {
   return TENURE_STEPS.find(([low]) => years >= low)?.[1] ?? '<1';
 }
 
-/** Completed years between two ISO dates (the age on `at` of someone born on `from`). */
+/** Completed years between two ISO dates (the age on `at` of someone born on `from`); -1 when `from` is later. */
 export function completedYears(from: string, at: string): number {
+  if (from > at) return -1;
   const [fy, fm, fd] = from.split('-').map(Number) as [number, number, number];
   const [ay, am, ad] = at.split('-').map(Number) as [number, number, number];
   return ay - fy - (am < fm || (am === fm && ad < fd) ? 1 : 0);
@@ -128,9 +129,12 @@ export function periodEndSql(dialect: Dialect, periodSql: string): string {
 
 /** SQL: completed years from a DATE to a DATE (DuckDB `date_sub`, Trino `date_diff` both count whole years). */
 export function completedYearsSql(dialect: Dialect, fromSql: string, atSql: string): string {
-  return dialect === 'duckdb'
-    ? `date_sub('year', ${fromSql}, ${atSql})`
-    : `date_diff('year', ${fromSql}, ${atSql})`;
+  const years =
+    dialect === 'duckdb'
+      ? `date_sub('year', ${fromSql}, ${atSql})`
+      : `date_diff('year', ${fromSql}, ${atSql})`;
+  // Both engines truncate negative spans towards zero; a date after `at` is simply "not yet" (-1).
+  return `CASE WHEN ${fromSql} > ${atSql} THEN -1 ELSE ${years} END`;
 }
 
 /** SQL: the age band of an integer age expression (NULL stays NULL). */
