@@ -5,9 +5,17 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  ScanCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { NameResolver } from './env.ts';
-import { ConditionFailedError, type Item, type QueryPage, type QueryRequest, type Table } from './ports.ts';
+import {
+  ConditionFailedError,
+  type Item,
+  type QueryPage,
+  type QueryRequest,
+  type ScanRequest,
+  type Table,
+} from './ports.ts';
 
 export interface DynamoTableOptions {
   /** A DocumentClient built with `marshallOptions.removeUndefinedValues`. */
@@ -100,6 +108,18 @@ export class DynamoTable implements Table {
         ScanIndexForward: !request.descending,
         // Global secondary indexes cannot be read consistently.
         ...(request.index ? {} : { ConsistentRead: true }),
+      }),
+    );
+    return { items: out.Items ?? [], cursor: out.LastEvaluatedKey };
+  }
+
+  async scan(table: string, request: ScanRequest = {}): Promise<QueryPage> {
+    const out = await this.#client.send(
+      new ScanCommand({
+        TableName: this.#table(table),
+        Limit: request.limit,
+        ExclusiveStartKey: request.cursor,
+        ConsistentRead: true,
       }),
     );
     return { items: out.Items ?? [], cursor: out.LastEvaluatedKey };

@@ -58,3 +58,44 @@ export class ConflictError extends KuraError {
   override readonly name = 'ConflictError';
   readonly code = 'CONFLICT';
 }
+
+/** Bilingual messages for the fields of one request schema, keyed by dotted path. */
+export type FieldMessages = Readonly<Record<string, Message>>;
+
+/**
+ * The first problem zod found, as a ValidationError naming the field. Messages come from `messages`
+ * (bilingual) by dotted path, falling back to the parent path and then to zod's English text.
+ */
+export function validationErrorFrom(
+  issues: ReadonlyArray<{
+    readonly path: ReadonlyArray<PropertyKey>;
+    readonly message: string;
+    readonly code?: string;
+    readonly keys?: readonly string[];
+  }>,
+  messages: FieldMessages,
+): ValidationError {
+  const issue = issues[0];
+  if (!issue) return new ValidationError({ ja: '入力が正しくありません。', en: 'The request is not valid.' });
+  if (issue.code === 'unrecognized_keys' && issue.keys?.length) {
+    const keys = issue.keys.join(', ');
+    const prefix = issue.path.length > 0 ? `${issue.path.map(String).join('.')}.` : '';
+    return new ValidationError(
+      {
+        ja: `不明な項目があります: ${keys}。会社（テナント）はログイン情報から決まるため、指定できません。使える項目だけを送ってください。`,
+        en: `Unknown field(s): ${keys}. Send only the documented fields (the tenant always comes from your sign-in).`,
+      },
+      `${prefix}${issue.keys[0]}`,
+    );
+  }
+  const path = issue.path.map(String);
+  const field = path.join('.');
+  for (let length = path.length; length > 0; length--) {
+    const message = messages[path.slice(0, length).join('.')];
+    if (message) return new ValidationError(message, field);
+  }
+  return new ValidationError(
+    { ja: `${field || '入力'}: ${issue.message}`, en: `${field || 'request'}: ${issue.message}` },
+    field || undefined,
+  );
+}

@@ -56,6 +56,8 @@ export const uploadRecordSchema = z.object({
   updatedAt: z.string(),
   /** Ledger sequence of the consent attestation that covers this upload, when the dataset needs one. */
   consentRef: z.string().optional(),
+  /** The attestation itself (it names a person, so it stays with the tenant's data, not in the ledger). */
+  consent: consentSchema.optional(),
   /** Why the upload was rejected, when it was. */
   reason: z.object({ code: z.string(), ja: z.string(), en: z.string() }).optional(),
   rows: z

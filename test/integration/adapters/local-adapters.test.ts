@@ -170,6 +170,26 @@ describe('DynamoTable on dynalite', () => {
   });
 });
 
+describe('DynamoTable.scan', () => {
+  it('pages through every item of a table', async () => {
+    // Prepare
+    await ports.table.put('tenants', { tenantId: 'scan-1' });
+    await ports.table.put('tenants', { tenantId: 'scan-2' });
+
+    // Act
+    const seen: unknown[] = [];
+    let cursor: Record<string, unknown> | undefined;
+    do {
+      const page = await ports.table.scan?.('tenants', { limit: 1, cursor });
+      seen.push(...(page?.items ?? []).map((item) => item.tenantId));
+      cursor = page?.cursor;
+    } while (cursor);
+
+    // Assess
+    expect(seen).toEqual(expect.arrayContaining(['scan-1', 'scan-2']));
+  });
+});
+
 describe('FileKeyStore', () => {
   it('creates a private 32-byte key once and destroys it for good', async () => {
     // Prepare

@@ -1,0 +1,245 @@
+import { z } from 'zod';
+import { ConditionFailedError, type KeyStore, type Table } from '../../adapters/ports.ts';
+import type { Principal } from '../auth/principal.ts';
+import { companyProfileSchema } from '../company.ts';
+import {
+  ConflictError,
+  type FieldMessages,
+  MalformedRequestError,
+  NotFoundError,
+  ValidationError,
+  validationErrorFrom,
+} from '../errors.ts';
+import { msg } from '../i18n.ts';
+import { appendLedger } from '../ledger/ledger.ts';
+import { contractSchema, type TenantRecord, tenantIdSchema, tenantRecordSchema } from './model.ts';
+
+export const TENANTS_TABLE = 'tenants';
+
+export interface TenantAdminPorts {
+  readonly table: Table;
+  readonly keys: KeyStore;
+  readonly clock: () => Date;
+}
+
+const FIELDS = {
+  '': msg('リクエスト本文は JSON オブジェクトにしてください。', 'The request body must be a JSON object.'),
+  tenantId: msg(
+    'tenantId は英小文字・数字・ハイフンで 3〜63 文字にしてください（例: acme-kk）。',
+    'tenantId must be 3–63 lowercase letters, digits or hyphens (e.g. acme-kk).',
+  ),
+  name: msg(
+    'name に会社名を 1〜200 文字で指定してください。',
+    'name must be the company name, 1 to 200 characters.',
+  ),
+  profile: msg(
+    'profile は industry（JSIC 大分類 A〜T）、prefecture（01〜47）、sizeBand（1-4, 5-19, 20-49, 50-99, 100-299, 300+）を持つオブジェクトにしてください。',
+    'profile must have industry (JSIC major group A–T), prefecture (01–47) and sizeBand (1-4, 5-19, 20-49, 50-99, 100-299, 300+).',
+  ),
+  'profile.industry': msg(
+    'profile.industry は JSIC 大分類（A〜T）にしてください。',
+    'profile.industry must be a JSIC major group, A to T.',
+  ),
+  'profile.prefecture': msg(
+    'profile.prefecture は都道府県コード 01〜47 にしてください（例: 東京都は 13）。',
+    'profile.prefecture must be a JIS prefecture code from 01 to 47 (e.g. 13 for Tokyo).',
+  ),
+  'profile.sizeBand': msg(
+    'profile.sizeBand は 1-4, 5-19, 20-49, 50-99, 100-299, 300+ のいずれかにしてください。',
+    'profile.sizeBand must be one of 1-4, 5-19, 20-49, 50-99, 100-299, 300+.',
+  ),
+  contract: msg(
+    'contract は start（開始日）と任意の end（終了日）、retentionDaysAfterEnd（終了後の保存日数）を持つオブジェクトにしてください。',
+    'contract must have start (a date), and optionally end (a date) and retentionDaysAfterEnd (days).',
+  ),
+  'contract.start': msg(
+    'contract.start は 2026-04-01 の形式の日付にしてください。',
+    'contract.start must be a date like 2026-04-01.',
+  ),
+  'contract.end': msg(
+    'contract.end は 2027-03-31 の形式の日付（終了日を外すときは null）にしてください。',
+    'contract.end must be a date like 2027-03-31 (null removes the end date).',
+  ),
+  'contract.retentionDaysAfterEnd': msg(
+    'contract.retentionDaysAfterEnd は 0〜3650 の整数（日数）にしてください。',
+    'contract.retentionDaysAfterEnd must be a whole number of days from 0 to 3650.',
+  ),
+  legalHold: msg('legalHold は true か false にしてください。', 'legalHold must be true or false.'),
+} as const satisfies FieldMessages;
+
+export const registerTenantSchema = z
+  .object({
+    tenantId: tenantIdSchema,
+    name: z.string().trim().min(1).max(200),
+    profile: companyProfileSchema,
+    contract: contractSchema,
+  })
+  .strict();
+
+export const updateTenantSchema = z
+  .object({
+    name: z.string().trim().min(1).max(200).optional(),
+    profile: companyProfileSchema.optional(),
+    contract: z
+      .object({
+        start: z.iso.date().optional(),
+        end: z.iso.date().nullable().optional(),
+        retentionDaysAfterEnd: z.number().int().min(0).max(3650).nullable().optional(),
+      })
+      .strict()
+      .optional(),
+    legalHold: z.boolean().optional(),
+  })
+  .strict();
+
+function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new MalformedRequestError(FIELDS['']);
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) throw validationErrorFrom(parsed.error.issues, FIELDS);
+  return parsed.data;
+}
+
+function checkContractDates(contract: TenantRecord['contract']) {
+  if (contract.end !== undefined && contract.end < contract.start) {
+    throw new ValidationError(
+      msg(
+        'contract.end は contract.start 以降の日付にしてください。',
+        'contract.end must not be before contract.start.',
+      ),
+      'contract.end',
+    );
+  }
+}
+
+const actorOf = (principal: Principal) => ({ subject: principal.subject, roles: [...principal.roles] });
+
+/**
+ * Registers a company: its record (ACTIVE, no legal hold) and its pseudonymisation key. The caller
+ * must already be authorised as an admin. ConflictError when the tenant id is taken.
+ */
+export async function registerTenant(
+  ports: TenantAdminPorts,
+  principal: Principal,
+  body: unknown,
+): Promise<TenantRecord> {
+  const request = parseBody(registerTenantSchema, body);
+  checkContractDates(request.contract);
+  const now = ports.clock().toISOString();
+  const record = tenantRecordSchema.parse({
+    ...request,
+    state: 'ACTIVE',
+    legalHold: false,
+    createdAt: now,
+    updatedAt: now,
+  });
+  try {
+    await ports.table.put(TENANTS_TABLE, record, { ifAbsent: 'tenantId' });
+  } catch (error) {
+    if (error instanceof ConditionFailedError) {
+      throw new ConflictError(
+        msg(
+          `テナント ${record.tenantId} は既に登録されています。`,
+          `Tenant ${record.tenantId} is already registered.`,
+        ),
+        'tenantId',
+      );
+    }
+    throw error;
+  }
+  await ports.keys.create(record.tenantId);
+  await appendLedger(ports, {
+    action: 'tenant.registered',
+    actor: actorOf(principal),
+    tenantId: record.tenantId,
+    details: {
+      industry: record.profile.industry,
+      prefecture: record.profile.prefecture,
+      sizeBand: record.profile.sizeBand,
+      contractStart: record.contract.start,
+      contractEnd: record.contract.end ?? null,
+    },
+  });
+  return record;
+}
+
+/**
+ * Changes a tenant's name, profile, contract dates, retention or legal hold. Optimistic: the write
+ * only lands if nobody changed the tenant since it was read. Legal-hold changes get their own
+ * ledger entry.
+ */
+export async function updateTenant(
+  ports: TenantAdminPorts,
+  principal: Principal,
+  tenantId: string,
+  body: unknown,
+): Promise<TenantRecord> {
+  const change = parseBody(updateTenantSchema, body);
+  const item = tenantIdSchema.safeParse(tenantId).success
+    ? await ports.table.get(TENANTS_TABLE, { tenantId })
+    : undefined;
+  if (!item) {
+    throw new NotFoundError(
+      msg(
+        `テナント ${tenantId.slice(0, 63)} は登録されていません。`,
+        `Tenant ${tenantId.slice(0, 63)} is not registered.`,
+      ),
+      'tenantId',
+    );
+  }
+  const current = tenantRecordSchema.parse(item);
+  const contract: TenantRecord['contract'] = { ...current.contract };
+  if (change.contract?.start !== undefined) contract.start = change.contract.start;
+  if (change.contract?.end === null) delete contract.end;
+  else if (change.contract?.end !== undefined) contract.end = change.contract.end;
+  if (change.contract?.retentionDaysAfterEnd === null) delete contract.retentionDaysAfterEnd;
+  else if (change.contract?.retentionDaysAfterEnd !== undefined)
+    contract.retentionDaysAfterEnd = change.contract.retentionDaysAfterEnd;
+  checkContractDates(contract);
+  const now = ports.clock().toISOString();
+  const next = tenantRecordSchema.parse({
+    ...current,
+    ...(change.name !== undefined ? { name: change.name } : {}),
+    ...(change.profile !== undefined ? { profile: change.profile } : {}),
+    ...(change.legalHold !== undefined ? { legalHold: change.legalHold } : {}),
+    contract,
+    updatedAt: now,
+  });
+  try {
+    await ports.table.put(TENANTS_TABLE, next, { ifMatch: { updatedAt: current.updatedAt } });
+  } catch (error) {
+    if (error instanceof ConditionFailedError) {
+      throw new ConflictError(
+        msg(
+          'テナントが同時に更新されました。最新の内容を確認してやり直してください。',
+          'The tenant changed meanwhile: read it again and retry.',
+        ),
+        'tenantId',
+      );
+    }
+    throw error;
+  }
+  const changed = Object.keys(change).flatMap((field) =>
+    field === 'contract' ? Object.keys(change.contract ?? {}).map((f) => `contract.${f}`) : [field],
+  );
+  await appendLedger(ports, {
+    action: 'tenant.updated',
+    actor: actorOf(principal),
+    tenantId,
+    details: {
+      changed,
+      contractStart: next.contract.start,
+      contractEnd: next.contract.end ?? null,
+      retentionDaysAfterEnd: next.contract.retentionDaysAfterEnd ?? null,
+    },
+  });
+  if (change.legalHold !== undefined && change.legalHold !== current.legalHold) {
+    await appendLedger(ports, {
+      action: 'tenant.legal_hold_changed',
+      actor: actorOf(principal),
+      tenantId,
+      details: { legalHold: change.legalHold },
+    });
+  }
+  return next;
+}

@@ -1,0 +1,60 @@
+import { ValidationError } from '../errors.ts';
+import { msg } from '../i18n.ts';
+
+/**
+ * Content types Kura accepts, mapped to the one the presigned POST pins. Browsers on Windows label
+ * .csv files application/vnd.ms-excel and some tools say text/plain: both are taken as CSV.
+ */
+const ACCEPTED: Readonly<Record<string, string>> = {
+  'text/csv': 'text/csv',
+  'application/csv': 'text/csv',
+  'text/comma-separated-values': 'text/csv',
+  'application/vnd.ms-excel': 'text/csv',
+  'text/plain': 'text/csv',
+  'application/gzip': 'application/gzip',
+  'application/x-gzip': 'application/gzip',
+};
+
+const ZIP = new Set([
+  'application/zip',
+  'application/x-zip-compressed',
+  'application/x-zip',
+  'multipart/x-zip',
+]);
+const WORKBOOK = new Set([
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  'application/vnd.ms-excel.sheet.macroenabled.12',
+  'application/vnd.oasis.opendocument.spreadsheet',
+]);
+
+/** The content type to pin for a declared one; ValidationError (field `contentType`) when refused. */
+export function acceptedContentType(declared: string): string {
+  const media = declared.split(';')[0]?.trim().toLowerCase() ?? '';
+  const accepted = ACCEPTED[media];
+  if (accepted) return accepted;
+  if (ZIP.has(media)) {
+    throw new ValidationError(
+      msg(
+        'ZIP ファイルは受け付けていません。CSV ファイルをそのまま（または gzip 圧縮して）アップロードしてください。',
+        'ZIP archives are not accepted: upload the CSV file itself (optionally gzip-compressed).',
+      ),
+      'contentType',
+    );
+  }
+  if (WORKBOOK.has(media)) {
+    throw new ValidationError(
+      msg(
+        'Excel などの表計算ファイルは受け付けていません。「CSV（コンマ区切り）」で保存してからアップロードしてください。',
+        'Spreadsheet workbooks are not accepted: save the sheet as CSV (comma delimited) and upload that.',
+      ),
+      'contentType',
+    );
+  }
+  throw new ValidationError(
+    msg(
+      `contentType「${declared.slice(0, 100)}」は受け付けていません。text/csv または application/gzip を指定してください。`,
+      `contentType "${declared.slice(0, 100)}" is not accepted: use text/csv (or application/gzip for a gzip-compressed CSV).`,
+    ),
+    'contentType',
+  );
+}

@@ -1,0 +1,324 @@
+import { z } from 'zod';
+import { ConditionFailedError, type ObjectStore, type Table } from '../../adapters/ports.ts';
+import type { Principal } from '../auth/principal.ts';
+import { tenantOf } from '../auth/principal.ts';
+import { DATASET_NAMES, type DatasetDef, getDataset, isDatasetName } from '../catalog/index.ts';
+import {
+  type FieldMessages,
+  MalformedRequestError,
+  NotFoundError,
+  PayloadTooLargeError,
+  ValidationError,
+  validationErrorFrom,
+} from '../errors.ts';
+import { msg } from '../i18n.ts';
+import { appendLedger } from '../ledger/ledger.ts';
+import type { PlatformSettings } from '../settings.ts';
+import { landingKey, landingPrefix } from '../zones.ts';
+import { normaliseSha256 } from './checksum.ts';
+import { CONSENT_PURPOSE, consentDigest, requiredConsent } from './consent.ts';
+import { acceptedContentType } from './content-type.ts';
+import { SAFE_FILE_NAME, safeFileName } from './file-name.ts';
+import { type UploadRecord, uploadRecordSchema } from './model.ts';
+
+export const UPLOADS_TABLE = 'uploads';
+/** S3 refuses presigned POSTs valid for longer than Kura allows. */
+export const MAX_UPLOAD_URL_SECONDS = 900;
+
+/** What the upload functions need from the outside world. */
+export interface UploadPorts {
+  readonly table: Table;
+  readonly objects: ObjectStore;
+  readonly settings: PlatformSettings;
+  readonly clock: () => Date;
+  readonly newId: () => string;
+  /** KMS key uploads must be encrypted with (deployed); absent locally. */
+  readonly dataKeyId?: string | undefined;
+}
+
+const FIELDS = {
+  '': msg('リクエスト本文は JSON オブジェクトにしてください。', 'The request body must be a JSON object.'),
+  dataset: msg(
+    `dataset にデータセット名（${DATASET_NAMES.join(', ')} のいずれか）を指定してください。`,
+    `dataset must name a dataset (one of ${DATASET_NAMES.join(', ')}).`,
+  ),
+  fileName: msg(
+    'fileName にファイル名（1〜10,000 文字）を指定してください。',
+    'fileName must be the file name (1 to 10,000 characters).',
+  ),
+  contentType: msg(
+    'contentType にファイル形式（text/csv など）を指定してください。',
+    'contentType must be the file’s media type, e.g. text/csv.',
+  ),
+  sizeBytes: msg(
+    'sizeBytes にファイルサイズ（バイト数、1 以上の整数）を指定してください。',
+    'sizeBytes must be the file size in bytes: a whole number of at least 1.',
+  ),
+  sha256: msg(
+    'sha256 にファイルの SHA-256 を base64（44 文字）または 16 進数（64 文字）で指定してください。',
+    'sha256 must be the file’s SHA-256, base64 (44 characters) or hex (64 digits).',
+  ),
+} as const satisfies FieldMessages;
+
+/** The body of POST /uploads. Strict: a tenantId, key or bucket in the body is refused, never used. */
+export const uploadRequestSchema = z
+  .object({
+    dataset: z.string().min(1).max(64),
+    fileName: z.string().min(1).max(10_000),
+    contentType: z.string().min(1).max(200),
+    sizeBytes: z.number(),
+    sha256: z.string().min(1).max(200),
+    consent: z.unknown().optional(),
+  })
+  .strict();
+export type UploadRequest = z.infer<typeof uploadRequestSchema>;
+
+export interface UploadTicket {
+  readonly uploadId: string;
+  /** Where the file will land (under the caller's tenant prefix). */
+  readonly key: string;
+  /** POST the file here as multipart/form-data: every field, then `file` last. */
+  readonly url: string;
+  readonly fields: Readonly<Record<string, string>>;
+  readonly expiresAt: string;
+  readonly maxBytes: number;
+}
+
+/** Datasets a principal may upload: companies upload their own data, supporters the supporter datasets. */
+export function uploadableDatasets(principal: Principal): DatasetDef[] {
+  return DATASET_NAMES.map(getDataset).filter((d) =>
+    d.uploadedBy === 'supporter' ? principal.roles.includes('supporter') : principal.roles.includes('tenant'),
+  );
+}
+
+function checkSize(sizeBytes: number, dataset: DatasetDef, settings: PlatformSettings): number {
+  const limit = Math.min(dataset.maxFileBytes, settings.limits.maxFileBytes);
+  if (sizeBytes > limit) {
+    const mib = (limit / 1024 ** 2).toLocaleString('en');
+    throw new PayloadTooLargeError(
+      msg(
+        `ファイルが大きすぎます。データセット「${dataset.ja}」は 1 ファイル ${mib} MiB（${limit} バイト）までです。ファイルを分割してください。`,
+        `The file is too large: dataset ${dataset.name} accepts at most ${mib} MiB (${limit} bytes) per file. Split the file and upload the parts.`,
+      ),
+      'sizeBytes',
+    );
+  }
+  if (!Number.isInteger(sizeBytes) || sizeBytes < 1) throw new ValidationError(FIELDS.sizeBytes, 'sizeBytes');
+  return sizeBytes;
+}
+
+/**
+ * Validates an upload request and returns a presigned POST whose key Kura chose: the caller's tenant
+ * prefix, the dataset, a fresh upload id and a sanitised file name. Nothing is written unless every
+ * check passes; then the consent attestation (if the dataset needs one) and the request go to the
+ * ledger and the upload record is written as REQUESTED.
+ */
+export async function requestUpload(
+  ports: UploadPorts,
+  principal: Principal,
+  body: unknown,
+): Promise<UploadTicket> {
+  const tenantId = tenantOf(principal);
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new MalformedRequestError(FIELDS['']);
+  }
+  const parsed = uploadRequestSchema.safeParse(body);
+  if (!parsed.success) throw validationErrorFrom(parsed.error.issues, FIELDS);
+  const request = parsed.data;
+
+  const allowed = uploadableDatasets(principal);
+  const dataset = isDatasetName(request.dataset)
+    ? allowed.find((d) => d.name === request.dataset)
+    : undefined;
+  if (!dataset) {
+    const names = allowed.map((d) => d.name).join(', ');
+    throw new ValidationError(
+      msg(
+        `データセット「${request.dataset.slice(0, 64)}」はアップロードできません。指定できるのは ${names} です。`,
+        `Dataset "${request.dataset.slice(0, 64)}" cannot be uploaded; allowed datasets: ${names}.`,
+      ),
+      'dataset',
+    );
+  }
+  const sizeBytes = checkSize(request.sizeBytes, dataset, ports.settings);
+  const sha256 = normaliseSha256(request.sha256);
+  if (!sha256) throw new ValidationError(FIELDS.sha256, 'sha256');
+  const contentType = acceptedContentType(request.contentType);
+  const now = ports.clock();
+  const consent = requiredConsent(dataset, request.consent, now);
+
+  const uploadId = ports.newId();
+  const fileName = safeFileName(request.fileName);
+  const key = landingKey(tenantId, dataset.name, uploadId, fileName);
+  // Belt and braces: whatever the sanitiser missed must not move the key out of the tenant's prefix.
+  if (
+    !key.startsWith(landingPrefix(tenantId)) ||
+    !SAFE_FILE_NAME.test(fileName) ||
+    key.split('/').length !== 5
+  ) {
+    throw new ValidationError(FIELDS.fileName, 'fileName');
+  }
+  const expiresSeconds = Math.min(ports.settings.limits.uploadUrlExpirySeconds, MAX_UPLOAD_URL_SECONDS);
+  const post = await ports.objects.presignPost({
+    bucket: 'landing',
+    key,
+    contentType,
+    maxBytes: sizeBytes,
+    checksumSha256: sha256,
+    kmsKeyId: ports.dataKeyId,
+    expiresSeconds,
+  });
+  const expiresAt = new Date(now.getTime() + expiresSeconds * 1000).toISOString();
+
+  const actor = { subject: principal.subject, roles: [...principal.roles] };
+  const attestation = consent
+    ? await appendLedger(ports, {
+        action: 'consent.attested',
+        actor,
+        tenantId,
+        purpose: CONSENT_PURPOSE,
+        details: {
+          uploadId,
+          dataset: dataset.name,
+          method: consent.method,
+          obtainedAt: consent.obtainedAt,
+          attestationSha256: consentDigest(consent),
+        },
+      })
+    : undefined;
+  const record: UploadRecord = {
+    tenantId,
+    uploadId,
+    dataset: dataset.name,
+    fileName,
+    key,
+    contentType,
+    sizeBytes,
+    sha256,
+    status: 'REQUESTED',
+    requestedBy: principal.subject,
+    requestedAt: now.toISOString(),
+    expiresAt,
+    updatedAt: now.toISOString(),
+    ...(attestation ? { consentRef: attestation.seq } : {}),
+    ...(consent ? { consent } : {}),
+  };
+  await ports.table.put(UPLOADS_TABLE, uploadRecordSchema.parse(record), { ifAbsent: 'uploadId' });
+  await appendLedger(ports, {
+    action: 'upload.requested',
+    actor,
+    tenantId,
+    purpose: CONSENT_PURPOSE,
+    details: {
+      uploadId,
+      dataset: dataset.name,
+      sizeBytes,
+      contentType,
+      ...(attestation ? { consentRef: attestation.seq } : {}),
+    },
+  });
+  return { uploadId, key, url: post.url, fields: post.fields, expiresAt, maxBytes: sizeBytes };
+}
+
+/** What callers see of an upload (internal bookkeeping stays out). */
+export type UploadView = Omit<UploadRecord, 'processedObject' | 'consent'>;
+
+const toView = (record: UploadRecord): UploadView => {
+  const { processedObject: _p, consent: _c, ...view } = record;
+  return view;
+};
+
+const notFound = (uploadId: string) =>
+  new NotFoundError(
+    msg(
+      `アップロード ${uploadId.slice(0, 64)} は見つかりません。`,
+      `Upload ${uploadId.slice(0, 64)} was not found.`,
+    ),
+    'uploadId',
+  );
+
+/**
+ * One of the caller's uploads. The key is always the caller's tenant, so another tenant's upload
+ * is simply not there: NotFoundError, never a Forbidden that would confirm it exists.
+ */
+export async function getUpload(
+  ports: Pick<UploadPorts, 'table'>,
+  principal: Principal,
+  uploadId: string,
+): Promise<UploadView> {
+  const tenantId = tenantOf(principal);
+  if (!/^[0-9a-f-]{36}$/.test(uploadId)) throw notFound(uploadId);
+  const item = await ports.table.get(UPLOADS_TABLE, { tenantId, uploadId });
+  const record = item ? uploadRecordSchema.safeParse(item) : undefined;
+  if (!record?.success || record.data.tenantId !== tenantId) throw notFound(uploadId);
+  return toView(record.data);
+}
+
+export const LIST_LIMIT_MAX = 100;
+
+/** The caller's uploads, a page at a time; the cursor is the last upload id of the previous page. */
+export async function listUploads(
+  ports: Pick<UploadPorts, 'table'>,
+  principal: Principal,
+  options: { readonly limit?: number | undefined; readonly cursor?: string | undefined } = {},
+): Promise<{ readonly uploads: UploadView[]; readonly cursor?: string }> {
+  const tenantId = tenantOf(principal);
+  const limit = Math.max(1, Math.min(options.limit ?? 50, LIST_LIMIT_MAX));
+  if (options.cursor !== undefined && !/^[0-9a-f-]{36}$/.test(options.cursor)) {
+    throw new ValidationError(
+      msg(
+        'cursor が正しくありません。前のページの cursor をそのまま指定してください。',
+        'cursor is not valid: pass the cursor of the previous page unchanged.',
+      ),
+      'cursor',
+    );
+  }
+  const page = await ports.table.query({
+    table: UPLOADS_TABLE,
+    partition: { name: 'tenantId', value: tenantId },
+    limit,
+    // Rebuilt from the caller's tenant, so a cursor can never point into another tenant's partition.
+    cursor: options.cursor ? { tenantId, uploadId: options.cursor } : undefined,
+  });
+  // The table also holds other tenant-scoped items (grants); only upload records are listed.
+  const uploads = page.items.flatMap((item) => {
+    const parsed = uploadRecordSchema.safeParse(item);
+    return parsed.success && parsed.data.tenantId === tenantId ? [toView(parsed.data)] : [];
+  });
+  const last = page.cursor?.uploadId;
+  return { uploads, ...(typeof last === 'string' ? { cursor: last } : {}) };
+}
+
+export type MarkReceivedResult = 'received' | 'already' | 'unknown';
+
+/**
+ * Records that an upload's object landed: REQUESTED → RECEIVED, once (a repeated notification
+ * changes nothing). `unknown` when no upload with that key was requested.
+ */
+export async function markReceived(
+  ports: Pick<UploadPorts, 'table' | 'clock'>,
+  landed: { readonly tenantId: string; readonly uploadId: string; readonly key: string },
+): Promise<MarkReceivedResult> {
+  const item = await ports.table.get(UPLOADS_TABLE, { tenantId: landed.tenantId, uploadId: landed.uploadId });
+  const parsed = item ? uploadRecordSchema.safeParse(item) : undefined;
+  if (!parsed?.success || parsed.data.key !== landed.key) return 'unknown';
+  if (parsed.data.status !== 'REQUESTED') return 'already';
+  const now = ports.clock().toISOString();
+  try {
+    await ports.table.put(
+      UPLOADS_TABLE,
+      { ...parsed.data, status: 'RECEIVED', updatedAt: now },
+      { ifMatch: { status: 'REQUESTED', updatedAt: parsed.data.updatedAt } },
+    );
+  } catch (error) {
+    if (error instanceof ConditionFailedError) return 'already';
+    throw error;
+  }
+  await appendLedger(ports, {
+    action: 'upload.received',
+    actor: { subject: 'kura:landing', roles: [] },
+    tenantId: landed.tenantId,
+    details: { uploadId: landed.uploadId, dataset: parsed.data.dataset },
+  });
+  return 'received';
+}

@@ -1,0 +1,356 @@
+import { createHash } from 'node:crypto';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  ForbiddenError,
+  KuraError,
+  MalformedRequestError,
+  NotFoundError,
+  PayloadTooLargeError,
+  ValidationError,
+} from '../../../functions/domain/errors.ts';
+import { readLedger } from '../../../functions/domain/ledger/ledger.ts';
+import {
+  getUpload,
+  listUploads,
+  markReceived,
+  requestUpload,
+} from '../../../functions/domain/uploads/uploads.ts';
+import { consent, employeesRequest, tenantA, tenantB, uploadPorts } from './fixtures.ts';
+
+async function refusal(promise: Promise<unknown>): Promise<KuraError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof KuraError) return error;
+    throw error;
+  }
+  throw new Error('expected a refusal');
+}
+
+describe('requestUpload', () => {
+  it('returns a presigned POST for a key under the caller’s tenant and records the request', async () => {
+    // Prepare
+    const ports = uploadPorts();
+
+    // Act
+    const ticket = await requestUpload(ports, tenantA, employeesRequest);
+
+    // Assess
+    expect(ticket.key).toBe(`landing/tenant-a/employees/${ticket.uploadId}/従業員.csv`);
+    expect(ticket.expiresAt).toBe('2026-05-01T09:05:00.000Z');
+    const record = await ports.table.get('uploads', { tenantId: 'tenant-a', uploadId: ticket.uploadId });
+    expect(record).toMatchObject({
+      status: 'REQUESTED',
+      key: ticket.key,
+      sha256: employeesRequest.sha256,
+      consentRef: '000000000001',
+    });
+    const ledger = await readLedger(ports.table);
+    expect(ledger.map((e) => e.action)).toEqual(['consent.attested', 'upload.requested']);
+    expect(ledger[0]).toMatchObject({
+      tenantId: 'tenant-a',
+      actor: { subject: 'sub-a' },
+      purpose: 'provider_analysis_and_anonymised_statistics',
+      details: {
+        uploadId: ticket.uploadId,
+        dataset: 'employees',
+        method: 'written',
+        obtainedAt: '2026-04-01',
+      },
+    });
+  });
+
+  it('keeps the attester’s name out of the ledger', async () => {
+    // Prepare
+    const ports = uploadPorts();
+
+    // Act
+    await requestUpload(ports, tenantA, employeesRequest);
+
+    // Assess
+    expect(JSON.stringify(await readLedger(ports.table))).not.toContain('山田');
+  });
+
+  it('accepts a hex SHA-256 and pins its base64 form', async () => {
+    // Prepare
+    const ports = uploadPorts();
+    const hex = createHash('sha256').update('x').digest('hex');
+
+    // Act
+    const ticket = await requestUpload(ports, tenantA, { ...employeesRequest, sha256: hex });
+
+    // Assess
+    const record = await ports.table.get('uploads', { tenantId: 'tenant-a', uploadId: ticket.uploadId });
+    expect(record?.sha256).toBe(createHash('sha256').update('x').digest('base64'));
+  });
+
+  it('needs no consent for a dataset without personal data', async () => {
+    // Prepare
+    const ports = uploadPorts();
+
+    // Act
+    const ticket = await requestUpload(ports, tenantA, {
+      ...employeesRequest,
+      dataset: 'sales',
+      consent: undefined,
+    });
+
+    // Assess
+    expect(ticket.key).toContain('/sales/');
+    expect((await readLedger(ports.table)).map((e) => e.action)).toEqual(['upload.requested']);
+  });
+
+  it('maps application/vnd.ms-excel to text/csv', async () => {
+    // Prepare
+    const ports = uploadPorts();
+
+    // Act
+    const ticket = await requestUpload(ports, tenantA, {
+      ...employeesRequest,
+      contentType: 'application/vnd.ms-excel',
+    });
+
+    // Assess
+    expect(ticket.fields['Content-Type']).toBe('text/csv');
+  });
+
+  it.each([
+    [
+      'a missing consent',
+      { consent: undefined },
+      ValidationError,
+      'consent',
+      /obtained.*method.*obtainedAt.*attestedBy/,
+    ],
+    [
+      'consent not obtained',
+      { consent: { ...consent, obtained: false } },
+      ValidationError,
+      'consent.obtained',
+      /must be true/,
+    ],
+    [
+      'an unknown consent method',
+      { consent: { ...consent, method: 'verbal' } },
+      ValidationError,
+      'consent.method',
+      /written/,
+    ],
+    [
+      'a consent date in the future',
+      { consent: { ...consent, obtainedAt: '2027-01-01' } },
+      ValidationError,
+      'consent.obtainedAt',
+      /future/,
+    ],
+    [
+      'a blank attester',
+      { consent: { ...consent, attestedBy: ' ' } },
+      ValidationError,
+      'consent.attestedBy',
+      /who attests/,
+    ],
+    [
+      'an unknown dataset',
+      { dataset: 'salaries' },
+      ValidationError,
+      'dataset',
+      /allowed datasets: employees, attendance/,
+    ],
+    [
+      'a supporter dataset',
+      { dataset: 'public_statistics' },
+      ValidationError,
+      'dataset',
+      /cannot be uploaded/,
+    ],
+    ['a negative size', { sizeBytes: -5 }, ValidationError, 'sizeBytes', /at least 1/],
+    ['a zero size', { sizeBytes: 0 }, ValidationError, 'sizeBytes', /at least 1/],
+    ['a fractional size', { sizeBytes: 10.5 }, ValidationError, 'sizeBytes', /whole number/],
+    ['a size given as text', { sizeBytes: '100' }, ValidationError, 'sizeBytes', /whole number/],
+    [
+      'a size above the dataset maximum',
+      { sizeBytes: 256 * 1024 ** 2 + 1 },
+      PayloadTooLargeError,
+      'sizeBytes',
+      /at most 256 MiB/,
+    ],
+    ['a huge size', { sizeBytes: 1e300 }, PayloadTooLargeError, 'sizeBytes', /too large/],
+    ['a malformed checksum', { sha256: 'abc' }, ValidationError, 'sha256', /base64/],
+    [
+      'a checksum of the wrong length',
+      { sha256: Buffer.alloc(31).toString('base64') },
+      ValidationError,
+      'sha256',
+      /SHA-256/,
+    ],
+    [
+      'a ZIP archive',
+      { contentType: 'application/zip' },
+      ValidationError,
+      'contentType',
+      /ZIP archives are not accepted/,
+    ],
+    [
+      'an Excel workbook',
+      { contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' },
+      ValidationError,
+      'contentType',
+      /save the sheet as CSV/,
+    ],
+    [
+      'a tenant id in the body',
+      { tenantId: 'tenant-b' },
+      ValidationError,
+      'tenantId',
+      /tenant always comes from your sign-in/,
+    ],
+    ['a key in the body', { key: 'landing/tenant-b/x' }, ValidationError, 'key', /Unknown field/],
+    ['a missing file name', { fileName: undefined }, ValidationError, 'fileName', /file name/],
+  ])('refuses %s, naming the field and writing nothing', async (_label, change, type, field, message) => {
+    // Prepare
+    const ports = uploadPorts();
+
+    // Act
+    const error = await refusal(requestUpload(ports, tenantA, { ...employeesRequest, ...change }));
+
+    // Assess
+    expect(error).toBeInstanceOf(type);
+    expect(error.field).toBe(field);
+    expect(error.userMessage.en).toMatch(message);
+    expect(error.userMessage.ja.length).toBeGreaterThan(0);
+    expect(ports.table.dump('uploads')).toEqual([]);
+    expect(ports.table.dump('ledger')).toEqual([]);
+  });
+
+  it('refuses a body that is not an object', async () => {
+    // Act
+    const error = await refusal(requestUpload(uploadPorts(), tenantA, ['employees']));
+
+    // Assess
+    expect(error).toBeInstanceOf(MalformedRequestError);
+  });
+
+  it('refuses a caller who acts for no company', async () => {
+    // Act
+    const error = await refusal(
+      requestUpload(uploadPorts(), { subject: 's', roles: ['admin'] }, employeesRequest),
+    );
+
+    // Assess
+    expect(error).toBeInstanceOf(ForbiddenError);
+  });
+
+  it('never lets body content move the key out of the caller’s prefix (property)', async () => {
+    // Prepare
+    const ports = uploadPorts();
+    const names = fc.oneof(
+      fc.string({ minLength: 1, maxLength: 200 }),
+      fc.constantFrom(
+        '../tenant-b/x.csv',
+        '%2e%2e/%2e%2e/tenant-b',
+        '/landing/tenant-b/sales/u/x.csv',
+        'a\u0000b',
+        'x'.repeat(10_000),
+      ),
+    );
+
+    // Act + Assess
+    await fc.assert(
+      fc.asyncProperty(
+        names,
+        fc.constantFrom('employees', 'sales', 'attendance'),
+        async (fileName, dataset) => {
+          const ticket = await requestUpload(ports, tenantA, { ...employeesRequest, dataset, fileName });
+          return (
+            ticket.key.startsWith(`landing/tenant-a/${dataset}/${ticket.uploadId}/`) &&
+            ticket.key.split('/').length === 5
+          );
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+});
+
+describe('getUpload and listUploads', () => {
+  it('shows a tenant its own upload', async () => {
+    // Prepare
+    const ports = uploadPorts();
+    const ticket = await requestUpload(ports, tenantA, employeesRequest);
+
+    // Act
+    const upload = await getUpload(ports, tenantA, ticket.uploadId);
+
+    // Assess
+    expect(upload).toMatchObject({ uploadId: ticket.uploadId, status: 'REQUESTED', dataset: 'employees' });
+    expect(upload).not.toHaveProperty('consent');
+  });
+
+  it('answers NotFound, not Forbidden, for another tenant’s upload', async () => {
+    // Prepare
+    const ports = uploadPorts();
+    const ticket = await requestUpload(ports, tenantA, employeesRequest);
+
+    // Act
+    const error = await refusal(getUpload(ports, tenantB, ticket.uploadId));
+    const listed = await listUploads(ports, tenantB);
+
+    // Assess
+    expect(error).toBeInstanceOf(NotFoundError);
+    expect(listed.uploads).toEqual([]);
+  });
+
+  it('lists a tenant’s uploads page by page', async () => {
+    // Prepare
+    const ports = uploadPorts();
+    for (let i = 0; i < 3; i++)
+      await requestUpload(ports, tenantA, { ...employeesRequest, dataset: 'sales' });
+    await requestUpload(ports, tenantB, { ...employeesRequest, dataset: 'sales' });
+
+    // Act
+    const first = await listUploads(ports, tenantA, { limit: 2 });
+    const second = await listUploads(ports, tenantA, { limit: 2, cursor: first.cursor });
+
+    // Assess
+    expect(first.uploads).toHaveLength(2);
+    expect(second.uploads).toHaveLength(1);
+    expect([...first.uploads, ...second.uploads].every((u) => u.tenantId === 'tenant-a')).toBe(true);
+  });
+});
+
+describe('markReceived', () => {
+  it('moves a requested upload to RECEIVED once', async () => {
+    // Prepare
+    const ports = uploadPorts();
+    const ticket = await requestUpload(ports, tenantA, employeesRequest);
+    const landed = { tenantId: 'tenant-a', uploadId: ticket.uploadId, key: ticket.key };
+
+    // Act
+    const first = await markReceived(ports, landed);
+    const again = await markReceived(ports, landed);
+
+    // Assess
+    expect([first, again]).toEqual(['received', 'already']);
+    expect((await getUpload(ports, tenantA, ticket.uploadId)).status).toBe('RECEIVED');
+    expect((await readLedger(ports.table)).filter((e) => e.action === 'upload.received')).toHaveLength(1);
+  });
+
+  it('ignores an object whose key was never requested', async () => {
+    // Prepare
+    const ports = uploadPorts();
+    const ticket = await requestUpload(ports, tenantA, employeesRequest);
+
+    // Act
+    const result = await markReceived(ports, {
+      tenantId: 'tenant-a',
+      uploadId: ticket.uploadId,
+      key: `${ticket.key}.other`,
+    });
+
+    // Assess
+    expect(result).toBe('unknown');
+    expect((await getUpload(ports, tenantA, ticket.uploadId)).status).toBe('REQUESTED');
+  });
+});
