@@ -159,7 +159,7 @@ export function compileDuckdbPseudonymise(options: {
 
 /** Glue names and S3 locations for an Athena CTAS; parameters, so infra decides them. */
 export interface AthenaCtasTarget {
-  /** Glue database and table of the raw zone (partitions tenant, dataset, period). */
+  /** Glue database and raw-zone table of the dataset (`rawTableName` in glue-tables.ts; partitions tenant, period). */
   readonly sourceDatabase: string;
   readonly sourceTable: string;
   /** Glue database and table the CTAS creates (dropped after its objects are moved into place). */
@@ -189,7 +189,6 @@ export function compileAthenaPseudonymiseCtas(options: {
   const from = `${quoteIdent(target.sourceDatabase)}.${quoteIdent(target.sourceTable)}`;
   const where = [
     `${quoteIdent('tenant')} = ${quoteLiteral(tenantId)}`,
-    `${quoteIdent('dataset')} = ${quoteLiteral(dataset.name)}`,
     `"$path" LIKE ${quoteLiteral(`%/${uploadId}.parquet`)}`,
   ].join(' AND ');
   // Partition columns come last in a CTAS select.
