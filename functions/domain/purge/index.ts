@@ -38,3 +38,4 @@ export {
   TENANT_DATA_TABLES,
 } from './purge.ts';
 export { isRetryable, withBackoff } from './retry.ts';
+export { purgeExpiredTenants, type ScheduledPurgeSummary } from './scheduled.ts';

@@ -1,18 +1,25 @@
 import type { KeyStore, ObjectStore, Table } from '../../adapters/ports.ts';
 import type { PlatformSettings } from '../settings.ts';
 
+/** Who asked for the purge: the identity provider's subject id and roles (never a name), or the scheduler. */
+export interface PurgeActor {
+  readonly subject: string;
+  readonly roles: readonly string[];
+}
+
+/** The scheduled run's actor. */
+export const SCHEDULER_ACTOR: PurgeActor = { subject: 'system:purge-schedule', roles: ['system'] };
+
 /** What the purge writes to the ledger: ids, counts and hashes only, never personal data. */
 export interface PurgeLedgerEntry {
   readonly type: 'purge.started' | 'purge.refused' | 'purge.certified';
   readonly tenantId: string;
+  readonly actor: PurgeActor;
   readonly at: string;
   readonly detail: Readonly<Record<string, string | number | boolean | null>>;
 }
 
-/**
- * The ledger as the purge needs it. The ledger domain (functions/domain/ledger) satisfies it with a
- * one-line adapter: `{ append: (entry) => ledger.append(entry) }`.
- */
+/** The ledger as the purge needs it; `purgeLedger` (ledger.ts) adapts functions/domain/ledger to it. */
 export interface PurgeLedger {
   append(entry: PurgeLedgerEntry): Promise<{ readonly seq: string | number; readonly hash: string }>;
 }

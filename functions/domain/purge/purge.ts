@@ -23,7 +23,7 @@ import {
   TenantNotTerminatedError,
 } from './errors.ts';
 import { effectiveState, purgeDueDate, retentionDaysAfterEnd } from './lifecycle.ts';
-import type { PurgePorts } from './ports.ts';
+import { type PurgeActor, type PurgePorts, SCHEDULER_ACTOR } from './ports.ts';
 import { defaultSleep, withBackoff } from './retry.ts';
 
 /** S3 DeleteObjects accepts at most this many keys per request. */
@@ -73,6 +73,8 @@ export interface PurgeRequest {
   readonly batchSize?: number;
   /** Table rows per page. @default 100 */
   readonly tableBatchSize?: number;
+  /** Who asked (the operator's subject), for the ledger. @default SCHEDULER_ACTOR */
+  readonly actor?: PurgeActor;
 }
 
 const countsDelta = () => ({ objects: 0, versions: 0, deleteMarkers: 0 });
@@ -182,6 +184,7 @@ export async function purgeTenant(ports: PurgePorts, request: PurgeRequest): Pro
     await ports.ledger.append({
       type: 'purge.refused',
       tenantId: tenant.tenantId,
+      actor: request.actor ?? SCHEDULER_ACTOR,
       at: request.now.toISOString(),
       detail: { reason: 'legal-hold', state: tenant.state },
     });
@@ -234,6 +237,7 @@ class PurgeRun {
     await ports.ledger.append({
       type: 'purge.started',
       tenantId: tenant.tenantId,
+      actor: request.actor ?? SCHEDULER_ACTOR,
       at: request.now.toISOString(),
       detail: { previousState: tenant.state, dueDate: purgeDueDate(tenant.contract, ports.settings) ?? null },
     });
@@ -532,6 +536,7 @@ class PurgeRun {
     await this.#ports.ledger.append({
       type: 'purge.certified',
       tenantId: certificate.tenantId,
+      actor: this.#request.actor ?? SCHEDULER_ACTOR,
       at: certificate.finishedAt,
       detail: {
         certificateId: certificate.certificateId,

@@ -1,7 +1,8 @@
-import { createHash } from 'node:crypto';
 import { MemoryKeyStore, MemoryObjectStore, MemoryTable } from '../../../functions/adapters/memory/index.ts';
 import type { ObjectStore } from '../../../functions/adapters/ports.ts';
-import type { PurgeLedger, PurgeLedgerEntry, PurgePorts } from '../../../functions/domain/purge/index.ts';
+import { appendLedger, type LedgerEntry, readLedger } from '../../../functions/domain/ledger/ledger.ts';
+import type { PurgePorts } from '../../../functions/domain/purge/index.ts';
+import { purgeLedger } from '../../../functions/domain/purge/ledger.ts';
 import { defaultSettings } from '../../../functions/domain/settings.ts';
 import type { TenantRecord } from '../../../functions/domain/tenants/model.ts';
 import {
@@ -17,28 +18,12 @@ import {
   tenantQueryResultsPrefix,
 } from '../../../functions/domain/zones.ts';
 
-/** A ledger over the in-memory ledger table: one chain, zero-padded sequence, hash-linked entries. */
-type AnyLedgerEntry = Omit<PurgeLedgerEntry, 'type'> & { readonly type: string };
-
-export class TableLedger implements PurgeLedger {
-  readonly entries: Array<AnyLedgerEntry & { seq: string; hash: string }> = [];
-  constructor(private readonly tables: MemoryTable) {}
-
-  async append(entry: AnyLedgerEntry): Promise<{ seq: string; hash: string }> {
-    const previous = this.entries.at(-1)?.hash ?? '';
-    const seq = String(this.entries.length + 1).padStart(12, '0');
-    const hash = createHash('sha256').update(previous).update(JSON.stringify(entry)).digest('hex');
-    await this.tables.put('ledger', { chain: 'main', seq, hash, ...entry }, { ifAbsent: 'seq' });
-    this.entries.push({ ...entry, seq, hash });
-    return { seq, hash };
-  }
-}
-
 export interface World {
   readonly objects: MemoryObjectStore;
   readonly tables: MemoryTable;
   readonly keys: MemoryKeyStore;
-  readonly ledger: TableLedger;
+  /** Every ledger entry, in chain order. */
+  ledgerEntries(): Promise<LedgerEntry[]>;
   readonly releases: string[];
   readonly sleeps: number[];
   ports(overrides?: Partial<PurgePorts>): PurgePorts;
@@ -50,29 +35,29 @@ export function makeWorld(options: { versioning?: 'enabled' | 'disabled' } = {})
   const objects = new MemoryObjectStore({ versioning: options.versioning ?? 'enabled' });
   const tables = new MemoryTable();
   const keys = new MemoryKeyStore();
-  const ledger = new TableLedger(tables);
   const releases: string[] = [];
   const sleeps: number[] = [];
   let tick = 0;
+  const clock = () => new Date(NOW.getTime() + 1000 * ++tick);
   return {
     objects,
     tables,
     keys,
-    ledger,
+    ledgerEntries: () => readLedger(tables),
     releases,
     sleeps,
     ports: (overrides = {}) => ({
       objects,
       tables,
       keys,
-      ledger,
+      ledger: purgeLedger({ table: tables, clock }),
       settings: defaultSettings,
       releaseStatistics: async ({ tenantId }) => {
         releases.push(tenantId);
         return { releaseId: `release-${releases.length}` };
       },
       // A clock that moves forward a second per reading, so start and end times differ.
-      clock: () => new Date(NOW.getTime() + 1000 * ++tick),
+      clock,
       sleep: async (milliseconds) => {
         sleeps.push(milliseconds);
       },
@@ -102,7 +87,7 @@ export function tenantRecord(tenantId: string, overrides: Partial<TenantRecord> 
  * so tests can check certificates never carry them.
  */
 export async function seedTenant(world: World, tenantId: string, overrides: Partial<TenantRecord> = {}) {
-  const { objects, tables, keys, ledger } = world;
+  const { objects, tables, keys } = world;
   await tables.put('tenants', tenantRecord(tenantId, overrides));
   await keys.create(tenantId);
   const put = (bucket: string, key: string, body: string) => objects.put(bucket, key, body);
@@ -137,12 +122,15 @@ export async function seedTenant(world: World, tenantId: string, overrides: Part
   await put('query-results', `${tenantQueryResultsPrefix(tenantId)}q-2/result.csv`, `${tenantId} query 2`);
   await put('raw', `${supportExportPrefix(tenantId, 'g-1')}export.csv`, `${tenantId} support export`);
   await tables.put('uploads', { tenantId, uploadId: 'grant#g-1', kind: 'support-grant' });
-  await ledger.append({
-    type: 'upload.accepted',
-    tenantId,
-    at: '2026-08-31T00:00:00Z',
-    detail: { uploadId: 'u-0001' },
-  });
+  await appendLedger(
+    { table: tables, clock: () => NOW },
+    {
+      action: 'upload.requested',
+      actor: { subject: 'idp|user-1', roles: ['uploader'] },
+      tenantId,
+      details: { uploadId: 'u-0001', dataset: 'employees' },
+    },
+  );
 }
 
 /** Object versions under a tenant's prefixes, as the purge would count them. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ObjectRef } from '../../../functions/adapters/ports.ts';
+import { verifyLedger } from '../../../functions/domain/ledger/ledger.ts';
 import {
   CERTIFICATE_CHAIN_HEAD_ID,
   CertificateNotFoundError,
@@ -95,10 +96,14 @@ describe('purgeTenant', () => {
       ),
     );
     expect(stored).toEqual(certificate);
-    expect(
-      world.ledger.entries.filter((entry) => entry.tenantId === TENANT).map((entry) => entry.type),
-    ).toEqual(['upload.accepted', 'purge.started', 'purge.certified']);
-    expect(world.ledger.entries.at(-1)?.detail.hash).toBe(certificate.hash);
+    const ledger = await world.ledgerEntries();
+    expect(ledger.filter((entry) => entry.tenantId === TENANT).map((entry) => entry.action)).toEqual([
+      'upload.requested',
+      'purge.started',
+      'purge.certified',
+    ]);
+    expect(ledger.at(-1)?.details.hash).toBe(certificate.hash);
+    expect(verifyLedger(ledger).ok).toBe(true);
     expect(world.releases).toEqual([TENANT]);
     expect(certificate.statisticsRelease.releaseId).toBe('release-1');
   });
@@ -151,7 +156,7 @@ describe('purgeTenant', () => {
     // Prepare
     const world = await seededWorld();
     const first = certificateOf(await purgeTenant(world.ports(), { tenantId: TENANT, now: NOW }));
-    const ledgerLength = world.ledger.entries.length;
+    const ledgerLength = (await world.ledgerEntries()).length;
 
     // Act
     const again = await purgeTenant(world.ports(), { tenantId: TENANT, now: NOW });
@@ -159,7 +164,7 @@ describe('purgeTenant', () => {
     // Assess
     expect(again.outcome === 'purged' && again.alreadyPurged).toBe(true);
     expect(certificateOf(again)).toEqual(first);
-    expect(world.ledger.entries).toHaveLength(ledgerLength);
+    expect(await world.ledgerEntries()).toHaveLength(ledgerLength);
     expect(await getCertificate(world.ports(), TENANT)).toEqual(first);
   });
 
@@ -312,7 +317,11 @@ describe('purgeTenant', () => {
     expect(error).toBeInstanceOf(LegalHoldError);
     expect((error as LegalHoldError).userMessage.en).toMatch(/legal hold/);
     expect((error as LegalHoldError).userMessage.ja).toMatch(/訴訟ホールド/);
-    expect(world.ledger.entries.at(-1)).toMatchObject({ type: 'purge.refused', tenantId: TENANT });
+    expect((await world.ledgerEntries()).at(-1)).toMatchObject({
+      action: 'purge.refused',
+      tenantId: TENANT,
+      details: { reason: 'legal-hold' },
+    });
     expect(world.objects.snapshot()).toEqual(before);
     expect(await world.keys.exists(TENANT)).toBe(true);
   });

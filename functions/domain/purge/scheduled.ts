@@ -1,0 +1,57 @@
+import type { Message } from '../i18n.ts';
+import { LegalHoldError } from './errors.ts';
+import { findTenantsDue } from './lifecycle.ts';
+import type { PurgePorts } from './ports.ts';
+import { type PurgeBudget, purgeTenant } from './purge.ts';
+
+export interface ScheduledPurgeSummary {
+  readonly purged: ReadonlyArray<{ readonly tenantId: string; readonly certificateId: string }>;
+  readonly inProgress: readonly string[];
+  readonly blocked: ReadonlyArray<{ readonly tenantId: string; readonly message: Message }>;
+  readonly failed: ReadonlyArray<{ readonly tenantId: string; readonly error: string }>;
+  /** True when work is left (a purge paused, or tenants not reached): invoke again. */
+  readonly more: boolean;
+}
+
+/**
+ * The scheduled run: purges every tenant due at `now`, one after another, within one shared budget.
+ * A legal hold or a failing tenant does not stop the others; each is reported.
+ */
+export async function purgeExpiredTenants(
+  ports: PurgePorts,
+  request: { readonly now: Date; readonly budget?: PurgeBudget },
+): Promise<ScheduledPurgeSummary> {
+  const purged: Array<{ tenantId: string; certificateId: string }> = [];
+  const inProgress: string[] = [];
+  const blocked: Array<{ tenantId: string; message: Message }> = [];
+  const failed: Array<{ tenantId: string; error: string }> = [];
+  const due = await findTenantsDue(ports, request.now);
+  let batchesLeft = request.budget?.maxBatches;
+  let reached = 0;
+  for (const tenant of due) {
+    if (batchesLeft !== undefined && batchesLeft <= 0) break;
+    const deadline = request.budget?.deadline;
+    if (deadline && (ports.clock?.() ?? new Date()).getTime() >= deadline.getTime()) break;
+    reached++;
+    try {
+      const result = await purgeTenant(ports, {
+        tenantId: tenant.tenantId,
+        now: request.now,
+        budget: { maxBatches: batchesLeft, deadline },
+      });
+      if (result.outcome === 'purged') {
+        purged.push({ tenantId: tenant.tenantId, certificateId: result.certificate.certificateId });
+      } else if (result.outcome === 'in-progress') {
+        inProgress.push(tenant.tenantId);
+      }
+      if (batchesLeft !== undefined && result.outcome !== 'dry-run') batchesLeft -= result.batches;
+    } catch (error) {
+      if (error instanceof LegalHoldError)
+        blocked.push({ tenantId: tenant.tenantId, message: error.userMessage });
+      else if (error instanceof Error)
+        failed.push({ tenantId: tenant.tenantId, error: `${error.name}: ${error.message}` });
+      else throw error;
+    }
+  }
+  return { purged, inProgress, blocked, failed, more: inProgress.length > 0 || reached < due.length };
+}
