@@ -1,0 +1,48 @@
+/**
+ * Naive, row-by-row computations of published cells, written independently of the SQL, to compare
+ * published values with and to re-check the thresholds of every published cell.
+ */
+import { regionOf } from '../../../functions/domain/company.ts';
+
+export type Row = Readonly<Record<string, unknown>>;
+const TOTAL = '_total';
+const UNSPECIFIED = '_unspecified';
+
+/** Source rows that fall into a published cell (`_total` matches everything at that key). */
+export function rowsInCell(cell: Row, dimensions: readonly string[], sourceRows: readonly Row[]): Row[] {
+  return sourceRows.filter((r) => {
+    if (r.period !== cell.period) return false;
+    for (const d of dimensions) {
+      if (cell[d] !== TOTAL && (r[d] ?? UNSPECIFIED) !== cell[d]) return false;
+    }
+    const prefecture = (r.prefecture as string | null) ?? UNSPECIFIED;
+    const region =
+      (r.region as string | null) ?? (r.prefecture ? regionOf(r.prefecture as string) : UNSPECIFIED);
+    if (cell.geo_level === 'prefecture' && prefecture !== cell.prefecture) return false;
+    if (cell.geo_level !== 'national' && region !== cell.region) return false;
+    return true;
+  });
+}
+
+/** Quantile with linear interpolation between order statistics (type 7). */
+export function quantileType7(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const h = (sorted.length - 1) * p;
+  const lo = Math.floor(h);
+  const hi = Math.ceil(h);
+  return (sorted[lo] as number) + (h - lo) * ((sorted[hi] as number) - (sorted[lo] as number));
+}
+
+export const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
+
+/** Share of a magnitude held by the n largest companies of the rows. */
+export function dominanceShare(rows: readonly Row[], value: (r: Row) => number, n: number): number {
+  const perCompany = new Map<string, number>();
+  for (const r of rows)
+    perCompany.set(String(r.company_code), (perCompany.get(String(r.company_code)) ?? 0) + value(r));
+  const contributions = [...perCompany.values()].sort((a, b) => b - a);
+  const all = sum(contributions);
+  return all > 0 ? sum(contributions.slice(0, n)) / all : 0;
+}
+
+export const companies = (rows: readonly Row[]) => new Set(rows.map((r) => r.company_code)).size;

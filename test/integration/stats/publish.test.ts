@@ -1,0 +1,317 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { MemoryObjectStore } from '../../../functions/adapters/memory/index.ts';
+import type {
+  AnonCompanyMonth,
+  AnonEmployeeMonth,
+} from '../../../functions/domain/masking/anonymised-schema.ts';
+import { defaultSettings } from '../../../functions/domain/settings.ts';
+import {
+  getStatistic,
+  STATISTICS,
+  statisticColumns,
+  statisticKeyColumns,
+} from '../../../functions/domain/stats/catalog.ts';
+import { withStatsDuckDb } from '../../../functions/domain/stats/duckdb-runner.ts';
+import { publishRelease } from '../../../functions/domain/stats/publish.ts';
+import {
+  manifestKey,
+  noticeJsonKey,
+  noticeMarkdownKey,
+  type ReleaseManifest,
+  statisticKey,
+  suppressionKey,
+} from '../../../functions/domain/stats/release.ts';
+import { duckdbViews } from '../../../functions/domain/stats/views.ts';
+import {
+  derivableSuppressedRows,
+  publishedGroups,
+  singleSuppressionGroups,
+} from '../../unit/stats/disclosure-checker.ts';
+import {
+  company,
+  companyMonth,
+  employeeMonth,
+  readParquetObject,
+  storeAnonymisedRelease,
+} from './fixtures.ts';
+import { companies, dominanceShare, quantileType7, type Row, rowsInCell, sum } from './naive.ts';
+
+const RELEASE = '2026-10-adversarial';
+const PERIOD = '2026-10';
+const { minIndividuals, minCompanies, dominanceN, dominancePercent } = defaultSettings.disclosure;
+
+/** `count` employees of a company, with overtime hours from `hours(i)`. */
+const staff = (c: ReturnType<typeof company>, count: number, hours: (i: number) => number) =>
+  Array.from({ length: count }, (_, i) =>
+    employeeMonth(c, PERIOD, {
+      overtime_hours: hours(i),
+      base_pay: 250_000 + 10_000 * i,
+      age_band: i % 2 ? '30-34' : '40-44',
+      gender: i % 3 ? 'female' : 'male',
+      separated: i === 0,
+    }),
+  );
+
+// Adversarial fixture (all companies of size 20-49, period 2026-10):
+const tokyo = [company('E', '13'), company('E', '13'), company('E', '13'), company('E', '13')]; // 20 people: publishable
+const nine = [company('E', '14'), company('E', '14'), company('E', '14')]; // 9 people
+const twoCompanies = [company('E', '11'), company('E', '11')]; // 12 people, 2 companies
+const dominated = [company('E', '12'), company('E', '12'), company('E', '12')]; // one company does 90% of the overtime
+const marginCase = {
+  osaka: [1, 2, 3, 4].map(() => company('D', '27')),
+  kyoto: [1, 2, 3].map(() => company('D', '26')),
+};
+const hokkaido = [1, 2, 3, 4].map(() => company('G', '01')); // isolated control: nothing near it is suppressed
+const salesDominated = [1, 2, 3, 4].map(() => company('I', '27'));
+const salesKyoto = [1, 2, 3].map(() => company('I', '26'));
+const salesHyogo = [1, 2, 3, 4].map(() => company('I', '28'));
+
+const employees: AnonEmployeeMonth[] = [
+  ...tokyo.flatMap((c, k) => staff(c, 5, (i) => 5 + 3 * i + k)),
+  ...nine.flatMap((c) => staff(c, 3, (i) => 10 + i)),
+  ...twoCompanies.flatMap((c) => staff(c, 6, (i) => 10 + i)),
+  ...staff(dominated[0] as (typeof dominated)[0], 8, () => 90),
+  ...staff(dominated[1] as (typeof dominated)[0], 2, () => 10),
+  ...staff(dominated[2] as (typeof dominated)[0], 2, () => 10),
+  ...marginCase.osaka.flatMap((c, k) => staff(c, 5, (i) => 12 + i + k)),
+  ...marginCase.kyoto.flatMap((c) => staff(c, 3, (i) => 8 + i)),
+  ...hokkaido.flatMap((c, k) => staff(c, 6, (i) => 20 + 2 * i - k)),
+];
+const sales = (c: ReturnType<typeof company>, amount: number) =>
+  companyMonth(c, PERIOD, { sales_amount: amount, employees: 30 });
+const companyRows: AnonCompanyMonth[] = [
+  ...[
+    ...tokyo,
+    ...nine,
+    ...twoCompanies,
+    ...dominated,
+    ...marginCase.osaka,
+    ...marginCase.kyoto,
+    ...hokkaido,
+  ].map((c, i) => sales(c, 10_000_000 + 1_000_000 * (i % 5))),
+  ...salesDominated.map((c, i) => sales(c, [900_000_000, 40_000_000, 30_000_000, 30_000_000][i] as number)),
+  ...salesKyoto.map((c, i) => sales(c, 20_000_000 + 1_000_000 * i)),
+  ...salesHyogo.map((c, i) => sales(c, 25_000_000 + 2_000_000 * i)),
+];
+
+const objects = new MemoryObjectStore({ versioning: 'disabled' });
+let manifest: ReleaseManifest;
+const tables = new Map<string, Row[]>();
+const admin = new Map<string, Row[]>();
+
+beforeAll(async () => {
+  await storeAnonymisedRelease(objects, RELEASE, { employees, companies: companyRows });
+  manifest = await publishRelease(
+    { objects },
+    { releaseId: RELEASE, settings: defaultSettings, publishedAt: '2026-11-22T12:00:00.000Z' },
+  );
+  for (const stat of STATISTICS) {
+    tables.set(stat.name, await readParquetObject(objects, 'stats', statisticKey(RELEASE, stat.name)));
+    admin.set(stat.name, await readParquetObject(objects, 'stats', suppressionKey(RELEASE, stat.name)));
+  }
+});
+
+const finestCell = (stat: string, industry: string, prefecture: string) =>
+  tables
+    .get(stat)
+    ?.find(
+      (r) =>
+        r.geo_level === 'prefecture' &&
+        r.industry === industry &&
+        r.size_band === '20-49' &&
+        r.prefecture === prefecture,
+    );
+const reasonOf = (stat: string, industry: string, prefecture: string) =>
+  admin
+    .get(stat)
+    ?.find(
+      (r) =>
+        r.geo_level === 'prefecture' &&
+        r.industry === industry &&
+        r.size_band === '20-49' &&
+        r.prefecture === prefecture,
+    )?.reason;
+
+describe('publishRelease on DuckDB with adversarial cells', () => {
+  it('suppresses a cell of 9 individuals', () => {
+    expect(finestCell('overtime_hours_monthly', 'E', '14')).toMatchObject({
+      suppressed: true,
+      employees: null,
+    });
+    expect(reasonOf('overtime_hours_monthly', 'E', '14')).toBe('min_individuals');
+  });
+
+  it('suppresses a cell of only 2 companies', () => {
+    expect(finestCell('overtime_hours_monthly', 'E', '11')).toMatchObject({
+      suppressed: true,
+      employees: null,
+    });
+    expect(reasonOf('overtime_hours_monthly', 'E', '11')).toBe('min_companies');
+  });
+
+  it('suppresses a cell where one company holds 90% of the magnitude', () => {
+    expect(finestCell('overtime_hours_monthly', 'E', '12')).toMatchObject({ suppressed: true });
+    expect(reasonOf('overtime_hours_monthly', 'E', '12')).toBe('dominance');
+    expect(finestCell('sales_per_employee_monthly', 'I', '27')).toMatchObject({
+      suppressed: true,
+      sales_total: null,
+    });
+    expect(reasonOf('sales_per_employee_monthly', 'I', '27')).toBe('dominance');
+  });
+
+  it('suppresses a second cell so the regional margin does not reveal the small one', () => {
+    // Prepare: Kyoto (9 people) is suppressed; the Kinki total for industry D is published.
+    const kinki = tables
+      .get('overtime_hours_monthly')
+      ?.find(
+        (r) =>
+          r.geo_level === 'region' && r.region === 'kinki' && r.industry === 'D' && r.size_band === '20-49',
+      );
+    // Assess: Osaka is suppressed too (as secondary), so Kinki − Osaka reveals nothing.
+    expect(kinki?.suppressed).toBe(false);
+    expect(finestCell('overtime_hours_monthly', 'D', '26')?.suppressed).toBe(true);
+    expect(finestCell('overtime_hours_monthly', 'D', '27')?.suppressed).toBe(true);
+    expect(reasonOf('overtime_hours_monthly', 'D', '27')).toBe('secondary');
+  });
+
+  it('leaves no suppressed value derivable from published cells and margins, in every statistic', () => {
+    for (const stat of STATISTICS) {
+      const rows = tables.get(stat.name) ?? [];
+      const groups = publishedGroups(statisticKeyColumns(stat), stat.dimensions, rows);
+      expect(singleSuppressionGroups(groups), stat.name).toEqual([]);
+      expect(derivableSuppressedRows(groups), stat.name).toEqual([]);
+    }
+  });
+
+  it('publishes an unaffected cell', () => {
+    expect(finestCell('overtime_hours_monthly', 'G', '01')).toMatchObject({
+      suppressed: false,
+      employees: 24,
+    });
+    expect(finestCell('sales_per_employee_monthly', 'G', '01')).toMatchObject({
+      suppressed: false,
+      companies: 4,
+    });
+  });
+
+  it('publishes overtime cells with the values a naive computation gives, and only above the thresholds', () => {
+    const stat = getStatistic('overtime_hours_monthly');
+    const published = (tables.get(stat.name) ?? []).filter((r) => r.suppressed === false);
+    expect(published.length).toBeGreaterThan(0);
+    for (const cell of published) {
+      const rows = rowsInCell(cell, stat.dimensions, employees);
+      const hours = rows.map((r) => r.overtime_hours as number);
+      expect(cell.employees).toBe(rows.length);
+      expect(rows.length).toBeGreaterThanOrEqual(minIndividuals);
+      expect(companies(rows)).toBeGreaterThanOrEqual(minCompanies);
+      expect(dominanceShare(rows, (r) => r.overtime_hours as number, dominanceN) * 100).toBeLessThanOrEqual(
+        dominancePercent,
+      );
+      expect(cell.overtime_hours_total).toBeCloseTo(sum(hours), 9);
+      expect(cell.overtime_hours_mean).toBeCloseTo(sum(hours) / hours.length, 9);
+      expect(cell.overtime_hours_median).toBeCloseTo(quantileType7(hours, 0.5), 9);
+      expect(cell.overtime_hours_p25).toBeCloseTo(quantileType7(hours, 0.25), 9);
+      expect(cell.overtime_hours_p75).toBeCloseTo(quantileType7(hours, 0.75), 9);
+    }
+  });
+
+  it('publishes sales cells with exact values and only when no two companies dominate', () => {
+    const stat = getStatistic('sales_per_employee_monthly');
+    const published = (tables.get(stat.name) ?? []).filter((r) => r.suppressed === false);
+    expect(published.length).toBeGreaterThan(0);
+    for (const cell of published) {
+      const rows = rowsInCell(cell, stat.dimensions, companyRows);
+      const salesAmounts = rows.map((r) => Number(r.sales_amount));
+      expect(cell.companies).toBe(rows.length);
+      expect(rows.length).toBeGreaterThanOrEqual(minCompanies);
+      expect(dominanceShare(rows, (r) => Number(r.sales_amount), dominanceN) * 100).toBeLessThanOrEqual(
+        dominancePercent,
+      );
+      expect(cell.sales_total).toBe(sum(salesAmounts));
+      expect(cell.sales_per_employee).toBeCloseTo(
+        sum(salesAmounts) / sum(rows.map((r) => Number(r.employees))),
+        6,
+      );
+      const perEmployee = rows.map((r) => Number(r.sales_amount) / Number(r.employees));
+      expect(cell.sales_per_employee_median).toBeCloseTo(quantileType7(perEmployee, 0.5), 6);
+    }
+  });
+
+  it('publishes headcounts by age band and gender that match the rows', () => {
+    const stat = getStatistic('headcount_by_age_gender');
+    for (const cell of (tables.get(stat.name) ?? []).filter((r) => r.suppressed === false)) {
+      expect(cell.employees).toBe(rowsInCell(cell, stat.dimensions, employees).length);
+      expect(cell.employees as number).toBeGreaterThanOrEqual(minIndividuals);
+    }
+  });
+
+  it('keeps suppressed cells as rows with every measure null, quantiles included', () => {
+    let seen = 0;
+    for (const stat of STATISTICS) {
+      const suppressed = (tables.get(stat.name) ?? []).filter((r) => r.suppressed === true);
+      seen += suppressed.length;
+      for (const row of suppressed) {
+        for (const m of stat.measures) expect(row[m.column], `${stat.name}.${m.column}`).toBeNull();
+      }
+    }
+    expect(seen).toBeGreaterThan(0);
+  });
+
+  it('publishes exactly the documented columns: no reason, no minimum or maximum', () => {
+    for (const stat of STATISTICS) {
+      const columns = Object.keys(tables.get(stat.name)?.[0] ?? {});
+      expect(columns).toEqual(statisticColumns(stat).map((c) => c.name));
+      expect(columns.filter((c) => /min|max|reason|n_companies|dominance/.test(c))).toEqual([]);
+    }
+  });
+
+  it('keeps the suppression reasons in the admin-only table', () => {
+    const reasons = new Set((admin.get('overtime_hours_monthly') ?? []).map((r) => r.reason));
+    expect([...reasons].sort()).toEqual(['dominance', 'min_companies', 'min_individuals', 'secondary']);
+    expect(suppressionKey(RELEASE, 'x').startsWith('stats-admin/')).toBe(true);
+  });
+
+  it('stores the manifest and the bilingual APPI notice with the release', async () => {
+    const stored = JSON.parse(new TextDecoder().decode(await objects.get('stats', manifestKey(RELEASE))));
+    expect(stored).toEqual(manifest);
+    expect(manifest.statistics.map((s) => s.name)).toEqual(STATISTICS.map((s) => s.name));
+    const notice = JSON.parse(new TextDecoder().decode(await objects.get('stats', noticeJsonKey(RELEASE))));
+    expect(notice.releaseDate).toBe('2026-11-22');
+    expect(notice.items.map((i: { column: string }) => i.column)).toContain('age_band');
+    const markdown = new TextDecoder().decode(await objects.get('stats', noticeMarkdownKey(RELEASE)));
+    expect(markdown).toContain('匿名加工情報');
+    expect(markdown).toContain('anonymously processed information');
+  });
+
+  it('serves the latest release through the local BI views', async () => {
+    // Prepare: a second, later release of the same data, then a local copy of the stats bucket.
+    await storeAnonymisedRelease(objects, '2026-11-later', { employees, companies: companyRows });
+    await publishRelease({ objects }, { releaseId: '2026-11-later', settings: defaultSettings });
+    const root = await mkdtemp(join(tmpdir(), 'kura-stats-views-'));
+    try {
+      for await (const o of objects.list('stats', 'stats/')) {
+        const path = join(root, o.key);
+        await mkdir(dirname(path), { recursive: true });
+        await writeFile(path, await objects.get('stats', o.key));
+      }
+      // Act
+      const [latest, all] = await withStatsDuckDb(async (runner) => {
+        for (const ddl of duckdbViews(root)) await runner.run(ddl);
+        return [
+          await runner.run('SELECT DISTINCT release_id FROM overtime_hours_monthly_latest'),
+          await runner.run(
+            'SELECT release_id, count(*) AS n FROM overtime_hours_monthly_all GROUP BY release_id ORDER BY 1',
+          ),
+        ];
+      });
+      // Assess
+      expect(latest).toEqual([{ release_id: '2026-11-later' }]);
+      expect(all.map((r) => r.release_id)).toEqual([RELEASE, '2026-11-later']);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});
