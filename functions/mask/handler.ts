@@ -1,0 +1,38 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import { z } from 'zod';
+import { runtime } from '../adapters/runtime.ts';
+import { type MaskingPorts, pseudonymise } from '../domain/masking/pseudonymise.ts';
+import { tenantIdSchema } from '../domain/tenants/model.ts';
+
+const logger = new Logger({ serviceName: 'kura-mask' });
+
+/** The event: invoked by ingest (deployed) or directly by the local platform. */
+export const maskEventSchema = z
+  .object({ tenantId: tenantIdSchema, uploadId: z.string().min(1).max(100) })
+  .strict();
+
+/** A mask handler over the given ports; logs ids and counts only, never values, SQL or keys. */
+export function createMaskHandler(ports: () => MaskingPorts) {
+  return middy(async (event: unknown) => {
+    const request = maskEventSchema.parse(event);
+    const result = await pseudonymise(ports(), request);
+    const summary = {
+      tenantId: result.tenantId,
+      uploadId: result.uploadId,
+      dataset: result.dataset,
+      rows: result.rows,
+      outputs: result.outputs,
+      facts: result.facts.outputs,
+    };
+    logger.info('pseudonymised upload', summary);
+    return summary;
+  }).use(injectLambdaContext(logger));
+}
+
+/** The deployed mask function: `{ tenantId, uploadId }` → pseudonymised objects and rebuilt facts. */
+export const handler = createMaskHandler(() => {
+  const { objects, table, keys, settings } = runtime();
+  return { objects, table, keys, settings };
+});

@@ -1,0 +1,144 @@
+import { describe, expect, it } from 'vitest';
+import { anonymise } from '../../../functions/domain/masking/anonymise.ts';
+import {
+  AthenaMaskingRequiredError,
+  ForeignObjectError,
+  UploadNotFoundError,
+  UploadNotMaskableError,
+} from '../../../functions/domain/masking/errors.ts';
+import { pseudonymise } from '../../../functions/domain/masking/pseudonymise.ts';
+import { defaultSettings } from '../../../functions/domain/settings.ts';
+import { anonymisedPrefix, rawKey } from '../../../functions/domain/zones.ts';
+import {
+  activityRows,
+  cellsUnder,
+  type GeneratedEmployee,
+  seedTenant,
+  seedUpload,
+  testPorts,
+} from './fixtures.ts';
+
+const elder = (i: number, birth: string): GeneratedEmployee => ({
+  employee_id: `E${i}`,
+  name: `高齢 ${i}`,
+  name_kana: 'コウレイ',
+  address: '東京都',
+  phone: `03-0000-000${i}`,
+  email: `e${i}@example.jp`,
+  bank_account: `普通-${i}`,
+  birth_date: birth,
+  gender: 'female',
+  hire_date: '1990-04-01',
+  termination_date: null,
+  employment_type: 'executive',
+  postal_code: '100-0001',
+  department: '役員室',
+  grade: '会長',
+});
+
+describe('anonymisation of a release', () => {
+  it('publishes an age of 116 (the PPC example) only as the top band 70+', async () => {
+    // Prepare: one person aged 116 among others in their seventies, all otherwise alike
+    const ports = testPorts();
+    await seedTenant(ports, 'tenant-p', { industry: 'P', prefecture: '26', sizeBand: '5-19' });
+    const employees = [elder(1, '1908-03-01'), ...[2, 3, 4, 5, 6].map((i) => elder(i, `194${i}-05-05`))];
+    const { attendance } = activityRows(employees, ['2024-06']);
+    await seedUpload(ports, 'tenant-p', 'emp', 'employees', { '2024-06': employees.map((e) => ({ ...e })) });
+    await seedUpload(ports, 'tenant-p', 'att', 'attendance', attendance);
+    await pseudonymise(ports, { tenantId: 'tenant-p', uploadId: 'emp' });
+    await pseudonymise(ports, { tenantId: 'tenant-p', uploadId: 'att' });
+
+    // Act
+    const result = await anonymise(ports, { releaseId: 'ppc', tenants: ['tenant-p'] });
+
+    // Assess
+    const rows = (await cellsUnder(ports, 'curated', anonymisedPrefix('ppc'))).flatMap((o) =>
+      o.key.includes('anon_employee_month') ? o.rows : [],
+    );
+    expect(rows).toHaveLength(6);
+    expect(rows.map((r) => r.age_band)).toEqual(Array(6).fill('70+'));
+    expect(JSON.stringify(rows)).not.toMatch(/116|1908/);
+    expect(result.report.suppressedRows).toBe(0);
+  });
+
+  it('gives a company a new code in every release', async () => {
+    // Prepare
+    const ports = testPorts();
+    await seedTenant(ports, 'tenant-c', { industry: 'D', prefecture: '01', sizeBand: '1-4' });
+    await seedUpload(ports, 'tenant-c', 'sales', 'sales', {
+      '2024-01': [{ period_month: '2024-01', sales_amount: 5 }],
+    });
+    await pseudonymise(ports, { tenantId: 'tenant-c', uploadId: 'sales' });
+
+    // Act
+    await anonymise(ports, { releaseId: 'r1', tenants: ['tenant-c'] });
+    await anonymise(ports, { releaseId: 'r2', tenants: ['tenant-c'] });
+
+    // Assess
+    const codes = await Promise.all(
+      ['r1', 'r2'].map(async (release) =>
+        (await cellsUnder(ports, 'curated', anonymisedPrefix(release))).flatMap((o) =>
+          o.rows.map((r) => r.company_code),
+        ),
+      ),
+    );
+    expect(codes[0]).toHaveLength(1);
+    expect(codes[1]).toHaveLength(1);
+    expect(codes[0]?.[0]).not.toBe(codes[1]?.[0]);
+    const stored = [];
+    for await (const o of ports.objects.list('curated', '')) stored.push(o.key);
+    expect(stored.some((key) => key.includes(String(codes[0]?.[0])))).toBe(false);
+  });
+});
+
+describe('pseudonymise refuses what it must not read', () => {
+  it('refuses an unknown upload, a rejected upload and a raw object of another tenant', async () => {
+    // Prepare
+    const ports = testPorts();
+    await seedTenant(ports, 'tenant-r', { industry: 'D', prefecture: '01', sizeBand: '1-4' });
+    await seedUpload(ports, 'tenant-r', 'rejected', 'sales', { '2024-01': [] });
+    const rejected = await ports.table.get('uploads', { tenantId: 'tenant-r', uploadId: 'rejected' });
+    await ports.table.put('uploads', { ...rejected, status: 'REJECTED' });
+    await seedUpload(ports, 'tenant-r', 'foreign', 'sales', { '2024-01': [] });
+    const foreign = await ports.table.get('uploads', { tenantId: 'tenant-r', uploadId: 'foreign' });
+    await ports.table.put('uploads', {
+      ...foreign,
+      outputs: [rawKey('tenant-x', 'sales', '2024-01', 'foreign')],
+    });
+
+    // Act
+    const outcomes = await Promise.all(
+      ['missing', 'rejected', 'foreign'].map((uploadId) =>
+        pseudonymise(ports, { tenantId: 'tenant-r', uploadId }).catch((e: unknown) => e),
+      ),
+    );
+
+    // Assess
+    expect(outcomes[0]).toBeInstanceOf(UploadNotFoundError);
+    expect(outcomes[1]).toBeInstanceOf(UploadNotMaskableError);
+    expect(outcomes[2]).toBeInstanceOf(ForeignObjectError);
+  });
+
+  it('hands input above the Athena threshold to Athena instead of masking it in Lambda', async () => {
+    // Prepare
+    const ports = testPorts({
+      ...defaultSettings,
+      limits: { ...defaultSettings.limits, athenaThresholdBytes: 10 },
+    });
+    await seedTenant(ports, 'tenant-big', { industry: 'D', prefecture: '01', sizeBand: '1-4' });
+    await seedUpload(ports, 'tenant-big', 'big', 'sales', {
+      '2024-01': [{ period_month: '2024-01', sales_amount: 5 }],
+    });
+
+    // Act
+    const outcome = await pseudonymise(ports, { tenantId: 'tenant-big', uploadId: 'big' }).catch(
+      (e: unknown) => e,
+    );
+
+    // Assess
+    expect(outcome).toBeInstanceOf(AthenaMaskingRequiredError);
+    const written = [];
+    for await (const o of ports.objects.list('curated', '')) written.push(o.key);
+    expect(written).toEqual([]);
+  });
+});
