@@ -1,0 +1,178 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryObjectStore } from '../../../functions/adapters/memory/index.ts';
+import type { QueryRunner, SqlRow } from '../../../functions/adapters/ports.ts';
+import { defaultSettings, disclosureSchema } from '../../../functions/domain/settings.ts';
+import { getStatistic, statisticKeyColumns } from '../../../functions/domain/stats/catalog.ts';
+import { publishReleaseOnAthena } from '../../../functions/domain/stats/publish.ts';
+import { manifestKey, noticeJsonKey } from '../../../functions/domain/stats/release.ts';
+import {
+  compileCellsQuery,
+  compilePublishedQuery,
+  quantileSql,
+} from '../../../functions/domain/stats/sql.ts';
+
+const overtime = getStatistic('overtime_hours_monthly');
+
+/** Cell-index rows of a tiny overtime table: Tokyo (40) and Kanagawa (9) with their margins. */
+function cellIndexRows(): SqlRow[] {
+  const rows: SqlRow[] = [];
+  for (const [prefecture, n] of [
+    ['13', 40],
+    ['14', 9],
+  ] as const) {
+    for (const industry of ['E', '_total']) {
+      for (const size_band of ['20-49', '_total']) {
+        rows.push({
+          period: '2026-10',
+          industry,
+          size_band,
+          geo_level: 'prefecture',
+          prefecture,
+          region: 'kanto',
+          n_rows: n,
+        });
+      }
+    }
+  }
+  for (const industry of ['E', '_total']) {
+    for (const size_band of ['20-49', '_total']) {
+      rows.push({
+        period: '2026-10',
+        industry,
+        size_band,
+        geo_level: 'region',
+        prefecture: '_total',
+        region: 'kanto',
+        n_rows: 49,
+      });
+      rows.push({
+        period: '2026-10',
+        industry,
+        size_band,
+        geo_level: 'national',
+        prefecture: '_total',
+        region: '_total',
+        n_rows: 49,
+      });
+    }
+  }
+  return rows.map((r) => ({
+    ...r,
+    cell_key: statisticKeyColumns(overtime)
+      .map((c) => r[c])
+      .join('|'),
+    primary_reason: (r.n_rows as number) < 10 ? 'min_individuals' : null,
+  }));
+}
+
+class RecordingAthena implements QueryRunner {
+  readonly engine = 'athena' as const;
+  readonly statements: string[] = [];
+  async run(sql: string): Promise<SqlRow[]> {
+    this.statements.push(sql);
+    return sql.startsWith('SELECT cell_key') ? cellIndexRows() : [];
+  }
+}
+
+describe('Athena materialisation', () => {
+  it('compiles the same logical SQL for both engines, differing only in the quantile function', () => {
+    const options = { sourceRef: 'src', releaseId: 'r1', disclosure: defaultSettings.disclosure };
+    const duck = compileCellsQuery(overtime, { ...options, dialect: 'duckdb' });
+    const athena = compileCellsQuery(overtime, { ...options, dialect: 'athena' });
+    expect(duck).toContain('quantile_cont(v_overtime_hours, 0.5)');
+    expect(athena).toContain('approx_percentile(v_overtime_hours, 0.5)');
+    expect(athena.replaceAll('approx_percentile(', 'quantile_cont(')).toBe(duck);
+    expect(quantileSql('athena', 'x', 0.25)).toBe('approx_percentile(x, 0.25)');
+  });
+
+  it('takes every threshold from the disclosure settings', () => {
+    const disclosure = disclosureSchema.parse({
+      minIndividuals: 17,
+      minCompanies: 4,
+      dominanceN: 3,
+      dominancePercent: 70,
+    });
+    const sql = compileCellsQuery(overtime, {
+      dialect: 'athena',
+      sourceRef: 'src',
+      releaseId: 'r1',
+      disclosure,
+    });
+    expect(sql).toContain('n_individuals < 17');
+    expect(sql).toContain('n_companies < 4');
+    expect(sql).toContain('contribution_rank <= 3');
+    expect(sql).toContain('dominance_share * 100 > 70');
+  });
+
+  it('never publishes a measure of a suppressed cell nor the reason', () => {
+    const sql = compilePublishedQuery(overtime, {
+      cellsRef: 'cells',
+      releaseId: 'r1',
+      secondaryKeys: ['a|b'],
+    });
+    for (const m of overtime.measures) {
+      expect(sql).toContain(
+        `CASE WHEN (primary_reason IS NOT NULL OR cell_key IN ('a|b')) THEN CAST(NULL AS`,
+      );
+      expect(sql).toContain(`END AS ${m.column}`);
+    }
+    expect(sql).not.toMatch(/AS (primary_reason|reason|n_companies|dominance_share)\b/);
+  });
+
+  it('issues CTAS statements into Parquet partitioned by release, registers partitions and drops scratch tables', async () => {
+    // Prepare
+    const athena = new RecordingAthena();
+    const objects = new MemoryObjectStore();
+    // Act
+    const manifest = await publishReleaseOnAthena(
+      { objects, athena },
+      {
+        releaseId: '2026-10',
+        settings: defaultSettings,
+        statsBucket: 'kura-dev-stats',
+        statistics: [overtime],
+      },
+    );
+    // Assess
+    const [dropCells, cellsCtas, indexQuery, , , publishedCtas, adminCtas, addPartition, addAdminPartition] =
+      athena.statements;
+    expect(dropCells).toBe('DROP TABLE IF EXISTS kura_stats_work.overtime_hours_monthly_cells_2026_10');
+    expect(cellsCtas).toMatch(
+      /^CREATE TABLE kura_stats_work\.overtime_hours_monthly_cells_2026_10 WITH \(format = 'PARQUET', external_location = 's3:\/\/kura-dev-stats\/stats-admin\/release=2026-10\/work\/statistic=overtime_hours_monthly\/'\) AS/,
+    );
+    expect(cellsCtas).toContain('FROM kura_anonymised.anon_employee_month');
+    expect(cellsCtas).toContain('approx_percentile(');
+    expect(indexQuery).toMatch(/^SELECT cell_key, period, industry/);
+    expect(publishedCtas).toContain(
+      "WITH (format = 'PARQUET', external_location = 's3://kura-dev-stats/stats/release=2026-10/statistic=overtime_hours_monthly/', partitioned_by = ARRAY['release_id']) AS",
+    );
+    // Kanagawa (9) is primary; Tokyo is the secondary cell the regional margin forces.
+    expect(publishedCtas).toContain("cell_key IN ('2026-10|E|20-49|prefecture|13|kanto'");
+    expect(publishedCtas?.trimEnd().split('\n').at(-2)).toMatch(/'2026-10' AS release_id$/);
+    expect(adminCtas).toContain(
+      "external_location = 's3://kura-dev-stats/stats-admin/release=2026-10/statistic=overtime_hours_monthly/'",
+    );
+    expect(addPartition).toBe(
+      "ALTER TABLE kura_stats.overtime_hours_monthly ADD IF NOT EXISTS PARTITION (release_id = '2026-10') LOCATION 's3://kura-dev-stats/stats/release=2026-10/statistic=overtime_hours_monthly/release_id=2026-10/'",
+    );
+    expect(addAdminPartition).toContain('ALTER TABLE kura_stats_admin.overtime_hours_monthly_suppression');
+    expect(
+      athena.statements.slice(-3).every((s) => s.startsWith('DROP TABLE IF EXISTS kura_stats_work.')),
+    ).toBe(true);
+    expect(manifest.engine).toBe('athena');
+    expect(manifest.statistics[0]?.suppressedCells).toBeGreaterThan(1);
+    expect(await objects.head('stats', manifestKey('2026-10'))).toBeDefined();
+    expect(await objects.head('stats', noticeJsonKey('2026-10'))).toBeDefined();
+  });
+
+  it('refuses a release id that could break out of a SQL literal or a key', async () => {
+    const athena = new RecordingAthena();
+    await expect(
+      publishReleaseOnAthena(
+        { objects: new MemoryObjectStore(), athena },
+        { releaseId: "x'; DROP TABLE y; --", settings: defaultSettings, statsBucket: 'b' },
+      ),
+    ).rejects.toThrow(/release id/);
+    expect(athena.statements).toEqual([]);
+  });
+});
