@@ -186,6 +186,7 @@ export function compileAthenaPseudonymiseCtas(options: {
     throw new RangeError('externalLocation must be an s3:// prefix ending with /');
   }
   const projection = pseudonymiseProjection('athena', dataset, key);
+  const bucketColumn = pseudonymisedColumns(dataset)[0]?.name ?? 'period';
   const from = `${quoteIdent(target.sourceDatabase)}.${quoteIdent(target.sourceTable)}`;
   const where = [
     `${quoteIdent('tenant')} = ${quoteLiteral(tenantId)}`,
@@ -195,7 +196,8 @@ export function compileAthenaPseudonymiseCtas(options: {
   const select = `SELECT ${[...projection, quoteIdent('period')].join(', ')} FROM ${from} WHERE ${where}`;
   const sql = [
     `CREATE TABLE ${quoteIdent(target.targetDatabase)}.${quoteIdent(target.targetTable)}`,
-    `WITH (format = 'PARQUET', write_compression = 'ZSTD', external_location = ${quoteLiteral(target.externalLocation)}, partitioned_by = ARRAY['period'])`,
+    // One bucket per partition: exactly one file per period, copied whole to its pseudonymised key.
+    `WITH (format = 'PARQUET', write_compression = 'ZSTD', external_location = ${quoteLiteral(target.externalLocation)}, partitioned_by = ARRAY['period'], bucketed_by = ARRAY[${quoteLiteral(bucketColumn)}], bucket_count = 1)`,
     `AS ${select}`,
   ].join('\n');
   return new CompiledQuery('athena', sql, `pseudonymise ${dataset.name} (CTAS)`, keySecrets('athena', key));

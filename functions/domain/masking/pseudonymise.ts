@@ -8,7 +8,8 @@ import { getDataset, isDatasetName } from '../catalog/index.ts';
 import { defaultSettings, type PlatformSettings } from '../settings.ts';
 import { uploadRecordSchema } from '../uploads/model.ts';
 import { pseudonymisedKey, rawPrefix } from '../zones.ts';
-import { chooseEngine, compileDuckdbPseudonymise, quoteLiteral } from './compile.ts';
+import { type AthenaMaskingConfig, pseudonymiseWithAthena } from './athena-mask.ts';
+import { chooseEngine, compileDuckdbPseudonymise, type Dialect, quoteLiteral } from './compile.ts';
 import { plainQuery, withDuckDb } from './duckdb-engine.ts';
 import {
   AthenaMaskingRequiredError,
@@ -25,6 +26,8 @@ export interface MaskingPorts {
   readonly table: Table;
   readonly keys: KeyStore;
   readonly settings?: PlatformSettings;
+  /** The Athena path for large uploads (deployed only); without it such uploads are refused. */
+  readonly athena?: AthenaMaskingConfig;
 }
 
 export interface PseudonymiseRequest {
@@ -36,9 +39,10 @@ export interface PseudonymiseResult {
   readonly tenantId: string;
   readonly uploadId: string;
   readonly dataset: string;
-  readonly engine: 'duckdb';
+  readonly engine: Dialect;
   /** Keys written in the curated bucket. */
   readonly outputs: readonly string[];
+  /** Rows written (counted by DuckDB; 0 when Athena did the work, which reports no count here). */
   readonly rows: number;
   readonly facts: TenantFactsResult;
 }
@@ -68,18 +72,28 @@ export async function pseudonymise(
     }
   }
 
+  const datasetName = record.dataset;
+  if (!isDatasetName(datasetName)) {
+    throw new UploadNotMaskableError(uploadId, `unknown dataset ${datasetName}`);
+  }
+  const dataset = getDataset(datasetName);
+
   let bytes = 0;
   for (const key of rawKeys) bytes += (await ports.objects.head('raw', key))?.size ?? 0;
   if (chooseEngine(bytes, settings.limits) === 'athena') {
-    // The Athena CTAS statement is compiled by compileAthenaPseudonymiseCtas; running it needs the
-    // Glue tables and the masking workgroup, which the deployed stack provides.
-    throw new AthenaMaskingRequiredError(uploadId, bytes, settings.limits.athenaThresholdBytes);
+    if (!ports.athena) {
+      throw new AthenaMaskingRequiredError(uploadId, bytes, settings.limits.athenaThresholdBytes);
+    }
+    const key = await ports.keys.get(tenantId);
+    const outputs = await pseudonymiseWithAthena(ports.athena, ports.objects, {
+      tenantId,
+      uploadId,
+      dataset,
+      key,
+    });
+    const facts = await buildTenantFacts(ports, tenantId);
+    return { tenantId, uploadId, dataset: dataset.name, engine: 'athena', outputs, rows: 0, facts };
   }
-
-  const datasetName = record.dataset;
-  if (!isDatasetName(datasetName))
-    throw new UploadNotMaskableError(uploadId, `unknown dataset ${datasetName}`);
-  const dataset = getDataset(datasetName);
   const key = await ports.keys.get(tenantId);
 
   const written = await withWorkDir((dir) =>
@@ -108,5 +122,5 @@ export async function pseudonymise(
   );
 
   const facts = await buildTenantFacts(ports, tenantId);
-  return { tenantId, uploadId, dataset: dataset.name, engine: 'duckdb', ...written, facts };
+  return { tenantId, uploadId, dataset: dataset.name, engine: 'duckdb' as const, ...written, facts };
 }

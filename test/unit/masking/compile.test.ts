@@ -110,6 +110,7 @@ describe('SQL compilation of the masking policy', () => {
     expect(sql).toContain("format = 'PARQUET'");
     expect(sql).toContain(`external_location = '${target.externalLocation}'`);
     expect(sql).toContain("partitioned_by = ARRAY['period']");
+    expect(sql).toContain("bucketed_by = ARRAY['employee_token'], bucket_count = 1");
     expect(sql).toMatch(/, "period" FROM "kura_dev_raw"\."raw_employees" WHERE /);
     expect(sql).toContain(
       `lower(to_hex(hmac_sha256(to_utf8(CAST("employee_id" AS varchar)), from_hex('${keyHex(key)}')))) AS "employee_token"`,
