@@ -1,5 +1,6 @@
 import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
+import { hmacBlocksHex, keyHex, tokenOf } from '../../../functions/domain/masking/hmac.ts';
 import { pseudonymisedKey } from '../../../functions/domain/zones.ts';
 import { createMaskHandler } from '../../../functions/mask/handler.ts';
 import { seedTenant, seedUpload, testPorts } from './fixtures.ts';
@@ -37,6 +38,58 @@ describe('mask handler', () => {
     expect(
       await ports.objects.head('curated', pseudonymisedKey('tenant-h', 'sales', '2024-04', 'up-1')),
     ).toBeDefined();
+  });
+
+  it('logs ids and counts only: no key material and no personal value', async () => {
+    // Prepare
+    const ports = testPorts();
+    await seedTenant(ports, 'tenant-l', { industry: 'G', prefecture: '27', sizeBand: '5-19' });
+    await seedUpload(ports, 'tenant-l', 'up-2', 'employees', {
+      '2024-04': [
+        {
+          employee_id: 'E-LOG-1',
+          name: '秘密 花子',
+          phone: '090-9999-8888',
+          birth_date: '1990-01-01',
+          gender: 'female',
+          hire_date: '2020-04-01',
+          employment_type: 'regular',
+        },
+      ],
+    });
+    const key = await ports.keys.get('tenant-l');
+    const { ipadHex, opadHex } = hmacBlocksHex(key);
+    const written: string[] = [];
+    const original = { out: process.stdout.write, err: process.stderr.write };
+    const capture = (chunk: unknown) => {
+      written.push(String(chunk));
+      return true;
+    };
+    process.stdout.write = capture as typeof process.stdout.write;
+    process.stderr.write = capture as typeof process.stderr.write;
+
+    // Act
+    try {
+      await createMaskHandler(() => ports)({ tenantId: 'tenant-l', uploadId: 'up-2' }, context);
+    } finally {
+      process.stdout.write = original.out;
+      process.stderr.write = original.err;
+    }
+
+    // Assess
+    const logs = written.join('');
+    expect(logs).toContain('pseudonymised upload');
+    for (const secret of [
+      keyHex(key),
+      ipadHex,
+      opadHex,
+      tokenOf(key, 'E-LOG-1'),
+      'E-LOG-1',
+      '秘密',
+      '090-9999-8888',
+    ]) {
+      expect(logs).not.toContain(secret);
+    }
   });
 
   it('rejects an event without an upload id', async () => {
