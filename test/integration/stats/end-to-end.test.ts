@@ -1,0 +1,97 @@
+import type { Context } from 'aws-lambda';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { anonymise } from '../../../functions/domain/masking/anonymise.ts';
+import { anonymisedTableKey } from '../../../functions/domain/masking/anonymised-schema.ts';
+import { pseudonymise } from '../../../functions/domain/masking/pseudonymise.ts';
+import { defaultSettings } from '../../../functions/domain/settings.ts';
+import { getStatistic, STATISTICS, statisticKeyColumns } from '../../../functions/domain/stats/catalog.ts';
+import { manifestKey, statisticKey } from '../../../functions/domain/stats/release.ts';
+import { createStatsReleaseHandler } from '../../../functions/stats-release/handler.ts';
+import {
+  derivableSuppressedRows,
+  publishedGroups,
+  singleSuppressionGroups,
+} from '../../unit/stats/disclosure-checker.ts';
+import {
+  activityRows,
+  employeeArbitrary,
+  type GeneratedEmployee,
+  seedTenant,
+  seedUpload,
+  testPorts,
+} from '../masking/fixtures.ts';
+import { readParquetObject } from './fixtures.ts';
+
+const context: Context = {
+  callbackWaitsForEmptyEventLoop: false,
+  functionName: 'kura-stats-release',
+  functionVersion: '1',
+  invokedFunctionArn: 'arn:aws:lambda:ap-northeast-1:000000000000:function:kura-stats-release',
+  memoryLimitInMB: '2048',
+  awsRequestId: 'req-1',
+  logGroupName: 'g',
+  logStreamName: 's',
+  getRemainingTimeInMillis: () => 60_000,
+  done: () => undefined,
+  fail: () => undefined,
+  succeed: () => undefined,
+};
+
+describe('stats-release over a real anonymised release', () => {
+  it('publishes the latest anonymised release through the handler, with every invariant holding', async () => {
+    // Prepare: four companies of one segment, pseudonymised and anonymised by the masking engine.
+    const ports = testPorts();
+    const months = ['2024-05', '2024-06'];
+    const tenants = ['t-a', 't-b', 't-c', 't-d'];
+    for (const [t, tenantId] of tenants.entries()) {
+      await seedTenant(ports, tenantId, { industry: 'E', prefecture: '13', sizeBand: '20-49' });
+      const employees: GeneratedEmployee[] = Array.from({ length: 6 }, (_, i) => ({
+        ...(fc.sample(employeeArbitrary(i + 1), { seed: 100 * t + i, numRuns: 1 })[0] as GeneratedEmployee),
+        hire_date: '2015-04-01',
+        termination_date: null,
+      }));
+      const { attendance, payroll } = activityRows(employees, months);
+      await seedUpload(ports, tenantId, 'emp', 'employees', { '2024-06': employees.map((e) => ({ ...e })) });
+      await seedUpload(ports, tenantId, 'att', 'attendance', attendance);
+      await seedUpload(ports, tenantId, 'pay', 'payroll', payroll);
+      for (const uploadId of ['emp', 'att', 'pay']) await pseudonymise(ports, { tenantId, uploadId });
+    }
+    await anonymise(ports, { releaseId: '2024-06a', tenants });
+    const handler = createStatsReleaseHandler(() => ({
+      ports: { objects: ports.objects },
+      settings: defaultSettings,
+    }));
+
+    // Act
+    const manifest = await handler({}, context);
+
+    // Assess
+    expect(manifest.releaseId).toBe('2024-06a');
+    expect(manifest.statistics.map((s) => s.name)).toEqual(STATISTICS.map((s) => s.name));
+    expect(await ports.objects.head('stats', manifestKey('2024-06a'))).toBeDefined();
+    const anonRows = await readParquetObject(
+      ports.objects,
+      'curated',
+      anonymisedTableKey('2024-06a', 'anon_employee_month'),
+    );
+    const overtime = getStatistic('overtime_hours_monthly');
+    const rows = await readParquetObject(ports.objects, 'stats', statisticKey('2024-06a', overtime.name));
+    const national = rows.filter(
+      (r) => r.geo_level === 'national' && r.industry === '_total' && r.size_band === '_total',
+    );
+    expect(national.length).toBe(months.length);
+    for (const cell of national) {
+      const contributing = anonRows.filter(
+        (r) => r.period === cell.period && r.employed && r.overtime_hours !== null,
+      );
+      expect(cell).toMatchObject({ suppressed: false, employees: contributing.length });
+    }
+    for (const stat of STATISTICS) {
+      const published = await readParquetObject(ports.objects, 'stats', statisticKey('2024-06a', stat.name));
+      const groups = publishedGroups(statisticKeyColumns(stat), stat.dimensions, published);
+      expect(singleSuppressionGroups(groups), stat.name).toEqual([]);
+      expect(derivableSuppressedRows(groups), stat.name).toEqual([]);
+    }
+  });
+});
