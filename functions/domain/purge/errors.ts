@@ -1,9 +1,14 @@
 import { ConflictError, KuraError, NotFoundError } from '../errors.ts';
 import { msg } from '../i18n.ts';
 
+/*
+ * Purge errors extend the shared KuraError classes, so the API maps them to statuses in one place
+ * (NotFoundError → 404, ConflictError → 409). The base classes fix `name` and `code`; `reason` tells
+ * the purge's cases apart.
+ */
+
 /** No tenant with this id exists (API: 404). */
 export class TenantNotFoundError extends NotFoundError {
-  /** The base class's name and code map it to a status; `reason` tells the cases apart. */
   readonly reason = 'TENANT_NOT_FOUND';
   constructor(tenantId: string) {
     super(msg(`テナント ${tenantId} は存在しません。`, `Tenant ${tenantId} does not exist.`));
@@ -12,7 +17,6 @@ export class TenantNotFoundError extends NotFoundError {
 
 /** A legal hold is set on the tenant: nothing of it may be deleted (API: 409). */
 export class LegalHoldError extends ConflictError {
-  /** The base class's name and code map it to a status; `reason` tells the cases apart. */
   readonly reason = 'LEGAL_HOLD';
   readonly tenantId: string;
   constructor(tenantId: string) {
@@ -28,7 +32,6 @@ export class LegalHoldError extends ConflictError {
 
 /** The tenant's contract is still running: it must be terminated before its data is purged (API: 409). */
 export class TenantNotTerminatedError extends ConflictError {
-  /** The base class's name and code map it to a status; `reason` tells the cases apart. */
   readonly reason = 'TENANT_NOT_TERMINATED';
   constructor(tenantId: string) {
     super(
@@ -42,7 +45,6 @@ export class TenantNotTerminatedError extends ConflictError {
 
 /** Another purge of the same tenant wrote its checkpoint first; this run stops so they never interleave (API: 409). */
 export class ConcurrentPurgeError extends ConflictError {
-  /** The base class's name and code map it to a status; `reason` tells the cases apart. */
   readonly reason = 'PURGE_IN_PROGRESS';
   constructor(tenantId: string) {
     super(
@@ -72,7 +74,6 @@ export class PurgeDeleteFailedError extends KuraError {
 
 /** No deletion certificate exists for the tenant (API: 404). */
 export class CertificateNotFoundError extends NotFoundError {
-  /** The base class's name and code map it to a status; `reason` tells the cases apart. */
   readonly reason = 'CERTIFICATE_NOT_FOUND';
   constructor(tenantId: string) {
     super(

@@ -180,18 +180,25 @@ export async function purgeTenant(ports: PurgePorts, request: PurgeRequest): Pro
     const certificate = await getCertificate(ports, tenant.tenantId);
     return { outcome: 'purged', done: true, certificate, alreadyPurged: true, batches: 0 };
   }
-  if (tenant.legalHold) {
-    await ports.ledger.append({
-      type: 'purge.refused',
-      tenantId: tenant.tenantId,
-      actor: request.actor ?? SCHEDULER_ACTOR,
-      at: request.now.toISOString(),
-      detail: { reason: 'legal-hold', state: tenant.state },
-    });
-    throw new LegalHoldError(tenant.tenantId);
-  }
+  if (tenant.legalHold) await refuseForLegalHold(ports, tenant, request);
   const run = await PurgeRun.start(ports, raw, tenant, request);
   return run.continue();
+}
+
+/** Records the refusal in the ledger, then throws LegalHoldError. */
+async function refuseForLegalHold(
+  ports: PurgePorts,
+  tenant: TenantRecord,
+  request: PurgeRequest,
+): Promise<never> {
+  await ports.ledger.append({
+    type: 'purge.refused',
+    tenantId: tenant.tenantId,
+    actor: request.actor ?? SCHEDULER_ACTOR,
+    at: (ports.clock?.() ?? request.now).toISOString(),
+    detail: { reason: 'legal-hold', state: tenant.state },
+  });
+  throw new LegalHoldError(tenant.tenantId);
 }
 
 class PurgeRun {
@@ -272,10 +279,24 @@ class PurgeRun {
         ifMatch: { state: this.#record.state, updatedAt: this.#record.updatedAt },
       });
     } catch (error) {
-      if (error instanceof ConditionFailedError) throw new ConcurrentPurgeError(this.#tenant.tenantId);
+      if (error instanceof ConditionFailedError) await this.#changedUnderneath();
       throw error;
     }
     this.#record = next;
+  }
+
+  /**
+   * Someone else wrote the tenant record during the purge. A legal hold set meanwhile stops the purge
+   * at the next batch (and is recorded); anything else is another purge racing this one.
+   */
+  async #changedUnderneath(): Promise<never> {
+    const current = tenantRecordSchema.safeParse(
+      await this.#ports.tables.get('tenants', { tenantId: this.#tenant.tenantId }),
+    );
+    if (current.success && current.data.legalHold) {
+      await refuseForLegalHold(this.#ports, current.data, this.#request);
+    }
+    throw new ConcurrentPurgeError(this.#tenant.tenantId);
   }
 
   async #saveCheckpoint(): Promise<void> {
@@ -566,7 +587,7 @@ class PurgeRun {
         ifMatch: { state: this.#record.state, updatedAt: this.#record.updatedAt },
       });
     } catch (error) {
-      if (error instanceof ConditionFailedError) throw new ConcurrentPurgeError(tenant.tenantId);
+      if (error instanceof ConditionFailedError) await this.#changedUnderneath();
       throw error;
     }
     return certificate;

@@ -4,6 +4,7 @@ import { verifyLedger } from '../../../functions/domain/ledger/ledger.ts';
 import {
   CERTIFICATE_CHAIN_HEAD_ID,
   CertificateNotFoundError,
+  ConcurrentPurgeError,
   type DeletionCertificate,
   getCertificate,
   LegalHoldError,
@@ -324,6 +325,73 @@ describe('purgeTenant', () => {
     });
     expect(world.objects.snapshot()).toEqual(before);
     expect(await world.keys.exists(TENANT)).toBe(true);
+  });
+
+  it('stops at the next batch when a legal hold is set while the purge runs, keeping the rest', async () => {
+    // Prepare
+    const world = await seededWorld();
+    let batches = 0;
+    const holding = wrapStore(world.objects, {
+      deleteMany: async (bucket: string, refs: readonly ObjectRef[]) => {
+        batches++;
+        if (batches === 2) {
+          // Legal sets a hold through the admin API while the purge is deleting.
+          const record = tenantRecordSchema.parse(await world.tables.get('tenants', { tenantId: TENANT }));
+          await world.tables.put('tenants', {
+            ...record,
+            legalHold: true,
+            updatedAt: '2026-11-22T03:30:00.000Z',
+          });
+        }
+        return world.objects.deleteMany(bucket, refs);
+      },
+    });
+
+    // Act
+    const attempt = purgeTenant(world.ports({ objects: holding }), {
+      tenantId: TENANT,
+      now: NOW,
+      batchSize: 2,
+    });
+
+    // Assess
+    await expect(attempt).rejects.toBeInstanceOf(LegalHoldError);
+    expect(batches).toBe(2);
+    expect(tenantInventory(world.objects, TENANT).rows.length).toBeGreaterThan(0);
+    expect(await world.keys.exists(TENANT)).toBe(true);
+    expect(tenantRecordSchema.parse(await world.tables.get('tenants', { tenantId: TENANT })).state).toBe(
+      'PURGING',
+    );
+    expect((await world.ledgerEntries()).at(-1)).toMatchObject({ action: 'purge.refused', tenantId: TENANT });
+  });
+
+  it('stops rather than interleave when another purge of the same tenant writes first', async () => {
+    // Prepare
+    const world = await seededWorld();
+    let raced = false;
+    const racing = wrapStore(world.objects, {
+      deleteMany: async (bucket: string, refs: readonly ObjectRef[]) => {
+        if (!raced) {
+          raced = true;
+          const record = await world.tables.get('tenants', { tenantId: TENANT });
+          await world.tables.put('tenants', { ...record, updatedAt: '2026-11-22T03:30:00.000Z' });
+        }
+        return world.objects.deleteMany(bucket, refs);
+      },
+    });
+
+    // Act
+    const attempt = purgeTenant(world.ports({ objects: racing }), {
+      tenantId: TENANT,
+      now: NOW,
+      batchSize: 2,
+    });
+
+    // Assess
+    await expect(attempt).rejects.toBeInstanceOf(ConcurrentPurgeError);
+    expect(tenantRecordSchema.parse(await world.tables.get('tenants', { tenantId: TENANT })).state).toBe(
+      'PURGING',
+    );
   });
 
   it('refuses a tenant whose contract still runs', async () => {
