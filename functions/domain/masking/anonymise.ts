@@ -35,6 +35,12 @@ export interface AnonymiseRequest {
   readonly releaseId: string;
   /** Tenants whose facts contribute to the release (consented, active, not purged). */
   readonly tenants: readonly string[];
+  /**
+   * Also count `company_code` as a quasi-identifier, so every class holds k rows of ONE company.
+   * Stricter (it defends against someone who can tell which code is which company, e.g. from its
+   * headcount) at the cost of much more suppression in small companies. @default false
+   */
+  readonly classesWithinCompany?: boolean;
 }
 
 export interface AnonymiseResult {
@@ -114,7 +120,10 @@ export function generaliseProjection(level: GeneralisationLevel): string[] {
   ];
 }
 
-const QI_LIST = EMPLOYEE_QUASI_IDENTIFIERS.join(', ');
+/** The columns equivalence classes are formed on. */
+export function classColumns(withinCompany: boolean): string {
+  return [...(withinCompany ? ['company_code'] : []), ...EMPLOYEE_QUASI_IDENTIFIERS].join(', ');
+}
 
 async function count(db: DuckSession, sql: string, description: string): Promise<number> {
   const rows: Row[] = await db.run(plainQuery(sql, description));
@@ -122,10 +131,10 @@ async function count(db: DuckSession, sql: string, description: string): Promise
 }
 
 /** Rows in equivalence classes (on the quasi-identifiers) smaller than k. */
-async function violatingRows(db: DuckSession, table: string, k: number): Promise<number> {
+async function violatingRows(db: DuckSession, table: string, k: number, classes: string): Promise<number> {
   return count(
     db,
-    `SELECT coalesce(sum(n), 0) AS n FROM (SELECT count(*) AS n FROM ${table} GROUP BY ${QI_LIST}) WHERE n < ${k}`,
+    `SELECT coalesce(sum(n), 0) AS n FROM (SELECT count(*) AS n FROM ${table} GROUP BY ${classes}) WHERE n < ${k}`,
     'count rows below k',
   );
 }
@@ -139,6 +148,7 @@ async function suppressLocally(
   from: string,
   to: string,
   k: number,
+  classes: string,
   columns: readonly string[],
 ): Promise<Record<string, number>> {
   const replaced = columns
@@ -146,7 +156,7 @@ async function suppressLocally(
     .join(', ');
   await db.run(
     plainQuery(
-      `CREATE TABLE ${to}_src AS SELECT *, count(*) OVER (PARTITION BY ${QI_LIST}) AS class_size FROM ${from}`,
+      `CREATE TABLE ${to}_src AS SELECT *, count(*) OVER (PARTITION BY ${classes}) AS class_size FROM ${from}`,
       'class sizes',
     ),
   );
@@ -171,6 +181,7 @@ async function suppressLocally(
 export async function anonymise(ports: MaskingPorts, request: AnonymiseRequest): Promise<AnonymiseResult> {
   const settings = ports.settings ?? defaultSettings;
   const k = settings.disclosure.kAnonymity;
+  const classes = classColumns(request.classesWithinCompany ?? false);
   const { releaseId } = request;
 
   const companies: Array<{
@@ -319,17 +330,17 @@ export async function anonymise(ports: MaskingPorts, request: AnonymiseRequest):
         );
         generalisations.push(level.name);
         chosen = i;
-        const violating = await violatingRows(db, 'gen', k);
+        const violating = await violatingRows(db, 'gen', k, classes);
         if (violating <= rowsIn * LOCAL_SUPPRESSION_BUDGET) break;
       }
       const level = GENERALISATION_LEVELS[chosen] as GeneralisationLevel;
 
       // Local suppression: blank the most identifying cells first, then drop rows still below k.
-      const first = await suppressLocally(db, 'gen', 'sup1', k, ['age_band', 'tenure_band']);
-      const second = await suppressLocally(db, 'sup1', 'sup2', k, ['gender', 'employment_type']);
+      const first = await suppressLocally(db, 'gen', 'sup1', k, classes, ['age_band', 'tenure_band']);
+      const second = await suppressLocally(db, 'sup1', 'sup2', k, classes, ['gender', 'employment_type']);
       await db.run(
         plainQuery(
-          `CREATE TABLE anon AS SELECT * FROM (SELECT *, count(*) OVER (PARTITION BY ${QI_LIST}) AS class_size FROM sup2) WHERE class_size >= ${k}`,
+          `CREATE TABLE anon AS SELECT * FROM (SELECT *, count(*) OVER (PARTITION BY ${classes}) AS class_size FROM sup2) WHERE class_size >= ${k}`,
           'drop rows below k',
         ),
       );

@@ -42,7 +42,11 @@ async function contribute(ports: TestPorts, tenantId: string, employees: readonl
   await pseudonymise(ports, { tenantId, uploadId: `${tenantId}-pay` });
 }
 
-async function runPipeline(employeesPerTenant: ReadonlyArray<readonly GeneratedEmployee[]>, k = 5) {
+async function runPipeline(
+  employeesPerTenant: ReadonlyArray<readonly GeneratedEmployee[]>,
+  k = 5,
+  classesWithinCompany = false,
+) {
   const ports = testPorts({
     ...defaultSettings,
     disclosure: { ...defaultSettings.disclosure, kAnonymity: k },
@@ -51,7 +55,11 @@ async function runPipeline(employeesPerTenant: ReadonlyArray<readonly GeneratedE
     await seedTenant(ports, tenantId, profile);
     await contribute(ports, tenantId, employeesPerTenant[i] ?? []);
   }
-  const result = await anonymise(ports, { releaseId: 'rel-1', tenants: TENANTS.map((t) => t.tenantId) });
+  const result = await anonymise(ports, {
+    releaseId: 'rel-1',
+    tenants: TENANTS.map((t) => t.tenantId),
+    classesWithinCompany,
+  });
   const pseudonymised = [
     ...(
       await Promise.all(TENANTS.map((t) => cellsUnder(ports, 'curated', pseudonymisedPrefix(t.tenantId))))
@@ -126,21 +134,27 @@ describe('pseudonymised and anonymised zones', () => {
 
   it('leaves every equivalence class on the quasi-identifiers with at least k rows', async () => {
     await fc.assert(
-      fc.asyncProperty(bothTenants, fc.integer({ min: 2, max: 6 }), async (employeesPerTenant, k) => {
-        // Act
-        const { anonymised, result } = await runPipeline(employeesPerTenant, k);
+      fc.asyncProperty(
+        bothTenants,
+        fc.integer({ min: 2, max: 6 }),
+        fc.boolean(),
+        async (employeesPerTenant, k, withinCompany) => {
+          // Act
+          const { anonymised, result } = await runPipeline(employeesPerTenant, k, withinCompany);
 
-        // Assess
-        const rows = anonymised.find((o) => o.key.includes('dataset=anon_employee_month/'))?.rows ?? [];
-        const classes = new Map<string, number>();
-        for (const row of rows) {
-          const id = JSON.stringify(EMPLOYEE_QUASI_IDENTIFIERS.map((q) => row[q] ?? null));
-          classes.set(id, (classes.get(id) ?? 0) + 1);
-        }
-        for (const size of classes.values()) expect(size).toBeGreaterThanOrEqual(k);
-        expect(result.report.rowsOut).toBe(rows.length);
-        expect(result.report.rowsIn - result.report.suppressedRows).toBe(rows.length);
-      }),
+          // Assess
+          const rows = anonymised.find((o) => o.key.includes('dataset=anon_employee_month/'))?.rows ?? [];
+          const classColumns = [...(withinCompany ? ['company_code'] : []), ...EMPLOYEE_QUASI_IDENTIFIERS];
+          const classes = new Map<string, number>();
+          for (const row of rows) {
+            const id = JSON.stringify(classColumns.map((q) => row[q] ?? null));
+            classes.set(id, (classes.get(id) ?? 0) + 1);
+          }
+          for (const size of classes.values()) expect(size).toBeGreaterThanOrEqual(k);
+          expect(result.report.rowsOut).toBe(rows.length);
+          expect(result.report.rowsIn - result.report.suppressedRows).toBe(rows.length);
+        },
+      ),
       { numRuns: 6 },
     );
   });
