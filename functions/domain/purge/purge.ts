@@ -69,7 +69,12 @@ export interface PurgeRequest {
   /** Report what would be deleted, delete nothing. */
   readonly dryRun?: boolean;
   readonly budget?: PurgeBudget;
-  /** Refs per deleteMany call, at most 1,000. @default 1000 */
+  /**
+   * Refs per deleteMany call, at most 1,000. Keep the default in production: a batch then spans one
+   * whole ListObjectVersions page, which keeps the `objects` count exact even with adapters that yield
+   * a page's versions before its delete markers. Smaller batches are for tests.
+   * @default 1000
+   */
   readonly batchSize?: number;
   /** Table rows per page. @default 100 */
   readonly tableBatchSize?: number;
