@@ -3,6 +3,27 @@
  * the raw Glue table writes one Parquet file per period (bucket_count 1) to an empty staging prefix;
  * each is then copied whole to its `pseudonymisedKey` (a copy appears atomically, so no reader sees a
  * partial object), and the staging table and objects are removed.
+ *
+ * Keys and Athena query history (text for docs/PRIVACY.md):
+ *
+ *   Trino's `hmac_sha256` takes the key as a literal, so the CTAS text holds the tenant key in hex.
+ *   Athena keeps every query's text in its query history (45 days; GetQueryExecution and
+ *   ListQueryExecutions on the workgroup) and CloudTrail records StartQueryExecution with its
+ *   request parameters. Anyone who can read either could recompute that tenant's tokens.
+ *   Mitigations: (1) the Athena path runs only above the threshold (default 512 MiB per upload);
+ *   everything else is masked by DuckDB inside Lambda, where the key never leaves the process;
+ *   (2) it runs only in a dedicated `masking` workgroup whose query history only the mask function's
+ *   role may read (explicit deny of athena:GetQueryExecution / BatchGetQueryExecution /
+ *   ListQueryExecutions on that workgroup for every other principal, admin and BI included);
+ *   (3) CloudTrail event history and trail files are readable only by the security-audit role
+ *   (cloudtrail:LookupEvents denied to others; trail bucket KMS-encrypted, Object Lock);
+ *   (4) the compiled query never prints its text (redacted toString/toJSON/inspect) and engine
+ *   errors are redacted before they are thrown or logged; (5) when a tenant is purged its key is
+ *   destroyed, so history older than the purge no longer matters once the data is gone, and the
+ *   45-day history expires by itself. Residual risk: a principal with those read rights within 45
+ *   days (90 in CloudTrail event history) can learn the key. Planned hardening: compute tokens for
+ *   the upload's distinct linking codes in Lambda (node:crypto) and let Athena join a short-lived
+ *   code→token table instead of receiving the key.
  */
 import type { ObjectStore, QueryRunner } from '../../adapters/ports.ts';
 import type { DatasetDef } from '../catalog/index.ts';
