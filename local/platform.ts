@@ -1,0 +1,127 @@
+import type { Server } from 'node:http';
+import { resolve } from 'node:path';
+import { DuckDbQueryRunner } from '../functions/adapters/query-runners.ts';
+import {
+  createLocalRuntime,
+  LOCAL_NAME_PREFIX,
+  localClients,
+  type Runtime,
+  useRuntime,
+} from '../functions/adapters/runtime.ts';
+import { handler } from '../functions/api/handler.ts';
+import type { PlatformSettings } from '../functions/domain/settings.ts';
+import { createDispatcher, localIngest } from './dispatch.ts';
+import { createApiServer } from './http-server.ts';
+import { seedDemoTenants } from './seed.ts';
+import {
+  ensureBuckets,
+  ensureTables,
+  LOCAL_HOST,
+  listen,
+  type S3NotificationEvent,
+  startStorageServers,
+} from './servers.ts';
+import { localSettings } from './settings.ts';
+import { loadSigningKeys, mintToken, type TokenRequest, verifyToken } from './tokens.ts';
+
+/** Well-known local ports; each falls back to a free port when taken. */
+export const DEFAULT_PORTS = { api: 8787, s3: 4569, dynamodb: 4567 } as const;
+
+export interface LocalPlatformOptions {
+  /** Data folder; a restart with the same folder keeps the data. @default `.kura-data` */
+  readonly dataDir?: string;
+  /** API port; 0 picks a free one. @default 8787 */
+  readonly port?: number;
+  /** @default 4569 (0 when `port` is 0) */
+  readonly s3Port?: number;
+  /** @default 4567 (0 when `port` is 0) */
+  readonly dynamoPort?: number;
+  /** Registers demo-a and demo-b on first start. @default true */
+  readonly seed?: boolean;
+  /** Overrides the dev-stage settings from cdk.json. */
+  readonly settings?: PlatformSettings;
+  /** Where dispatch failures are reported. @default console.error */
+  readonly onError?: (error: unknown) => void;
+}
+
+export interface LocalPlatform {
+  readonly apiUrl: string;
+  readonly s3Url: string;
+  readonly dynamoUrl: string;
+  readonly dataDir: string;
+  /** The ports the handlers run with (tests read the tables through them). */
+  readonly ports: Runtime;
+  /** Seeded on this start (empty when the data folder had them already). */
+  readonly seeded: readonly string[];
+  /** A token signed with the data folder's local key. */
+  token(request: TokenRequest): Promise<string>;
+  /** Resolves when every object-created event so far has been handled. */
+  settled(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const closeServer = (server: Server) =>
+  new Promise<void>((resolveClose) => {
+    server.close(() => resolveClose());
+    server.closeAllConnections();
+  });
+
+/**
+ * Starts Kura on this machine, in this process, on 127.0.0.1: s3rver and dynalite with the stack's
+ * buckets and tables, the API handler behind a local API Gateway stand-in, and S3 events flowing to
+ * the ingest handler as SQS events.
+ */
+export async function startLocalPlatform(options: LocalPlatformOptions = {}): Promise<LocalPlatform> {
+  const dataDir = resolve(options.dataDir ?? '.kura-data');
+  const ephemeral = options.port === 0;
+  const settings = options.settings ?? (await localSettings());
+  const keys = await loadSigningKeys(dataDir, { create: true });
+  const storage = await startStorageServers({
+    dataDir,
+    s3Port: options.s3Port ?? (ephemeral ? 0 : DEFAULT_PORTS.s3),
+    dynamoPort: options.dynamoPort ?? (ephemeral ? 0 : DEFAULT_PORTS.dynamodb),
+  });
+  let api: Server | undefined;
+  try {
+    const physical = (logical: string) => `${LOCAL_NAME_PREFIX}${logical}`;
+    const clients = localClients(storage);
+    await ensureBuckets(clients.s3, physical);
+    await ensureTables(clients.dynamo, physical);
+    const ports = createLocalRuntime({ ...storage, dataDir, settings });
+    useRuntime(ports);
+    const seeded = options.seed === false ? [] : await seedDemoTenants(ports);
+
+    const dispatcher = createDispatcher({
+      landingBucket: physical('landing'),
+      consume: localIngest(ports),
+      onError: options.onError ?? ((error) => console.error('[kura] object-created event failed:', error)),
+    });
+    const onEvent = (event: S3NotificationEvent) => dispatcher.accept(event);
+    storage.s3.on('event', onEvent);
+
+    api = createApiServer({ handler, verify: (token) => verifyToken(keys, token) });
+    const apiPort = await listen(api, options.port ?? DEFAULT_PORTS.api);
+    const apiServer = api;
+    return {
+      apiUrl: `http://${LOCAL_HOST}:${apiPort}`,
+      s3Url: storage.s3Endpoint,
+      dynamoUrl: storage.dynamoEndpoint,
+      dataDir,
+      ports,
+      seeded,
+      token: (request) => mintToken(keys, request),
+      settled: () => dispatcher.settled(),
+      async stop() {
+        storage.s3.off('event', onEvent);
+        await closeServer(apiServer);
+        await dispatcher.settled();
+        if (ports.duckdb instanceof DuckDbQueryRunner) await ports.duckdb.close();
+        await storage.stop();
+      },
+    };
+  } catch (error) {
+    if (api) await closeServer(api);
+    await storage.stop();
+    throw error;
+  }
+}
