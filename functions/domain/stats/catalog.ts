@@ -72,12 +72,14 @@ export const VARIABLES = {
     source: 'anon_employee_month',
     sql: 'CASE WHEN employed THEN 1.0 ELSE 0.0 END',
     columns: ['employed'],
+    nullable: false,
     unit: { ja: '人', en: 'persons' },
   },
   separated: {
     source: 'anon_employee_month',
     sql: 'CASE WHEN separated THEN 1.0 ELSE 0.0 END',
     columns: ['separated'],
+    nullable: false,
     unit: { ja: '人', en: 'persons' },
   },
   sales_amount: {
@@ -90,6 +92,7 @@ export const VARIABLES = {
     source: 'anon_company_month',
     sql: 'CAST(employees AS DOUBLE)',
     columns: ['employees'],
+    nullable: false,
     unit: { ja: '人', en: 'persons' },
   },
   sales_per_employee: {
@@ -100,7 +103,14 @@ export const VARIABLES = {
   },
 } as const satisfies Record<
   string,
-  { source: StatSource; sql: string; columns: readonly string[]; unit: Bilingual }
+  {
+    source: StatSource;
+    sql: string;
+    columns: readonly string[];
+    unit: Bilingual;
+    /** False when the anonymised contract never leaves the columns null (so they filter no row). */
+    nullable?: false;
+  }
 >;
 export type Variable = keyof typeof VARIABLES;
 export const variableSchema = z.enum(Object.keys(VARIABLES) as [Variable, ...Variable[]]);

@@ -41,7 +41,7 @@ import {
   compilePublishedQuery,
   sqlString,
 } from './sql.ts';
-import { type CellIndexEntry, secondarySuppression } from './suppression.ts';
+import { type CellIndexEntry, linkedSecondarySuppression, type StatisticCells } from './suppression.ts';
 
 export interface StatsPorts {
   readonly objects: ObjectStore;
@@ -66,6 +66,21 @@ export function toCellIndex(stat: Statistic, rows: readonly SqlRow[]): CellIndex
     primaryReason:
       row.primary_reason === null || row.primary_reason === undefined ? null : String(row.primary_reason),
   }));
+}
+
+function releaseEntry(
+  releaseId: string,
+  stat: Statistic,
+  cells: readonly CellIndexEntry[],
+  secondaryKeys: readonly string[],
+): ReleaseManifest['statistics'][number] {
+  return {
+    name: stat.name,
+    prefix: statisticPrefix(releaseId, stat.name),
+    cells: cells.length,
+    suppressedCells: cells.filter((c) => c.primaryReason !== null).length + secondaryKeys.length,
+    columns: statisticColumns(stat).map((c) => c.name),
+  };
 }
 
 /** Quotes a local path for DuckDB. */
@@ -101,7 +116,8 @@ export async function publishRelease(
       sources[table] = `read_parquet(${localPath(path)})`;
     }
     const published = await withStatsDuckDb(async (runner) => {
-      const results: ReleaseManifest['statistics'] = [];
+      // Pass 1: every statistic's cells, so linked tables can be suppressed together.
+      const indexed: StatisticCells[] = [];
       for (const stat of statistics) {
         const cellsRef = `cells_${stat.name}`;
         await runner.run(
@@ -112,8 +128,18 @@ export async function publishRelease(
             disclosure: options.settings.disclosure,
           })}`,
         );
-        const index = toCellIndex(stat, await runner.run(compileCellIndexQuery(stat, cellsRef)));
-        const secondaryKeys = secondarySuppression(stat, index);
+        indexed.push({
+          stat,
+          cells: toCellIndex(stat, await runner.run(compileCellIndexQuery(stat, cellsRef))),
+        });
+      }
+      // Pass 2: secondary suppression across the release.
+      const secondary = linkedSecondarySuppression(indexed);
+      // Pass 3: published and admin tables.
+      const results: ReleaseManifest['statistics'] = [];
+      for (const { stat, cells } of indexed) {
+        const cellsRef = `cells_${stat.name}`;
+        const secondaryKeys = secondary.get(stat.name) ?? [];
         const publishedPath = join(dir, `${stat.name}.parquet`);
         const adminPath = join(dir, `${stat.name}.admin.parquet`);
         const withoutPartition = (sql: string) =>
@@ -130,13 +156,7 @@ export async function publishRelease(
         await ports.objects.put('stats', suppressionKey(releaseId, stat.name), await readFile(adminPath), {
           contentType: 'application/vnd.apache.parquet',
         });
-        results.push({
-          name: stat.name,
-          prefix: statisticPrefix(releaseId, stat.name),
-          cells: index.length,
-          suppressedCells: index.filter((c) => c.primaryReason !== null).length + secondaryKeys.length,
-          columns: statisticColumns(stat).map((c) => c.name),
-        });
+        results.push(releaseEntry(releaseId, stat, cells, secondaryKeys));
         await runner.run(`DROP TABLE ${cellsRef}`);
       }
       return results;
@@ -221,12 +241,16 @@ export async function publishReleaseOnAthena(
   const publishedAt = options.publishedAt ?? new Date().toISOString();
   const statistics = options.statistics ?? STATISTICS;
   const { athena } = ports;
-  const published: ReleaseManifest['statistics'] = [];
   const suffix = athenaName(releaseId);
+  const refs = (stat: Statistic) => ({
+    cellsRef: `${ATHENA_DATABASES.work}.${stat.name}_cells_${suffix}`,
+    publishedRef: `${ATHENA_DATABASES.work}.${stat.name}_published_${suffix}`,
+    adminRef: `${ATHENA_DATABASES.work}.${stat.name}_suppression_${suffix}`,
+  });
+  // Pass 1: every statistic's cells (admin prefix), so linked tables can be suppressed together.
+  const indexed: StatisticCells[] = [];
   for (const stat of statistics) {
-    const cellsRef = `${ATHENA_DATABASES.work}.${stat.name}_cells_${suffix}`;
-    const publishedRef = `${ATHENA_DATABASES.work}.${stat.name}_published_${suffix}`;
-    const adminRef = `${ATHENA_DATABASES.work}.${stat.name}_suppression_${suffix}`;
+    const { cellsRef } = refs(stat);
     await athena.run(`DROP TABLE IF EXISTS ${cellsRef}`);
     await athena.run(
       `CREATE TABLE ${cellsRef} WITH (format = 'PARQUET', external_location = ${sqlString(s3(options.statsBucket, workPrefix(releaseId, stat.name)))}) AS\n${compileCellsQuery(
@@ -239,11 +263,18 @@ export async function publishReleaseOnAthena(
         },
       )}`,
     );
-    const index = toCellIndex(stat, await athena.run(compileCellIndexQuery(stat, cellsRef)));
-    const secondaryKeys = secondarySuppression(stat, index);
+    indexed.push({ stat, cells: toCellIndex(stat, await athena.run(compileCellIndexQuery(stat, cellsRef))) });
+  }
+  // Pass 2: secondary suppression across the release.
+  const secondary = linkedSecondarySuppression(indexed);
+  // Pass 3: published and admin tables, partitions, scratch tables dropped.
+  const published: ReleaseManifest['statistics'] = [];
+  for (const { stat, cells } of indexed) {
+    const { cellsRef, publishedRef, adminRef } = refs(stat);
+    const secondaryKeys = secondary.get(stat.name) ?? [];
     const statsLocation = s3(
       options.statsBucket,
-      `${statisticPrefix(releaseId, stat.name).replace(/release_id=[^/]+\/$/, '')}`,
+      statisticPrefix(releaseId, stat.name).replace(/release_id=[^/]+\/$/, ''),
     );
     const adminLocation = s3(
       options.statsBucket,
@@ -264,13 +295,7 @@ export async function publishReleaseOnAthena(
     );
     // Dropping the scratch tables removes catalogue entries only; the data stays where it was written.
     for (const ref of [cellsRef, publishedRef, adminRef]) await athena.run(`DROP TABLE IF EXISTS ${ref}`);
-    published.push({
-      name: stat.name,
-      prefix: statisticPrefix(releaseId, stat.name),
-      cells: index.length,
-      suppressedCells: index.filter((c) => c.primaryReason !== null).length + secondaryKeys.length,
-      columns: statisticColumns(stat).map((c) => c.name),
-    });
+    published.push(releaseEntry(releaseId, stat, cells, secondaryKeys));
   }
   return storeReleaseDocuments(ports, {
     releaseId,

@@ -83,7 +83,8 @@ function measureVariables(m: Measure): Variable[] {
   return [m.of];
 }
 
-function usedVariables(stat: Statistic): Variable[] {
+/** Variables a statistic reads (measures, required ones and the dominance magnitude). */
+export function usedVariables(stat: Statistic): Variable[] {
   return [
     ...new Set<Variable>([
       ...stat.requires,
@@ -127,6 +128,30 @@ function groupColumns(stat: Statistic, set: GroupingSet): string[] {
     .map(([c]) => c);
 }
 
+/** The row filters that decide which anonymised rows a statistic counts (besides the release). */
+export function rowFilters(stat: Statistic): string[] {
+  const variables = usedVariables(stat);
+  return [
+    ...new Set([
+      ...(stat.employedOnly ? ['employed'] : []),
+      ...variables.flatMap((v) => {
+        const variable: { columns: readonly string[]; nullable?: false } = VARIABLES[v];
+        return variable.nullable === false ? [] : variable.columns.map((c) => `${c} IS NOT NULL`);
+      }),
+      ...(variables.includes('sales_per_employee') ? ['employees > 0'] : []),
+    ]),
+  ].sort();
+}
+
+/**
+ * Statistics with the same population signature count exactly the same rows, so a cell present in
+ * both (same period, dimensions and geography, the others at `_total`) has the same count in both:
+ * such tables are linked and must be suppressed together.
+ */
+export function populationSignature(stat: Statistic): string {
+  return [stat.source, stat.period, ...rowFilters(stat)].join(';');
+}
+
 export interface CellsQueryOptions {
   readonly dialect: Dialect;
   /** Table reference of the statistic's source, e.g. `read_parquet('/tmp/x.parquet')` or `kura_anonymised.anon_employee_month`. */
@@ -147,12 +172,7 @@ export function compileCellsQuery(stat: Statistic, options: CellsQueryOptions): 
   const keyCols = statisticKeyColumns(stat);
   const coalesced = (c: string) => `coalesce(CAST(${c} AS VARCHAR), ${sqlString(UNSPECIFIED)}) AS ${c}`;
   const periodSql = stat.period === 'month' ? 'period' : 'substr(period, 1, 4)';
-  const filters = [
-    `release_id = ${sqlString(options.releaseId)}`,
-    ...(stat.employedOnly ? ['employed'] : []),
-    ...variables.flatMap((v) => VARIABLES[v].columns.map((c) => `${c} IS NOT NULL`)),
-    ...(variables.includes('sales_per_employee') ? ['employees > 0'] : []),
-  ];
+  const filters = [`release_id = ${sqlString(options.releaseId)}`, ...rowFilters(stat)];
   const base = [
     'SELECT company_code',
     `${periodSql} AS period`,

@@ -15,7 +15,8 @@
  * bridge between two protected patterns. Termination: each round suppresses at least one more cell,
  * and a table whose every cell is suppressed has no determined value.
  */
-import { type Statistic, statisticKeyColumns, TOTAL } from './catalog.ts';
+import { DIMENSIONS, type Dimension, type Statistic, statisticKeyColumns, TOTAL } from './catalog.ts';
+import { populationSignature } from './sql.ts';
 
 /** What secondary suppression needs to know about a cell. */
 export interface CellIndexEntry {
@@ -133,19 +134,92 @@ export function groupsWithSingleSuppression(
   return groups.filter((g) => [g.total, ...g.members].filter((k) => suppressed.has(k)).length === 1);
 }
 
+/** A statistic's cell index, for suppression across linked tables. */
+export interface StatisticCells {
+  readonly stat: Statistic;
+  readonly cells: readonly CellIndexEntry[];
+}
+
+/** Canonical columns shared by every statistic: period, every dimension, geography. */
+const CANONICAL_COLUMNS = [
+  'period',
+  ...(Object.keys(DIMENSIONS) as Dimension[]),
+  'geo_level',
+  'prefecture',
+  'region',
+];
+
 /**
- * Cells to suppress in addition to the primary ones, so that no suppressed value can be derived from
- * the published cells and margins. Returns the secondary cell keys, sorted.
+ * The identity of a cell across linked tables: population signature plus the values of every
+ * dimension (`_total` where the statistic lacks it), so the same count in two tables is one term.
+ */
+function linkedId(stat: Statistic, keys: Readonly<Record<string, string>>): string {
+  return `${populationSignature(stat)}#${CANONICAL_COLUMNS.map((c) => keys[c] ?? TOTAL).join('|')}`;
+}
+
+/**
+ * Cells to suppress in addition to the primary ones, across statistics computed from the same rows
+ * (linked tables: a cell suppressed in one is suppressed in all), so that no suppressed value can be
+ * derived from the published cells and margins of any of them. Returns the secondary cell keys per
+ * statistic name, sorted; a cell whose twin in a linked table is primary is secondary here.
+ */
+export function linkedSecondarySuppression(tables: readonly StatisticCells[]): Map<string, string[]> {
+  const idOf = new Map<string, Map<string, string>>();
+  const size = new Map<string, number>();
+  const primary = new Set<string>();
+  const groups: MarginGroup[] = [];
+  for (const { stat, cells } of tables) {
+    const ids = new Map(cells.map((c) => [c.cellKey, linkedId(stat, c.keys)]));
+    idOf.set(stat.name, ids);
+    for (const c of cells) {
+      const id = ids.get(c.cellKey) as string;
+      size.set(id, c.nRows);
+      if (c.primaryReason !== null) primary.add(id);
+    }
+    for (const g of marginGroups(stat, cells)) {
+      groups.push({
+        id: `${stat.name}:${g.id}`,
+        total: ids.get(g.total) as string,
+        members: g.members.map((m) => ids.get(m) as string),
+      });
+    }
+  }
+  const suppressed = suppressToFixpoint(groups, size, primary);
+  return new Map(
+    tables.map(({ stat, cells }) => {
+      const ids = idOf.get(stat.name) as Map<string, string>;
+      const secondary = cells
+        .filter((c) => c.primaryReason === null && suppressed.has(ids.get(c.cellKey) as string))
+        .map((c) => c.cellKey)
+        .sort();
+      return [stat.name, secondary];
+    }),
+  );
+}
+
+/**
+ * Cells to suppress in addition to the primary ones in one statistic, so that no suppressed value can
+ * be derived from its published cells and margins. Returns the secondary cell keys, sorted.
  */
 export function secondarySuppression(stat: Statistic, cells: readonly CellIndexEntry[]): string[] {
-  const suppressed = new Set(cells.filter((c) => c.primaryReason !== null).map((c) => c.cellKey));
-  const primary = new Set(suppressed);
-  const groups = marginGroups(stat, cells);
-  if (groups.length === 0 || suppressed.size === 0) return [];
-  const size = new Map(cells.map((c) => [c.cellKey, c.nRows]));
+  return linkedSecondarySuppression([{ stat, cells }]).get(stat.name) ?? [];
+}
+
+/** The fixpoint described in the module comment; returns every suppressed term. */
+function suppressToFixpoint(
+  groups: readonly MarginGroup[],
+  size: ReadonlyMap<string, number>,
+  primary: ReadonlySet<string>,
+): Set<string> {
+  const suppressed = new Set(primary);
+  if (groups.length === 0 || suppressed.size === 0) return suppressed;
   const groupsOf = new Map<string, MarginGroup[]>();
   for (const g of groups) {
-    for (const k of [g.total, ...g.members]) groupsOf.set(k, [...(groupsOf.get(k) ?? []), g]);
+    for (const k of [g.total, ...g.members]) {
+      const list = groupsOf.get(k) ?? [];
+      list.push(g);
+      groupsOf.set(k, list);
+    }
   }
   const bySize = (a: string, b: string) =>
     (size.get(a) ?? 0) - (size.get(b) ?? 0) || (a < b ? -1 : a > b ? 1 : 0);
@@ -157,7 +231,7 @@ export function secondarySuppression(stat: Statistic, cells: readonly CellIndexE
 
   for (;;) {
     let changed = false;
-    for (const g of groupsWithSingleSuppression(groups, suppressed)) {
+    for (const g of groups) {
       if ([g.total, ...g.members].filter((k) => suppressed.has(k)).length !== 1) continue;
       const pick = complement(g);
       if (pick !== undefined) {
@@ -178,9 +252,13 @@ export function secondarySuppression(stat: Statistic, cells: readonly CellIndexE
           .sort(bySize);
         pick = candidates[0];
         for (const g of frontier) seen.add(g.id);
-        frontier = frontier
-          .flatMap((g) => [g.total, ...g.members].flatMap((k) => groupsOf.get(k) ?? []))
-          .filter((g, i, all) => !seen.has(g.id) && all.findIndex((x) => x.id === g.id) === i);
+        const next = new Map<string, MarginGroup>();
+        for (const g of frontier) {
+          for (const k of [g.total, ...g.members]) {
+            for (const h of groupsOf.get(k) ?? []) if (!seen.has(h.id)) next.set(h.id, h);
+          }
+        }
+        frontier = [...next.values()];
       }
       if (pick !== undefined) {
         suppressed.add(pick);
@@ -190,5 +268,5 @@ export function secondarySuppression(stat: Statistic, cells: readonly CellIndexE
     }
     if (!changed) break;
   }
-  return [...suppressed].filter((k) => !primary.has(k)).sort();
+  return suppressed;
 }

@@ -5,6 +5,7 @@ import { getStatistic, statisticKeyColumns, TOTAL } from '../../../functions/dom
 import {
   type CellIndexEntry,
   determinedCells,
+  linkedSecondarySuppression,
   marginGroups,
   secondarySuppression,
 } from '../../../functions/domain/stats/suppression.ts';
@@ -170,6 +171,113 @@ describe('secondarySuppression', () => {
         expect(derivableSuppressedRows(groups)).toEqual([]);
       }),
       { numRuns: 150 },
+    );
+  });
+});
+
+describe('linkedSecondarySuppression', () => {
+  const headcount = getStatistic('headcount_by_age_gender');
+  const turnover = getStatistic('turnover_rate_monthly');
+  const ALL_COLUMNS = [
+    'period',
+    'industry',
+    'size_band',
+    'age_band',
+    'gender',
+    'tenure_band',
+    'employment_type',
+    'geo_level',
+    'prefecture',
+    'region',
+  ];
+
+  interface Person {
+    readonly industry: string;
+    readonly size_band: string;
+    readonly age_band: string;
+    readonly gender: string;
+    readonly region: string;
+  }
+
+  /** Cell index of a region-level statistic from people (every grouping set), built naively. */
+  function cellsOf(stat: typeof headcount, people: readonly Person[], threshold: number): CellIndexEntry[] {
+    const counts = new Map<string, { keys: Record<string, string>; n: number }>();
+    const subsets: string[][] = [[]];
+    for (const d of stat.dimensions) for (const s of [...subsets]) subsets.push([...s, d]);
+    for (const p of people) {
+      for (const kept of subsets) {
+        for (const level of ['region', 'national']) {
+          const keys: Record<string, string> = {
+            period: '2026-10',
+            geo_level: level,
+            region: level === 'region' ? p.region : TOTAL,
+          };
+          for (const d of stat.dimensions)
+            keys[d] = kept.includes(d) ? (p[d as keyof Person] as string) : TOTAL;
+          const key = statisticKeyColumns(stat)
+            .map((c) => keys[c])
+            .join('|');
+          const entry = counts.get(key) ?? { keys, n: 0 };
+          entry.n += 1;
+          counts.set(key, entry);
+        }
+      }
+    }
+    return [...counts.entries()].map(([cellKey, e]) => ({
+      cellKey,
+      keys: e.keys,
+      nRows: e.n,
+      primaryReason: e.n < threshold ? 'min_individuals' : null,
+    }));
+  }
+
+  const personArb = fc.record({
+    industry: fc.constantFrom('E', 'G'),
+    size_band: fc.constantFrom('1-4', '20-49', '100-299'),
+    age_band: fc.constantFrom('20-24', '30-34', '40-44'),
+    gender: fc.constantFrom('male', 'female'),
+    region: fc.constantFrom('kanto', 'kinki'),
+  });
+
+  it('suppresses linked tables together so that no table helps derive a value suppressed in another (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(personArb, { minLength: 1, maxLength: 80 }),
+        fc.integer({ min: 2, max: 12 }),
+        (people, threshold) => {
+          // Prepare: the same people counted by two statistics of the same population.
+          const tables = [headcount, turnover].map((stat) => ({
+            stat,
+            cells: cellsOf(stat, people, threshold),
+          }));
+          // Act
+          const secondary = linkedSecondarySuppression(tables);
+          // Assess: one row object per canonical cell, shared by both tables.
+          const canonical = new Map<string, Record<string, unknown>>();
+          const groups = tables.flatMap(({ stat, cells }) => {
+            const extra = new Set(secondary.get(stat.name));
+            const rows = cells.map((c) => {
+              const full: Record<string, unknown> = Object.fromEntries(
+                ALL_COLUMNS.map((col) => [col, c.keys[col] ?? TOTAL]),
+              );
+              const key = ALL_COLUMNS.map((col) => full[col]).join('|');
+              const suppressed = c.primaryReason !== null || extra.has(c.cellKey);
+              const shared = canonical.get(key);
+              if (shared) {
+                expect(shared.suppressed, `linked cell ${key}`).toBe(suppressed);
+                return shared;
+              }
+              const row = { ...full, suppressed };
+              canonical.set(key, row);
+              return row;
+            });
+            return publishedGroups(statisticKeyColumns(stat), stat.dimensions, rows);
+          });
+          expect(singleSuppressionGroups(groups)).toEqual([]);
+          expect(derivableSuppressedRows(groups)).toEqual([]);
+        },
+      ),
+      { numRuns: 60 },
     );
   });
 });
