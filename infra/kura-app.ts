@@ -1,6 +1,8 @@
 import { type App, Tags } from 'aws-cdk-lib';
 import { ConfigError, isJapanRegion, JAPAN_REGIONS, type StageConfig } from './config.ts';
 import { stackName } from './naming.ts';
+import { ApiStack } from './stacks/api-stack.ts';
+import { PipelineStack } from './stacks/pipeline-stack.ts';
 import { StorageReplicaStack } from './stacks/storage-replica-stack.ts';
 import { StorageStack } from './stacks/storage-stack.ts';
 
@@ -8,6 +10,8 @@ import { StorageStack } from './stacks/storage-stack.ts';
 export interface KuraStacks {
   readonly storage: StorageStack;
   readonly storageReplica?: StorageReplicaStack;
+  readonly pipeline: PipelineStack;
+  readonly api: ApiStack;
 }
 
 /**
@@ -42,8 +46,22 @@ export function buildKuraApp(app: App, config: StageConfig): KuraStacks {
   if (storageReplica)
     storage.addStackDependency(storageReplica, 'replication needs the pre-named replica buckets');
 
+  const pipeline = new PipelineStack(app, stackName(config.stage, 'Pipeline'), {
+    env,
+    config,
+    storage,
+    description: `Kura ${config.stage}: landing notifications, ingest queue and ingest function`,
+  });
+
+  const api = new ApiStack(app, stackName(config.stage, 'Api'), {
+    env,
+    config,
+    storage,
+    description: `Kura ${config.stage}: user pool, HTTP API and API function`,
+  });
+
   Tags.of(app).add('project', 'kura');
   Tags.of(app).add('stage', config.stage);
   Tags.of(app).add('data-residency', 'japan');
-  return { storage, storageReplica };
+  return { storage, storageReplica, pipeline, api };
 }

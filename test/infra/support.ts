@@ -44,3 +44,37 @@ export const cdkStage = (stage: StageName): Record<string, unknown> =>
 /** A node of synthesized CloudFormation JSON. */
 // biome-ignore lint/suspicious/noExplicitAny: synthesized CloudFormation JSON is untyped; tests walk it freely.
 export type CfnJson = Record<string, any>;
+
+/** Whether some Allow statement of a policy document grants `action` on `resource` (statements may be merged). */
+export function allows(document: CfnJson, action: string, resource: unknown, condition?: CfnJson): boolean {
+  const list = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+  return (document.Statement as CfnJson[]).some(
+    (statement) =>
+      statement.Effect === 'Allow' &&
+      list(statement.Action).includes(action) &&
+      list(statement.Resource).some((candidate) => JSON.stringify(candidate) === JSON.stringify(resource)) &&
+      (condition === undefined || JSON.stringify(statement.Condition) === JSON.stringify(condition)),
+  );
+}
+
+/** The policy document of a function's role default policy, by the function's logical id prefix. */
+export function rolePolicyOf(
+  template: { findResources(type: string): CfnJson },
+  roleIdPrefix: string,
+): CfnJson {
+  const policies = Object.entries(template.findResources('AWS::IAM::Policy')).filter(([id]) =>
+    id.startsWith(`${roleIdPrefix}RoleDefaultPolicy`),
+  );
+  if (policies.length !== 1)
+    throw new Error(`expected one default policy for ${roleIdPrefix}, found ${policies.length}`);
+  return (policies[0] as [string, CfnJson])[1].Properties.PolicyDocument;
+}
+
+/** A function's resource by logical id prefix. */
+export function functionOf(template: { findResources(type: string): CfnJson }, idPrefix: string): CfnJson {
+  const found = Object.entries(template.findResources('AWS::Lambda::Function')).filter(
+    ([id]) => id.startsWith(idPrefix) && !id.startsWith(`${idPrefix}Role`),
+  );
+  if (found.length !== 1) throw new Error(`expected one function ${idPrefix}, found ${found.length}`);
+  return (found[0] as [string, CfnJson])[1];
+}
