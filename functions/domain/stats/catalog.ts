@@ -175,6 +175,8 @@ export const statisticSchema = z
     /** Magnitude subject to the (n, k) dominance rule: contributions are summed per company. */
     dominanceOn: variableSchema.optional(),
     measures: z.array(measureSchema).min(1),
+    /** The measure a tenant's own value is compared with in benchmarks (computed the same way over its own rows). */
+    headline: z.string(),
   })
   .strict()
   .superRefine((s, ctx) => {
@@ -194,6 +196,12 @@ export const statisticSchema = z
     const names = [...statisticKeyColumns(s), ...s.measures.map((m) => m.column), 'suppressed', 'release_id'];
     if (new Set(names).size !== names.length) {
       ctx.addIssue({ code: 'custom', message: `${s.name}: a column name is used twice` });
+    }
+    if (!s.measures.some((m) => m.column === s.headline)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${s.name}: headline ${s.headline} is not one of its measures`,
+      });
     }
     if (s.measures.filter((m) => m.kind === 'count').length !== 1) {
       ctx.addIssue({ code: 'custom', message: `${s.name}: exactly one count measure is required` });
@@ -235,6 +243,7 @@ const quartiles = (of: Variable, prefix: string, ja: string, en: string): Statis
 const rawStatistics: StatisticInput[] = [
   {
     name: 'overtime_hours_monthly',
+    headline: 'overtime_hours_mean',
     title: b('従業員1人当たり月間残業時間', 'Overtime hours per employee per month'),
     description: b(
       '勤怠の残業時間を従業員・月ごとに合計した値の分布',
@@ -268,6 +277,7 @@ const rawStatistics: StatisticInput[] = [
   },
   {
     name: 'paid_leave_days_yearly',
+    headline: 'paid_leave_days_per_employee_year',
     title: b('従業員1人当たり年間有給休暇取得日数', 'Paid-leave days taken per employee per year'),
     description: b(
       '暦年の従業員・月ごとの有給休暇取得日数から、1人1年当たりに換算した値（月平均×12）',
@@ -306,6 +316,7 @@ const rawStatistics: StatisticInput[] = [
   },
   {
     name: 'headcount_by_age_gender',
+    headline: 'employees',
     title: b('年齢階級・性別の従業員数', 'Headcount by age band and gender'),
     description: b('月内に在籍した従業員の数', 'Employees employed at any time during the month'),
     source: 'anon_employee_month',
@@ -319,6 +330,7 @@ const rawStatistics: StatisticInput[] = [
   },
   {
     name: 'base_pay_by_age',
+    headline: 'base_pay_median',
     title: b('年齢階級別の基本給', 'Base pay by age band'),
     description: b(
       '月額基本給（上限値で丸め済み）の中央値・四分位と平均',
@@ -341,6 +353,7 @@ const rawStatistics: StatisticInput[] = [
   },
   {
     name: 'turnover_rate_monthly',
+    headline: 'turnover_rate',
     title: b('月間離職率', 'Monthly turnover rate'),
     description: b(
       '月内の離職者数÷月内在籍者数',
@@ -367,6 +380,7 @@ const rawStatistics: StatisticInput[] = [
   },
   {
     name: 'sales_per_employee_monthly',
+    headline: 'sales_per_employee',
     title: b('従業員1人当たり月間売上高', 'Monthly sales per employee'),
     description: b(
       '会社単位の月間売上高と従業員数から。会社数が基準未満のセルと、上位の会社が売上の大半を占めるセルは秘匿',

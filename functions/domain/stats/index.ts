@@ -5,6 +5,7 @@ export * from './notice.ts';
 export * from './publish.ts';
 export * from './release.ts';
 export * from './run.ts';
+export * from './service.ts';
 export * from './sql.ts';
 export * from './suppression.ts';
 export * from './views.ts';

@@ -94,7 +94,8 @@ export function usedVariables(stat: Statistic): Variable[] {
   ];
 }
 
-function measureSql(dialect: Dialect, m: Measure): string {
+/** SQL of one measure over rows with `v_<variable>` columns. */
+export function measureSql(dialect: Dialect, m: Measure): string {
   switch (m.kind) {
     case 'count':
       return 'count(*)';

@@ -3,10 +3,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { anonymise } from '../../../functions/domain/masking/anonymise.ts';
 import { anonymisedTableKey } from '../../../functions/domain/masking/anonymised-schema.ts';
+import { factKey } from '../../../functions/domain/masking/facts.ts';
 import { pseudonymise } from '../../../functions/domain/masking/pseudonymise.ts';
 import { defaultSettings } from '../../../functions/domain/settings.ts';
 import { getStatistic, STATISTICS, statisticKeyColumns } from '../../../functions/domain/stats/catalog.ts';
 import { manifestKey, statisticKey } from '../../../functions/domain/stats/release.ts';
+import { readReleaseNotice, tenantBenchmark } from '../../../functions/domain/stats/service.ts';
 import { createStatsReleaseHandler } from '../../../functions/stats-release/handler.ts';
 import {
   derivableSuppressedRows,
@@ -93,5 +95,24 @@ describe('stats-release over a real anonymised release', () => {
       expect(singleSuppressionGroups(groups), stat.name).toEqual([]);
       expect(derivableSuppressedRows(groups), stat.name).toEqual([]);
     }
+
+    // A tenant's benchmark: its own mean overtime from its own facts beside its segment's peers.
+    const ownFacts = await readParquetObject(ports.objects, 'curated', factKey('t-a', 'employee_month'));
+    const ownJune = ownFacts.filter((r) => r.period === '2024-06' && r.employed && r.overtime_hours !== null);
+    const benchmark = await tenantBenchmark(ports.objects, {
+      tenantId: 't-a',
+      profile: { industry: 'E', prefecture: '13', sizeBand: '20-49' },
+      statistic: 'overtime_hours_monthly',
+    });
+    expect(benchmark).toMatchObject({ status: 'published', releaseId: '2024-06a', period: '2024-06' });
+    expect(benchmark.own).toBeCloseTo(
+      ownJune.reduce((a, r) => a + (r.overtime_hours as number), 0) / ownJune.length,
+      9,
+    );
+    const { notice, markdown } = await readReleaseNotice(ports.objects, '2024-06a');
+    expect(notice.items.map((i) => i.column)).toEqual(
+      expect.arrayContaining(['age_band', 'overtime_hours', 'base_pay']),
+    );
+    expect(markdown).toContain('2024-06a');
   });
 });
