@@ -189,3 +189,15 @@ export function grantKeySecrets(
     `One secret per tenant under ${prefix}; tenants are created at run time, so the names are known only by prefix (Secrets Manager also appends a random suffix).`,
   );
 }
+
+/** Variable naming a function another function invokes, e.g. `KURA_FUNCTION_MASK`. */
+export const functionEnvVar = (logical: string) =>
+  `KURA_FUNCTION_${logical.toUpperCase().replace(/-/g, '_')}`;
+
+/** Lets `fn` invoke `target` (exactly that function) and sets `KURA_FUNCTION_<LOGICAL>` to its name. */
+export function grantInvoke(fn: KuraFunction, target: KuraFunction, logical: string): void {
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [target.functionArn] }),
+  );
+  fn.addEnvironment(functionEnvVar(logical), target.functionName);
+}

@@ -7,7 +7,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config.ts';
 import { DuckDbLayer } from '../constructs/duckdb-layer.ts';
-import { grantBucket, grantKeySecrets, grantTable } from '../constructs/grants.ts';
+import { grantBucket, grantInvoke, grantKeySecrets, grantTable } from '../constructs/grants.ts';
 import { KuraFunction } from '../constructs/kura-function.ts';
 import { keySecretPrefix } from '../naming.ts';
 import type { StorageStack } from './storage-stack.ts';
@@ -25,7 +25,8 @@ export const VISIBILITY_TIMEOUT_FACTOR = 6;
 
 /**
  * The ingest pipeline: S3 `ObjectCreated` under `landing/` → SQS (KMS, TLS only, DLQ) → the ingest
- * function, which verifies, decodes, validates and writes Parquet to the raw zone.
+ * function, which verifies, decodes, validates and writes Parquet to the raw zone, then invokes the mask
+ * function (named by `KURA_FUNCTION_MASK`) for accepted uploads.
  *
  * The bucket notification lives here, on an imported landing bucket, not in the storage stack: a
  * notification there would make storage depend on this stack's queue while this stack depends on
@@ -35,6 +36,7 @@ export class PipelineStack extends Stack {
   readonly queue: sqs.Queue;
   readonly deadLetterQueue: sqs.Queue;
   readonly ingest: KuraFunction;
+  readonly mask: KuraFunction;
   readonly duckDbLayer: DuckDbLayer;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
@@ -63,6 +65,25 @@ export class PipelineStack extends Stack {
     grantTable(this.ingest, tables.uploads, 'uploads', 'readWrite');
     grantTable(this.ingest, tables.ledger, 'ledger', 'append');
     grantKeySecrets(this.ingest, keySecretPrefix(config.stage), dataKey, 'read');
+
+    // Masking runs after an upload is accepted: ingest invokes it with `{ tenantId, uploadId }`.
+    this.mask = new KuraFunction(this, 'Mask', {
+      entry: 'functions/mask/handler.ts',
+      serviceName: 'kura-mask',
+      description: 'Pseudonymises an accepted upload per tenant and rebuilds the tenant facts',
+      config,
+      memorySize: 3008,
+      timeout: Duration.minutes(10),
+      ephemeralStorageSize: Size.gibibytes(10),
+      duckDbLayer: this.duckDbLayer.layer,
+    });
+    grantBucket(this.mask, buckets.raw, 'raw', 'read');
+    grantBucket(this.mask, buckets.curated, 'curated', 'readWrite');
+    grantTable(this.mask, tables.tenants, 'tenants', 'read');
+    grantTable(this.mask, tables.uploads, 'uploads', 'readWrite');
+    grantTable(this.mask, tables.ledger, 'ledger', 'append');
+    grantKeySecrets(this.mask, keySecretPrefix(config.stage), dataKey, 'read');
+    grantInvoke(this.ingest, this.mask, 'mask');
 
     // S3 must encrypt the messages it sends, so the queue key (not the data key) trusts S3 for this bucket.
     const queueKey = new kms.Key(this, 'QueueKey', {

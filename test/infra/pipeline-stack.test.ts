@@ -177,3 +177,40 @@ describe('pipeline stack: ingest function', () => {
     }
   });
 });
+
+describe('pipeline stack: mask function', () => {
+  let mask: CfnJson;
+  let maskPolicy: CfnJson;
+  beforeAll(() => {
+    mask = functionOf(template, 'Mask');
+    maskPolicy = rolePolicyOf(template, 'Mask');
+  });
+
+  it('is invoked by ingest, which names it and may invoke nothing else', () => {
+    const [maskId] =
+      (Object.entries(template.findResources('AWS::Lambda::Function')) as Array<[string, CfnJson]>).find(
+        ([, fn]) => fn === mask,
+      ) ?? [];
+    expect(ingest.Properties.Environment.Variables.KURA_FUNCTION_MASK).toEqual({ Ref: maskId });
+    const invokes = (policy.Statement as CfnJson[]).filter((statement) =>
+      JSON.stringify(statement.Action).includes('lambda:InvokeFunction'),
+    );
+    expect(invokes).toEqual([
+      expect.objectContaining({
+        Action: 'lambda:InvokeFunction',
+        Resource: { 'Fn::GetAtt': [maskId, 'Arn'] },
+      }),
+    ]);
+  });
+
+  it('reads raw, writes curated and reads tenant keys, with DuckDB', () => {
+    const env = mask.Properties.Environment.Variables;
+    expect(env.KURA_BUCKET_RAW).toBe(name('raw'));
+    expect(env.KURA_BUCKET_CURATED).toBe(name('curated'));
+    expect(env.KURA_KEY_SECRET_PREFIX).toBe('kura/dev/tenant-keys/');
+    expect(allows(maskPolicy, 's3:GetObject', objects('raw'))).toBe(true);
+    expect(allows(maskPolicy, 's3:PutObject', objects('raw'))).toBe(false);
+    expect(allows(maskPolicy, 's3:PutObject', objects('curated'))).toBe(true);
+    expect(mask.Properties.Layers).toHaveLength(1);
+  });
+});
