@@ -15,12 +15,9 @@ export class CliError extends Error {
 }
 
 const TENANT_ROLES: readonly Role[] = ['tenant', 'supporter'];
-/** `support` is an alias for the supporter role (support organisations). */
-const ROLE_ALIASES: Readonly<Record<string, Role>> = { support: 'supporter' };
-
 function parseRole(value: string): Role {
-  const role = ROLE_ALIASES[value] ?? ROLES.find((r) => r === value);
-  if (!role) throw new InvalidArgumentError(`use one of ${[...ROLES, 'support'].join(', ')}`);
+  const role = ROLES.find((r) => r === value);
+  if (!role) throw new InvalidArgumentError(`use one of ${ROLES.join(', ')}`);
   return role;
 }
 

@@ -5,6 +5,7 @@ import { tenantOf } from '../auth/principal.ts';
 import { DATASET_NAMES, type DatasetDef, getDataset, isDatasetName } from '../catalog/index.ts';
 import {
   type FieldMessages,
+  ForbiddenError,
   MalformedRequestError,
   NotFoundError,
   PayloadTooLargeError,
@@ -14,6 +15,7 @@ import {
 import { msg } from '../i18n.ts';
 import { appendLedger } from '../ledger/ledger.ts';
 import type { PlatformSettings } from '../settings.ts';
+import { tenantRecordSchema } from '../tenants/model.ts';
 import { landingKey, landingPrefix } from '../zones.ts';
 import { normaliseSha256 } from './checksum.ts';
 import { CONSENT_PURPOSE, consentDigest, requiredConsent } from './consent.ts';
@@ -91,6 +93,38 @@ export function uploadableDatasets(principal: Principal): DatasetDef[] {
   );
 }
 
+const TENANTS_TABLE = 'tenants';
+
+/**
+ * Only a registered company with a running contract may send data: after the contract ends, its
+ * data is on the way to being purged and nothing new may arrive.
+ */
+async function requireActiveContract(
+  ports: Pick<UploadPorts, 'table' | 'clock'>,
+  tenantId: string,
+): Promise<void> {
+  const item = await ports.table.get(TENANTS_TABLE, { tenantId });
+  const tenant = item ? tenantRecordSchema.safeParse(item) : undefined;
+  const today = ports.clock().toISOString().slice(0, 10);
+  if (!tenant?.success) {
+    throw new ForbiddenError(
+      msg(
+        `会社 ${tenantId} は Kura に登録されていません。管理者にお問い合わせください。`,
+        `Company ${tenantId} is not registered with Kura: contact the administrator.`,
+      ),
+    );
+  }
+  const { state, contract } = tenant.data;
+  if (state !== 'ACTIVE' || (contract.end !== undefined && contract.end < today) || contract.start > today) {
+    throw new ForbiddenError(
+      msg(
+        `会社 ${tenantId} の契約期間外のため、アップロードできません。`,
+        `Company ${tenantId} has no running contract, so it cannot upload data.`,
+      ),
+    );
+  }
+}
+
 function checkSize(sizeBytes: number, dataset: DatasetDef, settings: PlatformSettings): number {
   const limit = Math.min(dataset.maxFileBytes, settings.limits.maxFileBytes);
   if (sizeBytes > limit) {
@@ -119,6 +153,7 @@ export async function requestUpload(
   body: unknown,
 ): Promise<UploadTicket> {
   const tenantId = tenantOf(principal);
+  await requireActiveContract(ports, tenantId);
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new MalformedRequestError(FIELDS['']);
   }

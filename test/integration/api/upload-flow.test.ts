@@ -201,7 +201,7 @@ describe('upload flow on the local platform', () => {
     ['a huge size', { body: { ...salesRequest, sizeBytes: 10 ** 13 } }, 413, 'sizeBytes'],
     ['a bad checksum', { body: { ...salesRequest, sha256: 'md5:abc' } }, 422, 'sha256'],
     ['a missing consent', { body: { ...salesRequest, dataset: 'employees' } }, 422, 'consent'],
-  ])('answers %s with %i and a message, writing nothing', async (_label, init, status, field) => {
+  ])('answers %s with its status and a message, writing nothing', async (_label, init, status, field) => {
     // Prepare
     const uploadsBefore = await uploadCount();
     const ledgerBefore = (await readLedger(platform.ports.table)).length;

@@ -7,7 +7,7 @@ import { handler } from '../../../functions/api/handler.ts';
 import { ROUTES, routeHttpEvent } from '../../../functions/api/routes.ts';
 import { readLedger } from '../../../functions/domain/ledger/ledger.ts';
 import { defaultSettings } from '../../../functions/domain/settings.ts';
-import { employeesRequest } from '../uploads/fixtures.ts';
+import { activeTenant, employeesRequest } from '../uploads/fixtures.ts';
 
 const noQueries: QueryRunner = {
   engine: 'duckdb',
@@ -18,11 +18,13 @@ const noQueries: QueryRunner = {
 
 function memoryRuntime(): Runtime & { table: MemoryTable } {
   let n = 0;
+  const table = new MemoryTable();
+  for (const tenantId of ['demo-a', 'demo-b']) void table.put('tenants', activeTenant(tenantId));
   return {
     stage: 'test',
     settings: defaultSettings,
     objects: new MemoryObjectStore(),
-    table: new MemoryTable(),
+    table,
     keys: new MemoryKeyStore(),
     duckdb: noQueries,
     athena: undefined,
@@ -139,7 +141,7 @@ describe('routeHttpEvent', () => {
     ['zip file', { contentType: 'application/zip' }, 422, 'contentType'],
     ['tenant in the body', { tenantId: 'demo-b' }, 422, 'tenantId'],
   ])(
-    'answers %s with %i, a message and the failing field, writing nothing',
+    'answers %s with its status, a message and the failing field, writing nothing',
     async (_label, change, status, field) => {
       // Prepare
       const ports = memoryRuntime();

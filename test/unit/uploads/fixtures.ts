@@ -17,10 +17,28 @@ export const consent = {
   attestedBy: '人事部長 山田',
 } as const;
 
+/** A tenants-table item for a company with a running contract. */
+export const activeTenant = (
+  tenantId: string,
+  contract: { start: string; end?: string } = { start: '2026-04-01' },
+) => ({
+  tenantId,
+  name: `Company ${tenantId}`,
+  profile: { industry: 'E', prefecture: '13', sizeBand: '20-49' },
+  contract,
+  state: 'ACTIVE',
+  legalHold: false,
+  createdAt: '2026-04-01T00:00:00.000Z',
+  updatedAt: '2026-04-01T00:00:00.000Z',
+});
+
 export function uploadPorts(): UploadPorts & { table: MemoryTable } {
   let n = 0;
+  const table = new MemoryTable();
+  for (const tenantId of ['tenant-a', 'tenant-b', 'demo-a', 'demo-b'])
+    void table.put('tenants', activeTenant(tenantId));
   return {
-    table: new MemoryTable(),
+    table,
     objects: new MemoryObjectStore(),
     settings: defaultSettings,
     clock: () => new Date('2026-05-01T09:00:00.000Z'),

@@ -16,7 +16,7 @@ import {
   markReceived,
   requestUpload,
 } from '../../../functions/domain/uploads/uploads.ts';
-import { consent, employeesRequest, tenantA, tenantB, uploadPorts } from './fixtures.ts';
+import { activeTenant, consent, employeesRequest, tenantA, tenantB, uploadPorts } from './fixtures.ts';
 
 async function refusal(promise: Promise<unknown>): Promise<KuraError> {
   try {
@@ -230,6 +230,27 @@ describe('requestUpload', () => {
 
     // Assess
     expect(error).toBeInstanceOf(MalformedRequestError);
+  });
+
+  it.each([
+    ['an unregistered company', undefined],
+    [
+      'a company whose contract has ended',
+      { ...activeTenant('tenant-a', { start: '2025-04-01', end: '2026-03-31' }) },
+    ],
+    ['a terminated company', { ...activeTenant('tenant-a'), state: 'TERMINATED' }],
+  ])('refuses uploads from %s', async (_label, tenant) => {
+    // Prepare
+    const ports = uploadPorts();
+    await ports.table.delete('tenants', { tenantId: 'tenant-a' });
+    if (tenant) await ports.table.put('tenants', tenant);
+
+    // Act
+    const error = await refusal(requestUpload(ports, tenantA, employeesRequest));
+
+    // Assess
+    expect(error).toBeInstanceOf(ForbiddenError);
+    expect(ports.table.dump('uploads')).toEqual([]);
   });
 
   it('refuses a caller who acts for no company', async () => {
