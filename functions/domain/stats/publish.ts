@@ -32,7 +32,9 @@ import {
   statisticPrefix,
   suppressionKey,
   suppressionPrefix,
+  workCellsPrefix,
   workPrefix,
+  workSecondaryKey,
 } from './release.ts';
 import {
   compileAdminQuery,
@@ -134,21 +136,22 @@ export async function publishRelease(
         });
       }
       // Pass 2: secondary suppression across the release.
-      const secondary = linkedSecondarySuppression(indexed);
+      const secondaryByStatistic = linkedSecondarySuppression(indexed);
       // Pass 3: published and admin tables.
       const results: ReleaseManifest['statistics'] = [];
       for (const { stat, cells } of indexed) {
         const cellsRef = `cells_${stat.name}`;
-        const secondaryKeys = secondary.get(stat.name) ?? [];
+        const secondaryKeys = secondaryByStatistic.get(stat.name) ?? [];
+        const secondary = { keys: secondaryKeys };
         const publishedPath = join(dir, `${stat.name}.parquet`);
         const adminPath = join(dir, `${stat.name}.admin.parquet`);
         const withoutPartition = (sql: string) =>
           `SELECT * EXCLUDE (release_id) FROM (${sql}) ORDER BY ${statisticKeyColumns(stat).join(', ')}`;
         await runner.run(
-          `COPY (${withoutPartition(compilePublishedQuery(stat, { cellsRef, releaseId, secondaryKeys }))}) TO ${localPath(publishedPath)} (FORMAT PARQUET)`,
+          `COPY (${withoutPartition(compilePublishedQuery(stat, { cellsRef, releaseId, secondary }))}) TO ${localPath(publishedPath)} (FORMAT PARQUET)`,
         );
         await runner.run(
-          `COPY (${withoutPartition(compileAdminQuery(stat, { cellsRef, releaseId, secondaryKeys }))}) TO ${localPath(adminPath)} (FORMAT PARQUET)`,
+          `COPY (${withoutPartition(compileAdminQuery(stat, { cellsRef, releaseId, secondary }))}) TO ${localPath(adminPath)} (FORMAT PARQUET)`,
         );
         await ports.objects.put('stats', statisticKey(releaseId, stat.name), await readFile(publishedPath), {
           contentType: 'application/vnd.apache.parquet',
@@ -224,6 +227,19 @@ export interface AthenaReleaseOptions extends PublishReleaseOptions {
   readonly statsBucket: string;
 }
 
+/** Deletes every object under a prefix (in batches of at most 1,000). */
+async function deleteUnder(objects: ObjectStore, bucket: string, prefix: string): Promise<void> {
+  let batch: { key: string }[] = [];
+  for await (const o of objects.list(bucket, prefix)) {
+    batch.push({ key: o.key });
+    if (batch.length === 1000) {
+      await objects.deleteMany(bucket, batch);
+      batch = [];
+    }
+  }
+  if (batch.length > 0) await objects.deleteMany(bucket, batch);
+}
+
 const athenaName = (value: string) => value.toLowerCase().replace(/[^a-z0-9_]/g, '_');
 const s3 = (bucket: string, key: string) => `s3://${bucket}/${key}`;
 
@@ -246,6 +262,7 @@ export async function publishReleaseOnAthena(
     cellsRef: `${ATHENA_DATABASES.work}.${stat.name}_cells_${suffix}`,
     publishedRef: `${ATHENA_DATABASES.work}.${stat.name}_published_${suffix}`,
     adminRef: `${ATHENA_DATABASES.work}.${stat.name}_suppression_${suffix}`,
+    secondaryRef: `${ATHENA_DATABASES.work}.${stat.name}_secondary_${suffix}`,
   });
   // Pass 1: every statistic's cells (admin prefix), so linked tables can be suppressed together.
   const indexed: StatisticCells[] = [];
@@ -253,7 +270,7 @@ export async function publishReleaseOnAthena(
     const { cellsRef } = refs(stat);
     await athena.run(`DROP TABLE IF EXISTS ${cellsRef}`);
     await athena.run(
-      `CREATE TABLE ${cellsRef} WITH (format = 'PARQUET', external_location = ${sqlString(s3(options.statsBucket, workPrefix(releaseId, stat.name)))}) AS\n${compileCellsQuery(
+      `CREATE TABLE ${cellsRef} WITH (format = 'PARQUET', external_location = ${sqlString(s3(options.statsBucket, workCellsPrefix(releaseId, stat.name)))}) AS\n${compileCellsQuery(
         stat,
         {
           dialect: 'athena',
@@ -266,12 +283,12 @@ export async function publishReleaseOnAthena(
     indexed.push({ stat, cells: toCellIndex(stat, await athena.run(compileCellIndexQuery(stat, cellsRef))) });
   }
   // Pass 2: secondary suppression across the release.
-  const secondary = linkedSecondarySuppression(indexed);
-  // Pass 3: published and admin tables, partitions, scratch tables dropped.
+  const secondaryByStatistic = linkedSecondarySuppression(indexed);
+  // Pass 3: published and admin tables, partitions, scratch tables dropped and scratch data deleted.
   const published: ReleaseManifest['statistics'] = [];
   for (const { stat, cells } of indexed) {
-    const { cellsRef, publishedRef, adminRef } = refs(stat);
-    const secondaryKeys = secondary.get(stat.name) ?? [];
+    const { cellsRef, publishedRef, adminRef, secondaryRef } = refs(stat);
+    const secondaryKeys = secondaryByStatistic.get(stat.name) ?? [];
     const statsLocation = s3(
       options.statsBucket,
       statisticPrefix(releaseId, stat.name).replace(/release_id=[^/]+\/$/, ''),
@@ -280,12 +297,22 @@ export async function publishReleaseOnAthena(
       options.statsBucket,
       suppressionPrefix(releaseId, stat.name).replace(/release_id=[^/]+\/$/, ''),
     );
+    // Secondary keys travel as a one-column text table: an IN list could exceed Athena's query length.
+    const secondaryKey = workSecondaryKey(releaseId, stat.name);
+    await ports.objects.put('stats', secondaryKey, secondaryKeys.map((k) => `${k}\n`).join(''), {
+      contentType: 'text/plain; charset=utf-8',
+    });
+    await athena.run(`DROP TABLE IF EXISTS ${secondaryRef}`);
+    await athena.run(
+      `CREATE EXTERNAL TABLE ${secondaryRef} (cell_key string) LOCATION ${sqlString(s3(options.statsBucket, secondaryKey.slice(0, secondaryKey.lastIndexOf('/') + 1)))}`,
+    );
+    const secondary = { table: secondaryRef };
     for (const ref of [publishedRef, adminRef]) await athena.run(`DROP TABLE IF EXISTS ${ref}`);
     await athena.run(
-      `CREATE TABLE ${publishedRef} WITH (format = 'PARQUET', external_location = ${sqlString(statsLocation)}, partitioned_by = ARRAY['release_id']) AS\n${compilePublishedQuery(stat, { cellsRef, releaseId, secondaryKeys })}`,
+      `CREATE TABLE ${publishedRef} WITH (format = 'PARQUET', external_location = ${sqlString(statsLocation)}, partitioned_by = ARRAY['release_id']) AS\n${compilePublishedQuery(stat, { cellsRef, releaseId, secondary })}`,
     );
     await athena.run(
-      `CREATE TABLE ${adminRef} WITH (format = 'PARQUET', external_location = ${sqlString(adminLocation)}, partitioned_by = ARRAY['release_id']) AS\n${compileAdminQuery(stat, { cellsRef, releaseId, secondaryKeys })}`,
+      `CREATE TABLE ${adminRef} WITH (format = 'PARQUET', external_location = ${sqlString(adminLocation)}, partitioned_by = ARRAY['release_id']) AS\n${compileAdminQuery(stat, { cellsRef, releaseId, secondary })}`,
     );
     await athena.run(
       `ALTER TABLE ${ATHENA_DATABASES.stats}.${stat.name} ADD IF NOT EXISTS PARTITION (release_id = ${sqlString(releaseId)}) LOCATION ${sqlString(s3(options.statsBucket, statisticPrefix(releaseId, stat.name)))}`,
@@ -294,7 +321,11 @@ export async function publishReleaseOnAthena(
       `ALTER TABLE ${ATHENA_DATABASES.admin}.${stat.name}_suppression ADD IF NOT EXISTS PARTITION (release_id = ${sqlString(releaseId)}) LOCATION ${sqlString(s3(options.statsBucket, suppressionPrefix(releaseId, stat.name)))}`,
     );
     // Dropping the scratch tables removes catalogue entries only; the data stays where it was written.
-    for (const ref of [cellsRef, publishedRef, adminRef]) await athena.run(`DROP TABLE IF EXISTS ${ref}`);
+    for (const ref of [cellsRef, secondaryRef, publishedRef, adminRef]) {
+      await athena.run(`DROP TABLE IF EXISTS ${ref}`);
+    }
+    // The unsuppressed cells must not outlive the run, even on the admin side.
+    await deleteUnder(ports.objects, 'stats', workPrefix(releaseId, stat.name));
     published.push(releaseEntry(releaseId, stat, cells, secondaryKeys));
   }
   return storeReleaseDocuments(ports, {

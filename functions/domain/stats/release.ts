@@ -21,9 +21,13 @@ export const suppressionPrefix = (releaseId: string, statistic: string) =>
   `${statsAdminPrefix(releaseId)}statistic=${statistic}/release_id=${releaseId}/`;
 export const suppressionKey = (releaseId: string, statistic: string) =>
   `${suppressionPrefix(releaseId, statistic)}part-0.parquet`;
-/** Athena work tables (unsuppressed cells) live on the admin side too. */
+/** Athena scratch data (unsuppressed cells, secondary keys), deleted after each release run. */
 export const workPrefix = (releaseId: string, statistic: string) =>
   `${statsAdminPrefix(releaseId)}work/statistic=${statistic}/`;
+export const workCellsPrefix = (releaseId: string, statistic: string) =>
+  `${workPrefix(releaseId, statistic)}cells/`;
+export const workSecondaryKey = (releaseId: string, statistic: string) =>
+  `${workPrefix(releaseId, statistic)}secondary/keys.txt`;
 export const manifestKey = (releaseId: string) => `${statsPrefix(releaseId)}manifest.json`;
 export const noticeJsonKey = (releaseId: string) => `${statsPrefix(releaseId)}notice.json`;
 export const noticeMarkdownKey = (releaseId: string) => `${statsPrefix(releaseId)}notice.md`;

@@ -245,13 +245,22 @@ export function compileCellsQuery(stat: Statistic, options: CellsQueryOptions): 
   return `WITH ${ctes.join(',\n')},\ncells AS (\n${selects.join('\nUNION ALL\n')}\n)\nSELECT ${cellKeySql(stat)} AS cell_key, cells.*,\n  CASE ${primary.join(' ')} ELSE NULL END AS primary_reason\nFROM cells`;
 }
 
-/** The `suppressed` expression: primary reason or a secondary key. Large lists are split for the engine. */
-function suppressedSql(secondaryKeys: readonly string[]): string {
-  if (secondaryKeys.length === 0) return 'primary_reason IS NOT NULL';
+/**
+ * Secondary cells, either inline (DuckDB, small lists) or as a one-column table of cell keys (Athena,
+ * where a long IN list would exceed the query length limit).
+ */
+export type SecondaryCells = { readonly keys: readonly string[] } | { readonly table: string };
+
+/** The `suppressed` expression: primary reason or a secondary key. */
+function suppressedSql(secondary: SecondaryCells): string {
+  if ('table' in secondary) {
+    return `(primary_reason IS NOT NULL OR cell_key IN (SELECT cell_key FROM ${secondary.table}))`;
+  }
+  if (secondary.keys.length === 0) return 'primary_reason IS NOT NULL';
   const chunks: string[] = [];
-  for (let i = 0; i < secondaryKeys.length; i += 500) {
+  for (let i = 0; i < secondary.keys.length; i += 500) {
     chunks.push(
-      `cell_key IN (${secondaryKeys
+      `cell_key IN (${secondary.keys
         .slice(i, i + 500)
         .map(sqlString)
         .join(', ')})`,
@@ -270,10 +279,10 @@ export function compilePublishedQuery(
   options: {
     readonly cellsRef: string;
     readonly releaseId: string;
-    readonly secondaryKeys: readonly string[];
+    readonly secondary: SecondaryCells;
   },
 ): string {
-  const suppressed = suppressedSql(options.secondaryKeys);
+  const suppressed = suppressedSql(options.secondary);
   const measures = stat.measures.map((m) => {
     const type = m.kind === 'count' ? 'BIGINT' : 'DOUBLE';
     return `CASE WHEN ${suppressed} THEN CAST(NULL AS ${type}) ELSE CAST(${m.column} AS ${type}) END AS ${m.column}`;
@@ -287,10 +296,10 @@ export function compileAdminQuery(
   options: {
     readonly cellsRef: string;
     readonly releaseId: string;
-    readonly secondaryKeys: readonly string[];
+    readonly secondary: SecondaryCells;
   },
 ): string {
-  const suppressed = suppressedSql(options.secondaryKeys);
+  const suppressed = suppressedSql(options.secondary);
   return `SELECT ${[
     'cell_key',
     ...statisticKeyColumns(stat),

@@ -65,11 +65,24 @@ function cellIndexRows(): SqlRow[] {
   }));
 }
 
+let secondaryFiles: string[] = [];
+
 class RecordingAthena implements QueryRunner {
   readonly engine = 'athena' as const;
   readonly statements: string[] = [];
+  constructor(readonly objects?: MemoryObjectStore) {}
   async run(sql: string): Promise<SqlRow[]> {
     this.statements.push(sql);
+    if (sql.startsWith('CREATE EXTERNAL TABLE') && this.objects) {
+      // What Athena would read: the key file the release just wrote.
+      const text = new TextDecoder().decode(
+        await this.objects.get(
+          'stats',
+          'stats-admin/release=2026-10/work/statistic=overtime_hours_monthly/secondary/keys.txt',
+        ),
+      );
+      secondaryFiles = text.split('\n').filter((k) => k !== '');
+    }
     return sql.startsWith('SELECT cell_key') ? cellIndexRows() : [];
   }
 }
@@ -108,7 +121,7 @@ describe('Athena materialisation', () => {
     const sql = compilePublishedQuery(overtime, {
       cellsRef: 'cells',
       releaseId: 'r1',
-      secondaryKeys: ['a|b'],
+      secondary: { keys: ['a|b'] },
     });
     for (const m of overtime.measures) {
       expect(sql).toContain(
@@ -121,8 +134,8 @@ describe('Athena materialisation', () => {
 
   it('issues CTAS statements into Parquet partitioned by release, registers partitions and drops scratch tables', async () => {
     // Prepare
-    const athena = new RecordingAthena();
     const objects = new MemoryObjectStore();
+    const athena = new RecordingAthena(objects);
     // Act
     const manifest = await publishReleaseOnAthena(
       { objects, athena },
@@ -134,31 +147,52 @@ describe('Athena materialisation', () => {
       },
     );
     // Assess
-    const [dropCells, cellsCtas, indexQuery, , , publishedCtas, adminCtas, addPartition, addAdminPartition] =
-      athena.statements;
-    expect(dropCells).toBe('DROP TABLE IF EXISTS kura_stats_work.overtime_hours_monthly_cells_2026_10');
-    expect(cellsCtas).toMatch(
-      /^CREATE TABLE kura_stats_work\.overtime_hours_monthly_cells_2026_10 WITH \(format = 'PARQUET', external_location = 's3:\/\/kura-dev-stats\/stats-admin\/release=2026-10\/work\/statistic=overtime_hours_monthly\/'\) AS/,
+    const statements = athena.statements;
+    const find = (pattern: RegExp) => statements.find((x) => pattern.test(x)) ?? '';
+    expect(statements[0]).toBe('DROP TABLE IF EXISTS kura_stats_work.overtime_hours_monthly_cells_2026_10');
+    const cellsCtas = find(/^CREATE TABLE kura_stats_work\.overtime_hours_monthly_cells_/);
+    expect(cellsCtas).toContain(
+      "WITH (format = 'PARQUET', external_location = 's3://kura-dev-stats/stats-admin/release=2026-10/work/statistic=overtime_hours_monthly/cells/') AS",
     );
     expect(cellsCtas).toContain('FROM kura_anonymised.anon_employee_month');
     expect(cellsCtas).toContain('approx_percentile(');
-    expect(indexQuery).toMatch(/^SELECT cell_key, period, industry/);
+    expect(find(/^SELECT cell_key, period, industry/)).toContain(
+      'FROM kura_stats_work.overtime_hours_monthly_cells_2026_10',
+    );
+    expect(find(/^CREATE EXTERNAL TABLE/)).toBe(
+      "CREATE EXTERNAL TABLE kura_stats_work.overtime_hours_monthly_secondary_2026_10 (cell_key string) LOCATION 's3://kura-dev-stats/stats-admin/release=2026-10/work/statistic=overtime_hours_monthly/secondary/'",
+    );
+    const publishedCtas = find(/^CREATE TABLE kura_stats_work\.overtime_hours_monthly_published_/);
     expect(publishedCtas).toContain(
       "WITH (format = 'PARQUET', external_location = 's3://kura-dev-stats/stats/release=2026-10/statistic=overtime_hours_monthly/', partitioned_by = ARRAY['release_id']) AS",
     );
-    // Kanagawa (9) is primary; Tokyo is the secondary cell the regional margin forces.
-    expect(publishedCtas).toContain("cell_key IN ('2026-10|E|20-49|prefecture|13|kanto'");
-    expect(publishedCtas?.trimEnd().split('\n').at(-2)).toMatch(/'2026-10' AS release_id$/);
-    expect(adminCtas).toContain(
+    expect(publishedCtas).toContain(
+      'cell_key IN (SELECT cell_key FROM kura_stats_work.overtime_hours_monthly_secondary_2026_10)',
+    );
+    expect(publishedCtas.trimEnd().split('\n').at(-2)).toMatch(/'2026-10' AS release_id$/);
+    expect(find(/^CREATE TABLE kura_stats_work\.overtime_hours_monthly_suppression_/)).toContain(
       "external_location = 's3://kura-dev-stats/stats-admin/release=2026-10/statistic=overtime_hours_monthly/'",
     );
-    expect(addPartition).toBe(
+    expect(find(/^ALTER TABLE kura_stats\./)).toBe(
       "ALTER TABLE kura_stats.overtime_hours_monthly ADD IF NOT EXISTS PARTITION (release_id = '2026-10') LOCATION 's3://kura-dev-stats/stats/release=2026-10/statistic=overtime_hours_monthly/release_id=2026-10/'",
     );
-    expect(addAdminPartition).toContain('ALTER TABLE kura_stats_admin.overtime_hours_monthly_suppression');
-    expect(
-      athena.statements.slice(-3).every((s) => s.startsWith('DROP TABLE IF EXISTS kura_stats_work.')),
-    ).toBe(true);
+    expect(find(/^ALTER TABLE kura_stats_admin\./)).toContain(
+      'overtime_hours_monthly_suppression ADD IF NOT EXISTS PARTITION',
+    );
+    expect(statements.slice(-4).every((x) => x.startsWith('DROP TABLE IF EXISTS kura_stats_work.'))).toBe(
+      true,
+    );
+    // Kanagawa (9) is primary; Tokyo (and its one-member margins) are the secondary cells the regional
+    // margin forces. The key list and the unsuppressed cells are deleted once the statistic is published.
+    expect(secondaryFiles).toEqual([
+      '2026-10|E|20-49|prefecture|13|kanto',
+      '2026-10|E|_total|prefecture|13|kanto',
+      '2026-10|_total|20-49|prefecture|13|kanto',
+      '2026-10|_total|_total|prefecture|13|kanto',
+    ]);
+    const left: string[] = [];
+    for await (const o of objects.list('stats', 'stats-admin/release=2026-10/work/')) left.push(o.key);
+    expect(left).toEqual([]);
     expect(manifest.engine).toBe('athena');
     expect(manifest.statistics[0]?.suppressedCells).toBeGreaterThan(1);
     expect(await objects.head('stats', manifestKey('2026-10'))).toBeDefined();
