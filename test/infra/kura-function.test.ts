@@ -55,6 +55,23 @@ describe('KuraFunction defaults on every function of every stack', () => {
     }
   });
 
+  it('allows nothing on Resource * except the X-Ray calls that have no resource-level permissions', () => {
+    for (const { stage } of stages) {
+      for (const stack of allStacks(stage.stacks)) {
+        const policies = Object.entries(Template.fromStack(stack).findResources('AWS::IAM::Policy')) as Array<
+          [string, CfnJson]
+        >;
+        const kuraPolicies = policies.filter(([id]) => !id.includes('BucketNotificationsHandler'));
+        for (const [, kuraPolicy] of kuraPolicies) {
+          for (const statement of kuraPolicy.Properties.PolicyDocument.Statement as CfnJson[]) {
+            if (![statement.Resource].flat().includes('*')) continue;
+            expect(statement.Action).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+          }
+        }
+      }
+    }
+  });
+
   it('passes the stage, the platform settings and the service name to every function', () => {
     for (const { stage, kura } of stages) {
       for (const { fn } of kura) {
