@@ -8,7 +8,7 @@ import {
   type Runtime,
   useRuntime,
 } from '../functions/adapters/runtime.ts';
-import { handler } from '../functions/api/handler.ts';
+import { createApiHandler } from '../functions/api/handler.ts';
 import type { PlatformSettings } from '../functions/domain/settings.ts';
 import { createDispatcher, localIngest } from './dispatch.ts';
 import { createApiServer } from './http-server.ts';
@@ -88,6 +88,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     await ensureBuckets(clients.s3, physical);
     await ensureTables(clients.dynamo, physical);
     const ports = createLocalRuntime({ ...storage, dataDir, settings });
+    // The API and ingest get these ports directly; functions that read the process-wide runtime
+    // (mask) get them through useRuntime, so one platform per process.
     useRuntime(ports);
     const seeded = options.seed === false ? [] : await seedDemoTenants(ports);
 
@@ -99,7 +101,10 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     const onEvent = (event: S3NotificationEvent) => dispatcher.accept(event);
     storage.s3.on('event', onEvent);
 
-    api = createApiServer({ handler, verify: (token) => verifyToken(keys, token) });
+    api = createApiServer({
+      handler: createApiHandler(() => ports),
+      verify: (token) => verifyToken(keys, token),
+    });
     const apiPort = await listen(api, options.port ?? DEFAULT_PORTS.api);
     const apiServer = api;
     return {

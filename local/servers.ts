@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import {
@@ -78,16 +78,24 @@ export async function startStorageServers(options: {
 }
 
 async function runS3rver(directory: string, port: number): Promise<{ server: S3rver; port: number }> {
-  const make = (p: number) =>
-    new S3rver({ address: LOCAL_HOST, port: p, silent: true, directory, vhostBuckets: false });
-  let server = make(port);
-  try {
-    return { server, port: (await server.run()).port };
-  } catch (error) {
-    if (port === 0 || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
-    server = make(0);
-    return { server, port: (await server.run()).port };
-  }
+  // s3rver reports a taken port as an unhandled 'error' event, so the port is checked first.
+  const usable = await availablePort(port);
+  const server = new S3rver({
+    address: LOCAL_HOST,
+    port: usable,
+    silent: true,
+    directory,
+    vhostBuckets: false,
+  });
+  return { server, port: (await server.run()).port };
+}
+
+/** The preferred port when it is free on 127.0.0.1, otherwise a free one (0 means any free port). */
+async function availablePort(preferred: number): Promise<number> {
+  const probe = createServer();
+  const port = await listen(probe, preferred);
+  await new Promise<void>((resolveClose) => probe.close(() => resolveClose()));
+  return preferred === 0 ? 0 : port;
 }
 
 /** Listens on 127.0.0.1; a taken fixed port falls back to a free one. Resolves to the port. */
