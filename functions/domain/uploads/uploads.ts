@@ -15,6 +15,7 @@ import {
 import { msg } from '../i18n.ts';
 import { appendLedger } from '../ledger/ledger.ts';
 import type { PlatformSettings } from '../settings.ts';
+import { TENANTS_TABLE } from '../tenants/admin.ts';
 import { tenantRecordSchema } from '../tenants/model.ts';
 import { landingKey, landingPrefix } from '../zones.ts';
 import { normaliseSha256 } from './checksum.ts';
@@ -92,8 +93,6 @@ export function uploadableDatasets(principal: Principal): DatasetDef[] {
     d.uploadedBy === 'supporter' ? principal.roles.includes('supporter') : principal.roles.includes('tenant'),
   );
 }
-
-const TENANTS_TABLE = 'tenants';
 
 /**
  * Only a registered company with a running contract may send data: after the contract ends, its
