@@ -177,3 +177,10 @@ describe('api stack: API function', () => {
     expect(apiFunction.Properties.Layers).toBeUndefined();
   });
 });
+
+describe('api stack: outputs', () => {
+  it('exports the API URL, user pool and client ids that clients need', () => {
+    const outputs = Object.keys(template.findOutputs('*'));
+    expect(outputs).toEqual(expect.arrayContaining(['ApiUrl', 'UserPoolId', 'UserPoolClientId']));
+  });
+});

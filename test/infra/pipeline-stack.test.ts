@@ -214,3 +214,16 @@ describe('pipeline stack: mask function', () => {
     expect(mask.Properties.Layers).toHaveLength(1);
   });
 });
+
+describe('pipeline stack: dead letters', () => {
+  it('raises an alarm as soon as one message reaches the dead-letter queue', () => {
+    const [deadLetterId] = queues().find(([id]) => id.startsWith('IngestDeadLetters')) ?? [];
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Namespace: 'AWS/SQS',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [deadLetterId, 'QueueName'] } }],
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+  });
+});
