@@ -59,8 +59,8 @@ export class SecretsManagerKeyStore implements KeyStore {
           Name: this.#name(tenantId),
           SecretBinary: randomBytes(TENANT_KEY_BYTES),
           KmsKeyId: this.#kmsKeyId,
+          // No tags: tagging at creation needs secretsmanager:TagResource, which the API role lacks.
           Description: `Kura pseudonymisation key of tenant ${tenantId}`,
-          Tags: [{ Key: 'kura:tenant', Value: tenantId }],
         }),
       );
     } catch (error) {
