@@ -137,3 +137,20 @@ describe('BI views and Glue descriptions', () => {
     expect(ddl.length).toBe(STATISTICS.length * 2);
   });
 });
+
+describe('statistics README', () => {
+  it('documents every statistic and every published column', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const readme = await readFile(
+      new URL('../../../functions/domain/stats/README.md', import.meta.url),
+      'utf8',
+    );
+    for (const stat of STATISTICS) {
+      expect(readme, stat.name).toContain(`### \`${stat.name}\``);
+      const documented = new Set([...readme.matchAll(/^\| `([a-z0-9_]+)` +\|/gm)].map((m) => m[1]));
+      for (const column of statisticColumns(stat)) {
+        expect(documented.has(column.name), `${stat.name}.${column.name}`).toBe(true);
+      }
+    }
+  });
+});
