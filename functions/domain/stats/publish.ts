@@ -269,6 +269,8 @@ export async function publishReleaseOnAthena(
   for (const stat of statistics) {
     const { cellsRef } = refs(stat);
     await athena.run(`DROP TABLE IF EXISTS ${cellsRef}`);
+    // CTAS needs an empty location: clear what an earlier, interrupted run of this release left.
+    await deleteUnder(ports.objects, 'stats', workPrefix(releaseId, stat.name));
     await athena.run(
       `CREATE TABLE ${cellsRef} WITH (format = 'PARQUET', external_location = ${sqlString(s3(options.statsBucket, workCellsPrefix(releaseId, stat.name)))}) AS\n${compileCellsQuery(
         stat,
@@ -289,14 +291,12 @@ export async function publishReleaseOnAthena(
   for (const { stat, cells } of indexed) {
     const { cellsRef, publishedRef, adminRef, secondaryRef } = refs(stat);
     const secondaryKeys = secondaryByStatistic.get(stat.name) ?? [];
-    const statsLocation = s3(
-      options.statsBucket,
-      statisticPrefix(releaseId, stat.name).replace(/release_id=[^/]+\/$/, ''),
-    );
-    const adminLocation = s3(
-      options.statsBucket,
-      suppressionPrefix(releaseId, stat.name).replace(/release_id=[^/]+\/$/, ''),
-    );
+    // CTAS locations: the statistic's folder; Athena adds the `release_id=<id>/` partition directory.
+    const withoutPartitionDir = (prefix: string) => prefix.replace(/release_id=[^/]+\/$/, '');
+    const statsFolder = withoutPartitionDir(statisticPrefix(releaseId, stat.name));
+    const adminFolder = withoutPartitionDir(suppressionPrefix(releaseId, stat.name));
+    const statsLocation = s3(options.statsBucket, statsFolder);
+    const adminLocation = s3(options.statsBucket, adminFolder);
     // Secondary keys travel as a one-column text table: an IN list could exceed Athena's query length.
     const secondaryKey = workSecondaryKey(releaseId, stat.name);
     await ports.objects.put('stats', secondaryKey, secondaryKeys.map((k) => `${k}\n`).join(''), {
@@ -308,6 +308,8 @@ export async function publishReleaseOnAthena(
     );
     const secondary = { table: secondaryRef };
     for (const ref of [publishedRef, adminRef]) await athena.run(`DROP TABLE IF EXISTS ${ref}`);
+    await deleteUnder(ports.objects, 'stats', statsFolder);
+    await deleteUnder(ports.objects, 'stats', adminFolder);
     await athena.run(
       `CREATE TABLE ${publishedRef} WITH (format = 'PARQUET', external_location = ${sqlString(statsLocation)}, partitioned_by = ARRAY['release_id']) AS\n${compilePublishedQuery(stat, { cellsRef, releaseId, secondary })}`,
     );

@@ -11,6 +11,14 @@ export const releaseIdSchema = z.string().regex(/^[0-9A-Za-z][0-9A-Za-z_.-]{0,63
     'a release id has 1–64 letters, digits, dots, dashes or underscores (e.g. 2026-11 or 20261122T120000Z)',
 });
 
+/** A release id that sorts chronologically (as `_latest` views and `latestAnonymisedRelease` need): `20261122T120000Z`. */
+export function releaseIdFor(date: Date): string {
+  return date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
+}
+
 /** Key of a statistic's published Parquet (hive-style `release_id=` directory, as Athena CTAS writes it). */
 export const statisticPrefix = (releaseId: string, statistic: string) =>
   `${statsPrefix(releaseId)}statistic=${statistic}/release_id=${releaseId}/`;

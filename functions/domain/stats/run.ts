@@ -20,6 +20,13 @@ export interface StatsReleasePorts {
   readonly athena?: QueryRunner | undefined;
   /** Physical stats bucket name, needed for Athena CTAS locations. */
   readonly statsBucket?: string | undefined;
+  /**
+   * Makes a fresh anonymised release (masking's `anonymise` over the tenants that may contribute now)
+   * and returns its id. When present and the event names no release, it runs first, so a release
+   * after a purge no longer contains the purged tenant; when absent, the latest anonymised release is
+   * published again.
+   */
+  readonly newAnonymisedRelease?: (() => Promise<string>) | undefined;
 }
 
 /** The greatest anonymised release id in the curated bucket (release ids sort chronologically). */
@@ -47,7 +54,11 @@ export async function runStatsRelease(
   settings: PlatformSettings,
   event: StatsReleaseEvent,
 ): Promise<ReleaseManifest> {
-  const releaseId = event.releaseId ?? (await latestAnonymisedRelease(ports.objects));
+  const releaseId =
+    event.releaseId ??
+    (ports.newAnonymisedRelease
+      ? await ports.newAnonymisedRelease()
+      : await latestAnonymisedRelease(ports.objects));
   let bytes = 0;
   for (const table of ANONYMISED_TABLES) {
     bytes += (await ports.objects.head('curated', anonymisedTableKey(releaseId, table)))?.size ?? 0;
