@@ -8,7 +8,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config.ts';
 import { DuckDbLayer } from '../constructs/duckdb-layer.ts';
-import { grantBucket, grantInvoke, grantKeySecrets, grantTable } from '../constructs/grants.ts';
+import { grantBucket, grantKeySecrets, grantTable } from '../constructs/grants.ts';
 import { KuraFunction } from '../constructs/kura-function.ts';
 import { keySecretPrefix } from '../naming.ts';
 import type { StorageStack } from './storage-stack.ts';
@@ -26,8 +26,8 @@ export const VISIBILITY_TIMEOUT_FACTOR = 6;
 
 /**
  * The ingest pipeline: S3 `ObjectCreated` under `landing/` → SQS (KMS, TLS only, DLQ) → the ingest
- * function, which verifies, decodes, validates and writes Parquet to the raw zone, then invokes the mask
- * function (named by `KURA_FUNCTION_MASK`) for accepted uploads.
+ * function, which verifies, decodes, validates and writes Parquet to the raw zone, then pseudonymises
+ * accepted uploads in the same invocation. The mask function re-runs masking for one upload on demand.
  *
  * The bucket notification lives here, on an imported landing bucket, not in the storage stack: a
  * notification there would make storage depend on this stack's queue while this stack depends on
@@ -67,7 +67,9 @@ export class PipelineStack extends Stack {
     grantTable(this.ingest, tables.ledger, 'ledger', 'append');
     grantKeySecrets(this.ingest, keySecretPrefix(config.stage), dataKey, 'read');
 
-    // Masking runs after an upload is accepted: ingest invokes it with `{ tenantId, uploadId }`.
+    // Ingest masks accepted uploads in the same invocation (it holds the grants masking needs). The mask
+    // function runs the same step on its own, `{ tenantId, uploadId }`, to re-mask an upload on demand;
+    // `grantInvoke(this.ingest, this.mask, 'mask')` would hand uploads over instead.
     this.mask = new KuraFunction(this, 'Mask', {
       entry: 'functions/mask/handler.ts',
       serviceName: 'kura-mask',
@@ -84,7 +86,6 @@ export class PipelineStack extends Stack {
     grantTable(this.mask, tables.uploads, 'uploads', 'readWrite');
     grantTable(this.mask, tables.ledger, 'ledger', 'append');
     grantKeySecrets(this.mask, keySecretPrefix(config.stage), dataKey, 'read');
-    grantInvoke(this.ingest, this.mask, 'mask');
 
     // S3 must encrypt the messages it sends, so the queue key (not the data key) trusts S3 for this bucket.
     const queueKey = new kms.Key(this, 'QueueKey', {
