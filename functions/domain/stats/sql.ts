@@ -177,7 +177,7 @@ export function compileCellsQuery(stat: Statistic, options: CellsQueryOptions): 
   const base = [
     'SELECT company_code',
     `${periodSql} AS period`,
-    'period AS month',
+    'period AS source_month',
     ...stat.dimensions.map(coalesced),
     ...(stat.geography === 'prefecture' ? [coalesced('prefecture')] : []),
     coalesced('region'),
@@ -202,7 +202,8 @@ export function compileCellsQuery(stat: Statistic, options: CellsQueryOptions): 
     ctes.push(
       `g${i} AS (\n  SELECT ${keyList}, count(*) AS n_rows, count(DISTINCT company_code) AS n_companies,\n    ${measures.join(',\n    ')}\n  FROM base${groupBy()}\n)`,
     );
-    let individuals = 'NULL';
+    // Typed nulls: Athena CTAS refuses columns of unknown type.
+    let individuals = 'CAST(NULL AS BIGINT)';
     const joins: string[] = [];
     if (stat.unit === 'individual') {
       if (stat.period === 'month') {
@@ -212,7 +213,7 @@ export function compileCellsQuery(stat: Statistic, options: CellsQueryOptions): 
         // people behind a yearly cell is only known to be at least its largest monthly count.
         const cols = group.join(', ');
         ctes.push(
-          `p${i} AS (\n  SELECT ${cols}${cols ? ', ' : ''}max(monthly_rows) AS n_individuals\n  FROM (SELECT ${cols}${cols ? ', ' : ''}month, count(*) AS monthly_rows FROM base${groupBy(['month'])}) monthly${groupBy()}\n)`,
+          `p${i} AS (\n  SELECT ${cols}${cols ? ', ' : ''}max(monthly_rows) AS n_individuals\n  FROM (SELECT ${cols}${cols ? ', ' : ''}source_month, count(*) AS monthly_rows FROM base${groupBy(['source_month'])}) monthly${groupBy()}\n)`,
         );
         joins.push(`LEFT JOIN p${i}${joinOn(`g${i}`, `p${i}`)}`);
         individuals = `p${i}.n_individuals`;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryObjectStore } from '../../../functions/adapters/memory/index.ts';
 import type { QueryRunner, SqlRow } from '../../../functions/adapters/ports.ts';
 import { defaultSettings, disclosureSchema } from '../../../functions/domain/settings.ts';
-import { getStatistic, statisticKeyColumns } from '../../../functions/domain/stats/catalog.ts';
+import { getStatistic, STATISTICS, statisticKeyColumns } from '../../../functions/domain/stats/catalog.ts';
 import { publishReleaseOnAthena } from '../../../functions/domain/stats/publish.ts';
 import { manifestKey, noticeJsonKey } from '../../../functions/domain/stats/release.ts';
 import {
@@ -208,5 +208,19 @@ describe('Athena materialisation', () => {
       ),
     ).rejects.toThrow(/release id/);
     expect(athena.statements).toEqual([]);
+  });
+});
+
+describe('Athena CTAS column types', () => {
+  it('gives every column of every cells query a known type (no bare NULL)', () => {
+    for (const stat of STATISTICS) {
+      const sql = compileCellsQuery(stat, {
+        dialect: 'athena',
+        sourceRef: 'src',
+        releaseId: 'r1',
+        disclosure: defaultSettings.disclosure,
+      });
+      expect(sql, stat.name).not.toMatch(/(^|[^(])\bNULL AS /);
+    }
   });
 });
