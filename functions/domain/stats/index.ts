@@ -4,6 +4,7 @@ export * from './catalog.ts';
 export * from './notice.ts';
 export * from './publish.ts';
 export * from './release.ts';
+export * from './render.ts';
 export * from './run.ts';
 export * from './service.ts';
 export * from './sql.ts';
