@@ -1,14 +1,21 @@
-import { createHash } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConditionFailedError, type ObjectHead } from '../../adapters/ports.ts';
+import { getDataset } from '../catalog/index.ts';
 import type { PlatformSettings } from '../settings.ts';
 import { type UploadRecord, type UploadStatus, uploadRecordSchema } from '../uploads/model.ts';
-import { quarantineKey } from '../zones.ts';
-import { IngestBusyError, type RejectionReason, UploadMismatchError } from './errors.ts';
+import { quarantineKey, rawKey, reportKey } from '../zones.ts';
+import { FileRejectedError, IngestBusyError, type RejectionReason, UploadMismatchError } from './errors.ts';
 import { type LandingAddress, parseLandingKey } from './landing.ts';
 import type { LandedObject } from './notification.ts';
 import { type IngestLogger, type IngestPorts, silentLogger } from './ports.ts';
+import { validateFile } from './process.ts';
 
 const LANDING = 'landing';
+const RAW = 'raw';
 const UPLOADS = 'uploads';
 const TERMINAL: readonly UploadStatus[] = ['ACCEPTED', 'PARTIALLY_ACCEPTED', 'REJECTED'];
 
@@ -134,16 +141,10 @@ async function quarantine(
   return { kind: 'quarantined', reason };
 }
 
-/** SHA-256 (base64) of an object, streamed. */
-async function sha256OfObject(ports: IngestPorts, key: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of await ports.objects.getStream(LANDING, key)) hash.update(chunk as Uint8Array);
-  return hash.digest('base64');
-}
-
 /**
  * Ingests one landed object: verifies it against its upload record, claims it (idempotently, so a
- * second or out-of-order delivery of the same object produces no second result) and marks it RECEIVED.
+ * second or out-of-order delivery of the same object produces no second result: RECEIVED), then
+ * validates it (VALIDATING) and records the outcome (ACCEPTED, PARTIALLY_ACCEPTED or REJECTED).
  *
  * Buckets passed to the ObjectStore are logical (`landing`); `object.bucket` is the physical name
  * from the notification and only serves the object's identity.
@@ -228,11 +229,176 @@ export async function ingestObject(
     }
   }
 
-  if (!head.checksumSha256) {
-    const actual = await sha256OfObject(ports, object.key);
-    if (actual !== current.sha256)
-      return quarantine(ports, log, object, address, current, checksumMismatch().reason);
+  return processUpload(ports, settings, log, object, address, current, identity);
+}
+
+/** Rows, errors and outputs of a finished upload, as the record and the report hold them. */
+const REPORT_ERRORS_ON_RECORD = 100;
+
+/** YYYY-MM of an ISO timestamp. */
+const monthOf = (iso: string) => iso.slice(0, 7);
+
+/**
+ * Decodes, validates and normalises a claimed upload, writes its outcome (raw Parquet per period,
+ * the error report, the final record) and removes the landing object. Outputs are written before
+ * the record names them, so a half-finished run is never visible; a retry overwrites the same keys.
+ */
+async function processUpload(
+  ports: IngestPorts,
+  settings: PlatformSettings,
+  log: IngestLogger,
+  object: LandedObject,
+  address: LandingAddress,
+  claimed: UploadRecord,
+  identity: string,
+): Promise<IngestResult> {
+  let current = claimed;
+  if (current.status === 'RECEIVED')
+    current = await transitionRecord(ports, current, { status: 'VALIDATING' });
+  const dataset = getDataset(address.dataset);
+  const workDir = join(ports.workDir ?? tmpdir(), `kura-ingest-${address.uploadId}-${randomUUID()}`);
+  try {
+    const outcome = await validateFile(
+      await ports.objects.getStream(LANDING, object.key),
+      {
+        dataset,
+        limits: {
+          ...settings.limits,
+          maxFileBytes: Math.min(settings.limits.maxFileBytes, dataset.maxFileBytes),
+        },
+        workDir,
+        fallbackPeriod: monthOf(current.requestedAt),
+      },
+      async (file, writeValid) => {
+        if (file.sha256 !== current.sha256) throw checksumMismatch();
+        const { total, rejected } = file.rows;
+        const decision = decide(total, rejected, dataset.maxInvalidRowRatio);
+        const outputs: string[] = [];
+        if (decision.status !== 'REJECTED') {
+          for (const part of await writeValid()) {
+            const key = rawKey(address.tenantId, address.dataset, part.period, address.uploadId);
+            await ports.objects.put(RAW, key, createReadStream(part.path), {
+              contentType: 'application/vnd.apache.parquet',
+            });
+            outputs.push(key);
+          }
+        }
+        const report = {
+          tenantId: address.tenantId,
+          uploadId: address.uploadId,
+          dataset: address.dataset,
+          fileName: address.fileName,
+          status: decision.status,
+          encoding: file.encoding,
+          compressed: file.compressed,
+          rows: file.rows,
+          errorCount: file.errorCount,
+          errorCountsByCode: file.errorCountsByCode,
+          errorsTruncated: file.errorCount > file.errors.length,
+          errors: file.errors,
+          outputs,
+        };
+        await ports.objects.put(RAW, reportKey(address.tenantId, address.uploadId), JSON.stringify(report), {
+          contentType: 'application/json',
+        });
+        return { file, decision, outputs };
+      },
+    );
+    const { file, decision, outputs } = outcome;
+    current = await finish(ports, current, {
+      status: decision.status,
+      rows: file.rows,
+      errors: file.errors.slice(0, REPORT_ERRORS_ON_RECORD),
+      errorsTruncated: file.errorCount > REPORT_ERRORS_ON_RECORD,
+      encoding: file.encoding,
+      outputs,
+      processedObject: identity,
+      ...(decision.reason ? { reason: decision.reason } : {}),
+    });
+  } catch (error) {
+    if (error instanceof UploadMismatchError) {
+      return quarantine(ports, log, object, address, current, error.reason);
+    }
+    if (!(error instanceof FileRejectedError)) throw error;
+    current = await finish(ports, current, {
+      status: 'REJECTED',
+      reason: error.reason,
+      processedObject: identity,
+      outputs: [],
+      errors:
+        error.line === undefined
+          ? []
+          : [
+              {
+                line: error.line,
+                code: error.reason.code,
+                message: { ja: error.reason.ja, en: error.reason.en },
+              },
+            ],
+    });
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
   }
-  log.info('Upload received', { tenantId: address.tenantId, uploadId: address.uploadId, key: object.key });
+  await ports.objects.deleteMany(LANDING, [
+    { key: object.key, ...(object.versionId ? { versionId: object.versionId } : {}) },
+  ]);
+  log.info('Upload ingested', {
+    tenantId: address.tenantId,
+    uploadId: address.uploadId,
+    status: current.status,
+    rows: current.rows,
+    reason: current.reason?.code,
+  });
+  if (ports.afterAccepted && (current.status === 'ACCEPTED' || current.status === 'PARTIALLY_ACCEPTED')) {
+    await ports.afterAccepted(address.tenantId, address.uploadId);
+  }
   return { kind: 'processed', status: current.status };
+}
+
+/** The dataset's policy: too many invalid rows (or none valid) rejects the file; some makes it partial. */
+export function decide(
+  total: number,
+  rejected: number,
+  maxInvalidRowRatio: number,
+): { status: 'ACCEPTED' | 'PARTIALLY_ACCEPTED' | 'REJECTED'; reason?: RejectionReason } {
+  if (total === 0) {
+    return {
+      status: 'REJECTED',
+      reason: {
+        code: 'NO_ROWS',
+        ja: 'データ行がありません。見出し行の下にデータを入れてアップロードしてください。',
+        en: 'The file has no data rows. Add rows under the header line and upload again.',
+      },
+    };
+  }
+  if (rejected === 0) return { status: 'ACCEPTED' };
+  if (rejected / total > maxInvalidRowRatio || rejected === total) {
+    const percent = Math.round(maxInvalidRowRatio * 1000) / 10;
+    return {
+      status: 'REJECTED',
+      reason: {
+        code: 'TOO_MANY_INVALID_ROWS',
+        ja: `${total} 行中 ${rejected} 行に誤りがあり、許容範囲（${percent}%）を超えたため、ファイル全体を受け付けませんでした。エラー一覧を確認して修正してください。`,
+        en: `${rejected} of ${total} rows are invalid, more than the ${percent}% allowed, so the whole file was rejected. Fix the rows listed and upload again.`,
+      },
+    };
+  }
+  return { status: 'PARTIALLY_ACCEPTED' };
+}
+
+/** Writes the outcome; if another delivery finished first with this object, keeps its result. */
+async function finish(
+  ports: IngestPorts,
+  current: UploadRecord,
+  patch: Partial<UploadRecord>,
+): Promise<UploadRecord> {
+  try {
+    return await transitionRecord(ports, current, patch);
+  } catch (error) {
+    if (!(error instanceof ConditionFailedError)) throw error;
+    const latest = await readRecord(ports, current.tenantId, current.uploadId);
+    if (latest && TERMINAL.includes(latest.status) && latest.processedObject === patch.processedObject)
+      return latest;
+    throw new IngestBusyError(`Upload ${current.uploadId} changed while it was being ingested; retry later`);
+  }
 }

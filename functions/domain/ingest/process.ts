@@ -1,0 +1,368 @@
+import { createHash } from 'node:crypto';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { DatasetDef, PrivacyClass } from '../catalog/schema.ts';
+import { CsvTextDecoder, InvalidEncodingError, type TextEncoding } from '../japanese/encoding.ts';
+import type { LimitSettings } from '../settings.ts';
+import type { RowError } from '../uploads/model.ts';
+import { FileRejectedError } from './errors.ts';
+import { type HeaderMapping, mapHeader } from './header.ts';
+import { type RowErrorCode, rowErrorMessage } from './messages.ts';
+import { CsvScanner, type ScanResult } from './scan.ts';
+import {
+  checkedSelectSql,
+  duplicateRowsSql,
+  errorColumn,
+  ident,
+  ingestMacros,
+  lit,
+  sourceTableSql,
+  validRowsWhere,
+} from './sql.ts';
+
+/** Privacy classes whose values never appear in an error report (shown masked). */
+export const PERSONAL_CLASSES: ReadonlySet<PrivacyClass> = new Set([
+  'direct_identifier',
+  'linking_code',
+  'individual_identification_code',
+  'financial_harm',
+  'quasi_identifier',
+  'sensitive',
+]);
+export const MASKED_VALUE = '***';
+/** Row errors kept in the full report; beyond it the report says how many more there were. */
+export const MAX_REPORTED_ERRORS = 100_000;
+
+/** One Parquet file of valid rows for one period, on local disk. */
+export interface PeriodFile {
+  readonly period: string;
+  readonly path: string;
+  readonly rows: number;
+}
+
+/** What validation of one file found. */
+export interface ValidatedFile {
+  readonly encoding: TextEncoding;
+  readonly compressed: boolean;
+  /** SHA-256 (base64) of the bytes as uploaded. */
+  readonly sha256: string;
+  readonly rows: { readonly total: number; readonly accepted: number; readonly rejected: number };
+  /** Row errors in line order, at most MAX_REPORTED_ERRORS. */
+  readonly errors: RowError[];
+  readonly errorCount: number;
+  readonly errorCountsByCode: Readonly<Record<string, number>>;
+}
+
+export interface ProcessOptions {
+  readonly dataset: DatasetDef;
+  readonly limits: LimitSettings;
+  /** Private scratch directory for this file (created). */
+  readonly workDir: string;
+  /** YYYY-MM for datasets without a period column. */
+  readonly fallbackPeriod: string;
+  /** Memory DuckDB may use before spilling to workDir; default 256MB. */
+  readonly memoryLimit?: string;
+  /** Called as each phase ends (for benchmarks). */
+  readonly trace?: (phase: string) => void;
+}
+
+const GZIP = [0x1f, 0x8b];
+const ZIP = [0x50, 0x4b, 0x03, 0x04];
+const startsWith = (bytes: Uint8Array, magic: number[]) => magic.every((b, i) => bytes[i] === b);
+
+const reject = (code: string, ja: string, en: string, line?: number) =>
+  new FileRejectedError({ code, ja, en }, line);
+
+/** Bytes of a stream, hashed on the way, with the first chunk looked at for gzip and zip. */
+async function* hashed(source: Readable, hash: ReturnType<typeof createHash>): AsyncGenerator<Uint8Array> {
+  for await (const chunk of source) {
+    const bytes = chunk as Uint8Array;
+    hash.update(bytes);
+    yield bytes;
+  }
+}
+
+/**
+ * Stream 1: bytes → (gunzip) → decode to UTF-8 → scan CSV structure → clean CSV on disk.
+ * Memory stays at a few chunks whatever the file size.
+ */
+async function decodeAndScan(
+  source: Readable,
+  options: ProcessOptions,
+  cleanPath: string,
+): Promise<{
+  scan: ScanResult;
+  mapping: HeaderMapping;
+  encoding: TextEncoding;
+  compressed: boolean;
+  sha256: string;
+}> {
+  const hash = createHash('sha256');
+  const iterator = hashed(source, hash)[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  const head = first.done ? new Uint8Array(0) : first.value;
+  if (startsWith(head, ZIP)) {
+    throw reject(
+      'ZIP_NOT_ACCEPTED',
+      'ZIP ファイルは受け付けていません。CSV ファイルをそのまま（または gzip 圧縮して）アップロードしてください。',
+      'ZIP archives are not accepted. Upload the CSV file itself (or gzip-compressed).',
+    );
+  }
+  const compressed = startsWith(head, GZIP);
+  async function* raw() {
+    if (!first.done) yield head;
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
+  }
+  const bytes: AsyncIterable<Uint8Array> = compressed ? Readable.from(raw()).pipe(createGunzip()) : raw();
+
+  let mapping: HeaderMapping | undefined;
+  const fd = openSync(cleanPath, 'w');
+  const decoder = new CsvTextDecoder();
+  const scanner = new CsvScanner(
+    options.limits,
+    (fields, line) => {
+      mapping = mapHeader(options.dataset, fields, line);
+      const names = mapping.columns.map((c, i) => (c ? c.name : `__unnamed_${i}`));
+      return Buffer.from(`${names.map((n) => `"${n}"`).join(',')}\n`, 'utf8');
+    },
+    (chunk) => {
+      writeSync(fd, chunk);
+    },
+  );
+  let decodedBytes = 0;
+  try {
+    try {
+      for await (const chunk of bytes) {
+        const text = decoder.push(chunk as Uint8Array);
+        decodedBytes += text.length;
+        if (decodedBytes > options.limits.maxFileBytes) {
+          throw reject(
+            'FILE_TOO_LARGE',
+            `展開後のファイルが大きすぎます（上限 ${options.limits.maxFileBytes} バイト）。分割してください。`,
+            `The file is larger than ${options.limits.maxFileBytes} bytes once decompressed. Split it.`,
+          );
+        }
+        scanner.push(text);
+      }
+      scanner.push(decoder.end());
+    } catch (error) {
+      if (error instanceof InvalidEncodingError) {
+        scanner.push(error.validPrefix);
+        throw encodingRejection(error, scanner.currentLine);
+      }
+      if (error instanceof Error && 'code' in error && String(error.code).startsWith('Z_')) {
+        throw reject(
+          'BAD_GZIP',
+          'gzip ファイルが壊れています。もう一度圧縮してアップロードしてください。',
+          'The gzip file is corrupt. Compress it again and upload.',
+        );
+      }
+      throw error;
+    }
+    const scan = scanner.end();
+    if (!mapping) throw new Error('scanner ended without a header');
+    return { scan, mapping, encoding: decoder.encoding, compressed, sha256: hash.digest('base64') };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function encodingRejection(error: InvalidEncodingError, line: number): FileRejectedError {
+  if (error.failure === 'UTF16') {
+    return reject(
+      'UNSUPPORTED_ENCODING',
+      'UTF-16（Unicode テキスト）のファイルは受け付けていません。Excel で「CSV UTF-8」または「CSV（コンマ区切り）」で保存してください。',
+      'UTF-16 ("Unicode text") files are not accepted. In Excel, save as "CSV UTF-8" or "CSV (Comma delimited)".',
+      1,
+    );
+  }
+  const encoding = error.encoding === 'cp932' ? 'Shift_JIS (CP932)' : 'UTF-8';
+  if (error.failure === 'GAIJI') {
+    return reject(
+      'GAIJI',
+      `${line} 行目に外字（利用者定義文字）があります。標準の文字に置き換えてください。`,
+      `Line ${line} contains a user-defined character (gaiji) with no standard meaning. Replace it with a standard character.`,
+      line,
+    );
+  }
+  return reject(
+    'INVALID_ENCODING',
+    `${line} 行目に ${encoding} として読めない文字があります。ファイルを UTF-8 または Shift_JIS で保存し直してください。`,
+    `Line ${line} has bytes that are not valid ${encoding}. Save the file again as UTF-8 or Shift_JIS.`,
+    line,
+  );
+}
+
+async function query(connection: DuckDBConnection, sql: string): Promise<Record<string, unknown>[]> {
+  return (await connection.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[];
+}
+
+/**
+ * Validates and normalises an uploaded CSV: a streaming pass decodes it and checks its structure
+ * into a clean UTF-8 CSV, then DuckDB applies the catalogue's rules to all rows in SQL. Returns the
+ * counts and row errors; `writeValid` is then called with the DuckDB session still open so the
+ * caller can decide (by policy) whether to write Parquet.
+ */
+export async function validateFile<T>(
+  source: Readable,
+  options: ProcessOptions,
+  decide: (file: ValidatedFile, writeValid: () => Promise<PeriodFile[]>) => Promise<T>,
+): Promise<T> {
+  await mkdir(options.workDir, { recursive: true });
+  const cleanPath = join(options.workDir, 'clean.csv');
+  const trace = options.trace ?? (() => {});
+  const decoded = await decodeAndScan(source, options, cleanPath);
+  trace('decode+scan');
+  const { dataset } = options;
+  const { scan, mapping } = decoded;
+  const present = new Set(mapping.columns.flatMap((c) => (c ? [c.name] : [])));
+  const spillDir = join(options.workDir, 'duckdb');
+  await mkdir(spillDir, { recursive: true });
+  const instance = await DuckDBInstance.create(':memory:', {
+    memory_limit: options.memoryLimit ?? '256MB',
+    temp_directory: spillDir,
+    threads: String(Math.max(1, Math.min(availableParallelism(), 4))),
+    enable_external_access: 'true',
+  });
+  const connection = await instance.connect();
+  try {
+    for (const macro of ingestMacros()) await connection.run(macro);
+    const csvColumns = mapping.columns
+      .map((c, i) => `${lit(c ? c.name : `__unnamed_${i}`)}: 'VARCHAR'`)
+      .join(', ');
+    const source = `read_csv(${lit(cleanPath)}, header = true, auto_detect = false, columns = {${csvColumns}},
+      delim = ',', quote = '"', escape = '"', strict_mode = false,
+      max_line_size = ${options.limits.maxFieldBytes * Math.max(mapping.columns.length, 1) + 4096})`;
+    await connection.run(sourceTableSql(dataset, present, source));
+    trace('read');
+    await connection.run(
+      `CREATE TEMP TABLE checked AS ${checkedSelectSql(dataset, present, options.fallbackPeriod)}`,
+    );
+    trace('validate');
+    const errorColumns = dataset.columns.filter((c) => present.has(c.name));
+    const duplicates = duplicateRowsSql(dataset, present);
+    let validWhere = validRowsWhere(dataset, present);
+    const cellErrorSelects = errorColumns.map(
+      (c) =>
+        `SELECT rec, ${lit(c.name)} AS col, ${ident(errorColumn(c))} AS code, ${dataset.columns.indexOf(c)} AS ord FROM checked WHERE ${ident(errorColumn(c))} IS NOT NULL`,
+    );
+    if (duplicates && Number((await query(connection, duplicates.exists))[0]?.n ?? 0) > 0) {
+      await connection.run(`CREATE TEMP TABLE duplicates AS ${duplicates.rows}`);
+      validWhere = `${validWhere} AND rec NOT IN (SELECT rec FROM duplicates)`;
+      const keyColumn = dataset.rowKey[0] ?? '';
+      cellErrorSelects.push(
+        `SELECT rec, ${lit(keyColumn)} AS col, 'DUPLICATE_ROW' AS code, -1 AS ord FROM duplicates`,
+      );
+    }
+    const [counts] = await query(
+      connection,
+      `SELECT count(*) AS total, count(*) FILTER (WHERE ${validWhere}) AS valid FROM checked`,
+    );
+    const checkedRows = Number(counts?.total ?? 0);
+    if (checkedRows !== scan.records) {
+      throw new Error(`DuckDB read ${checkedRows} records but the scanner wrote ${scan.records}`);
+    }
+    const accepted = Number(counts?.valid ?? 0);
+    const total = scan.records + scan.structuralErrors.length;
+
+    const errors: RowError[] = [];
+    const byCode: Record<string, number> = {};
+    const headerOf = (name: string) => mapping.headers.get(name) ?? name;
+    const masked = (name: string, value: unknown) => {
+      const column = dataset.columns.find((c) => c.name === name);
+      if (value === null || value === undefined) return undefined;
+      return column && PERSONAL_CLASSES.has(column.privacy) ? MASKED_VALUE : String(value);
+    };
+    const cellErrors =
+      cellErrorSelects.length > 0
+        ? cellErrorSelects.join(' UNION ALL ')
+        : 'SELECT NULL::BIGINT AS rec, NULL::VARCHAR AS col, NULL::VARCHAR AS code, NULL::INTEGER AS ord WHERE false';
+    const [errorTotal] = await query(connection, `SELECT count(*) AS n FROM (${cellErrors})`);
+    const rows = await query(
+      connection,
+      `SELECT e.rec, e.col, e.code, ${errorColumns.length > 0 ? `CASE e.col ${errorColumns.map((c) => `WHEN ${lit(c.name)} THEN s.${ident(c.name)}`).join(' ')} END` : 'NULL'} AS value
+       FROM (SELECT * FROM (${cellErrors}) ORDER BY rec, ord LIMIT ${MAX_REPORTED_ERRORS}) e
+       JOIN src s ON s.rowid = e.rec ORDER BY e.rec, e.ord`,
+    );
+    const structural = scan.structuralErrors.map((s) => ({
+      line: s.line,
+      code: s.code as RowErrorCode,
+      message: rowErrorMessage(s.code, undefined, '', scan.header.length),
+    }));
+    const cells = rows.map((r) => {
+      const name = String(r.col);
+      const column = dataset.columns.find((c) => c.name === name);
+      const code = String(r.code) as RowErrorCode;
+      const value = masked(name, r.value);
+      return {
+        line: scan.lineMap.lineOf(Number(r.rec)),
+        column: headerOf(name),
+        code,
+        message: rowErrorMessage(code, column, headerOf(name)),
+        ...(value === undefined ? {} : { value }),
+      };
+    });
+    for (const e of [...structural, ...cells].sort((a, b) => a.line - b.line)) {
+      if (errors.length < MAX_REPORTED_ERRORS) errors.push(e);
+    }
+    for (const e of structural) byCode[e.code] = (byCode[e.code] ?? 0) + 1;
+    for (const r of await query(
+      connection,
+      `SELECT code, count(*) AS n FROM (${cellErrors}) GROUP BY code`,
+    )) {
+      byCode[String(r.code)] = Number(r.n);
+    }
+
+    trace('errors');
+    const file: ValidatedFile = {
+      encoding: decoded.encoding,
+      compressed: decoded.compressed,
+      sha256: decoded.sha256,
+      rows: { total, accepted, rejected: total - accepted },
+      errors,
+      errorCount: Number(errorTotal?.n ?? 0) + structural.length,
+      errorCountsByCode: byCode,
+    };
+    const writeValid = async (): Promise<PeriodFile[]> => {
+      const outDir = join(options.workDir, 'parquet');
+      await rm(outDir, { recursive: true, force: true });
+      const columns = dataset.columns.map((c) => ident(c.name)).join(', ');
+      const periods = await query(
+        connection,
+        `SELECT period, count(*) AS n FROM checked WHERE ${validWhere} GROUP BY period ORDER BY period`,
+      );
+      await connection.run('SET preserve_insertion_order = false');
+      // One pass writes every period; a period DuckDB split into several files is written again alone.
+      await connection.run(
+        `COPY (SELECT ${columns}, period FROM checked WHERE ${validWhere}) TO ${lit(outDir)}
+         (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (period), OVERWRITE_OR_IGNORE)`,
+      );
+      trace('parquet');
+      const files: PeriodFile[] = [];
+      for (const p of periods) {
+        const period = String(p.period);
+        const dir = join(outDir, `period=${period}`);
+        const written = (await readdir(dir)).filter((f) => f.endsWith('.parquet'));
+        let path = join(dir, written[0] ?? 'missing.parquet');
+        if (written.length !== 1) {
+          path = join(outDir, `${period}.parquet`);
+          await connection.run(
+            `COPY (SELECT ${columns} FROM checked WHERE ${validWhere} AND period = ${lit(period)})
+             TO ${lit(path)} (FORMAT parquet, COMPRESSION zstd)`,
+          );
+        }
+        files.push({ period, path, rows: Number(p.n) });
+      }
+      return files;
+    };
+    return await decide(file, writeValid);
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}

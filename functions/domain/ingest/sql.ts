@@ -1,0 +1,340 @@
+import type { ColumnDef, DatasetDef } from '../catalog/schema.ts';
+import {
+  DATE_COMPACT_PATTERN,
+  DATE_SEPARATED_PATTERN,
+  ERAS,
+  MAX_DATE,
+  MIDNIGHT_SUFFIX_PATTERN,
+  MIN_DATE,
+  MONTH_COMPACT_PATTERN,
+  MONTH_SEPARATED_PATTERN,
+} from '../japanese/era.ts';
+import { FORMULA_START_PATTERN } from '../japanese/formula.ts';
+import { CODE_FROM_CHARS, CODE_TO_CHARS, TRIM_CHARS } from '../japanese/width.ts';
+import {
+  CODE_INVALID_PATTERN,
+  DECIMAL_PATTERN,
+  DURATION_PATTERN,
+  enumLookup,
+  GROUPED_NUMBER_PATTERN,
+  INTEGER_PATTERN,
+} from './rules.ts';
+
+/**
+ * DuckDB SQL compiled from the catalogue: the rules of rules.ts, run over all rows at once. Values
+ * never enter SQL text (they are read from the CSV); only the catalogue's own patterns and names do.
+ */
+
+/** A SQL string literal. */
+export const lit = (value: string) => `'${value.replace(/'/g, "''")}'`;
+/** A SQL identifier. */
+export const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
+const num = (value: number | undefined) => (value === undefined ? 'NULL' : String(value));
+
+/** SQL type of a column in the raw zone (the masking engine reads the same, see masking/policy.ts). */
+export function rawSqlType(column: ColumnDef): 'VARCHAR' | 'DATE' | 'BIGINT' | 'DOUBLE' {
+  switch (column.type) {
+    case 'date':
+      return 'DATE';
+    case 'integer':
+      return 'BIGINT';
+    case 'decimal':
+      return 'DOUBLE';
+    default:
+      return 'VARCHAR';
+  }
+}
+
+/** The era of a matched era token ('' for Western years): first year, first and last day. */
+function eraCase(token: string, pick: 'firstYear' | 'start' | 'end'): string {
+  const arms = ERAS.map((era) => {
+    const value = pick === 'firstYear' ? String(era.firstYear) : `DATE ${lit(era[pick])}`;
+    return `WHEN ${token} IN (${lit(era.name)}, ${lit(era.initial)}) THEN ${value}`;
+  });
+  return `CASE ${arms.join(' ')} END`;
+}
+
+/**
+ * Small leaf macros (each parameter used on plain inputs, so inlining stays cheap). The rules
+ * themselves compile into layered SELECTs below, so every intermediate is computed once.
+ */
+export function ingestMacros(): string[] {
+  return [
+    // translate() with a long table is slow; ASCII-only text (bytes = characters) needs none of it.
+    `CREATE OR REPLACE TEMP MACRO kura_half(s) AS CASE WHEN strlen(s) = length(s) THEN s ELSE translate(s, ${lit(CODE_FROM_CHARS)}, ${lit(CODE_TO_CHARS)}) END`,
+    `CREATE OR REPLACE TEMP MACRO kura_pre(s) AS NULLIF(trim(kura_half(s), ${lit(TRIM_CHARS)}), '')`,
+    `CREATE OR REPLACE TEMP MACRO kura_pre_text(s) AS NULLIF(trim(s, ${lit(TRIM_CHARS)}), '')`,
+    `CREATE OR REPLACE TEMP MACRO kura_pre_date(s) AS NULLIF(upper(replace(regexp_replace(kura_pre(s), ${lit(MIDNIGHT_SUFFIX_PATTERN)}, ''), ' ', '')), '')`,
+    `CREATE OR REPLACE TEMP MACRO kura_neutral(s) AS CASE WHEN regexp_matches(s, ${lit(FORMULA_START_PATTERN)}) THEN chr(39) || s ELSE s END`,
+    `CREATE OR REPLACE TEMP MACRO kura_digits(n) AS CASE WHEN regexp_matches(n, ${lit(GROUPED_NUMBER_PATTERN)}) THEN replace(n, ',', '') ELSE n END`,
+    `CREATE OR REPLACE TEMP MACRO kura_date_parts(n) AS CASE
+       WHEN regexp_matches(n, ${lit(DATE_SEPARATED_PATTERN)}) THEN regexp_extract(n, ${lit(DATE_SEPARATED_PATTERN)}, ['e', 'y', 'm', 'd'])
+       WHEN regexp_matches(n, ${lit(DATE_COMPACT_PATTERN)}) THEN {'e': '', 'y': n[1:4], 'm': n[5:6], 'd': n[7:8]} END`,
+    `CREATE OR REPLACE TEMP MACRO kura_month_parts(n) AS CASE
+       WHEN regexp_matches(n, ${lit(MONTH_SEPARATED_PATTERN)}) THEN {'e': regexp_extract(n, ${lit(MONTH_SEPARATED_PATTERN)}, 1), 'y': regexp_extract(n, ${lit(MONTH_SEPARATED_PATTERN)}, 2), 'm': regexp_extract(n, ${lit(MONTH_SEPARATED_PATTERN)}, 3), 'd': ''}
+       WHEN regexp_matches(n, ${lit(MONTH_COMPACT_PATTERN)}) THEN {'e': '', 'y': n[1:4], 'm': n[5:6], 'd': ''} END`,
+    // Gregorian year (元 = 1); NULL when the parts cannot be one.
+    `CREATE OR REPLACE TEMP MACRO kura_year(e, y) AS CASE
+       WHEN e = '' THEN (CASE WHEN length(y) = 4 THEN y::INTEGER END)
+       WHEN y = '元' THEN ${eraCase('e', 'firstYear')}
+       WHEN length(y) <= 2 AND y::INTEGER >= 1 THEN ${eraCase('e', 'firstYear')} + y::INTEGER - 1 END`,
+    `CREATE OR REPLACE TEMP MACRO kura_make_date(y, m, d) AS
+       try_cast(printf('%04d-%02d-%02d', y, m::INTEGER, d::INTEGER) AS DATE)`,
+  ];
+}
+
+const missing = (column: ColumnDef) => (column.required ? `'REQUIRED'` : 'NULL');
+
+/**
+ * One column's rule as layers: each layer lists `expression AS name` over the previous layers, and
+ * `value` / `error` read the last. Layering (not nested macros) keeps the plan small and computes
+ * every intermediate once.
+ */
+function columnLayers(
+  column: ColumnDef,
+  source: string,
+): { layers: string[][]; value: string; error: string } {
+  const c = (suffix: string) => ident(`${column.name}__${suffix}`);
+  const n = c('n');
+  const maxLength = column.maxLength ?? 2_147_483_647;
+  switch (column.type) {
+    case 'text':
+    case 'code': {
+      const pre = column.type === 'text' ? `kura_pre_text(${source})` : `kura_pre(${source})`;
+      const invalid =
+        column.type === 'code'
+          ? `WHEN regexp_matches(${n}, ${lit(CODE_INVALID_PATTERN)}) THEN 'INVALID_CODE'`
+          : '';
+      const error = `CASE WHEN ${n} IS NULL THEN ${missing(column)} WHEN length(${n}) > ${maxLength} THEN 'TOO_LONG' ${invalid} END`;
+      return {
+        layers: [[`${pre} AS ${n}`], [`${error} AS ${c('e')}`]],
+        value: `CASE WHEN ${c('e')} IS NULL THEN kura_neutral(${n}) END`,
+        error: c('e'),
+      };
+    }
+    case 'integer': {
+      const m = c('m');
+      const i = c('i');
+      const w = c('w');
+      const bad = `${i} IS NULL OR abs(${i}) > 9007199254740991 OR ${i} < ${num(column.min)} OR ${i} > ${num(column.max)}`;
+      const error = `CASE WHEN ${n} IS NULL THEN ${missing(column)} WHEN NOT ${w} THEN 'INVALID_NUMBER' WHEN ${bad} THEN 'OUT_OF_RANGE' END`;
+      return {
+        layers: [
+          [`kura_pre(${source}) AS ${n}`],
+          [`kura_digits(${n}) AS ${m}`],
+          // A whole number too large for BIGINT (try_cast NULL) is out of range, not "not a number".
+          [`regexp_matches(${m}, ${lit(INTEGER_PATTERN)}) AS ${w}`],
+          [`CASE WHEN ${w} THEN try_cast(${m} AS BIGINT) END AS ${i}`],
+          [`${error} AS ${c('e')}`],
+        ],
+        value: `CASE WHEN ${c('e')} IS NULL THEN ${i} END`,
+        error: c('e'),
+      };
+    }
+    case 'decimal': {
+      const m = c('m');
+      const d = c('d');
+      const error = `CASE WHEN ${n} IS NULL THEN ${missing(column)} WHEN ${d} IS NULL OR NOT isfinite(${d}) THEN 'INVALID_NUMBER'
+        WHEN ${d} < ${num(column.min)} OR ${d} > ${num(column.max)} THEN 'OUT_OF_RANGE' END`;
+      return {
+        layers: [
+          [`kura_pre(${source}) AS ${n}`],
+          [`kura_digits(${n}) AS ${m}`],
+          [
+            `CASE WHEN regexp_matches(${m}, ${lit(DECIMAL_PATTERN)}) THEN try_cast(${m} AS DOUBLE)
+                  WHEN regexp_matches(${m}, ${lit(DURATION_PATTERN)}) THEN split_part(${m}, ':', 1)::DOUBLE + split_part(${m}, ':', 2)::DOUBLE / 60 END AS ${d}`,
+          ],
+          [`${error} AS ${c('e')}`],
+        ],
+        value: `CASE WHEN ${c('e')} IS NULL THEN ${d} END`,
+        error: c('e'),
+      };
+    }
+    case 'date':
+    case 'month': {
+      // Dates: date parts. Months: month parts, else (Excel turned 2023/4 into 2023/4/1) date parts.
+      const p = c('p');
+      const y = c('y');
+      const first = c('first');
+      const last = c('last');
+      const parts =
+        column.type === 'date'
+          ? `kura_date_parts(${n})`
+          : `coalesce(kura_month_parts(${n}), kura_date_parts(${n}))`;
+      const day = column.type === 'date' ? `${p}.d` : `CASE WHEN ${p}.d = '' THEN '1' ELSE ${p}.d END`;
+      const lastDay =
+        column.type === 'date' ? first : `CASE WHEN ${p}.d = '' THEN last_day(${first}) ELSE ${first} END`;
+      const error = `CASE WHEN ${n} IS NULL THEN ${missing(column)} WHEN ${first} IS NULL THEN 'INVALID_DATE'
+        WHEN ${p}.e <> '' AND (${last} < ${eraCase(`${p}.e`, 'start')} OR ${first} > ${eraCase(`${p}.e`, 'end')}) THEN 'ERA_MISMATCH'
+        WHEN ${first} < DATE ${lit(MIN_DATE)} OR ${first} > DATE ${lit(MAX_DATE)} THEN 'OUT_OF_RANGE' END`;
+      const good = column.type === 'date' ? first : `strftime(${first}, '%Y-%m')`;
+      return {
+        layers: [
+          [`kura_pre_date(${source}) AS ${n}`],
+          [`${parts} AS ${p}`],
+          [`kura_year(${p}.e, ${p}.y) AS ${y}`],
+          [`CASE WHEN ${y} IS NOT NULL THEN kura_make_date(${y}, ${p}.m, ${day}) END AS ${first}`],
+          [`${lastDay} AS ${last}`],
+          [`${error} AS ${c('e')}`],
+        ],
+        value: `CASE WHEN ${c('e')} IS NULL THEN ${good} END`,
+        error: c('e'),
+      };
+    }
+    case 'enum': {
+      const arms = [...enumLookup(column)].map(
+        ([spelling, value]) => `WHEN ${lit(spelling)} THEN ${lit(value)}`,
+      );
+      const v = c('v');
+      return {
+        layers: [
+          [`kura_pre(${source}) AS ${n}`],
+          [`CASE lower(${n}) ${arms.join(' ')} END AS ${v}`],
+          [
+            `CASE WHEN ${n} IS NULL THEN ${missing(column)} WHEN ${v} IS NULL THEN 'INVALID_VALUE' END AS ${c('e')}`,
+          ],
+        ],
+        value: v,
+        error: c('e'),
+      };
+    }
+  }
+}
+
+/** Error column name for a catalogue column in the checked table. */
+export const errorColumn = (column: ColumnDef) => `e__${column.name}`;
+
+/**
+ * The fast path: most cells of real files are already canonical (plain ASCII digits, ISO or
+ * YYYY/M/D dates, plain codes). One regular expression over the row's code, number and date cells
+ * decides whether the row is canonical; if so each cell is a plain cast, and only the other rows
+ * go through the full rules. The fast forms are a subset of what the rules accept, with the same
+ * result (a property test checks the two paths agree).
+ */
+function fastPattern(column: ColumnDef): string | undefined {
+  const optional = (p: string) => (column.required ? p : `(${p})?`);
+  switch (column.type) {
+    case 'code': {
+      const max = Math.min(column.maxLength ?? 1000, 1000);
+      return optional(`[0-9A-Za-z_./][0-9A-Za-z_./-]{0,${max - 1}}`);
+    }
+    case 'integer':
+      return optional('[0-9]{1,15}');
+    case 'decimal':
+      return optional('[0-9]{1,15}(\\.[0-9]{1,15})?');
+    case 'date':
+      return optional('[0-9]{4}(/[0-9]{1,2}/[0-9]{1,2}|-[0-9]{1,2}-[0-9]{1,2})');
+    default:
+      return undefined;
+  }
+}
+
+/** Value and error of a cell on the fast path (`raw` matched fastPattern). */
+function fastCell(column: ColumnDef, raw: string): { value: string; error: string } {
+  const range = (v: string) =>
+    `CASE WHEN ${v} < ${num(column.min)} OR ${v} > ${num(column.max)} THEN 'OUT_OF_RANGE' END`;
+  switch (column.type) {
+    case 'integer':
+      return { value: `${raw}::BIGINT`, error: range(`${raw}::BIGINT`) };
+    case 'decimal':
+      return { value: `${raw}::DOUBLE`, error: range(`${raw}::DOUBLE`) };
+    case 'date':
+      return {
+        value: `try_cast(${raw} AS DATE)`,
+        error: `CASE WHEN ${raw} IS NOT NULL AND try_cast(${raw} AS DATE) IS NULL THEN 'INVALID_DATE'
+          WHEN try_cast(${raw} AS DATE) < DATE ${lit(MIN_DATE)} OR try_cast(${raw} AS DATE) > DATE ${lit(MAX_DATE)} THEN 'OUT_OF_RANGE' END`,
+      };
+    default:
+      return { value: raw, error: 'NULL' };
+  }
+}
+
+/**
+ * The CREATE TABLE `src` statement: the clean CSV as read (VARCHAR columns named after catalogue
+ * columns), plus `__fast`, whether the row is canonical (see fastPattern). Insertion order is
+ * preserved, so `src.rowid` is the record's index in the clean CSV.
+ */
+export function sourceTableSql(dataset: DatasetDef, present: ReadonlySet<string>, readCsv: string): string {
+  const fastColumns = dataset.columns.filter((c) => present.has(c.name) && fastPattern(c) !== undefined);
+  const fastTest =
+    fastColumns.length === 0
+      ? 'false'
+      : `regexp_full_match(concat(${fastColumns.map((c) => ident(c.name)).join(', chr(31), ')}), ${lit(
+          fastColumns.map((c) => fastPattern(c)).join('\\x1f'),
+        )})`;
+  return `CREATE TEMP TABLE src AS SELECT *, ${fastTest} AS __fast FROM ${readCsv}`;
+}
+
+/** One branch of the checked table: canonical rows (fast casts) or the others (full rules). */
+function branchSql(
+  dataset: DatasetDef,
+  present: ReadonlySet<string>,
+  fast: boolean,
+  fallbackPeriod: string,
+): string {
+  const columns = dataset.columns.filter((c) => present.has(c.name));
+  const usesFast = (c: ColumnDef) => fast && fastPattern(c) !== undefined;
+  const compiled = columns.map((c) => {
+    if (usesFast(c)) return { column: c, layers: [] as string[][], ...fastCell(c, ident(c.name)) };
+    return { column: c, ...columnLayers(c, ident(c.name)) };
+  });
+  let relation = `(SELECT rowid AS rec, * FROM src WHERE ${fast ? '' : 'NOT '}__fast)`;
+  const depth = Math.max(0, ...compiled.map((c) => c.layers.length));
+  for (let level = 0; level < depth; level++) {
+    const added = compiled.flatMap((c) => c.layers[level] ?? []);
+    if (added.length > 0) relation = `(SELECT *, ${added.join(', ')} FROM ${relation})`;
+  }
+  const values = dataset.columns.map((c) => {
+    const found = compiled.find((x) => x.column.name === c.name);
+    return found ? `${found.value} AS ${ident(c.name)}` : `NULL::${rawSqlType(c)} AS ${ident(c.name)}`;
+  });
+  const errors = compiled.map((c) => `${c.error} AS ${ident(errorColumn(c.column))}`);
+  const periodColumn = columns.find((c) => c.name === dataset.periodColumn);
+  const period = periodColumn
+    ? periodColumn.type === 'date'
+      ? `strftime(${ident(periodColumn.name)}, '%Y-%m')`
+      : ident(periodColumn.name)
+    : lit(fallbackPeriod);
+  return `SELECT *, ${period} AS period FROM (SELECT rec, ${[...values, ...errors].join(', ')} FROM ${relation})`;
+}
+
+/**
+ * The SELECT over `src` that validates every row: `rec` (record index), one typed column per
+ * catalogue column (NULL when the file lacks it), one error column per present column (NULL when
+ * the cell is valid), and `period` (YYYY-MM).
+ */
+export function checkedSelectSql(
+  dataset: DatasetDef,
+  present: ReadonlySet<string>,
+  fallbackPeriod: string,
+): string {
+  return `${branchSql(dataset, present, true, fallbackPeriod)} UNION ALL ${branchSql(dataset, present, false, fallbackPeriod)}`;
+}
+
+/** Rows of `checked` whose cells are all valid. */
+export function validRowsWhere(dataset: DatasetDef, present: ReadonlySet<string>): string {
+  const checks = dataset.columns
+    .filter((c) => present.has(c.name))
+    .map((c) => `${ident(errorColumn(c))} IS NULL`);
+  return checks.length === 0 ? 'true' : checks.join(' AND ');
+}
+
+/**
+ * Duplicate rows: rows repeating an earlier valid row's key (dataset.rowKey) are errors, the first
+ * stays. `exists` is a cheap aggregate; `rows` (record indexes, i.e. rowid of `checked`) runs only
+ * when it finds some. Undefined when the file lacks a key column.
+ */
+export function duplicateRowsSql(
+  dataset: DatasetDef,
+  present: ReadonlySet<string>,
+): { readonly exists: string; readonly rows: string } | undefined {
+  if (!dataset.rowKey.every((k) => present.has(k))) return undefined;
+  const keys = dataset.rowKey.map(ident).join(', ');
+  const valid = validRowsWhere(dataset, present);
+  return {
+    exists: `SELECT count(*) AS n FROM (SELECT 1 FROM checked WHERE ${valid} GROUP BY ${keys} HAVING count(*) > 1 LIMIT 1)`,
+    rows: `SELECT rec FROM (
+        SELECT rec, row_number() OVER (PARTITION BY ${keys} ORDER BY rec) AS n FROM checked WHERE ${valid})
+      WHERE n > 1`,
+  };
+}
