@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { DATASETS, type DatasetName, type PrivacyClass } from '../catalog/index.ts';
+import { ANONYMISED_COLUMNS } from '../masking/anonymised-schema.ts';
 import type { PlatformSettings } from '../settings.ts';
 import { type Bilingual, type Statistic, sourceColumns } from './catalog.ts';
 
@@ -131,6 +132,8 @@ const PRIVACY_CLASS_TITLES: Record<PrivacyClass, Bilingual> = {
 export const noticeItemSchema = z
   .object({
     column: z.string(),
+    /** Statistics of the release computed from this item. */
+    feeds: z.array(z.string()),
     title: z.object({ ja: z.string(), en: z.string() }),
     sources: z.array(
       z.object({ dataset: z.string(), column: z.string(), ja: z.string(), privacy: z.string() }).strict(),
@@ -161,13 +164,20 @@ export function buildReleaseNotice(options: {
   readonly statistics: readonly Statistic[];
   readonly settings: PlatformSettings;
 }): ReleaseNotice {
-  const columns = [...new Set(options.statistics.flatMap(sourceColumns))];
+  // Every column of the anonymised data behind the release is listed (the law asks what the anonymised
+  // information contains), each with the statistics it feeds.
+  const columns = [
+    ...new Set(Object.values(ANONYMISED_COLUMNS).flatMap((table) => table.map(([name]) => name))),
+  ];
+  const feeds = (column: string) =>
+    options.statistics.filter((s) => sourceColumns(s).includes(column)).map((s) => s.name);
   const items = columns.flatMap((column) => {
     const lineage = ANONYMISED_LINEAGE[column];
     if (!lineage) return [];
     return [
       {
         column,
+        feeds: feeds(column),
         title: lineage.title,
         sources: lineage.from.map(([dataset, name]) => {
           const def = DATASETS[dataset].columns.find((c) => c.name === name);
@@ -224,9 +234,10 @@ export function renderNoticeMarkdown(notice: ReleaseNotice): string {
         const from = i.sources
           .map((s) => (lang === 'ja' ? s.ja : `${s.dataset}.${s.column}`))
           .join(lang === 'ja' ? '・' : ', ');
+        const used = i.feeds.length > 0 ? i.feeds.join(', ') : lang === 'ja' ? 'なし' : 'none';
         return lang === 'ja'
-          ? `- ${i.title.ja}（元の項目: ${from}。${i.processing.ja}）`
-          : `- ${i.title.en} (from ${from}; ${i.processing.en})`;
+          ? `- ${i.title.ja}（元の項目: ${from}。${i.processing.ja}。用いた統計: ${used}）`
+          : `- ${i.title.en} (from ${from}; ${i.processing.en}; used by: ${used})`;
       })
       .join('\n');
   return [

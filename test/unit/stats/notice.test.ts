@@ -29,15 +29,26 @@ describe('APPI release notice', () => {
     expect(notice.companyItems.map((c) => c.en)).toContain('Monthly sales (company level)');
   });
 
-  it('lists only what feeds the release', () => {
+  it('lists every personal item of the anonymised data, with the statistics each one feeds', () => {
     const notice = buildReleaseNotice({
       releaseId: 'r1',
       publishedAt,
-      statistics: [getStatistic('sales_per_employee_monthly')],
+      statistics: [getStatistic('overtime_hours_monthly')],
       settings: defaultSettings,
     });
-    expect(notice.items.map((i) => i.column)).toEqual(['period']);
-    expect(notice.items.map((i) => i.column)).not.toContain('base_pay');
+    const feeds = Object.fromEntries(notice.items.map((i) => [i.column, i.feeds]));
+    expect(Object.keys(feeds)).toEqual(
+      expect.arrayContaining([
+        'age_band',
+        'gender',
+        'tenure_band',
+        'overtime_hours',
+        'base_pay',
+        'gross_pay',
+      ]),
+    );
+    expect(feeds.overtime_hours).toEqual(['overtime_hours_monthly']);
+    expect(feeds.base_pay).toEqual([]);
   });
 
   it('never lists a removed class as contained, and states the thresholds from settings', () => {
