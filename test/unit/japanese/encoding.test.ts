@@ -1,0 +1,131 @@
+import iconv from 'iconv-lite';
+import { describe, expect, it } from 'vitest';
+import { CsvTextDecoder, InvalidEncodingError } from '../../../functions/domain/japanese/encoding.ts';
+import { neutraliseFormula } from '../../../functions/domain/japanese/formula.ts';
+import { toHalfWidth } from '../../../functions/domain/japanese/width.ts';
+
+/** Decodes bytes fed in chunks of `size`, as a stream would deliver them. */
+function decode(bytes: Uint8Array, size: number): { text: string; encoding: string } {
+  const decoder = new CsvTextDecoder();
+  const parts: Uint8Array[] = [];
+  for (let i = 0; i < bytes.length; i += size) parts.push(decoder.push(bytes.subarray(i, i + size)));
+  parts.push(decoder.end());
+  return { text: Buffer.concat(parts).toString('utf8'), encoding: decoder.encoding };
+}
+
+const SAMPLE = '社員番号,氏名,部署\r\n0001,髙橋 ①郎,㈱本社 営業部\r\n0002,ｶﾀｶﾅ　太郎,ﾃｽﾄ～\r\n';
+
+describe('CsvTextDecoder', () => {
+  it.each([1, 2, 3, 7, 4096])(
+    'decodes Shift_JIS with NEC and IBM extensions exactly in chunks of %i',
+    (size) => {
+      // Prepare
+      const bytes = iconv.encode(SAMPLE, 'cp932');
+
+      // Act
+      const decoded = decode(bytes, size);
+
+      // Assess
+      expect(decoded).toEqual({ text: SAMPLE, encoding: 'cp932' });
+    },
+  );
+
+  it.each([1, 5, 4096])('decodes UTF-8 with and without a BOM in chunks of %i', (size) => {
+    // Act
+    const plain = decode(Buffer.from(SAMPLE, 'utf8'), size);
+    const bom = decode(Buffer.from(`\uFEFF${SAMPLE}`, 'utf8'), size);
+
+    // Assess
+    expect(plain).toEqual({ text: SAMPLE, encoding: 'utf-8' });
+    expect(bom).toEqual({ text: SAMPLE, encoding: 'utf-8-bom' });
+  });
+
+  it('treats ASCII-only input as ASCII', () => {
+    // Act
+    const decoded = decode(Buffer.from('a,b\r\n1,2\r\n'), 3);
+
+    // Assess
+    expect(decoded).toEqual({ text: 'a,b\r\n1,2\r\n', encoding: 'ascii' });
+  });
+
+  it.each([
+    ['a lone lead byte', [0x81, 0x20]],
+    ['byte 0x80', [0x80]],
+    ['byte 0xA0', [0xa0]],
+    ['byte 0xFD', [0xfd]],
+  ])('refuses %s in Shift_JIS and keeps the text before it', (_, bad) => {
+    // Prepare
+    const head = iconv.encode('社員番号\r\n髙橋\r\n', 'cp932');
+    const bytes = Buffer.concat([head, Buffer.from(bad)]);
+
+    // Act
+    const act = () => decode(bytes, 4096);
+
+    // Assess
+    expect(act).toThrow(InvalidEncodingError);
+    try {
+      act();
+    } catch (error) {
+      expect(Buffer.from((error as InvalidEncodingError).validPrefix).toString('utf8')).toBe(
+        '社員番号\r\n髙橋\r\n',
+      );
+    }
+  });
+
+  it('refuses user-defined characters (gaiji)', () => {
+    // Prepare
+    const bytes = Buffer.concat([iconv.encode('氏名\r\n', 'cp932'), Buffer.from([0xf0, 0x40])]);
+
+    // Act
+    const act = () => decode(bytes, 4096);
+
+    // Assess
+    expect(act).toThrow(expect.objectContaining({ failure: 'GAIJI' }));
+  });
+
+  it('refuses UTF-16', () => {
+    // Prepare
+    const bytes = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('a,b', 'utf16le')]);
+
+    // Act
+    const act = () => decode(bytes, 4096);
+
+    // Assess
+    expect(act).toThrow(expect.objectContaining({ failure: 'UTF16' }));
+  });
+});
+
+describe('width and formula helpers', () => {
+  it('turns full-width digits, letters, hyphens and the ideographic space into ASCII', () => {
+    // Act
+    const half = toHalfWidth('０１２３－ＡＢｃ　０３ー１２３４−５６７８');
+
+    // Assess
+    expect(half).toBe('0123-ABc 03-1234-5678');
+  });
+
+  it('leaves circled digits, kabushiki-gaisha and half-width kana alone', () => {
+    // Act
+    const half = toHalfWidth('①㈱ｶﾅ');
+
+    // Assess
+    expect(half).toBe('①㈱ｶﾅ');
+  });
+
+  it.each([
+    ['=1+2', "'=1+2"],
+    ['+81', "'+81"],
+    ['-5', "'-5"],
+    ['@SUM(A1)', "'@SUM(A1)"],
+    ['\tx', "'\tx"],
+    ['\rx', "'\rx"],
+    ['山田', '山田'],
+    ['a=b', 'a=b'],
+  ])('neutralises %j as %j', (value, expected) => {
+    // Act
+    const neutral = neutraliseFormula(value);
+
+    // Assess
+    expect(neutral).toBe(expected);
+  });
+});
