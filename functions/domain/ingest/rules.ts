@@ -87,7 +87,7 @@ export function normaliseCell(column: ColumnDef, raw: string | null): CellResult
       if (!INTEGER.test(digits)) return fail('INVALID_NUMBER');
       const value = Number(digits);
       if (!Number.isSafeInteger(value) || !inRange(value, column)) return fail('OUT_OF_RANGE');
-      return ok(value);
+      return ok(value === 0 ? 0 : value); // -0 is not an integer value
     }
     case 'decimal': {
       const digits = GROUPED.test(text) ? text.replace(/,/g, '') : text;

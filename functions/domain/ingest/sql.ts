@@ -275,7 +275,13 @@ function branchSql(
   const columns = dataset.columns.filter((c) => present.has(c.name));
   const usesFast = (c: ColumnDef) => fast && fastPattern(c) !== undefined;
   const compiled = columns.map((c) => {
-    if (usesFast(c)) return { column: c, layers: [] as string[][], ...fastCell(c, ident(c.name)) };
+    if (usesFast(c)) {
+      const cell = fastCell(c, ident(c.name));
+      // A cell in error has no value, on both paths.
+      const value =
+        cell.error === 'NULL' ? cell.value : `CASE WHEN (${cell.error}) IS NULL THEN ${cell.value} END`;
+      return { column: c, layers: [] as string[][], value, error: cell.error };
+    }
     return { column: c, ...columnLayers(c, ident(c.name)) };
   });
   let relation = `(SELECT rowid AS rec, * FROM src WHERE ${fast ? '' : 'NOT '}__fast)`;
