@@ -73,9 +73,42 @@ const EPSILON = 1e-9;
 
 /**
  * Suppressed terms whose value the published cells and margins determine exactly: the unit vectors
- * in the row space of the equations restricted to the suppressed terms (found with sparse RREF).
+ * in the row space of the equations restricted to the suppressed terms. Solved per connected
+ * component of suppressed terms (components share no unknown, so they are independent systems).
  */
 export function determinedCells(groups: readonly MarginGroup[], suppressed: ReadonlySet<string>): string[] {
+  const parent = new Map<string, string>();
+  const find = (k: string): string => {
+    let root = k;
+    while (parent.get(root) !== root) root = parent.get(root) as string;
+    let node = k;
+    while (node !== root) {
+      const next = parent.get(node) as string;
+      parent.set(node, root);
+      node = next;
+    }
+    return root;
+  };
+  const unknownsOf = (g: MarginGroup) => [g.total, ...g.members].filter((k) => suppressed.has(k));
+  for (const g of groups) {
+    const unknowns = unknownsOf(g);
+    for (const k of unknowns) if (!parent.has(k)) parent.set(k, k);
+    for (const k of unknowns.slice(1)) parent.set(find(k), find(unknowns[0] as string));
+  }
+  const components = new Map<string, MarginGroup[]>();
+  for (const g of groups) {
+    const first = unknownsOf(g)[0];
+    if (first === undefined) continue;
+    const root = find(first);
+    const list = components.get(root) ?? [];
+    list.push(g);
+    components.set(root, list);
+  }
+  return [...components.values()].flatMap((component) => determinedInSystem(component, suppressed));
+}
+
+/** `determinedCells` for one system: sparse reduced row echelon form over the suppressed terms. */
+function determinedInSystem(groups: readonly MarginGroup[], suppressed: ReadonlySet<string>): string[] {
   const index = new Map<string, number>();
   const names: string[] = [];
   const column = (key: string) => {
@@ -88,6 +121,22 @@ export function determinedCells(groups: readonly MarginGroup[], suppressed: Read
     return i;
   };
   const pivots = new Map<number, Map<number, number>>();
+  /** Column → pivots whose (reduced) row has a non-zero entry in it, so elimination touches only those. */
+  const rowsWith = new Map<number, Set<number>>();
+  const setEntry = (pivot: number, row: Map<number, number>, c: number, value: number) => {
+    if (Math.abs(value) < EPSILON) {
+      row.delete(c);
+      rowsWith.get(c)?.delete(pivot);
+    } else {
+      row.set(c, value);
+      let set = rowsWith.get(c);
+      if (!set) {
+        set = new Set();
+        rowsWith.set(c, set);
+      }
+      set.add(pivot);
+    }
+  };
   for (const group of groups) {
     const row = new Map<number, number>();
     const addTerm = (key: string, coefficient: number) => {
@@ -110,18 +159,25 @@ export function determinedCells(groups: readonly MarginGroup[], suppressed: Read
       }
     }
     if (row.size === 0) continue;
-    const [pivot, pivotValue] = row.entries().next().value as [number, number];
-    for (const [c, v] of row) row.set(c, v / pivotValue);
-    for (const other of pivots.values()) {
-      const factor = other.get(pivot);
-      if (factor === undefined) continue;
-      for (const [c, v] of row) {
-        const next = (other.get(c) ?? 0) - factor * v;
-        if (Math.abs(next) < EPSILON) other.delete(c);
-        else other.set(c, next);
+    // Pivot on the column that appears in the fewest reduced rows, to limit fill-in.
+    let pivot = -1;
+    let fewest = Number.POSITIVE_INFINITY;
+    for (const c of row.keys()) {
+      const n = rowsWith.get(c)?.size ?? 0;
+      if (n < fewest) {
+        fewest = n;
+        pivot = c;
       }
     }
+    const pivotValue = row.get(pivot) as number;
+    for (const [c, v] of row) row.set(c, v / pivotValue);
+    for (const otherPivot of [...(rowsWith.get(pivot) ?? [])]) {
+      const other = pivots.get(otherPivot) as Map<number, number>;
+      const factor = other.get(pivot) as number;
+      for (const [c, v] of row) setEntry(otherPivot, other, c, (other.get(c) ?? 0) - factor * v);
+    }
     pivots.set(pivot, row);
+    for (const [c, v] of [...row]) setEntry(pivot, row, c, v);
   }
   return [...pivots.entries()].filter(([, row]) => row.size === 1).map(([pivot]) => names[pivot] as string);
 }
@@ -214,8 +270,11 @@ function suppressToFixpoint(
   const suppressed = new Set(primary);
   if (groups.length === 0 || suppressed.size === 0) return suppressed;
   const groupsOf = new Map<string, MarginGroup[]>();
+  const unknownsIn = new Map<string, number>();
   for (const g of groups) {
-    for (const k of [g.total, ...g.members]) {
+    const terms = [g.total, ...g.members];
+    unknownsIn.set(g.id, terms.filter((k) => suppressed.has(k)).length);
+    for (const k of terms) {
       const list = groupsOf.get(k) ?? [];
       list.push(g);
       groupsOf.set(k, list);
@@ -228,29 +287,39 @@ function suppressToFixpoint(
     const open = g.members.filter((m) => !suppressed.has(m)).sort(bySize);
     return open[0] ?? (suppressed.has(g.total) ? undefined : g.total);
   };
+  // Groups with exactly one unknown, kept as a work list as suppression proceeds.
+  const single: MarginGroup[] = groups.filter((g) => unknownsIn.get(g.id) === 1);
+  const suppress = (key: string) => {
+    suppressed.add(key);
+    for (const g of groupsOf.get(key) ?? []) {
+      const n = (unknownsIn.get(g.id) ?? 0) + 1;
+      unknownsIn.set(g.id, n);
+      if (n === 1) single.push(g);
+    }
+  };
 
   for (;;) {
-    let changed = false;
-    for (const g of groups) {
-      if ([g.total, ...g.members].filter((k) => suppressed.has(k)).length !== 1) continue;
+    // Rule 1: no group may have exactly one unknown.
+    for (let g = single.pop(); g !== undefined; g = single.pop()) {
+      if (unknownsIn.get(g.id) !== 1) continue;
       const pick = complement(g);
-      if (pick !== undefined) {
-        suppressed.add(pick);
-        changed = true;
-      }
+      if (pick !== undefined) suppress(pick);
     }
-    if (changed) continue;
-    for (const key of determinedCells(groups, suppressed)) {
+    // Rule 2: no unknown may be determined by the system as a whole.
+    const determined = determinedCells(groups, suppressed);
+    if (determined.length === 0) break;
+    const touched = new Set<string>();
+    for (const key of determined) {
+      if ((groupsOf.get(key) ?? []).some((g) => touched.has(g.id))) continue;
       // Breadth-first over the groups around the determined cell until one still has a published cell.
       const seen = new Set<string>();
       let frontier = groupsOf.get(key) ?? [];
       let pick: string | undefined;
       while (frontier.length > 0 && pick === undefined) {
-        const candidates = frontier
+        pick = frontier
           .map(complement)
           .filter((k): k is string => k !== undefined)
-          .sort(bySize);
-        pick = candidates[0];
+          .sort(bySize)[0];
         for (const g of frontier) seen.add(g.id);
         const next = new Map<string, MarginGroup>();
         for (const g of frontier) {
@@ -260,13 +329,12 @@ function suppressToFixpoint(
         }
         frontier = [...next.values()];
       }
-      if (pick !== undefined) {
-        suppressed.add(pick);
-        changed = true;
-        break;
-      }
+      if (pick === undefined) continue;
+      suppress(pick);
+      for (const g of groupsOf.get(pick) ?? []) touched.add(g.id);
+      for (const g of groupsOf.get(key) ?? []) touched.add(g.id);
     }
-    if (!changed) break;
+    if (touched.size === 0) break;
   }
   return suppressed;
 }
