@@ -219,12 +219,16 @@ export const ATHENA_DATABASES = {
   /** Scratch CTAS tables; dropped after each statistic (their data stays under the admin prefix). */
   work: 'kura_stats_work',
 } as const;
+/** Partition key of the anonymised Glue tables (masking/glue-tables.ts: injected projection). */
+export const ANONYMISED_RELEASE_PARTITION = 'release';
 /** The workgroup the Athena QueryRunner for releases must be bound to. */
 export const STATS_ETL_WORKGROUP = 'etl';
 
 export interface AthenaReleaseOptions extends PublishReleaseOptions {
   /** Physical name of the stats bucket (s3 locations in CTAS cannot use logical names). */
   readonly statsBucket: string;
+  /** Glue database names, when the stack names them differently. @default ATHENA_DATABASES */
+  readonly databases?: Partial<Record<keyof typeof ATHENA_DATABASES, string>>;
 }
 
 /** Deletes every object under a prefix (in batches of at most 1,000). */
@@ -257,12 +261,13 @@ export async function publishReleaseOnAthena(
   const publishedAt = options.publishedAt ?? new Date().toISOString();
   const statistics = options.statistics ?? STATISTICS;
   const { athena } = ports;
+  const databases = { ...ATHENA_DATABASES, ...options.databases };
   const suffix = athenaName(releaseId);
   const refs = (stat: Statistic) => ({
-    cellsRef: `${ATHENA_DATABASES.work}.${stat.name}_cells_${suffix}`,
-    publishedRef: `${ATHENA_DATABASES.work}.${stat.name}_published_${suffix}`,
-    adminRef: `${ATHENA_DATABASES.work}.${stat.name}_suppression_${suffix}`,
-    secondaryRef: `${ATHENA_DATABASES.work}.${stat.name}_secondary_${suffix}`,
+    cellsRef: `${databases.work}.${stat.name}_cells_${suffix}`,
+    publishedRef: `${databases.work}.${stat.name}_published_${suffix}`,
+    adminRef: `${databases.work}.${stat.name}_suppression_${suffix}`,
+    secondaryRef: `${databases.work}.${stat.name}_secondary_${suffix}`,
   });
   // Pass 1: every statistic's cells (admin prefix), so linked tables can be suppressed together.
   const indexed: StatisticCells[] = [];
@@ -276,7 +281,8 @@ export async function publishReleaseOnAthena(
         stat,
         {
           dialect: 'athena',
-          sourceRef: `${ATHENA_DATABASES.anonymised}.${stat.source}`,
+          sourceRef: `${databases.anonymised}.${stat.source}`,
+          releasePartition: ANONYMISED_RELEASE_PARTITION,
           releaseId,
           disclosure: options.settings.disclosure,
         },
@@ -317,10 +323,10 @@ export async function publishReleaseOnAthena(
       `CREATE TABLE ${adminRef} WITH (format = 'PARQUET', external_location = ${sqlString(adminLocation)}, partitioned_by = ARRAY['release_id']) AS\n${compileAdminQuery(stat, { cellsRef, releaseId, secondary })}`,
     );
     await athena.run(
-      `ALTER TABLE ${ATHENA_DATABASES.stats}.${stat.name} ADD IF NOT EXISTS PARTITION (release_id = ${sqlString(releaseId)}) LOCATION ${sqlString(s3(options.statsBucket, statisticPrefix(releaseId, stat.name)))}`,
+      `ALTER TABLE ${databases.stats}.${stat.name} ADD IF NOT EXISTS PARTITION (release_id = ${sqlString(releaseId)}) LOCATION ${sqlString(s3(options.statsBucket, statisticPrefix(releaseId, stat.name)))}`,
     );
     await athena.run(
-      `ALTER TABLE ${ATHENA_DATABASES.admin}.${stat.name}_suppression ADD IF NOT EXISTS PARTITION (release_id = ${sqlString(releaseId)}) LOCATION ${sqlString(s3(options.statsBucket, suppressionPrefix(releaseId, stat.name)))}`,
+      `ALTER TABLE ${databases.admin}.${stat.name}_suppression ADD IF NOT EXISTS PARTITION (release_id = ${sqlString(releaseId)}) LOCATION ${sqlString(s3(options.statsBucket, suppressionPrefix(releaseId, stat.name)))}`,
     );
     // Dropping the scratch tables removes catalogue entries only; the data stays where it was written.
     for (const ref of [cellsRef, secondaryRef, publishedRef, adminRef]) {

@@ -159,6 +159,11 @@ export interface CellsQueryOptions {
   readonly sourceRef: string;
   readonly releaseId: string;
   readonly disclosure: DisclosureSettings;
+  /**
+   * Partition column of the source table that must also be filtered (Athena: the anonymised Glue
+   * tables project `release` as an injected partition, which every query has to name).
+   */
+  readonly releasePartition?: string;
 }
 
 /**
@@ -173,7 +178,11 @@ export function compileCellsQuery(stat: Statistic, options: CellsQueryOptions): 
   const keyCols = statisticKeyColumns(stat);
   const coalesced = (c: string) => `coalesce(CAST(${c} AS VARCHAR), ${sqlString(UNSPECIFIED)}) AS ${c}`;
   const periodSql = stat.period === 'month' ? 'period' : 'substr(period, 1, 4)';
-  const filters = [`release_id = ${sqlString(options.releaseId)}`, ...rowFilters(stat)];
+  const filters = [
+    ...(options.releasePartition ? [`${options.releasePartition} = ${sqlString(options.releaseId)}`] : []),
+    `release_id = ${sqlString(options.releaseId)}`,
+    ...rowFilters(stat),
+  ];
   const base = [
     'SELECT company_code',
     `${periodSql} AS period`,

@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryObjectStore } from '../../../functions/adapters/memory/index.ts';
 import type { QueryRunner, SqlRow } from '../../../functions/adapters/ports.ts';
+import { glueTableDescriptions } from '../../../functions/domain/masking/glue-tables.ts';
 import { defaultSettings, disclosureSchema } from '../../../functions/domain/settings.ts';
 import { getStatistic, STATISTICS, statisticKeyColumns } from '../../../functions/domain/stats/catalog.ts';
-import { publishReleaseOnAthena } from '../../../functions/domain/stats/publish.ts';
+import {
+  ANONYMISED_RELEASE_PARTITION,
+  publishReleaseOnAthena,
+} from '../../../functions/domain/stats/publish.ts';
 import { manifestKey, noticeJsonKey } from '../../../functions/domain/stats/release.ts';
 import {
   compileCellsQuery,
@@ -155,6 +159,8 @@ describe('Athena materialisation', () => {
       "WITH (format = 'PARQUET', external_location = 's3://kura-dev-stats/stats-admin/release=2026-10/work/statistic=overtime_hours_monthly/cells/') AS",
     );
     expect(cellsCtas).toContain('FROM kura_anonymised.anon_employee_month');
+    // The anonymised tables project `release` as an injected partition: the query must name it.
+    expect(cellsCtas).toContain("WHERE release = '2026-10'\n    AND release_id = '2026-10'");
     expect(cellsCtas).toContain('approx_percentile(');
     expect(find(/^SELECT cell_key, period, industry/)).toContain(
       'FROM kura_stats_work.overtime_hours_monthly_cells_2026_10',
@@ -221,6 +227,18 @@ describe('Athena CTAS column types', () => {
         disclosure: defaultSettings.disclosure,
       });
       expect(sql, stat.name).not.toMatch(/(^|[^(])\bNULL AS /);
+    }
+  });
+});
+
+describe('contract with the anonymised Glue tables', () => {
+  it('filters the partition key the masking engine declares for the anonymised tables', () => {
+    const anonymised = glueTableDescriptions((bucket) => `kura-${bucket}`).filter(
+      (t) => t.zone === 'anonymised',
+    );
+    expect(anonymised.map((t) => t.name).sort()).toEqual(['anon_company_month', 'anon_employee_month']);
+    for (const table of anonymised) {
+      expect(table.partitionKeys.map((k) => k.name)).toEqual([ANONYMISED_RELEASE_PARTITION]);
     }
   });
 });
