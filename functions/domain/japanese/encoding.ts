@@ -87,6 +87,42 @@ function looksLikeUtf8(window: Uint8Array): boolean {
   return multiByte >= 4;
 }
 
+/** ICU's shift_jis (WHATWG: CP932 with the NEC and IBM extensions) swaps these control characters. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these control characters are the point
+const ICU_CONTROL_SWAP = /[\u001a\u001c\u007f]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these control characters are the point
+const ICU_CONTROL_SWAP_ALL = /[\u001a\u001c\u007f]/g;
+const ICU_CONTROL_FIX: Record<string, string> = {
+  '\u001c': '\u001a',
+  '\u007f': '\u001c',
+  '\u001a': '\u007f',
+};
+
+/**
+ * A streaming CP932 decoder: Node's built-in (ICU, WHATWG shift_jis = CP932) when present, three
+ * times faster than iconv-lite, which stays the fallback for runtimes built without full ICU. Both
+ * yield U+FFFD for invalid bytes, which the caller refuses.
+ */
+function cp932Decoder(): { write(bytes: Uint8Array): string; end(): string } {
+  try {
+    const decoder = new TextDecoder('shift_jis');
+    const fix = (text: string) =>
+      ICU_CONTROL_SWAP.test(text)
+        ? text.replace(ICU_CONTROL_SWAP_ALL, (ch) => ICU_CONTROL_FIX[ch] ?? ch)
+        : text;
+    return {
+      write: (bytes) => fix(decoder.decode(bytes, { stream: true })),
+      end: () => fix(decoder.decode()),
+    };
+  } catch {
+    const decoder = iconv.getDecoder('cp932');
+    return {
+      write: (bytes) => decoder.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)),
+      end: () => decoder.end() ?? '',
+    };
+  }
+}
+
 const concat = (a: Uint8Array, b: Uint8Array) => (a.length === 0 ? b : Buffer.concat([a, b]));
 
 /**
@@ -98,7 +134,7 @@ export class CsvTextDecoder {
   private mode: TextEncoding | 'undecided' = 'undecided';
   private pending: Uint8Array = new Uint8Array(0);
   private started = false;
-  private readonly cp932 = iconv.getDecoder('cp932');
+  private readonly cp932 = cp932Decoder();
 
   /** The encoding detected so far (`ascii` until a non-ASCII byte decides). */
   get encoding(): TextEncoding {
@@ -176,8 +212,8 @@ export class CsvTextDecoder {
   }
 
   private decodeCp932(bytes: Uint8Array, final: boolean): Uint8Array {
-    let text = this.cp932.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-    if (final) text += this.cp932.end() ?? '';
+    let text = this.cp932.write(bytes);
+    if (final) text += this.cp932.end();
     const bad = text.search(CP932_NOT_TEXT);
     if (bad >= 0) {
       const code = text.charCodeAt(bad);

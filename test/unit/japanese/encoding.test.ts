@@ -129,3 +129,19 @@ describe('width and formula helpers', () => {
     expect(neutral).toBe(expected);
   });
 });
+
+describe('CsvTextDecoder control characters', () => {
+  it('decodes the control characters of Shift_JIS as iconv-lite does', () => {
+    // Prepare: 0x1A, 0x1C and 0x7F, which ICU's converter maps differently
+    const bytes = Buffer.concat([
+      iconv.encode('見出し\r\n', 'cp932'),
+      Buffer.from([0x61, 0x1a, 0x1c, 0x7f, 0x62]),
+    ]);
+
+    // Act
+    const decoded = decode(bytes, 4096);
+
+    // Assess
+    expect(decoded.text).toBe(iconv.decode(bytes, 'cp932'));
+  });
+});
