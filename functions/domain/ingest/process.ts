@@ -15,7 +15,7 @@ import { type HeaderMapping, mapHeader } from './header.ts';
 import { type RowErrorCode, rowErrorMessage } from './messages.ts';
 import { CsvScanner, type ScanResult } from './scan.ts';
 import {
-  checkedSelectSql,
+  checkedViewSql,
   duplicateRowsSql,
   errorColumn,
   ident,
@@ -240,34 +240,43 @@ export async function validateFile<T>(
       max_line_size = ${options.limits.maxFieldBytes * Math.max(mapping.columns.length, 1) + 4096})`;
     await connection.run(sourceTableSql(dataset, present, source));
     trace('read');
+    for (const statement of checkedViewSql(dataset, present, options.fallbackPeriod)) {
+      await connection.run(statement);
+    }
+    const errorColumns = dataset.columns.filter((c) => present.has(c.name));
+    // One pass finds the rows in error; everything about errors then reads that small table.
     await connection.run(
-      `CREATE TEMP TABLE checked AS ${checkedSelectSql(dataset, present, options.fallbackPeriod)}`,
+      `CREATE TEMP TABLE invalid AS SELECT rec${errorColumns.map((c) => `, ${ident(errorColumn(c))}`).join('')}
+       FROM checked WHERE NOT (${validRowsWhere(dataset, present)})`,
     );
     trace('validate');
-    const errorColumns = dataset.columns.filter((c) => present.has(c.name));
     const duplicates = duplicateRowsSql(dataset, present);
     let validWhere = validRowsWhere(dataset, present);
     const cellErrorSelects = errorColumns.map(
       (c) =>
-        `SELECT rec, ${lit(c.name)} AS col, ${ident(errorColumn(c))} AS code, ${dataset.columns.indexOf(c)} AS ord FROM checked WHERE ${ident(errorColumn(c))} IS NOT NULL`,
+        `SELECT rec, ${lit(c.name)} AS col, ${ident(errorColumn(c))} AS code, ${dataset.columns.indexOf(c)} AS ord FROM invalid WHERE ${ident(errorColumn(c))} IS NOT NULL`,
     );
     if (duplicates && Number((await query(connection, duplicates.exists))[0]?.n ?? 0) > 0) {
       await connection.run(`CREATE TEMP TABLE duplicates AS ${duplicates.rows}`);
+      await connection.run('DELETE FROM duplicates WHERE rec IN (SELECT rec FROM invalid)');
       validWhere = `${validWhere} AND rec NOT IN (SELECT rec FROM duplicates)`;
       const keyColumn = dataset.rowKey[0] ?? '';
       cellErrorSelects.push(
         `SELECT rec, ${lit(keyColumn)} AS col, 'DUPLICATE_ROW' AS code, -1 AS ord FROM duplicates`,
       );
+    } else {
+      await connection.run('CREATE TEMP TABLE duplicates (rec BIGINT)');
     }
     const [counts] = await query(
       connection,
-      `SELECT count(*) AS total, count(*) FILTER (WHERE ${validWhere}) AS valid FROM checked`,
+      `SELECT (SELECT count(*) FROM src) AS total,
+              (SELECT count(*) FROM invalid) + (SELECT count(*) FROM duplicates) AS invalid`,
     );
     const checkedRows = Number(counts?.total ?? 0);
     if (checkedRows !== scan.records) {
       throw new Error(`DuckDB read ${checkedRows} records but the scanner wrote ${scan.records}`);
     }
-    const accepted = Number(counts?.valid ?? 0);
+    const accepted = checkedRows - Number(counts?.invalid ?? 0);
     const total = scan.records + scan.structuralErrors.length;
 
     const errors: RowError[] = [];

@@ -317,6 +317,23 @@ export function checkedSelectSql(
   return `${branchSql(dataset, present, true, fallbackPeriod)} UNION ALL ${branchSql(dataset, present, false, fallbackPeriod)}`;
 }
 
+/**
+ * Statements that set up `checked` over `src`: the other rows (few, full rules) are materialised as
+ * `slow`; canonical rows stay a view of plain casts over `src`, recomputed by each pass, which is
+ * cheaper than writing a million typed rows once more.
+ */
+export function checkedViewSql(
+  dataset: DatasetDef,
+  present: ReadonlySet<string>,
+  fallbackPeriod: string,
+): string[] {
+  return [
+    `CREATE TEMP TABLE slow AS ${branchSql(dataset, present, false, fallbackPeriod)}`,
+    `CREATE TEMP VIEW fast AS ${branchSql(dataset, present, true, fallbackPeriod)}`,
+    'CREATE TEMP VIEW checked AS SELECT * FROM fast UNION ALL SELECT * FROM slow',
+  ];
+}
+
 /** Rows of `checked` whose cells are all valid. */
 export function validRowsWhere(dataset: DatasetDef, present: ReadonlySet<string>): string {
   const checks = dataset.columns
@@ -326,9 +343,10 @@ export function validRowsWhere(dataset: DatasetDef, present: ReadonlySet<string>
 }
 
 /**
- * Duplicate rows: rows repeating an earlier valid row's key (dataset.rowKey) are errors, the first
- * stays. `exists` is a cheap aggregate; `rows` (record indexes, i.e. rowid of `checked`) runs only
- * when it finds some. Undefined when the file lacks a key column.
+ * Duplicate rows: a row whose key (dataset.rowKey, all key cells valid) repeats an earlier row's is
+ * an error; the first stays. `exists` is a cheap aggregate over the key columns only (projection
+ * keeps the other rules out of it); `rows` (record indexes) runs only when it finds some.
+ * Undefined when the file lacks a key column.
  */
 export function duplicateRowsSql(
   dataset: DatasetDef,
@@ -336,11 +354,11 @@ export function duplicateRowsSql(
 ): { readonly exists: string; readonly rows: string } | undefined {
   if (!dataset.rowKey.every((k) => present.has(k))) return undefined;
   const keys = dataset.rowKey.map(ident).join(', ');
-  const valid = validRowsWhere(dataset, present);
+  const keyed = dataset.rowKey.map((k) => `${ident(k)} IS NOT NULL`).join(' AND ');
   return {
-    exists: `SELECT count(*) AS n FROM (SELECT 1 FROM checked WHERE ${valid} GROUP BY ${keys} HAVING count(*) > 1 LIMIT 1)`,
+    exists: `SELECT count(*) AS n FROM (SELECT 1 FROM checked WHERE ${keyed} GROUP BY ${keys} HAVING count(*) > 1 LIMIT 1)`,
     rows: `SELECT rec FROM (
-        SELECT rec, row_number() OVER (PARTITION BY ${keys} ORDER BY rec) AS n FROM checked WHERE ${valid})
+        SELECT rec, row_number() OVER (PARTITION BY ${keys} ORDER BY rec) AS n FROM checked WHERE ${keyed})
       WHERE n > 1`,
   };
 }
