@@ -183,7 +183,12 @@ export async function ingestObject(
 
   const identity = objectIdentity(object);
   if (TERMINAL.includes(record.status)) {
-    if (record.processedObject === identity) return { kind: 'duplicate', status: record.status };
+    if (record.processedObject === identity) {
+      // The outcome is recorded but the landing object is still here: an earlier delivery stopped
+      // (or masking failed) before the end. Finish its last steps; the result stays the same.
+      await handOn(ports, object, address, record.status);
+      return { kind: 'duplicate', status: record.status };
+    }
     return quarantine(ports, log, object, address, record, {
       code: 'UPLOAD_ALREADY_COMPLETED',
       ja: 'このアップロードは既に処理済みです。新しいファイルは新しいアップロードとして送ってください。',
@@ -339,9 +344,6 @@ async function processUpload(
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }
-  await ports.objects.deleteMany(LANDING, [
-    { key: object.key, ...(object.versionId ? { versionId: object.versionId } : {}) },
-  ]);
   log.info('Upload ingested', {
     tenantId: address.tenantId,
     uploadId: address.uploadId,
@@ -349,10 +351,27 @@ async function processUpload(
     rows: current.rows,
     reason: current.reason?.code,
   });
-  if (ports.afterAccepted && (current.status === 'ACCEPTED' || current.status === 'PARTIALLY_ACCEPTED')) {
+  await handOn(ports, object, address, current.status);
+  return { kind: 'processed', status: current.status };
+}
+
+/**
+ * The steps after the outcome is recorded: masking (for accepted rows), then removing the landing
+ * object. Masking runs before the removal so that if it fails, the redelivered notification still
+ * finds the object and runs it again; once the object is gone, later deliveries are ignored.
+ */
+async function handOn(
+  ports: IngestPorts,
+  object: LandedObject,
+  address: LandingAddress,
+  status: UploadStatus,
+): Promise<void> {
+  if (ports.afterAccepted && (status === 'ACCEPTED' || status === 'PARTIALLY_ACCEPTED')) {
     await ports.afterAccepted(address.tenantId, address.uploadId);
   }
-  return { kind: 'processed', status: current.status };
+  await ports.objects.deleteMany(LANDING, [
+    { key: object.key, ...(object.versionId ? { versionId: object.versionId } : {}) },
+  ]);
 }
 
 /** The dataset's policy: too many invalid rows (or none valid) rejects the file; some makes it partial. */

@@ -36,7 +36,7 @@ export const PERSONAL_CLASSES: ReadonlySet<PrivacyClass> = new Set([
 ]);
 export const MASKED_VALUE = '***';
 /** Row errors kept in the full report; beyond it the report says how many more there were. */
-export const MAX_REPORTED_ERRORS = 100_000;
+export const MAX_REPORTED_ERRORS = 10_000;
 
 /** One Parquet file of valid rows for one period, on local disk. */
 export interface PeriodFile {

@@ -412,16 +412,42 @@ describe('ingestObject: verification and idempotency', () => {
     // Act
     const first = await ingestObject(withMasking, defaultSettings, staged.object);
     const after = await readRecord(ports, staged.record);
-    await ports.objects.put('landing', staged.object.key, crlf(ATTENDANCE_HEADER, '1,2023/4/1,8,8,0'), {
-      contentType: 'text/csv',
-    });
     const second = await ingestObject(withMasking, defaultSettings, staged.object);
 
     // Assess
     expect(first).toEqual({ kind: 'processed', status: 'ACCEPTED' });
-    expect(second).toEqual({ kind: 'duplicate', status: 'ACCEPTED' });
+    expect(second.kind).toBe('ignored');
     expect(await readRecord(ports, staged.record)).toEqual(after);
     expect(masked).toEqual([staged.record.uploadId]);
+  });
+
+  it('finishes the last steps of a delivery that stopped after recording its outcome, without a second result', async () => {
+    // Prepare: masking fails once, after the outcome was recorded
+    const ports = memoryPorts();
+    let attempts = 0;
+    const flaky = {
+      ...ports,
+      afterAccepted: async () => {
+        attempts++;
+        if (attempts === 1) throw new Error('masking unavailable');
+      },
+    };
+    const staged = await stageUpload(ports, crlf(ATTENDANCE_HEADER, '1,2023/4/1,8,8,0'));
+    const failed = await ingestObject(flaky, defaultSettings, staged.object).catch(
+      (error: Error) => error.message,
+    );
+    const after = await readRecord(ports, staged.record);
+
+    // Act
+    const redelivered = await ingestObject(flaky, defaultSettings, staged.object);
+
+    // Assess
+    expect(failed).toBe('masking unavailable');
+    expect(after?.status).toBe('ACCEPTED');
+    expect(redelivered).toEqual({ kind: 'duplicate', status: 'ACCEPTED' });
+    expect(attempts).toBe(2);
+    expect(await readRecord(ports, staged.record)).toEqual(after);
+    expect(ports.objects.keys('landing')).toEqual([]);
   });
 
   it('ignores a late delivery once the object has been processed and removed', async () => {
