@@ -15,6 +15,7 @@ import { type HeaderMapping, mapHeader } from './header.ts';
 import { type RowErrorCode, rowErrorMessage } from './messages.ts';
 import { CsvScanner, type ScanResult } from './scan.ts';
 import {
+  acceptedViewSql,
   checkedViewSql,
   duplicateRowsSql,
   errorColumn,
@@ -42,7 +43,6 @@ export const MAX_REPORTED_ERRORS = 10_000;
 export interface PeriodFile {
   readonly period: string;
   readonly path: string;
-  readonly rows: number;
 }
 
 /** What validation of one file found. */
@@ -251,7 +251,6 @@ export async function validateFile<T>(
     );
     trace('validate');
     const duplicates = duplicateRowsSql(dataset, present);
-    let validWhere = validRowsWhere(dataset, present);
     const cellErrorSelects = errorColumns.map(
       (c) =>
         `SELECT rec, ${lit(c.name)} AS col, ${ident(errorColumn(c))} AS code, ${dataset.columns.indexOf(c)} AS ord FROM invalid WHERE ${ident(errorColumn(c))} IS NOT NULL`,
@@ -259,7 +258,6 @@ export async function validateFile<T>(
     if (duplicates && Number((await query(connection, duplicates.exists))[0]?.n ?? 0) > 0) {
       await connection.run(`CREATE TEMP TABLE duplicates AS ${duplicates.rows}`);
       await connection.run('DELETE FROM duplicates WHERE rec IN (SELECT rec FROM invalid)');
-      validWhere = `${validWhere} AND rec NOT IN (SELECT rec FROM duplicates)`;
       const keyColumn = dataset.rowKey[0] ?? '';
       cellErrorSelects.push(
         `SELECT rec, ${lit(keyColumn)} AS col, 'DUPLICATE_ROW' AS code, -1 AS ord FROM duplicates`,
@@ -340,32 +338,32 @@ export async function validateFile<T>(
     const writeValid = async (): Promise<PeriodFile[]> => {
       const outDir = join(options.workDir, 'parquet');
       await rm(outDir, { recursive: true, force: true });
-      const columns = dataset.columns.map((c) => ident(c.name)).join(', ');
-      const periods = await query(
-        connection,
-        `SELECT period, count(*) AS n FROM checked WHERE ${validWhere} GROUP BY period ORDER BY period`,
-      );
+      await connection.run(acceptedViewSql(dataset, present, options.fallbackPeriod));
       await connection.run('SET preserve_insertion_order = false');
+      const columns = dataset.columns.map((c) => ident(c.name)).join(', ');
       // One pass writes every period; a period DuckDB split into several files is written again alone.
       await connection.run(
-        `COPY (SELECT ${columns}, period FROM checked WHERE ${validWhere}) TO ${lit(outDir)}
+        `COPY (SELECT ${columns}, period FROM accepted) TO ${lit(outDir)}
          (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (period), OVERWRITE_OR_IGNORE)`,
       );
       trace('parquet');
       const files: PeriodFile[] = [];
-      for (const p of periods) {
-        const period = String(p.period);
+      const periods = (await readdir(outDir).catch(() => [] as string[]))
+        .filter((d) => d.startsWith('period='))
+        .map((d) => d.slice('period='.length))
+        .sort();
+      for (const period of periods) {
         const dir = join(outDir, `period=${period}`);
         const written = (await readdir(dir)).filter((f) => f.endsWith('.parquet'));
         let path = join(dir, written[0] ?? 'missing.parquet');
         if (written.length !== 1) {
           path = join(outDir, `${period}.parquet`);
           await connection.run(
-            `COPY (SELECT ${columns} FROM checked WHERE ${validWhere} AND period = ${lit(period)})
+            `COPY (SELECT ${columns} FROM accepted WHERE period = ${lit(period)})
              TO ${lit(path)} (FORMAT parquet, COMPRESSION zstd)`,
           );
         }
-        files.push({ period, path, rows: Number(p.n) });
+        files.push({ period, path });
       }
       return files;
     };

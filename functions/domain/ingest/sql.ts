@@ -271,6 +271,8 @@ function branchSql(
   present: ReadonlySet<string>,
   fast: boolean,
   fallbackPeriod: string,
+  /** Only for rows known to be valid: plain casts, no error columns. */
+  valuesOnly = false,
 ): string {
   const columns = dataset.columns.filter((c) => present.has(c.name));
   const usesFast = (c: ColumnDef) => fast && fastPattern(c) !== undefined;
@@ -279,7 +281,9 @@ function branchSql(
       const cell = fastCell(c, ident(c.name));
       // A cell in error has no value, on both paths.
       const value =
-        cell.error === 'NULL' ? cell.value : `CASE WHEN (${cell.error}) IS NULL THEN ${cell.value} END`;
+        cell.error === 'NULL' || valuesOnly
+          ? cell.value
+          : `CASE WHEN (${cell.error}) IS NULL THEN ${cell.value} END`;
       return { column: c, layers: [] as string[][], value, error: cell.error };
     }
     return { column: c, ...columnLayers(c, ident(c.name)) };
@@ -301,7 +305,8 @@ function branchSql(
       ? `strftime(${ident(periodColumn.name)}, '%Y-%m')`
       : ident(periodColumn.name)
     : lit(fallbackPeriod);
-  return `SELECT *, ${period} AS period FROM (SELECT rec, ${[...values, ...errors].join(', ')} FROM ${relation})`;
+  const outputs = valuesOnly ? values : [...values, ...errors];
+  return `SELECT *, ${period} AS period FROM (SELECT rec, ${outputs.join(', ')} FROM ${relation})`;
 }
 
 /**
@@ -332,6 +337,24 @@ export function checkedViewSql(
     `CREATE TEMP VIEW fast AS ${branchSql(dataset, present, true, fallbackPeriod)}`,
     'CREATE TEMP VIEW checked AS SELECT * FROM fast UNION ALL SELECT * FROM slow',
   ];
+}
+
+/**
+ * The view of accepted rows, once the small tables `invalid` (rows with cell errors) and
+ * `duplicates` exist: canonical rows as plain casts minus those, plus the valid slow rows.
+ */
+export function acceptedViewSql(
+  dataset: DatasetDef,
+  present: ReadonlySet<string>,
+  fallbackPeriod: string,
+): string {
+  const columns = [...dataset.columns.map((c) => ident(c.name)), 'period'].join(', ');
+  return `CREATE TEMP VIEW accepted AS
+    SELECT ${columns} FROM (${branchSql(dataset, present, true, fallbackPeriod, true)})
+      WHERE rec NOT IN (SELECT rec FROM invalid) AND rec NOT IN (SELECT rec FROM duplicates)
+    UNION ALL
+    SELECT ${columns} FROM slow
+      WHERE ${validRowsWhere(dataset, present)} AND rec NOT IN (SELECT rec FROM duplicates)`;
 }
 
 /** Rows of `checked` whose cells are all valid. */
