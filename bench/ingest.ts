@@ -157,8 +157,14 @@ async function childIngest(file: string) {
   });
   const phases: Record<string, number> = {};
   const started = performance.now();
+  let last = started;
+  const trace = (phase: string) => {
+    const now = performance.now();
+    phases[phase] = Math.round(now - last);
+    last = now;
+  };
   const result = await ingestObject(
-    { objects, table, workDir: join(dirname(file), 'work') },
+    { objects, table, workDir: join(dirname(file), 'work'), trace },
     defaultSettings,
     { bucket: 'bench', key, size, sequencer: '01' },
   );
@@ -226,6 +232,7 @@ async function main() {
         ingestRuns: ingestRuns.map((r) => Math.round(r.ms)),
         bareRuns: bareRuns.map((r) => Math.round(r.ms)),
         outcome: ingestRuns[0]?.result,
+        phasesMs: ingestRuns.map((r) => r.phases),
         counts: ingestRuns[0]?.rows,
       },
       null,

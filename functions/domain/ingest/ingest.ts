@@ -273,6 +273,7 @@ async function processUpload(
         },
         workDir,
         fallbackPeriod: monthOf(current.requestedAt),
+        ...(ports.trace ? { trace: ports.trace } : {}),
       },
       async (file, writeValid) => {
         if (file.sha256 !== current.sha256) throw checksumMismatch();
@@ -309,6 +310,7 @@ async function processUpload(
         return { file, decision, outputs };
       },
     );
+    ports.trace?.('upload');
     const { file, decision, outputs } = outcome;
     current = await finish(ports, current, {
       status: decision.status,
@@ -352,6 +354,7 @@ async function processUpload(
     reason: current.reason?.code,
   });
   await handOn(ports, object, address, current.status);
+  ports.trace?.('record');
   return { kind: 'processed', status: current.status };
 }
 

@@ -18,6 +18,8 @@ export interface IngestPorts {
   readonly workDir?: string;
   /** Runs after an upload ends ACCEPTED or PARTIALLY_ACCEPTED (the masking step). */
   readonly afterAccepted?: (tenantId: string, uploadId: string) => Promise<void>;
+  /** Called as each processing phase ends (benchmarks). */
+  readonly trace?: (phase: string) => void;
 }
 
 export const silentLogger: IngestLogger = { info() {}, warn() {}, error() {} };
