@@ -21,9 +21,9 @@ import {
   errorColumn,
   ident,
   ingestMacros,
+  invalidTableSql,
   lit,
   sourceTableSql,
-  validRowsWhere,
 } from './sql.ts';
 
 /** Privacy classes whose values never appear in an error report (shown masked). */
@@ -38,6 +38,11 @@ export const PERSONAL_CLASSES: ReadonlySet<PrivacyClass> = new Set([
 export const MASKED_VALUE = '***';
 /** Row errors kept in the full report; beyond it the report says how many more there were. */
 export const MAX_REPORTED_ERRORS = 10_000;
+/**
+ * DuckDB's memory before it spills to the work directory: with Node and the decode buffers the
+ * process then stays well under 512 MiB for a 1M-row file (bench/ingest.ts measures it).
+ */
+export const DUCKDB_MEMORY_LIMIT = '192MB';
 
 /** One Parquet file of valid rows for one period, on local disk. */
 export interface PeriodFile {
@@ -65,7 +70,7 @@ export interface ProcessOptions {
   readonly workDir: string;
   /** YYYY-MM for datasets without a period column. */
   readonly fallbackPeriod: string;
-  /** Memory DuckDB may use before spilling to workDir; default 256MB. */
+  /** Memory DuckDB may use before spilling to workDir; default DUCKDB_MEMORY_LIMIT. */
   readonly memoryLimit?: string;
   /** Called as each phase ends (for benchmarks). */
   readonly trace?: (phase: string) => void;
@@ -224,7 +229,7 @@ export async function validateFile<T>(
   const spillDir = join(options.workDir, 'duckdb');
   await mkdir(spillDir, { recursive: true });
   const instance = await DuckDBInstance.create(':memory:', {
-    memory_limit: options.memoryLimit ?? '256MB',
+    memory_limit: options.memoryLimit ?? DUCKDB_MEMORY_LIMIT,
     temp_directory: spillDir,
     threads: String(Math.max(1, Math.min(availableParallelism(), 4))),
     enable_external_access: 'true',
@@ -245,10 +250,7 @@ export async function validateFile<T>(
     }
     const errorColumns = dataset.columns.filter((c) => present.has(c.name));
     // One pass finds the rows in error; everything about errors then reads that small table.
-    await connection.run(
-      `CREATE TEMP TABLE invalid AS SELECT rec${errorColumns.map((c) => `, ${ident(errorColumn(c))}`).join('')}
-       FROM checked WHERE NOT (${validRowsWhere(dataset, present)})`,
-    );
+    await connection.run(invalidTableSql(dataset, present, options.fallbackPeriod));
     trace('validate');
     const duplicates = duplicateRowsSql(dataset, present);
     const cellErrorSelects = errorColumns.map(

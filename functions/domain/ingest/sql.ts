@@ -251,8 +251,9 @@ function fastCell(column: ColumnDef, raw: string): { value: string; error: strin
 
 /**
  * The CREATE TABLE `src` statement: the clean CSV as read (VARCHAR columns named after catalogue
- * columns), plus `__fast`, whether the row is canonical (see fastPattern). Insertion order is
- * preserved, so `src.rowid` is the record's index in the clean CSV.
+ * columns), plus `__fast`, whether the row is canonical (see fastPattern), and `__fast_bad`, a
+ * canonical row with a value out of range. Insertion order is preserved, so `src.rowid` is the
+ * record's index in the clean CSV.
  */
 export function sourceTableSql(dataset: DatasetDef, present: ReadonlySet<string>, readCsv: string): string {
   const fastColumns = dataset.columns.filter((c) => present.has(c.name) && fastPattern(c) !== undefined);
@@ -262,7 +263,15 @@ export function sourceTableSql(dataset: DatasetDef, present: ReadonlySet<string>
       : `regexp_full_match(concat(${fastColumns.map((c) => ident(c.name)).join(', chr(31), ')}), ${lit(
           fastColumns.map((c) => fastPattern(c)).join('\\x1f'),
         )})`;
-  return `CREATE TEMP TABLE src AS SELECT *, ${fastTest} AS __fast FROM ${readCsv}`;
+  // Canonical rows can still break a range (hours > 24): `__fast_bad` marks them in the same pass.
+  const fastErrors = fastColumns
+    .map((c) => fastCell(c, ident(c.name)).error)
+    .filter((e) => e !== 'NULL')
+    .map((e) => `(${e}) IS NOT NULL`);
+  // CASE, not AND: only canonical rows may be cast (DuckDB evaluates AND on whole vectors).
+  const fastBad =
+    fastErrors.length === 0 ? 'false' : `CASE WHEN __fast THEN (${fastErrors.join(' OR ')}) ELSE false END`;
+  return `CREATE TEMP TABLE src AS SELECT *, ${fastBad} AS __fast_bad FROM (SELECT *, ${fastTest} AS __fast FROM ${readCsv})`;
 }
 
 /** One branch of the checked table: canonical rows (fast casts) or the others (full rules). */
@@ -273,6 +282,8 @@ function branchSql(
   fallbackPeriod: string,
   /** Only for rows known to be valid: plain casts, no error columns. */
   valuesOnly = false,
+  /** Which rows of src (default: all fast, or all other rows). */
+  rows?: string,
 ): string {
   const columns = dataset.columns.filter((c) => present.has(c.name));
   const usesFast = (c: ColumnDef) => fast && fastPattern(c) !== undefined;
@@ -288,7 +299,8 @@ function branchSql(
     }
     return { column: c, ...columnLayers(c, ident(c.name)) };
   });
-  let relation = `(SELECT rowid AS rec, * FROM src WHERE ${fast ? '' : 'NOT '}__fast)`;
+  const where = rows ?? (fast ? '__fast' : 'NOT __fast');
+  let relation = `(SELECT rowid AS rec, * FROM src WHERE ${where})`;
   const depth = Math.max(0, ...compiled.map((c) => c.layers.length));
   for (let level = 0; level < depth; level++) {
     const added = compiled.flatMap((c) => c.layers[level] ?? []);
@@ -349,12 +361,31 @@ export function acceptedViewSql(
   fallbackPeriod: string,
 ): string {
   const columns = [...dataset.columns.map((c) => ident(c.name)), 'period'].join(', ');
+  const goodFast = 'rowid NOT IN (SELECT rec FROM duplicates) AND __fast AND NOT __fast_bad';
   return `CREATE TEMP VIEW accepted AS
-    SELECT ${columns} FROM (${branchSql(dataset, present, true, fallbackPeriod, true)})
-      WHERE rec NOT IN (SELECT rec FROM invalid) AND rec NOT IN (SELECT rec FROM duplicates)
+    SELECT ${columns} FROM (${branchSql(dataset, present, true, fallbackPeriod, true, goodFast)})
     UNION ALL
     SELECT ${columns} FROM slow
       WHERE ${validRowsWhere(dataset, present)} AND rec NOT IN (SELECT rec FROM duplicates)`;
+}
+
+/**
+ * Rows with cell errors (rec and one error column per present column): the canonical rows marked
+ * `__fast_bad` and the other rows that break a rule; both sets are small in real files.
+ */
+export function invalidTableSql(
+  dataset: DatasetDef,
+  present: ReadonlySet<string>,
+  fallbackPeriod: string,
+): string {
+  const errors = dataset.columns
+    .filter((c) => present.has(c.name))
+    .map((c) => `, ${ident(errorColumn(c))}`)
+    .join('');
+  return `CREATE TEMP TABLE invalid AS
+    SELECT rec${errors} FROM (${branchSql(dataset, present, true, fallbackPeriod, false, '__fast_bad')})
+    UNION ALL
+    SELECT rec${errors} FROM slow WHERE NOT (${validRowsWhere(dataset, present)})`;
 }
 
 /** Rows of `checked` whose cells are all valid. */
