@@ -4,11 +4,17 @@
  * `String.prototype.normalize('NFKC')` it leaves everything else alone (①, ㈱ and half-width kana stay),
  * and it is one character-for-character table, so SQL `translate()` does exactly the same.
  */
+/** Full-width ASCII variants: U+FF01–U+FF5E, each U+FEE0 above its ASCII character. */
+export const FULL_WIDTH_FIRST = 0xff01;
+export const FULL_WIDTH_LAST = 0xff5e;
+export const FULL_WIDTH_OFFSET = 0xfee0;
+export const IDEOGRAPHIC_SPACE = 0x3000;
+
 const fullWidth: string[] = [];
 const halfWidth: string[] = [];
-for (let code = 0xff01; code <= 0xff5e; code++) {
+for (let code = FULL_WIDTH_FIRST; code <= FULL_WIDTH_LAST; code++) {
   fullWidth.push(String.fromCodePoint(code));
-  halfWidth.push(String.fromCodePoint(code - 0xfee0));
+  halfWidth.push(String.fromCodePoint(code - FULL_WIDTH_OFFSET));
 }
 
 /** Full-width ASCII and the ideographic space. */
@@ -32,7 +38,7 @@ for (let i = 0; i < CODE_FROM_CHARS.length; i++) {
   codeMap.set(CODE_FROM_CHARS.charAt(i), CODE_TO_CHARS.charAt(i));
 }
 
-/** Full-width ASCII → ASCII, ideographic space → space, dashes → `-` (the SQL `translate` twin). */
+/** Full-width ASCII → ASCII, ideographic space → space, dashes → `-` (the SQL `kura_half` twin). */
 export function toHalfWidth(value: string): string {
   let out = '';
   for (const ch of value) out += codeMap.get(ch) ?? ch;
