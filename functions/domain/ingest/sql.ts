@@ -67,16 +67,19 @@ function eraCase(token: string, pick: 'firstYear' | 'start' | 'end'): string {
  */
 export function ingestMacros(): string[] {
   return [
-    // Per character, the width.ts table (translate() with a long table is ten times slower); ASCII-only
-    // text (bytes = characters) needs none of it.
-    `CREATE OR REPLACE TEMP MACRO kura_half(s) AS CASE WHEN strlen(s) = length(s) THEN s ELSE array_to_string(list_transform(string_split(s, ''), ch -> CASE
+    // Per character, the width.ts table (translate() with a long table is ten times slower); text
+    // that is ASCII (bytes = characters) or has none of the characters (令和5年4月1日) is left as is.
+    `CREATE OR REPLACE TEMP MACRO kura_half(s) AS CASE WHEN strlen(s) = length(s) THEN s
+       WHEN NOT regexp_matches(s, ${lit(`[${String.fromCodePoint(FULL_WIDTH_FIRST)}-${String.fromCodePoint(FULL_WIDTH_LAST)}${String.fromCodePoint(IDEOGRAPHIC_SPACE)}${DASH_CHARS}]`)}) THEN s
+       ELSE array_to_string(list_transform(string_split(s, ''), ch -> CASE
        WHEN unicode(ch) BETWEEN ${FULL_WIDTH_FIRST} AND ${FULL_WIDTH_LAST} THEN chr(unicode(ch) - ${FULL_WIDTH_OFFSET})
        WHEN ch = chr(${IDEOGRAPHIC_SPACE}) THEN ' '
        WHEN ch IN (${[...DASH_CHARS].map(lit).join(', ')}) THEN '-'
        ELSE ch END), '') END`,
     `CREATE OR REPLACE TEMP MACRO kura_pre(s) AS NULLIF(trim(kura_half(s), ${lit(TRIM_CHARS)}), '')`,
     `CREATE OR REPLACE TEMP MACRO kura_pre_text(s) AS NULLIF(trim(s, ${lit(TRIM_CHARS)}), '')`,
-    `CREATE OR REPLACE TEMP MACRO kura_pre_date(s) AS NULLIF(upper(replace(regexp_replace(kura_pre(s), ${lit(MIDNIGHT_SUFFIX_PATTERN)}, ''), ' ', '')), '')`,
+    `CREATE OR REPLACE TEMP MACRO kura_strip_midnight(s) AS CASE WHEN contains(s, ':') THEN regexp_replace(s, ${lit(MIDNIGHT_SUFFIX_PATTERN)}, '') ELSE s END`,
+    `CREATE OR REPLACE TEMP MACRO kura_pre_date(s) AS NULLIF(upper(replace(kura_strip_midnight(kura_pre(s)), ' ', '')), '')`,
     `CREATE OR REPLACE TEMP MACRO kura_neutral(s) AS CASE WHEN regexp_matches(s, ${lit(FORMULA_START_PATTERN)}) THEN chr(39) || s ELSE s END`,
     `CREATE OR REPLACE TEMP MACRO kura_digits(n) AS CASE WHEN regexp_matches(n, ${lit(GROUPED_NUMBER_PATTERN)}) THEN replace(n, ',', '') ELSE n END`,
     `CREATE OR REPLACE TEMP MACRO kura_date_parts(n) AS CASE
