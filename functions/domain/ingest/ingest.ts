@@ -327,21 +327,37 @@ async function processUpload(
       return quarantine(ports, log, object, address, current, error.reason);
     }
     if (!(error instanceof FileRejectedError)) throw error;
+    const errors =
+      error.line === undefined
+        ? []
+        : [
+            {
+              line: error.line,
+              code: error.reason.code,
+              message: { ja: error.reason.ja, en: error.reason.en },
+            },
+          ];
+    await ports.objects.put(
+      RAW,
+      reportKey(address.tenantId, address.uploadId),
+      JSON.stringify({
+        tenantId: address.tenantId,
+        uploadId: address.uploadId,
+        dataset: address.dataset,
+        fileName: address.fileName,
+        status: 'REJECTED',
+        reason: error.reason,
+        errors,
+        outputs: [],
+      }),
+      { contentType: 'application/json' },
+    );
     current = await finish(ports, current, {
       status: 'REJECTED',
       reason: error.reason,
       processedObject: identity,
       outputs: [],
-      errors:
-        error.line === undefined
-          ? []
-          : [
-              {
-                line: error.line,
-                code: error.reason.code,
-                message: { ja: error.reason.ja, en: error.reason.en },
-              },
-            ],
+      errors,
     });
   } finally {
     await rm(workDir, { recursive: true, force: true });

@@ -83,14 +83,16 @@ describe('ingestObject: outcomes', () => {
     const body = Buffer.concat([head, Buffer.from([0x30, 0x30, 0x30, 0x32, 0x2c, 0x81, 0x20, 0x0d, 0x0a])]);
 
     // Act
-    const { record } = await ingest(ports, body);
+    const { record, staged } = await ingest(ports, body);
 
     // Assess
     expect(record?.status).toBe('REJECTED');
     expect(record?.reason?.code).toBe('INVALID_ENCODING');
     expect(record?.reason?.en).toContain('Line 3');
     expect(record?.reason?.ja).toContain('3 行目');
+    expect(record?.errors?.map((e) => [e.line, e.code])).toEqual([[3, 'INVALID_ENCODING']]);
     expect(record?.outputs).toEqual([]);
+    expect(ports.objects.keys('raw')).toEqual([reportKey('t-0001', staged.record.uploadId)]);
   });
 
   it('rejects invalid UTF-8 after valid Japanese text, naming the line', async () => {
