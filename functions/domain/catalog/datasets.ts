@@ -84,6 +84,7 @@ const rawDatasets: Record<DatasetName, unknown> = {
         type: 'text',
         required: false,
         privacy: 'direct_identifier',
+        supportMask: 'name_partial',
         maxLength: 100,
       }),
       col({
@@ -94,6 +95,7 @@ const rawDatasets: Record<DatasetName, unknown> = {
         type: 'text',
         required: false,
         privacy: 'direct_identifier',
+        supportMask: 'name_partial',
         maxLength: 100,
       }),
       col({
@@ -163,6 +165,7 @@ const rawDatasets: Record<DatasetName, unknown> = {
         type: 'code',
         required: false,
         privacy: 'direct_identifier',
+        supportMask: 'last4',
         maxLength: 20,
       }),
       col({
@@ -173,6 +176,7 @@ const rawDatasets: Record<DatasetName, unknown> = {
         type: 'text',
         required: false,
         privacy: 'direct_identifier',
+        supportMask: 'email_first_char_domain',
         maxLength: 254,
       }),
       col({

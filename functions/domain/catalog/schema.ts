@@ -35,6 +35,32 @@ export const generalisationSchema = z.enum([
 ]);
 export type Generalisation = z.infer<typeof generalisationSchema>;
 
+/**
+ * What support staff see of a column when they inspect an upload without a break-glass grant
+ * (functions/domain/support). Declared per column in the catalogue, defaulted from the privacy class
+ * by `supportMaskOf`, so no handler decides what support may see.
+ */
+export const SUPPORT_MASKS = [
+  /** 髙橋　一郎 → 髙＊　＊＊: first character kept, every other character masked, spaces kept */
+  'name_partial',
+  /** 090-1234-5678 → ＊＊＊-＊＊＊＊-5678: only the last four digits shown */
+  'last4',
+  /** yamada@example.co.jp → y＊＊＊@example.co.jp */
+  'email_first_char_domain',
+  /** HMAC-SHA256 token under the tenant's key (the pseudonymised zone's token) */
+  'token',
+  /** 1985-04-12 → 1985 */
+  'coarsen_date_to_year',
+  /** 100-0001 → 東京都 */
+  'coarsen_postal_to_prefecture',
+  /** ＊＊＊ whatever the value */
+  'full',
+  /** shown as stored */
+  'none',
+] as const;
+export const supportMaskSchema = z.enum(SUPPORT_MASKS);
+export type SupportMask = z.infer<typeof supportMaskSchema>;
+
 export const enumValueSchema = z
   .object({
     /** The stored value. */
@@ -69,13 +95,54 @@ export const columnSchema = z
     generalise: generalisationSchema.optional(),
     /** For sensitive numbers: values above this are peculiar (特異な記述) and top-coded in the anonymised zone. */
     topCode: z.number().optional(),
+    /** What support staff see without a grant; absent → derived from `privacy` (see `supportMaskOf`). */
+    supportMask: supportMaskSchema.optional(),
   })
   .strict()
   .refine((c) => c.type !== 'enum' || (c.values?.length ?? 0) > 0, { error: 'enum columns need values' })
   .refine((c) => c.privacy !== 'quasi_identifier' || c.generalise !== undefined, {
     error: 'quasi-identifiers must say how they are generalised',
+  })
+  .refine((c) => c.supportMask === undefined || !SUPPORT_MASK_FORBIDDEN[c.privacy].includes(c.supportMask), {
+    error: 'this support mask would show an identifier to support staff',
   });
 export type ColumnDef = z.infer<typeof columnSchema>;
+
+/** Support masks a privacy class may never use: identifiers are never shown whole without a grant. */
+const SUPPORT_MASK_FORBIDDEN: Readonly<Record<PrivacyClass, readonly SupportMask[]>> = {
+  direct_identifier: ['none', 'coarsen_date_to_year'],
+  individual_identification_code: ['none', 'token', 'coarsen_date_to_year', 'coarsen_postal_to_prefecture'],
+  financial_harm: ['none', 'token', 'last4', 'coarsen_date_to_year', 'coarsen_postal_to_prefecture'],
+  linking_code: ['none'],
+  quasi_identifier: [],
+  sensitive: [],
+  attribute: [],
+};
+
+/**
+ * The support mask of a column: its own `supportMask`, else the default of its privacy class —
+ * identifiers and financial-harm values fully masked, linking codes tokenised, quasi-identifier
+ * dates coarsened to the year and postal codes to the prefecture, everything else shown.
+ */
+export function supportMaskOf(
+  column: Pick<ColumnDef, 'privacy' | 'type' | 'generalise' | 'supportMask'>,
+): SupportMask {
+  if (column.supportMask) return column.supportMask;
+  switch (column.privacy) {
+    case 'direct_identifier':
+    case 'individual_identification_code':
+    case 'financial_harm':
+      return 'full';
+    case 'linking_code':
+      return 'token';
+    case 'quasi_identifier':
+      if (column.type === 'date') return 'coarsen_date_to_year';
+      return column.generalise === 'prefecture_from_postal_code' ? 'coarsen_postal_to_prefecture' : 'none';
+    case 'sensitive':
+    case 'attribute':
+      return 'none';
+  }
+}
 
 export const DATASET_NAMES = [
   'employees',
