@@ -11,7 +11,7 @@ import { FileKeyStore, SecretsManagerKeyStore } from './key-stores.ts';
 import type { KeyStore, ObjectStore, QueryRunner, Table } from './ports.ts';
 import { AthenaQueryRunner, DuckDbQueryRunner } from './query-runners.ts';
 import { S3ObjectStore } from './s3-object-store.ts';
-import { bucketEnvVar, tableEnvVar } from './table-definitions.ts';
+import { bucketEnvVar, bucketKeyEnvVar, tableEnvVar } from './table-definitions.ts';
 
 /** Everything a handler needs from the outside world, built once per process. */
 export interface Runtime {
@@ -59,6 +59,12 @@ function lazy<T>(make: () => T): () => T {
   };
 }
 
+/** Logical bucket → the KMS key ARN its grant set (`KURA_BUCKET_<X>_KEY_ARN`), or undefined. */
+export const bucketKeyResolver =
+  (env: Env) =>
+  (logical: string): string | undefined =>
+    env[bucketKeyEnvVar(logical)]?.trim() || undefined;
+
 /**
  * Builds the deployed ports from the environment the stack sets (see table-definitions.ts for the
  * variable names). KURA_STAGE and KURA_SETTINGS are required at once; bucket, table, key-store and
@@ -69,7 +75,11 @@ export function createDeployedRuntime(env: Env = process.env): Runtime {
   const settings = settingsFromEnv(env);
   const region = env.AWS_REGION;
   const s3 = lazy(() => new S3Client({ region }));
-  const objects = new S3ObjectStore({ client: s3(), resolveBucket: envResolver(env, bucketEnvVar) });
+  const objects = new S3ObjectStore({
+    client: s3(),
+    resolveBucket: envResolver(env, bucketEnvVar),
+    resolveKmsKey: bucketKeyResolver(env),
+  });
   const table = new DynamoTable({
     client: DynamoDBDocumentClient.from(new DynamoDBClient({ region }), {
       marshallOptions: { removeUndefinedValues: true },

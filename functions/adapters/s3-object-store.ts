@@ -39,6 +39,17 @@ export interface S3ObjectStoreOptions {
   readonly client: S3Client;
   /** Logical bucket (zones.ts) → physical bucket name. */
   readonly resolveBucket: NameResolver;
+  /**
+   * Logical bucket → the KMS key every write to it must name (deployed: `KURA_BUCKET_<X>_KEY_ARN`, set
+   * with the bucket grant; the audit bucket has its own key). Undefined (local) sends no SSE headers.
+   */
+  readonly resolveKmsKey?: (logical: string) => string | undefined;
+}
+
+/** The SSE-KMS parameters of a write: both or neither. */
+export interface SseParameters {
+  readonly ServerSideEncryption?: 'aws:kms';
+  readonly SSEKMSKeyId?: string;
 }
 
 const isMissing = (error: unknown) => {
@@ -54,15 +65,32 @@ const copySource = (bucket: string, key: string) =>
 export class S3ObjectStore implements ObjectStore {
   readonly #client: S3Client;
   readonly #bucket: NameResolver;
+  readonly #kmsKey: (logical: string) => string | undefined;
 
   constructor(options: S3ObjectStoreOptions) {
     this.#client = options.client;
     this.#bucket = options.resolveBucket;
+    this.#kmsKey = options.resolveKmsKey ?? (() => undefined);
+  }
+
+  /**
+   * Bucket policies deny writes that do not name the bucket's key, so every write carries it
+   * explicitly rather than relying on the bucket default.
+   */
+  #sse(logicalBucket: string): SseParameters {
+    const keyId = this.#kmsKey(logicalBucket);
+    return keyId ? { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: keyId } : {};
   }
 
   async put(bucket: string, key: string, body: Body, options: PutOptions = {}): Promise<void> {
     const Bucket = this.#bucket(bucket);
-    const common = { Bucket, Key: key, ContentType: options.contentType, Metadata: options.metadata };
+    const common = {
+      Bucket,
+      Key: key,
+      ContentType: options.contentType,
+      Metadata: options.metadata,
+      ...this.#sse(bucket),
+    };
     if (!(body instanceof Readable)) {
       await this.#client.send(new PutObjectCommand({ ...common, Body: body }));
       return;
@@ -77,7 +105,7 @@ export class S3ObjectStore implements ObjectStore {
       Key: string;
       ContentType?: string | undefined;
       Metadata?: Record<string, string> | undefined;
-    },
+    } & SseParameters,
     body: Readable,
   ): Promise<void> {
     let uploadId: string | undefined;
@@ -268,6 +296,7 @@ export class S3ObjectStore implements ObjectStore {
         Bucket: this.#bucket(toBucket),
         Key: toKey,
         CopySource: copySource(this.#bucket(bucket), fromKey),
+        ...this.#sse(toBucket),
       }),
     );
   }

@@ -31,5 +31,7 @@ export const TABLE_DEFINITIONS: Readonly<Record<LogicalTable, TableDefinition>> 
 
 /** Environment variable that names a logical bucket's physical name (set by the grant helpers). */
 export const bucketEnvVar = (bucket: string) => `KURA_BUCKET_${bucket.toUpperCase().replace(/-/g, '_')}`;
+/** Environment variable holding the KMS key ARN writes to a logical bucket must name (set with the bucket grant). */
+export const bucketKeyEnvVar = (bucket: string) => `${bucketEnvVar(bucket)}_KEY_ARN`;
 /** Environment variable that names a logical table's physical name (set by the grant helpers). */
 export const tableEnvVar = (table: string) => `KURA_TABLE_${table.toUpperCase()}`;
