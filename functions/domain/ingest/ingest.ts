@@ -7,6 +7,10 @@ import { ConditionFailedError, type ObjectHead } from '../../adapters/ports.ts';
 import { getDataset } from '../catalog/index.ts';
 import type { PlatformSettings } from '../settings.ts';
 import { type UploadRecord, type UploadStatus, uploadRecordSchema } from '../uploads/model.ts';
+
+/** The upload record, keeping attributes this version of the schema does not name (others may add some). */
+const storedRecordSchema = uploadRecordSchema.loose();
+
 import { quarantineKey, rawKey, reportKey } from '../zones.ts';
 import { FileRejectedError, IngestBusyError, type RejectionReason, UploadMismatchError } from './errors.ts';
 import { type LandingAddress, parseLandingKey } from './landing.ts';
@@ -86,7 +90,7 @@ export const checksumMismatch = () =>
 /** Reads and validates the upload record; undefined when there is none. */
 async function readRecord(ports: IngestPorts, tenantId: string, uploadId: string) {
   const item = await ports.table.get(UPLOADS, { tenantId, uploadId });
-  return item ? uploadRecordSchema.parse(item) : undefined;
+  return item ? storedRecordSchema.parse(item) : undefined;
 }
 
 /**
@@ -102,7 +106,7 @@ export async function transitionRecord(
   let updatedAt = now.toISOString();
   // Two writes within one millisecond would otherwise carry the same version.
   if (updatedAt <= previous.updatedAt) updatedAt = new Date(Date.parse(previous.updatedAt) + 1).toISOString();
-  const next = uploadRecordSchema.parse({ ...previous, ...patch, updatedAt });
+  const next = storedRecordSchema.parse({ ...previous, ...patch, updatedAt });
   await ports.table.put(UPLOADS, next, {
     ifMatch: { status: previous.status, updatedAt: previous.updatedAt },
   });

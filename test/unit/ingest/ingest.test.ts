@@ -488,3 +488,20 @@ describe('ingestObject: verification and idempotency', () => {
     expect(statuses).toEqual(['REQUESTED', 'RECEIVED', 'VALIDATING', 'ACCEPTED']);
   });
 });
+
+describe('ingestObject: the upload record', () => {
+  it('keeps attributes of the upload record it does not know about', async () => {
+    // Prepare
+    const ports = memoryPorts();
+    const staged = await stageUpload(ports, crlf(ATTENDANCE_HEADER, '1,2023/4/1,8,8,0'));
+    const item = await ports.table.get('uploads', { tenantId: 't-0001', uploadId: staged.record.uploadId });
+    await ports.table.put('uploads', { ...item, expiresAtEpoch: 1_775_000_000 });
+
+    // Act
+    await ingestObject(ports, defaultSettings, staged.object);
+
+    // Assess
+    const after = await ports.table.get('uploads', { tenantId: 't-0001', uploadId: staged.record.uploadId });
+    expect(after).toMatchObject({ status: 'ACCEPTED', expiresAtEpoch: 1_775_000_000 });
+  });
+});
