@@ -2,6 +2,7 @@ import type { Runtime } from '../adapters/runtime.ts';
 import { bucketEnvVar } from '../adapters/table-definitions.ts';
 import { purgeLedger } from '../domain/purge/ledger.ts';
 import type { PurgePorts, ReleaseStatistics } from '../domain/purge/ports.ts';
+import { releaseAfterPurge } from '../domain/release/release.ts';
 import { AnonymisedReleaseNotFoundError } from '../domain/stats/release.ts';
 import { runStatsRelease } from '../domain/stats/run.ts';
 
@@ -39,7 +40,8 @@ export function purgePortsFrom(
     keys: runtime.keys,
     ledger: purgeLedger({ table: runtime.table, clock: runtime.clock }),
     releaseStatistics:
-      options.releaseStatistics ?? statisticsReleaseIn(runtime, process.env[bucketEnvVar('stats')]),
+      options.releaseStatistics ??
+      releaseAfterPurge({ ...runtime, statsBucket: process.env[bucketEnvVar('stats')] }),
     settings: runtime.settings,
     clock: runtime.clock,
   };
