@@ -15,13 +15,14 @@ import {
   readCells,
   seedTenant,
   seedUpload,
+  type TestPorts,
   testPorts,
 } from '../masking/fixtures.ts';
 
 /** Base pay no other tenant has: a row carrying it in the anonymised zone comes from tenant t-a. */
 const MARKER_PAY = 333_333;
 
-async function seedCompanies(ports: ReturnType<typeof testPorts>, tenants: readonly string[]) {
+async function seedCompanies(ports: TestPorts, tenants: readonly string[]) {
   const months = ['2024-05', '2024-06'];
   for (const [t, tenantId] of tenants.entries()) {
     await seedTenant(ports, tenantId, { industry: 'E', prefecture: '13', sizeBand: '20-49' });
@@ -47,16 +48,16 @@ async function seedCompanies(ports: ReturnType<typeof testPorts>, tenants: reado
   }
 }
 
-async function anonymisedEmployees(ports: ReturnType<typeof testPorts>, releaseId: string) {
+async function anonymisedEmployees(ports: Pick<TestPorts, 'objects'>, releaseId: string) {
   return readCells(await ports.objects.get('curated', anonymisedTableKey(releaseId, 'anon_employee_month')));
 }
 
 describe('buildRelease after a purge', () => {
   it('leaves the purged tenant out of the next release', async () => {
     // Prepare: four companies in a first release; then t-a's contract ends and it is purged.
-    const base = testPorts();
+    const { objects, table, keys } = testPorts();
     let now = new Date('2026-11-20T01:00:00.000Z');
-    const ports = { ...base, settings: defaultSettings, clock: () => now };
+    const ports = { objects, table, keys, settings: defaultSettings, clock: () => now };
     await seedCompanies(ports, ['t-a', 't-b', 't-c', 't-d']);
     const first = await buildRelease(ports, { now, reason: 'scheduled' });
     const before = await anonymisedEmployees(ports, first.releaseId);
