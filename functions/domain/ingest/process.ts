@@ -203,6 +203,33 @@ function encodingRejection(error: InvalidEncodingError, line: number): FileRejec
   );
 }
 
+/**
+ * A column without a header is ignored only while it is empty (Excel often exports a few); a value
+ * in one would otherwise be dropped without a word, so the file is refused, naming where it is.
+ */
+async function refuseDataInUnnamedColumns(
+  connection: DuckDBConnection,
+  mapping: HeaderMapping,
+  scan: ScanResult,
+): Promise<void> {
+  for (const [index, column] of mapping.columns.entries()) {
+    if (column) continue;
+    const name = ident(`__unnamed_${index}`);
+    const [found] = await query(
+      connection,
+      `SELECT min(rowid) AS rec FROM src WHERE ${name} IS NOT NULL AND trim(${name}) <> ''`,
+    );
+    if (found?.rec === null || found?.rec === undefined) continue;
+    const line = scan.lineMap.lineOf(Number(found.rec));
+    throw reject(
+      'UNNAMED_COLUMN',
+      `${index + 1} 列目に見出しがありませんが、${line} 行目に値があります。見出しを付けるか、列を削除してください。`,
+      `Column ${index + 1} has no header but holds a value on line ${line}. Give it a header or remove the column.`,
+      line,
+    );
+  }
+}
+
 async function query(connection: DuckDBConnection, sql: string): Promise<Record<string, unknown>[]> {
   return (await connection.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[];
 }
@@ -244,6 +271,7 @@ export async function validateFile<T>(
       delim = ',', quote = '"', escape = '"', strict_mode = false,
       max_line_size = ${options.limits.maxFieldBytes * Math.max(mapping.columns.length, 1) + 4096})`;
     await connection.run(sourceTableSql(dataset, present, source));
+    await refuseDataInUnnamedColumns(connection, mapping, scan);
     trace('read');
     for (const statement of checkedViewSql(dataset, present, options.fallbackPeriod)) {
       await connection.run(statement);

@@ -212,7 +212,7 @@ export class CsvScanner {
         }
         // End of a record (LF, or end of input).
         const recordEnd = byte === LF ? i + 1 : i;
-        const blank = !content && fields <= 1 ? true : !content;
+        const blank = !content;
         if (this.header === undefined) {
           if (!blank) this.takeHeader(bytes.subarray(recordStart, i), recordLine, fields);
           flushFrom = recordEnd;

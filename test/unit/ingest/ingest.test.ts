@@ -165,6 +165,45 @@ describe('ingestObject: outcomes', () => {
     expect(record?.rows).toEqual({ total: 1, accepted: 1, rejected: 0 });
   });
 
+  it('refuses a corrupt gzip file', async () => {
+    // Prepare
+    const ports = memoryPorts();
+    const whole = gzipSync(Buffer.from(crlf(ATTENDANCE_HEADER, '0001,R5.4.1,8,8,0')));
+    const body = Buffer.concat([whole.subarray(0, 12), Buffer.from('not deflate data at all')]);
+
+    // Act
+    const { record } = await ingest(ports, body, {
+      fileName: 'kintai.csv.gz',
+      contentType: 'application/gzip',
+    });
+
+    // Assess
+    expect(record?.status).toBe('REJECTED');
+    expect(record?.reason?.code).toBe('BAD_GZIP');
+  });
+
+  it('ignores empty unnamed columns but refuses a value in one, naming its line', async () => {
+    // Prepare
+    const ports = memoryPorts();
+
+    // Act
+    const empty = await ingest(
+      ports,
+      crlf(`${ATTENDANCE_HEADER},,`, '0001,2023/4/1,8,8,0,,', '0002,2023/4/1,8,8,0,,'),
+    );
+    const filled = await ingest(
+      ports,
+      crlf(`${ATTENDANCE_HEADER},`, '0001,2023/4/1,8,8,0,', '0002,2023/4/1,8,8,0,メモ'),
+    );
+
+    // Assess
+    expect(empty.record?.status).toBe('ACCEPTED');
+    expect(filled.record?.reason?.code).toBe('UNNAMED_COLUMN');
+    expect(filled.record?.reason?.en).toBe(
+      'Column 6 has no header but holds a value on line 3. Give it a header or remove the column.',
+    );
+  });
+
   it('refuses a zip archive with a clear message', async () => {
     // Prepare
     const ports = memoryPorts();
@@ -503,5 +542,30 @@ describe('ingestObject: the upload record', () => {
     // Assess
     const after = await ports.table.get('uploads', { tenantId: 't-0001', uploadId: staged.record.uploadId });
     expect(after).toMatchObject({ status: 'ACCEPTED', expiresAtEpoch: 1_775_000_000 });
+  });
+});
+
+describe('ingestObject: line numbers in a large file', () => {
+  it('names the right lines after many multi-line fields, however DuckDB splits the reading', async () => {
+    // Prepare: 30,000 employees; every 97th name spans two lines; every 1,000th birth date is impossible
+    const ports = memoryPorts();
+    const lines = ['社員番号,氏名,生年月日,性別,入社日,雇用形態'];
+    const expected: number[] = [];
+    let line = 2;
+    for (let i = 0; i < 30_000; i++) {
+      const name = i % 97 === 0 ? `"山田\r\n${i}"` : `山田${i}`;
+      const birth = i % 1000 === 500 ? '1990/2/30' : '1990/2/28';
+      if (i % 1000 === 500) expected.push(line);
+      lines.push(`${i},${name},${birth},男,2020/4/1,正社員`);
+      line += i % 97 === 0 ? 2 : 1;
+    }
+
+    // Act
+    const { record } = await ingest(ports, crlf(...lines), { dataset: 'employees' });
+
+    // Assess
+    expect(record?.status).toBe('PARTIALLY_ACCEPTED');
+    expect(record?.errors?.map((e) => e.line)).toEqual(expected);
+    expect(record?.errors?.every((e) => e.code === 'INVALID_DATE' && e.column === '生年月日')).toBe(true);
   });
 });
