@@ -1,12 +1,12 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
 import { type BatchResponse, ingestNotificationBatch, sqsBatchSchema } from '../domain/ingest/batch.ts';
 import type { IngestPorts } from '../domain/ingest/ports.ts';
 import type { PlatformSettings } from '../domain/settings.ts';
+import { meteredIngestLogger } from '../observability/ingest-metrics.ts';
+import { observability, withObservability } from '../observability/observability.ts';
+import { recordOutcome } from '../observability/outcomes.ts';
 import { loadIngestRuntime } from './runtime.ts';
 
-const logger = new Logger({ serviceName: 'kura-ingest' });
+const { logger, metrics } = observability('kura-ingest');
 
 /** What the ingest handler runs with; the local platform can build its own and call createIngestHandler. */
 export interface IngestRuntime {
@@ -17,11 +17,18 @@ export interface IngestRuntime {
 /** An SQS (S3 notification) handler over the given runtime, built lazily on the first event. */
 export function createIngestHandler(runtime: () => Promise<IngestRuntime>) {
   let ready: Promise<IngestRuntime> | undefined;
-  return middy(async (event: unknown): Promise<BatchResponse> => {
+  return withObservability('kura-ingest', async (event: unknown): Promise<BatchResponse> => {
     ready ??= runtime();
     const { ports, settings } = await ready;
-    return ingestNotificationBatch({ ...ports, logger }, settings, sqsBatchSchema.parse(event));
-  }).use(injectLambdaContext(logger));
+    const log = meteredIngestLogger(logger, metrics);
+    const response = await ingestNotificationBatch(
+      { ...ports, logger: log },
+      settings,
+      sqsBatchSchema.parse(event),
+    );
+    recordOutcome(metrics, { kind: 'ingest-retry', messages: response.batchItemFailures.length });
+    return response;
+  });
 }
 
 /** The deployed ingest function: SQS event of S3 notifications → `{ batchItemFailures }`. */

@@ -1,12 +1,11 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
 import { z } from 'zod';
 import { runtime } from '../adapters/runtime.ts';
 import { type MaskingPorts, pseudonymise } from '../domain/masking/pseudonymise.ts';
 import { tenantIdSchema } from '../domain/tenants/model.ts';
+import { observability, withObservability } from '../observability/observability.ts';
+import { recordOutcome } from '../observability/outcomes.ts';
 
-const logger = new Logger({ serviceName: 'kura-mask' });
+const { logger, metrics } = observability('kura-mask');
 
 /** The event: invoked by ingest (deployed) or directly by the local platform. */
 export const maskEventSchema = z
@@ -15,7 +14,7 @@ export const maskEventSchema = z
 
 /** A mask handler over the given ports; logs ids and counts only, never values, SQL or keys. */
 export function createMaskHandler(ports: () => MaskingPorts) {
-  return middy(async (event: unknown) => {
+  return withObservability('kura-mask', async (event: unknown) => {
     const request = maskEventSchema.parse(event);
     const result = await pseudonymise(ports(), request);
     const summary = {
@@ -27,8 +26,9 @@ export function createMaskHandler(ports: () => MaskingPorts) {
       facts: result.facts.outputs,
     };
     logger.info('pseudonymised upload', summary);
+    recordOutcome(metrics, { kind: 'masked', rows: result.rows });
     return summary;
-  }).use(injectLambdaContext(logger));
+  });
 }
 
 /** The deployed mask function: `{ tenantId, uploadId }` → pseudonymised objects and rebuilt facts. */

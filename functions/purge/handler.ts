@@ -1,6 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { runtime } from '../adapters/runtime.ts';
@@ -9,9 +6,12 @@ import type { PurgePorts } from '../domain/purge/ports.ts';
 import { type PurgeResult, purgeTenant } from '../domain/purge/purge.ts';
 import { purgeExpiredTenants, type ScheduledPurgeSummary } from '../domain/purge/scheduled.ts';
 import { tenantIdSchema } from '../domain/tenants/model.ts';
+import { observability, withObservability } from '../observability/observability.ts';
+import { recordOutcome } from '../observability/outcomes.ts';
+import { findStuckUploads } from '../observability/stuck-uploads.ts';
 import { purgePortsFrom } from './runtime.ts';
 
-const logger = new Logger({ serviceName: 'kura-purge' });
+const { logger, metrics } = observability('kura-purge');
 
 /** Time kept back from the Lambda timeout to save the checkpoint and answer. */
 const SAFETY_MARGIN_MS = 60_000;
@@ -33,7 +33,7 @@ export type PurgeResponse =
 
 /** A purge handler over the given ports (the local platform passes its own). */
 export function createPurgeHandler(load: () => PurgePorts) {
-  return middy(async (event: unknown, context: Context): Promise<PurgeResponse> => {
+  return withObservability('kura-purge', async (event: unknown, context: Context): Promise<PurgeResponse> => {
     const request = purgeEventSchema.parse(event ?? {});
     const ports = load();
     const now = ports.clock?.() ?? new Date();
@@ -44,6 +44,19 @@ export function createPurgeHandler(load: () => PurgePorts) {
       const summary = await purgeExpiredTenants(ports, { now, budget: { deadline } });
       logger.info('scheduled purge', { ...summary });
       if (summary.failed.length > 0) logger.error('tenants failed to purge', { failed: summary.failed });
+      recordOutcome(metrics, {
+        kind: 'purge',
+        purged: summary.purged.length,
+        overdue: summary.failed.length + summary.inProgress.length,
+        failed: summary.failed.length,
+        blocked: summary.blocked.length,
+      });
+      const stuck = await findStuckUploads(ports.tables, now).catch((error: unknown) => {
+        logger.warn('could not look for stuck uploads', { error });
+        return undefined;
+      });
+      if (stuck?.length) logger.warn('uploads stuck in RECEIVED or VALIDATING', { stuck });
+      if (stuck) recordOutcome(metrics, { kind: 'uploads-stuck', count: stuck.length });
       return summary;
     }
     try {
@@ -61,7 +74,7 @@ export function createPurgeHandler(load: () => PurgePorts) {
       logger.warn('purge refused', { tenantId: request.tenantId, code: error.code, reason: error.message });
       return { outcome: 'refused', error: { code: error.code, message: error.userMessage } };
     }
-  }).use(injectLambdaContext(logger));
+  });
 }
 
 /** The deployed function: scheduled (daily, Asia/Tokyo) or `{ tenantId, dryRun? }` from the operator. */
