@@ -1,0 +1,185 @@
+/**
+ * Exports under a grant: a CSV of an upload's failing rows (its row-error report) or of its stored
+ * rows, unmasked within the grant's scope, written under the grant's own prefix in the raw bucket
+ * (`supportExportPrefix`) and returned in the response body. The object is the evidence of what was
+ * handed over; it is deleted when the grant ends (revocation: at once; expiry: by the sweep), and the
+ * ledger lists what was exported and what was deleted. Nothing else under a grant is written.
+ */
+import { z } from 'zod';
+import { NotFoundError as PortNotFoundError } from '../../adapters/ports.ts';
+import type { Principal } from '../auth/principal.ts';
+import {
+  type FieldMessages,
+  ForbiddenError,
+  MalformedRequestError,
+  ValidationError,
+  validationErrorFrom,
+} from '../errors.ts';
+import { msg } from '../i18n.ts';
+import { neutraliseFormula } from '../japanese/formula.ts';
+import { appendLedger } from '../ledger/ledger.ts';
+import { type RowError, rowErrorSchema } from '../uploads/model.ts';
+import { reportKey, supportExportPrefix } from '../zones.ts';
+import {
+  covers,
+  deleteGrantExports,
+  ownActiveGrant,
+  recordExport,
+  requireSupport,
+  type SupportPorts,
+} from './grants.ts';
+import { readRawRows, readSupportUpload } from './inspect.ts';
+
+export const EXPORT_KINDS = ['row_errors', 'rows'] as const;
+/** The most rows one export may hold. */
+export const MAX_EXPORT_ROWS = 100_000;
+
+export const exportRequestSchema = z
+  .object({
+    uploadId: z.string().regex(/^[0-9a-f-]{36}$/),
+    /** `row_errors`: the failing rows as the row-error report holds them; `rows`: the stored rows. */
+    kind: z.enum(EXPORT_KINDS).default('row_errors'),
+  })
+  .strict();
+
+const FIELDS = {
+  '': msg('リクエスト本文は JSON オブジェクトにしてください。', 'The request body must be a JSON object.'),
+  uploadId: msg('uploadId にアップロード ID を指定してください。', 'uploadId must name an upload.'),
+  kind: msg('kind は row_errors または rows にしてください。', 'kind must be row_errors or rows.'),
+} as const satisfies FieldMessages;
+
+/** One CSV cell: formula-neutralised, quoted when needed (RFC 4180). */
+export function csvCell(value: string | number | null | undefined): string {
+  if (value === null || value === undefined) return '';
+  const text = typeof value === 'number' ? String(value) : neutraliseFormula(value);
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** CSV with a UTF-8 BOM (so Excel in Japan opens it as UTF-8) and CRLF line ends. */
+export function toCsv(
+  header: readonly string[],
+  rows: ReadonlyArray<ReadonlyArray<string | number | null | undefined>>,
+) {
+  const lines = [header.map(csvCell).join(','), ...rows.map((r) => r.map(csvCell).join(','))];
+  return `\uFEFF${lines.join('\r\n')}\r\n`;
+}
+
+export interface SupportExport {
+  readonly grantId: string;
+  readonly exportId: string;
+  readonly uploadId: string;
+  readonly kind: (typeof EXPORT_KINDS)[number];
+  /** Where the export is kept until the grant ends (raw bucket). */
+  readonly key: string;
+  readonly fileName: string;
+  readonly contentType: 'text/csv; charset=utf-8';
+  readonly rows: number;
+  /** The CSV itself. */
+  readonly csv: string;
+}
+
+async function reportErrors(ports: SupportPorts, tenantId: string, uploadId: string, fallback: RowError[]) {
+  try {
+    const report = JSON.parse(
+      Buffer.from(await ports.objects.get('raw', reportKey(tenantId, uploadId))).toString('utf8'),
+    );
+    const parsed = z.object({ errors: z.array(rowErrorSchema) }).safeParse(report);
+    return parsed.success ? parsed.data.errors : fallback;
+  } catch (error) {
+    if (error instanceof PortNotFoundError) return fallback;
+    throw error;
+  }
+}
+
+/** Exports one upload under the caller's grant in force. */
+export async function exportUnderGrant(
+  ports: SupportPorts,
+  principal: Principal,
+  grantId: string,
+  body: unknown,
+): Promise<SupportExport> {
+  await requireSupport(ports, principal, 'POST /support/grants/{grantId}/exports');
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new MalformedRequestError(FIELDS['']);
+  const parsed = exportRequestSchema.safeParse(body);
+  if (!parsed.success) throw validationErrorFrom(parsed.error.issues, FIELDS);
+  const { uploadId, kind } = parsed.data;
+  const { grant, now } = await ownActiveGrant(ports, principal, grantId);
+  const record = await readSupportUpload(ports, grant.tenantId, uploadId);
+  if (!covers(grant, record)) {
+    throw new ForbiddenError(
+      msg(
+        `アップロード ${uploadId} はサポートアクセス ${grantId} の対象外です。`,
+        `Upload ${uploadId} is outside the scope of grant ${grantId}.`,
+      ),
+    );
+  }
+
+  let csv: string;
+  let rows: number;
+  if (kind === 'row_errors') {
+    const errors = await reportErrors(ports, grant.tenantId, uploadId, record.errors ?? []);
+    rows = errors.length;
+    csv = toCsv(
+      ['line', 'column', 'code', 'message_ja', 'message_en', 'value'],
+      errors.map((e) => [e.line, e.column, e.code, e.message.ja, e.message.en, e.value]),
+    );
+  } else {
+    const read = await readRawRows(ports, record, { offset: 0, limit: MAX_EXPORT_ROWS + 1 });
+    if (read.total > MAX_EXPORT_ROWS) {
+      throw new ValidationError(
+        msg(
+          `行数が多すぎます（${read.total} 行）。1 回のエクスポートは ${MAX_EXPORT_ROWS} 行までです。`,
+          `Too many rows (${read.total}): one export holds at most ${MAX_EXPORT_ROWS} rows.`,
+        ),
+        'uploadId',
+      );
+    }
+    rows = read.rows.length;
+    csv = toCsv(
+      read.columns,
+      read.rows.map((r) => read.columns.map((c) => r[c] ?? null)),
+    );
+  }
+
+  const exportId = ports.newId();
+  const fileName = `${kind}-${uploadId}-${exportId.slice(0, 8)}.csv`;
+  const key = `${supportExportPrefix(grant.tenantId, grantId)}${fileName}`;
+  await ports.objects.put('raw', key, csv, { contentType: 'text/csv; charset=utf-8' });
+  const saved = await recordExport(ports, grant, {
+    exportId,
+    key,
+    uploadId,
+    kind,
+    rows,
+    createdAt: now.toISOString(),
+  });
+  if (!saved) {
+    // The grant ended while the export was written: take it back before anyone sees it.
+    await deleteGrantExports(ports, grant);
+    throw new ForbiddenError(
+      msg(
+        `サポートアクセス ${grantId} は終了しました。`,
+        `Grant ${grantId} ended while the export was written.`,
+      ),
+    );
+  }
+  await appendLedger(ports, {
+    action: 'support.exported',
+    actor: { subject: principal.subject, roles: [...principal.roles] },
+    tenantId: grant.tenantId,
+    purpose: grant.purpose,
+    details: { grantId, exportId, uploadId, dataset: record.dataset, kind, key, rows },
+  });
+  return {
+    grantId,
+    exportId,
+    uploadId,
+    kind,
+    key,
+    fileName,
+    contentType: 'text/csv; charset=utf-8',
+    rows,
+    csv,
+  };
+}
