@@ -12,6 +12,7 @@ import { registerTenant, updateTenant } from '../domain/tenants/admin.ts';
 import { getUpload, listUploads, requestUpload } from '../domain/uploads/uploads.ts';
 import { datasetCatalogue } from './datasets.ts';
 import { errorResponse, type HttpResponse, jsonResponse } from './errors.ts';
+import { SUPPORT_ROUTES } from './support-routes.ts';
 
 /** The parts of an API Gateway HTTP API (v2) event with a JWT authorizer that Kura reads. */
 export const httpEventSchema = z.object({
@@ -73,6 +74,7 @@ export const ROUTES: Readonly<Record<string, Route>> = {
     requires: 'admin',
     handle: (c) => updateTenant(c.ports, c.principal, c.path('tenantId'), c.body()),
   },
+  ...SUPPORT_ROUTES,
 };
 
 const MALFORMED_JSON = msg(
