@@ -9,6 +9,7 @@ import {
   ValidationError,
 } from '../domain/errors.ts';
 import { type Lang, msg, pick } from '../domain/i18n.ts';
+import { PurgeDeleteFailedError } from '../domain/purge/errors.ts';
 
 /** The one place errors become HTTP statuses. */
 const STATUS_BY_ERROR: ReadonlyArray<readonly [new (...args: never[]) => KuraError, number]> = [
@@ -19,6 +20,8 @@ const STATUS_BY_ERROR: ReadonlyArray<readonly [new (...args: never[]) => KuraErr
   [ConflictError, 409],
   [PayloadTooLargeError, 413],
   [ValidationError, 422],
+  // Deletion failed after retries (permissions, Object Lock): resumable, so the caller may retry later.
+  [PurgeDeleteFailedError, 503],
 ];
 
 export interface HttpResponse {

@@ -8,8 +8,19 @@ import {
 } from '../domain/auth/principal.ts';
 import { MalformedRequestError, NotFoundError } from '../domain/errors.ts';
 import { type Lang, langFromAcceptLanguage, msg } from '../domain/i18n.ts';
+import {
+  latestReleaseNotice,
+  latestReleaseSummary,
+  publishedStatistic,
+} from '../domain/release/published.ts';
+import { buildRelease } from '../domain/release/release.ts';
+import { benchmarkForCaller } from '../domain/supporters/benchmark.ts';
+import { grantSupporter, listSupporterGrants, revokeSupporter } from '../domain/supporters/grants.ts';
 import { registerTenant, updateTenant } from '../domain/tenants/admin.ts';
+import { processingDisclosureFor } from '../domain/tenants/processing.ts';
+import { certificateWithVerification, purgeTenantNow } from '../domain/tenants/purge-now.ts';
 import { getUpload, listUploads, requestUpload } from '../domain/uploads/uploads.ts';
+import { purgePortsFrom } from '../purge/runtime.ts';
 import { datasetCatalogue } from './datasets.ts';
 import { errorResponse, type HttpResponse, jsonResponse } from './errors.ts';
 import { SUPPORT_ROUTES } from './support-routes.ts';
@@ -32,10 +43,16 @@ export type HttpEvent = z.infer<typeof httpEventSchema>;
 export interface RouteContext {
   readonly ports: Runtime;
   readonly principal: Principal;
+  /** The caller's language: `?lang=ja|en`, else Accept-Language. */
+  readonly lang: Lang;
   /** The JSON body; MalformedRequestError when it is not JSON. */
   body(): unknown;
+  /** The JSON body, or undefined when there is none. */
+  optionalBody(): unknown;
   path(name: string): string;
   query(name: string): string | undefined;
+  /** Every query parameter. */
+  queries(): Readonly<Record<string, string>>;
 }
 
 export interface Route {
@@ -44,9 +61,58 @@ export interface Route {
   handle(context: RouteContext): Promise<unknown>;
 }
 
+/** A route result whose status depends on the outcome (e.g. 202 while a purge goes on). */
+export class WithStatus {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+  ) {}
+}
+
 const uploadPorts = (ports: Runtime) => ({ ...ports, dataKeyId: ports.dataKeyId });
 const limitOf = (raw: string | undefined) =>
   raw === undefined ? undefined : Number.parseInt(raw, 10) || undefined;
+const actorOf = (principal: Principal) => ({ subject: principal.subject, roles: [...principal.roles] });
+/** Read once per process: set by the stack's grant helpers (stats bucket) and processing disclosure. */
+const STATS_BUCKET = process.env.KURA_BUCKET_STATS;
+const DEPLOYED_PROCESSING = process.env.KURA_PROCESSING;
+
+const purgeNow = async (c: RouteContext) => {
+  const result = await purgeTenantNow(
+    purgePortsFrom(c.ports),
+    c.principal,
+    c.path('tenantId'),
+    c.optionalBody(),
+  );
+  return new WithStatus(result.done ? 200 : 202, result);
+};
+const releaseNow = async (c: RouteContext) => {
+  const built = await buildRelease(
+    { ...c.ports, statsBucket: STATS_BUCKET },
+    { now: c.ports.clock(), reason: 'on-demand', actor: actorOf(c.principal) },
+  );
+  return {
+    releaseId: built.releaseId,
+    contributingTenants: built.contributingTenants,
+    manifest: built.manifest,
+  };
+};
+const certificate = (c: RouteContext) =>
+  certificateWithVerification(purgePortsFrom(c.ports), c.path('tenantId'));
+const statsTable = (c: RouteContext) =>
+  publishedStatistic(c.ports.objects, c.path('name'), { period: c.query('period') });
+const notice = (c: RouteContext) => latestReleaseNotice(c.ports.objects, c.lang);
+const grant = (c: RouteContext) => grantSupporter(c.ports, c.principal, c.body());
+const grants = (c: RouteContext) => listSupporterGrants(c.ports, c.principal);
+const revokeGrant = (c: RouteContext) => revokeSupporter(c.ports, c.principal, c.path('supporterId'));
+const processing = async (c: RouteContext) => processingDisclosureFor(DEPLOYED_PROCESSING, c.ports.settings);
+const benchmark = (c: RouteContext) =>
+  benchmarkForCaller(c.ports, c.principal, {
+    statistic: c.path('name'),
+    tenantId: c.query('tenantId'),
+    period: c.query('period'),
+    query: c.queries(),
+  });
 
 /** Every route, by API Gateway route key. Adding a route is one line here (and one in the stack). */
 export const ROUTES: Readonly<Record<string, Route>> = {
@@ -74,6 +140,17 @@ export const ROUTES: Readonly<Record<string, Route>> = {
     requires: 'admin',
     handle: (c) => updateTenant(c.ports, c.principal, c.path('tenantId'), c.body()),
   },
+  'POST /admin/tenants/{tenantId}/purge': { requires: 'admin', handle: purgeNow },
+  'GET /admin/certificates/{tenantId}': { requires: 'admin', handle: certificate },
+  'POST /admin/releases': { requires: 'admin', status: 201, handle: releaseNow },
+  'GET /stats': { requires: 'signed-in', handle: (c) => latestReleaseSummary(c.ports.objects) },
+  'GET /stats/{name}': { requires: 'signed-in', handle: statsTable },
+  'GET /stats/{name}/benchmark': { requires: 'tenant-member', handle: benchmark },
+  'GET /releases/latest/notice': { requires: 'signed-in', handle: notice },
+  'POST /supporters/grants': { requires: 'company-user', status: 201, handle: grant },
+  'DELETE /supporters/grants/{supporterId}': { requires: 'company-user', handle: revokeGrant },
+  'GET /supporters/grants': { requires: 'company-user', handle: grants },
+  'GET /about/processing': { requires: 'signed-in', handle: processing },
   ...SUPPORT_ROUTES,
 };
 
@@ -82,10 +159,11 @@ const MALFORMED_JSON = msg(
   'The request body is not valid JSON: check the quotes, commas and brackets.',
 );
 
+const rawBody = (event: HttpEvent) =>
+  event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
+
 function parseJson(event: HttpEvent): unknown {
-  const raw = event.isBase64Encoded
-    ? Buffer.from(event.body ?? '', 'base64').toString('utf8')
-    : (event.body ?? '');
+  const raw = rawBody(event);
   if (raw.trim() === '') throw new MalformedRequestError(MALFORMED_JSON);
   try {
     return JSON.parse(raw);
@@ -115,15 +193,21 @@ export async function routeHttpEvent(
         msg('そのような API はありません。', `There is no route ${event.routeKey.slice(0, 100)}.`),
       );
     }
+    const asked = event.queryStringParameters?.lang;
+    if (asked === 'ja' || asked === 'en') lang = asked;
     const principal = principalFromClaims(event.requestContext.authorizer?.jwt.claims);
     await authorize(ports, principal, route.requires, event.routeKey);
     const result = await route.handle({
       ports,
       principal,
+      lang,
       body: () => parseJson(event),
+      optionalBody: () => (rawBody(event).trim() === '' ? undefined : parseJson(event)),
       path: (name) => event.pathParameters?.[name] ?? '',
       query: (name) => event.queryStringParameters?.[name],
+      queries: () => ({ ...(event.queryStringParameters ?? {}) }),
     });
+    if (result instanceof WithStatus) return jsonResponse(result.status, result.body, lang);
     return jsonResponse(route.status ?? 200, result, lang);
   } catch (error) {
     const response = errorResponse(error, lang);

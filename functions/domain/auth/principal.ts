@@ -68,8 +68,10 @@ export const hasRole = (principal: Principal, role: Role) => principal.roles.inc
 
 /** What a route requires of its caller. */
 export type Requirement =
-  /** A company user: the tenant role and a tenant claim. */
+  /** A company user or a supporting organisation: the tenant or supporter role and a tenant claim. */
   | 'tenant-member'
+  /** A company user only (the tenant role and a tenant claim), e.g. to grant a supporter access. */
+  | 'company-user'
   /** Platform administrators. */
   | 'admin'
   /** Anyone signed in. */
@@ -86,16 +88,23 @@ export function satisfies(principal: Principal, requirement: Requirement): boole
       return (
         principal.tenantId !== undefined && (hasRole(principal, 'tenant') || hasRole(principal, 'supporter'))
       );
+    case 'company-user':
+      return principal.tenantId !== undefined && hasRole(principal, 'tenant');
   }
 }
 
 const refusal = (requirement: Requirement) =>
   requirement === 'admin'
     ? msg('この操作はプラットフォーム管理者だけが行えます。', 'Only platform administrators may do this.')
-    : msg(
-        'この操作には会社（テナント）に所属するアカウントが必要です。',
-        'This needs an account that belongs to a company (tenant).',
-      );
+    : requirement === 'company-user'
+      ? msg(
+          'この操作は会社（テナント）の利用者だけが行えます。',
+          'Only a user of the company (tenant) itself may do this.',
+        )
+      : msg(
+          'この操作には会社（テナント）に所属するアカウントが必要です。',
+          'This needs an account that belongs to a company (tenant).',
+        );
 
 /**
  * Checks the requirement; a refusal is recorded in the ledger (who, what was attempted) and then

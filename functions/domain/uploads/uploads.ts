@@ -289,6 +289,8 @@ export async function getUpload(
 }
 
 export const LIST_LIMIT_MAX = 100;
+/** Upload ids are UUIDs; other items of the uploads table have prefixed sort keys. */
+const UPLOAD_ID = /^[0-9a-f-]{36}$/;
 
 /** The caller's uploads, a page at a time; the cursor is the last upload id of the previous page. */
 export async function listUploads(
@@ -307,20 +309,32 @@ export async function listUploads(
       'cursor',
     );
   }
-  const page = await ports.table.query({
-    table: UPLOADS_TABLE,
-    partition: { name: 'tenantId', value: tenantId },
-    limit,
-    // Rebuilt from the caller's tenant, so a cursor can never point into another tenant's partition.
-    cursor: options.cursor ? { tenantId, uploadId: options.cursor } : undefined,
-  });
-  // The table also holds other tenant-scoped items (grants); only upload records are listed.
-  const uploads = page.items.flatMap((item) => {
-    const parsed = uploadRecordSchema.safeParse(item);
-    return parsed.success && parsed.data.tenantId === tenantId ? [toView(parsed.data)] : [];
-  });
-  const last = page.cursor?.uploadId;
-  return { uploads, ...(typeof last === 'string' ? { cursor: last } : {}) };
+  // The partition also holds other tenant-scoped items (supporter grants, `grant#…`, which sort after
+  // every upload id): they are skipped, and pages are read until `limit` uploads are found, so the cursor
+  // handed back is always an upload id.
+  const uploads: UploadView[] = [];
+  let lastUploadId: string | undefined;
+  // Rebuilt from the caller's tenant, so a cursor can never point into another tenant's partition.
+  let cursor: Record<string, unknown> | undefined = options.cursor
+    ? { tenantId, uploadId: options.cursor }
+    : undefined;
+  do {
+    const page = await ports.table.query({
+      table: UPLOADS_TABLE,
+      partition: { name: 'tenantId', value: tenantId },
+      limit: limit - uploads.length,
+      cursor,
+    });
+    for (const item of page.items) {
+      const parsed = uploadRecordSchema.safeParse(item);
+      if (parsed.success && parsed.data.tenantId === tenantId && UPLOAD_ID.test(parsed.data.uploadId)) {
+        uploads.push(toView(parsed.data));
+        lastUploadId = parsed.data.uploadId;
+      }
+    }
+    cursor = page.cursor;
+  } while (cursor && uploads.length < limit);
+  return { uploads, ...(cursor && lastUploadId !== undefined ? { cursor: lastUploadId } : {}) };
 }
 
 export type MarkReceivedResult = 'received' | 'already' | 'unknown';
