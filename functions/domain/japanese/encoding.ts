@@ -1,4 +1,4 @@
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import iconv from 'iconv-lite';
 
 /** Encodings Kura reads. `ascii` means no byte above 0x7F was seen, which both others agree on. */
@@ -23,6 +23,8 @@ export class InvalidEncodingError extends Error {
 }
 
 const BOM_UTF8 = [0xef, 0xbb, 0xbf];
+/** Longest run without a line feed that the CP932 decoder holds back to decode whole lines. */
+const CP932_MAX_LINE_BYTES = 16 * 1024 ** 2;
 /** Bytes to look at after the first non-ASCII byte when deciding between UTF-8 and CP932. */
 const DETECTION_WINDOW = 4096;
 /**
@@ -103,7 +105,11 @@ const ICU_CONTROL_FIX: Record<string, string> = {
  * times faster than iconv-lite, which stays the fallback for runtimes built without full ICU. Both
  * yield U+FFFD for invalid bytes, which the caller refuses.
  */
-function cp932Decoder(): { write(bytes: Uint8Array): string; end(): string } {
+function cp932Decoder(): {
+  write(bytes: Uint8Array): string;
+  end(): string;
+  whole(bytes: Uint8Array): string;
+} {
   try {
     const decoder = new TextDecoder('shift_jis');
     const fix = (text: string) =>
@@ -113,12 +119,14 @@ function cp932Decoder(): { write(bytes: Uint8Array): string; end(): string } {
     return {
       write: (bytes) => fix(decoder.decode(bytes, { stream: true })),
       end: () => fix(decoder.decode()),
+      whole: (bytes) => fix(new TextDecoder('shift_jis').decode(bytes)),
     };
   } catch {
     const decoder = iconv.getDecoder('cp932');
     return {
       write: (bytes) => decoder.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)),
       end: () => decoder.end() ?? '',
+      whole: (bytes) => iconv.decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), 'cp932'),
     };
   }
 }
@@ -135,6 +143,11 @@ export class CsvTextDecoder {
   private pending: Uint8Array = new Uint8Array(0);
   private started = false;
   private readonly cp932 = cp932Decoder();
+  private cp932Carry: Uint8Array = new Uint8Array(0);
+  private cp932Streaming = false;
+
+  /** @param maxLineBytes longest run without a line feed held back to decode whole CP932 lines */
+  constructor(private readonly maxLineBytes = CP932_MAX_LINE_BYTES) {}
 
   /** The encoding detected so far (`ascii` until a non-ASCII byte decides). */
   get encoding(): TextEncoding {
@@ -212,8 +225,32 @@ export class CsvTextDecoder {
   }
 
   private decodeCp932(bytes: Uint8Array, final: boolean): Uint8Array {
-    let text = this.cp932.write(bytes);
-    if (final) text += this.cp932.end();
+    if (this.cp932Streaming)
+      return this.checkCp932(this.cp932.write(bytes) + (final ? this.cp932.end() : ''));
+    // Decode whole lines: a line feed is never part of a CP932 character, so each run of lines
+    // decodes on its own, and a run of plain ASCII (most numeric rows) is already its own UTF-8.
+    const data = concat(this.cp932Carry, bytes);
+    const cut = final ? data.length : data.lastIndexOf(0x0a) + 1;
+    if (cut === 0) {
+      this.cp932Carry = data;
+      if (data.length <= this.maxLineBytes) return new Uint8Array(0);
+      // A line this long is refused later anyway; decode it statefully rather than hold it.
+      this.cp932Streaming = true;
+      this.cp932Carry = new Uint8Array(0);
+      return this.checkCp932(this.cp932.write(data));
+    }
+    this.cp932Carry = data.slice(cut);
+    const lines = data.subarray(0, cut);
+    if (isAscii(lines)) {
+      const nul = lines.indexOf(0);
+      if (nul >= 0) throw new InvalidEncodingError('cp932', 'INVALID_BYTES', lines.subarray(0, nul));
+      return lines;
+    }
+    return this.checkCp932(this.cp932.whole(lines));
+  }
+
+  /** Refuses decoded text holding a character that is not text (see CP932_NOT_TEXT). */
+  private checkCp932(text: string): Uint8Array {
     const bad = text.search(CP932_NOT_TEXT);
     if (bad >= 0) {
       const code = text.charCodeAt(bad);

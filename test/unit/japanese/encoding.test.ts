@@ -5,8 +5,8 @@ import { neutraliseFormula } from '../../../functions/domain/japanese/formula.ts
 import { toHalfWidth } from '../../../functions/domain/japanese/width.ts';
 
 /** Decodes bytes fed in chunks of `size`, as a stream would deliver them. */
-function decode(bytes: Uint8Array, size: number): { text: string; encoding: string } {
-  const decoder = new CsvTextDecoder();
+function decode(bytes: Uint8Array, size: number, maxLineBytes?: number): { text: string; encoding: string } {
+  const decoder = new CsvTextDecoder(maxLineBytes);
   const parts: Uint8Array[] = [];
   for (let i = 0; i < bytes.length; i += size) parts.push(decoder.push(bytes.subarray(i, i + size)));
   parts.push(decoder.end());
@@ -29,6 +29,18 @@ describe('CsvTextDecoder', () => {
       expect(decoded).toEqual({ text: SAMPLE, encoding: 'cp932' });
     },
   );
+
+  it('decodes Shift_JIS lines longer than it holds back, statefully', () => {
+    // Prepare: no line feed for far longer than the 64 bytes held back
+    const text = `${'①㈱髙'.repeat(1000)}\r\n${'ｶﾅ漢字'.repeat(800)}`;
+    const bytes = iconv.encode(text, 'cp932');
+
+    // Act
+    const decoded = decode(bytes, 1000, 64);
+
+    // Assess
+    expect(decoded).toEqual({ text, encoding: 'cp932' });
+  });
 
   it.each([1, 5, 4096])('decodes UTF-8 with and without a BOM in chunks of %i', (size) => {
     // Act
