@@ -204,11 +204,13 @@ export async function ingestObject(
       `Upload ${address.uploadId} is being processed from another object; retry later`,
     );
   }
-  if (record.sizeBytes > settings.limits.maxFileBytes) {
+  const maxBytes = Math.min(settings.limits.maxFileBytes, getDataset(address.dataset).maxFileBytes);
+  if (head.size > maxBytes) {
+    const limit = `${Math.floor(maxBytes / 1024 ** 2)} MiB`;
     return quarantine(ports, log, object, address, record, {
       code: 'FILE_TOO_LARGE',
-      ja: `ファイルが大きすぎます（上限 ${settings.limits.maxFileBytes} バイト）。分割してアップロードしてください。`,
-      en: `The file is larger than the limit of ${settings.limits.maxFileBytes} bytes. Split it and upload the parts.`,
+      ja: `ファイルが大きすぎます（上限 ${limit}）。分割してアップロードしてください。`,
+      en: `The file is larger than the ${limit} limit. Split it and upload the parts.`,
     });
   }
 

@@ -409,6 +409,23 @@ describe('ingestObject: verification and idempotency', () => {
     expect(record?.reason?.code).toBe('SIZE_MISMATCH');
   });
 
+  it('quarantines and rejects a file above the size limit', async () => {
+    // Prepare
+    const ports = memoryPorts();
+    const body = crlf(ATTENDANCE_HEADER, ...Array.from({ length: 100_000 }, (_, i) => `${i},2023/4/1,8,8,0`));
+    const staged = await stageUpload(ports, body);
+    const settings = platformSettingsSchema.parse({ limits: { maxFileBytes: 1024 ** 2 } });
+
+    // Act
+    const result = await ingestObject(ports, settings, staged.object);
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'quarantined', reason: { code: 'FILE_TOO_LARGE' } });
+    expect((await readRecord(ports, staged.record))?.reason?.en).toBe(
+      'The file is larger than the 1 MiB limit. Split it and upload the parts.',
+    );
+  });
+
   it('quarantines and rejects an object whose SHA-256 differs from the declared one', async () => {
     // Prepare: no checksum on head, so ingestion computes it while streaming
     const ports = memoryPorts();
