@@ -1,0 +1,202 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Runtime } from '../../../functions/adapters/runtime.ts';
+import type { DatasetName } from '../../../functions/domain/catalog/index.ts';
+import { readLedger } from '../../../functions/domain/ledger/ledger.ts';
+import { pseudonymise } from '../../../functions/domain/masking/pseudonymise.ts';
+import { rawKey } from '../../../functions/domain/zones.ts';
+import { type LocalPlatform, startLocalPlatform } from '../../../local/platform.ts';
+import {
+  activityRows,
+  employeeArbitrary,
+  type GeneratedEmployee,
+  type RawRow,
+  rawParquet,
+} from '../masking/fixtures.ts';
+
+let dataDir: string;
+let platform: LocalPlatform;
+const tokens: Record<'tenant' | 'admin' | 'supporter', string> = { tenant: '', admin: '', supporter: '' };
+const COMPANIES = ['demo-a', 'co-b', 'co-c', 'co-d'];
+const STAT = 'overtime_hours_monthly';
+
+async function api(path: string, init: { token: string; method?: string; body?: unknown; lang?: string }) {
+  const response = await fetch(`${platform.apiUrl}${path}`, {
+    method: init.method ?? (init.body !== undefined ? 'POST' : 'GET'),
+    headers: {
+      'accept-language': init.lang ?? 'en',
+      'content-type': 'application/json',
+      authorization: `Bearer ${init.token}`,
+    },
+    ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+  });
+  // biome-ignore lint/suspicious/noExplicitAny: response bodies of many routes; the assertions check their shape
+  return { status: response.status, json: (await response.json()) as Record<string, any> };
+}
+
+/** Raw Parquet and an ACCEPTED upload record, as ingestion leaves them, then masking. */
+async function seedUpload(
+  ports: Runtime,
+  tenantId: string,
+  uploadId: string,
+  dataset: DatasetName,
+  rowsByPeriod: Readonly<Record<string, readonly RawRow[]>>,
+) {
+  const outputs: string[] = [];
+  for (const [period, rows] of Object.entries(rowsByPeriod)) {
+    const key = rawKey(tenantId, dataset, period, uploadId);
+    await ports.objects.put('raw', key, await rawParquet(dataset, rows));
+    outputs.push(key);
+  }
+  const at = '2026-11-01T00:00:00.000Z';
+  await ports.table.put('uploads', {
+    tenantId,
+    uploadId,
+    dataset,
+    fileName: `${dataset}.csv`,
+    key: `landing/${tenantId}/${dataset}/${uploadId}/${dataset}.csv`,
+    contentType: 'text/csv',
+    sizeBytes: 1,
+    sha256: 'AAAA',
+    status: 'ACCEPTED',
+    requestedBy: 'sub-1',
+    requestedAt: at,
+    expiresAt: at,
+    updatedAt: at,
+    outputs,
+  });
+  await pseudonymise(ports, { tenantId, uploadId });
+}
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'kura-api-stats-'));
+  platform = await startLocalPlatform({ dataDir, port: 0, onError: () => undefined });
+  tokens.tenant = await platform.token({ role: 'tenant', tenantId: 'demo-a' });
+  tokens.admin = await platform.token({ role: 'admin' });
+  tokens.supporter = await platform.token({ role: 'supporter', tenantId: 'sr-office' });
+  const profile = { industry: 'E', prefecture: '13', sizeBand: '20-49' };
+  for (const tenantId of COMPANIES.slice(1)) {
+    const registered = await api('/admin/tenants', {
+      token: tokens.admin,
+      body: { tenantId, name: `${tenantId} 株式会社`, profile, contract: { start: '2024-01-01' } },
+    });
+    expect(registered.status).toBe(201);
+  }
+  const months = ['2026-09', '2026-10'];
+  for (const [t, tenantId] of COMPANIES.entries()) {
+    const employees: GeneratedEmployee[] = Array.from({ length: 6 }, (_, i) => ({
+      ...(fc.sample(employeeArbitrary(i + 1), { seed: 100 * t + i, numRuns: 1 })[0] as GeneratedEmployee),
+      hire_date: '2015-04-01',
+      termination_date: null,
+    }));
+    const { attendance, payroll } = activityRows(employees, months);
+    const ids = ['00000000-0000-4000-8000-00000000000', '10000000-0000-4000-8000-00000000000'];
+    await seedUpload(platform.ports, tenantId, `${ids[0]}1`, 'employees', {
+      '2026-10': employees.map((e) => ({ ...e })),
+    });
+    await seedUpload(platform.ports, tenantId, `${ids[0]}2`, 'attendance', attendance);
+    await seedUpload(platform.ports, tenantId, `${ids[1]}3`, 'payroll', payroll);
+  }
+}, 60_000);
+
+afterAll(async () => {
+  await platform?.stop();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('statistics, supporters and purge through the local API', () => {
+  it('publishes a release on demand and serves its tables, notice and benchmark', async () => {
+    // Act
+    const built = await api('/admin/releases', { token: tokens.admin, body: {} });
+    const summary = await api('/stats', { token: tokens.tenant });
+    const table = await api(`/stats/${STAT}`, { token: tokens.tenant });
+    const notice = await api('/releases/latest/notice?lang=ja', { token: tokens.tenant });
+    const own = await api(`/stats/${STAT}/benchmark`, { token: tokens.tenant });
+
+    // Assess
+    expect(built.status).toBe(201);
+    expect(built.json.contributingTenants).toBe(5); // the four above and demo-b, which has no data yet
+    expect(summary.status).toBe(200);
+    expect(summary.json.releaseId).toBe(built.json.releaseId);
+    expect(summary.json.statistics.map((s: { name: string }) => s.name)).toContain(STAT);
+    expect(table.status).toBe(200);
+    const cells = table.json.cells as Array<Record<string, unknown>>;
+    expect(cells.some((c) => c.suppressed === false && typeof c.overtime_hours_mean === 'number')).toBe(true);
+    for (const cell of cells.filter((c) => c.suppressed === true)) {
+      expect(cell.overtime_hours_mean).toBeNull();
+      expect(cell.employees).toBeNull();
+    }
+    expect(JSON.stringify(table.json)).not.toMatch(/min_individuals|min_companies|dominance|"reason"/);
+    expect(notice.status).toBe(200);
+    expect(notice.json).toMatchObject({ releaseId: built.json.releaseId, lang: 'ja' });
+    expect(notice.json.legalBasis).toMatch(/個人情報の保護に関する法律/);
+    expect(own.status).toBe(200);
+    expect(own.json).toMatchObject({ status: 'published', tenantId: 'demo-a', period: '2026-10' });
+    expect(typeof own.json.own).toBe('number');
+  });
+
+  it('shows a supporter a company benchmark only while the company grants it, all in the ledger', async () => {
+    // Prepare
+    const path = `/stats/${STAT}/benchmark?tenantId=demo-a`;
+
+    // Act
+    const before = await api(path, { token: tokens.supporter });
+    const granted = await api('/supporters/grants', {
+      token: tokens.tenant,
+      body: { supporterId: 'sr-office' },
+    });
+    const during = await api(path, { token: tokens.supporter });
+    const revoked = await api('/supporters/grants/sr-office', { token: tokens.tenant, method: 'DELETE' });
+    const after = await api(path, { token: tokens.supporter });
+
+    // Assess
+    expect(before.status).toBe(404);
+    expect(granted.status).toBe(201);
+    expect(during.status).toBe(200);
+    expect(during.json).toMatchObject({ status: 'published', tenantId: 'demo-a' });
+    expect(revoked.status).toBe(200);
+    expect(after.status).toBe(404);
+    const entries = (await readLedger(platform.ports.table, { tenantId: 'demo-a' })).filter((e) =>
+      e.action.startsWith('supporter.'),
+    );
+    expect(entries.map((e) => e.action)).toEqual([
+      'supporter.granted',
+      'supporter.benchmark_read',
+      'supporter.revoked',
+    ]);
+    expect(entries[1]).toMatchObject({
+      actor: { subject: 'local-supporter-sr-office' },
+      details: { supporterId: 'sr-office', statistic: STAT },
+    });
+  });
+
+  it('purges a company for an admin and returns its certificate, but not for a tenant token', async () => {
+    // Prepare
+    await api('/admin/tenants/co-d', {
+      token: tokens.admin,
+      method: 'PATCH',
+      body: { contract: { end: '2026-01-31', retentionDaysAfterEnd: 0 } },
+    });
+
+    // Act
+    const refused = await api('/admin/tenants/co-d/purge', { token: tokens.tenant, body: {} });
+    const purged = await api('/admin/tenants/co-d/purge', { token: tokens.admin, body: {} });
+    const certificate = await api('/admin/certificates/co-d', { token: tokens.admin });
+    const summary = await api('/stats', { token: tokens.tenant });
+
+    // Assess
+    expect(refused.status).toBe(403);
+    expect(purged.status).toBe(200);
+    expect(purged.json).toMatchObject({ outcome: 'purged', done: true, certificate: { tenantId: 'co-d' } });
+    expect(certificate.status).toBe(200);
+    expect(certificate.json.chain).toMatchObject({ valid: true });
+    expect(certificate.json.certificate.hash).toBe(purged.json.certificate.hash);
+    let facts = 0;
+    for await (const _ of platform.ports.objects.list('curated', 'facts/tenant=co-d/')) facts++;
+    expect(facts).toBe(0);
+    expect(summary.json.statistics.length).toBeGreaterThan(0);
+  });
+});
