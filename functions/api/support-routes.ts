@@ -9,21 +9,12 @@ import {
   requestGrant,
   revokeGrant,
 } from '../domain/support/index.ts';
-import type { Route, RouteContext } from './routes.ts';
+import type { Route } from './routes.ts';
 
 const numberOf = (raw: string | undefined) => {
   if (raw === undefined || raw === '') return undefined;
   const value = Number(raw);
   return Number.isFinite(value) ? value : Number.NaN;
-};
-
-/** An optional JSON body: absent or empty is `{}`. */
-const optionalBody = (c: RouteContext) => {
-  try {
-    return c.body();
-  } catch {
-    return {};
-  }
 };
 
 /**
@@ -63,15 +54,15 @@ export const SUPPORT_ROUTES: Readonly<Record<string, Route>> = {
   },
   'POST /support/grants/{grantId}/approve': {
     requires: 'tenant-member',
-    handle: (c) => approveGrant(c.ports, c.principal, c.path('grantId'), optionalBody(c)),
+    handle: (c) => approveGrant(c.ports, c.principal, c.path('grantId'), c.optionalBody()),
   },
   'POST /support/grants/{grantId}/refuse': {
     requires: 'tenant-member',
-    handle: (c) => refuseGrant(c.ports, c.principal, c.path('grantId'), optionalBody(c)),
+    handle: (c) => refuseGrant(c.ports, c.principal, c.path('grantId'), c.optionalBody()),
   },
   'POST /support/grants/{grantId}/revoke': {
     requires: 'tenant-member',
-    handle: (c) => revokeGrant(c.ports, c.principal, c.path('grantId'), optionalBody(c)),
+    handle: (c) => revokeGrant(c.ports, c.principal, c.path('grantId'), c.optionalBody()),
   },
   'POST /support/grants/{grantId}/exports': {
     requires: 'signed-in',
