@@ -4,7 +4,7 @@ import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import { errorResponse, type HttpResponse } from '../functions/api/errors.ts';
 import { ROUTES } from '../functions/api/routes.ts';
 import { NotFoundError, PayloadTooLargeError, UnauthorizedError } from '../functions/domain/errors.ts';
-import { langFromAcceptLanguage, msg } from '../functions/domain/i18n.ts';
+import { type Lang, langFromAcceptLanguage, msg } from '../functions/domain/i18n.ts';
 import { lambdaContext } from './dispatch.ts';
 
 /** API Gateway HTTP APIs accept at most 10 MB bodies; Kura's API bodies are small JSON. */
@@ -100,6 +100,11 @@ function send(response: ServerResponse, result: HttpResponse) {
 export function createApiServer(options: {
   readonly handler: HttpHandler;
   readonly verify: (token: string) => Promise<Record<string, unknown> | undefined>;
+  /**
+   * The BI preview page at `GET /preview` (no token: locally it stands in for a BI tool's own login;
+   * it shows only published statistics). Returns the HTML.
+   */
+  readonly preview?: (url: URL, lang: Lang) => Promise<string>;
 }): Server {
   const routes = compileRoutes(Object.keys(ROUTES));
   return createServer((request, response) => {
@@ -171,6 +176,31 @@ export function createApiServer(options: {
       };
       return options.handler(event, lambdaContext('kura-api-local'));
     };
+    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    if (
+      options.preview &&
+      request.method === 'GET' &&
+      (url.pathname === '/preview' || url.pathname === '/preview/')
+    ) {
+      const pageLang =
+        url.searchParams.get('lang') === 'en' ? 'en' : url.searchParams.get('lang') === 'ja' ? 'ja' : lang;
+      options
+        .preview(url, pageLang)
+        .then((html) =>
+          send(response, {
+            statusCode: 200,
+            headers: {
+              'content-type': 'text/html; charset=utf-8',
+              'content-security-policy':
+                "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:",
+              'cache-control': 'no-store',
+            },
+            body: html,
+          }),
+        )
+        .catch((error: unknown) => send(response, errorResponse(error, lang)));
+      return;
+    }
     handle()
       .then((result) => send(response, result))
       .catch((error: unknown) => send(response, errorResponse(error, lang)));

@@ -1,5 +1,6 @@
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { DuckDbQueryRunner } from '../functions/adapters/query-runners.ts';
 import {
   createLocalRuntime,
@@ -10,8 +11,11 @@ import {
 } from '../functions/adapters/runtime.ts';
 import { createApiHandler } from '../functions/api/handler.ts';
 import type { PlatformSettings } from '../functions/domain/settings.ts';
+import { PLATFORM_INFO_FILE } from './cli/context.ts';
+import { DEMO_MARKER } from './demo/seed-demo.ts';
 import { createDispatcher, localIngest } from './dispatch.ts';
 import { createApiServer } from './http-server.ts';
+import { renderPreviewPage } from './preview/page.ts';
 import { seedDemoTenants } from './seed.ts';
 import {
   ensureBuckets,
@@ -48,6 +52,8 @@ export interface LocalPlatform {
   readonly apiUrl: string;
   readonly s3Url: string;
   readonly dynamoUrl: string;
+  /** The BI preview page (published statistics, a demo company's benchmark, the APPI notice). */
+  readonly previewUrl: string;
   readonly dataDir: string;
   /** The ports the handlers run with (tests read the tables through them). */
   readonly ports: Runtime;
@@ -104,13 +110,34 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     api = createApiServer({
       handler: createApiHandler(() => ports),
       verify: (token) => verifyToken(keys, token),
+      preview: async (url, lang) => {
+        const tenants = await demoTenants(dataDir);
+        return renderPreviewPage(ports, {
+          lang,
+          tenants,
+          tenantId: url.searchParams.get('tenant') ?? undefined,
+        });
+      },
     });
     const apiPort = await listen(api, options.port ?? DEFAULT_PORTS.api);
     const apiServer = api;
+    const apiUrl = `http://${LOCAL_HOST}:${apiPort}`;
+    // Where the CLI finds this platform (`kura` reads it from the same data folder).
+    const infoFile = join(dataDir, PLATFORM_INFO_FILE);
+    await writeFile(
+      infoFile,
+      JSON.stringify({
+        apiUrl,
+        s3Url: storage.s3Endpoint,
+        dynamoUrl: storage.dynamoEndpoint,
+        pid: process.pid,
+      }),
+    );
     return {
-      apiUrl: `http://${LOCAL_HOST}:${apiPort}`,
+      apiUrl,
       s3Url: storage.s3Endpoint,
       dynamoUrl: storage.dynamoEndpoint,
+      previewUrl: `${apiUrl}/preview`,
       dataDir,
       ports,
       seeded,
@@ -118,6 +145,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       settled: () => dispatcher.settled(),
       async stop() {
         storage.s3.off('event', onEvent);
+        await rm(infoFile, { force: true });
         await closeServer(apiServer);
         await dispatcher.settled();
         if (ports.duckdb instanceof DuckDbQueryRunner) await ports.duckdb.close();
@@ -128,5 +156,15 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     if (api) await closeServer(api);
     await storage.stop();
     throw error;
+  }
+}
+
+/** The companies of the seeded demo (for the preview's benchmark picker), if the demo was seeded. */
+async function demoTenants(dataDir: string): Promise<string[] | undefined> {
+  try {
+    const marker = JSON.parse(await readFile(join(dataDir, DEMO_MARKER), 'utf8')) as { tenants?: unknown };
+    return Array.isArray(marker.tenants) ? marker.tenants.map(String) : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -1,70 +1,135 @@
-import { langFromLocale } from '../functions/domain/i18n.ts';
-import { DEFAULT_PORTS, startLocalPlatform } from './platform.ts';
-
 /**
- * `npm start`: the whole platform in this process on 127.0.0.1 until Ctrl+C.
- * KURA_PORT (API port, default 8787) and KURA_DATA_DIR (default .kura-data) override the defaults.
+ * `npm start`: the whole platform in this process on 127.0.0.1. On the first start in a data folder
+ * it seeds the demo (companies, their files through the real upload path, a statistics release) and
+ * prints a summary; then it serves the API and the preview page until Ctrl+C.
+ * `npm start -- --once` does the same, then exits: 0 when everything succeeded, 1 otherwise.
+ * KURA_PORT (API port, default 8787), KURA_DATA_DIR (default .kura-data) and KURA_DEMO_COMPANIES
+ * (default 24) override the defaults.
  */
-async function main() {
-  const lang = langFromLocale(process.env.LANG);
-  const port = process.env.KURA_PORT ? Number.parseInt(process.env.KURA_PORT, 10) : DEFAULT_PORTS.api;
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new Error(`KURA_PORT must be a port number (0–65535), got "${process.env.KURA_PORT}"`);
-  }
-  const platform = await startLocalPlatform({ dataDir: process.env.KURA_DATA_DIR ?? '.kura-data', port });
-  const dataFlag = process.env.KURA_DATA_DIR ? ` --data-dir ${process.env.KURA_DATA_DIR}` : '';
-  const lines =
-    lang === 'ja'
-      ? [
-          `Kura ローカル環境を起動しました（データ: ${platform.dataDir}）`,
-          `  API:      ${platform.apiUrl}`,
-          `  S3:       ${platform.s3Url}`,
-          `  DynamoDB: ${platform.dynamoUrl}`,
-          platform.seeded.length > 0
-            ? `  デモ会社を登録しました: ${platform.seeded.join(', ')}`
-            : '  デモ会社: demo-a, demo-b',
-          'トークンの取得（別のターミナルで）:',
-          `  TOKEN=$(node bin/kura.js token --tenant demo-a${dataFlag})`,
-          `  curl -H "Authorization: Bearer $TOKEN" ${platform.apiUrl}/datasets`,
-          `  管理者: node bin/kura.js token --role admin${dataFlag}`,
-          '終了: Ctrl+C',
-        ]
-      : [
-          `Kura local platform is running (data: ${platform.dataDir})`,
-          `  API:      ${platform.apiUrl}`,
-          `  S3:       ${platform.s3Url}`,
-          `  DynamoDB: ${platform.dynamoUrl}`,
-          platform.seeded.length > 0
-            ? `  Registered demo companies: ${platform.seeded.join(', ')}`
-            : '  Demo companies: demo-a, demo-b',
-          'Get a token (in another terminal):',
-          `  TOKEN=$(node bin/kura.js token --tenant demo-a${dataFlag})`,
-          `  curl -H "Authorization: Bearer $TOKEN" ${platform.apiUrl}/datasets`,
-          `  Administrator: node bin/kura.js token --role admin${dataFlag}`,
-          'Stop: Ctrl+C',
-        ];
-  console.log(lines.join('\n'));
+import { parseArgs } from 'node:util';
 
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(
-      lang === 'ja' ? `\n${signal} を受け取りました。停止しています…` : `\n${signal} received, stopping…`,
-    );
-    platform
-      .stop()
-      .then(() => process.exit(0))
-      .catch((error: unknown) => {
-        console.error(error);
-        process.exit(1);
-      });
-  };
-  process.once('SIGINT', () => shutdown('SIGINT'));
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
+// The handlers log through Powertools at INFO in Lambda; a terminal only wants warnings. Set before the
+// handlers' modules (and their loggers) load.
+process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+// Locally there is no CloudWatch to read the metrics (EMF lines) the handlers print.
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+process.env.AWS_SDK_JS_SUPPRESS_VERSION_WARNING ??= '1';
+
+const { langFromLocale, msg, pick } = await import('../functions/domain/i18n.ts');
+const { DEFAULT_PORTS, startLocalPlatform } = await import('./platform.ts');
+const { demoSeeded, seedDemo } = await import('./demo/seed-demo.ts');
+const { renderDemoSummary } = await import('./demo/summary.ts');
+const { demoPlan } = await import('./synthetic/plan.ts');
+
+function positiveInt(name: string, raw: string | undefined, fallback: number, max: number): number {
+  if (raw === undefined) return fallback;
+  const value = Number.parseInt(raw, 10);
+  if (!Number.isInteger(value) || value < 0 || value > max) {
+    throw new Error(`${name} must be a whole number from 0 to ${max}, got "${raw}"`);
+  }
+  return value;
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
-});
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: { once: { type: 'boolean', default: false }, 'no-seed': { type: 'boolean', default: false } },
+  });
+  const lang = langFromLocale(process.env.LANG);
+  const port = positiveInt('KURA_PORT', process.env.KURA_PORT, DEFAULT_PORTS.api, 65_535);
+  const companies = positiveInt('KURA_DEMO_COMPANIES', process.env.KURA_DEMO_COMPANIES, 24, 5000);
+  const dataDir = process.env.KURA_DATA_DIR ?? '.kura-data';
+  const platform = await startLocalPlatform({ dataDir, port });
+  const dataFlag = process.env.KURA_DATA_DIR ? ` --data-dir ${process.env.KURA_DATA_DIR}` : '';
+  console.log(
+    pick(
+      msg(
+        `Kura ローカル環境を起動しました（データ: ${platform.dataDir}）\n  API:        ${platform.apiUrl}\n  プレビュー: ${platform.previewUrl}\n  S3:         ${platform.s3Url}\n  DynamoDB:   ${platform.dynamoUrl}`,
+        `Kura local platform is running (data: ${platform.dataDir})\n  API:      ${platform.apiUrl}\n  Preview:  ${platform.previewUrl}\n  S3:       ${platform.s3Url}\n  DynamoDB: ${platform.dynamoUrl}`,
+      ),
+      lang,
+    ),
+  );
+
+  let ok = true;
+  if (!values['no-seed'] && !(await demoSeeded(platform.dataDir))) {
+    const started = Date.now();
+    console.log(
+      pick(
+        msg(`デモデータを投入しています（${companies} 社）…`, `Seeding the demo (${companies} companies)…`),
+        lang,
+      ),
+    );
+    try {
+      const summary = await seedDemo(platform, {
+        plan: demoPlan({ companies }),
+        onPhase: (phase) => console.log(`  ${phase}…`),
+      });
+      console.log(await renderDemoSummary(platform.ports.objects, summary, lang));
+      console.log(
+        pick(
+          msg(
+            `デモ投入にかかった時間: ${Math.round((Date.now() - started) / 1000)} 秒`,
+            `Demo seeded in ${Math.round((Date.now() - started) / 1000)} s`,
+          ),
+          lang,
+        ),
+      );
+      ok = summary.ok;
+      if (!ok) {
+        console.error(
+          pick(
+            msg(
+              'デモの投入が計画どおりに終わりませんでした（上の結果を確認してください）。',
+              'The demo did not come out as planned (see the outcomes above).',
+            ),
+            lang,
+          ),
+        );
+      }
+    } catch (error) {
+      ok = false;
+      console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+    }
+  } else if (!values['no-seed']) {
+    console.log(pick(msg('デモデータは投入済みです。', 'The demo is already seeded.'), lang));
+  }
+
+  if (values.once) {
+    await platform.stop();
+    return ok ? 0 : 1;
+  }
+  console.log(
+    pick(
+      msg(
+        `トークンの取得（別のターミナルで）:\n  TOKEN=$(npx kura token --tenant demo-0001${dataFlag})\n  curl -H "Authorization: Bearer $TOKEN" ${platform.apiUrl}/datasets\n  npx kura upload my.csv --dataset sales${dataFlag}\n終了: Ctrl+C`,
+        `Get a token (in another terminal):\n  TOKEN=$(npx kura token --tenant demo-0001${dataFlag})\n  curl -H "Authorization: Bearer $TOKEN" ${platform.apiUrl}/datasets\n  npx kura upload my.csv --dataset sales${dataFlag}\nStop: Ctrl+C`,
+      ),
+      lang,
+    ),
+  );
+  await new Promise<void>((resolveStop) => {
+    let stopping = false;
+    const shutdown = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      console.log(
+        pick(msg(`\n${signal} を受け取りました。停止しています…`, `\n${signal} received, stopping…`), lang),
+      );
+      platform.stop().then(resolveStop, (error: unknown) => {
+        console.error(error);
+        resolveStop();
+      });
+    };
+    process.once('SIGINT', () => shutdown('SIGINT'));
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+  });
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  },
+);

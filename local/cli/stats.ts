@@ -1,0 +1,86 @@
+import type { Command } from 'commander';
+import { msg } from '../../functions/domain/i18n.ts';
+import { getStatistic, STATISTICS } from '../../functions/domain/stats/catalog.ts';
+import { renderPublishedTable } from '../../functions/domain/stats/render.ts';
+import type { CliContext } from './context.ts';
+import { renderTable } from './table.ts';
+
+type Json = Record<string, unknown>;
+const asArray = (value: unknown): Json[] => (Array.isArray(value) ? (value as Json[]) : []);
+
+/** The cells of a `GET /stats/{name}` answer, whatever envelope it uses (`cells`, `rows` or a bare array). */
+export function cellsOf(body: unknown): Json[] {
+  if (Array.isArray(body)) return body as Json[];
+  const object = (body ?? {}) as Json;
+  return asArray(object.cells ?? object.rows ?? object.items);
+}
+
+/** `kura stats [name]` and `kura benchmark <name>`. */
+export function registerStatsCommands(program: Command, context: () => CliContext): void {
+  program
+    .command('stats')
+    .description('published statistics of the latest release / 最新の公表統計')
+    .argument('[name]', `statistic: ${STATISTICS.map((s) => s.name).join(', ')}`)
+    .option('--limit <rows>', 'rows to show / 表示する行数', (v) => Number.parseInt(v, 10), 40)
+    .action(async (name: string | undefined, options: { limit: number }) => {
+      const ctx = context();
+      const client = await ctx.client('tenant');
+      if (!name) {
+        const body = await client.get<Json>('/stats');
+        ctx.emit(body);
+        const listed = asArray(body.statistics);
+        ctx.say(
+          [
+            body.releaseId ? `${ctx.t(msg('リリース', 'Release'))} ${String(body.releaseId)}` : '',
+            renderTable(
+              ctx.lang === 'ja'
+                ? ['統計', '名称', 'セル数', '秘匿セル数']
+                : ['statistic', 'title', 'cells', 'suppressed'],
+              listed.map((s) => {
+                const known = STATISTICS.find((k) => k.name === s.name);
+                return [
+                  s.name,
+                  known ? known.title[ctx.lang] : s.title,
+                  s.cells,
+                  s.suppressedCells ?? s.suppressed,
+                ];
+              }),
+            ),
+          ]
+            .filter(Boolean)
+            .join('\n'),
+        );
+        return;
+      }
+      const stat = getStatistic(name);
+      const body = await client.get<unknown>(`/stats/${encodeURIComponent(name)}`);
+      ctx.emit(body);
+      ctx.say(renderPublishedTable(stat, cellsOf(body), { lang: ctx.lang, limit: options.limit }));
+    });
+
+  program
+    .command('benchmark')
+    .description("your company beside its segment's published figures / 自社と同業他社の比較")
+    .argument('<name>', 'statistic / 統計')
+    .option('--period <period>', 'period, e.g. 2025-06 / 期間')
+    .action(async (name: string, options: { period?: string }) => {
+      const ctx = context();
+      getStatistic(name);
+      const client = await ctx.client('tenant');
+      const query = options.period ? `?period=${encodeURIComponent(options.period)}` : '';
+      const body = await client.get<Json>(`/stats/${encodeURIComponent(name)}/benchmark${query}`);
+      ctx.emit(body);
+      const rows = Object.entries(body)
+        .filter(([, v]) => v === null || typeof v !== 'object')
+        .map(([k, v]) => [k, v === null ? '—' : v]);
+      const message = body.message as { ja?: string; en?: string } | undefined;
+      const segment = body.segment as Json | undefined;
+      ctx.say(
+        [
+          renderTable(ctx.lang === 'ja' ? ['項目', '値'] : ['field', 'value'], rows),
+          segment ? `\n${ctx.t(msg('比較対象', 'Segment'))}: ${JSON.stringify(segment)}` : '',
+          message?.ja && message.en ? `\n${ctx.lang === 'ja' ? message.ja : message.en}` : '',
+        ].join(''),
+      );
+    });
+}

@@ -1,0 +1,285 @@
+import { createReadStream } from 'node:fs';
+import { basename } from 'node:path';
+import type { Command } from 'commander';
+import { msg } from '../../functions/domain/i18n.ts';
+import type { UploadStatus } from '../../functions/domain/uploads/model.ts';
+import {
+  type ConsentAttestation,
+  countingTransform,
+  fileDigest,
+  type KuraClient,
+  postToPresignedUrl,
+  type UploadTicket,
+} from '../client.ts';
+import { createProgress } from '../progress.ts';
+import { type CliContext, CliError, CliOutcomeError } from './context.ts';
+import { renderTable } from './table.ts';
+
+/** An upload as GET /uploads/{uploadId} returns it (the fields the CLI shows). */
+interface UploadView {
+  readonly uploadId: string;
+  readonly dataset: string;
+  readonly fileName: string;
+  readonly status: UploadStatus;
+  readonly requestedAt?: string;
+  readonly updatedAt?: string;
+  readonly reason?: { readonly code: string; readonly ja: string; readonly en: string };
+  readonly rows?: { readonly total: number; readonly accepted: number; readonly rejected: number };
+  readonly errors?: ReadonlyArray<{
+    readonly line: number;
+    readonly column?: string;
+    readonly code: string;
+    readonly message: { readonly ja: string; readonly en: string };
+    readonly value?: string;
+  }>;
+  readonly errorsTruncated?: boolean;
+}
+
+const FINAL: readonly UploadStatus[] = ['ACCEPTED', 'PARTIALLY_ACCEPTED', 'REJECTED'];
+
+const STATUS_TEXT: Record<UploadStatus, { ja: string; en: string }> = {
+  REQUESTED: msg('受付待ち（ファイル未着）', 'requested (no file yet)'),
+  RECEIVED: msg('受信済み', 'received'),
+  VALIDATING: msg('検証中', 'validating'),
+  ACCEPTED: msg('受理', 'accepted'),
+  PARTIALLY_ACCEPTED: msg('一部受理（エラー行を除外）', 'partially accepted (rows in error left out)'),
+  REJECTED: msg('不受理', 'rejected'),
+};
+
+/** Prints one upload: status, row counts, reason, row errors as a table. */
+function describeUpload(ctx: CliContext, upload: UploadView): void {
+  const lines = [
+    `${ctx.t(msg('アップロード', 'Upload'))} ${upload.uploadId}  ${upload.dataset}  ${upload.fileName}`,
+    `${ctx.t(msg('状態', 'Status'))}: ${upload.status} — ${ctx.t(STATUS_TEXT[upload.status])}`,
+  ];
+  if (upload.rows) {
+    lines.push(
+      ctx.t(
+        msg(
+          `行数: 全 ${upload.rows.total} 行、受理 ${upload.rows.accepted} 行、エラー ${upload.rows.rejected} 行`,
+          `Rows: ${upload.rows.total} in total, ${upload.rows.accepted} accepted, ${upload.rows.rejected} in error`,
+        ),
+      ),
+    );
+  }
+  if (upload.reason) lines.push(`${ctx.t(msg('理由', 'Reason'))}: ${ctx.t(upload.reason)}`);
+  if (upload.errors && upload.errors.length > 0) {
+    lines.push(
+      '',
+      renderTable(
+        ctx.lang === 'ja'
+          ? ['行', '列', 'コード', '内容', '値']
+          : ['line', 'column', 'code', 'message', 'value'],
+        upload.errors.map((e) => [e.line, e.column, e.code, ctx.t(e.message), e.value]),
+      ),
+    );
+    if (upload.errorsTruncated) {
+      lines.push(
+        ctx.t(
+          msg(
+            '（最初のエラーのみ表示。全件は報告ファイルにあります）',
+            '(first errors only; the full report is stored with the upload)',
+          ),
+        ),
+      );
+    }
+  }
+  ctx.say(lines.join('\n'));
+}
+
+async function waitForOutcome(
+  client: KuraClient,
+  uploadId: string,
+  timeoutSeconds: number,
+): Promise<UploadView> {
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  for (;;) {
+    const upload = await client.get<UploadView>(`/uploads/${encodeURIComponent(uploadId)}`);
+    if (FINAL.includes(upload.status) || Date.now() > deadline) return upload;
+    await new Promise((resolveWait) => setTimeout(resolveWait, 500));
+  }
+}
+
+const CONSENT_METHODS = ['written', 'electronic', 'employment_rules', 'other'] as const;
+
+function consentFrom(options: {
+  consentMethod?: string;
+  consentDate?: string;
+  attestedBy?: string;
+}): ConsentAttestation | undefined {
+  const given = [options.consentMethod, options.consentDate, options.attestedBy].filter(
+    (v) => v !== undefined,
+  );
+  if (given.length === 0) return undefined;
+  if (given.length < 3) {
+    throw new CliError(
+      msg(
+        '同意の記録には --consent-method、--consent-date、--attested-by の 3 つすべてが必要です。',
+        'A consent attestation needs all three: --consent-method, --consent-date and --attested-by.',
+      ),
+      2,
+    );
+  }
+  const method = CONSENT_METHODS.find((m) => m === options.consentMethod);
+  if (!method) {
+    throw new CliError(
+      msg(
+        `--consent-method は ${CONSENT_METHODS.join('、')} のいずれかです。`,
+        `--consent-method must be one of ${CONSENT_METHODS.join(', ')}.`,
+      ),
+      2,
+    );
+  }
+  return {
+    obtained: true,
+    method,
+    obtainedAt: options.consentDate ?? '',
+    attestedBy: options.attestedBy ?? '',
+  };
+}
+
+/** Upload outcome → exit: only a file accepted in full succeeds. */
+function outcomeError(upload: UploadView): CliOutcomeError | undefined {
+  if (upload.status === 'ACCEPTED') return undefined;
+  return new CliOutcomeError(
+    FINAL.includes(upload.status)
+      ? msg(
+          `アップロードは「${STATUS_TEXT[upload.status].ja}」でした。`,
+          `The upload was ${STATUS_TEXT[upload.status].en}.`,
+        )
+      : msg(
+          `待ち時間内に処理が終わりませんでした（状態 ${upload.status}）。kura status ${upload.uploadId} で確認してください。`,
+          `Processing did not finish in time (status ${upload.status}): check later with kura status ${upload.uploadId}.`,
+        ),
+  );
+}
+
+/** `kura upload` and `kura status`. */
+export function registerUploadCommands(program: Command, context: () => CliContext): void {
+  program
+    .command('upload')
+    .description('upload a CSV file and wait for its outcome / CSV をアップロードして結果を待つ')
+    .argument('<file>', 'CSV file / CSV ファイル')
+    .requiredOption(
+      '--dataset <name>',
+      'dataset, e.g. employees, attendance, payroll, organization, sales / データセット',
+    )
+    .option('--consent-method <method>', `consent method: ${CONSENT_METHODS.join(' | ')} / 同意の取得方法`)
+    .option('--consent-date <date>', 'date consent was obtained (YYYY-MM-DD) / 同意取得日')
+    .option('--attested-by <who>', 'who attests the consent / 同意を証明する人')
+    .option('--content-type <type>', 'content type / Content-Type', 'text/csv')
+    .option(
+      '--wait <seconds>',
+      'how long to wait for the outcome / 結果を待つ秒数',
+      (v) => Number.parseInt(v, 10),
+      300,
+    )
+    .action(
+      async (
+        file: string,
+        options: {
+          dataset: string;
+          consentMethod?: string;
+          consentDate?: string;
+          attestedBy?: string;
+          contentType: string;
+          wait: number;
+        },
+      ) => {
+        const ctx = context();
+        const consent = consentFrom(options);
+        let digest: Awaited<ReturnType<typeof fileDigest>>;
+        try {
+          digest = await fileDigest(file);
+        } catch {
+          throw new CliError(
+            msg(
+              `ファイル ${file} を読めません。パスを確認してください。`,
+              `Cannot read ${file}: check the path.`,
+            ),
+            2,
+          );
+        }
+        const client = await ctx.client('tenant');
+        const fileName = basename(file);
+        const ticket = (
+          await client.call<UploadTicket>('POST', '/uploads', {
+            dataset: options.dataset,
+            fileName,
+            contentType: options.contentType,
+            ...digest,
+            ...(consent ? { consent } : {}),
+          })
+        ).body;
+        const bar = createProgress({
+          label: fileName,
+          total: digest.sizeBytes,
+          unit: 'bytes',
+          stream: ctx.io.progressStream ?? { write: (text: string) => ctx.io.writeErr(text) },
+        });
+        const counted = createReadStream(file).pipe(countingTransform((sent) => bar.update(sent)));
+        await postToPresignedUrl(
+          ticket,
+          { fileName, contentType: options.contentType, sizeBytes: digest.sizeBytes },
+          counted,
+        );
+        bar.stop();
+        ctx.note(
+          ctx.t(
+            msg(
+              `送信しました（${ticket.uploadId}）。処理を待っています…`,
+              `Sent (${ticket.uploadId}); waiting for processing…`,
+            ),
+          ),
+        );
+        const upload = await waitForOutcome(client, ticket.uploadId, options.wait);
+        ctx.emit(upload);
+        describeUpload(ctx, upload);
+        const failure = outcomeError(upload);
+        if (failure) throw failure;
+      },
+    );
+
+  program
+    .command('status')
+    .description('one upload with its row errors, or your uploads / アップロードの状態')
+    .argument('[uploadId]', 'upload id / アップロード ID')
+    .action(async (uploadId: string | undefined) => {
+      const ctx = context();
+      const client = await ctx.client('tenant');
+      if (uploadId) {
+        const upload = await client.get<UploadView>(`/uploads/${encodeURIComponent(uploadId)}`);
+        ctx.emit(upload);
+        describeUpload(ctx, upload);
+        return;
+      }
+      const uploads: UploadView[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await client.get<{ uploads: UploadView[]; cursor?: string }>(
+          `/uploads${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`,
+        );
+        uploads.push(...page.uploads);
+        cursor = page.cursor;
+      } while (cursor);
+      ctx.emit({ uploads });
+      ctx.say(
+        uploads.length === 0
+          ? ctx.t(msg('アップロードはまだありません。', 'No uploads yet.'))
+          : renderTable(
+              ctx.lang === 'ja'
+                ? ['ID', 'データセット', 'ファイル', '状態', '受理行', 'エラー行', '依頼日時']
+                : ['id', 'dataset', 'file', 'status', 'accepted', 'in error', 'requested'],
+              uploads.map((u) => [
+                u.uploadId,
+                u.dataset,
+                u.fileName,
+                u.status,
+                u.rows?.accepted,
+                u.rows?.rejected,
+                u.requestedAt,
+              ]),
+            ),
+      );
+    });
+}
