@@ -68,7 +68,8 @@ async function seedUpload(
     updatedAt: at,
     outputs,
   });
-  await pseudonymise(ports, { tenantId, uploadId });
+  const { objects, table, keys, settings } = ports;
+  await pseudonymise({ objects, table, keys, settings }, { tenantId, uploadId });
 }
 
 beforeAll(async () => {
