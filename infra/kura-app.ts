@@ -1,7 +1,10 @@
 import { type App, Tags } from 'aws-cdk-lib';
 import { ConfigError, isJapanRegion, JAPAN_REGIONS, type StageConfig } from './config.ts';
 import { stackName } from './naming.ts';
+import { AnalyticsStack } from './stacks/analytics-stack.ts';
 import { ApiStack } from './stacks/api-stack.ts';
+import { MonitoringStack } from './stacks/monitoring-stack.ts';
+import { OperationsStack } from './stacks/operations-stack.ts';
 import { PipelineStack } from './stacks/pipeline-stack.ts';
 import { StorageReplicaStack } from './stacks/storage-replica-stack.ts';
 import { StorageStack } from './stacks/storage-stack.ts';
@@ -10,7 +13,10 @@ import { StorageStack } from './stacks/storage-stack.ts';
 export interface KuraStacks {
   readonly storage: StorageStack;
   readonly storageReplica?: StorageReplicaStack;
+  readonly monitoring: MonitoringStack;
   readonly pipeline: PipelineStack;
+  readonly analytics: AnalyticsStack;
+  readonly operations: OperationsStack;
   readonly api: ApiStack;
 }
 
@@ -38,6 +44,11 @@ export function buildKuraApp(app: App, config: StageConfig): KuraStacks {
         description: `Kura ${config.stage}: disaster-recovery replicas (${config.drRegion})`,
       })
     : undefined;
+  const monitoring = new MonitoringStack(app, stackName(config.stage, 'Monitoring'), {
+    env,
+    config,
+    description: `Kura ${config.stage}: alarm topic`,
+  });
   const storage = new StorageStack(app, stackName(config.stage, 'Storage'), {
     env,
     config,
@@ -53,15 +64,35 @@ export function buildKuraApp(app: App, config: StageConfig): KuraStacks {
     description: `Kura ${config.stage}: landing notifications, ingest queue and ingest function`,
   });
 
+  const analytics = new AnalyticsStack(app, stackName(config.stage, 'Analytics'), {
+    env,
+    config,
+    storage,
+    description: `Kura ${config.stage}: Glue catalogue, Athena workgroups, BI access, statistics releases`,
+  });
+
+  const operations = new OperationsStack(app, stackName(config.stage, 'Operations'), {
+    env,
+    config,
+    storage,
+    description: `Kura ${config.stage}: scheduled purge, ledger export and operational checks`,
+  });
+
   const api = new ApiStack(app, stackName(config.stage, 'Api'), {
     env,
     config,
     storage,
+    jobs: { purge: operations.purge, statsRelease: analytics.statsRelease },
     description: `Kura ${config.stage}: user pool, HTTP API and API function`,
   });
+
+  // Alarms notify the topic by its fixed name: the monitoring stack must exist first.
+  for (const stack of [pipeline, analytics, operations, api]) {
+    stack.addStackDependency(monitoring, 'alarms notify the alarm topic');
+  }
 
   Tags.of(app).add('project', 'kura');
   Tags.of(app).add('stage', config.stage);
   Tags.of(app).add('data-residency', 'japan');
-  return { storage, storageReplica, pipeline, api };
+  return { storage, storageReplica, monitoring, pipeline, analytics, operations, api };
 }

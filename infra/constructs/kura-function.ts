@@ -92,6 +92,9 @@ export class KuraFunction extends NodejsFunction {
         KURA_STAGE: props.config.stage,
         KURA_SETTINGS: JSON.stringify(props.config.settings),
         POWERTOOLS_SERVICE_NAME: props.serviceName,
+        // EMF metrics of every function land in one namespace; alarms read them there (monitoring.ts).
+        POWERTOOLS_METRICS_NAMESPACE: 'Kura',
+        POWERTOOLS_LOG_LEVEL: props.config.removal === 'retain' ? 'INFO' : 'DEBUG',
         NODE_OPTIONS: '--enable-source-maps',
       },
       bundling: {

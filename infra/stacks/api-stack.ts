@@ -5,30 +5,40 @@ import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { ROUTES } from '../../functions/api/routes.ts';
 import type { StageConfig } from '../config.ts';
-import { grantBucket, grantDataKey, grantKeySecrets, grantTable } from '../constructs/grants.ts';
+import { DuckDbLayer } from '../constructs/duckdb-layer.ts';
+import { grantBucket, grantDataKey, grantInvoke, grantKeySecrets, grantTable } from '../constructs/grants.ts';
 import { KuraFunction } from '../constructs/kura-function.ts';
 import { KuraUserPool } from '../constructs/kura-user-pool.ts';
+import { kuraMetric, PipelineMonitoring } from '../constructs/monitoring.ts';
 import { keySecretPrefix } from '../naming.ts';
+import { PROCESSING_ENV_VAR, processingDisclosure } from '../processing.ts';
 import type { StorageStack } from './storage-stack.ts';
 
 /**
- * Every route of the HTTP API, `METHOD /path`. Adding a route is one line here: it gets the JWT
- * authorizer and the API function like every other route; the handler dispatches on `event.routeKey`.
+ * Every route of the HTTP API, `METHOD /path`, derived from the API function's route table (`ROUTES` in
+ * functions/api/routes.ts, pure TypeScript) so the two can never drift: a route added there gets the JWT
+ * authorizer and the API function here; the handler dispatches on `event.routeKey`.
  */
-export const API_ROUTES = [
-  'GET /datasets',
-  'POST /uploads',
-  'GET /uploads',
-  'GET /uploads/{uploadId}',
-  'POST /admin/tenants',
-  'PATCH /admin/tenants/{tenantId}',
-] as const;
+export const API_ROUTES: readonly string[] = Object.keys(ROUTES);
+
+/** `GET /uploads/{uploadId}` → method and path; throws on a key API Gateway would not accept. */
+export function parseRouteKey(route: string): { method: keyof typeof apigw.HttpMethod; path: string } {
+  const match = /^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) (\/[A-Za-z0-9_\-./{}]*)$/.exec(route);
+  if (!match) throw new Error(`Route key "${route}" is not "METHOD /path" (functions/api/routes.ts ROUTES).`);
+  return { method: match[1] as keyof typeof apigw.HttpMethod, path: match[2] as string };
+}
 
 /** Properties of {@link ApiStack}. */
 export interface ApiStackProps extends StackProps {
   readonly config: StageConfig;
   readonly storage: StorageStack;
+  /**
+   * Jobs the API starts on demand (admin routes): the purge and the statistics release.
+   * @default - none (the routes answer that the job is not available)
+   */
+  readonly jobs?: { readonly purge: KuraFunction; readonly statsRelease: KuraFunction };
 }
 
 /** Steady-state and burst request limits of the API's default stage (per account and region). */
@@ -60,6 +70,9 @@ export class ApiStack extends Stack {
       description: 'Upload API: presigned POST uploads, upload status, tenant administration',
       config,
       timeout: Duration.seconds(15),
+      memorySize: 1024,
+      // Support inspection reads raw Parquet with DuckDB (functions/domain/support/inspect.ts).
+      duckDbLayer: new DuckDbLayer(this, 'DuckDb').layer,
     });
     const { buckets, tables, dataKey } = storage;
     grantBucket(this.handler, buckets.landing, 'landing', 'write', { prefix: 'landing/' });
@@ -69,6 +82,23 @@ export class ApiStack extends Stack {
     grantTable(this.handler, tables.ledger, 'ledger', 'append');
     grantDataKey(this.handler, dataKey);
     grantKeySecrets(this.handler, keySecretPrefix(config.stage), dataKey, 'create');
+    // Statistics (GET /stats…, release notices): published tables and manifests only, never stats-admin/.
+    grantBucket(this.handler, buckets.stats, 'stats', 'read', { prefix: 'stats/' });
+    // Tenant benchmark: the caller's own value from its pseudonymised facts (functions/domain/stats/service.ts).
+    grantBucket(this.handler, buckets.curated, 'curated', 'read', { prefix: 'facts/' });
+    // GET /admin/certificates/{tenantId}: deletion certificates in the audit bucket.
+    grantBucket(this.handler, buckets.audit, 'audit', 'read', { prefix: 'certificates/' });
+    // Support (functions/domain/support): masked inspection reads raw rows with DuckDB; exports under a
+    // grant go to support-exports/ and are deleted, every version, when the grant ends.
+    grantBucket(this.handler, buckets.raw, 'raw', 'read', { prefix: 'raw/' });
+    grantBucket(this.handler, buckets.raw, 'raw', 'readWrite', { prefix: 'support-exports/' });
+    grantBucket(this.handler, buckets.raw, 'raw', 'purge', { prefix: 'support-exports/' });
+    if (props.jobs) {
+      grantInvoke(this.handler, props.jobs.purge, 'purge');
+      grantInvoke(this.handler, props.jobs.statsRelease, 'stats-release');
+    }
+    // GET /about/processing: regions, subprocessors and retention of this stage (infra/processing.ts).
+    this.handler.addEnvironment(PROCESSING_ENV_VAR, JSON.stringify(processingDisclosure(config)));
 
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', {
       retention: config.logRetentionDays as logs.RetentionDays,
@@ -110,14 +140,28 @@ export class ApiStack extends Stack {
     const integration = new HttpLambdaIntegration('ApiIntegration', this.handler);
     for (const route of API_ROUTES) this.addRoute(route, integration);
 
+    new PipelineMonitoring(this, 'UploadsMonitoring', {
+      stage: config.stage,
+      pipeline: 'uploads',
+      functions: [this.handler],
+      metricAlarms: [
+        {
+          id: 'UploadsStuck',
+          metric: kuraMetric('UploadsStuck', 'kura-ops-check'),
+          description:
+            'An upload has stayed in RECEIVED or VALIDATING for hours (ops-check; functions/domain/ops/stuck-uploads.ts)',
+        },
+      ],
+    });
+
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint, description: 'Base URL of the upload API' });
     new CfnOutput(this, 'UserPoolId', { value: this.users.userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: this.users.client.userPoolClientId });
   }
 
   /** Adds one `METHOD /path` route to the API function, behind the default JWT authorizer. */
-  private addRoute(route: (typeof API_ROUTES)[number], integration: HttpLambdaIntegration): void {
-    const [method, path] = route.split(' ') as [keyof typeof apigw.HttpMethod, string];
+  private addRoute(route: string, integration: HttpLambdaIntegration): void {
+    const { method, path } = parseRouteKey(route);
     this.api.addRoutes({ path, methods: [apigw.HttpMethod[method]], integration });
   }
 }

@@ -1,5 +1,4 @@
 import { Duration, RemovalPolicy, Size, Stack, type StackProps, Validations } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -7,9 +6,11 @@ import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config.ts';
+import { WORKGROUPS } from '../constructs/athena-workgroups.ts';
 import { DuckDbLayer } from '../constructs/duckdb-layer.ts';
 import { grantBucket, grantKeySecrets, grantTable } from '../constructs/grants.ts';
 import { KuraFunction } from '../constructs/kura-function.ts';
+import { athenaFailedQueries, PipelineMonitoring } from '../constructs/monitoring.ts';
 import { keySecretPrefix } from '../naming.ts';
 import type { StorageStack } from './storage-stack.ts';
 
@@ -113,17 +114,6 @@ export class PipelineStack extends Stack {
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: INGEST_MAX_RECEIVE_COUNT },
       removalPolicy,
     });
-    // A message in the dead-letter queue is an upload nobody processed: it must never go unnoticed.
-    this.deadLetterQueue
-      .metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) })
-      .createAlarm(this, 'IngestDeadLettersAlarm', {
-        alarmDescription:
-          'Uploads whose notification failed ingest repeatedly are waiting in the dead-letter queue',
-        threshold: 0,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
     this.ingest.addEventSource(
       new SqsEventSource(this.queue, { batchSize: 1, reportBatchItemFailures: true, maxConcurrency: 10 }),
     );
@@ -136,6 +126,26 @@ export class PipelineStack extends Stack {
       prefix: 'landing/',
     });
     this.acknowledgeNotificationHandler();
+
+    // A message in the dead-letter queue is an upload nobody processed: it must never go unnoticed.
+    new PipelineMonitoring(this, 'IngestMonitoring', {
+      stage: config.stage,
+      pipeline: 'ingest',
+      functions: [this.ingest],
+      deadLetterQueues: [this.deadLetterQueue],
+    });
+    new PipelineMonitoring(this, 'MaskingMonitoring', {
+      stage: config.stage,
+      pipeline: 'masking',
+      functions: [this.mask],
+      metricAlarms: [
+        {
+          id: 'MaskingQueriesFailed',
+          metric: athenaFailedQueries(WORKGROUPS.masking, 'DML'),
+          description: 'A pseudonymisation query failed in the masking workgroup (large uploads)',
+        },
+      ],
+    });
   }
 
   /** CDK writes bucket notifications through its own singleton custom-resource function. */

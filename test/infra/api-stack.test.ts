@@ -1,10 +1,13 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ROUTES } from '../../functions/api/routes.ts';
 import { ROLES } from '../../functions/domain/auth/principal.ts';
 import { bucketName } from '../../infra/naming.ts';
-import { API_ROUTES, API_THROTTLE } from '../../infra/stacks/api-stack.ts';
+import { PROCESSING_ENV_VAR, processingDisclosure, SUBPROCESSOR_SERVICES } from '../../infra/processing.ts';
+import { API_ROUTES, API_THROTTLE, parseRouteKey } from '../../infra/stacks/api-stack.ts';
 import {
   allows,
+  allStacks,
   type CfnJson,
   functionOf,
   rolePolicyOf,
@@ -18,6 +21,7 @@ let template: Template;
 let prodTemplate: Template;
 let apiFunction: CfnJson;
 let policy: CfnJson;
+const name = (logical: string) => bucketName('dev', logical, dev.config.account, dev.config.region);
 const resources = (source: Template, type: string) =>
   Object.entries(source.findResources(type)) as Array<[string, CfnJson]>;
 const only = (source: Template, type: string): [string, CfnJson] => {
@@ -173,8 +177,87 @@ describe('api stack: API function', () => {
     expect(allows(policy, 'dynamodb:DeleteItem', table('ledger'))).toBe(false);
   });
 
-  it('does not load DuckDB', () => {
-    expect(apiFunction.Properties.Layers).toBeUndefined();
+  it('carries the DuckDB layer, which masked support inspection of raw rows needs', () => {
+    const [layerId] = Object.keys(template.findResources('AWS::Lambda::LayerVersion'));
+    expect(apiFunction.Properties.Layers).toEqual([{ Ref: layerId }]);
+  });
+
+  it('reads published statistics but never the admin-only suppression reasons', () => {
+    expect(allows(policy, 's3:GetObject', `arn:aws:s3:::${name('stats')}/stats/*`)).toBe(true);
+    expect(JSON.stringify(policy)).not.toContain('stats-admin');
+  });
+
+  it('may invoke exactly the purge and stats-release functions, and names them', () => {
+    const operations = Template.fromStack(dev.stacks.operations);
+    const analytics = Template.fromStack(dev.stacks.analytics);
+    const invokes = (policy.Statement as CfnJson[]).filter((statement) =>
+      [statement.Action].flat().includes('lambda:InvokeFunction'),
+    );
+    const targets = invokes.flatMap((statement) => [statement.Resource].flat()).map((r) => JSON.stringify(r));
+    expect(targets).toHaveLength(2);
+    expect(targets.join()).toContain(dev.stacks.operations.stackName);
+    expect(targets.join()).toContain(dev.stacks.analytics.stackName);
+    const env = apiFunction.Properties.Environment.Variables;
+    expect(env.KURA_FUNCTION_PURGE).toBeDefined();
+    expect(env.KURA_FUNCTION_STATS_RELEASE).toBeDefined();
+    expect(
+      Object.keys(operations.findResources('AWS::Lambda::Function')).some((id) => id.startsWith('Purge')),
+    ).toBe(true);
+    expect(
+      Object.keys(analytics.findResources('AWS::Lambda::Function')).some((id) =>
+        id.startsWith('StatsRelease'),
+      ),
+    ).toBe(true);
+  });
+
+  it('discloses the processing of its own stage configuration in KURA_PROCESSING', () => {
+    const devDisclosure = JSON.parse(apiFunction.Properties.Environment.Variables[PROCESSING_ENV_VAR]);
+    const prodDisclosure = JSON.parse(
+      functionOf(prodTemplate, 'ApiFunction').Properties.Environment.Variables[PROCESSING_ENV_VAR],
+    );
+    expect(devDisclosure).toEqual(processingDisclosure(dev.config));
+    expect(prodDisclosure.regions.map((r: CfnJson) => r.region)).toEqual([
+      'ap-northeast-1',
+      'ap-northeast-3',
+    ]);
+  });
+
+  it('lists as subprocessors only services the stacks use, and every service that holds data', () => {
+    const templates = allStacks(prod.stacks)
+      .map((stack) => JSON.stringify(Template.fromStack(stack).toJSON()))
+      .join('\n');
+    for (const service of SUBPROCESSOR_SERVICES) {
+      expect(templates.includes(service.evidence), service.service).toBe(true);
+    }
+    const dataServices = [
+      'AWS::S3::',
+      'AWS::DynamoDB::',
+      'AWS::Lambda::',
+      'AWS::Athena::',
+      'secretsmanager:',
+    ];
+    for (const evidence of dataServices) {
+      expect(templates).toContain(evidence);
+      expect(SUBPROCESSOR_SERVICES.map((s) => s.evidence)).toContain(evidence);
+    }
+  });
+});
+
+describe('api stack: routes follow the API function', () => {
+  it('gives every route of the function an API Gateway route, and no other', () => {
+    const routeKeys = resources(template, 'AWS::ApiGatewayV2::Route').map(
+      ([, route]) => route.Properties.RouteKey,
+    );
+    expect(new Set(routeKeys)).toEqual(new Set(Object.keys(ROUTES)));
+    expect(routeKeys).toHaveLength(Object.keys(ROUTES).length);
+  });
+
+  it('refuses a route key API Gateway would not accept', () => {
+    expect(() => parseRouteKey('FETCH /uploads')).toThrow(/METHOD \/path/);
+    expect(parseRouteKey('DELETE /supporters/grants/{supporterId}')).toEqual({
+      method: 'DELETE',
+      path: '/supporters/grants/{supporterId}',
+    });
   });
 });
 

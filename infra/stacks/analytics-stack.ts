@@ -1,0 +1,91 @@
+import { Duration, RemovalPolicy, Size, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { LogicalBucket } from '../../functions/domain/zones.ts';
+import type { StageConfig } from '../config.ts';
+import { AnalyticsAccess } from '../constructs/analytics-access.ts';
+import { AnalyticsCatalog } from '../constructs/analytics-catalog.ts';
+import { AthenaWorkgroups, WORKGROUPS } from '../constructs/athena-workgroups.ts';
+import { DuckDbLayer } from '../constructs/duckdb-layer.ts';
+import { JobDeadLetters, JobSchedule } from '../constructs/job-schedule.ts';
+import { KuraFunction } from '../constructs/kura-function.ts';
+import { athenaFailedQueries, PipelineMonitoring } from '../constructs/monitoring.ts';
+import { grantStatsRelease } from '../constructs/stats-release-access.ts';
+import { bucketName } from '../naming.ts';
+import type { StorageStack } from './storage-stack.ts';
+
+/** Properties of {@link AnalyticsStack}. */
+export interface AnalyticsStackProps extends StackProps {
+  readonly config: StageConfig;
+  readonly storage: StorageStack;
+}
+
+/** When the monthly release runs: the 2nd of each month, 04:00 JST (after the daily purge at 03:00). */
+export const STATS_RELEASE_AT = { minute: '0', hour: '4', day: '2' } as const;
+
+/**
+ * Statistics and analysis: the Glue catalogue (every zone's tables, the statistics tables and BI
+ * views), the Athena workgroups, the BI and admin analysis roles, and the stats-release function with
+ * its monthly schedule.
+ */
+export class AnalyticsStack extends Stack {
+  readonly catalog: AnalyticsCatalog;
+  readonly workgroups: AthenaWorkgroups;
+  readonly access: AnalyticsAccess;
+  readonly statsRelease: KuraFunction;
+  readonly deadLetters: JobDeadLetters;
+  readonly duckDbLayer: DuckDbLayer;
+
+  constructor(scope: Construct, id: string, props: AnalyticsStackProps) {
+    super(scope, id, props);
+    const { config, storage } = props;
+    const removalPolicy = config.removal === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const name = (logical: LogicalBucket) => bucketName(config.stage, logical, config.account, config.region);
+
+    this.catalog = new AnalyticsCatalog(this, 'Catalog', { bucketName: name });
+    this.workgroups = new AthenaWorkgroups(this, 'Workgroups', {
+      queryResults: storage.buckets['query-results'],
+      dataKey: storage.dataKey,
+      recursiveDelete: config.removal === 'destroy',
+    });
+    this.access = new AnalyticsAccess(this, 'Access', {
+      stage: config.stage,
+      stats: storage.buckets.stats,
+      curated: storage.buckets.curated,
+      queryResults: storage.buckets['query-results'],
+      dataKey: storage.dataKey,
+    });
+
+    this.duckDbLayer = new DuckDbLayer(this, 'DuckDb');
+    this.statsRelease = new KuraFunction(this, 'StatsRelease', {
+      entry: 'functions/stats-release/handler.ts',
+      serviceName: 'kura-stats-release',
+      description: 'Publishes a statistics release with disclosure control from the anonymised zone',
+      config,
+      memorySize: 3008,
+      timeout: Duration.minutes(15),
+      ephemeralStorageSize: Size.gibibytes(10),
+      duckDbLayer: this.duckDbLayer.layer,
+    });
+    grantStatsRelease(this.statsRelease, storage);
+
+    this.deadLetters = new JobDeadLetters(this, 'JobDeadLetters', { stage: config.stage, removalPolicy });
+    new JobSchedule(this, 'MonthlyStatsRelease', {
+      fn: this.statsRelease,
+      at: STATS_RELEASE_AT,
+      description: 'Monthly statistics release (Asia/Tokyo)',
+      deadLetters: this.deadLetters,
+    });
+
+    new PipelineMonitoring(this, 'StatisticsMonitoring', {
+      stage: config.stage,
+      pipeline: 'statistics',
+      functions: [this.statsRelease],
+      deadLetterQueues: [this.deadLetters.queue],
+      metricAlarms: (['DML', 'DDL'] as const).map((queryType) => ({
+        id: `EtlQueriesFailed${queryType}`,
+        metric: athenaFailedQueries(WORKGROUPS.etl, queryType),
+        description: `A statistics ${queryType} query failed in the etl workgroup (the release stops; re-run it on demand)`,
+      })),
+    });
+  }
+}

@@ -1,0 +1,157 @@
+import { Duration, RemovalPolicy, Size, Stack, type StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type { Construct } from 'constructs';
+import { bucketEnvVar } from '../../functions/adapters/table-definitions.ts';
+import type { StageConfig } from '../config.ts';
+import { DuckDbLayer } from '../constructs/duckdb-layer.ts';
+import { grantBucket, grantKeySecrets, grantTable } from '../constructs/grants.ts';
+import { JobDeadLetters, JobSchedule } from '../constructs/job-schedule.ts';
+import { KuraFunction } from '../constructs/kura-function.ts';
+import { kuraMetric, PipelineMonitoring } from '../constructs/monitoring.ts';
+import { grantStatsRelease } from '../constructs/stats-release-access.ts';
+import { acknowledgeWildcardResource } from '../nag.ts';
+import { bucketArn, keySecretPrefix, replicaBucketName } from '../naming.ts';
+import type { StorageStack } from './storage-stack.ts';
+
+/** Properties of {@link OperationsStack}. */
+export interface OperationsStackProps extends StackProps {
+  readonly config: StageConfig;
+  readonly storage: StorageStack;
+}
+
+/** Daily purge of tenants due: 03:00 JST (purges become due at 00:00 JST). */
+export const PURGE_AT = { minute: '0', hour: '3' } as const;
+/** Daily ledger export to the audit bucket: 02:00 JST. */
+export const LEDGER_EXPORT_AT = { minute: '0', hour: '2' } as const;
+/** Operational checks (stuck uploads, overdue purges): every 15 minutes. */
+export const OPS_CHECK_AT = { minute: '0/15', hour: '*' } as const;
+
+/**
+ * Scheduled operations: the purge (retention, verified deletion, certificates; issue 7), the ledger
+ * export to the Object Lock audit bucket (issue 10.3) and the ops check behind the stuck-upload and
+ * overdue-purge alarms (issue 10.1), each on an EventBridge Scheduler schedule on Japanese time with
+ * retries and a dead-letter queue.
+ */
+export class OperationsStack extends Stack {
+  readonly purge: KuraFunction;
+  readonly ledgerExport: KuraFunction;
+  readonly opsCheck: KuraFunction;
+  readonly deadLetters: JobDeadLetters;
+
+  constructor(scope: Construct, id: string, props: OperationsStackProps) {
+    super(scope, id, props);
+    const { config, storage } = props;
+    const removalPolicy = config.removal === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const { buckets, tables, dataKey } = storage;
+
+    // The purge publishes a release without the purged tenant in its own process
+    // (functions/purge/runtime.ts), so it carries the DuckDB layer and the stats-release grants.
+    const duckDb = new DuckDbLayer(this, 'DuckDb');
+    this.purge = new KuraFunction(this, 'Purge', {
+      entry: 'functions/purge/handler.ts',
+      serviceName: 'kura-purge',
+      description:
+        'Purges tenants past retention: every object version, table row and key, with a certificate',
+      config,
+      memorySize: 3008,
+      timeout: Duration.minutes(15),
+      ephemeralStorageSize: Size.gibibytes(10),
+      duckDbLayer: duckDb.layer,
+    });
+    // functions/domain/purge/README.md: every bucket that can hold a tenant's data (zones.ts tenantPrefixes).
+    grantBucket(this.purge, buckets.landing, 'landing', 'purge');
+    grantBucket(this.purge, buckets.raw, 'raw', 'purge');
+    grantBucket(this.purge, buckets.curated, 'curated', 'purge');
+    grantBucket(this.purge, buckets['query-results'], 'query-results', 'purge');
+    grantBucket(this.purge, buckets.audit, 'audit', 'readWrite', { prefix: 'certificates/' });
+    grantTable(this.purge, tables.tenants, 'tenants', 'readWrite');
+    grantTable(this.purge, tables.uploads, 'uploads', 'readWrite');
+    grantTable(this.purge, tables.ledger, 'ledger', 'append');
+    grantKeySecrets(this.purge, keySecretPrefix(config.stage), dataKey, 'destroy');
+    grantStatsRelease(this.purge, storage);
+    if (config.drRegion) this.grantReplicaPurge(config, config.drRegion);
+
+    this.ledgerExport = new KuraFunction(this, 'LedgerExport', {
+      entry: 'functions/ledger-export/handler.ts',
+      serviceName: 'kura-ledger-export',
+      description: 'Exports new ledger entries with the chain head hash to the Object Lock audit bucket',
+      config,
+      memorySize: 1024,
+      timeout: Duration.minutes(5),
+    });
+    grantTable(this.ledgerExport, tables.ledger, 'ledger', 'read');
+    grantBucket(this.ledgerExport, buckets.audit, 'audit', 'readWrite', { prefix: 'ledger-exports/' });
+
+    this.opsCheck = new KuraFunction(this, 'OpsCheck', {
+      entry: 'functions/ops-check/handler.ts',
+      serviceName: 'kura-ops-check',
+      description: 'Publishes UploadsStuck and PurgeOverdue metrics for the operations alarms',
+      config,
+      timeout: Duration.minutes(2),
+    });
+    grantTable(this.opsCheck, tables.tenants, 'tenants', 'read');
+    grantTable(this.opsCheck, tables.uploads, 'uploads', 'read');
+
+    this.deadLetters = new JobDeadLetters(this, 'JobDeadLetters', { stage: config.stage, removalPolicy });
+    new JobSchedule(this, 'DailyPurge', {
+      fn: this.purge,
+      at: PURGE_AT,
+      description: 'Daily purge of tenants past retention (Asia/Tokyo)',
+      deadLetters: this.deadLetters,
+    });
+    new JobSchedule(this, 'DailyLedgerExport', {
+      fn: this.ledgerExport,
+      at: LEDGER_EXPORT_AT,
+      description: 'Daily ledger export to the audit bucket (Asia/Tokyo)',
+      deadLetters: this.deadLetters,
+    });
+    new JobSchedule(this, 'OpsCheckSchedule', {
+      fn: this.opsCheck,
+      at: OPS_CHECK_AT,
+      description: 'Stuck uploads and overdue purges, every 15 minutes',
+      deadLetters: this.deadLetters,
+    });
+
+    new PipelineMonitoring(this, 'PurgeMonitoring', {
+      stage: config.stage,
+      pipeline: 'purge',
+      functions: [this.purge, this.ledgerExport, this.opsCheck],
+      deadLetterQueues: [this.deadLetters.queue],
+      metricAlarms: [
+        {
+          id: 'PurgeOverdue',
+          metric: kuraMetric('PurgeOverdue', 'kura-ops-check'),
+          description:
+            'A tenant past retention has not been purged days after it became due (ops-check; see docs/OPERATIONS.md)',
+        },
+      ],
+    });
+  }
+
+  /**
+   * Replication copies object versions but not version deletions, so the purge deletes the tenant's
+   * versions in the disaster-recovery copy of the curated bucket itself (`KURA_BUCKET_CURATED_REPLICA`).
+   */
+  private grantReplicaPurge(config: StageConfig, drRegion: string): void {
+    const replica = replicaBucketName(config.stage, 'curated', config.account, drRegion);
+    const objects = `${bucketArn(replica)}/*`;
+    this.purge.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket', 's3:ListBucketVersions'],
+        resources: [bucketArn(replica)],
+      }),
+    );
+    this.purge.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:DeleteObject', 's3:DeleteObjectVersion', 's3:GetObjectVersion'],
+        resources: [objects],
+      }),
+    );
+    this.purge.addEnvironment(`${bucketEnvVar('curated')}_REPLICA`, replica);
+    acknowledgeWildcardResource(
+      this.purge.role,
+      objects,
+      "The purge deletes every version of a purged tenant's objects in the disaster-recovery copy of the curated bucket; keys are per tenant and upload.",
+    );
+  }
+}
