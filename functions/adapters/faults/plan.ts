@@ -16,6 +16,8 @@ export type Fault =
   /** The call fails with a TimeoutError; with `signal`, only once the signal aborts (a call that hangs until then). */
   | { readonly kind: 'timeout'; readonly signal?: AbortSignal }
   | { readonly kind: 'crash' }
+  /** The call takes effect, then the process dies before it sees the answer. */
+  | { readonly kind: 'crash-after' }
   /** A fault built by the test. */
   | { readonly kind: 'error'; readonly error: () => Error };
 
@@ -77,8 +79,15 @@ export class FaultPlan {
     return this.calls.filter((call) => call.fault !== undefined);
   }
 
-  /** Called by the wrappers before each call; rejects with the fault when one fires. */
-  async before(port: FaultPort, method: string, args: readonly unknown[]): Promise<void> {
+  /**
+   * Called by the wrappers before each call; rejects with the fault when one fires. Resolves to
+   * `'crash-after'` when the call must go through and the process die right after it (see `after`).
+   */
+  async before(
+    port: FaultPort,
+    method: string,
+    args: readonly unknown[],
+  ): Promise<'crash-after' | undefined> {
     if (this.#crashed) {
       this.calls.push({ port, method, args, fault: 'crash' });
       throw new SimulatedCrash(`process already dead: ${port}.${method} after a crash`);
@@ -95,7 +104,15 @@ export class FaultPlan {
       }
     }
     this.calls.push({ port, method, args, ...(fault ? { fault: fault.kind } : {}) });
+    if (fault?.kind === 'crash-after') return 'crash-after';
     if (fault) await this.#fire(port, method, fault);
+    return undefined;
+  }
+
+  /** Called by the wrappers after a call that `before` marked `'crash-after'`: the process dies now. */
+  after(port: FaultPort, method: string): never {
+    this.#crashed = true;
+    throw new SimulatedCrash(`simulated crash after ${port}.${method} took effect`);
   }
 
   async #fire(port: FaultPort, method: string, fault: Fault): Promise<never> {
@@ -114,6 +131,7 @@ export class FaultPlan {
         throw new InjectedTimeoutError(`${port}.${method} timed out`);
       }
       case 'crash':
+      case 'crash-after':
         this.#crashed = true;
         throw new SimulatedCrash(`simulated crash at ${port}.${method}`);
       case 'error':
@@ -128,4 +146,5 @@ export const fault = {
   serverError: (): Fault => ({ kind: 'server-error' }),
   timeout: (signal?: AbortSignal): Fault => (signal ? { kind: 'timeout', signal } : { kind: 'timeout' }),
   crash: (): Fault => ({ kind: 'crash' }),
+  crashAfter: (): Fault => ({ kind: 'crash-after' }),
 };

@@ -18,8 +18,10 @@ function faulty<T extends object>(inner: T, port: FaultPort, plan: FaultPlan): T
           })();
       }
       return async (...args: unknown[]) => {
-        await plan.before(port, method, args);
-        return value.apply(target, args);
+        const then = await plan.before(port, method, args);
+        const result = await value.apply(target, args);
+        if (then === 'crash-after') plan.after(port, method);
+        return result;
       };
     },
   });

@@ -17,9 +17,21 @@ import { plainQuery, withDuckDb } from '../../../functions/domain/masking/duckdb
 export interface World {
   readonly objects: MemoryObjectStore;
   readonly table: MemoryTable;
-  readonly keys: MemoryKeyStore;
+  readonly keys: FixedKeyStore;
   /** A clock that moves a second per reading (records carry distinct versions). */
   readonly clock: () => Date;
+}
+
+/**
+ * A key store whose key for a tenant is the same in every world (derived from the tenant id), so the
+ * tokens of a run after a crash can be compared with those of an uninterrupted run in another world.
+ * Otherwise it behaves as MemoryKeyStore (create, destroy for good).
+ */
+export class FixedKeyStore extends MemoryKeyStore {
+  override async get(tenantId: string): Promise<Uint8Array> {
+    await super.get(tenantId);
+    return new Uint8Array(createHash('sha256').update(`kura-faults-test-key:${tenantId}`).digest());
+  }
 }
 
 export function newWorld(): World {
@@ -27,7 +39,7 @@ export function newWorld(): World {
   return {
     objects: new MemoryObjectStore({ versioning: 'disabled' }),
     table: new MemoryTable(),
-    keys: new MemoryKeyStore(),
+    keys: new FixedKeyStore(),
     clock: () => {
       tick += 1000;
       return new Date(tick);
@@ -55,10 +67,13 @@ export const WRITE_METHODS: Readonly<Record<string, readonly string[]>> = {
 };
 
 /**
- * Runs `step` once with a recording plan and returns one crash rule per write it made, in order: the
- * k-th rule crashes the process at the k-th write.
+ * Runs `step` once with a recording plan and returns crash rules for every write it made, in order: a
+ * crash just before the k-th write and (with `after`) one just after it took effect.
  */
-export async function crashPoints(step: (plan: FaultPlan) => Promise<unknown>): Promise<FaultRule[]> {
+export async function crashPoints(
+  step: (plan: FaultPlan) => Promise<unknown>,
+  options: { readonly after?: boolean } = {},
+): Promise<FaultRule[]> {
   const plan = new FaultPlan();
   await step(plan);
   const seen = new Map<string, number>();
@@ -69,12 +84,15 @@ export async function crashPoints(step: (plan: FaultPlan) => Promise<unknown>): 
     const nth = (seen.get(id) ?? 0) + 1;
     seen.set(id, nth);
     rules.push({ port: call.port, method: call.method, nth, fault: { kind: 'crash' } });
+    if (options.after)
+      rules.push({ port: call.port, method: call.method, nth, fault: { kind: 'crash-after' } });
   }
   return rules;
 }
 
 /** A rule's place, for test names and messages: `objects.put#3`. */
-export const describeRule = (rule: FaultRule) => `${rule.port}.${rule.method}#${rule.nth ?? 1}`;
+export const describeRule = (rule: FaultRule) =>
+  `${rule.fault.kind} ${rule.port}.${rule.method}#${rule.nth ?? 1}`;
 
 /** Every current object of a bucket: key → SHA-256 of its bytes. */
 export async function bucketDigest(
