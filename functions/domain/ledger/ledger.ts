@@ -24,6 +24,11 @@ export const LEDGER_ACTIONS = [
   'tenant.registered',
   'tenant.updated',
   'tenant.legal_hold_changed',
+  'supporter.granted',
+  'supporter.revoked',
+  'supporter.benchmark_read',
+  'supporter.benchmark_refused',
+  'stats.release_published',
 ] as const;
 
 const detailValue = z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.string())]);

@@ -7,6 +7,7 @@ import { ROUTES, routeHttpEvent } from '../../../functions/api/routes.ts';
 import { readLedger } from '../../../functions/domain/ledger/ledger.ts';
 import { PurgeDeleteFailedError } from '../../../functions/domain/purge/errors.ts';
 import { defaultSettings } from '../../../functions/domain/settings.ts';
+import { findGrant, grantSupporter } from '../../../functions/domain/supporters/grants.ts';
 import { activeTenant } from '../uploads/fixtures.ts';
 
 const noQueries: QueryRunner = {
@@ -289,10 +290,15 @@ describe('admin purge and certificates', () => {
     ).toBeDefined();
   });
 
-  it('purges to a certificate whose chain verifies, then serves it', async () => {
+  it('purges to a certificate whose chain verifies, grants included, then serves it', async () => {
     // Prepare
     const ports = memoryRuntime();
     await ports.objects.put('raw', 'raw/tenant=ended-co/dataset=sales/period=2026-05/u.parquet', 'x');
+    await grantSupporter(
+      ports,
+      { subject: 'sub-e', roles: ['tenant'], tenantId: 'ended-co' },
+      { supporterId: 'sr-office' },
+    );
 
     // Act
     const purge = await call(ports, 'POST /admin/tenants/{tenantId}/purge', {
@@ -314,6 +320,7 @@ describe('admin purge and certificates', () => {
     expect(
       await ports.objects.head('raw', 'raw/tenant=ended-co/dataset=sales/period=2026-05/u.parquet'),
     ).toBeUndefined();
+    expect(await findGrant(ports.table, 'ended-co', 'sr-office')).toBeUndefined();
     expect(cert.statusCode).toBe(200);
     expect(cert.json.certificate.hash).toBe(purge.json.certificate.hash);
     expect(cert.json.chain).toEqual({ valid: true, certificates: 1, problems: [] });
