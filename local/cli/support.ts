@@ -66,6 +66,7 @@ const asTenant = (ctx: CliContext, tenantId: string) =>
 
 /** `kura support inspect|request|approve|refuse|revoke|grants|export`. */
 export function registerSupportCommands(program: Command, context: () => CliContext): void {
+  // `--tenant` is the program's global option (kura support inspect --tenant demo-a works too).
   const group = program
     .command('support')
     .description(
@@ -77,96 +78,84 @@ export function registerSupportCommands(program: Command, context: () => CliCont
     .description(
       'list uploads, show one with masked row errors, or its rows / アップロードの確認（マスク表示）',
     )
-    .requiredOption('--tenant <tenantId>', 'company id / 会社 ID')
     .option('--upload <uploadId>', 'one upload / アップロード ID')
     .option('--rows', 'show the upload’s rows / 行を表示')
     .option('--offset <n>', 'first row / 開始行', '0')
     .option('--limit <n>', 'rows per page, at most 100 / 件数', '20')
-    .action(
-      async (options: { tenant: string; upload?: string; rows?: boolean; offset: string; limit: string }) => {
-        const ctx = context();
-        const client = await ctx.client('support');
-        const base = `/support/tenants/${enc(requireTenantId(options.tenant))}/uploads`;
-        if (!options.upload) {
-          const result = await client.get<Json>(base);
-          const uploads = (result.uploads as Json[]) ?? [];
-          show(ctx, result, () =>
-            renderTable(
-              ['uploadId', 'dataset', 'status', 'fileName', 'errors'],
-              uploads.map((u) => [u.uploadId, u.dataset, u.status, u.fileName, u.errorCount]),
-            ),
-          );
-          return;
-        }
-        if (options.rows) {
-          const query = `?offset=${enc(options.offset)}&limit=${enc(options.limit)}`;
-          const result = await client.get<Json>(`${base}/${enc(options.upload)}/rows${query}`);
-          const columns = (result.columns as string[]) ?? [];
-          const rows = (result.rows as Json[]) ?? [];
-          const heading = result.masked
-            ? ctx.t(msg('マスク表示', 'masked'))
-            : ctx.t(
-                msg(`サポートアクセス ${result.grantId} により表示`, `shown under grant ${result.grantId}`),
-              );
-          show(
-            ctx,
-            result,
-            () =>
-              `${heading} (${result.offset}+${rows.length}/${result.total})\n${renderTable(
-                columns,
-                rows.map((r) => columns.map((c) => r[c])),
-              )}`,
-          );
-          return;
-        }
-        const result = await client.get<Json>(`${base}/${enc(options.upload)}`);
-        const errors = (result.errors as Json[]) ?? [];
+    .action(async (options: { upload?: string; rows?: boolean; offset: string; limit: string }) => {
+      const ctx = context();
+      const client = await ctx.client('support');
+      const base = `/support/tenants/${enc(requireTenantId(ctx.options.tenant))}/uploads`;
+      if (!options.upload) {
+        const result = await client.get<Json>(base);
+        const uploads = (result.uploads as Json[]) ?? [];
+        show(ctx, result, () =>
+          renderTable(
+            ['uploadId', 'dataset', 'status', 'fileName', 'errors'],
+            uploads.map((u) => [u.uploadId, u.dataset, u.status, u.fileName, u.errorCount]),
+          ),
+        );
+        return;
+      }
+      if (options.rows) {
+        const query = `?offset=${enc(options.offset)}&limit=${enc(options.limit)}`;
+        const result = await client.get<Json>(`${base}/${enc(options.upload)}/rows${query}`);
+        const columns = (result.columns as string[]) ?? [];
+        const rows = (result.rows as Json[]) ?? [];
+        const heading = result.masked
+          ? ctx.t(msg('マスク表示', 'masked'))
+          : ctx.t(
+              msg(`サポートアクセス ${result.grantId} により表示`, `shown under grant ${result.grantId}`),
+            );
         show(
           ctx,
           result,
           () =>
-            `${result.uploadId}  ${result.dataset}  ${result.status}  ${JSON.stringify(result.rows ?? {})}\n${renderTable(
-              ['line', 'column', 'code', 'value', 'message'],
-              errors.map((e) => [
-                e.line,
-                e.column,
-                e.code,
-                e.value,
-                (e.message as Message | undefined)?.[ctx.lang],
-              ]),
+            `${heading} (${result.offset}+${rows.length}/${result.total})\n${renderTable(
+              columns,
+              rows.map((r) => columns.map((c) => r[c])),
             )}`,
         );
-      },
-    );
+        return;
+      }
+      const result = await client.get<Json>(`${base}/${enc(options.upload)}`);
+      const errors = (result.errors as Json[]) ?? [];
+      show(
+        ctx,
+        result,
+        () =>
+          `${result.uploadId}  ${result.dataset}  ${result.status}  ${JSON.stringify(result.rows ?? {})}\n${renderTable(
+            ['line', 'column', 'code', 'value', 'message'],
+            errors.map((e) => [
+              e.line,
+              e.column,
+              e.code,
+              e.value,
+              (e.message as Message | undefined)?.[ctx.lang],
+            ]),
+          )}`,
+      );
+    });
 
   group
     .command('request')
     .description('ask a company for unmasked access / 会社にサポートアクセスを依頼')
-    .requiredOption('--tenant <tenantId>', 'company id / 会社 ID')
     .requiredOption('--purpose <text>', 'why access is needed, 10–500 characters / 目的')
     .option('--dataset <name>', 'a dataset in scope (repeatable) / 対象データセット', collect)
     .option('--upload <uploadId>', 'an upload in scope (repeatable) / 対象アップロード', collect)
     .option('--duration <d>', 'how long after approval, e.g. 90m, 4h (max 24h) / 期間', '1h')
-    .action(
-      async (options: {
-        tenant: string;
-        purpose: string;
-        dataset?: string[];
-        upload?: string[];
-        duration: string;
-      }) => {
-        const ctx = context();
-        const body = {
-          tenantId: requireTenantId(options.tenant),
-          purpose: options.purpose,
-          scope: { datasets: options.dataset ?? [], uploadIds: options.upload ?? [] },
-          durationMinutes: parseDuration(options.duration),
-        };
-        const client = await ctx.client('support');
-        const { body: grant } = await client.call<Json>('POST', '/support/grants', body);
-        show(ctx, grant, () => grantLine(grant, ctx.lang));
-      },
-    );
+    .action(async (options: { purpose: string; dataset?: string[]; upload?: string[]; duration: string }) => {
+      const ctx = context();
+      const body = {
+        tenantId: requireTenantId(ctx.options.tenant),
+        purpose: options.purpose,
+        scope: { datasets: options.dataset ?? [], uploadIds: options.upload ?? [] },
+        durationMinutes: parseDuration(options.duration),
+      };
+      const client = await ctx.client('support');
+      const { body: grant } = await client.call<Json>('POST', '/support/grants', body);
+      show(ctx, grant, () => grantLine(grant, ctx.lang));
+    });
 
   for (const [verb, en, ja] of [
     ['approve', 'approve a support request (company user)', '依頼を承認（会社の利用者）'],
@@ -176,11 +165,10 @@ export function registerSupportCommands(program: Command, context: () => CliCont
     group
       .command(`${verb} <grantId>`)
       .description(`${en} / ${ja}`)
-      .option('--tenant <tenantId>', 'your company (local token); default: the grant’s / 会社 ID')
       .option('--note <text>', 'a note for the ledger, e.g. why it was refused / メモ')
-      .action(async (grantId: string, options: { tenant?: string; note?: string }) => {
+      .action(async (grantId: string, options: { note?: string }) => {
         const ctx = context();
-        const tenantId = requireTenantId(options.tenant ?? grantId.split('.')[0]);
+        const tenantId = requireTenantId(ctx.options.tenant ?? grantId.split('.')[0]);
         const client = await asTenant(ctx, tenantId).client('tenant');
         const { body: grant } = await client.call<Json>(
           'POST',
@@ -194,15 +182,16 @@ export function registerSupportCommands(program: Command, context: () => CliCont
   group
     .command('grants')
     .description('list grants: support sees those it asked for; --as-tenant a company its own / 一覧')
-    .option('--tenant <tenantId>', 'one company / 会社 ID')
     .option('--as-tenant', 'list as a user of --tenant / 会社の利用者として表示')
-    .action(async (options: { tenant?: string; asTenant?: boolean }) => {
+    .action(async (options: { asTenant?: boolean }) => {
       const ctx = context();
       const client = options.asTenant
-        ? await asTenant(ctx, requireTenantId(options.tenant)).client('tenant')
+        ? await asTenant(ctx, requireTenantId(ctx.options.tenant)).client('tenant')
         : await ctx.client('support');
       const query =
-        options.tenant && !options.asTenant ? `?tenantId=${enc(requireTenantId(options.tenant))}` : '';
+        ctx.options.tenant && !options.asTenant
+          ? `?tenantId=${enc(requireTenantId(ctx.options.tenant))}`
+          : '';
       const result = await client.get<Json>(`/support/grants${query}`);
       const grants = (result.grants as Json[]) ?? [];
       show(ctx, result, () =>
