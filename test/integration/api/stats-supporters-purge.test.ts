@@ -149,6 +149,7 @@ describe('statistics, supporters and purge through the local API', () => {
       token: tokens.tenant,
       body: { supporterId: 'sr-office' },
     });
+    const listed = await api('/supporters/grants', { token: tokens.tenant });
     const during = await api(path, { token: tokens.supporter });
     const revoked = await api('/supporters/grants/sr-office', { token: tokens.tenant, method: 'DELETE' });
     const after = await api(path, { token: tokens.supporter });
@@ -156,6 +157,7 @@ describe('statistics, supporters and purge through the local API', () => {
     // Assess
     expect(before.status).toBe(404);
     expect(granted.status).toBe(201);
+    expect(listed.json.grants.map((g: { supporterId: string }) => g.supporterId)).toEqual(['sr-office']);
     expect(during.status).toBe(200);
     expect(during.json).toMatchObject({ status: 'published', tenantId: 'demo-a' });
     expect(revoked.status).toBe(200);
