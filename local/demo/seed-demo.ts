@@ -1,10 +1,7 @@
 import { access, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { ROUTES } from '../../functions/api/routes.ts';
-import { anonymise } from '../../functions/domain/masking/anonymise.ts';
-import { type ReleaseManifest, releaseIdFor } from '../../functions/domain/stats/release.ts';
-import { runStatsRelease } from '../../functions/domain/stats/run.ts';
+import type { ReleaseManifest } from '../../functions/domain/stats/release.ts';
 import type { UploadStatus } from '../../functions/domain/uploads/model.ts';
 import {
   bytesDigest,
@@ -156,7 +153,7 @@ export async function seedDemo(platform: LocalPlatform, options: SeedDemoOptions
   ingestBar.stop();
 
   options.onPhase?.('release');
-  const release = await buildDemoRelease(platform, tenants, admin);
+  const release = await buildDemoRelease(admin);
 
   const count = (status: UploadStatus) => uploads.filter((u) => u.status === status).length;
   const counts = {
@@ -196,29 +193,10 @@ async function waitForOutcome(client: KuraClient, uploadId: string, platform: Lo
   }
 }
 
-/**
- * A statistics release over every demo company: through the admin API when it offers
- * `POST /admin/releases`, otherwise with the same domain steps in-process (anonymise, then publish).
- */
-async function buildDemoRelease(
-  platform: LocalPlatform,
-  tenants: readonly string[],
-  admin: KuraClient,
-): Promise<ReleaseManifest> {
-  if (ROUTES['POST /admin/releases']) {
-    const { body } = await admin.call<ReleaseManifest | { release?: ReleaseManifest }>(
-      'POST',
-      '/admin/releases',
-      { reason: 'demo' },
-    );
-    const manifest = (body as { release?: ReleaseManifest }).release ?? (body as ReleaseManifest);
-    if (manifest && Array.isArray(manifest.statistics)) return manifest;
-  }
-  const { ports } = platform;
-  const releaseId = releaseIdFor(ports.clock());
-  await anonymise(
-    { objects: ports.objects, table: ports.table, keys: ports.keys, settings: ports.settings },
-    { releaseId, tenants },
-  );
-  return runStatsRelease({ objects: ports.objects }, ports.settings, { releaseId });
+/** A statistics release over every company that may contribute, through the admin API (`POST /admin/releases`). */
+async function buildDemoRelease(admin: KuraClient): Promise<ReleaseManifest> {
+  const { body } = await admin.call<{ manifest: ReleaseManifest }>('POST', '/admin/releases', {
+    reason: 'demo',
+  });
+  return body.manifest;
 }
