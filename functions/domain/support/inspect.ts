@@ -59,6 +59,8 @@ const summaryOf = (record: UploadRecord): SupportUploadSummary => ({
   errorCount: record.errors?.length ?? 0,
 });
 
+const UPLOAD_ID = /^[0-9a-f-]{36}$/;
+
 const actorOf = (principal: Principal) => ({ subject: principal.subject, roles: [...principal.roles] });
 
 const uploadNotFound = (uploadId: string) =>
@@ -71,7 +73,7 @@ const uploadNotFound = (uploadId: string) =>
   );
 
 async function readUpload(ports: SupportPorts, tenantId: string, uploadId: string): Promise<UploadRecord> {
-  if (!/^[0-9a-f-]{36}$/.test(uploadId)) throw uploadNotFound(uploadId);
+  if (!UPLOAD_ID.test(uploadId)) throw uploadNotFound(uploadId);
   const item = await ports.table.get(UPLOADS_TABLE, { tenantId, uploadId });
   const parsed = item ? uploadRecordSchema.safeParse(item) : undefined;
   if (!parsed?.success || parsed.data.tenantId !== tenantId) throw uploadNotFound(uploadId);
@@ -115,30 +117,42 @@ export async function listTenantUploads(
 }> {
   await openInspection(ports, principal, tenantId, 'GET /support/tenants/{tenantId}/uploads');
   const limit = Math.max(1, Math.min(options.limit ?? 50, 100));
-  if (options.cursor !== undefined && !/^[0-9a-f-]{36}$/.test(options.cursor)) {
+  if (options.cursor !== undefined && !UPLOAD_ID.test(options.cursor)) {
     throw new ValidationError(
       msg('cursor が正しくありません。', 'cursor is not valid: pass the previous page’s cursor unchanged.'),
       'cursor',
     );
   }
-  const page = await ports.table.query({
-    table: UPLOADS_TABLE,
-    partition: { name: 'tenantId', value: tenantId },
-    limit,
-    cursor: options.cursor ? { tenantId, uploadId: options.cursor } : undefined,
-  });
-  const uploads = page.items.flatMap((item) => {
-    const parsed = uploadRecordSchema.safeParse(item);
-    return parsed.success && parsed.data.tenantId === tenantId ? [summaryOf(parsed.data)] : [];
-  });
+  // The partition also holds grants (`grant#…`, sorting after every upload id): pages are read until
+  // `limit` uploads are found, so the cursor handed back is always an upload id.
+  const uploads: SupportUploadSummary[] = [];
+  let lastUploadId: string | undefined;
+  let cursor: Record<string, unknown> | undefined = options.cursor
+    ? { tenantId, uploadId: options.cursor }
+    : undefined;
+  do {
+    const page = await ports.table.query({
+      table: UPLOADS_TABLE,
+      partition: { name: 'tenantId', value: tenantId },
+      limit: limit - uploads.length,
+      cursor,
+    });
+    for (const item of page.items) {
+      const parsed = uploadRecordSchema.safeParse(item);
+      if (parsed.success && parsed.data.tenantId === tenantId && UPLOAD_ID.test(parsed.data.uploadId)) {
+        uploads.push(summaryOf(parsed.data));
+        lastUploadId = parsed.data.uploadId;
+      }
+    }
+    cursor = page.cursor;
+  } while (cursor && uploads.length < limit);
   await appendLedger(ports, {
     action: 'support.inspected',
     actor: actorOf(principal),
     tenantId,
     details: { what: 'uploads', masked: true, count: uploads.length },
   });
-  const last = page.cursor?.uploadId;
-  return { tenantId, uploads, ...(typeof last === 'string' ? { cursor: last } : {}) };
+  return { tenantId, uploads, ...(cursor && lastUploadId !== undefined ? { cursor: lastUploadId } : {}) };
 }
 
 /**

@@ -374,4 +374,27 @@ describe('break-glass grants', () => {
     ]);
     expect(exported.json.csv.startsWith('\uFEFFline,column,code')).toBe(true);
   });
+
+  it('pages a tenant’s uploads past its grants, always with an upload id as cursor', async () => {
+    // Prepare
+    const ports = await prepared();
+    await requestGrant(ports, { uploadIds: [UPLOAD_1] });
+    const list = (cursor?: string) =>
+      call(ports, 'GET /support/tenants/{tenantId}/uploads', {
+        claims: support,
+        path: { tenantId: 'demo-a' },
+        query: { limit: '2', ...(cursor ? { cursor } : {}) },
+      });
+
+    // Act
+    const first = await list();
+    const second = await list(first.json.cursor);
+
+    // Assess
+    expect(first.json.uploads.map((u: { uploadId: string }) => u.uploadId)).toEqual([UPLOAD_1, UPLOAD_2]);
+    expect(first.json.cursor).toBe(UPLOAD_2);
+    expect(second.status).toBe(200);
+    expect(second.json.uploads.map((u: { uploadId: string }) => u.uploadId)).toEqual([UPLOAD_3]);
+    expect(second.json.cursor).toBeUndefined();
+  });
 });
