@@ -12,7 +12,9 @@ import { defaultSettings } from '../../../functions/domain/settings.ts';
 import { type UploadRecord, uploadRecordSchema } from '../../../functions/domain/uploads/model.ts';
 import { landingKey, pseudonymisedPrefix, rawPrefix } from '../../../functions/domain/zones.ts';
 import { createIngestHandler } from '../../../functions/ingest/handler.ts';
+import { findStuckUploads, STUCK_AFTER_MS } from '../../../functions/observability/stuck-uploads.ts';
 import { sqsMessageFor } from '../../unit/ingest/fixtures.ts';
+import { tenantRecord } from '../../unit/purge/fixtures.ts';
 import {
   bucketDigest,
   crashPoints,
@@ -258,6 +260,32 @@ describe('ingest under faults', () => {
       expect(crashed, describeRule(rule)).toBe(true);
       expect(await visibleState(world), describeRule(rule)).toEqual(reference);
     }
+  });
+
+  it('shows an upload a crash left in VALIDATING as stuck until the redelivery finishes it', async () => {
+    // Prepare
+    const world = newWorld();
+    await world.table.put(
+      'tenants',
+      tenantRecord(TENANT, { state: 'ACTIVE', contract: { start: '2024-04-01' } }),
+    );
+    const { object } = await stage(world);
+    const plan = new FaultPlan([
+      { port: 'objects', method: 'put', when: (bucket) => bucket === 'raw', fault: fault.crash() },
+    ]);
+    await deliver(world, object, plan);
+    const later = new Date(world.clock().getTime() + STUCK_AFTER_MS + 1);
+
+    // Act
+    const stuck = await findStuckUploads(world.table, later);
+    await deliver(world, object);
+    const afterRedelivery = await findStuckUploads(world.table, later);
+
+    // Assess
+    expect(stuck).toEqual([
+      expect.objectContaining({ tenantId: TENANT, uploadId: UPLOAD, status: 'VALIDATING' }),
+    ]);
+    expect(afterRedelivery).toEqual([]);
   });
 
   it('reports a throttling error as the SDK would, so callers can classify it', async () => {
