@@ -6,12 +6,11 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { KURA_METRICS, KURA_NAMESPACE, type KuraMetricName } from '../../functions/observability/catalog.ts';
 import type { KuraFunction } from './kura-function.ts';
 
 /** Physical name of a stage's alarm topic: fixed, so every stack can address it without an export. */
 export const alarmTopicName = (stage: string) => `kura-${stage}-alarms`;
-/** Namespace of Kura's own (Powertools EMF) metrics. */
-export const KURA_METRICS_NAMESPACE = 'Kura';
 
 /** Properties of {@link AlarmTopic}. */
 export interface AlarmTopicProps {
@@ -160,21 +159,25 @@ export class PipelineMonitoring extends Construct {
   }
 }
 
-/** A Kura EMF metric (published by Powertools Metrics with the default `service` dimension). */
-export const kuraMetric = (metricName: string, service: string) =>
+/**
+ * A Kura domain metric as the functions publish it (Powertools EMF, functions/observability/catalog.ts):
+ * namespace `Kura`, dimension `service` of the function that emits it.
+ */
+export const kuraMetric = (metricName: KuraMetricName, period: Duration = Duration.minutes(5)) =>
   new cloudwatch.Metric({
-    namespace: KURA_METRICS_NAMESPACE,
+    namespace: KURA_NAMESPACE,
     metricName,
-    dimensionsMap: { service },
+    dimensionsMap: { service: KURA_METRICS[metricName].service },
     statistic: 'Maximum',
-    period: Duration.minutes(15),
+    period,
   });
 
 /**
  * Failed queries of an Athena workgroup. Workgroups with `publishCloudWatchMetricsEnabled` publish
  * `TotalExecutionTime` per query with dimensions `QueryState`, `QueryType` and `WorkGroup`; its
- * SampleCount for `QueryState=FAILED` is the number of failed queries. (This is the metric used — not
- * an EMF metric from the stats function, whose own failures the function's Errors alarm already covers.)
+ * SampleCount for `QueryState=FAILED` is the number of failed queries. The statistics pipeline alarms on
+ * both this (any failed etl query, also ones the release retried) and the stats function's own EMF
+ * `StatsReleaseFailed` (a release that did not publish).
  */
 export const athenaFailedQueries = (workgroup: string, queryType: 'DML' | 'DDL') =>
   new cloudwatch.Metric({

@@ -8,7 +8,7 @@ import { AthenaWorkgroups, WORKGROUPS } from '../constructs/athena-workgroups.ts
 import { DuckDbLayer } from '../constructs/duckdb-layer.ts';
 import { JobDeadLetters, JobSchedule } from '../constructs/job-schedule.ts';
 import { KuraFunction } from '../constructs/kura-function.ts';
-import { athenaFailedQueries, PipelineMonitoring } from '../constructs/monitoring.ts';
+import { athenaFailedQueries, kuraMetric, PipelineMonitoring } from '../constructs/monitoring.ts';
 import { grantStatsRelease } from '../constructs/stats-release-access.ts';
 import { bucketName } from '../naming.ts';
 import type { StorageStack } from './storage-stack.ts';
@@ -81,11 +81,19 @@ export class AnalyticsStack extends Stack {
       pipeline: 'statistics',
       functions: [this.statsRelease],
       deadLetterQueues: [this.deadLetters.queue],
-      metricAlarms: (['DML', 'DDL'] as const).map((queryType) => ({
-        id: `EtlQueriesFailed${queryType}`,
-        metric: athenaFailedQueries(WORKGROUPS.etl, queryType),
-        description: `A statistics ${queryType} query failed in the etl workgroup (the release stops; re-run it on demand)`,
-      })),
+      metricAlarms: [
+        ...(['DML', 'DDL'] as const).map((queryType) => ({
+          id: `EtlQueriesFailed${queryType}`,
+          metric: athenaFailedQueries(WORKGROUPS.etl, queryType),
+          description: `A statistics ${queryType} query failed in the etl workgroup (re-run the release on demand)`,
+        })),
+        {
+          id: 'StatsReleaseFailed',
+          metric: kuraMetric('StatsReleaseFailed', Duration.days(1)),
+          description:
+            'A statistics release did not publish (EMF StatsReleaseFailed from the stats-release function)',
+        },
+      ],
     });
   }
 }

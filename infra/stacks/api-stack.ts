@@ -147,9 +147,10 @@ export class ApiStack extends Stack {
       metricAlarms: [
         {
           id: 'UploadsStuck',
-          metric: kuraMetric('UploadsStuck', 'kura-ops-check'),
+          // Published by the daily scheduled purge (functions/observability/stuck-uploads.ts).
+          metric: kuraMetric('UploadsStuck', Duration.days(1)),
           description:
-            'An upload has stayed in RECEIVED or VALIDATING for hours (ops-check; functions/domain/ops/stuck-uploads.ts)',
+            'An upload has stayed in RECEIVED or VALIDATING: ingest never finished it (see docs/OPERATIONS.md)',
         },
       ],
     });

@@ -23,19 +23,16 @@ export interface OperationsStackProps extends StackProps {
 export const PURGE_AT = { minute: '0', hour: '3' } as const;
 /** Daily ledger export to the audit bucket: 02:00 JST. */
 export const LEDGER_EXPORT_AT = { minute: '0', hour: '2' } as const;
-/** Operational checks (stuck uploads, overdue purges): every 15 minutes. */
-export const OPS_CHECK_AT = { minute: '0/15', hour: '*' } as const;
 
 /**
  * Scheduled operations: the purge (retention, verified deletion, certificates; issue 7), the ledger
- * export to the Object Lock audit bucket (issue 10.3) and the ops check behind the stuck-upload and
- * overdue-purge alarms (issue 10.1), each on an EventBridge Scheduler schedule on Japanese time with
- * retries and a dead-letter queue.
+ * export to the Object Lock audit bucket (issue 10.3), each on an EventBridge Scheduler schedule on
+ * Japanese time with retries and a dead-letter queue. The scheduled purge also publishes the
+ * `PurgeOverdue` and `UploadsStuck` metrics (functions/purge/handler.ts) behind two alarms.
  */
 export class OperationsStack extends Stack {
   readonly purge: KuraFunction;
   readonly ledgerExport: KuraFunction;
-  readonly opsCheck: KuraFunction;
   readonly deadLetters: JobDeadLetters;
 
   constructor(scope: Construct, id: string, props: OperationsStackProps) {
@@ -82,16 +79,6 @@ export class OperationsStack extends Stack {
     grantTable(this.ledgerExport, tables.ledger, 'ledger', 'read');
     grantBucket(this.ledgerExport, buckets.audit, 'audit', 'readWrite', { prefix: 'ledger-exports/' });
 
-    this.opsCheck = new KuraFunction(this, 'OpsCheck', {
-      entry: 'functions/ops-check/handler.ts',
-      serviceName: 'kura-ops-check',
-      description: 'Publishes UploadsStuck and PurgeOverdue metrics for the operations alarms',
-      config,
-      timeout: Duration.minutes(2),
-    });
-    grantTable(this.opsCheck, tables.tenants, 'tenants', 'read');
-    grantTable(this.opsCheck, tables.uploads, 'uploads', 'read');
-
     this.deadLetters = new JobDeadLetters(this, 'JobDeadLetters', { stage: config.stage, removalPolicy });
     new JobSchedule(this, 'DailyPurge', {
       fn: this.purge,
@@ -105,24 +92,23 @@ export class OperationsStack extends Stack {
       description: 'Daily ledger export to the audit bucket (Asia/Tokyo)',
       deadLetters: this.deadLetters,
     });
-    new JobSchedule(this, 'OpsCheckSchedule', {
-      fn: this.opsCheck,
-      at: OPS_CHECK_AT,
-      description: 'Stuck uploads and overdue purges, every 15 minutes',
-      deadLetters: this.deadLetters,
-    });
 
     new PipelineMonitoring(this, 'PurgeMonitoring', {
       stage: config.stage,
       pipeline: 'purge',
-      functions: [this.purge, this.ledgerExport, this.opsCheck],
+      functions: [this.purge, this.ledgerExport],
       deadLetterQueues: [this.deadLetters.queue],
       metricAlarms: [
         {
           id: 'PurgeOverdue',
-          metric: kuraMetric('PurgeOverdue', 'kura-ops-check'),
+          metric: kuraMetric('PurgeOverdue', Duration.days(1)),
           description:
-            'A tenant past retention has not been purged days after it became due (ops-check; see docs/OPERATIONS.md)',
+            'The daily purge left tenants past retention unfinished (failed or still in progress; see docs/OPERATIONS.md)',
+        },
+        {
+          id: 'PurgeFailed',
+          metric: kuraMetric('PurgeFailed', Duration.days(1)),
+          description: "A tenant's purge failed in the daily run (it resumes from its checkpoint next run)",
         },
       ],
     });
