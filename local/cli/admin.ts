@@ -33,8 +33,9 @@ const fieldsTable = (ctx: CliContext, object: Json) =>
 export function registerAdminCommands(program: Command, context: () => CliContext): void {
   program
     .command('purge')
-    .description("purge a tenant's data now, or list what would be deleted / 会社のデータを今すぐ削除")
-    .requiredOption('--tenant <tenantId>', 'company (tenant) id / 会社 ID')
+    .description(
+      "purge --tenant <id>: delete a company's data now, or list what would be deleted / 会社のデータを今すぐ削除",
+    )
     .option('--dry-run', 'list what would be deleted without deleting / 削除せずに対象を表示')
     .option(
       '--max-rounds <n>',
@@ -42,9 +43,16 @@ export function registerAdminCommands(program: Command, context: () => CliContex
       (v) => Number.parseInt(v, 10),
       1000,
     )
-    .action(async (options: { tenant: string; dryRun?: boolean; maxRounds: number }) => {
+    .action(async (options: { dryRun?: boolean; maxRounds: number }) => {
       const ctx = context();
-      const tenantId = requireTenantId(options.tenant);
+      // --tenant is the global option (the same flag names the company for local tokens).
+      if (!ctx.options.tenant) {
+        throw new CliError(
+          msg('削除する会社を --tenant で指定してください。', 'Name the company to purge with --tenant.'),
+          2,
+        );
+      }
+      const tenantId = requireTenantId(ctx.options.tenant);
       const client = await ctx.client('admin');
       let answer = await client.call<Json>('POST', `/admin/tenants/${encodeURIComponent(tenantId)}/purge`, {
         dryRun: options.dryRun === true,

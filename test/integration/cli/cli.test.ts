@@ -1,0 +1,250 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LEDGER_TABLE, readLedger } from '../../../functions/domain/ledger/ledger.ts';
+import { STATISTICS } from '../../../functions/domain/stats/catalog.ts';
+import { runCli } from '../../../local/cli/main.ts';
+import { KuraClient } from '../../../local/client.ts';
+import { seedDemo } from '../../../local/demo/seed-demo.ts';
+import { type LocalPlatform, startLocalPlatform } from '../../../local/platform.ts';
+import { csvBytes } from '../../../local/synthetic/csv.ts';
+import { generateCompanies, generateSales } from '../../../local/synthetic/generate.ts';
+import { demoPlan } from '../../../local/synthetic/plan.ts';
+
+let dataDir: string;
+let platform: LocalPlatform;
+const plan = demoPlan({
+  companies: 2,
+  datasets: ['employees', 'attendance', 'payroll', 'sales'],
+  withRejectedFile: false,
+});
+const tenantId = plan.companies[0]?.tenantId ?? 'demo-0001';
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'kura-cli-'));
+  platform = await startLocalPlatform({ dataDir, port: 0, onError: () => undefined });
+  const summary = await seedDemo(platform, {
+    plan,
+    progress: () => ({ update: () => undefined, stop: () => undefined }),
+  });
+  if (!summary.ok) throw new Error(`demo seed failed: ${JSON.stringify(summary.counts)}`);
+}, 180_000);
+
+afterAll(async () => {
+  await platform?.stop();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+/** Runs `kura <args>` against the platform's data folder, capturing stdout and stderr (not a TTY). */
+async function kura(...args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(['node', 'kura', '--data-dir', dataDir, '--lang', 'en', ...args], {
+    write: (text) => void out.push(text),
+    writeErr: (text) => void err.push(text),
+    env: {},
+  });
+  return { code, stdout: out.join(''), stderr: err.join('') };
+}
+
+async function salesFile(name: string, badRows: number): Promise<string> {
+  const company = generateCompanies(1, 99)[0];
+  if (!company) throw new Error('no company');
+  const path = join(dataDir, name);
+  await writeFile(
+    path,
+    csvBytes('sales', generateSales(company) as Iterable<Record<string, unknown>>, {
+      headers: 'ja',
+      encoding: 'sjis',
+      dates: 'iso',
+      badRows,
+    }),
+  );
+  return path;
+}
+
+describe('kura upload and status', () => {
+  it('uploads a CSV, shows progress on a non-terminal and prints the accepted outcome as JSON', async () => {
+    // Prepare
+    const path = await salesFile('売上_2025.csv', 0);
+
+    // Act
+    const result = await kura('--json', '--tenant', tenantId, 'upload', path, '--dataset', 'sales');
+
+    // Assess
+    expect(result.code).toBe(0);
+    const upload = JSON.parse(result.stdout);
+    expect(upload).toMatchObject({ status: 'ACCEPTED', dataset: 'sales', fileName: '売上_2025.csv' });
+    expect(upload.rows).toMatchObject({ total: 12, accepted: 12, rejected: 0 });
+    // Plain progress lines end with the whole file sent.
+    expect(result.stderr).toMatch(/売上_2025\.csv: ([\d.]+ (?:B|KiB))\/\1\n/);
+  });
+
+  it('exits 1 with the row errors as a table when the file is not accepted in full', async () => {
+    // Prepare
+    const path = await salesFile('sales_bad.csv', 3);
+
+    // Act
+    const result = await kura('--tenant', tenantId, 'upload', path, '--dataset', 'sales');
+
+    // Assess
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/Status: (PARTIALLY_ACCEPTED|REJECTED)/);
+    expect(result.stdout).toMatch(/line\s+column\s+code\s+message/);
+    expect(result.stderr).toMatch(/The upload was (partially accepted|rejected)/);
+  });
+
+  it('lists the uploads and shows one by id', async () => {
+    // Prepare
+    const listed = await kura('--json', '--tenant', tenantId, 'status');
+    const first = JSON.parse(listed.stdout).uploads[0];
+
+    // Act
+    const one = await kura('--json', '--tenant', tenantId, 'status', first.uploadId);
+    const text = await kura('--tenant', tenantId, 'status');
+
+    // Assess
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(one.stdout)).toMatchObject({ uploadId: first.uploadId, status: first.status });
+    expect(text.stdout).toContain(first.uploadId);
+  });
+
+  it('exits 2 on usage errors and says what is missing', async () => {
+    // Act
+    const noDataset = await kura('upload', 'x.csv');
+    const unknown = await kura('frobnicate');
+    const remoteWithoutToken = await kura('--endpoint', 'https://api.example.invalid', 'status');
+
+    // Assess
+    expect(noDataset.code).toBe(2);
+    expect(noDataset.stderr).toMatch(/--dataset/);
+    expect(unknown.code).toBe(2);
+    expect(remoteWithoutToken.code).toBe(2);
+    expect(remoteWithoutToken.stderr).toMatch(/--token/);
+  });
+
+  it('answers in Japanese with --lang ja', async () => {
+    // Prepare
+    const japanese: string[] = [];
+
+    // Act
+    const result = await runCli(
+      ['node', 'kura', '--data-dir', dataDir, '--lang', 'ja', '--endpoint', 'https://x.invalid', 'status'],
+      {
+        write: () => undefined,
+        writeErr: (text) => void japanese.push(text),
+        env: {},
+      },
+    );
+
+    // Assess
+    expect(result).toBe(2);
+    expect(japanese.join('')).toMatch(/トークン/);
+  });
+});
+
+describe('kura stats and benchmark', () => {
+  it('lists the statistics of the latest release', async () => {
+    // Act
+    const result = await kura('--json', 'stats');
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).statistics.map((s: { name: string }) => s.name)).toEqual(
+      STATISTICS.map((s) => s.name),
+    );
+  });
+
+  it('prints a statistic as a table with suppressed cells marked', async () => {
+    // Act
+    const result = await kura('stats', 'headcount_by_age_gender', '--limit', '400');
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('headcount_by_age_gender');
+    expect(result.stdout).toContain('x (suppressed)');
+  });
+
+  it("shows the company's benchmark and refuses an unknown statistic with exit 2", async () => {
+    // Act
+    const benchmark = await kura('--json', '--tenant', tenantId, 'benchmark', 'overtime_hours_monthly');
+    const unknown = await kura('--tenant', tenantId, 'benchmark', 'no_such_statistic');
+
+    // Assess
+    expect(benchmark.code).toBe(0);
+    expect(JSON.parse(benchmark.stdout)).toMatchObject({ statistic: 'overtime_hours_monthly', tenantId });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/Unknown statistic/);
+  });
+});
+
+describe('kura purge and certificate', () => {
+  it('purges a terminated company and shows a certificate whose chain verifies', async () => {
+    // Prepare
+    const victim = plan.companies[1]?.tenantId ?? 'demo-0002';
+    const admin = new KuraClient({
+      endpoint: platform.apiUrl,
+      token: await platform.token({ role: 'admin' }),
+    });
+    await admin.call('PATCH', `/admin/tenants/${victim}`, {
+      contract: { end: '2026-01-31', retentionDaysAfterEnd: 0 },
+    });
+
+    // Act
+    const dryRun = await kura('--json', 'purge', '--tenant', victim, '--dry-run');
+    const purge = await kura('--json', 'purge', '--tenant', victim);
+    const certificate = await kura('--json', 'certificate', victim);
+    const missing = await kura('certificate', tenantId);
+
+    // Assess
+    expect(dryRun.code).toBe(0);
+    expect(purge.code).toBe(0);
+    expect(certificate.code).toBe(0);
+    expect(JSON.parse(certificate.stdout)).toMatchObject({
+      certificate: { tenantId: victim },
+      chain: { valid: true },
+    });
+    expect(missing.code).toBe(1);
+  });
+});
+
+describe('kura ledger verify', () => {
+  it('verifies the untouched ledger', async () => {
+    // Act
+    const result = await kura('--json', 'ledger', 'verify');
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: true });
+  });
+
+  it.each([
+    ['changed', 'hash_mismatch'],
+    ['removed', 'sequence_gap'],
+    ['reordered', 'hash_mismatch'],
+  ] as const)('catches a %s entry and exits 1', async (tampering, reason) => {
+    // Prepare: tamper through the platform's own table port, then put everything back.
+    const { table } = platform.ports;
+    const original = await readLedger(table);
+    const [a, b] = [original[2], original[3]];
+    if (!a || !b) throw new Error('the ledger is too short to tamper with');
+    if (tampering === 'changed') await table.put(LEDGER_TABLE, { ...a, purpose: 'something else' });
+    if (tampering === 'removed') await table.delete(LEDGER_TABLE, { chain: a.chain, seq: a.seq });
+    if (tampering === 'reordered') {
+      await table.put(LEDGER_TABLE, { ...b, seq: a.seq });
+      await table.put(LEDGER_TABLE, { ...a, seq: b.seq });
+    }
+
+    // Act
+    const result = await kura('--json', 'ledger', 'verify');
+    const text = await kura('ledger', 'verify');
+    for (const entry of [a, b]) await table.put(LEDGER_TABLE, entry);
+
+    // Assess
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, reason, firstBadSeq: a.seq });
+    expect(text.stderr).toMatch(new RegExp(`tampered with: seq ${a.seq}`));
+    expect((await kura('ledger', 'verify')).code).toBe(0);
+  });
+});
