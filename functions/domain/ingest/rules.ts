@@ -25,6 +25,12 @@ export type CellErrorCode = (typeof CELL_ERROR_CODES)[number];
 /** Thousands separators as Excel writes them: 1,234,567 (also with decimals: 1,234.5). */
 export const GROUPED_NUMBER_PATTERN = '^[+-]?[0-9]{1,3}(,[0-9]{3})+(\\.[0-9]+)?$';
 export const INTEGER_PATTERN = '^[+-]?[0-9]+$';
+/**
+ * A yen sign before or 円 after an amount, as Excel's currency format exports it (in Shift_JIS the
+ * yen sign is byte 0x5C, which decodes as a backslash): removed from integer cells.
+ */
+export const CURRENCY_PATTERN = '^[¥￥\\\\]|円$';
+const CURRENCY = new RegExp(CURRENCY_PATTERN, 'g');
 export const DECIMAL_PATTERN = '^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)$';
 /** Hours written as a clock duration, as attendance systems export them: 7:30 → 7.5. */
 export const DURATION_PATTERN = '^([0-9]+):([0-5][0-9])$';
@@ -83,7 +89,8 @@ export function normaliseCell(column: ColumnDef, raw: string | null): CellResult
       if (CODE_INVALID.test(text)) return fail('INVALID_CODE');
       return ok(neutraliseFormula(text));
     case 'integer': {
-      const digits = GROUPED.test(text) ? text.replace(/,/g, '') : text;
+      const amount = text.replace(CURRENCY, '');
+      const digits = GROUPED.test(amount) ? amount.replace(/,/g, '') : amount;
       if (!INTEGER.test(digits)) return fail('INVALID_NUMBER');
       const value = Number(digits);
       if (!Number.isSafeInteger(value) || !inRange(value, column)) return fail('OUT_OF_RANGE');

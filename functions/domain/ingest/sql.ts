@@ -20,6 +20,7 @@ import {
 } from '../japanese/width.ts';
 import {
   CODE_INVALID_PATTERN,
+  CURRENCY_PATTERN,
   DECIMAL_PATTERN,
   DURATION_PATTERN,
   enumLookup,
@@ -136,7 +137,7 @@ function columnLayers(
       return {
         layers: [
           [`kura_pre(${source}) AS ${n}`],
-          [`kura_digits(${n}) AS ${m}`],
+          [`kura_digits(regexp_replace(${n}, ${lit(CURRENCY_PATTERN)}, '', 'g')) AS ${m}`],
           // A whole number too large for BIGINT (try_cast NULL) is out of range, not "not a number".
           [`regexp_matches(${m}, ${lit(INTEGER_PATTERN)}) AS ${w}`],
           [`CASE WHEN ${w} THEN try_cast(${m} AS BIGINT) END AS ${i}`],
