@@ -1,0 +1,287 @@
+import { Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { glueTableDescriptions } from '../../functions/domain/masking/glue-tables.ts';
+import { ATHENA_DATABASES } from '../../functions/domain/stats/publish.ts';
+import { biViews, statsGlueTables } from '../../functions/domain/stats/views.ts';
+import { GLUE_DATABASES } from '../../infra/constructs/analytics-catalog.ts';
+import { BYTES_SCANNED_CUTOFF, WORKGROUPS } from '../../infra/constructs/athena-workgroups.ts';
+import { JOB_RETRY_ATTEMPTS } from '../../infra/constructs/job-schedule.ts';
+import { bucketName } from '../../infra/naming.ts';
+import {
+  allows,
+  type CfnJson,
+  functionOf,
+  rolePolicyOf,
+  type SynthesizedStage,
+  synthesizeStage,
+} from './support.ts';
+
+let dev: SynthesizedStage;
+let template: Template;
+const name = (logical: string) => bucketName('dev', logical, dev.config.account, dev.config.region);
+const resources = (type: string) => Object.values(template.findResources(type)) as CfnJson[];
+const list = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+const glueArn = (kind: string) => `arn:aws:glue:${dev.config.region}:${dev.config.account}:${kind}`;
+
+/** Every statement of a managed policy, by the policy's name. */
+function managedPolicy(policyName: string): CfnJson[] {
+  const found = resources('AWS::IAM::ManagedPolicy').filter(
+    (p) => p.Properties.ManagedPolicyName === policyName,
+  );
+  if (found.length !== 1) throw new Error(`expected one managed policy ${policyName}, found ${found.length}`);
+  return (found[0] as CfnJson).Properties.PolicyDocument.Statement;
+}
+const allowed = (statements: CfnJson[]) => statements.filter((statement) => statement.Effect === 'Allow');
+const resourcesOf = (statements: CfnJson[]) =>
+  statements
+    .flatMap((statement) => list(statement.Resource))
+    .map((r) => (typeof r === 'string' ? r : JSON.stringify(r)));
+
+beforeAll(() => {
+  dev = synthesizeStage('dev');
+  template = Template.fromStack(dev.stacks.analytics);
+});
+
+describe('analytics stack: Glue catalogue', () => {
+  it('creates the databases the masking and statistics SQL names', () => {
+    const names = resources('AWS::Glue::Database').map((db) => db.Properties.DatabaseInput.Name);
+    expect(names.sort()).toEqual(
+      [
+        'kura_raw',
+        'kura_pseudonymised',
+        ATHENA_DATABASES.anonymised,
+        ATHENA_DATABASES.stats,
+        ATHENA_DATABASES.admin,
+        ATHENA_DATABASES.work,
+      ].sort(),
+    );
+  });
+
+  it('declares every masking, statistics and view table, each in its database', () => {
+    const tables = resources('AWS::Glue::Table').map(
+      (table) => `${table.Properties.DatabaseName}.${table.Properties.TableInput.Name}`,
+    );
+    const expected = [
+      ...glueTableDescriptions((b) => b).map((t) =>
+        t.zone === 'raw'
+          ? `kura_raw.${t.name}`
+          : t.zone === 'anonymised'
+            ? `kura_anonymised.${t.name}`
+            : `kura_pseudonymised.${t.name}`,
+      ),
+      ...statsGlueTables().map((t) => `${t.database}.${t.name}`),
+      ...biViews().map((v) => `${v.database}.${v.name}`),
+    ];
+    expect(tables.sort()).toEqual(expected.sort());
+  });
+
+  it('reads Parquet with partition projection in the masking zones, tenant injected', () => {
+    const raw = resources('AWS::Glue::Table').find((t) => t.Properties.TableInput.Name === 'raw_employees');
+    const input = raw?.Properties.TableInput;
+    expect(input.StorageDescriptor.SerdeInfo.SerializationLibrary).toContain('ParquetHiveSerDe');
+    expect(input.StorageDescriptor.Location).toBe(`s3://${name('raw')}/raw/`);
+    expect(input.Parameters).toMatchObject({
+      'projection.enabled': 'true',
+      'projection.tenant.type': 'injected',
+    });
+    expect(input.Parameters['storage.location.template']).toContain(`s3://${name('raw')}/raw/tenant=`);
+  });
+
+  it('keeps statistics under stats/ and suppression reasons under stats-admin/, partitioned by release', () => {
+    for (const table of resources('AWS::Glue::Table').filter(
+      (t) =>
+        t.Properties.TableInput.TableType === 'EXTERNAL_TABLE' &&
+        t.Properties.DatabaseName.startsWith('kura_stats'),
+    )) {
+      const prefix = table.Properties.DatabaseName === GLUE_DATABASES.stats ? 'stats/' : 'stats-admin/';
+      expect(table.Properties.TableInput.StorageDescriptor.Location).toBe(`s3://${name('stats')}/${prefix}`);
+      expect(table.Properties.TableInput.PartitionKeys.map((k: CfnJson) => k.Name)).toEqual(['release_id']);
+    }
+  });
+
+  it('declares the BI views as Presto views in kura_stats, over kura_stats tables only', () => {
+    const views = resources('AWS::Glue::Table').filter(
+      (t) => t.Properties.TableInput.TableType === 'VIRTUAL_VIEW',
+    );
+    expect(views).toHaveLength(biViews().length);
+    for (const view of views) {
+      expect(view.Properties.DatabaseName).toBe(GLUE_DATABASES.stats);
+      expect(view.Properties.TableInput.Parameters.presto_view).toBe('true');
+      const encoded =
+        /\/\* Presto View: (.*) \*\//.exec(view.Properties.TableInput.ViewOriginalText)?.[1] ?? '';
+      const sql = JSON.parse(Buffer.from(encoded, 'base64').toString()).originalSql as string;
+      expect(sql).toMatch(/FROM kura_stats\./);
+      expect(sql).not.toMatch(/kura_(raw|pseudonymised|anonymised|stats_admin)/);
+    }
+  });
+});
+
+describe('analytics stack: Athena workgroups', () => {
+  const workgroup = (wg: string) => {
+    const found = resources('AWS::Athena::WorkGroup').find((w) => w.Properties.Name === wg);
+    if (!found) throw new Error(`no workgroup ${wg}`);
+    return found.Properties.WorkGroupConfiguration;
+  };
+
+  it('has the etl, bi, admin and masking workgroups', () => {
+    expect(
+      resources('AWS::Athena::WorkGroup')
+        .map((w) => w.Properties.Name)
+        .sort(),
+    ).toEqual(['admin', 'bi', 'etl', 'masking'].sort());
+  });
+
+  it('enforces the bi and admin configuration: encrypted results under their own prefix, a scan cutoff, metrics', () => {
+    for (const wg of ['bi', 'admin'] as const) {
+      const config = workgroup(wg);
+      expect(config.EnforceWorkGroupConfiguration).toBe(true);
+      expect(config.PublishCloudWatchMetricsEnabled).toBe(true);
+      expect(config.BytesScannedCutoffPerQuery).toBe(BYTES_SCANNED_CUTOFF[wg]);
+      expect(config.ResultConfiguration.OutputLocation).toBe(`s3://${name('query-results')}/results/${wg}/`);
+      expect(config.ResultConfiguration.EncryptionConfiguration.EncryptionOption).toBe('SSE_KMS');
+      expect(config.ResultConfiguration.EncryptionConfiguration.KmsKey).toBeDefined();
+    }
+    expect(BYTES_SCANNED_CUTOFF.bi).toBeLessThanOrEqual(10 * 1024 ** 3);
+  });
+
+  it('encrypts etl and masking results too, and publishes their metrics for the failure alarms', () => {
+    for (const wg of ['etl', 'masking'] as const) {
+      const config = workgroup(wg);
+      expect(config.ResultConfiguration.EncryptionConfiguration.EncryptionOption).toBe('SSE_KMS');
+      expect(config.PublishCloudWatchMetricsEnabled).toBe(true);
+      expect(config.BytesScannedCutoffPerQuery).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('analytics stack: BI access', () => {
+  let bi: CfnJson[];
+  beforeAll(() => {
+    bi = managedPolicy('kura-dev-bi');
+  });
+
+  it('reads only the kura_stats database and its tables in Glue', () => {
+    const glue = allowed(bi).filter((s) => list(s.Action).some((a: string) => a.startsWith('glue:')));
+    expect(resourcesOf(glue).sort()).toEqual(
+      [glueArn('catalog'), glueArn('database/kura_stats'), glueArn('table/kura_stats/*')].sort(),
+    );
+    expect(glue.flatMap((s) => list(s.Action)).every((a: string) => /^glue:(Get|BatchGet)/.test(a))).toBe(
+      true,
+    );
+  });
+
+  it('uses only the bi workgroup', () => {
+    const athena = allowed(bi).filter((s) => list(s.Action).some((a: string) => a.startsWith('athena:')));
+    expect(resourcesOf(athena)).toEqual([
+      `arn:aws:athena:${dev.config.region}:${dev.config.account}:workgroup/${WORKGROUPS.bi}`,
+    ]);
+  });
+
+  it('reads stats/ of the stats bucket and writes only its own result prefix', () => {
+    expect(allows({ Statement: bi }, 's3:GetObject', `arn:aws:s3:::${name('stats')}/stats/*`)).toBe(true);
+    expect(
+      allows({ Statement: bi }, 's3:PutObject', `arn:aws:s3:::${name('query-results')}/results/bi/*`),
+    ).toBe(true);
+    const writes = allowed(bi).filter((s) => list(s.Action).includes('s3:PutObject'));
+    expect(resourcesOf(writes)).toEqual([`arn:aws:s3:::${name('query-results')}/results/bi/*`]);
+  });
+
+  it('allows nothing in raw, landing, curated, audit, stats-admin or the other Glue databases', () => {
+    const text = resourcesOf(allowed(bi)).join('\n');
+    for (const bucket of ['raw', 'landing', 'curated', 'audit']) expect(text).not.toContain(name(bucket));
+    expect(text).not.toContain('stats-admin');
+    for (const db of [
+      'kura_raw',
+      'kura_pseudonymised',
+      'kura_anonymised',
+      'kura_stats_admin',
+      'kura_stats_work',
+    ]) {
+      expect(text).not.toMatch(new RegExp(`${db}(/|$)`, 'm'));
+    }
+    expect(
+      allowed(bi)
+        .flatMap((s) => list(s.Action))
+        .some((a: string) => a.endsWith('*')),
+    ).toBe(false);
+  });
+
+  it("denies everyone but the mask function the masking workgroup's query history", () => {
+    for (const policyName of ['kura-dev-bi', 'kura-dev-analysis-admin']) {
+      expect(managedPolicy(policyName)).toContainEqual(
+        expect.objectContaining({
+          Effect: 'Deny',
+          Action: expect.arrayContaining([
+            'athena:GetQueryExecution',
+            'athena:BatchGetQueryExecution',
+            'athena:ListQueryExecutions',
+          ]),
+          Resource: `arn:aws:athena:${dev.config.region}:${dev.config.account}:workgroup/masking`,
+        }),
+      );
+    }
+  });
+
+  it('gives the BI role the BI policy and nothing else', () => {
+    const role = resources('AWS::IAM::Role').find((r) => r.Properties.RoleName === 'kura-dev-bi');
+    expect(role?.Properties.ManagedPolicyArns).toHaveLength(1);
+    expect(role?.Properties.Policies).toBeUndefined();
+  });
+
+  it('lets the admin role analyse pseudonymised data but never raw data', () => {
+    const admin = managedPolicy('kura-dev-analysis-admin');
+    expect(
+      allows({ Statement: admin }, 's3:GetObject', `arn:aws:s3:::${name('curated')}/pseudonymised/*`),
+    ).toBe(true);
+    const text = resourcesOf(allowed(admin)).join('\n');
+    expect(text).not.toContain(name('raw'));
+    expect(text).not.toContain('kura_raw');
+    const athena = allowed(admin).filter((s) => list(s.Action).some((a: string) => a.startsWith('athena:')));
+    expect(resourcesOf(athena)).toEqual([
+      `arn:aws:athena:${dev.config.region}:${dev.config.account}:workgroup/${WORKGROUPS.admin}`,
+    ]);
+  });
+});
+
+describe('analytics stack: stats-release function', () => {
+  let fn: CfnJson;
+  let policy: CfnJson;
+  beforeAll(() => {
+    fn = functionOf(template, 'StatsRelease');
+    policy = rolePolicyOf(template, 'StatsRelease');
+  });
+
+  it('runs with DuckDB and the etl workgroup', () => {
+    expect(fn.Properties.Layers).toHaveLength(1);
+    expect(fn.Properties.Environment.Variables).toMatchObject({
+      KURA_ATHENA_WORKGROUP: 'etl',
+      KURA_BUCKET_STATS: name('stats'),
+      KURA_BUCKET_CURATED: name('curated'),
+    });
+  });
+
+  it('reads the anonymised zone and writes and deletes both stats prefixes', () => {
+    expect(allows(policy, 's3:GetObject', `arn:aws:s3:::${name('curated')}/anonymised/*`)).toBe(true);
+    expect(allows(policy, 's3:GetObject', `arn:aws:s3:::${name('curated')}/*`)).toBe(false);
+    expect(allows(policy, 's3:PutObject', `arn:aws:s3:::${name('stats')}/*`)).toBe(true);
+    expect(allows(policy, 's3:DeleteObject', `arn:aws:s3:::${name('stats')}/*`)).toBe(true);
+  });
+
+  it('may create and drop tables only in the stats databases', () => {
+    const writes = (policy.Statement as CfnJson[]).filter(
+      (s) => s.Effect === 'Allow' && list(s.Action).includes('glue:CreateTable'),
+    );
+    const text = resourcesOf(writes).join('\n');
+    for (const db of ['kura_stats', 'kura_stats_admin', 'kura_stats_work'])
+      expect(text).toContain(`table/${db}/*`);
+    expect(text).not.toMatch(/kura_(raw|pseudonymised|anonymised)/);
+  });
+
+  it('runs monthly on Japanese time with retries and a dead-letter queue', () => {
+    const [schedule] = resources('AWS::Scheduler::Schedule');
+    expect(schedule?.Properties.ScheduleExpressionTimezone).toBe('Asia/Tokyo');
+    expect(schedule?.Properties.ScheduleExpression).toMatch(/^cron\(0 4 2 \* \? \*\)$/);
+    expect(schedule?.Properties.Target.RetryPolicy.MaximumRetryAttempts).toBe(JOB_RETRY_ATTEMPTS);
+    expect(schedule?.Properties.Target.DeadLetterConfig.Arn).toBeDefined();
+  });
+});
