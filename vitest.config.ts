@@ -1,8 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Three tiers (see README): `unit` is pure, `infra` synthesises CDK stacks offline,
- * `integration` starts real local servers (s3rver, dynalite, DuckDB) on 127.0.0.1.
+ * Four tiers (see README): `unit` is pure, `infra` synthesises CDK stacks offline,
+ * `integration` starts real local servers (s3rver, dynalite, DuckDB) on 127.0.0.1, `e2e` drives the
+ * local platform's preview page in headless Debian Chromium (/usr/bin/chromium, installed by .ci/run).
  */
 export default defineConfig({
   test: {
@@ -23,6 +24,14 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 240_000,
         },
       },
     ],

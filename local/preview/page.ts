@@ -52,11 +52,11 @@ export function chartCells(stat: Statistic, cells: readonly Cell[]): Cell[] {
     .slice(0, 24);
 }
 
-const labelOf = (stat: Statistic, cell: Cell) => {
+const labelOf = (stat: Statistic, cell: Cell, lang: Lang) => {
   const first = stat.dimensions[0];
-  const place = cell.geo_level === 'national' ? '全国' : String(cell.region);
+  const place = cell.geo_level === 'national' ? { ja: '全国', en: 'national' }[lang] : String(cell.region);
   const key = first ? String(cell[first]) : '';
-  return `${place} · ${key === TOTAL ? '計' : key}`;
+  return `${place} · ${key === TOTAL ? { ja: '計', en: 'total' }[lang] : key}`;
 };
 
 /** A horizontal bar chart of the headline measure; a suppressed cell is a hatched marker labelled x. */
@@ -70,7 +70,7 @@ export function barChartSvg(stat: Statistic, cells: readonly Cell[], lang: Lang)
   const height = cells.length * rowHeight + 30;
   const rows = cells.map((cell, i) => {
     const y = 10 + i * rowHeight;
-    const label = `<text x="${labelWidth - 6}" y="${y + 15}" text-anchor="end" class="label">${escapeHtml(labelOf(stat, cell))}</text>`;
+    const label = `<text x="${labelWidth - 6}" y="${y + 15}" text-anchor="end" class="label">${escapeHtml(labelOf(stat, cell, lang))}</text>`;
     const value = values[i];
     if (value === undefined || !Number.isFinite(value)) {
       return `${label}<g class="suppressed-mark" data-suppressed="true"><rect x="${labelWidth}" y="${y + 2}" width="${plotWidth}" height="${rowHeight - 6}" fill="url(#hatch-${escapeHtml(stat.name)})" stroke="#b45309" stroke-dasharray="3 2"/><text x="${labelWidth + 8}" y="${y + 15}" class="suppressed-text">${escapeHtml(SUPPRESSED_MARK[lang])}</text></g>`;
@@ -184,7 +184,7 @@ ${cellsTableHtml(stat, cells, lang)}
         .join(' ');
       benchmark = `<section class="benchmark" id="benchmark"><h2>${escapeHtml(T.benchmark[lang])}: ${escapeHtml(tenantId)} (${escapeHtml(`${profile.data.industry} / ${profile.data.prefecture} / ${profile.data.sizeBand}`)})</h2>
 <nav class="tenants">${picker}</nav>
-<table class="cells"><thead><tr><th>statistic</th><th>period</th><th>own</th><th>peers (headline)</th><th>segment</th><th>position</th></tr></thead><tbody>${rows.join('\n')}</tbody></table></section>`;
+<table class="cells"><thead><tr>${(lang === 'ja' ? ['統計', '期間', '自社', '同業（代表値）', '比較区分', '位置'] : ['statistic', 'period', 'own', 'peers (headline)', 'segment', 'position']).map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows.join('\n')}</tbody></table></section>`;
     }
   }
 
