@@ -46,7 +46,10 @@ function attendanceCsv(): string {
 }
 
 /** The API's part: the REQUESTED record and the tenant's key; S3's part: the landed object. */
-async function stage(world: World): Promise<{ record: UploadRecord; object: LandedObject }> {
+async function stage(
+  world: World,
+  declared: Partial<UploadRecord> = {},
+): Promise<{ record: UploadRecord; object: LandedObject }> {
   const bytes = new TextEncoder().encode(attendanceCsv());
   const key = landingKey(TENANT, 'attendance', UPLOAD, 'kintai.csv');
   const record: UploadRecord = {
@@ -63,6 +66,7 @@ async function stage(world: World): Promise<{ record: UploadRecord; object: Land
     requestedAt: '2026-04-01T00:00:00.000Z',
     expiresAt: '2026-04-01T00:05:00.000Z',
     updatedAt: '2026-04-01T00:00:00.000Z',
+    ...declared,
   };
   await world.table.put('uploads', record);
   await world.keys.create(TENANT);
@@ -103,8 +107,9 @@ async function visibleState(world: World) {
     outputs: record.outputs,
     reason: record.reason?.code,
     raw: await bucketDigest(world.objects, 'raw', rawPrefix(TENANT)),
+    quarantine: Object.keys(await bucketDigest(world.objects, 'landing', 'quarantine/')),
     curated: Object.keys(await bucketDigest(world.objects, 'curated', pseudonymisedPrefix(TENANT))).sort(),
-    landing: Object.keys(await bucketDigest(world.objects, 'landing')),
+    landing: Object.keys(await bucketDigest(world.objects, 'landing', 'landing/')),
   };
 }
 
@@ -260,6 +265,38 @@ describe('ingest under faults', () => {
       expect(crashed, describeRule(rule)).toBe(true);
       expect(await visibleState(world), describeRule(rule)).toEqual(reference);
     }
+  });
+
+  it('quarantines a file that differs from its request exactly once, whatever write a crash interrupts', async () => {
+    // Prepare
+    const declared = { sizeBytes: 12 };
+    const referenceWorld = newWorld();
+    const staged = await stage(referenceWorld, declared);
+    await deliver(referenceWorld, staged.object);
+    const reference = await visibleState(referenceWorld);
+    const rules = await crashPoints(
+      async (plan) => {
+        const world = newWorld();
+        await deliver(world, (await stage(world, declared)).object, plan);
+      },
+      { after: true },
+    );
+
+    for (const rule of rules) {
+      const world = newWorld();
+      const { object } = await stage(world, declared);
+
+      // Act
+      await deliver(world, object, new FaultPlan([rule]));
+      const afterCrash = await recordOf(world);
+      await deliver(world, object);
+
+      // Assess
+      expect(['REQUESTED', 'REJECTED'], describeRule(rule)).toContain(afterCrash.status);
+      expect(await visibleState(world), describeRule(rule)).toEqual(reference);
+    }
+    expect(reference).toMatchObject({ status: 'REJECTED', reason: 'SIZE_MISMATCH', landing: [] });
+    expect(reference.quarantine).toHaveLength(1);
   });
 
   it('shows an upload a crash left in VALIDATING as stuck until the redelivery finishes it', async () => {
