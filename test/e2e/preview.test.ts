@@ -74,8 +74,8 @@ describe('BI preview page in headless Chromium', () => {
     const bars = await page.locator('svg.chart rect.bar').count();
     const suppressedMarks = await page.locator('svg.chart [data-suppressed="true"]').count();
     const suppressedCells = await page.locator('td.suppressed').allTextContents();
-    const benchmark = await page.locator('#benchmark').innerText();
-    const notice = await page.locator('#notice').innerText();
+    const benchmark = await page.locator('#benchmark').textContent();
+    const notice = await page.locator('#notice').textContent();
     const requests: string[] = [];
     page.on('request', (request) => requests.push(request.url()));
     await page.reload();

@@ -52,7 +52,9 @@ describe('npm start -- --once', () => {
     // Assess
     expect(first.stderr).not.toMatch(/did not come out as planned/);
     expect(first.code).toBe(0);
-    const counts = /(\d+) uploads — (\d+) accepted, (\d+) partially accepted, (\d+) rejected/.exec(first.stdout);
+    const counts = /(\d+) uploads — (\d+) accepted, (\d+) partially accepted, (\d+) rejected/.exec(
+      first.stdout,
+    );
     expect(counts?.slice(1).map(Number)).toEqual([
       plan.files.length,
       marker.counts.accepted,
