@@ -14,6 +14,7 @@ export const KURA_SERVICES = {
   mask: 'kura-mask',
   statsRelease: 'kura-stats-release',
   purge: 'kura-purge',
+  ledgerExport: 'kura-ledger-export',
 } as const;
 export type KuraService = (typeof KURA_SERVICES)[keyof typeof KURA_SERVICES];
 
