@@ -302,6 +302,12 @@ describe('ingestObject: outcomes', () => {
     expect(record?.errors?.map((e) => [e.line, e.column, e.code])).toEqual([
       [27, '社員番号', 'DUPLICATE_ROW'],
     ]);
+    expect(record?.rows).toEqual({ total: 26, accepted: 25, rejected: 1 });
+    const written = await readParquet(await ports.objects.get('raw', record?.outputs?.[0] ?? ''));
+    expect(written).toHaveLength(25);
+    expect(written.filter((row) => row.employee_id === '3')).toEqual([
+      expect.objectContaining({ actual_hours: 8 }),
+    ]);
   });
 
   it('neutralises formulas in text but keeps signed numbers as numbers', async () => {
