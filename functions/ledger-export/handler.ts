@@ -1,14 +1,12 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
 import { runtime } from '../adapters/runtime.ts';
 import { exportLedger, type LedgerExportPorts, type LedgerExportResult } from '../domain/ledger/export.ts';
+import { observability, withObservability } from '../observability/observability.ts';
 
-const logger = new Logger({ serviceName: 'kura-ledger-export' });
+const { logger } = observability('kura-ledger-export');
 
 /** A ledger-export handler over the given ports (the local platform and tests pass their own). */
 export function createLedgerExportHandler(load: () => LedgerExportPorts) {
-  return middy(async (): Promise<LedgerExportResult> => {
+  return withObservability('kura-ledger-export', async (): Promise<LedgerExportResult> => {
     const result = await exportLedger(load());
     if (result.outcome === 'exported') {
       logger.info('ledger exported', { key: result.key, ...result.header, more: result.more });
@@ -16,7 +14,7 @@ export function createLedgerExportHandler(load: () => LedgerExportPorts) {
       logger.info('ledger export up to date', { toSeq: result.toSeq });
     }
     return result;
-  }).use(injectLambdaContext(logger));
+  });
 }
 
 /** The deployed function, scheduled daily (Asia/Tokyo); writes to the Object Lock audit bucket. */
