@@ -1,6 +1,6 @@
 /**
  * The BI role reads published statistics through the `bi` workgroup and nothing else: its S3 reads of raw
- * data and its Athena queries on kura_raw are refused by AWS (IAM, bucket policies, Lake Formation), which
+ * data and its Athena queries on kura_raw are refused by AWS (IAM policies on S3, Glue and Athena), which
  * no local server can show.
  */
 import {
@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawTableName } from '../../functions/domain/masking/glue-tables.ts';
 import { STATISTICS, statisticColumns } from '../../functions/domain/stats/catalog.ts';
 import { rawKey } from '../../functions/domain/zones.ts';
-import { asBiRole, athenaQuery, env, isAccessDenied, operator, physicalBucket } from './support.ts';
+import { api, asBiRole, athenaQuery, env, isAccessDenied, operator, physicalBucket } from './support.ts';
 
 const probeKey = rawKey('aws-accept-probe', 'sales', '2025-01', '00000000-0000-4000-8000-0000000000bb');
 let bi: Awaited<ReturnType<typeof asBiRole>>;
@@ -59,6 +59,25 @@ describe('BI access', () => {
     // Assess
     expect(outcome.state, outcome.reason).toBe('SUCCEEDED');
     expect(outcome.columns).toEqual(expect.arrayContaining(statisticColumns(statistic).map((c) => c.name)));
+  });
+
+  it('shows in the latest views the release the API calls latest', async () => {
+    // Prepare
+    const latest = await api(env.tenantToken, 'GET', '/stats');
+    expect(latest.status, JSON.stringify(latest.body)).toBe(200);
+    const statistic = STATISTICS[0];
+    if (!statistic) throw new Error('the statistics catalogue is empty');
+
+    // Act
+    const outcome = await athenaQuery(
+      bi.athena,
+      'bi',
+      `SELECT DISTINCT release_id FROM kura_stats.${statistic.name}_latest`,
+    );
+
+    // Assess
+    expect(outcome.state, outcome.reason).toBe('SUCCEEDED');
+    expect(outcome.rows.map((row) => row[0])).toEqual([String(latest.body.releaseId)]);
   });
 
   it('queries every published statistic table through the bi workgroup', async () => {

@@ -140,7 +140,7 @@ export async function athenaQuery(
   return { ...done, columns, rows };
 }
 
-/** True for an S3 or Athena refusal by IAM, a bucket policy or Lake Formation. */
+/** True for an S3, Glue or Athena refusal by IAM or a bucket policy (or Lake Formation, if an account adds it). */
 export function isAccessDenied(error: unknown): boolean {
   const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
   return (
