@@ -26,7 +26,7 @@ beforeAll(async () => {
       Key: probeKey,
       Body: 'probe',
       ServerSideEncryption: 'aws:kms',
-      ...(env.dataKeyArn ? { SSEKMSKeyId: env.dataKeyArn } : {}),
+      SSEKMSKeyId: env.dataKeyArn,
     }),
   );
 });

@@ -20,6 +20,10 @@ export const AWS_SUITE_VARIABLES = [
   },
   { name: 'KURA_BI_ROLE_ARN', what: 'the BI role the suite assumes to read statistics (analytics stack)' },
   {
+    name: 'KURA_DATA_KEY_ARN',
+    what: 'ARN of the platform data KMS key: the data buckets refuse writes with any other key (storage stack)',
+  },
+  {
     name: 'AWS_REGION',
     what: 'ap-northeast-1 or ap-northeast-3 (credentials come from the standard AWS chain)',
   },
@@ -36,8 +40,8 @@ export interface AwsSuiteEnv {
   readonly adminToken: string;
   readonly biRoleArn: string;
   readonly region: string;
-  /** KMS key the data buckets require for writes (KURA_DATA_KEY_ARN), when the operator sets it. */
-  readonly dataKeyArn: string | undefined;
+  /** KMS key the data buckets require for writes. */
+  readonly dataKeyArn: string;
 }
 
 /** The suite's settings; throws naming every missing variable (and the ones set wrongly). */
@@ -72,6 +76,6 @@ export function awsSuiteEnv(env: NodeJS.ProcessEnv = process.env): AwsSuiteEnv {
     adminToken: value('KURA_ADMIN_ID_TOKEN') as string,
     biRoleArn: value('KURA_BI_ROLE_ARN') as string,
     region,
-    dataKeyArn: env.KURA_DATA_KEY_ARN?.trim() || undefined,
+    dataKeyArn: value('KURA_DATA_KEY_ARN') as string,
   };
 }

@@ -21,7 +21,7 @@ async function put(bucket: 'landing' | 'raw', key: string, body: string) {
       Key: key,
       Body: body,
       ServerSideEncryption: 'aws:kms',
-      ...(env.dataKeyArn ? { SSEKMSKeyId: env.dataKeyArn } : {}),
+      SSEKMSKeyId: env.dataKeyArn,
     }),
   );
 }
