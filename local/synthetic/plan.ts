@@ -43,7 +43,7 @@ export interface DemoPlanOptions {
    * Industries and prefectures the companies are spread over, round-robin. A demo's few tens of
    * companies are concentrated as a regional association's members are, so that cells reach the
    * disclosure thresholds; omit (`null`) for the national mix benchmarks use.
-   * @default { industries: ['E', 'I', 'P'], prefectures: ['13', '14', '27'] }
+   * @default { industries: ['E', 'I', 'P'], prefectures: ['13', '27'] }
    */
   readonly focus?: {
     readonly industries: readonly JsicMajorGroup[];
@@ -51,7 +51,7 @@ export interface DemoPlanOptions {
   } | null;
 }
 
-const DEMO_FOCUS = { industries: ['E', 'I', 'P'], prefectures: ['13', '14', '27'] } as const;
+const DEMO_FOCUS = { industries: ['E', 'I', 'P'], prefectures: ['13', '27'] } as const;
 
 /** Spreads companies over the focus industries and prefectures (every pair gets some). */
 function concentrate(
