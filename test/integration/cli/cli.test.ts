@@ -9,7 +9,7 @@ import { KuraClient } from '../../../local/client.ts';
 import { seedDemo } from '../../../local/demo/seed-demo.ts';
 import { type LocalPlatform, startLocalPlatform } from '../../../local/platform.ts';
 import { csvBytes } from '../../../local/synthetic/csv.ts';
-import { generateCompanies, generateSales } from '../../../local/synthetic/generate.ts';
+import { generateCompanies, generateEmployees, generateSales } from '../../../local/synthetic/generate.ts';
 import { demoPlan } from '../../../local/synthetic/plan.ts';
 
 let dataDir: string;
@@ -93,6 +93,57 @@ describe('kura upload and status', () => {
     expect(result.stdout).toMatch(/Status: (PARTIALLY_ACCEPTED|REJECTED)/);
     expect(result.stdout).toMatch(/line\s+column\s+code\s+message/);
     expect(result.stderr).toMatch(/The upload was (partially accepted|rejected)/);
+  });
+
+  it('sends the consent attestation for employee data, and says what is missing without it', async () => {
+    // Prepare
+    const company = generateCompanies(1, 7)[0];
+    if (!company) throw new Error('no company');
+    const path = join(dataDir, '従業員名簿.csv');
+    await writeFile(
+      path,
+      csvBytes(
+        'employees',
+        generateEmployees(company).map((e) => ({ ...e })),
+        { headers: 'ja', encoding: 'sjis', dates: 'era' },
+      ),
+    );
+
+    // Act
+    const withConsent = await kura(
+      '--json',
+      '--tenant',
+      tenantId,
+      'upload',
+      path,
+      '--dataset',
+      'employees',
+      '--consent-method',
+      'written',
+      '--consent-date',
+      '2025-04-01',
+      '--attested-by',
+      '人事部長 山田',
+    );
+    const withoutConsent = await kura('--tenant', tenantId, 'upload', path, '--dataset', 'employees');
+    const halfConsent = await kura(
+      '--tenant',
+      tenantId,
+      'upload',
+      path,
+      '--dataset',
+      'employees',
+      '--consent-method',
+      'written',
+    );
+
+    // Assess
+    expect(withConsent.code).toBe(0);
+    expect(JSON.parse(withConsent.stdout)).toMatchObject({ status: 'ACCEPTED', dataset: 'employees' });
+    expect(withoutConsent.code).toBe(1);
+    expect(withoutConsent.stderr).toMatch(/consent/);
+    expect(halfConsent.code).toBe(2);
+    expect(halfConsent.stderr).toMatch(/--consent-date/);
   });
 
   it('lists the uploads and shows one by id', async () => {
