@@ -3,6 +3,7 @@
  * is retried with backoff, and a purge interrupted anywhere resumes to the end state of an uninterrupted
  * purge of an identical setup (same deletions certified once, nothing of the tenant left, others untouched).
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FaultPlan, type FaultRule, fault } from '../../../functions/adapters/faults/plan.ts';
 import { faultyKeyStore, faultyObjectStore, faultyTable } from '../../../functions/adapters/faults/ports.ts';
@@ -121,6 +122,57 @@ describe('purge under faults', () => {
       expect(crash, describeRule(rule)).toMatchObject({ name: 'SimulatedCrash' });
       expect(await endState(world, result), describeRule(rule)).toEqual(expected);
     }
+  });
+
+  it('ends in the same state whatever throttling and 5xx errors hit its reads and writes', async () => {
+    // Prepare
+    const reference = await seeded();
+    const expected = await endState(reference, await untilDone(reference));
+    const calls: Array<[FaultRule['port'], string]> = [
+      ['objects', 'listVersions'],
+      ['objects', 'deleteMany'],
+      ['table', 'get'],
+      ['table', 'put'],
+      ['table', 'query'],
+      ['table', 'delete'],
+      ['keys', 'destroy'],
+      ['keys', 'exists'],
+    ];
+    const rule = fc.record({
+      call: fc.constantFrom(...calls),
+      nth: fc.integer({ min: 1, max: 12 }),
+      times: fc.integer({ min: 1, max: 3 }),
+      kind: fc.constantFrom('throttle' as const, 'server-error' as const),
+    });
+
+    let faultsInjected = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(rule, { minLength: 1, maxLength: 4 }), async (rules) => {
+        const world = await seeded();
+        const plan = new FaultPlan(
+          rules.map(({ call: [port, method], nth, times, kind }) => ({
+            port,
+            method,
+            nth,
+            times,
+            fault: { kind },
+          })),
+        );
+
+        // Act: invocations as the schedule would make them, each failure ending one invocation.
+        let result: PurgeResult | undefined;
+        for (let invocation = 0; invocation < 30 && result?.outcome !== 'purged'; invocation++) {
+          result = await invoke(world, plan).catch(() => undefined);
+        }
+        faultsInjected += plan.fired.length;
+
+        // Assess
+        expect(result?.outcome).toBe('purged');
+        if (result?.outcome === 'purged') expect(await endState(world, result)).toEqual(expected);
+      }),
+      { numRuns: 40 },
+    );
+    expect(faultsInjected).toBeGreaterThan(40);
   });
 
   // KNOWN GAP (reported): a crash after the `purge.certified` ledger entry is written and before the
