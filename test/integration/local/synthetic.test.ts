@@ -7,6 +7,7 @@ import { renderTable } from '../../../local/cli/table.ts';
 import { generateCompanies, generateEmployees } from '../../../local/synthetic/generate.ts';
 import { generateOrganisation, generatePublicStatistics } from '../../../local/synthetic/organisation.ts';
 import { demoFileBytes, demoPlan, writeDemoFile } from '../../../local/synthetic/plan.ts';
+import { writePlanFiles } from '../../../local/synthetic/write.ts';
 
 describe('demo plan', () => {
   it('is reproducible: the same seed gives the same companies and the same bytes', () => {
@@ -79,6 +80,27 @@ describe('demo plan', () => {
 
     // Assess
     expect(written.equals(demoFileBytes(file))).toBe(true);
+  });
+});
+
+describe('writePlanFiles', () => {
+  it('writes every file of a plan under its company and a manifest naming them', async () => {
+    // Prepare
+    const dir = await mkdtemp(join(tmpdir(), 'kura-plan-'));
+    const plan = demoPlan({ companies: 2, focus: null });
+
+    // Act
+    const paths = await writePlanFiles(plan, dir);
+    const manifest = JSON.parse(await readFile(join(dir, 'plan.json'), 'utf8'));
+    const first = plan.files[0];
+    const firstBytes = await readFile(paths[0] ?? '');
+    await rm(dir, { recursive: true, force: true });
+
+    // Assess
+    expect(paths).toHaveLength(plan.files.length);
+    expect(manifest.files.map((f: { path: string }) => f.path)).toEqual(paths);
+    expect(paths[0]).toContain(join(dir, first?.tenantId ?? '?'));
+    expect(first && firstBytes.equals(demoFileBytes(first))).toBe(true);
   });
 });
 
