@@ -3,15 +3,11 @@
  * helpers to run a step as a fresh process over them, with a fault plan wrapped around every port.
  */
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { FaultPlan, type FaultRule } from '../../../functions/adapters/faults/plan.ts';
 import { faultyKeyStore, faultyObjectStore, faultyTable } from '../../../functions/adapters/faults/ports.ts';
 import { MemoryKeyStore, MemoryObjectStore, MemoryTable } from '../../../functions/adapters/memory/index.ts';
 import type { KeyStore, ObjectStore, Table } from '../../../functions/adapters/ports.ts';
-import { quoteLiteral } from '../../../functions/domain/masking/compile.ts';
-import { plainQuery, withDuckDb } from '../../../functions/domain/masking/duckdb-engine.ts';
+import { readCells } from '../masking/fixtures.ts';
 
 /** What survives a crash: the stores. */
 export interface World {
@@ -109,21 +105,7 @@ export async function bucketDigest(
   return digest;
 }
 
-/** Rows of a Parquet object (throws when the bytes are not a whole Parquet file). */
-export async function parquetRows(bytes: Uint8Array): Promise<Record<string, unknown>[]> {
-  const dir = await mkdtemp(join(tmpdir(), 'kura-faults-'));
-  const path = join(dir, 'object.parquet');
-  try {
-    await writeFile(path, bytes);
-    return await withDuckDb((db) =>
-      db.run(plainQuery(`SELECT * FROM read_parquet(${quoteLiteral(path)})`, 'read fixture')),
-    );
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
-/** Row count of a Parquet object. */
+/** Row count of a Parquet object (throws when the bytes are not a whole Parquet file). */
 export async function parquetRowCount(objects: ObjectStore, bucket: string, key: string): Promise<number> {
-  return (await parquetRows(await objects.get(bucket, key))).length;
+  return (await readCells(await objects.get(bucket, key))).length;
 }
