@@ -165,6 +165,20 @@ describe('ingestObject: outcomes', () => {
     expect(record?.rows).toEqual({ total: 1, accepted: 1, rejected: 0 });
   });
 
+  it('rejects an empty file and a file with a header but no rows', async () => {
+    // Prepare
+    const ports = memoryPorts();
+
+    // Act
+    const empty = await ingest(ports, '');
+    const headerOnly = await ingest(ports, crlf(ATTENDANCE_HEADER, ',,,,', ''));
+
+    // Assess
+    expect(empty.record?.reason?.code).toBe('EMPTY_FILE');
+    expect(headerOnly.record?.reason?.code).toBe('NO_ROWS');
+    expect(headerOnly.record?.rows).toEqual({ total: 0, accepted: 0, rejected: 0 });
+  });
+
   it('refuses a corrupt gzip file', async () => {
     // Prepare
     const ports = memoryPorts();
