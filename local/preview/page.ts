@@ -45,7 +45,7 @@ export function chartCells(stat: Statistic, cells: readonly Cell[]): Cell[] {
     )
     .sort(
       (a, b) =>
-        String(a.geo_level).localeCompare(String(b.geo_level)) * -1 ||
+        String(a.geo_level).localeCompare(String(b.geo_level)) ||
         String(a.region ?? '').localeCompare(String(b.region ?? '')) ||
         String(first ? a[first] : '').localeCompare(String(first ? b[first] : '')),
     )
@@ -83,6 +83,39 @@ export function barChartSvg(stat: Statistic, cells: readonly Cell[], lang: Lang)
 <line x1="${labelWidth}" y1="6" x2="${labelWidth}" y2="${height - 18}" stroke="#555"/>
 ${rows.join('\n')}
 <text x="${labelWidth}" y="${height - 4}" class="axis">${escapeHtml(headline)} (max ${escapeHtml(format(max))})</text>
+</svg>`;
+}
+
+/** The national total of the headline measure over every period, as a line; a suppressed period is an x. */
+export function trendSvg(stat: Statistic, cells: readonly Cell[], lang: Lang): string {
+  const national = cells
+    .filter((c) => c.geo_level === 'national' && stat.dimensions.every((d) => c[d] === TOTAL))
+    .sort((a, b) => String(a.period).localeCompare(String(b.period)));
+  if (national.length < 2) return '';
+  const values = national.map((c) => (c.suppressed === true ? undefined : Number(c[stat.headline])));
+  const known = values.filter((v): v is number => v !== undefined && Number.isFinite(v));
+  const [min, max] = [Math.min(...known, 0), Math.max(...known, 1e-9)];
+  const [width, height, left, top] = [520, 140, 50, 12];
+  const x = (i: number) => left + (i * (width - left - 10)) / (national.length - 1);
+  const y = (v: number) => top + (1 - (v - min) / (max - min || 1)) * (height - top - 28);
+  const points = values.flatMap((v, i) => (v === undefined ? [] : [`${x(i).toFixed(1)},${y(v).toFixed(1)}`]));
+  const marks = values
+    .map((v, i) =>
+      v === undefined
+        ? `<text x="${x(i)}" y="${height - 30}" text-anchor="middle" class="suppressed-text" data-suppressed="true">x</text>`
+        : `<circle class="point" data-value="${v}" cx="${x(i).toFixed(1)}" cy="${y(v).toFixed(1)}" r="3" fill="#2563eb"/>`,
+    )
+    .join('');
+  const labels = national
+    .map(
+      (c, i) =>
+        `<text x="${x(i)}" y="${height - 8}" text-anchor="middle" class="axis">${escapeHtml(String(c.period).slice(-2))}</text>`,
+    )
+    .join('');
+  return `<svg xmlns="http://www.w3.org/2000/svg" class="trend" width="${width}" height="${height}" role="img" aria-label="${escapeHtml(`${stat.title[lang]} — ${lang === 'ja' ? '全国計の推移' : 'national total over time'}`)}">
+<line x1="${left}" y1="${height - 24}" x2="${width - 10}" y2="${height - 24}" stroke="#555"/>
+<text x="4" y="${y(max) + 4}" class="axis">${escapeHtml(format(max))}</text><text x="4" y="${y(min) + 4}" class="axis">${escapeHtml(format(min))}</text>
+<polyline points="${points.join(' ')}" fill="none" stroke="#2563eb" stroke-width="2"/>${marks}${labels}
 </svg>`;
 }
 
@@ -145,11 +178,13 @@ export async function renderPreviewPage(
   for (const entry of manifest.statistics) {
     const stat = STATISTICS.find((s) => s.name === entry.name);
     if (!stat) continue;
-    const cells = chartCells(stat, await readPublishedCells(ports.objects, manifest.releaseId, stat.name));
+    const all = await readPublishedCells(ports.objects, manifest.releaseId, stat.name);
+    const cells = chartCells(stat, all);
     sections.push(`<section class="statistic" id="${escapeHtml(stat.name)}">
 <h2>${escapeHtml(stat.title[lang])} <code>${escapeHtml(stat.name)}</code></h2>
 <p class="meta">${escapeHtml(`${entry.cells} cells, ${entry.suppressedCells} suppressed`)}</p>
 ${barChartSvg(stat, cells, lang)}
+${trendSvg(stat, all, lang)}
 ${cellsTableHtml(stat, cells, lang)}
 </section>`);
   }
@@ -206,7 +241,7 @@ function page(lang: Lang, body: string): string {
 <style>
 body{font-family:system-ui,"Noto Sans CJK JP",sans-serif;margin:24px;color:#111;background:#fff}
 h1{font-size:22px}h2{font-size:17px;margin-top:28px}code{font-size:12px;color:#555}
-.chart .label,.chart .value,.chart .axis{font-size:11px;fill:#222}.chart .suppressed-text{font-size:11px;fill:#92400e;font-weight:bold}
+.chart .label,.chart .value,.chart .axis,.trend .axis{font-size:11px;fill:#222}.chart .suppressed-text,.trend .suppressed-text{font-size:11px;fill:#92400e;font-weight:bold}svg.trend{display:block;margin-top:6px}
 table.cells{border-collapse:collapse;font-size:12px;margin-top:8px}table.cells td,table.cells th{border:1px solid #ccc;padding:2px 6px}
 td.num{text-align:right}td.suppressed{background:#fef3c7;color:#92400e;font-weight:bold}
 .notice pre{white-space:pre-wrap;background:#f6f6f6;padding:12px;font-size:12px}

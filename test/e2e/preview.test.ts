@@ -72,6 +72,7 @@ describe('BI preview page in headless Chromium', () => {
     const response = await page.goto(`${platform.previewUrl}?lang=en&tenant=${tenantId}`);
     const charts = await page.locator('svg.chart').count();
     const bars = await page.locator('svg.chart rect.bar').count();
+    const trendPoints = await page.locator('svg.trend circle.point').count();
     const suppressedMarks = await page.locator('svg.chart [data-suppressed="true"]').count();
     const suppressedCells = await page.locator('td.suppressed').allTextContents();
     const benchmark = await page.locator('#benchmark').textContent();
@@ -84,6 +85,7 @@ describe('BI preview page in headless Chromium', () => {
     expect(response?.status()).toBe(200);
     expect(charts).toBe(STATISTICS.length);
     expect(bars).toBeGreaterThan(0);
+    expect(trendPoints).toBeGreaterThan(0);
     expect(suppressedMarks).toBeGreaterThan(0);
     expect(suppressedCells.length).toBeGreaterThan(0);
     expect(suppressedCells.every((text) => text === 'x (suppressed)')).toBe(true);
