@@ -1,0 +1,251 @@
+/**
+ * Benchmark 3: a statistics release over 100, 1,000 and 5,000 companies (50 current employees each,
+ * 12 months) on DuckDB locally: the real `anonymise` (pooling every tenant's derived facts, k-anonymity,
+ * fresh company codes) then the real `publishRelease` (every statistic, disclosure control,
+ * secondary suppression, manifest), timed per size, with the growth exponent between sizes.
+ *
+ * Generated, not measured: the tenants' derived facts (what `pseudonymise` → `buildTenantFacts`
+ * leave in the curated zone), written straight to Parquet with DuckDB from the synthetic generator's
+ * companies, employees, payroll months and sales — running ingest and masking for 5,000 tenants
+ * would take far longer than the release itself and is measured by benchmark 1.
+ */
+import { createWriteStream, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { MemoryKeyStore, MemoryObjectStore, MemoryTable } from '../functions/adapters/memory/index.ts';
+import { anonymise } from '../functions/domain/masking/anonymise.ts';
+import { factKey } from '../functions/domain/masking/facts.ts';
+import { defaultSettings } from '../functions/domain/settings.ts';
+import { publishRelease } from '../functions/domain/stats/publish.ts';
+import {
+  generateCompanies,
+  generateEmployees,
+  generatePayroll,
+  generateSales,
+  type SyntheticCompany,
+} from '../local/synthetic/generate.ts';
+import { type Figure, round, type Section } from './lib/report.ts';
+
+export interface StatsBenchOptions {
+  readonly dir: string;
+  /** Company counts. @default [100, 1000, 5000] */
+  readonly sizes?: readonly number[];
+}
+
+const EMPLOYEES_PER_COMPANY = 50;
+const SEED = 20_261_122;
+
+/** Writes CSV lines through a stream, respecting back-pressure. */
+function lineWriter(path: string) {
+  const out = createWriteStream(path);
+  let buffer = '';
+  return {
+    async line(text: string) {
+      buffer += `${text}\n`;
+      if (buffer.length > 1 << 20) {
+        if (!out.write(buffer)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+        buffer = '';
+      }
+    },
+    end: () =>
+      new Promise<void>((resolve, reject) => {
+        out.write(buffer);
+        out.end((error?: Error | null) => (error ? reject(error) : resolve()));
+      }),
+  };
+}
+
+/**
+ * Per-tenant fact Parquet files for `count` synthetic companies, under `<dir>/facts/<fact>/tenant_id=…/`.
+ * Monthly pay comes from generatePayroll; hours follow its overtime pay (overtime hours = overtime
+ * pay ÷ (base ÷ 160 × 1.25)), paid leave from a hash of the employee-month.
+ */
+async function generateFacts(
+  dir: string,
+  count: number,
+): Promise<{ companies: SyntheticCompany[]; root: string }> {
+  const companies = generateCompanies(count, SEED).map((c) => ({ ...c, employees: EMPLOYEES_PER_COMPANY }));
+  const root = join(dir, `facts-${count}`);
+  if (existsSync(join(root, 'done'))) return { companies, root };
+  await rm(root, { recursive: true, force: true });
+  await mkdir(root, { recursive: true });
+  const employees = lineWriter(join(root, 'employees.csv'));
+  const payroll = lineWriter(join(root, 'payroll.csv'));
+  const sales = lineWriter(join(root, 'sales.csv'));
+  await employees.line('tenant_id,employee_id,birth_date,gender,hire_date,termination_date,employment_type');
+  await payroll.line('tenant_id,employee_id,period,base_pay,overtime_pay,gross_pay');
+  await sales.line('tenant_id,period,sales_amount');
+  for (const company of companies) {
+    const staff = generateEmployees(company);
+    for (const e of staff) {
+      await employees.line(
+        `${company.tenantId},${e.employee_id},${e.birth_date},${e.gender},${e.hire_date},${e.termination_date ?? ''},${e.employment_type}`,
+      );
+    }
+    for (const p of generatePayroll(company, staff)) {
+      await payroll.line(
+        `${company.tenantId},${p.employee_id},${p.pay_month},${p.base_pay},${p.overtime_pay},${p.gross_pay}`,
+      );
+    }
+    for (const s of generateSales(company))
+      await sales.line(`${company.tenantId},${s.period_month},${s.sales_amount}`);
+  }
+  await Promise.all([employees.end(), payroll.end(), sales.end()]);
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const instance = await DuckDBInstance.create(':memory:');
+  const db = await instance.connect();
+  const csv = (name: string) => `read_csv('${join(root, `${name}.csv`)}', header = true, all_varchar = true)`;
+  await db.run(`
+    CREATE TABLE emp AS SELECT tenant_id, employee_id, CAST(birth_date AS DATE) AS birth_date, gender,
+      CAST(hire_date AS DATE) AS hire_date, CAST(nullif(termination_date, '') AS DATE) AS termination_date, employment_type
+    FROM ${csv('employees')}`);
+  await db.run(`
+    COPY (
+      SELECT p.tenant_id, substr(sha256(p.tenant_id || '/' || p.employee_id), 1, 64) AS employee_token, p.period,
+        e.birth_date, e.gender, e.hire_date, e.termination_date, e.employment_type,
+        round(CAST(p.overtime_pay AS DOUBLE) / (CAST(p.base_pay AS DOUBLE) / 160 * 1.25) * 4) / 4 AS overtime_hours,
+        CASE e.employment_type WHEN 'part_time' THEN 100.0 ELSE 160.0 END
+          + round(CAST(p.overtime_pay AS DOUBLE) / (CAST(p.base_pay AS DOUBLE) / 160 * 1.25) * 4) / 4 AS hours_worked,
+        CAST(hash(p.tenant_id, p.employee_id, p.period) % 3 AS DOUBLE) AS paid_leave_days,
+        CAST(p.base_pay AS BIGINT) AS base_pay, CAST(p.gross_pay AS BIGINT) AS gross_pay,
+        coalesce(e.hire_date <= last_day(CAST(p.period || '-01' AS DATE))
+          AND (e.termination_date IS NULL OR e.termination_date >= CAST(p.period || '-01' AS DATE)), false) AS employed,
+        coalesce(strftime(e.termination_date, '%Y-%m') = p.period, false) AS separated
+      FROM ${csv('payroll')} p JOIN emp e USING (tenant_id, employee_id)
+      ORDER BY p.tenant_id, p.period, employee_token
+    ) TO '${join(root, 'employee_month')}' (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (tenant_id))`);
+  await db.run(`
+    COPY (
+      SELECT s.tenant_id, s.period, CAST(s.sales_amount AS BIGINT) AS sales_amount,
+        CAST((SELECT count(*) FROM emp e WHERE e.tenant_id = s.tenant_id
+          AND e.hire_date <= last_day(CAST(s.period || '-01' AS DATE))
+          AND (e.termination_date IS NULL OR e.termination_date >= CAST(s.period || '-01' AS DATE))) AS INTEGER) AS employees
+      FROM ${csv('sales')} s ORDER BY s.tenant_id, s.period
+    ) TO '${join(root, 'company_month')}' (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (tenant_id))`);
+  db.closeSync();
+  instance.closeSync();
+  await writeFile(join(root, 'done'), '');
+  return { companies, root };
+}
+
+/** The one Parquet file DuckDB wrote for a tenant's partition. */
+function partitionFile(root: string, fact: string, tenantId: string): Uint8Array {
+  const folder = join(root, fact, `tenant_id=${tenantId}`);
+  const [file] = readdirSync(folder).filter((f) => f.endsWith('.parquet'));
+  if (!file) throw new Error(`no ${fact} Parquet for ${tenantId} in ${folder}`);
+  return readFileSync(join(folder, file));
+}
+
+interface SizeRun {
+  readonly companies: number;
+  readonly employeeMonths: number;
+  readonly anonymiseMs: number;
+  readonly publishMs: number;
+  readonly published: number;
+  readonly suppressed: number;
+}
+
+async function releaseOver(companies: readonly SyntheticCompany[], root: string): Promise<SizeRun> {
+  const objects = new MemoryObjectStore({ versioning: 'disabled' });
+  const table = new MemoryTable();
+  const keys = new MemoryKeyStore();
+  const now = new Date().toISOString();
+  for (const company of companies) {
+    await table.put('tenants', {
+      tenantId: company.tenantId,
+      name: company.name,
+      profile: company.profile,
+      contract: { start: '2025-01-01', end: '2027-12-31' },
+      state: 'ACTIVE',
+      legalHold: false,
+      createdAt: now,
+      updatedAt: now,
+    });
+    await objects.put(
+      'curated',
+      factKey(company.tenantId, 'employee_month'),
+      partitionFile(root, 'employee_month', company.tenantId),
+    );
+    await objects.put(
+      'curated',
+      factKey(company.tenantId, 'company_month'),
+      partitionFile(root, 'company_month', company.tenantId),
+    );
+  }
+  const releaseId = `bench-${companies.length}`;
+  const anonymiseStarted = performance.now();
+  const anonymised = await anonymise(
+    { objects, table, keys, settings: defaultSettings },
+    { releaseId, tenants: companies.map((c) => c.tenantId) },
+  );
+  const anonymiseMs = performance.now() - anonymiseStarted;
+  const publishStarted = performance.now();
+  const manifest = await publishRelease({ objects }, { releaseId, settings: defaultSettings });
+  const publishMs = performance.now() - publishStarted;
+  const cells = manifest.statistics.reduce((a, s) => a + s.cells, 0);
+  const suppressed = manifest.statistics.reduce((a, s) => a + s.suppressedCells, 0);
+  return {
+    companies: companies.length,
+    employeeMonths: anonymised.report.rowsIn,
+    anonymiseMs,
+    publishMs,
+    published: cells - suppressed,
+    suppressed,
+  };
+}
+
+export async function runStatsBenchmark(options: StatsBenchOptions): Promise<Section> {
+  const started = performance.now();
+  const sizes = [...(options.sizes ?? [100, 1000, 5000])].sort((a, b) => a - b);
+  const largest = sizes[sizes.length - 1] ?? 0;
+  const dir = join(options.dir, 'stats');
+  await mkdir(dir, { recursive: true });
+  const generateStarted = performance.now();
+  const { companies, root } = await generateFacts(dir, largest);
+  const generateSeconds = (performance.now() - generateStarted) / 1000;
+  const runs: SizeRun[] = [];
+  for (const size of sizes) runs.push(await releaseOver(companies.slice(0, size), root));
+  const smallest = runs[0];
+  if (!smallest) throw new Error('no sizes to run');
+  const total = (r: SizeRun) => r.anonymiseMs + r.publishMs;
+  const figures: Figure[] = [];
+  for (const [i, run] of runs.entries()) {
+    figures.push({
+      benchmark: `3. Statistics release ${run.companies.toLocaleString('en-US')} companies`,
+      figure: 'time per release (anonymise + publish)',
+      value: round(total(run) / 1000, 2),
+      unit: 's',
+      ...(i > 0
+        ? {
+            baseline: `${smallest.companies} companies`,
+            baselineValue: round(total(smallest) / 1000, 2),
+            ratio: round(total(run) / total(smallest), 2),
+          }
+        : {}),
+    });
+    const previous = runs[i - 1];
+    if (previous) {
+      const exponent = Math.log(total(run) / total(previous)) / Math.log(run.companies / previous.companies);
+      figures.push({
+        benchmark: `3. Statistics release ${previous.companies.toLocaleString('en-US')}→${run.companies.toLocaleString('en-US')}`,
+        figure: 'growth exponent log(t2/t1)/log(n2/n1)',
+        value: round(exponent, 2),
+        unit: '',
+        baseline: 'linear',
+        baselineValue: 1,
+        ratio: round(exponent, 2),
+        target: 'near linear (≤ 1.2)',
+        met: exponent <= 1.2,
+      });
+    }
+  }
+  const notes = [
+    `Generated (not measured, ${round(generateSeconds, 1)} s, cached in the temp dir): ${largest.toLocaleString('en-US')} companies from generateCompanies (seed ${SEED}, national mix, profiles kept, staff fixed at ${EMPLOYEES_PER_COMPANY} current employees plus the generator's leavers), generateEmployees, generatePayroll (12 months of 2025) and generateSales; DuckDB turns them into each tenant's derived facts (employee_month, company_month) in the shape buildTenantFacts writes, with employee tokens as SHA-256 of tenant and employee id (a stand-in: anonymise drops tokens). Overtime hours follow the payroll's overtime pay; paid leave is a hash of the employee-month. The smaller sizes use the first companies of the same list.`,
+    'Measured, per size, one release each: `anonymise` (functions/domain/masking/anonymise.ts: reads every tenant record and both fact files, pools them, generalises, enforces k-anonymity, writes the anonymised tables) and `publishRelease` (functions/domain/stats/publish.ts: every statistic in the catalogue, thresholds, dominance, secondary suppression, manifest) on DuckDB in this process, over the in-memory ObjectStore and table (the facts are put there before the clock starts).',
+    ...runs.map(
+      (r) =>
+        `${r.companies.toLocaleString('en-US')} companies: anonymise ${round(r.anonymiseMs / 1000, 2)} s, publish ${round(r.publishMs / 1000, 2)} s; ${r.employeeMonths.toLocaleString('en-US')} employee-months in, ${r.published.toLocaleString('en-US')} cells published, ${r.suppressed.toLocaleString('en-US')} suppressed.`,
+    ),
+  ];
+  return { name: 'Statistics release', figures, notes, seconds: (performance.now() - started) / 1000 };
+}
