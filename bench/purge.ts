@@ -27,23 +27,51 @@ export interface PurgeBenchOptions {
   readonly objects?: number;
 }
 
-/** Counts every request an S3 client sends, by command name. */
-function countRequests(client: S3Client): Map<string, number> {
-  const counts = new Map<string, number>();
+/** S3 traffic by command name: API calls (one per `send`) and HTTP attempts (calls plus SDK retries). */
+interface RequestCounts {
+  readonly calls: Map<string, number>;
+  readonly attempts: Map<string, number>;
+  clear(): void;
+}
+
+/** Counts what an S3 client sends with two middlewares: once per call, and once per attempt after the retry step. */
+function countRequests(client: S3Client): RequestCounts {
+  const calls = new Map<string, number>();
+  const attempts = new Map<string, number>();
+  const bump = (counts: Map<string, number>, name: string | undefined) =>
+    counts.set(name ?? 'unknown', (counts.get(name ?? 'unknown') ?? 0) + 1);
   client.middlewareStack.add(
     (next, context) => async (args) => {
-      const name = context.commandName ?? 'unknown';
-      counts.set(name, (counts.get(name) ?? 0) + 1);
-      try {
-        return await next(args);
-      } catch (error) {
-        throw Object.assign(error as Error, { benchCommand: name });
-      }
+      bump(calls, context.commandName);
+      return next(args);
     },
-    { step: 'finalizeRequest', name: 'kuraBenchRequestCounter' },
+    { step: 'initialize', name: 'kuraBenchCallCounter' },
   );
-  return counts;
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      bump(attempts, context.commandName);
+      return next(args);
+    },
+    { step: 'finalizeRequest', name: 'kuraBenchAttemptCounter' },
+  );
+  return {
+    calls,
+    attempts,
+    clear() {
+      calls.clear();
+      attempts.clear();
+    },
+  };
 }
+
+const sum = (counts: Map<string, number>, keep: (name: string) => boolean = () => true) =>
+  [...counts.entries()].filter(([name]) => keep(name)).reduce((total, [, n]) => total + n, 0);
+const isListing = (name: string) => name.startsWith('List');
+const describeCounts = (counts: Map<string, number>) =>
+  [...counts.entries()]
+    .sort()
+    .map(([name, n]) => `${name.replace(/Command$/, '')} ${n}`)
+    .join(', ');
 
 /** Seeding concurrency: s3rver writes each object as files, and more parallel PUTs buy nothing on 2 cores. */
 const PUT_CONCURRENCY = 16;
@@ -135,12 +163,12 @@ export async function runPurgeBenchmark(options: PurgeBenchOptions): Promise<Sec
     let left = 0;
     for await (const _ of objects.list('raw', 'raw/tenant=t-bench-purge/')) left++;
     if (left !== 0) throw new Error(`purge left ${left} objects`);
-    const kuraCounts = new Map(counts);
-    const total = [...kuraCounts.values()].reduce((a, b) => a + b, 0);
-    const listing = [...kuraCounts.entries()]
-      .filter(([name]) => name.startsWith('List'))
-      .reduce((a, [, n]) => a + n, 0);
-    const beyondListingPer1000 = ((total - listing) / count) * 1000;
+    const kuraCalls = new Map(counts.calls);
+    const kuraAttempts = new Map(counts.attempts);
+    const callsBeyondListing = sum(kuraCalls, (name) => !isListing(name));
+    const attemptsBeyondListing = sum(kuraAttempts, (name) => !isListing(name));
+    const beyondListingPer1000 = (callsBeyondListing / count) * 1000;
+    const attemptsPer1000 = (attemptsBeyondListing / count) * 1000;
 
     // Baseline: one DeleteObject per object, same server, same objects.
     const baselineKeys = await seedObjects(objects, 't-bench-naive', count);
@@ -149,7 +177,8 @@ export async function runPurgeBenchmark(options: PurgeBenchOptions): Promise<Sec
     for (const key of baselineKeys)
       await s3.send(new DeleteObjectCommand({ Bucket: physical('raw'), Key: key }));
     const baselineSeconds = (performance.now() - baselineStarted) / 1000;
-    const baselineTotal = [...counts.values()].reduce((a, b) => a + b, 0);
+    const baselineTotal = sum(counts.calls);
+    const baselinePer1000 = (baselineTotal / count) * 1000;
 
     const figures: Figure[] = [
       {
@@ -164,21 +193,30 @@ export async function runPurgeBenchmark(options: PurgeBenchOptions): Promise<Sec
       },
       {
         benchmark: '4. Purge',
-        figure: 'S3 requests per 1,000 objects beyond listing',
+        figure: 'S3 requests (API calls) per 1,000 objects beyond listing',
         value: round(beyondListingPer1000, 2),
         unit: 'requests',
         baseline: 'one DeleteObject per object',
-        baselineValue: round((baselineTotal / count) * 1000, 0),
-        ratio: round(beyondListingPer1000 / ((baselineTotal / count) * 1000), 4),
+        baselineValue: round(baselinePer1000, 0),
+        ratio: round(beyondListingPer1000 / baselinePer1000, 4),
         target: '≤ 2 per 1,000 objects',
         met: beyondListingPer1000 <= 2,
+      },
+      {
+        benchmark: '4. Purge',
+        figure: 'HTTP attempts per 1,000 objects beyond listing (incl. SDK retries of s3rver 500s)',
+        value: round(attemptsPer1000, 2),
+        unit: 'requests',
+        baseline: 'one DeleteObject per object',
+        baselineValue: round((sum(counts.attempts) / count) * 1000, 0),
+        ratio: round(attemptsPer1000 / ((sum(counts.attempts) / count) * 1000), 4),
       },
     ];
     const notes = [
       'Runs in its own process with --openssl-legacy-provider: s3rver 3.7.1 encrypts ListObjectsV2 continuation tokens with DES, which OpenSSL 3 refuses otherwise, so any listing past 1,000 keys fails on the local platform.',
       `Generated (not measured): s3rver 3.7.1 on 127.0.0.1 (port 0) and dynalite in ${dataDir} (removed afterwards); a TERMINATED tenant record and ${count.toLocaleString('en-US')} small objects under its raw prefix, put through S3ObjectStore with ${PUT_CONCURRENCY} concurrent PUTs (${round(seedSeconds, 1)} s); the same again for the baseline tenant.`,
-      `Measured: \`purgeTenant\` (functions/domain/purge) end to end — PURGING checkpoint, ListObjectVersions + DeleteObjects (1,000 keys each) over every tenant prefix, table rows, key destruction, ledger entries and the deletion certificate — in ${round(purgeSeconds, 2)} s, with the real S3ObjectStore and DynamoTable adapters (key store in memory; the statistics re-release stubbed). S3 requests counted by an SDK middleware: ${[...kuraCounts.entries()].map(([n, c]) => `${n} ${c}`).join(', ')}; listing requests ${listing}, the rest ${total - listing}.`,
-      `Baseline: the same ${count.toLocaleString('en-US')} objects deleted one DeleteObject at a time, sequentially, in ${round(baselineSeconds, 2)} s (${baselineTotal} requests; key list known up front, so no listing). s3rver stores objects as files, so absolute rates are far below S3's; the request count is what carries over.`,
+      `Measured: \`purgeTenant\` (functions/domain/purge) end to end — PURGING checkpoint, ListObjectVersions + DeleteObjects (1,000 keys each) over every tenant prefix, table rows, key destruction, ledger entries and the deletion certificate — in ${round(purgeSeconds, 2)} s, with the real S3ObjectStore and DynamoTable adapters (key store in memory; the statistics re-release stubbed). S3 API calls counted by an SDK middleware (once per call): ${describeCounts(kuraCalls)}; beyond listing ${callsBeyondListing}. HTTP attempts (a second middleware after the SDK's retry step): ${describeCounts(kuraAttempts)}; beyond listing ${attemptsBeyondListing}. s3rver answers the first attempt of a large DeleteObjects with HTTP 500 and the SDK's retry succeeds (checked directly against s3rver, outside Kura), which is why attempts exceed calls here; S3 itself does not do that, so the target is judged on API calls. Each listing batch also sends one ListObjectVersions that s3rver refuses (no versioning API) before the adapter falls back to ListObjectsV2.`,
+      `Baseline: the same ${count.toLocaleString('en-US')} objects deleted one DeleteObject at a time, sequentially, in ${round(baselineSeconds, 2)} s (${baselineTotal} API calls; key list known up front, so no listing). s3rver stores objects as files, so absolute rates are far below S3's; the request count is what carries over.`,
     ];
     return { name: 'Purge', figures, notes, seconds: (performance.now() - started) / 1000 };
   } finally {
