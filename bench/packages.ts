@@ -7,7 +7,7 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { type BuildOptions, build } from 'esbuild';
 import { REPO_ROOT, runNode } from './lib/child.ts';
 import { type Figure, median, round, type Section } from './lib/report.ts';
@@ -96,33 +96,56 @@ export async function runPackagesBenchmark(options: PackagesBenchOptions): Promi
     { name: '(empty handler)', entry: emptyEntry },
     ...functions.map((name) => ({ name, entry: join(REPO_ROOT, 'functions', name, 'handler.ts') })),
   ];
-  const bundles: { name: string; bytes: number; importMs: number; inputs: number; largest: string }[] = [];
+  const bundles: {
+    name: string;
+    bytes: number;
+    importMs: number;
+    sdkMs: number;
+    inputs: number;
+    largest: string;
+    sdk: string[];
+  }[] = [];
   for (const { name, entry } of entries) {
     const outfile = join(out, name === '(empty handler)' ? 'empty' : name, 'index.mjs');
     const result = await build({ ...KURA_FUNCTION_BUNDLING, entryPoints: [entry], outfile });
     await writeFile(`${outfile}.meta.json`, JSON.stringify(result.metafile));
+    const output = Object.values(result.metafile.outputs)[0];
+    // The external SDK modules the bundle imports, alone: how much of its import time is the SDK's.
+    const sdk = [
+      ...new Set(
+        (output?.imports ?? [])
+          .filter((i) => i.external && i.path.startsWith('@aws-sdk/'))
+          .map((i) => i.path),
+      ),
+    ].sort();
+    await writeFile(join(dirname(outfile), 'sdk-only.mjs'), sdk.map((m) => `import '${m}';\n`).join(''));
     bundles.push({
       name,
       bytes: statSync(outfile).size,
       importMs: 0,
+      sdkMs: 0,
+      sdk,
       inputs: Object.keys(result.metafile.inputs).length,
-      largest: largestPackages(Object.values(result.metafile.outputs)[0]?.inputs ?? {}),
+      largest: largestPackages(output?.inputs ?? {}),
     });
   }
   // Interleaved imports (each bundle once per pass), so drift hits every bundle alike.
   const times = new Map<string, number[]>(bundles.map((b) => [b.name, []]));
+  const sdkTimes = new Map<string, number[]>(bundles.map((b) => [b.name, []]));
+  const folder = (name: string) => join(out, name === '(empty handler)' ? 'empty' : name);
+  const probe = (path: string) =>
+    runNode<{ ms: number }>(['--input-type=module', '-e', IMPORT_PROBE, path], out, FUNCTION_ENV).ms;
   for (let pass = 0; pass < imports; pass++) {
     for (const bundle of bundles) {
-      const path = join(out, bundle.name === '(empty handler)' ? 'empty' : bundle.name, 'index.mjs');
-      const probe = runNode<{ ms: number }>(
-        ['--input-type=module', '-e', IMPORT_PROBE, path],
-        out,
-        FUNCTION_ENV,
-      );
-      times.get(bundle.name)?.push(probe.ms);
+      times.get(bundle.name)?.push(probe(join(folder(bundle.name), 'index.mjs')));
+      if (bundle.sdk.length > 0)
+        sdkTimes.get(bundle.name)?.push(probe(join(folder(bundle.name), 'sdk-only.mjs')));
     }
   }
-  for (const bundle of bundles) bundle.importMs = median(times.get(bundle.name) ?? []);
+  for (const bundle of bundles) {
+    bundle.importMs = median(times.get(bundle.name) ?? []);
+    bundle.sdkMs = bundle.sdk.length > 0 ? median(sdkTimes.get(bundle.name) ?? []) : 0;
+  }
   const duckRuns = Array.from({ length: 5 }, () =>
     runNode<{ ms: number; importMs: number }>(['--input-type=module', '-e', DUCKDB_PROBE], out, FUNCTION_ENV),
   );
@@ -167,6 +190,17 @@ export async function runPackagesBenchmark(options: PackagesBenchOptions): Promi
   });
   const notes = [
     `Bundled with esbuild ${(await import('esbuild')).version} and KuraFunction's options (format esm, platform node, target node24, mainFields module/main, minify, externals @aws-sdk/* and @duckdb/*, createRequire banner); sizes are the .mjs without its source map (KuraFunction also ships a map, which Lambda does not load unless --enable-source-maps reads it on an error). Modules bundled per function: ${bundles.map((b) => `${b.name} ${b.inputs}`).join(', ')}.`,
+    `Largest contributors (esbuild metafile, bytes in output): ${bundles
+      .slice(1)
+      .map((b) => `${b.name}: ${b.largest}`)
+      .join('; ')}.`,
+    `Of the import time, the external AWS SDK modules each bundle imports, imported alone in a fresh process (median): ${bundles
+      .slice(1)
+      .map(
+        (b) =>
+          `${b.name} ${round(b.sdkMs, 1)} ms (${b.sdk.map((m) => m.replace('@aws-sdk/', '')).join(', ')})`,
+      )
+      .join('; ')}. The SDK ships with the Lambda runtime, so this share is paid whatever the bundle holds.`,
     `Import time: \`await import(bundle)\` in a fresh \`node\` process (process start-up excluded), ${imports} interleaved passes, median; the SDK resolves from node_modules as the Lambda runtime provides it; environment: fake region and credentials only. Handlers build their ports lazily on the first event, so this is the cold-start module cost, not a first invocation.`,
     `DuckDB layer: import of @duckdb/node-api (native binding) ${round(median(duckRuns.map((r) => r.importMs)), 1)} ms median, plus DuckDBInstance.create(':memory:'), connect and SELECT 1; functions that do not attach the layer never pay it.`,
   ];
