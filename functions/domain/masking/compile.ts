@@ -94,27 +94,83 @@ function keySecrets(dialect: Dialect, key: Uint8Array): string[] {
   return [ipadHex, opadHex];
 }
 
+/** Name of the relation a pseudonymising SELECT reads its source rows from. */
+const SOURCE = 'kura_src';
+
 /**
  * The projection of the pseudonymised zone for a dataset: removed classes are absent, linking codes
  * become tokens, the rest is kept with its catalogue type. Columns the source lacks (optional columns
  * not uploaded) become typed NULLs, so every pseudonymised object has the same schema.
+ *
+ * `tokenOf(columnName)` names the SQL that yields a linking column's token; by default the token
+ * expression over the value itself.
  */
 export function pseudonymiseProjection(
   dialect: Dialect,
   dataset: DatasetDef,
   key: Uint8Array,
   sourceColumns?: ReadonlySet<string>,
+  tokenOf: (sourceColumn: string) => string = (name) =>
+    tokenExpression(dialect, `CAST(${quoteIdent(name)} AS ${dialectType(dialect, 'VARCHAR')})`, key),
+  qualifier = '',
 ): string[] {
   return pseudonymisedColumns(dataset).map((column) => {
     const present = sourceColumns === undefined || sourceColumns.has(column.source.name);
     const type = dialectType(dialect, column.sqlType);
     if (!present) return `CAST(NULL AS ${type}) AS ${quoteIdent(column.name)}`;
-    const source = quoteIdent(column.source.name);
-    if (column.action === 'tokenise') {
-      return `${tokenExpression(dialect, `CAST(${source} AS ${dialectType(dialect, 'VARCHAR')})`, key)} AS ${quoteIdent(column.name)}`;
-    }
-    return `CAST(${source} AS ${type}) AS ${quoteIdent(column.name)}`;
+    if (column.action === 'tokenise') return `${tokenOf(column.source.name)} AS ${quoteIdent(column.name)}`;
+    return `CAST(${qualifier}${quoteIdent(column.source.name)} AS ${type}) AS ${quoteIdent(column.name)}`;
   });
+}
+
+/**
+ * The pseudonymising SELECT over a source relation, as CTEs and a join: HMAC is computed once per
+ * DISTINCT linking code (an attendance file of a million rows holds a few thousand employees), in
+ * a small table `(v, t)` joined back to every row. Tokens are the same expression over the same
+ * value, so bit-identical to computing them per row; a NULL code finds no match and stays NULL.
+ * `extraColumns` are appended after the projection (Athena CTAS partition columns).
+ */
+function pseudonymiseSelectSql(options: {
+  readonly dialect: Dialect;
+  readonly dataset: DatasetDef;
+  readonly key: Uint8Array;
+  readonly from: string;
+  readonly where?: string | undefined;
+  readonly sourceColumns?: ReadonlySet<string> | undefined;
+  readonly extraColumns?: readonly string[];
+}): string {
+  const { dialect, dataset, key, sourceColumns } = options;
+  const varchar = dialectType(dialect, 'VARCHAR');
+  const linking = [
+    ...new Set(
+      pseudonymisedColumns(dataset)
+        .filter((c) => c.action === 'tokenise')
+        .filter((c) => sourceColumns === undefined || sourceColumns.has(c.source.name))
+        .map((c) => c.source.name),
+    ),
+  ];
+  const tokenTable = (name: string) => `kura_tok_${linking.indexOf(name)}`;
+  const sourceValue = (name: string) => `CAST(${SOURCE}.${quoteIdent(name)} AS ${varchar})`;
+  const ctes = [
+    `${SOURCE} AS (SELECT * FROM ${options.from}${options.where ? ` WHERE ${options.where}` : ''})`,
+    ...linking.map(
+      (name) =>
+        `${tokenTable(name)} AS (SELECT v, ${tokenExpression(dialect, 'v', key)} AS t FROM (SELECT DISTINCT ${sourceValue(name)} AS v FROM ${SOURCE}) AS codes)`,
+    ),
+  ];
+  const joins = linking.map(
+    (name) => ` LEFT JOIN ${tokenTable(name)} ON ${tokenTable(name)}.v = ${sourceValue(name)}`,
+  );
+  const projection = pseudonymiseProjection(
+    dialect,
+    dataset,
+    key,
+    sourceColumns,
+    (name) => `${tokenTable(name)}.t`,
+    `${SOURCE}.`,
+  );
+  const columns = [...projection, ...(options.extraColumns ?? []).map((c) => `${SOURCE}.${c}`)];
+  return `WITH ${ctes.join(', ')} SELECT ${columns.join(', ')} FROM ${SOURCE}${joins.join('')}`;
 }
 
 /** The pseudonymising SELECT over a source relation (a `read_parquet(...)` or a Glue table). */
@@ -127,8 +183,7 @@ export function compilePseudonymiseSelect(options: {
   readonly sourceColumns?: ReadonlySet<string>;
 }): CompiledQuery {
   const { dialect, dataset, key } = options;
-  const projection = pseudonymiseProjection(dialect, dataset, key, options.sourceColumns);
-  const sql = `SELECT ${projection.join(', ')} FROM ${options.from}${options.where ? ` WHERE ${options.where}` : ''}`;
+  const sql = pseudonymiseSelectSql(options);
   return new CompiledQuery(dialect, sql, `pseudonymise ${dataset.name}`, keySecrets(dialect, key));
 }
 
@@ -185,7 +240,6 @@ export function compileAthenaPseudonymiseCtas(options: {
   if (!target.externalLocation.startsWith('s3://') || !target.externalLocation.endsWith('/')) {
     throw new RangeError('externalLocation must be an s3:// prefix ending with /');
   }
-  const projection = pseudonymiseProjection('athena', dataset, key);
   const bucketColumn = pseudonymisedColumns(dataset)[0]?.name ?? 'period';
   const from = `${quoteIdent(target.sourceDatabase)}.${quoteIdent(target.sourceTable)}`;
   const where = [
@@ -193,7 +247,14 @@ export function compileAthenaPseudonymiseCtas(options: {
     `"$path" LIKE ${quoteLiteral(`%/${uploadId}.parquet`)}`,
   ].join(' AND ');
   // Partition columns come last in a CTAS select.
-  const select = `SELECT ${[...projection, quoteIdent('period')].join(', ')} FROM ${from} WHERE ${where}`;
+  const select = pseudonymiseSelectSql({
+    dialect: 'athena',
+    dataset,
+    key,
+    from,
+    where,
+    extraColumns: [quoteIdent('period')],
+  });
   const sql = [
     `CREATE TABLE ${quoteIdent(target.targetDatabase)}.${quoteIdent(target.targetTable)}`,
     // One bucket per partition: exactly one file per period, copied whole to its pseudonymised key.

@@ -2,7 +2,10 @@
  * In-process DuckDB for masking: local files only (no httpfs; the callers download and upload
  * objects through the ObjectStore port). Errors never carry SQL text, which may hold key material.
  */
-import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { CompiledQuery } from './compile.ts';
 
 /** A masking statement failed; the message holds the engine's reason, never the statement. */
@@ -18,15 +21,36 @@ export interface DuckSession {
   run(query: CompiledQuery): Promise<Row[]>;
 }
 
-/** Runs `work` with a fresh in-memory DuckDB, closed afterwards whatever happens. */
+/**
+ * Memory masking's DuckDB may use before it spills to its temp directory. Masking shares the Lambda
+ * with ingestion (same invocation), so it gets the same cap as ingestion's DuckDB.
+ */
+export const MASKING_MEMORY_LIMIT = '192MB';
+
+/**
+ * Runs `work` with a fresh in-memory DuckDB, closed afterwards whatever happens. Its memory is
+ * capped (MASKING_MEMORY_LIMIT); above it, DuckDB spills to a private temp directory removed after.
+ */
 export async function withDuckDb<T>(work: (session: DuckSession) => Promise<T>): Promise<T> {
-  const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
-  const connection = await instance.connect();
+  // Loaded on first use: the native module costs ~100 ms, paid only by invocations that mask.
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const spillDir = await mkdtemp(join(tmpdir(), 'kura-mask-spill-'));
   try {
-    return await work({ run: (query) => runCompiled(connection, query) });
+    const instance = await DuckDBInstance.create(':memory:', {
+      threads: '2',
+      memory_limit: MASKING_MEMORY_LIMIT,
+      temp_directory: spillDir,
+      preserve_insertion_order: 'false',
+    });
+    const connection = await instance.connect();
+    try {
+      return await work({ run: (query) => runCompiled(connection, query) });
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+    }
   } finally {
-    connection.closeSync();
-    instance.closeSync();
+    await rm(spillDir, { recursive: true, force: true });
   }
 }
 

@@ -26,7 +26,11 @@ export interface TenantFactsResult {
 
 const SOURCES: readonly DatasetName[] = ['employees', 'attendance', 'payroll', 'sales'];
 
-/** Creates a view over a dataset's pseudonymised files, or an empty typed table when there are none. */
+/**
+ * Creates a view over a dataset's pseudonymised files (read as the facts query streams them, never
+ * materialised, so masking's capped DuckDB holds only what the joins and aggregates keep), or an
+ * empty typed table when there are none.
+ */
 async function loadDataset(db: DuckSession, dataset: DatasetName, paths: readonly string[]): Promise<void> {
   const columns = pseudonymisedColumns(getDataset(dataset));
   const typed = columns.map(
@@ -36,16 +40,19 @@ async function loadDataset(db: DuckSession, dataset: DatasetName, paths: readonl
     const empty = columns.map((c) => `CAST(NULL AS ${c.sqlType}) AS ${quoteIdent(c.name)}`);
     await db.run(
       plainQuery(
-        `CREATE TABLE ${dataset} AS SELECT ${empty.join(', ')}, CAST(NULL AS VARCHAR) AS src_period, CAST(NULL AS VARCHAR) AS src_file WHERE false`,
+        `CREATE TABLE ${dataset} AS SELECT ${empty.join(', ')}, CAST(NULL AS VARCHAR) AS src_period, CAST(NULL AS INTEGER) AS src_file WHERE false`,
         `empty ${dataset}`,
       ),
     );
     return;
   }
-  const files = `[${paths.map(quoteLiteral).join(', ')}]`;
+  // src_file is the file's rank in byte order of its path (so "latest file wins" compares as the
+  // paths would), an INTEGER rather than the path: per-group aggregate states stay small.
+  const ordered = [...paths].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  const files = `[${ordered.map(quoteLiteral).join(', ')}]`;
   await db.run(
     plainQuery(
-      `CREATE TABLE ${dataset} AS SELECT ${typed.join(', ')}, CAST("period" AS VARCHAR) AS src_period, "filename" AS src_file FROM read_parquet(${files}, hive_partitioning = true, hive_types_autocast = false, union_by_name = true, filename = true)`,
+      `CREATE VIEW ${dataset} AS SELECT ${typed.join(', ')}, CAST("period" AS VARCHAR) AS src_period, CAST(list_position(${files}, "filename") AS INTEGER) AS src_file FROM read_parquet(${files}, hive_partitioning = true, hive_types_autocast = false, union_by_name = true, filename = true)`,
       `load ${dataset}`,
     ),
   );
@@ -53,7 +60,9 @@ async function loadDataset(db: DuckSession, dataset: DatasetName, paths: readonl
 
 /**
  * SQL of the employee-month facts. Duplicates across uploads are resolved to the latest period's
- * register row and one row per (token, day) / (token, month).
+ * register row and one row per (token, day) / (token, month). Attendance days (the large input) are
+ * deduplicated with a grouped `arg_max` over the latest file rather than a window, because DuckDB's
+ * hash aggregate spills to disk under masking's memory cap and a window over a million rows did not.
  */
 export const EMPLOYEE_MONTH_SQL = `
 WITH emp AS (
@@ -61,12 +70,13 @@ WITH emp AS (
   QUALIFY row_number() OVER (PARTITION BY employee_token ORDER BY src_period DESC, src_file DESC) = 1
 ),
 att_days AS (
-  SELECT * FROM attendance
-  QUALIFY row_number() OVER (PARTITION BY employee_token, work_date ORDER BY src_file DESC) = 1
+  SELECT employee_token, work_date,
+    arg_max({'o': overtime_hours, 'h': actual_hours, 'l': paid_leave_days}, src_file) AS day
+  FROM attendance GROUP BY employee_token, work_date
 ),
 att AS (
   SELECT employee_token, strftime(work_date, '%Y-%m') AS period,
-    sum(overtime_hours) AS overtime_hours, sum(actual_hours) AS hours_worked, sum(paid_leave_days) AS paid_leave_days
+    sum(day.o) AS overtime_hours, sum(day.h) AS hours_worked, sum(day.l) AS paid_leave_days
   FROM att_days GROUP BY ALL
 ),
 pay AS (

@@ -1,4 +1,5 @@
 import { inspect } from 'node:util';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { getDataset } from '../../../functions/domain/catalog/index.ts';
 import {
@@ -15,7 +16,7 @@ import {
   withDuckDb,
 } from '../../../functions/domain/masking/duckdb-engine.ts';
 import { ageBandSql, completedYearsSql, periodEndSql } from '../../../functions/domain/masking/generalise.ts';
-import { hmacBlocksHex, keyHex } from '../../../functions/domain/masking/hmac.ts';
+import { hmacBlocksHex, keyHex, tokenOf } from '../../../functions/domain/masking/hmac.ts';
 import { defaultSettings } from '../../../functions/domain/settings.ts';
 import { TEST_KEYS } from './hmac-vectors.ts';
 
@@ -111,15 +112,18 @@ describe('SQL compilation of the masking policy', () => {
     expect(sql).toContain(`external_location = '${target.externalLocation}'`);
     expect(sql).toContain("partitioned_by = ARRAY['period']");
     expect(sql).toContain("bucketed_by = ARRAY['employee_token'], bucket_count = 1");
-    expect(sql).toMatch(/, "period" FROM "kura_dev_raw"\."raw_employees" WHERE /);
+    expect(sql).toContain('kura_src AS (SELECT * FROM "kura_dev_raw"."raw_employees" WHERE ');
+    expect(sql).toMatch(/, kura_src\."period" FROM kura_src LEFT JOIN /);
+    // HMAC once per distinct employee id, joined back to every row
     expect(sql).toContain(
-      `lower(to_hex(hmac_sha256(to_utf8(CAST("employee_id" AS varchar)), from_hex('${keyHex(key)}')))) AS "employee_token"`,
+      `SELECT v, lower(to_hex(hmac_sha256(to_utf8(v), from_hex('${keyHex(key)}')))) AS t FROM (SELECT DISTINCT CAST(kura_src."employee_id" AS varchar) AS v FROM kura_src)`,
     );
+    expect(sql).toContain('kura_tok_0.t AS "employee_token"');
     for (const removed of ['"name"', '"name_kana"', '"address"', '"phone"', '"email"', '"bank_account"']) {
       expect(sql).not.toContain(removed);
     }
     // Assess: syntax of the SELECT (Trino and DuckDB agree on this subset; the WITH clause is Trino-only)
-    const select = sql.slice(sql.indexOf('AS SELECT') + 3);
+    const select = sql.slice(sql.indexOf('AS WITH') + 3);
     expect(await parsesInDuckDb(select)).toEqual({ error: false });
     expect((await parsesInDuckDb(`${select} WHERE`)).error).toBe(true);
   });
@@ -159,6 +163,36 @@ describe('SQL compilation of the masking policy', () => {
     expect(columns(duck)).toEqual(columns(athena));
     expect(columns(duck)).toContain('employee_token');
     expect(columns(duck)).not.toContain('bank_account');
+  });
+
+  it('gives every row the token of its own code when tokens are computed once per distinct code', async () => {
+    const codes = fc.array(fc.option(fc.stringMatching(/^[0-9A-Za-z\-ー]{1,6}$/), { nil: null }), {
+      minLength: 1,
+      maxLength: 40,
+    });
+    await fc.assert(
+      fc.asyncProperty(codes, fc.constantFrom(...TEST_KEYS.map((k) => k.key)), async (ids, tenantKey) => {
+        // Prepare: duplicates and NULLs, as an attendance file has them
+        const values = ids.map((id) => `(${id === null ? 'CAST(NULL AS VARCHAR)' : quoteLiteral(id)})`);
+        const query = compilePseudonymiseSelect({
+          dialect: 'duckdb',
+          dataset: getDataset('attendance'),
+          key: tenantKey,
+          from: `(VALUES ${values.join(', ')}) AS rows(employee_id)`,
+          sourceColumns: new Set(['employee_id']),
+        });
+
+        // Act
+        const rows = await withDuckDb((db) => db.run(query));
+
+        // Assess: one output row per input row, each token the node:crypto HMAC of its code
+        const expected = ids.map((id) => (id === null ? null : tokenOf(tenantKey, id)));
+        const order = (list: (string | null)[]) =>
+          [...list].sort((a, b) => String(a).localeCompare(String(b)));
+        expect(order(rows.map((r) => (r.employee_token ?? null) as string | null))).toEqual(order(expected));
+      }),
+      { numRuns: 25 },
+    );
   });
 
   it('sends data above the threshold to Athena and the rest to DuckDB', () => {
