@@ -19,8 +19,12 @@ const SECRET_NAMES =
 const HEX_RUN = /(?:\\x)?[0-9a-f]{32,}/gi;
 const HEX_ESCAPES = /(?:\\x[0-9a-f]{2}){8,}/gi;
 const BASE64_RUN = /[A-Za-z0-9+/]{40,}={0,2}/g;
-/** Base64 of random bytes mixes cases and digits; a path or a word of 40 letters does not. */
-const looksRandom = (run: string) => /[A-Z]/.test(run) && /[a-z]/.test(run) && /[0-9]/.test(run);
+/**
+ * A base64 run is treated as key material when it is padded, has no `/` (a 40-character token is never a
+ * word), or mixes cases and digits as random bytes do; what stays is a long path-like run of plain words.
+ */
+const looksLikeKey = (run: string) =>
+  run.endsWith('=') || !run.includes('/') || (/[A-Z]/.test(run) && /[a-z]/.test(run) && /[0-9]/.test(run));
 const QUOTED = /'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.)*"|「[^」]*」/g;
 
 /** A string with key-like runs (long hex, hex escapes, long base64) replaced. */
@@ -28,7 +32,7 @@ export function redactSecrets(text: string): string {
   return text
     .replace(HEX_ESCAPES, REDACTED)
     .replace(HEX_RUN, REDACTED)
-    .replace(BASE64_RUN, (run) => (looksRandom(run) ? REDACTED : run));
+    .replace(BASE64_RUN, (run) => (looksLikeKey(run) ? REDACTED : run));
 }
 
 /** Error text with key-like runs and every quoted literal (a value the error quoted) replaced. */
