@@ -1,14 +1,9 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
+import { createLocalRuntime, localClients } from '../functions/adapters/local-runtime.ts';
 import { DuckDbQueryRunner } from '../functions/adapters/query-runners.ts';
-import {
-  createLocalRuntime,
-  LOCAL_NAME_PREFIX,
-  localClients,
-  type Runtime,
-  useRuntime,
-} from '../functions/adapters/runtime.ts';
+import { LOCAL_NAME_PREFIX, type Runtime, useRuntime } from '../functions/adapters/runtime.ts';
 import { createApiHandler } from '../functions/api/handler.ts';
 import type { PlatformSettings } from '../functions/domain/settings.ts';
 import { PLATFORM_INFO_FILE } from './cli/context.ts';

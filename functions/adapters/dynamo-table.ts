@@ -1,12 +1,4 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import {
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  ScanCommand,
-} from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { NameResolver } from './env.ts';
 import {
   ConditionFailedError,
@@ -17,6 +9,15 @@ import {
   type Table,
 } from './ports.ts';
 
+type DocumentSdk = typeof import('@aws-sdk/lib-dynamodb');
+/**
+ * The SDK module, loaded on the first call rather than at module load: bundlers keep a dynamic
+ * `import()` of an external package dynamic, so a Lambda that never calls this adapter never loads
+ * the client (see runtime.ts).
+ */
+let documentSdkModule: Promise<DocumentSdk> | undefined;
+const documentSdk = (): Promise<DocumentSdk> => (documentSdkModule ??= import('@aws-sdk/lib-dynamodb'));
+
 export interface DynamoTableOptions {
   /** A DocumentClient built with `marshallOptions.removeUndefinedValues`. */
   readonly client: DynamoDBDocumentClient;
@@ -24,8 +25,8 @@ export interface DynamoTableOptions {
   readonly resolveTable: NameResolver;
 }
 
+/** By name: the SDK's exception class would have to be imported, and so loaded, to use instanceof. */
 const isConditionFailure = (error: unknown) =>
-  error instanceof ConditionalCheckFailedException ||
   (error as { name?: string })?.name === 'ConditionalCheckFailedException';
 
 /**
@@ -43,7 +44,7 @@ export class DynamoTable implements Table {
 
   async get(table: string, key: Item): Promise<Item | undefined> {
     const out = await this.#client.send(
-      new GetCommand({ TableName: this.#table(table), Key: key, ConsistentRead: true }),
+      new (await documentSdk()).GetCommand({ TableName: this.#table(table), Key: key, ConsistentRead: true }),
     );
     return out.Item;
   }
@@ -67,7 +68,7 @@ export class DynamoTable implements Table {
     });
     try {
       await this.#client.send(
-        new PutCommand({
+        new (await documentSdk()).PutCommand({
           TableName: this.#table(table),
           Item: item,
           ...(clauses.length > 0
@@ -97,7 +98,7 @@ export class DynamoTable implements Table {
       keyCondition += ' AND begins_with(#sk, :sk)';
     }
     const out = await this.#client.send(
-      new QueryCommand({
+      new (await documentSdk()).QueryCommand({
         TableName: this.#table(request.table),
         IndexName: request.index,
         KeyConditionExpression: keyCondition,
@@ -115,7 +116,7 @@ export class DynamoTable implements Table {
 
   async scan(table: string, request: ScanRequest = {}): Promise<QueryPage> {
     const out = await this.#client.send(
-      new ScanCommand({
+      new (await documentSdk()).ScanCommand({
         TableName: this.#table(table),
         Limit: request.limit,
         ExclusiveStartKey: request.cursor,
@@ -126,6 +127,8 @@ export class DynamoTable implements Table {
   }
 
   async delete(table: string, key: Item): Promise<void> {
-    await this.#client.send(new DeleteCommand({ TableName: this.#table(table), Key: key }));
+    await this.#client.send(
+      new (await documentSdk()).DeleteCommand({ TableName: this.#table(table), Key: key }),
+    );
   }
 }

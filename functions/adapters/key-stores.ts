@@ -1,14 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  CreateSecretCommand,
-  DeleteSecretCommand,
-  DescribeSecretCommand,
-  GetSecretValueCommand,
-  type SecretsManagerClient,
-} from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type KeyStore, NotFoundError } from './ports.ts';
+
+type SecretsSdk = typeof import('@aws-sdk/client-secrets-manager');
+/**
+ * The SDK module, loaded on the first call rather than at module load: bundlers keep a dynamic
+ * `import()` of an external package dynamic, so a Lambda that never calls this adapter never loads
+ * the client (see runtime.ts).
+ */
+let secretsSdkModule: Promise<SecretsSdk> | undefined;
+const secretsSdk = (): Promise<SecretsSdk> =>
+  (secretsSdkModule ??= import('@aws-sdk/client-secrets-manager'));
 
 /** Pseudonymisation keys are 256-bit HMAC-SHA256 keys. */
 export const TENANT_KEY_BYTES = 32;
@@ -55,7 +59,7 @@ export class SecretsManagerKeyStore implements KeyStore {
   async create(tenantId: string): Promise<void> {
     try {
       await this.#client.send(
-        new CreateSecretCommand({
+        new (await secretsSdk()).CreateSecretCommand({
           Name: this.#name(tenantId),
           SecretBinary: randomBytes(TENANT_KEY_BYTES),
           KmsKeyId: this.#kmsKeyId,
@@ -71,7 +75,9 @@ export class SecretsManagerKeyStore implements KeyStore {
 
   async get(tenantId: string): Promise<Uint8Array> {
     try {
-      const out = await this.#client.send(new GetSecretValueCommand({ SecretId: this.#name(tenantId) }));
+      const out = await this.#client.send(
+        new (await secretsSdk()).GetSecretValueCommand({ SecretId: this.#name(tenantId) }),
+      );
       if (!out.SecretBinary || out.SecretBinary.length !== TENANT_KEY_BYTES) {
         throw new NotFoundError(`Tenant ${tenantId} has no usable pseudonymisation key`);
       }
@@ -92,7 +98,10 @@ export class SecretsManagerKeyStore implements KeyStore {
   async destroy(tenantId: string): Promise<void> {
     try {
       await this.#client.send(
-        new DeleteSecretCommand({ SecretId: this.#name(tenantId), ForceDeleteWithoutRecovery: true }),
+        new (await secretsSdk()).DeleteSecretCommand({
+          SecretId: this.#name(tenantId),
+          ForceDeleteWithoutRecovery: true,
+        }),
       );
     } catch (error) {
       if (errorName(error) === 'ResourceNotFoundException') return;
@@ -102,7 +111,9 @@ export class SecretsManagerKeyStore implements KeyStore {
 
   async exists(tenantId: string): Promise<boolean> {
     try {
-      const out = await this.#client.send(new DescribeSecretCommand({ SecretId: this.#name(tenantId) }));
+      const out = await this.#client.send(
+        new (await secretsSdk()).DescribeSecretCommand({ SecretId: this.#name(tenantId) }),
+      );
       return out.DeletedDate === undefined;
     } catch (error) {
       if (errorName(error) === 'ResourceNotFoundException') return false;

@@ -1,10 +1,14 @@
-import {
-  type AthenaClient,
-  GetQueryExecutionCommand,
-  GetQueryResultsCommand,
-  StartQueryExecutionCommand,
-} from '@aws-sdk/client-athena';
+import type { AthenaClient } from '@aws-sdk/client-athena';
 import type { QueryRunner, SqlRow } from './ports.ts';
+
+type AthenaSdk = typeof import('@aws-sdk/client-athena');
+/**
+ * The SDK module, loaded on the first call rather than at module load: bundlers keep a dynamic
+ * `import()` of an external package dynamic, so a Lambda that never calls this adapter never loads
+ * the client (see runtime.ts).
+ */
+let athenaSdkModule: Promise<AthenaSdk> | undefined;
+const athenaSdk = (): Promise<AthenaSdk> => (athenaSdkModule ??= import('@aws-sdk/client-athena'));
 
 /** BIGINTs that fit a double become numbers, so DuckDB and Athena rows compare alike. */
 function plainValue(value: unknown): unknown {
@@ -105,14 +109,14 @@ export class AthenaQueryRunner implements QueryRunner {
 
   async run(sql: string): Promise<SqlRow[]> {
     const started = await this.#client.send(
-      new StartQueryExecutionCommand({ QueryString: sql, WorkGroup: this.#workgroup }),
+      new (await athenaSdk()).StartQueryExecutionCommand({ QueryString: sql, WorkGroup: this.#workgroup }),
     );
     const id = started.QueryExecutionId;
     if (!id) throw new AthenaQueryError('Athena returned no query execution id');
     let wait = 200;
     for (;;) {
       const { QueryExecution } = await this.#client.send(
-        new GetQueryExecutionCommand({ QueryExecutionId: id }),
+        new (await athenaSdk()).GetQueryExecutionCommand({ QueryExecutionId: id }),
       );
       const state = QueryExecution?.Status?.State;
       if (state === 'SUCCEEDED') break;
@@ -133,7 +137,9 @@ export class AthenaQueryRunner implements QueryRunner {
     let columns: { name: string; type: string }[] | undefined;
     let first = true;
     do {
-      const page = await this.#client.send(new GetQueryResultsCommand({ QueryExecutionId: id, NextToken }));
+      const page = await this.#client.send(
+        new (await athenaSdk()).GetQueryResultsCommand({ QueryExecutionId: id, NextToken }),
+      );
       columns ??= (page.ResultSet?.ResultSetMetadata?.ColumnInfo ?? []).map((c) => ({
         name: c.Name ?? '',
         type: (c.Type ?? 'varchar').toLowerCase(),

@@ -1,16 +1,19 @@
-import { join } from 'node:path';
-import { AthenaClient } from '@aws-sdk/client-athena';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+/**
+ * The process's ports. Nothing here imports an AWS SDK client or an adapter at module load: the
+ * deployed ports are thin stand-ins that `import()` their adapter (and with it its SDK client) on
+ * first use, so a function loads only the clients it calls: the API never loads Athena, ingestion
+ * never loads Secrets Manager unless it masks. The local runtime lives in local-runtime.ts.
+ */
 import { type PlatformSettings, platformSettingsSchema } from '../domain/settings.ts';
-import { DynamoTable } from './dynamo-table.ts';
-import { type Env, envResolver, MissingEnvironmentError, prefixResolver, requireEnv } from './env.ts';
-import { FileKeyStore, SecretsManagerKeyStore } from './key-stores.ts';
-import type { KeyStore, ObjectStore, QueryRunner, Table } from './ports.ts';
-import { AthenaQueryRunner, DuckDbQueryRunner } from './query-runners.ts';
-import { S3ObjectStore } from './s3-object-store.ts';
+import { type Env, envResolver, MissingEnvironmentError, requireEnv } from './env.ts';
+import type {
+  KeyStore,
+  ObjectStore,
+  PresignedPostRequest,
+  QueryRunner,
+  ScanRequest,
+  Table,
+} from './ports.ts';
 import { bucketEnvVar, bucketKeyEnvVar, tableEnvVar } from './table-definitions.ts';
 
 /** Everything a handler needs from the outside world, built once per process. */
@@ -50,13 +53,61 @@ export function settingsFromEnv(env: Env): PlatformSettings {
   return parsed.data;
 }
 
-/** A value computed on first use: functions only need the variables of the ports they touch. */
-function lazy<T>(make: () => T): () => T {
-  let value: { v: T } | undefined;
+/** A promise started on first use and shared afterwards (module-level singletons, built lazily). */
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let value: Promise<T> | undefined;
   return () => {
-    value ??= { v: make() };
-    return value.v;
+    value ??= make().catch((error: unknown) => {
+      value = undefined; // a failed load (e.g. a missing variable) is retried on the next call
+      throw error;
+    });
+    return value;
   };
+}
+
+/** An ObjectStore that loads its adapter on first call. */
+function deferredObjectStore(load: () => Promise<ObjectStore>): ObjectStore {
+  return {
+    put: async (bucket, key, body, options) => (await load()).put(bucket, key, body, options),
+    get: async (bucket, key) => (await load()).get(bucket, key),
+    getStream: async (bucket, key) => (await load()).getStream(bucket, key),
+    head: async (bucket, key) => (await load()).head(bucket, key),
+    list: async function* (bucket, prefix) {
+      yield* (await load()).list(bucket, prefix);
+    },
+    listVersions: async function* (bucket, prefix) {
+      yield* (await load()).listVersions(bucket, prefix);
+    },
+    deleteMany: async (bucket, refs) => (await load()).deleteMany(bucket, refs),
+    copy: async (bucket, fromKey, toBucket, toKey) => (await load()).copy(bucket, fromKey, toBucket, toKey),
+    presignPost: async (request: PresignedPostRequest) => (await load()).presignPost(request),
+  };
+}
+
+/** A Table that loads its adapter on first call. */
+function deferredTable(load: () => Promise<Required<Pick<Table, 'scan'>> & Table>): Table {
+  return {
+    get: async (table, key) => (await load()).get(table, key),
+    put: async (table, item, condition) => (await load()).put(table, item, condition),
+    query: async (request) => (await load()).query(request),
+    scan: async (table: string, request?: ScanRequest) => (await load()).scan(table, request),
+    delete: async (table, key) => (await load()).delete(table, key),
+  };
+}
+
+/** A KeyStore that loads its adapter on first call. */
+function deferredKeyStore(load: () => Promise<KeyStore>): KeyStore {
+  return {
+    create: async (tenantId) => (await load()).create(tenantId),
+    get: async (tenantId) => (await load()).get(tenantId),
+    destroy: async (tenantId) => (await load()).destroy(tenantId),
+    exists: async (tenantId) => (await load()).exists(tenantId),
+  };
+}
+
+/** A QueryRunner that loads its adapter on first call. */
+function deferredQueryRunner(engine: QueryRunner['engine'], load: () => Promise<QueryRunner>): QueryRunner {
+  return { engine, run: async (sql) => (await load()).run(sql) };
 }
 
 /** Logical bucket → the KMS key ARN its grant set (`KURA_BUCKET_<X>_KEY_ARN`), or undefined. */
@@ -74,103 +125,67 @@ export function createDeployedRuntime(env: Env = process.env): Runtime {
   const stage = requireEnv(env, 'KURA_STAGE', 'it names the deployment stage (dev, prod)');
   const settings = settingsFromEnv(env);
   const region = env.AWS_REGION;
-  const s3 = lazy(() => new S3Client({ region }));
-  const objects = new S3ObjectStore({
-    client: s3(),
-    resolveBucket: envResolver(env, bucketEnvVar),
-    resolveKmsKey: bucketKeyResolver(env),
+  const objects = once(async () => {
+    const [{ S3Client }, { S3ObjectStore }] = await Promise.all([
+      import('@aws-sdk/client-s3'),
+      import('./s3-object-store.ts'),
+    ]);
+    return new S3ObjectStore({
+      client: new S3Client({ region }),
+      resolveBucket: envResolver(env, bucketEnvVar),
+      resolveKmsKey: bucketKeyResolver(env),
+    });
   });
-  const table = new DynamoTable({
-    client: DynamoDBDocumentClient.from(new DynamoDBClient({ region }), {
-      marshallOptions: { removeUndefinedValues: true },
-    }),
-    resolveTable: envResolver(env, tableEnvVar),
-  });
-  const secretKeys = lazy(
-    () =>
-      new SecretsManagerKeyStore({
-        client: new SecretsManagerClient({ region }),
-        prefix: requireEnv(env, 'KURA_KEY_SECRET_PREFIX', 'it prefixes the per-tenant key secrets'),
-        kmsKeyId: env.KURA_DATA_KEY_ARN,
+  const table = once(async () => {
+    const [{ DynamoDBClient }, { DynamoDBDocumentClient }, { DynamoTable }] = await Promise.all([
+      import('@aws-sdk/client-dynamodb'),
+      import('@aws-sdk/lib-dynamodb'),
+      import('./dynamo-table.ts'),
+    ]);
+    return new DynamoTable({
+      client: DynamoDBDocumentClient.from(new DynamoDBClient({ region }), {
+        marshallOptions: { removeUndefinedValues: true },
       }),
-  );
-  const keys: KeyStore = {
-    create: async (tenantId) => secretKeys().create(tenantId),
-    get: async (tenantId) => secretKeys().get(tenantId),
-    destroy: async (tenantId) => secretKeys().destroy(tenantId),
-    exists: async (tenantId) => secretKeys().exists(tenantId),
-  };
+      resolveTable: envResolver(env, tableEnvVar),
+    });
+  });
+  const keys = once(async () => {
+    const prefix = requireEnv(env, 'KURA_KEY_SECRET_PREFIX', 'it prefixes the per-tenant key secrets');
+    const [{ SecretsManagerClient }, { SecretsManagerKeyStore }] = await Promise.all([
+      import('@aws-sdk/client-secrets-manager'),
+      import('./key-stores.ts'),
+    ]);
+    return new SecretsManagerKeyStore({
+      client: new SecretsManagerClient({ region }),
+      prefix,
+      kmsKeyId: env.KURA_DATA_KEY_ARN,
+    });
+  });
+  const duckdb = once(async () => new (await import('./query-runners.ts')).DuckDbQueryRunner());
   const workgroup = env.KURA_ATHENA_WORKGROUP;
+  const athena = once(async () => {
+    const [{ AthenaClient }, { AthenaQueryRunner }] = await Promise.all([
+      import('@aws-sdk/client-athena'),
+      import('./query-runners.ts'),
+    ]);
+    return new AthenaQueryRunner({ client: new AthenaClient({ region }), workgroup: workgroup ?? '' });
+  });
   return {
     stage,
     settings,
-    objects,
-    table,
-    keys,
-    duckdb: new DuckDbQueryRunner(),
-    athena: workgroup
-      ? new AthenaQueryRunner({ client: new AthenaClient({ region }), workgroup })
-      : undefined,
+    objects: deferredObjectStore(objects),
+    table: deferredTable(table),
+    keys: deferredKeyStore(keys),
+    duckdb: deferredQueryRunner('duckdb', duckdb),
+    athena: workgroup ? deferredQueryRunner('athena', athena) : undefined,
     dataKeyId: env.KURA_DATA_KEY_ARN,
     clock: () => new Date(),
     newId: () => crypto.randomUUID(),
   };
 }
 
-/** Local physical names: `kura-local-landing`, `kura-local-uploads`, … */
+/** Local physical names: `kura-local-landing`, `kura-local-uploads`, … (see local-runtime.ts). */
 export const LOCAL_NAME_PREFIX = 'kura-local-';
-/** s3rver and dynalite accept any credentials; the SDK still wants some. */
-const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
-const LOCAL_REGION = 'ap-northeast-1';
-
-export interface LocalRuntimeOptions {
-  /** s3rver, e.g. http://127.0.0.1:4569 */
-  readonly s3Endpoint: string;
-  /** dynalite, e.g. http://127.0.0.1:4567 */
-  readonly dynamoEndpoint: string;
-  /** Data folder (`.kura-data`): keys live in `<dataDir>/keys`. */
-  readonly dataDir: string;
-  readonly settings: PlatformSettings;
-}
-
-/** The local clients, for the platform that also creates buckets and tables through them. */
-export function localClients(options: Pick<LocalRuntimeOptions, 's3Endpoint' | 'dynamoEndpoint'>) {
-  const s3 = new S3Client({
-    region: LOCAL_REGION,
-    endpoint: options.s3Endpoint,
-    forcePathStyle: true,
-    credentials: LOCAL_CREDENTIALS,
-    // s3rver does not understand the SDK's default aws-chunked CRC32 trailers.
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
-  const dynamo = new DynamoDBClient({
-    region: LOCAL_REGION,
-    endpoint: options.dynamoEndpoint,
-    credentials: LOCAL_CREDENTIALS,
-  });
-  return { s3, dynamo };
-}
-
-/** The same ports over s3rver, dynalite, key files and in-process DuckDB. */
-export function createLocalRuntime(options: LocalRuntimeOptions): Runtime {
-  const { s3, dynamo } = localClients(options);
-  return {
-    stage: 'local',
-    settings: options.settings,
-    objects: new S3ObjectStore({ client: s3, resolveBucket: prefixResolver(LOCAL_NAME_PREFIX) }),
-    table: new DynamoTable({
-      client: DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }),
-      resolveTable: prefixResolver(LOCAL_NAME_PREFIX),
-    }),
-    keys: new FileKeyStore(join(options.dataDir, 'keys')),
-    duckdb: new DuckDbQueryRunner(),
-    athena: undefined,
-    dataKeyId: undefined,
-    clock: () => new Date(),
-    newId: () => crypto.randomUUID(),
-  };
-}
 
 let current: Runtime | undefined;
 

@@ -1,19 +1,5 @@
 import { Readable } from 'node:stream';
-import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CopyObjectCommand,
-  CreateMultipartUploadCommand,
-  DeleteObjectsCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  ListObjectVersionsCommand,
-  PutObjectCommand,
-  type S3Client,
-  UploadPartCommand,
-} from '@aws-sdk/client-s3';
-import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { NameResolver } from './env.ts';
 import {
   type Body,
@@ -34,6 +20,24 @@ export const MAX_PRESIGN_SECONDS = 900;
 const FILENAME_VARIABLE = '$' + '{filename}';
 /** Streams are uploaded in parts of this size (S3's minimum part is 5 MiB). */
 const PART_BYTES = 8 * 1024 * 1024;
+
+type S3Sdk = typeof import('@aws-sdk/client-s3');
+/**
+ * The SDK module, loaded on the first call rather than at module load: bundlers keep a dynamic
+ * `import()` of an external package dynamic, so a Lambda that never calls this adapter never loads
+ * the client (see runtime.ts).
+ */
+let s3SdkModule: Promise<S3Sdk> | undefined;
+const s3Sdk = (): Promise<S3Sdk> => (s3SdkModule ??= import('@aws-sdk/client-s3'));
+type PresignedPostSdk = typeof import('@aws-sdk/s3-presigned-post');
+/**
+ * The SDK module, loaded on the first call rather than at module load: bundlers keep a dynamic
+ * `import()` of an external package dynamic, so a Lambda that never calls this adapter never loads
+ * the client (see runtime.ts).
+ */
+let presignedPostSdkModule: Promise<PresignedPostSdk> | undefined;
+const presignedPostSdk = (): Promise<PresignedPostSdk> =>
+  (presignedPostSdkModule ??= import('@aws-sdk/s3-presigned-post'));
 
 export interface S3ObjectStoreOptions {
   readonly client: S3Client;
@@ -92,7 +96,7 @@ export class S3ObjectStore implements ObjectStore {
       ...this.#sse(bucket),
     };
     if (!(body instanceof Readable)) {
-      await this.#client.send(new PutObjectCommand({ ...common, Body: body }));
+      await this.#client.send(new (await s3Sdk()).PutObjectCommand({ ...common, Body: body }));
       return;
     }
     await this.#putStream(common, body);
@@ -114,12 +118,12 @@ export class S3ObjectStore implements ObjectStore {
     let pendingBytes = 0;
     const flushPart = async () => {
       if (uploadId === undefined) {
-        const created = await this.#client.send(new CreateMultipartUploadCommand(common));
+        const created = await this.#client.send(new (await s3Sdk()).CreateMultipartUploadCommand(common));
         uploadId = created.UploadId;
       }
       const PartNumber = parts.length + 1;
       const part = await this.#client.send(
-        new UploadPartCommand({
+        new (await s3Sdk()).UploadPartCommand({
           Bucket: common.Bucket,
           Key: common.Key,
           UploadId: uploadId,
@@ -139,12 +143,14 @@ export class S3ObjectStore implements ObjectStore {
         if (pendingBytes >= PART_BYTES) await flushPart();
       }
       if (uploadId === undefined) {
-        await this.#client.send(new PutObjectCommand({ ...common, Body: Buffer.concat(pending) }));
+        await this.#client.send(
+          new (await s3Sdk()).PutObjectCommand({ ...common, Body: Buffer.concat(pending) }),
+        );
         return;
       }
       if (pendingBytes > 0) await flushPart();
       await this.#client.send(
-        new CompleteMultipartUploadCommand({
+        new (await s3Sdk()).CompleteMultipartUploadCommand({
           Bucket: common.Bucket,
           Key: common.Key,
           UploadId: uploadId,
@@ -155,7 +161,11 @@ export class S3ObjectStore implements ObjectStore {
       if (uploadId !== undefined) {
         await this.#client
           .send(
-            new AbortMultipartUploadCommand({ Bucket: common.Bucket, Key: common.Key, UploadId: uploadId }),
+            new (await s3Sdk()).AbortMultipartUploadCommand({
+              Bucket: common.Bucket,
+              Key: common.Key,
+              UploadId: uploadId,
+            }),
           )
           .catch(() => undefined);
       }
@@ -165,7 +175,9 @@ export class S3ObjectStore implements ObjectStore {
 
   async get(bucket: string, key: string): Promise<Uint8Array> {
     try {
-      const out = await this.#client.send(new GetObjectCommand({ Bucket: this.#bucket(bucket), Key: key }));
+      const out = await this.#client.send(
+        new (await s3Sdk()).GetObjectCommand({ Bucket: this.#bucket(bucket), Key: key }),
+      );
       if (!out.Body) throw new NotFoundError(`No object ${key} in bucket ${bucket}`);
       return await out.Body.transformToByteArray();
     } catch (error) {
@@ -176,7 +188,9 @@ export class S3ObjectStore implements ObjectStore {
 
   async getStream(bucket: string, key: string): Promise<Readable> {
     try {
-      const out = await this.#client.send(new GetObjectCommand({ Bucket: this.#bucket(bucket), Key: key }));
+      const out = await this.#client.send(
+        new (await s3Sdk()).GetObjectCommand({ Bucket: this.#bucket(bucket), Key: key }),
+      );
       if (!(out.Body instanceof Readable)) throw new NotFoundError(`No object ${key} in bucket ${bucket}`);
       return out.Body;
     } catch (error) {
@@ -188,7 +202,11 @@ export class S3ObjectStore implements ObjectStore {
   async head(bucket: string, key: string): Promise<ObjectHead | undefined> {
     try {
       const out = await this.#client.send(
-        new HeadObjectCommand({ Bucket: this.#bucket(bucket), Key: key, ChecksumMode: 'ENABLED' }),
+        new (await s3Sdk()).HeadObjectCommand({
+          Bucket: this.#bucket(bucket),
+          Key: key,
+          ChecksumMode: 'ENABLED',
+        }),
       );
       return {
         key,
@@ -209,7 +227,11 @@ export class S3ObjectStore implements ObjectStore {
     let ContinuationToken: string | undefined;
     do {
       const page = await this.#client.send(
-        new ListObjectsV2Command({ Bucket: this.#bucket(bucket), Prefix: prefix, ContinuationToken }),
+        new (await s3Sdk()).ListObjectsV2Command({
+          Bucket: this.#bucket(bucket),
+          Prefix: prefix,
+          ContinuationToken,
+        }),
       );
       for (const object of page.Contents ?? []) {
         if (object.Key !== undefined) yield { key: object.Key, size: object.Size ?? 0 };
@@ -257,9 +279,14 @@ export class S3ObjectStore implements ObjectStore {
     } while (KeyMarker);
   }
 
-  private listVersionsPage(bucket: string, prefix: string, KeyMarker?: string, VersionIdMarker?: string) {
+  private async listVersionsPage(
+    bucket: string,
+    prefix: string,
+    KeyMarker?: string,
+    VersionIdMarker?: string,
+  ) {
     return this.#client.send(
-      new ListObjectVersionsCommand({
+      new (await s3Sdk()).ListObjectVersionsCommand({
         Bucket: this.#bucket(bucket),
         Prefix: prefix,
         KeyMarker,
@@ -275,7 +302,7 @@ export class S3ObjectStore implements ObjectStore {
     if (refs.length === 0) return { failed: [] };
     if (refs.length > 1000) throw new RangeError(`deleteMany takes at most 1,000 refs, got ${refs.length}`);
     const out = await this.#client.send(
-      new DeleteObjectsCommand({
+      new (await s3Sdk()).DeleteObjectsCommand({
         Bucket: this.#bucket(bucket),
         Delete: {
           Quiet: true,
@@ -292,7 +319,7 @@ export class S3ObjectStore implements ObjectStore {
 
   async copy(bucket: string, fromKey: string, toBucket: string, toKey: string): Promise<void> {
     await this.#client.send(
-      new CopyObjectCommand({
+      new (await s3Sdk()).CopyObjectCommand({
         Bucket: this.#bucket(toBucket),
         Key: toKey,
         CopySource: copySource(this.#bucket(bucket), fromKey),
@@ -336,7 +363,7 @@ export class S3ObjectStore implements ObjectStore {
       ['content-length-range', 1, request.maxBytes],
       ...Object.entries(fields).map(([name, value]) => ({ [name]: value })),
     ];
-    const post = await createPresignedPost(this.#client, {
+    const post = await (await presignedPostSdk()).createPresignedPost(this.#client, {
       Bucket,
       Key: request.key,
       Conditions: conditions,
@@ -347,4 +374,4 @@ export class S3ObjectStore implements ObjectStore {
   }
 }
 
-type PresignConditions = NonNullable<Parameters<typeof createPresignedPost>[1]['Conditions']>;
+type PresignConditions = NonNullable<Parameters<PresignedPostSdk['createPresignedPost']>[1]['Conditions']>;

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { createDeployedRuntime, createLocalRuntime } from '../../functions/adapters/runtime.ts';
+import { createLocalRuntime } from '../../functions/adapters/local-runtime.ts';
+import { createDeployedRuntime } from '../../functions/adapters/runtime.ts';
 import { msg } from '../../functions/domain/i18n.ts';
 import { readLedger, verifyLedger } from '../../functions/domain/ledger/ledger.ts';
 import { defaultSettings } from '../../functions/domain/settings.ts';

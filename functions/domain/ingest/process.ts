@@ -5,7 +5,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import type { DatasetDef, PrivacyClass } from '../catalog/schema.ts';
 import { CsvTextDecoder, InvalidEncodingError, type TextEncoding } from '../japanese/encoding.ts';
 import type { LimitSettings } from '../settings.ts';
@@ -255,6 +255,8 @@ export async function validateFile<T>(
   const present = new Set(mapping.columns.flatMap((c) => (c ? [c.name] : [])));
   const spillDir = join(options.workDir, 'duckdb');
   await mkdir(spillDir, { recursive: true });
+  // Loaded on first use, not at module load: the native module costs ~100 ms of cold start.
+  const { DuckDBInstance } = await import('@duckdb/node-api');
   const instance = await DuckDBInstance.create(':memory:', {
     memory_limit: options.memoryLimit ?? DUCKDB_MEMORY_LIMIT,
     temp_directory: spillDir,

@@ -2,7 +2,6 @@
  * An in-process DuckDB QueryRunner for statistics (local files only: the caller downloads and uploads
  * objects through the ObjectStore port). Numbers come back as JS numbers (BIGINT counts fit easily).
  */
-import { DuckDBInstance } from '@duckdb/node-api';
 import type { QueryRunner, SqlRow } from '../../adapters/ports.ts';
 
 /** A statistics statement failed on DuckDB. */
@@ -17,6 +16,8 @@ function plain(value: unknown): unknown {
 
 /** Runs `work` with a fresh in-memory DuckDB runner, closed afterwards whatever happens. */
 export async function withStatsDuckDb<T>(work: (runner: QueryRunner) => Promise<T>): Promise<T> {
+  // Loaded on first use, not at module load: the native module costs ~100 ms of every cold start.
+  const { DuckDBInstance } = await import('@duckdb/node-api');
   const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
   const connection = await instance.connect();
   const runner: QueryRunner = {

@@ -3,13 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLocalRuntime, localClients } from '../../../functions/adapters/local-runtime.ts';
 import { ConditionFailedError, NotFoundError } from '../../../functions/adapters/ports.ts';
-import {
-  createLocalRuntime,
-  LOCAL_NAME_PREFIX,
-  localClients,
-  type Runtime,
-} from '../../../functions/adapters/runtime.ts';
+import { LOCAL_NAME_PREFIX, type Runtime } from '../../../functions/adapters/runtime.ts';
 import { defaultSettings } from '../../../functions/domain/settings.ts';
 import {
   ensureBuckets,

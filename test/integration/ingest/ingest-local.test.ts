@@ -3,12 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createLocalRuntime,
-  LOCAL_NAME_PREFIX,
-  localClients,
-  type Runtime,
-} from '../../../functions/adapters/runtime.ts';
+import { createLocalRuntime, localClients } from '../../../functions/adapters/local-runtime.ts';
+import { LOCAL_NAME_PREFIX, type Runtime } from '../../../functions/adapters/runtime.ts';
 import { defaultSettings } from '../../../functions/domain/settings.ts';
 import { type UploadRecord, uploadRecordSchema } from '../../../functions/domain/uploads/model.ts';
 import { landingKey, rawKey, reportKey } from '../../../functions/domain/zones.ts';

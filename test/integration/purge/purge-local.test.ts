@@ -2,12 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createLocalRuntime,
-  LOCAL_NAME_PREFIX,
-  localClients,
-  type Runtime,
-} from '../../../functions/adapters/runtime.ts';
+import { createLocalRuntime, localClients } from '../../../functions/adapters/local-runtime.ts';
+import { LOCAL_NAME_PREFIX, type Runtime } from '../../../functions/adapters/runtime.ts';
 import { appendLedger, readLedger, verifyLedger } from '../../../functions/domain/ledger/ledger.ts';
 import {
   type DeletionCertificate,

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { envResolver, MissingEnvironmentError, requireEnv } from '../../../functions/adapters/env.ts';
 import { createDeployedRuntime } from '../../../functions/adapters/runtime.ts';
@@ -61,5 +62,41 @@ describe('runtime environment', () => {
 
     // Assess
     await expect(attempt).rejects.toThrow(/KURA_KEY_SECRET_PREFIX/);
+  });
+
+  it('names the bucket variable when an object is first read and the variable is missing', async () => {
+    // Prepare
+    const ports = createDeployedRuntime(baseEnv);
+
+    // Act
+    const attempt = ports.objects.get('landing', 'x');
+
+    // Assess
+    await expect(attempt).rejects.toThrow(/KURA_BUCKET_LANDING/);
+  });
+
+  it('imports no AWS SDK or DuckDB value at module load in the runtime and its adapters', async () => {
+    // Prepare: bundlers turn a static import of an external into a load at cold start
+    const files = [
+      'runtime.ts',
+      's3-object-store.ts',
+      'dynamo-table.ts',
+      'key-stores.ts',
+      'query-runners.ts',
+    ];
+
+    // Act
+    const staticValueImports = [];
+    for (const file of files) {
+      const source = await readFile(new URL(`../../../functions/adapters/${file}`, import.meta.url), 'utf8');
+      for (const match of source.matchAll(
+        /^import (?!type )[^;]*from '(@aws-sdk\/[^']+|@duckdb\/[^']+)'/gm,
+      )) {
+        staticValueImports.push(`${file}: ${match[1]}`);
+      }
+    }
+
+    // Assess
+    expect(staticValueImports).toEqual([]);
   });
 });
