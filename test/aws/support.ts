@@ -1,7 +1,6 @@
 /**
  * Clients and helpers for the real-AWS suite. Credentials come from the standard AWS chain; the BI role is
- * assumed with STS (the SDK's own STS client from @aws-sdk/nested-clients, which every v3 credential
- * provider ships with).
+ * assumed with STS (@aws-sdk/client-sts, a declared devDependency).
  */
 import {
   AthenaClient,
@@ -10,7 +9,7 @@ import {
   StartQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
 import { S3Client } from '@aws-sdk/client-s3';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/nested-clients/sts';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { LogicalBucket } from '../../functions/domain/zones.ts';
 import { bucketName } from '../../infra/naming.ts';
 import { type AwsSuiteEnv, awsSuiteEnv } from './env.ts';
