@@ -143,6 +143,37 @@ describe('width and formula helpers', () => {
 });
 
 describe('CsvTextDecoder control characters', () => {
+  it('decodes every CP932 character it accepts exactly as iconv-lite does', () => {
+    // Prepare: every single byte and every lead/trail pair, one per line under a header
+    const codes: Buffer[] = [];
+    for (let lead = 0x20; lead <= 0xfc; lead++) {
+      const double = (lead >= 0x81 && lead <= 0x9f) || (lead >= 0xe0 && lead <= 0xfc);
+      if (!double) codes.push(Buffer.from([lead]));
+      else for (let trail = 0x40; trail <= 0xfc; trail++) codes.push(Buffer.from([lead, trail]));
+    }
+    const header = iconv.encode('社員番号\r\n', 'cp932');
+
+    // Act: decode each code alone (a refused one throws)
+    const mismatches: string[] = [];
+    let accepted = 0;
+    for (const code of codes) {
+      const bytes = Buffer.concat([header, code, Buffer.from('\r\n')]);
+      let text: string;
+      try {
+        text = decode(bytes, 4096).text;
+      } catch (error) {
+        expect(error).toBeInstanceOf(InvalidEncodingError);
+        continue;
+      }
+      accepted += 1;
+      if (text !== iconv.decode(bytes, 'cp932')) mismatches.push(code.toString('hex'));
+    }
+
+    // Assess: the NEC and IBM extensions are accepted, and nothing accepted differs from iconv-lite
+    expect(accepted).toBeGreaterThan(7000);
+    expect(mismatches).toEqual([]);
+  });
+
   it('decodes the control characters of Shift_JIS as iconv-lite does', () => {
     // Prepare: 0x1A, 0x1C and 0x7F, which ICU's converter maps differently
     const bytes = Buffer.concat([
