@@ -1,4 +1,4 @@
-import { appendLedger, type LedgerPorts } from '../ledger/ledger.ts';
+import { appendLedger, type LedgerPorts, readLedger } from '../ledger/ledger.ts';
 import type { PurgeLedger } from './ports.ts';
 
 /** The purge's ledger port over Kura's hash-chained ledger (functions/domain/ledger). */
@@ -13,5 +13,10 @@ export function purgeLedger(ports: LedgerPorts): PurgeLedger {
       });
       return { seq: appended.seq, hash: appended.hash };
     },
+    // The tenant's entries through the byTenant index: a handful per tenant, so a full read is cheap.
+    hasCertification: async (tenantId, certificateId) =>
+      (await readLedger(ports.table, { tenantId })).some(
+        (entry) => entry.action === 'purge.certified' && entry.details.certificateId === certificateId,
+      ),
   };
 }

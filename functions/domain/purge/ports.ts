@@ -22,6 +22,8 @@ export interface PurgeLedgerEntry {
 /** The ledger as the purge needs it; `purgeLedger` (ledger.ts) adapts functions/domain/ledger to it. */
 export interface PurgeLedger {
   append(entry: PurgeLedgerEntry): Promise<{ readonly seq: string | number; readonly hash: string }>;
+  /** Whether the ledger already holds the `purge.certified` entry for this certificate. */
+  hasCertification(tenantId: string, certificateId: string): Promise<boolean>;
 }
 
 /** Asks for a statistics release that no longer includes the purged tenant; returns its id when known. */

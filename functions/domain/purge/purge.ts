@@ -103,6 +103,11 @@ const checkpointSchema = z.object({
     .optional(),
   release: z.object({ requestedAt: z.string(), releaseId: z.string().optional() }).optional(),
   certificate: deletionCertificateSchema.optional(),
+  /**
+   * The certificate whose `purge.certified` ledger entry a run set out to append. Saved before the
+   * append, so a run that resumes after a crash looks in the ledger first instead of appending again.
+   */
+  ledgerAppendFor: z.string().optional(),
 });
 export type PurgeCheckpoint = z.infer<typeof checkpointSchema>;
 export type PurgePhase = PurgeCheckpoint['phase'];
@@ -559,17 +564,7 @@ class PurgeRun {
       }
     }
     await writeCertificate(this.#ports.objects, certificate);
-    await this.#ports.ledger.append({
-      type: 'purge.certified',
-      tenantId: certificate.tenantId,
-      actor: this.#request.actor ?? SCHEDULER_ACTOR,
-      at: certificate.finishedAt,
-      detail: {
-        certificateId: certificate.certificateId,
-        sequence: certificate.sequence,
-        hash: certificate.hash,
-      },
-    });
+    await this.#recordCertification(certificate);
     const tenant = this.#tenant;
     const tombstone: TenantRecord = {
       tenantId: tenant.tenantId,
@@ -596,6 +591,35 @@ class PurgeRun {
       throw error;
     }
     return certificate;
+  }
+
+  /**
+   * Appends `purge.certified` exactly once, even when a run dies right after the append: the checkpoint
+   * names the certificate before the append, and a resumed run finds the entry in the ledger instead.
+   */
+  async #recordCertification(certificate: DeletionCertificate): Promise<void> {
+    const checkpoint = this.#checkpoint;
+    if (checkpoint.ledgerAppendFor === certificate.certificateId) {
+      const recorded = await this.#ports.ledger.hasCertification(
+        certificate.tenantId,
+        certificate.certificateId,
+      );
+      if (recorded) return;
+    } else {
+      checkpoint.ledgerAppendFor = certificate.certificateId;
+      await this.#saveCheckpoint();
+    }
+    await this.#ports.ledger.append({
+      type: 'purge.certified',
+      tenantId: certificate.tenantId,
+      actor: this.#request.actor ?? SCHEDULER_ACTOR,
+      at: certificate.finishedAt,
+      detail: {
+        certificateId: certificate.certificateId,
+        sequence: certificate.sequence,
+        hash: certificate.hash,
+      },
+    });
   }
 
   #buildCertificate(
