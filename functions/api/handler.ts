@@ -1,16 +1,13 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
 import { type Runtime, runtime } from '../adapters/runtime.ts';
+import { observability, withObservability } from '../observability/index.ts';
 import { routeHttpEvent } from './routes.ts';
 
-const logger = new Logger({ serviceName: 'kura-api' });
+// Kura's Logger redacts key material: the API reads tenant keys for support's token view.
+const { logger } = observability('kura-api');
 
 /** The API over the given ports: the deployed function below, or the local platform's own. */
 export function createApiHandler(ports: () => Runtime) {
-  return middy(async (event: unknown) => routeHttpEvent(event, ports(), logger)).use(
-    injectLambdaContext(logger, { resetKeys: true }),
-  );
+  return withObservability('kura-api', async (event: unknown) => routeHttpEvent(event, ports(), logger));
 }
 
 /**
