@@ -87,8 +87,69 @@ async function runS3rver(directory: string, port: number): Promise<{ server: S3r
     directory,
     vhostBuckets: false,
   });
+  // Before the router (the last middleware), after the XML encoder: Koa composes at run().
+  // s3rver is a Koa application; its typings leave out the middleware stack.
+  const stack = (server as unknown as { middleware: KoaMiddleware[] }).middleware;
+  stack.splice(stack.length - 1, 0, listObjectsV2WithoutDes);
   return { server, port: (await server.run()).port };
 }
+
+/** The part of a Koa context the listing middleware touches. */
+interface ListingContext {
+  readonly method: string;
+  readonly path: string;
+  query: Record<string, string | string[] | undefined>;
+  status: number;
+  type: string;
+  body: unknown;
+}
+type KoaMiddleware = (ctx: ListingContext, next: () => Promise<void>) => Promise<void>;
+const TOKEN_PREFIX = 'kura-after:';
+
+/**
+ * s3rver 3.7.1 encrypts ListObjectsV2 continuation tokens with DES, which Node's OpenSSL 3 refuses,
+ * so every listing past 1,000 keys failed with InternalError (e.g. purging a large tenant). This
+ * middleware serves ListObjectsV2 through s3rver's V1 listing (marker = start after, no cipher) and
+ * reshapes the answer as V2: the continuation token is the last key, base64url-encoded and opaque
+ * to clients as S3's is. No process flag (--openssl-legacy-provider) is needed, in tests either.
+ */
+const listObjectsV2WithoutDes: KoaMiddleware = async (ctx, next) => {
+  const query = ctx.query;
+  const isBucketListing = ctx.method === 'GET' && /^\/[^/]+\/?$/.test(ctx.path);
+  if (!isBucketListing || query['list-type'] !== '2') return next();
+  const token = typeof query['continuation-token'] === 'string' ? query['continuation-token'] : undefined;
+  const startAfter = typeof query['start-after'] === 'string' ? query['start-after'] : undefined;
+  let after = startAfter;
+  if (token) {
+    const decoded = Buffer.from(token, 'base64url').toString('utf8');
+    if (!decoded.startsWith(TOKEN_PREFIX)) {
+      ctx.status = 400;
+      ctx.type = 'application/xml';
+      ctx.body =
+        '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>InvalidArgument</Code><Message>The continuation token provided is incorrect</Message></Error>';
+      return;
+    }
+    after = decoded.slice(TOKEN_PREFIX.length);
+  }
+  const { 'list-type': _v2, 'continuation-token': _token, 'start-after': _after, ...rest } = query;
+  ctx.query = after === undefined ? rest : { ...rest, marker: after };
+  await next();
+  const result = (ctx.body as { ListBucketResult?: Record<string, unknown> } | undefined)?.ListBucketResult;
+  if (!result || typeof result !== 'object') return;
+  const contents = Array.isArray(result.Contents) ? (result.Contents as Array<{ Key: string }>) : [];
+  const last = contents.at(-1)?.Key;
+  delete result.Marker;
+  delete result.NextMarker;
+  Object.assign(result, {
+    StartAfter: token ? undefined : startAfter,
+    ContinuationToken: token,
+    NextContinuationToken:
+      result.IsTruncated && last !== undefined
+        ? Buffer.from(`${TOKEN_PREFIX}${last}`, 'utf8').toString('base64url')
+        : undefined,
+    KeyCount: contents.length,
+  });
+};
 
 /** The preferred port when it is free on 127.0.0.1, otherwise a free one (0 means any free port). */
 async function availablePort(preferred: number): Promise<number> {
