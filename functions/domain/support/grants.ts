@@ -25,6 +25,7 @@ import {
 } from '../errors.ts';
 import { msg } from '../i18n.ts';
 import { appendLedger } from '../ledger/ledger.ts';
+import { listTenantItems, readTenantItem, type TenantItemKind } from '../tenant-items/tenant-items.ts';
 import { TENANTS_TABLE } from '../tenants/admin.ts';
 import { UPLOADS_TABLE } from '../uploads/uploads.ts';
 import { supportExportPrefix } from '../zones.ts';
@@ -122,6 +123,12 @@ export const grantRecordSchema = z
   .strict();
 export type GrantRecord = z.infer<typeof grantRecordSchema>;
 
+const GRANT_ITEMS: TenantItemKind<GrantRecord> = {
+  table: UPLOADS_TABLE,
+  sortKeyName: 'uploadId',
+  schema: grantRecordSchema,
+};
+
 /** What callers see of a grant. */
 export type GrantView = Omit<GrantRecord, 'uploadId' | 'kind' | 'version'>;
 export const toGrantView = (grant: GrantRecord, now: Date): GrantView => {
@@ -215,9 +222,7 @@ export async function readGrant(
   tenantId: string,
   grantId: string,
 ): Promise<GrantRecord | undefined> {
-  const item = await ports.table.get(UPLOADS_TABLE, { tenantId, uploadId: grantSortKey(grantId) });
-  const parsed = item ? grantRecordSchema.safeParse(item) : undefined;
-  return parsed?.success && parsed.data.tenantId === tenantId ? parsed.data : undefined;
+  return readTenantItem(ports.table, GRANT_ITEMS, tenantId, grantSortKey(grantId));
 }
 
 /** Every grant of one tenant. */
@@ -225,22 +230,7 @@ export async function tenantGrants(
   ports: Pick<SupportPorts, 'table'>,
   tenantId: string,
 ): Promise<GrantRecord[]> {
-  const grants: GrantRecord[] = [];
-  let cursor: Record<string, unknown> | undefined;
-  do {
-    const page = await ports.table.query({
-      table: UPLOADS_TABLE,
-      partition: { name: 'tenantId', value: tenantId },
-      sortPrefix: { name: 'uploadId', value: GRANT_SORT_PREFIX },
-      cursor,
-    });
-    for (const item of page.items) {
-      const parsed = grantRecordSchema.safeParse(item);
-      if (parsed.success && parsed.data.tenantId === tenantId) grants.push(parsed.data);
-    }
-    cursor = page.cursor;
-  } while (cursor);
-  return grants;
+  return listTenantItems(ports.table, GRANT_ITEMS, tenantId, GRANT_SORT_PREFIX);
 }
 
 /** Every registered tenant id (the tenants table is small). */
@@ -297,6 +287,14 @@ export async function deleteGrantExports(
   return [...new Set(refs.map((r) => r.key))].sort();
 }
 
+/** The fields of a grant that ended (revoked, or expired by the sweep) and had its exports deleted. */
+const endedFields = (status: 'REVOKED' | 'EXPIRED', endedBy: string, at: Date, deleted: string[]) => ({
+  status,
+  endedBy,
+  endedAt: at.toISOString(),
+  deletedExports: deleted,
+});
+
 const SWEEPER = { subject: 'kura:support-sweep', roles: [] as string[] };
 
 export interface SweptGrant {
@@ -325,10 +323,7 @@ export async function sweepExpiredSupportGrants(
       try {
         await saveGrant(ports, grant, {
           ...grant,
-          status: 'EXPIRED',
-          endedBy: SWEEPER.subject,
-          endedAt: now.toISOString(),
-          deletedExports: deleted,
+          ...endedFields('EXPIRED', SWEEPER.subject, now, deleted),
           updatedAt: now.toISOString(),
         });
       } catch (error) {
@@ -461,117 +456,106 @@ const notPending = (grantId: string, status: GrantStatus) =>
     ),
   );
 
-/** The tenant approves: the grant runs from now for its duration. */
-export async function approveGrant(
+/** One decision of the tenant on its own grant: from which status, to what, and what the ledger records. */
+interface GrantTransition {
+  readonly attempted: string;
+  readonly action: 'support.grant_approved' | 'support.grant_refused' | 'support.grant_revoked';
+  /** The only effective status the decision applies to. */
+  readonly from: 'REQUESTED' | 'APPROVED';
+  readonly refusal: (grantId: string, status: GrantStatus) => ConflictError;
+  /** The changed fields (updatedAt aside) and the ledger details after grantId and requestedBy. */
+  readonly apply: (
+    grant: GrantRecord,
+    decision: { readonly subject: string; readonly at: Date; readonly note: string | undefined },
+  ) => Promise<{ readonly changes: Partial<GrantRecord>; readonly details: Record<string, unknown> }>;
+}
+
+/**
+ * Applies a tenant's decision: its own grant only, the note parsed, the status checked against the
+ * clock, the change saved conditionally on the version read, then recorded in the ledger.
+ */
+async function decideGrant(
   ports: SupportPorts,
   principal: Principal,
   grantId: string,
   body: unknown,
+  transition: GrantTransition,
 ): Promise<GrantView> {
-  const { grant, now, tenantId } = await ownGrant(ports, principal, grantId, 'approve support grant');
+  const { grant, now, tenantId } = await ownGrant(ports, principal, grantId, transition.attempted);
   const { note } = parseBody(grantDecisionSchema, body);
   const status = effectiveStatus(grant, now);
-  if (status !== 'REQUESTED') throw notPending(grantId, status);
-  const expiresAt = new Date(now.getTime() + grant.durationMinutes * 60_000).toISOString();
-  const approved: GrantRecord = {
-    ...grant,
-    status: 'APPROVED',
-    decidedBy: principal.subject,
-    decidedAt: now.toISOString(),
-    ...(note ? { note } : {}),
-    expiresAt,
-    updatedAt: now.toISOString(),
-  };
-  await saveGrant(ports, grant, approved);
+  if (status !== transition.from) throw transition.refusal(grantId, status);
+  const { changes, details } = await transition.apply(grant, { subject: principal.subject, at: now, note });
+  const next: GrantRecord = { ...grant, ...changes, updatedAt: now.toISOString() };
+  await saveGrant(ports, grant, next);
   await appendLedger(ports, {
-    action: 'support.grant_approved',
+    action: transition.action,
     actor: actorOf(principal),
     tenantId,
     purpose: grant.purpose,
-    details: {
-      grantId,
-      requestedBy: grant.requestedBy,
-      datasets: [...grant.scope.datasets],
-      uploadIds: [...grant.scope.uploadIds],
-      expiresAt,
+    details: { grantId, requestedBy: grant.requestedBy, ...details },
+  });
+  return toGrantView(next, now);
+}
+
+const noteOf = (note: string | undefined) => (note ? { note } : {});
+
+/** The tenant approves: the grant runs from now for its duration. */
+export const approveGrant = (ports: SupportPorts, principal: Principal, grantId: string, body: unknown) =>
+  decideGrant(ports, principal, grantId, body, {
+    attempted: 'approve support grant',
+    action: 'support.grant_approved',
+    from: 'REQUESTED',
+    refusal: notPending,
+    apply: async (grant, { subject, at, note }) => {
+      const expiresAt = new Date(at.getTime() + grant.durationMinutes * 60_000).toISOString();
+      return {
+        changes: {
+          status: 'APPROVED',
+          decidedBy: subject,
+          decidedAt: at.toISOString(),
+          ...noteOf(note),
+          expiresAt,
+        },
+        details: { datasets: [...grant.scope.datasets], uploadIds: [...grant.scope.uploadIds], expiresAt },
+      };
     },
   });
-  return toGrantView(approved, now);
-}
 
 /** The tenant refuses: the grant never starts. */
-export async function refuseGrant(
-  ports: SupportPorts,
-  principal: Principal,
-  grantId: string,
-  body: unknown,
-): Promise<GrantView> {
-  const { grant, now, tenantId } = await ownGrant(ports, principal, grantId, 'refuse support grant');
-  const { note } = parseBody(grantDecisionSchema, body);
-  const status = effectiveStatus(grant, now);
-  if (status !== 'REQUESTED') throw notPending(grantId, status);
-  const refused: GrantRecord = {
-    ...grant,
-    status: 'REFUSED',
-    decidedBy: principal.subject,
-    decidedAt: now.toISOString(),
-    ...(note ? { note } : {}),
-    updatedAt: now.toISOString(),
-  };
-  await saveGrant(ports, grant, refused);
-  await appendLedger(ports, {
+export const refuseGrant = (ports: SupportPorts, principal: Principal, grantId: string, body: unknown) =>
+  decideGrant(ports, principal, grantId, body, {
+    attempted: 'refuse support grant',
     action: 'support.grant_refused',
-    actor: actorOf(principal),
-    tenantId,
-    purpose: grant.purpose,
-    details: { grantId, requestedBy: grant.requestedBy, ...(note ? { note } : {}) },
+    from: 'REQUESTED',
+    refusal: notPending,
+    apply: async (_grant, { subject, at, note }) => ({
+      changes: { status: 'REFUSED', decidedBy: subject, decidedAt: at.toISOString(), ...noteOf(note) },
+      details: noteOf(note),
+    }),
   });
-  return toGrantView(refused, now);
-}
 
 /** The tenant ends an approved grant now; its exports are deleted at once. */
-export async function revokeGrant(
-  ports: SupportPorts,
-  principal: Principal,
-  grantId: string,
-  body: unknown,
-): Promise<GrantView> {
-  const { grant, now, tenantId } = await ownGrant(ports, principal, grantId, 'revoke support grant');
-  const { note } = parseBody(grantDecisionSchema, body);
-  const status = effectiveStatus(grant, now);
-  if (status !== 'APPROVED') {
-    throw new ConflictError(
-      msg(
-        `サポートアクセス ${grantId} は有効ではないため取り消せません（状態: ${status}）。`,
-        `Grant ${grantId} is not in force, so it cannot be revoked (status: ${status}).`,
-      ),
-    );
-  }
-  const deleted = await deleteGrantExports(ports, grant);
-  const revoked: GrantRecord = {
-    ...grant,
-    status: 'REVOKED',
-    endedBy: principal.subject,
-    endedAt: now.toISOString(),
-    deletedExports: deleted,
-    updatedAt: now.toISOString(),
-  };
-  await saveGrant(ports, grant, revoked);
-  await appendLedger(ports, {
+export const revokeGrant = (ports: SupportPorts, principal: Principal, grantId: string, body: unknown) =>
+  decideGrant(ports, principal, grantId, body, {
+    attempted: 'revoke support grant',
     action: 'support.grant_revoked',
-    actor: actorOf(principal),
-    tenantId,
-    purpose: grant.purpose,
-    details: {
-      grantId,
-      requestedBy: grant.requestedBy,
-      deletedExports: deleted,
-      deletedCount: deleted.length,
-      ...(note ? { note } : {}),
+    from: 'APPROVED',
+    refusal: (id, status) =>
+      new ConflictError(
+        msg(
+          `サポートアクセス ${id} は有効ではないため取り消せません（状態: ${status}）。`,
+          `Grant ${id} is not in force, so it cannot be revoked (status: ${status}).`,
+        ),
+      ),
+    apply: async (grant, { subject, at, note }) => {
+      const deleted = await deleteGrantExports(ports, grant);
+      return {
+        changes: endedFields('REVOKED', subject, at, deleted),
+        details: { deletedExports: deleted, deletedCount: deleted.length, ...noteOf(note) },
+      };
     },
   });
-  return toGrantView(revoked, now);
-}
 
 /**
  * Grants the caller may see: a tenant user its own tenant's; a support user those it requested

@@ -7,14 +7,14 @@
 import { NotFoundError as PortNotFoundError } from '../../adapters/ports.ts';
 import type { Principal } from '../auth/principal.ts';
 import { type DatasetDef, getDataset, isDatasetName, supportMaskOf } from '../catalog/index.ts';
-import { NotFoundError, ValidationError } from '../errors.ts';
+import { ValidationError } from '../errors.ts';
 import { msg } from '../i18n.ts';
 import { MASKED_VALUE } from '../ingest/process.ts';
 import { appendLedger } from '../ledger/ledger.ts';
 import { plainQuery, withDuckDb } from '../masking/duckdb-engine.ts';
 import { download, withWorkDir } from '../masking/local-files.ts';
-import { type RowError, type UploadRecord, uploadRecordSchema } from '../uploads/model.ts';
-import { UPLOADS_TABLE } from '../uploads/uploads.ts';
+import type { RowError, UploadRecord } from '../uploads/model.ts';
+import { pageTenantUploads, readTenantUpload, UPLOAD_ID } from '../uploads/records.ts';
 import { rawPrefix } from '../zones.ts';
 import {
   type GrantRecord,
@@ -59,26 +59,14 @@ const summaryOf = (record: UploadRecord): SupportUploadSummary => ({
   errorCount: record.errors?.length ?? 0,
 });
 
-const UPLOAD_ID = /^[0-9a-f-]{36}$/;
-
 const actorOf = (principal: Principal) => ({ subject: principal.subject, roles: [...principal.roles] });
 
-const uploadNotFound = (uploadId: string) =>
-  new NotFoundError(
-    msg(
-      `アップロード ${uploadId.slice(0, 64)} は見つかりません。`,
-      `Upload ${uploadId.slice(0, 64)} was not found.`,
-    ),
-    'uploadId',
-  );
-
-async function readUpload(ports: SupportPorts, tenantId: string, uploadId: string): Promise<UploadRecord> {
-  if (!UPLOAD_ID.test(uploadId)) throw uploadNotFound(uploadId);
-  const item = await ports.table.get(UPLOADS_TABLE, { tenantId, uploadId });
-  const parsed = item ? uploadRecordSchema.safeParse(item) : undefined;
-  if (!parsed?.success || parsed.data.tenantId !== tenantId) throw uploadNotFound(uploadId);
-  return parsed.data;
-}
+/** One upload of the tenant; NotFoundError when the tenant has no such upload. */
+const readUpload = (
+  ports: Pick<SupportPorts, 'table'>,
+  tenantId: string,
+  uploadId: string,
+): Promise<UploadRecord> => readTenantUpload(ports.table, tenantId, uploadId);
 
 /** Common opening of every inspection: support role, known tenant, expired grants swept. */
 async function openInspection(
@@ -123,36 +111,16 @@ export async function listTenantUploads(
       'cursor',
     );
   }
-  // The partition also holds grants (`grant#…`, sorting after every upload id): pages are read until
-  // `limit` uploads are found, so the cursor handed back is always an upload id.
-  const uploads: SupportUploadSummary[] = [];
-  let lastUploadId: string | undefined;
-  let cursor: Record<string, unknown> | undefined = options.cursor
-    ? { tenantId, uploadId: options.cursor }
-    : undefined;
-  do {
-    const page = await ports.table.query({
-      table: UPLOADS_TABLE,
-      partition: { name: 'tenantId', value: tenantId },
-      limit: limit - uploads.length,
-      cursor,
-    });
-    for (const item of page.items) {
-      const parsed = uploadRecordSchema.safeParse(item);
-      if (parsed.success && parsed.data.tenantId === tenantId && UPLOAD_ID.test(parsed.data.uploadId)) {
-        uploads.push(summaryOf(parsed.data));
-        lastUploadId = parsed.data.uploadId;
-      }
-    }
-    cursor = page.cursor;
-  } while (cursor && uploads.length < limit);
+  // The partition also holds grants; pageTenantUploads skips them, so the cursor is always an upload id.
+  const page = await pageTenantUploads(ports.table, tenantId, { limit, cursor: options.cursor });
+  const uploads = page.records.map(summaryOf);
   await appendLedger(ports, {
     action: 'support.inspected',
     actor: actorOf(principal),
     tenantId,
     details: { what: 'uploads', masked: true, count: uploads.length },
   });
-  return { tenantId, uploads, ...(cursor && lastUploadId !== undefined ? { cursor: lastUploadId } : {}) };
+  return { tenantId, uploads, ...(page.cursor !== undefined ? { cursor: page.cursor } : {}) };
 }
 
 /**

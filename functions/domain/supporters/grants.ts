@@ -16,9 +16,11 @@ import {
 } from '../errors.ts';
 import { msg } from '../i18n.ts';
 import { appendLedger } from '../ledger/ledger.ts';
+import { listTenantItems, readTenantItem, type TenantItemKind } from '../tenant-items/tenant-items.ts';
 import { tenantIdSchema } from '../tenants/model.ts';
+import { UPLOADS_TABLE } from '../uploads/records.ts';
 
-export const UPLOADS_TABLE = 'uploads';
+export { UPLOADS_TABLE } from '../uploads/records.ts';
 /** Sort-key prefix of supporter grants in the uploads table. Starts with `g`, after any hex upload id. */
 export const SUPPORTER_GRANT_PREFIX = 'grant#supporter#';
 export const grantSortKey = (supporterId: string) => `${SUPPORTER_GRANT_PREFIX}${supporterId}`;
@@ -36,6 +38,12 @@ export const supporterGrantSchema = z.object({
   grantedBy: z.string(),
 });
 export type SupporterGrant = z.infer<typeof supporterGrantSchema>;
+
+const SUPPORTER_GRANT_ITEMS: TenantItemKind<SupporterGrant> = {
+  table: UPLOADS_TABLE,
+  sortKeyName: 'uploadId',
+  schema: supporterGrantSchema,
+};
 
 export interface GrantPorts {
   readonly table: Table;
@@ -124,9 +132,7 @@ export async function findGrant(
 ): Promise<SupporterGrant | undefined> {
   if (!tenantIdSchema.safeParse(tenantId).success || !tenantIdSchema.safeParse(supporterId).success)
     return undefined;
-  const item = await table.get(UPLOADS_TABLE, { tenantId, uploadId: grantSortKey(supporterId) });
-  const grant = item ? supporterGrantSchema.safeParse(item) : undefined;
-  return grant?.success && grant.data.tenantId === tenantId ? grant.data : undefined;
+  return readTenantItem(table, SUPPORTER_GRANT_ITEMS, tenantId, grantSortKey(supporterId));
 }
 
 /** Ends a grant; the supporter sees nothing of the company from then on. */
@@ -155,20 +161,6 @@ export async function listSupporterGrants(
   principal: Principal,
 ): Promise<{ readonly grants: GrantView[] }> {
   const tenantId = tenantOf(principal);
-  const grants: GrantView[] = [];
-  let cursor: Record<string, unknown> | undefined;
-  do {
-    const page = await ports.table.query({
-      table: UPLOADS_TABLE,
-      partition: { name: 'tenantId', value: tenantId },
-      sortPrefix: { name: 'uploadId', value: SUPPORTER_GRANT_PREFIX },
-      cursor,
-    });
-    for (const item of page.items) {
-      const grant = supporterGrantSchema.safeParse(item);
-      if (grant.success && grant.data.tenantId === tenantId) grants.push(toView(grant.data));
-    }
-    cursor = page.cursor;
-  } while (cursor);
-  return { grants };
+  const grants = await listTenantItems(ports.table, SUPPORTER_GRANT_ITEMS, tenantId, SUPPORTER_GRANT_PREFIX);
+  return { grants: grants.map(toView) };
 }

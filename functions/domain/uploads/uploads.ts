@@ -7,7 +7,6 @@ import {
   type FieldMessages,
   ForbiddenError,
   MalformedRequestError,
-  NotFoundError,
   PayloadTooLargeError,
   ValidationError,
   validationErrorFrom,
@@ -23,8 +22,9 @@ import { CONSENT_PURPOSE, consentDigest, requiredConsent } from './consent.ts';
 import { acceptedContentType } from './content-type.ts';
 import { SAFE_FILE_NAME, safeFileName } from './file-name.ts';
 import { type UploadRecord, uploadRecordSchema } from './model.ts';
+import { pageTenantUploads, readTenantUpload, UPLOAD_ID, UPLOADS_TABLE } from './records.ts';
 
-export const UPLOADS_TABLE = 'uploads';
+export { UPLOADS_TABLE } from './records.ts';
 /** S3 refuses presigned POSTs valid for longer than Kura allows. */
 export const MAX_UPLOAD_URL_SECONDS = 900;
 
@@ -262,15 +262,6 @@ const toView = (record: UploadRecord): UploadView => {
   return view;
 };
 
-const notFound = (uploadId: string) =>
-  new NotFoundError(
-    msg(
-      `アップロード ${uploadId.slice(0, 64)} は見つかりません。`,
-      `Upload ${uploadId.slice(0, 64)} was not found.`,
-    ),
-    'uploadId',
-  );
-
 /**
  * One of the caller's uploads. The key is always the caller's tenant, so another tenant's upload
  * is simply not there: NotFoundError, never a Forbidden that would confirm it exists.
@@ -281,16 +272,10 @@ export async function getUpload(
   uploadId: string,
 ): Promise<UploadView> {
   const tenantId = tenantOf(principal);
-  if (!/^[0-9a-f-]{36}$/.test(uploadId)) throw notFound(uploadId);
-  const item = await ports.table.get(UPLOADS_TABLE, { tenantId, uploadId });
-  const record = item ? uploadRecordSchema.safeParse(item) : undefined;
-  if (!record?.success || record.data.tenantId !== tenantId) throw notFound(uploadId);
-  return toView(record.data);
+  return toView(await readTenantUpload(ports.table, tenantId, uploadId));
 }
 
 export const LIST_LIMIT_MAX = 100;
-/** Upload ids are UUIDs; other items of the uploads table have prefixed sort keys. */
-const UPLOAD_ID = /^[0-9a-f-]{36}$/;
 
 /** The caller's uploads, a page at a time; the cursor is the last upload id of the previous page. */
 export async function listUploads(
@@ -300,7 +285,7 @@ export async function listUploads(
 ): Promise<{ readonly uploads: UploadView[]; readonly cursor?: string }> {
   const tenantId = tenantOf(principal);
   const limit = Math.max(1, Math.min(options.limit ?? 50, LIST_LIMIT_MAX));
-  if (options.cursor !== undefined && !/^[0-9a-f-]{36}$/.test(options.cursor)) {
+  if (options.cursor !== undefined && !UPLOAD_ID.test(options.cursor)) {
     throw new ValidationError(
       msg(
         'cursor が正しくありません。前のページの cursor をそのまま指定してください。',
@@ -309,32 +294,9 @@ export async function listUploads(
       'cursor',
     );
   }
-  // The partition also holds other tenant-scoped items (supporter grants, `grant#…`, which sort after
-  // every upload id): they are skipped, and pages are read until `limit` uploads are found, so the cursor
-  // handed back is always an upload id.
-  const uploads: UploadView[] = [];
-  let lastUploadId: string | undefined;
-  // Rebuilt from the caller's tenant, so a cursor can never point into another tenant's partition.
-  let cursor: Record<string, unknown> | undefined = options.cursor
-    ? { tenantId, uploadId: options.cursor }
-    : undefined;
-  do {
-    const page = await ports.table.query({
-      table: UPLOADS_TABLE,
-      partition: { name: 'tenantId', value: tenantId },
-      limit: limit - uploads.length,
-      cursor,
-    });
-    for (const item of page.items) {
-      const parsed = uploadRecordSchema.safeParse(item);
-      if (parsed.success && parsed.data.tenantId === tenantId && UPLOAD_ID.test(parsed.data.uploadId)) {
-        uploads.push(toView(parsed.data));
-        lastUploadId = parsed.data.uploadId;
-      }
-    }
-    cursor = page.cursor;
-  } while (cursor && uploads.length < limit);
-  return { uploads, ...(cursor && lastUploadId !== undefined ? { cursor: lastUploadId } : {}) };
+  // Supporter and support grants share the partition; pageTenantUploads skips them.
+  const page = await pageTenantUploads(ports.table, tenantId, { limit, cursor: options.cursor });
+  return { uploads: page.records.map(toView), ...(page.cursor !== undefined ? { cursor: page.cursor } : {}) };
 }
 
 export type MarkReceivedResult = 'received' | 'already' | 'unknown';
