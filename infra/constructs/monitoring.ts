@@ -70,6 +70,22 @@ export interface PipelineMonitoringProps {
 }
 
 /**
+ * Catalogue metrics marked "Alarm: any" (functions/observability/catalog.ts) that every monitoring of a
+ * pipeline carries, whatever its stack passes in `metricAlarms`: the pipeline owns these alarms.
+ */
+export const PIPELINE_METRIC_ALARMS: Readonly<
+  Record<string, ReadonlyArray<{ readonly metric: KuraMetricName; readonly description: string }>>
+> = {
+  ingest: [
+    {
+      metric: 'IngestQuarantine',
+      description:
+        'Ingest moved an object to quarantine (no upload record, checksum or size mismatch, bad key; see docs/OPERATIONS.md)',
+    },
+  ],
+};
+
+/**
  * Alarms and a dashboard for one pipeline: each function's errors and throttles, every dead-letter
  * queue's depth, and the pipeline's own metrics, all notifying the stage's alarm topic (addressed by its
  * fixed name, so the stack holding the topic is an ordering dependency only).
@@ -116,6 +132,9 @@ export class PipelineMonitoring extends Construct {
       );
     }
     for (const extra of props.metricAlarms ?? []) alarm(extra.id, extra.metric, extra.description);
+    for (const own of PIPELINE_METRIC_ALARMS[props.pipeline] ?? []) {
+      alarm(own.metric, kuraMetric(own.metric), own.description);
+    }
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: `kura-${props.stage}-${props.pipeline}`,
@@ -147,11 +166,15 @@ export class PipelineMonitoring extends Construct {
     this.dashboard.addWidgets(
       new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 }),
     );
-    if (props.metricAlarms && props.metricAlarms.length > 0) {
+    const graphed = [
+      ...(props.metricAlarms ?? []).map((extra) => extra.metric),
+      ...(PIPELINE_METRIC_ALARMS[props.pipeline] ?? []).map((own) => kuraMetric(own.metric)),
+    ];
+    if (graphed.length > 0) {
       this.dashboard.addWidgets(
         new cloudwatch.GraphWidget({
           title: `${props.pipeline} metrics`,
-          left: props.metricAlarms.map((extra) => extra.metric),
+          left: graphed,
           width: 24,
         }),
       );

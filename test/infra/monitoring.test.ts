@@ -111,6 +111,22 @@ describe('monitoring: alarms', () => {
       expect(alarm?.Properties.Threshold).toBe(0);
     }
   });
+
+  it('alarms on every catalogue metric marked alarm-worthy, quarantined ingest objects included', () => {
+    const alarmWorthy = (Object.keys(KURA_METRICS) as Array<keyof typeof KURA_METRICS>).filter((metric) =>
+      KURA_METRICS[metric].doc.includes('Alarm:'),
+    );
+    expect(alarmWorthy).toContain('IngestQuarantine');
+    for (const metric of alarmWorthy) {
+      const [alarm] = alarmsOn(metric, 'Kura');
+      expect(alarm?.Properties.Dimensions, metric).toEqual([
+        { Name: 'service', Value: KURA_METRICS[metric].service },
+      ]);
+      expect(alarm?.Properties.Threshold, metric).toBe(0);
+      expect(alarm?.Properties.ComparisonOperator, metric).toBe('GreaterThanThreshold');
+      expect(alarm?.Properties.AlarmActions, metric).toEqual([topicArn]);
+    }
+  });
 });
 
 describe('monitoring: dashboards', () => {
