@@ -456,6 +456,13 @@ const notPending = (grantId: string, status: GrantStatus) =>
     ),
   );
 
+/** Who decided, when, and the note they gave. */
+interface GrantDecision {
+  readonly subject: string;
+  readonly at: Date;
+  readonly note: string | undefined;
+}
+
 /** One decision of the tenant on its own grant: from which status, to what, and what the ledger records. */
 interface GrantTransition {
   readonly attempted: string;
@@ -466,7 +473,7 @@ interface GrantTransition {
   /** The changed fields (updatedAt aside) and the ledger details after grantId and requestedBy. */
   readonly apply: (
     grant: GrantRecord,
-    decision: { readonly subject: string; readonly at: Date; readonly note: string | undefined },
+    decision: GrantDecision,
   ) => Promise<{ readonly changes: Partial<GrantRecord>; readonly details: Record<string, unknown> }>;
 }
 
@@ -500,6 +507,14 @@ async function decideGrant(
 
 const noteOf = (note: string | undefined) => (note ? { note } : {});
 
+/** The fields of a grant the tenant decided on (approved or refused). */
+const decidedFields = (status: 'APPROVED' | 'REFUSED', decision: GrantDecision) => ({
+  status,
+  decidedBy: decision.subject,
+  decidedAt: decision.at.toISOString(),
+  ...noteOf(decision.note),
+});
+
 /** The tenant approves: the grant runs from now for its duration. */
 export const approveGrant = (ports: SupportPorts, principal: Principal, grantId: string, body: unknown) =>
   decideGrant(ports, principal, grantId, body, {
@@ -507,16 +522,10 @@ export const approveGrant = (ports: SupportPorts, principal: Principal, grantId:
     action: 'support.grant_approved',
     from: 'REQUESTED',
     refusal: notPending,
-    apply: async (grant, { subject, at, note }) => {
-      const expiresAt = new Date(at.getTime() + grant.durationMinutes * 60_000).toISOString();
+    apply: async (grant, decision) => {
+      const expiresAt = new Date(decision.at.getTime() + grant.durationMinutes * 60_000).toISOString();
       return {
-        changes: {
-          status: 'APPROVED',
-          decidedBy: subject,
-          decidedAt: at.toISOString(),
-          ...noteOf(note),
-          expiresAt,
-        },
+        changes: { ...decidedFields('APPROVED', decision), expiresAt },
         details: { datasets: [...grant.scope.datasets], uploadIds: [...grant.scope.uploadIds], expiresAt },
       };
     },
@@ -529,9 +538,9 @@ export const refuseGrant = (ports: SupportPorts, principal: Principal, grantId: 
     action: 'support.grant_refused',
     from: 'REQUESTED',
     refusal: notPending,
-    apply: async (_grant, { subject, at, note }) => ({
-      changes: { status: 'REFUSED', decidedBy: subject, decidedAt: at.toISOString(), ...noteOf(note) },
-      details: noteOf(note),
+    apply: async (_grant, decision) => ({
+      changes: decidedFields('REFUSED', decision),
+      details: noteOf(decision.note),
     }),
   });
 
