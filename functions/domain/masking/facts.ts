@@ -59,25 +59,19 @@ async function loadDataset(db: DuckSession, dataset: DatasetName, paths: readonl
 }
 
 /**
- * SQL of the employee-month facts. Duplicates across uploads are resolved to the latest period's
- * register row and one row per (token, day) / (token, month). Attendance days (the large input) are
- * deduplicated with a grouped `arg_max` over the latest file rather than a window, because DuckDB's
- * hash aggregate spills to disk under masking's memory cap and a window over a million rows did not.
+ * SQL of the employee-month facts over `attendance_days` (see attendanceDaysSql). Duplicates across
+ * uploads are resolved to the latest period's register row and one row per (token, day) / (token,
+ * month).
  */
 export const EMPLOYEE_MONTH_SQL = `
 WITH emp AS (
   SELECT * FROM employees
   QUALIFY row_number() OVER (PARTITION BY employee_token ORDER BY src_period DESC, src_file DESC) = 1
 ),
-att_days AS (
-  SELECT employee_token, work_date,
-    arg_max({'o': overtime_hours, 'h': actual_hours, 'l': paid_leave_days}, src_file) AS day
-  FROM attendance GROUP BY employee_token, work_date
-),
 att AS (
   SELECT employee_token, strftime(work_date, '%Y-%m') AS period,
-    sum(day.o) AS overtime_hours, sum(day.h) AS hours_worked, sum(day.l) AS paid_leave_days
-  FROM att_days GROUP BY ALL
+    sum(overtime_hours) AS overtime_hours, sum(actual_hours) AS hours_worked, sum(paid_leave_days) AS paid_leave_days
+  FROM attendance_days GROUP BY ALL
 ),
 pay AS (
   SELECT employee_token, pay_month AS period, base_pay, gross_pay FROM payroll
@@ -106,6 +100,26 @@ LEFT JOIN att a USING (employee_token, period)
 LEFT JOIN pay p USING (employee_token, period)
 ORDER BY m.period, m.employee_token`;
 
+/**
+ * One row per (token, day) of attendance, the latest file winning. Ingestion rejects a second row
+ * with the same employee and day within one file (the dataset's row key), so with a single file the
+ * rows are already unique and the dedupe, the most expensive step of the facts (a million-group
+ * aggregate), is skipped. Across files it is a grouped `arg_max` over the latest file rather than a
+ * window: DuckDB's hash aggregate spills under masking's memory cap, a window over a million rows
+ * did not.
+ */
+export function attendanceDaysSql(attendanceFiles: number): string {
+  if (attendanceFiles <= 1) {
+    return 'SELECT employee_token, work_date, overtime_hours, actual_hours, paid_leave_days FROM attendance';
+  }
+  return `SELECT employee_token, work_date, day.o AS overtime_hours, day.h AS actual_hours, day.l AS paid_leave_days
+  FROM (
+    SELECT employee_token, work_date,
+      arg_max({'o': overtime_hours, 'h': actual_hours, 'l': paid_leave_days}, src_file) AS day
+    FROM attendance GROUP BY employee_token, work_date
+  )`;
+}
+
 /** SQL of the company-month facts: sales and headcount per month seen in any dataset. */
 export const COMPANY_MONTH_SQL = `
 WITH sal AS (
@@ -128,13 +142,21 @@ export async function buildTenantFacts(ports: MaskingPorts, tenantId: string): P
   const keys = await listKeys(ports.objects, 'curated', pseudonymisedPrefix(tenantId));
   return withWorkDir((dir) =>
     withDuckDb(async (db) => {
+      const files: Record<string, number> = {};
       for (const dataset of SOURCES) {
         const paths: string[] = [];
         for (const key of keys.filter((k) => hivePart(k, 'dataset') === dataset)) {
           paths.push(await download(ports.objects, 'curated', key, dir));
         }
+        files[dataset] = paths.length;
         await loadDataset(db, dataset, paths);
       }
+      await db.run(
+        plainQuery(
+          `CREATE VIEW attendance_days AS ${attendanceDaysSql(files.attendance ?? 0)}`,
+          'attendance days',
+        ),
+      );
       await db.run(
         plainQuery(`CREATE TABLE employee_month AS ${EMPLOYEE_MONTH_SQL}`, 'employee-month facts'),
       );
