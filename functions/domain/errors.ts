@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { Message } from './i18n.ts';
 
 /**
@@ -98,4 +99,30 @@ export function validationErrorFrom(
     { ja: `${field || '入力'}: ${issue.message}`, en: `${field || 'request'}: ${issue.message}` },
     field || undefined,
   );
+}
+
+/** The one message for a request body that is not a JSON object. */
+export const BODY_NOT_OBJECT: Message = {
+  ja: 'リクエスト本文は JSON オブジェクトにしてください。',
+  en: 'The request body must be a JSON object.',
+};
+
+/**
+ * Parses a JSON request body with its schema: a body that is not an object is a MalformedRequestError,
+ * an invalid one a ValidationError naming the field (messages per field path). With `optional`, an
+ * absent body parses as `{}`.
+ */
+export function parseRequestBody<T>(
+  schema: z.ZodType<T>,
+  body: unknown,
+  messages: FieldMessages,
+  options: { readonly optional?: boolean } = {},
+): T {
+  const value = body === undefined && options.optional ? {} : body;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new MalformedRequestError(BODY_NOT_OBJECT);
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw validationErrorFrom(parsed.error.issues, messages);
+  return parsed.data;
 }

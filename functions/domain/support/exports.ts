@@ -8,13 +8,7 @@
 import { z } from 'zod';
 import { NotFoundError as PortNotFoundError } from '../../adapters/ports.ts';
 import type { Principal } from '../auth/principal.ts';
-import {
-  type FieldMessages,
-  ForbiddenError,
-  MalformedRequestError,
-  ValidationError,
-  validationErrorFrom,
-} from '../errors.ts';
+import { type FieldMessages, ForbiddenError, parseRequestBody, ValidationError } from '../errors.ts';
 import { msg } from '../i18n.ts';
 import { neutraliseFormula } from '../japanese/formula.ts';
 import { appendLedger } from '../ledger/ledger.ts';
@@ -43,7 +37,6 @@ export const exportRequestSchema = z
   .strict();
 
 const FIELDS = {
-  '': msg('リクエスト本文は JSON オブジェクトにしてください。', 'The request body must be a JSON object.'),
   uploadId: msg('uploadId にアップロード ID を指定してください。', 'uploadId must name an upload.'),
   kind: msg('kind は row_errors または rows にしてください。', 'kind must be row_errors or rows.'),
 } as const satisfies FieldMessages;
@@ -99,11 +92,7 @@ export async function exportUnderGrant(
   body: unknown,
 ): Promise<SupportExport> {
   await requireSupport(ports, principal, 'POST /support/grants/{grantId}/exports');
-  if (typeof body !== 'object' || body === null || Array.isArray(body))
-    throw new MalformedRequestError(FIELDS['']);
-  const parsed = exportRequestSchema.safeParse(body);
-  if (!parsed.success) throw validationErrorFrom(parsed.error.issues, FIELDS);
-  const { uploadId, kind } = parsed.data;
+  const { uploadId, kind } = parseRequestBody(exportRequestSchema, body, FIELDS);
   const { grant, now } = await ownActiveGrant(ports, principal, grantId);
   const record = await readSupportUpload(ports, grant.tenantId, uploadId);
   if (!covers(grant, record)) {

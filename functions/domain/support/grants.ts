@@ -18,8 +18,8 @@ import {
   ConflictError,
   type FieldMessages,
   ForbiddenError,
-  MalformedRequestError,
   NotFoundError,
+  parseRequestBody,
   ValidationError,
   validationErrorFrom,
 } from '../errors.ts';
@@ -351,7 +351,6 @@ export async function sweepExpiredSupportGrants(
 }
 
 const REQUEST_FIELDS = {
-  '': msg('リクエスト本文は JSON オブジェクトにしてください。', 'The request body must be a JSON object.'),
   tenantId: msg(
     'tenantId に会社 ID（例: demo-a）を指定してください。',
     'tenantId must name the company, e.g. demo-a.',
@@ -372,12 +371,12 @@ const REQUEST_FIELDS = {
 } as const satisfies FieldMessages;
 
 function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
-  if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) {
-    throw new MalformedRequestError(REQUEST_FIELDS['']);
+  if (body === undefined) {
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) throw validationErrorFrom(parsed.error.issues, REQUEST_FIELDS);
+    return parsed.data;
   }
-  const parsed = schema.safeParse(body);
-  if (!parsed.success) throw validationErrorFrom(parsed.error.issues, REQUEST_FIELDS);
-  return parsed.data;
+  return parseRequestBody(schema, body, REQUEST_FIELDS);
 }
 
 /** Support asks a tenant for unmasked access. */

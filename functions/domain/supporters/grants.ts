@@ -7,13 +7,7 @@
 import { z } from 'zod';
 import type { Table } from '../../adapters/ports.ts';
 import { type Principal, tenantOf } from '../auth/principal.ts';
-import {
-  type FieldMessages,
-  MalformedRequestError,
-  NotFoundError,
-  ValidationError,
-  validationErrorFrom,
-} from '../errors.ts';
+import { type FieldMessages, NotFoundError, parseRequestBody, ValidationError } from '../errors.ts';
 import { msg } from '../i18n.ts';
 import { appendLedger } from '../ledger/ledger.ts';
 import { listTenantItems, readTenantItem, type TenantItemKind } from '../tenant-items/tenant-items.ts';
@@ -51,7 +45,6 @@ export interface GrantPorts {
 }
 
 const FIELDS = {
-  '': msg('リクエスト本文は JSON オブジェクトにしてください。', 'The request body must be a JSON object.'),
   supporterId: msg(
     'supporterId に支援機関の ID（英小文字・数字・ハイフンで 3〜63 文字、例: sr-office-tanaka）を指定してください。',
     'supporterId must be the supporting organisation’s id: 3–63 lowercase letters, digits or hyphens (e.g. sr-office-tanaka).',
@@ -81,11 +74,7 @@ export async function grantSupporter(
   body: unknown,
 ): Promise<GrantView> {
   const tenantId = tenantOf(principal);
-  if (typeof body !== 'object' || body === null || Array.isArray(body))
-    throw new MalformedRequestError(FIELDS['']);
-  const parsed = grantRequestSchema.safeParse(body);
-  if (!parsed.success) throw validationErrorFrom(parsed.error.issues, FIELDS);
-  const { supporterId } = parsed.data;
+  const { supporterId } = parseRequestBody(grantRequestSchema, body, FIELDS);
   if (supporterId === tenantId) {
     throw new ValidationError(
       msg(

@@ -5,10 +5,9 @@ import { companyProfileSchema } from '../company.ts';
 import {
   ConflictError,
   type FieldMessages,
-  MalformedRequestError,
   NotFoundError,
+  parseRequestBody,
   ValidationError,
-  validationErrorFrom,
 } from '../errors.ts';
 import { msg } from '../i18n.ts';
 import { appendLedger } from '../ledger/ledger.ts';
@@ -23,7 +22,6 @@ export interface TenantAdminPorts {
 }
 
 const FIELDS = {
-  '': msg('リクエスト本文は JSON オブジェクトにしてください。', 'The request body must be a JSON object.'),
   tenantId: msg(
     'tenantId は英小文字・数字・ハイフンで 3〜63 文字にしてください（例: acme-kk）。',
     'tenantId must be 3–63 lowercase letters, digits or hyphens (e.g. acme-kk).',
@@ -93,11 +91,7 @@ export const updateTenantSchema = z
   .strict();
 
 function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
-  if (typeof body !== 'object' || body === null || Array.isArray(body))
-    throw new MalformedRequestError(FIELDS['']);
-  const parsed = schema.safeParse(body);
-  if (!parsed.success) throw validationErrorFrom(parsed.error.issues, FIELDS);
-  return parsed.data;
+  return parseRequestBody(schema, body, FIELDS);
 }
 
 function checkContractDates(contract: TenantRecord['contract']) {

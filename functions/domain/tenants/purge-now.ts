@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import type { Principal } from '../auth/principal.ts';
-import { type FieldMessages, MalformedRequestError, NotFoundError, validationErrorFrom } from '../errors.ts';
+import { type FieldMessages, NotFoundError, parseRequestBody } from '../errors.ts';
 import { msg } from '../i18n.ts';
 import {
   type DeletionCertificate,
@@ -20,7 +20,6 @@ import { tenantIdSchema } from './model.ts';
 export const API_PURGE_BUDGET_MS = 20_000;
 
 const FIELDS = {
-  '': msg('リクエスト本文は JSON オブジェクトにしてください。', 'The request body must be a JSON object.'),
   dryRun: msg(
     'dryRun は true（削除せずに対象を一覧）か false にしてください。',
     'dryRun must be true (list what would be deleted, delete nothing) or false.',
@@ -48,16 +47,13 @@ export async function purgeTenantNow(
   tenantId: string,
   body: unknown,
 ): Promise<PurgeResult> {
-  if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body)))
-    throw new MalformedRequestError(FIELDS['']);
-  const parsed = purgeNowRequestSchema.safeParse(body ?? {});
-  if (!parsed.success) throw validationErrorFrom(parsed.error.issues, FIELDS);
+  const request = parseRequestBody(purgeNowRequestSchema, body, FIELDS, { optional: true });
   if (!tenantIdSchema.safeParse(tenantId).success) throw tenantNotFound(tenantId);
   const now = ports.clock?.() ?? new Date();
   return purgeTenant(ports, {
     tenantId,
     now,
-    dryRun: parsed.data.dryRun ?? false,
+    dryRun: request.dryRun ?? false,
     actor: { subject: principal.subject, roles: [...principal.roles] },
     budget: { deadline: new Date(now.getTime() + API_PURGE_BUDGET_MS) },
   });

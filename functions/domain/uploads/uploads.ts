@@ -4,6 +4,7 @@ import type { Principal } from '../auth/principal.ts';
 import { tenantOf } from '../auth/principal.ts';
 import { DATASET_NAMES, type DatasetDef, getDataset, isDatasetName } from '../catalog/index.ts';
 import {
+  BODY_NOT_OBJECT,
   type FieldMessages,
   ForbiddenError,
   MalformedRequestError,
@@ -40,7 +41,6 @@ export interface UploadPorts {
 }
 
 const FIELDS = {
-  '': msg('リクエスト本文は JSON オブジェクトにしてください。', 'The request body must be a JSON object.'),
   dataset: msg(
     `dataset にデータセット名（${DATASET_NAMES.join(', ')} のいずれか）を指定してください。`,
     `dataset must name a dataset (one of ${DATASET_NAMES.join(', ')}).`,
@@ -154,7 +154,7 @@ export async function requestUpload(
   const tenantId = tenantOf(principal);
   await requireActiveContract(ports, tenantId);
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new MalformedRequestError(FIELDS['']);
+    throw new MalformedRequestError(BODY_NOT_OBJECT);
   }
   const parsed = uploadRequestSchema.safeParse(body);
   if (!parsed.success) throw validationErrorFrom(parsed.error.issues, FIELDS);
