@@ -236,7 +236,7 @@ export async function runIngestBenchmark(options: IngestBenchOptions): Promise<S
   }
   notes.push(
     'Measured: `ingestObject` (functions/domain/ingest) from landing object to recorded outcome — verify against the upload record, decode, validate, normalise, write raw Parquet, record, delete the landing object — over a directory-backed ObjectStore and the in-memory table; "+ mask" adds `pseudonymise` (functions/domain/masking) as `afterAccepted`, exactly as functions/ingest/runtime.ts wires it (HMAC tokens under the tenant key, pseudonymised Parquet, derived facts). Not measured: the checksum the upload record declares (computed before the clock starts) and process start-up.',
-    'Peak RSS with masking: ingestion caps its DuckDB (`memory_limit` in functions/domain/ingest/process.ts), but masking opens its own instance with only `threads: 2` (functions/domain/masking/duckdb-engine.ts), so DuckDB applies its default limit (80% of the memory it detects) and the figure shows what masking takes when nothing caps it.',
+    'Peak RSS with masking: ingestion and masking each cap their DuckDB (`memory_limit` in functions/domain/ingest/process.ts and functions/domain/masking/duckdb-engine.ts, spilling to a temp directory beyond it); they run one after the other in the same process.',
     'Baseline 1: DuckDB `COPY (SELECT * FROM read_csv(file)) TO file (FORMAT parquet)` in its own process, instance creation included. Baseline 2: bench/naive-child.ts — iconv-lite decode stream → csv-parse stream → zod schema per row → createHmac per employee id → hyparquet-writer `parquetWriteRows` (row groups of 100,000).',
   );
   return { name: 'Ingest and naive baseline', figures, notes, seconds: (performance.now() - started) / 1000 };
