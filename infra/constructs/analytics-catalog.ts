@@ -3,7 +3,12 @@ import * as glue from 'aws-cdk-lib/aws-glue';
 import { Construct } from 'constructs';
 import { type GlueZone, glueTableDescriptions } from '../../functions/domain/masking/glue-tables.ts';
 import { ATHENA_DATABASES } from '../../functions/domain/stats/publish.ts';
-import { athenaViewTableInput, biViews, statsGlueTables } from '../../functions/domain/stats/views.ts';
+import {
+  athenaViewTableInput,
+  biViews,
+  RELEASES_TABLE,
+  statsGlueTables,
+} from '../../functions/domain/stats/views.ts';
 import type { LogicalBucket } from '../../functions/domain/zones.ts';
 
 /**
@@ -59,10 +64,18 @@ const PARQUET_FORMATS = {
   serdeInfo: { serializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe' },
 };
 
+/** JSON lines (the `releases` table of completion markers). */
+const JSON_FORMATS = {
+  inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
+  outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
+  serdeInfo: { serializationLibrary: 'org.openx.data.jsonserde.JsonSerDe' },
+};
+
 /**
  * The Glue Data Catalog of Kura, declared rather than created by DDL at run time: the databases, the
  * masking zones' tables (`glueTableDescriptions`, Parquet with partition projection), the statistics
- * tables (`statsGlueTables`, partitions added per release) and the BI views (`biViews`, Glue
+ * tables (`statsGlueTables`, partitions added per release, and the `releases` table of completion
+ * markers) and the BI views (`biViews`, Glue
  * `VIRTUAL_VIEW` tables as Athena's `CREATE VIEW` would store them).
  */
 export class AnalyticsCatalog extends Construct {
@@ -114,7 +127,7 @@ export class AnalyticsCatalog extends Construct {
         name: table.name,
         description: table.description.en,
         tableType: 'EXTERNAL_TABLE',
-        parameters: { classification: 'parquet', EXTERNAL: 'TRUE' },
+        parameters: { classification: table.format, EXTERNAL: 'TRUE' },
         partitionKeys: table.partitionKeys.map((key) => ({
           name: key.name,
           type: key.type,
@@ -127,14 +140,16 @@ export class AnalyticsCatalog extends Construct {
             type: column.type,
             comment: column.doc.en,
           })),
-          ...PARQUET_FORMATS,
+          ...(table.format === 'json' ? JSON_FORMATS : PARQUET_FORMATS),
         },
       });
     }
     for (const view of biViews()) {
       const created = addTable(view.database as GlueDatabase, athenaViewTableInput(view));
-      const source = tables.get(`${view.database}.${view.statistic}`);
-      if (source) created.addResourceDependency(source);
+      for (const source of [view.statistic, RELEASES_TABLE]) {
+        const table = tables.get(`${view.database}.${source}`);
+        if (table) created.addResourceDependency(table);
+      }
     }
     this.tables = tables;
   }

@@ -91,12 +91,33 @@ describe('analytics stack: Glue catalogue', () => {
     for (const table of resources('AWS::Glue::Table').filter(
       (t) =>
         t.Properties.TableInput.TableType === 'EXTERNAL_TABLE' &&
-        t.Properties.DatabaseName.startsWith('kura_stats'),
+        t.Properties.DatabaseName.startsWith('kura_stats') &&
+        t.Properties.TableInput.Name !== 'releases',
     )) {
       const prefix = table.Properties.DatabaseName === GLUE_DATABASES.stats ? 'stats/' : 'stats-admin/';
       expect(table.Properties.TableInput.StorageDescriptor.Location).toBe(`s3://${name('stats')}/${prefix}`);
       expect(table.Properties.TableInput.PartitionKeys.map((k: CfnJson) => k.Name)).toEqual(['release_id']);
     }
+  });
+
+  it('declares the releases table of completion markers (JSON lines under stats/) that every view waits for', () => {
+    const tables = Object.entries(template.findResources('AWS::Glue::Table')) as Array<[string, CfnJson]>;
+    const [releasesId, releases] =
+      tables.find(
+        ([, t]) =>
+          t.Properties.DatabaseName === GLUE_DATABASES.stats && t.Properties.TableInput.Name === 'releases',
+      ) ?? [];
+    const input = releases?.Properties.TableInput;
+    expect(input.StorageDescriptor.Location).toBe(`s3://${name('stats')}/stats/published-releases/`);
+    expect(input.StorageDescriptor.SerdeInfo.SerializationLibrary).toBe('org.openx.data.jsonserde.JsonSerDe');
+    expect(input.StorageDescriptor.Columns.map((c: CfnJson) => c.Name)).toEqual([
+      'release_id',
+      'published_at',
+    ]);
+    expect(input.PartitionKeys).toEqual([]);
+    const views = tables.filter(([, t]) => t.Properties.TableInput.TableType === 'VIRTUAL_VIEW');
+    expect(views).toHaveLength(biViews().length);
+    for (const [, view] of views) expect(view.DependsOn).toContain(releasesId);
   });
 
   it('declares the BI views as Presto views in kura_stats, over kura_stats tables only', () => {

@@ -25,9 +25,11 @@ import {
   manifestKey,
   noticeJsonKey,
   noticeMarkdownKey,
+  publishedMarkerKey,
   type ReleaseManifest,
   releaseIdSchema,
   releaseManifestSchema,
+  releaseMarkerSchema,
   statisticKey,
   statisticPrefix,
   suppressionKey,
@@ -56,6 +58,18 @@ export interface PublishReleaseOptions {
   readonly publishedAt?: string;
   /** Defaults to the whole catalogue. */
   readonly statistics?: readonly Statistic[];
+}
+
+/**
+ * Where a DuckDB-published release is registered in the Glue catalogue when deployed: Athena (the `etl`
+ * workgroup) adds the release's partitions, so BI on AWS sees releases of any size.
+ */
+export interface GlueRegistration {
+  readonly athena: QueryRunner;
+  /** Physical name of the stats bucket (partition locations are s3 URLs). */
+  readonly statsBucket: string;
+  /** Glue database names, when the stack names them differently. @default ATHENA_DATABASES */
+  readonly databases?: Partial<Record<keyof typeof ATHENA_DATABASES, string>>;
 }
 
 /** Turns the rows of the cell-index query into what secondary suppression needs. */
@@ -91,10 +105,12 @@ const localPath = (path: string) => sqlString(path);
 /**
  * Materialises every statistic of an anonymised release on DuckDB and stores the published Parquet
  * (stats bucket, `statsPrefix(releaseId)`), the admin-only suppression tables (`statsAdminPrefix`),
- * the APPI notice (notice.json, notice.md) and the release manifest. Returns the manifest.
+ * then (deployed, `ports.glue`) registers the release's partitions, then the APPI notice (notice.json,
+ * notice.md), the release manifest and, last, the completion marker that publishes it. Returns the
+ * manifest.
  */
 export async function publishRelease(
-  ports: StatsPorts,
+  ports: StatsPorts & { readonly glue?: GlueRegistration | undefined },
   options: PublishReleaseOptions,
 ): Promise<ReleaseManifest> {
   const releaseId = releaseIdSchema.parse(options.releaseId);
@@ -164,6 +180,14 @@ export async function publishRelease(
       }
       return results;
     });
+    if (ports.glue) {
+      await registerReleasePartitions(ports.glue.athena, {
+        releaseId,
+        statistics,
+        statsBucket: ports.glue.statsBucket,
+        databases: { ...ATHENA_DATABASES, ...ports.glue.databases },
+      });
+    }
     return await storeReleaseDocuments(ports, {
       releaseId,
       publishedAt,
@@ -208,7 +232,39 @@ async function storeReleaseDocuments(
   await ports.objects.put('stats', manifestKey(releaseId), `${JSON.stringify(manifest, null, 2)}\n`, {
     contentType: 'application/json',
   });
+  // The commit point: written last, so no reader sees the release before all of it exists.
+  const marker = releaseMarkerSchema.parse({ release_id: releaseId, published_at: options.publishedAt });
+  await ports.objects.put('stats', publishedMarkerKey(releaseId), `${JSON.stringify(marker)}\n`, {
+    contentType: 'application/json',
+  });
   return manifest;
+}
+
+/**
+ * Adds the release's partitions to the BI-facing statistic tables and the admin suppression tables,
+ * once every statistic's objects exist (both engines). Idempotent (`IF NOT EXISTS`), so a run resumed
+ * after a crash registers what is missing. The BI views only show releases with a completion marker,
+ * which comes after this.
+ */
+export async function registerReleasePartitions(
+  athena: QueryRunner,
+  options: {
+    readonly releaseId: string;
+    readonly statistics: readonly Statistic[];
+    readonly statsBucket: string;
+    readonly databases: { readonly stats: string; readonly admin: string };
+  },
+): Promise<void> {
+  const { releaseId, statsBucket, databases } = options;
+  const partition = `PARTITION (release_id = ${sqlString(releaseId)})`;
+  for (const stat of options.statistics) {
+    await athena.run(
+      `ALTER TABLE ${databases.stats}.${stat.name} ADD IF NOT EXISTS ${partition} LOCATION ${sqlString(s3(statsBucket, statisticPrefix(releaseId, stat.name)))}`,
+    );
+    await athena.run(
+      `ALTER TABLE ${databases.admin}.${stat.name}_suppression ADD IF NOT EXISTS ${partition} LOCATION ${sqlString(s3(statsBucket, suppressionPrefix(releaseId, stat.name)))}`,
+    );
+  }
 }
 
 /** Glue databases the Athena path reads and writes (the infra stack creates them). */
@@ -250,8 +306,9 @@ const s3 = (bucket: string, key: string) => `s3://${bucket}/${key}`;
 /**
  * The Athena path: per statistic, CTAS the cell table (admin prefix), read its index, decide
  * secondary suppression, CTAS the published table and the suppression table (Parquet, partitioned by
- * `release_id`, written under `statsPrefix` / `statsAdminPrefix`), register the partitions on the
- * BI-facing tables and drop the scratch tables. `runner` must run in the `etl` workgroup.
+ * `release_id`, written under `statsPrefix` / `statsAdminPrefix`) and drop the scratch tables; then
+ * register every statistic's partitions, and store the release documents with the completion marker
+ * last. `runner` must run in the `etl` workgroup.
  */
 export async function publishReleaseOnAthena(
   ports: StatsPorts & { readonly athena: QueryRunner },
@@ -322,12 +379,6 @@ export async function publishReleaseOnAthena(
     await athena.run(
       `CREATE TABLE ${adminRef} WITH (format = 'PARQUET', external_location = ${sqlString(adminLocation)}, partitioned_by = ARRAY['release_id']) AS\n${compileAdminQuery(stat, { cellsRef, releaseId, secondary })}`,
     );
-    await athena.run(
-      `ALTER TABLE ${databases.stats}.${stat.name} ADD IF NOT EXISTS PARTITION (release_id = ${sqlString(releaseId)}) LOCATION ${sqlString(s3(options.statsBucket, statisticPrefix(releaseId, stat.name)))}`,
-    );
-    await athena.run(
-      `ALTER TABLE ${databases.admin}.${stat.name}_suppression ADD IF NOT EXISTS PARTITION (release_id = ${sqlString(releaseId)}) LOCATION ${sqlString(s3(options.statsBucket, suppressionPrefix(releaseId, stat.name)))}`,
-    );
     // Dropping the scratch tables removes catalogue entries only; the data stays where it was written.
     for (const ref of [cellsRef, secondaryRef, publishedRef, adminRef]) {
       await athena.run(`DROP TABLE IF EXISTS ${ref}`);
@@ -336,6 +387,13 @@ export async function publishReleaseOnAthena(
     await deleteUnder(ports.objects, 'stats', workPrefix(releaseId, stat.name));
     published.push(releaseEntry(releaseId, stat, cells, secondaryKeys));
   }
+  // Partitions only once every statistic's objects exist; the completion marker after them.
+  await registerReleasePartitions(athena, {
+    releaseId,
+    statistics,
+    statsBucket: options.statsBucket,
+    databases,
+  });
   return storeReleaseDocuments(ports, {
     releaseId,
     publishedAt,

@@ -40,6 +40,20 @@ export const manifestKey = (releaseId: string) => `${statsPrefix(releaseId)}mani
 export const noticeJsonKey = (releaseId: string) => `${statsPrefix(releaseId)}notice.json`;
 export const noticeMarkdownKey = (releaseId: string) => `${statsPrefix(releaseId)}notice.md`;
 
+/**
+ * Completion markers, the `releases` table: one small JSON line per release, written after everything
+ * else of the release (Parquet, partitions, notice, manifest). A release is published, for every
+ * reader (API, BI views on Athena and DuckDB), exactly when its marker exists. Under `stats/`, so BI and
+ * the API read it with the statistics; not under `stats/release=…/`, so it is a table of its own.
+ */
+export const publishedReleasesPrefix = 'stats/published-releases/';
+export const publishedMarkerKey = (releaseId: string) => `${publishedReleasesPrefix}${releaseId}.json`;
+/** One line of the `releases` table (column names are the Glue/DuckDB columns). */
+export const releaseMarkerSchema = z
+  .object({ release_id: z.string(), published_at: z.iso.datetime() })
+  .strict();
+export type ReleaseMarker = z.infer<typeof releaseMarkerSchema>;
+
 export const releaseStatisticSchema = z
   .object({
     name: z.string(),

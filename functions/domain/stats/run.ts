@@ -48,6 +48,7 @@ export async function latestAnonymisedRelease(objects: ObjectStore): Promise<str
 /**
  * Publishes the statistics of a release: on DuckDB inside this process, or on Athena when an Athena
  * runner is available and the anonymised data is larger than `settings.limits.athenaThresholdBytes`.
+ * With an Athena runner, a DuckDB-published release's partitions are registered through it as well.
  */
 export async function runStatsRelease(
   ports: StatsReleasePorts,
@@ -69,5 +70,8 @@ export async function runStatsRelease(
       { releaseId, settings, statsBucket: ports.statsBucket },
     );
   }
-  return publishRelease({ objects: ports.objects }, { releaseId, settings });
+  // Deployed, the DuckDB path registers its partitions through Athena too, so BI sees every release.
+  const glue =
+    ports.athena && ports.statsBucket ? { athena: ports.athena, statsBucket: ports.statsBucket } : undefined;
+  return publishRelease({ objects: ports.objects, glue }, { releaseId, settings });
 }

@@ -10,7 +10,6 @@ import type { ObjectStore } from '../../adapters/ports.ts';
 import { NotFoundError } from '../../adapters/ports.ts';
 import type { CompanyProfile } from '../company.ts';
 import { type FactName, factKey } from '../masking/facts.ts';
-import { statsPrefix } from '../zones.ts';
 import { type Benchmark, benchmarkFor, type PublishedCell } from './benchmark.ts';
 import { getStatistic, type Statistic, VARIABLES } from './catalog.ts';
 import { withStatsDuckDb } from './duckdb-runner.ts';
@@ -19,6 +18,8 @@ import {
   manifestKey,
   noticeJsonKey,
   noticeMarkdownKey,
+  publishedMarkerKey,
+  publishedReleasesPrefix,
   type ReleaseManifest,
   releaseManifestSchema,
   statisticKey,
@@ -30,21 +31,31 @@ export class StatsReleaseNotFoundError extends Error {
   override readonly name = 'StatsReleaseNotFoundError';
 }
 
-/** The manifest of a release, or of the latest one (greatest id with a manifest). */
+/** Whether a release is published: its completion marker, written after everything else, exists. */
+async function isPublished(objects: ObjectStore, releaseId: string): Promise<boolean> {
+  return (await objects.head('stats', publishedMarkerKey(releaseId))) !== undefined;
+}
+
+/**
+ * The manifest of a published release, or of the latest one (greatest id with a completion marker). A
+ * release whose run has not finished (no marker yet) does not exist for readers.
+ */
 export async function readReleaseManifest(
   objects: ObjectStore,
   releaseId?: string,
 ): Promise<ReleaseManifest> {
   let id = releaseId;
   if (id === undefined) {
-    const root = statsPrefix('').slice(0, -1);
-    for await (const o of objects.list('stats', root)) {
-      const candidate = o.key.slice(root.length).split('/')[0];
-      if (candidate && o.key === manifestKey(candidate) && (id === undefined || candidate > id))
+    for await (const o of objects.list('stats', publishedReleasesPrefix)) {
+      const name = o.key.slice(publishedReleasesPrefix.length);
+      const candidate = name.endsWith('.json') ? name.slice(0, -'.json'.length) : undefined;
+      if (candidate && o.key === publishedMarkerKey(candidate) && (id === undefined || candidate > id))
         id = candidate;
     }
   }
   if (id === undefined) throw new StatsReleaseNotFoundError('No statistics release has been published yet.');
+  if (!(await isPublished(objects, id)))
+    throw new StatsReleaseNotFoundError(`Statistics release ${id} does not exist.`);
   try {
     return releaseManifestSchema.parse(
       JSON.parse(new TextDecoder().decode(await objects.get('stats', manifestKey(id)))),
@@ -86,6 +97,8 @@ export async function readPublishedCells(
   statistic: string,
 ): Promise<PublishedCell[]> {
   getStatistic(statistic);
+  if (!(await isPublished(objects, releaseId)))
+    throw new StatsReleaseNotFoundError(`Statistics release ${releaseId} does not exist.`);
   const bytes = await objects.get('stats', statisticKey(releaseId, statistic));
   return withLocalFile(bytes, (path) =>
     withStatsDuckDb((runner) => runner.run(`SELECT * FROM read_parquet(${sqlString(path)})`)),

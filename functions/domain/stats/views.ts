@@ -1,13 +1,15 @@
 /**
  * What BI sees, as pure descriptions for the infra stack (Glue tables and Athena views) and the local
- * platform (DuckDB views over the same Parquet layout).
+ * platform (DuckDB views over the same layout).
  *
  * - `kura_stats.<statistic>`: one Glue table per statistic, Parquet, partitioned by `release_id`; each
- *   release adds its partition (`ALTER TABLE … ADD PARTITION`, done by the release) at
- *   `stats/release=<id>/statistic=<name>/release_id=<id>/`.
+ *   release adds its partitions (`ALTER TABLE … ADD PARTITION`, by the release, on either engine, once
+ *   every statistic's objects exist) at `stats/release=<id>/statistic=<name>/release_id=<id>/`.
+ * - `kura_stats.releases`: the completion markers (JSON lines under `stats/published-releases/`), one
+ *   per published release, written last by the release. A release is published when its marker exists.
  * - `kura_stats.<statistic>_all` and `kura_stats.<statistic>_latest`: views with the documented
- *   columns; `_latest` keeps the greatest `release_id`, so release ids must sort chronologically
- *   (e.g. `2026-11` or `20261122T120000Z`).
+ *   columns over published releases only; `_latest` keeps the greatest published `release_id` of the
+ *   statistic, so release ids must sort chronologically (e.g. `2026-11` or `20261122T120000Z`).
  * - `kura_stats_admin.<statistic>_suppression`: admin-only reasons for suppressed cells, under
  *   `stats-admin/`; BI roles get neither this database nor that prefix.
  */
@@ -20,6 +22,7 @@ import {
   statisticKeyColumns,
 } from './catalog.ts';
 import { ATHENA_DATABASES } from './publish.ts';
+import { publishedReleasesPrefix } from './release.ts';
 
 const RELEASE_ID: StatColumn = {
   name: 'release_id',
@@ -36,7 +39,8 @@ export interface GlueTableDescription {
   readonly partitionKeys: readonly StatColumn[];
   /** Logical bucket and key prefix of the table location (partitions are registered per release). */
   readonly location: { readonly bucket: 'stats'; readonly prefix: string };
-  readonly format: 'parquet';
+  /** Parquet for statistics; JSON lines for the small `releases` table of completion markers. */
+  readonly format: 'parquet' | 'json';
   /** Admin-only tables must never be granted to BI. */
   readonly adminOnly: boolean;
 }
@@ -75,8 +79,42 @@ const SUPPRESSION_COLUMNS = (stat: Statistic): StatColumn[] => [
   },
 ];
 
-/** Glue tables for every statistic (BI-readable) and its suppression reasons (admin only). */
+/** Name of the completion-marker table (Athena `kura_stats.releases`, DuckDB `releases`). */
+export const RELEASES_TABLE = 'releases';
+
+const RELEASE_COLUMNS: StatColumn[] = [
+  RELEASE_ID,
+  {
+    name: 'published_at',
+    type: 'string',
+    doc: { ja: '公表日時（UTC、ISO 8601）', en: 'Publication time (UTC, ISO 8601)' },
+  },
+];
+
+/** The `releases` table: one row per published release (its completion marker). */
+export const releasesGlueTable = (): GlueTableDescription => ({
+  database: ATHENA_DATABASES.stats,
+  name: RELEASES_TABLE,
+  description: {
+    ja: '公表済みの統計リリース（完了マーカー）',
+    en: 'Published statistics releases (completion markers)',
+  },
+  columns: RELEASE_COLUMNS,
+  partitionKeys: [],
+  location: { bucket: 'stats', prefix: publishedReleasesPrefix },
+  format: 'json',
+  adminOnly: false,
+});
+
+/**
+ * Glue tables for every statistic (BI-readable), its suppression reasons (admin only), and the
+ * `releases` table of completion markers the views gate on.
+ */
 export function statsGlueTables(statistics: readonly Statistic[] = STATISTICS): GlueTableDescription[] {
+  return [releasesGlueTable(), ...statisticTables(statistics)];
+}
+
+function statisticTables(statistics: readonly Statistic[]): GlueTableDescription[] {
   return statistics.flatMap((stat) => [
     {
       database: ATHENA_DATABASES.stats,
@@ -110,8 +148,9 @@ export function biViews(statistics: readonly Statistic[] = STATISTICS): StatView
     const table = `${ATHENA_DATABASES.stats}.${stat.name}`;
     const columns = [RELEASE_ID, ...statisticColumns(stat)];
     const list = columns.map((c) => c.name).join(', ');
-    const all = `SELECT ${list} FROM ${table}`;
-    const latest = `${all} WHERE release_id = (SELECT max(release_id) FROM ${table})`;
+    const published = `release_id IN (SELECT release_id FROM ${ATHENA_DATABASES.stats}.${RELEASES_TABLE})`;
+    const all = `SELECT ${list} FROM ${table} WHERE ${published}`;
+    const latest = `SELECT ${list} FROM ${table} WHERE release_id = (SELECT max(release_id) FROM ${table} WHERE ${published})`;
     const view = (suffix: string, select: string, description: Bilingual): StatView => ({
       database: ATHENA_DATABASES.stats,
       name: `${stat.name}_${suffix}`,
@@ -165,17 +204,25 @@ export function athenaViewTableInput(view: StatView) {
 }
 
 /**
- * The same views for the local platform: DuckDB over the Parquet files under a local copy of the stats
- * bucket (`statsRoot` is the directory holding `stats/`).
+ * The same views for the local platform: DuckDB over the files under a local copy of the stats bucket
+ * (`statsRoot` is the directory holding `stats/`): the `releases` view of completion markers first,
+ * then each statistic's `_all` (published releases only) and `_latest`.
  */
 export function duckdbViews(statsRoot: string, statistics: readonly Statistic[] = STATISTICS): string[] {
-  return statistics.flatMap((stat) => {
-    const glob = `${statsRoot.replace(/\/$/, '')}/stats/release=*/statistic=${stat.name}/release_id=*/*.parquet`;
-    const list = [RELEASE_ID, ...statisticColumns(stat)].map((c) => c.name).join(', ');
-    const source = `read_parquet('${glob.replaceAll("'", "''")}', hive_partitioning = true, hive_types_autocast = false)`;
-    return [
-      `CREATE OR REPLACE VIEW ${stat.name}_all AS SELECT ${list} FROM ${source}`,
-      `CREATE OR REPLACE VIEW ${stat.name}_latest AS SELECT * FROM ${stat.name}_all WHERE release_id = (SELECT max(release_id) FROM ${stat.name}_all)`,
-    ];
-  });
+  const root = statsRoot.replace(/\/$/, '');
+  const quoted = (path: string) => `'${path.replaceAll("'", "''")}'`;
+  const markers = `${root}/${publishedReleasesPrefix}*.json`;
+  const columns = RELEASE_COLUMNS.map((c) => `${c.name}: 'VARCHAR'`).join(', ');
+  return [
+    `CREATE OR REPLACE VIEW ${RELEASES_TABLE} AS SELECT ${RELEASE_COLUMNS.map((c) => c.name).join(', ')} FROM read_json(${quoted(markers)}, format = 'newline_delimited', columns = {${columns}})`,
+    ...statistics.flatMap((stat) => {
+      const glob = `${root}/stats/release=*/statistic=${stat.name}/release_id=*/*.parquet`;
+      const list = [RELEASE_ID, ...statisticColumns(stat)].map((c) => c.name).join(', ');
+      const source = `read_parquet(${quoted(glob)}, hive_partitioning = true, hive_types_autocast = false)`;
+      return [
+        `CREATE OR REPLACE VIEW ${stat.name}_all AS SELECT ${list} FROM ${source} WHERE release_id IN (SELECT release_id FROM ${RELEASES_TABLE})`,
+        `CREATE OR REPLACE VIEW ${stat.name}_latest AS SELECT * FROM ${stat.name}_all WHERE release_id = (SELECT max(release_id) FROM ${stat.name}_all)`,
+      ];
+    }),
+  ];
 }

@@ -185,9 +185,15 @@ describe('Athena materialisation', () => {
     expect(find(/^ALTER TABLE kura_stats_admin\./)).toContain(
       'overtime_hours_monthly_suppression ADD IF NOT EXISTS PARTITION',
     );
-    expect(statements.slice(-4).every((x) => x.startsWith('DROP TABLE IF EXISTS kura_stats_work.'))).toBe(
+    // Scratch tables are dropped per statistic; the partitions are registered only after every
+    // statistic's objects exist, as the run's last statements.
+    expect(statements.slice(-6, -2).every((x) => x.startsWith('DROP TABLE IF EXISTS kura_stats_work.'))).toBe(
       true,
     );
+    expect(statements.slice(-2).map((x) => x.split(' ADD ')[0])).toEqual([
+      'ALTER TABLE kura_stats.overtime_hours_monthly',
+      'ALTER TABLE kura_stats_admin.overtime_hours_monthly_suppression',
+    ]);
     // Kanagawa (9) is primary; Tokyo (and its one-member margins) are the secondary cells the regional
     // margin forces. The key list and the unsuppressed cells are deleted once the statistic is published.
     expect(secondaryFiles).toEqual([

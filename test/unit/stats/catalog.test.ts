@@ -93,9 +93,27 @@ describe('BI views and Glue descriptions', () => {
     expect(latest?.ddl).toMatch(
       /^CREATE OR REPLACE VIEW kura_stats\.overtime_hours_monthly_latest AS SELECT release_id, period,/,
     );
+    // Only releases with a completion marker are visible: a half-published release never is.
     expect(latest?.select).toContain(
-      'WHERE release_id = (SELECT max(release_id) FROM kura_stats.overtime_hours_monthly)',
+      'WHERE release_id = (SELECT max(release_id) FROM kura_stats.overtime_hours_monthly WHERE release_id IN (SELECT release_id FROM kura_stats.releases))',
     );
+    const all = views.find((v) => v.name === 'overtime_hours_monthly_all');
+    expect(all?.select).toMatch(
+      /FROM kura_stats\.overtime_hours_monthly WHERE release_id IN \(SELECT release_id FROM kura_stats\.releases\)$/,
+    );
+    expect(all?.columns.map((c) => c.name)).toEqual(latest?.columns.map((c) => c.name));
+  });
+
+  it('describes the releases table of completion markers, readable by BI under stats/', () => {
+    const releases = statsGlueTables().find((t) => t.name === 'releases');
+    expect(releases).toMatchObject({
+      database: 'kura_stats',
+      format: 'json',
+      adminOnly: false,
+      partitionKeys: [],
+      location: { bucket: 'stats', prefix: 'stats/published-releases/' },
+    });
+    expect(releases?.columns.map((c) => c.name)).toEqual(['release_id', 'published_at']);
   });
 
   it('keeps suppression reasons in an admin-only database under the admin prefix', () => {
@@ -107,7 +125,7 @@ describe('BI views and Glue descriptions', () => {
       expect(t.location.prefix).toBe('stats-admin/');
       expect(t.columns.map((c) => c.name)).toContain('reason');
     }
-    for (const t of tables.filter((x) => !x.adminOnly)) {
+    for (const t of tables.filter((x) => !x.adminOnly && x.name !== 'releases')) {
       expect(t.location.prefix).toBe('stats/');
       expect(t.columns.map((c) => c.name)).not.toContain('reason');
       expect(t.partitionKeys.map((c) => c.name)).toEqual(['release_id']);
@@ -131,10 +149,13 @@ describe('BI views and Glue descriptions', () => {
 
   it('gives the local platform the same view names over the stats folder', () => {
     const ddl = duckdbViews('/data/stats-bucket/');
-    expect(ddl[0]).toContain(
+    expect(ddl[0]).toMatch(/^CREATE OR REPLACE VIEW releases AS /);
+    expect(ddl[0]).toContain("read_json('/data/stats-bucket/stats/published-releases/*.json'");
+    expect(ddl[1]).toContain(
       "'/data/stats-bucket/stats/release=*/statistic=overtime_hours_monthly/release_id=*/*.parquet'",
     );
-    expect(ddl.length).toBe(STATISTICS.length * 2);
+    expect(ddl[1]).toContain('WHERE release_id IN (SELECT release_id FROM releases)');
+    expect(ddl.length).toBe(STATISTICS.length * 2 + 1);
   });
 });
 

@@ -1,9 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryObjectStore } from '../../../functions/adapters/memory/index.ts';
 import { getStatistic } from '../../../functions/domain/stats/catalog.ts';
-import { manifestKey, type ReleaseManifest } from '../../../functions/domain/stats/release.ts';
+import {
+  manifestKey,
+  publishedMarkerKey,
+  type ReleaseManifest,
+} from '../../../functions/domain/stats/release.ts';
 import {
   compileOwnValueQuery,
+  readPublishedCells,
   readReleaseManifest,
   StatsReleaseNotFoundError,
 } from '../../../functions/domain/stats/service.ts';
@@ -18,21 +23,27 @@ const manifest = (releaseId: string): ReleaseManifest => ({
 });
 
 describe('statistics release reading', () => {
-  it('finds the latest release by its manifest', async () => {
+  it('finds the latest release by its completion marker, never one still being written', async () => {
     // Prepare
     const objects = new MemoryObjectStore();
     for (const id of ['2026-09', '2026-11', '2026-10']) {
       await objects.put('stats', manifestKey(id), JSON.stringify(manifest(id)));
+      await objects.put('stats', publishedMarkerKey(id), JSON.stringify({ release_id: id }));
     }
     await objects.put(
       'stats',
-      'stats/release=2026-12/statistic=x/release_id=2026-12/part-0.parquet',
+      'stats/release=2026-12/statistic=overtime_hours_monthly/release_id=2026-12/part-0.parquet',
       'unfinished',
     );
+    await objects.put('stats', manifestKey('2026-12'), JSON.stringify(manifest('2026-12')));
     // Act
     const latest = await readReleaseManifest(objects);
-    // Assess: 2026-12 has no manifest yet, so it is not a release.
+    // Assess: 2026-12 has its files and even its manifest, but no marker yet, so it is not a release.
     expect(latest.releaseId).toBe('2026-11');
+    await expect(readReleaseManifest(objects, '2026-12')).rejects.toThrow(/2026-12 does not exist/);
+    await expect(readPublishedCells(objects, '2026-12', 'overtime_hours_monthly')).rejects.toThrow(
+      StatsReleaseNotFoundError,
+    );
   });
 
   it('says so when no release has been published', async () => {
