@@ -102,14 +102,15 @@ ORDER BY m.period, m.employee_token`;
 
 /**
  * One row per (token, day) of attendance, the latest file winning. Ingestion rejects a second row
- * with the same employee and day within one file (the dataset's row key), so with a single file the
- * rows are already unique and the dedupe, the most expensive step of the facts (a million-group
- * aggregate), is skipped. Across files it is a grouped `arg_max` over the latest file rather than a
- * window: DuckDB's hash aggregate spills under masking's memory cap, a window over a million rows
- * did not.
+ * with the same employee and day within one upload (the dataset's row key), and an upload's period
+ * files are disjoint (the period is the work date's month), so when every attendance file comes from
+ * one upload the rows are already unique and the dedupe, the most expensive step of the facts (a
+ * million-group aggregate), is skipped. Across uploads it is a grouped `arg_max` over the latest file
+ * rather than a window: DuckDB's hash aggregate spills under masking's memory cap, a window over a
+ * million rows did not.
  */
-export function attendanceDaysSql(attendanceFiles: number): string {
-  if (attendanceFiles <= 1) {
+export function attendanceDaysSql(attendanceUploads: number): string {
+  if (attendanceUploads <= 1) {
     return 'SELECT employee_token, work_date, overtime_hours, actual_hours, paid_leave_days FROM attendance';
   }
   return `SELECT employee_token, work_date, day.o AS overtime_hours, day.h AS actual_hours, day.l AS paid_leave_days
@@ -142,18 +143,18 @@ export async function buildTenantFacts(ports: MaskingPorts, tenantId: string): P
   const keys = await listKeys(ports.objects, 'curated', pseudonymisedPrefix(tenantId));
   return withWorkDir((dir) =>
     withDuckDb(async (db) => {
-      const files: Record<string, number> = {};
+      const uploads: Record<string, number> = {};
       for (const dataset of SOURCES) {
         const paths: string[] = [];
-        for (const key of keys.filter((k) => hivePart(k, 'dataset') === dataset)) {
-          paths.push(await download(ports.objects, 'curated', key, dir));
-        }
-        files[dataset] = paths.length;
+        const datasetKeys = keys.filter((k) => hivePart(k, 'dataset') === dataset);
+        for (const key of datasetKeys) paths.push(await download(ports.objects, 'curated', key, dir));
+        // pseudonymisedKey: one object per period, named after its upload.
+        uploads[dataset] = new Set(datasetKeys.map((k) => k.slice(k.lastIndexOf('/') + 1))).size;
         await loadDataset(db, dataset, paths);
       }
       await db.run(
         plainQuery(
-          `CREATE VIEW attendance_days AS ${attendanceDaysSql(files.attendance ?? 0)}`,
+          `CREATE VIEW attendance_days AS ${attendanceDaysSql(uploads.attendance ?? 0)}`,
           'attendance days',
         ),
       );
