@@ -209,186 +209,192 @@ export async function anonymise(ports: MaskingPorts, request: AnonymiseRequest):
     contributing.push({ tenantId, code });
   }
 
+  // Pooled over every tenant in the statistics function, not beside ingestion: DuckDB's own limit.
   return withWorkDir((dir) =>
-    withDuckDb(async (db) => {
-      const employeeParts: string[] = [];
-      const companyParts: string[] = [];
-      for (const { tenantId, code } of contributing) {
-        const employeePath = await download(
-          ports.objects,
-          'curated',
-          factKey(tenantId, 'employee_month'),
-          dir,
-        );
-        employeeParts.push(
-          `SELECT ${quoteLiteral(code)} AS company_code, * FROM read_parquet(${quoteLiteral(employeePath)})`,
-        );
-        if (await ports.objects.head('curated', factKey(tenantId, 'company_month'))) {
-          const companyPath = await download(
+    withDuckDb(
+      async (db) => {
+        const employeeParts: string[] = [];
+        const companyParts: string[] = [];
+        for (const { tenantId, code } of contributing) {
+          const employeePath = await download(
             ports.objects,
             'curated',
-            factKey(tenantId, 'company_month'),
+            factKey(tenantId, 'employee_month'),
             dir,
           );
-          companyParts.push(
-            `SELECT ${quoteLiteral(code)} AS company_code, * FROM read_parquet(${quoteLiteral(companyPath)})`,
+          employeeParts.push(
+            `SELECT ${quoteLiteral(code)} AS company_code, * FROM read_parquet(${quoteLiteral(employeePath)})`,
           );
+          if (await ports.objects.head('curated', factKey(tenantId, 'company_month'))) {
+            const companyPath = await download(
+              ports.objects,
+              'curated',
+              factKey(tenantId, 'company_month'),
+              dir,
+            );
+            companyParts.push(
+              `SELECT ${quoteLiteral(code)} AS company_code, * FROM read_parquet(${quoteLiteral(companyPath)})`,
+            );
+          }
         }
-      }
-      const companyRows = companies
-        .map(
-          (c) => `(${[c.code, c.industry, c.prefecture, c.region, c.sizeBand].map(quoteLiteral).join(', ')})`,
-        )
-        .join(', ');
-      await db.run(
-        plainQuery(
-          companies.length === 0
-            ? 'CREATE TABLE companies (company_code VARCHAR, industry VARCHAR, prefecture VARCHAR, region VARCHAR, size_band VARCHAR)'
-            : `CREATE TABLE companies AS SELECT * FROM (VALUES ${companyRows}) AS t(company_code, industry, prefecture, region, size_band)`,
-          'company profiles',
-        ),
-      );
-      await db.run(
-        plainQuery(
-          employeeParts.length === 0
-            ? `CREATE TABLE em (company_code VARCHAR, period VARCHAR, birth_date DATE, gender VARCHAR, hire_date DATE, termination_date DATE, employment_type VARCHAR, overtime_hours DOUBLE, hours_worked DOUBLE, paid_leave_days DOUBLE, base_pay BIGINT, gross_pay BIGINT, employed BOOLEAN, separated BOOLEAN)`
-            : `CREATE TABLE em AS ${employeeParts.join(' UNION ALL BY NAME ')}`,
-          'pool employee facts',
-        ),
-      );
-      await db.run(
-        plainQuery(
-          companyParts.length === 0
-            ? 'CREATE TABLE cm (company_code VARCHAR, period VARCHAR, sales_amount BIGINT, employees INTEGER)'
-            : `CREATE TABLE cm AS ${companyParts.join(' UNION ALL BY NAME ')}`,
-          'pool company facts',
-        ),
-      );
-
-      // Pool: tokens and dates leave here; only ages, tenures and measures go on.
-      const { age, tenureYears } = ageAndTenureSql('duckdb');
-      const topCoded: Record<string, number> = {};
-      const measures: string[] = [];
-      for (const [name, dataset, column] of MEASURE_SOURCES) {
-        const action = anonymisedAction(catalogueColumn(dataset, column));
-        if (action.kind === 'top_code') {
-          topCoded[name] = await count(
-            db,
-            `SELECT count(*) AS n FROM em WHERE ${name} > ${action.topCode}`,
-            'count peculiar',
-          );
-          measures.push(`least(${name}, ${action.topCode}) AS ${name}`);
-        } else {
-          measures.push(name);
-        }
-      }
-      const mergedRare: Record<string, number> = {};
-      const categories: string[] = [];
-      for (const [column, allowed] of Object.entries(MERGED_CATEGORIES)) {
-        const frequent = (
-          await db.run(
-            plainQuery(
-              `SELECT ${column} AS v FROM em WHERE ${column} IS NOT NULL GROUP BY 1 HAVING count(*) >= ${k}`,
-              'category counts',
-            ),
+        const companyRows = companies
+          .map(
+            (c) =>
+              `(${[c.code, c.industry, c.prefecture, c.region, c.sizeBand].map(quoteLiteral).join(', ')})`,
           )
-        )
-          .map((r) => String(r.v))
-          .filter((v) => (allowed as readonly string[]).includes(v));
-        const kept =
-          frequent.length === 0 ? 'false' : `${column} IN (${frequent.map(quoteLiteral).join(', ')})`;
-        mergedRare[column] = await count(
-          db,
-          `SELECT count(*) AS n FROM em WHERE ${column} IS NOT NULL AND ${column} <> 'other' AND NOT (${kept})`,
-          'count merged',
+          .join(', ');
+        await db.run(
+          plainQuery(
+            companies.length === 0
+              ? 'CREATE TABLE companies (company_code VARCHAR, industry VARCHAR, prefecture VARCHAR, region VARCHAR, size_band VARCHAR)'
+              : `CREATE TABLE companies AS SELECT * FROM (VALUES ${companyRows}) AS t(company_code, industry, prefecture, region, size_band)`,
+            'company profiles',
+          ),
         );
-        categories.push(
-          `CASE WHEN ${column} IS NULL THEN NULL WHEN ${kept} THEN ${column} ELSE 'other' END AS ${column}`,
+        await db.run(
+          plainQuery(
+            employeeParts.length === 0
+              ? `CREATE TABLE em (company_code VARCHAR, period VARCHAR, birth_date DATE, gender VARCHAR, hire_date DATE, termination_date DATE, employment_type VARCHAR, overtime_hours DOUBLE, hours_worked DOUBLE, paid_leave_days DOUBLE, base_pay BIGINT, gross_pay BIGINT, employed BOOLEAN, separated BOOLEAN)`
+              : `CREATE TABLE em AS ${employeeParts.join(' UNION ALL BY NAME ')}`,
+            'pool employee facts',
+          ),
         );
-      }
-      await db.run(
-        plainQuery(
-          `CREATE TABLE pool AS SELECT c.company_code, c.industry, c.prefecture, c.region, c.size_band, f.period,
+        await db.run(
+          plainQuery(
+            companyParts.length === 0
+              ? 'CREATE TABLE cm (company_code VARCHAR, period VARCHAR, sales_amount BIGINT, employees INTEGER)'
+              : `CREATE TABLE cm AS ${companyParts.join(' UNION ALL BY NAME ')}`,
+            'pool company facts',
+          ),
+        );
+
+        // Pool: tokens and dates leave here; only ages, tenures and measures go on.
+        const { age, tenureYears } = ageAndTenureSql('duckdb');
+        const topCoded: Record<string, number> = {};
+        const measures: string[] = [];
+        for (const [name, dataset, column] of MEASURE_SOURCES) {
+          const action = anonymisedAction(catalogueColumn(dataset, column));
+          if (action.kind === 'top_code') {
+            topCoded[name] = await count(
+              db,
+              `SELECT count(*) AS n FROM em WHERE ${name} > ${action.topCode}`,
+              'count peculiar',
+            );
+            measures.push(`least(${name}, ${action.topCode}) AS ${name}`);
+          } else {
+            measures.push(name);
+          }
+        }
+        const mergedRare: Record<string, number> = {};
+        const categories: string[] = [];
+        for (const [column, allowed] of Object.entries(MERGED_CATEGORIES)) {
+          const frequent = (
+            await db.run(
+              plainQuery(
+                `SELECT ${column} AS v FROM em WHERE ${column} IS NOT NULL GROUP BY 1 HAVING count(*) >= ${k}`,
+                'category counts',
+              ),
+            )
+          )
+            .map((r) => String(r.v))
+            .filter((v) => (allowed as readonly string[]).includes(v));
+          const kept =
+            frequent.length === 0 ? 'false' : `${column} IN (${frequent.map(quoteLiteral).join(', ')})`;
+          mergedRare[column] = await count(
+            db,
+            `SELECT count(*) AS n FROM em WHERE ${column} IS NOT NULL AND ${column} <> 'other' AND NOT (${kept})`,
+            'count merged',
+          );
+          categories.push(
+            `CASE WHEN ${column} IS NULL THEN NULL WHEN ${kept} THEN ${column} ELSE 'other' END AS ${column}`,
+          );
+        }
+        await db.run(
+          plainQuery(
+            `CREATE TABLE pool AS SELECT c.company_code, c.industry, c.prefecture, c.region, c.size_band, f.period,
             ${age} AS age, ${tenureYears} AS tenure_years, ${categories.join(', ')}, ${measures.join(', ')},
             f.employed, f.separated
           FROM em f JOIN companies c USING (company_code)`,
-          'pool with company profiles',
-        ),
-      );
-      const rowsIn = await count(db, 'SELECT count(*) AS n FROM pool', 'count pool');
-
-      // Global generalisation: climb until local suppression stays within budget.
-      const generalisations: string[] = [];
-      let chosen = 0;
-      for (let i = 0; i < GENERALISATION_LEVELS.length; i += 1) {
-        const level = GENERALISATION_LEVELS[i] as GeneralisationLevel;
-        await db.run(
-          plainQuery(
-            `CREATE OR REPLACE TABLE gen AS SELECT ${generaliseProjection(level).join(', ')} FROM pool`,
-            level.name,
+            'pool with company profiles',
           ),
         );
-        generalisations.push(level.name);
-        chosen = i;
-        const violating = await violatingRows(db, 'gen', k, classes);
-        if (violating <= rowsIn * LOCAL_SUPPRESSION_BUDGET) break;
-      }
-      const level = GENERALISATION_LEVELS[chosen] as GeneralisationLevel;
+        const rowsIn = await count(db, 'SELECT count(*) AS n FROM pool', 'count pool');
 
-      // Local suppression: blank the most identifying cells first, then drop rows still below k.
-      const first = await suppressLocally(db, 'gen', 'sup1', k, classes, ['age_band', 'tenure_band']);
-      const second = await suppressLocally(db, 'sup1', 'sup2', k, classes, ['gender', 'employment_type']);
-      await db.run(
-        plainQuery(
-          `CREATE TABLE anon AS SELECT * FROM (SELECT *, count(*) OVER (PARTITION BY ${classes}) AS class_size FROM sup2) WHERE class_size >= ${k}`,
-          'drop rows below k',
-        ),
-      );
-      const rowsOut = await count(db, 'SELECT count(*) AS n FROM anon', 'count output');
+        // Global generalisation: climb until local suppression stays within budget.
+        const generalisations: string[] = [];
+        let chosen = 0;
+        for (let i = 0; i < GENERALISATION_LEVELS.length; i += 1) {
+          const level = GENERALISATION_LEVELS[i] as GeneralisationLevel;
+          await db.run(
+            plainQuery(
+              `CREATE OR REPLACE TABLE gen AS SELECT ${generaliseProjection(level).join(', ')} FROM pool`,
+              level.name,
+            ),
+          );
+          generalisations.push(level.name);
+          chosen = i;
+          const violating = await violatingRows(db, 'gen', k, classes);
+          if (violating <= rowsIn * LOCAL_SUPPRESSION_BUDGET) break;
+        }
+        const level = GENERALISATION_LEVELS[chosen] as GeneralisationLevel;
 
-      const outputs: string[] = [];
-      const select = (table: AnonymisedTable, from: string) =>
-        `SELECT ${ANONYMISED_COLUMNS[table]
-          .map(
-            ([name, type]) => `${name === 'release_id' ? quoteLiteral(releaseId) : name}::${type} AS ${name}`,
-          )
-          .join(', ')} FROM ${from} ORDER BY period, company_code`;
-      const sources: Record<AnonymisedTable, string> = {
-        anon_employee_month: 'anon',
-        anon_company_month: `(SELECT c.company_code, c.industry, ${level.keepPrefecture ? 'c.prefecture' : 'CAST(NULL AS VARCHAR) AS prefecture'}, c.region, c.size_band, m.period, m.sales_amount, m.employees FROM cm m JOIN companies c USING (company_code))`,
-      };
-      for (const table of Object.keys(sources) as AnonymisedTable[]) {
-        const key = anonymisedTableKey(releaseId, table);
-        const path = await outputPath(dir, key);
+        // Local suppression: blank the most identifying cells first, then drop rows still below k.
+        const first = await suppressLocally(db, 'gen', 'sup1', k, classes, ['age_band', 'tenure_band']);
+        const second = await suppressLocally(db, 'sup1', 'sup2', k, classes, ['gender', 'employment_type']);
         await db.run(
           plainQuery(
-            `COPY (${select(table, sources[table])}) TO ${quoteLiteral(path)} (FORMAT parquet, COMPRESSION zstd)`,
-            `write ${table}`,
+            `CREATE TABLE anon AS SELECT * FROM (SELECT *, count(*) OVER (PARTITION BY ${classes}) AS class_size FROM sup2) WHERE class_size >= ${k}`,
+            'drop rows below k',
           ),
         );
-        await upload(ports.objects, 'curated', key, path);
-        outputs.push(key);
-      }
+        const rowsOut = await count(db, 'SELECT count(*) AS n FROM anon', 'count output');
 
-      const suppressedCells = { ...first, ...second };
-      const report = suppressionReportSchema.parse({
-        releaseId,
-        k,
-        tenants: contributing.length,
-        rowsIn,
-        rowsOut,
-        generalisations,
-        mergedRare,
-        topCoded,
-        suppressedCells,
-        suppressedRows: rowsIn - rowsOut,
-      });
-      const reportKey = suppressionReportKey(releaseId);
-      await ports.objects.put('curated', reportKey, JSON.stringify(report, null, 2), {
-        contentType: 'application/json',
-      });
-      outputs.push(reportKey);
-      return { releaseId, outputs, report };
-    }),
+        const outputs: string[] = [];
+        const select = (table: AnonymisedTable, from: string) =>
+          `SELECT ${ANONYMISED_COLUMNS[table]
+            .map(
+              ([name, type]) =>
+                `${name === 'release_id' ? quoteLiteral(releaseId) : name}::${type} AS ${name}`,
+            )
+            .join(', ')} FROM ${from} ORDER BY period, company_code`;
+        const sources: Record<AnonymisedTable, string> = {
+          anon_employee_month: 'anon',
+          anon_company_month: `(SELECT c.company_code, c.industry, ${level.keepPrefecture ? 'c.prefecture' : 'CAST(NULL AS VARCHAR) AS prefecture'}, c.region, c.size_band, m.period, m.sales_amount, m.employees FROM cm m JOIN companies c USING (company_code))`,
+        };
+        for (const table of Object.keys(sources) as AnonymisedTable[]) {
+          const key = anonymisedTableKey(releaseId, table);
+          const path = await outputPath(dir, key);
+          await db.run(
+            plainQuery(
+              `COPY (${select(table, sources[table])}) TO ${quoteLiteral(path)} (FORMAT parquet, COMPRESSION zstd)`,
+              `write ${table}`,
+            ),
+          );
+          await upload(ports.objects, 'curated', key, path);
+          outputs.push(key);
+        }
+
+        const suppressedCells = { ...first, ...second };
+        const report = suppressionReportSchema.parse({
+          releaseId,
+          k,
+          tenants: contributing.length,
+          rowsIn,
+          rowsOut,
+          generalisations,
+          mergedRare,
+          topCoded,
+          suppressedCells,
+          suppressedRows: rowsIn - rowsOut,
+        });
+        const reportKey = suppressionReportKey(releaseId);
+        await ports.objects.put('curated', reportKey, JSON.stringify(report, null, 2), {
+          contentType: 'application/json',
+        });
+        outputs.push(reportKey);
+        return { releaseId, outputs, report };
+      },
+      { memoryLimit: 'engine-default' },
+    ),
   );
 }

@@ -22,23 +22,37 @@ export interface DuckSession {
 }
 
 /**
- * Memory masking's DuckDB may use before it spills to its temp directory. Masking shares the Lambda
- * with ingestion (same invocation), so it gets the same cap as ingestion's DuckDB.
+ * Memory a per-upload masking DuckDB may use before it spills to its temp directory. Masking shares
+ * the Lambda with ingestion (same invocation), so it gets the same cap as ingestion's DuckDB.
  */
 export const MASKING_MEMORY_LIMIT = '192MB';
 
+export interface DuckDbOptions {
+  /**
+   * DuckDB `memory_limit`; beyond it DuckDB spills to a private temp directory.
+   * `'engine-default'` leaves DuckDB's own limit (80% of the memory it detects), for the pooled
+   * anonymisation, which runs in its own function over every tenant's facts.
+   * @default MASKING_MEMORY_LIMIT
+   */
+  readonly memoryLimit?: string;
+}
+
 /**
- * Runs `work` with a fresh in-memory DuckDB, closed afterwards whatever happens. Its memory is
- * capped (MASKING_MEMORY_LIMIT); above it, DuckDB spills to a private temp directory removed after.
+ * Runs `work` with a fresh in-memory DuckDB, closed afterwards whatever happens, spilling to a
+ * private temp directory (removed after) above its memory limit (MASKING_MEMORY_LIMIT by default).
  */
-export async function withDuckDb<T>(work: (session: DuckSession) => Promise<T>): Promise<T> {
+export async function withDuckDb<T>(
+  work: (session: DuckSession) => Promise<T>,
+  options: DuckDbOptions = {},
+): Promise<T> {
+  const memoryLimit = options.memoryLimit ?? MASKING_MEMORY_LIMIT;
   // Loaded on first use: the native module costs ~100 ms, paid only by invocations that mask.
   const { DuckDBInstance } = await import('@duckdb/node-api');
   const spillDir = await mkdtemp(join(tmpdir(), 'kura-mask-spill-'));
   try {
     const instance = await DuckDBInstance.create(':memory:', {
       threads: '2',
-      memory_limit: MASKING_MEMORY_LIMIT,
+      ...(memoryLimit === 'engine-default' ? {} : { memory_limit: memoryLimit }),
       temp_directory: spillDir,
       preserve_insertion_order: 'false',
     });
