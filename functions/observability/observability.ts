@@ -29,14 +29,33 @@ const byService = new Map<KuraService, Observability>();
 export function observability(service: KuraService): Observability {
   let found = byService.get(service);
   if (!found) {
+    const logger = new Logger({ serviceName: service, jsonReplacerFn: redactLogValue });
     found = {
-      logger: new Logger({ serviceName: service, jsonReplacerFn: redactLogValue }),
-      metrics: new Metrics({ namespace: KURA_NAMESPACE, serviceName: service }),
+      logger,
+      metrics: new Metrics({
+        namespace: KURA_NAMESPACE,
+        serviceName: service,
+        logger: metricsLogger(logger),
+      }),
       tracer: new Tracer({ serviceName: service }),
     };
     byService.set(service, found);
   }
   return found;
+}
+
+/**
+ * Metrics' own warnings (e.g. "no application metrics to publish") go through the service's Logger as
+ * JSON, not bare console lines; with metrics switched off (the local platform) there is nothing to warn about.
+ */
+function metricsLogger(logger: Logger) {
+  const disabled = () => process.env.POWERTOOLS_METRICS_DISABLED === 'true';
+  return {
+    debug: (...args: unknown[]) => logger.debug(String(args[0] ?? '')),
+    info: (...args: unknown[]) => logger.info(String(args[0] ?? '')),
+    warn: (...args: unknown[]) => (disabled() ? undefined : logger.warn(String(args[0] ?? ''))),
+    error: (...args: unknown[]) => logger.error(String(args[0] ?? '')),
+  };
 }
 
 /**
