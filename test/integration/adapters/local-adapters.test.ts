@@ -1,36 +1,21 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLocalRuntime, localClients } from '../../../functions/adapters/local-runtime.ts';
 import { ConditionFailedError, NotFoundError } from '../../../functions/adapters/ports.ts';
-import { LOCAL_NAME_PREFIX, type Runtime } from '../../../functions/adapters/runtime.ts';
-import { defaultSettings } from '../../../functions/domain/settings.ts';
-import {
-  ensureBuckets,
-  ensureTables,
-  type LocalStorageServers,
-  startStorageServers,
-} from '../../../local/servers.ts';
+import type { Runtime } from '../../../functions/adapters/runtime.ts';
+import { type LocalStorage, startLocalStorage } from '../local-storage.ts';
 
-let dataDir: string;
-let servers: LocalStorageServers;
+let storage: LocalStorage;
 let ports: Runtime;
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'kura-adapters-'));
-  servers = await startStorageServers({ dataDir });
-  const physical = (logical: string) => `${LOCAL_NAME_PREFIX}${logical}`;
-  const clients = localClients(servers);
-  await ensureBuckets(clients.s3, physical);
-  await ensureTables(clients.dynamo, physical);
-  ports = createLocalRuntime({ ...servers, dataDir, settings: defaultSettings });
+  storage = await startLocalStorage('adapters');
+  ports = storage.runtime;
 });
 
 afterAll(async () => {
-  await servers?.stop();
-  await rm(dataDir, { recursive: true, force: true });
+  await storage?.stop();
 });
 
 describe('S3ObjectStore on s3rver', () => {
@@ -195,7 +180,7 @@ describe('FileKeyStore', () => {
     // Act
     await ports.keys.create('key-tenant');
     const again = await ports.keys.get('key-tenant');
-    const mode = (await stat(join(dataDir, 'keys', 'key-tenant.key'))).mode & 0o777;
+    const mode = (await stat(join(storage.dataDir, 'keys', 'key-tenant.key'))).mode & 0o777;
     await ports.keys.destroy('key-tenant');
 
     // Assess

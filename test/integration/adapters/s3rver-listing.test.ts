@@ -1,27 +1,17 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLocalRuntime, localClients } from '../../../functions/adapters/local-runtime.ts';
-import { LOCAL_NAME_PREFIX, type Runtime } from '../../../functions/adapters/runtime.ts';
-import { defaultSettings } from '../../../functions/domain/settings.ts';
-import { ensureBuckets, type LocalStorageServers, startStorageServers } from '../../../local/servers.ts';
+import type { Runtime } from '../../../functions/adapters/runtime.ts';
+import { type LocalStorage, startLocalStorage } from '../local-storage.ts';
 
-let dataDir: string;
-let servers: LocalStorageServers;
+let storage: LocalStorage;
 let ports: Runtime;
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'kura-listing-'));
-  servers = await startStorageServers({ dataDir });
-  const clients = localClients(servers);
-  await ensureBuckets(clients.s3, (logical) => `${LOCAL_NAME_PREFIX}${logical}`);
-  ports = createLocalRuntime({ ...servers, dataDir, settings: defaultSettings });
+  storage = await startLocalStorage('listing');
+  ports = storage.runtime;
 });
 
 afterAll(async () => {
-  await servers?.stop();
-  await rm(dataDir, { recursive: true, force: true });
+  await storage?.stop();
 });
 
 /** Puts objects with a few requests in flight, as a busy tenant's uploads would. */

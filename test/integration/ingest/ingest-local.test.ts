@@ -1,40 +1,24 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLocalRuntime, localClients } from '../../../functions/adapters/local-runtime.ts';
-import { LOCAL_NAME_PREFIX, type Runtime } from '../../../functions/adapters/runtime.ts';
+import type { Runtime } from '../../../functions/adapters/runtime.ts';
 import { defaultSettings } from '../../../functions/domain/settings.ts';
 import { type UploadRecord, uploadRecordSchema } from '../../../functions/domain/uploads/model.ts';
 import { landingKey, rawKey, reportKey } from '../../../functions/domain/zones.ts';
 import { createIngestHandler } from '../../../functions/ingest/handler.ts';
-import {
-  ensureBuckets,
-  ensureTables,
-  type LocalStorageServers,
-  startStorageServers,
-} from '../../../local/servers.ts';
 import { sha256Base64, sqsMessageFor } from '../../unit/ingest/fixtures.ts';
 import { readParquet } from '../../unit/ingest/parquet.ts';
+import { type LocalStorage, startLocalStorage } from '../local-storage.ts';
 
-let dataDir: string;
-let servers: LocalStorageServers;
+let storage: LocalStorage;
 let ports: Runtime;
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'kura-ingest-int-'));
-  servers = await startStorageServers({ dataDir });
-  const physical = (logical: string) => `${LOCAL_NAME_PREFIX}${logical}`;
-  const clients = localClients(servers);
-  await ensureBuckets(clients.s3, physical);
-  await ensureTables(clients.dynamo, physical);
-  ports = createLocalRuntime({ ...servers, dataDir, settings: defaultSettings });
+  storage = await startLocalStorage('ingest-int');
+  ports = storage.runtime;
 });
 
 afterAll(async () => {
-  await servers?.stop();
-  await rm(dataDir, { recursive: true, force: true });
+  await storage?.stop();
 });
 
 const context = {

@@ -1,9 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLocalRuntime, localClients } from '../../../functions/adapters/local-runtime.ts';
-import { LOCAL_NAME_PREFIX, type Runtime } from '../../../functions/adapters/runtime.ts';
+import type { Runtime } from '../../../functions/adapters/runtime.ts';
 import { appendLedger, readLedger, verifyLedger } from '../../../functions/domain/ledger/ledger.ts';
 import {
   type DeletionCertificate,
@@ -11,7 +7,6 @@ import {
   purgeTenant,
   verifyCertificateChain,
 } from '../../../functions/domain/purge/index.ts';
-import { defaultSettings } from '../../../functions/domain/settings.ts';
 import { type TenantRecord, tenantRecordSchema } from '../../../functions/domain/tenants/model.ts';
 import {
   landingKey,
@@ -22,32 +17,20 @@ import {
   tenantQueryResultsPrefix,
 } from '../../../functions/domain/zones.ts';
 import { purgePortsFrom } from '../../../functions/purge/runtime.ts';
-import {
-  ensureBuckets,
-  ensureTables,
-  type LocalStorageServers,
-  startStorageServers,
-} from '../../../local/servers.ts';
+import { type LocalStorage, startLocalStorage } from '../local-storage.ts';
 
-let dataDir: string;
-let servers: LocalStorageServers;
+let storage: LocalStorage;
 let runtime: Runtime;
 const releases: string[] = [];
 const NOW = new Date('2026-11-22T03:00:00Z');
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'kura-purge-'));
-  servers = await startStorageServers({ dataDir });
-  const physical = (logical: string) => `${LOCAL_NAME_PREFIX}${logical}`;
-  const clients = localClients(servers);
-  await ensureBuckets(clients.s3, physical);
-  await ensureTables(clients.dynamo, physical);
-  runtime = createLocalRuntime({ ...servers, dataDir, settings: defaultSettings });
+  storage = await startLocalStorage('purge');
+  runtime = storage.runtime;
 });
 
 afterAll(async () => {
-  await servers?.stop();
-  await rm(dataDir, { recursive: true, force: true });
+  await storage?.stop();
 });
 
 const ports = () =>
