@@ -15,6 +15,7 @@ export const KURA_SERVICES = {
   statsRelease: 'kura-stats-release',
   purge: 'kura-purge',
   ledgerExport: 'kura-ledger-export',
+  supportSweep: 'kura-support-sweep',
 } as const;
 export type KuraService = (typeof KURA_SERVICES)[keyof typeof KURA_SERVICES];
 

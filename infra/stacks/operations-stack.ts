@@ -23,6 +23,8 @@ export interface OperationsStackProps extends StackProps {
 export const PURGE_AT = { minute: '0', hour: '3' } as const;
 /** Daily ledger export to the audit bucket: 02:00 JST. */
 export const LEDGER_EXPORT_AT = { minute: '0', hour: '2' } as const;
+/** Support grants end at most 15 minutes before their exports are deleted. */
+export const SUPPORT_SWEEP_AT = { minute: '0/15', hour: '*' } as const;
 
 /**
  * Scheduled operations: the purge (retention, verified deletion, certificates; issue 7), the ledger
@@ -33,6 +35,7 @@ export const LEDGER_EXPORT_AT = { minute: '0', hour: '2' } as const;
 export class OperationsStack extends Stack {
   readonly purge: KuraFunction;
   readonly ledgerExport: KuraFunction;
+  readonly supportSweep: KuraFunction;
   readonly deadLetters: JobDeadLetters;
 
   constructor(scope: Construct, id: string, props: OperationsStackProps) {
@@ -79,6 +82,21 @@ export class OperationsStack extends Stack {
     grantTable(this.ledgerExport, tables.ledger, 'ledger', 'read');
     grantBucket(this.ledgerExport, buckets.audit, 'audit', 'readWrite', { prefix: 'ledger-exports/' });
 
+    // Exports taken under a support grant must not outlive it (issue 11): the sweep deletes them and
+    // records what it deleted; it reads grants in every tenant's partition of the uploads table.
+    this.supportSweep = new KuraFunction(this, 'SupportSweep', {
+      entry: 'functions/support-sweep/handler.ts',
+      serviceName: 'kura-support-sweep',
+      description: 'Ends expired support grants: deletes their exports and records what was deleted',
+      config,
+      memorySize: 512,
+      timeout: Duration.minutes(5),
+    });
+    grantTable(this.supportSweep, tables.tenants, 'tenants', 'read');
+    grantTable(this.supportSweep, tables.uploads, 'uploads', 'readWrite');
+    grantTable(this.supportSweep, tables.ledger, 'ledger', 'append');
+    grantBucket(this.supportSweep, buckets.raw, 'raw', 'purge', { prefix: 'support-exports/' });
+
     this.deadLetters = new JobDeadLetters(this, 'JobDeadLetters', { stage: config.stage, removalPolicy });
     new JobSchedule(this, 'DailyPurge', {
       fn: this.purge,
@@ -93,10 +111,17 @@ export class OperationsStack extends Stack {
       deadLetters: this.deadLetters,
     });
 
+    new JobSchedule(this, 'SupportSweepSchedule', {
+      fn: this.supportSweep,
+      at: SUPPORT_SWEEP_AT,
+      description: 'Every 15 minutes: delete the exports of support grants that have ended',
+      deadLetters: this.deadLetters,
+    });
+
     new PipelineMonitoring(this, 'PurgeMonitoring', {
       stage: config.stage,
       pipeline: 'purge',
-      functions: [this.purge, this.ledgerExport],
+      functions: [this.purge, this.ledgerExport, this.supportSweep],
       deadLetterQueues: [this.deadLetters.queue],
       metricAlarms: [
         {

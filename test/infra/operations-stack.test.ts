@@ -121,6 +121,24 @@ describe('operations stack: ledger export', () => {
   });
 });
 
+describe('operations stack: support sweep', () => {
+  it('deletes only support exports in the raw bucket and appends to the ledger', () => {
+    const policy = rolePolicyOf(template, 'SupportSweep');
+    expect(allows(policy, 's3:DeleteObjectVersion', objects('raw', 'support-exports/'))).toBe(true);
+    expect(allows(policy, 's3:DeleteObjectVersion', objects('raw', 'raw/'))).toBe(false);
+    expect(allows(policy, 'dynamodb:PutItem', table('uploads'))).toBe(true);
+    expect(allows(policy, 'dynamodb:Scan', table('tenants'))).toBe(true);
+    expect(allows(policy, 'dynamodb:PutItem', table('tenants'))).toBe(false);
+    expect(allows(policy, 'dynamodb:UpdateItem', table('ledger'))).toBe(false);
+  });
+
+  it('runs every 15 minutes on Japanese time', () => {
+    const schedule = scheduleOf(template, 'SupportSweep');
+    expect(schedule.Properties.ScheduleExpression).toBe('cron(0/15 * * * ? *)');
+    expect(schedule.Properties.ScheduleExpressionTimezone).toBe('Asia/Tokyo');
+  });
+});
+
 describe('operations stack: dead letters', () => {
   it('encrypts the schedules dead-letter queue with a rotated key and refuses non-TLS access', () => {
     const [keyId, key] = Object.entries(template.findResources('AWS::KMS::Key'))[0] as [string, CfnJson];

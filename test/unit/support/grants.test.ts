@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readLedger, verifyLedger } from '../../../functions/domain/ledger/ledger.ts';
 import { sweepExpiredSupportGrants } from '../../../functions/domain/support/grants.ts';
 import { supportExportPrefix } from '../../../functions/domain/zones.ts';
+import { createSupportSweepHandler } from '../../../functions/support-sweep/handler.ts';
 import {
   call,
   employee,
@@ -239,6 +240,29 @@ describe('break-glass grants', () => {
     const expiry = (await readLedger(ports.table)).filter((e) => e.action === 'support.grant_expired');
     expect(expiry).toHaveLength(1);
     expect(expiry[0]?.details.deletedExports).toEqual([exported.json.key]);
+  });
+
+  it('deletes expired exports when the scheduled sweep function runs', async () => {
+    // Prepare
+    const ports = await prepared();
+    const grantId = await approvedGrant(ports, { uploadIds: [UPLOAD_1] }, 30);
+    await exportRows(ports, grantId, UPLOAD_1, 'row_errors');
+    const prefix = supportExportPrefix('demo-a', grantId);
+    const sweep = createSupportSweepHandler(() => ports);
+    const context = { functionName: 'kura-support-sweep', awsRequestId: 'r-sweep' } as never;
+
+    // Act
+    ports.setNow(minutes(20));
+    const before = await sweep({}, context);
+    const keysBefore = await keysUnder(ports, prefix);
+    ports.setNow(minutes(45));
+    const after = await sweep({}, context);
+
+    // Assess
+    expect(before).toEqual({ swept: 0 });
+    expect(keysBefore).toHaveLength(1);
+    expect(after).toEqual({ swept: 1 });
+    expect(await keysUnder(ports, prefix)).toEqual([]);
   });
 
   it('sweeps lazily: the first support request after expiry deletes the exports', async () => {
