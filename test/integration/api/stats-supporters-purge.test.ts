@@ -7,14 +7,13 @@ import type { Runtime } from '../../../functions/adapters/runtime.ts';
 import type { DatasetName } from '../../../functions/domain/catalog/index.ts';
 import { readLedger } from '../../../functions/domain/ledger/ledger.ts';
 import { pseudonymise } from '../../../functions/domain/masking/pseudonymise.ts';
-import { rawKey } from '../../../functions/domain/zones.ts';
 import { type LocalPlatform, startLocalPlatform } from '../../../local/platform.ts';
 import {
   activityRows,
   employeeArbitrary,
   type GeneratedEmployee,
   type RawRow,
-  rawParquet,
+  seedUpload,
 } from '../masking/fixtures.ts';
 
 let dataDir: string;
@@ -38,36 +37,14 @@ async function api(path: string, init: { token: string; method?: string; body?: 
 }
 
 /** Raw Parquet and an ACCEPTED upload record, as ingestion leaves them, then masking. */
-async function seedUpload(
+async function seedMaskedUpload(
   ports: Runtime,
   tenantId: string,
   uploadId: string,
   dataset: DatasetName,
   rowsByPeriod: Readonly<Record<string, readonly RawRow[]>>,
 ) {
-  const outputs: string[] = [];
-  for (const [period, rows] of Object.entries(rowsByPeriod)) {
-    const key = rawKey(tenantId, dataset, period, uploadId);
-    await ports.objects.put('raw', key, await rawParquet(dataset, rows));
-    outputs.push(key);
-  }
-  const at = '2026-11-01T00:00:00.000Z';
-  await ports.table.put('uploads', {
-    tenantId,
-    uploadId,
-    dataset,
-    fileName: `${dataset}.csv`,
-    key: `landing/${tenantId}/${dataset}/${uploadId}/${dataset}.csv`,
-    contentType: 'text/csv',
-    sizeBytes: 1,
-    sha256: 'AAAA',
-    status: 'ACCEPTED',
-    requestedBy: 'sub-1',
-    requestedAt: at,
-    expiresAt: at,
-    updatedAt: at,
-    outputs,
-  });
+  await seedUpload(ports, tenantId, uploadId, dataset, rowsByPeriod);
   const { objects, table, keys, settings } = ports;
   await pseudonymise({ objects, table, keys, settings }, { tenantId, uploadId });
 }
@@ -95,11 +72,11 @@ beforeAll(async () => {
     }));
     const { attendance, payroll } = activityRows(employees, months);
     const ids = ['00000000-0000-4000-8000-00000000000', '10000000-0000-4000-8000-00000000000'];
-    await seedUpload(platform.ports, tenantId, `${ids[0]}1`, 'employees', {
+    await seedMaskedUpload(platform.ports, tenantId, `${ids[0]}1`, 'employees', {
       '2026-10': employees.map((e) => ({ ...e })),
     });
-    await seedUpload(platform.ports, tenantId, `${ids[0]}2`, 'attendance', attendance);
-    await seedUpload(platform.ports, tenantId, `${ids[1]}3`, 'payroll', payroll);
+    await seedMaskedUpload(platform.ports, tenantId, `${ids[0]}2`, 'attendance', attendance);
+    await seedMaskedUpload(platform.ports, tenantId, `${ids[1]}3`, 'payroll', payroll);
   }
 }, 60_000);
 

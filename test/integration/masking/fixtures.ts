@@ -63,7 +63,7 @@ export async function rawParquet(dataset: DatasetName, rows: readonly RawRow[]):
 
 /** Stores raw objects per period and an ACCEPTED upload record listing them. */
 export async function seedUpload(
-  ports: TestPorts,
+  ports: Pick<MaskingPorts, 'objects' | 'table'>,
   tenantId: string,
   uploadId: string,
   dataset: DatasetName,
