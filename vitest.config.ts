@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 /**
  * Four tiers (see README): `unit` is pure, `infra` synthesises CDK stacks offline,
  * `integration` starts real local servers (s3rver, dynalite, DuckDB) on 127.0.0.1, `e2e` drives the
- * local platform's preview page in headless Debian Chromium (/usr/bin/chromium, installed by .ci/run).
+ * local platform's preview page in headless Chromium from the @sparticuz/chromium package (test/e2e/browser.ts).
  */
 export default defineConfig({
   test: {

@@ -1,32 +1,19 @@
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BrowserContext, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STATISTICS } from '../../functions/domain/stats/catalog.ts';
 import { readReleaseManifest } from '../../functions/domain/stats/service.ts';
 import { seedDemo } from '../../local/demo/seed-demo.ts';
 import { type LocalPlatform, startLocalPlatform } from '../../local/platform.ts';
 import { demoPlan } from '../../local/synthetic/plan.ts';
+import { launchBrowser } from './browser.ts';
 import { countColour, decodePng, distinctColours } from './png.ts';
-
-/** Debian's Chromium; `.ci/run` installs it. */
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 let workDir: string;
 let platform: LocalPlatform;
-let browser: BrowserContext;
+let browser: Browser;
 // Three companies: the fewest for which national cells pass the 3-company threshold.
 const plan = demoPlan({
   companies: 3,
@@ -35,11 +22,6 @@ const plan = demoPlan({
 });
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `The browser test needs Debian's Chromium at ${CHROMIUM}: install it with\n  sudo DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium\n(.ci/run does this before npm test).`,
-    );
-  }
   workDir = await mkdtemp(join(tmpdir(), 'kura-e2e-'));
   platform = await startLocalPlatform({ dataDir: join(workDir, 'data'), port: 0, onError: () => undefined });
   const summary = await seedDemo(platform, {
@@ -47,12 +29,7 @@ beforeAll(async () => {
     progress: () => ({ update: () => undefined, stop: () => undefined }),
   });
   if (!summary.ok) throw new Error(`demo seed failed: ${JSON.stringify(summary.counts)}`);
-  browser = await chromium.launchPersistentContext(join(workDir, 'profile'), {
-    executablePath: CHROMIUM,
-    args: CHROMIUM_ARGS,
-    headless: true,
-    viewport: { width: 1280, height: 900 },
-  });
+  browser = await launchBrowser();
 }, 240_000);
 
 afterAll(async () => {
@@ -66,7 +43,7 @@ describe('BI preview page in headless Chromium', () => {
     // Prepare
     const tenantId = plan.companies[0]?.tenantId ?? '';
     const { releaseId } = await readReleaseManifest(platform.ports.objects);
-    const page = await browser.newPage();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
 
     // Act
     const response = await page.goto(`${platform.previewUrl}?lang=en&tenant=${tenantId}`);
@@ -97,7 +74,7 @@ describe('BI preview page in headless Chromium', () => {
 
   it('renders charts a screenshot can see: bars in the chart colour and hatched suppressed markers', async () => {
     // Prepare
-    const page = await browser.newPage();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(`${platform.previewUrl}?lang=ja&tenant=${plan.companies[0]?.tenantId ?? ''}`);
     const path = join(workDir, 'preview.png');
 
