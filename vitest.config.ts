@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Four tiers (see README): `unit` is pure, `infra` synthesises CDK stacks offline,
+ * Five tiers (see README): `unit` is pure, `infra` synthesises CDK stacks offline, `twin` runs every
+ * function's deployed bundle under its synthesized IAM and Lambda's limits (test/twin/README.md),
  * `integration` starts real local servers (s3rver, dynalite, DuckDB) on 127.0.0.1, `e2e` drives the
  * local platform's preview page in headless Chromium from the @sparticuz/chromium package (test/e2e/browser.ts).
  */
@@ -24,6 +25,15 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'twin',
+          include: ['test/twin/**/*.test.ts'],
+          globalSetup: ['test/twin/global-setup.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
         },
       },
       {

@@ -53,6 +53,8 @@ export function createLocalRuntime(options: LocalRuntimeOptions): Runtime {
   const { s3, dynamo } = localClients(options);
   return {
     stage: 'local',
+    region: LOCAL_REGION,
+    drRegion: undefined,
     settings: options.settings,
     objects: new S3ObjectStore({ client: s3, resolveBucket: prefixResolver(LOCAL_NAME_PREFIX) }),
     table: new DynamoTable({

@@ -4,8 +4,9 @@
  * first use, so a function loads only the clients it calls: the API never loads Athena, ingestion
  * never loads Secrets Manager unless it masks. The local runtime lives in local-runtime.ts.
  */
-import { type PlatformSettings, platformSettingsSchema } from '../domain/settings.ts';
-import { type Env, envResolver, MissingEnvironmentError, requireEnv } from './env.ts';
+import type { PlatformSettings } from '../domain/settings.ts';
+import { platformStage } from '../domain/stages.ts';
+import { type Env, envResolver, requireEnv } from './env.ts';
 import type {
   KeyStore,
   ObjectStore,
@@ -19,6 +20,10 @@ import { bucketEnvVar, bucketKeyEnvVar, tableEnvVar } from './table-definitions.
 /** Everything a handler needs from the outside world, built once per process. */
 export interface Runtime {
   readonly stage: string;
+  /** Region the data is stored and processed in. */
+  readonly region: string;
+  /** Disaster-recovery region, when the stage replicates. */
+  readonly drRegion?: string | undefined;
   readonly settings: PlatformSettings;
   readonly objects: ObjectStore;
   readonly table: Table;
@@ -32,25 +37,6 @@ export interface Runtime {
   readonly dataKeyId: string | undefined;
   readonly clock: () => Date;
   readonly newId: () => string;
-}
-
-/** Parses KURA_SETTINGS with the shared schema, naming the variable when it is wrong. */
-export function settingsFromEnv(env: Env): PlatformSettings {
-  const raw = requireEnv(env, 'KURA_SETTINGS', 'it holds the platform settings as JSON');
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch {
-    throw new MissingEnvironmentError('Environment variable KURA_SETTINGS is not valid JSON.');
-  }
-  const parsed = platformSettingsSchema.safeParse(json);
-  if (!parsed.success) {
-    const first = parsed.error.issues[0];
-    throw new MissingEnvironmentError(
-      `Environment variable KURA_SETTINGS is invalid at ${first?.path.join('.') || '(root)'}: ${first?.message}`,
-    );
-  }
-  return parsed.data;
 }
 
 /** A promise started on first use and shared afterwards (module-level singletons, built lazily). */
@@ -118,12 +104,14 @@ export const bucketKeyResolver =
 
 /**
  * Builds the deployed ports from the environment the stack sets (see table-definitions.ts for the
- * variable names). KURA_STAGE and KURA_SETTINGS are required at once; bucket, table, key-store and
- * Athena variables are read when a port first needs them, and a missing one throws naming it.
+ * variable names). KURA_STAGE is required at once and selects the stage's regions and settings from
+ * the bundled cdk.json; bucket, table, key-store and Athena variables are read when a port first needs
+ * them, and a missing one throws naming it.
  */
 export function createDeployedRuntime(env: Env = process.env): Runtime {
   const stage = requireEnv(env, 'KURA_STAGE', 'it names the deployment stage (dev, prod)');
-  const settings = settingsFromEnv(env);
+  const platform = platformStage(stage);
+  const { settings } = platform;
   const region = env.AWS_REGION;
   const objects = once(async () => {
     const [{ S3Client }, { S3ObjectStore }] = await Promise.all([
@@ -172,6 +160,8 @@ export function createDeployedRuntime(env: Env = process.env): Runtime {
   });
   return {
     stage,
+    region: platform.region,
+    drRegion: platform.drRegion,
     settings,
     objects: deferredObjectStore(objects),
     table: deferredTable(table),

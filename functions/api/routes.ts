@@ -17,7 +17,7 @@ import { buildRelease } from '../domain/release/release.ts';
 import { benchmarkForCaller } from '../domain/supporters/benchmark.ts';
 import { grantSupporter, listSupporterGrants, revokeSupporter } from '../domain/supporters/grants.ts';
 import { registerTenant, updateTenant } from '../domain/tenants/admin.ts';
-import { processingDisclosureFor } from '../domain/tenants/processing.ts';
+import { processingDisclosure } from '../domain/tenants/processing.ts';
 import { certificateWithVerification, purgeTenantNow } from '../domain/tenants/purge-now.ts';
 import { getUpload, listUploads, requestUpload } from '../domain/uploads/uploads.ts';
 import { purgePortsFrom } from '../purge/runtime.ts';
@@ -73,9 +73,8 @@ const uploadPorts = (ports: Runtime) => ({ ...ports, dataKeyId: ports.dataKeyId 
 const limitOf = (raw: string | undefined) =>
   raw === undefined ? undefined : Number.parseInt(raw, 10) || undefined;
 const actorOf = (principal: Principal) => ({ subject: principal.subject, roles: [...principal.roles] });
-/** Read once per process: set by the stack's grant helpers (stats bucket) and processing disclosure. */
+/** Read once per process: set by the stack's grant helpers (stats bucket). */
 const STATS_BUCKET = process.env.KURA_BUCKET_STATS;
-const DEPLOYED_PROCESSING = process.env.KURA_PROCESSING;
 
 const purgeNow = async (c: RouteContext) => {
   const result = await purgeTenantNow(
@@ -105,7 +104,8 @@ const notice = (c: RouteContext) => latestReleaseNotice(c.ports.objects, c.lang)
 const grant = (c: RouteContext) => grantSupporter(c.ports, c.principal, c.body());
 const grants = (c: RouteContext) => listSupporterGrants(c.ports, c.principal);
 const revokeGrant = (c: RouteContext) => revokeSupporter(c.ports, c.principal, c.path('supporterId'));
-const processing = async (c: RouteContext) => processingDisclosureFor(DEPLOYED_PROCESSING, c.ports.settings);
+const processing = async (c: RouteContext) =>
+  processingDisclosure({ region: c.ports.region, drRegion: c.ports.drRegion, settings: c.ports.settings });
 const benchmark = (c: RouteContext) =>
   benchmarkForCaller(c.ports, c.principal, {
     statistic: c.path('name'),

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 
 /**
- * Platform settings shared by the stack, the Lambda functions and the local platform.
- * The stack passes them to functions as the `KURA_SETTINGS` environment variable; the local
- * platform reads the `dev` stage from cdk.json. One schema, so the two can never disagree.
+ * Platform settings shared by the stack, the Lambda functions and the local platform. They live per
+ * stage in cdk.json (`kura:stages.<stage>.settings`): the stack validates them at synth, every function
+ * bundle reads them by `KURA_STAGE` (stages.ts), the local platform uses the `dev` stage's. One schema,
+ * so they can never disagree.
  */
 export const retentionSchema = z
   .object({

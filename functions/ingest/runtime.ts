@@ -3,7 +3,7 @@ import { pseudonymise } from '../domain/masking/pseudonymise.ts';
 import type { IngestRuntime } from './handler.ts';
 
 /**
- * The deployed runtime: settings from KURA_SETTINGS, ports from the environment the stack sets.
+ * The deployed runtime: settings from the bundled stage config, ports from the environment the stack sets.
  * Accepted uploads are masked in the same invocation (the function holds the grants masking needs),
  * so no second Lambda client is bundled; routing them to the mask function instead is this one line.
  */

@@ -2,14 +2,13 @@ import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { glueDatabases } from '../../functions/domain/athena-names.ts';
 import { acknowledgeWildcardResource } from '../nag.ts';
-import { GLUE_DATABASES } from './analytics-catalog.ts';
 import {
   acknowledgeGlueTables,
   athenaStatements,
   bucketLocationStatement,
   type GlueAccess,
-  maskingHistoryDeny,
 } from './athena-grants.ts';
 import { resultsPrefix, type Workgroup } from './athena-workgroups.ts';
 import type { SecureBucket } from './secure-bucket.ts';
@@ -34,12 +33,12 @@ interface Audience {
 /**
  * Managed policies and roles for people and tools that query Kura's data with Athena:
  *
- * - **BI** (`KuraBi`): the published statistics only — Glue `kura_stats` (tables and views), objects under
+ * - **BI** (`KuraBi`): the published statistics only — Glue `kura_<stage>_stats` (tables and views), objects under
  *   `stats/` of the stats bucket (never `stats-admin/`), the `bi` workgroup and its result prefix.
  *   Nothing in the raw, pseudonymised, anonymised or stats-admin databases or prefixes.
- * - **admin** (`KuraAnalysisAdmin`): pseudonymised analysis — `kura_pseudonymised`, `kura_anonymised`,
- *   `kura_stats`, `kura_stats_admin`, the matching curated and stats prefixes, the `admin` workgroup.
- *   Never raw data, and never the `masking` workgroup's history.
+ * - **admin** (`KuraAnalysisAdmin`): pseudonymised analysis — the stage's `pseudonymised`, `anonymised`,
+ *   `stats` and `stats_admin` databases, the matching curated and stats prefixes, the `admin` workgroup.
+ *   Never raw data.
  *
  * Both roles trust this account; who may assume them is decided by the account's identity policies
  * (e.g. an IAM Identity Center permission set), not here.
@@ -53,6 +52,7 @@ export class AnalyticsAccess extends Construct {
   constructor(scope: Construct, id: string, props: AnalyticsAccessProps) {
     super(scope, id);
     const { stats, curated } = props;
+    const databases = glueDatabases(props.stage);
     this.biPolicy = this.policy(
       'BiPolicy',
       `kura-${props.stage}-bi`,
@@ -60,7 +60,7 @@ export class AnalyticsAccess extends Construct {
       props,
       {
         workgroup: 'bi',
-        glue: { read: [GLUE_DATABASES.stats] },
+        glue: { read: [databases.stats] },
         reads: [{ bucket: stats, prefix: 'stats/' }],
       },
     );
@@ -72,12 +72,7 @@ export class AnalyticsAccess extends Construct {
       {
         workgroup: 'admin',
         glue: {
-          read: [
-            GLUE_DATABASES.pseudonymised,
-            GLUE_DATABASES.anonymised,
-            GLUE_DATABASES.stats,
-            GLUE_DATABASES.statsAdmin,
-          ],
+          read: [databases.pseudonymised, databases.anonymised, databases.stats, databases.statsAdmin],
         },
         reads: [
           { bucket: curated, prefix: 'pseudonymised/' },
@@ -91,7 +86,7 @@ export class AnalyticsAccess extends Construct {
     const account = new iam.AccountPrincipal(Stack.of(this).account);
     this.biRole = new iam.Role(this, 'BiRole', {
       roleName: `kura-${props.stage}-bi`,
-      description: 'BI tools: published statistics only (kura_stats, stats/ prefix, bi workgroup)',
+      description: `BI tools: published statistics only (${databases.stats}, stats/ prefix, bi workgroup)`,
       assumedBy: account,
       managedPolicies: [this.biPolicy],
     });
@@ -111,10 +106,9 @@ export class AnalyticsAccess extends Construct {
     audience: Audience,
   ): iam.ManagedPolicy {
     const stack = Stack.of(this);
-    const results = resultsPrefix(audience.workgroup);
+    const results = resultsPrefix(props.stage, audience.workgroup);
     const statements = [
-      ...athenaStatements(stack, audience.workgroup, audience.glue),
-      maskingHistoryDeny(stack),
+      ...athenaStatements(stack, props.stage, audience.workgroup, audience.glue),
       new iam.PolicyStatement({
         sid: 'ReadData',
         actions: ['s3:GetObject'],

@@ -1,8 +1,12 @@
 import { Stack } from 'aws-cdk-lib';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import { Construct } from 'constructs';
+import {
+  type GlueDatabaseKey,
+  type GlueDatabases,
+  glueDatabases,
+} from '../../functions/domain/athena-names.ts';
 import { type GlueZone, glueTableDescriptions } from '../../functions/domain/masking/glue-tables.ts';
-import { ATHENA_DATABASES } from '../../functions/domain/stats/publish.ts';
 import {
   athenaViewTableInput,
   biViews,
@@ -11,35 +15,21 @@ import {
 } from '../../functions/domain/stats/views.ts';
 import type { LogicalBucket } from '../../functions/domain/zones.ts';
 
-/**
- * Glue databases of Kura. The stats names come from `ATHENA_DATABASES` (functions/domain/stats), which
- * the release SQL names; the masking zones map onto databases by {@link MASKING_ZONE_DATABASE}.
- */
-export const GLUE_DATABASES = {
-  raw: 'kura_raw',
-  pseudonymised: 'kura_pseudonymised',
-  anonymised: ATHENA_DATABASES.anonymised,
-  stats: ATHENA_DATABASES.stats,
-  statsAdmin: ATHENA_DATABASES.admin,
-  statsWork: ATHENA_DATABASES.work,
-} as const;
-export type GlueDatabase = (typeof GLUE_DATABASES)[keyof typeof GLUE_DATABASES];
-
 /** Which database holds the tables of each masking zone (derived facts are pseudonymised data). */
-export const MASKING_ZONE_DATABASE: Readonly<Record<GlueZone, GlueDatabase>> = {
-  raw: GLUE_DATABASES.raw,
-  pseudonymised: GLUE_DATABASES.pseudonymised,
-  facts: GLUE_DATABASES.pseudonymised,
-  anonymised: GLUE_DATABASES.anonymised,
+export const MASKING_ZONE_DATABASE: Readonly<Record<GlueZone, GlueDatabaseKey>> = {
+  raw: 'raw',
+  pseudonymised: 'pseudonymised',
+  facts: 'pseudonymised',
+  anonymised: 'anonymised',
 };
 
-const DATABASE_DESCRIPTIONS: Readonly<Record<GlueDatabase, string>> = {
-  kura_raw: 'Raw validated rows per tenant (ingest and masking only; short retention)',
-  kura_pseudonymised: 'Pseudonymised rows and derived facts per tenant (platform analysis, admin only)',
-  kura_anonymised: 'Anonymised pooled data per release (statistics materialisation only)',
-  kura_stats: 'Published statistics with disclosure control and their BI views (BI-readable)',
-  kura_stats_admin: 'Suppression reasons of published statistics (admin only, never BI)',
-  kura_stats_work: 'Scratch CTAS tables of statistics releases (dropped after each statistic)',
+const DATABASE_DESCRIPTIONS: Readonly<Record<GlueDatabaseKey, string>> = {
+  raw: 'Raw validated rows per tenant (ingest and masking only; short retention)',
+  pseudonymised: 'Pseudonymised rows and derived facts per tenant (platform analysis, admin only)',
+  anonymised: 'Anonymised pooled data per release (statistics materialisation only)',
+  stats: 'Published statistics with disclosure control and their BI views (BI-readable)',
+  statsAdmin: 'Suppression reasons of published statistics (admin only, never BI)',
+  statsWork: 'Scratch CTAS tables of statistics releases (dropped after each statistic)',
 };
 
 /** ARNs of Glue Data Catalog resources, as plain strings (names are fixed, so no export is needed). */
@@ -54,6 +44,8 @@ export const glueArns = (stack: Stack) => {
 
 /** Properties of {@link AnalyticsCatalog}. */
 export interface AnalyticsCatalogProps {
+  /** Stage whose catalogue this is: database names carry it (functions/domain/athena-names.ts). */
+  readonly stage: string;
   /** Physical name of a logical bucket (plain strings from naming.ts; tokens also work). */
   readonly bucketName: (bucket: LogicalBucket) => string;
 }
@@ -79,35 +71,42 @@ const JSON_FORMATS = {
  * `VIRTUAL_VIEW` tables as Athena's `CREATE VIEW` would store them).
  */
 export class AnalyticsCatalog extends Construct {
-  readonly databases: Readonly<Record<GlueDatabase, glue.CfnDatabase>>;
+  /** Physical database names of the stage. */
+  readonly names: GlueDatabases;
+  readonly databases: Readonly<Record<string, glue.CfnDatabase>>;
   /** Every table and view, by `<database>.<name>`. */
   readonly tables: ReadonlyMap<string, glue.CfnTable>;
 
   constructor(scope: Construct, id: string, props: AnalyticsCatalogProps) {
     super(scope, id);
     const catalogId = Stack.of(this).account;
-    const databases = {} as Record<GlueDatabase, glue.CfnDatabase>;
-    for (const name of Object.values(GLUE_DATABASES)) {
-      databases[name] = new glue.CfnDatabase(this, `Database-${name}`, {
+    const names = glueDatabases(props.stage);
+    this.names = names;
+    const databases: Record<string, glue.CfnDatabase> = {};
+    for (const [key, name] of Object.entries(names) as [GlueDatabaseKey, string][]) {
+      // Construct ids stay the stage-independent keys, so a stage rename does not replace resources twice.
+      databases[name] = new glue.CfnDatabase(this, `Database-${key}`, {
         catalogId,
-        databaseInput: { name, description: DATABASE_DESCRIPTIONS[name] },
+        databaseInput: { name, description: DATABASE_DESCRIPTIONS[key] },
       });
     }
     this.databases = databases;
     const tables = new Map<string, glue.CfnTable>();
-    const addTable = (databaseName: GlueDatabase, tableInput: glue.CfnTable.TableInputProperty) => {
+    const addTable = (databaseName: string, tableInput: glue.CfnTable.TableInputProperty) => {
+      const database = databases[databaseName];
+      if (!database) throw new Error(`No Glue database ${databaseName} in this catalogue`);
       const table = new glue.CfnTable(this, `Table-${databaseName}-${tableInput.name}`, {
         catalogId,
         databaseName,
         tableInput,
       });
-      table.addResourceDependency(databases[databaseName]);
+      table.addResourceDependency(database);
       tables.set(`${databaseName}.${tableInput.name}`, table);
       return table;
     };
 
     for (const table of glueTableDescriptions(props.bucketName)) {
-      addTable(MASKING_ZONE_DATABASE[table.zone], {
+      addTable(names[MASKING_ZONE_DATABASE[table.zone]], {
         name: table.name,
         description: table.description,
         tableType: 'EXTERNAL_TABLE',
@@ -122,8 +121,8 @@ export class AnalyticsCatalog extends Construct {
         },
       });
     }
-    for (const table of statsGlueTables()) {
-      addTable(table.database as GlueDatabase, {
+    for (const table of statsGlueTables(names)) {
+      addTable(table.database, {
         name: table.name,
         description: table.description.en,
         tableType: 'EXTERNAL_TABLE',
@@ -144,8 +143,8 @@ export class AnalyticsCatalog extends Construct {
         },
       });
     }
-    for (const view of biViews()) {
-      const created = addTable(view.database as GlueDatabase, athenaViewTableInput(view));
+    for (const view of biViews(names)) {
+      const created = addTable(view.database, athenaViewTableInput(view));
       for (const source of [view.statistic, RELEASES_TABLE]) {
         const table = tables.get(`${view.database}.${source}`);
         if (table) created.addResourceDependency(table);

@@ -1,9 +1,10 @@
 import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
+import { workgroupName } from '../../functions/domain/athena-names.ts';
 import { acknowledgeWildcardResource } from '../nag.ts';
-import { type GlueDatabase, glueArns } from './analytics-catalog.ts';
-import { WORKGROUPS, type Workgroup, workgroupArn } from './athena-workgroups.ts';
+import { glueArns } from './analytics-catalog.ts';
+import { type Workgroup, workgroupArn } from './athena-workgroups.ts';
 import type { KuraFunction } from './kura-function.ts';
 
 /** Running and reading queries in one workgroup. */
@@ -13,12 +14,6 @@ export const ATHENA_QUERY_ACTIONS = [
   'athena:GetQueryExecution',
   'athena:GetQueryResults',
   'athena:GetWorkGroup',
-];
-/** Query history of a workgroup: denied on `masking` to everyone but the mask function. */
-export const QUERY_HISTORY_ACTIONS = [
-  'athena:GetQueryExecution',
-  'athena:BatchGetQueryExecution',
-  'athena:ListQueryExecutions',
 ];
 /** Reading table definitions and partitions. */
 export const GLUE_READ_ACTIONS = [
@@ -40,11 +35,11 @@ export const GLUE_WRITE_ACTIONS = [
   'glue:BatchDeletePartition',
 ];
 
-/** Which Glue databases a principal reads and which it may change. */
+/** Which Glue databases (physical names, functions/domain/athena-names.ts) a principal reads and changes. */
 export interface GlueAccess {
-  readonly read: readonly GlueDatabase[];
+  readonly read: readonly string[];
   /** @default - none */
-  readonly write?: readonly GlueDatabase[];
+  readonly write?: readonly string[];
 }
 
 /**
@@ -53,17 +48,21 @@ export interface GlueAccess {
  */
 export function athenaStatements(
   stack: Stack,
+  stage: string,
   workgroup: Workgroup,
   glue: GlueAccess,
 ): iam.PolicyStatement[] {
   const arns = glueArns(stack);
-  const onDatabases = (names: readonly GlueDatabase[]) => [
+  const onDatabases = (names: readonly string[]) => [
     arns.catalog,
     ...names.map(arns.database),
     ...names.map(arns.tables),
   ];
   const statements = [
-    new iam.PolicyStatement({ actions: ATHENA_QUERY_ACTIONS, resources: [workgroupArn(stack, workgroup)] }),
+    new iam.PolicyStatement({
+      actions: ATHENA_QUERY_ACTIONS,
+      resources: [workgroupArn(stack, stage, workgroup)],
+    }),
     new iam.PolicyStatement({ actions: GLUE_READ_ACTIONS, resources: onDatabases(glue.read) }),
   ];
   if (glue.write && glue.write.length > 0) {
@@ -73,21 +72,6 @@ export function athenaStatements(
   }
   return statements;
 }
-
-/**
- * The explicit deny that keeps the `masking` workgroup's query history (whose CTAS text holds a tenant
- * key in hex, see functions/domain/masking/athena-mask.ts) from every principal but the mask function.
- * IAM has no "everyone except" for identity policies, so the deny is attached to every Kura policy that
- * can use Athena (BI, admin, the stats-release and purge functions); an explicit deny wins over any
- * allow a principal might collect elsewhere.
- */
-export const maskingHistoryDeny = (stack: Stack) =>
-  new iam.PolicyStatement({
-    sid: 'DenyMaskingQueryHistory',
-    effect: iam.Effect.DENY,
-    actions: QUERY_HISTORY_ACTIONS,
-    resources: [workgroupArn(stack, 'masking')],
-  });
 
 /** Acknowledges the per-database table wildcards of {@link athenaStatements}. */
 export function acknowledgeGlueTables(scope: IConstruct, stack: Stack, glue: GlueAccess): void {
@@ -105,11 +89,10 @@ export function acknowledgeGlueTables(scope: IConstruct, stack: Stack, glue: Glu
  * Lets a function run Athena queries in `workgroup` over the given databases and sets
  * `KURA_ATHENA_WORKGROUP`. Grant the S3 prefixes (data and `resultsPrefix(workgroup)`) with grantBucket.
  */
-export function grantAthena(fn: KuraFunction, workgroup: Workgroup, glue: GlueAccess): void {
+export function grantAthena(fn: KuraFunction, stage: string, workgroup: Workgroup, glue: GlueAccess): void {
   const stack = Stack.of(fn);
-  for (const statement of athenaStatements(stack, workgroup, glue)) fn.addToRolePolicy(statement);
-  if (workgroup !== 'masking') fn.addToRolePolicy(maskingHistoryDeny(stack));
-  fn.addEnvironment('KURA_ATHENA_WORKGROUP', WORKGROUPS[workgroup]);
+  for (const statement of athenaStatements(stack, stage, workgroup, glue)) fn.addToRolePolicy(statement);
+  fn.addEnvironment('KURA_ATHENA_WORKGROUP', workgroupName(stage, workgroup));
   acknowledgeGlueTables(fn.role, stack, glue);
 }
 

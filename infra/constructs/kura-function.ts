@@ -53,7 +53,7 @@ export interface KuraFunctionProps {
  * The only way Kura creates a Lambda function. It owns every default: Node.js 24 on x86_64 (the DuckDB
  * layer binary is linux-x64), X-Ray tracing, a log group with the stage's retention, ESM bundling with
  * the local esbuild (no Docker), minified with source maps, the AWS SDK left to the runtime, and the
- * platform environment (`KURA_STAGE`, `KURA_SETTINGS`, `POWERTOOLS_SERVICE_NAME`). Permissions and the
+ * platform environment (`KURA_STAGE`, `POWERTOOLS_SERVICE_NAME`). Permissions and the
  * variables that name resources are added only through the grant helpers in `grants.ts`.
  */
 export class KuraFunction extends NodejsFunction {
@@ -89,8 +89,9 @@ export class KuraFunction extends NodejsFunction {
       layers: props.duckDbLayer ? [props.duckDbLayer] : [],
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       environment: {
+        // Settings and regions come from the bundled cdk.json by stage (functions/domain/stages.ts):
+        // Lambda refuses more than 4 KB of environment variables, so variables carry names and ARNs only.
         KURA_STAGE: props.config.stage,
-        KURA_SETTINGS: JSON.stringify(props.config.settings),
         POWERTOOLS_SERVICE_NAME: props.serviceName,
         // EMF metrics of every function land in one namespace; alarms read them there (monitoring.ts).
         POWERTOOLS_METRICS_NAMESPACE: 'Kura',

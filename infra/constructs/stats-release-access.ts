@@ -1,5 +1,5 @@
+import { glueDatabases } from '../../functions/domain/athena-names.ts';
 import type { StorageStack } from '../stacks/storage-stack.ts';
-import { GLUE_DATABASES } from './analytics-catalog.ts';
 import { bucketLocationStatement, grantAthena } from './athena-grants.ts';
 import { resultsPrefix } from './athena-workgroups.ts';
 import { grantBucket } from './grants.ts';
@@ -12,20 +12,18 @@ import type { KuraFunction } from './kura-function.ts';
  * Used by the stats-release function and by the purge, which publishes a release without the purged
  * tenant in its own process (functions/purge/runtime.ts).
  */
-export function grantStatsRelease(fn: KuraFunction, storage: StorageStack): void {
+export function grantStatsRelease(fn: KuraFunction, stage: string, storage: StorageStack): void {
   const { buckets } = storage;
+  const databases = glueDatabases(stage);
   grantBucket(fn, buckets.curated, 'curated', 'read', { prefix: 'anonymised/' });
   grantBucket(fn, buckets.stats, 'stats', 'readWrite');
   grantBucket(fn, buckets.stats, 'stats', 'delete');
-  grantBucket(fn, buckets['query-results'], 'query-results', 'readWrite', { prefix: resultsPrefix('etl') });
-  grantAthena(fn, 'etl', {
-    read: [
-      GLUE_DATABASES.anonymised,
-      GLUE_DATABASES.stats,
-      GLUE_DATABASES.statsAdmin,
-      GLUE_DATABASES.statsWork,
-    ],
-    write: [GLUE_DATABASES.stats, GLUE_DATABASES.statsAdmin, GLUE_DATABASES.statsWork],
+  grantBucket(fn, buckets['query-results'], 'query-results', 'readWrite', {
+    prefix: resultsPrefix(stage, 'etl'),
+  });
+  grantAthena(fn, stage, 'etl', {
+    read: [databases.anonymised, databases.stats, databases.statsAdmin, databases.statsWork],
+    write: [databases.stats, databases.statsAdmin, databases.statsWork],
   });
   fn.addToRolePolicy(
     bucketLocationStatement([

@@ -1,10 +1,11 @@
 import { Duration, RemovalPolicy, Size, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { workgroupName } from '../../functions/domain/athena-names.ts';
 import type { LogicalBucket } from '../../functions/domain/zones.ts';
 import type { StageConfig } from '../config.ts';
 import { AnalyticsAccess } from '../constructs/analytics-access.ts';
 import { AnalyticsCatalog } from '../constructs/analytics-catalog.ts';
-import { AthenaWorkgroups, WORKGROUPS } from '../constructs/athena-workgroups.ts';
+import { AthenaWorkgroups } from '../constructs/athena-workgroups.ts';
 import { DuckDbLayer } from '../constructs/duckdb-layer.ts';
 import { JobDeadLetters, JobSchedule } from '../constructs/job-schedule.ts';
 import { KuraFunction } from '../constructs/kura-function.ts';
@@ -41,8 +42,9 @@ export class AnalyticsStack extends Stack {
     const removalPolicy = config.removal === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     const name = (logical: LogicalBucket) => bucketName(config.stage, logical, config.account, config.region);
 
-    this.catalog = new AnalyticsCatalog(this, 'Catalog', { bucketName: name });
+    this.catalog = new AnalyticsCatalog(this, 'Catalog', { stage: config.stage, bucketName: name });
     this.workgroups = new AthenaWorkgroups(this, 'Workgroups', {
+      stage: config.stage,
       queryResults: storage.buckets['query-results'],
       dataKey: storage.dataKey,
       recursiveDelete: config.removal === 'destroy',
@@ -66,7 +68,7 @@ export class AnalyticsStack extends Stack {
       ephemeralStorageSize: Size.gibibytes(10),
       duckDbLayer: this.duckDbLayer.layer,
     });
-    grantStatsRelease(this.statsRelease, storage);
+    grantStatsRelease(this.statsRelease, config.stage, storage);
 
     this.deadLetters = new JobDeadLetters(this, 'JobDeadLetters', { stage: config.stage, removalPolicy });
     new JobSchedule(this, 'MonthlyStatsRelease', {
@@ -84,7 +86,7 @@ export class AnalyticsStack extends Stack {
       metricAlarms: [
         ...(['DML', 'DDL'] as const).map((queryType) => ({
           id: `EtlQueriesFailed${queryType}`,
-          metric: athenaFailedQueries(WORKGROUPS.etl, queryType),
+          metric: athenaFailedQueries(workgroupName(config.stage, 'etl'), queryType),
           description: `A statistics ${queryType} query failed in the etl workgroup (re-run the release on demand)`,
         })),
         {

@@ -13,7 +13,6 @@ import { KuraFunction } from '../constructs/kura-function.ts';
 import { KuraUserPool } from '../constructs/kura-user-pool.ts';
 import { kuraMetric, PipelineMonitoring } from '../constructs/monitoring.ts';
 import { keySecretPrefix } from '../naming.ts';
-import { PROCESSING_ENV_VAR, processingDisclosure } from '../processing.ts';
 import type { StorageStack } from './storage-stack.ts';
 
 /**
@@ -97,8 +96,6 @@ export class ApiStack extends Stack {
       grantInvoke(this.handler, props.jobs.purge, 'purge');
       grantInvoke(this.handler, props.jobs.statsRelease, 'stats-release');
     }
-    // GET /about/processing: regions, subprocessors and retention of this stage (infra/processing.ts).
-    this.handler.addEnvironment(PROCESSING_ENV_VAR, JSON.stringify(processingDisclosure(config)));
 
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', {
       retention: config.logRetentionDays as logs.RetentionDays,

@@ -68,7 +68,7 @@ export class OperationsStack extends Stack {
     grantTable(this.purge, tables.uploads, 'uploads', 'readWrite');
     grantTable(this.purge, tables.ledger, 'ledger', 'append');
     grantKeySecrets(this.purge, keySecretPrefix(config.stage), dataKey, 'destroy');
-    grantStatsRelease(this.purge, storage);
+    grantStatsRelease(this.purge, config.stage, storage);
     if (config.drRegion) this.grantReplicaPurge(config, config.drRegion);
 
     this.ledgerExport = new KuraFunction(this, 'LedgerExport', {

@@ -6,11 +6,10 @@ import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config.ts';
-import { WORKGROUPS } from '../constructs/athena-workgroups.ts';
 import { DuckDbLayer } from '../constructs/duckdb-layer.ts';
 import { grantBucket, grantKeySecrets, grantTable } from '../constructs/grants.ts';
 import { KuraFunction } from '../constructs/kura-function.ts';
-import { athenaFailedQueries, PipelineMonitoring } from '../constructs/monitoring.ts';
+import { PipelineMonitoring } from '../constructs/monitoring.ts';
 import { keySecretPrefix } from '../naming.ts';
 import type { StorageStack } from './storage-stack.ts';
 
@@ -138,13 +137,6 @@ export class PipelineStack extends Stack {
       stage: config.stage,
       pipeline: 'masking',
       functions: [this.mask],
-      metricAlarms: [
-        {
-          id: 'MaskingQueriesFailed',
-          metric: athenaFailedQueries(WORKGROUPS.masking, 'DML'),
-          description: 'A pseudonymisation query failed in the masking workgroup (large uploads)',
-        },
-      ],
     });
   }
 

@@ -1,10 +1,9 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { glueDatabases, workgroupName } from '../../functions/domain/athena-names.ts';
 import { glueTableDescriptions } from '../../functions/domain/masking/glue-tables.ts';
-import { ATHENA_DATABASES } from '../../functions/domain/stats/publish.ts';
 import { biViews, statsGlueTables } from '../../functions/domain/stats/views.ts';
-import { GLUE_DATABASES } from '../../infra/constructs/analytics-catalog.ts';
-import { BYTES_SCANNED_CUTOFF, WORKGROUPS } from '../../infra/constructs/athena-workgroups.ts';
+import { BYTES_SCANNED_CUTOFF } from '../../infra/constructs/athena-workgroups.ts';
 import { JOB_RETRY_ATTEMPTS } from '../../infra/constructs/job-schedule.ts';
 import { bucketName } from '../../infra/naming.ts';
 import {
@@ -18,6 +17,7 @@ import {
 
 let dev: SynthesizedStage;
 let template: Template;
+const GLUE_DATABASES = glueDatabases('dev');
 const name = (logical: string) => bucketName('dev', logical, dev.config.account, dev.config.region);
 const resources = (type: string) => Object.values(template.findResources(type)) as CfnJson[];
 const list = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
@@ -43,18 +43,35 @@ beforeAll(() => {
 });
 
 describe('analytics stack: Glue catalogue', () => {
-  it('creates the databases the masking and statistics SQL names', () => {
+  it('creates the databases the masking and statistics SQL names, each named after the stage', () => {
     const names = resources('AWS::Glue::Database').map((db) => db.Properties.DatabaseInput.Name);
     expect(names.sort()).toEqual(
       [
-        'kura_raw',
-        'kura_pseudonymised',
-        ATHENA_DATABASES.anonymised,
-        ATHENA_DATABASES.stats,
-        ATHENA_DATABASES.admin,
-        ATHENA_DATABASES.work,
+        'kura_dev_raw',
+        'kura_dev_pseudonymised',
+        'kura_dev_anonymised',
+        'kura_dev_stats',
+        'kura_dev_stats_admin',
+        'kura_dev_stats_work',
       ].sort(),
     );
+    expect(Object.values(GLUE_DATABASES).sort()).toEqual(names.sort());
+  });
+
+  it('names no Glue database or workgroup the prod stage also uses (two stages fit one account)', () => {
+    // Prepare
+    const prod = Template.fromStack(synthesizeStage('prod').stacks.analytics);
+    const namesOf = (t: Template) => [
+      ...Object.values(t.findResources('AWS::Glue::Database')).map((db) => db.Properties.DatabaseInput.Name),
+      ...Object.values(t.findResources('AWS::Athena::WorkGroup')).map((wg) => wg.Properties.Name),
+    ];
+
+    // Act
+    const shared = namesOf(template).filter((name) => namesOf(prod).includes(name));
+
+    // Assess
+    expect(namesOf(template).length).toBeGreaterThan(0);
+    expect(shared).toEqual([]);
   });
 
   it('declares every masking, statistics and view table, each in its database', () => {
@@ -64,13 +81,13 @@ describe('analytics stack: Glue catalogue', () => {
     const expected = [
       ...glueTableDescriptions((b) => b).map((t) =>
         t.zone === 'raw'
-          ? `kura_raw.${t.name}`
+          ? `kura_dev_raw.${t.name}`
           : t.zone === 'anonymised'
-            ? `kura_anonymised.${t.name}`
-            : `kura_pseudonymised.${t.name}`,
+            ? `kura_dev_anonymised.${t.name}`
+            : `kura_dev_pseudonymised.${t.name}`,
       ),
-      ...statsGlueTables().map((t) => `${t.database}.${t.name}`),
-      ...biViews().map((v) => `${v.database}.${v.name}`),
+      ...statsGlueTables(GLUE_DATABASES).map((t) => `${t.database}.${t.name}`),
+      ...biViews(GLUE_DATABASES).map((v) => `${v.database}.${v.name}`),
     ];
     expect(tables.sort()).toEqual(expected.sort());
   });
@@ -91,7 +108,7 @@ describe('analytics stack: Glue catalogue', () => {
     for (const table of resources('AWS::Glue::Table').filter(
       (t) =>
         t.Properties.TableInput.TableType === 'EXTERNAL_TABLE' &&
-        t.Properties.DatabaseName.startsWith('kura_stats') &&
+        t.Properties.DatabaseName.startsWith(GLUE_DATABASES.stats) &&
         t.Properties.TableInput.Name !== 'releases',
     )) {
       const prefix = table.Properties.DatabaseName === GLUE_DATABASES.stats ? 'stats/' : 'stats-admin/';
@@ -116,40 +133,42 @@ describe('analytics stack: Glue catalogue', () => {
     ]);
     expect(input.PartitionKeys).toEqual([]);
     const views = tables.filter(([, t]) => t.Properties.TableInput.TableType === 'VIRTUAL_VIEW');
-    expect(views).toHaveLength(biViews().length);
+    expect(views).toHaveLength(biViews(GLUE_DATABASES).length);
     for (const [, view] of views) expect(view.DependsOn).toContain(releasesId);
   });
 
-  it('declares the BI views as Presto views in kura_stats, over kura_stats tables only', () => {
+  it('declares the BI views as Presto views in the stats database, over its tables only', () => {
     const views = resources('AWS::Glue::Table').filter(
       (t) => t.Properties.TableInput.TableType === 'VIRTUAL_VIEW',
     );
-    expect(views).toHaveLength(biViews().length);
+    expect(views).toHaveLength(biViews(GLUE_DATABASES).length);
     for (const view of views) {
       expect(view.Properties.DatabaseName).toBe(GLUE_DATABASES.stats);
       expect(view.Properties.TableInput.Parameters.presto_view).toBe('true');
       const encoded =
         /\/\* Presto View: (.*) \*\//.exec(view.Properties.TableInput.ViewOriginalText)?.[1] ?? '';
       const sql = JSON.parse(Buffer.from(encoded, 'base64').toString()).originalSql as string;
-      expect(sql).toMatch(/FROM kura_stats\./);
-      expect(sql).not.toMatch(/kura_(raw|pseudonymised|anonymised|stats_admin)/);
+      expect(sql).toMatch(/FROM kura_dev_stats\./);
+      expect(sql).not.toMatch(/kura_dev_(raw|pseudonymised|anonymised|stats_admin)/);
     }
   });
 });
 
 describe('analytics stack: Athena workgroups', () => {
   const workgroup = (wg: string) => {
-    const found = resources('AWS::Athena::WorkGroup').find((w) => w.Properties.Name === wg);
+    const found = resources('AWS::Athena::WorkGroup').find(
+      (w) => w.Properties.Name === workgroupName('dev', wg as 'etl' | 'bi' | 'admin'),
+    );
     if (!found) throw new Error(`no workgroup ${wg}`);
     return found.Properties.WorkGroupConfiguration;
   };
 
-  it('has the etl, bi, admin and masking workgroups', () => {
+  it('has the etl, bi and admin workgroups of the stage (no masking workgroup: masking runs in Lambda)', () => {
     expect(
       resources('AWS::Athena::WorkGroup')
         .map((w) => w.Properties.Name)
         .sort(),
-    ).toEqual(['admin', 'bi', 'etl', 'masking'].sort());
+    ).toEqual(['kura-dev-admin', 'kura-dev-bi', 'kura-dev-etl']);
   });
 
   it('enforces the bi and admin configuration: encrypted results under their own prefix, a scan cutoff, metrics', () => {
@@ -158,15 +177,17 @@ describe('analytics stack: Athena workgroups', () => {
       expect(config.EnforceWorkGroupConfiguration).toBe(true);
       expect(config.PublishCloudWatchMetricsEnabled).toBe(true);
       expect(config.BytesScannedCutoffPerQuery).toBe(BYTES_SCANNED_CUTOFF[wg]);
-      expect(config.ResultConfiguration.OutputLocation).toBe(`s3://${name('query-results')}/results/${wg}/`);
+      expect(config.ResultConfiguration.OutputLocation).toBe(
+        `s3://${name('query-results')}/results/${workgroupName('dev', wg)}/`,
+      );
       expect(config.ResultConfiguration.EncryptionConfiguration.EncryptionOption).toBe('SSE_KMS');
       expect(config.ResultConfiguration.EncryptionConfiguration.KmsKey).toBeDefined();
     }
     expect(BYTES_SCANNED_CUTOFF.bi).toBeLessThanOrEqual(10 * 1024 ** 3);
   });
 
-  it('encrypts etl and masking results too, and publishes their metrics for the failure alarms', () => {
-    for (const wg of ['etl', 'masking'] as const) {
+  it('encrypts etl results too, and publishes their metrics for the failure alarms', () => {
+    for (const wg of ['etl'] as const) {
       const config = workgroup(wg);
       expect(config.ResultConfiguration.EncryptionConfiguration.EncryptionOption).toBe('SSE_KMS');
       expect(config.PublishCloudWatchMetricsEnabled).toBe(true);
@@ -181,10 +202,10 @@ describe('analytics stack: BI access', () => {
     bi = managedPolicy('kura-dev-bi');
   });
 
-  it('reads only the kura_stats database and its tables in Glue', () => {
+  it('reads only the stage stats database and its tables in Glue', () => {
     const glue = allowed(bi).filter((s) => list(s.Action).some((a: string) => a.startsWith('glue:')));
     expect(resourcesOf(glue).sort()).toEqual(
-      [glueArn('catalog'), glueArn('database/kura_stats'), glueArn('table/kura_stats/*')].sort(),
+      [glueArn('catalog'), glueArn('database/kura_dev_stats'), glueArn('table/kura_dev_stats/*')].sort(),
     );
     expect(glue.flatMap((s) => list(s.Action)).every((a: string) => /^glue:(Get|BatchGet)/.test(a))).toBe(
       true,
@@ -194,17 +215,21 @@ describe('analytics stack: BI access', () => {
   it('uses only the bi workgroup', () => {
     const athena = allowed(bi).filter((s) => list(s.Action).some((a: string) => a.startsWith('athena:')));
     expect(resourcesOf(athena)).toEqual([
-      `arn:aws:athena:${dev.config.region}:${dev.config.account}:workgroup/${WORKGROUPS.bi}`,
+      `arn:aws:athena:${dev.config.region}:${dev.config.account}:workgroup/kura-dev-bi`,
     ]);
   });
 
   it('reads stats/ of the stats bucket and writes only its own result prefix', () => {
     expect(allows({ Statement: bi }, 's3:GetObject', `arn:aws:s3:::${name('stats')}/stats/*`)).toBe(true);
     expect(
-      allows({ Statement: bi }, 's3:PutObject', `arn:aws:s3:::${name('query-results')}/results/bi/*`),
+      allows(
+        { Statement: bi },
+        's3:PutObject',
+        `arn:aws:s3:::${name('query-results')}/results/kura-dev-bi/*`,
+      ),
     ).toBe(true);
     const writes = allowed(bi).filter((s) => list(s.Action).includes('s3:PutObject'));
-    expect(resourcesOf(writes)).toEqual([`arn:aws:s3:::${name('query-results')}/results/bi/*`]);
+    expect(resourcesOf(writes)).toEqual([`arn:aws:s3:::${name('query-results')}/results/kura-dev-bi/*`]);
   });
 
   it('allows nothing in raw, landing, curated, audit, stats-admin or the other Glue databases', () => {
@@ -212,11 +237,11 @@ describe('analytics stack: BI access', () => {
     for (const bucket of ['raw', 'landing', 'curated', 'audit']) expect(text).not.toContain(name(bucket));
     expect(text).not.toContain('stats-admin');
     for (const db of [
-      'kura_raw',
-      'kura_pseudonymised',
-      'kura_anonymised',
-      'kura_stats_admin',
-      'kura_stats_work',
+      GLUE_DATABASES.raw,
+      GLUE_DATABASES.pseudonymised,
+      GLUE_DATABASES.anonymised,
+      GLUE_DATABASES.statsAdmin,
+      GLUE_DATABASES.statsWork,
     ]) {
       expect(text).not.toMatch(new RegExp(`${db}(/|$)`, 'm'));
     }
@@ -225,22 +250,6 @@ describe('analytics stack: BI access', () => {
         .flatMap((s) => list(s.Action))
         .some((a: string) => a.endsWith('*')),
     ).toBe(false);
-  });
-
-  it("denies everyone but the mask function the masking workgroup's query history", () => {
-    for (const policyName of ['kura-dev-bi', 'kura-dev-analysis-admin']) {
-      expect(managedPolicy(policyName)).toContainEqual(
-        expect.objectContaining({
-          Effect: 'Deny',
-          Action: expect.arrayContaining([
-            'athena:GetQueryExecution',
-            'athena:BatchGetQueryExecution',
-            'athena:ListQueryExecutions',
-          ]),
-          Resource: `arn:aws:athena:${dev.config.region}:${dev.config.account}:workgroup/masking`,
-        }),
-      );
-    }
   });
 
   it('gives the BI role the BI policy and nothing else', () => {
@@ -256,10 +265,10 @@ describe('analytics stack: BI access', () => {
     ).toBe(true);
     const text = resourcesOf(allowed(admin)).join('\n');
     expect(text).not.toContain(name('raw'));
-    expect(text).not.toContain('kura_raw');
+    expect(text).not.toContain(GLUE_DATABASES.raw);
     const athena = allowed(admin).filter((s) => list(s.Action).some((a: string) => a.startsWith('athena:')));
     expect(resourcesOf(athena)).toEqual([
-      `arn:aws:athena:${dev.config.region}:${dev.config.account}:workgroup/${WORKGROUPS.admin}`,
+      `arn:aws:athena:${dev.config.region}:${dev.config.account}:workgroup/kura-dev-admin`,
     ]);
   });
 });
@@ -275,7 +284,7 @@ describe('analytics stack: stats-release function', () => {
   it('runs with DuckDB and the etl workgroup', () => {
     expect(fn.Properties.Layers).toHaveLength(1);
     expect(fn.Properties.Environment.Variables).toMatchObject({
-      KURA_ATHENA_WORKGROUP: 'etl',
+      KURA_ATHENA_WORKGROUP: 'kura-dev-etl',
       KURA_BUCKET_STATS: name('stats'),
       KURA_BUCKET_CURATED: name('curated'),
     });
@@ -293,9 +302,9 @@ describe('analytics stack: stats-release function', () => {
       (s) => s.Effect === 'Allow' && list(s.Action).includes('glue:CreateTable'),
     );
     const text = resourcesOf(writes).join('\n');
-    for (const db of ['kura_stats', 'kura_stats_admin', 'kura_stats_work'])
+    for (const db of [GLUE_DATABASES.stats, GLUE_DATABASES.statsAdmin, GLUE_DATABASES.statsWork])
       expect(text).toContain(`table/${db}/*`);
-    expect(text).not.toMatch(/kura_(raw|pseudonymised|anonymised)/);
+    expect(text).not.toMatch(/kura_dev_(raw|pseudonymised|anonymised)/);
   });
 
   it('runs monthly on Japanese time with retries and a dead-letter queue', () => {

@@ -2,8 +2,8 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../../functions/api/routes.ts';
 import { ROLES } from '../../functions/domain/auth/principal.ts';
+import { SUBPROCESSOR_SERVICES } from '../../functions/domain/tenants/processing.ts';
 import { bucketName } from '../../infra/naming.ts';
-import { PROCESSING_ENV_VAR, processingDisclosure, SUBPROCESSOR_SERVICES } from '../../infra/processing.ts';
 import { API_ROUTES, API_THROTTLE, parseRouteKey } from '../../infra/stacks/api-stack.ts';
 import {
   allows,
@@ -210,18 +210,12 @@ describe('api stack: API function', () => {
     ).toBe(true);
   });
 
-  it('discloses the processing of its own stage configuration in KURA_PROCESSING', () => {
-    const devDisclosure = JSON.parse(apiFunction.Properties.Environment.Variables[PROCESSING_ENV_VAR]);
-    const prodDisclosure = JSON.parse(
-      functionOf(prodTemplate, 'ApiFunction').Properties.Environment.Variables[PROCESSING_ENV_VAR],
-    );
-    expect(devDisclosure).toEqual(processingDisclosure(dev.config));
-    expect(prodDisclosure.regions.map((r: CfnJson) => r.region)).toEqual([
-      'ap-northeast-1',
-      'ap-northeast-3',
-    ]);
+  it('carries no settings or disclosure text in its environment: the bundle reads them by KURA_STAGE', () => {
+    const env = apiFunction.Properties.Environment.Variables;
+    expect(Object.keys(env)).not.toContain('KURA_PROCESSING');
+    expect(Object.keys(env)).not.toContain('KURA_SETTINGS');
+    expect(env.KURA_STAGE).toBe('dev');
   });
-
   it('lists as subprocessors only services the stacks use, and every service that holds data', () => {
     const templates = allStacks(prod.stacks)
       .map((stack) => JSON.stringify(Template.fromStack(stack).toJSON()))

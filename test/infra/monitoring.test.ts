@@ -87,9 +87,9 @@ describe('monitoring: alarms', () => {
     }
   });
 
-  it('alarms on failed Athena queries of the etl and masking workgroups', () => {
+  it('alarms on failed Athena queries of the etl workgroup', () => {
     const failed = alarmsOn('TotalExecutionTime', 'AWS/Athena').map((a) => a.Properties);
-    for (const workgroup of ['etl', 'masking']) {
+    for (const workgroup of ['kura-dev-etl']) {
       expect(failed).toContainEqual(
         expect.objectContaining({
           Statistic: 'SampleCount',

@@ -77,7 +77,7 @@ describe('operations stack: purge', () => {
   it('publishes the release without the purged tenant itself (DuckDB, stats bucket, etl workgroup)', () => {
     expect(fn.Properties.Layers).toHaveLength(1);
     expect(allows(policy, 's3:PutObject', objects('stats'))).toBe(true);
-    expect(fn.Properties.Environment.Variables.KURA_ATHENA_WORKGROUP).toBe('etl');
+    expect(fn.Properties.Environment.Variables.KURA_ATHENA_WORKGROUP).toBe('kura-dev-etl');
   });
 
   it('runs daily at 03:00 Japanese time with retries and a dead-letter queue', () => {

@@ -8,7 +8,6 @@
  */
 import { inspect } from 'node:util';
 import type { DatasetDef } from '../catalog/index.ts';
-import type { LimitSettings } from '../settings.ts';
 import { hmacBlocksHex, keyHex } from './hmac.ts';
 import { type PseudonymisedColumn, pseudonymisedColumns } from './policy.ts';
 
@@ -210,64 +209,4 @@ export function compileDuckdbPseudonymise(options: {
   });
   const sql = `COPY (${select.sqlForExecution()}) TO ${quoteLiteral(options.output)} (FORMAT parquet, COMPRESSION zstd)`;
   return new CompiledQuery('duckdb', sql, select.description, keySecrets('duckdb', options.key));
-}
-
-/** Glue names and S3 locations for an Athena CTAS; parameters, so infra decides them. */
-export interface AthenaCtasTarget {
-  /** Glue database and raw-zone table of the dataset (`rawTableName` in glue-tables.ts; partitions tenant, period). */
-  readonly sourceDatabase: string;
-  readonly sourceTable: string;
-  /** Glue database and table the CTAS creates (dropped after its objects are moved into place). */
-  readonly targetDatabase: string;
-  readonly targetTable: string;
-  /** An empty s3:// prefix the CTAS writes to (Athena refuses a non-empty one). */
-  readonly externalLocation: string;
-}
-
-/**
- * Athena CTAS that pseudonymises one upload from the raw Glue table into Parquet, partitioned by
- * period. The statement carries the tenant key (Athena's `hmac_sha256` takes it as a literal): run it
- * only in the masking workgroup, never log it (see PRIVACY notes in the report / docs).
- */
-export function compileAthenaPseudonymiseCtas(options: {
-  readonly dataset: DatasetDef;
-  readonly key: Uint8Array;
-  readonly tenantId: string;
-  readonly uploadId: string;
-  readonly target: AthenaCtasTarget;
-}): CompiledQuery {
-  const { dataset, key, tenantId, uploadId, target } = options;
-  if (!target.externalLocation.startsWith('s3://') || !target.externalLocation.endsWith('/')) {
-    throw new RangeError('externalLocation must be an s3:// prefix ending with /');
-  }
-  const bucketColumn = pseudonymisedColumns(dataset)[0]?.name ?? 'period';
-  const from = `${quoteIdent(target.sourceDatabase)}.${quoteIdent(target.sourceTable)}`;
-  const where = [
-    `${quoteIdent('tenant')} = ${quoteLiteral(tenantId)}`,
-    `"$path" LIKE ${quoteLiteral(`%/${uploadId}.parquet`)}`,
-  ].join(' AND ');
-  // Partition columns come last in a CTAS select.
-  const select = pseudonymiseSelectSql({
-    dialect: 'athena',
-    dataset,
-    key,
-    from,
-    where,
-    extraColumns: [quoteIdent('period')],
-  });
-  const sql = [
-    `CREATE TABLE ${quoteIdent(target.targetDatabase)}.${quoteIdent(target.targetTable)}`,
-    // One bucket per partition: exactly one file per period, copied whole to its pseudonymised key.
-    `WITH (format = 'PARQUET', write_compression = 'ZSTD', external_location = ${quoteLiteral(target.externalLocation)}, partitioned_by = ARRAY['period'], bucketed_by = ARRAY[${quoteLiteral(bucketColumn)}], bucket_count = 1)`,
-    `AS ${select}`,
-  ].join('\n');
-  return new CompiledQuery('athena', sql, `pseudonymise ${dataset.name} (CTAS)`, keySecrets('athena', key));
-}
-
-/** Which engine masks an input of this size: DuckDB in Lambda up to the threshold, Athena CTAS above. */
-export function chooseEngine(
-  inputBytes: number,
-  limits: Pick<LimitSettings, 'athenaThresholdBytes'>,
-): Dialect {
-  return inputBytes > limits.athenaThresholdBytes ? 'athena' : 'duckdb';
 }

@@ -26,16 +26,6 @@ export class ForeignObjectError extends Error {
   }
 }
 
-/** Input above the Athena threshold, and no Athena masking runner was given. */
-export class AthenaMaskingRequiredError extends Error {
-  override readonly name = 'AthenaMaskingRequiredError';
-  constructor(uploadId: string, bytes: number, threshold: number) {
-    super(
-      `upload ${uploadId} holds ${bytes} bytes of raw data, above the ${threshold}-byte limit for masking inside Lambda; it must be masked by Athena CTAS`,
-    );
-  }
-}
-
 /** The tenant record does not exist or has no company profile. */
 export class TenantNotFoundError extends Error {
   override readonly name = 'TenantNotFoundError';

@@ -5,18 +5,12 @@
  */
 import type { KeyStore, ObjectStore, Table } from '../../adapters/ports.ts';
 import { getDataset, isDatasetName } from '../catalog/index.ts';
-import { defaultSettings, type PlatformSettings } from '../settings.ts';
+import type { PlatformSettings } from '../settings.ts';
 import { uploadRecordSchema } from '../uploads/model.ts';
 import { pseudonymisedKey, rawPrefix } from '../zones.ts';
-import { type AthenaMaskingConfig, pseudonymiseWithAthena } from './athena-mask.ts';
-import { chooseEngine, compileDuckdbPseudonymise, type Dialect, quoteLiteral } from './compile.ts';
+import { compileDuckdbPseudonymise, quoteLiteral } from './compile.ts';
 import { plainQuery, withDuckDb } from './duckdb-engine.ts';
-import {
-  AthenaMaskingRequiredError,
-  ForeignObjectError,
-  UploadNotFoundError,
-  UploadNotMaskableError,
-} from './errors.ts';
+import { ForeignObjectError, UploadNotFoundError, UploadNotMaskableError } from './errors.ts';
 import { buildTenantFacts, type TenantFactsResult } from './facts.ts';
 import { download, hivePart, outputPath, upload, withWorkDir } from './local-files.ts';
 
@@ -26,8 +20,6 @@ export interface MaskingPorts {
   readonly table: Table;
   readonly keys: KeyStore;
   readonly settings?: PlatformSettings;
-  /** The Athena path for large uploads (deployed only); without it such uploads are refused. */
-  readonly athena?: AthenaMaskingConfig;
 }
 
 export interface PseudonymiseRequest {
@@ -39,10 +31,9 @@ export interface PseudonymiseResult {
   readonly tenantId: string;
   readonly uploadId: string;
   readonly dataset: string;
-  readonly engine: Dialect;
   /** Keys written in the curated bucket. */
   readonly outputs: readonly string[];
-  /** Rows written (counted by DuckDB; 0 when Athena did the work, which reports no count here). */
+  /** Rows written. */
   readonly rows: number;
   readonly facts: TenantFactsResult;
 }
@@ -58,7 +49,6 @@ export async function pseudonymise(
   request: PseudonymiseRequest,
 ): Promise<PseudonymiseResult> {
   const { tenantId, uploadId } = request;
-  const settings = ports.settings ?? defaultSettings;
   const item = await ports.table.get('uploads', { tenantId, uploadId });
   if (!item) throw new UploadNotFoundError(tenantId, uploadId);
   const record = uploadRecordSchema.parse(item);
@@ -78,22 +68,8 @@ export async function pseudonymise(
   }
   const dataset = getDataset(datasetName);
 
-  let bytes = 0;
-  for (const key of rawKeys) bytes += (await ports.objects.head('raw', key))?.size ?? 0;
-  if (chooseEngine(bytes, settings.limits) === 'athena') {
-    if (!ports.athena) {
-      throw new AthenaMaskingRequiredError(uploadId, bytes, settings.limits.athenaThresholdBytes);
-    }
-    const key = await ports.keys.get(tenantId);
-    const outputs = await pseudonymiseWithAthena(ports.athena, ports.objects, {
-      tenantId,
-      uploadId,
-      dataset,
-      key,
-    });
-    const facts = await buildTenantFacts(ports, tenantId);
-    return { tenantId, uploadId, dataset: dataset.name, engine: 'athena', outputs, rows: 0, facts };
-  }
+  // Uploads are at most limits.maxFileBytes (refused up front above it), which DuckDB masks inside one
+  // Lambda invocation (docs/LIMITS.md: sizing of the ingest and mask functions).
   const key = await ports.keys.get(tenantId);
 
   const written = await withWorkDir((dir) =>
@@ -122,5 +98,5 @@ export async function pseudonymise(
   );
 
   const facts = await buildTenantFacts(ports, tenantId);
-  return { tenantId, uploadId, dataset: dataset.name, engine: 'duckdb' as const, ...written, facts };
+  return { tenantId, uploadId, dataset: dataset.name, ...written, facts };
 }

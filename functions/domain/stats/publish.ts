@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ObjectStore, QueryRunner, SqlRow } from '../../adapters/ports.ts';
 import { NotFoundError } from '../../adapters/ports.ts';
+import type { GlueDatabases } from '../athena-names.ts';
 import { ANONYMISED_TABLES, anonymisedTableKey } from '../masking/anonymised-schema.ts';
 import type { PlatformSettings } from '../settings.ts';
 import { STATISTICS, type Statistic, statisticColumns, statisticKeyColumns } from './catalog.ts';
@@ -68,8 +69,8 @@ export interface GlueRegistration {
   readonly athena: QueryRunner;
   /** Physical name of the stats bucket (partition locations are s3 URLs). */
   readonly statsBucket: string;
-  /** Glue database names, when the stack names them differently. @default ATHENA_DATABASES */
-  readonly databases?: Partial<Record<keyof typeof ATHENA_DATABASES, string>>;
+  /** The stage's stats databases (functions/domain/athena-names.ts). */
+  readonly databases: Pick<GlueDatabases, 'stats' | 'statsAdmin'>;
 }
 
 /** Turns the rows of the cell-index query into what secondary suppression needs. */
@@ -185,7 +186,7 @@ export async function publishRelease(
         releaseId,
         statistics,
         statsBucket: ports.glue.statsBucket,
-        databases: { ...ATHENA_DATABASES, ...ports.glue.databases },
+        databases: ports.glue.databases,
       });
     }
     return await storeReleaseDocuments(ports, {
@@ -252,39 +253,36 @@ export async function registerReleasePartitions(
     readonly releaseId: string;
     readonly statistics: readonly Statistic[];
     readonly statsBucket: string;
-    readonly databases: { readonly stats: string; readonly admin: string };
+    readonly databases: Pick<GlueDatabases, 'stats' | 'statsAdmin'>;
   },
 ): Promise<void> {
   const { releaseId, statsBucket, databases } = options;
   const partition = `PARTITION (release_id = ${sqlString(releaseId)})`;
   for (const stat of options.statistics) {
     await athena.run(
-      `ALTER TABLE ${databases.stats}.${stat.name} ADD IF NOT EXISTS ${partition} LOCATION ${sqlString(s3(statsBucket, statisticPrefix(releaseId, stat.name)))}`,
+      `ALTER TABLE ${hiveName(databases.stats, stat.name)} ADD IF NOT EXISTS ${partition} LOCATION ${sqlString(s3(statsBucket, statisticPrefix(releaseId, stat.name)))}`,
     );
     await athena.run(
-      `ALTER TABLE ${databases.admin}.${stat.name}_suppression ADD IF NOT EXISTS ${partition} LOCATION ${sqlString(s3(statsBucket, suppressionPrefix(releaseId, stat.name)))}`,
+      `ALTER TABLE ${hiveName(databases.statsAdmin, `${stat.name}_suppression`)} ADD IF NOT EXISTS ${partition} LOCATION ${sqlString(s3(statsBucket, suppressionPrefix(releaseId, stat.name)))}`,
     );
   }
 }
 
-/** Glue databases the Athena path reads and writes (the infra stack creates them). */
-export const ATHENA_DATABASES = {
-  anonymised: 'kura_anonymised',
-  stats: 'kura_stats',
-  admin: 'kura_stats_admin',
-  /** Scratch CTAS tables; dropped after each statistic (their data stays under the admin prefix). */
-  work: 'kura_stats_work',
-} as const;
+/**
+ * A table name in Hive DDL (ALTER TABLE, DROP TABLE, CREATE EXTERNAL TABLE): Athena runs DDL with Hive's
+ * grammar, which quotes identifiers with backticks (double quotes are string literals there).
+ */
+export const hiveName = (database: string, table: string) => `\`${database}\`.\`${table}\``;
+/** A table name in Trino SQL (SELECT, CTAS): double quotes. */
+export const trinoName = (database: string, table: string) => `"${database}"."${table}"`;
 /** Partition key of the anonymised Glue tables (masking/glue-tables.ts: injected projection). */
 export const ANONYMISED_RELEASE_PARTITION = 'release';
-/** The workgroup the Athena QueryRunner for releases must be bound to. */
-export const STATS_ETL_WORKGROUP = 'etl';
 
 export interface AthenaReleaseOptions extends PublishReleaseOptions {
   /** Physical name of the stats bucket (s3 locations in CTAS cannot use logical names). */
   readonly statsBucket: string;
-  /** Glue database names, when the stack names them differently. @default ATHENA_DATABASES */
-  readonly databases?: Partial<Record<keyof typeof ATHENA_DATABASES, string>>;
+  /** The stage's databases the Athena path reads and writes (functions/domain/athena-names.ts). */
+  readonly databases: Pick<GlueDatabases, 'anonymised' | 'stats' | 'statsAdmin' | 'statsWork'>;
 }
 
 /** Deletes every object under a prefix (in batches of at most 1,000). */
@@ -318,19 +316,25 @@ export async function publishReleaseOnAthena(
   const publishedAt = options.publishedAt ?? new Date().toISOString();
   const statistics = options.statistics ?? STATISTICS;
   const { athena } = ports;
-  const databases = { ...ATHENA_DATABASES, ...options.databases };
+  const { databases } = options;
   const suffix = athenaName(releaseId);
+  // Each scratch table in both spellings: Hive (backticks) for DDL, Trino (double quotes) for queries.
+  const scratch = (table: string) => ({
+    ddl: hiveName(databases.statsWork, table),
+    dml: trinoName(databases.statsWork, table),
+  });
   const refs = (stat: Statistic) => ({
-    cellsRef: `${databases.work}.${stat.name}_cells_${suffix}`,
-    publishedRef: `${databases.work}.${stat.name}_published_${suffix}`,
-    adminRef: `${databases.work}.${stat.name}_suppression_${suffix}`,
-    secondaryRef: `${databases.work}.${stat.name}_secondary_${suffix}`,
+    cells: scratch(`${stat.name}_cells_${suffix}`),
+    published: scratch(`${stat.name}_published_${suffix}`),
+    admin: scratch(`${stat.name}_suppression_${suffix}`),
+    secondary: scratch(`${stat.name}_secondary_${suffix}`),
   });
   // Pass 1: every statistic's cells (admin prefix), so linked tables can be suppressed together.
   const indexed: StatisticCells[] = [];
   for (const stat of statistics) {
-    const { cellsRef } = refs(stat);
-    await athena.run(`DROP TABLE IF EXISTS ${cellsRef}`);
+    const { cells: cellsTable } = refs(stat);
+    const cellsRef = cellsTable.dml;
+    await athena.run(`DROP TABLE IF EXISTS ${cellsTable.ddl}`);
     // CTAS needs an empty location: clear what an earlier, interrupted run of this release left.
     await deleteUnder(ports.objects, 'stats', workPrefix(releaseId, stat.name));
     await athena.run(
@@ -338,7 +342,7 @@ export async function publishReleaseOnAthena(
         stat,
         {
           dialect: 'athena',
-          sourceRef: `${databases.anonymised}.${stat.source}`,
+          sourceRef: trinoName(databases.anonymised, stat.source),
           releasePartition: ANONYMISED_RELEASE_PARTITION,
           releaseId,
           disclosure: options.settings.disclosure,
@@ -352,7 +356,8 @@ export async function publishReleaseOnAthena(
   // Pass 3: published and admin tables, partitions, scratch tables dropped and scratch data deleted.
   const published: ReleaseManifest['statistics'] = [];
   for (const { stat, cells } of indexed) {
-    const { cellsRef, publishedRef, adminRef, secondaryRef } = refs(stat);
+    const { cells: cellsTable, published: publishedTable, admin, secondary: secondaryTable } = refs(stat);
+    const cellsRef = cellsTable.dml;
     const secondaryKeys = secondaryByStatistic.get(stat.name) ?? [];
     // CTAS locations: the statistic's folder; Athena adds the `release_id=<id>/` partition directory.
     const withoutPartitionDir = (prefix: string) => prefix.replace(/release_id=[^/]+\/$/, '');
@@ -365,23 +370,23 @@ export async function publishReleaseOnAthena(
     await ports.objects.put('stats', secondaryKey, secondaryKeys.map((k) => `${k}\n`).join(''), {
       contentType: 'text/plain; charset=utf-8',
     });
-    await athena.run(`DROP TABLE IF EXISTS ${secondaryRef}`);
+    await athena.run(`DROP TABLE IF EXISTS ${secondaryTable.ddl}`);
     await athena.run(
-      `CREATE EXTERNAL TABLE ${secondaryRef} (cell_key string) LOCATION ${sqlString(s3(options.statsBucket, secondaryKey.slice(0, secondaryKey.lastIndexOf('/') + 1)))}`,
+      `CREATE EXTERNAL TABLE ${secondaryTable.ddl} (cell_key string) LOCATION ${sqlString(s3(options.statsBucket, secondaryKey.slice(0, secondaryKey.lastIndexOf('/') + 1)))}`,
     );
-    const secondary = { table: secondaryRef };
-    for (const ref of [publishedRef, adminRef]) await athena.run(`DROP TABLE IF EXISTS ${ref}`);
+    const secondary = { table: secondaryTable.dml };
+    for (const ref of [publishedTable, admin]) await athena.run(`DROP TABLE IF EXISTS ${ref.ddl}`);
     await deleteUnder(ports.objects, 'stats', statsFolder);
     await deleteUnder(ports.objects, 'stats', adminFolder);
     await athena.run(
-      `CREATE TABLE ${publishedRef} WITH (format = 'PARQUET', external_location = ${sqlString(statsLocation)}, partitioned_by = ARRAY['release_id']) AS\n${compilePublishedQuery(stat, { cellsRef, releaseId, secondary })}`,
+      `CREATE TABLE ${publishedTable.dml} WITH (format = 'PARQUET', external_location = ${sqlString(statsLocation)}, partitioned_by = ARRAY['release_id']) AS\n${compilePublishedQuery(stat, { cellsRef, releaseId, secondary })}`,
     );
     await athena.run(
-      `CREATE TABLE ${adminRef} WITH (format = 'PARQUET', external_location = ${sqlString(adminLocation)}, partitioned_by = ARRAY['release_id']) AS\n${compileAdminQuery(stat, { cellsRef, releaseId, secondary })}`,
+      `CREATE TABLE ${admin.dml} WITH (format = 'PARQUET', external_location = ${sqlString(adminLocation)}, partitioned_by = ARRAY['release_id']) AS\n${compileAdminQuery(stat, { cellsRef, releaseId, secondary })}`,
     );
     // Dropping the scratch tables removes catalogue entries only; the data stays where it was written.
-    for (const ref of [cellsRef, secondaryRef, publishedRef, adminRef]) {
-      await athena.run(`DROP TABLE IF EXISTS ${ref}`);
+    for (const ref of [cellsTable, secondaryTable, publishedTable, admin]) {
+      await athena.run(`DROP TABLE IF EXISTS ${ref.ddl}`);
     }
     // The unsuppressed cells must not outlive the run, even on the admin side.
     await deleteUnder(ports.objects, 'stats', workPrefix(releaseId, stat.name));

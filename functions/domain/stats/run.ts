@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { ObjectStore, QueryRunner } from '../../adapters/ports.ts';
+import type { GlueDatabases } from '../athena-names.ts';
 import { ANONYMISED_TABLES, anonymisedTableKey } from '../masking/anonymised-schema.ts';
 import type { PlatformSettings } from '../settings.ts';
 import { anonymisedPrefix } from '../zones.ts';
@@ -20,6 +21,8 @@ export interface StatsReleasePorts {
   readonly athena?: QueryRunner | undefined;
   /** Physical stats bucket name, needed for Athena CTAS locations. */
   readonly statsBucket?: string | undefined;
+  /** The stage's Glue databases, needed with Athena (functions/domain/athena-names.ts). */
+  readonly databases?: GlueDatabases | undefined;
   /**
    * Makes a fresh anonymised release (masking's `anonymise` over the tenants that may contribute now)
    * and returns its id. When present and the event names no release, it runs first, so a release
@@ -64,14 +67,14 @@ export async function runStatsRelease(
   for (const table of ANONYMISED_TABLES) {
     bytes += (await ports.objects.head('curated', anonymisedTableKey(releaseId, table)))?.size ?? 0;
   }
-  if (ports.athena && ports.statsBucket && bytes > settings.limits.athenaThresholdBytes) {
+  const { athena, statsBucket, databases } = ports;
+  if (athena && statsBucket && databases && bytes > settings.limits.athenaThresholdBytes) {
     return publishReleaseOnAthena(
-      { objects: ports.objects, athena: ports.athena },
-      { releaseId, settings, statsBucket: ports.statsBucket },
+      { objects: ports.objects, athena },
+      { releaseId, settings, statsBucket, databases },
     );
   }
   // Deployed, the DuckDB path registers its partitions through Athena too, so BI sees every release.
-  const glue =
-    ports.athena && ports.statsBucket ? { athena: ports.athena, statsBucket: ports.statsBucket } : undefined;
+  const glue = athena && statsBucket && databases ? { athena, statsBucket, databases } : undefined;
   return publishRelease({ objects: ports.objects, glue }, { releaseId, settings });
 }

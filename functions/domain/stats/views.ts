@@ -2,17 +2,19 @@
  * What BI sees, as pure descriptions for the infra stack (Glue tables and Athena views) and the local
  * platform (DuckDB views over the same layout).
  *
- * - `kura_stats.<statistic>`: one Glue table per statistic, Parquet, partitioned by `release_id`; each
+ * - `kura_<stage>_stats.<statistic>`: one Glue table per statistic, Parquet, partitioned by `release_id`; each
  *   release adds its partitions (`ALTER TABLE … ADD PARTITION`, by the release, on either engine, once
  *   every statistic's objects exist) at `stats/release=<id>/statistic=<name>/release_id=<id>/`.
- * - `kura_stats.releases`: the completion markers (JSON lines under `stats/published-releases/`), one
+ * - `kura_<stage>_stats.releases`: the completion markers (JSON lines under `stats/published-releases/`), one
  *   per published release, written last by the release. A release is published when its marker exists.
- * - `kura_stats.<statistic>_all` and `kura_stats.<statistic>_latest`: views with the documented
+ * - `kura_<stage>_stats.<statistic>_all` and `_latest`: views with the documented
  *   columns over published releases only; `_latest` keeps the greatest published `release_id` of the
  *   statistic, so release ids must sort chronologically (e.g. `2026-11` or `20261122T120000Z`).
- * - `kura_stats_admin.<statistic>_suppression`: admin-only reasons for suppressed cells, under
+ * - `kura_<stage>_stats_admin.<statistic>_suppression`: admin-only reasons for suppressed cells, under
  *   `stats-admin/`; BI roles get neither this database nor that prefix.
  */
+
+import type { GlueDatabases } from '../athena-names.ts';
 import {
   type Bilingual,
   STATISTICS,
@@ -21,7 +23,6 @@ import {
   statisticColumns,
   statisticKeyColumns,
 } from './catalog.ts';
-import { ATHENA_DATABASES } from './publish.ts';
 import { publishedReleasesPrefix } from './release.ts';
 
 const RELEASE_ID: StatColumn = {
@@ -91,9 +92,12 @@ const RELEASE_COLUMNS: StatColumn[] = [
   },
 ];
 
+/** The stats databases the views and tables live in (functions/domain/athena-names.ts). */
+export type StatsDatabases = Pick<GlueDatabases, 'stats' | 'statsAdmin'>;
+
 /** The `releases` table: one row per published release (its completion marker). */
-export const releasesGlueTable = (): GlueTableDescription => ({
-  database: ATHENA_DATABASES.stats,
+export const releasesGlueTable = (databases: StatsDatabases): GlueTableDescription => ({
+  database: databases.stats,
   name: RELEASES_TABLE,
   description: {
     ja: '公表済みの統計リリース（完了マーカー）',
@@ -110,14 +114,20 @@ export const releasesGlueTable = (): GlueTableDescription => ({
  * Glue tables for every statistic (BI-readable), its suppression reasons (admin only), and the
  * `releases` table of completion markers the views gate on.
  */
-export function statsGlueTables(statistics: readonly Statistic[] = STATISTICS): GlueTableDescription[] {
-  return [releasesGlueTable(), ...statisticTables(statistics)];
+export function statsGlueTables(
+  databases: StatsDatabases,
+  statistics: readonly Statistic[] = STATISTICS,
+): GlueTableDescription[] {
+  return [releasesGlueTable(databases), ...statisticTables(databases, statistics)];
 }
 
-function statisticTables(statistics: readonly Statistic[]): GlueTableDescription[] {
+function statisticTables(
+  databases: StatsDatabases,
+  statistics: readonly Statistic[],
+): GlueTableDescription[] {
   return statistics.flatMap((stat) => [
     {
-      database: ATHENA_DATABASES.stats,
+      database: databases.stats,
       name: stat.name,
       description: stat.title,
       columns: statisticColumns(stat),
@@ -127,7 +137,7 @@ function statisticTables(statistics: readonly Statistic[]): GlueTableDescription
       adminOnly: false,
     },
     {
-      database: ATHENA_DATABASES.admin,
+      database: databases.statsAdmin,
       name: `${stat.name}_suppression`,
       description: {
         ja: `${stat.title.ja}の秘匿理由（管理者用）`,
@@ -143,21 +153,24 @@ function statisticTables(statistics: readonly Statistic[]): GlueTableDescription
 }
 
 /** The `_all` and `_latest` views of every statistic, for Athena. */
-export function biViews(statistics: readonly Statistic[] = STATISTICS): StatView[] {
+export function biViews(
+  databases: StatsDatabases,
+  statistics: readonly Statistic[] = STATISTICS,
+): StatView[] {
   return statistics.flatMap((stat) => {
-    const table = `${ATHENA_DATABASES.stats}.${stat.name}`;
+    const table = `${databases.stats}.${stat.name}`;
     const columns = [RELEASE_ID, ...statisticColumns(stat)];
     const list = columns.map((c) => c.name).join(', ');
-    const published = `release_id IN (SELECT release_id FROM ${ATHENA_DATABASES.stats}.${RELEASES_TABLE})`;
+    const published = `release_id IN (SELECT release_id FROM ${databases.stats}.${RELEASES_TABLE})`;
     const all = `SELECT ${list} FROM ${table} WHERE ${published}`;
     const latest = `SELECT ${list} FROM ${table} WHERE release_id = (SELECT max(release_id) FROM ${table} WHERE ${published})`;
     const view = (suffix: string, select: string, description: Bilingual): StatView => ({
-      database: ATHENA_DATABASES.stats,
+      database: databases.stats,
       name: `${stat.name}_${suffix}`,
       statistic: stat.name,
       description,
       select,
-      ddl: `CREATE OR REPLACE VIEW ${ATHENA_DATABASES.stats}.${stat.name}_${suffix} AS ${select}`,
+      ddl: `CREATE OR REPLACE VIEW ${databases.stats}.${stat.name}_${suffix} AS ${select}`,
       columns,
     });
     return [

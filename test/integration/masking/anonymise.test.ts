@@ -1,13 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { anonymise } from '../../../functions/domain/masking/anonymise.ts';
 import {
-  AthenaMaskingRequiredError,
   ForeignObjectError,
   UploadNotFoundError,
   UploadNotMaskableError,
 } from '../../../functions/domain/masking/errors.ts';
 import { pseudonymise } from '../../../functions/domain/masking/pseudonymise.ts';
-import { defaultSettings } from '../../../functions/domain/settings.ts';
 import { anonymisedPrefix, rawKey } from '../../../functions/domain/zones.ts';
 import {
   activityRows,
@@ -117,28 +115,5 @@ describe('pseudonymise refuses what it must not read', () => {
     expect(outcomes[0]).toBeInstanceOf(UploadNotFoundError);
     expect(outcomes[1]).toBeInstanceOf(UploadNotMaskableError);
     expect(outcomes[2]).toBeInstanceOf(ForeignObjectError);
-  });
-
-  it('hands input above the Athena threshold to Athena instead of masking it in Lambda', async () => {
-    // Prepare
-    const ports = testPorts({
-      ...defaultSettings,
-      limits: { ...defaultSettings.limits, athenaThresholdBytes: 10 },
-    });
-    await seedTenant(ports, 'tenant-big', { industry: 'D', prefecture: '01', sizeBand: '1-4' });
-    await seedUpload(ports, 'tenant-big', 'big', 'sales', {
-      '2024-01': [{ period_month: '2024-01', sales_amount: 5 }],
-    });
-
-    // Act
-    const outcome = await pseudonymise(ports, { tenantId: 'tenant-big', uploadId: 'big' }).catch(
-      (e: unknown) => e,
-    );
-
-    // Assess
-    expect(outcome).toBeInstanceOf(AthenaMaskingRequiredError);
-    const written = [];
-    for await (const o of ports.objects.list('curated', '')) written.push(o.key);
-    expect(written).toEqual([]);
   });
 });

@@ -3,9 +3,11 @@
  * Glue through that runner, so BI on AWS sees releases of every size; and it does so only once every
  * statistic's objects exist, before the completion marker that makes the release visible.
  */
+
 import { describe, expect, it } from 'vitest';
 import { MemoryObjectStore } from '../../../functions/adapters/memory/index.ts';
 import type { QueryRunner, SqlRow } from '../../../functions/adapters/ports.ts';
+import { glueDatabases } from '../../../functions/domain/athena-names.ts';
 import { anonymisedTableKey } from '../../../functions/domain/masking/anonymised-schema.ts';
 import { defaultSettings } from '../../../functions/domain/settings.ts';
 import { STATISTICS } from '../../../functions/domain/stats/catalog.ts';
@@ -62,16 +64,18 @@ describe('Glue registration of a DuckDB-published release', () => {
     const athena = new RecordingAthena(objects);
 
     // Act
-    const manifest = await runStatsRelease({ objects, athena, statsBucket: STATS_BUCKET }, defaultSettings, {
-      releaseId: RELEASE,
-    });
+    const manifest = await runStatsRelease(
+      { objects, athena, statsBucket: STATS_BUCKET, databases: glueDatabases('dev') },
+      defaultSettings,
+      { releaseId: RELEASE },
+    );
 
     // Assess
     expect(manifest.engine).toBe('duckdb');
     expect(athena.statements.map((s) => s.sql).sort()).toEqual(
       STATISTICS.flatMap((stat) => [
-        `ALTER TABLE kura_stats.${stat.name} ADD IF NOT EXISTS PARTITION (release_id = '${RELEASE}') LOCATION 's3://${STATS_BUCKET}/stats/release=${RELEASE}/statistic=${stat.name}/release_id=${RELEASE}/'`,
-        `ALTER TABLE kura_stats_admin.${stat.name}_suppression ADD IF NOT EXISTS PARTITION (release_id = '${RELEASE}') LOCATION 's3://${STATS_BUCKET}/stats-admin/release=${RELEASE}/statistic=${stat.name}/release_id=${RELEASE}/'`,
+        `ALTER TABLE \`kura_dev_stats\`.\`${stat.name}\` ADD IF NOT EXISTS PARTITION (release_id = '${RELEASE}') LOCATION 's3://${STATS_BUCKET}/stats/release=${RELEASE}/statistic=${stat.name}/release_id=${RELEASE}/'`,
+        `ALTER TABLE \`kura_dev_stats_admin\`.\`${stat.name}_suppression\` ADD IF NOT EXISTS PARTITION (release_id = '${RELEASE}') LOCATION 's3://${STATS_BUCKET}/stats-admin/release=${RELEASE}/statistic=${stat.name}/release_id=${RELEASE}/'`,
       ]).sort(),
     );
     for (const statement of athena.statements) {

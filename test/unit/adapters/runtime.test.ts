@@ -3,8 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { envResolver, MissingEnvironmentError, requireEnv } from '../../../functions/adapters/env.ts';
 import { createDeployedRuntime } from '../../../functions/adapters/runtime.ts';
 import { bucketEnvVar } from '../../../functions/adapters/table-definitions.ts';
+import { platformStage, UnknownStageError } from '../../../functions/domain/stages.ts';
 
-const baseEnv = { KURA_STAGE: 'dev', KURA_SETTINGS: '{}', AWS_REGION: 'ap-northeast-1' };
+const baseEnv = { KURA_STAGE: 'dev', AWS_REGION: 'ap-northeast-1' };
 
 describe('runtime environment', () => {
   it('names the missing variable', () => {
@@ -28,29 +29,29 @@ describe('runtime environment', () => {
     expect(() => resolve('landing')).toThrow(/KURA_BUCKET_LANDING/);
   });
 
-  it('builds the deployed ports with the settings from KURA_SETTINGS', () => {
+  it('builds the deployed ports with the regions and settings of its stage from the bundled cdk.json', () => {
     // Act
-    const ports = createDeployedRuntime({
-      ...baseEnv,
-      KURA_SETTINGS: JSON.stringify({ limits: { uploadUrlExpirySeconds: 120 } }),
-    });
+    const dev = createDeployedRuntime(baseEnv);
+    const prod = createDeployedRuntime({ ...baseEnv, KURA_STAGE: 'prod' });
 
     // Assess
-    expect(ports.stage).toBe('dev');
-    expect(ports.settings.limits.uploadUrlExpirySeconds).toBe(120);
-    expect(ports.athena).toBeUndefined();
+    expect(dev.stage).toBe('dev');
+    expect(dev.settings).toEqual(platformStage('dev').settings);
+    expect(dev.drRegion).toBeUndefined();
+    expect(prod.drRegion).toBe('ap-northeast-3');
+    expect(prod.settings.retention.auditLockDays).toBe(
+      platformStage('prod').settings.retention.auditLockDays,
+    );
+    expect(dev.athena).toBeUndefined();
   });
 
-  it('refuses settings the shared schema rejects, naming the setting', () => {
+  it('refuses a stage its bundle does not define, naming KURA_STAGE', () => {
     // Act
-    const attempt = () =>
-      createDeployedRuntime({
-        ...baseEnv,
-        KURA_SETTINGS: JSON.stringify({ limits: { uploadUrlExpirySeconds: 3600 } }),
-      });
+    const attempt = () => createDeployedRuntime({ ...baseEnv, KURA_STAGE: 'staging' });
 
     // Assess
-    expect(attempt).toThrow(/KURA_SETTINGS is invalid at limits.uploadUrlExpirySeconds/);
+    expect(attempt).toThrow(UnknownStageError);
+    expect(attempt).toThrow(/KURA_STAGE is "staging".*dev, prod/);
   });
 
   it('names KURA_KEY_SECRET_PREFIX when a key is needed and the variable is missing', async () => {

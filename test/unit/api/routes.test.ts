@@ -22,6 +22,7 @@ function memoryRuntime(): Runtime & { table: MemoryTable } {
   for (const tenantId of ['demo-a', 'demo-b']) void table.put('tenants', activeTenant(tenantId));
   return {
     stage: 'test',
+    region: 'ap-northeast-1',
     settings: defaultSettings,
     objects: new MemoryObjectStore(),
     table,

@@ -29,6 +29,7 @@ function memoryRuntime(options: { advance?: number } = {}): Runtime & {
   void table.put('tenants', activeTenant('ended-co', { start: '2026-01-01', end: '2026-06-30' }));
   return {
     stage: 'test',
+    region: 'ap-northeast-1',
     settings: defaultSettings,
     objects: new MemoryObjectStore(),
     table,

@@ -4,8 +4,6 @@ import { describe, expect, it } from 'vitest';
 import { getDataset } from '../../../functions/domain/catalog/index.ts';
 import {
   type CompiledQuery,
-  chooseEngine,
-  compileAthenaPseudonymiseCtas,
   compileDuckdbPseudonymise,
   compilePseudonymiseSelect,
   quoteLiteral,
@@ -17,19 +15,10 @@ import {
 } from '../../../functions/domain/masking/duckdb-engine.ts';
 import { ageBandSql, completedYearsSql, periodEndSql } from '../../../functions/domain/masking/generalise.ts';
 import { hmacBlocksHex, keyHex, tokenOf } from '../../../functions/domain/masking/hmac.ts';
-import { defaultSettings } from '../../../functions/domain/settings.ts';
 import { TEST_KEYS } from './hmac-vectors.ts';
 
 const key = TEST_KEYS[0]?.key ?? new Uint8Array(32);
 const secrets = [keyHex(key), hmacBlocksHex(key).ipadHex, hmacBlocksHex(key).opadHex];
-const target = {
-  sourceDatabase: 'kura_dev_raw',
-  sourceTable: 'raw_employees',
-  targetDatabase: 'kura_dev_work',
-  targetTable: 'pseudo_employees_u1',
-  externalLocation: 's3://kura-dev-curated/ctas/pseudonymised/tenant=t1/dataset=employees/u1/',
-};
-
 /** Parses SQL with DuckDB's parser only (no binding): catches syntax errors in Trino text where the grammars agree. */
 async function parsesInDuckDb(sql: string): Promise<{ error: boolean; message?: string }> {
   const rows = await withDuckDb((db) =>
@@ -57,13 +46,6 @@ describe('SQL compilation of the masking policy', () => {
         key,
         inputs: ['/tmp/in.parquet'],
         output: '/tmp/o.parquet',
-      }),
-      compileAthenaPseudonymiseCtas({
-        dataset: getDataset('employees'),
-        key,
-        tenantId: 't1',
-        uploadId: 'u1',
-        target,
       }),
     ];
 
@@ -93,39 +75,6 @@ describe('SQL compilation of the masking policy', () => {
     const text = `${String(error)} ${(error as Error).stack ?? ''}`;
     for (const secret of secrets) expect(text).not.toContain(secret);
     expect(text).not.toMatch(/[0-9a-f]{16,}/);
-  });
-
-  it('builds an Athena CTAS whose SELECT parses and whose WITH clause writes partitioned Parquet', async () => {
-    // Act
-    const ctas = compileAthenaPseudonymiseCtas({
-      dataset: getDataset('employees'),
-      key,
-      tenantId: 't1',
-      uploadId: 'u1',
-      target,
-    });
-    const sql = ctas.sqlForExecution();
-
-    // Assess: structure
-    expect(sql).toMatch(/^CREATE TABLE "kura_dev_work"\."pseudo_employees_u1"\n/);
-    expect(sql).toContain("format = 'PARQUET'");
-    expect(sql).toContain(`external_location = '${target.externalLocation}'`);
-    expect(sql).toContain("partitioned_by = ARRAY['period']");
-    expect(sql).toContain("bucketed_by = ARRAY['employee_token'], bucket_count = 1");
-    expect(sql).toContain('kura_src AS (SELECT * FROM "kura_dev_raw"."raw_employees" WHERE ');
-    expect(sql).toMatch(/, kura_src\."period" FROM kura_src LEFT JOIN /);
-    // HMAC once per distinct employee id, joined back to every row
-    expect(sql).toContain(
-      `SELECT v, lower(to_hex(hmac_sha256(to_utf8(v), from_hex('${keyHex(key)}')))) AS t FROM (SELECT DISTINCT CAST(kura_src."employee_id" AS varchar) AS v FROM kura_src)`,
-    );
-    expect(sql).toContain('kura_tok_0.t AS "employee_token"');
-    for (const removed of ['"name"', '"name_kana"', '"address"', '"phone"', '"email"', '"bank_account"']) {
-      expect(sql).not.toContain(removed);
-    }
-    // Assess: syntax of the SELECT (Trino and DuckDB agree on this subset; the WITH clause is Trino-only)
-    const select = sql.slice(sql.indexOf('AS WITH') + 3);
-    expect(await parsesInDuckDb(select)).toEqual({ error: false });
-    expect((await parsesInDuckDb(`${select} WHERE`)).error).toBe(true);
   });
 
   it('compiles the generalisation for Athena into SQL that parses', async () => {
@@ -193,16 +142,5 @@ describe('SQL compilation of the masking policy', () => {
       }),
       { numRuns: 25 },
     );
-  });
-
-  it('sends data above the threshold to Athena and the rest to DuckDB', () => {
-    // Prepare
-    const limit = defaultSettings.limits.athenaThresholdBytes;
-
-    // Act
-    const engines = [0, limit, limit + 1].map((bytes) => chooseEngine(bytes, defaultSettings.limits));
-
-    // Assess
-    expect(engines).toEqual(['duckdb', 'duckdb', 'athena']);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryObjectStore } from '../../../functions/adapters/memory/index.ts';
 import type { QueryRunner, SqlRow } from '../../../functions/adapters/ports.ts';
+import { glueDatabases } from '../../../functions/domain/athena-names.ts';
 import { glueTableDescriptions } from '../../../functions/domain/masking/glue-tables.ts';
 import { defaultSettings, disclosureSchema } from '../../../functions/domain/settings.ts';
 import { getStatistic, STATISTICS, statisticKeyColumns } from '../../../functions/domain/stats/catalog.ts';
@@ -147,52 +148,55 @@ describe('Athena materialisation', () => {
         releaseId: '2026-10',
         settings: defaultSettings,
         statsBucket: 'kura-dev-stats',
+        databases: glueDatabases('dev'),
         statistics: [overtime],
       },
     );
     // Assess
     const statements = athena.statements;
     const find = (pattern: RegExp) => statements.find((x) => pattern.test(x)) ?? '';
-    expect(statements[0]).toBe('DROP TABLE IF EXISTS kura_stats_work.overtime_hours_monthly_cells_2026_10');
-    const cellsCtas = find(/^CREATE TABLE kura_stats_work\.overtime_hours_monthly_cells_/);
+    expect(statements[0]).toBe(
+      'DROP TABLE IF EXISTS `kura_dev_stats_work`.`overtime_hours_monthly_cells_2026_10`',
+    );
+    const cellsCtas = find(/^CREATE TABLE "kura_dev_stats_work"\."overtime_hours_monthly_cells_/);
     expect(cellsCtas).toContain(
       "WITH (format = 'PARQUET', external_location = 's3://kura-dev-stats/stats-admin/release=2026-10/work/statistic=overtime_hours_monthly/cells/') AS",
     );
-    expect(cellsCtas).toContain('FROM kura_anonymised.anon_employee_month');
+    expect(cellsCtas).toContain('FROM "kura_dev_anonymised"."anon_employee_month"');
     // The anonymised tables project `release` as an injected partition: the query must name it.
     expect(cellsCtas).toContain("WHERE release = '2026-10'\n    AND release_id = '2026-10'");
     expect(cellsCtas).toContain('approx_percentile(');
     expect(find(/^SELECT cell_key, period, industry/)).toContain(
-      'FROM kura_stats_work.overtime_hours_monthly_cells_2026_10',
+      'FROM "kura_dev_stats_work"."overtime_hours_monthly_cells_2026_10"',
     );
     expect(find(/^CREATE EXTERNAL TABLE/)).toBe(
-      "CREATE EXTERNAL TABLE kura_stats_work.overtime_hours_monthly_secondary_2026_10 (cell_key string) LOCATION 's3://kura-dev-stats/stats-admin/release=2026-10/work/statistic=overtime_hours_monthly/secondary/'",
+      "CREATE EXTERNAL TABLE `kura_dev_stats_work`.`overtime_hours_monthly_secondary_2026_10` (cell_key string) LOCATION 's3://kura-dev-stats/stats-admin/release=2026-10/work/statistic=overtime_hours_monthly/secondary/'",
     );
-    const publishedCtas = find(/^CREATE TABLE kura_stats_work\.overtime_hours_monthly_published_/);
+    const publishedCtas = find(/^CREATE TABLE "kura_dev_stats_work"\."overtime_hours_monthly_published_/);
     expect(publishedCtas).toContain(
       "WITH (format = 'PARQUET', external_location = 's3://kura-dev-stats/stats/release=2026-10/statistic=overtime_hours_monthly/', partitioned_by = ARRAY['release_id']) AS",
     );
     expect(publishedCtas).toContain(
-      'cell_key IN (SELECT cell_key FROM kura_stats_work.overtime_hours_monthly_secondary_2026_10)',
+      'cell_key IN (SELECT cell_key FROM "kura_dev_stats_work"."overtime_hours_monthly_secondary_2026_10")',
     );
     expect(publishedCtas.trimEnd().split('\n').at(-2)).toMatch(/'2026-10' AS release_id$/);
-    expect(find(/^CREATE TABLE kura_stats_work\.overtime_hours_monthly_suppression_/)).toContain(
+    expect(find(/^CREATE TABLE "kura_dev_stats_work"\."overtime_hours_monthly_suppression_/)).toContain(
       "external_location = 's3://kura-dev-stats/stats-admin/release=2026-10/statistic=overtime_hours_monthly/'",
     );
-    expect(find(/^ALTER TABLE kura_stats\./)).toBe(
-      "ALTER TABLE kura_stats.overtime_hours_monthly ADD IF NOT EXISTS PARTITION (release_id = '2026-10') LOCATION 's3://kura-dev-stats/stats/release=2026-10/statistic=overtime_hours_monthly/release_id=2026-10/'",
+    expect(find(/^ALTER TABLE `kura_dev_stats`\./)).toBe(
+      "ALTER TABLE `kura_dev_stats`.`overtime_hours_monthly` ADD IF NOT EXISTS PARTITION (release_id = '2026-10') LOCATION 's3://kura-dev-stats/stats/release=2026-10/statistic=overtime_hours_monthly/release_id=2026-10/'",
     );
-    expect(find(/^ALTER TABLE kura_stats_admin\./)).toContain(
-      'overtime_hours_monthly_suppression ADD IF NOT EXISTS PARTITION',
+    expect(find(/^ALTER TABLE `kura_dev_stats_admin`\./)).toContain(
+      '`overtime_hours_monthly_suppression` ADD IF NOT EXISTS PARTITION',
     );
     // Scratch tables are dropped per statistic; the partitions are registered only after every
     // statistic's objects exist, as the run's last statements.
-    expect(statements.slice(-6, -2).every((x) => x.startsWith('DROP TABLE IF EXISTS kura_stats_work.'))).toBe(
-      true,
-    );
+    expect(
+      statements.slice(-6, -2).every((x) => x.startsWith('DROP TABLE IF EXISTS `kura_dev_stats_work`.')),
+    ).toBe(true);
     expect(statements.slice(-2).map((x) => x.split(' ADD ')[0])).toEqual([
-      'ALTER TABLE kura_stats.overtime_hours_monthly',
-      'ALTER TABLE kura_stats_admin.overtime_hours_monthly_suppression',
+      'ALTER TABLE `kura_dev_stats`.`overtime_hours_monthly`',
+      'ALTER TABLE `kura_dev_stats_admin`.`overtime_hours_monthly_suppression`',
     ]);
     // Kanagawa (9) is primary; Tokyo (and its one-member margins) are the secondary cells the regional
     // margin forces. The key list and the unsuppressed cells are deleted once the statistic is published.
@@ -216,7 +220,12 @@ describe('Athena materialisation', () => {
     await expect(
       publishReleaseOnAthena(
         { objects: new MemoryObjectStore(), athena },
-        { releaseId: "x'; DROP TABLE y; --", settings: defaultSettings, statsBucket: 'b' },
+        {
+          releaseId: "x'; DROP TABLE y; --",
+          settings: defaultSettings,
+          statsBucket: 'b',
+          databases: glueDatabases('dev'),
+        },
       ),
     ).rejects.toThrow(/release id/);
     expect(athena.statements).toEqual([]);

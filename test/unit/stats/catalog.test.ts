@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { glueDatabases } from '../../../functions/domain/athena-names.ts';
 import {
   getStatistic,
   STATISTICS,
@@ -13,6 +14,7 @@ import {
   statsGlueTables,
 } from '../../../functions/domain/stats/views.ts';
 
+const DATABASES = glueDatabases('dev');
 const MIN_MAX = /(^|_)(min|max|minimum|maximum)(_|$)/;
 
 describe('statistics catalogue', () => {
@@ -47,8 +49,8 @@ describe('statistics catalogue', () => {
   it('has no minimum or maximum column in any table or view', () => {
     const names = [
       ...STATISTICS.flatMap((s) => statisticColumns(s).map((c) => c.name)),
-      ...biViews().flatMap((v) => v.columns.map((c) => c.name)),
-      ...statsGlueTables().flatMap((t) => t.columns.map((c) => c.name)),
+      ...biViews(DATABASES).flatMap((v) => v.columns.map((c) => c.name)),
+      ...statsGlueTables(DATABASES).flatMap((t) => t.columns.map((c) => c.name)),
     ];
     expect(names.filter((n) => MIN_MAX.test(n))).toEqual([]);
   });
@@ -85,29 +87,29 @@ describe('statistics catalogue', () => {
 
 describe('BI views and Glue descriptions', () => {
   it('describes a latest and an all-releases view per statistic with stable columns', () => {
-    const views = biViews();
+    const views = biViews(DATABASES);
     expect(views.map((v) => v.name)).toEqual(
       STATISTICS.flatMap((s) => [`${s.name}_all`, `${s.name}_latest`]),
     );
     const latest = views.find((v) => v.name === 'overtime_hours_monthly_latest');
     expect(latest?.ddl).toMatch(
-      /^CREATE OR REPLACE VIEW kura_stats\.overtime_hours_monthly_latest AS SELECT release_id, period,/,
+      /^CREATE OR REPLACE VIEW kura_dev_stats\.overtime_hours_monthly_latest AS SELECT release_id, period,/,
     );
     // Only releases with a completion marker are visible: a half-published release never is.
     expect(latest?.select).toContain(
-      'WHERE release_id = (SELECT max(release_id) FROM kura_stats.overtime_hours_monthly WHERE release_id IN (SELECT release_id FROM kura_stats.releases))',
+      'WHERE release_id = (SELECT max(release_id) FROM kura_dev_stats.overtime_hours_monthly WHERE release_id IN (SELECT release_id FROM kura_dev_stats.releases))',
     );
     const all = views.find((v) => v.name === 'overtime_hours_monthly_all');
     expect(all?.select).toMatch(
-      /FROM kura_stats\.overtime_hours_monthly WHERE release_id IN \(SELECT release_id FROM kura_stats\.releases\)$/,
+      /FROM kura_dev_stats\.overtime_hours_monthly WHERE release_id IN \(SELECT release_id FROM kura_dev_stats\.releases\)$/,
     );
     expect(all?.columns.map((c) => c.name)).toEqual(latest?.columns.map((c) => c.name));
   });
 
   it('describes the releases table of completion markers, readable by BI under stats/', () => {
-    const releases = statsGlueTables().find((t) => t.name === 'releases');
+    const releases = statsGlueTables(DATABASES).find((t) => t.name === 'releases');
     expect(releases).toMatchObject({
-      database: 'kura_stats',
+      database: 'kura_dev_stats',
       format: 'json',
       adminOnly: false,
       partitionKeys: [],
@@ -117,11 +119,11 @@ describe('BI views and Glue descriptions', () => {
   });
 
   it('keeps suppression reasons in an admin-only database under the admin prefix', () => {
-    const tables = statsGlueTables();
+    const tables = statsGlueTables(DATABASES);
     const adminTables = tables.filter((t) => t.adminOnly);
     expect(adminTables.length).toBe(STATISTICS.length);
     for (const t of adminTables) {
-      expect(t.database).toBe('kura_stats_admin');
+      expect(t.database).toBe('kura_dev_stats_admin');
       expect(t.location.prefix).toBe('stats-admin/');
       expect(t.columns.map((c) => c.name)).toContain('reason');
     }
@@ -133,7 +135,7 @@ describe('BI views and Glue descriptions', () => {
   });
 
   it('encodes a view as a Glue VIRTUAL_VIEW with the Presto view payload', () => {
-    const view = biViews()[0];
+    const view = biViews(DATABASES)[0];
     if (!view) throw new Error('no views');
     const input = athenaViewTableInput(view);
     const payload = JSON.parse(

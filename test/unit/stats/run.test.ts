@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryObjectStore } from '../../../functions/adapters/memory/index.ts';
 import type { QueryRunner, SqlRow } from '../../../functions/adapters/ports.ts';
+import { glueDatabases } from '../../../functions/domain/athena-names.ts';
 import { anonymisedTableKey } from '../../../functions/domain/masking/anonymised-schema.ts';
 import { defaultSettings, platformSettingsSchema } from '../../../functions/domain/settings.ts';
 import {
@@ -60,6 +61,7 @@ describe('runStatsRelease', () => {
         objects,
         athena,
         statsBucket: 'kura-dev-stats',
+        databases: glueDatabases('dev'),
         newAnonymisedRelease: async () => {
           await seedAnonymised(objects, fresh);
           return fresh;
@@ -81,7 +83,13 @@ describe('runStatsRelease', () => {
     await objects.put('stats', statisticKey('r1', 'overtime_hours_monthly'), 'stale');
     const athena = new EmptyAthena(objects);
     // Act
-    await runStatsRelease({ objects, athena, statsBucket: 'b' }, athenaSettings, { releaseId: 'r1' });
+    await runStatsRelease(
+      { objects, athena, statsBucket: 'b', databases: glueDatabases('dev') },
+      athenaSettings,
+      {
+        releaseId: 'r1',
+      },
+    );
     // Assess
     expect(athena.leftoversAtCtas).toEqual([]);
   });
@@ -92,7 +100,13 @@ describe('runStatsRelease', () => {
     await seedAnonymised(objects, 'r1');
     const athena = new EmptyAthena(objects);
     // Act
-    const run = runStatsRelease({ objects, athena, statsBucket: 'b' }, defaultSettings, { releaseId: 'r1' });
+    const run = runStatsRelease(
+      { objects, athena, statsBucket: 'b', databases: glueDatabases('dev') },
+      defaultSettings,
+      {
+        releaseId: 'r1',
+      },
+    );
     // Assess
     await expect(run).rejects.toThrow(/DuckDB/);
     expect(athena.statements).toEqual([]);

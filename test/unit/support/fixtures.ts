@@ -41,6 +41,7 @@ export async function supportPorts(): Promise<TestPorts> {
   }
   return {
     stage: 'test',
+    region: 'ap-northeast-1',
     settings: defaultSettings,
     objects: new MemoryObjectStore(),
     table,

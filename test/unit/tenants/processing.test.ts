@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { loadStageConfig } from '../../infra/config.ts';
-import { processingDisclosure, processingDisclosureSchema } from '../../infra/processing.ts';
-import { stagesWith } from './support.ts';
+import { platformStage } from '../../../functions/domain/stages.ts';
+import {
+  processingDisclosure,
+  processingDisclosureSchema,
+} from '../../../functions/domain/tenants/processing.ts';
 
-const stage = (name: 'dev' | 'prod', overrides: Record<string, unknown> = {}) =>
-  loadStageConfig(stagesWith(name, overrides), name);
+const stage = (name: 'dev' | 'prod') => platformStage(name);
 
 describe('processing disclosure', () => {
   it('names the primary region only when there is no disaster-recovery region', () => {

@@ -1,0 +1,56 @@
+/**
+ * The platform side of a stage: its regions and settings, read from the same `kura:stages` context of
+ * cdk.json that the stacks are built from. Every function bundle carries this file, so a function learns
+ * its settings from `KURA_STAGE` alone: Lambda refuses more than 4 KB of environment variables, and the
+ * settings (with Japanese text in what they produce) do not belong there.
+ */
+import { z } from 'zod';
+import cdk from '../../cdk.json' with { type: 'json' };
+import { type PlatformSettings, platformSettingsSchema } from './settings.ts';
+
+/** The stages a deployment can be (the stacks' `-c stage=`). */
+export const STAGE_NAMES = ['dev', 'prod'] as const;
+export type StageName = (typeof STAGE_NAMES)[number];
+
+/** What a function needs to know about its stage. */
+export interface PlatformStage {
+  readonly stage: string;
+  /** Primary region (Japan only; the stage config refuses anything else). */
+  readonly region: string;
+  /** Disaster-recovery region, when the stage replicates. */
+  readonly drRegion?: string | undefined;
+  readonly settings: PlatformSettings;
+}
+
+const stageEntrySchema = z.object({
+  region: z.string(),
+  drRegion: z.string().optional(),
+  settings: platformSettingsSchema,
+});
+
+/** Raised when a function starts with a stage its bundle does not know. */
+export class UnknownStageError extends Error {
+  override readonly name = 'UnknownStageError';
+}
+
+/**
+ * Regions and settings of a stage, from the bundled cdk.json.
+ * @throws UnknownStageError naming KURA_STAGE when the stage is not defined
+ */
+export function platformStage(stage: string): PlatformStage {
+  const stages = (cdk.context as Record<string, unknown>)['kura:stages'] as Record<string, unknown>;
+  const entry = Object.hasOwn(stages, stage) ? stages[stage] : undefined;
+  if (entry === undefined) {
+    throw new UnknownStageError(
+      `KURA_STAGE is "${stage.slice(0, 40)}", but this bundle defines only the stages ${Object.keys(stages).join(', ')} (cdk.json kura:stages).`,
+    );
+  }
+  const parsed = stageEntrySchema.safeParse(entry);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    throw new UnknownStageError(
+      `Stage ${stage} in cdk.json kura:stages is invalid at ${first?.path.join('.') || '(root)'}: ${first?.message}`,
+    );
+  }
+  return { stage, ...parsed.data };
+}

@@ -1,0 +1,26 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { synthesizeAssembly } from './harness/assembly.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Cloud assembly folders of the synthesized stages, written once per run. */
+    twinAssemblies: { readonly dev: string; readonly prod: string };
+  }
+}
+
+/**
+ * Synthesizes `dev` and `prod` once for the whole twin tier, with bundling, as `cdk synth` does: every
+ * twin test reads these assemblies (templates and staged function code), never the infra objects.
+ */
+export default async function setup(project: TestProject) {
+  const root = await mkdtemp(join(tmpdir(), 'kura-twin-assembly-'));
+  const dev = synthesizeAssembly('dev', join(root, 'dev')).directory;
+  const prod = synthesizeAssembly('prod', join(root, 'prod')).directory;
+  project.provide('twinAssemblies', { dev, prod });
+  return async () => {
+    await rm(root, { recursive: true, force: true });
+  };
+}
