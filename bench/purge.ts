@@ -153,7 +153,7 @@ export async function runPurgeBenchmark(options: PurgeBenchOptions): Promise<Sec
         tables,
         keys,
         ledger: purgeLedger({ table: tables, clock }),
-        releaseStatistics: async () => ({ releaseId: 'bench' }),
+        requestRelease: async () => ({ jobId: '00000000-0000-4000-8000-000000000000' }),
         settings: defaultSettings,
         clock,
       },

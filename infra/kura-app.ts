@@ -82,7 +82,6 @@ export function buildKuraApp(app: App, config: StageConfig): KuraStacks {
     env,
     config,
     storage,
-    jobs: { purge: operations.purge, statsRelease: analytics.statsRelease },
     description: `Kura ${config.stage}: user pool, HTTP API and API function`,
   });
 

@@ -31,3 +31,10 @@ export const replicaKeyAlias = (stage: string) => `alias/kura-${stage}-replica`;
 
 /** Secrets Manager name prefix of per-tenant pseudonymisation keys, e.g. `kura/dev/tenant-keys/`. */
 export const keySecretPrefix = (stage: string) => `kura/${stage}/tenant-keys/`;
+
+/**
+ * Fixed name of the function that runs a job kind, e.g. `kura-dev-release`: callers name it in an IAM
+ * statement and an environment variable without a cross-stack reference (a function may also start
+ * itself, which a reference to its own ARN could not express).
+ */
+export const jobFunctionName = (stage: string, kind: 'release' | 'purge') => `kura-${stage}-${kind}`;

@@ -86,6 +86,58 @@ export class KuraClient {
   }
 }
 
+/** A job as `GET /admin/jobs/{jobId}` returns it (functions/domain/jobs). */
+export interface JobView {
+  readonly jobId: string;
+  readonly kind: string;
+  readonly state: 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'JOINED';
+  readonly result?: Readonly<Record<string, unknown>>;
+  readonly error?: { readonly code: string; readonly message: Message };
+  readonly joinedJobId?: string;
+  readonly attempts: number;
+}
+
+/** Raised when a job ended FAILED. */
+export class JobFailedError extends Error {
+  override readonly name = 'JobFailedError';
+  constructor(readonly job: JobView) {
+    super(`${job.kind} job ${job.jobId} failed: ${job.error?.code ?? 'unknown'}`);
+  }
+}
+
+/**
+ * Starts a job through the admin API (a route answering 202 with a job id) and follows it until it ends,
+ * reporting each state change; a job that joined a running one is followed to that one's end.
+ * @throws JobFailedError when the job failed
+ */
+export async function runJob(
+  client: KuraClient,
+  start: { readonly path: string; readonly body?: unknown },
+  options: {
+    readonly onState?: (job: JobView) => void;
+    readonly pollMs?: number;
+    readonly timeoutMs?: number;
+    /** Awaited between polls (the local platform: its queue of background work). */
+    readonly between?: () => Promise<void>;
+  } = {},
+): Promise<JobView> {
+  const { body } = await client.call<{ jobId: string }>('POST', start.path, start.body ?? {});
+  let jobId = body.jobId;
+  const deadline = Date.now() + (options.timeoutMs ?? 30 * 60_000);
+  let lastState = '';
+  for (;;) {
+    await options.between?.();
+    const job = await client.get<JobView>(`/admin/jobs/${encodeURIComponent(jobId)}`);
+    if (`${job.jobId}:${job.state}` !== lastState) options.onState?.(job);
+    lastState = `${job.jobId}:${job.state}`;
+    if (job.state === 'JOINED' && job.joinedJobId) jobId = job.joinedJobId;
+    else if (job.state === 'SUCCEEDED') return job;
+    else if (job.state === 'FAILED') throw new JobFailedError(job);
+    if (Date.now() > deadline) throw new Error(`The ${job.kind} job ${job.jobId} did not end in time`);
+    await new Promise((resolveWait) => setTimeout(resolveWait, options.pollMs ?? 500));
+  }
+}
+
 /** Size and SHA-256 (hex) of a file, streamed. */
 export async function fileDigest(path: string): Promise<{ sizeBytes: number; sha256: string }> {
   const hash = createHash('sha256');

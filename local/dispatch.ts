@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { SQSEvent } from 'aws-lambda';
 import type { Runtime } from '../functions/adapters/runtime.ts';
 import { createIngestHandler } from '../functions/ingest/handler.ts';
-import { handler as maskHandler } from '../functions/mask/handler.ts';
+import { composeIngest } from '../functions/ingest/runtime.ts';
 import type { S3NotificationEvent } from './servers.ts';
 
 /**
@@ -12,20 +12,9 @@ import type { S3NotificationEvent } from './servers.ts';
  */
 export type ObjectCreatedConsumer = (event: SQSEvent) => Promise<unknown>;
 
-/** The ingest function over the local ports — the one line to change to route events elsewhere. */
+/** The ingest function over the local ports, composed exactly as deployed (functions/ingest/runtime.ts). */
 export const localIngest = (ports: Runtime): ObjectCreatedConsumer => {
-  const ingest = createIngestHandler(async () => ({
-    ports: {
-      objects: ports.objects,
-      table: ports.table,
-      now: ports.clock,
-      // Deployed, ingest hands accepted uploads to the mask function; locally it runs in-process.
-      afterAccepted: async (tenantId, uploadId) => {
-        await maskHandler({ tenantId, uploadId }, lambdaContext('kura-mask-local'));
-      },
-    },
-    settings: ports.settings,
-  }));
+  const ingest = createIngestHandler(async () => composeIngest(ports));
   return (event) => ingest(event, lambdaContext('kura-ingest-local'));
 };
 

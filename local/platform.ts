@@ -3,13 +3,18 @@ import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { createLocalRuntime, localClients } from '../functions/adapters/local-runtime.ts';
 import { DuckDbQueryRunner } from '../functions/adapters/query-runners.ts';
-import { LOCAL_NAME_PREFIX, type Runtime, useRuntime } from '../functions/adapters/runtime.ts';
+import { LOCAL_NAME_PREFIX, type Runtime } from '../functions/adapters/runtime.ts';
 import { createApiHandler } from '../functions/api/handler.ts';
 import type { PlatformSettings } from '../functions/domain/settings.ts';
+import { createPurgeHandler } from '../functions/purge/handler.ts';
+import { composePurge } from '../functions/purge/runtime.ts';
+import { createReleaseHandler } from '../functions/stats-release/handler.ts';
+import { composeRelease } from '../functions/stats-release/runtime.ts';
 import { PLATFORM_INFO_FILE } from './cli/context.ts';
 import { DEMO_MARKER } from './demo/seed-demo.ts';
 import { createDispatcher, localIngest } from './dispatch.ts';
 import { createApiServer } from './http-server.ts';
+import { LocalJobStarter } from './jobs.ts';
 import { renderPreviewPage } from './preview/page.ts';
 import { seedDemoTenants } from './seed.ts';
 import {
@@ -56,7 +61,7 @@ export interface LocalPlatform {
   readonly seeded: readonly string[];
   /** A token signed with the data folder's local key. */
   token(request: TokenRequest): Promise<string>;
-  /** Resolves when every object-created event so far has been handled. */
+  /** Resolves when every object-created event and every job started so far has been handled. */
   settled(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -88,16 +93,27 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     const clients = localClients(storage);
     await ensureBuckets(clients.s3, physical);
     await ensureTables(clients.dynamo, physical);
-    const ports = createLocalRuntime({ ...storage, dataDir, settings });
-    // The API and ingest get these ports directly; functions that read the process-wide runtime
-    // (mask) get them through useRuntime, so one platform per process.
-    useRuntime(ports);
+    const onError =
+      options.onError ?? ((error) => console.error('[kura] object-created event failed:', error));
+    const jobs = new LocalJobStarter((kind, error) =>
+      onError(new Error(`The ${kind} job failed`, { cause: error })),
+    );
+    const ports = createLocalRuntime({ ...storage, dataDir, settings, jobs });
+    // Every function is composed from these ports by its own composition root, as deployed.
+    jobs.register(
+      'release',
+      createReleaseHandler(() => composeRelease(ports)),
+    );
+    jobs.register(
+      'purge',
+      createPurgeHandler(() => composePurge(ports)),
+    );
     const seeded = options.seed === false ? [] : await seedDemoTenants(ports);
 
     const dispatcher = createDispatcher({
       landingBucket: physical('landing'),
       consume: localIngest(ports),
-      onError: options.onError ?? ((error) => console.error('[kura] object-created event failed:', error)),
+      onError,
     });
     const onEvent = (event: S3NotificationEvent) => dispatcher.accept(event);
     storage.s3.on('event', onEvent);
@@ -137,12 +153,16 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       ports,
       seeded,
       token: (request) => mintToken(keys, request),
-      settled: () => dispatcher.settled(),
+      settled: async () => {
+        await dispatcher.settled();
+        await jobs.settled();
+      },
       async stop() {
         storage.s3.off('event', onEvent);
         await rm(infoFile, { force: true });
         await closeServer(apiServer);
         await dispatcher.settled();
+        await jobs.settled();
         if (ports.duckdb instanceof DuckDbQueryRunner) await ports.duckdb.close();
         await storage.stop();
       },

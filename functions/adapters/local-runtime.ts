@@ -3,6 +3,7 @@
  * DuckDB, behind the same adapters as the deployed ones. Kept apart from runtime.ts so that Lambda
  * bundles, which import runtime.ts, never load an SDK client at module load.
  */
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -11,6 +12,7 @@ import type { PlatformSettings } from '../domain/settings.ts';
 import { DynamoTable } from './dynamo-table.ts';
 import { prefixResolver } from './env.ts';
 import { FileKeyStore } from './key-stores.ts';
+import type { JobStarter } from './ports.ts';
 import { DuckDbQueryRunner } from './query-runners.ts';
 import { LOCAL_NAME_PREFIX, type Runtime } from './runtime.ts';
 import { S3ObjectStore } from './s3-object-store.ts';
@@ -27,7 +29,19 @@ export interface LocalRuntimeOptions {
   /** Data folder (`.kura-data`): keys live in `<dataDir>/keys`. */
   readonly dataDir: string;
   readonly settings: PlatformSettings;
+  /**
+   * Where jobs (releases, purges) start: the local platform passes its in-process starter.
+   * @default a starter that refuses, for tools that start no job (the CLI's ledger check)
+   */
+  readonly jobs?: JobStarter;
 }
+
+/** For runtimes that must never start a job. */
+const noJobs: JobStarter = {
+  start: async (kind) => {
+    throw new Error(`This local runtime starts no ${kind} job`);
+  },
+};
 
 /** The local clients, for the platform that also creates buckets and tables through them. */
 export function localClients(options: Pick<LocalRuntimeOptions, 's3Endpoint' | 'dynamoEndpoint'>) {
@@ -65,6 +79,10 @@ export function createLocalRuntime(options: LocalRuntimeOptions): Runtime {
     duckdb: new DuckDbQueryRunner(),
     athena: undefined,
     dataKeyId: undefined,
+    jobs: options.jobs ?? noJobs,
+    replica: undefined,
+    bucketName: prefixResolver(LOCAL_NAME_PREFIX),
+    tmpDir: tmpdir(),
     clock: () => new Date(),
     newId: () => crypto.randomUUID(),
   };

@@ -4,10 +4,12 @@
  * first use, so a function loads only the clients it calls: the API never loads Athena, ingestion
  * never loads Secrets Manager unless it masks. The local runtime lives in local-runtime.ts.
  */
+import { tmpdir } from 'node:os';
 import type { PlatformSettings } from '../domain/settings.ts';
 import { platformStage } from '../domain/stages.ts';
 import { type Env, envResolver, requireEnv } from './env.ts';
 import type {
+  JobStarter,
   KeyStore,
   ObjectStore,
   PresignedPostRequest,
@@ -15,7 +17,13 @@ import type {
   ScanRequest,
   Table,
 } from './ports.ts';
-import { bucketEnvVar, bucketKeyEnvVar, tableEnvVar } from './table-definitions.ts';
+import {
+  bucketEnvVar,
+  bucketKeyEnvVar,
+  functionEnvVar,
+  replicaBucketEnvVar,
+  tableEnvVar,
+} from './table-definitions.ts';
 
 /** Everything a handler needs from the outside world, built once per process. */
 export interface Runtime {
@@ -35,6 +43,17 @@ export interface Runtime {
   readonly athena: QueryRunner | undefined;
   /** KMS key uploads must be encrypted with (KURA_DATA_KEY_ARN); absent locally. */
   readonly dataKeyId: string | undefined;
+  /** Starts asynchronous jobs (releases, purges) in the functions that run them. */
+  readonly jobs: JobStarter;
+  /**
+   * The disaster-recovery copies of the replicated buckets (in the stage's DR region), addressed by the
+   * primary bucket's logical name; only where the function was granted them (the purge).
+   */
+  readonly replica: { readonly objects: ObjectStore; readonly region: string } | undefined;
+  /** Physical name of a logical bucket (Athena locations need it); undefined when not granted here. */
+  bucketName(logical: string): string | undefined;
+  /** The one writable folder (Lambda: `/tmp`; elsewhere the system's temp folder). */
+  readonly tmpDir: string;
   readonly clock: () => Date;
   readonly newId: () => string;
 }
@@ -89,6 +108,11 @@ function deferredKeyStore(load: () => Promise<KeyStore>): KeyStore {
     destroy: async (tenantId) => (await load()).destroy(tenantId),
     exists: async (tenantId) => (await load()).exists(tenantId),
   };
+}
+
+/** A JobStarter that loads its adapter on first call. */
+function deferredJobStarter(load: () => Promise<JobStarter>): JobStarter {
+  return { start: async (kind, event) => (await load()).start(kind, event) };
 }
 
 /** A QueryRunner that loads its adapter on first call. */
@@ -149,6 +173,31 @@ export function createDeployedRuntime(env: Env = process.env): Runtime {
       kmsKeyId: env.KURA_DATA_KEY_ARN,
     });
   });
+  const jobs = once(async () => {
+    const [{ LambdaClient }, { LambdaJobStarter }] = await Promise.all([
+      import('@aws-sdk/client-lambda'),
+      import('./lambda-job-starter.ts'),
+    ]);
+    return new LambdaJobStarter({
+      client: new LambdaClient({ region }),
+      resolveFunction: envResolver(env, functionEnvVar),
+    });
+  });
+  // The DR copies live in another region: their own client, addressed by the primary logical name.
+  const replicaBucket = env[replicaBucketEnvVar('curated')];
+  const replicaObjects =
+    platform.drRegion && replicaBucket
+      ? once(async () => {
+          const [{ S3Client }, { S3ObjectStore }] = await Promise.all([
+            import('@aws-sdk/client-s3'),
+            import('./s3-object-store.ts'),
+          ]);
+          return new S3ObjectStore({
+            client: new S3Client({ region: platform.drRegion }),
+            resolveBucket: envResolver(env, replicaBucketEnvVar),
+          });
+        })
+      : undefined;
   const duckdb = once(async () => new (await import('./query-runners.ts')).DuckDbQueryRunner());
   const workgroup = env.KURA_ATHENA_WORKGROUP;
   const athena = once(async () => {
@@ -169,6 +218,13 @@ export function createDeployedRuntime(env: Env = process.env): Runtime {
     duckdb: deferredQueryRunner('duckdb', duckdb),
     athena: workgroup ? deferredQueryRunner('athena', athena) : undefined,
     dataKeyId: env.KURA_DATA_KEY_ARN,
+    jobs: deferredJobStarter(jobs),
+    replica:
+      replicaObjects && platform.drRegion
+        ? { objects: deferredObjectStore(replicaObjects), region: platform.drRegion }
+        : undefined,
+    bucketName: (logical) => env[bucketEnvVar(logical)]?.trim() || undefined,
+    tmpDir: tmpdir(),
     clock: () => new Date(),
     newId: () => crypto.randomUUID(),
   };

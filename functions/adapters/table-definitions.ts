@@ -27,6 +27,8 @@ export const TABLE_DEFINITIONS: Readonly<Record<LogicalTable, TableDefinition>> 
     sortKey: 'seq',
     globalIndexes: [{ name: 'byTenant', partitionKey: 'tenantId', sortKey: 'seq' }],
   },
+  /** Asynchronous jobs (releases, purges) with their state and outcome, and the release lease. */
+  jobs: { partitionKey: 'jobId', timeToLiveAttribute: 'expiresAtEpoch' },
 };
 
 /** Environment variable that names a logical bucket's physical name (set by the grant helpers). */
@@ -35,3 +37,7 @@ export const bucketEnvVar = (bucket: string) => `KURA_BUCKET_${bucket.toUpperCas
 export const bucketKeyEnvVar = (bucket: string) => `${bucketEnvVar(bucket)}_KEY_ARN`;
 /** Environment variable that names a logical table's physical name (set by the grant helpers). */
 export const tableEnvVar = (table: string) => `KURA_TABLE_${table.toUpperCase()}`;
+/** Environment variable naming the function that runs a job kind, e.g. `KURA_FUNCTION_RELEASE` (set by grantInvoke). */
+export const functionEnvVar = (kind: string) => `KURA_FUNCTION_${kind.toUpperCase().replace(/-/g, '_')}`;
+/** Environment variable naming a bucket's disaster-recovery copy, e.g. `KURA_BUCKET_CURATED_REPLICA`. */
+export const replicaBucketEnvVar = (bucket: string) => `${bucketEnvVar(bucket)}_REPLICA`;

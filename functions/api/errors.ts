@@ -5,6 +5,7 @@ import {
   MalformedRequestError,
   NotFoundError,
   PayloadTooLargeError,
+  ServiceUnavailableError,
   UnauthorizedError,
   ValidationError,
 } from '../domain/errors.ts';
@@ -22,6 +23,8 @@ const STATUS_BY_ERROR: ReadonlyArray<readonly [new (...args: never[]) => KuraErr
   [ValidationError, 422],
   // Deletion failed after retries (permissions, Object Lock): resumable, so the caller may retry later.
   [PurgeDeleteFailedError, 503],
+  // A job's function could not be started (Lambda refused the invocation): try again later.
+  [ServiceUnavailableError, 503],
 ];
 
 export interface HttpResponse {

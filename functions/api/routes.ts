@@ -8,19 +8,18 @@ import {
 } from '../domain/auth/principal.ts';
 import { MalformedRequestError, NotFoundError } from '../domain/errors.ts';
 import { type Lang, langFromAcceptLanguage, msg } from '../domain/i18n.ts';
+import { getJob, requestJob } from '../domain/jobs/jobs.ts';
 import {
   latestReleaseNotice,
   latestReleaseSummary,
   publishedStatistic,
 } from '../domain/release/published.ts';
-import { buildRelease } from '../domain/release/release.ts';
 import { benchmarkForCaller } from '../domain/supporters/benchmark.ts';
 import { grantSupporter, listSupporterGrants, revokeSupporter } from '../domain/supporters/grants.ts';
 import { registerTenant, updateTenant } from '../domain/tenants/admin.ts';
 import { processingDisclosure } from '../domain/tenants/processing.ts';
-import { certificateWithVerification, purgeTenantNow } from '../domain/tenants/purge-now.ts';
+import { certificateWithVerification, requestPurge } from '../domain/tenants/purge-now.ts';
 import { getUpload, listUploads, requestUpload } from '../domain/uploads/uploads.ts';
-import { purgePortsFrom } from '../purge/runtime.ts';
 import { datasetCatalogue } from './datasets.ts';
 import { errorResponse, type HttpResponse, jsonResponse } from './errors.ts';
 import { SUPPORT_ROUTES } from './support-routes.ts';
@@ -73,31 +72,21 @@ const uploadPorts = (ports: Runtime) => ({ ...ports, dataKeyId: ports.dataKeyId 
 const limitOf = (raw: string | undefined) =>
   raw === undefined ? undefined : Number.parseInt(raw, 10) || undefined;
 const actorOf = (principal: Principal) => ({ subject: principal.subject, roles: [...principal.roles] });
-/** Read once per process: set by the stack's grant helpers (stats bucket). */
-const STATS_BUCKET = process.env.KURA_BUCKET_STATS;
-
-const purgeNow = async (c: RouteContext) => {
-  const result = await purgeTenantNow(
-    purgePortsFrom(c.ports),
-    c.principal,
-    c.path('tenantId'),
-    c.optionalBody(),
-  );
-  return new WithStatus(result.done ? 200 : 202, result);
-};
-const releaseNow = async (c: RouteContext) => {
-  const built = await buildRelease(
-    { ...c.ports, statsBucket: STATS_BUCKET },
-    { now: c.ports.clock(), reason: 'on-demand', actor: actorOf(c.principal) },
-  );
-  return {
-    releaseId: built.releaseId,
-    contributingTenants: built.contributingTenants,
-    manifest: built.manifest,
-  };
-};
+/** A job the API started: 202 with its id and where to follow it. Jobs never run inside a request. */
+const accepted = (job: { jobId: string; kind: string; state: string }) =>
+  new WithStatus(202, {
+    jobId: job.jobId,
+    kind: job.kind,
+    state: job.state,
+    statusPath: `/admin/jobs/${job.jobId}`,
+  });
+const purgeNow = async (c: RouteContext) =>
+  accepted(await requestPurge(c.ports, c.principal, c.path('tenantId'), c.optionalBody()));
+const releaseNow = async (c: RouteContext) =>
+  accepted(await requestJob(c.ports, { kind: 'release', reason: 'on-demand', actor: actorOf(c.principal) }));
+const job = (c: RouteContext) => getJob(c.ports.table, c.path('jobId'));
 const certificate = (c: RouteContext) =>
-  certificateWithVerification(purgePortsFrom(c.ports), c.path('tenantId'));
+  certificateWithVerification({ objects: c.ports.objects, tables: c.ports.table }, c.path('tenantId'));
 const statsTable = (c: RouteContext) =>
   publishedStatistic(c.ports.objects, c.path('name'), { period: c.query('period') });
 const notice = (c: RouteContext) => latestReleaseNotice(c.ports.objects, c.lang);
@@ -142,7 +131,8 @@ export const ROUTES: Readonly<Record<string, Route>> = {
   },
   'POST /admin/tenants/{tenantId}/purge': { requires: 'admin', handle: purgeNow },
   'GET /admin/certificates/{tenantId}': { requires: 'admin', handle: certificate },
-  'POST /admin/releases': { requires: 'admin', status: 201, handle: releaseNow },
+  'POST /admin/releases': { requires: 'admin', handle: releaseNow },
+  'GET /admin/jobs/{jobId}': { requires: 'admin', handle: job },
   'GET /stats': { requires: 'signed-in', handle: (c) => latestReleaseSummary(c.ports.objects) },
   'GET /stats/{name}': { requires: 'signed-in', handle: statsTable },
   'GET /stats/{name}/benchmark': { requires: 'tenant-member', handle: benchmark },

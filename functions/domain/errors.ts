@@ -60,6 +60,12 @@ export class ConflictError extends KuraError {
   readonly code = 'CONFLICT';
 }
 
+/** Something Kura depends on is not available now; the same request may succeed later. */
+export class ServiceUnavailableError extends KuraError {
+  override readonly name: string = 'ServiceUnavailableError';
+  readonly code: string = 'SERVICE_UNAVAILABLE';
+}
+
 /** Bilingual messages for the fields of one request schema, keyed by dotted path. */
 export type FieldMessages = Readonly<Record<string, Message>>;
 

@@ -28,8 +28,16 @@ export const BUCKETS = [
 ] as const;
 export type LogicalBucket = (typeof BUCKETS)[number];
 
+/**
+ * Buckets copied to the disaster-recovery region when a stage has one. S3 replicates new versions and
+ * delete markers, never the deletion of a version, so a purge deletes a tenant's versions in these
+ * copies itself.
+ */
+export const REPLICATED_BUCKETS = ['curated', 'audit'] as const satisfies readonly LogicalBucket[];
+export type ReplicatedBucket = (typeof REPLICATED_BUCKETS)[number];
+
 /** Tables: logical names; adapters map them to real ones. */
-export const TABLES = ['tenants', 'uploads', 'ledger'] as const;
+export const TABLES = ['tenants', 'uploads', 'ledger', 'jobs'] as const;
 export type LogicalTable = (typeof TABLES)[number];
 
 export const landingPrefix = (tenantId: string) => `landing/${tenantId}/`;
@@ -52,6 +60,16 @@ export const statsAdminPrefix = (releaseId: string) => `stats-admin/release=${re
 export const tenantQueryResultsPrefix = (tenantId: string) => `results/tenant=${tenantId}/`;
 export const supportExportPrefix = (tenantId: string, grantId: string) =>
   `support-exports/${tenantId}/${grantId}/`;
+
+/** The replica locations of a tenant's data: its prefixes in buckets the stage replicates. */
+export function tenantReplicaPrefixes(
+  tenantId: string,
+): ReadonlyArray<{ bucket: ReplicatedBucket; prefix: string }> {
+  return tenantPrefixes(tenantId).filter(
+    (location): location is { bucket: ReplicatedBucket; prefix: string } =>
+      (REPLICATED_BUCKETS as readonly string[]).includes(location.bucket),
+  );
+}
 
 /** Where a tenant's deletion certificates live in the audit bucket (under Object Lock). */
 export const certificatesPrefix = (tenantId: string) => `certificates/${tenantId}/`;

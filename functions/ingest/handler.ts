@@ -1,18 +1,11 @@
+import { runtime } from '../adapters/runtime.ts';
 import { type BatchResponse, ingestNotificationBatch, sqsBatchSchema } from '../domain/ingest/batch.ts';
-import type { IngestPorts } from '../domain/ingest/ports.ts';
-import type { PlatformSettings } from '../domain/settings.ts';
 import { meteredIngestLogger } from '../observability/ingest-metrics.ts';
 import { observability, withObservability } from '../observability/observability.ts';
 import { recordOutcome } from '../observability/outcomes.ts';
-import { loadIngestRuntime } from './runtime.ts';
+import { composeIngest, type IngestRuntime } from './runtime.ts';
 
 const { logger, metrics } = observability('kura-ingest');
-
-/** What the ingest handler runs with; the local platform can build its own and call createIngestHandler. */
-export interface IngestRuntime {
-  readonly ports: Omit<IngestPorts, 'logger'>;
-  readonly settings: PlatformSettings;
-}
 
 /** An SQS (S3 notification) handler over the given runtime, built lazily on the first event. */
 export function createIngestHandler(runtime: () => Promise<IngestRuntime>) {
@@ -32,4 +25,4 @@ export function createIngestHandler(runtime: () => Promise<IngestRuntime>) {
 }
 
 /** The deployed ingest function: SQS event of S3 notifications → `{ batchItemFailures }`. */
-export const handler = createIngestHandler(loadIngestRuntime);
+export const handler = createIngestHandler(async () => composeIngest(runtime()));

@@ -1,21 +1,27 @@
-import { createDeployedRuntime } from '../adapters/runtime.ts';
+import type { Runtime } from '../adapters/runtime.ts';
+import type { IngestPorts } from '../domain/ingest/ports.ts';
 import { pseudonymise } from '../domain/masking/pseudonymise.ts';
-import type { IngestRuntime } from './handler.ts';
+import type { PlatformSettings } from '../domain/settings.ts';
+
+/** What the ingest handler runs with. */
+export interface IngestRuntime {
+  readonly ports: Omit<IngestPorts, 'logger'>;
+  readonly settings: PlatformSettings;
+}
 
 /**
- * The deployed runtime: settings from the bundled stage config, ports from the environment the stack sets.
- * Accepted uploads are masked in the same invocation (the function holds the grants masking needs),
- * so no second Lambda client is bundled; routing them to the mask function instead is this one line.
+ * The ingest function's composition root, for Lambda, the local platform and the tests alike. Accepted
+ * uploads are masked in the same invocation (the function holds the grants masking needs), before the
+ * landing object is removed, so a failure is retried by redelivery of the same notification.
  */
-export async function loadIngestRuntime(): Promise<IngestRuntime> {
-  const runtime = createDeployedRuntime();
+export function composeIngest(runtime: Runtime): IngestRuntime {
   const { objects, table, keys, settings } = runtime;
   return {
     ports: {
       objects,
       table,
       now: runtime.clock,
-      workDir: '/tmp',
+      workDir: runtime.tmpDir,
       afterAccepted: async (tenantId, uploadId) => {
         await pseudonymise({ objects, table, keys, settings }, { tenantId, uploadId });
       },

@@ -1,6 +1,7 @@
 import { runtime } from '../adapters/runtime.ts';
 import { exportLedger, type LedgerExportPorts, type LedgerExportResult } from '../domain/ledger/export.ts';
 import { observability, withObservability } from '../observability/observability.ts';
+import { composeLedgerExport } from './runtime.ts';
 
 const { logger } = observability('kura-ledger-export');
 
@@ -18,7 +19,4 @@ export function createLedgerExportHandler(load: () => LedgerExportPorts) {
 }
 
 /** The deployed function, scheduled daily (Asia/Tokyo); writes to the Object Lock audit bucket. */
-export const handler = createLedgerExportHandler(() => {
-  const { objects, table, clock } = runtime();
-  return { objects, table, clock };
-});
+export const handler = createLedgerExportHandler(() => composeLedgerExport(runtime()));

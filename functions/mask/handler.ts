@@ -4,6 +4,7 @@ import { type MaskingPorts, pseudonymise } from '../domain/masking/pseudonymise.
 import { tenantIdSchema } from '../domain/tenants/model.ts';
 import { observability, withObservability } from '../observability/observability.ts';
 import { recordOutcome } from '../observability/outcomes.ts';
+import { composeMask } from './runtime.ts';
 
 const { logger, metrics } = observability('kura-mask');
 
@@ -32,7 +33,4 @@ export function createMaskHandler(ports: () => MaskingPorts) {
 }
 
 /** The deployed mask function: `{ tenantId, uploadId }` → pseudonymised objects and rebuilt facts. */
-export const handler = createMaskHandler(() => {
-  const { objects, table, keys, settings } = runtime();
-  return { objects, table, keys, settings };
-});
+export const handler = createMaskHandler(() => composeMask(runtime()));

@@ -1,47 +1,60 @@
+import type { Context } from 'aws-lambda';
 import { runtime } from '../adapters/runtime.ts';
-import { bucketEnvVar } from '../adapters/table-definitions.ts';
-import type { PlatformSettings } from '../domain/settings.ts';
-import type { ReleaseManifest } from '../domain/stats/release.ts';
-import { runStatsRelease, type StatsReleasePorts, statsReleaseEventSchema } from '../domain/stats/run.ts';
+import { type ReleasePorts, runReleaseJob } from '../domain/release/release.ts';
 import { observability, withObservability } from '../observability/observability.ts';
 import { recordOutcome } from '../observability/outcomes.ts';
+import { composeRelease } from './runtime.ts';
 
 const { logger, metrics } = observability('kura-stats-release');
-/** Physical stats bucket, for Athena CTAS locations; only set where the stack grants the bucket. */
-const statsBucket = process.env[bucketEnvVar('stats')];
 
-export interface StatsReleaseRuntime {
-  readonly ports: StatsReleasePorts;
-  readonly settings: PlatformSettings;
+/** A release holds its lease this long when the invocation does not say how long it may run. */
+const DEFAULT_LEASE_MS = 15 * 60_000;
+
+/** What the function answers: ids and counts (the full manifest is in the stats bucket). */
+export interface ReleaseResponse {
+  readonly jobId: string;
+  readonly outcome: 'published' | 'joined';
+  readonly releaseId?: string;
+  readonly runningJobId?: string;
+  readonly statistics?: ReadonlyArray<{ name: string; cells: number; suppressed: number }>;
 }
 
-/** A stats-release handler over the given runtime (the local platform passes its own). */
-export function createStatsReleaseHandler(load: () => StatsReleaseRuntime) {
-  return withObservability('kura-stats-release', async (event: unknown): Promise<ReleaseManifest> => {
-    const { ports, settings } = load();
-    const manifest = await runStatsRelease(ports, settings, statsReleaseEventSchema.parse(event ?? {})).catch(
-      (error: unknown) => {
+/** A release handler over the given ports (its composition root builds them; the local platform passes its own runtime). */
+export function createReleaseHandler(load: () => ReleasePorts) {
+  return withObservability(
+    'kura-stats-release',
+    async (event: unknown, context: Context): Promise<ReleaseResponse> => {
+      const ports = load();
+      const leaseMs = context?.getRemainingTimeInMillis?.() ?? DEFAULT_LEASE_MS;
+      const outcome = await runReleaseJob(ports, event, { leaseMs }).catch((error: unknown) => {
         recordOutcome(metrics, { kind: 'stats-release', ok: false });
         throw error;
-      },
-    );
-    const suppressedCells = manifest.statistics.reduce((sum, s) => sum + s.suppressedCells, 0);
-    recordOutcome(metrics, { kind: 'stats-release', ok: true, suppressedCells });
-    logger.info('statistics release published', {
-      releaseId: manifest.releaseId,
-      engine: manifest.engine,
-      statistics: manifest.statistics.map((s) => ({
+      });
+      if (outcome.outcome === 'joined') {
+        logger.info('release already running; this job joined it', {
+          jobId: outcome.job.jobId,
+          runningJobId: outcome.runningJobId,
+        });
+        return { jobId: outcome.job.jobId, outcome: 'joined', runningJobId: outcome.runningJobId };
+      }
+      const { manifest } = outcome.release;
+      const statistics = manifest.statistics.map((s) => ({
         name: s.name,
         cells: s.cells,
         suppressed: s.suppressedCells,
-      })),
-    });
-    return manifest;
-  });
+      }));
+      const suppressedCells = statistics.reduce((sum, s) => sum + s.suppressed, 0);
+      recordOutcome(metrics, { kind: 'stats-release', ok: true, suppressedCells });
+      logger.info('statistics release published', {
+        jobId: outcome.job.jobId,
+        releaseId: manifest.releaseId,
+        engine: manifest.engine,
+        statistics,
+      });
+      return { jobId: outcome.job.jobId, outcome: 'published', releaseId: manifest.releaseId, statistics };
+    },
+  );
 }
 
-/** The deployed function: `{ releaseId? }` (scheduled, on demand, after a purge) → release manifest. */
-export const handler = createStatsReleaseHandler(() => {
-  const { objects, athena, settings } = runtime();
-  return { ports: { objects, athena, statsBucket }, settings };
-});
+/** The deployed function: `{}` from the monthly schedule, or a release job from the API or a purge. */
+export const handler = createReleaseHandler(() => composeRelease(runtime()));

@@ -1,10 +1,9 @@
 import { runtime } from '../adapters/runtime.ts';
-import { type SupportPorts, sweepExpiredSupportGrants } from '../domain/support/grants.ts';
+import { sweepExpiredSupportGrants } from '../domain/support/grants.ts';
 import { observability, withObservability } from '../observability/observability.ts';
+import { composeSupportSweep, type SweepPorts } from './runtime.ts';
 
 const { logger } = observability('kura-support-sweep');
-
-type SweepPorts = Pick<SupportPorts, 'table' | 'objects' | 'clock'>;
 
 /**
  * Ends support grants whose time is up: deletes their exports and records what was deleted in the
@@ -21,7 +20,4 @@ export function createSupportSweepHandler(load: () => SweepPorts) {
 }
 
 /** The deployed function, scheduled every 15 minutes. */
-export const handler = createSupportSweepHandler(() => {
-  const { objects, table, clock } = runtime();
-  return { objects, table, clock };
-});
+export const handler = createSupportSweepHandler(() => composeSupportSweep(runtime()));

@@ -1,9 +1,10 @@
 import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import { bucketEnvVar, tableEnvVar } from '../../functions/adapters/table-definitions.ts';
+import { bucketEnvVar, functionEnvVar, tableEnvVar } from '../../functions/adapters/table-definitions.ts';
 import type { LogicalBucket, LogicalTable } from '../../functions/domain/zones.ts';
 import { acknowledgeWildcardResource } from '../nag.ts';
+import { jobFunctionName } from '../naming.ts';
 import type { KuraFunction } from './kura-function.ts';
 import type { KuraTable } from './kura-table.ts';
 import type { SecureBucket } from './secure-bucket.ts';
@@ -190,14 +191,18 @@ export function grantKeySecrets(
   );
 }
 
-/** Variable naming a function another function invokes, e.g. `KURA_FUNCTION_MASK`. */
-export const functionEnvVar = (logical: string) =>
-  `KURA_FUNCTION_${logical.toUpperCase().replace(/-/g, '_')}`;
-
-/** Lets `fn` invoke `target` (exactly that function) and sets `KURA_FUNCTION_<LOGICAL>` to its name. */
-export function grantInvoke(fn: KuraFunction, target: KuraFunction, logical: string): void {
+/**
+ * Lets `fn` start jobs of `kind` (an asynchronous invoke of exactly that job's function, named by
+ * `jobFunctionName`) and sets `KURA_FUNCTION_<KIND>` to its name.
+ */
+export function grantJobStart(fn: KuraFunction, stage: string, kind: 'release' | 'purge'): void {
+  const stack = Stack.of(fn);
+  const name = jobFunctionName(stage, kind);
   fn.addToRolePolicy(
-    new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [target.functionArn] }),
+    new iam.PolicyStatement({
+      actions: ['lambda:InvokeFunction'],
+      resources: [`arn:aws:lambda:${stack.region}:${stack.account}:function:${name}`],
+    }),
   );
-  fn.addEnvironment(functionEnvVar(logical), target.functionName);
+  fn.addEnvironment(functionEnvVar(kind), name);
 }

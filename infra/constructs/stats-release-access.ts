@@ -6,16 +6,17 @@ import { grantBucket } from './grants.ts';
 import type { KuraFunction } from './kura-function.ts';
 
 /**
- * Everything a statistics release needs (functions/domain/stats/README.md, "What the other parts must
- * wire"): read the anonymised zone, read/write/delete both stats prefixes, and on the Athena path the
+ * Everything a statistics release needs (functions/domain/release/README.md): read the tenants' facts,
+ * write the anonymised zone, read/write/delete both stats prefixes, and on the Athena path the
  * `etl` workgroup with CTAS/DROP/ADD PARTITION in `kura_stats`, `kura_stats_admin`, `kura_stats_work`.
- * Used by the stats-release function and by the purge, which publishes a release without the purged
- * tenant in its own process (functions/purge/runtime.ts).
+ * Used by the release function only: every release (scheduled, on demand, after a purge) runs there.
  */
 export function grantStatsRelease(fn: KuraFunction, stage: string, storage: StorageStack): void {
   const { buckets } = storage;
   const databases = glueDatabases(stage);
-  grantBucket(fn, buckets.curated, 'curated', 'read', { prefix: 'anonymised/' });
+  // Anonymisation reads the contributing tenants' facts and writes the release's anonymised tables.
+  grantBucket(fn, buckets.curated, 'curated', 'read', { prefix: 'facts/' });
+  grantBucket(fn, buckets.curated, 'curated', 'readWrite', { prefix: 'anonymised/' });
   grantBucket(fn, buckets.stats, 'stats', 'readWrite');
   grantBucket(fn, buckets.stats, 'stats', 'delete');
   grantBucket(fn, buckets['query-results'], 'query-results', 'readWrite', {

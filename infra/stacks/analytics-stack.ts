@@ -7,11 +7,12 @@ import { AnalyticsAccess } from '../constructs/analytics-access.ts';
 import { AnalyticsCatalog } from '../constructs/analytics-catalog.ts';
 import { AthenaWorkgroups } from '../constructs/athena-workgroups.ts';
 import { DuckDbLayer } from '../constructs/duckdb-layer.ts';
+import { grantTable } from '../constructs/grants.ts';
 import { JobDeadLetters, JobSchedule } from '../constructs/job-schedule.ts';
 import { KuraFunction } from '../constructs/kura-function.ts';
 import { athenaFailedQueries, kuraMetric, PipelineMonitoring } from '../constructs/monitoring.ts';
 import { grantStatsRelease } from '../constructs/stats-release-access.ts';
-import { bucketName } from '../naming.ts';
+import { bucketName, jobFunctionName } from '../naming.ts';
 import type { StorageStack } from './storage-stack.ts';
 
 /** Properties of {@link AnalyticsStack}. */
@@ -60,8 +61,10 @@ export class AnalyticsStack extends Stack {
     this.duckDbLayer = new DuckDbLayer(this, 'DuckDb');
     this.statsRelease = new KuraFunction(this, 'StatsRelease', {
       entry: 'functions/stats-release/handler.ts',
+      functionName: jobFunctionName(config.stage, 'release'),
       serviceName: 'kura-stats-release',
-      description: 'Publishes a statistics release with disclosure control from the anonymised zone',
+      description:
+        'Statistics releases: anonymises the contributing tenants and publishes with disclosure control',
       config,
       memorySize: 3008,
       timeout: Duration.minutes(15),
@@ -69,6 +72,11 @@ export class AnalyticsStack extends Stack {
       duckDbLayer: this.duckDbLayer.layer,
     });
     grantStatsRelease(this.statsRelease, config.stage, storage);
+    // The release picks contributing tenants and settles purged ones (tenants), records its job and
+    // lease (jobs) and its publication (ledger).
+    grantTable(this.statsRelease, storage.tables.tenants, 'tenants', 'readWrite');
+    grantTable(this.statsRelease, storage.tables.jobs, 'jobs', 'readWrite');
+    grantTable(this.statsRelease, storage.tables.ledger, 'ledger', 'append');
 
     this.deadLetters = new JobDeadLetters(this, 'JobDeadLetters', { stage: config.stage, removalPolicy });
     new JobSchedule(this, 'MonthlyStatsRelease', {

@@ -8,7 +8,13 @@ import type { Construct } from 'constructs';
 import { ROUTES } from '../../functions/api/routes.ts';
 import type { StageConfig } from '../config.ts';
 import { DuckDbLayer } from '../constructs/duckdb-layer.ts';
-import { grantBucket, grantDataKey, grantInvoke, grantKeySecrets, grantTable } from '../constructs/grants.ts';
+import {
+  grantBucket,
+  grantDataKey,
+  grantJobStart,
+  grantKeySecrets,
+  grantTable,
+} from '../constructs/grants.ts';
 import { KuraFunction } from '../constructs/kura-function.ts';
 import { KuraUserPool } from '../constructs/kura-user-pool.ts';
 import { kuraMetric, PipelineMonitoring } from '../constructs/monitoring.ts';
@@ -33,11 +39,6 @@ export function parseRouteKey(route: string): { method: keyof typeof apigw.HttpM
 export interface ApiStackProps extends StackProps {
   readonly config: StageConfig;
   readonly storage: StorageStack;
-  /**
-   * Jobs the API starts on demand (admin routes): the purge and the statistics release.
-   * @default - none (the routes answer that the job is not available)
-   */
-  readonly jobs?: { readonly purge: KuraFunction; readonly statsRelease: KuraFunction };
 }
 
 /** Steady-state and burst request limits of the API's default stage (per account and region). */
@@ -92,10 +93,11 @@ export class ApiStack extends Stack {
     grantBucket(this.handler, buckets.raw, 'raw', 'read', { prefix: 'raw/' });
     grantBucket(this.handler, buckets.raw, 'raw', 'readWrite', { prefix: 'support-exports/' });
     grantBucket(this.handler, buckets.raw, 'raw', 'purge', { prefix: 'support-exports/' });
-    if (props.jobs) {
-      grantInvoke(this.handler, props.jobs.purge, 'purge');
-      grantInvoke(this.handler, props.jobs.statsRelease, 'stats-release');
-    }
+    // Admin routes start purges and releases as jobs of their own functions (202 + job id), and read
+    // the jobs' records; the API never runs either in-process.
+    grantTable(this.handler, tables.jobs, 'jobs', 'readWrite');
+    grantJobStart(this.handler, config.stage, 'purge');
+    grantJobStart(this.handler, config.stage, 'release');
 
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', {
       retention: config.logRetentionDays as logs.RetentionDays,

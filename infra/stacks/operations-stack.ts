@@ -1,16 +1,14 @@
-import { Duration, RemovalPolicy, Size, Stack, type StackProps } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
-import { bucketEnvVar } from '../../functions/adapters/table-definitions.ts';
+import { replicaBucketEnvVar } from '../../functions/adapters/table-definitions.ts';
 import type { StageConfig } from '../config.ts';
-import { DuckDbLayer } from '../constructs/duckdb-layer.ts';
-import { grantBucket, grantKeySecrets, grantTable } from '../constructs/grants.ts';
+import { grantBucket, grantJobStart, grantKeySecrets, grantTable } from '../constructs/grants.ts';
 import { JobDeadLetters, JobSchedule } from '../constructs/job-schedule.ts';
 import { KuraFunction } from '../constructs/kura-function.ts';
 import { kuraMetric, PipelineMonitoring } from '../constructs/monitoring.ts';
-import { grantStatsRelease } from '../constructs/stats-release-access.ts';
 import { acknowledgeWildcardResource } from '../nag.ts';
-import { bucketArn, keySecretPrefix, replicaBucketName } from '../naming.ts';
+import { bucketArn, jobFunctionName, keySecretPrefix, replicaBucketName } from '../naming.ts';
 import type { StorageStack } from './storage-stack.ts';
 
 /** Properties of {@link OperationsStack}. */
@@ -44,19 +42,17 @@ export class OperationsStack extends Stack {
     const removalPolicy = config.removal === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     const { buckets, tables, dataKey } = storage;
 
-    // The purge publishes a release without the purged tenant in its own process
-    // (functions/purge/runtime.ts), so it carries the DuckDB layer and the stats-release grants.
-    const duckDb = new DuckDbLayer(this, 'DuckDb');
+    // The purge deletes and certifies; the release without the purged tenant is a job of the release
+    // function that the purge starts afterwards, so the purge needs no DuckDB and no statistics grants.
     this.purge = new KuraFunction(this, 'Purge', {
       entry: 'functions/purge/handler.ts',
+      functionName: jobFunctionName(config.stage, 'purge'),
       serviceName: 'kura-purge',
       description:
         'Purges tenants past retention: every object version, table row and key, with a certificate',
       config,
-      memorySize: 3008,
+      memorySize: 1024,
       timeout: Duration.minutes(15),
-      ephemeralStorageSize: Size.gibibytes(10),
-      duckDbLayer: duckDb.layer,
     });
     // functions/domain/purge/README.md: every bucket that can hold a tenant's data (zones.ts tenantPrefixes).
     grantBucket(this.purge, buckets.landing, 'landing', 'purge');
@@ -68,7 +64,11 @@ export class OperationsStack extends Stack {
     grantTable(this.purge, tables.uploads, 'uploads', 'readWrite');
     grantTable(this.purge, tables.ledger, 'ledger', 'append');
     grantKeySecrets(this.purge, keySecretPrefix(config.stage), dataKey, 'destroy');
-    grantStatsRelease(this.purge, config.stage, storage);
+    // Its own job record; the release after a purge, and the purge itself again when one invocation
+    // cannot finish (both by function name: see jobFunctionName).
+    grantTable(this.purge, tables.jobs, 'jobs', 'readWrite');
+    grantJobStart(this.purge, config.stage, 'release');
+    grantJobStart(this.purge, config.stage, 'purge');
     if (config.drRegion) this.grantReplicaPurge(config, config.drRegion);
 
     this.ledgerExport = new KuraFunction(this, 'LedgerExport', {
@@ -158,7 +158,7 @@ export class OperationsStack extends Stack {
         resources: [objects],
       }),
     );
-    this.purge.addEnvironment(`${bucketEnvVar('curated')}_REPLICA`, replica);
+    this.purge.addEnvironment(replicaBucketEnvVar('curated'), replica);
     acknowledgeWildcardResource(
       this.purge.role,
       objects,

@@ -2,11 +2,12 @@ import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import type { ReplicatedBucket } from '../../functions/domain/zones.ts';
 import type { StageConfig } from '../config.ts';
 import { AccessLogsBucket } from '../constructs/access-logs-bucket.ts';
 import { SecureBucket } from '../constructs/secure-bucket.ts';
 import { bucketName, replicaBucketName, replicaKeyAlias } from '../naming.ts';
-import { bucketId, type REPLICATED_BUCKETS } from './storage-stack.ts';
+import { bucketId } from './storage-stack.ts';
 
 /** Properties of {@link StorageReplicaStack}. */
 export interface StorageReplicaStackProps extends StackProps {
@@ -19,7 +20,7 @@ export interface StorageReplicaStackProps extends StackProps {
  */
 export class StorageReplicaStack extends Stack {
   readonly replicaKey: kms.Key;
-  readonly buckets: Readonly<Record<(typeof REPLICATED_BUCKETS)[number], s3.Bucket>>;
+  readonly buckets: Readonly<Record<ReplicatedBucket, s3.Bucket>>;
 
   constructor(scope: Construct, id: string, props: StorageReplicaStackProps) {
     super(scope, id, props);
@@ -40,7 +41,7 @@ export class StorageReplicaStack extends Stack {
       retentionDays: config.logRetentionDays,
       removalPolicy,
     }).bucket;
-    const replica = (name: (typeof REPLICATED_BUCKETS)[number]) =>
+    const replica = (name: ReplicatedBucket) =>
       new SecureBucket(this, `${bucketId(name)}Replica`, {
         bucketName: replicaBucketName(config.stage, name, config.account, region),
         encryptionKey: this.replicaKey,

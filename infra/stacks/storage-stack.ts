@@ -3,7 +3,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { TABLE_DEFINITIONS } from '../../functions/adapters/table-definitions.ts';
-import type { LogicalBucket, LogicalTable } from '../../functions/domain/zones.ts';
+import { type LogicalBucket, type LogicalTable, REPLICATED_BUCKETS } from '../../functions/domain/zones.ts';
 import type { StageConfig } from '../config.ts';
 import { AccessLogsBucket } from '../constructs/access-logs-bucket.ts';
 import { BucketReplication } from '../constructs/bucket-replication.ts';
@@ -19,9 +19,6 @@ export interface StorageStackProps extends StackProps {
 
 /** Data buckets (every logical bucket except access-logs). */
 export type DataBucket = Exclude<LogicalBucket, 'access-logs'>;
-
-/** Buckets replicated to the disaster-recovery region when `drRegion` is set. */
-export const REPLICATED_BUCKETS = ['curated', 'audit'] as const satisfies readonly DataBucket[];
 
 /**
  * Kura's storage: KMS keys, the zone buckets of `functions/domain/zones.ts`, and the tables of
@@ -88,7 +85,12 @@ export class StorageStack extends Stack {
         deletionProtection: config.removal === 'retain',
         removalPolicy,
       });
-    this.tables = { tenants: table('tenants'), uploads: table('uploads'), ledger: table('ledger') };
+    this.tables = {
+      tenants: table('tenants'),
+      uploads: table('uploads'),
+      ledger: table('ledger'),
+      jobs: table('jobs'),
+    };
 
     if (config.drRegion) {
       for (const logical of REPLICATED_BUCKETS) {

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { createLocalRuntime } from '../../functions/adapters/local-runtime.ts';
 import { createDeployedRuntime } from '../../functions/adapters/runtime.ts';
-import { msg } from '../../functions/domain/i18n.ts';
+import { type Message, msg } from '../../functions/domain/i18n.ts';
 import { readLedger, verifyLedger } from '../../functions/domain/ledger/ledger.ts';
 import { defaultSettings } from '../../functions/domain/settings.ts';
+import { JobFailedError, type JobView, runJob } from '../client.ts';
 import { type CliContext, CliError, CliOutcomeError } from './context.ts';
 import { renderTable } from './table.ts';
 
@@ -23,6 +24,36 @@ function requireTenantId(value: string): string {
   return value;
 }
 
+const STATE_LABEL: Readonly<Record<JobView['state'], Message>> = {
+  QUEUED: msg('受付済み', 'queued'),
+  RUNNING: msg('実行中', 'running'),
+  SUCCEEDED: msg('完了', 'done'),
+  FAILED: msg('失敗', 'failed'),
+  JOINED: msg('実行中の同じ処理に合流', 'joined the one already running'),
+};
+
+/**
+ * Starts a job through the admin API and follows it to its end, printing each state; a failed job is
+ * exit 1 with its bilingual reason.
+ */
+async function followJob(
+  ctx: CliContext,
+  role: 'admin',
+  start: { readonly path: string; readonly body?: unknown },
+): Promise<JobView> {
+  const client = await ctx.client(role);
+  try {
+    return await runJob(client, start, {
+      onState: (job) => ctx.note(`${job.kind} ${job.jobId}: ${ctx.t(STATE_LABEL[job.state])}`),
+    });
+  } catch (error) {
+    if (error instanceof JobFailedError) {
+      throw new CliOutcomeError(error.job.error?.message ?? msg('処理が失敗しました。', 'The job failed.'));
+    }
+    throw error;
+  }
+}
+
 /** Scalars of an object as a two-column table (nested values as JSON). */
 const fieldsTable = (ctx: CliContext, object: Json) =>
   renderTable(
@@ -35,16 +66,10 @@ export function registerAdminCommands(program: Command, context: () => CliContex
   program
     .command('purge')
     .description(
-      "purge --tenant <id>: delete a company's data now, or list what would be deleted / 会社のデータを今すぐ削除",
+      "purge --tenant <id>: delete a company's data now (a job of the purge function), or list what would be deleted / 会社のデータを今すぐ削除",
     )
-    .option('--dry-run', 'list what would be deleted without deleting / 削除せずに対象を表示')
-    .option(
-      '--max-rounds <n>',
-      'stop after this many resumptions / 再開の上限',
-      (v) => Number.parseInt(v, 10),
-      1000,
-    )
-    .action(async (options: { dryRun?: boolean; maxRounds: number }) => {
+    .option('--dry-run', 'count what would be deleted without deleting / 削除せずに対象を数える')
+    .action(async (options: { dryRun?: boolean }) => {
       const ctx = context();
       // --tenant is the global option (the same flag names the company for local tokens).
       if (!ctx.options.tenant) {
@@ -54,29 +79,24 @@ export function registerAdminCommands(program: Command, context: () => CliContex
         );
       }
       const tenantId = requireTenantId(ctx.options.tenant);
-      const client = await ctx.client('admin');
-      let answer = await client.call<Json>('POST', `/admin/tenants/${encodeURIComponent(tenantId)}/purge`, {
-        dryRun: options.dryRun === true,
+      const job = await followJob(ctx, 'admin', {
+        path: `/admin/tenants/${encodeURIComponent(tenantId)}/purge`,
+        body: { dryRun: options.dryRun === true },
       });
-      // 202: the purge stopped at its budget and is resumable; go on until it is done.
-      for (let round = 1; answer.status === 202 && round < options.maxRounds; round++) {
-        ctx.note(
-          ctx.t(msg(`削除を続けています（${round + 1} 回目）…`, `Purge continues (round ${round + 1})…`)),
-        );
-        answer = await client.call<Json>('POST', `/admin/tenants/${encodeURIComponent(tenantId)}/purge`, {
-          dryRun: options.dryRun === true,
-        });
-      }
-      ctx.emit(answer.body);
-      ctx.say(fieldsTable(ctx, answer.body));
-      if (answer.status === 202) {
-        throw new CliOutcomeError(
-          msg(
-            '削除は完了していません。もう一度実行してください。',
-            'The purge has not finished: run the command again.',
-          ),
-        );
-      }
+      ctx.emit(job);
+      ctx.say(fieldsTable(ctx, { jobId: job.jobId, state: job.state, ...(job.result ?? {}) }));
+    });
+
+  program
+    .command('release')
+    .description(
+      'publish a statistics release now (a job of the release function) / 統計を今すぐ公表（公表処理のジョブ）',
+    )
+    .action(async () => {
+      const ctx = context();
+      const job = await followJob(ctx, 'admin', { path: '/admin/releases' });
+      ctx.emit(job);
+      ctx.say(fieldsTable(ctx, { jobId: job.jobId, state: job.state, ...(job.result ?? {}) }));
     });
 
   program

@@ -2,6 +2,7 @@ import { access, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { ReleaseManifest } from '../../functions/domain/stats/release.ts';
+import { readReleaseManifest } from '../../functions/domain/stats/service.ts';
 import type { UploadStatus } from '../../functions/domain/uploads/model.ts';
 import {
   bytesDigest,
@@ -9,6 +10,7 @@ import {
   KuraApiError,
   KuraClient,
   postToPresignedUrl,
+  runJob,
   type UploadTicket,
 } from '../client.ts';
 import type { LocalPlatform } from '../platform.ts';
@@ -153,7 +155,7 @@ export async function seedDemo(platform: LocalPlatform, options: SeedDemoOptions
   ingestBar.stop();
 
   options.onPhase?.('release');
-  const release = await buildDemoRelease(admin);
+  const release = await buildDemoRelease(platform, admin);
 
   const count = (status: UploadStatus) => uploads.filter((u) => u.status === status).length;
   const counts = {
@@ -193,10 +195,15 @@ async function waitForOutcome(client: KuraClient, uploadId: string, platform: Lo
   }
 }
 
-/** A statistics release over every company that may contribute, through the admin API (`POST /admin/releases`). */
-async function buildDemoRelease(admin: KuraClient): Promise<ReleaseManifest> {
-  const { body } = await admin.call<{ manifest: ReleaseManifest }>('POST', '/admin/releases', {
-    reason: 'demo',
-  });
-  return body.manifest;
+/**
+ * A statistics release over every company that may contribute: a job started through the admin API
+ * (`POST /admin/releases`, 202), run by the release function, then its manifest from the stats bucket.
+ */
+async function buildDemoRelease(platform: LocalPlatform, admin: KuraClient): Promise<ReleaseManifest> {
+  const job = await runJob(
+    admin,
+    { path: '/admin/releases' },
+    { pollMs: 100, between: () => platform.settled() },
+  );
+  return readReleaseManifest(platform.ports.objects, String(job.result?.releaseId));
 }

@@ -187,27 +187,50 @@ describe('api stack: API function', () => {
     expect(JSON.stringify(policy)).not.toContain('stats-admin');
   });
 
-  it('may invoke exactly the purge and stats-release functions, and names them', () => {
+  it('may start exactly the purge and release jobs, by the functions the other stacks name so', () => {
+    // Prepare
     const operations = Template.fromStack(dev.stacks.operations);
     const analytics = Template.fromStack(dev.stacks.analytics);
+    const names = (template: Template) =>
+      Object.values(template.findResources('AWS::Lambda::Function')).map((fn) => fn.Properties.FunctionName);
+
+    // Act
     const invokes = (policy.Statement as CfnJson[]).filter((statement) =>
       [statement.Action].flat().includes('lambda:InvokeFunction'),
     );
-    const targets = invokes.flatMap((statement) => [statement.Resource].flat()).map((r) => JSON.stringify(r));
-    expect(targets).toHaveLength(2);
-    expect(targets.join()).toContain(dev.stacks.operations.stackName);
-    expect(targets.join()).toContain(dev.stacks.analytics.stackName);
+    const targets = invokes.flatMap((statement) => [statement.Resource].flat());
+
+    // Assess
+    const arn = (name: string) =>
+      `arn:aws:lambda:${dev.config.region}:${dev.config.account}:function:${name}`;
+    expect(targets.sort()).toEqual([arn('kura-dev-purge'), arn('kura-dev-release')]);
     const env = apiFunction.Properties.Environment.Variables;
-    expect(env.KURA_FUNCTION_PURGE).toBeDefined();
-    expect(env.KURA_FUNCTION_STATS_RELEASE).toBeDefined();
+    expect(env).toMatchObject({
+      KURA_FUNCTION_PURGE: 'kura-dev-purge',
+      KURA_FUNCTION_RELEASE: 'kura-dev-release',
+    });
+    expect(names(operations)).toContain('kura-dev-purge');
+    expect(names(analytics)).toContain('kura-dev-release');
+  });
+
+  it('has no grant a purge or a release would need: neither runs in the API', () => {
+    const granted = JSON.stringify(policy);
+    // Deleting versions only where support exports live (they go when a grant ends), never tenant data.
+    const versionDeletes = (policy.Statement as CfnJson[]).filter((statement) =>
+      [statement.Action].flat().includes('s3:DeleteObjectVersion'),
+    );
+    expect(versionDeletes.flatMap((statement) => [statement.Resource].flat())).toEqual([
+      `arn:aws:s3:::${name('raw')}/support-exports/*`,
+    ]);
+    expect(granted).not.toContain('secretsmanager:DeleteSecret');
+    expect(granted).not.toContain('athena:');
     expect(
-      Object.keys(operations.findResources('AWS::Lambda::Function')).some((id) => id.startsWith('Purge')),
-    ).toBe(true);
-    expect(
-      Object.keys(analytics.findResources('AWS::Lambda::Function')).some((id) =>
-        id.startsWith('StatsRelease'),
+      allows(
+        policy,
+        's3:PutObject',
+        `arn:aws:s3:::${bucketName('dev', 'stats', dev.config.account, dev.config.region)}/*`,
       ),
-    ).toBe(true);
+    ).toBe(false);
   });
 
   it('carries no settings or disclosure text in its environment: the bundle reads them by KURA_STAGE', () => {

@@ -3,12 +3,12 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { functionEnvVar } from '../../functions/adapters/table-definitions.ts';
 import { loadStageConfig } from '../../infra/config.ts';
 import {
   bucketKeyEnvVar,
-  functionEnvVar,
   grantBucket,
-  grantInvoke,
+  grantJobStart,
   grantKeySecrets,
 } from '../../infra/constructs/grants.ts';
 import { KuraFunction } from '../../infra/constructs/kura-function.ts';
@@ -45,7 +45,7 @@ beforeAll(() => {
   const callerFn = fn('Caller');
   grantBucket(purgeFn, bucket, 'raw', 'purge', { prefix: 'raw/' });
   grantKeySecrets(purgeFn, 'kura/test/tenant-keys/', key, 'destroy');
-  grantInvoke(callerFn, purgeFn, 'purge');
+  grantJobStart(callerFn, 'test', 'purge');
   template = Template.fromStack(stack);
   purger = functionOf(template, 'Purger');
   purgePolicy = rolePolicyOf(template, 'Purger');
@@ -80,13 +80,14 @@ describe('grant helpers', () => {
     expect(purger.Properties.Environment.Variables.KURA_KEY_SECRET_PREFIX).toBe('kura/test/tenant-keys/');
   });
 
-  it('lets a function invoke exactly one other function, named by its variable', () => {
-    const [purgerId] =
-      (Object.entries(template.findResources('AWS::Lambda::Function')) as Array<[string, CfnJson]>).find(
-        ([, candidate]) => candidate === purger,
-      ) ?? [];
-    expect(caller.Properties.Environment.Variables[functionEnvVar('purge')]).toEqual({ Ref: purgerId });
-    expect(allows(callerPolicy, 'lambda:InvokeFunction', { 'Fn::GetAtt': [purgerId, 'Arn'] })).toBe(true);
-    expect(functionEnvVar('stats-release')).toBe('KURA_FUNCTION_STATS_RELEASE');
+  it("lets a function start exactly one job kind's function, named by its variable", () => {
+    const arn = 'arn:aws:lambda:ap-northeast-1:000000000000:function:kura-test-purge';
+    expect(caller.Properties.Environment.Variables[functionEnvVar('purge')]).toBe('kura-test-purge');
+    expect(allows(callerPolicy, 'lambda:InvokeFunction', arn)).toBe(true);
+    const invokes = (callerPolicy.Statement as CfnJson[]).filter((statement) =>
+      [statement.Action].flat().includes('lambda:InvokeFunction'),
+    );
+    expect(invokes.flatMap((statement) => [statement.Resource].flat())).toEqual([arn]);
+    expect(functionEnvVar('release')).toBe('KURA_FUNCTION_RELEASE');
   });
 });

@@ -74,10 +74,22 @@ describe('operations stack: purge', () => {
     expect(allows(policy, 'secretsmanager:DeleteSecret', secrets)).toBe(true);
   });
 
-  it('publishes the release without the purged tenant itself (DuckDB, stats bucket, etl workgroup)', () => {
-    expect(fn.Properties.Layers).toHaveLength(1);
-    expect(allows(policy, 's3:PutObject', objects('stats'))).toBe(true);
-    expect(fn.Properties.Environment.Variables.KURA_ATHENA_WORKGROUP).toBe('kura-dev-etl');
+  it('starts the release after a purge as a job of the release function, and has no statistics grants itself', () => {
+    expect(fn.Properties.Layers ?? []).toHaveLength(0);
+    expect(allows(policy, 's3:PutObject', objects('stats'))).toBe(false);
+    expect(fn.Properties.Environment.Variables.KURA_ATHENA_WORKGROUP).toBeUndefined();
+    expect(fn.Properties.Environment.Variables).toMatchObject({
+      KURA_FUNCTION_RELEASE: 'kura-dev-release',
+      KURA_FUNCTION_PURGE: 'kura-dev-purge',
+    });
+    expect(fn.Properties.FunctionName).toBe('kura-dev-purge');
+    expect(
+      allows(
+        policy,
+        'lambda:InvokeFunction',
+        `arn:aws:lambda:${dev.config.region}:${dev.config.account}:function:kura-dev-release`,
+      ),
+    ).toBe(true);
   });
 
   it('runs daily at 03:00 Japanese time with retries and a dead-letter queue', () => {

@@ -20,7 +20,8 @@ export type BucketCounts = z.infer<typeof bucketCountsSchema>;
  */
 export const deletionCertificateSchema = z
   .object({
-    schemaVersion: z.literal(1),
+    /** 1: the release was requested before the certificate; 2: after it (no `statisticsRelease`). */
+    schemaVersion: z.union([z.literal(1), z.literal(2)]),
     certificateId: z.uuid(),
     /** Position in the platform-wide chain, from 1. */
     sequence: z.number().int().positive(),
@@ -59,7 +60,10 @@ export const deletionCertificateSchema = z
       .strict(),
     /** What is kept on purpose, and why: neither holds personal data. */
     retained: z.array(z.object({ store: z.string(), reason: z.string() }).strict()),
-    statisticsRelease: z.object({ requestedAt: z.iso.datetime(), releaseId: z.string().optional() }).strict(),
+    statisticsRelease: z
+      .object({ requestedAt: z.iso.datetime(), releaseId: z.string().optional() })
+      .strict()
+      .optional(),
     previousHash: z
       .string()
       .regex(/^[0-9a-f]{64}$/)

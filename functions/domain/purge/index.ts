@@ -26,7 +26,7 @@ export {
   purgeDueAt,
   purgeDueDate,
 } from './lifecycle.ts';
-export type { PurgeLedger, PurgeLedgerEntry, PurgePorts, ReleaseStatistics } from './ports.ts';
+export type { PurgeLedger, PurgeLedgerEntry, PurgePorts, RequestRelease } from './ports.ts';
 export {
   DELETE_BATCH_LIMIT,
   type PurgeBudget,

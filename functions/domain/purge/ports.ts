@@ -26,12 +26,14 @@ export interface PurgeLedger {
   hasCertification(tenantId: string, certificateId: string): Promise<boolean>;
 }
 
-/** Asks for a statistics release that no longer includes the purged tenant; returns its id when known. */
-export type ReleaseStatistics = (request: {
+/**
+ * Starts a statistics release that no longer includes the purged tenant (a job of the release function)
+ * and returns its job id without waiting for it.
+ */
+export type RequestRelease = (request: {
   readonly reason: 'tenant-purged';
-  readonly tenantId: string;
-  readonly requestedAt: string;
-}) => Promise<{ readonly releaseId?: string | undefined } | undefined>;
+  readonly tenantId?: string;
+}) => Promise<{ readonly jobId: string }>;
 
 /** Everything the purge reaches, injected so the same code runs in Lambda, locally and in tests. */
 export interface PurgePorts {
@@ -39,7 +41,12 @@ export interface PurgePorts {
   readonly tables: Table;
   readonly keys: KeyStore;
   readonly ledger: PurgeLedger;
-  readonly releaseStatistics: ReleaseStatistics;
+  readonly requestRelease: RequestRelease;
+  /**
+   * The disaster-recovery copies (objects in the stage's DR region), when the stage replicates: S3 never
+   * replicates the deletion of a version, so the purge deletes the tenant's versions there too.
+   */
+  readonly replica?: { readonly objects: ObjectStore; readonly region: string } | undefined;
   readonly settings: PlatformSettings;
   /** Current time, for time budgets and end times. @default () => new Date() */
   readonly clock?: () => Date;

@@ -1,9 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import type { ObjectStore } from '../../adapters/ports.ts';
 import { ConditionFailedError, type Item, type ObjectRef, type ObjectVersion } from '../../adapters/ports.ts';
 import { TABLE_DEFINITIONS } from '../../adapters/table-definitions.ts';
 import { type TenantRecord, tenantRecordSchema } from '../tenants/model.ts';
-import { type LogicalTable, TABLES, tenantPrefixes } from '../zones.ts';
+import { type LogicalTable, TABLES, tenantPrefixes, tenantReplicaPrefixes } from '../zones.ts';
 import {
   advanceChainHead,
   type BucketCounts,
@@ -54,7 +55,45 @@ export const RETAINED = [
     reason:
       'Tombstone record: tenant id, contract dates, state PURGED and the certificate id; the company name is removed.',
   },
+  {
+    store: 'anonymised-releases',
+    reason:
+      'Anonymised data (匿名加工情報) of statistics releases made before this purge: the company appears there under a random code new in each release, which no record links back to it; kept as the basis of those published releases.',
+  },
+  {
+    store: 'published-statistics',
+    reason:
+      'Statistics published before this purge (aggregates under disclosure control). A release without the tenant is started right after this certificate is written.',
+  },
 ] as const;
+
+/** Where a purge deletes objects: the primary buckets, and the disaster-recovery copies when the stage has them. */
+interface PurgeLocation {
+  readonly replica: boolean;
+  readonly bucket: string;
+  readonly prefix: string;
+}
+
+/** The certificate's name for a bucket's disaster-recovery copy, e.g. `curated-replica`. */
+export const replicaStoreName = (bucket: string) => `${bucket}-replica`;
+
+/** Every location of a tenant's objects, primary first, then the replicas the ports reach. */
+function purgeLocations(ports: PurgePorts, tenantId: string): PurgeLocation[] {
+  return [
+    ...tenantPrefixes(tenantId).map((location) => ({ ...location, replica: false })),
+    ...(ports.replica
+      ? tenantReplicaPrefixes(tenantId).map((location) => ({ ...location, replica: true }))
+      : []),
+  ];
+}
+
+const storeOf = (ports: PurgePorts, location: PurgeLocation): ObjectStore => {
+  if (!location.replica) return ports.objects;
+  if (!ports.replica) throw new Error('A replica location needs the replica object store');
+  return ports.replica.objects;
+};
+const countsKey = (location: PurgeLocation) =>
+  location.replica ? replicaStoreName(location.bucket) : location.bucket;
 
 export interface PurgeBudget {
   /** Stop after this many delete batches (one deleteMany call, or one page of table rows). */
@@ -85,7 +124,11 @@ export interface PurgeRequest {
 const countsDelta = () => ({ objects: 0, versions: 0, deleteMarkers: 0 });
 
 const checkpointSchema = z.object({
-  phase: z.enum(['objects', 'tables', 'key', 'verify', 'release', 'certify']),
+  // Checkpoints of earlier versions may say `release` (the release used to come before the certificate).
+  phase: z.preprocess(
+    (phase) => (phase === 'release' ? 'certify' : phase),
+    z.enum(['objects', 'tables', 'key', 'verify', 'certify']),
+  ),
   prefixIndex: z.number().int().nonnegative(),
   tableIndex: z.number().int().nonnegative(),
   buckets: z.record(z.string(), bucketCountsSchema),
@@ -101,7 +144,6 @@ const checkpointSchema = z.object({
   verification: z
     .object({ checkedAt: z.string(), prefixesListed: z.number().int(), tablesQueried: z.array(z.string()) })
     .optional(),
-  release: z.object({ requestedAt: z.string(), releaseId: z.string().optional() }).optional(),
   certificate: deletionCertificateSchema.optional(),
   /**
    * The certificate whose `purge.certified` ledger entry a run set out to append. Saved before the
@@ -149,6 +191,11 @@ export type PurgeResult =
       readonly certificate: DeletionCertificate;
       readonly alreadyPurged: boolean;
       readonly batches: number;
+      /**
+       * The release without the tenant, started after the certificate: its job id, or undefined when it
+       * could not be started (the tenant stays `releasePending` and the daily run asks again).
+       */
+      readonly releaseJobId?: string | undefined;
     }
   | {
       readonly outcome: 'in-progress';
@@ -171,10 +218,12 @@ const toRef = (version: ObjectVersion): ObjectRef =>
 const versionLabel = (version: ObjectVersion) => version.versionId || 'null';
 
 /**
- * Purges a tenant: every object version and delete marker under every prefix of `tenantPrefixes`, its
+ * Purges a tenant: every object version and delete marker under every prefix of `tenantPrefixes` (and
+ * of `tenantReplicaPrefixes` in the disaster-recovery copies, which S3 replication never deletes), its
  * rows in every tenant-partitioned table and its pseudonymisation key; then verifies with fresh
- * listings that nothing is left, asks for a statistics release without it, and only then writes a
- * chained deletion certificate and marks the tenant PURGED.
+ * listings that nothing is left, writes a chained deletion certificate, marks the tenant PURGED, and
+ * only then starts a statistics release without it. The certificate does not wait for the release: a
+ * release that cannot start or fails is asked for again by the daily run.
  *
  * Resumable: the checkpoint in the tenant record is saved before each batch is deleted; when the budget
  * is used the result is `{ done: false }` and the caller invokes again. Re-running a finished purge
@@ -192,7 +241,18 @@ export async function purgeTenant(ports: PurgePorts, request: PurgeRequest): Pro
   }
   if (tenant.legalHold) await refuseForLegalHold(ports, tenant, request);
   const run = await PurgeRun.start(ports, raw, tenant, request);
-  return run.continue();
+  const result = await run.continue();
+  if (result.outcome !== 'purged') return result;
+  return { ...result, releaseJobId: await requestReleaseWithout(ports, tenant.tenantId) };
+}
+
+/** Starts the release without a purged tenant; a failure leaves it pending for the daily run. */
+async function requestReleaseWithout(ports: PurgePorts, tenantId: string): Promise<string | undefined> {
+  try {
+    return (await ports.requestRelease({ reason: 'tenant-purged', tenantId })).jobId;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Records the refusal in the ledger, then throws LegalHoldError. */
@@ -343,9 +403,6 @@ class PurgeRun {
       const residue = await this.#verify();
       if (residue) return this.#pause(residue);
     }
-    if (checkpoint.phase === 'release') {
-      await this.#requestRelease();
-    }
     const certificate = await this.#certify();
     return {
       outcome: 'purged',
@@ -357,17 +414,17 @@ class PurgeRun {
   }
 
   async #deleteObjects(): Promise<'done' | 'budget'> {
-    const prefixes = tenantPrefixes(this.#tenant.tenantId);
+    const locations = purgeLocations(this.#ports, this.#tenant.tenantId);
     const checkpoint = this.#checkpoint;
-    while (checkpoint.prefixIndex < prefixes.length) {
-      const location = prefixes[checkpoint.prefixIndex];
+    while (checkpoint.prefixIndex < locations.length) {
+      const location = locations[checkpoint.prefixIndex];
       if (location === undefined) break;
       for (;;) {
         if (!this.#budgetLeft()) return 'budget';
-        const batch = await this.#nextObjectBatch(location.bucket, location.prefix);
+        const batch = await this.#nextObjectBatch(location);
         if (batch.refs.length === 0) break;
-        const counts = checkpoint.buckets[location.bucket] ?? countsDelta();
-        checkpoint.buckets[location.bucket] = {
+        const counts = checkpoint.buckets[countsKey(location)] ?? countsDelta();
+        checkpoint.buckets[countsKey(location)] = {
           objects: counts.objects + batch.counts.objects,
           versions: counts.versions + batch.counts.versions,
           deleteMarkers: counts.deleteMarkers + batch.counts.deleteMarkers,
@@ -376,7 +433,7 @@ class PurgeRun {
         checkpoint.batches++;
         this.#batchesThisRun++;
         await this.#saveCheckpoint(); // counts are written before deleting: see `lastBatch`
-        await this.#deleteRefs(location.bucket, batch.refs);
+        await this.#deleteRefs(location, batch.refs);
       }
       checkpoint.prefixIndex++;
       checkpoint.lastBatch = { refs: [], keys: [] };
@@ -385,7 +442,9 @@ class PurgeRun {
   }
 
   /** The next refs under a prefix, from a fresh listing; counts only what no earlier batch counted. */
-  async #nextObjectBatch(bucket: string, prefix: string) {
+  async #nextObjectBatch(location: PurgeLocation) {
+    const { prefix } = location;
+    const bucket = countsKey(location);
     const batchSize = Math.min(this.#request.batchSize ?? DELETE_BATCH_LIMIT, DELETE_BATCH_LIMIT);
     const countedRefs = new Set(this.#checkpoint.lastBatch.refs);
     const countedKeys = new Set(this.#checkpoint.lastBatch.keys);
@@ -393,7 +452,7 @@ class PurgeRun {
     const refHashes: string[] = [];
     const keyHashes = new Set<string>();
     const counts = countsDelta();
-    for await (const version of this.#ports.objects.listVersions(bucket, prefix)) {
+    for await (const version of storeOf(this.#ports, location).listVersions(location.bucket, prefix)) {
       const refHash = digest(bucket, version.key, versionLabel(version));
       const keyHash = digest(bucket, version.key);
       if (!countedRefs.has(refHash)) {
@@ -409,17 +468,15 @@ class PurgeRun {
     return { refs, counts, hashes: { refs: refHashes, keys: [...keyHashes] } };
   }
 
-  async #deleteRefs(bucket: string, refs: readonly ObjectRef[]): Promise<void> {
+  async #deleteRefs(location: PurgeLocation, refs: readonly ObjectRef[]): Promise<void> {
+    const store = storeOf(this.#ports, location);
     let pending = refs;
     for (let round = 1; pending.length > 0; round++) {
       const batch = pending;
-      const { failed } = await withBackoff(
-        () => this.#ports.objects.deleteMany(bucket, batch),
-        this.#backoff(),
-      );
+      const { failed } = await withBackoff(() => store.deleteMany(location.bucket, batch), this.#backoff());
       if (failed.length === 0) return;
       if (round >= PARTIAL_FAILURE_ROUNDS)
-        throw new PurgeDeleteFailedError(this.#tenant.tenantId, bucket, failed.length);
+        throw new PurgeDeleteFailedError(this.#tenant.tenantId, countsKey(location), failed.length);
       const { sleep, random } = this.#backoff();
       await sleep(Math.floor(random() * 100 * 2 ** round));
       pending = failed;
@@ -481,10 +538,11 @@ class PurgeRun {
   /** Fresh listings of every version under every prefix, a query of every table, the key store. */
   async #verify(): Promise<Residue | undefined> {
     const { tenantId } = this.#tenant;
-    const prefixes = tenantPrefixes(tenantId);
+    const prefixes = purgeLocations(this.#ports, tenantId);
     let objectVersions = 0;
-    for (const { bucket, prefix } of prefixes) {
-      for await (const _version of this.#ports.objects.listVersions(bucket, prefix)) objectVersions++;
+    for (const location of prefixes) {
+      const store = storeOf(this.#ports, location);
+      for await (const _version of store.listVersions(location.bucket, location.prefix)) objectVersions++;
     }
     let rows = 0;
     for (const table of TENANT_DATA_TABLES) {
@@ -516,26 +574,9 @@ class PurgeRun {
       prefixesListed: prefixes.length,
       tablesQueried: [...TENANT_DATA_TABLES],
     };
-    checkpoint.phase = 'release';
-    await this.#saveCheckpoint();
-    return undefined;
-  }
-
-  async #requestRelease(): Promise<void> {
-    const checkpoint = this.#checkpoint;
-    if (!checkpoint.release) {
-      const requestedAt = this.#now().toISOString();
-      const response = await this.#ports.releaseStatistics({
-        reason: 'tenant-purged',
-        tenantId: this.#tenant.tenantId,
-        requestedAt,
-      });
-      checkpoint.release = response?.releaseId
-        ? { requestedAt, releaseId: response.releaseId }
-        : { requestedAt };
-    }
     checkpoint.phase = 'certify';
     await this.#saveCheckpoint();
+    return undefined;
   }
 
   /** Builds the certificate, links it into the chain (atomically), stores it, and marks the tenant PURGED. */
@@ -580,6 +621,7 @@ class PurgeRun {
         finishedAt: certificate.finishedAt,
         certificateId: certificate.certificateId,
       },
+      releasePending: true,
     };
     try {
       // The tombstone replaces the record whole: attributes added over the tenant's life go with it.
@@ -633,7 +675,9 @@ class PurgeRun {
     const buckets = Object.fromEntries(
       Object.entries(checkpoint.buckets).sort(([a], [b]) => a.localeCompare(b)),
     );
-    for (const { bucket } of tenantPrefixes(this.#tenant.tenantId)) buckets[bucket] ??= countsDelta();
+    for (const location of purgeLocations(this.#ports, this.#tenant.tenantId)) {
+      buckets[countsKey(location)] ??= countsDelta();
+    }
     const bucketTotals = Object.values(buckets).reduce(
       (sum, counts) => ({
         objects: sum.objects + counts.objects,
@@ -649,7 +693,7 @@ class PurgeRun {
       tablesQueried: [],
     };
     return sealCertificate({
-      schemaVersion: 1,
+      schemaVersion: 2,
       certificateId,
       sequence,
       tenantId: this.#tenant.tenantId,
@@ -673,7 +717,6 @@ class PurgeRun {
         result: 'ZERO_RESIDUE',
       },
       retained: RETAINED.map((entry) => ({ ...entry })),
-      statisticsRelease: checkpoint.release ?? { requestedAt: this.#now().toISOString() },
       previousHash,
     });
   }
@@ -683,11 +726,12 @@ class PurgeRun {
 async function planPurge(ports: PurgePorts, tenant: TenantRecord, now: Date): Promise<PurgePlan> {
   const buckets: Record<string, BucketCounts> = {};
   const samples: Record<string, string[]> = {};
-  for (const { bucket, prefix } of tenantPrefixes(tenant.tenantId)) {
+  for (const location of purgeLocations(ports, tenant.tenantId)) {
+    const bucket = countsKey(location);
     const counts = { ...(buckets[bucket] ?? countsDelta()) };
     const bucketSamples = samples[bucket] ?? [];
     let lastKey: string | undefined;
-    for await (const version of ports.objects.listVersions(bucket, prefix)) {
+    for await (const version of storeOf(ports, location).listVersions(location.bucket, location.prefix)) {
       if (version.isDeleteMarker) counts.deleteMarkers++;
       else counts.versions++;
       if (version.key !== lastKey) {

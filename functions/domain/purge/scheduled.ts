@@ -1,10 +1,13 @@
 import type { Message } from '../i18n.ts';
+import { tenantsAwaitingRelease } from '../release/release.ts';
 import { LegalHoldError } from './errors.ts';
 import { findTenantsDue } from './lifecycle.ts';
 import type { PurgePorts } from './ports.ts';
 import { type PurgeBudget, purgeTenant } from './purge.ts';
 
 export interface ScheduledPurgeSummary {
+  /** A release asked for again because purged tenants still wait for one without them (its job id). */
+  readonly releaseRequested?: string | undefined;
   readonly purged: ReadonlyArray<{ readonly tenantId: string; readonly certificateId: string }>;
   readonly inProgress: readonly string[];
   readonly blocked: ReadonlyArray<{ readonly tenantId: string; readonly message: Message }>;
@@ -53,5 +56,27 @@ export async function purgeExpiredTenants(
       else throw error;
     }
   }
-  return { purged, inProgress, blocked, failed, more: inProgress.length > 0 || reached < due.length };
+  const releaseRequested = await askAgainForPendingRelease(ports, purged.length);
+  return {
+    purged,
+    inProgress,
+    blocked,
+    failed,
+    more: inProgress.length > 0 || reached < due.length,
+    ...(releaseRequested ? { releaseRequested } : {}),
+  };
+}
+
+/**
+ * A purge starts a release without the tenant right after its certificate; when that could not start or
+ * the release failed, the tenant stays `releasePending`. The daily run asks once more for all of them
+ * (one release serves every pending tenant); a purge of this run already asked.
+ */
+async function askAgainForPendingRelease(
+  ports: PurgePorts,
+  purgedThisRun: number,
+): Promise<string | undefined> {
+  if (purgedThisRun > 0) return undefined;
+  if ((await tenantsAwaitingRelease(ports.tables)).length === 0) return undefined;
+  return (await ports.requestRelease({ reason: 'tenant-purged' })).jobId;
 }

@@ -1,17 +1,29 @@
 /**
- * A statistics release from scratch: pick the tenants allowed to contribute now, anonymise their facts
- * into a fresh anonymised release, publish its statistics. Run monthly, on demand (`POST /admin/releases`)
- * and after every purge, so a purged tenant never contributes to a release made after its purge.
+ * A statistics release, the one use case behind every release: pick the tenants allowed to contribute
+ * now, anonymise their facts into a fresh anonymised release, publish its statistics. It runs only in the
+ * release function, started by the monthly schedule, by an administrator (`POST /admin/releases`, which
+ * answers 202 with a job id) and after every purge, so a purged tenant never contributes to a release
+ * made after its purge.
  */
 import { z } from 'zod';
-import type { KeyStore, ObjectStore, QueryRunner, Table } from '../../adapters/ports.ts';
+import { ConditionFailedError, type KeyStore, type ObjectStore, type Table } from '../../adapters/ports.ts';
+import { KuraError } from '../errors.ts';
+import { msg } from '../i18n.ts';
+import {
+  acquireLease,
+  beginJob,
+  finishJob,
+  type JobActor,
+  type JobRecord,
+  jobEventSchema,
+  releaseLease,
+} from '../jobs/jobs.ts';
 import { appendLedger } from '../ledger/ledger.ts';
 import { anonymise } from '../masking/anonymise.ts';
 import { japanDate } from '../purge/lifecycle.ts';
-import type { ReleaseStatistics } from '../purge/ports.ts';
 import type { PlatformSettings } from '../settings.ts';
 import { type ReleaseManifest, releaseIdFor } from '../stats/release.ts';
-import { runStatsRelease } from '../stats/run.ts';
+import { publishAnonymisedRelease, type ReleaseAthena } from '../stats/run.ts';
 import { TENANTS_TABLE } from '../tenants/admin.ts';
 import { type TenantRecord, tenantRecordSchema } from '../tenants/model.ts';
 
@@ -19,24 +31,23 @@ export const RELEASE_REASONS = ['scheduled', 'on-demand', 'tenant-purged'] as co
 export const releaseReasonSchema = z.enum(RELEASE_REASONS);
 export type ReleaseReason = z.infer<typeof releaseReasonSchema>;
 
-/** What a release reaches: facts and releases (objects), tenants and ledger (table), settings. */
+/** What a release reaches: facts and releases (objects), tenants, jobs and ledger (table), settings. */
 export interface ReleasePorts {
   readonly objects: ObjectStore;
   readonly table: Table;
   readonly keys: KeyStore;
   readonly settings: PlatformSettings;
   readonly clock: () => Date;
-  /** Athena in the `etl` workgroup (deployed); publishing uses it above the size threshold. */
-  readonly athena?: QueryRunner | undefined;
-  /** Physical stats bucket, for Athena CTAS locations. */
-  readonly statsBucket?: string | undefined;
+  readonly newId: () => string;
+  /** Athena in the stage's `etl` workgroup (deployed); publishing uses it above the size threshold. */
+  readonly athena?: ReleaseAthena | undefined;
 }
 
 export interface BuildReleaseRequest {
   readonly now: Date;
   readonly reason: ReleaseReason;
   /** Who asked (an admin's subject), for the ledger. @default the release scheduler */
-  readonly actor?: { readonly subject: string; readonly roles: readonly string[] };
+  readonly actor?: JobActor;
 }
 
 export interface BuiltRelease {
@@ -47,7 +58,8 @@ export interface BuiltRelease {
   readonly manifest: ReleaseManifest;
 }
 
-const RELEASE_ACTOR = { subject: 'system:stats-release', roles: ['system'] } as const;
+/** Who runs a release nobody asked for by name (the monthly schedule). */
+export const RELEASE_ACTOR: JobActor = { subject: 'system:stats-release', roles: ['system'] };
 
 /**
  * Whether a tenant's facts may go into a release made at `now`: its record says ACTIVE and its contract
@@ -61,20 +73,28 @@ export function mayContribute(tenant: TenantRecord, now: Date): boolean {
   return tenant.contract.end === undefined || tenant.contract.end >= today;
 }
 
-/** Ids of the tenants allowed to contribute now, from the tenants table (sorted, for stable releases). */
-export async function contributingTenants(table: Table, now: Date): Promise<string[]> {
+/** Every tenant record (small table), through the Table port's scan. */
+async function allTenants(table: Table): Promise<TenantRecord[]> {
   if (!table.scan) throw new Error('The Table adapter has no scan(); the tenants table cannot be listed');
-  const ids: string[] = [];
+  const tenants: TenantRecord[] = [];
   let cursor: Record<string, unknown> | undefined;
   do {
     const page = await table.scan(TENANTS_TABLE, { cursor, limit: 100 });
     for (const item of page.items) {
       const tenant = tenantRecordSchema.safeParse(item);
-      if (tenant.success && mayContribute(tenant.data, now)) ids.push(tenant.data.tenantId);
+      if (tenant.success) tenants.push(tenant.data);
     }
     cursor = page.cursor;
   } while (cursor);
-  return ids.sort();
+  return tenants;
+}
+
+/** Ids of the tenants allowed to contribute now, from the tenants table (sorted, for stable releases). */
+export async function contributingTenants(table: Table, now: Date): Promise<string[]> {
+  return (await allTenants(table))
+    .filter((tenant) => mayContribute(tenant, now))
+    .map((tenant) => tenant.tenantId)
+    .sort();
 }
 
 /**
@@ -89,10 +109,10 @@ export async function buildRelease(ports: ReleasePorts, request: BuildReleaseReq
     { objects: ports.objects, table: ports.table, keys: ports.keys, settings: ports.settings },
     { releaseId, tenants },
   );
-  const manifest = await runStatsRelease(
-    { objects: ports.objects, athena: ports.athena, statsBucket: ports.statsBucket },
+  const manifest = await publishAnonymisedRelease(
+    { objects: ports.objects, athena: ports.athena },
     ports.settings,
-    { releaseId },
+    releaseId,
   );
   const actor = request.actor ?? RELEASE_ACTOR;
   await appendLedger(ports, {
@@ -104,13 +124,100 @@ export async function buildRelease(ports: ReleasePorts, request: BuildReleaseReq
   return { releaseId, reason, contributingTenants: tenants.length, manifest };
 }
 
+/** The release function's event: `{}` from the schedule, or a job the API or a purge requested. */
+export const releaseJobEventSchema = jobEventSchema.extend({
+  reason: releaseReasonSchema.default('scheduled'),
+  actor: z.object({ subject: z.string().min(1), roles: z.array(z.string()) }).optional(),
+  /** The purged tenant a `tenant-purged` release is for (for the record only). */
+  tenantId: z.string().optional(),
+});
+export type ReleaseJobEvent = z.input<typeof releaseJobEventSchema>;
+
+export type ReleaseJobOutcome =
+  | { readonly outcome: 'published'; readonly job: JobRecord; readonly release: BuiltRelease }
+  | { readonly outcome: 'joined'; readonly job: JobRecord; readonly runningJobId: string };
+
 /**
- * The purge's `releaseStatistics` port: after a tenant's data is gone, a new release built without it
- * (the tenant is PURGING by then, so it is not among the contributors).
+ * Runs one release job. Two jobs started at once (the schedule and an administrator) produce one
+ * release: the second finds the lease held and records that it joined the first. A failure is recorded
+ * on the job and thrown, so Lambda retries the asynchronous invocation.
  */
-export function releaseAfterPurge(ports: ReleasePorts): ReleaseStatistics {
-  return async () => {
-    const built = await buildRelease(ports, { now: ports.clock(), reason: 'tenant-purged' });
-    return { releaseId: built.releaseId };
-  };
+export async function runReleaseJob(
+  ports: ReleasePorts,
+  rawEvent: unknown,
+  options: { readonly leaseMs: number },
+): Promise<ReleaseJobOutcome> {
+  const event = releaseJobEventSchema.parse(rawEvent ?? {});
+  const actor = event.actor ?? RELEASE_ACTOR;
+  const job = await beginJob(ports, {
+    jobId: event.jobId,
+    kind: 'release',
+    reason: event.reason,
+    actor,
+    tenantId: event.tenantId,
+  });
+  const lease = await acquireLease(
+    ports,
+    'release',
+    job.jobId,
+    new Date(ports.clock().getTime() + options.leaseMs),
+  );
+  if (!lease.acquired) {
+    const joined = await finishJob(ports, job, { state: 'JOINED', joinedJobId: lease.holder });
+    return { outcome: 'joined', job: joined, runningJobId: lease.holder };
+  }
+  try {
+    const release = await buildRelease(ports, { now: ports.clock(), reason: event.reason, actor });
+    await settlePendingReleases(ports.table, job.startedAt ?? job.requestedAt);
+    const done = await finishJob(ports, job, {
+      state: 'SUCCEEDED',
+      result: { releaseId: release.releaseId, contributingTenants: release.contributingTenants },
+    });
+    return { outcome: 'published', job: done, release };
+  } catch (error) {
+    await finishJob(ports, job, {
+      state: 'FAILED',
+      code: error instanceof KuraError ? error.code : error instanceof Error ? error.name : 'UNKNOWN',
+      message: msg(
+        '統計の公表に失敗しました。自動で再試行されます。続く場合は運用者に連絡してください。',
+        'The statistics release failed. It is retried automatically; if it keeps failing, contact the operators.',
+      ),
+    });
+    throw error;
+  } finally {
+    await releaseLease(ports, 'release', job.jobId);
+  }
+}
+
+/**
+ * Purged tenants whose data a release made after their purge no longer holds: a release that started
+ * at `startedAt` settles every tenant purged before then.
+ */
+export async function settlePendingReleases(table: Table, startedAt: string): Promise<string[]> {
+  const settled: string[] = [];
+  for (const tenant of await allTenants(table)) {
+    const finished = tenant.purge?.finishedAt;
+    if (tenant.state !== 'PURGED' || !tenant.releasePending || !finished || finished > startedAt) continue;
+    const item = await table.get(TENANTS_TABLE, { tenantId: tenant.tenantId });
+    if (!item) continue;
+    try {
+      await table.put(
+        TENANTS_TABLE,
+        { ...item, releasePending: false },
+        { ifMatch: { updatedAt: tenant.updatedAt, state: 'PURGED' } },
+      );
+      settled.push(tenant.tenantId);
+    } catch (error) {
+      // Changed meanwhile: it stays pending, and the next release settles it.
+      if (!(error instanceof ConditionFailedError)) throw error;
+    }
+  }
+  return settled;
+}
+
+/** Purged tenants still waiting for a release without them. */
+export async function tenantsAwaitingRelease(table: Table): Promise<string[]> {
+  return (await allTenants(table))
+    .filter((tenant) => tenant.state === 'PURGED' && tenant.releasePending === true)
+    .map((tenant) => tenant.tenantId);
 }

@@ -39,5 +39,10 @@ export const tenantRecordSchema = z.object({
       certificateId: z.string().optional(),
     })
     .optional(),
+  /**
+   * Set when a purge is certified and cleared by the first release that started after it: until then
+   * the latest published statistics may still include the tenant, and the daily purge run asks again.
+   */
+  releasePending: z.boolean().optional(),
 });
 export type TenantRecord = z.infer<typeof tenantRecordSchema>;

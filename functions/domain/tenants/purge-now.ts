@@ -1,23 +1,24 @@
 /**
- * Operator control of a tenant's purge (issue 7.5): purge now or dry-run through the API, and read
- * the latest deletion certificate with the verification of the whole certificate chain.
+ * Operator control of a tenant's purge: start a purge (or a dry run) through the API — it runs as a job
+ * of the purge function, never inside the request — and read the latest deletion certificate with the
+ * verification of the whole certificate chain.
  */
 import { z } from 'zod';
+import type { JobStarter, Table } from '../../adapters/ports.ts';
 import type { Principal } from '../auth/principal.ts';
 import { type FieldMessages, NotFoundError, parseRequestBody } from '../errors.ts';
 import { msg } from '../i18n.ts';
+import { type JobPorts, type JobRecord, requestJob } from '../jobs/jobs.ts';
 import {
   type DeletionCertificate,
   deletionCertificateSchema,
   getCertificate,
   verifyCertificateChain,
 } from '../purge/certificate.ts';
+import { LegalHoldError } from '../purge/errors.ts';
 import type { PurgePorts } from '../purge/ports.ts';
-import { type PurgeResult, purgeTenant } from '../purge/purge.ts';
-import { tenantIdSchema } from './model.ts';
-
-/** An API request gets this long to delete before it answers 202 and the operator calls again. */
-export const API_PURGE_BUDGET_MS = 20_000;
+import { TENANTS_TABLE } from './admin.ts';
+import { tenantIdSchema, tenantRecordSchema } from './model.ts';
 
 const FIELDS = {
   dryRun: msg(
@@ -38,24 +39,27 @@ const tenantNotFound = (tenantId: string) =>
   );
 
 /**
- * Purges a tenant now (or plans it with `dryRun`), for at most `API_PURGE_BUDGET_MS` of deletion:
- * `done: false` means more remains and the same request continues it. A legal hold refuses (409).
+ * Starts a purge of a tenant (or, with `dryRun`, a count of what it would delete) as a job of the purge
+ * function and returns the job (the API answers 202; `GET /admin/jobs/{jobId}` follows it). An unknown
+ * tenant is 404 and a legal hold 409 at once; the purge function checks both again when it runs.
  */
-export async function purgeTenantNow(
-  ports: PurgePorts,
+export async function requestPurge(
+  ports: JobPorts & { readonly jobs: JobStarter; readonly table: Table },
   principal: Principal,
   tenantId: string,
   body: unknown,
-): Promise<PurgeResult> {
+): Promise<JobRecord> {
   const request = parseRequestBody(purgeNowRequestSchema, body, FIELDS, { optional: true });
   if (!tenantIdSchema.safeParse(tenantId).success) throw tenantNotFound(tenantId);
-  const now = ports.clock?.() ?? new Date();
-  return purgeTenant(ports, {
-    tenantId,
-    now,
-    dryRun: request.dryRun ?? false,
+  const tenant = tenantRecordSchema.safeParse(await ports.table.get(TENANTS_TABLE, { tenantId }));
+  if (!tenant.success) throw tenantNotFound(tenantId);
+  if (tenant.data.legalHold && !request.dryRun) throw new LegalHoldError(tenantId);
+  return requestJob(ports, {
+    kind: 'purge',
+    reason: request.dryRun ? 'dry-run' : 'on-demand',
     actor: { subject: principal.subject, roles: [...principal.roles] },
-    budget: { deadline: new Date(now.getTime() + API_PURGE_BUDGET_MS) },
+    tenantId,
+    fields: { dryRun: request.dryRun ?? false },
   });
 }
 

@@ -36,6 +36,13 @@ async function api(path: string, init: { token: string; method?: string; body?: 
   return { status: response.status, json: (await response.json()) as Record<string, any> };
 }
 
+/** Follows a job the API started (202) until the platform's background work is done; its record. */
+async function finished(accepted: { status: number; json: Record<string, unknown> }) {
+  expect(accepted.status).toBe(202);
+  await platform.settled();
+  return api(`/admin/jobs/${accepted.json.jobId}`, { token: tokens.admin });
+}
+
 /** Raw Parquet and an ACCEPTED upload record, as ingestion leaves them, then masking. */
 async function seedMaskedUpload(
   ports: Runtime,
@@ -88,17 +95,17 @@ afterAll(async () => {
 describe('statistics, supporters and purge through the local API', () => {
   it('publishes a release on demand and serves its tables, notice and benchmark', async () => {
     // Act
-    const built = await api('/admin/releases', { token: tokens.admin, body: {} });
+    const built = await finished(await api('/admin/releases', { token: tokens.admin, body: {} }));
     const summary = await api('/stats', { token: tokens.tenant });
     const table = await api(`/stats/${STAT}`, { token: tokens.tenant });
     const notice = await api('/releases/latest/notice?lang=ja', { token: tokens.tenant });
     const own = await api(`/stats/${STAT}/benchmark`, { token: tokens.tenant });
 
     // Assess
-    expect(built.status).toBe(201);
-    expect(built.json.contributingTenants).toBe(5); // the four above and demo-b, which has no data yet
+    expect(built.json).toMatchObject({ kind: 'release', state: 'SUCCEEDED', reason: 'on-demand' });
+    expect(built.json.result.contributingTenants).toBe(5); // the four above and demo-b, which has no data yet
     expect(summary.status).toBe(200);
-    expect(summary.json.releaseId).toBe(built.json.releaseId);
+    expect(summary.json.releaseId).toBe(built.json.result.releaseId);
     expect(summary.json.statistics.map((s: { name: string }) => s.name)).toContain(STAT);
     expect(table.status).toBe(200);
     const cells = table.json.cells as Array<Record<string, unknown>>;
@@ -109,7 +116,7 @@ describe('statistics, supporters and purge through the local API', () => {
     }
     expect(JSON.stringify(table.json)).not.toMatch(/min_individuals|min_companies|dominance|"reason"/);
     expect(notice.status).toBe(200);
-    expect(notice.json).toMatchObject({ releaseId: built.json.releaseId, lang: 'ja' });
+    expect(notice.json).toMatchObject({ releaseId: built.json.result.releaseId, lang: 'ja' });
     expect(notice.json.legalBasis).toMatch(/個人情報の保護に関する法律/);
     expect(own.status).toBe(200);
     expect(own.json).toMatchObject({ status: 'published', tenantId: 'demo-a', period: '2026-10' });
@@ -163,17 +170,19 @@ describe('statistics, supporters and purge through the local API', () => {
 
     // Act
     const refused = await api('/admin/tenants/co-d/purge', { token: tokens.tenant, body: {} });
-    const purged = await api('/admin/tenants/co-d/purge', { token: tokens.admin, body: {} });
+    const purged = await finished(await api('/admin/tenants/co-d/purge', { token: tokens.admin, body: {} }));
     const certificate = await api('/admin/certificates/co-d', { token: tokens.admin });
+    const release = await api(`/admin/jobs/${purged.json.result.releaseJobId}`, { token: tokens.admin });
     const summary = await api('/stats', { token: tokens.tenant });
 
     // Assess
     expect(refused.status).toBe(403);
-    expect(purged.status).toBe(200);
-    expect(purged.json).toMatchObject({ outcome: 'purged', done: true, certificate: { tenantId: 'co-d' } });
+    expect(purged.json).toMatchObject({ kind: 'purge', state: 'SUCCEEDED', result: { outcome: 'purged' } });
     expect(certificate.status).toBe(200);
     expect(certificate.json.chain).toMatchObject({ valid: true });
-    expect(certificate.json.certificate.hash).toBe(purged.json.certificate.hash);
+    expect(certificate.json.certificate.certificateId).toBe(purged.json.result.certificateId);
+    expect(release.json).toMatchObject({ kind: 'release', state: 'SUCCEEDED', reason: 'tenant-purged' });
+    expect(summary.json.releaseId).toBe(release.json.result.releaseId);
     let facts = 0;
     for await (const _ of platform.ports.objects.list('curated', 'facts/tenant=co-d/')) facts++;
     expect(facts).toBe(0);

@@ -1,4 +1,3 @@
-import type { Context } from 'aws-lambda';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { anonymise } from '../../../functions/domain/masking/anonymise.ts';
@@ -8,8 +7,8 @@ import { pseudonymise } from '../../../functions/domain/masking/pseudonymise.ts'
 import { defaultSettings } from '../../../functions/domain/settings.ts';
 import { getStatistic, STATISTICS, statisticKeyColumns } from '../../../functions/domain/stats/catalog.ts';
 import { manifestKey, statisticKey } from '../../../functions/domain/stats/release.ts';
+import { publishAnonymisedRelease } from '../../../functions/domain/stats/run.ts';
 import { readReleaseNotice, tenantBenchmark } from '../../../functions/domain/stats/service.ts';
-import { createStatsReleaseHandler } from '../../../functions/stats-release/handler.ts';
 import {
   derivableSuppressedRows,
   publishedGroups,
@@ -24,21 +23,6 @@ import {
   testPorts,
 } from '../masking/fixtures.ts';
 import { readParquetObject } from './fixtures.ts';
-
-const context: Context = {
-  callbackWaitsForEmptyEventLoop: false,
-  functionName: 'kura-stats-release',
-  functionVersion: '1',
-  invokedFunctionArn: 'arn:aws:lambda:ap-northeast-1:000000000000:function:kura-stats-release',
-  memoryLimitInMB: '2048',
-  awsRequestId: 'req-1',
-  logGroupName: 'g',
-  logStreamName: 's',
-  getRemainingTimeInMillis: () => 60_000,
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-};
 
 describe('stats-release over a real anonymised release', () => {
   it('publishes the latest anonymised release through the handler, with every invariant holding', async () => {
@@ -60,13 +44,8 @@ describe('stats-release over a real anonymised release', () => {
       for (const uploadId of ['emp', 'att', 'pay']) await pseudonymise(ports, { tenantId, uploadId });
     }
     await anonymise(ports, { releaseId: '2024-06a', tenants });
-    const handler = createStatsReleaseHandler(() => ({
-      ports: { objects: ports.objects },
-      settings: defaultSettings,
-    }));
-
     // Act
-    const manifest = await handler({}, context);
+    const manifest = await publishAnonymisedRelease({ objects: ports.objects }, defaultSettings, '2024-06a');
 
     // Assess
     expect(manifest.releaseId).toBe('2024-06a');

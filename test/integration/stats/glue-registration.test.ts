@@ -17,7 +17,7 @@ import {
   statisticKey,
   suppressionKey,
 } from '../../../functions/domain/stats/release.ts';
-import { runStatsRelease } from '../../../functions/domain/stats/run.ts';
+import { publishAnonymisedRelease } from '../../../functions/domain/stats/run.ts';
 import { company, companyMonth, employeeMonth, storeAnonymisedRelease } from './fixtures.ts';
 
 const RELEASE = '20261101T000000Z';
@@ -64,10 +64,10 @@ describe('Glue registration of a DuckDB-published release', () => {
     const athena = new RecordingAthena(objects);
 
     // Act
-    const manifest = await runStatsRelease(
-      { objects, athena, statsBucket: STATS_BUCKET, databases: glueDatabases('dev') },
+    const manifest = await publishAnonymisedRelease(
+      { objects, athena: { runner: athena, statsBucket: STATS_BUCKET, databases: glueDatabases('dev') } },
       defaultSettings,
-      { releaseId: RELEASE },
+      RELEASE,
     );
 
     // Assess
@@ -91,7 +91,7 @@ describe('Glue registration of a DuckDB-published release', () => {
     const objects = await seeded();
 
     // Act
-    const manifest = await runStatsRelease({ objects }, defaultSettings, { releaseId: RELEASE });
+    const manifest = await publishAnonymisedRelease({ objects }, defaultSettings, RELEASE);
 
     // Assess: published all the same, marker last.
     expect(manifest.engine).toBe('duckdb');

@@ -1,38 +1,16 @@
 import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { MemoryKeyStore, MemoryObjectStore, MemoryTable } from '../../../functions/adapters/memory/index.ts';
-import type { QueryRunner } from '../../../functions/adapters/ports.ts';
 import { type Runtime, useRuntime } from '../../../functions/adapters/runtime.ts';
 import { handler } from '../../../functions/api/handler.ts';
 import { ROUTES, routeHttpEvent } from '../../../functions/api/routes.ts';
 import { readLedger } from '../../../functions/domain/ledger/ledger.ts';
-import { defaultSettings } from '../../../functions/domain/settings.ts';
+import { memoryRuntime as createMemoryRuntime, type MemoryRuntime } from '../../support/memory-runtime.ts';
 import { activeTenant, employeesRequest } from '../uploads/fixtures.ts';
 
-const noQueries: QueryRunner = {
-  engine: 'duckdb',
-  run: async () => {
-    throw new Error('no queries in these tests');
-  },
-};
-
-function memoryRuntime(): Runtime & { table: MemoryTable } {
-  let n = 0;
-  const table = new MemoryTable();
-  for (const tenantId of ['demo-a', 'demo-b']) void table.put('tenants', activeTenant(tenantId));
-  return {
-    stage: 'test',
-    region: 'ap-northeast-1',
-    settings: defaultSettings,
-    objects: new MemoryObjectStore(),
-    table,
-    keys: new MemoryKeyStore(),
-    duckdb: noQueries,
-    athena: undefined,
-    dataKeyId: undefined,
-    clock: () => new Date('2026-05-01T09:00:00.000Z'),
-    newId: () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`,
-  };
+function memoryRuntime(): MemoryRuntime {
+  const runtime = createMemoryRuntime({ now: new Date('2026-05-01T09:00:00.000Z') });
+  for (const tenantId of ['demo-a', 'demo-b']) void runtime.table.put('tenants', activeTenant(tenantId));
+  return runtime;
 }
 
 const silent = { error() {} };

@@ -1,49 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryKeyStore, MemoryObjectStore, MemoryTable } from '../../../functions/adapters/memory/index.ts';
-import type { QueryRunner } from '../../../functions/adapters/ports.ts';
-import type { Runtime } from '../../../functions/adapters/runtime.ts';
 import { errorResponse } from '../../../functions/api/errors.ts';
 import { ROUTES, routeHttpEvent } from '../../../functions/api/routes.ts';
 import { readLedger } from '../../../functions/domain/ledger/ledger.ts';
 import { PurgeDeleteFailedError } from '../../../functions/domain/purge/errors.ts';
-import { defaultSettings } from '../../../functions/domain/settings.ts';
 import { findGrant, grantSupporter } from '../../../functions/domain/supporters/grants.ts';
+import { createPurgeHandler } from '../../../functions/purge/handler.ts';
+import { composePurge } from '../../../functions/purge/runtime.ts';
+import { memoryRuntime as createMemoryRuntime, type MemoryRuntime } from '../../support/memory-runtime.ts';
 import { activeTenant } from '../uploads/fixtures.ts';
 
-const noQueries: QueryRunner = {
-  engine: 'duckdb',
-  run: async () => {
-    throw new Error('no queries in these tests');
-  },
-};
-
 /** Memory ports; `advance` moves the clock on by that many ms at every reading (to exhaust budgets). */
-function memoryRuntime(options: { advance?: number } = {}): Runtime & {
-  table: MemoryTable;
-  objects: MemoryObjectStore;
-} {
-  let n = 0;
-  let now = new Date('2026-11-22T03:00:00.000Z').getTime();
-  const table = new MemoryTable();
-  for (const tenantId of ['demo-a', 'demo-b']) void table.put('tenants', activeTenant(tenantId));
-  void table.put('tenants', activeTenant('ended-co', { start: '2026-01-01', end: '2026-06-30' }));
-  return {
-    stage: 'test',
-    region: 'ap-northeast-1',
-    settings: defaultSettings,
-    objects: new MemoryObjectStore(),
-    table,
-    keys: new MemoryKeyStore(),
-    duckdb: noQueries,
-    athena: undefined,
-    dataKeyId: undefined,
-    clock: () => {
-      const at = new Date(now);
-      now += options.advance ?? 0;
-      return at;
-    },
-    newId: () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`,
-  };
+function memoryRuntime(options: { advance?: number } = {}): MemoryRuntime {
+  const runtime = createMemoryRuntime({
+    now: new Date('2026-11-22T03:00:00.000Z'),
+    advance: options.advance,
+  });
+  for (const tenantId of ['demo-a', 'demo-b']) void runtime.table.put('tenants', activeTenant(tenantId));
+  void runtime.table.put('tenants', activeTenant('ended-co', { start: '2026-01-01', end: '2026-06-30' }));
+  return runtime;
 }
 
 const silent = { error() {} };
@@ -74,7 +48,7 @@ function event(
   };
 }
 
-const call = (ports: Runtime, ...args: Parameters<typeof event>) =>
+const call = (ports: MemoryRuntime, ...args: Parameters<typeof event>) =>
   routeHttpEvent(event(...args), ports, silent).then((r) => ({ ...r, json: JSON.parse(r.body) }));
 
 describe('route table', () => {
@@ -256,6 +230,19 @@ describe('GET /stats/{name}/benchmark access', () => {
   });
 });
 
+/** A Lambda context with this much time left. */
+const lambdaContext = (remainingMs = 900_000) =>
+  ({ functionName: 'kura-purge', awsRequestId: 'req', getRemainingTimeInMillis: () => remainingMs }) as never;
+
+/** Runs jobs the API starts in the purge and release functions composed from the same ports. */
+function withJobFunctions(ports: MemoryRuntime): MemoryRuntime {
+  const purge = createPurgeHandler(() => composePurge(ports));
+  ports.jobs.run = async (kind, event) => {
+    if (kind === 'purge') await purge(event, lambdaContext());
+  };
+  return ports;
+}
+
 describe('admin purge and certificates', () => {
   it('refuses a tenant token with 403', async () => {
     // Prepare
@@ -270,9 +257,9 @@ describe('admin purge and certificates', () => {
     expect(await ports.table.get('tenants', { tenantId: 'demo-b' })).toMatchObject({ state: 'ACTIVE' });
   });
 
-  it('plans without deleting on a dry run', async () => {
+  it('starts a dry run as a job (202) that plans without deleting', async () => {
     // Prepare
-    const ports = memoryRuntime();
+    const ports = withJobFunctions(memoryRuntime());
     await ports.objects.put('raw', 'raw/tenant=ended-co/dataset=sales/period=2026-05/u.parquet', 'x');
 
     // Act
@@ -281,19 +268,38 @@ describe('admin purge and certificates', () => {
       body: { dryRun: true },
       claims: claims.admin,
     });
+    const job = await call(ports, 'GET /admin/jobs/{jobId}', {
+      path: { jobId: response.json.jobId },
+      claims: claims.admin,
+    });
 
     // Assess
-    expect(response.statusCode).toBe(200);
-    expect(response.json).toMatchObject({ outcome: 'dry-run', plan: { tenantId: 'ended-co' } });
-    expect(response.json.plan.buckets.raw.versions).toBe(1);
+    expect(response.statusCode).toBe(202);
+    expect(response.json).toMatchObject({
+      kind: 'purge',
+      state: 'QUEUED',
+      statusPath: `/admin/jobs/${response.json.jobId}`,
+    });
+    expect(ports.jobs.started).toEqual([
+      {
+        kind: 'purge',
+        event: expect.objectContaining({ jobId: response.json.jobId, tenantId: 'ended-co', dryRun: true }),
+      },
+    ]);
+    expect(job.json).toMatchObject({
+      state: 'SUCCEEDED',
+      result: { outcome: 'dry-run', plan: { tenantId: 'ended-co' } },
+    });
+    expect(job.json.result.plan.buckets.raw.versions).toBe(1);
+    expect(JSON.stringify(job.json)).not.toContain('u.parquet');
     expect(
       await ports.objects.head('raw', 'raw/tenant=ended-co/dataset=sales/period=2026-05/u.parquet'),
     ).toBeDefined();
   });
 
-  it('purges to a certificate whose chain verifies, grants included, then serves it', async () => {
+  it('purges in the purge function to a certificate whose chain verifies, then starts the release without the tenant', async () => {
     // Prepare
-    const ports = memoryRuntime();
+    const ports = withJobFunctions(memoryRuntime());
     await ports.objects.put('raw', 'raw/tenant=ended-co/dataset=sales/period=2026-05/u.parquet', 'x');
     await grantSupporter(
       ports,
@@ -306,30 +312,44 @@ describe('admin purge and certificates', () => {
       path: { tenantId: 'ended-co' },
       claims: claims.admin,
     });
+    const job = await call(ports, 'GET /admin/jobs/{jobId}', {
+      path: { jobId: purge.json.jobId },
+      claims: claims.admin,
+    });
     const cert = await call(ports, 'GET /admin/certificates/{tenantId}', {
       path: { tenantId: 'ended-co' },
       claims: claims.admin,
     });
 
     // Assess
-    expect(purge.statusCode).toBe(200);
-    expect(purge.json).toMatchObject({
-      outcome: 'purged',
-      done: true,
-      certificate: { tenantId: 'ended-co' },
+    expect(purge.statusCode).toBe(202);
+    expect(job.json).toMatchObject({
+      state: 'SUCCEEDED',
+      tenantId: 'ended-co',
+      result: { outcome: 'purged' },
     });
     expect(
       await ports.objects.head('raw', 'raw/tenant=ended-co/dataset=sales/period=2026-05/u.parquet'),
     ).toBeUndefined();
     expect(await findGrant(ports.table, 'ended-co', 'sr-office')).toBeUndefined();
     expect(cert.statusCode).toBe(200);
-    expect(cert.json.certificate.hash).toBe(purge.json.certificate.hash);
+    expect(cert.json.certificate.certificateId).toBe(job.json.result.certificateId);
     expect(cert.json.chain).toEqual({ valid: true, certificates: 1, problems: [] });
+    expect(ports.jobs.started.map((s) => [s.kind, s.event.reason])).toEqual([
+      ['purge', 'on-demand'],
+      ['release', 'tenant-purged'],
+    ]);
+    expect(job.json.result.releaseJobId).toBe(ports.jobs.started[1]?.event.jobId);
   });
 
-  it('answers 202 with done false when the time budget runs out first', async () => {
-    // Prepare: every clock reading is 30 s later, past the 20 s budget before the first batch.
-    const ports = memoryRuntime({ advance: 30_000 });
+  it('goes on in a fresh invocation under the same job when one invocation cannot finish', async () => {
+    // Prepare: the purge function's invocation has no time left beyond its safety margin.
+    const ports = memoryRuntime();
+    const purge = createPurgeHandler(() => composePurge(ports));
+    let invocations = 0;
+    ports.jobs.run = async (kind, event) => {
+      if (kind === 'purge' && invocations++ === 0) await purge(event, lambdaContext(30_000));
+    };
     await ports.objects.put('raw', 'raw/tenant=ended-co/dataset=sales/period=2026-05/u.parquet', 'x');
 
     // Act
@@ -337,11 +357,55 @@ describe('admin purge and certificates', () => {
       path: { tenantId: 'ended-co' },
       claims: claims.admin,
     });
+    const job = await call(ports, 'GET /admin/jobs/{jobId}', {
+      path: { jobId: response.json.jobId },
+      claims: claims.admin,
+    });
 
     // Assess
     expect(response.statusCode).toBe(202);
-    expect(response.json).toMatchObject({ done: false, outcome: 'in-progress' });
+    expect(job.json).toMatchObject({ state: 'RUNNING', result: { outcome: 'in-progress' } });
+    expect(ports.jobs.started.map((s) => [s.kind, s.event.jobId])).toEqual([
+      ['purge', response.json.jobId],
+      ['purge', response.json.jobId],
+    ]);
     expect(await ports.table.get('tenants', { tenantId: 'ended-co' })).toMatchObject({ state: 'PURGING' });
+  });
+
+  it('starts a release as a job (202) that the release function runs', async () => {
+    // Prepare
+    const ports = memoryRuntime();
+
+    // Act
+    const response = await call(ports, 'POST /admin/releases', { claims: claims.admin });
+
+    // Assess
+    expect(response.statusCode).toBe(202);
+    expect(ports.jobs.started).toEqual([
+      {
+        kind: 'release',
+        event: expect.objectContaining({
+          jobId: response.json.jobId,
+          reason: 'on-demand',
+          actor: { subject: 'sub-admin', roles: ['admin'] },
+        }),
+      },
+    ]);
+  });
+
+  it('answers 503 and records the job as failed when its function cannot be started', async () => {
+    // Prepare
+    const ports = memoryRuntime();
+    ports.jobs.fail = true;
+
+    // Act
+    const response = await call(ports, 'POST /admin/releases', { claims: claims.admin });
+
+    // Assess
+    expect(response.statusCode).toBe(503);
+    expect(response.json.error.code).toBe('JOB_NOT_STARTED');
+    const [record] = (await ports.table.scan('jobs')).items;
+    expect(record).toMatchObject({ state: 'FAILED', kind: 'release' });
   });
 
   it('refuses under legal hold with 409 and a bilingual message', async () => {
@@ -420,7 +484,7 @@ describe('GET /about/processing', () => {
     expect(response.json.regions.map((r: { region: string }) => r.region)).toEqual(['ap-northeast-1']);
     expect(response.json.subprocessors.map((s: { service: string }) => s.service)).toContain('Amazon S3');
     expect(response.json.retention).toContainEqual(
-      expect.objectContaining({ zone: 'landing', days: defaultSettings.retention.landingDays }),
+      expect.objectContaining({ zone: 'landing', days: memoryRuntime().settings.retention.landingDays }),
     );
   });
 });

@@ -1,7 +1,7 @@
 import { MemoryKeyStore, MemoryObjectStore, MemoryTable } from '../../../functions/adapters/memory/index.ts';
 import type { ObjectStore } from '../../../functions/adapters/ports.ts';
 import { appendLedger, type LedgerEntry, readLedger } from '../../../functions/domain/ledger/ledger.ts';
-import type { PurgePorts } from '../../../functions/domain/purge/index.ts';
+import type { PurgeJobPorts } from '../../../functions/domain/purge/job.ts';
 import { purgeLedger } from '../../../functions/domain/purge/ledger.ts';
 import { defaultSettings } from '../../../functions/domain/settings.ts';
 import type { TenantRecord } from '../../../functions/domain/tenants/model.ts';
@@ -17,6 +17,7 @@ import {
   tenantPrefixes,
   tenantQueryResultsPrefix,
 } from '../../../functions/domain/zones.ts';
+import { RecordingJobStarter } from '../../support/memory-runtime.ts';
 
 export interface World {
   readonly objects: MemoryObjectStore;
@@ -24,9 +25,12 @@ export interface World {
   readonly keys: MemoryKeyStore;
   /** Every ledger entry, in chain order. */
   ledgerEntries(): Promise<LedgerEntry[]>;
-  readonly releases: string[];
+  /** The tenants each release requested after a purge was for (`undefined`: one for every pending tenant). */
+  readonly releases: Array<string | undefined>;
   readonly sleeps: number[];
-  ports(overrides?: Partial<PurgePorts>): PurgePorts;
+  /** Jobs the purge started itself (a purge that goes on in a fresh invocation). */
+  readonly jobs: RecordingJobStarter;
+  ports(overrides?: Partial<PurgeJobPorts>): PurgeJobPorts;
 }
 
 export const NOW = new Date('2026-11-22T03:00:00Z');
@@ -35,9 +39,11 @@ export function makeWorld(options: { versioning?: 'enabled' | 'disabled' } = {})
   const objects = new MemoryObjectStore({ versioning: options.versioning ?? 'enabled' });
   const tables = new MemoryTable();
   const keys = new MemoryKeyStore();
-  const releases: string[] = [];
+  const releases: Array<string | undefined> = [];
   const sleeps: number[] = [];
+  const jobs = new RecordingJobStarter();
   let tick = 0;
+  let ids = 0;
   const clock = () => new Date(NOW.getTime() + 1000 * ++tick);
   return {
     objects,
@@ -46,15 +52,19 @@ export function makeWorld(options: { versioning?: 'enabled' | 'disabled' } = {})
     ledgerEntries: () => readLedger(tables),
     releases,
     sleeps,
+    jobs,
     ports: (overrides = {}) => ({
       objects,
       tables,
+      table: tables,
       keys,
       ledger: purgeLedger({ table: tables, clock }),
       settings: defaultSettings,
-      releaseStatistics: async ({ tenantId }) => {
+      jobs,
+      newId: () => `00000000-0000-4000-8000-${String(++ids).padStart(12, '0')}`,
+      requestRelease: async ({ tenantId }) => {
         releases.push(tenantId);
-        return { releaseId: `release-${releases.length}` };
+        return { jobId: `10000000-0000-4000-8000-${String(releases.length).padStart(12, '0')}` };
       },
       // A clock that moves forward a second per reading, so start and end times differ.
       clock,

@@ -35,10 +35,13 @@ describe('purge handler', () => {
 
     // Assess
     expect(summary).toMatchObject({
-      purged: [{ tenantId: 'expired' }],
-      blocked: [{ tenantId: 'held' }],
-      failed: [],
-      more: false,
+      kind: 'scheduled',
+      summary: {
+        purged: [{ tenantId: 'expired' }],
+        blocked: [{ tenantId: 'held' }],
+        failed: [],
+        more: false,
+      },
     });
     expect([await stateOf(w, 'expired'), await stateOf(w, 'held'), await stateOf(w, 'current')]).toEqual([
       'PURGED',
@@ -56,7 +59,10 @@ describe('purge handler', () => {
     const result = await handler({ tenantId: 'expired', dryRun: true }, context);
 
     // Assess
-    expect(result).toMatchObject({ outcome: 'dry-run', plan: { tenantId: 'expired', keys: 1 } });
+    expect(result).toMatchObject({
+      kind: 'tenant',
+      result: { outcome: 'dry-run', plan: { tenantId: 'expired', keys: 1 } },
+    });
     expect(await stateOf(w, 'expired')).toBe('TERMINATED');
   });
 
@@ -72,7 +78,7 @@ describe('purge handler', () => {
     );
 
     // Assess
-    expect(result).toMatchObject({ outcome: 'refused', error: { code: 'CONFLICT' } });
+    expect(result).toMatchObject({ kind: 'refused', error: { code: 'CONFLICT' } });
     expect(JSON.stringify(result)).toContain('legal hold');
     expect((await w.ledgerEntries()).at(-1)).toMatchObject({
       action: 'purge.refused',
@@ -89,9 +95,33 @@ describe('purge handler', () => {
     const result = await handler({ tenantId: 'expired' }, context);
 
     // Assess
-    expect(result).toMatchObject({ outcome: 'purged', done: true, certificate: { tenantId: 'expired' } });
-    expect(NOW.getTime()).toBeLessThan(
-      Date.parse((result as { certificate: { finishedAt: string } }).certificate.finishedAt),
-    );
+    expect(result).toMatchObject({
+      kind: 'tenant',
+      result: { outcome: 'purged', done: true, certificate: { tenantId: 'expired' } },
+    });
+    if (result.kind !== 'tenant' || result.result.outcome !== 'purged') throw new Error('not purged');
+    expect(NOW.getTime()).toBeLessThan(Date.parse(result.result.certificate.finishedAt));
+    expect(await w.tables.get('jobs', { jobId: result.jobId })).toMatchObject({
+      state: 'SUCCEEDED',
+      kind: 'purge',
+      result: { outcome: 'purged', certificateId: result.result.certificate.certificateId },
+    });
+  });
+
+  it('asks again for a release when purged tenants still wait for one', async () => {
+    // Prepare: a purge certified earlier whose release never started.
+    const w = makeWorld();
+    await seedTenant(w, 'gone', { state: 'PURGED', releasePending: true });
+    const handler = createPurgeHandler(() => w.ports());
+
+    // Act
+    const result = await handler({}, context);
+
+    // Assess
+    expect(result).toMatchObject({
+      kind: 'scheduled',
+      summary: { purged: [], releaseRequested: expect.any(String) },
+    });
+    expect(w.releases).toEqual([undefined]);
   });
 });

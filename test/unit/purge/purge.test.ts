@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MemoryObjectStore } from '../../../functions/adapters/memory/index.ts';
 import type { ObjectRef } from '../../../functions/adapters/ports.ts';
 import { verifyLedger } from '../../../functions/domain/ledger/ledger.ts';
 import {
@@ -106,7 +107,75 @@ describe('purgeTenant', () => {
     expect(ledger.at(-1)?.details.hash).toBe(certificate.hash);
     expect(verifyLedger(ledger).ok).toBe(true);
     expect(world.releases).toEqual([TENANT]);
-    expect(certificate.statisticsRelease.releaseId).toBe('release-1');
+    expect(tenant.releasePending).toBe(true);
+  });
+
+  it('certifies before it asks for the release, and keeps the certificate when the release cannot start', async () => {
+    // Prepare: the release function cannot be invoked.
+    const world = await seededWorld();
+    const ports = world.ports({
+      requestRelease: async () => {
+        throw new Error('Lambda refused the invocation');
+      },
+    });
+
+    // Act
+    const result = await purgeTenant(ports, { tenantId: TENANT, now: NOW });
+
+    // Assess
+    expect(result).toMatchObject({ outcome: 'purged', done: true, releaseJobId: undefined });
+    const certificate = certificateOf(result);
+    expect(
+      await world.objects.head('audit', certificateKey(TENANT, certificate.certificateId)),
+    ).toBeDefined();
+    const tenant = tenantRecordSchema.parse(await world.tables.get('tenants', { tenantId: TENANT }));
+    expect(tenant).toMatchObject({ state: 'PURGED', releasePending: true });
+    await assertNothingLeft(world, TENANT);
+  });
+
+  it('deletes every version in the disaster-recovery copy too, which S3 replication never deletes', async () => {
+    // Prepare: the DR copy of curated holds what replication copied, for the tenant and its neighbour.
+    const world = await seededWorld();
+    const replica = new MemoryObjectStore({ versioning: 'enabled' });
+    for await (const version of world.objects.listVersions('curated', '')) {
+      if (version.isDeleteMarker) continue;
+      await replica.put('curated', version.key, await world.objects.get('curated', version.key));
+    }
+    const neighbourCopies = everythingBut(replica, TENANT);
+    const copied = tenantInventory(replica, TENANT).rows.length;
+
+    // Act
+    const certificate = certificateOf(
+      await purgeTenant(world.ports({ replica: { objects: replica, region: 'ap-northeast-3' } }), {
+        tenantId: TENANT,
+        now: NOW,
+      }),
+    );
+
+    // Assess
+    expect(copied).toBeGreaterThan(0);
+    expect(tenantInventory(replica, TENANT).rows).toEqual([]);
+    expect(everythingBut(replica, TENANT)).toEqual(neighbourCopies);
+    expect(certificate.deleted.buckets['curated-replica']?.versions).toBe(copied);
+    await assertNothingLeft(world, TENANT);
+  });
+
+  it('lists in the certificate what it keeps on purpose, earlier anonymised releases included', async () => {
+    // Prepare
+    const world = await seededWorld();
+
+    // Act
+    const certificate = certificateOf(await purgeTenant(world.ports(), { tenantId: TENANT, now: NOW }));
+
+    // Assess
+    expect(certificate.schemaVersion).toBe(2);
+    expect(certificate.retained.map((entry) => entry.store)).toEqual([
+      'ledger',
+      'tenants',
+      'anonymised-releases',
+      'published-statistics',
+    ]);
+    expect(certificate.statisticsRelease).toBeUndefined();
   });
 
   it('writes a certificate that holds no personal data: no company name, no object key, no file name', async () => {

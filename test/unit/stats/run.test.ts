@@ -4,22 +4,20 @@ import type { QueryRunner, SqlRow } from '../../../functions/adapters/ports.ts';
 import { glueDatabases } from '../../../functions/domain/athena-names.ts';
 import { anonymisedTableKey } from '../../../functions/domain/masking/anonymised-schema.ts';
 import { defaultSettings, platformSettingsSchema } from '../../../functions/domain/settings.ts';
-import {
-  AnonymisedReleaseNotFoundError,
-  releaseIdFor,
-  statisticKey,
-} from '../../../functions/domain/stats/release.ts';
-import { latestAnonymisedRelease, runStatsRelease } from '../../../functions/domain/stats/run.ts';
+import { releaseIdFor, statisticKey } from '../../../functions/domain/stats/release.ts';
+import { publishAnonymisedRelease } from '../../../functions/domain/stats/run.ts';
 
 /** Athena that sees no rows; records statements and what the stats bucket held at each CTAS. */
 class EmptyAthena implements QueryRunner {
   readonly engine = 'athena' as const;
   readonly statements: string[] = [];
   readonly leftoversAtCtas: string[] = [];
+  publishedCtas = 0;
   constructor(private readonly objects: MemoryObjectStore) {}
   async run(sql: string): Promise<SqlRow[]> {
     this.statements.push(sql);
-    if (/^CREATE TABLE kura_stats_work\.\w+_published_/.test(sql)) {
+    if (/^CREATE TABLE "kura_dev_stats_work"\."\w+_published_/.test(sql)) {
+      this.publishedCtas++;
       for await (const o of this.objects.list('stats', 'stats/release=')) {
         if (o.key.includes('/statistic=')) this.leftoversAtCtas.push(o.key);
       }
@@ -35,45 +33,31 @@ async function seedAnonymised(objects: MemoryObjectStore, releaseId: string) {
   await objects.put('curated', anonymisedTableKey(releaseId, 'anon_company_month'), 'not really parquet');
 }
 
-describe('runStatsRelease', () => {
-  it('finds the latest anonymised release', async () => {
-    const objects = new MemoryObjectStore();
-    for (const id of ['20261001T000000Z', '20261101T000000Z', '20260901T000000Z'])
-      await seedAnonymised(objects, id);
-    expect(await latestAnonymisedRelease(objects)).toBe('20261101T000000Z');
-  });
+const athenaOf = (runner: QueryRunner) => ({
+  runner,
+  statsBucket: 'kura-dev-stats',
+  databases: glueDatabases('dev'),
+});
 
-  it('says there is nothing to publish before the first anonymised release', async () => {
-    await expect(latestAnonymisedRelease(new MemoryObjectStore())).rejects.toThrow(
-      AnonymisedReleaseNotFoundError,
-    );
-  });
-
-  it('makes a fresh anonymised release first when it can, and publishes that one on Athena above the threshold', async () => {
-    // Prepare: an older release exists; the hook makes a new one (as after a purge).
+describe('publishAnonymisedRelease', () => {
+  it('publishes on Athena when the anonymised data is above the threshold and Athena is there', async () => {
+    // Prepare
     const objects = new MemoryObjectStore();
-    await seedAnonymised(objects, '20261001T000000Z');
+    const releaseId = releaseIdFor(new Date('2026-11-22T12:34:56.789Z'));
+    await seedAnonymised(objects, releaseId);
     const athena = new EmptyAthena(objects);
-    const fresh = releaseIdFor(new Date('2026-11-22T12:34:56.789Z'));
+
     // Act
-    const manifest = await runStatsRelease(
-      {
-        objects,
-        athena,
-        statsBucket: 'kura-dev-stats',
-        databases: glueDatabases('dev'),
-        newAnonymisedRelease: async () => {
-          await seedAnonymised(objects, fresh);
-          return fresh;
-        },
-      },
+    const manifest = await publishAnonymisedRelease(
+      { objects, athena: athenaOf(athena) },
       athenaSettings,
-      {},
+      releaseId,
     );
+
     // Assess
-    expect(fresh).toBe('20261122T123456Z');
-    expect(manifest).toMatchObject({ releaseId: fresh, engine: 'athena' });
-    expect(athena.statements.some((s) => s.includes(`release_id = '${fresh}'`))).toBe(true);
+    expect(releaseId).toBe('20261122T123456Z');
+    expect(manifest).toMatchObject({ releaseId, engine: 'athena' });
+    expect(athena.statements.some((s) => s.includes(`release_id = '${releaseId}'`))).toBe(true);
   });
 
   it('clears what an interrupted Athena run left before writing a statistic again', async () => {
@@ -82,15 +66,12 @@ describe('runStatsRelease', () => {
     await seedAnonymised(objects, 'r1');
     await objects.put('stats', statisticKey('r1', 'overtime_hours_monthly'), 'stale');
     const athena = new EmptyAthena(objects);
+
     // Act
-    await runStatsRelease(
-      { objects, athena, statsBucket: 'b', databases: glueDatabases('dev') },
-      athenaSettings,
-      {
-        releaseId: 'r1',
-      },
-    );
+    await publishAnonymisedRelease({ objects, athena: athenaOf(athena) }, athenaSettings, 'r1');
+
     // Assess
+    expect(athena.publishedCtas).toBeGreaterThan(0);
     expect(athena.leftoversAtCtas).toEqual([]);
   });
 
@@ -99,14 +80,10 @@ describe('runStatsRelease', () => {
     const objects = new MemoryObjectStore();
     await seedAnonymised(objects, 'r1');
     const athena = new EmptyAthena(objects);
+
     // Act
-    const run = runStatsRelease(
-      { objects, athena, statsBucket: 'b', databases: glueDatabases('dev') },
-      defaultSettings,
-      {
-        releaseId: 'r1',
-      },
-    );
+    const run = publishAnonymisedRelease({ objects, athena: athenaOf(athena) }, defaultSettings, 'r1');
+
     // Assess
     await expect(run).rejects.toThrow(/DuckDB/);
     expect(athena.statements).toEqual([]);

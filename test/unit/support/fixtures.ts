@@ -1,60 +1,28 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
-import { MemoryKeyStore, MemoryObjectStore, MemoryTable } from '../../../functions/adapters/memory/index.ts';
-import type { QueryRunner } from '../../../functions/adapters/ports.ts';
-import type { Runtime } from '../../../functions/adapters/runtime.ts';
 import { createApiHandler } from '../../../functions/api/handler.ts';
 import { getDataset } from '../../../functions/domain/catalog/index.ts';
 import { plainQuery, withDuckDb } from '../../../functions/domain/masking/duckdb-engine.ts';
 import { outputPath, withWorkDir } from '../../../functions/domain/masking/local-files.ts';
 import { sqlTypeOf } from '../../../functions/domain/masking/policy.ts';
-import { defaultSettings } from '../../../functions/domain/settings.ts';
 import type { RowError, UploadRecord } from '../../../functions/domain/uploads/model.ts';
 import { rawKey } from '../../../functions/domain/zones.ts';
+import { type MemoryRuntime, memoryRuntime } from '../../support/memory-runtime.ts';
 import { activeTenant } from '../uploads/fixtures.ts';
-
-const noQueries: QueryRunner = {
-  engine: 'duckdb',
-  run: async () => {
-    throw new Error('no queries in these tests');
-  },
-};
 
 export const T0 = new Date('2026-06-01T09:00:00.000Z');
 
 /** In-memory ports with a clock the test moves. */
-export interface TestPorts extends Runtime {
-  readonly table: MemoryTable;
-  readonly objects: MemoryObjectStore;
-  setNow(at: Date): void;
-}
+export type TestPorts = MemoryRuntime;
 
 export async function supportPorts(): Promise<TestPorts> {
-  let n = 0;
-  let now = T0;
-  const table = new MemoryTable();
-  const keys = new MemoryKeyStore();
+  const runtime = memoryRuntime({ now: T0 });
   for (const tenantId of ['demo-a', 'demo-b']) {
-    await table.put('tenants', activeTenant(tenantId));
-    await keys.create(tenantId);
+    await runtime.table.put('tenants', activeTenant(tenantId));
+    await runtime.keys.create(tenantId);
   }
-  return {
-    stage: 'test',
-    region: 'ap-northeast-1',
-    settings: defaultSettings,
-    objects: new MemoryObjectStore(),
-    table,
-    keys,
-    duckdb: noQueries,
-    athena: undefined,
-    dataKeyId: undefined,
-    clock: () => now,
-    newId: () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`,
-    setNow(at: Date) {
-      now = at;
-    },
-  };
+  return runtime;
 }
 
 export const supportClaims = (sub = 'sub-support-1') => ({ sub, 'cognito:groups': '[support]' });
@@ -74,7 +42,7 @@ export interface CallOptions {
 }
 
 /** Calls the API the way API Gateway would, through createApiHandler. */
-export async function call(ports: Runtime, routeKey: string, options: CallOptions) {
+export async function call(ports: TestPorts, routeKey: string, options: CallOptions) {
   const handler = createApiHandler(() => ports);
   const response = (await handler(
     {

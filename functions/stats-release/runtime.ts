@@ -1,0 +1,25 @@
+import type { Runtime } from '../adapters/runtime.ts';
+import { glueDatabases } from '../domain/athena-names.ts';
+import type { ReleasePorts } from '../domain/release/release.ts';
+
+/**
+ * The release function's composition root: the one use case (anonymise the contributing tenants, then
+ * publish) over a runtime, deployed or local. Athena is there only where the function has a workgroup
+ * (deployed): then the stats bucket's physical name and the stage's Glue databases go with it.
+ */
+export function composeRelease(runtime: Runtime): ReleasePorts {
+  const { objects, table, keys, settings, clock, newId } = runtime;
+  const statsBucket = runtime.bucketName('stats');
+  return {
+    objects,
+    table,
+    keys,
+    settings,
+    clock,
+    newId,
+    athena:
+      runtime.athena && statsBucket
+        ? { runner: runtime.athena, statsBucket, databases: glueDatabases(runtime.stage) }
+        : undefined,
+  };
+}
