@@ -1,6 +1,6 @@
 /** Raised when a function starts without a variable its stack should have set. */
 export class MissingEnvironmentError extends Error {
-  override readonly name = 'MissingEnvironmentError';
+  override readonly name: string = 'MissingEnvironmentError';
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;

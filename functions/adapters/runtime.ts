@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import type { PlatformSettings } from '../domain/settings.ts';
 import { platformStage } from '../domain/stages.ts';
 import { type Env, envResolver, requireEnv } from './env.ts';
+import { checkEnvironment, type EnvironmentNeeds } from './environment.ts';
 import type {
   JobStarter,
   KeyStore,
@@ -230,21 +231,26 @@ export function createDeployedRuntime(env: Env = process.env): Runtime {
   };
 }
 
+/**
+ * The process's ports for a function whose composition root declares `needs`: the environment is
+ * checked first (every variable present and well formed, or an error naming it), then the ports are
+ * built once per process.
+ */
+export function deployedRuntime(needs: EnvironmentNeeds): Runtime {
+  checkEnvironment(process.env, needs);
+  return runtime();
+}
+
 /** Local physical names: `kura-local-landing`, `kura-local-uploads`, … (see local-runtime.ts). */
 export const LOCAL_NAME_PREFIX = 'kura-local-';
 
 let current: Runtime | undefined;
 
 /**
- * The process's ports. In Lambda they are built from the environment on first call (once per cold
- * start); the local platform installs its own with `useRuntime` before it invokes a handler.
+ * The process's deployed ports, built from the environment on first call (once per cold start). The
+ * local platform and tests never use it: they pass their runtime to a function's composition root.
  */
 export function runtime(): Runtime {
   current ??= createDeployedRuntime(process.env);
   return current;
-}
-
-/** Installs the ports handlers use (local platform, tests). */
-export function useRuntime(ports: Runtime): void {
-  current = ports;
 }

@@ -1,6 +1,7 @@
-import { type Runtime, runtime } from '../adapters/runtime.ts';
+import { deployedRuntime, type Runtime } from '../adapters/runtime.ts';
 import { observability, withObservability } from '../observability/index.ts';
 import { routeHttpEvent } from './routes.ts';
+import { API_NEEDS, composeApi } from './runtime.ts';
 
 // Kura's Logger redacts key material: the API reads tenant keys for support's token view.
 const { logger } = observability('kura-api');
@@ -14,4 +15,4 @@ export function createApiHandler(ports: () => Runtime) {
  * The HTTP API (API Gateway HTTP API v2 with a JWT authorizer). Routes are in routes.ts; rules live
  * in functions/domain. Ports are built from the environment on the first invocation.
  */
-export const handler = createApiHandler(runtime);
+export const handler = createApiHandler(() => composeApi(deployedRuntime(API_NEEDS)));

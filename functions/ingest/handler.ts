@@ -1,9 +1,9 @@
-import { runtime } from '../adapters/runtime.ts';
+import { deployedRuntime } from '../adapters/runtime.ts';
 import { type BatchResponse, ingestNotificationBatch, sqsBatchSchema } from '../domain/ingest/batch.ts';
 import { meteredIngestLogger } from '../observability/ingest-metrics.ts';
 import { observability, withObservability } from '../observability/observability.ts';
 import { recordOutcome } from '../observability/outcomes.ts';
-import { composeIngest, type IngestRuntime } from './runtime.ts';
+import { composeIngest, INGEST_NEEDS, type IngestRuntime } from './runtime.ts';
 
 const { logger, metrics } = observability('kura-ingest');
 
@@ -25,4 +25,4 @@ export function createIngestHandler(runtime: () => Promise<IngestRuntime>) {
 }
 
 /** The deployed ingest function: SQS event of S3 notifications → `{ batchItemFailures }`. */
-export const handler = createIngestHandler(async () => composeIngest(runtime()));
+export const handler = createIngestHandler(async () => composeIngest(deployedRuntime(INGEST_NEEDS)));

@@ -1,7 +1,15 @@
+import type { EnvironmentNeeds } from '../adapters/environment.ts';
 import type { Runtime } from '../adapters/runtime.ts';
 import type { IngestPorts } from '../domain/ingest/ports.ts';
 import { pseudonymise } from '../domain/masking/pseudonymise.ts';
 import type { PlatformSettings } from '../domain/settings.ts';
+
+/** What the deployed function needs from its environment (checked at its first invocation). */
+export const INGEST_NEEDS: EnvironmentNeeds = {
+  buckets: ['landing', 'raw', 'curated'],
+  tables: ['tenants', 'uploads', 'ledger'],
+  keySecrets: true,
+};
 
 /** What the ingest handler runs with. */
 export interface IngestRuntime {

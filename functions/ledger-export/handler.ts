@@ -1,7 +1,7 @@
-import { runtime } from '../adapters/runtime.ts';
+import { deployedRuntime } from '../adapters/runtime.ts';
 import { exportLedger, type LedgerExportPorts, type LedgerExportResult } from '../domain/ledger/export.ts';
 import { observability, withObservability } from '../observability/observability.ts';
-import { composeLedgerExport } from './runtime.ts';
+import { composeLedgerExport, LEDGER_EXPORT_NEEDS } from './runtime.ts';
 
 const { logger } = observability('kura-ledger-export');
 
@@ -19,4 +19,6 @@ export function createLedgerExportHandler(load: () => LedgerExportPorts) {
 }
 
 /** The deployed function, scheduled daily (Asia/Tokyo); writes to the Object Lock audit bucket. */
-export const handler = createLedgerExportHandler(() => composeLedgerExport(runtime()));
+export const handler = createLedgerExportHandler(() =>
+  composeLedgerExport(deployedRuntime(LEDGER_EXPORT_NEEDS)),
+);

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { runtime } from '../adapters/runtime.ts';
+import { deployedRuntime } from '../adapters/runtime.ts';
 import { type MaskingPorts, pseudonymise } from '../domain/masking/pseudonymise.ts';
 import { tenantIdSchema } from '../domain/tenants/model.ts';
 import { observability, withObservability } from '../observability/observability.ts';
 import { recordOutcome } from '../observability/outcomes.ts';
-import { composeMask } from './runtime.ts';
+import { composeMask, MASK_NEEDS } from './runtime.ts';
 
 const { logger, metrics } = observability('kura-mask');
 
@@ -33,4 +33,4 @@ export function createMaskHandler(ports: () => MaskingPorts) {
 }
 
 /** The deployed mask function: `{ tenantId, uploadId }` → pseudonymised objects and rebuilt facts. */
-export const handler = createMaskHandler(() => composeMask(runtime()));
+export const handler = createMaskHandler(() => composeMask(deployedRuntime(MASK_NEEDS)));

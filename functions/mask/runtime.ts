@@ -1,5 +1,13 @@
+import type { EnvironmentNeeds } from '../adapters/environment.ts';
 import type { Runtime } from '../adapters/runtime.ts';
 import type { MaskingPorts } from '../domain/masking/pseudonymise.ts';
+
+/** What the deployed function needs from its environment (checked at its first invocation). */
+export const MASK_NEEDS: EnvironmentNeeds = {
+  buckets: ['raw', 'curated'],
+  tables: ['tenants', 'uploads', 'ledger'],
+  keySecrets: true,
+};
 
 /** The mask function's composition root (re-masking one upload on demand), for Lambda, local and tests. */
 export function composeMask(runtime: Runtime): MaskingPorts {

@@ -1,10 +1,10 @@
 import type { Context } from 'aws-lambda';
-import { runtime } from '../adapters/runtime.ts';
+import { deployedRuntime } from '../adapters/runtime.ts';
 import { type PurgeJobOutcome, type PurgeJobPorts, runPurgeJob } from '../domain/purge/job.ts';
 import { observability, withObservability } from '../observability/observability.ts';
 import { recordOutcome } from '../observability/outcomes.ts';
 import { findStuckUploads } from '../observability/stuck-uploads.ts';
-import { composePurge } from './runtime.ts';
+import { composePurge, PURGE_NEEDS } from './runtime.ts';
 
 const { logger, metrics } = observability('kura-purge');
 
@@ -55,4 +55,4 @@ export function createPurgeHandler(load: () => PurgeJobPorts) {
 }
 
 /** The deployed function: scheduled (daily, Asia/Tokyo) or a purge job `{ jobId, tenantId, dryRun? }`. */
-export const handler = createPurgeHandler(() => composePurge(runtime()));
+export const handler = createPurgeHandler(() => composePurge(deployedRuntime(PURGE_NEEDS)));

@@ -1,8 +1,18 @@
+import type { EnvironmentNeeds } from '../adapters/environment.ts';
 import type { Runtime } from '../adapters/runtime.ts';
 import { requestJob } from '../domain/jobs/jobs.ts';
 import type { PurgeJobPorts } from '../domain/purge/job.ts';
 import { purgeLedger } from '../domain/purge/ledger.ts';
 import { SCHEDULER_ACTOR } from '../domain/purge/ports.ts';
+
+/** What the deployed function needs from its environment (checked at its first invocation). */
+export const PURGE_NEEDS: EnvironmentNeeds = {
+  buckets: ['landing', 'raw', 'curated', 'query-results', 'audit'],
+  tables: ['tenants', 'uploads', 'ledger', 'jobs'],
+  keySecrets: true,
+  jobs: ['release', 'purge'],
+  replicas: ['curated'],
+};
 
 /**
  * The purge function's composition root: its ports over a runtime (deployed or local). The Lambda

@@ -1,9 +1,9 @@
 import type { Context } from 'aws-lambda';
-import { runtime } from '../adapters/runtime.ts';
+import { deployedRuntime } from '../adapters/runtime.ts';
 import { type ReleasePorts, runReleaseJob } from '../domain/release/release.ts';
 import { observability, withObservability } from '../observability/observability.ts';
 import { recordOutcome } from '../observability/outcomes.ts';
-import { composeRelease } from './runtime.ts';
+import { composeRelease, RELEASE_NEEDS } from './runtime.ts';
 
 const { logger, metrics } = observability('kura-stats-release');
 
@@ -57,4 +57,4 @@ export function createReleaseHandler(load: () => ReleasePorts) {
 }
 
 /** The deployed function: `{}` from the monthly schedule, or a release job from the API or a purge. */
-export const handler = createReleaseHandler(() => composeRelease(runtime()));
+export const handler = createReleaseHandler(() => composeRelease(deployedRuntime(RELEASE_NEEDS)));

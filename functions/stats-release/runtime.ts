@@ -1,6 +1,14 @@
+import type { EnvironmentNeeds } from '../adapters/environment.ts';
 import type { Runtime } from '../adapters/runtime.ts';
 import { glueDatabases } from '../domain/athena-names.ts';
 import type { ReleasePorts } from '../domain/release/release.ts';
+
+/** What the deployed function needs from its environment (checked at its first invocation). */
+export const RELEASE_NEEDS: EnvironmentNeeds = {
+  buckets: ['curated', 'stats', 'query-results'],
+  tables: ['tenants', 'jobs', 'ledger'],
+  athena: true,
+};
 
 /**
  * The release function's composition root: the one use case (anonymise the contributing tenants, then

@@ -1,7 +1,7 @@
-import { runtime } from '../adapters/runtime.ts';
+import { deployedRuntime } from '../adapters/runtime.ts';
 import { sweepExpiredSupportGrants } from '../domain/support/grants.ts';
 import { observability, withObservability } from '../observability/observability.ts';
-import { composeSupportSweep, type SweepPorts } from './runtime.ts';
+import { composeSupportSweep, SUPPORT_SWEEP_NEEDS, type SweepPorts } from './runtime.ts';
 
 const { logger } = observability('kura-support-sweep');
 
@@ -20,4 +20,6 @@ export function createSupportSweepHandler(load: () => SweepPorts) {
 }
 
 /** The deployed function, scheduled every 15 minutes. */
-export const handler = createSupportSweepHandler(() => composeSupportSweep(runtime()));
+export const handler = createSupportSweepHandler(() =>
+  composeSupportSweep(deployedRuntime(SUPPORT_SWEEP_NEEDS)),
+);

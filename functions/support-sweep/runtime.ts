@@ -1,5 +1,12 @@
+import type { EnvironmentNeeds } from '../adapters/environment.ts';
 import type { Runtime } from '../adapters/runtime.ts';
 import type { SupportPorts } from '../domain/support/grants.ts';
+
+/** What the deployed function needs from its environment (checked at its first invocation). */
+export const SUPPORT_SWEEP_NEEDS: EnvironmentNeeds = {
+  buckets: ['raw'],
+  tables: ['tenants', 'uploads', 'ledger'],
+};
 
 /** What the sweep reaches. */
 export type SweepPorts = Pick<SupportPorts, 'table' | 'objects' | 'clock'>;

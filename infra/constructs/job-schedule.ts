@@ -1,4 +1,5 @@
 import { Duration, type RemovalPolicy, Stack, TimeZone, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
@@ -23,6 +24,8 @@ export interface JobDeadLettersProps {
 /** One encrypted dead-letter queue for every schedule of a stack: a job event nobody ran lands here. */
 export class JobDeadLetters extends Construct {
   readonly queue: sqs.Queue;
+  /** The queue's key: whoever sends to the queue (the scheduler's role) must use it. */
+  readonly key: kms.Key;
 
   constructor(scope: Construct, id: string, props: JobDeadLettersProps) {
     super(scope, id);
@@ -32,6 +35,7 @@ export class JobDeadLetters extends Construct {
       pendingWindow: Duration.days(7),
       removalPolicy: props.removalPolicy,
     });
+    this.key = key;
     this.queue = new sqs.Queue(this, 'Queue', {
       encryption: sqs.QueueEncryption.KMS,
       encryptionMasterKey: key,
@@ -98,6 +102,9 @@ export class JobSchedule extends Construct {
     for (const role of stack.node.children.filter((child) =>
       child.node.id.startsWith('SchedulerRoleForTarget'),
     )) {
+      // A failed invocation's event goes to the dead-letter queue, which SQS encrypts with the queue's
+      // key as the sender: the role needs that key, or the event is lost.
+      if (role instanceof iam.Role) props.deadLetters.key.grant(role, 'kms:GenerateDataKey', 'kms:Decrypt');
       Validations.of(role).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${functionId}.Arn>:*]`,
         reason:

@@ -50,6 +50,21 @@ export class AlarmTopic extends Construct {
       masterKey: this.key,
       enforceSSL: true,
     });
+    // The TLS-only policy replaces the topic's default policy: without this statement no alarm could
+    // publish (CloudWatch is a service principal, with no identity policy of its own).
+    const stack = Stack.of(this);
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarms',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: { 'aws:SourceArn': `arn:aws:cloudwatch:${stack.region}:${stack.account}:alarm:*` },
+        },
+      }),
+    );
   }
 }
 

@@ -58,7 +58,9 @@ export class PipelineStack extends Stack {
     });
     const { buckets, tables, dataKey } = storage;
     grantBucket(this.ingest, buckets.landing, 'landing', 'read', { prefix: 'landing/' });
-    grantBucket(this.ingest, buckets.landing, 'landing', 'delete', { prefix: 'landing/' });
+    // Once ingested, the uploaded file is deleted by version (the bucket is versioned: a plain delete would
+    // leave the personal data behind as a noncurrent version until the lifecycle expires it).
+    grantBucket(this.ingest, buckets.landing, 'landing', 'purge', { prefix: 'landing/' });
     grantBucket(this.ingest, buckets.landing, 'landing', 'write', { prefix: 'quarantine/' });
     grantBucket(this.ingest, buckets.raw, 'raw', 'readWrite');
     grantBucket(this.ingest, buckets.curated, 'curated', 'readWrite');

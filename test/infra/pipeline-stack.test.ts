@@ -123,6 +123,8 @@ describe('pipeline stack: ingest function', () => {
     expect(env.KURA_BUCKET_LANDING).toBe(name('landing'));
     expect(allows(policy, 's3:GetObject', objects('landing', 'landing/'))).toBe(true);
     expect(allows(policy, 's3:DeleteObject', objects('landing', 'landing/'))).toBe(true);
+    // The handed-on upload is deleted by version: a plain delete would leave it as a noncurrent version.
+    expect(allows(policy, 's3:DeleteObjectVersion', objects('landing', 'landing/'))).toBe(true);
     expect(allows(policy, 's3:PutObject', objects('landing', 'quarantine/'))).toBe(true);
     expect(allows(policy, 's3:PutObject', objects('landing', 'landing/'))).toBe(false);
     expect(allows(policy, 's3:PutObject', objects('landing'))).toBe(false);

@@ -37,6 +37,24 @@ export class TwinAccessDeniedError extends Error {
 
 type PolicyDocument = { Version?: string; Statement: Json[] };
 
+/**
+ * The AWS managed policies the templates attach (only CDK's own bucket-notification helper does), with
+ * the documents AWS publishes for them. Any other managed policy stops the twin: it cannot evaluate what
+ * it cannot read.
+ */
+const AWS_MANAGED_POLICIES: Readonly<Record<string, PolicyDocument>> = {
+  'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole': {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: '*',
+      },
+    ],
+  },
+};
+
 const list = <T>(value: T | T[] | undefined): T[] =>
   value === undefined ? [] : Array.isArray(value) ? value : [value];
 
@@ -105,9 +123,7 @@ export class TwinIam {
     const context: Record<string, string | string[]> = {
       'aws:SecureTransport': 'true',
       'aws:CurrentTime': new Date().toISOString(),
-      ...(isService
-        ? {}
-        : { 'aws:PrincipalArn': request.principal, 'aws:PrincipalAccount': this.#account }),
+      ...(isService ? {} : { 'aws:PrincipalArn': request.principal, 'aws:PrincipalAccount': this.#account }),
       ...request.context,
     };
     const simulation = await runSimulation(
@@ -173,17 +189,21 @@ export class TwinIam {
       for (const inline of list<Json>(role.properties.Policies)) {
         add(arn, inline.PolicyName, deployment.resolve(role.stack, inline.PolicyDocument));
       }
-      for (const managedArn of list<Json>(deployment.resolve(role.stack, role.properties.ManagedPolicyArns))) {
+      for (const managedArn of list<Json>(
+        deployment.resolve(role.stack, role.properties.ManagedPolicyArns),
+      )) {
         const policy = managed.get(managedArn);
-        // AWS managed policies are not in the templates: Kura's roles attach none (cdk-nag IAM4).
+        const awsManaged = AWS_MANAGED_POLICIES[managedArn];
         if (policy) add(arn, policy.name, policy.policy);
+        else if (awsManaged) add(arn, managedArn, awsManaged);
         else throw new Error(`Role ${role.logicalId} attaches ${managedArn}, which the twin cannot read`);
       }
     }
     for (const policy of deployment.ofType('AWS::IAM::Policy')) {
       for (const roleName of list<string>(deployment.resolve(policy.stack, policy.properties.Roles))) {
         const arn = roleArnByName.get(roleName);
-        if (arn) add(arn, policy.logicalId, deployment.resolve(policy.stack, policy.properties.PolicyDocument));
+        if (arn)
+          add(arn, policy.logicalId, deployment.resolve(policy.stack, policy.properties.PolicyDocument));
       }
     }
     for (const resource of deployment.ofType('AWS::IAM::ManagedPolicy')) {
@@ -225,6 +245,36 @@ export class TwinIam {
           policy: deployment.resolve(policy.stack, policy.properties.PolicyDocument),
         });
       }
+    }
+    // A function's resource policy is the sum of its AWS::Lambda::Permission resources.
+    const functionStatements = new Map<string, Json[]>();
+    for (const permission of deployment.ofType('AWS::Lambda::Permission')) {
+      const props = deployment.resolve(permission.stack, permission.properties);
+      const name = String(props.FunctionName);
+      const fn = deployment
+        .ofType('AWS::Lambda::Function')
+        .find((candidate) => deployment.arn(candidate) === name || deployment.ref(candidate) === name);
+      const arn = fn ? deployment.arn(fn) : name;
+      const principal = String(props.Principal);
+      const condition: Json = {};
+      if (props.SourceArn) condition.ArnLike = { 'aws:SourceArn': props.SourceArn };
+      if (props.SourceAccount) condition.StringEquals = { 'aws:SourceAccount': props.SourceAccount };
+      const statements = functionStatements.get(arn) ?? [];
+      statements.push({
+        Effect: 'Allow',
+        Principal: principal.endsWith('.amazonaws.com') ? { Service: principal } : { AWS: principal },
+        Action: props.Action,
+        Resource: arn,
+        ...(Object.keys(condition).length > 0 ? { Condition: condition } : {}),
+      });
+      functionStatements.set(arn, statements);
+    }
+    for (const [arn, statements] of functionStatements) {
+      this.#resourcePolicies.push({
+        name: `function policy of ${arn}`,
+        matches: byArn(arn),
+        policy: { Version: '2012-10-17', Statement: statements },
+      });
     }
     for (const policy of deployment.ofType('AWS::SNS::TopicPolicy')) {
       for (const topicArn of list<string>(deployment.resolve(policy.stack, policy.properties.Topics))) {

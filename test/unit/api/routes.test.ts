@@ -1,8 +1,9 @@
 import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { type Runtime, useRuntime } from '../../../functions/adapters/runtime.ts';
-import { handler } from '../../../functions/api/handler.ts';
+import type { Runtime } from '../../../functions/adapters/runtime.ts';
+import { createApiHandler } from '../../../functions/api/handler.ts';
 import { ROUTES, routeHttpEvent } from '../../../functions/api/routes.ts';
+import { composeApi } from '../../../functions/api/runtime.ts';
 import { readLedger } from '../../../functions/domain/ledger/ledger.ts';
 import { memoryRuntime as createMemoryRuntime, type MemoryRuntime } from '../../support/memory-runtime.ts';
 import { activeTenant, employeesRequest } from '../uploads/fixtures.ts';
@@ -252,9 +253,9 @@ describe('routeHttpEvent', () => {
     expect(failed.body).not.toContain('secret internals');
   });
 
-  it('serves the same events through the Lambda handler with the installed runtime', async () => {
-    // Prepare
-    useRuntime(memoryRuntime());
+  it('serves the same events through the Lambda handler built by its composition root', async () => {
+    // Prepare: the deployed export differs only in the runtime (checked in the twin tier).
+    const handler = createApiHandler(() => composeApi(memoryRuntime()));
     const context = { functionName: 'kura-api', awsRequestId: 'req-1' } as unknown as Context;
 
     // Act
