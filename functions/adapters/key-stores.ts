@@ -19,8 +19,13 @@ export const TENANT_KEY_BYTES = 32;
 
 /** Tenant ids become secret names and file names: only the tenant id alphabet is allowed. */
 const SAFE_TENANT_ID = /^[a-z0-9][a-z0-9-]{2,62}$/;
+/**
+ * The platform perturbation key (functions/domain/masking/record-keys.ts PLATFORM_KEY_ID): outside the
+ * tenant alphabet on purpose, so no tenant can be registered, keyed or purged under it.
+ */
+const PLATFORM_KEY_ID = '_platform';
 function checkTenantId(tenantId: string): string {
-  if (!SAFE_TENANT_ID.test(tenantId)) {
+  if (tenantId !== PLATFORM_KEY_ID && !SAFE_TENANT_ID.test(tenantId)) {
     throw new RangeError(`"${tenantId}" is not a tenant id (3–63 lowercase letters, digits or hyphens)`);
   }
   return tenantId;

@@ -105,9 +105,7 @@ export class TwinIam {
     const context: Record<string, string | string[]> = {
       'aws:SecureTransport': 'true',
       'aws:CurrentTime': new Date().toISOString(),
-      ...(isService
-        ? {}
-        : { 'aws:PrincipalArn': request.principal, 'aws:PrincipalAccount': this.#account }),
+      ...(isService ? {} : { 'aws:PrincipalArn': request.principal, 'aws:PrincipalAccount': this.#account }),
       ...request.context,
     };
     const simulation = await runSimulation(
@@ -173,7 +171,9 @@ export class TwinIam {
       for (const inline of list<Json>(role.properties.Policies)) {
         add(arn, inline.PolicyName, deployment.resolve(role.stack, inline.PolicyDocument));
       }
-      for (const managedArn of list<Json>(deployment.resolve(role.stack, role.properties.ManagedPolicyArns))) {
+      for (const managedArn of list<Json>(
+        deployment.resolve(role.stack, role.properties.ManagedPolicyArns),
+      )) {
         const policy = managed.get(managedArn);
         // AWS managed policies are not in the templates: Kura's roles attach none (cdk-nag IAM4).
         if (policy) add(arn, policy.name, policy.policy);
@@ -183,7 +183,8 @@ export class TwinIam {
     for (const policy of deployment.ofType('AWS::IAM::Policy')) {
       for (const roleName of list<string>(deployment.resolve(policy.stack, policy.properties.Roles))) {
         const arn = roleArnByName.get(roleName);
-        if (arn) add(arn, policy.logicalId, deployment.resolve(policy.stack, policy.properties.PolicyDocument));
+        if (arn)
+          add(arn, policy.logicalId, deployment.resolve(policy.stack, policy.properties.PolicyDocument));
       }
     }
     for (const resource of deployment.ofType('AWS::IAM::ManagedPolicy')) {
