@@ -29,6 +29,12 @@ export const tableArn = (name: string, account: string, region: string) =>
 /** Alias of the replica KMS key in the disaster-recovery region. */
 export const replicaKeyAlias = (stage: string) => `alias/kura-${stage}-replica`;
 
+/**
+ * Secrets Manager name of the platform perturbation key (record keys of anonymised releases), apart
+ * from the tenant keys so that no purge's permission reaches it.
+ */
+export const platformKeySecretName = (stage: string) => `kura/${stage}/platform-keys/perturbation`;
+
 /** Secrets Manager name prefix of per-tenant pseudonymisation keys, e.g. `kura/dev/tenant-keys/`. */
 export const keySecretPrefix = (stage: string) => `kura/${stage}/tenant-keys/`;
 

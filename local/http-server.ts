@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import { errorResponse, type HttpResponse } from '../functions/api/errors.ts';
-import { ROUTES } from '../functions/api/routes.ts';
+import { PUBLIC_ROUTE_KEYS, ROUTES } from '../functions/api/routes.ts';
 import { NotFoundError, PayloadTooLargeError, UnauthorizedError } from '../functions/domain/errors.ts';
 import { type Lang, langFromAcceptLanguage, msg } from '../functions/domain/i18n.ts';
 import { lambdaContext } from './dispatch.ts';
@@ -121,7 +121,8 @@ export function createApiServer(options: {
       const authorization = request.headers.authorization ?? '';
       const token = /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];
       const claims = token ? await options.verify(token) : undefined;
-      if (!claims) {
+      // Like API Gateway: public routes (the APPI notice) have no authorizer.
+      if (!claims && !PUBLIC_ROUTE_KEYS.includes(matched.routeKey)) {
         throw new UnauthorizedError(
           msg(
             'トークンがないか、無効または期限切れです。`node bin/kura.js token --tenant demo-a` で取得し、Authorization: Bearer ヘッダーで送ってください。',
@@ -168,7 +169,7 @@ export function createApiServer(options: {
           authorizer: {
             principalId: '',
             integrationLatency: 0,
-            jwt: { claims: claimsAsApiGatewayPassesThem(claims), scopes: [] },
+            jwt: { claims: claims ? claimsAsApiGatewayPassesThem(claims) : {}, scopes: [] },
           },
         },
         ...(body.length > 0 ? { body: binary ? body.toString('base64') : text } : {}),

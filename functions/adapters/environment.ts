@@ -25,6 +25,8 @@ export interface EnvironmentNeeds {
   readonly keySecrets?: boolean;
   /** The platform data key (uploads are encrypted with it). */
   readonly dataKey?: boolean;
+  /** The platform perturbation key's secret (record keys of anonymised releases). */
+  readonly platformKey?: boolean;
   /** An Athena workgroup. */
   readonly athena?: boolean;
   /** Job kinds it starts (the functions that run them). */
@@ -57,6 +59,7 @@ const RULES = {
     max: 400,
     what: 'a Secrets Manager name prefix ending in /',
   },
+  secretName: { pattern: /^[A-Za-z0-9/_+=.@-]+$/, max: 512, what: 'a Secrets Manager secret name' },
   workgroup: { pattern: /^[A-Za-z0-9._-]{1,128}$/, max: 128, what: 'an Athena workgroup name' },
   function: { pattern: /^[A-Za-z0-9-_]{1,64}$/, max: 64, what: 'a Lambda function name' },
   stage: { pattern: /^[a-z][a-z0-9]{0,15}$/, max: 16, what: 'a stage name' },
@@ -75,7 +78,10 @@ export function requiredVariables(
   }
   for (const table of needs.tables ?? []) variables.push({ name: tableEnvVar(table), rule: RULES.table });
   if (needs.keySecrets) variables.push({ name: 'KURA_KEY_SECRET_PREFIX', rule: RULES.secretPrefix });
-  if (needs.keySecrets || needs.dataKey) variables.push({ name: 'KURA_DATA_KEY_ARN', rule: RULES.kmsKey });
+  if (needs.platformKey) variables.push({ name: 'KURA_PLATFORM_KEY_SECRET', rule: RULES.secretName });
+  if (needs.keySecrets || needs.dataKey || needs.platformKey) {
+    variables.push({ name: 'KURA_DATA_KEY_ARN', rule: RULES.kmsKey });
+  }
   if (needs.athena) variables.push({ name: 'KURA_ATHENA_WORKGROUP', rule: RULES.workgroup });
   for (const kind of needs.jobs ?? []) variables.push({ name: functionEnvVar(kind), rule: RULES.function });
   return variables;

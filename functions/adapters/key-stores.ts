@@ -19,8 +19,13 @@ export const TENANT_KEY_BYTES = 32;
 
 /** Tenant ids become secret names and file names: only the tenant id alphabet is allowed. */
 const SAFE_TENANT_ID = /^[a-z0-9][a-z0-9-]{2,62}$/;
+/**
+ * The platform perturbation key (functions/domain/masking/record-keys.ts PLATFORM_KEY_ID): outside the
+ * tenant alphabet on purpose, so no tenant can be registered, keyed or purged under it.
+ */
+const PLATFORM_KEY_ID = '_platform';
 function checkTenantId(tenantId: string): string {
-  if (!SAFE_TENANT_ID.test(tenantId)) {
+  if (tenantId !== PLATFORM_KEY_ID && !SAFE_TENANT_ID.test(tenantId)) {
     throw new RangeError(`"${tenantId}" is not a tenant id (3–63 lowercase letters, digits or hyphens)`);
   }
   return tenantId;
@@ -30,8 +35,13 @@ const errorName = (error: unknown) => (error as { name?: string })?.name;
 
 export interface SecretsManagerKeyStoreOptions {
   readonly client: SecretsManagerClient;
-  /** Secret name prefix, e.g. `kura/dev/tenant-keys/` (KURA_KEY_SECRET_PREFIX). */
-  readonly prefix: string;
+  /** Secret name prefix of tenant keys, e.g. `kura/dev/tenant-keys/` (KURA_KEY_SECRET_PREFIX). */
+  readonly prefix: () => string;
+  /**
+   * Name of the platform perturbation key's secret, e.g. `kura/dev/platform-keys/perturbation`
+   * (KURA_PLATFORM_KEY_SECRET): apart from the tenant keys, so no tenant purge can reach it.
+   */
+  readonly platformSecretName?: () => string;
   /** Platform KMS key that encrypts the secrets (KURA_DATA_KEY_ARN); AWS-managed key when absent. */
   readonly kmsKeyId?: string | undefined;
 }
@@ -43,17 +53,23 @@ export interface SecretsManagerKeyStoreOptions {
  */
 export class SecretsManagerKeyStore implements KeyStore {
   readonly #client: SecretsManagerClient;
-  readonly #prefix: string;
+  readonly #prefix: () => string;
+  readonly #platformSecretName: (() => string) | undefined;
   readonly #kmsKeyId: string | undefined;
 
   constructor(options: SecretsManagerKeyStoreOptions) {
     this.#client = options.client;
     this.#prefix = options.prefix;
+    this.#platformSecretName = options.platformSecretName;
     this.#kmsKeyId = options.kmsKeyId;
   }
 
   #name(tenantId: string) {
-    return `${this.#prefix}${checkTenantId(tenantId)}`;
+    if (tenantId === PLATFORM_KEY_ID) {
+      if (!this.#platformSecretName) throw new RangeError('This key store holds no platform key');
+      return this.#platformSecretName();
+    }
+    return `${this.#prefix()}${checkTenantId(tenantId)}`;
   }
 
   async create(tenantId: string): Promise<void> {
@@ -64,7 +80,10 @@ export class SecretsManagerKeyStore implements KeyStore {
           SecretBinary: randomBytes(TENANT_KEY_BYTES),
           KmsKeyId: this.#kmsKeyId,
           // No tags: tagging at creation needs secretsmanager:TagResource, which the API role lacks.
-          Description: `Kura pseudonymisation key of tenant ${tenantId}`,
+          Description:
+            tenantId === PLATFORM_KEY_ID
+              ? 'Kura platform perturbation key (record keys of anonymised releases)'
+              : `Kura pseudonymisation key of tenant ${tenantId}`,
         }),
       );
     } catch (error) {

@@ -163,14 +163,15 @@ export function createDeployedRuntime(env: Env = process.env): Runtime {
     });
   });
   const keys = once(async () => {
-    const prefix = requireEnv(env, 'KURA_KEY_SECRET_PREFIX', 'it prefixes the per-tenant key secrets');
     const [{ SecretsManagerClient }, { SecretsManagerKeyStore }] = await Promise.all([
       import('@aws-sdk/client-secrets-manager'),
       import('./key-stores.ts'),
     ]);
     return new SecretsManagerKeyStore({
       client: new SecretsManagerClient({ region }),
-      prefix,
+      prefix: () => requireEnv(env, 'KURA_KEY_SECRET_PREFIX', 'it prefixes the per-tenant key secrets'),
+      platformSecretName: () =>
+        requireEnv(env, 'KURA_PLATFORM_KEY_SECRET', 'it names the platform perturbation key secret'),
       kmsKeyId: env.KURA_DATA_KEY_ARN,
     });
   });

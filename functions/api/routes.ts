@@ -14,7 +14,9 @@ import {
   latestReleaseSummary,
   publishedStatistic,
 } from '../domain/release/published.ts';
-import { benchmarkForCaller } from '../domain/supporters/benchmark.ts';
+import { pageOf } from '../domain/stats/paging.ts';
+import { listPublishedReleases, publicReleaseNotice } from '../domain/stats/service.ts';
+import { benchmarkForCaller, published } from '../domain/supporters/benchmark.ts';
 import { grantSupporter, listSupporterGrants, revokeSupporter } from '../domain/supporters/grants.ts';
 import { registerTenant, updateTenant } from '../domain/tenants/admin.ts';
 import { processingDisclosure } from '../domain/tenants/processing.ts';
@@ -56,9 +58,17 @@ export interface RouteContext {
 
 export interface Route {
   readonly requires: Requirement;
+  /**
+   * Served without sign-in (no authorizer: the infra exempts these routes, see PUBLIC_ROUTE_KEYS).
+   * Only for what the law asks to be public, such as the APPI notice; `requires` is then ignored.
+   */
+  readonly public?: true;
   readonly status?: number;
   handle(context: RouteContext): Promise<unknown>;
 }
+
+/** The caller of a public route: nobody signed in. */
+const ANONYMOUS: Principal = { subject: 'anonymous', roles: [] };
 
 /** A route result whose status depends on the outcome (e.g. 202 while a purge goes on). */
 export class WithStatus {
@@ -87,9 +97,21 @@ const releaseNow = async (c: RouteContext) =>
 const job = (c: RouteContext) => getJob(c.ports.table, c.path('jobId'));
 const certificate = (c: RouteContext) =>
   certificateWithVerification({ objects: c.ports.objects, tables: c.ports.table }, c.path('tenantId'));
-const statsTable = (c: RouteContext) =>
-  publishedStatistic(c.ports.objects, c.path('name'), { period: c.query('period') });
+/** `GET /stats/{name}`, paged (`?limit=&cursor=`, `next` while more remain: Lambda answers ≤ 6 MB). */
+const statsTable = async (c: RouteContext) => {
+  const table = await publishedStatistic(c.ports.objects, c.path('name'), { period: c.query('period') });
+  const page = pageOf(table.releaseId, table.cells, { limit: c.query('limit'), cursor: c.query('cursor') });
+  return { ...table, totalCells: table.cells.length, ...page };
+};
 const notice = (c: RouteContext) => latestReleaseNotice(c.ports.objects, c.lang);
+const publicNotices = async (c: RouteContext) => ({
+  releases: (await published(() => listPublishedReleases(c.ports.objects))).map((r) => ({
+    ...r,
+    notice: `/public/notices/${r.releaseId}`,
+  })),
+});
+const publicNotice = (c: RouteContext) =>
+  published(() => publicReleaseNotice(c.ports.objects, c.path('releaseId'), c.lang));
 const grant = (c: RouteContext) => grantSupporter(c.ports, c.principal, c.body());
 const grants = (c: RouteContext) => listSupporterGrants(c.ports, c.principal);
 const revokeGrant = (c: RouteContext) => revokeSupporter(c.ports, c.principal, c.path('supporterId'));
@@ -137,12 +159,19 @@ export const ROUTES: Readonly<Record<string, Route>> = {
   'GET /stats/{name}': { requires: 'signed-in', handle: statsTable },
   'GET /stats/{name}/benchmark': { requires: 'tenant-member', handle: benchmark },
   'GET /releases/latest/notice': { requires: 'signed-in', handle: notice },
+  'GET /public/notices': { requires: 'signed-in', public: true, handle: publicNotices },
+  'GET /public/notices/{releaseId}': { requires: 'signed-in', public: true, handle: publicNotice },
   'POST /supporters/grants': { requires: 'company-user', status: 201, handle: grant },
   'DELETE /supporters/grants/{supporterId}': { requires: 'company-user', handle: revokeGrant },
   'GET /supporters/grants': { requires: 'company-user', handle: grants },
   'GET /about/processing': { requires: 'signed-in', handle: processing },
   ...SUPPORT_ROUTES,
 };
+
+/** Route keys served without sign-in: the infra gives these no authorizer, the local server no token check. */
+export const PUBLIC_ROUTE_KEYS: readonly string[] = Object.entries(ROUTES)
+  .filter(([, route]) => route.public === true)
+  .map(([key]) => key);
 
 const MALFORMED_JSON = msg(
   'リクエスト本文が JSON として読めません。JSON の書式（引用符、カンマ、括弧）を確認してください。',
@@ -185,8 +214,10 @@ export async function routeHttpEvent(
     }
     const asked = event.queryStringParameters?.lang;
     if (asked === 'ja' || asked === 'en') lang = asked;
-    const principal = principalFromClaims(event.requestContext.authorizer?.jwt.claims);
-    await authorize(ports, principal, route.requires, event.routeKey);
+    const principal = route.public
+      ? ANONYMOUS
+      : principalFromClaims(event.requestContext.authorizer?.jwt.claims);
+    if (!route.public) await authorize(ports, principal, route.requires, event.routeKey);
     const result = await route.handle({
       ports,
       principal,

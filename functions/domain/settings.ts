@@ -23,6 +23,47 @@ export const retentionSchema = z
   })
   .strict();
 
+/**
+ * Perturbation of published figures (docs/PRIVACY.md, functions/domain/stats/perturbation.ts): every
+ * company's contribution to every cell is moved by a share between `companyFactorMin` and
+ * `companyFactorMax` (sign and size from the company's record key, the same in every cell and release),
+ * and each cell gets a small additive noise from its cell key and the documented perturbation table.
+ */
+export const perturbationSchema = z
+  .object({
+    companyFactorMin: z.number().min(0).max(0.5).default(0.1),
+    companyFactorMax: z.number().min(0).max(0.5).default(0.2),
+  })
+  .strict()
+  .refine((p) => p.companyFactorMin <= p.companyFactorMax, {
+    error: 'companyFactorMin must not exceed companyFactorMax',
+  });
+
+/**
+ * What the release audit (functions/domain/stats/audit.ts) requires of every suppressed cell and of
+ * every difference between releases, against an attacker holding every published figure.
+ */
+export const protectionSchema = z
+  .object({
+    /** A magnitude's feasible interval must be at least 2 × this percent of its largest company contribution wide. */
+    magnitudePercent: z.number().min(1).max(100).default(10),
+    /** A count's feasible interval must be at least this wide (persons or companies). */
+    countWidth: z.number().min(1).default(4),
+  })
+  .strict();
+
+/** When quantiles are published at all (a quantile of few values, or of one company's rows, pins someone). */
+export const quantileRulesSchema = z
+  .object({
+    /** Individual statistics: at least this many individuals in the cell. */
+    minIndividuals: z.number().int().min(10).default(30),
+    /** Individual statistics: no company holds more than this share of the cell's rows. */
+    maxCompanyShare: z.number().gt(0).max(1).default(0.5),
+    /** Company statistics: at least this many companies in the cell. */
+    minCompanies: z.number().int().min(5).default(20),
+  })
+  .strict();
+
 export const disclosureSchema = z
   .object({
     /** Minimum individuals behind a published cell. */
@@ -34,6 +75,9 @@ export const disclosureSchema = z
     /** (n, k) dominance rule: the n largest contributors may hold at most k percent of a magnitude. */
     dominanceN: z.number().int().min(1).default(2),
     dominancePercent: z.number().min(1).max(100).default(85),
+    perturbation: perturbationSchema.default(perturbationSchema.parse({})),
+    protection: protectionSchema.default(protectionSchema.parse({})),
+    quantiles: quantileRulesSchema.default(quantileRulesSchema.parse({})),
   })
   .strict();
 

@@ -73,6 +73,11 @@ export const KURA_METRICS = {
     unit: 'Count',
     doc: 'Statistics release invocations that failed. Alarm: any.',
   },
+  StatsReleaseAuditFailed: {
+    service: KURA_SERVICES.statsRelease,
+    unit: 'Count',
+    doc: 'Statistics releases the disclosure audit refused (nothing published; findings in stats-admin/release=<id>/audit.json). Alarm: any.',
+  },
   StatsCellsSuppressed: {
     service: KURA_SERVICES.statsRelease,
     unit: 'Count',

@@ -28,6 +28,7 @@ export type DomainOutcome =
     }
   | { readonly kind: 'stats-release'; readonly ok: true; readonly suppressedCells: number }
   | { readonly kind: 'stats-release'; readonly ok: false }
+  | { readonly kind: 'stats-release-audit-failed' }
   | { readonly kind: 'uploads-stuck'; readonly count: number };
 
 const UPLOAD_METRIC: Partial<Record<UploadStatus, KuraMetricName>> = {
@@ -76,6 +77,11 @@ export function outcomeMetrics(outcome: DomainOutcome): Array<[KuraMetricName, n
             ['StatsCellsSuppressed', outcome.suppressedCells],
           ]
         : [['StatsReleaseFailed', 1]];
+    case 'stats-release-audit-failed':
+      return [
+        ['StatsReleaseAuditFailed', 1],
+        ['StatsReleaseFailed', 1],
+      ];
     case 'uploads-stuck':
       return [['UploadsStuck', outcome.count]];
   }

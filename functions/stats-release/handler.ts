@@ -13,7 +13,7 @@ const DEFAULT_LEASE_MS = 15 * 60_000;
 /** What the function answers: ids and counts (the full manifest is in the stats bucket). */
 export interface ReleaseResponse {
   readonly jobId: string;
-  readonly outcome: 'published' | 'joined';
+  readonly outcome: 'published' | 'joined' | 'refused';
   readonly releaseId?: string;
   readonly runningJobId?: string;
   readonly statistics?: ReadonlyArray<{ name: string; cells: number; suppressed: number }>;
@@ -36,6 +36,15 @@ export function createReleaseHandler(load: () => ReleasePorts) {
           runningJobId: outcome.runningJobId,
         });
         return { jobId: outcome.job.jobId, outcome: 'joined', runningJobId: outcome.runningJobId };
+      }
+      if (outcome.outcome === 'refused') {
+        recordOutcome(metrics, { kind: 'stats-release-audit-failed' });
+        logger.error('statistics release withheld by the disclosure audit', {
+          jobId: outcome.job.jobId,
+          releaseId: outcome.releaseId,
+          findings: outcome.findings,
+        });
+        return { jobId: outcome.job.jobId, outcome: 'refused', releaseId: outcome.releaseId };
       }
       const { manifest } = outcome.release;
       const statistics = manifest.statistics.map((s) => ({

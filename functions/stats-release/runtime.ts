@@ -8,6 +8,7 @@ export const RELEASE_NEEDS: EnvironmentNeeds = {
   buckets: ['curated', 'stats', 'query-results'],
   tables: ['tenants', 'jobs', 'ledger'],
   athena: true,
+  platformKey: true,
 };
 
 /**

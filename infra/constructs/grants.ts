@@ -192,6 +192,36 @@ export function grantKeySecrets(
 }
 
 /**
+ * Lets a function read (and create once, on first use) the platform perturbation key, a secret of its
+ * own name apart from the tenant keys, encrypted with the data key; sets `KURA_PLATFORM_KEY_SECRET`
+ * and `KURA_DATA_KEY_ARN`.
+ */
+export function grantPlatformKey(fn: KuraFunction, secretName: string, dataKey: kms.IKey): void {
+  const stack = Stack.of(fn);
+  // Secrets Manager appends six random characters to a secret's ARN.
+  const secret = `arn:aws:secretsmanager:${stack.region}:${stack.account}:secret:${secretName}-??????`;
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: [
+        'secretsmanager:CreateSecret',
+        'secretsmanager:DescribeSecret',
+        'secretsmanager:GetSecretValue',
+      ],
+      resources: [secret],
+    }),
+  );
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      resources: [dataKey.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` } },
+    }),
+  );
+  fn.addEnvironment('KURA_PLATFORM_KEY_SECRET', secretName);
+  fn.addEnvironment('KURA_DATA_KEY_ARN', dataKey.keyArn);
+}
+
+/**
  * Lets `fn` start jobs of `kind` (an asynchronous invoke of exactly that job's function, named by
  * `jobFunctionName`) and sets `KURA_FUNCTION_<KIND>` to its name.
  */

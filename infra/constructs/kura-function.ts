@@ -48,6 +48,12 @@ export interface KuraFunctionProps {
    */
   readonly functionName?: string;
   /**
+   * Files the bundle needs beside `index.mjs` (repository-relative paths), copied into the function's
+   * code folder: a WebAssembly module that its loader looks for next to the running script.
+   * @default - none
+   */
+  readonly bundledFiles?: readonly string[];
+  /**
    * Concurrency reserved for (and capping) this function.
    * @default - unreserved
    */
@@ -116,6 +122,17 @@ export class KuraFunction extends NodejsFunction {
         // The SDK comes with the runtime. DuckDB is a native module esbuild cannot bundle: it is always
         // external and present only where the DuckDB layer is attached (shared adapters import it lazily).
         externalModules: ['@aws-sdk/*', '@duckdb/*'],
+        // Files loaded beside the bundle at run time (e.g. highs.wasm for the release audit).
+        ...(props.bundledFiles?.length
+          ? {
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                afterBundling: (inputDir: string, outputDir: string) =>
+                  (props.bundledFiles ?? []).map((file) => `cp "${inputDir}/${file}" "${outputDir}/"`),
+              },
+            }
+          : {}),
         // Some CommonJS dependencies call require(); ESM output needs it defined.
         banner:
           "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",

@@ -7,12 +7,12 @@ import { AnalyticsAccess } from '../constructs/analytics-access.ts';
 import { AnalyticsCatalog } from '../constructs/analytics-catalog.ts';
 import { AthenaWorkgroups } from '../constructs/athena-workgroups.ts';
 import { DuckDbLayer } from '../constructs/duckdb-layer.ts';
-import { grantTable } from '../constructs/grants.ts';
+import { grantPlatformKey, grantTable } from '../constructs/grants.ts';
 import { JobDeadLetters, JobSchedule } from '../constructs/job-schedule.ts';
 import { KuraFunction } from '../constructs/kura-function.ts';
 import { athenaFailedQueries, kuraMetric, PipelineMonitoring } from '../constructs/monitoring.ts';
 import { grantStatsRelease } from '../constructs/stats-release-access.ts';
-import { bucketName, jobFunctionName } from '../naming.ts';
+import { bucketName, jobFunctionName, platformKeySecretName } from '../naming.ts';
 import type { StorageStack } from './storage-stack.ts';
 
 /** Properties of {@link AnalyticsStack}. */
@@ -70,6 +70,8 @@ export class AnalyticsStack extends Stack {
       timeout: Duration.minutes(15),
       ephemeralStorageSize: Size.gibibytes(10),
       duckDbLayer: this.duckDbLayer.layer,
+      // The release audit's LP solver (HiGHS, WebAssembly) loads highs.wasm from beside the bundle.
+      bundledFiles: ['node_modules/highs/build/highs.wasm'],
     });
     grantStatsRelease(this.statsRelease, config.stage, storage);
     // The release picks contributing tenants and settles purged ones (tenants), records its job and
@@ -77,6 +79,8 @@ export class AnalyticsStack extends Stack {
     grantTable(this.statsRelease, storage.tables.tenants, 'tenants', 'readWrite');
     grantTable(this.statsRelease, storage.tables.jobs, 'jobs', 'readWrite');
     grantTable(this.statsRelease, storage.tables.ledger, 'ledger', 'append');
+    // Record keys of anonymised releases come from the platform perturbation key (masking/record-keys.ts).
+    grantPlatformKey(this.statsRelease, platformKeySecretName(config.stage), storage.dataKey);
 
     this.deadLetters = new JobDeadLetters(this, 'JobDeadLetters', { stage: config.stage, removalPolicy });
     new JobSchedule(this, 'MonthlyStatsRelease', {
@@ -102,6 +106,12 @@ export class AnalyticsStack extends Stack {
           metric: kuraMetric('StatsReleaseFailed', Duration.days(1)),
           description:
             'A statistics release did not publish (EMF StatsReleaseFailed from the stats-release function)',
+        },
+        {
+          id: 'StatsReleaseAuditFailed',
+          metric: kuraMetric('StatsReleaseAuditFailed', Duration.days(1)),
+          description:
+            'The disclosure audit withheld a statistics release (findings in stats-admin/release=<id>/audit.json; see docs/OPERATIONS.md)',
         },
       ],
     });

@@ -53,9 +53,22 @@ export function registerStatsCommands(program: Command, context: () => CliContex
         return;
       }
       const stat = getStatistic(name);
-      const body = await client.get<unknown>(`/stats/${encodeURIComponent(name)}`);
-      ctx.emit(body);
-      ctx.say(renderPublishedTable(stat, cellsOf(body), { lang: ctx.lang, limit: options.limit }));
+      // The API pages a statistic (`next` while more remain): follow every page.
+      const path = `/stats/${encodeURIComponent(name)}`;
+      let body = await client.get<unknown>(path);
+      const cells = cellsOf(body);
+      for (
+        let next = (body as { next?: unknown }).next;
+        typeof next === 'string';
+        next = (body as { next?: unknown }).next
+      ) {
+        body = await client.get<unknown>(`${path}?cursor=${encodeURIComponent(next)}`);
+        cells.push(...cellsOf(body));
+      }
+      const whole = { ...(body as Record<string, unknown>), cells };
+      delete (whole as { next?: unknown }).next;
+      ctx.emit(whole);
+      ctx.say(renderPublishedTable(stat, cells, { lang: ctx.lang, limit: options.limit }));
     });
 
   program

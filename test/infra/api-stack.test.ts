@@ -1,6 +1,6 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ROUTES } from '../../functions/api/routes.ts';
+import { PUBLIC_ROUTE_KEYS, ROUTES } from '../../functions/api/routes.ts';
 import { ROLES } from '../../functions/domain/auth/principal.ts';
 import { SUBPROCESSOR_SERVICES } from '../../functions/domain/tenants/processing.ts';
 import { bucketName } from '../../infra/naming.ts';
@@ -47,12 +47,16 @@ describe('api stack: HTTP API', () => {
     expect(routeKeys.sort()).toEqual([...API_ROUTES].sort());
   });
 
-  it('puts the JWT authorizer on every route', () => {
+  it('puts the JWT authorizer on every route but the public APPI notices', () => {
     const [authorizerId] = only(template, 'AWS::ApiGatewayV2::Authorizer');
-    for (const [, route] of resources(template, 'AWS::ApiGatewayV2::Route')) {
-      expect(route.Properties.AuthorizationType).toBe('JWT');
-      expect(route.Properties.AuthorizerId).toEqual({ Ref: authorizerId });
+    const routes = resources(template, 'AWS::ApiGatewayV2::Route').map(([, route]) => route.Properties);
+    for (const route of routes.filter((r) => !PUBLIC_ROUTE_KEYS.includes(r.RouteKey))) {
+      expect(route.AuthorizationType).toBe('JWT');
+      expect(route.AuthorizerId).toEqual({ Ref: authorizerId });
     }
+    const open = routes.filter((r) => r.AuthorizationType !== 'JWT').map((r) => r.RouteKey);
+    expect(open.sort()).toEqual(['GET /public/notices', 'GET /public/notices/{releaseId}']);
+    expect([...PUBLIC_ROUTE_KEYS].sort()).toEqual(open.sort());
   });
 
   it('trusts only tokens of its own user pool and app client', () => {

@@ -94,6 +94,10 @@ describe.each(['dev', 'prod'] as const)('the lifecycle through the twin of %s', 
       claims: tenantClaims(tenants[1] as string),
       path: { name: 'overtime_hours_monthly' },
     });
+    const notice = await twin.api('GET /public/notices/{releaseId}', {
+      path: { releaseId: 'latest' },
+      lang: 'ja',
+    });
 
     // Assess
     expect(fired.invoked, diagnostics()).toBe(true);
@@ -102,6 +106,8 @@ describe.each(['dev', 'prod'] as const)('the lifecycle through the twin of %s', 
     expectStatus(table, 200, 'GET /stats/{name}');
     expect(table.json.cells.some((cell: { suppressed: boolean }) => cell.suppressed === false)).toBe(true);
     expectStatus(benchmark, 200, 'GET /stats/{name}/benchmark');
+    // The APPI notice is public: no sign-in, and the route has no JWT authorizer.
+    expectStatus(notice, 200, 'GET /public/notices/latest without sign-in');
     expect(twin.iam.denials, diagnostics()).toEqual([]);
   });
 

@@ -16,7 +16,7 @@ import {
   suppressionReportKey,
   suppressionReportSchema,
 } from './anonymised-schema.ts';
-import { type Dialect, quoteIdent, quoteLiteral } from './compile.ts';
+import { CompiledQuery, type Dialect, quoteIdent, quoteLiteral } from './compile.ts';
 import { type DuckSession, plainQuery, type Row, withDuckDb } from './duckdb-engine.ts';
 import { TenantNotFoundError } from './errors.ts';
 import { factKey } from './facts.ts';
@@ -27,9 +27,11 @@ import {
   periodEndSql,
   tenureBandSql,
 } from './generalise.ts';
+import { hmacBlocksHex } from './hmac.ts';
 import { download, outputPath, upload, withWorkDir } from './local-files.ts';
 import { anonymisedAction, catalogueColumn } from './policy.ts';
 import type { MaskingPorts } from './pseudonymise.ts';
+import { companyRecordKey, personRecordKeySql, platformPerturbationKey } from './record-keys.ts';
 
 export interface AnonymiseRequest {
   readonly releaseId: string;
@@ -49,21 +51,60 @@ export interface AnonymiseResult {
   readonly report: SuppressionReport;
 }
 
-/** One global generalisation level; each is coarser than the one before. */
+/**
+ * One global generalisation level; each is coarser than the one before. A quasi-identifier that a
+ * level drops is null in every row (no statistic then splits by it). Tenure band and employment type
+ * go first: no published statistic uses them, so dropping them costs nothing.
+ */
 export interface GeneralisationLevel {
   readonly name: string;
-  readonly ageBandWidth: AgeBandWidth;
+  /** Age band width, or null when age is dropped. */
+  readonly ageBandWidth: AgeBandWidth | null;
   readonly keepPrefecture: boolean;
+  readonly keepTenure: boolean;
+  readonly keepEmploymentType: boolean;
+  readonly keepGender: boolean;
 }
 
-/** The ladder climbed until few enough rows violate k-anonymity (then local suppression). */
+const ladderStep = (name: string, changes: Partial<GeneralisationLevel>): GeneralisationLevel => ({
+  name,
+  ageBandWidth: 5,
+  keepPrefecture: true,
+  keepTenure: true,
+  keepEmploymentType: true,
+  keepGender: true,
+  ...changes,
+});
+const unusedDropped = { keepTenure: false, keepEmploymentType: false };
+
+/**
+ * The ladder climbed until the rows violating k-anonymity fit the local suppression budget (then
+ * local suppression blanks what is left). Every step is global and recorded in the release's report.
+ */
 export const GENERALISATION_LEVELS: readonly GeneralisationLevel[] = [
-  { name: 'age_band_5y', ageBandWidth: 5, keepPrefecture: true },
-  { name: 'age_band_10y', ageBandWidth: 10, keepPrefecture: true },
-  { name: 'prefecture_to_region', ageBandWidth: 10, keepPrefecture: false },
+  ladderStep('age_band_5y', {}),
+  ladderStep('unused_quasi_identifiers_dropped', unusedDropped),
+  ladderStep('age_band_10y', { ...unusedDropped, ageBandWidth: 10 }),
+  ladderStep('prefecture_to_region', { ...unusedDropped, ageBandWidth: 10, keepPrefecture: false }),
+  ladderStep('age_band_20y', { ...unusedDropped, ageBandWidth: 20, keepPrefecture: false }),
+  ladderStep('gender_dropped', {
+    ...unusedDropped,
+    ageBandWidth: 20,
+    keepPrefecture: false,
+    keepGender: false,
+  }),
+  ladderStep('age_dropped', {
+    ...unusedDropped,
+    ageBandWidth: null,
+    keepPrefecture: false,
+    keepGender: false,
+  }),
 ];
 
-/** Share of rows local suppression may touch before a coarser global level is preferred. */
+/**
+ * Share of rows local suppression may touch (blank an attribute of) before a coarser global level is
+ * preferred; the release report says how many it touched.
+ */
 export const LOCAL_SUPPRESSION_BUDGET = 0.05;
 
 /** Measures of anon_employee_month and the catalogue column whose policy (top code) they follow. */
@@ -103,20 +144,25 @@ export function ageAndTenureSql(dialect: Dialect): { age: string; tenureYears: s
 
 /** SQL (either dialect) projecting a pooled row through one generalisation level. */
 export function generaliseProjection(level: GeneralisationLevel): string[] {
+  const dropped = (column: string) => `CAST(NULL AS VARCHAR) AS ${column}`;
   return [
     'company_code',
     'industry',
-    level.keepPrefecture ? 'prefecture' : 'CAST(NULL AS VARCHAR) AS prefecture',
+    level.keepPrefecture ? 'prefecture' : dropped('prefecture'),
     'region',
     'size_band',
     'period',
-    `${ageBandSql('age', level.ageBandWidth)} AS age_band`,
-    'gender',
-    `${tenureBandSql('tenure_years')} AS tenure_band`,
-    'employment_type',
+    level.ageBandWidth === null
+      ? dropped('age_band')
+      : `${ageBandSql('age', level.ageBandWidth)} AS age_band`,
+    level.keepGender ? 'gender' : dropped('gender'),
+    level.keepTenure ? `${tenureBandSql('tenure_years')} AS tenure_band` : dropped('tenure_band'),
+    level.keepEmploymentType ? 'employment_type' : dropped('employment_type'),
     ...MEASURE_SOURCES.map(([name]) => name),
     'employed',
     'separated',
+    'record_key',
+    'company_key',
   ];
 }
 
@@ -193,6 +239,9 @@ export async function anonymise(ports: MaskingPorts, request: AnonymiseRequest):
   }> = [];
   const taken = new Set<string>();
   const contributing: Array<{ tenantId: string; code: string }> = [];
+  // Record keys for the cell key method: stable per person and company, under the platform key.
+  const platformKey = await platformPerturbationKey(ports.keys);
+  const { ipadHex, opadHex } = hmacBlocksHex(platformKey);
   for (const tenantId of new Set(request.tenants)) {
     const item = await ports.table.get('tenants', { tenantId });
     if (!item) throw new TenantNotFoundError(tenantId);
@@ -222,8 +271,9 @@ export async function anonymise(ports: MaskingPorts, request: AnonymiseRequest):
             factKey(tenantId, 'employee_month'),
             dir,
           );
+          const companyKey = companyRecordKey(platformKey, tenantId);
           employeeParts.push(
-            `SELECT ${quoteLiteral(code)} AS company_code, * FROM read_parquet(${quoteLiteral(employeePath)})`,
+            `SELECT ${quoteLiteral(code)} AS company_code, CAST(${companyKey} AS BIGINT) AS company_key, ${personRecordKeySql(platformKey, tenantId, 'employee_token')} AS record_key, * FROM read_parquet(${quoteLiteral(employeePath)})`,
           );
           if (await ports.objects.head('curated', factKey(tenantId, 'company_month'))) {
             const companyPath = await download(
@@ -233,7 +283,7 @@ export async function anonymise(ports: MaskingPorts, request: AnonymiseRequest):
               dir,
             );
             companyParts.push(
-              `SELECT ${quoteLiteral(code)} AS company_code, * FROM read_parquet(${quoteLiteral(companyPath)})`,
+              `SELECT ${quoteLiteral(code)} AS company_code, CAST(${companyKey} AS BIGINT) AS company_key, CAST(${companyKey} AS BIGINT) AS record_key, * FROM read_parquet(${quoteLiteral(companyPath)})`,
             );
           }
         }
@@ -251,18 +301,21 @@ export async function anonymise(ports: MaskingPorts, request: AnonymiseRequest):
             'company profiles',
           ),
         );
+        // The record-key HMAC carries the platform key: a compiled query with its secrets, never logged.
         await db.run(
-          plainQuery(
+          new CompiledQuery(
+            'duckdb',
             employeeParts.length === 0
-              ? `CREATE TABLE em (company_code VARCHAR, period VARCHAR, birth_date DATE, gender VARCHAR, hire_date DATE, termination_date DATE, employment_type VARCHAR, overtime_hours DOUBLE, hours_worked DOUBLE, paid_leave_days DOUBLE, base_pay BIGINT, gross_pay BIGINT, employed BOOLEAN, separated BOOLEAN)`
+              ? `CREATE TABLE em (company_code VARCHAR, company_key BIGINT, record_key BIGINT, period VARCHAR, birth_date DATE, gender VARCHAR, hire_date DATE, termination_date DATE, employment_type VARCHAR, overtime_hours DOUBLE, hours_worked DOUBLE, paid_leave_days DOUBLE, base_pay BIGINT, gross_pay BIGINT, employed BOOLEAN, separated BOOLEAN)`
               : `CREATE TABLE em AS ${employeeParts.join(' UNION ALL BY NAME ')}`,
-            'pool employee facts',
+            'pool employee facts with record keys',
+            [ipadHex, opadHex],
           ),
         );
         await db.run(
           plainQuery(
             companyParts.length === 0
-              ? 'CREATE TABLE cm (company_code VARCHAR, period VARCHAR, sales_amount BIGINT, employees INTEGER)'
+              ? 'CREATE TABLE cm (company_code VARCHAR, company_key BIGINT, record_key BIGINT, period VARCHAR, sales_amount BIGINT, employees INTEGER)'
               : `CREATE TABLE cm AS ${companyParts.join(' UNION ALL BY NAME ')}`,
             'pool company facts',
           ),
@@ -313,7 +366,7 @@ export async function anonymise(ports: MaskingPorts, request: AnonymiseRequest):
           plainQuery(
             `CREATE TABLE pool AS SELECT c.company_code, c.industry, c.prefecture, c.region, c.size_band, f.period,
             ${age} AS age, ${tenureYears} AS tenure_years, ${categories.join(', ')}, ${measures.join(', ')},
-            f.employed, f.separated
+            f.employed, f.separated, f.record_key, f.company_key
           FROM em f JOIN companies c USING (company_code)`,
             'pool with company profiles',
           ),
@@ -337,6 +390,7 @@ export async function anonymise(ports: MaskingPorts, request: AnonymiseRequest):
           if (violating <= rowsIn * LOCAL_SUPPRESSION_BUDGET) break;
         }
         const level = GENERALISATION_LEVELS[chosen] as GeneralisationLevel;
+        const rowsWithBlankedAttribute = await violatingRows(db, 'gen', k, classes);
 
         // Local suppression: blank the most identifying cells first, then drop rows still below k.
         const first = await suppressLocally(db, 'gen', 'sup1', k, classes, ['age_band', 'tenure_band']);
@@ -359,7 +413,7 @@ export async function anonymise(ports: MaskingPorts, request: AnonymiseRequest):
             .join(', ')} FROM ${from} ORDER BY period, company_code`;
         const sources: Record<AnonymisedTable, string> = {
           anon_employee_month: 'anon',
-          anon_company_month: `(SELECT c.company_code, c.industry, ${level.keepPrefecture ? 'c.prefecture' : 'CAST(NULL AS VARCHAR) AS prefecture'}, c.region, c.size_band, m.period, m.sales_amount, m.employees FROM cm m JOIN companies c USING (company_code))`,
+          anon_company_month: `(SELECT c.company_code, c.industry, ${level.keepPrefecture ? 'c.prefecture' : 'CAST(NULL AS VARCHAR) AS prefecture'}, c.region, c.size_band, m.period, m.sales_amount, m.employees, m.record_key, m.company_key FROM cm m JOIN companies c USING (company_code))`,
         };
         for (const table of Object.keys(sources) as AnonymisedTable[]) {
           const key = anonymisedTableKey(releaseId, table);
@@ -386,6 +440,7 @@ export async function anonymise(ports: MaskingPorts, request: AnonymiseRequest):
           topCoded,
           suppressedCells,
           suppressedRows: rowsIn - rowsOut,
+          rowsWithBlankedAttribute,
         });
         const reportKey = suppressionReportKey(releaseId);
         await ports.objects.put('curated', reportKey, JSON.stringify(report, null, 2), {

@@ -40,7 +40,12 @@ export const AGE_BANDS_5Y = [
 ] as const;
 /** Ten-year age bands, used when k-anonymity needs further generalisation. */
 export const AGE_BANDS_10Y = ['<20', '20-29', '30-39', '40-49', '50-59', '60-69', '70+'] as const;
-export const AGE_BANDS = [...new Set<string>([...AGE_BANDS_5Y, ...AGE_BANDS_10Y])] as [string, ...string[]];
+/** Twenty-year bands, when k-anonymity needs them (the top band stays 70+). */
+export const AGE_BANDS_20Y = ['<20', '20-39', '40-59', '60-69', '70+'] as const;
+export const AGE_BANDS = [...new Set<string>([...AGE_BANDS_5Y, ...AGE_BANDS_10Y, ...AGE_BANDS_20Y])] as [
+  string,
+  ...string[],
+];
 export const ageBandSchema = z.enum(AGE_BANDS);
 
 /** Tenure bands in completed years at the end of the period. */
@@ -73,6 +78,13 @@ const companyColumns = {
   region: regionSchema,
   size_band: sizeBandSchema,
   period: periodSchema,
+  /**
+   * Cell-key method (masking/record-keys.ts): a uniform 32-bit key of the person (employee rows) or the
+   * company (company rows), stable across months and releases, from an HMAC under the platform key.
+   */
+  record_key: z.number().int().nonnegative().lt(4_294_967_296),
+  /** The row's company's uniform 32-bit key, stable across months and releases (never a tenant id). */
+  company_key: z.number().int().nonnegative().lt(4_294_967_296),
 };
 
 /** BIGINT in Parquet; DuckDB hands it to JS as bigint, JSON readers as number. */
@@ -138,6 +150,8 @@ export const ANONYMISED_COLUMNS: Readonly<
     ['gross_pay', 'BIGINT'],
     ['employed', 'BOOLEAN'],
     ['separated', 'BOOLEAN'],
+    ['record_key', 'BIGINT'],
+    ['company_key', 'BIGINT'],
   ],
   anon_company_month: [
     ['release_id', 'VARCHAR'],
@@ -149,6 +163,8 @@ export const ANONYMISED_COLUMNS: Readonly<
     ['period', 'VARCHAR'],
     ['sales_amount', 'BIGINT'],
     ['employees', 'INTEGER'],
+    ['record_key', 'BIGINT'],
+    ['company_key', 'BIGINT'],
   ],
 };
 
@@ -190,6 +206,11 @@ export const suppressionReportSchema = z
     suppressedCells: z.record(z.string(), z.number().int().nonnegative()),
     /** Rows removed because no local suppression could bring their class to k. */
     suppressedRows: z.number().int().nonnegative(),
+    /**
+     * Rows local suppression touched (at least one quasi-identifier blanked, or the row removed):
+     * what `LOCAL_SUPPRESSION_BUDGET` bounds. Absent in reports written before it was counted.
+     */
+    rowsWithBlankedAttribute: z.number().int().nonnegative().optional(),
   })
   .strict();
 export type SuppressionReport = z.infer<typeof suppressionReportSchema>;

@@ -5,8 +5,8 @@
 import { PREFECTURES } from '../company.ts';
 import type { Dialect } from './compile.ts';
 
-/** Age band width: 5 years normally, 10 years when k-anonymity needs more generalisation. */
-export type AgeBandWidth = 5 | 10;
+/** Age band width: 5 years normally, 10 or 20 years when k-anonymity needs more generalisation. */
+export type AgeBandWidth = 5 | 10 | 20;
 
 /** Lowest and highest ages with their own band: below is `<20`, from the top code up is `70+`. */
 export const AGE_BOTTOM = 20;

@@ -63,7 +63,7 @@ export const RETAINED = [
   {
     store: 'published-statistics',
     reason:
-      'Statistics published before this purge (aggregates under disclosure control). A release without the tenant is started right after this certificate is written.',
+      "Statistics releases published before this deletion remain published. They are anonymised statistics and contain no personal data; the company's contributions in them carry perturbation that stays the same across releases, so comparing them with later releases does not reveal the company's figures. Releases published after this deletion do not contain the company's data: one is started right after this certificate is written.",
   },
 ] as const;
 

@@ -22,6 +22,7 @@ import { appendLedger } from '../ledger/ledger.ts';
 import { anonymise } from '../masking/anonymise.ts';
 import { japanDate } from '../purge/lifecycle.ts';
 import type { PlatformSettings } from '../settings.ts';
+import { auditReportKey, ReleaseAuditFailedError } from '../stats/audit.ts';
 import { type ReleaseManifest, releaseIdFor } from '../stats/release.ts';
 import { publishAnonymisedRelease, type ReleaseAthena } from '../stats/run.ts';
 import { TENANTS_TABLE } from '../tenants/admin.ts';
@@ -135,7 +136,14 @@ export type ReleaseJobEvent = z.input<typeof releaseJobEventSchema>;
 
 export type ReleaseJobOutcome =
   | { readonly outcome: 'published'; readonly job: JobRecord; readonly release: BuiltRelease }
-  | { readonly outcome: 'joined'; readonly job: JobRecord; readonly runningJobId: string };
+  | { readonly outcome: 'joined'; readonly job: JobRecord; readonly runningJobId: string }
+  | {
+      readonly outcome: 'refused';
+      readonly job: JobRecord;
+      readonly releaseId: string;
+      /** Findings of the disclosure audit (their details are in the admin-only audit report). */
+      readonly findings: number;
+    };
 
 /**
  * Runs one release job. Two jobs started at once (the schedule and an administrator) produce one
@@ -175,6 +183,23 @@ export async function runReleaseJob(
     });
     return { outcome: 'published', job: done, release };
   } catch (error) {
+    if (error instanceof ReleaseAuditFailedError) {
+      // The audit refused the release: nothing was published, and running it again would refuse again.
+      const refused = await finishJob(ports, job, {
+        state: 'FAILED',
+        code: 'AUDIT_FAILED',
+        message: msg(
+          `統計の公表を取りやめました。開示リスク監査が ${error.report.failures.length} 件の問題を見つけました（管理者向けの記録: ${auditReportKey(error.report.releaseId)}）。`,
+          `The statistics release was withheld: the disclosure audit found ${error.report.failures.length} problem(s) (for administrators: ${auditReportKey(error.report.releaseId)}).`,
+        ),
+      });
+      return {
+        outcome: 'refused',
+        job: refused,
+        releaseId: error.report.releaseId,
+        findings: error.report.failures.length,
+      };
+    }
     await finishJob(ports, job, {
       state: 'FAILED',
       code: error instanceof KuraError ? error.code : error instanceof Error ? error.name : 'UNKNOWN',

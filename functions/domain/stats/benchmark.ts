@@ -1,12 +1,28 @@
 /**
- * Tenant benchmark: the caller's own value (computed by the caller from its own pseudonymised data)
- * beside the published distribution of its peers. The segment is industry × size band × prefecture;
- * when that cell is suppressed (or not published at that level) it falls back to the region, then
- * to the whole country. A suppressed segment is reported as suppressed without saying which rule fired.
+ * Tenant benchmark: the caller's own value (computed from its own pseudonymised data) beside its
+ * peers, with the caller itself left out. The segment is industry × size band × prefecture; when that
+ * cell is suppressed, not published, or leaves too few peers once the caller is taken out, it falls
+ * back to the region, then to the whole country, and says which segment it used and why the finer
+ * ones were skipped. A suppressed segment is reported without saying which rule fired.
+ *
+ * Peers without the caller: the published (perturbed) totals minus the caller's own true figures.
+ * Nothing here is new to the caller, who could subtract its own figures from the published ones;
+ * the thresholds (`minIndividuals` people, `minCompanies` companies) apply to what remains.
+ * Quartiles cannot be taken apart this way: they are the segment's published quartiles (the caller
+ * included), and the caller's position is a band between them, only where they are published.
  */
 import { z } from 'zod';
-import { type CompanyProfile, regionOf } from '../company.ts';
-import { type Bilingual, type GeoLevel, getStatistic, type Statistic, TOTAL } from './catalog.ts';
+import { type CompanyProfile, PREFECTURES, REGIONS, regionOf } from '../company.ts';
+import type { DisclosureSettings } from '../settings.ts';
+import {
+  type Bilingual,
+  type GeoLevel,
+  getStatistic,
+  type Statistic,
+  TOTAL,
+  VARIABLES,
+  type Variable,
+} from './catalog.ts';
 
 /** A row of a published statistics table (as read from Parquet or Athena). */
 export type PublishedCell = Readonly<Record<string, unknown>>;
@@ -37,6 +53,15 @@ export interface SegmentRef {
 
 export type BenchmarkPosition = 'below_p25' | 'p25_to_median' | 'median_to_p75' | 'above_p75';
 
+/** The caller's own additive figures for the period: rows (people, or 1 for its company) and sums. */
+export interface OwnFigures {
+  readonly rows: number;
+  readonly sums: Readonly<Partial<Record<Variable, number>>>;
+}
+
+/** Why a finer segment was not used. */
+export type FallbackReason = 'suppressed' | 'not_published' | 'too_few_peers';
+
 export type Benchmark =
   | {
       readonly status: 'published';
@@ -45,12 +70,16 @@ export type Benchmark =
       readonly own: number | null;
       readonly segment: SegmentRef;
       /** Levels tried first and why they were skipped. */
-      readonly fallbacks: ReadonlyArray<{
-        readonly level: GeoLevel;
-        readonly reason: 'suppressed' | 'not_published';
-      }>;
-      /** Every published measure of the segment, by column name. */
+      readonly fallbacks: ReadonlyArray<{ readonly level: GeoLevel; readonly reason: FallbackReason }>;
+      /**
+       * The segment's measures by column name: without the caller where `excludesOwn` is true (counts,
+       * totals, means and ratios); quartiles are the segment's published ones, the caller included.
+       */
       readonly peers: Readonly<Record<string, number>>;
+      /** Whether counts, totals, means and ratios in `peers` leave the caller out. */
+      readonly excludesOwn: boolean;
+      /** Which segment the comparison uses, in words (Japanese and English). */
+      readonly comparedWith: Bilingual;
       readonly position?: BenchmarkPosition;
     }
   | {
@@ -109,15 +138,100 @@ function positionOf(
   return 'above_p75';
 }
 
+/** The segment in words, for the answer (Japanese first, English). */
+function describeSegment(segment: SegmentRef, peers: number | undefined, stat: Statistic): Bilingual {
+  const place =
+    segment.level === 'prefecture'
+      ? PREFECTURES.find((p) => p.code === segment.prefecture)
+      : segment.level === 'region'
+        ? REGIONS[segment.region as keyof typeof REGIONS]
+        : undefined;
+  const where = place ? { ja: place.ja, en: place.en } : { ja: '全国', en: 'Japan' };
+  const unit = stat.unit === 'company' ? { ja: '社', en: 'companies' } : { ja: '人', en: 'people' };
+  const others =
+    peers === undefined
+      ? { ja: '', en: '' }
+      : { ja: `、自社を除く約${peers}${unit.ja}`, en: `, about ${peers} ${unit.en} besides yours` };
+  return {
+    ja: `産業${segment.industry}・従業員規模${segment.sizeBand}・${where.ja}${others.ja}`,
+    en: `industry ${segment.industry}, size ${segment.sizeBand}, ${where.en}${others.en}`,
+  };
+}
+
 /**
- * The caller's value beside its segment's published peer distribution, falling back from prefecture
- * to region to national when a level is suppressed or absent.
+ * The segment's measures with the caller left out, or undefined when too few peers remain. Totals
+ * are the published totals minus the caller's own; means and ratios follow from them.
+ */
+function withoutOwn(
+  stat: Statistic,
+  published: Record<string, number>,
+  own: OwnFigures,
+  disclosure: DisclosureSettings,
+): { peers: Record<string, number>; remaining: number } | undefined {
+  const countColumn = stat.measures.find((m) => m.kind === 'count')?.column;
+  const count = countColumn === undefined ? undefined : published[countColumn];
+  if (count === undefined) return undefined;
+  const ownRows = stat.unit === 'company' ? 1 : own.rows;
+  const remaining = count - ownRows;
+  const minimum = stat.unit === 'company' ? disclosure.minCompanies : disclosure.minIndividuals;
+  if (remaining < minimum) return undefined;
+  /** A variable's published (perturbed) total: a sum measure, or a mean times the count. */
+  const total = (v: Variable): number | undefined => {
+    const sum = stat.measures.find((m) => m.kind === 'sum' && m.of === v);
+    if (sum && published[sum.column] !== undefined) return published[sum.column];
+    if (v === 'employed' && stat.employedOnly) return count;
+    const mean = stat.measures.find((m) => m.kind === 'mean' && m.of === v);
+    if (mean?.kind === 'mean' && published[mean.column] !== undefined) {
+      return ((published[mean.column] as number) / mean.scale) * count;
+    }
+    return undefined;
+  };
+  const peerTotal = (v: Variable) => {
+    const t = total(v);
+    return t === undefined
+      ? undefined
+      : t - (v === 'employed' && stat.employedOnly ? own.rows : (own.sums[v] ?? 0));
+  };
+  const peers: Record<string, number> = {};
+  const round = (x: number, v?: Variable) => {
+    const d = v ? VARIABLES[v].decimals : 2;
+    return Math.round(x * 10 ** d) / 10 ** d;
+  };
+  for (const m of stat.measures) {
+    const value = published[m.column];
+    if (value === undefined) continue;
+    if (m.kind === 'count') peers[m.column] = remaining;
+    else if (m.kind === 'sum') {
+      const t = peerTotal(m.of);
+      if (t !== undefined) peers[m.column] = round(t, m.of);
+    } else if (m.kind === 'mean') {
+      const t = peerTotal(m.of);
+      if (t !== undefined) peers[m.column] = round((t / remaining) * m.scale);
+    } else if (m.kind === 'ratio') {
+      const numerator = peerTotal(m.numerator);
+      const denominator =
+        m.denominator === 'employed' && stat.employedOnly ? remaining : peerTotal(m.denominator);
+      if (numerator !== undefined && denominator !== undefined && denominator > 0) {
+        peers[m.column] = Math.round((numerator / denominator) * 1e6) / 1e6;
+      }
+    } else {
+      peers[m.column] = value;
+    }
+  }
+  return { peers, remaining };
+}
+
+/**
+ * The caller's value beside its segment's peers (the caller left out when its own figures are given),
+ * falling back from prefecture to region to national when a level is suppressed, absent or leaves
+ * too few peers.
  */
 export function benchmarkFor(
   tenantOwnValue: number | null,
   publishedSegmentCells: readonly PublishedCell[],
   profile: CompanyProfile,
   options: BenchmarkOptions,
+  exclusion?: { readonly own: OwnFigures | null; readonly disclosure: DisclosureSettings },
 ): Benchmark {
   const { statistic, period: wantedPeriod, dimensions } = benchmarkOptionsSchema.parse(options);
   const stat = getStatistic(statistic);
@@ -131,18 +245,34 @@ export function benchmarkFor(
     message: SEGMENT_SUPPRESSED_MESSAGE,
   } as const;
   if (period === null) return suppressed;
-  const fallbacks: Array<{ level: GeoLevel; reason: 'suppressed' | 'not_published' }> = [];
+  // Own figures are for the company's whole population: only a segment without other dimensions
+  // chosen (every other dimension at `_total`) can have them taken out.
+  const ownApplies = Object.values(dimensions).every((v) => v === TOTAL);
+  const fallbacks: Array<{ level: GeoLevel; reason: FallbackReason }> = [];
   for (const segment of segmentsFor(stat, profile)) {
     const cell = publishedSegmentCells.find((c) => matches(stat, c, segment, period, dimensions));
     if (!cell || cell.suppressed === true) {
       fallbacks.push({ level: segment.level, reason: cell ? 'suppressed' : 'not_published' });
       continue;
     }
-    const peers: Record<string, number> = {};
+    const published: Record<string, number> = {};
     for (const m of stat.measures) {
       const v = cell[m.column];
-      if (typeof v === 'number' && Number.isFinite(v)) peers[m.column] = v;
-      else if (typeof v === 'bigint') peers[m.column] = Number(v);
+      if (typeof v === 'number' && Number.isFinite(v)) published[m.column] = v;
+      else if (typeof v === 'bigint') published[m.column] = Number(v);
+    }
+    let peers = published;
+    let excludesOwn = false;
+    let remaining: number | undefined;
+    if (exclusion?.own && ownApplies) {
+      const without = withoutOwn(stat, published, exclusion.own, exclusion.disclosure);
+      if (!without) {
+        fallbacks.push({ level: segment.level, reason: 'too_few_peers' });
+        continue;
+      }
+      peers = without.peers;
+      remaining = without.remaining;
+      excludesOwn = true;
     }
     const position = tenantOwnValue === null ? undefined : positionOf(stat, tenantOwnValue, peers);
     return {
@@ -153,6 +283,8 @@ export function benchmarkFor(
       segment,
       fallbacks,
       peers,
+      excludesOwn,
+      comparedWith: describeSegment(segment, remaining, stat),
       ...(position ? { position } : {}),
     };
   }

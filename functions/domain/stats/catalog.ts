@@ -55,38 +55,51 @@ export const VARIABLES = {
     sql: 'CAST(overtime_hours AS DOUBLE)',
     columns: ['overtime_hours'],
     unit: { ja: '時間', en: 'hours' },
+    noiseUnit: 1,
+    decimals: 2,
   },
   paid_leave_days: {
     source: 'anon_employee_month',
     sql: 'CAST(paid_leave_days AS DOUBLE)',
     columns: ['paid_leave_days'],
     unit: { ja: '日', en: 'days' },
+    noiseUnit: 0.5,
+    decimals: 2,
   },
   base_pay: {
     source: 'anon_employee_month',
     sql: 'CAST(base_pay AS DOUBLE)',
     columns: ['base_pay'],
     unit: { ja: '円', en: 'yen' },
+    noiseUnit: 5_000,
+    decimals: 0,
   },
   employed: {
     source: 'anon_employee_month',
-    sql: 'CASE WHEN employed THEN 1.0 ELSE 0.0 END',
+    // DOUBLE literals (1e0): Trino reads 1.0 as DECIMAL, and a DECIMAL division can round 3/120 to 0.0.
+    sql: 'CASE WHEN employed THEN 1e0 ELSE 0e0 END',
     columns: ['employed'],
     nullable: false,
     unit: { ja: '人', en: 'persons' },
+    noiseUnit: 1,
+    decimals: 0,
   },
   separated: {
     source: 'anon_employee_month',
-    sql: 'CASE WHEN separated THEN 1.0 ELSE 0.0 END',
+    sql: 'CASE WHEN separated THEN 1e0 ELSE 0e0 END',
     columns: ['separated'],
     nullable: false,
     unit: { ja: '人', en: 'persons' },
+    noiseUnit: 1,
+    decimals: 0,
   },
   sales_amount: {
     source: 'anon_company_month',
     sql: 'CAST(sales_amount AS DOUBLE)',
     columns: ['sales_amount'],
     unit: { ja: '円', en: 'yen' },
+    noiseUnit: 100_000,
+    decimals: 0,
   },
   employees: {
     source: 'anon_company_month',
@@ -94,12 +107,16 @@ export const VARIABLES = {
     columns: ['employees'],
     nullable: false,
     unit: { ja: '人', en: 'persons' },
+    noiseUnit: 1,
+    decimals: 0,
   },
   sales_per_employee: {
     source: 'anon_company_month',
     sql: 'CAST(sales_amount AS DOUBLE) / CAST(employees AS DOUBLE)',
     columns: ['sales_amount', 'employees'],
     unit: { ja: '円／人', en: 'yen per employee' },
+    noiseUnit: 10_000,
+    decimals: 0,
   },
 } as const satisfies Record<
   string,
@@ -110,6 +127,10 @@ export const VARIABLES = {
     unit: Bilingual;
     /** False when the anonymised contract never leaves the columns null (so they filter no row). */
     nullable?: false;
+    /** Size of one step of the perturbation table's noise for this variable's sums (perturbation.ts). */
+    noiseUnit: number;
+    /** Decimals a published sum, mean or quantile of this variable is rounded to. */
+    decimals: number;
   }
 >;
 export type Variable = keyof typeof VARIABLES;
@@ -343,7 +364,8 @@ const rawStatistics: StatisticInput[] = [
     dimensions: ['industry', 'size_band', 'age_band'],
     requires: ['base_pay'],
     employedOnly: true,
-    margins: false,
+    // Margins give every company a segment without choosing an age band (its benchmark's default).
+    margins: true,
     dominanceOn: 'base_pay',
     measures: [
       { column: 'employees', kind: 'count', title: b('集計対象従業員数', 'Employees counted') },

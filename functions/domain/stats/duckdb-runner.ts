@@ -2,6 +2,9 @@
  * An in-process DuckDB QueryRunner for statistics (local files only: the caller downloads and uploads
  * objects through the ObjectStore port). Numbers come back as JS numbers (BIGINT counts fit easily).
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { QueryRunner, SqlRow } from '../../adapters/ports.ts';
 
 /** A statistics statement failed on DuckDB. */
@@ -18,7 +21,10 @@ function plain(value: unknown): unknown {
 export async function withStatsDuckDb<T>(work: (runner: QueryRunner) => Promise<T>): Promise<T> {
   // Loaded on first use, not at module load: the native module costs ~100 ms of every cold start.
   const { DuckDBInstance } = await import('@duckdb/node-api');
-  const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
+  // Spill under the OS temp dir: in Lambda, /tmp is the only writable place (DuckDB's default `.tmp`
+  // would sit in the read-only /var/task).
+  const spillDir = await mkdtemp(join(tmpdir(), 'kura-stats-spill-'));
+  const instance = await DuckDBInstance.create(':memory:', { threads: '2', temp_directory: spillDir });
   const connection = await instance.connect();
   const runner: QueryRunner = {
     engine: 'duckdb',
@@ -39,5 +45,6 @@ export async function withStatsDuckDb<T>(work: (runner: QueryRunner) => Promise<
   } finally {
     connection.closeSync();
     instance.closeSync();
+    await rm(spillDir, { recursive: true, force: true });
   }
 }

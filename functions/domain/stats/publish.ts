@@ -18,9 +18,12 @@ import { NotFoundError } from '../../adapters/ports.ts';
 import type { GlueDatabases } from '../athena-names.ts';
 import { ANONYMISED_TABLES, anonymisedTableKey } from '../masking/anonymised-schema.ts';
 import type { PlatformSettings } from '../settings.ts';
+import { statsPrefix } from '../zones.ts';
+import { auditRelease, ReleaseAuditFailedError } from './audit.ts';
 import { STATISTICS, type Statistic, statisticColumns, statisticKeyColumns } from './catalog.ts';
 import { withStatsDuckDb } from './duckdb-runner.ts';
 import { buildReleaseNotice, renderNoticeMarkdown } from './notice.ts';
+import { perturbationDocument } from './perturbation.ts';
 import {
   AnonymisedReleaseNotFoundError,
   manifestKey,
@@ -94,6 +97,7 @@ function releaseEntry(
   return {
     name: stat.name,
     prefix: statisticPrefix(releaseId, stat.name),
+    files: [],
     cells: cells.length,
     suppressedCells: cells.filter((c) => c.primaryReason !== null).length + secondaryKeys.length,
     columns: statisticColumns(stat).map((c) => c.name),
@@ -181,6 +185,13 @@ export async function publishRelease(
       }
       return results;
     });
+    const audited = await auditBeforePublishing(ports.objects, {
+      releaseId,
+      publishedAt,
+      settings: options.settings,
+      statistics,
+      published,
+    });
     if (ports.glue) {
       await registerReleasePartitions(ports.glue.athena, {
         releaseId,
@@ -194,12 +205,81 @@ export async function publishRelease(
       publishedAt,
       settings: options.settings,
       statistics,
-      published,
+      published: audited,
       engine: 'duckdb',
     });
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** The Parquet objects a statistic of a release consists of (Athena CTAS names its own files). */
+export async function statisticFiles(
+  objects: ObjectStore,
+  releaseId: string,
+  statistic: string,
+): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const o of objects.list('stats', statisticPrefix(releaseId, statistic))) {
+    if (!o.key.endsWith('/') && o.size > 0) keys.push(o.key);
+  }
+  return keys.sort();
+}
+
+/** Every row of a statistic's Parquet objects. */
+async function readStatisticRows(objects: ObjectStore, keys: readonly string[]): Promise<SqlRow[]> {
+  if (keys.length === 0) return [];
+  const dir = await mkdtemp(join(tmpdir(), 'kura-stats-audit-read-'));
+  try {
+    const paths: string[] = [];
+    for (const [i, key] of keys.entries()) {
+      const path = join(dir, `${i}.parquet`);
+      await writeFile(path, await objects.get('stats', key));
+      paths.push(path);
+    }
+    return await withStatsDuckDb((runner) =>
+      runner.run(`SELECT * FROM read_parquet([${paths.map(localPath).join(', ')}])`),
+    );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The gate (audit.ts): every statistic's published objects exist, nothing makes them visible yet.
+ * Records each statistic's files in its manifest entry, audits the release against every earlier
+ * readable one, and when the audit fails deletes the release's published objects (the report stays
+ * with the admin tables) and throws ReleaseAuditFailedError. Returns the entries with their files.
+ */
+async function auditBeforePublishing(
+  objects: ObjectStore,
+  options: {
+    releaseId: string;
+    publishedAt: string;
+    settings: PlatformSettings;
+    statistics: readonly Statistic[];
+    published: ReleaseManifest['statistics'];
+  },
+): Promise<ReleaseManifest['statistics']> {
+  const rows = new Map<string, SqlRow[]>();
+  const entries: ReleaseManifest['statistics'] = [];
+  for (const entry of options.published) {
+    const files = await statisticFiles(objects, options.releaseId, entry.name);
+    entries.push({ ...entry, files });
+    rows.set(entry.name, await readStatisticRows(objects, files));
+  }
+  const report = await auditRelease(objects, {
+    releaseId: options.releaseId,
+    publishedAt: options.publishedAt,
+    settings: options.settings,
+    statistics: options.statistics,
+    published: rows,
+  });
+  if (!report.passed) {
+    await deleteUnder(objects, 'stats', statsPrefix(options.releaseId));
+    throw new ReleaseAuditFailedError(report);
+  }
+  return entries;
 }
 
 async function storeReleaseDocuments(
@@ -227,6 +307,7 @@ async function storeReleaseDocuments(
     publishedAt: options.publishedAt,
     engine: options.engine,
     disclosure: { minIndividuals, minCompanies, dominanceN, dominancePercent },
+    perturbation: perturbationDocument(options.settings.disclosure),
     statistics: options.published,
     notice: { json: noticeJsonKey(releaseId), markdown: noticeMarkdownKey(releaseId) },
   });
@@ -392,7 +473,14 @@ export async function publishReleaseOnAthena(
     await deleteUnder(ports.objects, 'stats', workPrefix(releaseId, stat.name));
     published.push(releaseEntry(releaseId, stat, cells, secondaryKeys));
   }
-  // Partitions only once every statistic's objects exist; the completion marker after them.
+  const audited = await auditBeforePublishing(ports.objects, {
+    releaseId,
+    publishedAt,
+    settings: options.settings,
+    statistics,
+    published,
+  });
+  // Partitions only once every statistic's objects exist and the audit passed; the marker after them.
   await registerReleasePartitions(athena, {
     releaseId,
     statistics,
@@ -404,7 +492,7 @@ export async function publishReleaseOnAthena(
     publishedAt,
     settings: options.settings,
     statistics,
-    published,
+    published: audited,
     engine: 'athena',
   });
 }

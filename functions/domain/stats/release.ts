@@ -59,6 +59,11 @@ export const releaseStatisticSchema = z
     name: z.string(),
     /** Where the statistic's Parquet files are (one partition directory). */
     prefix: z.string(),
+    /**
+     * The statistic's Parquet objects, as the publisher listed them (Athena CTAS names its own files):
+     * readers take these, never an assumed name. Empty in manifests written before the list existed.
+     */
+    files: z.array(z.string()).default([]),
     cells: z.number().int().nonnegative(),
     suppressedCells: z.number().int().nonnegative(),
     columns: z.array(z.string()),
@@ -78,6 +83,20 @@ export const releaseManifestSchema = z
         dominancePercent: z.number(),
       })
       .strict(),
+    /**
+     * How published figures are perturbed (perturbation.ts), so readers know how far a figure may be
+     * from the truth; the keys stay secret. Absent in releases published before perturbation existed.
+     */
+    perturbation: z
+      .object({
+        method: z.literal('cell-key'),
+        countNoiseMax: z.number(),
+        table: z.array(z.object({ noise: z.number(), upTo: z.number() }).strict()),
+        companyFactorMin: z.number(),
+        companyFactorMax: z.number(),
+      })
+      .strict()
+      .optional(),
     statistics: z.array(releaseStatisticSchema),
     notice: z.object({ json: z.string(), markdown: z.string() }).strict(),
   })

@@ -9,8 +9,10 @@ import { join } from 'node:path';
 import type { ObjectStore } from '../../adapters/ports.ts';
 import { NotFoundError } from '../../adapters/ports.ts';
 import type { CompanyProfile } from '../company.ts';
+import type { Lang } from '../i18n.ts';
 import { type FactName, factKey } from '../masking/facts.ts';
-import { type Benchmark, benchmarkFor, type PublishedCell } from './benchmark.ts';
+import { type DisclosureSettings, defaultSettings } from '../settings.ts';
+import { type Benchmark, benchmarkFor, type OwnFigures, type PublishedCell } from './benchmark.ts';
 import { getStatistic, type Statistic, VARIABLES } from './catalog.ts';
 import { withStatsDuckDb } from './duckdb-runner.ts';
 import { type ReleaseNotice, releaseNoticeSchema } from './notice.ts';
@@ -22,6 +24,7 @@ import {
   publishedReleasesPrefix,
   type ReleaseManifest,
   releaseManifestSchema,
+  releaseMarkerSchema,
   statisticKey,
 } from './release.ts';
 import { measureSql, rowFilters, sqlString, usedVariables } from './sql.ts';
@@ -90,19 +93,35 @@ async function withLocalFile<T>(bytes: Uint8Array, work: (path: string) => Promi
   }
 }
 
-/** Every published cell of a statistic in a release (suppressed cells included, with null measures). */
+/**
+ * Every published cell of a statistic in a release (suppressed cells included, with null measures),
+ * read from the files the release's manifest lists (Athena CTAS names its own files). A manifest
+ * written before that list existed names none; then the DuckDB publisher's one file is read.
+ */
 export async function readPublishedCells(
   objects: ObjectStore,
   releaseId: string,
   statistic: string,
 ): Promise<PublishedCell[]> {
   getStatistic(statistic);
-  if (!(await isPublished(objects, releaseId)))
-    throw new StatsReleaseNotFoundError(`Statistics release ${releaseId} does not exist.`);
-  const bytes = await objects.get('stats', statisticKey(releaseId, statistic));
-  return withLocalFile(bytes, (path) =>
-    withStatsDuckDb((runner) => runner.run(`SELECT * FROM read_parquet(${sqlString(path)})`)),
-  );
+  const manifest = await readReleaseManifest(objects, releaseId);
+  const entry = manifest.statistics.find((s) => s.name === statistic);
+  if (!entry) throw new StatsReleaseNotFoundError(`Statistics release ${releaseId} has no ${statistic}.`);
+  const files = entry.files.length > 0 ? entry.files : [statisticKey(releaseId, statistic)];
+  const dir = await mkdtemp(join(tmpdir(), 'kura-stats-read-'));
+  try {
+    const paths: string[] = [];
+    for (const [i, key] of files.entries()) {
+      const path = join(dir, `${i}.parquet`);
+      await writeFile(path, await objects.get('stats', key));
+      paths.push(path);
+    }
+    return await withStatsDuckDb((runner) =>
+      runner.run(`SELECT * FROM read_parquet([${paths.map(sqlString).join(', ')}])`),
+    );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 const FACT_OF: Record<Statistic['source'], FactName> = {
@@ -124,6 +143,48 @@ export function compileOwnValueQuery(stat: Statistic, factsRef: string, period: 
   return `SELECT CAST(${measureSql('duckdb', headline)} AS DOUBLE) AS own_value FROM (SELECT *${variables.length ? `, ${variables.join(', ')}` : ''} FROM ${factsRef} WHERE ${filters.join(' AND ')}) own`;
 }
 
+/**
+ * SQL of a tenant's own additive figures for a period (rows and the sum of every variable the
+ * statistic's measures add up), over its own facts, so its benchmark can leave it out of its peers.
+ */
+export function compileOwnFiguresQuery(stat: Statistic, factsRef: string, period: string): string {
+  const variables = usedVariables(stat).map((v) => `${VARIABLES[v].sql} AS v_${v}`);
+  const periodFilter =
+    stat.period === 'month' ? `period = ${sqlString(period)}` : `substr(period, 1, 4) = ${sqlString(period)}`;
+  const sums = usedVariables(stat).map((v) => `CAST(sum(v_${v}) AS DOUBLE) AS sum_${v}`);
+  return `SELECT CAST(count(*) AS BIGINT) AS own_rows${sums.length ? `, ${sums.join(', ')}` : ''} FROM (SELECT *${variables.length ? `, ${variables.join(', ')}` : ''} FROM ${factsRef} WHERE ${[periodFilter, ...rowFilters(stat)].join(' AND ')}) own`;
+}
+
+/** A tenant's own value and own additive figures for a statistic and period (null when it has no rows). */
+export async function ownFiguresFor(
+  objects: ObjectStore,
+  tenantId: string,
+  statistic: string,
+  period: string,
+): Promise<{ readonly value: number | null; readonly figures: OwnFigures | null }> {
+  const stat = getStatistic(statistic);
+  let bytes: Uint8Array;
+  try {
+    bytes = await objects.get('curated', factKey(tenantId, FACT_OF[stat.source]));
+  } catch (error) {
+    if (error instanceof NotFoundError) return { value: null, figures: null };
+    throw error;
+  }
+  return withLocalFile(bytes, (path) =>
+    withStatsDuckDb(async (runner) => {
+      const ref = `read_parquet(${sqlString(path)})`;
+      const value = (await runner.run(compileOwnValueQuery(stat, ref, period)))[0]?.own_value;
+      const row = (await runner.run(compileOwnFiguresQuery(stat, ref, period)))[0] ?? {};
+      const rows = Number(row.own_rows ?? 0);
+      const sums = Object.fromEntries(usedVariables(stat).map((v) => [v, Number(row[`sum_${v}`] ?? 0)]));
+      return {
+        value: typeof value === 'number' && Number.isFinite(value) ? value : null,
+        figures: rows > 0 ? { rows, sums } : null,
+      };
+    }),
+  );
+}
+
 /** A tenant's own value for a statistic and period, or null when its facts have no such rows. */
 export async function ownValueFor(
   objects: ObjectStore,
@@ -131,27 +192,14 @@ export async function ownValueFor(
   statistic: string,
   period: string,
 ): Promise<number | null> {
-  const stat = getStatistic(statistic);
-  let bytes: Uint8Array;
-  try {
-    bytes = await objects.get('curated', factKey(tenantId, FACT_OF[stat.source]));
-  } catch (error) {
-    if (error instanceof NotFoundError) return null;
-    throw error;
-  }
-  const rows = await withLocalFile(bytes, (path) =>
-    withStatsDuckDb((runner) =>
-      runner.run(compileOwnValueQuery(stat, `read_parquet(${sqlString(path)})`, period)),
-    ),
-  );
-  const value = rows[0]?.own_value;
-  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+  return (await ownFiguresFor(objects, tenantId, statistic, period)).value;
 }
 
 /**
  * `GET /stats/{name}/benchmark` in one call: the latest release's cells of the statistic, the tenant's
- * own value for the period compared (the latest published period unless given), and the benchmark.
- * Authorisation (tenant or granted supporter) and ledger entries belong to the caller.
+ * own value and figures for the period compared (the latest published period unless given), and the
+ * benchmark against its peers with the tenant itself left out. Authorisation (tenant or granted
+ * supporter) and ledger entries belong to the caller.
  */
 export async function tenantBenchmark(
   objects: ObjectStore,
@@ -162,6 +210,7 @@ export async function tenantBenchmark(
     readonly period?: string;
     readonly releaseId?: string;
     readonly dimensions?: Readonly<Record<string, string>>;
+    readonly disclosure?: DisclosureSettings;
   },
 ): Promise<Benchmark & { readonly releaseId: string }> {
   const manifest = await readReleaseManifest(objects, request.releaseId);
@@ -169,11 +218,71 @@ export async function tenantBenchmark(
   const periods = cells.map((c) => String(c.period)).sort();
   const period = request.period ?? periods[periods.length - 1];
   const own =
-    period === undefined ? null : await ownValueFor(objects, request.tenantId, request.statistic, period);
-  const result = benchmarkFor(own, cells, request.profile, {
-    statistic: request.statistic,
-    ...(period === undefined ? {} : { period }),
-    dimensions: { ...(request.dimensions ?? {}) },
-  });
+    period === undefined
+      ? { value: null, figures: null }
+      : await ownFiguresFor(objects, request.tenantId, request.statistic, period);
+  const result = benchmarkFor(
+    own.value,
+    cells,
+    request.profile,
+    {
+      statistic: request.statistic,
+      ...(period === undefined ? {} : { period }),
+      dimensions: { ...(request.dimensions ?? {}) },
+    },
+    { own: own.figures, disclosure: request.disclosure ?? defaultSettings.disclosure },
+  );
   return { ...result, releaseId: manifest.releaseId };
+}
+
+/** Every published release (completion marker written), newest first, with its publication time. */
+export async function listPublishedReleases(
+  objects: ObjectStore,
+): Promise<Array<{ readonly releaseId: string; readonly publishedAt: string }>> {
+  const releases: Array<{ releaseId: string; publishedAt: string }> = [];
+  for await (const o of objects.list('stats', publishedReleasesPrefix)) {
+    const name = o.key.slice(publishedReleasesPrefix.length);
+    if (!name.endsWith('.json')) continue;
+    const marker = releaseMarkerSchema.safeParse(
+      JSON.parse(new TextDecoder().decode(await objects.get('stats', o.key))),
+    );
+    if (marker.success) {
+      releases.push({ releaseId: marker.data.release_id, publishedAt: marker.data.published_at });
+    }
+  }
+  return releases.sort((a, b) => (a.releaseId < b.releaseId ? 1 : a.releaseId > b.releaseId ? -1 : 0));
+}
+
+/**
+ * The APPI notice of a published release (`latest` for the newest) in one language, as the public
+ * route serves it without sign-in: the law asks for it to be published (公表). Every release keeps
+ * its own notice, so what was said when a release was published stays readable.
+ */
+export async function publicReleaseNotice(objects: ObjectStore, releaseId: string, lang: Lang) {
+  const manifest = await readReleaseManifest(objects, releaseId === 'latest' ? undefined : releaseId);
+  const { notice, markdown } = await readReleaseNotice(objects, manifest.releaseId);
+  return {
+    releaseId: notice.releaseId,
+    releaseDate: notice.releaseDate,
+    lang,
+    legalBasis: notice.legalBasis[lang],
+    items: notice.items.map((item) => ({
+      column: item.column,
+      title: item.title[lang],
+      processing: item.processing[lang],
+      sources: item.sources.map((source) => ({
+        dataset: source.dataset,
+        column: source.column,
+        ...(lang === 'ja' ? { name: source.ja } : {}),
+        privacy: source.privacy,
+      })),
+      statistics: item.feeds,
+    })),
+    companyItems: notice.companyItems.map((i) => i[lang]),
+    removed: notice.removed.map((i) => i[lang]),
+    processingMethod: notice.processingMethod[lang],
+    statistics: notice.statistics.map((st) => ({ name: st.name, title: st.title[lang] })),
+    ...(manifest.perturbation ? { perturbation: manifest.perturbation } : {}),
+    markdown,
+  };
 }

@@ -27,6 +27,7 @@ import {
   VARIABLES,
   type Variable,
 } from './catalog.ts';
+import { companyFactorSql, tableNoiseSql } from './perturbation.ts';
 
 export type Dialect = 'duckdb' | 'athena';
 
@@ -94,7 +95,10 @@ export function usedVariables(stat: Statistic): Variable[] {
   ];
 }
 
-/** SQL of one measure over rows with `v_<variable>` columns. */
+/**
+ * SQL of one measure over rows with `v_<variable>` columns, unperturbed: a tenant's own value in its
+ * benchmark (computed over its own facts only). Published cells use `publishedMeasureSql` instead.
+ */
 export function measureSql(dialect: Dialect, m: Measure): string {
   switch (m.kind) {
     case 'count':
@@ -106,7 +110,50 @@ export function measureSql(dialect: Dialect, m: Measure): string {
     case 'quantile':
       return quantileSql(dialect, `v_${m.of}`, m.p);
     case 'ratio':
-      return `sum(v_${m.numerator}) / nullif(sum(v_${m.denominator}), 0)`;
+      // DOUBLE on both sides: a Trino DECIMAL division can round 3/120 to 0.0.
+      return `CAST(sum(v_${m.numerator}) AS DOUBLE) / nullif(CAST(sum(v_${m.denominator}) AS DOUBLE), 0e0)`;
+  }
+}
+
+/** Variables whose perturbed sum a statistic's measures need (sums, means, ratios). */
+function summedVariables(stat: Statistic): Variable[] {
+  return [
+    ...new Set(
+      stat.measures.flatMap((m): Variable[] =>
+        m.kind === 'sum' || m.kind === 'mean'
+          ? [m.of]
+          : m.kind === 'ratio'
+            ? [m.numerator, m.denominator]
+            : [],
+      ),
+    ),
+  ];
+}
+
+/**
+ * The published (perturbed) value of a measure over a grouping set's aggregates `g` (see
+ * perturbation.ts): counts and sums are the companies' factored contributions plus the table's noise
+ * (cell keys `ck_sum` for counts, `ckm_sum` for magnitudes); means and ratios come from those;
+ * quantiles are over factored values and only where the quantile rules allow.
+ */
+function publishedMeasureSql(stat: Statistic, m: Measure, g: string, quantileAllowed: string): string {
+  const count = `greatest(0e0, round(${g}.p_count) + ${tableNoiseSql(`${g}.ck_sum`)})`;
+  const sum = (v: Variable) =>
+    `(${g}.ps_${v} + ${VARIABLES[v].noiseUnit}e0 * ${tableNoiseSql(`${g}.ckm_sum`)})`;
+  // A ratio over `employed` in a statistic of employed rows is over the published count itself.
+  const denominator = (v: Variable) => (v === 'employed' && stat.employedOnly ? count : sum(v));
+  const rounded = (sql: string, v: Variable) => `round(${sql}, ${VARIABLES[v].decimals})`;
+  switch (m.kind) {
+    case 'count':
+      return `CAST(${count} AS BIGINT)`;
+    case 'sum':
+      return rounded(sum(m.of), m.of);
+    case 'mean':
+      return `round(${sum(m.of)} / nullif(${count}, 0e0) * ${m.scale}e0, 2)`;
+    case 'quantile':
+      return `CASE WHEN ${quantileAllowed} THEN ${rounded(`${g}.q_${m.column}`, m.of)} END`;
+    case 'ratio':
+      return `round(${sum(m.numerator)} / nullif(${denominator(m.denominator)}, 0e0), 6)`;
   }
 }
 
@@ -175,6 +222,8 @@ export interface CellsQueryOptions {
 export function compileCellsQuery(stat: Statistic, options: CellsQueryOptions): string {
   const { dialect, disclosure } = options;
   const variables = usedVariables(stat);
+  const summed = summedVariables(stat);
+  const quantiles = stat.measures.filter((m): m is Measure & { kind: 'quantile' } => m.kind === 'quantile');
   const keyCols = statisticKeyColumns(stat);
   const coalesced = (c: string) => `coalesce(CAST(${c} AS VARCHAR), ${sqlString(UNSPECIFIED)}) AS ${c}`;
   const periodSql = stat.period === 'month' ? 'period' : 'substr(period, 1, 4)';
@@ -190,6 +239,9 @@ export function compileCellsQuery(stat: Statistic, options: CellsQueryOptions): 
     ...stat.dimensions.map(coalesced),
     ...(stat.geography === 'prefecture' ? [coalesced('prefecture')] : []),
     coalesced('region'),
+    'record_key',
+    'company_key',
+    `${companyFactorSql('company_key', disclosure)} AS f_company`,
     ...variables.map((v) => `${VARIABLES[v].sql} AS v_${v}`),
   ].join(',\n    ');
   const ctes = [
@@ -207,9 +259,18 @@ export function compileCellsQuery(stat: Statistic, options: CellsQueryOptions): 
     };
     const joinOn = (a: string, b: string) =>
       group.length > 0 ? ` ON ${group.map((c) => `${a}.${c} = ${b}.${c}`).join(' AND ')}` : ' ON true';
-    const measures = stat.measures.map((m) => `${measureSql(dialect, m)} AS ${m.column}`);
+    const aggregates = [
+      'count(*) AS n_rows',
+      'count(DISTINCT company_code) AS n_companies',
+      // Perturbation inputs (perturbation.ts): factored count, cell keys, factored sums and quantiles.
+      'sum(f_company) AS p_count',
+      'sum(record_key) AS ck_sum',
+      'sum(company_key) AS ckm_sum',
+      ...summed.map((v) => `sum(v_${v} * f_company) AS ps_${v}`),
+      ...quantiles.map((m) => `${quantileSql(dialect, `v_${m.of} * f_company`, m.p)} AS q_${m.column}`),
+    ];
     ctes.push(
-      `g${i} AS (\n  SELECT ${keyList}, count(*) AS n_rows, count(DISTINCT company_code) AS n_companies,\n    ${measures.join(',\n    ')}\n  FROM base${groupBy()}\n)`,
+      `g${i} AS (\n  SELECT ${keyList},\n    ${aggregates.join(',\n    ')}\n  FROM base${groupBy()}\n)`,
     );
     // Typed nulls: Athena CTAS refuses columns of unknown type.
     let individuals = 'CAST(NULL AS BIGINT)';
@@ -238,8 +299,25 @@ export function compileCellsQuery(stat: Statistic, options: CellsQueryOptions): 
       joins.push(`LEFT JOIN d${i}${joinOn(`g${i}`, `d${i}`)}`);
       dominance = `CASE WHEN d${i}.all_contribution > 0 THEN d${i}.top_contribution / d${i}.all_contribution END`;
     }
+    // Quantile rules (settings.disclosure.quantiles): enough contributors, and for individuals no
+    // company holding most of the rows (its own rows would then be most of the order statistics).
+    const rules = disclosure.quantiles;
+    let quantileAllowed = 'false';
+    if (quantiles.length > 0 && stat.unit === 'company') {
+      quantileAllowed = `g${i}.n_companies >= ${rules.minCompanies}`;
+    } else if (quantiles.length > 0) {
+      const cols = group.join(', ');
+      ctes.push(
+        `s${i} AS (\n  SELECT ${cols}${cols ? ', ' : ''}max(company_rows) AS top_company_rows\n  FROM (SELECT ${cols}${cols ? ', ' : ''}company_code, count(*) AS company_rows FROM base${groupBy(['company_code'])}) per_company${groupBy()}\n)`,
+      );
+      joins.push(`LEFT JOIN s${i}${joinOn(`g${i}`, `s${i}`)}`);
+      quantileAllowed = `${individuals} >= ${rules.minIndividuals} AND CAST(s${i}.top_company_rows AS DOUBLE) <= ${rules.maxCompanyShare}e0 * CAST(g${i}.n_rows AS DOUBLE) AND g${i}.n_companies >= ${disclosure.minCompanies}`;
+    }
+    const measures = stat.measures.map(
+      (m) => `${publishedMeasureSql(stat, m, `g${i}`, quantileAllowed)} AS ${m.column}`,
+    );
     selects.push(
-      `SELECT ${keyCols.map((c) => `g${i}.${c}`).join(', ')}, g${i}.n_rows, ${individuals} AS n_individuals, g${i}.n_companies, ${dominance} AS dominance_share, ${stat.measures.map((m) => `g${i}.${m.column}`).join(', ')}\nFROM g${i}${joins.length ? ` ${joins.join(' ')}` : ''}`,
+      `SELECT ${keyCols.map((c) => `g${i}.${c}`).join(', ')}, g${i}.n_rows, ${individuals} AS n_individuals, g${i}.n_companies, ${dominance} AS dominance_share, ${measures.join(', ')}\nFROM g${i}${joins.length ? ` ${joins.join(' ')}` : ''}`,
     );
   });
 

@@ -16,7 +16,13 @@ import { withStatsDuckDb } from '../../../functions/domain/stats/duckdb-runner.t
 import { publishRelease } from '../../../functions/domain/stats/publish.ts';
 import { readReleaseManifest } from '../../../functions/domain/stats/service.ts';
 import { duckdbViews } from '../../../functions/domain/stats/views.ts';
-import { company, companyMonth, employeeMonth, storeAnonymisedRelease } from '../stats/fixtures.ts';
+import {
+  company,
+  companyMonth,
+  employeeMonth,
+  fixtureKey,
+  storeAnonymisedRelease,
+} from '../stats/fixtures.ts';
 import { bucketDigest, crashPoints, describeRule } from './fixtures.ts';
 
 const OLD = '20261001T000000Z';
@@ -32,11 +38,18 @@ async function seeded(): Promise<MemoryObjectStore> {
       employeeMonth(c, '2026-09', {
         overtime_hours: 5 + ((ci * 20 + i) % 17),
         gender: i % 2 ? 'male' : 'female',
+        // Keys fixed per person and company, so every seeded store perturbs alike.
+        record_key: fixtureKey(`person-${ci}-${i}`),
+        company_key: fixtureKey(`company-${ci}`),
       }),
     ),
   );
   const totals = companies.map((c, ci) =>
-    companyMonth(c, '2026-09', { sales_amount: 10_000_000 + ci * 1_000_000 }),
+    companyMonth(c, '2026-09', {
+      sales_amount: 10_000_000 + ci * 1_000_000,
+      record_key: fixtureKey(`company-${ci}`),
+      company_key: fixtureKey(`company-${ci}`),
+    }),
   );
   await storeAnonymisedRelease(objects, OLD, { employees, companies: totals });
   await storeAnonymisedRelease(objects, NEW, { employees, companies: totals });
@@ -92,7 +105,10 @@ describe('statistics release under faults', () => {
     expect((await readReleaseManifest(objects)).releaseId).toBe(NEW);
   });
 
-  it('keeps a half-published release out of the manifest readers use after a crash (before or after a write, sampled), and ends as an uninterrupted run', async () => {
+  // Every sampled crash point seeds and publishes twice; each publication runs the release audit.
+  it('keeps a half-published release out of the manifest readers use after a crash (before or after a write, sampled), and ends as an uninterrupted run', {
+    timeout: 240_000,
+  }, async () => {
     // Prepare
     const referenceStore = await seeded();
     await publishNew(referenceStore);

@@ -201,6 +201,8 @@ describe('pseudonymised and anonymised zones', () => {
       gross_pay: Number(rows[0]?.gross_pay),
       employed: rows[0]?.employed === 'true',
       separated: rows[0]?.separated === 'true',
+      record_key: Number(rows[0]?.record_key),
+      company_key: Number(rows[0]?.company_key),
     });
     expect(parsed.error).toBeUndefined();
     expect(new Set(rows.map((r) => r.company_code)).size).toBe(2);

@@ -2,6 +2,7 @@
  * Fixture anonymised releases: rows shaped like the anonymised zone's contract, written to Parquet with
  * DuckDB and stored where `publishRelease` looks for them.
  */
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +25,11 @@ export interface CompanySpec {
   readonly sizeBand: string;
 }
 
+/** A uniform 32-bit key from a label (stands in for masking's HMAC record keys in fixtures). */
+export const fixtureKey = (label: string) =>
+  Number.parseInt(createHash('sha256').update(label).digest('hex').slice(0, 8), 16);
+let personSeq = 0;
+
 let companySeq = 0;
 /** A company with a fresh code in the contract's format. */
 export function company(industry: string, prefecture: string | null, sizeBand = '20-49'): CompanySpec {
@@ -37,6 +43,7 @@ export function employeeMonth(
   period: string,
   values: Partial<AnonEmployeeMonth> = {},
 ): AnonEmployeeMonth {
+  personSeq += 1;
   return {
     release_id: 'r1',
     company_code: c.code,
@@ -56,6 +63,8 @@ export function employeeMonth(
     gross_pay: 350_000,
     employed: true,
     separated: false,
+    record_key: fixtureKey(`person-${personSeq}`),
+    company_key: fixtureKey(c.code),
     ...values,
   };
 }
@@ -75,6 +84,8 @@ export function companyMonth(
     period,
     sales_amount: 10_000_000,
     employees: 30,
+    record_key: fixtureKey(c.code),
+    company_key: fixtureKey(c.code),
     ...values,
   };
 }

@@ -3,6 +3,8 @@
  * published values with and to re-check the thresholds of every published cell.
  */
 import { regionOf } from '../../../functions/domain/company.ts';
+import type { DisclosureSettings } from '../../../functions/domain/settings.ts';
+import { companyFactor, KEY_MODULUS, tableNoise } from '../../../functions/domain/stats/perturbation.ts';
 
 export type Row = Readonly<Record<string, unknown>>;
 const TOTAL = '_total';
@@ -46,3 +48,37 @@ export function dominanceShare(rows: readonly Row[], value: (r: Row) => number, 
 }
 
 export const companies = (rows: readonly Row[]) => new Set(rows.map((r) => r.company_code)).size;
+
+/**
+ * The published (perturbed) values of a cell, recomputed row by row from the documented rules
+ * (docs/PRIVACY.md, "Perturbation"): each company's contribution times its factor, plus the table's
+ * noise selected by the cell key. Uses the reference functions of perturbation.ts for the factor and
+ * the table lookup only; the aggregation is written here, apart from the SQL.
+ */
+export function perturbed(rows: readonly Row[], disclosure: DisclosureSettings) {
+  const factor = (r: Row) => companyFactor(Number(r.company_key), disclosure);
+  const keySum = (column: string) => rows.reduce((s, r) => (s + Number(r[column])) % KEY_MODULUS, 0);
+  const countNoise = tableNoise(keySum('record_key') / KEY_MODULUS);
+  const magnitudeNoise = tableNoise(keySum('company_key') / KEY_MODULUS);
+  const count = Math.max(0, Math.round(sum(rows.map(factor))) + countNoise);
+  return {
+    count,
+    /** Perturbed sum of a value, before rounding. */
+    sum: (value: (r: Row) => number, unit: number) =>
+      sum(rows.map((r) => value(r) * factor(r))) + unit * magnitudeNoise,
+    /** The factored values a quantile is taken over. */
+    factored: (value: (r: Row) => number) => rows.map((r) => value(r) * factor(r)),
+    /** Rows of the company holding the most rows. */
+    topCompanyRows: Math.max(
+      0,
+      ...[
+        ...rows
+          .reduce(
+            (m, r) => m.set(String(r.company_code), (m.get(String(r.company_code)) ?? 0) + 1),
+            new Map<string, number>(),
+          )
+          .values(),
+      ],
+    ),
+  };
+}

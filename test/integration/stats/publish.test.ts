@@ -37,7 +37,7 @@ import {
   readParquetObject,
   storeAnonymisedRelease,
 } from './fixtures.ts';
-import { companies, dominanceShare, quantileType7, type Row, rowsInCell, sum } from './naive.ts';
+import { companies, dominanceShare, perturbed, quantileType7, type Row, rowsInCell, sum } from './naive.ts';
 
 const RELEASE = '2026-10-adversarial';
 const PERIOD = '2026-10';
@@ -187,64 +187,88 @@ describe('publishRelease on DuckDB with adversarial cells', () => {
   });
 
   it('publishes an unaffected cell', () => {
-    expect(finestCell('overtime_hours_monthly', 'G', '01')).toMatchObject({
-      suppressed: false,
-      employees: 24,
-    });
-    expect(finestCell('sales_per_employee_monthly', 'G', '01')).toMatchObject({
-      suppressed: false,
-      companies: 4,
-    });
+    expect(finestCell('overtime_hours_monthly', 'G', '01')).toMatchObject({ suppressed: false });
+    expect(finestCell('sales_per_employee_monthly', 'G', '01')).toMatchObject({ suppressed: false });
   });
 
-  it('publishes overtime cells with the values a naive computation gives, and only above the thresholds', () => {
+  it('publishes overtime cells with the documented perturbation of what a naive computation gives, and only above the thresholds', () => {
     const stat = getStatistic('overtime_hours_monthly');
+    const { disclosure } = defaultSettings;
     const published = (tables.get(stat.name) ?? []).filter((r) => r.suppressed === false);
     expect(published.length).toBeGreaterThan(0);
+    let withQuantiles = 0;
     for (const cell of published) {
       const rows = rowsInCell(cell, stat.dimensions, employees);
-      const hours = rows.map((r) => r.overtime_hours as number);
-      expect(cell.employees).toBe(rows.length);
+      const hours = (r: Row) => r.overtime_hours as number;
       expect(rows.length).toBeGreaterThanOrEqual(minIndividuals);
       expect(companies(rows)).toBeGreaterThanOrEqual(minCompanies);
-      expect(dominanceShare(rows, (r) => r.overtime_hours as number, dominanceN) * 100).toBeLessThanOrEqual(
-        dominancePercent,
-      );
-      expect(cell.overtime_hours_total).toBeCloseTo(sum(hours), 9);
-      expect(cell.overtime_hours_mean).toBeCloseTo(sum(hours) / hours.length, 9);
-      expect(cell.overtime_hours_median).toBeCloseTo(quantileType7(hours, 0.5), 9);
-      expect(cell.overtime_hours_p25).toBeCloseTo(quantileType7(hours, 0.25), 9);
-      expect(cell.overtime_hours_p75).toBeCloseTo(quantileType7(hours, 0.75), 9);
+      expect(dominanceShare(rows, hours, dominanceN) * 100).toBeLessThanOrEqual(dominancePercent);
+      const noisy = perturbed(rows, disclosure);
+      expect(cell.employees).toBe(noisy.count);
+      const total = noisy.sum(hours, 1);
+      expect(cell.overtime_hours_total).toBeCloseTo(total, 2);
+      expect(cell.overtime_hours_mean).toBeCloseTo(total / noisy.count, 2);
+      // Never the exact total: every company's contribution is moved by at least companyFactorMin.
+      expect(cell.overtime_hours_total).not.toBeCloseTo(sum(rows.map(hours)), 6);
+      const quantilesAllowed =
+        rows.length >= disclosure.quantiles.minIndividuals &&
+        noisy.topCompanyRows <= disclosure.quantiles.maxCompanyShare * rows.length;
+      if (quantilesAllowed) {
+        withQuantiles += 1;
+        expect(cell.overtime_hours_median).toBeCloseTo(quantileType7(noisy.factored(hours), 0.5), 2);
+        expect(cell.overtime_hours_p25).toBeCloseTo(quantileType7(noisy.factored(hours), 0.25), 2);
+        expect(cell.overtime_hours_p75).toBeCloseTo(quantileType7(noisy.factored(hours), 0.75), 2);
+      } else {
+        expect([cell.overtime_hours_p25, cell.overtime_hours_median, cell.overtime_hours_p75]).toEqual([
+          null,
+          null,
+          null,
+        ]);
+      }
     }
+    expect(withQuantiles).toBeGreaterThan(0);
   });
 
-  it('publishes sales cells with exact values and only when no two companies dominate', () => {
+  it('publishes sales cells perturbed as documented, only when no two companies dominate, and company quantiles only over many companies', () => {
     const stat = getStatistic('sales_per_employee_monthly');
+    const { disclosure } = defaultSettings;
     const published = (tables.get(stat.name) ?? []).filter((r) => r.suppressed === false);
     expect(published.length).toBeGreaterThan(0);
+    let withQuantiles = 0;
+    let withoutQuantiles = 0;
     for (const cell of published) {
       const rows = rowsInCell(cell, stat.dimensions, companyRows);
-      const salesAmounts = rows.map((r) => Number(r.sales_amount));
-      expect(cell.companies).toBe(rows.length);
+      const sales = (r: Row) => Number(r.sales_amount);
       expect(rows.length).toBeGreaterThanOrEqual(minCompanies);
-      expect(dominanceShare(rows, (r) => Number(r.sales_amount), dominanceN) * 100).toBeLessThanOrEqual(
-        dominancePercent,
-      );
-      expect(cell.sales_total).toBe(sum(salesAmounts));
+      expect(dominanceShare(rows, sales, dominanceN) * 100).toBeLessThanOrEqual(dominancePercent);
+      const noisy = perturbed(rows, disclosure);
+      expect(cell.companies).toBe(noisy.count);
+      expect(cell.sales_total).toBe(Math.round(noisy.sum(sales, 100_000)));
+      expect(cell.employees_total).toBe(Math.round(noisy.sum((r) => Number(r.employees), 1)));
       expect(cell.sales_per_employee).toBeCloseTo(
-        sum(salesAmounts) / sum(rows.map((r) => Number(r.employees))),
-        6,
+        noisy.sum(sales, 100_000) / noisy.sum((r) => Number(r.employees), 1),
+        4,
       );
-      const perEmployee = rows.map((r) => Number(r.sales_amount) / Number(r.employees));
-      expect(cell.sales_per_employee_median).toBeCloseTo(quantileType7(perEmployee, 0.5), 6);
+      if (rows.length >= disclosure.quantiles.minCompanies) {
+        withQuantiles += 1;
+        const perEmployee = noisy.factored((r) => Number(r.sales_amount) / Number(r.employees));
+        expect(cell.sales_per_employee_median).toBeCloseTo(Math.round(quantileType7(perEmployee, 0.5)), 0);
+      } else {
+        // Fewer companies than the quantile rule asks: no company quantile at all.
+        withoutQuantiles += 1;
+        expect(cell.sales_per_employee_median).toBeNull();
+      }
     }
+    expect(withQuantiles).toBeGreaterThan(0);
+    expect(withoutQuantiles).toBeGreaterThan(0);
   });
 
-  it('publishes headcounts by age band and gender that match the rows', () => {
+  it('publishes headcounts by age band and gender that match the rows up to the documented perturbation', () => {
     const stat = getStatistic('headcount_by_age_gender');
     for (const cell of (tables.get(stat.name) ?? []).filter((r) => r.suppressed === false)) {
-      expect(cell.employees).toBe(rowsInCell(cell, stat.dimensions, employees).length);
-      expect(cell.employees as number).toBeGreaterThanOrEqual(minIndividuals);
+      const rows = rowsInCell(cell, stat.dimensions, employees);
+      expect(cell.employees).toBe(perturbed(rows, defaultSettings.disclosure).count);
+      expect(rows.length).toBeGreaterThanOrEqual(minIndividuals);
     }
   });
 

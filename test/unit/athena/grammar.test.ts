@@ -10,6 +10,7 @@ import {
 } from '../../../functions/domain/stats/publish.ts';
 import { biViews } from '../../../functions/domain/stats/views.ts';
 import { athenaGrammarErrors, isHiveDdl } from '../../support/athena-grammar.ts';
+import { storeEmptyAnonymisedRelease } from '../stats/empty-anonymised.ts';
 
 /** Records every statement a release sends to Athena; no query returns rows. */
 class RecordingAthena implements QueryRunner {
@@ -26,8 +27,11 @@ const databases = glueDatabases('dev');
 /** Every statement Kura sends to Athena: the Athena release path, partition registration, the BI views. */
 async function everyStatement(): Promise<string[]> {
   const athena = new RecordingAthena();
+  const objects = new MemoryObjectStore();
+  // The release audit reads the anonymised tables in-process: empty ones, with the contract's columns.
+  await storeEmptyAnonymisedRelease(objects, '20261205T000000Z');
   await publishReleaseOnAthena(
-    { objects: new MemoryObjectStore(), athena },
+    { objects, athena },
     { releaseId: '20261205T000000Z', settings: defaultSettings, statsBucket: 'kura-dev-stats', databases },
   );
   await registerReleasePartitions(athena, {

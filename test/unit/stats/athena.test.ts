@@ -15,6 +15,7 @@ import {
   compilePublishedQuery,
   quantileSql,
 } from '../../../functions/domain/stats/sql.ts';
+import { storeEmptyAnonymisedRelease } from './empty-anonymised.ts';
 
 const overtime = getStatistic('overtime_hours_monthly');
 
@@ -97,8 +98,9 @@ describe('Athena materialisation', () => {
     const options = { sourceRef: 'src', releaseId: 'r1', disclosure: defaultSettings.disclosure };
     const duck = compileCellsQuery(overtime, { ...options, dialect: 'duckdb' });
     const athena = compileCellsQuery(overtime, { ...options, dialect: 'athena' });
-    expect(duck).toContain('quantile_cont(v_overtime_hours, 0.5)');
-    expect(athena).toContain('approx_percentile(v_overtime_hours, 0.5)');
+    // Quantiles are over the factored (perturbed) values: perturbation.ts.
+    expect(duck).toContain('quantile_cont(v_overtime_hours * f_company, 0.5)');
+    expect(athena).toContain('approx_percentile(v_overtime_hours * f_company, 0.5)');
     expect(athena.replaceAll('approx_percentile(', 'quantile_cont(')).toBe(duck);
     expect(quantileSql('athena', 'x', 0.25)).toBe('approx_percentile(x, 0.25)');
   });
@@ -141,6 +143,7 @@ describe('Athena materialisation', () => {
     // Prepare
     const objects = new MemoryObjectStore();
     const athena = new RecordingAthena(objects);
+    await storeEmptyAnonymisedRelease(objects, '2026-10');
     // Act
     const manifest = await publishReleaseOnAthena(
       { objects, athena },

@@ -6,6 +6,7 @@ import { anonymisedTableKey } from '../../../functions/domain/masking/anonymised
 import { defaultSettings, platformSettingsSchema } from '../../../functions/domain/settings.ts';
 import { releaseIdFor, statisticKey } from '../../../functions/domain/stats/release.ts';
 import { publishAnonymisedRelease } from '../../../functions/domain/stats/run.ts';
+import { storeEmptyAnonymisedRelease } from './empty-anonymised.ts';
 
 /** Athena that sees no rows; records statements and what the stats bucket held at each CTAS. */
 class EmptyAthena implements QueryRunner {
@@ -29,8 +30,7 @@ class EmptyAthena implements QueryRunner {
 const athenaSettings = platformSettingsSchema.parse({ limits: { athenaThresholdBytes: 1 } });
 
 async function seedAnonymised(objects: MemoryObjectStore, releaseId: string) {
-  await objects.put('curated', anonymisedTableKey(releaseId, 'anon_employee_month'), 'not really parquet');
-  await objects.put('curated', anonymisedTableKey(releaseId, 'anon_company_month'), 'not really parquet');
+  await storeEmptyAnonymisedRelease(objects, releaseId);
 }
 
 const athenaOf = (runner: QueryRunner) => ({
@@ -78,7 +78,8 @@ describe('publishAnonymisedRelease', () => {
   it('stays on DuckDB below the threshold even when Athena is available', async () => {
     // Prepare: the anonymised objects are not Parquet, so DuckDB fails while reading them.
     const objects = new MemoryObjectStore();
-    await seedAnonymised(objects, 'r1');
+    await objects.put('curated', anonymisedTableKey('r1', 'anon_employee_month'), 'not really parquet');
+    await objects.put('curated', anonymisedTableKey('r1', 'anon_company_month'), 'not really parquet');
     const athena = new EmptyAthena(objects);
 
     // Act

@@ -1,0 +1,86 @@
+/**
+ * Perturbation of published figures: the one home of the noise rules (docs/PRIVACY.md,
+ * "Perturbation"). Two parts, both deterministic functions of secret keys, so the same cell content
+ * gets the same published value in every release and nothing averages away:
+ *
+ * 1. **Company factors** (scaled to the largest contributions, as ABS and the `cellKey` package
+ *    scale magnitude noise to the top contributors; fixed per contributor as in the EZS noise of
+ *    US Census County Business Patterns). Every company's contribution to every count and magnitude
+ *    is multiplied by `1 + δ`, |δ| between `companyFactorMin` and `companyFactorMax`, sign and size
+ *    from the company's record key. δ is the same in every cell and every release, so a margin stays
+ *    the sum of its parts, no difference between two cells or two releases isolates a company's (or
+ *    an added person's) true contribution, and averaging many margins converges only on the
+ *    perturbed value.
+ * 2. **Cell key noise** (ABS TableBuilder, ONS, Destatis Zensus 2022; R `cellKey`/`ptable`): the cell
+ *    key is the sum of its rows' record keys modulo 1 (counts) or of their company keys modulo 1
+ *    (magnitudes); it selects a value of {@link PERTURBATION_TABLE}, added to the count, or times the
+ *    variable's noise unit to each magnitude. Identical contents, identical keys, identical noise.
+ *
+ * Means and ratios are computed from the perturbed sums and counts. Quantiles are taken over the
+ * perturbed values (each value times its company's factor), and only where the quantile rules allow.
+ */
+import type { DisclosureSettings } from '../settings.ts';
+
+/** Record keys are 32-bit integers (masking/record-keys.ts); a cell key is their sum modulo this. */
+export const KEY_MODULUS = 4_294_967_296;
+
+/**
+ * The perturbation table (ptable): the noise added for a cell key in [0, 1), as cumulative bounds.
+ * Maximum noise D = 2, mean 0, variance 0.8, P(0) = 0.5. Published counts are at least
+ * `minIndividuals` (10) or `minCompanies` (3) before noise, so the table needs no rows for small
+ * counts; a perturbed count is floored at 0.
+ */
+export const PERTURBATION_TABLE: ReadonlyArray<{ readonly noise: number; readonly upTo: number }> = [
+  { noise: -2, upTo: 0.05 },
+  { noise: -1, upTo: 0.25 },
+  { noise: 0, upTo: 0.75 },
+  { noise: 1, upTo: 0.95 },
+  { noise: 2, upTo: 1 },
+];
+
+/** The largest absolute noise the table adds (D). */
+export const TABLE_NOISE_MAX = Math.max(...PERTURBATION_TABLE.map((r) => Math.abs(r.noise)));
+
+/** The table's noise for a cell key in [0, 1) (reference implementation of `tableNoiseSql`). */
+export function tableNoise(cellKey: number): number {
+  return (PERTURBATION_TABLE.find((r) => cellKey < r.upTo) ?? PERTURBATION_TABLE.at(-1))?.noise ?? 0;
+}
+
+/** SQL (both engines): the table's noise for an integer key sum (BIGINT) reduced modulo 2^32. */
+export function tableNoiseSql(keySumSql: string): string {
+  const key = `(CAST((${keySumSql}) % ${KEY_MODULUS} AS DOUBLE) / ${KEY_MODULUS}e0)`;
+  const branches = PERTURBATION_TABLE.slice(0, -1).map((r) => `WHEN ${key} < ${r.upTo}e0 THEN ${r.noise}e0`);
+  return `(CASE ${branches.join(' ')} ELSE ${PERTURBATION_TABLE.at(-1)?.noise ?? 0}e0 END)`;
+}
+
+/** A company's factor 1 + δ from its 32-bit record key (reference implementation of `companyFactorSql`). */
+export function companyFactor(companyKey: number, disclosure: DisclosureSettings): number {
+  const { companyFactorMin: low, companyFactorMax: high } = disclosure.perturbation;
+  const u = companyKey / KEY_MODULUS;
+  const sign = u < 0.5 ? -1 : 1;
+  const w = 2 * u - Math.floor(2 * u);
+  return 1 + sign * (low + (high - low) * w);
+}
+
+/** SQL (both engines): the factor 1 + δ of a row's company from its `company_key` column. */
+export function companyFactorSql(companyKeySql: string, disclosure: DisclosureSettings): string {
+  const { companyFactorMin: low, companyFactorMax: high } = disclosure.perturbation;
+  const u = `(CAST(${companyKeySql} AS DOUBLE) / ${KEY_MODULUS}e0)`;
+  return `(1e0 + (CASE WHEN ${u} < 0.5e0 THEN -1e0 ELSE 1e0 END) * (${low}e0 + ${high - low}e0 * (2e0 * ${u} - floor(2e0 * ${u}))))`;
+}
+
+/**
+ * What a release publishes about its perturbation (in the manifest and the notice), so that users,
+ * BI tools and auditors know how far a published figure may be from the truth. The keys stay secret.
+ */
+export function perturbationDocument(disclosure: DisclosureSettings) {
+  const { companyFactorMin, companyFactorMax } = disclosure.perturbation;
+  return {
+    method: 'cell-key' as const,
+    /** Largest amount the table adds to a count (before the company factors). */
+    countNoiseMax: TABLE_NOISE_MAX,
+    table: PERTURBATION_TABLE.map((r) => ({ ...r })),
+    companyFactorMin,
+    companyFactorMax,
+  };
+}

@@ -1,0 +1,314 @@
+/**
+ * The four attack classes of issue 15, as property tests over crafted companies (fast-check, real
+ * anonymisation and publication on DuckDB). The attacks read only published output (outsider.ts);
+ * the assertions compare what they obtain with the crafted truth, which only the test knows.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { statisticKeyColumns } from '../../../functions/domain/stats/catalog.ts';
+import {
+  type CraftedCompany,
+  type CraftedEmployee,
+  craftedWorld,
+  OVERTIME,
+  publishCrafted,
+  SALES,
+} from './crafted.ts';
+import {
+  covers,
+  differences,
+  documentedCountBound,
+  download,
+  invertCompanyQuantiles,
+  poolSuppressionPatterns,
+  subtractOwnValues,
+} from './outsider.ts';
+
+const quarterHours = (min: number, max: number) =>
+  fc.integer({ min: min * 4, max: max * 4 }).map((q) => q / 4);
+const staff = (prefix: string, hours: readonly number[]): CraftedEmployee[] =>
+  hours.map((overtime, i) => ({ id: `${prefix}${i}`, overtime }));
+const segment = { industry: 'E' as const, sizeBand: '20-49' as const };
+const TOKYO = { ...segment, prefecture: '13' };
+const sameValue = (a: number, b: number) => Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(b));
+/** Each run anonymises and publishes one or two releases on DuckDB. */
+const SLOW = { timeout: 240_000 };
+let runs = 0;
+const nextRelease = () => {
+  runs += 1;
+  return `atk-${runs}`;
+};
+
+describe('attack 1: quantile inversion over companies', () => {
+  for (const k of [3, 4, 5] as const) {
+    it(`recovers no company's sales per employee from a ${k}-company cell`, SLOW, async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(
+            fc.record({
+              headcount: fc.integer({ min: 30, max: 45 }),
+              perHead: fc.integer({ min: 500, max: 600 }),
+            }),
+            {
+              minLength: k,
+              maxLength: k,
+            },
+          ),
+          fc.integer({ min: 0, max: 9 }),
+          async (specs, nudge) => {
+            // Prepare: k companies of one segment; with 4, the two middle ones alike and the lowest
+            // within 1 % of them (crafted: identical values), so quartiles pin a company.
+            const world = craftedWorld();
+            const shaped =
+              k === 4
+                ? [
+                    { headcount: 40, perHead: 1000 - nudge },
+                    { headcount: 40, perHead: 1000 },
+                    { headcount: 40, perHead: 1000 },
+                    { headcount: 40, perHead: 1000 + (specs[0]?.perHead ?? 500) / 10 },
+                  ]
+                : specs;
+            const companies: CraftedCompany[] = shaped.map((s, i) => ({
+              tenantId: `q${k}-${i}-${runs}`,
+              profile: TOKYO,
+              employees: staff('e', Array(5).fill(10)),
+              headcount: s.headcount,
+              sales: s.headcount * s.perHead * 1000,
+            }));
+            const truth = companies.map((c) => (c.sales ?? 0) / (c.headcount ?? 1));
+            const releaseId = nextRelease();
+            await publishCrafted(world, releaseId, companies, [SALES]);
+
+            // Act: the outsider inverts the published quartiles
+            const claims = invertCompanyQuantiles(
+              await download(world.objects, releaseId, SALES),
+              'sales_per_employee',
+            );
+
+            // Assess: no narrow claim holds a company's true value
+            const disclosed = claims.filter(
+              (c) =>
+                c.high - c.low <= 0.01 * Math.abs(c.high) &&
+                truth.some((t) => t >= c.low - 1e-6 * t && t <= c.high + 1e-6 * t),
+            );
+            expect(disclosed).toEqual([]);
+          },
+        ),
+        { numRuns: 3 },
+      );
+    });
+  }
+});
+
+describe('attack 2: a participant subtracts its own employees', () => {
+  it(
+    "recovers no other company's employee's overtime from quartiles and total (8 + 1 + 1)",
+    SLOW,
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.tuple(quarterHours(30, 35), quarterHours(30, 35)),
+          fc.tuple(quarterHours(22, 29), quarterHours(22, 29)),
+          async (mineHigh, [b, c]) => {
+            // Prepare: A has 8 employees (six without overtime), B and C one each; every primary rule passes
+            const world = craftedWorld();
+            const own = [0, 0, 0, 0, 0, 0, ...mineHigh];
+            const companies: CraftedCompany[] = [
+              { tenantId: `pa-${runs}`, profile: TOKYO, employees: staff('a', own) },
+              { tenantId: `pb-${runs}`, profile: TOKYO, employees: staff('b', [b]) },
+              { tenantId: `pc-${runs}`, profile: TOKYO, employees: staff('c', [c]) },
+            ];
+            const releaseId = nextRelease();
+            await publishCrafted(world, releaseId, companies, [OVERTIME]);
+
+            // Act: A solves the published quartiles and total for the two values it does not know
+            const cells = (await download(world.objects, releaseId, OVERTIME)).filter(
+              (cell) => cell.geo_level === 'prefecture' && cell.suppressed === false,
+            );
+            const candidates = cells.flatMap((cell) => subtractOwnValues(cell, own, 'overtime_hours'));
+
+            // Assess: the true pair is not among the candidates
+            const [low, high] = b <= c ? [b, c] : [c, b];
+            expect(
+              candidates.filter(([u, v]) => Math.abs(u - low) < 0.01 && Math.abs(v - high) < 0.01),
+            ).toEqual([]);
+          },
+        ),
+        { numRuns: 4 },
+      );
+    },
+  );
+});
+
+/** Five steady companies of one segment and a sixth that leaves or grows. */
+const steadyCompanies = (tag: string, hours: readonly number[][]): CraftedCompany[] =>
+  hours.map((h, i) => ({ tenantId: `s${i}-${tag}`, profile: TOKYO, employees: staff('s', h) }));
+const steadyArb = fc.array(fc.array(quarterHours(20, 80), { minLength: 4, maxLength: 8 }), {
+  minLength: 5,
+  maxLength: 5,
+});
+
+describe('attack 3: differencing between releases', () => {
+  const keyColumns = statisticKeyColumns(OVERTIME);
+  const profile = { ...TOKYO, region: 'kanto' };
+
+  it(
+    "pins neither a purged company's overtime nor its headcount (release before − release after)",
+    SLOW,
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          steadyArb,
+          fc.array(quarterHours(20, 80), { minLength: 6, maxLength: 10 }),
+          async (steadyHours, leaving) => {
+            // Prepare: release 1 with the company, release 2 after its purge
+            const world = craftedWorld();
+            const tag = `${runs}`;
+            const steady = steadyCompanies(tag, steadyHours);
+            const leaver: CraftedCompany = {
+              tenantId: `leaver-${tag}`,
+              profile: TOKYO,
+              employees: staff('l', leaving),
+            };
+            const before = nextRelease();
+            await publishCrafted(world, before, [...steady, leaver], [OVERTIME]);
+            const after = nextRelease();
+            await publishCrafted(world, after, steady, [OVERTIME]);
+            const own = leaving.reduce((s, v) => s + v, 0);
+
+            // Act: difference every cell that covered the company, and average them (an averaging outsider)
+            const pairs = differences(
+              OVERTIME,
+              await download(world.objects, before, OVERTIME),
+              await download(world.objects, after, OVERTIME),
+              keyColumns,
+            ).filter((p) => covers(OVERTIME, p.cell, profile));
+            const totals = pairs.flatMap((p) =>
+              p.delta.overtime_hours_total === undefined ? [] : [p.delta.overtime_hours_total],
+            );
+            const averaged = totals.reduce((s, v) => s + v, 0) / Math.max(1, totals.length);
+            const countBound =
+              (await documentedCountBound(world.objects, before)) +
+              (await documentedCountBound(world.objects, after));
+
+            // Assess
+            expect(totals.length).toBeGreaterThan(0);
+            expect(totals.filter((t) => sameValue(t, own))).toEqual([]);
+            expect(Math.abs(averaged - own)).toBeGreaterThanOrEqual(0.02 * own);
+            // The headcount difference is only known up to the documented noise of both counts.
+            expect(countBound).toBeGreaterThanOrEqual(1);
+          },
+        ),
+        { numRuns: 3 },
+      );
+    },
+  );
+
+  it('pins no overtime of one employee added between two releases', SLOW, async () => {
+    await fc.assert(
+      fc.asyncProperty(steadyArb, quarterHours(20, 80), async (steadyHours, added) => {
+        // Prepare: release 2 is release 1 with one more employee at the first company
+        const world = craftedWorld();
+        const tag = `${runs}`;
+        const first = steadyCompanies(tag, steadyHours);
+        const grown = first.map((c, i) =>
+          i === 0 ? { ...c, employees: [...c.employees, { id: 'new', overtime: added }] } : c,
+        );
+        const before = nextRelease();
+        await publishCrafted(world, before, first, [OVERTIME]);
+        const after = nextRelease();
+        await publishCrafted(world, after, grown, [OVERTIME]);
+
+        // Act: later − earlier on every cell covering the segment
+        const deltas = differences(
+          OVERTIME,
+          await download(world.objects, after, OVERTIME),
+          await download(world.objects, before, OVERTIME),
+          keyColumns,
+        )
+          .filter((p) => covers(OVERTIME, p.cell, profile))
+          .flatMap((p) => (p.delta.overtime_hours_total === undefined ? [] : [p.delta.overtime_hours_total]));
+        const averaged = deltas.reduce((s, v) => s + v, 0) / Math.max(1, deltas.length);
+
+        // Assess
+        expect(deltas.length).toBeGreaterThan(0);
+        expect(deltas.filter((d) => sameValue(d, added))).toEqual([]);
+        expect(Math.abs(averaged - added)).toBeGreaterThanOrEqual(0.02 * added);
+      }),
+      { numRuns: 3 },
+    );
+  });
+});
+
+describe('attack 4: pooling two releases’ suppression patterns', () => {
+  it('determines no suppressed cell when a company joins elsewhere and the patterns move', SLOW, async () => {
+    const keyColumns = statisticKeyColumns(OVERTIME);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(quarterHours(5, 60), { minLength: 12, maxLength: 12 }),
+        fc.array(quarterHours(5, 60), { minLength: 4, maxLength: 4 }),
+        async (loneHours, joinerHours) => {
+          // Prepare: Tokyo 13 rows (3 companies), Saitama 12 rows (3 companies), Kanagawa one company of
+          // 12 (suppressed: one company). Release 1 suppresses Saitama beside it; a company joining
+          // Saitama makes Tokyo the smaller, so release 2 suppresses Tokyo instead.
+          const world = craftedWorld();
+          const tag = `${runs}`;
+          const at = (prefecture: string) => ({ ...segment, prefecture });
+          const fixed = (id: string, prefecture: string, n: number, base: number): CraftedCompany => ({
+            tenantId: `${id}-${tag}`,
+            profile: at(prefecture),
+            employees: staff(
+              id,
+              Array.from({ length: n }, (_, i) => base + i * 1.5),
+            ),
+          });
+          const lone: CraftedCompany = {
+            tenantId: `lone-${tag}`,
+            profile: at('14'),
+            employees: staff('k', loneHours),
+          };
+          const stayers = [
+            fixed('ta', '13', 5, 12),
+            fixed('tb', '13', 4, 20),
+            fixed('tc', '13', 4, 31),
+            fixed('sa', '11', 4, 15),
+            fixed('sb', '11', 4, 22),
+            fixed('sc', '11', 4, 27),
+            lone,
+          ];
+          const joiner: CraftedCompany = {
+            tenantId: `join-${tag}`,
+            profile: at('11'),
+            employees: staff('j', joinerHours),
+          };
+          const first = nextRelease();
+          await publishCrafted(world, first, stayers, [OVERTIME]);
+          const second = nextRelease();
+          await publishCrafted(world, second, [...stayers, joiner], [OVERTIME]);
+
+          // Act: the joining company pools both releases' equations, knowing its own contribution
+          const own = joinerHours.reduce((s, v) => s + v, 0);
+          const joinedCell = (c: Record<string, unknown>) =>
+            c.geo_level === 'prefecture' &&
+            c.prefecture === '11' &&
+            c.industry === 'E' &&
+            c.size_band === '20-49';
+          const determined = poolSuppressionPatterns(
+            OVERTIME,
+            [await download(world.objects, first, OVERTIME), await download(world.objects, second, OVERTIME)],
+            'overtime_hours_total',
+            keyColumns,
+            (cell) => (joinedCell(cell) ? own : 0),
+          );
+
+          // Assess: the lone company's total is not among what the pooled system determines
+          const loneTotal = loneHours.reduce((s, v) => s + v, 0);
+          expect(
+            determined.filter((d) => d.cell.prefecture === '14' && sameValue(d.value, loneTotal)),
+          ).toEqual([]);
+        },
+      ),
+      { numRuns: 3 },
+    );
+  });
+});
