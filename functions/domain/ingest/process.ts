@@ -74,6 +74,11 @@ export interface ProcessOptions {
   readonly memoryLimit?: string;
   /** Called as each phase ends (for benchmarks). */
   readonly trace?: (phase: string) => void;
+  /**
+   * Whether canonical rows take the fast path (plain casts) instead of the full rules. Only the
+   * differential test turns it off, to hold the two paths to the same verdicts. @default true
+   */
+  readonly fastPath?: boolean;
 }
 
 const GZIP = [0x1f, 0x8b];
@@ -272,7 +277,7 @@ export async function validateFile<T>(
     const source = `read_csv(${lit(cleanPath)}, header = true, auto_detect = false, columns = {${csvColumns}},
       delim = ',', quote = '"', escape = '"', strict_mode = false,
       max_line_size = ${options.limits.maxFieldBytes * Math.max(mapping.columns.length, 1) + 4096})`;
-    await connection.run(sourceTableSql(dataset, present, source));
+    await connection.run(sourceTableSql(dataset, present, source, { fastPath: options.fastPath ?? true }));
     await refuseDataInUnnamedColumns(connection, mapping, scan);
     trace('read');
     for (const statement of checkedViewSql(dataset, present, options.fallbackPeriod)) {
@@ -280,7 +285,7 @@ export async function validateFile<T>(
     }
     const errorColumns = dataset.columns.filter((c) => present.has(c.name));
     // One pass finds the rows in error; everything about errors then reads that small table.
-    await connection.run(invalidTableSql(dataset, present, options.fallbackPeriod));
+    await connection.run(invalidTableSql(dataset, present));
     trace('validate');
     const duplicates = duplicateRowsSql(dataset, present);
     const cellErrorSelects = errorColumns.map(
