@@ -5,7 +5,7 @@
  * | zone           | bucket        | prefix                                                          |
  * |----------------|---------------|-----------------------------------------------------------------|
  * | landing        | landing       | landing/<tenantId>/<dataset>/<uploadId>/<fileName>              |
- * | quarantine     | landing       | quarantine/<tenantId>/<uploadId>/<fileName>                     |
+ * | quarantine     | landing       | quarantine/<tenantId>/<uploadId>/quarantined.json (no bytes)    |
  * | raw            | raw           | raw/tenant=<tenantId>/dataset=<dataset>/period=<YYYY-MM>/<uploadId>.parquet |
  * | reports        | raw           | reports/<tenantId>/<uploadId>.json (row-error reports)          |
  * | pseudonymised  | curated       | pseudonymised/tenant=<tenantId>/dataset=<dataset>/period=<YYYY-MM>/<uploadId>.parquet |
@@ -43,8 +43,12 @@ export type LogicalTable = (typeof TABLES)[number];
 export const landingPrefix = (tenantId: string) => `landing/${tenantId}/`;
 export const landingKey = (tenantId: string, dataset: string, uploadId: string, fileName: string) =>
   `landing/${tenantId}/${dataset}/${uploadId}/${fileName}`;
-export const quarantineKey = (tenantId: string, uploadId: string, fileName: string) =>
-  `quarantine/${tenantId}/${uploadId}/${fileName}`;
+/**
+ * What quarantine keeps of a file that did not match its request: a record of its size, SHA-256 and
+ * why, never its bytes (they may hold an identification code). Expires with the landing zone.
+ */
+export const quarantineKey = (tenantId: string, uploadId: string) =>
+  `quarantine/${tenantId}/${uploadId}/quarantined.json`;
 export const rawPrefix = (tenantId: string) => `raw/tenant=${tenantId}/`;
 export const rawKey = (tenantId: string, dataset: string, period: string, uploadId: string) =>
   `raw/tenant=${tenantId}/dataset=${dataset}/period=${period}/${uploadId}.parquet`;

@@ -10,6 +10,7 @@ import {
   MONTH_SEPARATED_PATTERN,
 } from '../japanese/era.ts';
 import { FORMULA_START_PATTERN } from '../japanese/formula.ts';
+import { MY_NUMBER_CANDIDATE_PATTERN, MY_NUMBER_WEIGHTS } from '../japanese/my-number.ts';
 import {
   DASH_CHARS,
   FULL_WIDTH_FIRST,
@@ -98,6 +99,38 @@ export function ingestMacros(): string[] {
        WHEN length(y) <= 2 AND y::INTEGER >= 1 THEN ${eraCase('e', 'firstYear')} + y::INTEGER - 1 END`,
     `CREATE OR REPLACE TEMP MACRO kura_make_date(y, m, d) AS
        try_cast(printf('%04d-%02d-%02d', y, m::INTEGER, d::INTEGER) AS DATE)`,
+    ...myNumberMacros(),
+  ];
+}
+
+/**
+ * Raw text that may hold a My Number: three runs of four digits (ASCII or full-width), each pair
+ * joined by at most one space or dash of any width. Everything `containsMyNumber` finds after width
+ * normalisation matches it; dates, times, amounts and short codes do not, so it is the cheap first
+ * test (one regular expression over a whole row) before the check digits.
+ */
+export const MY_NUMBER_PREFILTER_PATTERN = (() => {
+  const digit = `[0-9${String.fromCodePoint(FULL_WIDTH_FIRST + 15)}-${String.fromCodePoint(FULL_WIDTH_FIRST + 24)}]`;
+  const separator = `[ ${String.fromCodePoint(IDEOGRAPHIC_SPACE)}${String.fromCodePoint(FULL_WIDTH_FIRST + 12)}\\-${DASH_CHARS}]?`;
+  return `${digit}{4}${separator}${digit}{4}${separator}${digit}{4}`;
+})();
+
+/**
+ * My Number detection in SQL, compiled from japanese/my-number.ts (the same weights and candidate
+ * pattern; a property test holds the two together). `kura_has_my_number(s)` is true when a raw cell
+ * holds a My Number anywhere; cells that do not pass the prefilter skip the work.
+ */
+function myNumberMacros(): string[] {
+  const sum = MY_NUMBER_WEIGHTS.map((weight, i) => `${weight} * (ascii(d[${i + 1}]) - 48)`).join(' + ');
+  return [
+    `CREATE OR REPLACE TEMP MACRO kura_my_number_ok(d) AS CASE WHEN regexp_full_match(d, '[0-9]{12}')
+       THEN (CASE WHEN (${sum}) % 11 <= 1 THEN 0 ELSE 11 - (${sum}) % 11 END) = ascii(d[12]) - 48 ELSE false END`,
+    `CREATE OR REPLACE TEMP MACRO kura_may_hold_my_number(s) AS regexp_matches(s, ${lit(MY_NUMBER_PREFILTER_PATTERN)})`,
+    `CREATE OR REPLACE TEMP MACRO kura_has_my_number(s) AS CASE
+       WHEN kura_may_hold_my_number(s)
+       THEN len(list_filter(regexp_extract_all(kura_half(s), ${lit(MY_NUMBER_CANDIDATE_PATTERN)}),
+         x -> kura_my_number_ok(replace(replace(x, '-', ''), ' ', '')))) > 0
+       ELSE false END`,
   ];
 }
 

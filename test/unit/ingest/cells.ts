@@ -6,6 +6,7 @@
  */
 import fc from 'fast-check';
 import type { ColumnDef } from '../../../functions/domain/catalog/schema.ts';
+import { myNumberCheckDigit } from '../../../functions/domain/japanese/my-number.ts';
 
 export const fullWidth = (s: string) =>
   [...s]
@@ -69,12 +70,21 @@ export const numberText = fc.oneof(
   fc.integer({ min: 0, max: 9_999 }).map((n) => `￥${n}円`),
 );
 
+/** A synthetic 12-digit number with a valid My Number check digit (no one's). */
+export const myNumberText = fc
+  .array(fc.integer({ min: 0, max: 9 }), { minLength: 11, maxLength: 11 })
+  .map((d) => `${d.join('')}${myNumberCheckDigit(d.join(''))}`);
+
 export const codeText = fc.oneof(
-  fc.stringMatching(/^[0-9A-Za-z-]{0,12}$/),
-  fc.string({
-    unit: fc.constantFrom('0', '1', 'A', '-', ' ', '　', 'ー', '=', '+', '@', '\t', '\n', '髙', ',', '"'),
-  }),
-  fc.stringMatching(/^[0-9]{1,40}$/),
+  { weight: 12, arbitrary: fc.stringMatching(/^[0-9A-Za-z-]{0,12}$/) },
+  { weight: 1, arbitrary: myNumberText },
+  {
+    weight: 12,
+    arbitrary: fc.string({
+      unit: fc.constantFrom('0', '1', 'A', '-', ' ', '　', 'ー', '=', '+', '@', '\t', '\n', '髙', ',', '"'),
+    }),
+  },
+  { weight: 12, arbitrary: fc.stringMatching(/^[0-9]{1,40}$/) },
 );
 
 export const textText = fc.oneof(

@@ -121,12 +121,12 @@ export async function seedTenant(world: World, tenantId: string, overrides: Part
   await put('raw', rawKey(tenantId, 'employees', '2026-08', 'u-0001'), `${tenantId} raw v2`);
   await put('raw', rawKey(tenantId, 'employees', '2026-08', 'u-0001'), `${tenantId} raw v3`);
   await put('curated', pseudonymisedKey(tenantId, 'employees', '2026-08', 'u-0002'), `${tenantId} pseudo v2`);
-  // Delete markers: an expired landing object and a quarantined file deleted after review.
+  // Delete markers: an expired landing object and a quarantine record deleted after review.
   await objects.deleteMany('landing', [
     { key: landingKey(tenantId, 'employees', 'u-0003', '山田太郎_社員名簿.csv') },
   ]);
-  await put('landing', quarantineKey(tenantId, 'u-0004', '佐藤花子.xlsx'), 'quarantined');
-  await objects.deleteMany('landing', [{ key: quarantineKey(tenantId, 'u-0004', '佐藤花子.xlsx') }]);
+  await put('landing', quarantineKey(tenantId, 'u-0004'), 'quarantined');
+  await objects.deleteMany('landing', [{ key: quarantineKey(tenantId, 'u-0004') }]);
   await put('curated', `${factsPrefix(tenantId)}fact=headcount/part-0.parquet`, `${tenantId} facts`);
   await put('query-results', `${tenantQueryResultsPrefix(tenantId)}q-1/result.csv`, `${tenantId} query`);
   await put('query-results', `${tenantQueryResultsPrefix(tenantId)}q-2/result.csv`, `${tenantId} query 2`);
