@@ -54,7 +54,17 @@ export const uploadRecordSchema = z.object({
   requestedAt: z.string(),
   expiresAt: z.string(),
   updatedAt: z.string(),
-  /** Ledger sequence of the consent attestation that covers this upload, when the dataset needs one. */
+  /**
+   * The upload's place in the tenant's order: the sequence number (12 digits) of its `upload.requested`
+   * entry in the tenant's ledger chain, assigned by the server when the upload is requested. Of two
+   * uploads of the same dataset and period, the later in this order is in force (supersession.ts).
+   * Absent on records of earlier versions, which order before every sequenced one.
+   */
+  sequence: z
+    .string()
+    .regex(/^\d{12}$/)
+    .optional(),
+  /** Ledger entry (`<chain>/<seq>`) that records the consent attestation covering this upload. */
   consentRef: z.string().optional(),
   /** The attestation itself (it names a person, so it stays with the tenant's data, not in the ledger). */
   consent: consentSchema.optional(),

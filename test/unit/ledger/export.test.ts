@@ -4,14 +4,15 @@ import {
   exportLedger,
   LEDGER_EXPORT_CHECKPOINT_KEY,
   LedgerExportChainError,
-  ledgerExportHeaderSchema,
+  parseLedgerExport,
   readLedgerExportCheckpoint,
 } from '../../../functions/domain/ledger/export.ts';
 import {
   appendLedger,
+  appendToChain,
   GENESIS_HASH,
+  GLOBAL_CHAIN,
   type LedgerEntry,
-  ledgerEntrySchema,
   readLedger,
   verifyLedger,
 } from '../../../functions/domain/ledger/ledger.ts';
@@ -20,60 +21,67 @@ import { createLedgerExportHandler } from '../../../functions/ledger-export/hand
 const actor = { subject: 'sub-1', roles: ['admin'] };
 // 2026-11-22 16:00 UTC is already 2026-11-23 in Japan: exports are filed by the Japanese date.
 const clock = () => new Date('2026-11-22T16:00:00.000Z');
+const T1 = 'tenant#t-1';
 
 function world() {
   const table = new MemoryTable();
   const objects = new MemoryObjectStore();
-  const append = async (count: number) => {
+  const append = async (count: number, tenantId = 't-1') => {
     for (let i = 0; i < count; i++) {
-      await appendLedger(
-        { table, clock },
-        { action: 'tenant.updated', actor, tenantId: 't-1', details: { i } },
-      );
+      await appendLedger({ table, clock }, { action: 'tenant.updated', actor, tenantId, details: { i } });
     }
   };
   return { table, objects, append, ports: { table, objects, clock } };
 }
 
 async function readExport(objects: MemoryObjectStore, key: string) {
-  const lines = new TextDecoder()
-    .decode(await objects.get('audit', key))
-    .trimEnd()
-    .split('\n');
-  const [header, ...entries] = lines.map((line) => JSON.parse(line));
-  return {
-    header: ledgerExportHeaderSchema.parse(header),
-    entries: entries.map((entry) => ledgerEntrySchema.parse(entry)),
-  };
+  return parseLedgerExport(new TextDecoder().decode(await objects.get('audit', key)));
 }
 
+const chain = (entries: readonly LedgerEntry[], name: string) => entries.filter((e) => e.chain === name);
+
 describe('ledger export', () => {
-  it('writes every entry with the chain head hash to the audit bucket under the Japanese date', async () => {
+  it('anchors each chain head in the global chain and exports every chain under the Japanese date', async () => {
     // Prepare
     const { objects, append, ports, table } = world();
     await append(3);
-    const ledger = await readLedger(table);
+    await append(2, 't-2');
+    const before = await readLedger(table);
 
     // Act
     const result = await exportLedger(ports);
 
     // Assess
-    expect(result.outcome).toBe('exported');
-    if (result.outcome !== 'exported') return;
-    expect(result.key).toBe('ledger-exports/2026-11-23/000000000001-000000000003.jsonl');
+    if (result.outcome !== 'exported') throw new Error('expected an export');
+    expect(result.key).toBe('ledger-exports/2026-11-23/000000000001-000000000001.jsonl');
     const exported = await readExport(objects, result.key);
-    expect(exported.entries).toEqual(ledger);
-    expect(exported.header).toMatchObject({
-      fromSeq: '000000000001',
-      toSeq: '000000000003',
-      count: 3,
-      prevHash: GENESIS_HASH,
-      headHash: ledger[2]?.hash,
+    const anchor = chain(await readLedger(table), GLOBAL_CHAIN)[0];
+    expect(anchor).toMatchObject({
+      action: 'ledger.anchored',
+      details: {
+        heads: [
+          `${T1}:000000000003:${chain(before, T1)[2]?.hash}`,
+          `tenant#t-2:000000000002:${chain(before, 'tenant#t-2')[1]?.hash}`,
+        ],
+      },
     });
-    expect(verifyLedger(exported.entries)).toEqual({ ok: true, count: 3, headHash: ledger[2]?.hash });
+    expect(exported.entries).toEqual([...before, anchor]);
+    expect(exported.header.chains).toEqual([
+      {
+        chain: T1,
+        fromSeq: '000000000001',
+        toSeq: '000000000003',
+        count: 3,
+        prevHash: GENESIS_HASH,
+        headHash: chain(before, T1)[2]?.hash,
+      },
+      expect.objectContaining({ chain: 'tenant#t-2', count: 2 }),
+      expect.objectContaining({ chain: GLOBAL_CHAIN, count: 1, headHash: anchor?.hash }),
+    ]);
+    expect(verifyLedger(exported.entries).ok).toBe(true);
   });
 
-  it('continues from its checkpoint, and the next file links to the previous head', async () => {
+  it('continues from its checkpoint, each chain linking to its exported head', async () => {
     // Prepare
     const { objects, append, ports } = world();
     await append(2);
@@ -86,34 +94,39 @@ describe('ledger export', () => {
     // Assess
     if (first.outcome !== 'exported' || second.outcome !== 'exported')
       throw new Error('expected two exports');
-    expect(second.header.fromSeq).toBe('000000000003');
-    expect(second.header.toSeq).toBe('000000000004');
-    expect(second.header.prevHash).toBe(first.header.headHash);
-    const { entries } = await readExport(objects, second.key);
-    expect(entries[0]?.prevHash).toBe(first.header.headHash);
-    expect(await readLedgerExportCheckpoint(objects)).toMatchObject({
+    const firstSpan = first.header.chains.find((s) => s.chain === T1);
+    const secondSpan = second.header.chains.find((s) => s.chain === T1);
+    expect(secondSpan).toMatchObject({
+      fromSeq: '000000000003',
       toSeq: '000000000004',
-      headHash: second.header.headHash,
-      key: second.key,
+      prevHash: firstSpan?.headHash,
+    });
+    const { entries } = await readExport(objects, second.key);
+    expect(chain(entries, T1)[0]?.prevHash).toBe(firstSpan?.headHash);
+    expect((await readLedgerExportCheckpoint(objects))?.heads[T1]).toEqual({
+      toSeq: '000000000004',
+      headHash: secondSpan?.headHash,
     });
   });
 
-  it('writes nothing when no entry was appended since the last export', async () => {
+  it('writes nothing and anchors nothing when no entry was appended since the last export', async () => {
     // Prepare
-    const { objects, append, ports } = world();
+    const { objects, append, ports, table } = world();
     await append(1);
     await exportLedger(ports);
     const before = [];
     for await (const o of objects.list('audit', 'ledger-exports/')) before.push(o.key);
+    const entries = (await readLedger(table)).length;
 
     // Act
     const result = await exportLedger(ports);
 
     // Assess
-    expect(result).toEqual({ outcome: 'up-to-date', toSeq: '000000000001' });
+    expect(result).toMatchObject({ outcome: 'up-to-date', toSeq: '000000000001' });
     const after = [];
     for await (const o of objects.list('audit', 'ledger-exports/')) after.push(o.key);
     expect(after).toEqual(before);
+    expect(await readLedger(table)).toHaveLength(entries);
   });
 
   it('splits a long ledger into files of at most maxEntries, with no gap between them', async () => {
@@ -131,9 +144,43 @@ describe('ledger export', () => {
       if (run.outcome !== 'exported') throw new Error('expected an export');
       exported.push(...(await readExport(objects, run.key)).entries);
     }
-    expect(exported.map((e) => e.seq)).toEqual(['1', '2', '3', '4', '5'].map((n) => n.padStart(12, '0')));
+    expect(chain(exported, T1).map((e) => e.seq)).toEqual(
+      ['1', '2', '3', '4', '5'].map((n) => n.padStart(12, '0')),
+    );
     expect(verifyLedger(exported).ok).toBe(true);
     expect(runs[0]?.outcome === 'exported' && runs[0].more).toBe(true);
+  });
+
+  it('reads a checkpoint and files of the single-chain version as the global chain', async () => {
+    // Prepare: a ledger of the earlier version (one global chain), exported in the earlier format
+    const { objects, ports, table } = world();
+    const old = [];
+    for (let i = 0; i < 2; i++)
+      old.push(
+        await appendToChain(ports, GLOBAL_CHAIN, { action: 'tenant.updated', actor, tenantId: 't-1' }),
+      );
+    await objects.put(
+      'audit',
+      LEDGER_EXPORT_CHECKPOINT_KEY,
+      JSON.stringify({
+        toSeq: old[1]?.seq,
+        headHash: old[1]?.hash,
+        key: 'k',
+        exportedAt: clock().toISOString(),
+      }),
+    );
+    await appendLedger(ports, { action: 'tenant.updated', actor, tenantId: 't-1' });
+
+    // Act
+    const result = await exportLedger(ports);
+
+    // Assess: the global chain continues from the old head with the anchor
+    if (result.outcome !== 'exported') throw new Error('expected an export');
+    expect(result.header.chains.find((s) => s.chain === GLOBAL_CHAIN)).toMatchObject({
+      fromSeq: '000000000003',
+      prevHash: old[1]?.hash,
+    });
+    expect(verifyLedger(await readLedger(table)).ok).toBe(true);
   });
 
   it('refuses to export an entry changed after the last export, and keeps the checkpoint', async () => {
@@ -142,7 +189,7 @@ describe('ledger export', () => {
     await append(2);
     await exportLedger(ports);
     await append(1);
-    const [, , third] = await readLedger(table);
+    const third = chain(await readLedger(table), T1)[2];
     await table.put('ledger', { ...third, details: { i: 99 } });
     const checkpoint = await readLedgerExportCheckpoint(objects);
 
@@ -151,7 +198,7 @@ describe('ledger export', () => {
 
     // Assess
     await expect(attempt).rejects.toBeInstanceOf(LedgerExportChainError);
-    await expect(exportLedger(ports)).rejects.toThrow(/000000000003 .*hash_mismatch/);
+    await expect(exportLedger(ports)).rejects.toThrow(/tenant#t-1 entry 000000000003 .*hash_mismatch/);
     expect(await readLedgerExportCheckpoint(objects)).toEqual(checkpoint);
   });
 
@@ -161,11 +208,15 @@ describe('ledger export', () => {
     await append(1);
     await exportLedger(ports);
     await append(1);
-    const [, second] = await readLedger(table);
+    const second = chain(await readLedger(table), T1)[1];
+    const checkpoint = await readLedgerExportCheckpoint(objects);
     await objects.put(
       'audit',
       LEDGER_EXPORT_CHECKPOINT_KEY,
-      JSON.stringify({ ...(await readLedgerExportCheckpoint(objects)), headHash: 'f'.repeat(64) }),
+      JSON.stringify({
+        ...checkpoint,
+        heads: { ...checkpoint?.heads, [T1]: { toSeq: '000000000001', headHash: 'f'.repeat(64) } },
+      }),
     );
 
     // Act
@@ -184,7 +235,7 @@ describe('ledger export', () => {
     // Act
     const result = await handler({}, { functionName: 'kura-ledger-export', awsRequestId: 'r-1' } as never);
 
-    // Assess
-    expect(result).toMatchObject({ outcome: 'exported', header: { count: 2 } });
+    // Assess: two entries and their anchor
+    expect(result).toMatchObject({ outcome: 'exported', header: { count: 3 } });
   });
 });

@@ -1,6 +1,11 @@
 import { MemoryKeyStore, MemoryObjectStore, MemoryTable } from '../../../functions/adapters/memory/index.ts';
 import type { ObjectStore } from '../../../functions/adapters/ports.ts';
-import { appendLedger, type LedgerEntry, readLedger } from '../../../functions/domain/ledger/ledger.ts';
+import {
+  appendLedger,
+  chainOf,
+  type LedgerEntry,
+  readLedger,
+} from '../../../functions/domain/ledger/ledger.ts';
 import type { PurgeJobPorts } from '../../../functions/domain/purge/job.ts';
 import { purgeLedger } from '../../../functions/domain/purge/ledger.ts';
 import { defaultSettings } from '../../../functions/domain/settings.ts';
@@ -24,7 +29,8 @@ export interface World {
   readonly tables: MemoryTable;
   readonly keys: MemoryKeyStore;
   /** Every ledger entry, in chain order. */
-  ledgerEntries(): Promise<LedgerEntry[]>;
+  /** Every chain's entries, or one tenant's (its chain) in the order they were appended. */
+  ledgerEntries(tenantId?: string): Promise<LedgerEntry[]>;
   /** The tenants each release requested after a purge was for (`undefined`: one for every pending tenant). */
   readonly releases: Array<string | undefined>;
   readonly sleeps: number[];
@@ -49,7 +55,8 @@ export function makeWorld(options: { versioning?: 'enabled' | 'disabled' } = {})
     objects,
     tables,
     keys,
-    ledgerEntries: () => readLedger(tables),
+    ledgerEntries: (tenantId) =>
+      readLedger(tables, tenantId === undefined ? {} : { chain: chainOf(tenantId) }),
     releases,
     sleeps,
     jobs,
