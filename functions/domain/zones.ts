@@ -62,6 +62,8 @@ export const statsPrefix = (releaseId: string) => `stats/release=${releaseId}/`;
 /** Admin-only side of a stats release (suppression reasons, work tables); BI may never read it. */
 export const statsAdminPrefix = (releaseId: string) => `stats-admin/release=${releaseId}/`;
 export const tenantQueryResultsPrefix = (tenantId: string) => `results/tenant=${tenantId}/`;
+/** Every support export of a tenant, under any grant. */
+export const supportExportTenantPrefix = (tenantId: string) => `support-exports/${tenantId}/`;
 export const supportExportPrefix = (tenantId: string, grantId: string) =>
   `support-exports/${tenantId}/${grantId}/`;
 
@@ -75,6 +77,13 @@ export function tenantReplicaPrefixes(
   );
 }
 
+/** The period (YYYY-MM) a raw or pseudonymised key is partitioned by (`period=<YYYY-MM>`), if any. */
+export const periodOfKey = (key: string): string | undefined =>
+  key
+    .split('/')
+    .find((segment) => segment.startsWith('period='))
+    ?.slice('period='.length);
+
 /** Where a tenant's deletion certificates live in the audit bucket (under Object Lock). */
 export const certificatesPrefix = (tenantId: string) => `certificates/${tenantId}/`;
 export const certificateKey = (tenantId: string, certificateId: string) =>
@@ -87,7 +96,7 @@ export function tenantPrefixes(tenantId: string): ReadonlyArray<{ bucket: Logica
     { bucket: 'landing', prefix: `quarantine/${tenantId}/` },
     { bucket: 'raw', prefix: rawPrefix(tenantId) },
     { bucket: 'raw', prefix: `reports/${tenantId}/` },
-    { bucket: 'raw', prefix: `support-exports/${tenantId}/` },
+    { bucket: 'raw', prefix: supportExportTenantPrefix(tenantId) },
     { bucket: 'curated', prefix: pseudonymisedPrefix(tenantId) },
     { bucket: 'curated', prefix: factsPrefix(tenantId) },
     { bucket: 'query-results', prefix: tenantQueryResultsPrefix(tenantId) },

@@ -7,10 +7,8 @@ import { z } from 'zod';
 import { ConditionFailedError, type ObjectHead } from '../../adapters/ports.ts';
 import { getDataset } from '../catalog/index.ts';
 import type { PlatformSettings } from '../settings.ts';
-import { type UploadRecord, type UploadStatus, uploadRecordSchema } from '../uploads/model.ts';
-
-/** The upload record, keeping attributes this version of the schema does not name (others may add some). */
-const storedRecordSchema = uploadRecordSchema.loose();
+import type { UploadRecord, UploadStatus } from '../uploads/model.ts';
+import { storedUploadSchema, updateUploadRecord } from '../uploads/supersession.ts';
 
 import { quarantineKey, rawKey, reportKey } from '../zones.ts';
 import { FileRejectedError, IngestBusyError, type RejectionReason, UploadMismatchError } from './errors.ts';
@@ -91,27 +89,19 @@ export const checksumMismatch = () =>
 /** Reads and validates the upload record; undefined when there is none. */
 async function readRecord(ports: IngestPorts, tenantId: string, uploadId: string) {
   const item = await ports.table.get(UPLOADS, { tenantId, uploadId });
-  return item ? storedRecordSchema.parse(item) : undefined;
+  return item ? storedUploadSchema.parse(item) : undefined;
 }
 
 /**
  * Writes the next version of an upload record, only if nobody changed it since `previous` was read
  * (status and updatedAt act as the version). Returns the record written.
  */
-export async function transitionRecord(
+export function transitionRecord(
   ports: IngestPorts,
   previous: UploadRecord,
   patch: Partial<UploadRecord>,
 ): Promise<UploadRecord> {
-  const now = (ports.now ?? (() => new Date()))();
-  let updatedAt = now.toISOString();
-  // Two writes within one millisecond would otherwise carry the same version.
-  if (updatedAt <= previous.updatedAt) updatedAt = new Date(Date.parse(previous.updatedAt) + 1).toISOString();
-  const next = storedRecordSchema.parse({ ...previous, ...patch, updatedAt });
-  await ports.table.put(UPLOADS, next, {
-    ifMatch: { status: previous.status, updatedAt: previous.updatedAt },
-  });
-  return next;
+  return updateUploadRecord(ports.table, (ports.now ?? (() => new Date()))(), previous, patch);
 }
 
 /** What quarantine keeps of an object: its fingerprint and why, never its bytes. */
@@ -186,7 +176,7 @@ async function quarantine(
     expiresAt: new Date(now.getTime() + settings.retention.landingDays * 86_400_000).toISOString(),
   });
   await ports.objects.put(LANDING, target, JSON.stringify(fingerprint), { contentType: 'application/json' });
-  if (record && !TERMINAL.includes(record.status)) {
+  if (record && !TERMINAL.includes(record.status) && record.status !== 'WITHDRAWN') {
     await transitionRecord(ports, record, {
       status: 'REJECTED',
       reason,
@@ -248,6 +238,13 @@ export async function ingestObject(
   }
 
   const identity = objectIdentity(object);
+  if (record.status === 'WITHDRAWN') {
+    return quarantine(ports, settings, log, object, head, address, record, {
+      code: 'UPLOAD_WITHDRAWN',
+      ja: 'このアップロードは取り下げられています。送り直す場合は新しいアップロードとして送ってください。',
+      en: 'This upload was withdrawn. To send the file after all, send it as a new upload.',
+    });
+  }
   if (TERMINAL.includes(record.status)) {
     if (record.processedObject === identity) {
       // The outcome is recorded but the landing object is still here: an earlier delivery stopped

@@ -8,6 +8,8 @@ export const UPLOAD_STATUSES = [
   'ACCEPTED',
   'PARTIALLY_ACCEPTED',
   'REJECTED',
+  /** The company withdrew it: its data is deleted and nothing counts it (uploads/withdraw.ts). */
+  'WITHDRAWN',
 ] as const;
 export const uploadStatusSchema = z.enum(UPLOAD_STATUSES);
 export type UploadStatus = z.infer<typeof uploadStatusSchema>;
@@ -84,5 +86,19 @@ export const uploadRecordSchema = z.object({
   processedObject: z.string().optional(),
   encoding: z.string().optional(),
   outputs: z.array(z.string()).optional(),
+  /**
+   * When masking completed: its pseudonymised objects (`maskedOutputs`) are written and committed. Only
+   * uploads with masking complete count in facts and releases (supersession.ts).
+   */
+  maskedAt: z.string().optional(),
+  /** The pseudonymised objects masking committed, one per period; the facts read exactly these. */
+  maskedOutputs: z.array(z.string()).optional(),
+  /** Periods of this upload replaced by a later upload of the same dataset: period → that upload's id. */
+  supersededBy: z.record(z.string(), z.string()).optional(),
+  withdrawnAt: z.string().optional(),
+  /** Who withdrew it (identity provider subject id). */
+  withdrawnBy: z.string().optional(),
+  /** The ledger entry recording the withdrawal (`<chain>/<seq>`). */
+  withdrawalRef: z.string().optional(),
 });
 export type UploadRecord = z.infer<typeof uploadRecordSchema>;

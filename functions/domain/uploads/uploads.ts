@@ -24,6 +24,7 @@ import { acceptedContentType } from './content-type.ts';
 import { SAFE_FILE_NAME, safeFileName } from './file-name.ts';
 import { type UploadRecord, uploadRecordSchema } from './model.ts';
 import { pageTenantUploads, readTenantUpload, UPLOAD_ID, UPLOADS_TABLE } from './records.ts';
+import { isInForce } from './supersession.ts';
 
 export { UPLOADS_TABLE } from './records.ts';
 /** S3 refuses presigned POSTs valid for longer than Kura allows. */
@@ -266,12 +267,17 @@ export async function requestUpload(
   return { uploadId, key, url: post.url, fields: post.fields, expiresAt, maxBytes: sizeBytes };
 }
 
-/** What callers see of an upload (internal bookkeeping stays out). */
-export type UploadView = Omit<UploadRecord, 'processedObject' | 'consent'>;
+/**
+ * What callers see of an upload (internal bookkeeping stays out), and whether its rows are in force:
+ * masked, not withdrawn, and not replaced by later uploads for every period (`supersededBy` says which).
+ */
+export type UploadView = Omit<UploadRecord, 'processedObject' | 'consent' | 'maskedOutputs'> & {
+  readonly inForce: boolean;
+};
 
 const toView = (record: UploadRecord): UploadView => {
-  const { processedObject: _p, consent: _c, ...view } = record;
-  return view;
+  const { processedObject: _p, consent: _c, maskedOutputs: _m, ...view } = record;
+  return { ...view, inForce: isInForce(record) };
 };
 
 /**

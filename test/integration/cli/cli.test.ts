@@ -267,6 +267,41 @@ describe('kura purge and certificate', () => {
   });
 });
 
+describe('kura withdraw, and what is in force', () => {
+  it('shows which upload replaced which, and withdraws one sent by mistake', async () => {
+    // Prepare: two sales files for the same months, the second sent after the first
+    const upload = async (name: string) =>
+      JSON.parse(
+        (await kura('--json', '--tenant', tenantId, 'upload', await salesFile(name, 0), '--dataset', 'sales'))
+          .stdout,
+      ) as { uploadId: string; maskedAt?: string; inForce?: boolean; sequence?: string };
+    const first = await upload('uriage-a.csv');
+    const second = await upload('uriage-b.csv');
+
+    // Act
+    const before = await kura('--tenant', tenantId, 'status', first.uploadId);
+    const withdrawn = await kura('--json', '--tenant', tenantId, 'withdraw', second.uploadId);
+    const after = await kura('--tenant', tenantId, 'status', first.uploadId);
+    const list = JSON.parse((await kura('--json', '--tenant', tenantId, 'status')).stdout) as {
+      uploads: Array<{ uploadId: string; status: string; inForce: boolean }>;
+    };
+
+    // Assess
+    expect(second).toMatchObject({ inForce: true, maskedAt: expect.any(String) });
+    expect(Number(second.sequence)).toBeGreaterThan(Number(first.sequence));
+    expect(before.stdout).toContain('In force: no: later uploads replaced every period');
+    expect(before.stdout).toContain(`2025-04: replaced by ${second.uploadId}`);
+    expect(withdrawn.code).toBe(0);
+    expect(JSON.parse(withdrawn.stdout)).toMatchObject({ uploadId: second.uploadId, status: 'WITHDRAWN' });
+    expect(after.stdout).toContain('In force: yes');
+    expect(list.uploads.find((u) => u.uploadId === second.uploadId)).toMatchObject({
+      status: 'WITHDRAWN',
+      inForce: false,
+    });
+    expect(list.uploads.find((u) => u.uploadId === first.uploadId)).toMatchObject({ inForce: true });
+  });
+});
+
 describe('kura ledger verify', () => {
   it('verifies the untouched ledger', async () => {
     // Act

@@ -477,6 +477,22 @@ describe('ingestObject: verification and idempotency', () => {
     expect(record?.reason?.code).toBe('CHECKSUM_MISMATCH');
   });
 
+  it('quarantines a file that lands for a withdrawn upload, and the record stays withdrawn', async () => {
+    // Prepare: the company withdrew the upload before sending its file
+    const ports = memoryPorts();
+
+    // Act
+    const { result, record } = await ingest(ports, crlf(ATTENDANCE_HEADER, '1,2023/4/1,8,8,0'), {
+      record: { status: 'WITHDRAWN' },
+    });
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'quarantined', reason: { code: 'UPLOAD_WITHDRAWN' } });
+    expect(record?.status).toBe('WITHDRAWN');
+    expect(ports.objects.keys('raw')).toEqual([]);
+    expect(ports.objects.keys('landing').filter((k) => k.startsWith('landing/'))).toEqual([]);
+  });
+
   it('produces one result when the same object is delivered twice', async () => {
     // Prepare
     const ports = memoryPorts();
