@@ -1,7 +1,7 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { ObjectStore, Table } from '../../adapters/ports.ts';
 import {
-  appendToChain,
   canonicalJson,
   entryHash,
   formatSeq,
@@ -14,58 +14,62 @@ import {
 } from './ledger.ts';
 
 /**
- * Scheduled export of the ledger to the audit bucket (Object Lock): every run anchors the head of each
- * chain that moved in the global chain (`ledger.anchored`), then writes the entries appended since the
- * last export, of every chain, as one JSON Lines file, so a copy of every chain exists that nobody can
- * alter, even with write access to the table. `kura ledger verify` compares the table with these files
- * (verify.ts): a truncated chain or a rewrite that recomputes every later hash shows there.
+ * Scheduled export of the ledger to the audit bucket (Object Lock): every run writes the entries of every
+ * chain appended since the last export as one JSON Lines file, with the head of every chain, so a copy of
+ * every chain exists that nobody can alter, even with write access to the table. The files are the global
+ * chain the per-company chains are anchored to: each names the SHA-256 of the one before, and each is
+ * locked. `kura ledger verify` compares the table with them (verify.ts): a truncated chain or a rewrite
+ * that recomputes every later hash shows there. The export only reads the ledger table.
  *
- * File `ledger-exports/<YYYY-MM-DD JST>/<fromSeq>-<toSeq>.jsonl` (the span of the global chain, which
- * every export extends with its anchor): a header line
- * `{"type":"kura.ledger-export","version":2,chains:[{chain,fromSeq,toSeq,count,prevHash,headHash}],count,exportedAt}`
- * then one entry per line (canonical JSON, as hashed). `prevHash` is the hash a chain's first exported
- * entry links to, `headHash` its last one's: a chain's spans in consecutive files chain like its entries.
- * Files of earlier versions (one chain, `fromSeq`… at the top of the header) are read alike.
+ * File `ledger-exports/<YYYY-MM-DD JST>/<export number, 12 digits>.jsonl`: a header line
+ * `{"type":"kura.ledger-export","version":2,"number",chains:[{chain,fromSeq,toSeq,count,prevHash,headHash}],
+ * heads:{<chain>:{seq,hash}},previous:{key,sha256}|null,count,exportedAt}` then one entry per line
+ * (canonical JSON, as hashed). `prevHash` is the hash a chain's first exported entry links to, `headHash`
+ * its last one's: a chain's spans in consecutive files chain like its entries. Files of the earlier
+ * single-chain version (`<fromSeq>-<toSeq>.jsonl`, one chain at the top of the header) are read alike.
  *
- * The checkpoint (`ledger-exports/checkpoint.json`, the head of each chain) is written after the file.
- * A run that dies between the two exports the same ranges again next time: files may overlap, never
- * leave a gap.
+ * The checkpoint (`ledger-exports/checkpoint.json`: the heads, the last file and its SHA-256) is written
+ * after the file. A run that dies between the two exports the same ranges again next time: files may
+ * overlap, never leave a gap.
  */
 export const LEDGER_EXPORTS_PREFIX = 'ledger-exports/';
 export const LEDGER_EXPORT_CHECKPOINT_KEY = `${LEDGER_EXPORTS_PREFIX}checkpoint.json`;
 export const AUDIT_BUCKET = 'audit';
 /** Entries per file at most; the next run continues from there. */
 export const DEFAULT_MAX_ENTRIES = 100_000;
-/** Who appends the anchors. */
-export const LEDGER_EXPORT_ACTOR = { subject: 'kura:ledger-export', roles: [] as string[] };
-
-export const ledgerExportKey = (date: string, fromSeq: string, toSeq: string) =>
-  `${LEDGER_EXPORTS_PREFIX}${date}/${fromSeq}-${toSeq}.jsonl`;
+export const ledgerExportKey = (date: string, number: number) =>
+  `${LEDGER_EXPORTS_PREFIX}${date}/${String(number).padStart(12, '0')}.jsonl`;
 
 const seqSchema = z.string().regex(/^\d{12}$/);
 const hashSchema = z.string().regex(/^[0-9a-f]{64}$/);
 const headSchema = z.object({ toSeq: seqSchema, headHash: hashSchema }).strict();
 export type ChainHead = z.infer<typeof headSchema>;
 
-/** The checkpoint: where each chain's export ends. Version 1 (one chain) is read as the global chain. */
-export const ledgerExportCheckpointSchema = z.union([
-  z
-    .object({
-      version: z.literal(2),
-      heads: z.record(z.string(), headSchema),
-      key: z.string(),
-      exportedAt: z.string(),
-    })
-    .strict(),
-  z
-    .object({ toSeq: seqSchema, headHash: hashSchema, key: z.string(), exportedAt: z.string() })
-    .strict()
-    .transform((v1) => {
-      const heads: Record<string, ChainHead> = { [GLOBAL_CHAIN]: { toSeq: v1.toSeq, headHash: v1.headHash } };
-      return { version: 2 as const, heads, key: v1.key, exportedAt: v1.exportedAt };
-    }),
-]);
-export type LedgerExportCheckpoint = z.output<typeof ledgerExportCheckpointSchema>;
+const checkpointV2Schema = z
+  .object({
+    version: z.literal(2),
+    /** How many export files there are, the last one included. */
+    number: z.number().int().positive(),
+    heads: z.record(z.string(), headSchema),
+    key: z.string(),
+    /** SHA-256 (hex) of the last file's bytes: the next file names it. */
+    sha256: hashSchema,
+    exportedAt: z.string(),
+  })
+  .strict();
+/** The checkpoint of the earlier single-chain version. */
+const checkpointV1Schema = z
+  .object({ toSeq: seqSchema, headHash: hashSchema, key: z.string(), exportedAt: z.string() })
+  .strict();
+
+/** Where the last export ended: every chain's head, and the last file (undefined facts for a v1 checkpoint). */
+export interface LedgerExportCheckpoint {
+  readonly heads: Readonly<Record<string, ChainHead>>;
+  readonly key: string;
+  readonly number?: number;
+  readonly sha256?: string;
+  readonly exportedAt: string;
+}
 
 const chainSpanSchema = z
   .object({
@@ -79,46 +83,43 @@ const chainSpanSchema = z
   .strict();
 export type ChainSpan = z.infer<typeof chainSpanSchema>;
 
-/** An export file's header. Version 1 (one chain) is read as a span of the global chain. */
-export const ledgerExportHeaderSchema = z.union([
-  z
-    .object({
-      type: z.literal('kura.ledger-export'),
-      version: z.literal(2),
-      chains: z.array(chainSpanSchema).min(1),
-      count: z.number().int().positive(),
-      exportedAt: z.string(),
-    })
-    .strict(),
-  z
-    .object({
-      type: z.literal('kura.ledger-export'),
-      fromSeq: seqSchema,
-      toSeq: seqSchema,
-      count: z.number().int().positive(),
-      prevHash: hashSchema,
-      headHash: hashSchema,
-      exportedAt: z.string(),
-    })
-    .strict()
-    .transform((v1) => ({
-      type: v1.type,
-      version: 2 as const,
-      chains: [
-        {
-          chain: GLOBAL_CHAIN,
-          fromSeq: v1.fromSeq,
-          toSeq: v1.toSeq,
-          count: v1.count,
-          prevHash: v1.prevHash,
-          headHash: v1.headHash,
-        },
-      ],
-      count: v1.count,
-      exportedAt: v1.exportedAt,
-    })),
-]);
-export type LedgerExportHeader = z.output<typeof ledgerExportHeaderSchema>;
+/** An export file's header. */
+export const ledgerExportHeaderSchema = z
+  .object({
+    type: z.literal('kura.ledger-export'),
+    version: z.literal(2),
+    number: z.number().int().positive(),
+    chains: z.array(chainSpanSchema).min(1),
+    /** The head of every chain known at this export: the anchor, also for chains with nothing new. */
+    heads: z.record(z.string(), z.object({ seq: seqSchema, hash: hashSchema }).strict()),
+    /** The export before: its key and the SHA-256 (hex) of its bytes (null for the first). */
+    previous: z.object({ key: z.string(), sha256: hashSchema }).strict().nullable(),
+    count: z.number().int().positive(),
+    exportedAt: z.string(),
+  })
+  .strict();
+export type LedgerExportHeader = z.infer<typeof ledgerExportHeaderSchema>;
+
+/** The header of the earlier single-chain version (the global chain only). */
+const headerV1Schema = z
+  .object({
+    type: z.literal('kura.ledger-export'),
+    fromSeq: seqSchema,
+    toSeq: seqSchema,
+    count: z.number().int().positive(),
+    prevHash: hashSchema,
+    headHash: hashSchema,
+    exportedAt: z.string(),
+  })
+  .strict();
+
+/** What verification reads of any file's header, whatever its version. */
+export interface ExportedSpans {
+  readonly chains: readonly ChainSpan[];
+  readonly heads: Readonly<Record<string, { readonly seq: string; readonly hash: string }>>;
+  readonly previous?: { readonly key: string; readonly sha256: string } | null;
+  readonly exportedAt: string;
+}
 
 export interface LedgerExportPorts {
   readonly objects: ObjectStore;
@@ -162,16 +163,35 @@ export async function readLedgerExportCheckpoint(
   objects: ObjectStore,
 ): Promise<LedgerExportCheckpoint | undefined> {
   if (!(await objects.head(AUDIT_BUCKET, LEDGER_EXPORT_CHECKPOINT_KEY))) return undefined;
-  const bytes = await objects.get(AUDIT_BUCKET, LEDGER_EXPORT_CHECKPOINT_KEY);
-  return ledgerExportCheckpointSchema.parse(JSON.parse(new TextDecoder().decode(bytes)));
+  const json: unknown = JSON.parse(
+    new TextDecoder().decode(await objects.get(AUDIT_BUCKET, LEDGER_EXPORT_CHECKPOINT_KEY)),
+  );
+  const v2 = checkpointV2Schema.safeParse(json);
+  if (v2.success) return v2.data;
+  const v1 = checkpointV1Schema.parse(json);
+  return {
+    heads: { [GLOBAL_CHAIN]: { toSeq: v1.toSeq, headHash: v1.headHash } },
+    key: v1.key,
+    exportedAt: v1.exportedAt,
+  };
 }
 
-/** One export file, parsed: its header and entries (each checked against the entry schema). */
-export function parseLedgerExport(text: string): { header: LedgerExportHeader; entries: LedgerEntry[] } {
+/** One export file, parsed: what it anchors and its entries (each checked against the entry schema). */
+export function parseLedgerExport(text: string): { header: ExportedSpans; entries: LedgerEntry[] } {
   const [first, ...rest] = text.trimEnd().split('\n');
+  const json: unknown = JSON.parse(first ?? '');
+  const v2 = ledgerExportHeaderSchema.safeParse(json);
+  const entries = rest.map((line) => ledgerEntrySchema.parse(JSON.parse(line)));
+  if (v2.success) return { header: v2.data, entries };
+  const v1 = headerV1Schema.parse(json);
+  const { type: _t, count: _c, exportedAt, ...span } = v1;
   return {
-    header: ledgerExportHeaderSchema.parse(JSON.parse(first ?? '')),
-    entries: rest.map((line) => ledgerEntrySchema.parse(JSON.parse(line))),
+    header: {
+      chains: [{ chain: GLOBAL_CHAIN, ...span, count: v1.count }],
+      heads: { [GLOBAL_CHAIN]: { seq: v1.toSeq, hash: v1.headHash } },
+      exportedAt,
+    },
+    entries,
   };
 }
 
@@ -199,8 +219,9 @@ const spanOf = (chain: string, head: ChainHead | undefined, entries: readonly Le
 });
 
 /**
- * Anchors and exports the entries after the checkpoint (at most `maxEntries` besides the anchor), after
- * checking that each chain continues its exported part. `more` says entries are left for the next run.
+ * Exports the entries of every chain after the checkpoint (at most `maxEntries`), after checking that
+ * each chain continues its exported part, with the head of every chain and the SHA-256 of the previous
+ * export. `more` says entries are left for the next run. Reads the ledger table only.
  * @throws LedgerExportChainError when an entry's hash, link or sequence is wrong (nothing is written)
  */
 export async function exportLedger(
@@ -210,9 +231,7 @@ export async function exportLedger(
   const maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
   const checkpoint = await readLedgerExportCheckpoint(ports.objects);
   const heads: Record<string, ChainHead> = { ...(checkpoint?.heads ?? {}) };
-  const chains = [...new Set([...(await listChains(ports.table)), ...Object.keys(heads)])].filter(
-    (chain) => chain !== GLOBAL_CHAIN,
-  );
+  const chains = [...new Set([...(await listChains(ports.table)), ...Object.keys(heads)])];
 
   const exported: Array<{ chain: string; entries: LedgerEntry[] }> = [];
   let budget = maxEntries;
@@ -228,47 +247,32 @@ export async function exportLedger(
     budget -= read.entries.length;
     if (read.entries.length > 0) exported.push({ chain, entries: read.entries });
   }
-  if (exported.length > 0) {
-    // The global chain fixes the head of every chain exported in this run.
-    await appendToChain(ports, GLOBAL_CHAIN, {
-      action: 'ledger.anchored',
-      actor: LEDGER_EXPORT_ACTOR,
-      details: {
-        heads: exported.map(({ chain, entries }) => {
-          const last = entries.at(-1) as LedgerEntry;
-          return `${chain}:${last.seq}:${last.hash}`;
-        }),
-      },
-    });
-  }
-  const global = await readChain(ports.table, GLOBAL_CHAIN, {
-    afterSeq: heads[GLOBAL_CHAIN]?.toSeq,
-    limit: Math.max(budget, 1),
-  });
-  checkContinues(GLOBAL_CHAIN, heads[GLOBAL_CHAIN], global.entries);
-  more ||= global.more;
-  if (global.entries.length > 0) exported.push({ chain: GLOBAL_CHAIN, entries: global.entries });
   if (exported.length === 0) return { outcome: 'up-to-date', toSeq: heads[GLOBAL_CHAIN]?.toSeq, heads };
 
   const now = ports.clock();
   const spans = exported.map(({ chain, entries }) => spanOf(chain, heads[chain], entries));
+  for (const span of spans) heads[span.chain] = { toSeq: span.toSeq, headHash: span.headHash };
+  const number = (checkpoint?.number ?? 0) + 1;
   const header: LedgerExportHeader = {
     type: 'kura.ledger-export',
     version: 2,
+    number,
     chains: spans,
+    heads: Object.fromEntries(
+      Object.entries(heads).map(([chain, h]) => [chain, { seq: h.toSeq, hash: h.headHash }]),
+    ),
+    previous: checkpoint?.sha256 ? { key: checkpoint.key, sha256: checkpoint.sha256 } : null,
     count: spans.reduce((sum, span) => sum + span.count, 0),
     exportedAt: now.toISOString(),
   };
-  // Named after the global chain's span, which every export extends (its anchor).
-  const globalSpan = spans.find((span) => span.chain === GLOBAL_CHAIN) ?? spans[0];
-  const key = ledgerExportKey(japanDate(now), globalSpan?.fromSeq ?? '', globalSpan?.toSeq ?? '');
+  const key = ledgerExportKey(japanDate(now), number);
   const lines = [canonicalJson(header), ...exported.flatMap(({ entries }) => entries.map(canonicalJson))];
-  await ports.objects.put(AUDIT_BUCKET, key, new TextEncoder().encode(`${lines.join('\n')}\n`), {
+  const bytes = new TextEncoder().encode(`${lines.join('\n')}\n`);
+  await ports.objects.put(AUDIT_BUCKET, key, bytes, {
     contentType: 'application/x-ndjson',
     metadata: { chains: String(spans.length), entries: String(header.count) },
   });
-  for (const span of spans) heads[span.chain] = { toSeq: span.toSeq, headHash: span.headHash };
-  const next: LedgerExportCheckpoint = { version: 2, heads, key, exportedAt: header.exportedAt };
+  const next = { version: 2, number, heads, key, sha256: sha256Hex(bytes), exportedAt: header.exportedAt };
   await ports.objects.put(
     AUDIT_BUCKET,
     LEDGER_EXPORT_CHECKPOINT_KEY,
@@ -279,3 +283,6 @@ export async function exportLedger(
   );
   return { outcome: 'exported', key, header, more };
 }
+
+/** SHA-256 (hex) of bytes: how one export names the one before. */
+export const sha256Hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');

@@ -14,10 +14,11 @@ import { msg } from '../i18n.ts';
  *   each other, so the ledger scales with the number of companies; the writers of one company (50
  *   parallel uploads) take turns with jittered exponential backoff.
  * - `platform`: entries about no tenant (a release, a refusal without a tenant).
- * - `ledger` (GLOBAL_CHAIN): the global chain. It holds the entries written before chains were split
- *   and, since then, the anchors: each ledger export appends one `ledger.anchored` entry naming the head
- *   (seq and hash) of every chain that moved, so the global chain fixes every chain's state at that
- *   time, and the export copies all of it to the Object Lock audit bucket (export.ts).
+ * - `ledger` (GLOBAL_CHAIN): the single chain of earlier versions; nothing new is appended to it.
+ * - The global chain the per-company chains are anchored to lives in the Object Lock audit bucket: each
+ *   daily export (export.ts) holds the new entries of every chain and the head of every chain, and names
+ *   the SHA-256 of the export before it, so it is a hash chain nobody can rewrite (and the export only
+ *   reads the table).
  * - `#chains`: not a chain, the registry of chain names (one item per chain, written before its first
  *   entry), so the export and `kura ledger verify` find every chain without scanning the table.
  *
@@ -26,7 +27,7 @@ import { msg } from '../i18n.ts';
  * (verify.ts).
  */
 export const LEDGER_TABLE = 'ledger';
-/** The global chain: the single chain of earlier versions, now the anchors of every chain. */
+/** The single chain of earlier versions (read and verified; nothing new is appended). */
 export const GLOBAL_CHAIN = 'ledger';
 /** @deprecated the single chain of earlier versions; use GLOBAL_CHAIN or chainOf */
 export const LEDGER_CHAIN = GLOBAL_CHAIN;
@@ -58,7 +59,6 @@ export const LEDGER_ACTIONS = [
   'supporter.benchmark_read',
   'supporter.benchmark_refused',
   'stats.release_published',
-  'ledger.anchored',
 ] as const;
 
 const detailValue = z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.string())]);

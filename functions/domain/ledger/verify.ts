@@ -4,11 +4,10 @@ import {
   LEDGER_EXPORT_CHECKPOINT_KEY,
   LEDGER_EXPORTS_PREFIX,
   parseLedgerExport,
+  sha256Hex,
 } from './export.ts';
 import {
   entryHash,
-  formatSeq,
-  GLOBAL_CHAIN,
   type LedgerEntry,
   type LedgerFault,
   listChains,
@@ -18,7 +17,8 @@ import {
 
 /**
  * `kura ledger verify`: every chain in the table is whole (hashes, links, sequence), and agrees with
- * every entry exported to the Object Lock audit bucket and every head anchored in the global chain.
+ * every entry exported to the Object Lock audit bucket and every chain head the exports anchor; the
+ * exports themselves form a chain (each names the SHA-256 of the one before).
  * A chain check alone cannot see the last entries removed (the rest still verifies) or a rewrite that
  * recomputes every later hash (the new chain verifies too); the exported copies, which nobody can
  * change, can: an exported entry missing from the table is a truncation, one with another hash a rewrite.
@@ -29,7 +29,7 @@ export type LedgerAuditFault =
   | 'truncated'
   /** The table's entry differs from the exported (or anchored) copy: the chain was rewritten. */
   | 'differs_from_export'
-  /** An export file's own entry does not hash to its stated hash. */
+  /** An export file's own entry does not hash to its stated hash, or a file is not the one the next names. */
   | 'export_corrupt';
 
 export type LedgerAudit =
@@ -84,25 +84,35 @@ function compare(
 export async function auditLedger(ports: LedgerAuditPorts): Promise<LedgerAudit> {
   const keys = await exportKeys(ports.objects);
   const files = [];
+  const digests = new Map<string, string>();
   for (const key of keys) {
-    files.push({
-      key,
-      ...parseLedgerExport(new TextDecoder().decode(await ports.objects.get(AUDIT_BUCKET, key))),
-    });
+    const bytes = await ports.objects.get(AUDIT_BUCKET, key);
+    digests.set(key, sha256Hex(bytes));
+    files.push({ key, ...parseLedgerExport(new TextDecoder().decode(bytes)) });
   }
   const names = new Set(await listChains(ports.table));
-  for (const file of files) for (const span of file.header.chains) names.add(span.chain);
+  for (const file of files) for (const chain of Object.keys(file.header.heads)) names.add(chain);
 
   const chains = new Map<string, LedgerEntry[]>();
   for (const chain of names) chains.set(chain, (await readChain(ports.table, chain)).entries);
-  const all = [...chains.values()].flat();
-  const own = verifyLedger(all);
+  const own = verifyLedger([...chains.values()].flat());
   if (!own.ok) return own;
 
   let exportedEntries = 0;
   for (const file of files) {
+    // The exports chain to one another: each names the SHA-256 of the one before.
+    const previous = file.header.previous;
+    if (previous && digests.get(previous.key) !== previous.sha256) {
+      return {
+        ok: false,
+        chain: 'exports',
+        firstBadSeq: previous.key,
+        reason: 'export_corrupt',
+        exportKey: file.key,
+      };
+    }
     for (const entry of file.entries) {
-      if (entryHash(entry) !== entry.hash)
+      if (entryHash(entry) !== entry.hash) {
         return {
           ok: false,
           chain: entry.chain,
@@ -110,25 +120,16 @@ export async function auditLedger(ports: LedgerAuditPorts): Promise<LedgerAudit>
           reason: 'export_corrupt',
           exportKey: file.key,
         };
+      }
       const fault = compare(chains, entry.chain, entry.seq, entry.hash);
       if (fault)
         return { ok: false, chain: entry.chain, firstBadSeq: entry.seq, reason: fault, exportKey: file.key };
       exportedEntries++;
     }
-    // The head each file names, even where its entries were cut short.
-    for (const span of file.header.chains) {
-      const fault = compare(chains, span.chain, span.toSeq, span.headHash);
-      if (fault)
-        return { ok: false, chain: span.chain, firstBadSeq: span.toSeq, reason: fault, exportKey: file.key };
-    }
-  }
-  for (const anchor of chains.get(GLOBAL_CHAIN) ?? []) {
-    if (anchor.action !== 'ledger.anchored') continue;
-    const heads = anchor.details.heads;
-    for (const head of Array.isArray(heads) ? heads : []) {
-      const [chain = '', seq = '', hash = ''] = head.split(':');
-      const fault = compare(chains, chain, seq, hash);
-      if (fault) return { ok: false, chain, firstBadSeq: formatSeq(Number(seq)), reason: fault };
+    // The head of every chain the file anchors, also of chains it exported nothing of.
+    for (const [chain, head] of Object.entries(file.header.heads)) {
+      const fault = compare(chains, chain, head.seq, head.hash);
+      if (fault) return { ok: false, chain, firstBadSeq: head.seq, reason: fault, exportKey: file.key };
     }
   }
   return {

@@ -36,7 +36,7 @@ export interface PseudonymiseResult {
   readonly dataset: string;
   /** Keys written in the curated bucket. */
   readonly outputs: readonly string[];
-  /** Rows written (0 when masking had completed before and only the facts were rebuilt). */
+  /** Rows written. */
   readonly rows: number;
   readonly facts: TenantFactsResult;
 }
@@ -47,8 +47,9 @@ const MASKABLE = new Set(['ACCEPTED', 'PARTIALLY_ACCEPTED']);
  * Pseudonymises an accepted upload: each raw Parquet object it produced becomes one pseudonymised
  * object (same dataset and period); then the record commits them (`maskedAt`, `maskedOutputs`), and
  * only then do they count: the tenant's facts are rebuilt from the uploads in force. A run cut short
- * before the commit leaves objects nothing reads (and the next run writes them again); a run after the
- * commit rebuilds the facts only. If the upload was withdrawn meanwhile, its objects are deleted again.
+ * before the commit leaves objects nothing reads (and the next run writes them again); running it again
+ * after the commit (a redelivery, a re-mask on demand) writes the same objects (the tokens are
+ * deterministic) and commits them again. If the upload was withdrawn meanwhile, its objects are deleted.
  */
 export async function pseudonymise(
   ports: MaskingPorts,
@@ -74,12 +75,6 @@ export async function pseudonymise(
     throw new UploadNotMaskableError(uploadId, `unknown dataset ${datasetName}`);
   }
   const dataset = getDataset(datasetName);
-
-  if (maskingComplete(record)) {
-    // Committed by an earlier run (a redelivery after a crash, or a re-mask): the facts may be behind.
-    const facts = await buildTenantFacts(ports, tenantId);
-    return { tenantId, uploadId, dataset: dataset.name, outputs: record.maskedOutputs ?? [], rows: 0, facts };
-  }
 
   // Uploads are at most limits.maxFileBytes (refused up front above it), which DuckDB masks inside one
   // Lambda invocation (docs/LIMITS.md: sizing of the ingest and mask functions).

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { FaultPlan } from '../../../functions/adapters/faults/plan.ts';
+import { faultyTable } from '../../../functions/adapters/faults/ports.ts';
 import { MemoryObjectStore, MemoryTable } from '../../../functions/adapters/memory/index.ts';
 import {
   exportLedger,
@@ -6,6 +8,7 @@ import {
   LedgerExportChainError,
   parseLedgerExport,
   readLedgerExportCheckpoint,
+  sha256Hex,
 } from '../../../functions/domain/ledger/export.ts';
 import {
   appendLedger,
@@ -41,31 +44,25 @@ async function readExport(objects: MemoryObjectStore, key: string) {
 const chain = (entries: readonly LedgerEntry[], name: string) => entries.filter((e) => e.chain === name);
 
 describe('ledger export', () => {
-  it('anchors each chain head in the global chain and exports every chain under the Japanese date', async () => {
+  it('exports every chain with every head under the Japanese date, reading the table only', async () => {
     // Prepare
     const { objects, append, ports, table } = world();
     await append(3);
     await append(2, 't-2');
     const before = await readLedger(table);
+    const plan = new FaultPlan();
 
     // Act
-    const result = await exportLedger(ports);
+    const result = await exportLedger({ ...ports, table: faultyTable(table, plan) });
 
     // Assess
     if (result.outcome !== 'exported') throw new Error('expected an export');
-    expect(result.key).toBe('ledger-exports/2026-11-23/000000000001-000000000001.jsonl');
+    expect(result.key).toBe('ledger-exports/2026-11-23/000000000001.jsonl');
+    expect(plan.calls.filter((c) => c.method !== 'query' && c.method !== 'get')).toEqual([]);
     const exported = await readExport(objects, result.key);
-    const anchor = chain(await readLedger(table), GLOBAL_CHAIN)[0];
-    expect(anchor).toMatchObject({
-      action: 'ledger.anchored',
-      details: {
-        heads: [
-          `${T1}:000000000003:${chain(before, T1)[2]?.hash}`,
-          `tenant#t-2:000000000002:${chain(before, 'tenant#t-2')[1]?.hash}`,
-        ],
-      },
-    });
-    expect(exported.entries).toEqual([...before, anchor]);
+    expect(exported.entries).toEqual(before);
+    const a = chain(before, T1);
+    const b = chain(before, 'tenant#t-2');
     expect(exported.header.chains).toEqual([
       {
         chain: T1,
@@ -73,12 +70,38 @@ describe('ledger export', () => {
         toSeq: '000000000003',
         count: 3,
         prevHash: GENESIS_HASH,
-        headHash: chain(before, T1)[2]?.hash,
+        headHash: a[2]?.hash,
       },
-      expect.objectContaining({ chain: 'tenant#t-2', count: 2 }),
-      expect.objectContaining({ chain: GLOBAL_CHAIN, count: 1, headHash: anchor?.hash }),
+      expect.objectContaining({ chain: 'tenant#t-2', count: 2, headHash: b[1]?.hash }),
     ]);
+    expect(exported.header).toMatchObject({
+      heads: {
+        [T1]: { seq: '000000000003', hash: a[2]?.hash },
+        'tenant#t-2': { seq: '000000000002', hash: b[1]?.hash },
+      },
+      previous: null,
+    });
     expect(verifyLedger(exported.entries).ok).toBe(true);
+  });
+
+  it('chains each export to the one before by its SHA-256, and anchors chains with nothing new too', async () => {
+    // Prepare
+    const { objects, append, ports } = world();
+    await append(2);
+    await append(1, 't-2');
+    const first = await exportLedger(ports);
+    await append(1);
+
+    // Act
+    const second = await exportLedger(ports);
+
+    // Assess
+    if (first.outcome !== 'exported' || second.outcome !== 'exported')
+      throw new Error('expected two exports');
+    const firstBytes = await objects.get('audit', first.key);
+    expect(second.header.previous).toEqual({ key: first.key, sha256: sha256Hex(firstBytes) });
+    expect(second.header.chains.map((s) => s.chain)).toEqual([T1]);
+    expect(Object.keys(second.header.heads).sort()).toEqual([T1, 'tenant#t-2']);
   });
 
   it('continues from its checkpoint, each chain linking to its exported head', async () => {
@@ -109,7 +132,7 @@ describe('ledger export', () => {
     });
   });
 
-  it('writes nothing and anchors nothing when no entry was appended since the last export', async () => {
+  it('writes nothing when no entry was appended since the last export', async () => {
     // Prepare
     const { objects, append, ports, table } = world();
     await append(1);
@@ -122,7 +145,7 @@ describe('ledger export', () => {
     const result = await exportLedger(ports);
 
     // Assess
-    expect(result).toMatchObject({ outcome: 'up-to-date', toSeq: '000000000001' });
+    expect(result).toMatchObject({ outcome: 'up-to-date', heads: { [T1]: { toSeq: '000000000001' } } });
     const after = [];
     for await (const o of objects.list('audit', 'ledger-exports/')) after.push(o.key);
     expect(after).toEqual(before);
@@ -151,7 +174,7 @@ describe('ledger export', () => {
     expect(runs[0]?.outcome === 'exported' && runs[0].more).toBe(true);
   });
 
-  it('reads a checkpoint and files of the single-chain version as the global chain', async () => {
+  it('continues from a checkpoint of the single-chain version, whose chain it leaves as it is', async () => {
     // Prepare: a ledger of the earlier version (one global chain), exported in the earlier format
     const { objects, ports, table } = world();
     const old = [];
@@ -174,12 +197,10 @@ describe('ledger export', () => {
     // Act
     const result = await exportLedger(ports);
 
-    // Assess: the global chain continues from the old head with the anchor
+    // Assess: only the new chain's entry; the old chain's head is anchored as it was
     if (result.outcome !== 'exported') throw new Error('expected an export');
-    expect(result.header.chains.find((s) => s.chain === GLOBAL_CHAIN)).toMatchObject({
-      fromSeq: '000000000003',
-      prevHash: old[1]?.hash,
-    });
+    expect(result.header.chains.map((s) => [s.chain, s.count])).toEqual([[T1, 1]]);
+    expect(result.header.heads[GLOBAL_CHAIN]).toEqual({ seq: old[1]?.seq, hash: old[1]?.hash });
     expect(verifyLedger(await readLedger(table)).ok).toBe(true);
   });
 
@@ -235,7 +256,7 @@ describe('ledger export', () => {
     // Act
     const result = await handler({}, { functionName: 'kura-ledger-export', awsRequestId: 'r-1' } as never);
 
-    // Assess: two entries and their anchor
-    expect(result).toMatchObject({ outcome: 'exported', header: { count: 3 } });
+    // Assess
+    expect(result).toMatchObject({ outcome: 'exported', header: { count: 2 } });
   });
 });

@@ -48,8 +48,8 @@ describe('ledger verification against the audit exports', () => {
     // Act
     const result = await auditLedger(ports);
 
-    // Assess: 5 + 1 tenant entries and the anchor, all exported
-    expect(result).toMatchObject({ ok: true, count: 7, chains: 3, exports: { files: 1, entries: 7 } });
+    // Assess: 5 + 1 tenant entries, all exported
+    expect(result).toMatchObject({ ok: true, count: 6, chains: 2, exports: { files: 1, entries: 6 } });
   });
 
   it('detects the last entries of a chain removed, which the chain check alone cannot', async () => {
@@ -134,5 +134,50 @@ describe('ledger verification against the audit exports', () => {
 
     // Assess
     expect(result).toMatchObject({ ok: true, count: 1, exports: { files: 0, entries: 0 } });
+  });
+
+  it('detects an export file replaced by another one, through the SHA-256 the next export names', async () => {
+    // Prepare: two exports; then the first is overwritten with a forged copy (a new version)
+    const { objects, ports } = await exportedWorld();
+    await appendLedger(ports, {
+      action: 'upload.requested',
+      actor,
+      tenantId: 't-1',
+      details: { n: 'later' },
+    });
+    await exportLedger(ports);
+    const first = 'ledger-exports/2026-11-22/000000000001.jsonl';
+    const text = new TextDecoder().decode(await objects.get('audit', first));
+    await objects.put('audit', first, text.replace('"upload.requested"', '"upload.received"'));
+
+    // Act
+    const result = await auditLedger(ports);
+
+    // Assess
+    expect(result).toMatchObject({ ok: false, reason: 'export_corrupt' });
+  });
+
+  it('detects a chain truncated to before a head an export anchored, even with nothing of it in that file', async () => {
+    // Prepare: a second export holds nothing of tenant t-2 but anchors its head; then t-2 loses its entry
+    const { table, ports } = await exportedWorld();
+    await appendLedger(ports, {
+      action: 'upload.requested',
+      actor,
+      tenantId: 't-1',
+      details: { n: 'later' },
+    });
+    await exportLedger(ports);
+    await table.delete(LEDGER_TABLE, { chain: 'tenant#t-2', seq: '000000000001' });
+
+    // Act
+    const result = await auditLedger(ports);
+
+    // Assess
+    expect(result).toMatchObject({
+      ok: false,
+      chain: 'tenant#t-2',
+      firstBadSeq: '000000000001',
+      reason: 'truncated',
+    });
   });
 });
