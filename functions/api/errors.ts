@@ -10,6 +10,7 @@ import {
   ValidationError,
 } from '../domain/errors.ts';
 import { type Lang, msg, pick } from '../domain/i18n.ts';
+import { LedgerContentionError } from '../domain/ledger/ledger.ts';
 import { PurgeDeleteFailedError } from '../domain/purge/errors.ts';
 
 /** The one place errors become HTTP statuses. */
@@ -25,6 +26,8 @@ const STATUS_BY_ERROR: ReadonlyArray<readonly [new (...args: never[]) => KuraErr
   [PurgeDeleteFailedError, 503],
   // A job's function could not be started (Lambda refused the invocation): try again later.
   [ServiceUnavailableError, 503],
+  // Too many writers on one ledger chain even after backing off: nothing was saved; retry shortly.
+  [LedgerContentionError, 503],
 ];
 
 export interface HttpResponse {

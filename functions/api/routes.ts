@@ -22,6 +22,7 @@ import { registerTenant, updateTenant } from '../domain/tenants/admin.ts';
 import { processingDisclosure } from '../domain/tenants/processing.ts';
 import { certificateWithVerification, requestPurge } from '../domain/tenants/purge-now.ts';
 import { getUpload, listUploads, requestUpload } from '../domain/uploads/uploads.ts';
+import { withdrawUpload } from '../domain/uploads/withdraw.ts';
 import { datasetCatalogue } from './datasets.ts';
 import { errorResponse, type HttpResponse, jsonResponse } from './errors.ts';
 import { SUPPORT_ROUTES } from './support-routes.ts';
@@ -141,6 +142,10 @@ export const ROUTES: Readonly<Record<string, Route>> = {
   'GET /uploads/{uploadId}': {
     requires: 'tenant-member',
     handle: (c) => getUpload(c.ports, c.principal, c.path('uploadId')),
+  },
+  'POST /uploads/{uploadId}/withdraw': {
+    requires: 'tenant-member',
+    handle: (c) => withdrawUpload(c.ports, c.principal, c.path('uploadId')),
   },
   'POST /admin/tenants': {
     requires: 'admin',

@@ -5,7 +5,7 @@
  * | zone           | bucket        | prefix                                                          |
  * |----------------|---------------|-----------------------------------------------------------------|
  * | landing        | landing       | landing/<tenantId>/<dataset>/<uploadId>/<fileName>              |
- * | quarantine     | landing       | quarantine/<tenantId>/<uploadId>/<fileName>                     |
+ * | quarantine     | landing       | quarantine/<tenantId>/<uploadId>/quarantined.json (no bytes)    |
  * | raw            | raw           | raw/tenant=<tenantId>/dataset=<dataset>/period=<YYYY-MM>/<uploadId>.parquet |
  * | reports        | raw           | reports/<tenantId>/<uploadId>.json (row-error reports)          |
  * | pseudonymised  | curated       | pseudonymised/tenant=<tenantId>/dataset=<dataset>/period=<YYYY-MM>/<uploadId>.parquet |
@@ -43,8 +43,12 @@ export type LogicalTable = (typeof TABLES)[number];
 export const landingPrefix = (tenantId: string) => `landing/${tenantId}/`;
 export const landingKey = (tenantId: string, dataset: string, uploadId: string, fileName: string) =>
   `landing/${tenantId}/${dataset}/${uploadId}/${fileName}`;
-export const quarantineKey = (tenantId: string, uploadId: string, fileName: string) =>
-  `quarantine/${tenantId}/${uploadId}/${fileName}`;
+/**
+ * What quarantine keeps of a file that did not match its request: a record of its size, SHA-256 and
+ * why, never its bytes (they may hold an identification code). Expires with the landing zone.
+ */
+export const quarantineKey = (tenantId: string, uploadId: string) =>
+  `quarantine/${tenantId}/${uploadId}/quarantined.json`;
 export const rawPrefix = (tenantId: string) => `raw/tenant=${tenantId}/`;
 export const rawKey = (tenantId: string, dataset: string, period: string, uploadId: string) =>
   `raw/tenant=${tenantId}/dataset=${dataset}/period=${period}/${uploadId}.parquet`;
@@ -58,6 +62,8 @@ export const statsPrefix = (releaseId: string) => `stats/release=${releaseId}/`;
 /** Admin-only side of a stats release (suppression reasons, work tables); BI may never read it. */
 export const statsAdminPrefix = (releaseId: string) => `stats-admin/release=${releaseId}/`;
 export const tenantQueryResultsPrefix = (tenantId: string) => `results/tenant=${tenantId}/`;
+/** Every support export of a tenant, under any grant. */
+export const supportExportTenantPrefix = (tenantId: string) => `support-exports/${tenantId}/`;
 export const supportExportPrefix = (tenantId: string, grantId: string) =>
   `support-exports/${tenantId}/${grantId}/`;
 
@@ -71,6 +77,13 @@ export function tenantReplicaPrefixes(
   );
 }
 
+/** The period (YYYY-MM) a raw or pseudonymised key is partitioned by (`period=<YYYY-MM>`), if any. */
+export const periodOfKey = (key: string): string | undefined =>
+  key
+    .split('/')
+    .find((segment) => segment.startsWith('period='))
+    ?.slice('period='.length);
+
 /** Where a tenant's deletion certificates live in the audit bucket (under Object Lock). */
 export const certificatesPrefix = (tenantId: string) => `certificates/${tenantId}/`;
 export const certificateKey = (tenantId: string, certificateId: string) =>
@@ -83,7 +96,7 @@ export function tenantPrefixes(tenantId: string): ReadonlyArray<{ bucket: Logica
     { bucket: 'landing', prefix: `quarantine/${tenantId}/` },
     { bucket: 'raw', prefix: rawPrefix(tenantId) },
     { bucket: 'raw', prefix: `reports/${tenantId}/` },
-    { bucket: 'raw', prefix: `support-exports/${tenantId}/` },
+    { bucket: 'raw', prefix: supportExportTenantPrefix(tenantId) },
     { bucket: 'curated', prefix: pseudonymisedPrefix(tenantId) },
     { bucket: 'curated', prefix: factsPrefix(tenantId) },
     { bucket: 'query-results', prefix: tenantQueryResultsPrefix(tenantId) },

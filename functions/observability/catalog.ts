@@ -37,7 +37,7 @@ export const KURA_METRICS = {
   IngestQuarantine: {
     service: KURA_SERVICES.ingest,
     unit: 'Count',
-    doc: 'Objects moved to quarantine (no upload record, mismatch, bad key). Alarm: any.',
+    doc: 'Objects quarantined: deleted, with their size, SHA-256 and reason recorded (no upload record, mismatch, bad key). Alarm: any.',
   },
   IngestRetried: {
     service: KURA_SERVICES.ingest,

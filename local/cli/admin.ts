@@ -2,8 +2,10 @@ import type { Command } from 'commander';
 import { createLocalRuntime } from '../../functions/adapters/local-runtime.ts';
 import { createDeployedRuntime } from '../../functions/adapters/runtime.ts';
 import { type Message, msg } from '../../functions/domain/i18n.ts';
-import { readLedger, verifyLedger } from '../../functions/domain/ledger/ledger.ts';
+import { exportLedger } from '../../functions/domain/ledger/export.ts';
+import { auditLedger } from '../../functions/domain/ledger/verify.ts';
 import { defaultSettings } from '../../functions/domain/settings.ts';
+import { composeLedgerExport } from '../../functions/ledger-export/runtime.ts';
 import { JobFailedError, type JobView, runJob } from '../client.ts';
 import { type CliContext, CliError, CliOutcomeError } from './context.ts';
 import { renderTable } from './table.ts';
@@ -61,7 +63,7 @@ const fieldsTable = (ctx: CliContext, object: Json) =>
     Object.entries(object).map(([k, v]) => [k, v !== null && typeof v === 'object' ? JSON.stringify(v) : v]),
   );
 
-/** `kura purge`, `kura certificate`, `kura ledger verify` (administrator commands). */
+/** `kura purge`, `kura certificate`, `kura ledger verify`, `kura ledger export` (administrator commands). */
 export function registerAdminCommands(program: Command, context: () => CliContext): void {
   program
     .command('purge')
@@ -127,30 +129,44 @@ export function registerAdminCommands(program: Command, context: () => CliContex
     });
 
   const ledger = program.command('ledger').description('the tamper-evident ledger / 改ざん検知台帳');
+  const ledgerPorts = async (ctx: CliContext) => {
+    if (!ctx.local) return createDeployedRuntime(ctx.io.env);
+    const info = await ctx.platformInfo();
+    return createLocalRuntime({
+      s3Endpoint: info.s3Url,
+      dynamoEndpoint: info.dynamoUrl,
+      dataDir: ctx.options.dataDir,
+      settings: defaultSettings,
+    });
+  };
   ledger
     .command('verify')
-    .description('read the whole ledger and check every hash link / 台帳のハッシュ連鎖を検証')
+    .description(
+      'check every chain and compare it with the exports in the audit bucket / 台帳の全チェーンを検証し監査用エクスポートと照合',
+    )
     .action(async () => {
       const ctx = context();
-      const table = ctx.local
-        ? createLocalRuntime({
-            s3Endpoint: (await ctx.platformInfo()).s3Url,
-            dynamoEndpoint: (await ctx.platformInfo()).dynamoUrl,
-            dataDir: ctx.options.dataDir,
-            settings: defaultSettings,
-          }).table
-        : createDeployedRuntime(ctx.io.env).table;
-      const result = verifyLedger(await readLedger(table));
+      const result = await auditLedger(await ledgerPorts(ctx));
       ctx.emit(result);
       if (result.ok) {
         ctx.say(
           ctx.t(
             msg(
-              `台帳は正常です: ${result.count} 件、先頭ハッシュ ${result.headHash}`,
-              `The ledger verifies: ${result.count} entries, head hash ${result.headHash}`,
+              `台帳は正常です: ${result.chains} チェーン、${result.count} 件。監査用エクスポート ${result.exports.files} ファイル（${result.exports.entries} 件）と一致しました。`,
+              `The ledger verifies: ${result.count} entries in ${result.chains} chains, matching ${result.exports.entries} entries in ${result.exports.files} export file(s) in the audit bucket.`,
             ),
           ),
         );
+        if (result.exports.files === 0) {
+          ctx.say(
+            ctx.t(
+              msg(
+                '注意: 監査用エクスポートがまだないため、末尾の記録の削除や全体の書き換えは検出できません。kura ledger export（運用環境では日次の自動エクスポート）を実行してください。',
+                'Note: there is no export yet, so removed last entries or a rewritten chain cannot be detected. Run kura ledger export (deployed: the daily export).',
+              ),
+            ),
+          );
+        }
         return;
       }
       const reasons = {
@@ -160,11 +176,41 @@ export function registerAdminCommands(program: Command, context: () => CliContex
           'its link to the previous entry is broken (removed or reordered)',
         ),
         sequence_gap: msg('連番が欠けています（削除）', 'the sequence has a gap (an entry was removed)'),
+        truncated: msg(
+          '監査用エクスポートにある記録が台帳にありません（末尾の記録の削除）',
+          'an entry in the audit export is missing from the ledger (the last entries were removed)',
+        ),
+        differs_from_export: msg(
+          '監査用エクスポートの記録と一致しません（以降のハッシュを計算し直した書き換え）',
+          'it differs from the audit export (rewritten, with every later hash recomputed)',
+        ),
+        export_corrupt: msg('監査用エクスポートの記録が壊れています', 'the audit export itself is damaged'),
       } as const;
       throw new CliOutcomeError(
         msg(
-          `台帳が改ざんされています: 連番 ${result.firstBadSeq} — ${reasons[result.reason].ja}`,
-          `The ledger has been tampered with: seq ${result.firstBadSeq} — ${reasons[result.reason].en}`,
+          `台帳が改ざんされています: チェーン ${result.chain} の連番 ${result.firstBadSeq} — ${reasons[result.reason].ja}${result.exportKey ? `（${result.exportKey}）` : ''}`,
+          `The ledger has been tampered with: chain ${result.chain}, seq ${result.firstBadSeq} — ${reasons[result.reason].en}${result.exportKey ? ` (${result.exportKey})` : ''}`,
+        ),
+      );
+    });
+  ledger
+    .command('export')
+    .description(
+      'anchor every chain and export new entries to the audit bucket (deployed: daily) / 台帳を監査用バケットへエクスポート',
+    )
+    .action(async () => {
+      const ctx = context();
+      const ports = await ledgerPorts(ctx);
+      const result = await exportLedger(composeLedgerExport(ports));
+      ctx.emit(result);
+      ctx.say(
+        ctx.t(
+          result.outcome === 'exported'
+            ? msg(
+                `エクスポートしました: ${result.key}（${result.header.count} 件、${result.header.chains.length} チェーン）`,
+                `Exported ${result.header.count} entries of ${result.header.chains.length} chain(s) to ${result.key}`,
+              )
+            : msg('新しい記録はありません。', 'Nothing new to export.'),
         ),
       );
     });

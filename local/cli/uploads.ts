@@ -33,9 +33,16 @@ interface UploadView {
     readonly value?: string;
   }>;
   readonly errorsTruncated?: boolean;
+  /** The upload's place in the company's order (later replaces earlier, per dataset and period). */
+  readonly sequence?: string;
+  readonly maskedAt?: string;
+  readonly supersededBy?: Readonly<Record<string, string>>;
+  readonly withdrawnAt?: string;
+  readonly inForce?: boolean;
 }
 
-const FINAL: readonly UploadStatus[] = ['ACCEPTED', 'PARTIALLY_ACCEPTED', 'REJECTED'];
+const FINAL: readonly UploadStatus[] = ['ACCEPTED', 'PARTIALLY_ACCEPTED', 'REJECTED', 'WITHDRAWN'];
+const COUNTING: readonly UploadStatus[] = ['ACCEPTED', 'PARTIALLY_ACCEPTED'];
 
 const STATUS_TEXT: Record<UploadStatus, { ja: string; en: string }> = {
   REQUESTED: msg('受付待ち（ファイル未着）', 'requested (no file yet)'),
@@ -44,13 +51,49 @@ const STATUS_TEXT: Record<UploadStatus, { ja: string; en: string }> = {
   ACCEPTED: msg('受理', 'accepted'),
   PARTIALLY_ACCEPTED: msg('一部受理（エラー行を除外）', 'partially accepted (rows in error left out)'),
   REJECTED: msg('不受理', 'rejected'),
+  WITHDRAWN: msg('取り下げ済み（データは削除済み）', 'withdrawn (its data deleted)'),
 };
+
+/** Whether the upload's rows count, as a word for the list: yes, partly, superseded, pending. */
+function inForceWord(upload: UploadView): string | undefined {
+  if (!COUNTING.includes(upload.status)) return undefined;
+  if (upload.maskedAt === undefined) return 'pending';
+  if (upload.inForce === false) return 'superseded';
+  return Object.keys(upload.supersededBy ?? {}).length > 0 ? 'partly' : 'yes';
+}
+
+function supersessionLines(ctx: CliContext, upload: UploadView): string[] {
+  if (!COUNTING.includes(upload.status)) return [];
+  if (upload.maskedAt === undefined) {
+    return [
+      `${ctx.t(msg('適用', 'In force'))}: ${ctx.t(msg('仮名加工中（完了するまで統計には使われません）', 'not yet: pseudonymisation has not completed, so nothing uses it'))}`,
+    ];
+  }
+  const superseded = Object.entries(upload.supersededBy ?? {}).sort();
+  const lines = [
+    `${ctx.t(msg('適用', 'In force'))}: ${ctx.t(
+      upload.inForce === false
+        ? msg(
+            'いいえ（すべての期間が後のアップロードに置き換えられました）',
+            'no: later uploads replaced every period',
+          )
+        : superseded.length > 0
+          ? msg('一部の期間のみ', 'for some periods only')
+          : msg('はい', 'yes'),
+    )}`,
+  ];
+  for (const [period, by] of superseded) {
+    lines.push(ctx.t(msg(`  ${period}: ${by} に置き換えられました`, `  ${period}: replaced by ${by}`)));
+  }
+  return lines;
+}
 
 /** Prints one upload: status, row counts, reason, row errors as a table. */
 function describeUpload(ctx: CliContext, upload: UploadView): void {
   const lines = [
     `${ctx.t(msg('アップロード', 'Upload'))} ${upload.uploadId}  ${upload.dataset}  ${upload.fileName}`,
     `${ctx.t(msg('状態', 'Status'))}: ${upload.status} — ${ctx.t(STATUS_TEXT[upload.status])}`,
+    ...supersessionLines(ctx, upload),
   ];
   if (upload.rows) {
     lines.push(
@@ -95,7 +138,10 @@ async function waitForOutcome(
   const deadline = Date.now() + timeoutSeconds * 1000;
   for (;;) {
     const upload = await client.get<UploadView>(`/uploads/${encodeURIComponent(uploadId)}`);
-    if (FINAL.includes(upload.status) || Date.now() > deadline) return upload;
+    // An accepted upload counts once its pseudonymisation completes: wait for that too.
+    const settled =
+      FINAL.includes(upload.status) && (!COUNTING.includes(upload.status) || upload.maskedAt !== undefined);
+    if (settled || Date.now() > deadline) return upload;
     await new Promise((resolveWait) => setTimeout(resolveWait, 500));
   }
 }
@@ -241,6 +287,35 @@ export function registerUploadCommands(program: Command, context: () => CliConte
     );
 
   program
+    .command('withdraw')
+    .description(
+      'withdraw an upload sent by mistake: its data is deleted and statistics stop using it / 誤って送ったアップロードを取り下げる',
+    )
+    .argument('<uploadId>', 'upload id / アップロード ID')
+    .action(async (uploadId: string) => {
+      const ctx = context();
+      const client = await ctx.client('tenant');
+      const result = (
+        await client.call<{
+          uploadId: string;
+          withdrawnAt: string;
+          deleted: Record<string, number>;
+          ledgerRef: string;
+        }>('POST', `/uploads/${encodeURIComponent(uploadId)}/withdraw`)
+      ).body;
+      ctx.emit(result);
+      const removed = Object.values(result.deleted).reduce((sum, n) => sum + n, 0);
+      ctx.say(
+        ctx.t(
+          msg(
+            `アップロード ${result.uploadId} を取り下げました。データ ${removed} 件（全バージョン）を削除し、台帳に記録しました（${result.ledgerRef}）。次回の統計から使われません。`,
+            `Withdrew upload ${result.uploadId}: ${removed} stored object versions deleted, recorded in the ledger (${result.ledgerRef}). The next statistics release no longer uses it.`,
+          ),
+        ),
+      );
+    });
+
+  program
     .command('status')
     .description('one upload with its row errors, or your uploads / アップロードの状態')
     .argument('[uploadId]', 'upload id / アップロード ID')
@@ -268,13 +343,25 @@ export function registerUploadCommands(program: Command, context: () => CliConte
           ? ctx.t(msg('アップロードはまだありません。', 'No uploads yet.'))
           : renderTable(
               ctx.lang === 'ja'
-                ? ['ID', 'データセット', 'ファイル', '状態', '受理行', 'エラー行', '依頼日時']
-                : ['id', 'dataset', 'file', 'status', 'accepted', 'in error', 'requested'],
+                ? ['ID', '順番', 'データセット', 'ファイル', '状態', '適用', '受理行', 'エラー行', '依頼日時']
+                : [
+                    'id',
+                    'order',
+                    'dataset',
+                    'file',
+                    'status',
+                    'in force',
+                    'accepted',
+                    'in error',
+                    'requested',
+                  ],
               uploads.map((u) => [
                 u.uploadId,
+                u.sequence === undefined ? undefined : Number(u.sequence),
                 u.dataset,
                 u.fileName,
                 u.status,
+                inForceWord(u),
                 u.rows?.accepted,
                 u.rows?.rejected,
                 u.requestedAt,

@@ -514,6 +514,17 @@ export const DATASETS: Readonly<Record<DatasetName, DatasetDef>> = Object.fromEn
 ) as Record<DatasetName, DatasetDef>;
 
 /**
+ * Words that name My Number wherever they appear in a header (after normaliseHeader):
+ * 個人番号（マイナンバー）, マイナンバー(12桁), 従業員マイナンバー, My Number.
+ */
+export const MY_NUMBER_HEADER_WORDS: readonly string[] = [
+  'マイナンバー',
+  '個人番号',
+  'mynumber',
+  'individualnumber',
+];
+
+/**
  * Headers that name an individual identification code (個人識別符号). Kura never stores these:
  * an upload whose header has one is refused with a message asking the user to remove the column.
  */

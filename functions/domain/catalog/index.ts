@@ -1,4 +1,4 @@
-import { DATASETS, IDENTIFICATION_CODE_HEADERS } from './datasets.ts';
+import { DATASETS, IDENTIFICATION_CODE_HEADERS, MY_NUMBER_HEADER_WORDS } from './datasets.ts';
 import type { ColumnDef, DatasetDef, DatasetName, PrivacyClass } from './schema.ts';
 import { DATASET_NAMES } from './schema.ts';
 
@@ -35,10 +35,23 @@ export function columnForHeader(dataset: DatasetDef, header: string): ColumnDef 
   return dataset.columns.find((c) => [c.name, c.ja, ...c.aliases].some((h) => normaliseHeader(h) === wanted));
 }
 
-/** The identification-code kind a header names (e.g. "My Number"), if it names one. */
+/** A note in brackets, as headers carry them: （マイナンバー）, (12桁), 【必須】, ［任意］ (after NFKC). */
+const BRACKETED_NOTE = /[([<{【「『〔]([^)\]>}】」』〕]*)[)\]>}】」』〕]/g;
+
+/**
+ * The identification-code kind a header names (e.g. "My Number"), if it names one: the header, the
+ * header without its bracketed notes or any one note names a code (full- or half-width brackets and
+ * digits alike), or a word for My Number appears anywhere in it.
+ */
 export function identificationCodeKind(header: string): string | undefined {
   const wanted = normaliseHeader(header);
-  return IDENTIFICATION_CODE_HEADERS.find((h) => normaliseHeader(h.header) === wanted)?.kind;
+  const notes = [...wanted.matchAll(BRACKETED_NOTE)].map((m) => m[1] ?? '');
+  const parts = new Set([wanted, wanted.replace(BRACKETED_NOTE, ''), ...notes].filter((p) => p !== ''));
+  const named = IDENTIFICATION_CODE_HEADERS.find((h) => parts.has(normaliseHeader(h.header)));
+  if (named) return named.kind;
+  return MY_NUMBER_HEADER_WORDS.some((word) => wanted.includes(normaliseHeader(word)))
+    ? 'My Number'
+    : undefined;
 }
 
 /** A CSV template for the dataset: a header line in Japanese or English, CRLF as Excel writes it. */

@@ -1,15 +1,14 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { ConditionFailedError, type ObjectHead } from '../../adapters/ports.ts';
 import { getDataset } from '../catalog/index.ts';
 import type { PlatformSettings } from '../settings.ts';
-import { type UploadRecord, type UploadStatus, uploadRecordSchema } from '../uploads/model.ts';
-
-/** The upload record, keeping attributes this version of the schema does not name (others may add some). */
-const storedRecordSchema = uploadRecordSchema.loose();
+import type { UploadRecord, UploadStatus } from '../uploads/model.ts';
+import { storedUploadSchema, updateUploadRecord } from '../uploads/supersession.ts';
 
 import { quarantineKey, rawKey, reportKey } from '../zones.ts';
 import { FileRejectedError, IngestBusyError, type RejectionReason, UploadMismatchError } from './errors.ts';
@@ -90,54 +89,107 @@ export const checksumMismatch = () =>
 /** Reads and validates the upload record; undefined when there is none. */
 async function readRecord(ports: IngestPorts, tenantId: string, uploadId: string) {
   const item = await ports.table.get(UPLOADS, { tenantId, uploadId });
-  return item ? storedRecordSchema.parse(item) : undefined;
+  return item ? storedUploadSchema.parse(item) : undefined;
 }
 
 /**
  * Writes the next version of an upload record, only if nobody changed it since `previous` was read
  * (status and updatedAt act as the version). Returns the record written.
  */
-export async function transitionRecord(
+export function transitionRecord(
   ports: IngestPorts,
   previous: UploadRecord,
   patch: Partial<UploadRecord>,
 ): Promise<UploadRecord> {
-  const now = (ports.now ?? (() => new Date()))();
-  let updatedAt = now.toISOString();
-  // Two writes within one millisecond would otherwise carry the same version.
-  if (updatedAt <= previous.updatedAt) updatedAt = new Date(Date.parse(previous.updatedAt) + 1).toISOString();
-  const next = storedRecordSchema.parse({ ...previous, ...patch, updatedAt });
-  await ports.table.put(UPLOADS, next, {
-    ifMatch: { status: previous.status, updatedAt: previous.updatedAt },
-  });
-  return next;
+  return updateUploadRecord(ports.table, (ports.now ?? (() => new Date()))(), previous, patch);
 }
 
-/** Moves the object to quarantine, marks the upload REJECTED (when it has a record) and raises an alarm. */
+/** What quarantine keeps of an object: its fingerprint and why, never its bytes. */
+export const quarantineRecordSchema = z
+  .object({
+    type: z.literal('kura.quarantine'),
+    tenantId: z.string(),
+    uploadId: z.string(),
+    sizeBytes: z.number().int().nonnegative(),
+    /** Base64 SHA-256 of the bytes as they landed; absent when the object was too large to read. */
+    sha256: z.string().optional(),
+    contentType: z.string().optional(),
+    /** What the upload request declared, when there was one. */
+    declared: z
+      .object({ sizeBytes: z.number(), sha256: z.string(), contentType: z.string() })
+      .strict()
+      .optional(),
+    reason: z.object({ code: z.string(), ja: z.string(), en: z.string() }).strict(),
+    quarantinedAt: z.string(),
+    /** When the landing bucket's lifecycle removes this record (deployed; settings.retention.landingDays). */
+    expiresAt: z.string(),
+  })
+  .strict();
+export type QuarantineRecord = z.infer<typeof quarantineRecordSchema>;
+
+/** SHA-256 (base64) of an object, read as a stream; undefined above `maxBytes` (not worth reading). */
+async function objectSha256(
+  ports: IngestPorts,
+  head: ObjectHead,
+  maxBytes: number,
+): Promise<string | undefined> {
+  if (head.size > maxBytes) return head.checksumSha256;
+  const hash = createHash('sha256');
+  for await (const chunk of await ports.objects.getStream(LANDING, head.key))
+    hash.update(chunk as Uint8Array);
+  return hash.digest('base64');
+}
+
+/**
+ * Quarantines an object that does not match its request: records its size, SHA-256 and the reason
+ * under quarantine/ (never the bytes, which may hold a My Number or a name), deletes the object,
+ * marks the upload REJECTED (when it has a record) and raises an alarm.
+ */
 async function quarantine(
   ports: IngestPorts,
+  settings: PlatformSettings,
   log: IngestLogger,
   object: LandedObject,
+  head: ObjectHead,
   address: LandingAddress | undefined,
   record: UploadRecord | undefined,
   reason: RejectionReason,
 ): Promise<IngestResult> {
-  const fileName = address?.fileName ?? object.key.split('/').pop() ?? 'object';
-  const target = quarantineKey(address?.tenantId ?? '_unknown', address?.uploadId ?? '_unknown', fileName);
-  await ports.objects.copy(LANDING, object.key, LANDING, target);
-  if (record && !TERMINAL.includes(record.status)) {
+  const tenantId = address?.tenantId ?? '_unknown';
+  // A key outside the landing layout has no upload id: its own digest keeps records apart.
+  const uploadId = address?.uploadId ?? createHash('sha256').update(object.key).digest('hex').slice(0, 32);
+  const target = quarantineKey(tenantId, uploadId);
+  const now = (ports.now ?? (() => new Date()))();
+  const sha256 = await objectSha256(ports, head, settings.limits.maxFileBytes);
+  const fingerprint: QuarantineRecord = quarantineRecordSchema.parse({
+    type: 'kura.quarantine',
+    tenantId,
+    uploadId,
+    sizeBytes: head.size,
+    ...(sha256 ? { sha256 } : {}),
+    ...(head.contentType ? { contentType: head.contentType } : {}),
+    ...(record
+      ? { declared: { sizeBytes: record.sizeBytes, sha256: record.sha256, contentType: record.contentType } }
+      : {}),
+    reason: { code: reason.code, ja: reason.ja, en: reason.en },
+    quarantinedAt: now.toISOString(),
+    expiresAt: new Date(now.getTime() + settings.retention.landingDays * 86_400_000).toISOString(),
+  });
+  await ports.objects.put(LANDING, target, JSON.stringify(fingerprint), { contentType: 'application/json' });
+  if (record && !TERMINAL.includes(record.status) && record.status !== 'WITHDRAWN') {
     await transitionRecord(ports, record, {
       status: 'REJECTED',
       reason,
       processedObject: objectIdentity(object),
     });
   }
-  await ports.objects.deleteMany(LANDING, [{ key: object.key }]);
+  await ports.objects.deleteMany(LANDING, [
+    { key: object.key, ...(object.versionId ? { versionId: object.versionId } : {}) },
+  ]);
   log.error('Upload quarantined', {
     alarm: 'IngestQuarantine',
     code: reason.code,
     reason: reason.en,
-    key: object.key,
     quarantineKey: target,
     tenantId: address?.tenantId,
     uploadId: address?.uploadId,
@@ -170,7 +222,7 @@ export async function ingestObject(
   }
 
   if (!address) {
-    return quarantine(ports, log, object, undefined, undefined, {
+    return quarantine(ports, settings, log, object, head, undefined, undefined, {
       code: 'BAD_LANDING_KEY',
       ja: 'アップロード先のキーが想定の形式ではありません。',
       en: 'The object key does not have the landing layout landing/<tenant>/<dataset>/<upload>/<file>.',
@@ -178,7 +230,7 @@ export async function ingestObject(
   }
   const record = await readRecord(ports, address.tenantId, address.uploadId);
   if (!record) {
-    return quarantine(ports, log, object, address, undefined, {
+    return quarantine(ports, settings, log, object, head, address, undefined, {
       code: 'NO_UPLOAD_RECORD',
       ja: '対応するアップロード申請がありません。アップロードをやり直してください。',
       en: 'No upload was requested for this object. Please request an upload and try again.',
@@ -186,6 +238,13 @@ export async function ingestObject(
   }
 
   const identity = objectIdentity(object);
+  if (record.status === 'WITHDRAWN') {
+    return quarantine(ports, settings, log, object, head, address, record, {
+      code: 'UPLOAD_WITHDRAWN',
+      ja: 'このアップロードは取り下げられています。送り直す場合は新しいアップロードとして送ってください。',
+      en: 'This upload was withdrawn. To send the file after all, send it as a new upload.',
+    });
+  }
   if (TERMINAL.includes(record.status)) {
     if (record.processedObject === identity) {
       // The outcome is recorded but the landing object is still here: an earlier delivery stopped
@@ -193,7 +252,7 @@ export async function ingestObject(
       await handOn(ports, object, address, record.status);
       return { kind: 'duplicate', status: record.status };
     }
-    return quarantine(ports, log, object, address, record, {
+    return quarantine(ports, settings, log, object, head, address, record, {
       code: 'UPLOAD_ALREADY_COMPLETED',
       ja: 'このアップロードは既に処理済みです。新しいファイルは新しいアップロードとして送ってください。',
       en: 'This upload was already processed. Send a new file as a new upload.',
@@ -207,7 +266,7 @@ export async function ingestObject(
   const maxBytes = Math.min(settings.limits.maxFileBytes, getDataset(address.dataset).maxFileBytes);
   if (head.size > maxBytes) {
     const limit = `${Math.floor(maxBytes / 1024 ** 2)} MiB`;
-    return quarantine(ports, log, object, address, record, {
+    return quarantine(ports, settings, log, object, head, address, record, {
       code: 'FILE_TOO_LARGE',
       ja: `ファイルが大きすぎます（上限 ${limit}）。分割してアップロードしてください。`,
       en: `The file is larger than the ${limit} limit. Split it and upload the parts.`,
@@ -218,7 +277,7 @@ export async function ingestObject(
     verifyAgainstRecord(address, head, record);
   } catch (error) {
     if (error instanceof UploadMismatchError) {
-      return quarantine(ports, log, object, address, record, error.reason);
+      return quarantine(ports, settings, log, object, head, address, record, error.reason);
     }
     throw error;
   }
@@ -240,7 +299,7 @@ export async function ingestObject(
     }
   }
 
-  return processUpload(ports, settings, log, object, address, current, identity);
+  return processUpload(ports, settings, log, object, head, address, current, identity);
 }
 
 /** Rows, errors and outputs of a finished upload, as the record and the report hold them. */
@@ -259,6 +318,7 @@ async function processUpload(
   settings: PlatformSettings,
   log: IngestLogger,
   object: LandedObject,
+  head: ObjectHead,
   address: LandingAddress,
   claimed: UploadRecord,
   identity: string,
@@ -330,7 +390,7 @@ async function processUpload(
     });
   } catch (error) {
     if (error instanceof UploadMismatchError) {
-      return quarantine(ports, log, object, address, current, error.reason);
+      return quarantine(ports, settings, log, object, head, address, current, error.reason);
     }
     if (!(error instanceof FileRejectedError)) throw error;
     const errors =

@@ -74,6 +74,11 @@ export interface ProcessOptions {
   readonly memoryLimit?: string;
   /** Called as each phase ends (for benchmarks). */
   readonly trace?: (phase: string) => void;
+  /**
+   * Whether canonical rows take the fast path (plain casts) instead of the full rules. Only the
+   * differential test turns it off, to hold the two paths to the same verdicts. @default true
+   */
+  readonly fastPath?: boolean;
 }
 
 const GZIP = [0x1f, 0x8b];
@@ -230,6 +235,46 @@ async function refuseDataInUnnamedColumns(
   }
 }
 
+/**
+ * Kura never stores a My Number, wherever it sits: a cell of any column that holds 12 digits whose
+ * last is the check digit of the first 11 (japanese/my-number.ts) refuses the file. The message
+ * names the column and line and the count, never the value; the bytes are deleted with the file.
+ */
+async function refuseMyNumbers(
+  connection: DuckDBConnection,
+  dataset: DatasetDef,
+  mapping: HeaderMapping,
+  scan: ScanResult,
+): Promise<void> {
+  const columns = mapping.columns.flatMap((c) => (c ? [c] : []));
+  if (columns.length === 0) return;
+  const flags = columns.map((c, i) => `kura_has_my_number(${ident(c.name)}) AS h${i}`).join(', ');
+  const found = columns.map(
+    (_, i) => `count_if(h${i}) AS n${i}, min(CASE WHEN h${i} THEN rowid END) AS r${i}`,
+  );
+  // One prefilter per row (cells joined by a separator no pattern crosses), check digits per cell.
+  const joined = `concat_ws(chr(31), ${columns.map((c) => ident(c.name)).join(', ')})`;
+  const [row] = await query(
+    connection,
+    `SELECT ${found.join(', ')} FROM (SELECT rowid, ${flags} FROM src WHERE kura_may_hold_my_number(${joined}))`,
+  );
+  const hits = columns
+    .map((column, i) => ({ column, count: Number(row?.[`n${i}`] ?? 0), rec: row?.[`r${i}`] }))
+    .filter((hit) => hit.count > 0 && hit.rec !== null && hit.rec !== undefined);
+  if (hits.length === 0) return;
+  const first = hits.reduce((a, b) => (Number(b.rec) < Number(a.rec) ? b : a));
+  const line = scan.lineMap.lineOf(Number(first.rec));
+  const count = hits.reduce((sum, hit) => sum + hit.count, 0);
+  const header = mapping.headers.get(first.column.name) ?? first.column.name;
+  const numeric = first.column.type === 'integer' || first.column.type === 'decimal';
+  throw reject(
+    'MY_NUMBER_VALUE',
+    `個人番号（マイナンバー）と思われる 12 桁の番号が ${count} か所にあります（最初は ${line} 行目の「${header}」）。Kura は個人番号を保存しません。値を削除してからアップロードしてください。${numeric ? '金額などの数値であれば、3 桁ごとのカンマ付き（例: 123,456,789,012）で書くと受け付けます。' : ''}`,
+    `${count} cell(s) hold what looks like a My Number (12 digits with a valid check digit), the first on line ${line} in "${header}" of dataset ${dataset.name}. Kura never stores My Numbers: remove them and upload again.${numeric ? ' If it is an amount, write it with thousands separators (e.g. 123,456,789,012).' : ''}`,
+    line,
+  );
+}
+
 async function query(connection: DuckDBConnection, sql: string): Promise<Record<string, unknown>[]> {
   return (await connection.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[];
 }
@@ -272,15 +317,16 @@ export async function validateFile<T>(
     const source = `read_csv(${lit(cleanPath)}, header = true, auto_detect = false, columns = {${csvColumns}},
       delim = ',', quote = '"', escape = '"', strict_mode = false,
       max_line_size = ${options.limits.maxFieldBytes * Math.max(mapping.columns.length, 1) + 4096})`;
-    await connection.run(sourceTableSql(dataset, present, source));
+    await connection.run(sourceTableSql(dataset, present, source, { fastPath: options.fastPath ?? true }));
     await refuseDataInUnnamedColumns(connection, mapping, scan);
+    await refuseMyNumbers(connection, dataset, mapping, scan);
     trace('read');
     for (const statement of checkedViewSql(dataset, present, options.fallbackPeriod)) {
       await connection.run(statement);
     }
     const errorColumns = dataset.columns.filter((c) => present.has(c.name));
     // One pass finds the rows in error; everything about errors then reads that small table.
-    await connection.run(invalidTableSql(dataset, present, options.fallbackPeriod));
+    await connection.run(invalidTableSql(dataset, present));
     trace('validate');
     const duplicates = duplicateRowsSql(dataset, present);
     const cellErrorSelects = errorColumns.map(

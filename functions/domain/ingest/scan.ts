@@ -266,6 +266,9 @@ export class CsvScanner {
       } else if (byte !== CR) {
         content = true;
       } else if (i + 1 < length && bytes[i + 1] !== LF) {
+        // A line ending in a bare CR before any header: an old Mac export, whose lines would all read
+        // as one header line of data. Refused as a whole, the lines never echoed.
+        if (this.header === undefined) this.crLineEnds(recordLine);
         // A carriage return inside an unquoted field: no CSV reader agrees on it.
         malformed = true;
       }
@@ -304,6 +307,17 @@ export class CsvScanner {
         code: 'FIELD_TOO_LARGE',
         ja: `${line} 行目の値が大きすぎます（上限 ${this.limits.maxFieldBytes} バイト）。引用符（"）の閉じ忘れがないか確認してください。`,
         en: `A value on line ${line} is larger than ${this.limits.maxFieldBytes} bytes. Check for a quote (") that is never closed.`,
+      },
+      line,
+    );
+  }
+
+  private crLineEnds(line: number): never {
+    throw new FileRejectedError(
+      {
+        code: 'CR_LINE_ENDINGS',
+        ja: '改行コードが CR だけの形式（古い Mac 形式）です。CRLF または LF の改行で保存し直してからアップロードしてください（Excel では「CSV UTF-8」で保存）。',
+        en: 'The file ends its lines with CR only (the old Mac format). Save it again with CRLF or LF line ends (in Excel: "CSV UTF-8") and upload again.',
       },
       line,
     );

@@ -10,6 +10,7 @@ import {
   MONTH_SEPARATED_PATTERN,
 } from '../japanese/era.ts';
 import { FORMULA_START_PATTERN } from '../japanese/formula.ts';
+import { MY_NUMBER_CANDIDATE_PATTERN, MY_NUMBER_WEIGHTS } from '../japanese/my-number.ts';
 import {
   DASH_CHARS,
   FULL_WIDTH_FIRST,
@@ -17,6 +18,8 @@ import {
   FULL_WIDTH_OFFSET,
   IDEOGRAPHIC_SPACE,
   TRIM_CHARS,
+  toHalfWidth,
+  trimSpaces,
 } from '../japanese/width.ts';
 import {
   CODE_INVALID_PATTERN,
@@ -96,6 +99,38 @@ export function ingestMacros(): string[] {
        WHEN length(y) <= 2 AND y::INTEGER >= 1 THEN ${eraCase('e', 'firstYear')} + y::INTEGER - 1 END`,
     `CREATE OR REPLACE TEMP MACRO kura_make_date(y, m, d) AS
        try_cast(printf('%04d-%02d-%02d', y, m::INTEGER, d::INTEGER) AS DATE)`,
+    ...myNumberMacros(),
+  ];
+}
+
+/**
+ * Raw text that may hold a My Number: three runs of four digits (ASCII or full-width), each pair
+ * joined by at most one space or dash of any width. Everything `containsMyNumber` finds after width
+ * normalisation matches it; dates, times, amounts and short codes do not, so it is the cheap first
+ * test (one regular expression over a whole row) before the check digits.
+ */
+export const MY_NUMBER_PREFILTER_PATTERN = (() => {
+  const digit = `[0-9${String.fromCodePoint(FULL_WIDTH_FIRST + 15)}-${String.fromCodePoint(FULL_WIDTH_FIRST + 24)}]`;
+  const separator = `[ ${String.fromCodePoint(IDEOGRAPHIC_SPACE)}${String.fromCodePoint(FULL_WIDTH_FIRST + 12)}\\-${DASH_CHARS}]?`;
+  return `${digit}{4}${separator}${digit}{4}${separator}${digit}{4}`;
+})();
+
+/**
+ * My Number detection in SQL, compiled from japanese/my-number.ts (the same weights and candidate
+ * pattern; a property test holds the two together). `kura_has_my_number(s)` is true when a raw cell
+ * holds a My Number anywhere; cells that do not pass the prefilter skip the work.
+ */
+function myNumberMacros(): string[] {
+  const sum = MY_NUMBER_WEIGHTS.map((weight, i) => `${weight} * (ascii(d[${i + 1}]) - 48)`).join(' + ');
+  return [
+    `CREATE OR REPLACE TEMP MACRO kura_my_number_ok(d) AS CASE WHEN regexp_full_match(d, '[0-9]{12}')
+       THEN (CASE WHEN (${sum}) % 11 <= 1 THEN 0 ELSE 11 - (${sum}) % 11 END) = ascii(d[12]) - 48 ELSE false END`,
+    `CREATE OR REPLACE TEMP MACRO kura_may_hold_my_number(s) AS regexp_matches(s, ${lit(MY_NUMBER_PREFILTER_PATTERN)})`,
+    `CREATE OR REPLACE TEMP MACRO kura_has_my_number(s) AS CASE
+       WHEN kura_may_hold_my_number(s)
+       THEN len(list_filter(regexp_extract_all(kura_half(s), ${lit(MY_NUMBER_CANDIDATE_PATTERN)}),
+         x -> kura_my_number_ok(replace(replace(x, '-', ''), ' ', '')))) > 0
+       ELSE false END`,
   ];
 }
 
@@ -221,100 +256,160 @@ function columnLayers(
 export const errorColumn = (column: ColumnDef) => `e__${column.name}`;
 
 /**
- * The fast path: most cells of real files are already canonical (plain ASCII digits, ISO or
- * YYYY/M/D dates, plain codes). One regular expression over the row's code, number and date cells
- * decides whether the row is canonical; if so each cell is a plain cast, and only the other rows
- * go through the full rules. The fast forms are a subset of what the rules accept, with the same
- * result (a property test checks the two paths agree).
+ * The fast path: most cells of real files are already canonical and valid (plain ASCII digits, ISO
+ * or YYYY/M/D dates, plain codes, enum spellings as the catalogue writes them, text within its
+ * limit). A row takes it only when EVERY present column's cell is canonical and passes every rule of
+ * its column (required, range, a real date, a known spelling, the length); its cells are then plain
+ * casts. Any other row, including every row with an error, goes through the full rules (columnLayers),
+ * so errors are only ever found, worded and counted there. The fast forms are a subset of what the
+ * rules accept, with the same result; a differential property test holds the two paths to the same
+ * verdicts, errors and values (test/unit/ingest/fast-path.property.test.ts).
  */
-function fastPattern(column: ColumnDef): string | undefined {
+interface FastCell {
+  /** RE2 pattern the raw cell must match in full (the row's patterns run as one expression). */
+  readonly pattern?: string;
+  /** SQL true when the canonical cell passes the column's rules (raw matched the pattern). */
+  readonly valid?: string;
+  /** SQL of the cell's value on the fast path. */
+  readonly value: string;
+}
+
+/**
+ * Enum cells the fast path takes as they are: each catalogue spelling (and its lower and upper case),
+ * mapped to the value the rules give it (after width normalisation: パート reads as パ-ト on both sides).
+ */
+function fastEnumSpellings(column: ColumnDef): Map<string, string> {
+  const lookup = enumLookup(column);
+  const spellings = new Map<string, string>();
+  for (const v of column.values ?? []) {
+    for (const spelling of [v.value, ...v.accepts].flatMap((s) => [s, s.toLowerCase(), s.toUpperCase()])) {
+      const value = lookup.get(trimSpaces(toHalfWidth(spelling)).toLowerCase());
+      if (value !== undefined && trimSpaces(spelling) === spelling) spellings.set(spelling, value);
+    }
+  }
+  return spellings;
+}
+
+const between = (value: string, min: string, max: string) =>
+  `coalesce(${value} BETWEEN ${min} AND ${max}, false)`;
+
+/** How one column's cell takes the fast path (`raw` is the cell as read). */
+function fastCell(column: ColumnDef, raw: string): FastCell {
   const optional = (p: string) => (column.required ? p : `(${p})?`);
+  const orEmpty = (check: string) => (column.required ? check : `(${raw} IS NULL OR ${check})`);
+  const range = (typed: string) =>
+    column.min === undefined && column.max === undefined
+      ? undefined
+      : orEmpty(
+          between(
+            typed,
+            num(column.min ?? Number.MIN_SAFE_INTEGER),
+            num(column.max ?? Number.MAX_SAFE_INTEGER),
+          ),
+        );
+  const dates = (typed: string) => orEmpty(between(typed, `DATE ${lit(MIN_DATE)}`, `DATE ${lit(MAX_DATE)}`));
   switch (column.type) {
     case 'code': {
       const max = Math.min(column.maxLength ?? 1000, 1000);
-      return optional(`[0-9A-Za-z_./][0-9A-Za-z_./-]{0,${max - 1}}`);
+      return { pattern: optional(`[0-9A-Za-z_./][0-9A-Za-z_./-]{0,${max - 1}}`), value: raw };
     }
-    case 'integer':
-      return optional('[0-9]{1,15}');
-    case 'decimal':
-      return optional('[0-9]{1,15}(\\.[0-9]{1,15})?');
-    case 'date':
-      return optional('[0-9]{4}(/[0-9]{1,2}/[0-9]{1,2}|-[0-9]{1,2}-[0-9]{1,2})');
-    default:
-      return undefined;
-  }
-}
-
-/** Value and error of a cell on the fast path (`raw` matched fastPattern). */
-function fastCell(column: ColumnDef, raw: string): { value: string; error: string } {
-  const range = (v: string) =>
-    `CASE WHEN ${v} < ${num(column.min)} OR ${v} > ${num(column.max)} THEN 'OUT_OF_RANGE' END`;
-  switch (column.type) {
-    case 'integer':
-      return { value: `${raw}::BIGINT`, error: range(`${raw}::BIGINT`) };
-    case 'decimal':
-      return { value: `${raw}::DOUBLE`, error: range(`${raw}::DOUBLE`) };
+    case 'integer': {
+      const valid = range(`${raw}::BIGINT`);
+      return { pattern: optional('[0-9]{1,15}'), value: `${raw}::BIGINT`, ...(valid ? { valid } : {}) };
+    }
+    case 'decimal': {
+      const valid = range(`${raw}::DOUBLE`);
+      return {
+        pattern: optional('[0-9]{1,15}(\\.[0-9]{1,15})?'),
+        value: `${raw}::DOUBLE`,
+        ...(valid ? { valid } : {}),
+      };
+    }
     case 'date':
       return {
+        pattern: optional('[0-9]{4}(/[0-9]{1,2}/[0-9]{1,2}|-[0-9]{1,2}-[0-9]{1,2})'),
+        valid: dates(`try_cast(${raw} AS DATE)`),
         value: `try_cast(${raw} AS DATE)`,
-        error: `CASE WHEN ${raw} IS NOT NULL AND try_cast(${raw} AS DATE) IS NULL THEN 'INVALID_DATE'
-          WHEN try_cast(${raw} AS DATE) < DATE ${lit(MIN_DATE)} OR try_cast(${raw} AS DATE) > DATE ${lit(MAX_DATE)} THEN 'OUT_OF_RANGE' END`,
       };
-    default:
-      return { value: raw, error: 'NULL' };
+    case 'month':
+      return {
+        pattern: optional('[0-9]{4}-[0-9]{2}'),
+        valid: dates(`try_cast(${raw} || '-01' AS DATE)`),
+        value: raw,
+      };
+    case 'enum': {
+      const spellings = fastEnumSpellings(column);
+      const arms = [...spellings].map(([spelling, value]) => `WHEN ${lit(spelling)} THEN ${lit(value)}`);
+      const value = `CASE ${raw} ${arms.join(' ')} END`;
+      // An expression, not `IN (…)`: DuckDB turns a long IN list into a join, which may reorder rows.
+      return { valid: orEmpty(`${value} IS NOT NULL`), value };
+    }
+    case 'text': {
+      const checks = [
+        ...(column.maxLength !== undefined ? [`coalesce(length(${raw}) <= ${column.maxLength}, true)`] : []),
+        ...(column.required ? [`kura_pre_text(${raw}) IS NOT NULL`] : []),
+      ];
+      return {
+        ...(checks.length > 0 ? { valid: checks.join(' AND ') } : {}),
+        value: `kura_neutral(kura_pre_text(${raw}))`,
+      };
+    }
   }
 }
 
 /**
  * The CREATE TABLE `src` statement: the clean CSV as read (VARCHAR columns named after catalogue
- * columns), plus `__fast`, whether the row is canonical (see fastPattern), and `__fast_bad`, a
- * canonical row with a value out of range. Insertion order is preserved, so `src.rowid` is the
- * record's index in the clean CSV.
+ * columns), plus `__fast`, whether the row takes the fast path (see fastCell). Insertion order is
+ * preserved, so `src.rowid` is the record's index in the clean CSV.
  */
-export function sourceTableSql(dataset: DatasetDef, present: ReadonlySet<string>, readCsv: string): string {
-  const fastColumns = dataset.columns.filter((c) => present.has(c.name) && fastPattern(c) !== undefined);
-  const fastTest =
-    fastColumns.length === 0
-      ? 'false'
-      : `regexp_full_match(concat(${fastColumns.map((c) => ident(c.name)).join(', chr(31), ')}), ${lit(
-          fastColumns.map((c) => fastPattern(c)).join('\\x1f'),
+export function sourceTableSql(
+  dataset: DatasetDef,
+  present: ReadonlySet<string>,
+  readCsv: string,
+  options: { readonly fastPath?: boolean } = {},
+): string {
+  const columns = dataset.columns.filter((c) => present.has(c.name));
+  const cells = columns.map((c) => ({ column: c, cell: fastCell(c, ident(c.name)) }));
+  const patterned = cells.filter((c) => c.cell.pattern !== undefined);
+  const canonical =
+    patterned.length === 0
+      ? 'true'
+      : `regexp_full_match(concat(${patterned.map((c) => ident(c.column.name)).join(', chr(31), ')}), ${lit(
+          patterned.map((c) => c.cell.pattern).join('\\x1f'),
         )})`;
-  // Canonical rows can still break a range (hours > 24): `__fast_bad` marks them in the same pass.
-  const fastErrors = fastColumns
-    .map((c) => fastCell(c, ident(c.name)).error)
-    .filter((e) => e !== 'NULL')
-    .map((e) => `(${e}) IS NOT NULL`);
+  const checks = cells.flatMap((c) => (c.cell.valid ? [`(${c.cell.valid})`] : []));
   // CASE, not AND: only canonical rows may be cast (DuckDB evaluates AND on whole vectors).
-  const fastBad =
-    fastErrors.length === 0 ? 'false' : `CASE WHEN __fast THEN (${fastErrors.join(' OR ')}) ELSE false END`;
-  return `CREATE TEMP TABLE src AS SELECT *, ${fastBad} AS __fast_bad FROM (SELECT *, ${fastTest} AS __fast FROM ${readCsv})`;
+  const fast =
+    options.fastPath === false || columns.length === 0
+      ? 'false'
+      : checks.length === 0
+        ? canonical
+        : `CASE WHEN ${canonical} THEN (${checks.join(' AND ')}) ELSE false END`;
+  return `CREATE TEMP TABLE src AS SELECT *, ${fast} AS __fast FROM ${readCsv}`;
 }
 
-/** One branch of the checked table: canonical rows (fast casts) or the others (full rules). */
+/** One branch of the checked table: rows on the fast path (plain casts) or the others (full rules). */
 function branchSql(
   dataset: DatasetDef,
   present: ReadonlySet<string>,
   fast: boolean,
   fallbackPeriod: string,
-  /** Only for rows known to be valid: plain casts, no error columns. */
+  /** Only values, no error columns (fast rows have no errors). */
   valuesOnly = false,
   /** Which rows of src (default: all fast, or all other rows). */
   rows?: string,
 ): string {
   const columns = dataset.columns.filter((c) => present.has(c.name));
-  const usesFast = (c: ColumnDef) => fast && fastPattern(c) !== undefined;
-  const compiled = columns.map((c) => {
-    if (usesFast(c)) {
-      const cell = fastCell(c, ident(c.name));
-      // A cell in error has no value, on both paths.
-      const value =
-        cell.error === 'NULL' || valuesOnly
-          ? cell.value
-          : `CASE WHEN (${cell.error}) IS NULL THEN ${cell.value} END`;
-      return { column: c, layers: [] as string[][], value, error: cell.error };
-    }
-    return { column: c, ...columnLayers(c, ident(c.name)) };
-  });
+  const compiled = columns.map((c) =>
+    fast
+      ? {
+          column: c,
+          layers: [] as string[][],
+          value: fastCell(c, ident(c.name)).value,
+          error: 'NULL::VARCHAR',
+        }
+      : { column: c, ...columnLayers(c, ident(c.name)) },
+  );
   const where = rows ?? (fast ? '__fast' : 'NOT __fast');
   let relation = `(SELECT rowid AS rec, * FROM src WHERE ${where})`;
   const depth = Math.max(0, ...compiled.map((c) => c.layers.length));
@@ -352,8 +447,8 @@ export function checkedSelectSql(
 
 /**
  * Statements that set up `checked` over `src`: the other rows (few, full rules) are materialised as
- * `slow`; canonical rows stay a view of plain casts over `src`, recomputed by each pass, which is
- * cheaper than writing a million typed rows once more.
+ * `slow`; fast rows stay a view of plain casts over `src`, recomputed by each pass, which is cheaper
+ * than writing a million typed rows once more.
  */
 export function checkedViewSql(
   dataset: DatasetDef,
@@ -369,7 +464,7 @@ export function checkedViewSql(
 
 /**
  * The view of accepted rows, once the small tables `invalid` (rows with cell errors) and
- * `duplicates` exist: canonical rows as plain casts minus those, plus the valid slow rows.
+ * `duplicates` exist: fast rows as plain casts minus duplicates, plus the valid slow rows.
  */
 export function acceptedViewSql(
   dataset: DatasetDef,
@@ -377,7 +472,7 @@ export function acceptedViewSql(
   fallbackPeriod: string,
 ): string {
   const columns = [...dataset.columns.map((c) => ident(c.name)), 'period'].join(', ');
-  const goodFast = 'rowid NOT IN (SELECT rec FROM duplicates) AND __fast AND NOT __fast_bad';
+  const goodFast = 'rowid NOT IN (SELECT rec FROM duplicates) AND __fast';
   return `CREATE TEMP VIEW accepted AS
     SELECT ${columns} FROM (${branchSql(dataset, present, true, fallbackPeriod, true, goodFast)})
     UNION ALL
@@ -386,21 +481,15 @@ export function acceptedViewSql(
 }
 
 /**
- * Rows with cell errors (rec and one error column per present column): the canonical rows marked
- * `__fast_bad` and the other rows that break a rule; both sets are small in real files.
+ * Rows with cell errors (rec and one error column per present column). Only rows off the fast path
+ * can have one, and they are few in real files.
  */
-export function invalidTableSql(
-  dataset: DatasetDef,
-  present: ReadonlySet<string>,
-  fallbackPeriod: string,
-): string {
+export function invalidTableSql(dataset: DatasetDef, present: ReadonlySet<string>): string {
   const errors = dataset.columns
     .filter((c) => present.has(c.name))
     .map((c) => `, ${ident(errorColumn(c))}`)
     .join('');
   return `CREATE TEMP TABLE invalid AS
-    SELECT rec${errors} FROM (${branchSql(dataset, present, true, fallbackPeriod, false, '__fast_bad')})
-    UNION ALL
     SELECT rec${errors} FROM slow WHERE NOT (${validRowsWhere(dataset, present)})`;
 }
 

@@ -1,24 +1,54 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ConditionFailedError, type Table } from '../../adapters/ports.ts';
+import { KuraError } from '../errors.ts';
+import { msg } from '../i18n.ts';
 
 /**
  * The ledger: an append-only, hash-chained record of who did what, when and why (upload requests,
- * consent attestations, refused authorisations, tenant changes, purges). One chain, so any change,
- * removal or reordering of an entry breaks every hash after it. Entries hold ids, roles, dataset
- * names, counts and purposes — never personal data.
+ * consent attestations, refused authorisations, tenant changes, purges). Entries hold ids, roles,
+ * dataset names, counts and purposes — never personal data.
+ *
+ * Chains (the partition key `chain` of the ledger table):
+ * - `tenant#<tenantId>`: every entry about one tenant. Writers of different tenants never wait for
+ *   each other, so the ledger scales with the number of companies; the writers of one company (50
+ *   parallel uploads) take turns with jittered exponential backoff.
+ * - `platform`: entries about no tenant (a release, a refusal without a tenant).
+ * - `ledger` (GLOBAL_CHAIN): the single chain of earlier versions; nothing new is appended to it.
+ * - The global chain the per-company chains are anchored to lives in the Object Lock audit bucket: each
+ *   daily export (export.ts) holds the new entries of every chain and the head of every chain, and names
+ *   the SHA-256 of the export before it, so it is a hash chain nobody can rewrite (and the export only
+ *   reads the table).
+ * - `#chains`: not a chain, the registry of chain names (one item per chain, written before its first
+ *   entry), so the export and `kura ledger verify` find every chain without scanning the table.
+ *
+ * Within a chain, any change, removal or reordering of an entry breaks every hash after it; a
+ * truncation or a rewrite that recomputes every later hash shows against the exported heads
+ * (verify.ts).
  */
 export const LEDGER_TABLE = 'ledger';
-export const LEDGER_CHAIN = 'ledger';
+/** The single chain of earlier versions (read and verified; nothing new is appended). */
+export const GLOBAL_CHAIN = 'ledger';
+/** @deprecated the single chain of earlier versions; use GLOBAL_CHAIN or chainOf */
+export const LEDGER_CHAIN = GLOBAL_CHAIN;
+/** Entries about no tenant. */
+export const PLATFORM_CHAIN = 'platform';
+/** Partition of the chain registry (one item per chain name, sort key `seq` = the chain name). */
+export const CHAIN_REGISTRY = '#chains';
 /** `seq` is zero-padded so the string sort key orders like the number. */
 export const SEQ_DIGITS = 12;
-/** prevHash of the first entry. */
+/** prevHash of the first entry of a chain. */
 export const GENESIS_HASH = '0'.repeat(64);
+
+/** The chain an entry about this tenant (or about none) belongs to. */
+export const chainOf = (tenantId: string | undefined) =>
+  tenantId === undefined ? PLATFORM_CHAIN : `tenant#${tenantId}`;
 
 /** What the ledger records; other functions add actions under their own prefix (ingest.*, purge.*). */
 export const LEDGER_ACTIONS = [
   'upload.requested',
   'upload.received',
+  'upload.withdrawn',
   'consent.attested',
   'authorization.refused',
   'tenant.registered',
@@ -32,10 +62,11 @@ export const LEDGER_ACTIONS = [
 ] as const;
 
 const detailValue = z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.string())]);
+const chainNameSchema = z.string().regex(/^(ledger|platform|tenant#\S{1,200})$/);
 
 export const ledgerEntrySchema = z
   .object({
-    chain: z.literal(LEDGER_CHAIN),
+    chain: chainNameSchema,
     seq: z.string().regex(/^\d{12}$/),
     at: z.string(),
     action: z.string().regex(/^[a-z][a-z_]*(\.[a-z][a-z_]*)+$/, 'action is like "upload.requested"'),
@@ -81,17 +112,58 @@ export const formatSeq = (n: number) => String(n).padStart(SEQ_DIGITS, '0');
 export interface LedgerPorts {
   readonly table: Table;
   readonly clock: () => Date;
+  /** How appends back off under contention (tests make the waits instant). */
+  readonly ledgerRetry?: LedgerRetry;
 }
 
-/** Raised when many writers keep winning the race for the next sequence number. */
-export class LedgerContentionError extends Error {
+/** How appends wait after losing the race for a sequence number. */
+export interface LedgerRetry {
+  /** Attempts before giving up. @default 40 */
+  readonly maxAttempts?: number;
+  /** First backoff ceiling in ms, doubled per attempt. @default 8 */
+  readonly baseDelayMs?: number;
+  /** Largest backoff ceiling in ms. @default 400 */
+  readonly maxDelayMs?: number;
+  /** The wait (tests pass a fake). @default setTimeout */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** A number in [0, 1) (tests pass a seeded one). @default Math.random */
+  readonly random?: () => number;
+}
+
+/**
+ * Many writers kept winning the race for the next sequence number of one chain, even after backing
+ * off: nothing was appended (and the caller undoes what the entry was to record). The caller may
+ * retry shortly; the API answers 503.
+ */
+export class LedgerContentionError extends KuraError {
   override readonly name = 'LedgerContentionError';
+  readonly code = 'LEDGER_BUSY';
+  constructor(
+    readonly chain: string,
+    readonly attempts: number,
+  ) {
+    super(
+      msg(
+        '只今混み合っているため、記録できませんでした。何も保存されていません。少し待ってからもう一度お試しください。',
+        'Kura is busy and could not record the request; nothing was saved. Please try again in a moment.',
+      ),
+    );
+    this.message = `Could not append to ledger chain ${chain} after ${attempts} attempts`;
+  }
 }
 
-async function lastEntry(table: Table): Promise<LedgerEntry | undefined> {
+/** Full jitter: a random wait up to a ceiling that doubles per attempt (AWS Architecture Blog). */
+export function backoffDelay(attempt: number, retry: LedgerRetry = {}): number {
+  const base = retry.baseDelayMs ?? 8;
+  const cap = retry.maxDelayMs ?? 400;
+  const ceiling = Math.min(cap, base * 2 ** Math.min(attempt, 20));
+  return Math.floor((retry.random ?? Math.random)() * ceiling);
+}
+
+async function lastEntry(table: Table, chain: string): Promise<LedgerEntry | undefined> {
   const page = await table.query({
     table: LEDGER_TABLE,
-    partition: { name: 'chain', value: LEDGER_CHAIN },
+    partition: { name: 'chain', value: chain },
     descending: true,
     limit: 1,
   });
@@ -99,20 +171,34 @@ async function lastEntry(table: Table): Promise<LedgerEntry | undefined> {
   return item ? ledgerEntrySchema.parse(item) : undefined;
 }
 
+/** Registers a chain name (idempotent), before its first entry, so readers find every chain. */
+async function registerChain(ports: LedgerPorts, chain: string): Promise<void> {
+  await ports.table.put(LEDGER_TABLE, {
+    chain: CHAIN_REGISTRY,
+    seq: chain,
+    registeredAt: ports.clock().toISOString(),
+  });
+}
+
 /**
- * Appends one entry. Optimistic concurrency: the next sequence number is claimed with a conditional
- * put, and a writer that loses the race re-reads the head and tries again.
+ * Appends one entry to a chain. Optimistic concurrency: the next sequence number is claimed with a
+ * conditional put; a writer that loses the race waits (full jitter, exponential) and re-reads the head.
+ * @throws LedgerContentionError after `maxAttempts` lost races (nothing was appended)
  */
-export async function appendLedger(
+export async function appendToChain(
   ports: LedgerPorts,
+  chain: string,
   input: LedgerAppend,
-  options: { readonly maxAttempts?: number } = {},
+  options: LedgerRetry = {},
 ): Promise<LedgerEntry> {
-  const maxAttempts = options.maxAttempts ?? 20;
+  const retry = { ...ports.ledgerRetry, ...options };
+  const maxAttempts = retry.maxAttempts ?? 40;
+  const sleep = retry.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-    const head = await lastEntry(ports.table);
+    const head = await lastEntry(ports.table, chain);
+    if (!head) await registerChain(ports, chain);
     const unsigned: Omit<LedgerEntry, 'hash'> = {
-      chain: LEDGER_CHAIN,
+      chain,
       seq: formatSeq(head ? Number(head.seq) + 1 : 1),
       at: ports.clock().toISOString(),
       action: input.action,
@@ -129,53 +215,133 @@ export async function appendLedger(
     } catch (error) {
       if (!(error instanceof ConditionFailedError)) throw error;
     }
+    if (attempt < maxAttempts) await sleep(backoffDelay(attempt, retry));
   }
-  throw new LedgerContentionError(`Could not append to the ledger after ${maxAttempts} attempts`);
+  throw new LedgerContentionError(chain, maxAttempts);
 }
 
-/** Every entry in sequence order (or a tenant's entries, through the byTenant index). */
+/** Appends one entry to the chain of its tenant (or the platform chain when it names none). */
+export function appendLedger(
+  ports: LedgerPorts,
+  input: LedgerAppend,
+  retry: LedgerRetry = {},
+): Promise<LedgerEntry> {
+  return appendToChain(ports, chainOf(input.tenantId), input, retry);
+}
+
+/** A reference to an entry that names its chain: `tenant#t-1/000000000042`. */
+export const entryRef = (entry: Pick<LedgerEntry, 'chain' | 'seq'>) => `${entry.chain}/${entry.seq}`;
+
+/** Every registered chain name, the global chain first. */
+export async function listChains(table: Table): Promise<string[]> {
+  const chains = new Set<string>([GLOBAL_CHAIN]);
+  let cursor: Record<string, unknown> | undefined;
+  do {
+    const page = await table.query({
+      table: LEDGER_TABLE,
+      partition: { name: 'chain', value: CHAIN_REGISTRY },
+      cursor,
+    });
+    for (const item of page.items) if (typeof item.seq === 'string') chains.add(item.seq);
+    cursor = page.cursor;
+  } while (cursor);
+  return [...chains];
+}
+
+/** The entries of one chain in sequence order, from just after `afterSeq` (at most `limit`). */
+export async function readChain(
+  table: Table,
+  chain: string,
+  options: { readonly afterSeq?: string | undefined; readonly limit?: number } = {},
+): Promise<{ readonly entries: LedgerEntry[]; readonly more: boolean }> {
+  const entries: LedgerEntry[] = [];
+  let cursor: Record<string, unknown> | undefined =
+    options.afterSeq !== undefined ? { chain, seq: options.afterSeq } : undefined;
+  const limit = options.limit ?? Number.POSITIVE_INFINITY;
+  do {
+    const page = await table.query({
+      table: LEDGER_TABLE,
+      partition: { name: 'chain', value: chain },
+      cursor,
+      ...(Number.isFinite(limit) ? { limit: Math.min(1_000, limit - entries.length) } : {}),
+    });
+    entries.push(...page.items.map((item) => ledgerEntrySchema.parse(item)));
+    cursor = page.cursor;
+  } while (cursor && entries.length < limit);
+  return { entries, more: cursor !== undefined };
+}
+
+/**
+ * Entries in sequence order: a tenant's (through the byTenant index, which also finds the entries of
+ * earlier versions in the global chain), one chain's, or every chain's one after the other.
+ */
 export async function readLedger(
   table: Table,
-  filter: { readonly tenantId?: string } = {},
+  filter: { readonly tenantId?: string; readonly chain?: string } = {},
 ): Promise<LedgerEntry[]> {
+  if (filter.chain !== undefined) return (await readChain(table, filter.chain)).entries;
+  if (filter.tenantId === undefined) {
+    const all: LedgerEntry[] = [];
+    for (const chain of await listChains(table)) all.push(...(await readChain(table, chain)).entries);
+    return all;
+  }
   const entries: LedgerEntry[] = [];
   let cursor: Record<string, unknown> | undefined;
   do {
     const page = await table.query({
       table: LEDGER_TABLE,
-      ...(filter.tenantId !== undefined
-        ? { index: 'byTenant', partition: { name: 'tenantId', value: filter.tenantId } }
-        : { partition: { name: 'chain', value: LEDGER_CHAIN } }),
+      index: 'byTenant',
+      partition: { name: 'tenantId', value: filter.tenantId },
       cursor,
     });
     entries.push(...page.items.map((item) => ledgerEntrySchema.parse(item)));
     cursor = page.cursor;
   } while (cursor);
-  return entries;
+  // The index orders by seq only; entries of two chains (old global, new tenant) sort by time.
+  return entries.sort((a, b) => (a.at === b.at ? a.seq.localeCompare(b.seq) : a.at.localeCompare(b.at)));
 }
 
+/** Why an entry does not verify. */
+export type LedgerFault = 'hash_mismatch' | 'broken_link' | 'sequence_gap';
+
 export type LedgerVerification =
-  | { readonly ok: true; readonly count: number; readonly headHash: string }
+  | {
+      readonly ok: true;
+      readonly count: number;
+      /** The head of each chain: seq and hash of its last entry. */
+      readonly heads: Readonly<Record<string, { readonly seq: string; readonly hash: string }>>;
+    }
   | {
       readonly ok: false;
+      readonly chain: string;
       /** The first sequence number (as stored, or as expected when an entry is missing) that is wrong. */
       readonly firstBadSeq: string;
-      readonly reason: 'hash_mismatch' | 'broken_link' | 'sequence_gap';
+      readonly reason: LedgerFault;
     };
 
 /**
- * Checks a whole chain as read (in stored order): each entry's hash matches its content, links to
- * the one before, and the sequence runs 1, 2, 3… without gaps. Reports the first entry that fails.
+ * Checks chains as read (each chain's entries in stored order, chains in any order): each entry's
+ * hash matches its content, links to the one before, and the sequence runs 1, 2, 3… without gaps.
+ * Reports the first entry that fails.
  */
 export function verifyLedger(entries: readonly LedgerEntry[]): LedgerVerification {
-  let prevHash = GENESIS_HASH;
-  for (const [index, entry] of entries.entries()) {
-    const expectedSeq = formatSeq(index + 1);
-    if (entry.seq !== expectedSeq) return { ok: false, firstBadSeq: expectedSeq, reason: 'sequence_gap' };
-    if (entryHash(entry) !== entry.hash)
-      return { ok: false, firstBadSeq: entry.seq, reason: 'hash_mismatch' };
-    if (entry.prevHash !== prevHash) return { ok: false, firstBadSeq: entry.seq, reason: 'broken_link' };
-    prevHash = entry.hash;
+  const chains = new Map<string, LedgerEntry[]>();
+  for (const entry of entries) chains.set(entry.chain, [...(chains.get(entry.chain) ?? []), entry]);
+  const heads: Record<string, { seq: string; hash: string }> = {};
+  for (const [chain, chained] of chains) {
+    let prevHash = GENESIS_HASH;
+    for (const [index, entry] of chained.entries()) {
+      const expectedSeq = formatSeq(index + 1);
+      if (entry.seq !== expectedSeq)
+        return { ok: false, chain, firstBadSeq: expectedSeq, reason: 'sequence_gap' };
+      if (entryHash(entry) !== entry.hash)
+        return { ok: false, chain, firstBadSeq: entry.seq, reason: 'hash_mismatch' };
+      if (entry.prevHash !== prevHash)
+        return { ok: false, chain, firstBadSeq: entry.seq, reason: 'broken_link' };
+      prevHash = entry.hash;
+    }
+    const last = chained.at(-1);
+    if (last) heads[chain] = { seq: last.seq, hash: last.hash };
   }
-  return { ok: true, count: entries.length, headHash: prevHash };
+  return { ok: true, count: entries.length, heads };
 }

@@ -4,10 +4,16 @@
  * and per month the company's sales and headcount. `anonymise` pools these across tenants.
  */
 import { type DatasetName, getDataset } from '../catalog/index.ts';
-import { factsPrefix, pseudonymisedPrefix } from '../zones.ts';
+import {
+  applySupersession,
+  type InForceObject,
+  planSupersession,
+  readTenantUploadRecords,
+} from '../uploads/supersession.ts';
+import { factsPrefix } from '../zones.ts';
 import { dialectType, quoteIdent, quoteLiteral } from './compile.ts';
 import { type DuckSession, plainQuery, withDuckDb } from './duckdb-engine.ts';
-import { download, hivePart, listKeys, outputPath, upload, withWorkDir } from './local-files.ts';
+import { download, outputPath, upload, withWorkDir } from './local-files.ts';
 import { pseudonymisedColumns } from './policy.ts';
 import type { MaskingPorts } from './pseudonymise.ts';
 
@@ -22,6 +28,8 @@ export interface TenantFactsResult {
   readonly employeeMonths: number;
   readonly companyMonths: number;
   readonly outputs: readonly string[];
+  /** The uploads whose objects the facts were built from (those in force). */
+  readonly uploads: readonly string[];
 }
 
 const SOURCES: readonly DatasetName[] = ['employees', 'attendance', 'payroll', 'sales'];
@@ -29,14 +37,18 @@ const SOURCES: readonly DatasetName[] = ['employees', 'attendance', 'payroll', '
 /**
  * Creates a view over a dataset's pseudonymised files (read as the facts query streams them, never
  * materialised, so masking's capped DuckDB holds only what the joins and aggregates keep), or an
- * empty typed table when there are none.
+ * empty typed table when there are none. `src_file` is the file's upload's rank in the tenant's order.
  */
-async function loadDataset(db: DuckSession, dataset: DatasetName, paths: readonly string[]): Promise<void> {
+async function loadDataset(
+  db: DuckSession,
+  dataset: DatasetName,
+  files: ReadonlyArray<{ readonly path: string; readonly rank: number }>,
+): Promise<void> {
   const columns = pseudonymisedColumns(getDataset(dataset));
   const typed = columns.map(
     (c) => `CAST(${quoteIdent(c.name)} AS ${dialectType('duckdb', c.sqlType)}) AS ${quoteIdent(c.name)}`,
   );
-  if (paths.length === 0) {
+  if (files.length === 0) {
     const empty = columns.map((c) => `CAST(NULL AS ${c.sqlType}) AS ${quoteIdent(c.name)}`);
     await db.run(
       plainQuery(
@@ -46,22 +58,21 @@ async function loadDataset(db: DuckSession, dataset: DatasetName, paths: readonl
     );
     return;
   }
-  // src_file is the file's rank in byte order of its path (so "latest file wins" compares as the
-  // paths would), an INTEGER rather than the path: per-group aggregate states stay small.
-  const ordered = [...paths].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-  const files = `[${ordered.map(quoteLiteral).join(', ')}]`;
+  // In the tenant's order, so a file's position is its upload's rank (an INTEGER keeps aggregate states small).
+  const ordered = [...files].sort((a, b) => a.rank - b.rank || (a.path < b.path ? -1 : 1));
+  const paths = `[${ordered.map((f) => quoteLiteral(f.path)).join(', ')}]`;
   await db.run(
     plainQuery(
-      `CREATE VIEW ${dataset} AS SELECT ${typed.join(', ')}, CAST("period" AS VARCHAR) AS src_period, CAST(list_position(${files}, "filename") AS INTEGER) AS src_file FROM read_parquet(${files}, hive_partitioning = true, hive_types_autocast = false, union_by_name = true, filename = true)`,
+      `CREATE VIEW ${dataset} AS SELECT ${typed.join(', ')}, CAST("period" AS VARCHAR) AS src_period, CAST(list_position(${paths}, "filename") AS INTEGER) AS src_file FROM read_parquet(${paths}, hive_partitioning = true, hive_types_autocast = false, union_by_name = true, filename = true)`,
       `load ${dataset}`,
     ),
   );
 }
 
 /**
- * SQL of the employee-month facts over `attendance_days` (see attendanceDaysSql). Duplicates across
- * uploads are resolved to the latest period's register row and one row per (token, day) / (token,
- * month).
+ * SQL of the employee-month facts over `attendance_days` (see ATTENDANCE_DAYS_SQL). Each employee's
+ * register row is the latest period's (registers of several months are all in force, one per month);
+ * payroll has one object per month, so one row per (token, month), kept by rank all the same.
  */
 export const EMPLOYEE_MONTH_SQL = `
 WITH emp AS (
@@ -101,25 +112,13 @@ LEFT JOIN pay p USING (employee_token, period)
 ORDER BY m.period, m.employee_token`;
 
 /**
- * One row per (token, day) of attendance, the latest file winning. Ingestion rejects a second row
- * with the same employee and day within one upload (the dataset's row key), and an upload's period
- * files are disjoint (the period is the work date's month), so when every attendance file comes from
- * one upload the rows are already unique and the dedupe, the most expensive step of the facts (a
- * million-group aggregate), is skipped. Across uploads it is a grouped `arg_max` over the latest file
- * rather than a window: DuckDB's hash aggregate spills under masking's memory cap, a window over a
- * million rows did not.
+ * One row per (token, day) of attendance. The facts read one object per month (the upload in force for
+ * it: supersession.ts), an object holds only its month's days, and ingestion rejects a second row with
+ * the same employee and day within an upload (the dataset's row key), so the rows are unique as read;
+ * no dedupe (before supersession, a million-group aggregate) is needed.
  */
-export function attendanceDaysSql(attendanceUploads: number): string {
-  if (attendanceUploads <= 1) {
-    return 'SELECT employee_token, work_date, overtime_hours, actual_hours, paid_leave_days FROM attendance';
-  }
-  return `SELECT employee_token, work_date, day.o AS overtime_hours, day.h AS actual_hours, day.l AS paid_leave_days
-  FROM (
-    SELECT employee_token, work_date,
-      arg_max({'o': overtime_hours, 'h': actual_hours, 'l': paid_leave_days}, src_file) AS day
-    FROM attendance GROUP BY employee_token, work_date
-  )`;
-}
+export const ATTENDANCE_DAYS_SQL =
+  'SELECT employee_token, work_date, overtime_hours, actual_hours, paid_leave_days FROM attendance';
 
 /** SQL of the company-month facts: sales and headcount per month seen in any dataset. */
 export const COMPANY_MONTH_SQL = `
@@ -138,26 +137,40 @@ SELECT p.period, CAST(s.sales_amount AS BIGINT) AS sales_amount,
 FROM periods p LEFT JOIN sal s USING (period)
 ORDER BY p.period`;
 
-/** Rebuilds a tenant's derived facts from all of its pseudonymised data. */
+const sameObjects = (a: readonly InForceObject[], b: readonly InForceObject[]) =>
+  JSON.stringify(a.map((o) => o.key)) === JSON.stringify(b.map((o) => o.key));
+
+/**
+ * Rebuilds a tenant's derived facts from exactly the pseudonymised objects in force: those of uploads
+ * whose masking completed (never a half-written or withdrawn upload's), one per dataset and period,
+ * of the upload latest in the tenant's order (supersession.ts). The records' `supersededBy` are brought
+ * in line first. If a masking or a withdrawal committed while the facts were written, they are built
+ * again, so the facts written last follow the records as they are.
+ */
 export async function buildTenantFacts(ports: MaskingPorts, tenantId: string): Promise<TenantFactsResult> {
-  const keys = await listKeys(ports.objects, 'curated', pseudonymisedPrefix(tenantId));
+  for (let attempt = 1; ; attempt++) {
+    const plan = await applySupersession(ports, tenantId);
+    const result = await writeFacts(ports, tenantId, plan.inForce);
+    const now = planSupersession(await readTenantUploadRecords(ports.table, tenantId));
+    if (sameObjects(now.inForce, plan.inForce) || attempt >= 3) return result;
+  }
+}
+
+async function writeFacts(
+  ports: MaskingPorts,
+  tenantId: string,
+  inForce: readonly InForceObject[],
+): Promise<TenantFactsResult> {
   return withWorkDir((dir) =>
     withDuckDb(async (db) => {
-      const uploads: Record<string, number> = {};
       for (const dataset of SOURCES) {
-        const paths: string[] = [];
-        const datasetKeys = keys.filter((k) => hivePart(k, 'dataset') === dataset);
-        for (const key of datasetKeys) paths.push(await download(ports.objects, 'curated', key, dir));
-        // pseudonymisedKey: one object per period, named after its upload.
-        uploads[dataset] = new Set(datasetKeys.map((k) => k.slice(k.lastIndexOf('/') + 1))).size;
-        await loadDataset(db, dataset, paths);
+        const files = [];
+        for (const object of inForce.filter((o) => o.dataset === dataset)) {
+          files.push({ path: await download(ports.objects, 'curated', object.key, dir), rank: object.rank });
+        }
+        await loadDataset(db, dataset, files);
       }
-      await db.run(
-        plainQuery(
-          `CREATE VIEW attendance_days AS ${attendanceDaysSql(uploads.attendance ?? 0)}`,
-          'attendance days',
-        ),
-      );
+      await db.run(plainQuery(`CREATE VIEW attendance_days AS ${ATTENDANCE_DAYS_SQL}`, 'attendance days'));
       await db.run(
         plainQuery(`CREATE TABLE employee_month AS ${EMPLOYEE_MONTH_SQL}`, 'employee-month facts'),
       );
@@ -177,7 +190,12 @@ export async function buildTenantFacts(ports: MaskingPorts, tenantId: string): P
         await upload(ports.objects, 'curated', key, path);
         outputs.push(key);
       }
-      return { employeeMonths: counts.employee_month, companyMonths: counts.company_month, outputs };
+      return {
+        employeeMonths: counts.employee_month,
+        companyMonths: counts.company_month,
+        outputs,
+        uploads: [...new Set(inForce.map((o) => o.uploadId))].sort(),
+      };
     }),
   );
 }

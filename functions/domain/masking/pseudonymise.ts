@@ -3,10 +3,11 @@
  * codes and financial-harm values removed and linking codes replaced by HMAC tokens under the
  * tenant's own key. Derived facts are built here too, joined by token inside that one tenant.
  */
-import type { KeyStore, ObjectStore, Table } from '../../adapters/ports.ts';
+import { ConditionFailedError, type KeyStore, type ObjectStore, type Table } from '../../adapters/ports.ts';
 import { getDataset, isDatasetName } from '../catalog/index.ts';
 import type { PlatformSettings } from '../settings.ts';
-import { uploadRecordSchema } from '../uploads/model.ts';
+import type { UploadRecord } from '../uploads/model.ts';
+import { maskingComplete, storedUploadSchema, updateUploadRecord } from '../uploads/supersession.ts';
 import { pseudonymisedKey, rawPrefix } from '../zones.ts';
 import { compileDuckdbPseudonymise, quoteLiteral } from './compile.ts';
 import { plainQuery, withDuckDb } from './duckdb-engine.ts';
@@ -20,6 +21,8 @@ export interface MaskingPorts {
   readonly table: Table;
   readonly keys: KeyStore;
   readonly settings?: PlatformSettings;
+  /** For the records' timestamps. @default the system clock */
+  readonly clock?: () => Date;
 }
 
 export interface PseudonymiseRequest {
@@ -42,16 +45,21 @@ const MASKABLE = new Set(['ACCEPTED', 'PARTIALLY_ACCEPTED']);
 
 /**
  * Pseudonymises an accepted upload: each raw Parquet object it produced becomes one pseudonymised
- * object (same dataset and period), then the tenant's derived facts are rebuilt.
+ * object (same dataset and period); then the record commits them (`maskedAt`, `maskedOutputs`), and
+ * only then do they count: the tenant's facts are rebuilt from the uploads in force. A run cut short
+ * before the commit leaves objects nothing reads (and the next run writes them again); running it again
+ * after the commit (a redelivery, a re-mask on demand) writes the same objects (the tokens are
+ * deterministic) and commits them again. If the upload was withdrawn meanwhile, its objects are deleted.
  */
 export async function pseudonymise(
   ports: MaskingPorts,
   request: PseudonymiseRequest,
 ): Promise<PseudonymiseResult> {
   const { tenantId, uploadId } = request;
+  const clock = ports.clock ?? (() => new Date());
   const item = await ports.table.get('uploads', { tenantId, uploadId });
   if (!item) throw new UploadNotFoundError(tenantId, uploadId);
-  const record = uploadRecordSchema.parse(item);
+  const record = storedUploadSchema.parse(item);
   if (!MASKABLE.has(record.status))
     throw new UploadNotMaskableError(uploadId, `its status is ${record.status}`);
   const rawKeys = record.outputs ?? [];
@@ -97,6 +105,42 @@ export async function pseudonymise(
     }),
   );
 
+  await commitMasking(ports, clock, record, written.outputs);
   const facts = await buildTenantFacts(ports, tenantId);
   return { tenantId, uploadId, dataset: dataset.name, ...written, facts };
+}
+
+/**
+ * The commit point: the record names the objects masking wrote. If the record changed since it was
+ * read, a concurrent run may have committed (fine) or the upload been withdrawn (the objects just
+ * written are deleted again, every version, and nothing is committed).
+ */
+async function commitMasking(
+  ports: MaskingPorts,
+  clock: () => Date,
+  record: UploadRecord,
+  outputs: readonly string[],
+): Promise<void> {
+  try {
+    await updateUploadRecord(ports.table, clock(), record, {
+      maskedAt: clock().toISOString(),
+      maskedOutputs: [...outputs],
+    });
+  } catch (error) {
+    if (!(error instanceof ConditionFailedError)) throw error;
+    const latest = await ports.table.get('uploads', { tenantId: record.tenantId, uploadId: record.uploadId });
+    const now = latest ? storedUploadSchema.parse(latest) : undefined;
+    if (now && maskingComplete(now)) return;
+    if (!now || now.status === 'WITHDRAWN') {
+      for (const key of outputs) {
+        const versions = [];
+        for await (const version of ports.objects.listVersions('curated', key)) {
+          if (version.key === key) versions.push({ key, versionId: version.versionId });
+        }
+        if (versions.length > 0) await ports.objects.deleteMany('curated', versions);
+      }
+      throw new UploadNotMaskableError(record.uploadId, 'it was withdrawn while it was being masked');
+    }
+    throw error;
+  }
 }

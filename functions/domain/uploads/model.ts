@@ -8,6 +8,8 @@ export const UPLOAD_STATUSES = [
   'ACCEPTED',
   'PARTIALLY_ACCEPTED',
   'REJECTED',
+  /** The company withdrew it: its data is deleted and nothing counts it (uploads/withdraw.ts). */
+  'WITHDRAWN',
 ] as const;
 export const uploadStatusSchema = z.enum(UPLOAD_STATUSES);
 export type UploadStatus = z.infer<typeof uploadStatusSchema>;
@@ -54,7 +56,17 @@ export const uploadRecordSchema = z.object({
   requestedAt: z.string(),
   expiresAt: z.string(),
   updatedAt: z.string(),
-  /** Ledger sequence of the consent attestation that covers this upload, when the dataset needs one. */
+  /**
+   * The upload's place in the tenant's order: the sequence number (12 digits) of its `upload.requested`
+   * entry in the tenant's ledger chain, assigned by the server when the upload is requested. Of two
+   * uploads of the same dataset and period, the later in this order is in force (supersession.ts).
+   * Absent on records of earlier versions, which order before every sequenced one.
+   */
+  sequence: z
+    .string()
+    .regex(/^\d{12}$/)
+    .optional(),
+  /** Ledger entry (`<chain>/<seq>`) that records the consent attestation covering this upload. */
   consentRef: z.string().optional(),
   /** The attestation itself (it names a person, so it stays with the tenant's data, not in the ledger). */
   consent: consentSchema.optional(),
@@ -74,5 +86,19 @@ export const uploadRecordSchema = z.object({
   processedObject: z.string().optional(),
   encoding: z.string().optional(),
   outputs: z.array(z.string()).optional(),
+  /**
+   * When masking completed: its pseudonymised objects (`maskedOutputs`) are written and committed. Only
+   * uploads with masking complete count in facts and releases (supersession.ts).
+   */
+  maskedAt: z.string().optional(),
+  /** The pseudonymised objects masking committed, one per period; the facts read exactly these. */
+  maskedOutputs: z.array(z.string()).optional(),
+  /** Periods of this upload replaced by a later upload of the same dataset: period → that upload's id. */
+  supersededBy: z.record(z.string(), z.string()).optional(),
+  withdrawnAt: z.string().optional(),
+  /** Who withdrew it (identity provider subject id). */
+  withdrawnBy: z.string().optional(),
+  /** The ledger entry recording the withdrawal (`<chain>/<seq>`). */
+  withdrawalRef: z.string().optional(),
 });
 export type UploadRecord = z.infer<typeof uploadRecordSchema>;

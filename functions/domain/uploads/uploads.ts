@@ -13,7 +13,7 @@ import {
   validationErrorFrom,
 } from '../errors.ts';
 import { msg } from '../i18n.ts';
-import { appendLedger } from '../ledger/ledger.ts';
+import { appendLedger, entryRef, type LedgerEntry, type LedgerRetry } from '../ledger/ledger.ts';
 import type { PlatformSettings } from '../settings.ts';
 import { TENANTS_TABLE } from '../tenants/admin.ts';
 import { tenantRecordSchema } from '../tenants/model.ts';
@@ -24,6 +24,7 @@ import { acceptedContentType } from './content-type.ts';
 import { SAFE_FILE_NAME, safeFileName } from './file-name.ts';
 import { type UploadRecord, uploadRecordSchema } from './model.ts';
 import { pageTenantUploads, readTenantUpload, UPLOAD_ID, UPLOADS_TABLE } from './records.ts';
+import { isInForce } from './supersession.ts';
 
 export { UPLOADS_TABLE } from './records.ts';
 /** S3 refuses presigned POSTs valid for longer than Kura allows. */
@@ -38,6 +39,8 @@ export interface UploadPorts {
   readonly newId: () => string;
   /** KMS key uploads must be encrypted with (deployed); absent locally. */
   readonly dataKeyId?: string | undefined;
+  /** How ledger appends back off under contention (tests make the waits instant). */
+  readonly ledgerRetry?: LedgerRetry;
 }
 
 const FIELDS = {
@@ -143,8 +146,9 @@ function checkSize(sizeBytes: number, dataset: DatasetDef, settings: PlatformSet
 /**
  * Validates an upload request and returns a presigned POST whose key Kura chose: the caller's tenant
  * prefix, the dataset, a fresh upload id and a sanitised file name. Nothing is written unless every
- * check passes; then the consent attestation (if the dataset needs one) and the request go to the
- * ledger and the upload record is written as REQUESTED.
+ * check passes; then the upload record is written as REQUESTED and the request (with the digest of the
+ * consent attestation, if the dataset needs one) goes to the tenant's ledger chain, whose sequence
+ * number the record then carries. A request that cannot be ledgered leaves no record.
  */
 export async function requestUpload(
   ports: UploadPorts,
@@ -205,21 +209,6 @@ export async function requestUpload(
   const expiresAt = new Date(now.getTime() + expiresSeconds * 1000).toISOString();
 
   const actor = { subject: principal.subject, roles: [...principal.roles] };
-  const attestation = consent
-    ? await appendLedger(ports, {
-        action: 'consent.attested',
-        actor,
-        tenantId,
-        purpose: CONSENT_PURPOSE,
-        details: {
-          uploadId,
-          dataset: dataset.name,
-          method: consent.method,
-          obtainedAt: consent.obtainedAt,
-          attestationSha256: consentDigest(consent),
-        },
-      })
-    : undefined;
   const record: UploadRecord = {
     tenantId,
     uploadId,
@@ -234,32 +223,61 @@ export async function requestUpload(
     requestedAt: now.toISOString(),
     expiresAt,
     updatedAt: now.toISOString(),
-    ...(attestation ? { consentRef: attestation.seq } : {}),
     ...(consent ? { consent } : {}),
   };
+  // The record first, then its ledger entry; if the entry cannot be appended the record is deleted
+  // again, so a failure leaves neither (and the caller gets no ticket). The entry's place in the
+  // tenant's chain is the upload's sequence: the order corrections supersede one another in.
   await ports.table.put(UPLOADS_TABLE, uploadRecordSchema.parse(record), { ifAbsent: 'uploadId' });
-  await appendLedger(ports, {
-    action: 'upload.requested',
-    actor,
-    tenantId,
-    purpose: CONSENT_PURPOSE,
-    details: {
-      uploadId,
-      dataset: dataset.name,
-      sizeBytes,
-      contentType,
-      ...(attestation ? { consentRef: attestation.seq } : {}),
-    },
-  });
+  let requested: LedgerEntry;
+  try {
+    requested = await appendLedger(ports, {
+      action: 'upload.requested',
+      actor,
+      tenantId,
+      purpose: CONSENT_PURPOSE,
+      details: {
+        uploadId,
+        dataset: dataset.name,
+        sizeBytes,
+        contentType,
+        // The attestation itself names a person: it stays on the record; the ledger holds its digest.
+        ...(consent
+          ? {
+              consentMethod: consent.method,
+              consentObtainedAt: consent.obtainedAt,
+              attestationSha256: consentDigest(consent),
+            }
+          : {}),
+      },
+    });
+  } catch (error) {
+    await ports.table.delete(UPLOADS_TABLE, { tenantId, uploadId });
+    throw error;
+  }
+  await ports.table.put(
+    UPLOADS_TABLE,
+    uploadRecordSchema.parse({
+      ...record,
+      sequence: requested.seq,
+      ...(consent ? { consentRef: entryRef(requested) } : {}),
+    }),
+    { ifMatch: { status: 'REQUESTED', updatedAt: record.updatedAt } },
+  );
   return { uploadId, key, url: post.url, fields: post.fields, expiresAt, maxBytes: sizeBytes };
 }
 
-/** What callers see of an upload (internal bookkeeping stays out). */
-export type UploadView = Omit<UploadRecord, 'processedObject' | 'consent'>;
+/**
+ * What callers see of an upload (internal bookkeeping stays out), and whether its rows are in force:
+ * masked, not withdrawn, and not replaced by later uploads for every period (`supersededBy` says which).
+ */
+export type UploadView = Omit<UploadRecord, 'processedObject' | 'consent' | 'maskedOutputs'> & {
+  readonly inForce: boolean;
+};
 
 const toView = (record: UploadRecord): UploadView => {
-  const { processedObject: _p, consent: _c, ...view } = record;
-  return view;
+  const { processedObject: _p, consent: _c, maskedOutputs: _m, ...view } = record;
+  return { ...view, inForce: isInForce(record) };
 };
 
 /**

@@ -2,7 +2,14 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LEDGER_TABLE, readLedger } from '../../../functions/domain/ledger/ledger.ts';
+import { exportLedger } from '../../../functions/domain/ledger/export.ts';
+import {
+  appendLedger,
+  entryHash,
+  LEDGER_TABLE,
+  readLedger,
+  verifyLedger,
+} from '../../../functions/domain/ledger/ledger.ts';
 import { STATISTICS } from '../../../functions/domain/stats/catalog.ts';
 import { runCli } from '../../../local/cli/main.ts';
 import { KuraClient } from '../../../local/client.ts';
@@ -260,6 +267,41 @@ describe('kura purge and certificate', () => {
   });
 });
 
+describe('kura withdraw, and what is in force', () => {
+  it('shows which upload replaced which, and withdraws one sent by mistake', async () => {
+    // Prepare: two sales files for the same months, the second sent after the first
+    const upload = async (name: string) =>
+      JSON.parse(
+        (await kura('--json', '--tenant', tenantId, 'upload', await salesFile(name, 0), '--dataset', 'sales'))
+          .stdout,
+      ) as { uploadId: string; maskedAt?: string; inForce?: boolean; sequence?: string };
+    const first = await upload('uriage-a.csv');
+    const second = await upload('uriage-b.csv');
+
+    // Act
+    const before = await kura('--tenant', tenantId, 'status', first.uploadId);
+    const withdrawn = await kura('--json', '--tenant', tenantId, 'withdraw', second.uploadId);
+    const after = await kura('--tenant', tenantId, 'status', first.uploadId);
+    const list = JSON.parse((await kura('--json', '--tenant', tenantId, 'status')).stdout) as {
+      uploads: Array<{ uploadId: string; status: string; inForce: boolean }>;
+    };
+
+    // Assess
+    expect(second).toMatchObject({ inForce: true, maskedAt: expect.any(String) });
+    expect(Number(second.sequence)).toBeGreaterThan(Number(first.sequence));
+    expect(before.stdout).toContain('In force: no: later uploads replaced every period');
+    expect(before.stdout).toContain(`2025-04: replaced by ${second.uploadId}`);
+    expect(withdrawn.code).toBe(0);
+    expect(JSON.parse(withdrawn.stdout)).toMatchObject({ uploadId: second.uploadId, status: 'WITHDRAWN' });
+    expect(after.stdout).toContain('In force: yes');
+    expect(list.uploads.find((u) => u.uploadId === second.uploadId)).toMatchObject({
+      status: 'WITHDRAWN',
+      inForce: false,
+    });
+    expect(list.uploads.find((u) => u.uploadId === first.uploadId)).toMatchObject({ inForce: true });
+  });
+});
+
 describe('kura ledger verify', () => {
   it('verifies the untouched ledger', async () => {
     // Act
@@ -270,6 +312,13 @@ describe('kura ledger verify', () => {
     expect(JSON.parse(result.stdout)).toMatchObject({ ok: true });
   });
 
+  /** The longest chain: the company's, with its registration and uploads. */
+  async function longestChain() {
+    const entries = await readLedger(platform.ports.table);
+    const chains = [...new Set(entries.map((e) => e.chain))].map((c) => entries.filter((e) => e.chain === c));
+    return chains.sort((a, b) => b.length - a.length)[0] ?? [];
+  }
+
   it.each([
     ['changed', 'hash_mismatch'],
     ['removed', 'sequence_gap'],
@@ -277,8 +326,7 @@ describe('kura ledger verify', () => {
   ] as const)('catches a %s entry and exits 1', async (tampering, reason) => {
     // Prepare: tamper through the platform's own table port, then put everything back.
     const { table } = platform.ports;
-    const original = await readLedger(table);
-    const [a, b] = [original[2], original[3]];
+    const [a, b] = (await longestChain()).slice(2, 4);
     if (!a || !b) throw new Error('the ledger is too short to tamper with');
     if (tampering === 'changed') await table.put(LEDGER_TABLE, { ...a, purpose: 'something else' });
     if (tampering === 'removed') await table.delete(LEDGER_TABLE, { chain: a.chain, seq: a.seq });
@@ -294,8 +342,69 @@ describe('kura ledger verify', () => {
 
     // Assess
     expect(result.code).toBe(1);
-    expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, reason, firstBadSeq: a.seq });
-    expect(text.stderr).toMatch(new RegExp(`tampered with: seq ${a.seq}`));
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      ok: false,
+      reason,
+      chain: a.chain,
+      firstBadSeq: a.seq,
+    });
+    expect(text.stderr).toContain(`tampered with: chain ${a.chain}, seq ${a.seq}`);
     expect((await kura('ledger', 'verify')).code).toBe(0);
+  });
+
+  it.each([
+    ['the last entries removed', 'truncated'],
+    ['a rewrite that recomputes every later hash', 'differs_from_export'],
+  ] as const)('catches %s against the audit export, and exits 1', async (_tampering, reason) => {
+    // Prepare: the export to the audit bucket (as the daily job runs it), then the tampering
+    const { table } = platform.ports;
+    await exportLedger(platform.ports);
+    const chain = await longestChain();
+    const tail = chain.slice(-2);
+    if (reason === 'truncated') {
+      for (const entry of tail) await table.delete(LEDGER_TABLE, { chain: entry.chain, seq: entry.seq });
+    } else {
+      let prevHash = chain.at(-3)?.hash ?? '';
+      for (const entry of tail) {
+        const forged = { ...entry, prevHash, details: { ...entry.details, forged: true } };
+        prevHash = entryHash(forged);
+        await table.put(LEDGER_TABLE, { ...forged, hash: prevHash });
+      }
+    }
+
+    // Act
+    const alone = verifyLedger(await readLedger(table));
+    const result = await kura('--json', 'ledger', 'verify');
+    for (const entry of tail) await table.put(LEDGER_TABLE, entry);
+
+    // Assess: the chain on its own still verifies; the export shows what happened
+    expect(alone.ok).toBe(true);
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      ok: false,
+      reason,
+      chain: tail[0]?.chain,
+      firstBadSeq: tail[0]?.seq,
+    });
+    expect((await kura('ledger', 'verify')).code).toBe(0);
+  });
+
+  it('exports the ledger on demand, and verify then compares with the export', async () => {
+    // Prepare: something new in the ledger since the last export
+    await appendLedger(platform.ports, {
+      action: 'tenant.updated',
+      actor: { subject: 'cli-test', roles: [] },
+      tenantId,
+    });
+
+    // Act
+    const exported = await kura('--json', 'ledger', 'export');
+    const verified = await kura('--json', 'ledger', 'verify');
+
+    // Assess
+    expect(exported.code).toBe(0);
+    expect(JSON.parse(exported.stdout)).toMatchObject({ outcome: 'exported' });
+    expect(JSON.parse(verified.stdout)).toMatchObject({ ok: true, exports: { files: expect.any(Number) } });
+    expect(JSON.parse(verified.stdout).exports.files).toBeGreaterThanOrEqual(1);
   });
 });

@@ -4,7 +4,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { FaultPlan, fault } from '../../../functions/adapters/faults/plan.ts';
+import { anonymisedTableKey } from '../../../functions/domain/masking/anonymised-schema.ts';
+import { factKey } from '../../../functions/domain/masking/facts.ts';
 import { pseudonymise } from '../../../functions/domain/masking/pseudonymise.ts';
+import { buildRelease } from '../../../functions/domain/release/release.ts';
 import { defaultSettings } from '../../../functions/domain/settings.ts';
 import { factsPrefix, pseudonymisedPrefix, tenantPrefixes } from '../../../functions/domain/zones.ts';
 import { readCells, seedTenant, seedUpload } from '../masking/fixtures.ts';
@@ -94,5 +97,84 @@ describe('masking under faults', () => {
       2,
     );
     expect(Object.keys(reference).filter((key) => key.startsWith(factsPrefix(TENANT)))).toHaveLength(2);
+  });
+
+  it('leaves the facts and the next release unaffected by a masking cut short mid-way', async () => {
+    // Prepare: a register and a payroll upload masked; then a payroll upload of three months whose
+    // masking dies after writing its first month, and one more upload masked in full after it
+    const marker = 777_777;
+    const staff = Array.from({ length: 6 }, (_, i) => employee(`E${i}`, `社員${i}`));
+    const pay = (month: string, basePay: number) =>
+      staff.map((e) => ({
+        employee_id: e.employee_id,
+        pay_month: month,
+        base_pay: basePay,
+        gross_pay: basePay,
+      }));
+    const world = newWorld();
+    const ports = { ...world, settings: defaultSettings, newId: () => crypto.randomUUID() };
+    await seedTenant(ports, TENANT, { industry: 'E', prefecture: '13', sizeBand: '20-49' });
+    await seedUpload(ports, TENANT, 'emp', 'employees', { '2026-03': staff }, { sequence: 1 });
+    await seedUpload(
+      ports,
+      TENANT,
+      'pay-1',
+      'payroll',
+      { '2026-03': pay('2026-03', 250_000) },
+      { sequence: 2 },
+    );
+    const cut = {
+      '2026-03': pay('2026-03', marker),
+      '2026-04': pay('2026-04', marker),
+      '2026-05': pay('2026-05', marker),
+    };
+    await seedUpload(ports, TENANT, 'pay-cut', 'payroll', cut, { sequence: 3 });
+    await seedUpload(
+      ports,
+      TENANT,
+      'pay-2',
+      'payroll',
+      { '2026-06': pay('2026-06', 260_000) },
+      { sequence: 4 },
+    );
+    for (const uploadId of ['emp', 'pay-1']) await pseudonymise(ports, { tenantId: TENANT, uploadId });
+    const plan = new FaultPlan([
+      {
+        port: 'objects',
+        method: 'put',
+        when: (bucket, key) => bucket === 'curated' && String(key).endsWith('/pay-cut.parquet'),
+        nth: 2,
+        fault: fault.crash(),
+      },
+    ]);
+    const crash = await pseudonymise(
+      { ...faultyPorts(world, plan), settings: defaultSettings },
+      { tenantId: TENANT, uploadId: 'pay-cut' },
+    ).catch((e: unknown) => e);
+
+    // Act: the next masking of the tenant rebuilds its facts; then a release
+    await pseudonymise(ports, { tenantId: TENANT, uploadId: 'pay-2' });
+    const release = await buildRelease(ports, { now: world.clock(), reason: 'on-demand' });
+
+    // Assess: the half-written month is there, uncommitted, and nothing reads it
+    expect(crash).toMatchObject({ name: 'SimulatedCrash' });
+    const partial = [];
+    for await (const { key } of world.objects.list('curated', pseudonymisedPrefix(TENANT)))
+      if (key.endsWith('/pay-cut.parquet')) partial.push(key);
+    expect(partial).toHaveLength(1);
+    expect(await world.table.get('uploads', { tenantId: TENANT, uploadId: 'pay-cut' })).not.toHaveProperty(
+      'maskedAt',
+    );
+    const facts = await readCells(await world.objects.get('curated', factKey(TENANT, 'employee_month')));
+    expect(facts.filter((f) => Number(f.base_pay) === marker)).toEqual([]);
+    expect(facts.filter((f) => f.base_pay !== null).map((f) => f.period)).toEqual([
+      ...Array(6).fill('2026-03'),
+      ...Array(6).fill('2026-06'),
+    ]);
+    const anonymised = await readCells(
+      await world.objects.get('curated', anonymisedTableKey(release.releaseId, 'anon_employee_month')),
+    );
+    expect(anonymised.some((r) => Number(r.base_pay) === 260_000)).toBe(true);
+    expect(anonymised.filter((r) => Number(r.base_pay) === marker)).toEqual([]);
   });
 });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { factKey } from '../../../functions/domain/masking/facts.ts';
+import { buildTenantFacts, factKey } from '../../../functions/domain/masking/facts.ts';
 import { tokenOf } from '../../../functions/domain/masking/hmac.ts';
 import { pseudonymise } from '../../../functions/domain/masking/pseudonymise.ts';
+import { pseudonymisedKey } from '../../../functions/domain/zones.ts';
 import { readCells, seedTenant, seedUpload, testPorts } from './fixtures.ts';
 
 const employee = {
@@ -23,26 +24,85 @@ const day = (date: string, overtime: number) => ({
 });
 
 describe('derived facts', () => {
-  it('counts a day uploaded twice once, with the values of the later upload', async () => {
-    // Prepare: upload u-1 then u-2 both carry 2024-04-05; u-2 corrects its overtime
+  it('takes a month from the upload latest in the tenant’s order, as a whole', async () => {
+    // Prepare: u-1 then u-2 (requested later) both carry April; u-2 corrects it, and has no 8 April
     const ports = testPorts();
     await seedTenant(ports, 'tenant-f', { industry: 'G', prefecture: '13', sizeBand: '5-19' });
-    await seedUpload(ports, 'tenant-f', 'u-0', 'employees', { '2024-04': [employee] });
-    await seedUpload(ports, 'tenant-f', 'u-1', 'attendance', {
-      '2024-04': [day('2024-04-05', 1), day('2024-04-08', 2)],
-    });
-    await seedUpload(ports, 'tenant-f', 'u-2', 'attendance', { '2024-04': [day('2024-04-05', 4)] });
+    await seedUpload(ports, 'tenant-f', 'u-0', 'employees', { '2024-04': [employee] }, { sequence: 1 });
+    await seedUpload(
+      ports,
+      'tenant-f',
+      'u-2',
+      'attendance',
+      { '2024-04': [day('2024-04-05', 1), day('2024-04-08', 2)], '2024-05': [day('2024-05-07', 3)] },
+      { sequence: 2 },
+    );
+    await seedUpload(
+      ports,
+      'tenant-f',
+      'u-1',
+      'attendance',
+      { '2024-04': [day('2024-04-05', 4)] },
+      { sequence: 3 },
+    );
     await pseudonymise(ports, { tenantId: 'tenant-f', uploadId: 'u-0' });
+    // The correction arrives (and is masked) first; the upload it corrects comes after it.
     await pseudonymise(ports, { tenantId: 'tenant-f', uploadId: 'u-1' });
 
     // Act
     await pseudonymise(ports, { tenantId: 'tenant-f', uploadId: 'u-2' });
 
-    // Assess: 4 (u-2's 5 April) + 2 (8 April), not 1 + 4 + 2
+    // Assess: April is u-1's 4 hours; May is still u-2's
     const facts = await readCells(await ports.objects.get('curated', factKey('tenant-f', 'employee_month')));
     const token = tokenOf(await ports.keys.get('tenant-f'), '00042');
     expect(facts.map((f) => [f.employee_token, f.period, Number(f.overtime_hours)])).toEqual([
-      [token, '2024-04', 6],
+      [token, '2024-04', 4],
+      [token, '2024-05', 3],
     ]);
+    expect(await ports.table.get('uploads', { tenantId: 'tenant-f', uploadId: 'u-2' })).toMatchObject({
+      supersededBy: { '2024-04': 'u-1' },
+    });
+  });
+
+  it('counts uploads masked before completion was recorded when all their objects are there, and not one cut short', async () => {
+    // Prepare: two uploads masked, then made to look as an earlier version left them: no maskedAt,
+    // no sequence; one of them lost its May object (a masking cut short)
+    const ports = testPorts();
+    await seedTenant(ports, 'tenant-f', { industry: 'G', prefecture: '13', sizeBand: '5-19' });
+    await seedUpload(ports, 'tenant-f', 'u-0', 'employees', { '2024-04': [employee] });
+    await seedUpload(ports, 'tenant-f', 'u-a', 'attendance', { '2024-04': [day('2024-04-05', 1)] });
+    await seedUpload(ports, 'tenant-f', 'u-b', 'attendance', {
+      '2024-05': [day('2024-05-07', 2)],
+      '2024-06': [day('2024-06-07', 3)],
+    });
+    for (const uploadId of ['u-0', 'u-a', 'u-b'])
+      await pseudonymise(ports, { tenantId: 'tenant-f', uploadId });
+    for (const uploadId of ['u-0', 'u-a', 'u-b']) {
+      const {
+        maskedAt: _a,
+        maskedOutputs: _o,
+        ...legacy
+      } = (await ports.table.get('uploads', {
+        tenantId: 'tenant-f',
+        uploadId,
+      })) as Record<string, unknown>;
+      await ports.table.put('uploads', legacy);
+    }
+    await ports.objects.deleteMany('curated', [
+      { key: pseudonymisedKey('tenant-f', 'attendance', '2024-05', 'u-b') },
+    ]);
+
+    // Act
+    await buildTenantFacts(ports, 'tenant-f');
+
+    // Assess
+    const facts = await readCells(await ports.objects.get('curated', factKey('tenant-f', 'employee_month')));
+    expect(facts.map((f) => [f.period, Number(f.overtime_hours)])).toEqual([['2024-04', 1]]);
+    expect(await ports.table.get('uploads', { tenantId: 'tenant-f', uploadId: 'u-a' })).toHaveProperty(
+      'maskedAt',
+    );
+    expect(await ports.table.get('uploads', { tenantId: 'tenant-f', uploadId: 'u-b' })).not.toHaveProperty(
+      'maskedAt',
+    );
   });
 });

@@ -61,13 +61,17 @@ export async function rawParquet(dataset: DatasetName, rows: readonly RawRow[]):
   return bytes;
 }
 
-/** Stores raw objects per period and an ACCEPTED upload record listing them. */
+/**
+ * Stores raw objects per period and an ACCEPTED upload record listing them; `sequence` is the upload's
+ * place in the tenant's order (as POST /uploads assigns it; absent: ordered by id).
+ */
 export async function seedUpload(
   ports: Pick<MaskingPorts, 'objects' | 'table'>,
   tenantId: string,
   uploadId: string,
   dataset: DatasetName,
   rowsByPeriod: Readonly<Record<string, readonly RawRow[]>>,
+  options: { readonly sequence?: number } = {},
 ): Promise<void> {
   const outputs: string[] = [];
   for (const [period, rows] of Object.entries(rowsByPeriod)) {
@@ -91,6 +95,7 @@ export async function seedUpload(
     expiresAt: now,
     updatedAt: now,
     outputs,
+    ...(options.sequence === undefined ? {} : { sequence: String(options.sequence).padStart(12, '0') }),
   });
 }
 

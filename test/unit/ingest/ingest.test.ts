@@ -232,7 +232,7 @@ describe('ingestObject: outcomes', () => {
     expect(record?.reason?.en).toContain('ZIP archives are not accepted');
   });
 
-  it('rejects unknown and missing required columns, naming them', async () => {
+  it('rejects unknown columns by position (never echoing a header cell) and names missing ones', async () => {
     // Prepare
     const ports = memoryPorts();
 
@@ -242,7 +242,9 @@ describe('ingestObject: outcomes', () => {
 
     // Assess
     expect(unknown.record?.reason?.code).toBe('UNKNOWN_COLUMNS');
-    expect(unknown.record?.reason?.ja).toContain('「好きな食べ物」');
+    expect(unknown.record?.reason?.ja).toContain('3 列目（計 1 列）');
+    expect(unknown.record?.reason?.en).toContain('column 3 of the header line');
+    expect(JSON.stringify(unknown.record)).not.toContain('好きな食べ物');
     expect(missing.record?.reason?.code).toBe('MISSING_COLUMNS');
     expect(missing.record?.reason?.en).toContain('"work_date"');
   });
@@ -260,7 +262,7 @@ describe('ingestObject: outcomes', () => {
     // Assess
     expect(record?.status).toBe('REJECTED');
     expect(record?.reason?.code).toBe('IDENTIFICATION_CODE_COLUMN');
-    expect(record?.reason?.en).toMatch(/Remove the column "マイナンバー" \(My Number\)/);
+    expect(record?.reason?.en).toContain('Remove column 2 of the header line (My Number)');
     expect(ports.objects.keys('raw').filter((k) => k.startsWith('raw/'))).toEqual([]);
   });
 
@@ -408,7 +410,7 @@ describe('ingestObject: verification and idempotency', () => {
 
     // Assess
     expect(result).toMatchObject({ kind: 'quarantined', reason: { code: 'NO_UPLOAD_RECORD' } });
-    expect(ports.objects.keys('landing')).toEqual([quarantineKey('t-0001', 'u-1', 'kintai.csv')]);
+    expect(ports.objects.keys('landing')).toEqual([quarantineKey('t-0001', 'u-1')]);
     expect(errors).toEqual([
       expect.objectContaining({ alarm: 'IngestQuarantine', code: 'NO_UPLOAD_RECORD' }),
     ]);
@@ -458,9 +460,7 @@ describe('ingestObject: verification and idempotency', () => {
     // Assess
     expect(record?.status).toBe('REJECTED');
     expect(record?.reason?.code).toBe('CHECKSUM_MISMATCH');
-    expect(ports.objects.keys('landing')).toEqual([
-      quarantineKey('t-0001', staged.record.uploadId, 'kintai.csv'),
-    ]);
+    expect(ports.objects.keys('landing')).toEqual([quarantineKey('t-0001', staged.record.uploadId)]);
     expect(ports.objects.keys('raw')).toEqual([]);
   });
 
@@ -475,6 +475,22 @@ describe('ingestObject: verification and idempotency', () => {
 
     // Assess
     expect(record?.reason?.code).toBe('CHECKSUM_MISMATCH');
+  });
+
+  it('quarantines a file that lands for a withdrawn upload, and the record stays withdrawn', async () => {
+    // Prepare: the company withdrew the upload before sending its file
+    const ports = memoryPorts();
+
+    // Act
+    const { result, record } = await ingest(ports, crlf(ATTENDANCE_HEADER, '1,2023/4/1,8,8,0'), {
+      record: { status: 'WITHDRAWN' },
+    });
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'quarantined', reason: { code: 'UPLOAD_WITHDRAWN' } });
+    expect(record?.status).toBe('WITHDRAWN');
+    expect(ports.objects.keys('raw')).toEqual([]);
+    expect(ports.objects.keys('landing').filter((k) => k.startsWith('landing/'))).toEqual([]);
   });
 
   it('produces one result when the same object is delivered twice', async () => {

@@ -1,6 +1,11 @@
 import { MemoryKeyStore, MemoryObjectStore, MemoryTable } from '../../../functions/adapters/memory/index.ts';
 import type { ObjectStore } from '../../../functions/adapters/ports.ts';
-import { appendLedger, type LedgerEntry, readLedger } from '../../../functions/domain/ledger/ledger.ts';
+import {
+  appendLedger,
+  chainOf,
+  type LedgerEntry,
+  readLedger,
+} from '../../../functions/domain/ledger/ledger.ts';
 import type { PurgeJobPorts } from '../../../functions/domain/purge/job.ts';
 import { purgeLedger } from '../../../functions/domain/purge/ledger.ts';
 import { defaultSettings } from '../../../functions/domain/settings.ts';
@@ -24,7 +29,8 @@ export interface World {
   readonly tables: MemoryTable;
   readonly keys: MemoryKeyStore;
   /** Every ledger entry, in chain order. */
-  ledgerEntries(): Promise<LedgerEntry[]>;
+  /** Every chain's entries, or one tenant's (its chain) in the order they were appended. */
+  ledgerEntries(tenantId?: string): Promise<LedgerEntry[]>;
   /** The tenants each release requested after a purge was for (`undefined`: one for every pending tenant). */
   readonly releases: Array<string | undefined>;
   readonly sleeps: number[];
@@ -49,7 +55,8 @@ export function makeWorld(options: { versioning?: 'enabled' | 'disabled' } = {})
     objects,
     tables,
     keys,
-    ledgerEntries: () => readLedger(tables),
+    ledgerEntries: (tenantId) =>
+      readLedger(tables, tenantId === undefined ? {} : { chain: chainOf(tenantId) }),
     releases,
     sleeps,
     jobs,
@@ -121,12 +128,12 @@ export async function seedTenant(world: World, tenantId: string, overrides: Part
   await put('raw', rawKey(tenantId, 'employees', '2026-08', 'u-0001'), `${tenantId} raw v2`);
   await put('raw', rawKey(tenantId, 'employees', '2026-08', 'u-0001'), `${tenantId} raw v3`);
   await put('curated', pseudonymisedKey(tenantId, 'employees', '2026-08', 'u-0002'), `${tenantId} pseudo v2`);
-  // Delete markers: an expired landing object and a quarantined file deleted after review.
+  // Delete markers: an expired landing object and a quarantine record deleted after review.
   await objects.deleteMany('landing', [
     { key: landingKey(tenantId, 'employees', 'u-0003', '山田太郎_社員名簿.csv') },
   ]);
-  await put('landing', quarantineKey(tenantId, 'u-0004', '佐藤花子.xlsx'), 'quarantined');
-  await objects.deleteMany('landing', [{ key: quarantineKey(tenantId, 'u-0004', '佐藤花子.xlsx') }]);
+  await put('landing', quarantineKey(tenantId, 'u-0004'), 'quarantined');
+  await objects.deleteMany('landing', [{ key: quarantineKey(tenantId, 'u-0004') }]);
   await put('curated', `${factsPrefix(tenantId)}fact=headcount/part-0.parquet`, `${tenantId} facts`);
   await put('query-results', `${tenantQueryResultsPrefix(tenantId)}q-1/result.csv`, `${tenantId} query`);
   await put('query-results', `${tenantQueryResultsPrefix(tenantId)}q-2/result.csv`, `${tenantId} query 2`);

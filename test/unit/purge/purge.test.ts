@@ -104,7 +104,7 @@ describe('purgeTenant', () => {
       'purge.started',
       'purge.certified',
     ]);
-    expect(ledger.at(-1)?.details.hash).toBe(certificate.hash);
+    expect((await world.ledgerEntries(TENANT)).at(-1)?.details.hash).toBe(certificate.hash);
     expect(verifyLedger(ledger).ok).toBe(true);
     expect(world.releases).toEqual([TENANT]);
     expect(tenant.releasePending).toBe(true);
@@ -387,7 +387,7 @@ describe('purgeTenant', () => {
     expect(error).toBeInstanceOf(LegalHoldError);
     expect((error as LegalHoldError).userMessage.en).toMatch(/legal hold/);
     expect((error as LegalHoldError).userMessage.ja).toMatch(/訴訟ホールド/);
-    expect((await world.ledgerEntries()).at(-1)).toMatchObject({
+    expect((await world.ledgerEntries(TENANT)).at(-1)).toMatchObject({
       action: 'purge.refused',
       tenantId: TENANT,
       details: { reason: 'legal-hold' },
@@ -431,7 +431,10 @@ describe('purgeTenant', () => {
     expect(tenantRecordSchema.parse(await world.tables.get('tenants', { tenantId: TENANT })).state).toBe(
       'PURGING',
     );
-    expect((await world.ledgerEntries()).at(-1)).toMatchObject({ action: 'purge.refused', tenantId: TENANT });
+    expect((await world.ledgerEntries(TENANT)).at(-1)).toMatchObject({
+      action: 'purge.refused',
+      tenantId: TENANT,
+    });
   });
 
   it('stops rather than interleave when another purge of the same tenant writes first', async () => {

@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { FaultPlan } from '../../../functions/adapters/faults/plan.ts';
+import { faultyTable } from '../../../functions/adapters/faults/ports.ts';
+import { ConditionFailedError } from '../../../functions/adapters/ports.ts';
 import {
   ForbiddenError,
   KuraError,
@@ -9,7 +12,7 @@ import {
   PayloadTooLargeError,
   ValidationError,
 } from '../../../functions/domain/errors.ts';
-import { readLedger } from '../../../functions/domain/ledger/ledger.ts';
+import { LedgerContentionError, readLedger } from '../../../functions/domain/ledger/ledger.ts';
 import {
   getUpload,
   listUploads,
@@ -44,21 +47,72 @@ describe('requestUpload', () => {
       status: 'REQUESTED',
       key: ticket.key,
       sha256: employeesRequest.sha256,
-      consentRef: '000000000001',
+      sequence: '000000000001',
+      consentRef: 'tenant#tenant-a/000000000001',
     });
     const ledger = await readLedger(ports.table);
-    expect(ledger.map((e) => e.action)).toEqual(['consent.attested', 'upload.requested']);
+    expect(ledger.map((e) => e.action)).toEqual(['upload.requested']);
     expect(ledger[0]).toMatchObject({
+      chain: 'tenant#tenant-a',
       tenantId: 'tenant-a',
       actor: { subject: 'sub-a' },
       purpose: 'provider_analysis_and_anonymised_statistics',
       details: {
         uploadId: ticket.uploadId,
         dataset: 'employees',
-        method: 'written',
-        obtainedAt: '2026-04-01',
+        consentMethod: 'written',
+        consentObtainedAt: '2026-04-01',
+        attestationSha256: expect.stringMatching(/^[0-9a-f]{64}$/),
       },
     });
+  });
+
+  it('numbers a tenant’s uploads in the order they are requested', async () => {
+    // Prepare
+    const ports = uploadPorts();
+
+    // Act
+    const tickets = [];
+    for (let i = 0; i < 3; i++) tickets.push(await requestUpload(ports, tenantA, employeesRequest));
+
+    // Assess
+    const sequences = [];
+    for (const ticket of tickets)
+      sequences.push(
+        (await ports.table.get('uploads', { tenantId: 'tenant-a', uploadId: ticket.uploadId }))?.sequence,
+      );
+    expect(sequences).toEqual(['000000000001', '000000000002', '000000000003']);
+  });
+
+  it('leaves neither a record nor a ledger entry when the request cannot be ledgered', async () => {
+    // Prepare: every ledger append loses its race
+    const ports = uploadPorts();
+    const plan = new FaultPlan([
+      {
+        port: 'table',
+        method: 'put',
+        when: (name, _item, condition) =>
+          name === 'ledger' && Boolean((condition as { ifAbsent?: string })?.ifAbsent),
+        times: 1_000,
+        fault: { kind: 'error', error: () => new ConditionFailedError('taken') },
+      },
+    ]);
+    const busy = faultyTable(ports.table, plan);
+
+    // Act
+    const error = await refusal(
+      requestUpload(
+        { ...ports, table: busy, ledgerRetry: { sleep: async () => undefined } },
+        tenantA,
+        employeesRequest,
+      ),
+    );
+
+    // Assess
+    expect(error).toBeInstanceOf(LedgerContentionError);
+    expect(plan.fired).toHaveLength(40);
+    expect((await listUploads(ports, tenantA)).uploads).toEqual([]);
+    expect(await readLedger(ports.table)).toEqual([]);
   });
 
   it('keeps the attester’s name out of the ledger', async () => {

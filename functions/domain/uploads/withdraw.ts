@@ -1,0 +1,193 @@
+/**
+ * Withdrawing an upload a company sent by mistake: the record says WITHDRAWN (from then on nothing
+ * counts it: supersession.ts), every version of its raw, pseudonymised and derived objects is deleted
+ * (the landing object, raw Parquet, the row-error report, pseudonymised objects, support exports made
+ * from it), what was deleted is checked and recorded in the ledger (ids and counts only), and the
+ * company's facts are rebuilt without it, so the next release no longer uses it. An earlier upload it
+ * had superseded is in force again. Withdrawing again finishes what a crash left undone.
+ */
+import { ConditionFailedError, type KeyStore, type ObjectStore, type Table } from '../../adapters/ports.ts';
+import type { Principal } from '../auth/principal.ts';
+import { tenantOf } from '../auth/principal.ts';
+import { ConflictError, ServiceUnavailableError } from '../errors.ts';
+import { msg } from '../i18n.ts';
+import { appendLedger, entryRef } from '../ledger/ledger.ts';
+import { buildTenantFacts } from '../masking/facts.ts';
+import type { PlatformSettings } from '../settings.ts';
+import {
+  landingPrefix,
+  pseudonymisedPrefix,
+  rawPrefix,
+  reportKey,
+  supportExportTenantPrefix,
+} from '../zones.ts';
+import type { UploadRecord } from './model.ts';
+import { readTenantUpload } from './records.ts';
+import { updateUploadRecord } from './supersession.ts';
+
+export interface WithdrawPorts {
+  readonly objects: ObjectStore;
+  readonly table: Table;
+  readonly keys: KeyStore;
+  readonly settings?: PlatformSettings;
+  readonly clock: () => Date;
+}
+
+/** Statuses an upload can be withdrawn from: not while a file is being read. */
+const WITHDRAWABLE = new Set(['REQUESTED', 'ACCEPTED', 'PARTIALLY_ACCEPTED', 'REJECTED', 'WITHDRAWN']);
+
+/** What a withdrawal removed, per store: object versions (and delete markers) deleted. */
+export interface WithdrawalResult {
+  readonly uploadId: string;
+  readonly status: 'WITHDRAWN';
+  readonly withdrawnAt: string;
+  readonly deleted: Readonly<Record<string, number>>;
+  /** The ledger entry that records it (`<chain>/<seq>`). */
+  readonly ledgerRef: string;
+}
+
+/** The places an upload's data can be: bucket, prefix to list, and which keys under it are the upload's. */
+function uploadLocations(record: UploadRecord) {
+  const { tenantId, uploadId, dataset } = record;
+  const own = (key: string) => key.endsWith(`/${uploadId}.parquet`);
+  return [
+    {
+      store: 'landing',
+      bucket: 'landing',
+      prefix: `${landingPrefix(tenantId)}${dataset}/${uploadId}/`,
+      mine: () => true,
+    },
+    { store: 'raw', bucket: 'raw', prefix: `${rawPrefix(tenantId)}dataset=${dataset}/`, mine: own },
+    {
+      store: 'report',
+      bucket: 'raw',
+      prefix: reportKey(tenantId, uploadId),
+      mine: (key: string) => key === reportKey(tenantId, uploadId),
+    },
+    {
+      store: 'pseudonymised',
+      bucket: 'curated',
+      prefix: `${pseudonymisedPrefix(tenantId)}dataset=${dataset}/`,
+      mine: own,
+    },
+    {
+      store: 'support-exports',
+      bucket: 'raw',
+      prefix: supportExportTenantPrefix(tenantId),
+      mine: (key: string) => key.includes(`-${uploadId}-`),
+    },
+  ] as const;
+}
+
+/**
+ * Some of a withdrawn upload's object versions could not be deleted, or are still there: the record
+ * already says WITHDRAWN (nothing counts the upload); withdrawing again finishes the deletion (503).
+ */
+export class WithdrawalIncompleteError extends ServiceUnavailableError {
+  override readonly name = 'WithdrawalIncompleteError';
+  override readonly code = 'WITHDRAWAL_INCOMPLETE';
+  constructor(uploadId: string, store: string, count: number) {
+    super(
+      msg(
+        `アップロード ${uploadId} は取り下げ済みですが、${store} のデータ ${count} 件をまだ削除できていません。しばらくしてからもう一度取り下げてください（続きから削除します）。`,
+        `Upload ${uploadId} is withdrawn, but ${count} stored version(s) in ${store} could not be deleted yet. Withdraw it again in a moment to finish the deletion.`,
+      ),
+      'uploadId',
+    );
+  }
+}
+
+/** Deletes every version and delete marker of the upload's objects; returns the counts per store. */
+async function deleteUploadData(objects: ObjectStore, record: UploadRecord): Promise<Record<string, number>> {
+  const deleted: Record<string, number> = {};
+  for (const location of uploadLocations(record)) {
+    const refs = [];
+    for await (const version of objects.listVersions(location.bucket, location.prefix)) {
+      if (location.mine(version.key)) refs.push({ key: version.key, versionId: version.versionId });
+    }
+    for (let i = 0; i < refs.length; i += 1_000) {
+      const { failed } = await objects.deleteMany(location.bucket, refs.slice(i, i + 1_000));
+      if (failed.length > 0)
+        throw new Error(`${failed.length} object versions of upload ${record.uploadId} could not be deleted`);
+    }
+    deleted[location.store] = refs.length;
+  }
+  // Nothing of it may be left, in any version.
+  for (const location of uploadLocations(record)) {
+    for await (const version of objects.listVersions(location.bucket, location.prefix)) {
+      if (location.mine(version.key)) {
+        throw new Error(
+          `upload ${record.uploadId} still has a version under ${location.store} after deletion`,
+        );
+      }
+    }
+  }
+  return deleted;
+}
+
+const stillProcessing = (uploadId: string) =>
+  new ConflictError(
+    msg(
+      `アップロード ${uploadId} は処理中のため、まだ取り下げられません。受理または不受理になってから取り下げてください。`,
+      `Upload ${uploadId} is being processed and cannot be withdrawn yet: withdraw it once it is accepted or rejected.`,
+    ),
+    'uploadId',
+  );
+
+/**
+ * Withdraws one of the caller's uploads. NotFoundError for another tenant's (or no) upload;
+ * ConflictError while its file is being read (RECEIVED, VALIDATING).
+ */
+export async function withdrawUpload(
+  ports: WithdrawPorts,
+  principal: Principal,
+  uploadId: string,
+): Promise<WithdrawalResult> {
+  const tenantId = tenantOf(principal);
+  let record = await readTenantUpload(ports.table, tenantId, uploadId);
+  if (!WITHDRAWABLE.has(record.status)) throw stillProcessing(uploadId);
+  if (record.status !== 'WITHDRAWN') {
+    // The commit point: from here on the upload counts nowhere, and masking can no longer commit it.
+    try {
+      record = await updateUploadRecord(ports.table, ports.clock(), record, {
+        status: 'WITHDRAWN',
+        withdrawnAt: ports.clock().toISOString(),
+        withdrawnBy: principal.subject,
+        // Row errors quote cells of the file; they go with it.
+        errors: undefined,
+        errorsTruncated: undefined,
+        maskedOutputs: undefined,
+        supersededBy: undefined,
+      });
+    } catch (error) {
+      // Claimed by ingest, or masked, in the meantime: the caller may try again.
+      if (error instanceof ConditionFailedError) throw stillProcessing(uploadId);
+      throw error;
+    }
+  }
+  const deleted = await deleteUploadData(ports.objects, record);
+  // Facts (and the records' supersededBy) rebuilt from the uploads still in force.
+  await buildTenantFacts(ports, tenantId);
+  let ledgerRef = record.withdrawalRef;
+  if (ledgerRef === undefined) {
+    const entry = await appendLedger(ports, {
+      action: 'upload.withdrawn',
+      actor: { subject: principal.subject, roles: [...principal.roles] },
+      tenantId,
+      details: {
+        uploadId,
+        dataset: record.dataset,
+        ...Object.fromEntries(Object.entries(deleted).map(([k, v]) => [`deleted_${k}`, v])),
+      },
+    });
+    ledgerRef = entryRef(entry);
+    record = await updateUploadRecord(ports.table, ports.clock(), record, { withdrawalRef: ledgerRef });
+  }
+  return {
+    uploadId,
+    status: 'WITHDRAWN',
+    withdrawnAt: record.withdrawnAt ?? ports.clock().toISOString(),
+    deleted,
+    ledgerRef,
+  };
+}

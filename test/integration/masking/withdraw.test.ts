@@ -1,0 +1,189 @@
+/**
+ * Withdrawing an upload sent by mistake: every version of its data is gone, the ledger records it
+ * without personal values, the upload it had superseded is in force again, and the next release no
+ * longer uses it.
+ */
+import { describe, expect, it } from 'vitest';
+import { MemoryObjectStore } from '../../../functions/adapters/memory/index.ts';
+import type { Principal } from '../../../functions/domain/auth/principal.ts';
+import { ConflictError, NotFoundError } from '../../../functions/domain/errors.ts';
+import { readLedger } from '../../../functions/domain/ledger/ledger.ts';
+import { anonymisedTableKey } from '../../../functions/domain/masking/anonymised-schema.ts';
+import { factKey } from '../../../functions/domain/masking/facts.ts';
+import { pseudonymise } from '../../../functions/domain/masking/pseudonymise.ts';
+import { buildRelease } from '../../../functions/domain/release/release.ts';
+import { defaultSettings } from '../../../functions/domain/settings.ts';
+import { uploadRecordSchema } from '../../../functions/domain/uploads/model.ts';
+import { withdrawUpload } from '../../../functions/domain/uploads/withdraw.ts';
+import { landingKey, reportKey, supportExportPrefix } from '../../../functions/domain/zones.ts';
+import { readCells, seedTenant, seedUpload, testPorts } from './fixtures.ts';
+
+const TENANT = 'tenant-w';
+const FIRST = '11111111-1111-4111-8111-111111111111';
+const MISTAKE = '99999999-9999-4999-8999-999999999999';
+const company: Principal = { subject: 'sub-w', roles: ['tenant'], tenantId: TENANT };
+
+async function world() {
+  let tick = Date.parse('2026-11-02T00:00:00.000Z');
+  const ports = {
+    ...testPorts(),
+    // Versioned, as the deployed buckets are: a withdrawal must remove every version.
+    objects: new MemoryObjectStore(),
+    settings: defaultSettings,
+    clock: () => {
+      tick += 1000;
+      return new Date(tick);
+    },
+    newId: () => crypto.randomUUID(),
+  };
+  await seedTenant(ports, TENANT, { industry: 'E', prefecture: '13', sizeBand: '20-49' });
+  await seedUpload(
+    ports,
+    TENANT,
+    FIRST,
+    'sales',
+    { '2026-04': [{ period_month: '2026-04', sales_amount: 1_000_000 }] },
+    { sequence: 1 },
+  );
+  // The mistake: another file for April (and May), with a value no other upload has
+  await seedUpload(
+    ports,
+    TENANT,
+    MISTAKE,
+    'sales',
+    {
+      '2026-04': [{ period_month: '2026-04', sales_amount: 987_654_321 }],
+      '2026-05': [{ period_month: '2026-05', sales_amount: 987_654_321 }],
+    },
+    { sequence: 2 },
+  );
+  // What else it left: the landing object (an older version too), its report, a support export of it
+  for (const body of ['v1', 'v2'])
+    await ports.objects.put('landing', landingKey(TENANT, 'sales', MISTAKE, 'sales.csv'), body);
+  await ports.objects.put('raw', reportKey(TENANT, MISTAKE), '{"errors":[]}');
+  await ports.objects.put('raw', `${supportExportPrefix(TENANT, 'g-1')}rows-${MISTAKE}-abcd1234.csv`, 'x');
+  await ports.objects.put('raw', `${supportExportPrefix(TENANT, 'g-1')}rows-${FIRST}-abcd1234.csv`, 'x');
+  for (const uploadId of [FIRST, MISTAKE]) await pseudonymise(ports, { tenantId: TENANT, uploadId });
+  return ports;
+}
+
+/** Every stored version (current or not, delete markers included) that names the upload. */
+async function versionsOf(ports: Awaited<ReturnType<typeof world>>, uploadId: string) {
+  const found: string[] = [];
+  for (const bucket of ['landing', 'raw', 'curated']) {
+    for await (const v of ports.objects.listVersions(bucket, ''))
+      if (v.key.includes(uploadId)) found.push(`${bucket}/${v.key}`);
+  }
+  return found;
+}
+
+const salesFacts = async (ports: Awaited<ReturnType<typeof world>>) =>
+  (await readCells(await ports.objects.get('curated', factKey(TENANT, 'company_month'))))
+    .filter((r) => r.sales_amount !== null)
+    .map((r) => [r.period, Number(r.sales_amount)]);
+
+describe('withdrawing an upload', () => {
+  it('deletes every version of its data, records it, and puts the upload it superseded back in force', async () => {
+    // Prepare
+    const ports = await world();
+    expect(await salesFacts(ports)).toEqual([
+      ['2026-04', 987_654_321],
+      ['2026-05', 987_654_321],
+    ]);
+    expect(await ports.table.get('uploads', { tenantId: TENANT, uploadId: FIRST })).toMatchObject({
+      supersededBy: { '2026-04': MISTAKE },
+    });
+
+    // Act
+    const result = await withdrawUpload(ports, company, MISTAKE);
+
+    // Assess
+    expect(result).toMatchObject({
+      uploadId: MISTAKE,
+      status: 'WITHDRAWN',
+      deleted: { landing: 2, raw: 2, report: 1, pseudonymised: 2, 'support-exports': 1 },
+    });
+    expect(await versionsOf(ports, MISTAKE)).toEqual([]);
+    expect(await versionsOf(ports, FIRST)).not.toEqual([]);
+    const record = uploadRecordSchema.parse(
+      await ports.table.get('uploads', { tenantId: TENANT, uploadId: MISTAKE }),
+    );
+    expect(record).toMatchObject({
+      status: 'WITHDRAWN',
+      withdrawnBy: 'sub-w',
+      withdrawalRef: result.ledgerRef,
+    });
+    expect(record.errors).toBeUndefined();
+    const first = uploadRecordSchema.parse(
+      await ports.table.get('uploads', { tenantId: TENANT, uploadId: FIRST }),
+    );
+    expect(first.supersededBy).toBeUndefined();
+    expect(await salesFacts(ports)).toEqual([['2026-04', 1_000_000]]);
+    const entry = (await readLedger(ports.table, { tenantId: TENANT })).find(
+      (e) => e.action === 'upload.withdrawn',
+    );
+    expect(entry).toMatchObject({
+      details: { uploadId: MISTAKE, dataset: 'sales', deleted_raw: 2, deleted_pseudonymised: 2 },
+    });
+    expect(JSON.stringify(entry)).not.toContain('987654321');
+  });
+
+  it('keeps it out of the next release', async () => {
+    // Prepare
+    const ports = await world();
+    const before = await buildRelease(ports, {
+      now: new Date('2026-11-10T00:00:00.000Z'),
+      reason: 'on-demand',
+    });
+
+    // Act
+    await withdrawUpload(ports, company, MISTAKE);
+    const after = await buildRelease(ports, {
+      now: new Date('2026-11-11T00:00:00.000Z'),
+      reason: 'on-demand',
+    });
+
+    // Assess
+    const sales = async (releaseId: string) =>
+      (
+        await readCells(
+          await ports.objects.get('curated', anonymisedTableKey(releaseId, 'anon_company_month')),
+        )
+      ).map((r) => Number(r.sales_amount));
+    expect(await sales(before.releaseId)).toContain(987_654_321);
+    expect(await sales(after.releaseId)).not.toContain(987_654_321);
+  });
+
+  it('finishes a withdrawal again without a second ledger entry', async () => {
+    // Prepare
+    const ports = await world();
+    const first = await withdrawUpload(ports, company, MISTAKE);
+
+    // Act
+    const again = await withdrawUpload(ports, company, MISTAKE);
+
+    // Assess
+    expect(again.ledgerRef).toBe(first.ledgerRef);
+    expect(
+      (await readLedger(ports.table, { tenantId: TENANT })).filter((e) => e.action === 'upload.withdrawn'),
+    ).toHaveLength(1);
+  });
+
+  it('refuses an upload still being read, and another company’s upload', async () => {
+    // Prepare
+    const ports = await world();
+    const record = await ports.table.get('uploads', { tenantId: TENANT, uploadId: FIRST });
+    await ports.table.put('uploads', { ...record, status: 'VALIDATING', maskedAt: undefined });
+
+    // Act
+    const busy = await withdrawUpload(ports, company, FIRST).catch((e: unknown) => e);
+    const foreign = await withdrawUpload(ports, { ...company, tenantId: 'tenant-x' }, MISTAKE).catch(
+      (e: unknown) => e,
+    );
+
+    // Assess
+    expect(busy).toBeInstanceOf(ConflictError);
+    expect(foreign).toBeInstanceOf(NotFoundError);
+    expect(await versionsOf(ports, MISTAKE)).not.toEqual([]);
+  });
+});
