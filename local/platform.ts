@@ -1,4 +1,4 @@
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { createLocalRuntime, localClients } from '../functions/adapters/local-runtime.ts';
@@ -12,10 +12,12 @@ import { createReleaseHandler } from '../functions/stats-release/handler.ts';
 import { composeRelease } from '../functions/stats-release/runtime.ts';
 import { PLATFORM_INFO_FILE } from './cli/context.ts';
 import { DEMO_MARKER } from './demo/seed-demo.ts';
-import { createDispatcher, localIngest } from './dispatch.ts';
+import { createDispatcher, INGEST_QUEUE_DIR, localIngest } from './dispatch.ts';
+import type { DeadLetter } from './durable-queue.ts';
 import { createApiServer } from './http-server.ts';
-import { LocalJobStarter } from './jobs.ts';
+import { JOB_QUEUE_DIR, LocalJobStarter } from './jobs.ts';
 import { renderPreviewPage } from './preview/page.ts';
+import { type ReconcileReport, reconcileLocalPlatform } from './reconcile.ts';
 import { seedDemoTenants } from './seed.ts';
 import {
   ensureBuckets,
@@ -46,7 +48,17 @@ export interface LocalPlatformOptions {
   readonly settings?: PlatformSettings;
   /** Where dispatch failures are reported. @default console.error */
   readonly onError?: (error: unknown) => void;
+  /** Wait before a failed message or job is delivered again (tests shorten it). @default exponential from 0.5 s */
+  readonly retryBackoffMs?: (attempts: number) => number;
+  /**
+   * Wraps the ports every handler gets, for fault injection (test/integration/crash: a process killed at
+   * a chosen call). @default the ports as they are
+   */
+  readonly decorate?: (ports: Runtime) => Runtime;
 }
+
+/** Where the local platform's work files go: emptied at every start (reconcile.ts). */
+export const localTmpDir = (dataDir: string) => join(dataDir, 'tmp');
 
 export interface LocalPlatform {
   readonly apiUrl: string;
@@ -59,10 +71,15 @@ export interface LocalPlatform {
   readonly ports: Runtime;
   /** Seeded on this start (empty when the data folder had them already). */
   readonly seeded: readonly string[];
+  /** What the start found interrupted and took up again (reconcile.ts). */
+  readonly reconciled: ReconcileReport;
+  /** Object-created events and jobs that failed every delivery (`kura status --stuck`). */
+  deadLetters(): Promise<{ readonly ingest: DeadLetter[]; readonly jobs: DeadLetter[] }>;
   /** A token signed with the data folder's local key. */
   token(request: TokenRequest): Promise<string>;
   /** Resolves when every object-created event and every job started so far has been handled. */
   settled(): Promise<void>;
+  /** Stops: the upload or job being processed finishes, queued ones wait on disk for the next start. */
   stop(): Promise<void>;
 }
 
@@ -95,10 +112,16 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     await ensureTables(clients.dynamo, physical);
     const onError =
       options.onError ?? ((error) => console.error('[kura] object-created event failed:', error));
-    const jobs = new LocalJobStarter((kind, error) =>
-      onError(new Error(`The ${kind} job failed`, { cause: error })),
-    );
-    const ports = createLocalRuntime({ ...storage, dataDir, settings, jobs });
+    const backoff = options.retryBackoffMs ? { backoffMs: options.retryBackoffMs } : {};
+    const jobs = await LocalJobStarter.open({
+      dir: join(dataDir, ...JOB_QUEUE_DIR),
+      onError: (kind, error) => onError(new Error(`The ${kind} job failed`, { cause: error })),
+      ...backoff,
+    });
+    const tmpDir = localTmpDir(dataDir);
+    await mkdir(tmpDir, { recursive: true, mode: 0o700 });
+    const created = createLocalRuntime({ ...storage, dataDir, settings, jobs, tmpDir });
+    const ports = options.decorate ? options.decorate(created) : created;
     // Every function is composed from these ports by its own composition root, as deployed.
     jobs.register(
       'release',
@@ -110,13 +133,25 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     );
     const seeded = options.seed === false ? [] : await seedDemoTenants(ports);
 
-    const dispatcher = createDispatcher({
+    const dispatcher = await createDispatcher({
       landingBucket: physical('landing'),
+      dir: join(dataDir, ...INGEST_QUEUE_DIR),
       consume: localIngest(ports),
       onError,
+      ...backoff,
     });
     const onEvent = (event: S3NotificationEvent) => dispatcher.accept(event);
     storage.s3.on('event', onEvent);
+    // Whatever the last run left unfinished is taken up again before anything new arrives.
+    const reconciled = await reconcileLocalPlatform({
+      ports,
+      tmpDir,
+      landingBucket: physical('landing'),
+      dispatcher,
+      jobs,
+    });
+    dispatcher.start();
+    jobs.run();
 
     api = createApiServer({
       handler: createApiHandler(() => ports),
@@ -152,6 +187,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       dataDir,
       ports,
       seeded,
+      reconciled,
+      deadLetters: async () => ({ ingest: await dispatcher.deadLetters(), jobs: await jobs.deadLetters() }),
       token: (request) => mintToken(keys, request),
       settled: async () => {
         await dispatcher.settled();
@@ -161,8 +198,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
         storage.s3.off('event', onEvent);
         await rm(infoFile, { force: true });
         await closeServer(apiServer);
-        await dispatcher.settled();
-        await jobs.settled();
+        await dispatcher.stop();
+        await jobs.stop();
         if (ports.duckdb instanceof DuckDbQueryRunner) await ports.duckdb.close();
         await storage.stop();
       },

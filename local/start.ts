@@ -6,6 +6,7 @@
  * KURA_PORT (API port, default 8787), KURA_DATA_DIR (default .kura-data) and KURA_DEMO_COMPANIES
  * (default 24) override the defaults.
  */
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 // The handlers log through Powertools at INFO in Lambda; a terminal only wants warnings. Set before the
@@ -16,7 +17,7 @@ process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 process.env.AWS_SDK_JS_SUPPRESS_VERSION_WARNING ??= '1';
 
 const { langFromLocale, msg, pick } = await import('../functions/domain/i18n.ts');
-const { DEFAULT_PORTS, startLocalPlatform } = await import('./platform.ts');
+const { DEFAULT_PORTS, localTmpDir, startLocalPlatform } = await import('./platform.ts');
 const { demoSeeded, seedDemo } = await import('./demo/seed-demo.ts');
 const { renderDemoSummary } = await import('./demo/summary.ts');
 const { demoPlan } = await import('./synthetic/plan.ts');
@@ -38,7 +39,46 @@ async function main(): Promise<number> {
   const port = positiveInt('KURA_PORT', process.env.KURA_PORT, DEFAULT_PORTS.api, 65_535);
   const companies = positiveInt('KURA_DEMO_COMPANIES', process.env.KURA_DEMO_COMPANIES, 24, 5000);
   const dataDir = process.env.KURA_DATA_DIR ?? '.kura-data';
+  // Every work file of this process (decoded uploads, DuckDB spill and statistics folders) goes under
+  // the data folder, which the next start empties: a crash leaves nothing behind for long.
+  process.env.TMPDIR = localTmpDir(resolve(dataDir));
   const platform = await startLocalPlatform({ dataDir, port });
+  // Ctrl+C or SIGTERM from here on stops gracefully: the upload or job being processed finishes, the
+  // rest waits on disk for the next start (local/durable-queue.ts). A second signal stops at once.
+  let stopping: Promise<void> | undefined;
+  const stopped = new Promise<string>((resolveSignal) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        console.error(pick(msg('強制終了します。', 'Stopping now.'), lang));
+        process.exit(signal === 'SIGINT' ? 130 : 143);
+      }
+      console.log(
+        pick(
+          msg(
+            `\n${signal} を受け取りました。処理中のものを終えてから停止します（残りは次回の起動で続けます）…`,
+            `\n${signal} received: finishing what is in progress, then stopping (the rest continues at the next start)…`,
+          ),
+          lang,
+        ),
+      );
+      stopping = platform.stop();
+      resolveSignal(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+  if (platform.reconciled.landedRedriven > 0 || platform.reconciled.jobsInterrupted > 0) {
+    const { landedRedriven, jobsInterrupted } = platform.reconciled;
+    console.log(
+      pick(
+        msg(
+          `前回の停止で途中だったアップロード ${landedRedriven} 件を処理し直します。中断されたジョブ: ${jobsInterrupted} 件。`,
+          `Taking up ${landedRedriven} upload(s) the last run left unfinished; ${jobsInterrupted} job(s) were interrupted.`,
+        ),
+        lang,
+      ),
+    );
+  }
   const dataFlag = process.env.KURA_DATA_DIR ? ` --data-dir ${process.env.KURA_DATA_DIR}` : '';
   console.log(
     pick(
@@ -88,12 +128,17 @@ async function main(): Promise<number> {
       }
     } catch (error) {
       ok = false;
-      console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+      // A stop requested mid-seed cuts the seed's requests off; the next start seeds again.
+      if (!stopping) console.error(error instanceof Error ? (error.stack ?? error.message) : error);
     }
   } else if (!values['no-seed']) {
     console.log(pick(msg('デモデータは投入済みです。', 'The demo is already seeded.'), lang));
   }
 
+  if (stopping) {
+    await stopping;
+    return 0;
+  }
   if (values.once) {
     await platform.stop();
     return ok ? 0 : 1;
@@ -107,22 +152,8 @@ async function main(): Promise<number> {
       lang,
     ),
   );
-  await new Promise<void>((resolveStop) => {
-    let stopping = false;
-    const shutdown = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      console.log(
-        pick(msg(`\n${signal} を受け取りました。停止しています…`, `\n${signal} received, stopping…`), lang),
-      );
-      platform.stop().then(resolveStop, (error: unknown) => {
-        console.error(error);
-        resolveStop();
-      });
-    };
-    process.once('SIGINT', () => shutdown('SIGINT'));
-    process.once('SIGTERM', () => shutdown('SIGTERM'));
-  });
+  await stopped;
+  await stopping;
   return 0;
 }
 

@@ -34,6 +34,8 @@ export interface LocalRuntimeOptions {
    * @default a starter that refuses, for tools that start no job (the CLI's ledger check)
    */
   readonly jobs?: JobStarter;
+  /** Where work files go (the local platform: `<dataDir>/tmp`, emptied at every start). @default the OS's */
+  readonly tmpDir?: string;
 }
 
 /** For runtimes that must never start a job. */
@@ -82,7 +84,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): Runtime {
     jobs: options.jobs ?? noJobs,
     replica: undefined,
     bucketName: prefixResolver(LOCAL_NAME_PREFIX),
-    tmpDir: tmpdir(),
+    tmpDir: options.tmpDir ?? tmpdir(),
     clock: () => new Date(),
     newId: () => crypto.randomUUID(),
   };

@@ -5,6 +5,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { INGEST_MAX_RECEIVE_COUNT } from '../../functions/domain/ingest/batch.ts';
 import type { StageConfig } from '../config.ts';
 import { DuckDbLayer } from '../constructs/duckdb-layer.ts';
 import { grantBucket, grantKeySecrets, grantTable } from '../constructs/grants.ts';
@@ -19,8 +20,8 @@ export interface PipelineStackProps extends StackProps {
   readonly storage: StorageStack;
 }
 
-/** SQS redelivers a message this many times before it goes to the dead-letter queue. */
-export const INGEST_MAX_RECEIVE_COUNT = 4;
+/** SQS redelivers a message this many times before it goes to the dead-letter queue (local queue alike). */
+export { INGEST_MAX_RECEIVE_COUNT };
 /** AWS guidance: a queue's visibility timeout is at least six times its consumer's timeout. */
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
 

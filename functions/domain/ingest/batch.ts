@@ -5,6 +5,12 @@ import { ingestObject } from './ingest.ts';
 import { NotificationFormatError, parseS3Notification } from './notification.ts';
 import { type IngestPorts, silentLogger } from './ports.ts';
 
+/**
+ * Receipts of one notification before it goes to the dead-letter list: the deployed queue's
+ * maxReceiveCount (infra/stacks/pipeline-stack.ts) and the local queue's (local/dispatch.ts).
+ */
+export const INGEST_MAX_RECEIVE_COUNT = 4;
+
 /** The part of an SQS record ingestion reads. */
 export const sqsMessageSchema = z.object({ messageId: z.string(), body: z.string() });
 export const sqsBatchSchema = z.object({ Records: z.array(sqsMessageSchema) });
