@@ -3,7 +3,14 @@ import { join } from 'node:path';
 import type { Runtime } from '../functions/adapters/runtime.ts';
 import { msg } from '../functions/domain/i18n.ts';
 import { parseLandingKey, parseS3Notification } from '../functions/domain/ingest/index.ts';
-import { FINAL_JOB_STATES, finishJob, JOBS_TABLE, jobRecordSchema } from '../functions/domain/jobs/jobs.ts';
+import {
+  FINAL_JOB_STATES,
+  finishJob,
+  JOBS_TABLE,
+  jobRecordSchema,
+  requestJob,
+} from '../functions/domain/jobs/jobs.ts';
+import { listPublishedReleases } from '../functions/domain/stats/service.ts';
 import { UPLOADS_TABLE } from '../functions/domain/uploads/records.ts';
 import type { Dispatcher } from './dispatch.ts';
 import type { LocalJobStarter } from './jobs.ts';
@@ -22,11 +29,20 @@ import type { LocalJobStarter } from './jobs.ts';
  *    without that queue, or a crash between the record and the invocation) is marked FAILED
  *    (`INTERRUPTED`): running it again blind could be wrong (a dry-run purge is not recorded as such),
  *    and a purge or release asked for again resumes or redoes its work.
+ * 4. A data folder of a version before completion markers has releases (manifests) but none published.
+ *    They are not listed again: they were built before the release audit and the disclosure rules of
+ *    issue 15 (their quartiles and unprotected differences gave companies' values away), so serving them
+ *    again would publish what the platform no longer publishes. Instead a new release is asked for at once,
+ *    built and audited under today's rules from the same data, so the statistics come back.
  */
 export interface ReconcileReport {
   readonly tempEntriesRemoved: number;
   readonly landedRedriven: number;
   readonly jobsInterrupted: number;
+  /** Releases of an earlier version (a manifest, no completion marker) found with none published. */
+  readonly legacyReleases: number;
+  /** The release job asked for to replace them (none when there are none). */
+  readonly migrationReleaseJob?: string;
 }
 
 export async function reconcileLocalPlatform(options: {
@@ -87,8 +103,31 @@ export async function reconcileLocalPlatform(options: {
     }
     cursor = page.cursor;
   } while (cursor);
-  return { tempEntriesRemoved, landedRedriven, jobsInterrupted };
+  let legacyReleases = 0;
+  let migrationReleaseJob: string | undefined;
+  if ((await listPublishedReleases(ports.objects)).length === 0) {
+    for await (const object of ports.objects.list('stats', 'stats/release=')) {
+      if (object.key.endsWith('/manifest.json')) legacyReleases++;
+    }
+    if (legacyReleases > 0) {
+      const job = await requestJob(
+        { table: ports.table, clock: ports.clock, newId: ports.newId, jobs: options.jobs },
+        { kind: 'release', reason: 'data-folder-migration', actor: MIGRATION_ACTOR },
+      );
+      migrationReleaseJob = job.jobId;
+    }
+  }
+  return {
+    tempEntriesRemoved,
+    landedRedriven,
+    jobsInterrupted,
+    legacyReleases,
+    ...(migrationReleaseJob ? { migrationReleaseJob } : {}),
+  };
 }
+
+/** Who asks for the release that replaces a data folder's releases of an earlier version. */
+const MIGRATION_ACTOR = { subject: 'kura:local-migration', roles: [] as string[] };
 
 /** Removes everything inside a folder (which stays); how many entries were removed. */
 async function emptyFolder(dir: string): Promise<number> {

@@ -5,8 +5,10 @@ import { join } from 'node:path';
 import {
   type AttributeDefinition,
   CreateTableCommand,
+  DescribeTableCommand,
   type DynamoDBClient,
   ListTablesCommand,
+  UpdateTableCommand,
 } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, ListBucketsCommand, type S3Client } from '@aws-sdk/client-s3';
 import dynalite from 'dynalite';
@@ -196,9 +198,12 @@ export async function ensureTables(
   physical: (logical: string) => string,
 ): Promise<void> {
   const existing = new Set((await dynamo.send(new ListTablesCommand({}))).TableNames ?? []);
+  const keySchema = (partitionKey: string, sortKey?: string) => [
+    { AttributeName: partitionKey, KeyType: 'HASH' as const },
+    ...(sortKey ? [{ AttributeName: sortKey, KeyType: 'RANGE' as const }] : []),
+  ];
   for (const table of TABLES) {
     const name = physical(table);
-    if (existing.has(name)) continue;
     const definition = TABLE_DEFINITIONS[table];
     const attributes = new Map<string, AttributeDefinition>();
     const keyAttr = (attributeName: string) =>
@@ -209,10 +214,30 @@ export async function ensureTables(
       keyAttr(index.partitionKey);
       if (index.sortKey) keyAttr(index.sortKey);
     }
-    const keySchema = (partitionKey: string, sortKey?: string) => [
-      { AttributeName: partitionKey, KeyType: 'HASH' as const },
-      ...(sortKey ? [{ AttributeName: sortKey, KeyType: 'RANGE' as const }] : []),
-    ];
+    if (existing.has(name)) {
+      // A data folder of an earlier version: add the indexes it lacks (DynamoDB backfills them).
+      const described = await dynamo.send(new DescribeTableCommand({ TableName: name }));
+      const present = new Set((described.Table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName));
+      for (const index of definition.globalIndexes ?? []) {
+        if (present.has(index.name)) continue;
+        await dynamo.send(
+          new UpdateTableCommand({
+            TableName: name,
+            AttributeDefinitions: [...attributes.values()],
+            GlobalSecondaryIndexUpdates: [
+              {
+                Create: {
+                  IndexName: index.name,
+                  KeySchema: keySchema(index.partitionKey, index.sortKey),
+                  Projection: { ProjectionType: 'ALL' },
+                },
+              },
+            ],
+          }),
+        );
+      }
+      continue;
+    }
     await dynamo.send(
       new CreateTableCommand({
         TableName: name,

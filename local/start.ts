@@ -67,6 +67,17 @@ async function main(): Promise<number> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
+  if (platform.reconciled.migrationReleaseJob) {
+    console.log(
+      pick(
+        msg(
+          `以前のバージョンのデータフォルダです。以前の統計（${platform.reconciled.legacyReleases} 件）は現在の秘匿ルールで監査されていないため公開せず、同じデータから新しい統計を作成しています。`,
+          `This data folder is from an earlier version: its ${platform.reconciled.legacyReleases} statistics release(s) were not audited under today's disclosure rules and stay unpublished; a new release is being built from the same data.`,
+        ),
+        lang,
+      ),
+    );
+  }
   if (platform.reconciled.landedRedriven > 0 || platform.reconciled.jobsInterrupted > 0) {
     const { landedRedriven, jobsInterrupted } = platform.reconciled;
     console.log(

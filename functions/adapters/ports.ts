@@ -14,6 +14,8 @@ export interface ObjectHead {
   readonly metadata: Readonly<Record<string, string>>;
   readonly versionId?: string | undefined;
   readonly etag?: string | undefined;
+  /** When the object was written (S3's LastModified), where the store says. */
+  readonly lastModified?: Date | undefined;
   /** Base64 SHA-256 checksum when S3 stored one (x-amz-checksum-sha256). */
   readonly checksumSha256?: string | undefined;
 }

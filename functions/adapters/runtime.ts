@@ -4,7 +4,9 @@
  * first use, so a function loads only the clients it calls: the API never loads Athena, ingestion
  * never loads Secrets Manager unless it masks. The local runtime lives in local-runtime.ts.
  */
+import { readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { PlatformSettings } from '../domain/settings.ts';
 import { platformStage } from '../domain/stages.ts';
 import { type Env, envResolver, requireEnv } from './env.ts';
@@ -252,6 +254,24 @@ let current: Runtime | undefined;
  * local platform and tests never use it: they pass their runtime to a function's composition root.
  */
 export function runtime(): Runtime {
-  current ??= createDeployedRuntime(process.env);
+  if (!current) {
+    removeStaleWorkFiles(tmpdir());
+    current = createDeployedRuntime(process.env);
+  }
   return current;
+}
+
+/**
+ * Work files (`kura-*`: decoded uploads, DuckDB spill, masking and statistics folders) left in /tmp by an
+ * invocation that was cut short (a timeout or an out-of-memory end keeps the sandbox's /tmp). One sandbox
+ * runs one invocation at a time, so at the first composition of a process none of them is in use.
+ */
+export function removeStaleWorkFiles(dir: string): number {
+  let removed = 0;
+  for (const name of readdirSync(dir)) {
+    if (!name.startsWith('kura-')) continue;
+    rmSync(join(dir, name), { recursive: true, force: true });
+    removed++;
+  }
+  return removed;
 }

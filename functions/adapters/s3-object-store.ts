@@ -216,6 +216,7 @@ export class S3ObjectStore implements ObjectStore {
         versionId: out.VersionId,
         etag: out.ETag,
         checksumSha256: out.ChecksumSHA256,
+        lastModified: out.LastModified,
       };
     } catch (error) {
       if (isMissing(error)) return undefined;

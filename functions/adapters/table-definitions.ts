@@ -20,7 +20,13 @@ export const TABLE_DEFINITIONS: Readonly<Record<LogicalTable, TableDefinition>> 
   /** One item per tenant (company): profile, contract, lifecycle state, legal hold. */
   tenants: { partitionKey: 'tenantId' },
   /** One item per upload, queryable by tenant; grants and other tenant-scoped items share it by sort-key prefix. */
-  uploads: { partitionKey: 'tenantId', sortKey: 'uploadId', timeToLiveAttribute: 'expiresAtEpoch' },
+  uploads: {
+    partitionKey: 'tenantId',
+    sortKey: 'uploadId',
+    timeToLiveAttribute: 'expiresAtEpoch',
+    /** Sparse: only unfinished uploads carry `inFlight` (functions/domain/uploads/in-flight.ts). */
+    globalIndexes: [{ name: 'byInFlight', partitionKey: 'inFlight', sortKey: 'updatedAt' }],
+  },
   /** Append-only hash-chained ledger: chain id + zero-padded sequence number. */
   ledger: {
     partitionKey: 'chain',

@@ -16,6 +16,7 @@ export const KURA_SERVICES = {
   purge: 'kura-purge',
   ledgerExport: 'kura-ledger-export',
   supportSweep: 'kura-support-sweep',
+  uploadWatch: 'kura-upload-watch',
 } as const;
 export type KuraService = (typeof KURA_SERVICES)[keyof typeof KURA_SERVICES];
 
@@ -45,9 +46,9 @@ export const KURA_METRICS = {
     doc: 'Messages handed back to SQS for redelivery.',
   },
   UploadsStuck: {
-    service: KURA_SERVICES.purge,
+    service: KURA_SERVICES.uploadWatch,
     unit: 'Count',
-    doc: 'Uploads in RECEIVED or VALIDATING for longer than the threshold. Alarm: any.',
+    doc: 'Unfinished uploads that have not moved for 15 minutes (RECEIVED, VALIDATING, MASKING, or REQUESTED with its file landed), every 5 minutes. Alarm: any.',
   },
   UploadsPseudonymised: { service: KURA_SERVICES.mask, unit: 'Count', doc: 'Uploads masked.' },
   RowsPseudonymised: { service: KURA_SERVICES.mask, unit: 'Count', doc: 'Rows written to the curated zone.' },

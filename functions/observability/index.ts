@@ -10,4 +10,3 @@ export { meteredIngestLogger } from './ingest-metrics.ts';
 export { type Observability, observability, withObservability } from './observability.ts';
 export { type DomainOutcome, type MetricSink, outcomeMetrics, recordOutcome } from './outcomes.ts';
 export { REDACTED, redactErrorText, redactLogValue, redactSecrets, safe, safeError } from './redact.ts';
-export { findStuckUploads, STUCK_AFTER_MS } from './stuck-uploads.ts';

@@ -3,7 +3,6 @@ import { deployedRuntime } from '../adapters/runtime.ts';
 import { type PurgeJobOutcome, type PurgeJobPorts, runPurgeJob } from '../domain/purge/job.ts';
 import { observability, withObservability } from '../observability/observability.ts';
 import { recordOutcome } from '../observability/outcomes.ts';
-import { findStuckUploads } from '../observability/stuck-uploads.ts';
 import { composePurge, PURGE_NEEDS } from './runtime.ts';
 
 const { logger, metrics } = observability('kura-purge');
@@ -34,12 +33,6 @@ export function createPurgeHandler(load: () => PurgeJobPorts) {
           failed: summary.failed.length,
           blocked: summary.blocked.length,
         });
-        const stuck = await findStuckUploads(ports.tables, ports.clock()).catch((error: unknown) => {
-          logger.warn('could not look for stuck uploads', { error });
-          return undefined;
-        });
-        if (stuck?.length) logger.warn('uploads stuck in RECEIVED or VALIDATING', { stuck });
-        if (stuck) recordOutcome(metrics, { kind: 'uploads-stuck', count: stuck.length });
       } else if (outcome.kind === 'refused') {
         logger.warn('purge refused', { jobId: outcome.jobId, code: outcome.error.code });
       } else {

@@ -17,7 +17,7 @@ import {
 } from '../constructs/grants.ts';
 import { KuraFunction } from '../constructs/kura-function.ts';
 import { KuraUserPool } from '../constructs/kura-user-pool.ts';
-import { kuraMetric, PipelineMonitoring } from '../constructs/monitoring.ts';
+import { PipelineMonitoring } from '../constructs/monitoring.ts';
 import { keySecretPrefix } from '../naming.ts';
 import type { StorageStack } from './storage-stack.ts';
 
@@ -143,15 +143,6 @@ export class ApiStack extends Stack {
       stage: config.stage,
       pipeline: 'uploads',
       functions: [this.handler],
-      metricAlarms: [
-        {
-          id: 'UploadsStuck',
-          // Published by the daily scheduled purge (functions/observability/stuck-uploads.ts).
-          metric: kuraMetric('UploadsStuck', Duration.days(1)),
-          description:
-            'An upload has stayed in RECEIVED or VALIDATING: ingest never finished it (see docs/OPERATIONS.md)',
-        },
-      ],
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint, description: 'Base URL of the upload API' });

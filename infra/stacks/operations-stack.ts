@@ -23,17 +23,21 @@ export const PURGE_AT = { minute: '0', hour: '3' } as const;
 export const LEDGER_EXPORT_AT = { minute: '0', hour: '2' } as const;
 /** Support grants end at most 15 minutes before their exports are deleted. */
 export const SUPPORT_SWEEP_AT = { minute: '0/15', hour: '*' } as const;
+/** Stuck uploads are looked for every 5 minutes, so the alarm sounds within minutes. */
+export const UPLOAD_WATCH_AT = { minute: '0/5', hour: '*' } as const;
 
 /**
  * Scheduled operations: the purge (retention, verified deletion, certificates; issue 7), the ledger
  * export to the Object Lock audit bucket (issue 10.3), each on an EventBridge Scheduler schedule on
  * Japanese time with retries and a dead-letter queue. The scheduled purge also publishes the
- * `PurgeOverdue` and `UploadsStuck` metrics (functions/purge/handler.ts) behind two alarms.
+ * `PurgeOverdue` metric (functions/purge/handler.ts) behind an alarm; the upload watch, every 5 minutes,
+ * `UploadsStuck`.
  */
 export class OperationsStack extends Stack {
   readonly purge: KuraFunction;
   readonly ledgerExport: KuraFunction;
   readonly supportSweep: KuraFunction;
+  readonly uploadWatch: KuraFunction;
   readonly deadLetters: JobDeadLetters;
 
   constructor(scope: Construct, id: string, props: OperationsStackProps) {
@@ -97,6 +101,19 @@ export class OperationsStack extends Stack {
     grantTable(this.supportSweep, tables.ledger, 'ledger', 'append');
     grantBucket(this.supportSweep, buckets.raw, 'raw', 'purge', { prefix: 'support-exports/' });
 
+    // Unfinished uploads that stopped moving (functions/domain/uploads/stuck.ts): it queries the uploads
+    // table's sparse byInFlight index and checks whether a request's file is in the landing bucket.
+    this.uploadWatch = new KuraFunction(this, 'UploadWatch', {
+      entry: 'functions/upload-watch/handler.ts',
+      serviceName: 'kura-upload-watch',
+      description: 'Every 5 minutes: uploads that stopped moving, as the UploadsStuck metric',
+      config,
+      memorySize: 256,
+      timeout: Duration.minutes(2),
+    });
+    grantTable(this.uploadWatch, tables.uploads, 'uploads', 'read');
+    grantBucket(this.uploadWatch, buckets.landing, 'landing', 'read', { prefix: 'landing/' });
+
     this.deadLetters = new JobDeadLetters(this, 'JobDeadLetters', { stage: config.stage, removalPolicy });
     new JobSchedule(this, 'DailyPurge', {
       fn: this.purge,
@@ -118,12 +135,25 @@ export class OperationsStack extends Stack {
       deadLetters: this.deadLetters,
     });
 
+    new JobSchedule(this, 'UploadWatchSchedule', {
+      fn: this.uploadWatch,
+      at: UPLOAD_WATCH_AT,
+      description: 'Every 5 minutes: look for uploads that stopped moving',
+      deadLetters: this.deadLetters,
+    });
+
     new PipelineMonitoring(this, 'PurgeMonitoring', {
       stage: config.stage,
       pipeline: 'purge',
-      functions: [this.purge, this.ledgerExport, this.supportSweep],
+      functions: [this.purge, this.ledgerExport, this.supportSweep, this.uploadWatch],
       deadLetterQueues: [this.deadLetters.queue],
       metricAlarms: [
+        {
+          id: 'UploadsStuck',
+          metric: kuraMetric('UploadsStuck', Duration.minutes(5)),
+          description:
+            'An upload stopped moving (RECEIVED, VALIDATING, MASKING, or REQUESTED with its file landed) for 15 minutes: see docs/OPERATIONS.md, "Stuck uploads"',
+        },
         {
           id: 'PurgeOverdue',
           metric: kuraMetric('PurgeOverdue', Duration.days(1)),

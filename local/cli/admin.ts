@@ -1,13 +1,11 @@
 import type { Command } from 'commander';
-import { createLocalRuntime } from '../../functions/adapters/local-runtime.ts';
-import { createDeployedRuntime } from '../../functions/adapters/runtime.ts';
 import { type Message, msg } from '../../functions/domain/i18n.ts';
 import { exportLedger } from '../../functions/domain/ledger/export.ts';
 import { auditLedger } from '../../functions/domain/ledger/verify.ts';
-import { defaultSettings } from '../../functions/domain/settings.ts';
 import { composeLedgerExport } from '../../functions/ledger-export/runtime.ts';
 import { JobFailedError, type JobView, runJob } from '../client.ts';
 import { type CliContext, CliError, CliOutcomeError } from './context.ts';
+import { operatorRuntime } from './operator.ts';
 import { renderTable } from './table.ts';
 
 type Json = Record<string, unknown>;
@@ -129,16 +127,7 @@ export function registerAdminCommands(program: Command, context: () => CliContex
     });
 
   const ledger = program.command('ledger').description('the tamper-evident ledger / 改ざん検知台帳');
-  const ledgerPorts = async (ctx: CliContext) => {
-    if (!ctx.local) return createDeployedRuntime(ctx.io.env);
-    const info = await ctx.platformInfo();
-    return createLocalRuntime({
-      s3Endpoint: info.s3Url,
-      dynamoEndpoint: info.dynamoUrl,
-      dataDir: ctx.options.dataDir,
-      settings: defaultSettings,
-    });
-  };
+  const ledgerPorts = operatorRuntime;
   ledger
     .command('verify')
     .description(

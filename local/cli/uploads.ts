@@ -13,6 +13,7 @@ import {
 } from '../client.ts';
 import { createProgress } from '../progress.ts';
 import { type CliContext, CliError, CliOutcomeError } from './context.ts';
+import { type StuckOptions, showStuck } from './operator.ts';
 import { renderTable } from './table.ts';
 
 /** An upload as GET /uploads/{uploadId} returns it (the fields the CLI shows). */
@@ -319,8 +320,24 @@ export function registerUploadCommands(program: Command, context: () => CliConte
     .command('status')
     .description('one upload with its row errors, or your uploads / アップロードの状態')
     .argument('[uploadId]', 'upload id / アップロード ID')
-    .action(async (uploadId: string | undefined) => {
+    .option(
+      '--stuck',
+      'operators: uploads that stopped moving, and the dead-letter lists / 運用者向け: 止まったアップロードとデッドレター',
+    )
+    .option(
+      '--older-than <minutes>',
+      'with --stuck: unchanged for this long / --stuck と併用: この分数以上変化なし',
+    )
+    .option(
+      '--redrive',
+      'with --stuck: put dead letters back in their queues / --stuck と併用: デッドレターを再処理',
+    )
+    .action(async (uploadId: string | undefined, options: { stuck?: boolean } & StuckOptions) => {
       const ctx = context();
+      if (options.stuck) {
+        await showStuck(ctx, options);
+        return;
+      }
       const client = await ctx.client('tenant');
       if (uploadId) {
         const upload = await client.get<UploadView>(`/uploads/${encodeURIComponent(uploadId)}`);

@@ -112,6 +112,12 @@ describe('monitoring: alarms', () => {
     }
   });
 
+  it('looks for stuck uploads every 5 minutes and alarms on the next period, not the next day', () => {
+    const [alarm] = alarmsOn('UploadsStuck', 'Kura');
+    expect(alarm?.Properties.Period).toBe(300);
+    expect(alarm?.Properties.EvaluationPeriods).toBe(1);
+  });
+
   it('alarms on every catalogue metric marked alarm-worthy, quarantined ingest objects included', () => {
     const alarmWorthy = (Object.keys(KURA_METRICS) as Array<keyof typeof KURA_METRICS>).filter((metric) =>
       KURA_METRICS[metric].doc.includes('Alarm:'),

@@ -11,6 +11,7 @@ import { MASK_NEEDS } from '../../functions/mask/runtime.ts';
 import { PURGE_NEEDS } from '../../functions/purge/runtime.ts';
 import { RELEASE_NEEDS } from '../../functions/stats-release/runtime.ts';
 import { SUPPORT_SWEEP_NEEDS } from '../../functions/support-sweep/runtime.ts';
+import { UPLOAD_WATCH_NEEDS } from '../../functions/upload-watch/runtime.ts';
 import { ResolvedDeployment, readAssembly } from './harness/assembly.ts';
 import { FunctionError } from './harness/cloud/lambda.ts';
 import { twinFunctions } from './harness/functions.ts';
@@ -25,6 +26,7 @@ const NEEDS: Readonly<Record<string, EnvironmentNeeds>> = {
   'kura-stats-release': RELEASE_NEEDS,
   'kura-ledger-export': LEDGER_EXPORT_NEEDS,
   'kura-support-sweep': SUPPORT_SWEEP_NEEDS,
+  'kura-upload-watch': UPLOAD_WATCH_NEEDS,
 };
 
 describe.each(['dev', 'prod'] as const)('environment of every function of the %s stage', (stage) => {

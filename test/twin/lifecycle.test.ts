@@ -111,7 +111,7 @@ describe.each(['dev', 'prod'] as const)('the lifecycle through the twin of %s', 
     expect(twin.iam.denials, diagnostics()).toEqual([]);
   });
 
-  it('runs the other functions as deployed: a re-mask on demand, the ledger export and the support sweep', async () => {
+  it('runs the other functions as deployed: a re-mask on demand, the ledger export, the support sweep and the upload watch', async () => {
     // Prepare
     const upload = uploads.find((u) => u.tenantId === tenants[1]) as { tenantId: string; uploadId: string };
     const auditBucket = `kura-${stage}-audit-${twin.account}-${twin.region}`;
@@ -120,11 +120,14 @@ describe.each(['dev', 'prod'] as const)('the lifecycle through the twin of %s', 
     const masked = (await twin.lambda.invoke(twin.fn('kura-mask').name, upload)) as { rows: number };
     const exportFired = await twin.events.fireSchedule('DailyLedgerExport');
     const sweepFired = await twin.events.fireSchedule('SupportSweepSchedule');
+    const watchFired = await twin.events.fireSchedule('UploadWatchSchedule');
     await twin.settled();
 
     // Assess
     expect(masked.rows).toBeGreaterThan(0);
-    expect([exportFired.invoked, sweepFired.invoked]).toEqual([true, true]);
+    expect([exportFired.invoked, sweepFired.invoked, watchFired.invoked]).toEqual([true, true, true]);
+    const watch = twin.lambda.invocations.filter((i) => i.functionName === twin.fn('kura-upload-watch').name);
+    expect(watch.map((i) => i.ok)).toEqual([true]);
     expect(twin.s3.versions(auditBucket, 'ledger-exports/').length, diagnostics()).toBeGreaterThan(0);
     expect(
       twin.lambda.invocations.filter((i) => !i.ok),

@@ -107,7 +107,8 @@ describe.each(['dev', 'prod'] as const)('service principals of the %s stage', (s
     }
 
     // Assess
-    expect(schedules.length).toBe(4);
+    // Monthly release, daily purge, daily ledger export, support sweep, upload watch.
+    expect(schedules.length).toBe(5);
     expect(schedules.every((s) => s.Target.DeadLetterConfig?.Arn)).toBe(true);
     expect(refused(decisions)).toEqual([]);
   });

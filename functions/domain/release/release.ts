@@ -28,7 +28,8 @@ import { publishAnonymisedRelease, type ReleaseAthena } from '../stats/run.ts';
 import { TENANTS_TABLE } from '../tenants/admin.ts';
 import { type TenantRecord, tenantRecordSchema } from '../tenants/model.ts';
 
-export const RELEASE_REASONS = ['scheduled', 'on-demand', 'tenant-purged'] as const;
+/** Why a release runs; `data-folder-migration`: replaces a local data folder's releases of an earlier version (local/reconcile.ts). */
+export const RELEASE_REASONS = ['scheduled', 'on-demand', 'tenant-purged', 'data-folder-migration'] as const;
 export const releaseReasonSchema = z.enum(RELEASE_REASONS);
 export type ReleaseReason = z.infer<typeof releaseReasonSchema>;
 

@@ -100,5 +100,9 @@ export const uploadRecordSchema = z.object({
   withdrawnBy: z.string().optional(),
   /** The ledger entry recording the withdrawal (`<chain>/<seq>`). */
   withdrawalRef: z.string().optional(),
+  /** The phase of an unfinished upload, key of the sparse index `byInFlight` (in-flight.ts). */
+  inFlight: z.enum(['REQUESTED', 'RECEIVED', 'VALIDATING', 'MASKING']).optional(),
+  /** TTL (epoch seconds) of a request whose file never came (in-flight.ts). */
+  expiresAtEpoch: z.number().int().optional(),
 });
 export type UploadRecord = z.infer<typeof uploadRecordSchema>;

@@ -12,6 +12,7 @@
  */
 import { ConditionFailedError, type ObjectStore, type Table } from '../../adapters/ports.ts';
 import { periodOfKey, pseudonymisedKey } from '../zones.ts';
+import { withBookkeeping } from './in-flight.ts';
 import { type UploadRecord, uploadRecordSchema } from './model.ts';
 import { UPLOADS_TABLE } from './records.ts';
 
@@ -127,7 +128,7 @@ export async function updateUploadRecord(
   if (updatedAt <= previous.updatedAt) updatedAt = new Date(Date.parse(previous.updatedAt) + 1).toISOString();
   const merged: Record<string, unknown> = { ...previous, ...patch, updatedAt };
   for (const [name, value] of Object.entries(merged)) if (value === undefined) delete merged[name];
-  const next = storedUploadSchema.parse(merged);
+  const next = withBookkeeping(storedUploadSchema.parse(merged));
   await table.put(UPLOADS_TABLE, next, {
     ifMatch: { status: previous.status, updatedAt: previous.updatedAt },
   });

@@ -22,6 +22,7 @@ import { normaliseSha256 } from './checksum.ts';
 import { CONSENT_PURPOSE, consentDigest, requiredConsent } from './consent.ts';
 import { acceptedContentType } from './content-type.ts';
 import { SAFE_FILE_NAME, safeFileName } from './file-name.ts';
+import { withBookkeeping } from './in-flight.ts';
 import { type UploadRecord, uploadRecordSchema } from './model.ts';
 import { pageTenantUploads, readTenantUpload, UPLOAD_ID, UPLOADS_TABLE } from './records.ts';
 import { isInForce } from './supersession.ts';
@@ -228,7 +229,9 @@ export async function requestUpload(
   // The record first, then its ledger entry; if the entry cannot be appended the record is deleted
   // again, so a failure leaves neither (and the caller gets no ticket). The entry's place in the
   // tenant's chain is the upload's sequence: the order corrections supersede one another in.
-  await ports.table.put(UPLOADS_TABLE, uploadRecordSchema.parse(record), { ifAbsent: 'uploadId' });
+  await ports.table.put(UPLOADS_TABLE, withBookkeeping(uploadRecordSchema.parse(record)), {
+    ifAbsent: 'uploadId',
+  });
   let requested: LedgerEntry;
   try {
     requested = await appendLedger(ports, {
@@ -257,11 +260,13 @@ export async function requestUpload(
   }
   await ports.table.put(
     UPLOADS_TABLE,
-    uploadRecordSchema.parse({
-      ...record,
-      sequence: requested.seq,
-      ...(consent ? { consentRef: entryRef(requested) } : {}),
-    }),
+    withBookkeeping(
+      uploadRecordSchema.parse({
+        ...record,
+        sequence: requested.seq,
+        ...(consent ? { consentRef: entryRef(requested) } : {}),
+      }),
+    ),
     { ifMatch: { status: 'REQUESTED', updatedAt: record.updatedAt } },
   );
   return { uploadId, key, url: post.url, fields: post.fields, expiresAt, maxBytes: sizeBytes };
@@ -271,12 +276,22 @@ export async function requestUpload(
  * What callers see of an upload (internal bookkeeping stays out), and whether its rows are in force:
  * masked, not withdrawn, and not replaced by later uploads for every period (`supersededBy` says which).
  */
-export type UploadView = Omit<UploadRecord, 'processedObject' | 'consent' | 'maskedOutputs'> & {
+export type UploadView = Omit<
+  UploadRecord,
+  'processedObject' | 'consent' | 'maskedOutputs' | 'inFlight' | 'expiresAtEpoch'
+> & {
   readonly inForce: boolean;
 };
 
 const toView = (record: UploadRecord): UploadView => {
-  const { processedObject: _p, consent: _c, maskedOutputs: _m, ...view } = record;
+  const {
+    processedObject: _p,
+    consent: _c,
+    maskedOutputs: _m,
+    inFlight: _i,
+    expiresAtEpoch: _e,
+    ...view
+  } = record;
   return { ...view, inForce: isInForce(record) };
 };
 

@@ -10,9 +10,9 @@ import type { LandedObject } from '../../../functions/domain/ingest/notification
 import { pseudonymise } from '../../../functions/domain/masking/pseudonymise.ts';
 import { defaultSettings } from '../../../functions/domain/settings.ts';
 import { type UploadRecord, uploadRecordSchema } from '../../../functions/domain/uploads/model.ts';
+import { findStuckUploads, STUCK_AFTER_MS } from '../../../functions/domain/uploads/stuck.ts';
 import { landingKey, pseudonymisedPrefix, rawPrefix } from '../../../functions/domain/zones.ts';
 import { createIngestHandler } from '../../../functions/ingest/handler.ts';
-import { findStuckUploads, STUCK_AFTER_MS } from '../../../functions/observability/stuck-uploads.ts';
 import { sqsMessageFor } from '../../unit/ingest/fixtures.ts';
 import { tenantRecord } from '../../unit/purge/fixtures.ts';
 import {
@@ -314,13 +314,13 @@ describe('ingest under faults', () => {
     const later = new Date(world.clock().getTime() + STUCK_AFTER_MS + 1);
 
     // Act
-    const stuck = await findStuckUploads(world.table, later);
+    const stuck = await findStuckUploads(world, later);
     await deliver(world, object);
-    const afterRedelivery = await findStuckUploads(world.table, later);
+    const afterRedelivery = await findStuckUploads(world, later);
 
     // Assess
     expect(stuck).toEqual([
-      expect.objectContaining({ tenantId: TENANT, uploadId: UPLOAD, status: 'VALIDATING' }),
+      expect.objectContaining({ tenantId: TENANT, uploadId: UPLOAD, phase: 'VALIDATING' }),
     ]);
     expect(afterRedelivery).toEqual([]);
   });
