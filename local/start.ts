@@ -15,6 +15,8 @@ process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
 // Locally there is no CloudWatch to read the metrics (EMF lines) the handlers print.
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 process.env.AWS_SDK_JS_SUPPRESS_VERSION_WARNING ??= '1';
+// The SDK warns that releases after January 2027 need Node 22; Kura supports Node 20 (README).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const { langFromLocale, msg, pick } = await import('../functions/domain/i18n.ts');
 const { DEFAULT_PORTS, localTmpDir, startLocalPlatform } = await import('./platform.ts');
@@ -66,6 +68,16 @@ async function main(): Promise<number> {
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    // `npm start` runs this under `sh -c`; a SIGTERM to npm ends npm and the shell but not this process,
+    // which would go on serving, orphaned. When the process that started it goes away, stop as on SIGTERM.
+    const parent = process.ppid;
+    setInterval(() => {
+      if (!stopping && process.ppid !== parent) {
+        // Whoever read our output is gone with it: writing there must not end the process.
+        for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+        onSignal('SIGTERM');
+      }
+    }, 500).unref();
   });
   if (platform.reconciled.migrationReleaseJob) {
     console.log(
