@@ -34,6 +34,8 @@ interface UploadView {
     readonly value?: string;
   }>;
   readonly errorsTruncated?: boolean;
+  /** Remarks on a file accepted anyway (e.g. unknown columns dropped). */
+  readonly warnings?: ReadonlyArray<{ readonly code: string; readonly ja: string; readonly en: string }>;
   /** The upload's place in the company's order (later replaces earlier, per dataset and period). */
   readonly sequence?: string;
   readonly maskedAt?: string;
@@ -107,6 +109,7 @@ function describeUpload(ctx: CliContext, upload: UploadView): void {
     );
   }
   if (upload.reason) lines.push(`${ctx.t(msg('理由', 'Reason'))}: ${ctx.t(upload.reason)}`);
+  for (const warning of upload.warnings ?? []) lines.push(`${ctx.t(msg('注意', 'Note'))}: ${ctx.t(warning)}`);
   if (upload.errors && upload.errors.length > 0) {
     lines.push(
       '',

@@ -1,3 +1,4 @@
+import { distance as levenshtein } from 'fastest-levenshtein';
 import { DATASETS, IDENTIFICATION_CODE_HEADERS, MY_NUMBER_HEADER_WORDS } from './datasets.ts';
 import type { ColumnDef, DatasetDef, DatasetName, PrivacyClass } from './schema.ts';
 import { DATASET_NAMES } from './schema.ts';
@@ -33,6 +34,37 @@ export function normaliseHeader(header: string): string {
 export function columnForHeader(dataset: DatasetDef, header: string): ColumnDef | undefined {
   const wanted = normaliseHeader(header);
   return dataset.columns.find((c) => [c.name, c.ja, ...c.aliases].some((h) => normaliseHeader(h) === wanted));
+}
+
+/**
+ * The catalogue column a header that matches none most likely meant ("did you mean"): the column one of
+ * whose names (Japanese, English, aliases) is nearest by edit distance, when it is near enough (at most a
+ * third of the longer name's characters differ, and at least one is shared), and the nearest is not tied.
+ */
+export function closestColumn(dataset: DatasetDef, header: string): ColumnDef | undefined {
+  const wanted = normaliseHeader(header);
+  if (wanted === '') return undefined;
+  let best: { column: ColumnDef; distance: number } | undefined;
+  let tied = false;
+  for (const column of dataset.columns) {
+    const distance = Math.min(
+      ...[column.name, column.ja, ...column.aliases].map((name) => {
+        const candidate = normaliseHeader(name);
+        const d = levenshtein(wanted, candidate);
+        return d <= Math.floor(Math.max(wanted.length, candidate.length) / 3) && d < candidate.length
+          ? d
+          : Number.POSITIVE_INFINITY;
+      }),
+    );
+    if (!Number.isFinite(distance)) continue;
+    if (!best || distance < best.distance) {
+      best = { column, distance };
+      tied = false;
+    } else if (distance === best.distance && column !== best.column) {
+      tied = true;
+    }
+  }
+  return best && !tied ? best.column : undefined;
 }
 
 /** A note in brackets, as headers carry them: （マイナンバー）, (12桁), 【必須】, ［任意］ (after NFKC). */

@@ -1,13 +1,27 @@
-import { columnForHeader, identificationCodeKind } from '../catalog/index.ts';
+import { closestColumn, columnForHeader, identificationCodeKind } from '../catalog/index.ts';
 import type { ColumnDef, DatasetDef } from '../catalog/schema.ts';
 import { FileRejectedError } from './errors.ts';
 
+/** A remark on a file that was accepted anyway (its rows are stored), in both languages. */
+export interface FileWarning {
+  readonly code: string;
+  readonly ja: string;
+  readonly en: string;
+}
+
 /** How a file's header maps onto the dataset: one entry per file column, in file order. */
 export interface HeaderMapping {
-  /** Catalogue column for each file column; undefined for an unnamed (empty) header cell, which is ignored. */
+  /**
+   * Catalogue column for each file column; undefined for an unnamed (empty) header cell or a column the
+   * catalogue does not know: both are dropped before anything is stored.
+   */
   readonly columns: ReadonlyArray<ColumnDef | undefined>;
   /** Catalogue column name → the header as the file spells it (for messages). */
   readonly headers: ReadonlyMap<string, string>;
+  /** Positions (0-based) of columns dropped because the catalogue does not know them. */
+  readonly dropped: readonly number[];
+  /** The warning naming them (by position, with a suggestion). */
+  readonly warnings: readonly FileWarning[];
 }
 
 const list = (items: string[], lang: 'ja' | 'en') =>
@@ -24,10 +38,12 @@ function positions(indexes: readonly number[], lang: 'ja' | 'en'): string {
 
 /**
  * Maps a header line through the catalogue (Japanese, English and alias names). Refuses the file
- * when a column names an individual identification code, is unknown, repeats, or when a required
- * column is missing. Header cells the catalogue does not know are described by position and count,
- * never echoed: a "header" may be a data row (a file without a header line, or with CR-only line
- * ends read as one line), and its cells then hold names and birth dates.
+ * when a column names an individual identification code, repeats, when a required column is missing, or
+ * when no cell is a column name at all (no header line). A column the catalogue does not know (a code
+ * beside a name, a notes column) is dropped before anything is stored and named in a warning by position,
+ * with the catalogue column it most likely meant: its header is never echoed, since a "header" may be a
+ * data row (a file without a header line, or with CR-only line ends read as one line) whose cells hold
+ * names and birth dates.
  */
 export function mapHeader(dataset: DatasetDef, header: readonly string[], line: number): HeaderMapping {
   const trimmed = header.map((h) => h.trim());
@@ -70,17 +86,8 @@ export function mapHeader(dataset: DatasetDef, header: readonly string[], line: 
       line,
     );
   }
-  if (unknown.length > 0) {
-    const known = dataset.columns.map((c) => `${c.ja}/${c.name}`).join(', ');
-    throw new FileRejectedError(
-      {
-        code: 'UNKNOWN_COLUMNS',
-        ja: `見出し行（${line} 行目）の ${positions(unknown, 'ja')}（計 ${unknown.length} 列）はデータセット「${dataset.ja}」の列名ではありません。使える列: ${known}`,
-        en: `${positions(unknown, 'en')} of the header line (line ${line}), ${unknown.length} in all, are not columns of dataset "${dataset.name}". Accepted columns: ${known}`,
-      },
-      line,
-    );
-  }
+  const warnings =
+    unknown.length > 0 ? [unknownColumnsWarning(dataset, trimmed, unknown, columns, line)] : [];
   const headers = new Map<string, string>();
   const repeated: string[] = [];
   columns.forEach((column, i) => {
@@ -122,5 +129,41 @@ export function mapHeader(dataset: DatasetDef, header: readonly string[], line: 
       line,
     );
   }
-  return { columns, headers };
+  return { columns, headers, dropped: unknown, warnings };
+}
+
+/**
+ * The warning for columns dropped as unknown: their positions, and for each the catalogue column it most
+ * likely meant when one is near and not in the file already ("did you mean"), or that it can be deleted.
+ */
+function unknownColumnsWarning(
+  dataset: DatasetDef,
+  header: readonly string[],
+  unknown: readonly number[],
+  columns: ReadonlyArray<ColumnDef | undefined>,
+  line: number,
+): FileWarning {
+  const present = new Set(columns.flatMap((c) => (c ? [c.name] : [])));
+  const shown = unknown.slice(0, 10).map((index) => {
+    const guess = closestColumn(dataset, header[index] ?? '');
+    return { position: index + 1, guess: guess && !present.has(guess.name) ? guess : undefined };
+  });
+  const more = unknown.length - shown.length;
+  const ja = shown
+    .map(
+      (s) =>
+        `${s.position} 列目${s.guess ? `（「${s.guess.ja}」のことであれば列名をそう直してください）` : ''}`,
+    )
+    .join('、');
+  const en = shown
+    .map(
+      (s) =>
+        `column ${s.position}${s.guess ? ` (if it is "${s.guess.name}" / 「${s.guess.ja}」, rename it so)` : ''}`,
+    )
+    .join(', ');
+  return {
+    code: 'UNKNOWN_COLUMNS_DROPPED',
+    ja: `見出し行（${line} 行目）の ${ja}${more > 0 ? ` ほか ${more} 列` : ''}はデータセット「${dataset.ja}」の列ではないため、保存せずに取り除きました。不要な列なら削除してかまいません。`,
+    en: `${en}${more > 0 ? ` and ${more} more` : ''} of the header line (line ${line}) are not columns of dataset "${dataset.name}" and were dropped before anything was stored. If they are not needed, delete them.`,
+  };
 }

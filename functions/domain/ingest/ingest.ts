@@ -368,6 +368,7 @@ async function processUpload(
           errorCountsByCode: file.errorCountsByCode,
           errorsTruncated: file.errorCount > file.errors.length,
           errors: file.errors,
+          warnings: file.warnings,
           outputs,
         };
         await ports.objects.put(RAW, reportKey(address.tenantId, address.uploadId), JSON.stringify(report), {
@@ -385,6 +386,7 @@ async function processUpload(
       errorsTruncated: file.errorCount > REPORT_ERRORS_ON_RECORD,
       encoding: file.encoding,
       outputs,
+      ...(file.warnings.length > 0 ? { warnings: [...file.warnings] } : {}),
       processedObject: identity,
       ...(decision.reason ? { reason: decision.reason } : {}),
     });

@@ -6,12 +6,12 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { DatasetDef, PrivacyClass } from '../catalog/schema.ts';
+import type { ColumnDef, DatasetDef, PrivacyClass } from '../catalog/schema.ts';
 import { CsvTextDecoder, InvalidEncodingError, type TextEncoding } from '../japanese/encoding.ts';
 import type { LimitSettings } from '../settings.ts';
 import type { RowError } from '../uploads/model.ts';
 import { FileRejectedError } from './errors.ts';
-import { type HeaderMapping, mapHeader } from './header.ts';
+import { type FileWarning, type HeaderMapping, mapHeader } from './header.ts';
 import { type RowErrorCode, rowErrorMessage } from './messages.ts';
 import { CsvScanner, type ScanResult } from './scan.ts';
 import {
@@ -61,6 +61,8 @@ export interface ValidatedFile {
   readonly errors: RowError[];
   readonly errorCount: number;
   readonly errorCountsByCode: Readonly<Record<string, number>>;
+  /** Remarks on a file accepted anyway (e.g. unknown columns dropped), in both languages. */
+  readonly warnings: readonly FileWarning[];
 }
 
 export interface ProcessOptions {
@@ -218,7 +220,7 @@ async function refuseDataInUnnamedColumns(
   scan: ScanResult,
 ): Promise<void> {
   for (const [index, column] of mapping.columns.entries()) {
-    if (column) continue;
+    if (column || mapping.dropped.includes(index)) continue;
     const name = ident(`__unnamed_${index}`);
     const [found] = await query(
       connection,
@@ -246,7 +248,15 @@ async function refuseMyNumbers(
   mapping: HeaderMapping,
   scan: ScanResult,
 ): Promise<void> {
-  const columns = mapping.columns.flatMap((c) => (c ? [c] : []));
+  // Every column with data: the catalogue's, and those dropped as unknown (a My Number there is still
+  // a My Number sent to the platform), the latter named by position only.
+  const columns = mapping.columns.flatMap((c, index) =>
+    c
+      ? [{ name: c.name, column: c as ColumnDef | undefined, index }]
+      : mapping.dropped.includes(index)
+        ? [{ name: `__unnamed_${index}`, column: undefined, index }]
+        : [],
+  );
   if (columns.length === 0) return;
   const flags = columns.map((c, i) => `kura_has_my_number(${ident(c.name)}) AS h${i}`).join(', ');
   const found = columns.map(
@@ -259,18 +269,24 @@ async function refuseMyNumbers(
     `SELECT ${found.join(', ')} FROM (SELECT rowid, ${flags} FROM src WHERE kura_may_hold_my_number(${joined}))`,
   );
   const hits = columns
-    .map((column, i) => ({ column, count: Number(row?.[`n${i}`] ?? 0), rec: row?.[`r${i}`] }))
+    .map((scanned, i) => ({ ...scanned, count: Number(row?.[`n${i}`] ?? 0), rec: row?.[`r${i}`] }))
     .filter((hit) => hit.count > 0 && hit.rec !== null && hit.rec !== undefined);
   if (hits.length === 0) return;
   const first = hits.reduce((a, b) => (Number(b.rec) < Number(a.rec) ? b : a));
   const line = scan.lineMap.lineOf(Number(first.rec));
   const count = hits.reduce((sum, hit) => sum + hit.count, 0);
-  const header = mapping.headers.get(first.column.name) ?? first.column.name;
-  const numeric = first.column.type === 'integer' || first.column.type === 'decimal';
+  const known = first.column;
+  const where = known
+    ? {
+        ja: `「${mapping.headers.get(known.name) ?? known.name}」`,
+        en: `"${mapping.headers.get(known.name) ?? known.name}"`,
+      }
+    : { ja: `${first.index + 1} 列目`, en: `column ${first.index + 1}` };
+  const numeric = known?.type === 'integer' || known?.type === 'decimal';
   throw reject(
     'MY_NUMBER_VALUE',
-    `個人番号（マイナンバー）と思われる 12 桁の番号が ${count} か所にあります（最初は ${line} 行目の「${header}」）。Kura は個人番号を保存しません。値を削除してからアップロードしてください。${numeric ? '金額などの数値であれば、3 桁ごとのカンマ付き（例: 123,456,789,012）で書くと受け付けます。' : ''}`,
-    `${count} cell(s) hold what looks like a My Number (12 digits with a valid check digit), the first on line ${line} in "${header}" of dataset ${dataset.name}. Kura never stores My Numbers: remove them and upload again.${numeric ? ' If it is an amount, write it with thousands separators (e.g. 123,456,789,012).' : ''}`,
+    `個人番号（マイナンバー）と思われる 12 桁の番号が ${count} か所にあります（最初は ${line} 行目の${where.ja}）。Kura は個人番号を保存しません。値を削除してからアップロードしてください。${numeric ? '金額などの数値であれば、3 桁ごとのカンマ付き（例: 123,456,789,012）で書くと受け付けます。' : ''}`,
+    `${count} cell(s) hold what looks like a My Number (12 digits with a valid check digit), the first on line ${line} in ${where.en} of dataset ${dataset.name}. Kura never stores My Numbers: remove them and upload again.${numeric ? ' If it is an amount, write it with thousands separators (e.g. 123,456,789,012).' : ''}`,
     line,
   );
 }
@@ -412,6 +428,7 @@ export async function validateFile<T>(
       errors,
       errorCount: Number(errorTotal?.n ?? 0) + structural.length,
       errorCountsByCode: byCode,
+      warnings: mapping.warnings,
     };
     const writeValid = async (): Promise<PeriodFile[]> => {
       const outDir = join(options.workDir, 'parquet');

@@ -82,6 +82,8 @@ export const uploadRecordSchema = z.object({
   /** First row errors (the full report is in the raw bucket under reports/). */
   errors: z.array(rowErrorSchema).optional(),
   errorsTruncated: z.boolean().optional(),
+  /** Remarks on a file accepted anyway: e.g. columns the dataset does not know, dropped before storing. */
+  warnings: z.array(z.object({ code: z.string(), ja: z.string(), en: z.string() })).optional(),
   /** Idempotency: the S3 object (key + version or sequencer) whose processing produced the outcome. */
   processedObject: z.string().optional(),
   encoding: z.string().optional(),

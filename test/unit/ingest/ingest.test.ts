@@ -232,8 +232,8 @@ describe('ingestObject: outcomes', () => {
     expect(record?.reason?.en).toContain('ZIP archives are not accepted');
   });
 
-  it('rejects unknown columns by position (never echoing a header cell) and names missing ones', async () => {
-    // Prepare
+  it('drops unknown columns before storing anything, warns by position (never echoing them), and names missing ones', async () => {
+    // Prepare (issue 17: an export with a column Kura does not know used to be rejected whole)
     const ports = memoryPorts();
 
     // Act
@@ -241,12 +241,45 @@ describe('ingestObject: outcomes', () => {
     const missing = await ingest(ports, crlf('社員番号,実労働時間', '0001,8'));
 
     // Assess
-    expect(unknown.record?.reason?.code).toBe('UNKNOWN_COLUMNS');
-    expect(unknown.record?.reason?.ja).toContain('3 列目（計 1 列）');
-    expect(unknown.record?.reason?.en).toContain('column 3 of the header line');
-    expect(JSON.stringify(unknown.record)).not.toContain('好きな食べ物');
+    expect(unknown.record?.status).toBe('ACCEPTED');
+    expect(unknown.record?.warnings?.map((w) => w.code)).toEqual(['UNKNOWN_COLUMNS_DROPPED']);
+    expect(unknown.record?.warnings?.[0]?.ja).toContain('3 列目');
+    expect(unknown.record?.warnings?.[0]?.en).toContain('column 3 of the header line');
+    const stored = [
+      JSON.stringify(unknown.record),
+      ...(
+        await Promise.all(
+          ['raw', 'curated'].flatMap((bucket) =>
+            ports.objects.keys(bucket).map(async (key) => Buffer.from(await ports.objects.get(bucket, key))),
+          ),
+        )
+      ).map((bytes) => bytes.toString('latin1') + bytes.toString('utf8')),
+    ].join('\n');
+    expect(stored).not.toContain('好きな食べ物');
+    expect(stored).not.toContain('寿司');
+    const [output] = unknown.record?.outputs ?? [];
+    const rows = await readParquet(await ports.objects.get('raw', output ?? ''));
+    expect(JSON.stringify(rows)).not.toContain('寿司');
+    expect(Object.keys(rows[0] ?? {}).every((name) => !name.startsWith('__unnamed'))).toBe(true);
     expect(missing.record?.reason?.code).toBe('MISSING_COLUMNS');
     expect(missing.record?.reason?.en).toContain('"work_date"');
+  });
+
+  it('suggests the column a misspelt header most likely meant, and refuses a My Number in a dropped column', async () => {
+    // Prepare
+    const ports = memoryPorts();
+
+    // Act
+    const typo = await ingest(ports, crlf('社員番号,勤務日,残業時問', '0001,2023/4/1,1.5'));
+    const hidden = await ingest(ports, crlf('社員番号,勤務日,備考', '0001,2023/4/1,123456789018'));
+
+    // Assess
+    expect(typo.record?.status).toBe('ACCEPTED');
+    expect(typo.record?.warnings?.[0]?.ja).toContain('「残業時間」のことであれば');
+    expect(typo.record?.warnings?.[0]?.en).toContain('"overtime_hours"');
+    expect(hidden.record?.status).toBe('REJECTED');
+    expect(hidden.record?.reason?.code).toBe('MY_NUMBER_VALUE');
+    expect(hidden.record?.reason?.en).toContain('column 3');
   });
 
   it('refuses a file with a My Number column and asks to remove it', async () => {
