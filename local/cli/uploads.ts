@@ -42,9 +42,11 @@ interface UploadView {
   readonly supersededBy?: Readonly<Record<string, string>>;
   readonly withdrawnAt?: string;
   readonly inForce?: boolean;
+  readonly checkedAs?: 'ACCEPTED' | 'PARTIALLY_ACCEPTED' | 'REJECTED';
+  readonly columnMapping?: ReadonlyArray<{ readonly position: number; readonly column: string | null }>;
 }
 
-const FINAL: readonly UploadStatus[] = ['ACCEPTED', 'PARTIALLY_ACCEPTED', 'REJECTED', 'WITHDRAWN'];
+const FINAL: readonly UploadStatus[] = ['ACCEPTED', 'PARTIALLY_ACCEPTED', 'REJECTED', 'WITHDRAWN', 'CHECKED'];
 const COUNTING: readonly UploadStatus[] = ['ACCEPTED', 'PARTIALLY_ACCEPTED'];
 
 const STATUS_TEXT: Record<UploadStatus, { ja: string; en: string }> = {
@@ -55,6 +57,7 @@ const STATUS_TEXT: Record<UploadStatus, { ja: string; en: string }> = {
   PARTIALLY_ACCEPTED: msg('一部受理（エラー行を除外）', 'partially accepted (rows in error left out)'),
   REJECTED: msg('不受理', 'rejected'),
   WITHDRAWN: msg('取り下げ済み（データは削除済み）', 'withdrawn (its data deleted)'),
+  CHECKED: msg('確認のみ（何も保存していません）', 'checked only (nothing stored)'),
 };
 
 /** Whether the upload's rows count, as a word for the list: yes, partly, superseded, pending. */
@@ -105,6 +108,24 @@ function describeUpload(ctx: CliContext, upload: UploadView): void {
           `行数: 全 ${upload.rows.total} 行、受理 ${upload.rows.accepted} 行、エラー ${upload.rows.rejected} 行`,
           `Rows: ${upload.rows.total} in total, ${upload.rows.accepted} accepted, ${upload.rows.rejected} in error`,
         ),
+      ),
+    );
+  }
+  if (upload.checkedAs) {
+    lines.push(
+      ctx.t(
+        msg(
+          `アップロードした場合の結果: ${upload.checkedAs} — ${STATUS_TEXT[upload.checkedAs].ja}`,
+          `As an upload it would be: ${upload.checkedAs} — ${STATUS_TEXT[upload.checkedAs].en}`,
+        ),
+      ),
+    );
+  }
+  if (upload.columnMapping) {
+    lines.push(
+      renderTable(
+        ctx.lang === 'ja' ? ['列', '対応する項目'] : ['column', 'maps to'],
+        upload.columnMapping.map((m) => [m.position, m.column ?? ctx.t(msg('（取り除く）', '(dropped)'))]),
       ),
     );
   }
@@ -190,7 +211,17 @@ function consentFrom(options: {
 
 /** Upload outcome → exit: only a file accepted in full succeeds. */
 function outcomeError(upload: UploadView): CliOutcomeError | undefined {
-  if (upload.status === 'ACCEPTED') return undefined;
+  if (upload.status === 'ACCEPTED' || (upload.status === 'CHECKED' && upload.checkedAs === 'ACCEPTED')) {
+    return undefined;
+  }
+  if (upload.status === 'CHECKED') {
+    return new CliOutcomeError(
+      msg(
+        `このファイルをアップロードすると「${STATUS_TEXT[upload.checkedAs ?? 'REJECTED'].ja}」になります。`,
+        `Uploaded, this file would be ${STATUS_TEXT[upload.checkedAs ?? 'REJECTED'].en}.`,
+      ),
+    );
+  }
   return new CliOutcomeError(
     FINAL.includes(upload.status)
       ? msg(
@@ -219,6 +250,10 @@ export function registerUploadCommands(program: Command, context: () => CliConte
     .option('--attested-by <who>', 'who attests the consent / 同意を証明する人')
     .option('--content-type <type>', 'content type / Content-Type', 'text/csv')
     .option(
+      '--check',
+      'dry run: validate the file and show the mapping, counts and first errors, storing nothing / 確認のみ（何も保存しない）',
+    )
+    .option(
       '--wait <seconds>',
       'how long to wait for the outcome / 結果を待つ秒数',
       (v) => Number.parseInt(v, 10),
@@ -234,6 +269,7 @@ export function registerUploadCommands(program: Command, context: () => CliConte
           attestedBy?: string;
           contentType: string;
           wait: number;
+          check?: boolean;
         },
       ) => {
         const ctx = context();
@@ -259,6 +295,7 @@ export function registerUploadCommands(program: Command, context: () => CliConte
             contentType: options.contentType,
             ...digest,
             ...(consent ? { consent } : {}),
+            ...(options.check ? { dryRun: true } : {}),
           })
         ).body;
         const bar = createProgress({

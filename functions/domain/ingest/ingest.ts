@@ -20,7 +20,7 @@ import { validateFile } from './process.ts';
 const LANDING = 'landing';
 const RAW = 'raw';
 const UPLOADS = 'uploads';
-const TERMINAL: readonly UploadStatus[] = ['ACCEPTED', 'PARTIALLY_ACCEPTED', 'REJECTED'];
+const TERMINAL: readonly UploadStatus[] = ['ACCEPTED', 'PARTIALLY_ACCEPTED', 'REJECTED', 'CHECKED'];
 
 /** What one delivery of an S3 notification led to. */
 export type IngestResult =
@@ -346,6 +346,8 @@ async function processUpload(
         const { total, rejected } = file.rows;
         const decision = decide(total, rejected, dataset.maxInvalidRowRatio);
         const outputs: string[] = [];
+        // A dry run stores nothing of the file: no Parquet, no report (the record keeps the counts).
+        if (current.dryRun) return { file, decision, outputs };
         if (decision.status !== 'REJECTED') {
           for (const part of await writeValid()) {
             const key = rawKey(address.tenantId, address.dataset, part.period, address.uploadId);
@@ -380,7 +382,9 @@ async function processUpload(
     ports.trace?.('upload');
     const { file, decision, outputs } = outcome;
     current = await finish(ports, current, {
-      status: decision.status,
+      ...(current.dryRun
+        ? { status: 'CHECKED' as const, checkedAs: decision.status, columnMapping: [...file.columnMapping] }
+        : { status: decision.status }),
       rows: file.rows,
       errors: file.errors.slice(0, REPORT_ERRORS_ON_RECORD),
       errorsTruncated: file.errorCount > REPORT_ERRORS_ON_RECORD,
@@ -405,23 +409,27 @@ async function processUpload(
               message: { ja: error.reason.ja, en: error.reason.en },
             },
           ];
-    await ports.objects.put(
-      RAW,
-      reportKey(address.tenantId, address.uploadId),
-      JSON.stringify({
-        tenantId: address.tenantId,
-        uploadId: address.uploadId,
-        dataset: address.dataset,
-        fileName: address.fileName,
-        status: 'REJECTED',
-        reason: error.reason,
-        errors,
-        outputs: [],
-      }),
-      { contentType: 'application/json' },
-    );
+    if (!current.dryRun) {
+      await ports.objects.put(
+        RAW,
+        reportKey(address.tenantId, address.uploadId),
+        JSON.stringify({
+          tenantId: address.tenantId,
+          uploadId: address.uploadId,
+          dataset: address.dataset,
+          fileName: address.fileName,
+          status: 'REJECTED',
+          reason: error.reason,
+          errors,
+          outputs: [],
+        }),
+        { contentType: 'application/json' },
+      );
+    }
     current = await finish(ports, current, {
-      status: 'REJECTED',
+      ...(current.dryRun
+        ? { status: 'CHECKED' as const, checkedAs: 'REJECTED' as const }
+        : { status: 'REJECTED' }),
       reason: error.reason,
       processedObject: identity,
       outputs: [],

@@ -63,6 +63,8 @@ export interface ValidatedFile {
   readonly errorCountsByCode: Readonly<Record<string, number>>;
   /** Remarks on a file accepted anyway (e.g. unknown columns dropped), in both languages. */
   readonly warnings: readonly FileWarning[];
+  /** Each file column by position (1-based): the catalogue column it maps to, or null (dropped, unnamed). */
+  readonly columnMapping: ReadonlyArray<{ readonly position: number; readonly column: string | null }>;
 }
 
 export interface ProcessOptions {
@@ -429,6 +431,7 @@ export async function validateFile<T>(
       errorCount: Number(errorTotal?.n ?? 0) + structural.length,
       errorCountsByCode: byCode,
       warnings: mapping.warnings,
+      columnMapping: mapping.columns.map((c, i) => ({ position: i + 1, column: c ? c.name : null })),
     };
     const writeValid = async (): Promise<PeriodFile[]> => {
       const outDir = join(options.workDir, 'parquet');

@@ -10,6 +10,12 @@ export const UPLOAD_STATUSES = [
   'REJECTED',
   /** The company withdrew it: its data is deleted and nothing counts it (uploads/withdraw.ts). */
   'WITHDRAWN',
+  /**
+   * A dry run (`dryRun`): the file was validated like any upload and deleted; nothing of it was stored
+   * but the counts, the first row errors (personal values masked) and the outcome it would have had
+   * (`checkedAs`). Nothing counts it.
+   */
+  'CHECKED',
 ] as const;
 export const uploadStatusSchema = z.enum(UPLOAD_STATUSES);
 export type UploadStatus = z.infer<typeof uploadStatusSchema>;
@@ -102,6 +108,14 @@ export const uploadRecordSchema = z.object({
   withdrawnBy: z.string().optional(),
   /** The ledger entry recording the withdrawal (`<chain>/<seq>`). */
   withdrawalRef: z.string().optional(),
+  /** A dry run: validate only, store nothing (status CHECKED when done). */
+  dryRun: z.literal(true).optional(),
+  /** What a real upload of the checked file would have ended as. */
+  checkedAs: z.enum(['ACCEPTED', 'PARTIALLY_ACCEPTED', 'REJECTED']).optional(),
+  /** How the file's columns map onto the dataset, by position (1-based): a catalogue column, or dropped. */
+  columnMapping: z
+    .array(z.object({ position: z.number().int().positive(), column: z.string().nullable() }))
+    .optional(),
   /** The phase of an unfinished upload, key of the sparse index `byInFlight` (in-flight.ts). */
   inFlight: z.enum(['REQUESTED', 'RECEIVED', 'VALIDATING', 'MASKING']).optional(),
   /** TTL (epoch seconds) of a request whose file never came (in-flight.ts). */

@@ -76,6 +76,8 @@ export const uploadRequestSchema = z
     sizeBytes: z.number(),
     sha256: z.string().min(1).max(200),
     consent: z.unknown().optional(),
+    /** Validate only: the file is checked as an upload would be and deleted; nothing is stored. */
+    dryRun: z.boolean().optional(),
   })
   .strict();
 export type UploadRequest = z.infer<typeof uploadRequestSchema>;
@@ -225,6 +227,7 @@ export async function requestUpload(
     expiresAt,
     updatedAt: now.toISOString(),
     ...(consent ? { consent } : {}),
+    ...(request.dryRun ? { dryRun: true as const } : {}),
   };
   // The record first, then its ledger entry; if the entry cannot be appended the record is deleted
   // again, so a failure leaves neither (and the caller gets no ticket). The entry's place in the
@@ -244,6 +247,7 @@ export async function requestUpload(
         dataset: dataset.name,
         sizeBytes,
         contentType,
+        ...(request.dryRun ? { dryRun: true } : {}),
         // The attestation itself names a person: it stays on the record; the ledger holds its digest.
         ...(consent
           ? {
