@@ -21,6 +21,7 @@ import { grantSupporter, listSupporterGrants, revokeSupporter } from '../domain/
 import { registerTenant, updateTenant } from '../domain/tenants/admin.ts';
 import { processingDisclosure } from '../domain/tenants/processing.ts';
 import { certificateWithVerification, requestPurge } from '../domain/tenants/purge-now.ts';
+import { rowErrorsCsv } from '../domain/uploads/error-report.ts';
 import { getUpload, listUploads, requestUpload } from '../domain/uploads/uploads.ts';
 import { withdrawUpload } from '../domain/uploads/withdraw.ts';
 import { datasetCatalogue } from './datasets.ts';
@@ -76,6 +77,15 @@ export class WithStatus {
   constructor(
     readonly status: number,
     readonly body: unknown,
+  ) {}
+}
+
+/** A route result that is a file to download (CSV), not JSON. */
+export class FileDownload {
+  constructor(
+    readonly fileName: string,
+    readonly contentType: string,
+    readonly body: string,
   ) {}
 }
 
@@ -142,6 +152,13 @@ export const ROUTES: Readonly<Record<string, Route>> = {
   'GET /uploads/{uploadId}': {
     requires: 'tenant-member',
     handle: (c) => getUpload(c.ports, c.principal, c.path('uploadId')),
+  },
+  'GET /uploads/{uploadId}/row-errors': {
+    requires: 'tenant-member',
+    handle: async (c) => {
+      const file = await rowErrorsCsv(c.ports, c.principal, c.path('uploadId'), c.lang);
+      return new FileDownload(file.fileName, 'text/csv; charset=utf-8', file.csv);
+    },
   },
   'POST /uploads/{uploadId}/withdraw': {
     requires: 'tenant-member',
@@ -234,6 +251,19 @@ export async function routeHttpEvent(
       queries: () => ({ ...(event.queryStringParameters ?? {}) }),
     });
     if (result instanceof WithStatus) return jsonResponse(result.status, result.body, lang);
+    if (result instanceof FileDownload) {
+      return {
+        statusCode: 200,
+        headers: {
+          'content-type': result.contentType,
+          'content-disposition': `attachment; filename="${result.fileName}"`,
+          'content-language': lang,
+          'cache-control': 'no-store',
+          'x-content-type-options': 'nosniff',
+        },
+        body: result.body,
+      };
+    }
     return jsonResponse(route.status ?? 200, result, lang);
   } catch (error) {
     const response = errorResponse(error, lang);

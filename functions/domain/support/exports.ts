@@ -6,14 +6,13 @@
  * ledger lists what was exported and what was deleted. Nothing else under a grant is written.
  */
 import { z } from 'zod';
-import { NotFoundError as PortNotFoundError } from '../../adapters/ports.ts';
 import type { Principal } from '../auth/principal.ts';
+import { toCsv } from '../csv.ts';
 import { type FieldMessages, ForbiddenError, parseRequestBody, ValidationError } from '../errors.ts';
 import { msg } from '../i18n.ts';
-import { neutraliseFormula } from '../japanese/formula.ts';
 import { appendLedger } from '../ledger/ledger.ts';
-import { type RowError, rowErrorSchema } from '../uploads/model.ts';
-import { reportKey, supportExportPrefix } from '../zones.ts';
+import { readRowErrors } from '../uploads/error-report.ts';
+import { supportExportPrefix } from '../zones.ts';
 import {
   covers,
   deleteGrantExports,
@@ -41,22 +40,6 @@ const FIELDS = {
   kind: msg('kind は row_errors または rows にしてください。', 'kind must be row_errors or rows.'),
 } as const satisfies FieldMessages;
 
-/** One CSV cell: formula-neutralised, quoted when needed (RFC 4180). */
-export function csvCell(value: string | number | null | undefined): string {
-  if (value === null || value === undefined) return '';
-  const text = typeof value === 'number' ? String(value) : neutraliseFormula(value);
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
-/** CSV with a UTF-8 BOM (so Excel in Japan opens it as UTF-8) and CRLF line ends. */
-export function toCsv(
-  header: readonly string[],
-  rows: ReadonlyArray<ReadonlyArray<string | number | null | undefined>>,
-) {
-  const lines = [header.map(csvCell).join(','), ...rows.map((r) => r.map(csvCell).join(','))];
-  return `\uFEFF${lines.join('\r\n')}\r\n`;
-}
-
 export interface SupportExport {
   readonly grantId: string;
   readonly exportId: string;
@@ -69,19 +52,6 @@ export interface SupportExport {
   readonly rows: number;
   /** The CSV itself. */
   readonly csv: string;
-}
-
-async function reportErrors(ports: SupportPorts, tenantId: string, uploadId: string, fallback: RowError[]) {
-  try {
-    const report = JSON.parse(
-      Buffer.from(await ports.objects.get('raw', reportKey(tenantId, uploadId))).toString('utf8'),
-    );
-    const parsed = z.object({ errors: z.array(rowErrorSchema) }).safeParse(report);
-    return parsed.success ? parsed.data.errors : fallback;
-  } catch (error) {
-    if (error instanceof PortNotFoundError) return fallback;
-    throw error;
-  }
 }
 
 /** Exports one upload under the caller's grant in force. */
@@ -107,7 +77,7 @@ export async function exportUnderGrant(
   let csv: string;
   let rows: number;
   if (kind === 'row_errors') {
-    const errors = await reportErrors(ports, grant.tenantId, uploadId, record.errors ?? []);
+    const errors = await readRowErrors(ports.objects, record);
     rows = errors.length;
     csv = toCsv(
       ['line', 'column', 'code', 'message_ja', 'message_en', 'value'],
