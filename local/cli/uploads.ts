@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
+import { TIME_FORMATS } from '../../functions/domain/catalog/schema.ts';
 import { msg } from '../../functions/domain/i18n.ts';
 import type { UploadStatus } from '../../functions/domain/uploads/model.ts';
 import {
@@ -250,6 +251,10 @@ export function registerUploadCommands(program: Command, context: () => CliConte
     .option('--attested-by <who>', 'who attests the consent / 同意を証明する人')
     .option('--content-type <type>', 'content type / Content-Type', 'text/csv')
     .option(
+      '--time-format <format>',
+      'how the file writes hours: decimal (1.5), hours-minutes (60進数 1.30), minutes (90) / 時間の表示形式',
+    )
+    .option(
       '--check',
       'dry run: validate the file and show the mapping, counts and first errors, storing nothing / 確認のみ（何も保存しない）',
     )
@@ -270,9 +275,20 @@ export function registerUploadCommands(program: Command, context: () => CliConte
           contentType: string;
           wait: number;
           check?: boolean;
+          timeFormat?: string;
         },
       ) => {
         const ctx = context();
+        const timeFormat = options.timeFormat;
+        if (timeFormat !== undefined && !(TIME_FORMATS as readonly string[]).includes(timeFormat)) {
+          throw new CliError(
+            msg(
+              `--time-format は ${TIME_FORMATS.join(', ')} のいずれかです（decimal: 1.5 時間、hours-minutes: 60 進数で 1.30 = 1 時間 30 分、minutes: 90 分）。`,
+              `--time-format is one of ${TIME_FORMATS.join(', ')} (decimal: 1.5 hours; hours-minutes: 60-base, 1.30 is 1 h 30 min; minutes: 90).`,
+            ),
+            2,
+          );
+        }
         const consent = consentFrom(options);
         let digest: Awaited<ReturnType<typeof fileDigest>>;
         try {
@@ -296,6 +312,7 @@ export function registerUploadCommands(program: Command, context: () => CliConte
             ...digest,
             ...(consent ? { consent } : {}),
             ...(options.check ? { dryRun: true } : {}),
+            ...(timeFormat ? { timeFormat } : {}),
           })
         ).body;
         const bar = createProgress({

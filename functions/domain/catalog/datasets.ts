@@ -29,6 +29,7 @@ const hours = (name: string, ja: string, en: string, aliases: string[] = [], max
     privacy: 'sensitive',
     min: 0,
     max,
+    duration: true,
   });
 
 const yen = (name: string, ja: string, en: string, aliases: string[] = [], required = false) =>

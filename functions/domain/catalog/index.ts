@@ -1,6 +1,6 @@
 import { distance as levenshtein } from 'fastest-levenshtein';
 import { DATASETS, IDENTIFICATION_CODE_HEADERS, MY_NUMBER_HEADER_WORDS } from './datasets.ts';
-import type { ColumnDef, DatasetDef, DatasetName, PrivacyClass } from './schema.ts';
+import type { ColumnDef, DatasetDef, DatasetName, PrivacyClass, TimeFormat } from './schema.ts';
 import { DATASET_NAMES } from './schema.ts';
 
 export * from './datasets.ts';
@@ -34,6 +34,15 @@ export function normaliseHeader(header: string): string {
 export function columnForHeader(dataset: DatasetDef, header: string): ColumnDef | undefined {
   const wanted = normaliseHeader(header);
   return dataset.columns.find((c) => [c.name, c.ja, ...c.aliases].some((h) => normaliseHeader(h) === wanted));
+}
+
+/** The dataset as one upload reads it: its duration columns in the time format the upload declared. */
+export function withTimeFormat(dataset: DatasetDef, timeFormat: TimeFormat | undefined): DatasetDef {
+  if (timeFormat === undefined || timeFormat === 'decimal') return dataset;
+  return {
+    ...dataset,
+    columns: dataset.columns.map((c) => (c.duration ? { ...c, timeFormat } : c)),
+  };
 }
 
 /**

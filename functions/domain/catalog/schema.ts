@@ -97,6 +97,10 @@ export const columnSchema = z
     topCode: z.number().optional(),
     /** What support staff see without a grant; absent → derived from `privacy` (see `supportMaskOf`). */
     supportMask: supportMaskSchema.optional(),
+    /** A duration in hours, which exports write in several time formats (see TIME_FORMATS). */
+    duration: z.literal(true).optional(),
+    /** The time format the upload declared for a duration column (set per upload, never in the catalogue). */
+    timeFormat: z.enum(['decimal', 'hours-minutes', 'minutes']).optional(),
   })
   .strict()
   .refine((c) => c.type !== 'enum' || (c.values?.length ?? 0) > 0, { error: 'enum columns need values' })
@@ -107,6 +111,16 @@ export const columnSchema = z
     error: 'this support mask would show an identifier to support staff',
   });
 export type ColumnDef = z.infer<typeof columnSchema>;
+
+/**
+ * How an export writes hours (the same text means different things: freee 勤怠 writes 1h30m as `1.50` in
+ * 10進数, `1.30` in 60進数, `90` in 分単位). `h:mm` (`1:30`) is unambiguous and read in every format.
+ * - `decimal`: decimal hours (`1.5`, `1.50`); the default.
+ * - `hours-minutes`: 60進数, hours then two digits of minutes (`1.30` = 1 h 30 min; minutes 00–59).
+ * - `minutes`: whole minutes (`90`).
+ */
+export const TIME_FORMATS = ['decimal', 'hours-minutes', 'minutes'] as const;
+export type TimeFormat = (typeof TIME_FORMATS)[number];
 
 /** Support masks a privacy class may never use: identifiers are never shown whole without a grant. */
 const SUPPORT_MASK_FORBIDDEN: Readonly<Record<PrivacyClass, readonly SupportMask[]>> = {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ConditionFailedError, type ObjectHead } from '../../adapters/ports.ts';
-import { getDataset } from '../catalog/index.ts';
+import { getDataset, withTimeFormat } from '../catalog/index.ts';
 import type { PlatformSettings } from '../settings.ts';
 import type { UploadRecord, UploadStatus } from '../uploads/model.ts';
 import { storedUploadSchema, updateUploadRecord } from '../uploads/supersession.ts';
@@ -326,7 +326,7 @@ async function processUpload(
   let current = claimed;
   if (current.status === 'RECEIVED')
     current = await transitionRecord(ports, current, { status: 'VALIDATING' });
-  const dataset = getDataset(address.dataset);
+  const dataset = withTimeFormat(getDataset(address.dataset), current.timeFormat);
   const workDir = join(ports.workDir ?? tmpdir(), `kura-ingest-${address.uploadId}-${randomUUID()}`);
   try {
     const outcome = await validateFile(
@@ -339,6 +339,7 @@ async function processUpload(
         },
         workDir,
         fallbackPeriod: monthOf(current.requestedAt),
+        timeFormatDeclared: current.timeFormat !== undefined,
         ...(ports.trace ? { trace: ports.trace } : {}),
       },
       async (file, writeValid) => {

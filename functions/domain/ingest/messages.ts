@@ -48,6 +48,16 @@ export function rowErrorMessage(
         ja: `${where.ja}は数値で入力してください（例: 1234、7.5${column?.type === 'decimal' ? '、7:30' : ''}）。`,
         en: `${where.en} must be a number (e.g. 1234, 7.5${column?.type === 'decimal' ? ', 7:30' : ''}).`,
       };
+    case 'INVALID_TIME':
+      return column?.timeFormat === 'minutes'
+        ? {
+            ja: `${where.ja}は分単位の整数で入力してください（例: 90、または 1:30）。アップロード時の時間表示形式は「分」です。`,
+            en: `${where.en} must be whole minutes (e.g. 90, or 1:30): the upload declared the time format "minutes".`,
+          }
+        : {
+            ja: `${where.ja}は「時間.分」（60 進数、分は 00〜59。例: 1.30 = 1 時間 30 分、または 1:30）で入力してください。アップロード時の時間表示形式は 60 進数です。`,
+            en: `${where.en} must be hours.minutes (60-base, minutes 00–59: 1.30 is 1 h 30 min; or 1:30): the upload declared the time format "hours-minutes".`,
+          };
     case 'OUT_OF_RANGE':
       if (column?.type === 'date' || column?.type === 'month') {
         return {

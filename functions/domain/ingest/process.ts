@@ -76,6 +76,8 @@ export interface ProcessOptions {
   readonly fallbackPeriod: string;
   /** Memory DuckDB may use before spilling to workDir; default DUCKDB_MEMORY_LIMIT. */
   readonly memoryLimit?: string;
+  /** Whether the upload declared its time format; if not, hours that read two ways refuse the file. */
+  readonly timeFormatDeclared?: boolean;
   /** Called as each phase ends (for benchmarks). */
   readonly trace?: (phase: string) => void;
   /**
@@ -293,6 +295,51 @@ async function refuseMyNumbers(
   );
 }
 
+/** A duration that reads as decimal hours and as 60進数 alike: `1.30` (1.3 h or 1 h 30 min). */
+const AMBIGUOUS_TIME = '^[0-9]+\\.[0-5][0-9]$';
+/** Quarter hours, which read the same way in both: `8.00`, `1.25`, `7.50`, `0.75`. */
+const QUARTER_HOUR = '\\.(00|25|50|75)$';
+/** Durations only decimal hours can be: `1.75`, `7.5`, `8.125` (60進数 writes two digits below 60). */
+const DECIMAL_ONLY_TIME = '^[0-9]+\\.([6-9][0-9]|[0-9]|[0-9]{3,})$';
+
+/**
+ * A file whose hours could be decimal hours or 60進数 (`1.30`, `7.45` and no value only decimal hours can
+ * be) is refused unless the upload declared its time format: guessing would store 1 h 30 min as 1.3 h or
+ * the reverse. The message names the column and line and how to declare it, never the value.
+ */
+async function refuseAmbiguousTimes(
+  connection: DuckDBConnection,
+  dataset: DatasetDef,
+  mapping: HeaderMapping,
+  scan: ScanResult,
+): Promise<void> {
+  const durations = mapping.columns.flatMap((c) => (c?.duration ? [c] : []));
+  if (durations.length === 0) return;
+  const values = durations.map((c) => `kura_digits(kura_pre(${ident(c.name)}))`);
+  const ambiguous = (v: string) =>
+    `(regexp_matches(${v}, ${lit(AMBIGUOUS_TIME)}) AND NOT regexp_matches(${v}, ${lit(QUARTER_HOUR)}))`;
+  const columns = values.map(
+    (v, i) =>
+      `count_if(${ambiguous(v)}) AS a${i}, min(CASE WHEN ${ambiguous(v)} THEN rowid END) AS r${i}, count_if(regexp_matches(${v}, ${lit(DECIMAL_ONLY_TIME)})) AS d${i}`,
+  );
+  const [row] = await query(connection, `SELECT ${columns.join(', ')} FROM src`);
+  const decisive = durations.some((_, i) => Number(row?.[`d${i}`] ?? 0) > 0);
+  if (decisive) return;
+  const hits = durations
+    .map((column, i) => ({ column, count: Number(row?.[`a${i}`] ?? 0), rec: row?.[`r${i}`] }))
+    .filter((hit) => hit.count > 0 && hit.rec !== null && hit.rec !== undefined);
+  if (hits.length === 0) return;
+  const first = hits.reduce((a, b) => (Number(b.rec) < Number(a.rec) ? b : a));
+  const line = scan.lineMap.lineOf(Number(first.rec));
+  const header = mapping.headers.get(first.column.name) ?? first.column.name;
+  throw reject(
+    'TIME_FORMAT_AMBIGUOUS',
+    `「${header}」の値（最初は ${line} 行目）は、10 進数（1.30 = 1.3 時間）とも 60 進数（1.30 = 1 時間 30 分）とも読めます。時間表示形式を指定してアップロードしてください: kura upload … --time-format decimal（10 進数）、hours-minutes（60 進数）、minutes（分）。API では timeFormat です。`,
+    `The values of "${header}" (first on line ${line}) read both as decimal hours (1.30 = 1.3 h) and as hours.minutes (1.30 = 1 h 30 min) in dataset ${dataset.name}. Upload again declaring the time format: kura upload … --time-format decimal, hours-minutes or minutes (API: timeFormat).`,
+    line,
+  );
+}
+
 async function query(connection: DuckDBConnection, sql: string): Promise<Record<string, unknown>[]> {
   return (await connection.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[];
 }
@@ -338,6 +385,7 @@ export async function validateFile<T>(
     await connection.run(sourceTableSql(dataset, present, source, { fastPath: options.fastPath ?? true }));
     await refuseDataInUnnamedColumns(connection, mapping, scan);
     await refuseMyNumbers(connection, dataset, mapping, scan);
+    if (!options.timeFormatDeclared) await refuseAmbiguousTimes(connection, dataset, mapping, scan);
     trace('read');
     for (const statement of checkedViewSql(dataset, present, options.fallbackPeriod)) {
       await connection.run(statement);

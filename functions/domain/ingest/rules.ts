@@ -14,6 +14,8 @@ export const CELL_ERROR_CODES = [
   'TOO_LONG',
   'INVALID_CODE',
   'INVALID_NUMBER',
+  /** A duration not in the upload's declared time format (e.g. 1.75 in 60進数, 90.5 in minutes). */
+  'INVALID_TIME',
   'INVALID_DATE',
   'ERA_MISMATCH',
   'OUT_OF_RANGE',
@@ -34,6 +36,10 @@ const CURRENCY = new RegExp(CURRENCY_PATTERN, 'g');
 export const DECIMAL_PATTERN = '^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)$';
 /** Hours written as a clock duration, as attendance systems export them: 7:30 → 7.5. */
 export const DURATION_PATTERN = '^([0-9]+):([0-5][0-9])$';
+/** 60進数 (time format `hours-minutes`): hours, then optionally a point and two digits of minutes. */
+export const HOURS_MINUTES_PATTERN = '^([0-9]+)(\\.([0-9]{2}))?$';
+/** Time format `minutes`: whole minutes. */
+export const MINUTES_PATTERN = '^[0-9]+$';
 /** Control characters have no place in a code (a code spans one line). */
 export const CODE_INVALID_PATTERN = '[\\x00-\\x1f\\x7f]';
 
@@ -50,6 +56,8 @@ const GROUPED = re(GROUPED_NUMBER_PATTERN);
 const INTEGER = re(INTEGER_PATTERN);
 const DECIMAL = re(DECIMAL_PATTERN);
 const DURATION = re(DURATION_PATTERN);
+const HOURS_MINUTES = re(HOURS_MINUTES_PATTERN);
+const MINUTES = re(MINUTES_PATTERN);
 const CODE_INVALID = re(CODE_INVALID_PATTERN);
 
 /** The text a cell holds before type rules: width-normalised for everything but free text, trimmed. */
@@ -99,6 +107,21 @@ export function normaliseCell(column: ColumnDef, raw: string | null): CellResult
     case 'decimal': {
       const digits = GROUPED.test(text) ? text.replace(/,/g, '') : text;
       const duration = DURATION.exec(digits);
+      if (column.timeFormat === 'hours-minutes' || column.timeFormat === 'minutes') {
+        const sexagesimal = HOURS_MINUTES.exec(digits);
+        const value = duration
+          ? Number(duration[1]) + Number(duration[2]) / 60
+          : column.timeFormat === 'minutes'
+            ? MINUTES.test(digits)
+              ? Number(digits) / 60
+              : undefined
+            : sexagesimal && Number(sexagesimal[3] ?? '0') < 60
+              ? Number(sexagesimal[1]) + Number(sexagesimal[3] ?? '0') / 60
+              : undefined;
+        if (value === undefined || !Number.isFinite(value)) return fail('INVALID_TIME');
+        if (!inRange(value, column)) return fail('OUT_OF_RANGE');
+        return ok(value);
+      }
       const value = DECIMAL.test(digits)
         ? Number(digits)
         : duration

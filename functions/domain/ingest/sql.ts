@@ -28,7 +28,9 @@ import {
   DURATION_PATTERN,
   enumLookup,
   GROUPED_NUMBER_PATTERN,
+  HOURS_MINUTES_PATTERN,
   INTEGER_PATTERN,
+  MINUTES_PATTERN,
 } from './rules.ts';
 
 /**
@@ -185,16 +187,26 @@ function columnLayers(
     case 'decimal': {
       const m = c('m');
       const d = c('d');
-      const error = `CASE WHEN ${n} IS NULL THEN ${missing(column)} WHEN ${d} IS NULL OR NOT isfinite(${d}) THEN 'INVALID_NUMBER'
+      const declared = column.timeFormat === 'hours-minutes' || column.timeFormat === 'minutes';
+      const error = `CASE WHEN ${n} IS NULL THEN ${missing(column)} WHEN ${d} IS NULL OR NOT isfinite(${d}) THEN '${declared ? 'INVALID_TIME' : 'INVALID_NUMBER'}'
         WHEN ${d} < ${num(column.min)} OR ${d} > ${num(column.max)} THEN 'OUT_OF_RANGE' END`;
+      const clock = `split_part(${m}, ':', 1)::DOUBLE + split_part(${m}, ':', 2)::DOUBLE / 60`;
+      const minutesPart = `try_cast(coalesce(nullif(split_part(${m}, '.', 2), ''), '0') AS DOUBLE)`;
+      const value =
+        column.timeFormat === 'minutes'
+          ? `CASE WHEN regexp_matches(${m}, ${lit(DURATION_PATTERN)}) THEN ${clock}
+                  WHEN regexp_matches(${m}, ${lit(MINUTES_PATTERN)}) THEN try_cast(${m} AS DOUBLE) / 60 END`
+          : column.timeFormat === 'hours-minutes'
+            ? `CASE WHEN regexp_matches(${m}, ${lit(DURATION_PATTERN)}) THEN ${clock}
+                    WHEN regexp_matches(${m}, ${lit(HOURS_MINUTES_PATTERN)}) THEN
+                      CASE WHEN ${minutesPart} < 60 THEN try_cast(split_part(${m}, '.', 1) AS DOUBLE) + ${minutesPart} / 60 END END`
+            : `CASE WHEN regexp_matches(${m}, ${lit(DECIMAL_PATTERN)}) THEN try_cast(${m} AS DOUBLE)
+                    WHEN regexp_matches(${m}, ${lit(DURATION_PATTERN)}) THEN ${clock} END`;
       return {
         layers: [
           [`kura_pre(${source}) AS ${n}`],
           [`kura_digits(${n}) AS ${m}`],
-          [
-            `CASE WHEN regexp_matches(${m}, ${lit(DECIMAL_PATTERN)}) THEN try_cast(${m} AS DOUBLE)
-                  WHEN regexp_matches(${m}, ${lit(DURATION_PATTERN)}) THEN split_part(${m}, ':', 1)::DOUBLE + split_part(${m}, ':', 2)::DOUBLE / 60 END AS ${d}`,
-          ],
+          [`${value} AS ${d}`],
           [`${error} AS ${c('e')}`],
         ],
         value: `CASE WHEN ${c('e')} IS NULL THEN ${d} END`,
@@ -318,6 +330,11 @@ function fastCell(column: ColumnDef, raw: string): FastCell {
       return { pattern: optional('[0-9]{1,15}'), value: `${raw}::BIGINT`, ...(valid ? { valid } : {}) };
     }
     case 'decimal': {
+      // A declared time format other than decimal hours: no plain cast is right, so only an empty
+      // cell is canonical and every value takes the full rules.
+      if (column.timeFormat === 'hours-minutes' || column.timeFormat === 'minutes') {
+        return { pattern: '', value: 'NULL::DOUBLE' };
+      }
       const valid = range(`${raw}::DOUBLE`);
       return {
         pattern: optional('[0-9]{1,15}(\\.[0-9]{1,15})?'),

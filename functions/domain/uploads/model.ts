@@ -108,6 +108,8 @@ export const uploadRecordSchema = z.object({
   withdrawnBy: z.string().optional(),
   /** The ledger entry recording the withdrawal (`<chain>/<seq>`). */
   withdrawalRef: z.string().optional(),
+  /** How the file writes hours, as the company declared it (catalog/schema.ts TIME_FORMATS). */
+  timeFormat: z.enum(['decimal', 'hours-minutes', 'minutes']).optional(),
   /** A dry run: validate only, store nothing (status CHECKED when done). */
   dryRun: z.literal(true).optional(),
   /** What a real upload of the checked file would have ended as. */

@@ -3,6 +3,7 @@ import { ConditionFailedError, type ObjectStore, type Table } from '../../adapte
 import type { Principal } from '../auth/principal.ts';
 import { tenantOf } from '../auth/principal.ts';
 import { DATASET_NAMES, type DatasetDef, getDataset, isDatasetName } from '../catalog/index.ts';
+import { TIME_FORMATS } from '../catalog/schema.ts';
 import {
   BODY_NOT_OBJECT,
   type FieldMessages,
@@ -65,6 +66,11 @@ const FIELDS = {
     'sha256 にファイルの SHA-256 を base64（44 文字）または 16 進数（64 文字）で指定してください。',
     'sha256 must be the file’s SHA-256, base64 (44 characters) or hex (64 digits).',
   ),
+  timeFormat: msg(
+    `timeFormat は ${TIME_FORMATS.join(', ')} のいずれかです（decimal: 1.5 時間、hours-minutes: 60 進数で 1.30 = 1 時間 30 分、minutes: 90 分）。`,
+    `timeFormat must be one of ${TIME_FORMATS.join(', ')} (decimal: 1.5 hours; hours-minutes: 60-base, 1.30 is 1 h 30 min; minutes: 90).`,
+  ),
+  dryRun: msg('dryRun は true か false です。', 'dryRun must be true or false.'),
 } as const satisfies FieldMessages;
 
 /** The body of POST /uploads. Strict: a tenantId, key or bucket in the body is refused, never used. */
@@ -78,6 +84,8 @@ export const uploadRequestSchema = z
     consent: z.unknown().optional(),
     /** Validate only: the file is checked as an upload would be and deleted; nothing is stored. */
     dryRun: z.boolean().optional(),
+    /** How the file writes hours: decimal (1.5), hours-minutes (60進数, 1.30), minutes (90). */
+    timeFormat: z.enum(TIME_FORMATS).optional(),
   })
   .strict();
 export type UploadRequest = z.infer<typeof uploadRequestSchema>;
@@ -228,6 +236,7 @@ export async function requestUpload(
     updatedAt: now.toISOString(),
     ...(consent ? { consent } : {}),
     ...(request.dryRun ? { dryRun: true as const } : {}),
+    ...(request.timeFormat ? { timeFormat: request.timeFormat } : {}),
   };
   // The record first, then its ledger entry; if the entry cannot be appended the record is deleted
   // again, so a failure leaves neither (and the caller gets no ticket). The entry's place in the

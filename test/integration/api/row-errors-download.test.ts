@@ -74,7 +74,9 @@ describe('GET /uploads/{uploadId}/row-errors', () => {
     expect(ja.headers.get('content-type')).toBe('text/csv; charset=utf-8');
     expect(ja.headers.get('content-disposition')).toContain(`row-errors-${ticket.uploadId}.csv`);
     expect([...jaBytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]); // the BOM Excel needs
-    expect(jaText.startsWith('\uFEFF行,列,コード,内容,値\r\n'), JSON.stringify(jaText.slice(0, 60))).toBe(true);
+    expect(jaText.startsWith('\uFEFF行,列,コード,内容,値\r\n'), JSON.stringify(jaText.slice(0, 60))).toBe(
+      true,
+    );
     const rows = parse(jaText.slice(1), { columns: true }) as Array<Record<string, string>>;
     expect(rows).toHaveLength(2);
     expect(rows.map((r) => r.行)).toEqual(['60', '61']);

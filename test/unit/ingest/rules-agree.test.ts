@@ -1,8 +1,8 @@
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getDataset } from '../../../functions/domain/catalog/index.ts';
-import type { DatasetName } from '../../../functions/domain/catalog/schema.ts';
+import { getDataset, withTimeFormat } from '../../../functions/domain/catalog/index.ts';
+import type { DatasetDef, DatasetName, TimeFormat } from '../../../functions/domain/catalog/schema.ts';
 import { normaliseCell } from '../../../functions/domain/ingest/rules.ts';
 import {
   checkedSelectSql,
@@ -27,8 +27,7 @@ afterAll(() => {
 });
 
 /** Runs the compiled SQL over rows of raw cells (null = empty) and returns its values and errors. */
-async function runSql(datasetName: DatasetName, rows: (string | null)[][]) {
-  const dataset = getDataset(datasetName);
+async function runSql(dataset: DatasetDef, rows: (string | null)[][]) {
   const names = dataset.columns.map((c) => c.name);
   const values = rows
     .map((row, i) => `(${i}, ${row.map((v) => (v === null ? 'NULL::VARCHAR' : lit(v))).join(', ')})`)
@@ -50,10 +49,17 @@ const plain = (value: unknown) =>
       : (value ?? null);
 
 describe('the SQL rules and the TypeScript rules', () => {
-  it.each(['attendance', 'employees', 'payroll', 'sales'] as const)(
-    'agree on every cell of generated %s rows',
-    async (datasetName) => {
-      const dataset = getDataset(datasetName);
+  it.each([
+    ['attendance', 'decimal'],
+    ['attendance', 'hours-minutes'],
+    ['attendance', 'minutes'],
+    ['employees', 'decimal'],
+    ['payroll', 'decimal'],
+    ['sales', 'decimal'],
+  ] as ReadonlyArray<readonly [DatasetName, TimeFormat]>)(
+    'agree on every cell of generated %s rows (hours as %s)',
+    async (datasetName, timeFormat) => {
+      const dataset = withTimeFormat(getDataset(datasetName), timeFormat);
       await fc.assert(
         fc.asyncProperty(
           fc.array(
@@ -68,7 +74,7 @@ describe('the SQL rules and the TypeScript rules', () => {
             const cells = rows.map((row) => row.map((v) => (v === '' ? null : v)));
 
             // Act
-            const sql = await runSql(datasetName, cells);
+            const sql = await runSql(dataset, cells);
 
             // Assess
             sql.forEach((row, r) => {
