@@ -12,6 +12,7 @@ import { type FieldMessages, ForbiddenError, parseRequestBody, ValidationError }
 import { msg } from '../i18n.ts';
 import { neutraliseFormula } from '../japanese/formula.ts';
 import { appendLedger } from '../ledger/ledger.ts';
+import { confirmTenantWrite } from '../tenants/rules.ts';
 import { type RowError, rowErrorSchema } from '../uploads/model.ts';
 import { reportKey, supportExportPrefix } from '../zones.ts';
 import {
@@ -153,6 +154,10 @@ export async function exportUnderGrant(
       ),
     );
   }
+  // An export is unmasked data under the company's prefix: if its purge started meanwhile, take it back.
+  await confirmTenantWrite(ports, grant.tenantId, async () => {
+    await deleteGrantExports(ports, grant);
+  });
   await appendLedger(ports, {
     action: 'support.exported',
     actor: { subject: principal.subject, roles: [...principal.roles] },

@@ -100,6 +100,34 @@ describe('supporter grants', () => {
     ]);
   });
 
+  it.each([
+    ['whose contract ended', 'ended-co', {}, 'CONTRACT_NOT_RUNNING'],
+    ['being purged', 'demo-b', { state: 'PURGING' }, 'TENANT_PURGED'],
+    ['purged', 'demo-b', { state: 'PURGED' }, 'TENANT_PURGED'],
+  ])(
+    'refuses a company %s sharing with a supporter (403), writing no grant',
+    async (_label, tenantId, change, code) => {
+      // Prepare
+      const ports = memoryRuntime();
+      await ports.table.put('tenants', {
+        ...activeTenant(tenantId),
+        ...(tenantId === 'ended-co' ? { contract: { start: '2026-01-01', end: '2026-06-30' } } : {}),
+        ...change,
+      });
+
+      // Act
+      const response = await call(ports, 'POST /supporters/grants', {
+        body: { supporterId: 'sr-office' },
+        claims: { ...claims.tenantA, 'custom:tenant_id': tenantId },
+      });
+
+      // Assess
+      expect(response.statusCode).toBe(403);
+      expect(response.json.error.code).toBe(code);
+      expect(await findGrant(ports.table, tenantId, 'sr-office')).toBeUndefined();
+    },
+  );
+
   it('refuses a supporter that tries to grant, recording the refusal', async () => {
     // Prepare
     const ports = memoryRuntime();
@@ -301,11 +329,15 @@ describe('admin purge and certificates', () => {
     // Prepare
     const ports = withJobFunctions(memoryRuntime());
     await ports.objects.put('raw', 'raw/tenant=ended-co/dataset=sales/period=2026-05/u.parquet', 'x');
+    // The company shared its benchmarks while its contract ran (it ended 2026-06-30).
+    const now = ports.clock();
+    ports.setNow(new Date('2026-05-01T03:00:00.000Z'));
     await grantSupporter(
       ports,
       { subject: 'sub-e', roles: ['tenant'], tenantId: 'ended-co' },
       { supporterId: 'sr-office' },
     );
+    ports.setNow(now);
 
     // Act
     const purge = await call(ports, 'POST /admin/tenants/{tenantId}/purge', {
