@@ -26,7 +26,7 @@ import {
   startStorageServers,
 } from './servers.ts';
 import { localSettings } from './settings.ts';
-import { loadSigningKeys, mintToken, type TokenRequest, verifyToken } from './tokens.ts';
+import { loadSigningKeys, mintAccountToken, type TokenRequest, verifyAccountToken } from './tokens.ts';
 
 /** Well-known local ports; each falls back to a free port when taken. */
 export const DEFAULT_PORTS = { api: 8787, s3: 4569, dynamodb: 4567 } as const;
@@ -120,7 +120,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
 
     api = createApiServer({
       handler: createApiHandler(() => ports),
-      verify: (token) => verifyToken(keys, token),
+      verify: (token) => verifyAccountToken(dataDir, keys, token),
       preview: async (url, lang) => {
         const tenants = await demoTenants(dataDir);
         return renderPreviewPage(ports, {
@@ -152,7 +152,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       dataDir,
       ports,
       seeded,
-      token: (request) => mintToken(keys, request),
+      token: (request) => mintAccountToken(dataDir, keys, request),
       settled: async () => {
         await dispatcher.settled();
         await jobs.settled();
