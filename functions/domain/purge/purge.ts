@@ -1,7 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { ObjectStore } from '../../adapters/ports.ts';
-import { ConditionFailedError, type Item, type ObjectRef, type ObjectVersion } from '../../adapters/ports.ts';
+import {
+  ConditionFailedError,
+  type Item,
+  type ObjectRef,
+  type ObjectVersion,
+  type TenantUserCounts,
+} from '../../adapters/ports.ts';
 import { TABLE_DEFINITIONS } from '../../adapters/table-definitions.ts';
 import { type TenantRecord, tenantRecordSchema } from '../tenants/model.ts';
 import { type LogicalTable, TABLES, tenantPrefixes, tenantReplicaPrefixes } from '../zones.ts';
@@ -168,6 +174,8 @@ export interface PurgePlan {
   readonly samples: Readonly<Record<string, readonly string[]>>;
   readonly tables: Readonly<Record<string, { readonly rows: number }>>;
   readonly keys: number;
+  /** The company's user accounts: those that can still sign in would be disabled. */
+  readonly users: TenantUserCounts;
 }
 
 export type PurgeResult =
@@ -807,5 +815,6 @@ async function planPurge(ports: PurgePorts, tenant: TenantRecord, now: Date): Pr
     samples,
     tables,
     keys: (await ports.keys.exists(tenant.tenantId)) ? 1 : 0,
+    users: await ports.users.countTenantUsers(tenant.tenantId),
   };
 }

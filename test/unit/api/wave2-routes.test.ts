@@ -374,6 +374,35 @@ describe('admin purge and certificates', () => {
     expect(job.json.result.releaseJobId).toBe(ports.jobs.started[1]?.event.jobId);
   });
 
+  it('deletes what appeared of a purged company when an admin purges it again, and says so in the job', async () => {
+    // Prepare: a purged company, then a file that lands for it afterwards and is left behind.
+    const ports = withJobFunctions(memoryRuntime());
+    const purge = () =>
+      call(ports, 'POST /admin/tenants/{tenantId}/purge', {
+        path: { tenantId: 'ended-co' },
+        claims: claims.admin,
+      });
+    const first = await purge();
+    await ports.objects.put('landing', 'landing/ended-co/sales/u-late/売上.csv', 'late');
+
+    // Act
+    const again = await purge();
+    const job = await call(ports, 'GET /admin/jobs/{jobId}', {
+      path: { jobId: again.json.jobId },
+      claims: claims.admin,
+    });
+
+    // Assess
+    expect(first.statusCode).toBe(202);
+    expect(job.json.result).toMatchObject({
+      outcome: 'purged',
+      alreadyPurged: true,
+      residueDeleted: { tenantId: 'ended-co', objectVersions: 1, stores: ['landing'] },
+    });
+    expect(await ports.objects.head('landing', 'landing/ended-co/sales/u-late/売上.csv')).toBeUndefined();
+    expect(JSON.stringify(job.json)).not.toContain('売上');
+  });
+
   it('goes on in a fresh invocation under the same job when one invocation cannot finish', async () => {
     // Prepare: the purge function's invocation has no time left beyond its safety margin.
     const ports = memoryRuntime();

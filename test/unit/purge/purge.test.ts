@@ -592,6 +592,8 @@ describe('purgeTenant', () => {
     expect(result.plan.buckets).toEqual(inventory.buckets);
     expect(result.plan.tables).toEqual({ uploads: { rows: 4 } });
     expect(result.plan.keys).toBe(1);
+    expect(result.plan.users).toEqual({ enabled: 2, disabled: 0 });
+    expect(await world.users.countTenantUsers(TENANT)).toEqual({ enabled: 2, disabled: 0 });
     expect(result.plan.samples.landing).toContain(
       landingKey(TENANT, 'employees', 'u-0001', '山田太郎_社員名簿.csv'),
     );
