@@ -119,6 +119,17 @@ async function ingest(file: string, work: string, mask: boolean): Promise<Ingest
   const table = new MemoryTable();
   const keys = new MemoryKeyStore();
   await keys.create(tenantId);
+  // Only a company whose contract runs may send data (functions/domain/tenants/rules.ts).
+  await table.put('tenants', {
+    tenantId,
+    name: 'Bench company',
+    profile: { industry: 'E', prefecture: '13', sizeBand: '300+' },
+    contract: { start: '2020-04-01' },
+    state: 'ACTIVE',
+    legalHold: false,
+    createdAt: '2020-04-01T00:00:00.000Z',
+    updatedAt: '2020-04-01T00:00:00.000Z',
+  });
   const key = landingKey(tenantId, 'attendance', uploadId, 'kintai.csv');
   await mkdir(dirname(join(root, 'landing', key)), { recursive: true });
   await copyFile(file, join(root, 'landing', key));

@@ -10,7 +10,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoTable } from '../functions/adapters/dynamo-table.ts';
 import { prefixResolver } from '../functions/adapters/env.ts';
 import { localClients } from '../functions/adapters/local-runtime.ts';
-import { MemoryKeyStore } from '../functions/adapters/memory/index.ts';
+import { MemoryKeyStore, MemoryUserDirectory } from '../functions/adapters/memory/index.ts';
 import { LOCAL_NAME_PREFIX } from '../functions/adapters/runtime.ts';
 import { S3ObjectStore } from '../functions/adapters/s3-object-store.ts';
 import { purgeLedger } from '../functions/domain/purge/ledger.ts';
@@ -152,6 +152,7 @@ export async function runPurgeBenchmark(options: PurgeBenchOptions): Promise<Sec
         objects,
         tables,
         keys,
+        users: new MemoryUserDirectory(),
         ledger: purgeLedger({ table: tables, clock }),
         requestRelease: async () => ({ jobId: '00000000-0000-4000-8000-000000000000' }),
         settings: defaultSettings,

@@ -71,18 +71,20 @@ export function buildKuraApp(app: App, config: StageConfig): KuraStacks {
     description: `Kura ${config.stage}: Glue catalogue, Athena workgroups, BI access, statistics releases`,
   });
 
-  const operations = new OperationsStack(app, stackName(config.stage, 'Operations'), {
-    env,
-    config,
-    storage,
-    description: `Kura ${config.stage}: scheduled purge, ledger export and operational checks`,
-  });
-
   const api = new ApiStack(app, stackName(config.stage, 'Api'), {
     env,
     config,
     storage,
     description: `Kura ${config.stage}: user pool, HTTP API and API function`,
+  });
+
+  // The purge disables a purged company's accounts in the user pool: Operations follows Api.
+  const operations = new OperationsStack(app, stackName(config.stage, 'Operations'), {
+    env,
+    config,
+    storage,
+    users: api.users,
+    description: `Kura ${config.stage}: scheduled purge, ledger export and operational checks`,
   });
 
   // Alarms notify the topic by its fixed name: the monitoring stack must exist first.

@@ -28,7 +28,7 @@ import {
   startStorageServers,
 } from './servers.ts';
 import { localSettings } from './settings.ts';
-import { loadSigningKeys, mintToken, type TokenRequest, verifyToken } from './tokens.ts';
+import { loadSigningKeys, mintAccountToken, type TokenRequest, verifyAccountToken } from './tokens.ts';
 
 /** Well-known local ports; each falls back to a free port when taken. */
 export const DEFAULT_PORTS = { api: 8787, s3: 4569, dynamodb: 4567 } as const;
@@ -155,7 +155,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
 
     api = createApiServer({
       handler: createApiHandler(() => ports),
-      verify: (token) => verifyToken(keys, token),
+      verify: (token) => verifyAccountToken(dataDir, keys, token),
       preview: async (url, lang) => {
         const tenants = await demoTenants(dataDir);
         return renderPreviewPage(ports, {
@@ -189,7 +189,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       seeded,
       reconciled,
       deadLetters: async () => ({ ingest: await dispatcher.deadLetters(), jobs: await jobs.deadLetters() }),
-      token: (request) => mintToken(keys, request),
+      token: (request) => mintAccountToken(dataDir, keys, request),
       settled: async () => {
         await dispatcher.settled();
         await jobs.settled();

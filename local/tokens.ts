@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, importJWK, type JWK, jwtVerify, SignJWT } from 'jose';
+import { localUserDirectory } from '../functions/adapters/local-runtime.ts';
 import { GROUPS_CLAIM, type Role, TENANT_CLAIM } from '../functions/domain/auth/principal.ts';
 
 /**
@@ -67,6 +68,37 @@ export interface TokenRequest {
   readonly subject?: string;
 }
 
+/** The subject a token gets when the request names none: stable per role and tenant. */
+const subjectOf = (request: TokenRequest) =>
+  request.subject ?? `local-${request.role}-${request.tenantId ?? 'platform'}`;
+
+/**
+ * A token for a company's account, registered in the local user directory first (as an administrator
+ * creating a Cognito user would), so a purge finds the account and disables it.
+ */
+export async function mintAccountToken(
+  dataDir: string,
+  keys: LocalKeys,
+  request: TokenRequest,
+): Promise<string> {
+  if (request.tenantId) await localUserDirectory(dataDir).register(subjectOf(request), request.tenantId);
+  return mintToken(keys, request);
+}
+
+/**
+ * Verifies a token as `verifyToken` does, and refuses it when its account was disabled (a purged
+ * company's): Cognito lets a disabled user neither sign in nor refresh a session.
+ */
+export async function verifyAccountToken(
+  dataDir: string,
+  keys: LocalKeys,
+  token: string,
+): Promise<Record<string, unknown> | undefined> {
+  const claims = await verifyToken(keys, token);
+  if (claims === undefined || typeof claims.sub !== 'string') return claims;
+  return (await localUserDirectory(dataDir).isEnabled(claims.sub)) ? claims : undefined;
+}
+
 /** A token like Cognito would issue for a demo user. */
 export async function mintToken(keys: LocalKeys, request: TokenRequest): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
@@ -76,7 +108,7 @@ export async function mintToken(keys: LocalKeys, request: TokenRequest): Promise
     .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
     .setIssuer(LOCAL_ISSUER)
     .setAudience(LOCAL_AUDIENCE)
-    .setSubject(request.subject ?? `local-${request.role}-${request.tenantId ?? 'platform'}`)
+    .setSubject(subjectOf(request))
     .setJti(randomUUID())
     .setIssuedAt(now)
     .setExpirationTime(now + (request.expiresInSeconds ?? 3600))

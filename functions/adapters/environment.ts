@@ -16,6 +16,9 @@ import {
   tableEnvVar,
 } from './table-definitions.ts';
 
+/** The variable naming the Cognito user pool (set with its grant, `grantUserDirectory`). */
+export const USER_POOL_ENV = 'KURA_USER_POOL_ID';
+
 /** A function's declared needs. */
 export interface EnvironmentNeeds {
   /** Buckets it reads or writes (their name and the key writes must name). */
@@ -31,6 +34,8 @@ export interface EnvironmentNeeds {
   readonly athena?: boolean;
   /** Job kinds it starts (the functions that run them). */
   readonly jobs?: readonly JobKind[];
+  /** The Cognito user pool (its users are disabled when their company is purged). */
+  readonly userPool?: boolean;
   /** Disaster-recovery copies it reaches, when the stage has them (optional: absent without a DR region). */
   readonly replicas?: readonly ReplicatedBucket[];
 }
@@ -63,6 +68,7 @@ const RULES = {
   workgroup: { pattern: /^[A-Za-z0-9._-]{1,128}$/, max: 128, what: 'an Athena workgroup name' },
   function: { pattern: /^[A-Za-z0-9-_]{1,64}$/, max: 64, what: 'a Lambda function name' },
   stage: { pattern: /^[a-z][a-z0-9]{0,15}$/, max: 16, what: 'a stage name' },
+  userPool: { pattern: /^[a-z]{2}-[a-z]+-\d_[0-9A-Za-z]+$/, max: 55, what: 'a Cognito user pool id' },
 } as const satisfies Record<string, VariableRule>;
 
 /** Every variable a declaration implies, with the rule its value must follow. */
@@ -83,6 +89,7 @@ export function requiredVariables(
     variables.push({ name: 'KURA_DATA_KEY_ARN', rule: RULES.kmsKey });
   }
   if (needs.athena) variables.push({ name: 'KURA_ATHENA_WORKGROUP', rule: RULES.workgroup });
+  if (needs.userPool) variables.push({ name: USER_POOL_ENV, rule: RULES.userPool });
   for (const kind of needs.jobs ?? []) variables.push({ name: functionEnvVar(kind), rule: RULES.function });
   return variables;
 }

@@ -11,6 +11,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { PlatformSettings } from '../domain/settings.ts';
 import { DynamoTable } from './dynamo-table.ts';
 import { prefixResolver } from './env.ts';
+import { FileUserDirectory } from './file-user-directory.ts';
 import { FileKeyStore } from './key-stores.ts';
 import type { JobStarter } from './ports.ts';
 import { DuckDbQueryRunner } from './query-runners.ts';
@@ -44,6 +45,9 @@ const noJobs: JobStarter = {
     throw new Error(`This local runtime starts no ${kind} job`);
   },
 };
+
+/** The local platform's accounts: the subjects local tokens were minted for (`<dataDir>/users.json`). */
+export const localUserDirectory = (dataDir: string) => new FileUserDirectory(join(dataDir, 'users.json'));
 
 /** The local clients, for the platform that also creates buckets and tables through them. */
 export function localClients(options: Pick<LocalRuntimeOptions, 's3Endpoint' | 'dynamoEndpoint'>) {
@@ -82,6 +86,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): Runtime {
     athena: undefined,
     dataKeyId: undefined,
     jobs: options.jobs ?? noJobs,
+    users: localUserDirectory(options.dataDir),
     replica: undefined,
     bucketName: prefixResolver(LOCAL_NAME_PREFIX),
     tmpDir: options.tmpDir ?? tmpdir(),

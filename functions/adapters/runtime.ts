@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { PlatformSettings } from '../domain/settings.ts';
 import { platformStage } from '../domain/stages.ts';
 import { type Env, envResolver, requireEnv } from './env.ts';
-import { checkEnvironment, type EnvironmentNeeds } from './environment.ts';
+import { checkEnvironment, type EnvironmentNeeds, USER_POOL_ENV } from './environment.ts';
 import type {
   JobStarter,
   KeyStore,
@@ -19,6 +19,7 @@ import type {
   QueryRunner,
   ScanRequest,
   Table,
+  UserDirectory,
 } from './ports.ts';
 import {
   bucketEnvVar,
@@ -48,6 +49,8 @@ export interface Runtime {
   readonly dataKeyId: string | undefined;
   /** Starts asynchronous jobs (releases, purges) in the functions that run them. */
   readonly jobs: JobStarter;
+  /** The identity provider's user accounts (deployed: the Cognito user pool, KURA_USER_POOL_ID). */
+  readonly users: UserDirectory;
   /**
    * The disaster-recovery copies of the replicated buckets (in the stage's DR region), addressed by the
    * primary bucket's logical name; only where the function was granted them (the purge).
@@ -116,6 +119,14 @@ function deferredKeyStore(load: () => Promise<KeyStore>): KeyStore {
 /** A JobStarter that loads its adapter on first call. */
 function deferredJobStarter(load: () => Promise<JobStarter>): JobStarter {
   return { start: async (kind, event) => (await load()).start(kind, event) };
+}
+
+/** A UserDirectory that loads its adapter on first call. */
+function deferredUserDirectory(load: () => Promise<UserDirectory>): UserDirectory {
+  return {
+    countTenantUsers: async (tenantId) => (await load()).countTenantUsers(tenantId),
+    disableTenantUsers: async (tenantId) => (await load()).disableTenantUsers(tenantId),
+  };
 }
 
 /** A QueryRunner that loads its adapter on first call. */
@@ -187,6 +198,17 @@ export function createDeployedRuntime(env: Env = process.env): Runtime {
       resolveFunction: envResolver(env, functionEnvVar),
     });
   });
+  const users = once(async () => {
+    const [{ CognitoIdentityProviderClient }, { CognitoUserDirectory }] = await Promise.all([
+      import('@aws-sdk/client-cognito-identity-provider'),
+      import('./cognito-user-directory.ts'),
+    ]);
+    return new CognitoUserDirectory({
+      client: new CognitoIdentityProviderClient({ region }),
+      userPoolId: () =>
+        requireEnv(env, USER_POOL_ENV, "it names the Cognito user pool of the companies' users"),
+    });
+  });
   // The DR copies live in another region: their own client, addressed by the primary logical name.
   const replicaBucket = env[replicaBucketEnvVar('curated')];
   const replicaObjects =
@@ -223,6 +245,7 @@ export function createDeployedRuntime(env: Env = process.env): Runtime {
     athena: workgroup ? deferredQueryRunner('athena', athena) : undefined,
     dataKeyId: env.KURA_DATA_KEY_ARN,
     jobs: deferredJobStarter(jobs),
+    users: deferredUserDirectory(users),
     replica:
       replicaObjects && platform.drRegion
         ? { objects: deferredObjectStore(replicaObjects), region: platform.drRegion }

@@ -44,8 +44,8 @@ export class UnauthorizedError extends KuraError {
 
 /** The caller is known but lacks the role for this action. */
 export class ForbiddenError extends KuraError {
-  override readonly name = 'ForbiddenError';
-  readonly code = 'FORBIDDEN';
+  override readonly name: string = 'ForbiddenError';
+  readonly code: string = 'FORBIDDEN';
 }
 
 /** Nothing the caller may see exists here (also what another tenant's resource looks like). */

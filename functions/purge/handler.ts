@@ -26,6 +26,10 @@ export function createPurgeHandler(load: () => PurgeJobPorts) {
         const { summary } = outcome;
         logger.info('scheduled purge', { ...summary });
         if (summary.failed.length > 0) logger.error('tenants failed to purge', { failed: summary.failed });
+        if (summary.residueDeleted.length > 0)
+          logger.warn('deleted what appeared of purged tenants after their certificates', {
+            residueDeleted: summary.residueDeleted,
+          });
         recordOutcome(metrics, {
           kind: 'purge',
           purged: summary.purged.length,

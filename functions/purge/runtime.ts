@@ -11,6 +11,7 @@ export const PURGE_NEEDS: EnvironmentNeeds = {
   tables: ['tenants', 'uploads', 'ledger', 'jobs'],
   keySecrets: true,
   jobs: ['release', 'purge'],
+  userPool: true,
   replicas: ['curated'],
 };
 
@@ -20,12 +21,13 @@ export const PURGE_NEEDS: EnvironmentNeeds = {
  * release after a purge is a job of the release function, started through the runtime's job starter.
  */
 export function composePurge(runtime: Runtime): PurgeJobPorts {
-  const { objects, table, keys, settings, clock, newId, jobs, replica } = runtime;
+  const { objects, table, keys, users, settings, clock, newId, jobs, replica } = runtime;
   return {
     objects,
     tables: table,
     table,
     keys,
+    users,
     ledger: purgeLedger({ table, clock }),
     settings,
     clock,

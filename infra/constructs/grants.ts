@@ -1,6 +1,8 @@
 import { Stack } from 'aws-cdk-lib';
+import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import { USER_POOL_ENV } from '../../functions/adapters/environment.ts';
 import { bucketEnvVar, functionEnvVar, tableEnvVar } from '../../functions/adapters/table-definitions.ts';
 import type { LogicalBucket, LogicalTable } from '../../functions/domain/zones.ts';
 import { acknowledgeWildcardResource } from '../nag.ts';
@@ -235,4 +237,22 @@ export function grantJobStart(fn: KuraFunction, stage: string, kind: 'release' |
     }),
   );
   fn.addEnvironment(functionEnvVar(kind), name);
+}
+
+/**
+ * Lets `fn` find a company's user accounts in the user pool and disable them (their sessions ended
+ * first), and sets `KURA_USER_POOL_ID`. Used by the purge: nobody may sign in for a purged company.
+ */
+export function grantUserDirectory(fn: KuraFunction, userPool: cognito.IUserPool): void {
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: [
+        'cognito-idp:ListUsers',
+        'cognito-idp:AdminUserGlobalSignOut',
+        'cognito-idp:AdminDisableUser',
+      ],
+      resources: [userPool.userPoolArn],
+    }),
+  );
+  fn.addEnvironment(USER_POOL_ENV, userPool.userPoolId);
 }

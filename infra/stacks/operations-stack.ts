@@ -3,9 +3,16 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { replicaBucketEnvVar } from '../../functions/adapters/table-definitions.ts';
 import type { StageConfig } from '../config.ts';
-import { grantBucket, grantJobStart, grantKeySecrets, grantTable } from '../constructs/grants.ts';
+import {
+  grantBucket,
+  grantJobStart,
+  grantKeySecrets,
+  grantTable,
+  grantUserDirectory,
+} from '../constructs/grants.ts';
 import { JobDeadLetters, JobSchedule } from '../constructs/job-schedule.ts';
 import { KuraFunction } from '../constructs/kura-function.ts';
+import type { KuraUserPool } from '../constructs/kura-user-pool.ts';
 import { kuraMetric, PipelineMonitoring } from '../constructs/monitoring.ts';
 import { acknowledgeWildcardResource } from '../nag.ts';
 import { bucketArn, jobFunctionName, keySecretPrefix, replicaBucketName } from '../naming.ts';
@@ -15,6 +22,8 @@ import type { StorageStack } from './storage-stack.ts';
 export interface OperationsStackProps extends StackProps {
   readonly config: StageConfig;
   readonly storage: StorageStack;
+  /** The companies' users: the purge disables a purged company's accounts. */
+  readonly users: KuraUserPool;
 }
 
 /** Daily purge of tenants due: 03:00 JST (purges become due at 00:00 JST). */
@@ -73,6 +82,8 @@ export class OperationsStack extends Stack {
     grantTable(this.purge, tables.jobs, 'jobs', 'readWrite');
     grantJobStart(this.purge, config.stage, 'release');
     grantJobStart(this.purge, config.stage, 'purge');
+    // Nobody may sign in for a purged company: its accounts are disabled before its data is deleted.
+    grantUserDirectory(this.purge, props.users.userPool);
     if (config.drRegion) this.grantReplicaPurge(config, config.drRegion);
 
     this.ledgerExport = new KuraFunction(this, 'LedgerExport', {

@@ -61,6 +61,18 @@ const fieldsTable = (ctx: CliContext, object: Json) =>
     Object.entries(object).map(([k, v]) => [k, v !== null && typeof v === 'object' ? JSON.stringify(v) : v]),
   );
 
+/** What the certificate says is kept, one store a paragraph, in the caller's language. */
+function retainedList(ctx: CliContext, retained: unknown): string {
+  if (!Array.isArray(retained) || retained.length === 0) return '';
+  const say = (text: unknown) =>
+    typeof text === 'object' && text !== null && 'ja' in text && 'en' in text ? ctx.t(text as Message) : '';
+  const lines = retained.map((entry: Json) => {
+    if (typeof entry.reason === 'string') return `- ${entry.store}: ${entry.reason}`;
+    return `- ${entry.store}: ${say(entry.holds)}\n  ${say(entry.why)}\n  ${say(entry.until)}`;
+  });
+  return `\n${ctx.t(msg('削除後も保持するもの', 'Kept after the deletion'))}:\n${lines.join('\n')}`;
+}
+
 /** `kura purge`, `kura certificate`, `kura ledger verify`, `kura ledger export` (administrator commands). */
 export function registerAdminCommands(program: Command, context: () => CliContext): void {
   program
@@ -109,11 +121,12 @@ export function registerAdminCommands(program: Command, context: () => CliContex
       const client = await ctx.client('admin');
       const body = await client.get<Json>(`/admin/certificates/${encodeURIComponent(tenantId)}`);
       ctx.emit(body);
-      const certificate = (body.certificate ?? body) as Json;
+      const { retained, ...certificate } = (body.certificate ?? body) as Json;
       const verification = (body.verification ?? body.chain) as Json | undefined;
       ctx.say(
         [
           fieldsTable(ctx, certificate),
+          retainedList(ctx, retained),
           verification
             ? `\n${ctx.t(msg('証明書チェーンの検証', 'Certificate chain verification'))}: ${verification.valid === true ? ctx.t(msg('正常', 'valid')) : ctx.t(msg('異常', 'INVALID'))} ${JSON.stringify(verification.problems ?? [])}`
             : '',

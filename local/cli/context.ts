@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import type { Role } from '../../functions/domain/auth/principal.ts';
 import { type Lang, type Message, msg, pick } from '../../functions/domain/i18n.ts';
 import { KuraClient } from '../client.ts';
-import { loadSigningKeys, mintToken, NoSigningKeyError } from '../tokens.ts';
+import { loadSigningKeys, mintAccountToken, NoSigningKeyError } from '../tokens.ts';
 
 /** A CLI failure the user can fix, in both languages; `exitCode` 1 (failure) unless a usage error (2). */
 export class CliError extends Error {
@@ -121,7 +121,7 @@ export class CliContext {
       const keys = await loadSigningKeys(dir);
       const tenantId =
         role === 'tenant' || role === 'supporter' ? (this.options.tenant ?? DEFAULT_LOCAL_TENANT) : undefined;
-      return await mintToken(keys, { role, tenantId });
+      return await mintAccountToken(dir, keys, { role, tenantId });
     } catch (error) {
       if (!(error instanceof NoSigningKeyError)) throw error;
       throw new CliError(

@@ -4,7 +4,7 @@ import { ROLES, type Role } from '../../functions/domain/auth/principal.ts';
 import { type Lang, langFromLocale, msg, pick } from '../../functions/domain/i18n.ts';
 import { UnknownStatisticError } from '../../functions/domain/stats/catalog.ts';
 import { KuraApiError } from '../client.ts';
-import { loadSigningKeys, mintToken, NoSigningKeyError } from '../tokens.ts';
+import { loadSigningKeys, mintAccountToken, NoSigningKeyError } from '../tokens.ts';
 import { registerAdminCommands } from './admin.ts';
 import { CliContext, CliError, type CliIo, type GlobalOptions } from './context.ts';
 import { registerStatsCommands } from './stats.ts';
@@ -80,7 +80,7 @@ function registerTokenCommand(program: Command, context: () => CliContext): void
         );
       }
       ctx.io.write(
-        `${await mintToken(keys, { role: options.role, tenantId: tenant, expiresInSeconds: options.ttl })}\n`,
+        `${await mintAccountToken(resolve(ctx.options.dataDir), keys, { role: options.role, tenantId: tenant, expiresInSeconds: options.ttl })}\n`,
       );
     });
 }

@@ -74,6 +74,22 @@ describe('operations stack: purge', () => {
     expect(allows(policy, 'secretsmanager:DeleteSecret', secrets)).toBe(true);
   });
 
+  it('disables a purged company’s accounts in the stage’s user pool, and nothing more there', () => {
+    const statements = (policy.Statement as CfnJson[]).filter((s) =>
+      list(s.Action).some((a: string) => a.startsWith('cognito-idp:')),
+    );
+    expect(statements).toHaveLength(1);
+    const [statement] = statements as [CfnJson];
+    expect(list(statement.Action).sort()).toEqual([
+      'cognito-idp:AdminDisableUser',
+      'cognito-idp:AdminUserGlobalSignOut',
+      'cognito-idp:ListUsers',
+    ]);
+    expect(JSON.stringify(statement.Resource)).toMatch(/Fn::ImportValue/);
+    expect(JSON.stringify(statement.Resource)).toMatch(/UserPool/);
+    expect(JSON.stringify(fn.Properties.Environment.Variables.KURA_USER_POOL_ID)).toMatch(/UserPool/);
+  });
+
   it('starts the release after a purge as a job of the release function, and has no statistics grants itself', () => {
     expect(fn.Properties.Layers ?? []).toHaveLength(0);
     expect(allows(policy, 's3:PutObject', objects('stats'))).toBe(false);

@@ -4,7 +4,12 @@
  * starter that records what was started (and can run it).
  */
 import { tmpdir } from 'node:os';
-import { MemoryKeyStore, MemoryObjectStore, MemoryTable } from '../../functions/adapters/memory/index.ts';
+import {
+  MemoryKeyStore,
+  MemoryObjectStore,
+  MemoryTable,
+  MemoryUserDirectory,
+} from '../../functions/adapters/memory/index.ts';
 import type { JobKind, JobStarter, QueryRunner } from '../../functions/adapters/ports.ts';
 import type { Runtime } from '../../functions/adapters/runtime.ts';
 import { defaultSettings, type PlatformSettings } from '../../functions/domain/settings.ts';
@@ -36,6 +41,7 @@ export interface MemoryRuntime extends Runtime {
   readonly table: MemoryTable;
   readonly keys: MemoryKeyStore;
   readonly jobs: RecordingJobStarter;
+  readonly users: MemoryUserDirectory;
   /** Sets the clock; with `advance`, every reading moves it on by that many ms. */
   setNow(at: Date): void;
 }
@@ -63,6 +69,7 @@ export function memoryRuntime(
     athena: undefined,
     dataKeyId: undefined,
     jobs: new RecordingJobStarter(),
+    users: new MemoryUserDirectory(),
     replica: undefined,
     bucketName: (logical) => `kura-test-${logical}`,
     tmpDir: tmpdir(),

@@ -187,6 +187,10 @@ describe.each(['dev', 'prod'] as const)('the lifecycle through the twin of %s', 
       200,
       'end the contract',
     );
+    // Two accounts of the company and one of a company that stays, as an administrator created them.
+    twin.cognito.addUser(`${stage}-purged-1`, { 'custom:tenant_id': purged, email: 'a@example.co.jp' });
+    twin.cognito.addUser(`${stage}-purged-2`, { 'custom:tenant_id': purged, email: 'b@example.co.jp' });
+    twin.cognito.addUser(`${stage}-stays-1`, { 'custom:tenant_id': tenants[1] as string });
     const denialsBefore = twin.iam.denials.length;
 
     // Act
@@ -220,6 +224,10 @@ describe.each(['dev', 'prod'] as const)('the lifecycle through the twin of %s', 
       expect(certificate.json.certificate.deleted.buckets['curated-replica'].versions).toBeGreaterThan(0);
     }
     expect(twin.secrets.exists(`${keySecretPrefix(stage)}${purged}`)).toBe(false);
+    for (const username of [`${stage}-purged-1`, `${stage}-purged-2`])
+      expect(twin.cognito.user(username)).toMatchObject({ enabled: false, signedOut: true });
+    expect(twin.cognito.user(`${stage}-stays-1`)).toMatchObject({ enabled: true, signedOut: false });
+    expect(certificate.json.certificate.userAccounts).toEqual({ disabled: 2 });
     expect(release.json, diagnostics()).toMatchObject({ state: 'SUCCEEDED', reason: 'tenant-purged' });
     expect(release.json.result.contributingTenants).toBe(tenants.length - 1);
     expect(twin.iam.denials.slice(denialsBefore), diagnostics()).toEqual([]);

@@ -10,3 +10,4 @@ export {
   type VersionSnapshot,
 } from './object-store.ts';
 export { MemoryTable, MemoryTableValidationError } from './table.ts';
+export { type MemoryUser, MemoryUserDirectory } from './user-directory.ts';

@@ -4,9 +4,13 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { ConditionFailedError, type ObjectHead } from '../../adapters/ports.ts';
+import { ConditionFailedError, type ObjectHead, type ObjectRef } from '../../adapters/ports.ts';
 import { getDataset, withTimeFormat } from '../catalog/index.ts';
+import type { KuraError } from '../errors.ts';
+import { appendLedger } from '../ledger/ledger.ts';
 import type { PlatformSettings } from '../settings.ts';
+import type { TenantRecord } from '../tenants/model.ts';
+import { japanDay, purgeStarted, readTenant, writeRefusal } from '../tenants/rules.ts';
 import type { UploadRecord, UploadStatus } from '../uploads/model.ts';
 import { storedUploadSchema, updateUploadRecord } from '../uploads/supersession.ts';
 
@@ -27,6 +31,8 @@ export type IngestResult =
   | { readonly kind: 'ignored'; readonly why: string }
   | { readonly kind: 'duplicate'; readonly status: UploadStatus }
   | { readonly kind: 'quarantined'; readonly reason: RejectionReason }
+  /** Arrived for a company that may not send data (see `discardArrival`): deleted, recorded by hash. */
+  | { readonly kind: 'discarded'; readonly reason: RejectionReason }
   | { readonly kind: 'processed'; readonly status: UploadStatus };
 
 /** Identity of one S3 object version, for idempotency: bucket + key + version id (or sequencer). */
@@ -197,6 +203,110 @@ async function quarantine(
   return { kind: 'quarantined', reason };
 }
 
+const now = (ports: IngestPorts) => (ports.now ?? (() => new Date()))();
+
+/** Every version of exactly this key (not of keys it is a prefix of). */
+async function versionsOf(ports: IngestPorts, key: string): Promise<ObjectRef[]> {
+  const refs: ObjectRef[] = [];
+  for await (const version of ports.objects.listVersions(LANDING, key)) {
+    if (version.key !== key) continue;
+    refs.push(
+      version.versionId && version.versionId !== 'null' ? { key, versionId: version.versionId } : { key },
+    );
+  }
+  return refs;
+}
+
+/** Why a file of a company that may not send data is not taken, for the upload record and the ledger. */
+function discardReason(refusal: KuraError, landedDay: string): RejectionReason {
+  switch (refusal.code) {
+    case 'TENANT_PURGED':
+      return {
+        code: 'TENANT_PURGED',
+        ja: '会社のデータは契約終了により削除中または削除済みのため、届いたファイルは受け付けずに削除しました。',
+        en: "The company's data is being or has been deleted after its contract ended, so the file was deleted unread.",
+      };
+    case 'TENANT_NOT_REGISTERED':
+      return {
+        code: 'TENANT_NOT_REGISTERED',
+        ja: 'Kura に登録されていない会社宛てのファイルのため、受け付けずに削除しました。',
+        en: 'The file was sent for a company not registered with Kura, so it was deleted unread.',
+      };
+    default:
+      return {
+        code: 'CONTRACT_NOT_RUNNING',
+        ja: `ファイルが届いた日（日本時間 ${landedDay}）に会社の契約が有効ではなかったため、受け付けずに削除しました。`,
+        en: `The company's contract was not running on the day the file arrived (${landedDay}, Japan time), so it was deleted unread.`,
+      };
+  }
+}
+
+/**
+ * A file that arrived for a company that may not send data: its contract was not running on the Japanese
+ * day the file landed, its purge has started (a ticket issued before the purge, a late delivery), or it
+ * is unknown. The file is deleted whole (every version of its key) and never quarantined: a quarantine
+ * record under quarantine/<tenant>/ would outlive the company's purge and make its certificate untrue.
+ * While the company's records are still held (its purge has not started) the upload is marked REJECTED;
+ * the ledger records the arrival by hash only: upload id, dataset, size, SHA-256, the reason's code.
+ */
+async function discardArrival(
+  ports: IngestPorts,
+  settings: PlatformSettings,
+  log: IngestLogger,
+  object: LandedObject,
+  head: ObjectHead,
+  address: LandingAddress,
+  tenant: TenantRecord | undefined,
+  refusal: KuraError,
+  landedAt: Date,
+): Promise<IngestResult> {
+  const reason = discardReason(refusal, japanDay(landedAt));
+  const sha256 = await objectSha256(ports, head, settings.limits.maxFileBytes);
+  const refs = await versionsOf(ports, object.key);
+  if (object.versionId && !refs.some((ref) => ref.versionId === object.versionId))
+    refs.push({ key: object.key, versionId: object.versionId });
+  const { failed } = await ports.objects.deleteMany(LANDING, refs);
+  if (failed.length > 0)
+    throw new Error(`Could not delete ${failed.length} version(s) of a discarded landing object`);
+  if (tenant && !purgeStarted(tenant)) {
+    const record = await readRecord(ports, address.tenantId, address.uploadId);
+    if (record && !TERMINAL.includes(record.status) && record.status !== 'WITHDRAWN') {
+      await transitionRecord(ports, record, {
+        status: 'REJECTED',
+        reason,
+        processedObject: objectIdentity(object),
+      });
+    }
+  }
+  await appendLedger(
+    { table: ports.table, clock: () => now(ports) },
+    {
+      action: 'upload.discarded',
+      actor: { subject: 'kura:landing', roles: [] },
+      // An unknown company has no chain of its own: the platform chain records it, naming the id.
+      ...(tenant ? { tenantId: tenant.tenantId } : {}),
+      details: {
+        ...(tenant ? {} : { landingTenantId: address.tenantId }),
+        uploadId: address.uploadId,
+        dataset: address.dataset,
+        sizeBytes: head.size,
+        sha256: sha256 ?? null,
+        reason: reason.code,
+        tenantState: tenant?.state ?? null,
+        landedAt: landedAt.toISOString(),
+        versionsDeleted: refs.length,
+      },
+    },
+  );
+  log.warn('Landed file discarded', {
+    code: reason.code,
+    tenantId: address.tenantId,
+    uploadId: address.uploadId,
+    tenantState: tenant?.state,
+  });
+  return { kind: 'discarded', reason };
+}
+
 /**
  * Ingests one landed object: verifies it against its upload record, claims it (idempotently, so a
  * second or out-of-order delivery of the same object produces no second result: RECEIVED), then
@@ -228,6 +338,11 @@ export async function ingestObject(
       en: 'The object key does not have the landing layout landing/<tenant>/<dataset>/<upload>/<file>.',
     });
   }
+  const landedAt = object.landedAt ? new Date(object.landedAt) : now(ports);
+  const tenant = await readTenant(ports.table, address.tenantId);
+  const refusal = writeRefusal(address.tenantId, tenant, 'running-contract', landedAt);
+  if (refusal) return discardArrival(ports, settings, log, object, head, address, tenant, refusal, landedAt);
+
   const record = await readRecord(ports, address.tenantId, address.uploadId);
   if (!record) {
     return quarantine(ports, settings, log, object, head, address, undefined, {

@@ -6,6 +6,8 @@ import { z } from 'zod';
  */
 const s3RecordSchema = z.object({
   eventName: z.string(),
+  /** When S3 stored the object (ISO 8601); absent in hand-made events. */
+  eventTime: z.string().optional(),
   s3: z.object({
     bucket: z.object({ name: z.string() }),
     object: z.object({
@@ -30,6 +32,8 @@ export const landedObjectSchema = z.object({
   size: z.number().int().nonnegative(),
   versionId: z.string().optional(),
   sequencer: z.string().optional(),
+  /** When S3 stored the object (the notification's eventTime): the day a company's file arrived on. */
+  landedAt: z.string().optional(),
 });
 export type LandedObject = z.infer<typeof landedObjectSchema>;
 
@@ -67,5 +71,6 @@ export function parseS3Notification(body: string): LandedObject[] {
     size: r.s3.object.size ?? 0,
     ...(r.s3.object.versionId ? { versionId: r.s3.object.versionId } : {}),
     ...(r.s3.object.sequencer ? { sequencer: r.s3.object.sequencer } : {}),
+    ...(r.eventTime && !Number.isNaN(Date.parse(r.eventTime)) ? { landedAt: r.eventTime } : {}),
   }));
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { ObjectStore, Table } from '../../adapters/ports.ts';
+import { japanDay } from '../tenants/rules.ts';
 import {
   canonicalJson,
   entryHash,
@@ -155,9 +156,6 @@ export class LedgerExportChainError extends Error {
   }
 }
 
-/** The Japanese calendar date of an instant (exports are filed by the day they ran in Japan). */
-const japanDate = (at: Date) => new Date(at.getTime() + 9 * 3_600_000).toISOString().slice(0, 10);
-
 /** The last export's checkpoint, or undefined before the first export. */
 export async function readLedgerExportCheckpoint(
   objects: ObjectStore,
@@ -265,7 +263,7 @@ export async function exportLedger(
     count: spans.reduce((sum, span) => sum + span.count, 0),
     exportedAt: now.toISOString(),
   };
-  const key = ledgerExportKey(japanDate(now), number);
+  const key = ledgerExportKey(japanDay(now), number);
   const lines = [canonicalJson(header), ...exported.flatMap(({ entries }) => entries.map(canonicalJson))];
   const bytes = new TextEncoder().encode(`${lines.join('\n')}\n`);
   await ports.objects.put(AUDIT_BUCKET, key, bytes, {

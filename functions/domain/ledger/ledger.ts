@@ -49,6 +49,7 @@ export const LEDGER_ACTIONS = [
   'upload.requested',
   'upload.received',
   'upload.withdrawn',
+  'upload.discarded',
   'consent.attested',
   'authorization.refused',
   'tenant.registered',

@@ -13,15 +13,30 @@ export const bucketCountsSchema = z
   .strict();
 export type BucketCounts = z.infer<typeof bucketCountsSchema>;
 
+const message = z.object({ ja: z.string().min(1), en: z.string().min(1) }).strict();
+
+/** A store that keeps something of the company after its purge: what it holds, why, and until when. */
+export const retainedStoreSchema = z
+  .object({ store: z.string(), holds: message, why: message, until: message })
+  .strict();
+export type RetainedStore = z.infer<typeof retainedStoreSchema>;
+/** How certificates of schema 1 and 2 said it (English only). */
+const retainedV2Schema = z.object({ store: z.string(), reason: z.string() }).strict();
+
 /**
- * A deletion certificate: evidence that every copy of a tenant's data is gone. It holds ids, dates,
- * counts and hashes only (no names, no keys of objects, no personal data), so it can be kept for
- * good under Object Lock. Certificates form one hash chain across all tenants.
+ * A deletion certificate: evidence that every copy of a tenant's data is gone, except what `retained`
+ * names with its reason. It holds ids, dates, counts and hashes only (no names, no keys of objects, no
+ * personal data), so it can be kept for good under Object Lock. Certificates form one hash chain across
+ * all tenants.
  */
 export const deletionCertificateSchema = z
   .object({
-    /** 1: the release was requested before the certificate; 2: after it (no `statisticsRelease`). */
-    schemaVersion: z.union([z.literal(1), z.literal(2)]),
+    /**
+     * 1: the release was requested before the certificate; 2: after it (no `statisticsRelease`);
+     * 3: user accounts disabled and verified, and `retained` says in both languages what each store
+     * keeps, why and until when.
+     */
+    schemaVersion: z.union([z.literal(1), z.literal(2), z.literal(3)]),
     certificateId: z.uuid(),
     /** Position in the platform-wide chain, from 1. */
     sequence: z.number().int().positive(),
@@ -54,12 +69,22 @@ export const deletionCertificateSchema = z
         checkedAt: z.iso.datetime(),
         prefixesListed: count,
         tablesQueried: z.array(z.string()),
-        residue: z.object({ objectVersions: z.literal(0), rows: z.literal(0), keys: z.literal(0) }).strict(),
+        residue: z
+          .object({
+            objectVersions: z.literal(0),
+            rows: z.literal(0),
+            keys: z.literal(0),
+            /** The company's user accounts that could still sign in (schema 3). */
+            users: z.literal(0).optional(),
+          })
+          .strict(),
         result: z.literal('ZERO_RESIDUE'),
       })
       .strict(),
-    /** What is kept on purpose, and why: neither holds personal data. */
-    retained: z.array(z.object({ store: z.string(), reason: z.string() }).strict()),
+    /** The company's user accounts, disabled by the purge (schema 3). */
+    userAccounts: z.object({ disabled: count }).strict().optional(),
+    /** What is kept on purpose, and why (schema 1–2: English reason; 3: what, why and until when, ja and en). */
+    retained: z.array(z.union([retainedV2Schema, retainedStoreSchema])),
     statisticsRelease: z
       .object({ requestedAt: z.iso.datetime(), releaseId: z.string().optional() })
       .strict()

@@ -34,8 +34,8 @@ export {
   type PurgeRequest,
   type PurgeResult,
   purgeTenant,
-  RETAINED,
   TENANT_DATA_TABLES,
 } from './purge.ts';
+export { retainedAfterPurge } from './retained.ts';
 export { isRetryable, withBackoff } from './retry.ts';
 export { purgeExpiredTenants, type ScheduledPurgeSummary } from './scheduled.ts';

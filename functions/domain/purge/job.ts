@@ -45,6 +45,8 @@ function recordedResult(result: PurgeResult): Record<string, unknown> {
       alreadyPurged: result.alreadyPurged,
       releaseJobId: result.releaseJobId ?? null,
       totals: result.certificate.deleted.totals,
+      // Purged before: what appeared after the certificate and was deleted now (counts and stores only).
+      ...(result.residueDeleted ? { residueDeleted: result.residueDeleted } : {}),
     };
   }
   if (result.outcome === 'dry-run') {

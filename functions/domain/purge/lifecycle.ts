@@ -1,6 +1,7 @@
 import type { Item, Table } from '../../adapters/ports.ts';
 import type { PlatformSettings } from '../settings.ts';
 import { type Contract, type TenantRecord, type TenantState, tenantRecordSchema } from '../tenants/model.ts';
+import { addDays, contractEndedBy, japanDay, japanDayStart } from '../tenants/rules.ts';
 import { TableScanUnsupportedError } from './errors.ts';
 
 /**
@@ -22,19 +23,6 @@ const ALLOWED_TRANSITIONS: Readonly<Record<TenantState, readonly TenantState[]>>
 export const canTransition = (from: TenantState, to: TenantState): boolean =>
   ALLOWED_TRANSITIONS[from].includes(to);
 
-/** Japan's civil day: contract dates are Japanese calendar dates, so they start at 00:00 JST. */
-const JST_OFFSET = '+09:00';
-
-const addDays = (isoDate: string, days: number): string => {
-  const date = new Date(`${isoDate}T00:00:00Z`);
-  date.setUTCDate(date.getUTCDate() + days);
-  return date.toISOString().slice(0, 10);
-};
-
-/** Today's date in Japan (YYYY-MM-DD). */
-export const japanDate = (now: Date): string =>
-  new Date(now.getTime() + 9 * 60 * 60 * 1000).toISOString().slice(0, 10);
-
 /** Days kept after the contract ends: the contract's own figure, else the platform default. */
 export const retentionDaysAfterEnd = (contract: Contract, settings: PlatformSettings): number =>
   contract.retentionDaysAfterEnd ?? settings.retention.afterContractDays;
@@ -48,13 +36,13 @@ export function purgeDueDate(contract: Contract, settings: PlatformSettings): st
 /** The instant the purge becomes due: 00:00 JST on the due date. */
 export function purgeDueAt(contract: Contract, settings: PlatformSettings): Date | undefined {
   const dueDate = purgeDueDate(contract, settings);
-  return dueDate === undefined ? undefined : new Date(`${dueDate}T00:00:00${JST_OFFSET}`);
+  return dueDate === undefined ? undefined : japanDayStart(dueDate);
 }
 
 /** The state the tenant is in at `now`: an ACTIVE tenant whose contract end has passed is TERMINATED. */
 export function effectiveState(tenant: TenantRecord, now: Date): TenantState {
-  if (tenant.state !== 'ACTIVE' || tenant.contract.end === undefined) return tenant.state;
-  return japanDate(now) > tenant.contract.end ? 'TERMINATED' : 'ACTIVE';
+  if (tenant.state !== 'ACTIVE') return tenant.state;
+  return contractEndedBy(tenant, japanDay(now)) ? 'TERMINATED' : 'ACTIVE';
 }
 
 /** True when the scheduled purge should work on the tenant: an unfinished purge, or retention is over. */

@@ -1,4 +1,4 @@
-import type { KeyStore, ObjectStore, Table } from '../../adapters/ports.ts';
+import type { KeyStore, ObjectStore, Table, UserDirectory } from '../../adapters/ports.ts';
 import type { PlatformSettings } from '../settings.ts';
 
 /** Who asked for the purge: the identity provider's subject id and roles (never a name), or the scheduler. */
@@ -12,7 +12,12 @@ export const SCHEDULER_ACTOR: PurgeActor = { subject: 'system:purge-schedule', r
 
 /** What the purge writes to the ledger: ids, counts and hashes only, never personal data. */
 export interface PurgeLedgerEntry {
-  readonly type: 'purge.started' | 'purge.refused' | 'purge.certified';
+  readonly type:
+    | 'purge.started'
+    | 'purge.refused'
+    | 'purge.users_disabled'
+    | 'purge.certified'
+    | 'purge.residue_deleted';
   readonly tenantId: string;
   readonly actor: PurgeActor;
   readonly at: string;
@@ -40,6 +45,8 @@ export interface PurgePorts {
   readonly objects: ObjectStore;
   readonly tables: Table;
   readonly keys: KeyStore;
+  /** The company's user accounts: disabled before anything is deleted. */
+  readonly users: UserDirectory;
   readonly ledger: PurgeLedger;
   readonly requestRelease: RequestRelease;
   /**

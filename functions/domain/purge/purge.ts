@@ -1,7 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { ObjectStore } from '../../adapters/ports.ts';
-import { ConditionFailedError, type Item, type ObjectRef, type ObjectVersion } from '../../adapters/ports.ts';
+import {
+  ConditionFailedError,
+  type Item,
+  type ObjectRef,
+  type ObjectVersion,
+  type TenantUserCounts,
+} from '../../adapters/ports.ts';
 import { TABLE_DEFINITIONS } from '../../adapters/table-definitions.ts';
 import { type TenantRecord, tenantRecordSchema } from '../tenants/model.ts';
 import { type LogicalTable, TABLES, tenantPrefixes, tenantReplicaPrefixes } from '../zones.ts';
@@ -25,6 +31,8 @@ import {
 } from './errors.ts';
 import { effectiveState, purgeDueDate, retentionDaysAfterEnd } from './lifecycle.ts';
 import { type PurgeActor, type PurgePorts, SCHEDULER_ACTOR } from './ports.ts';
+import { deleteResidue, type ResidueDeleted } from './residue.ts';
+import { retainedAfterPurge } from './retained.ts';
 import { defaultSleep, withBackoff } from './retry.ts';
 
 /** S3 DeleteObjects accepts at most this many keys per request. */
@@ -37,38 +45,14 @@ const SAMPLE_SIZE = 5;
 /**
  * Tables whose items belong to one tenant by partition key (uploads, grants and other tenant-scoped
  * items). Derived from the key schemas, so a new tenant-partitioned table is purged without a code change.
- * The tenants table keeps a tombstone; the ledger is append-only evidence (see `RETAINED`).
+ * The tenants table keeps a tombstone; the ledger is append-only evidence (see `retainedAfterPurge`).
  */
 export const TENANT_DATA_TABLES: readonly LogicalTable[] = TABLES.filter(
   (table) => table !== 'tenants' && TABLE_DEFINITIONS[table].partitionKey === 'tenantId',
 );
 
-/** What stays after a purge, on purpose; both hold no personal data. Written into every certificate. */
-export const RETAINED = [
-  {
-    store: 'ledger',
-    reason:
-      'Append-only hash-chained audit ledger: its entries for the tenant record ids, counts and hashes (including this certificate), not personal data.',
-  },
-  {
-    store: 'tenants',
-    reason:
-      'Tombstone record: tenant id, contract dates, state PURGED and the certificate id; the company name is removed.',
-  },
-  {
-    store: 'anonymised-releases',
-    reason:
-      'Anonymised data (匿名加工情報) of statistics releases made before this purge: the company appears there under a random code new in each release, which no record links back to it; kept as the basis of those published releases.',
-  },
-  {
-    store: 'published-statistics',
-    reason:
-      "Statistics releases published before this deletion remain published. They are anonymised statistics and contain no personal data; the company's contributions in them carry perturbation that stays the same across releases, so comparing them with later releases does not reveal the company's figures. Releases published after this deletion do not contain the company's data: one is started right after this certificate is written.",
-  },
-] as const;
-
 /** Where a purge deletes objects: the primary buckets, and the disaster-recovery copies when the stage has them. */
-interface PurgeLocation {
+export interface PurgeLocation {
   readonly replica: boolean;
   readonly bucket: string;
   readonly prefix: string;
@@ -78,7 +62,7 @@ interface PurgeLocation {
 export const replicaStoreName = (bucket: string) => `${bucket}-replica`;
 
 /** Every location of a tenant's objects, primary first, then the replicas the ports reach. */
-function purgeLocations(ports: PurgePorts, tenantId: string): PurgeLocation[] {
+export function purgeLocations(ports: PurgePorts, tenantId: string): PurgeLocation[] {
   return [
     ...tenantPrefixes(tenantId).map((location) => ({ ...location, replica: false })),
     ...(ports.replica
@@ -87,12 +71,12 @@ function purgeLocations(ports: PurgePorts, tenantId: string): PurgeLocation[] {
   ];
 }
 
-const storeOf = (ports: PurgePorts, location: PurgeLocation): ObjectStore => {
+export const storeOf = (ports: PurgePorts, location: PurgeLocation): ObjectStore => {
   if (!location.replica) return ports.objects;
   if (!ports.replica) throw new Error('A replica location needs the replica object store');
   return ports.replica.objects;
 };
-const countsKey = (location: PurgeLocation) =>
+export const countsKey = (location: PurgeLocation) =>
   location.replica ? replicaStoreName(location.bucket) : location.bucket;
 
 export interface PurgeBudget {
@@ -127,7 +111,7 @@ const checkpointSchema = z.object({
   // Checkpoints of earlier versions may say `release` (the release used to come before the certificate).
   phase: z.preprocess(
     (phase) => (phase === 'release' ? 'certify' : phase),
-    z.enum(['objects', 'tables', 'key', 'verify', 'certify']),
+    z.enum(['users', 'objects', 'tables', 'key', 'verify', 'certify']),
   ),
   prefixIndex: z.number().int().nonnegative(),
   tableIndex: z.number().int().nonnegative(),
@@ -142,7 +126,13 @@ const checkpointSchema = z.object({
   batches: z.number().int().nonnegative(),
   verificationRounds: z.number().int().nonnegative(),
   verification: z
-    .object({ checkedAt: z.string(), prefixesListed: z.number().int(), tablesQueried: z.array(z.string()) })
+    .object({
+      checkedAt: z.string(),
+      prefixesListed: z.number().int(),
+      tablesQueried: z.array(z.string()),
+      /** The company's user accounts found disabled (none could still sign in). */
+      usersDisabled: z.number().int().nonnegative().optional(),
+    })
     .optional(),
   certificate: deletionCertificateSchema.optional(),
   /**
@@ -155,7 +145,7 @@ export type PurgeCheckpoint = z.infer<typeof checkpointSchema>;
 export type PurgePhase = PurgeCheckpoint['phase'];
 
 const initialCheckpoint = (): PurgeCheckpoint => ({
-  phase: 'objects',
+  phase: 'users',
   prefixIndex: 0,
   tableIndex: 0,
   buckets: {},
@@ -170,6 +160,8 @@ export interface Residue {
   readonly objectVersions: number;
   readonly rows: number;
   readonly keys: number;
+  /** The company's user accounts that can still sign in. */
+  readonly users: number;
 }
 
 export interface PurgePlan {
@@ -182,6 +174,8 @@ export interface PurgePlan {
   readonly samples: Readonly<Record<string, readonly string[]>>;
   readonly tables: Readonly<Record<string, { readonly rows: number }>>;
   readonly keys: number;
+  /** The company's user accounts: those that can still sign in would be disabled. */
+  readonly users: TenantUserCounts;
 }
 
 export type PurgeResult =
@@ -191,6 +185,8 @@ export type PurgeResult =
       readonly certificate: DeletionCertificate;
       readonly alreadyPurged: boolean;
       readonly batches: number;
+      /** For a company purged before: what appeared after its certificate and was deleted now. */
+      readonly residueDeleted?: ResidueDeleted | undefined;
       /**
        * The release without the tenant, started after the certificate: its job id, or undefined when it
        * could not be started (the tenant stays `releasePending` and the daily run asks again).
@@ -212,7 +208,7 @@ const digest = (...parts: string[]) =>
   createHash('sha256').update(parts.join('\u0000')).digest('base64url').slice(0, 22);
 
 /** An unversioned store (s3rver) reports version id `null` or none; S3 accepts `null` as a version id. */
-const toRef = (version: ObjectVersion): ObjectRef =>
+export const toRef = (version: ObjectVersion): ObjectRef =>
   version.versionId ? { key: version.key, versionId: version.versionId } : { key: version.key };
 
 const versionLabel = (version: ObjectVersion) => version.versionId || 'null';
@@ -236,8 +232,17 @@ export async function purgeTenant(ports: PurgePorts, request: PurgeRequest): Pro
   if (request.dryRun)
     return { outcome: 'dry-run', done: true, plan: await planPurge(ports, tenant, request.now) };
   if (tenant.state === 'PURGED') {
+    // Purging a purged company again deletes (and records) whatever appeared after its certificate.
+    const residueDeleted = await deleteResidue(ports, tenant, request.actor);
     const certificate = await getCertificate(ports, tenant.tenantId);
-    return { outcome: 'purged', done: true, certificate, alreadyPurged: true, batches: 0 };
+    return {
+      outcome: 'purged',
+      done: true,
+      certificate,
+      alreadyPurged: true,
+      batches: 0,
+      ...(residueDeleted ? { residueDeleted } : {}),
+    };
   }
   if (tenant.legalHold) await refuseForLegalHold(ports, tenant, request);
   const run = await PurgeRun.start(ports, raw, tenant, request);
@@ -385,6 +390,11 @@ class PurgeRun {
 
   async continue(): Promise<PurgeResult> {
     const checkpoint = this.#checkpoint;
+    if (checkpoint.phase === 'users') {
+      await this.#disableUsers();
+      checkpoint.phase = 'objects';
+      await this.#saveCheckpoint();
+    }
     if (checkpoint.phase === 'objects') {
       if ((await this.#deleteObjects()) === 'budget') return this.#pause();
       Object.assign(checkpoint, { phase: 'tables', tableIndex: 0, lastBatch: { refs: [], keys: [] } });
@@ -411,6 +421,23 @@ class PurgeRun {
       alreadyPurged: false,
       batches: this.#batchesThisRun,
     };
+  }
+
+  /**
+   * Nobody may sign in for the company any more: its accounts' sessions are ended and the accounts
+   * disabled before any data is deleted (so no one acts for it during the purge). Idempotent.
+   */
+  async #disableUsers(): Promise<void> {
+    const { tenantId } = this.#tenant;
+    const disabled = await withBackoff(() => this.#ports.users.disableTenantUsers(tenantId), this.#backoff());
+    if (disabled === 0) return;
+    await this.#ports.ledger.append({
+      type: 'purge.users_disabled',
+      tenantId,
+      actor: this.#request.actor ?? SCHEDULER_ACTOR,
+      at: this.#now().toISOString(),
+      detail: { disabled },
+    });
   }
 
   async #deleteObjects(): Promise<'done' | 'budget'> {
@@ -535,44 +562,30 @@ class PurgeRun {
     }
   }
 
-  /** Fresh listings of every version under every prefix, a query of every table, the key store. */
+  /** Fresh listings of every version under every prefix, a query of every table, the key store, the accounts. */
   async #verify(): Promise<Residue | undefined> {
     const { tenantId } = this.#tenant;
-    const prefixes = purgeLocations(this.#ports, tenantId);
-    let objectVersions = 0;
-    for (const location of prefixes) {
-      const store = storeOf(this.#ports, location);
-      for await (const _version of store.listVersions(location.bucket, location.prefix)) objectVersions++;
-    }
-    let rows = 0;
-    for (const table of TENANT_DATA_TABLES) {
-      const { partitionKey } = TABLE_DEFINITIONS[table];
-      const page = await this.#ports.tables.query({
-        table,
-        partition: { name: partitionKey, value: tenantId },
-        limit: 1,
-      });
-      rows += page.items.length;
-    }
-    const keys = (await this.#ports.keys.exists(tenantId)) ? 1 : 0;
+    const found = await findResidue(this.#ports, tenantId);
+    const { objectVersions, rows, keys, users } = found;
     const checkpoint = this.#checkpoint;
-    if (objectVersions + rows + keys > 0) {
+    if (objectVersions + rows + keys + users > 0) {
       // Something appeared during the purge (or a delete silently failed): delete again from the start;
       // counts carry on, so the certificate still covers everything that existed.
       Object.assign(checkpoint, {
-        phase: 'objects',
+        phase: 'users',
         prefixIndex: 0,
         tableIndex: 0,
         lastBatch: { refs: [], keys: [] },
       });
       checkpoint.verificationRounds++;
       await this.#saveCheckpoint();
-      return { objectVersions, rows, keys };
+      return { objectVersions, rows, keys, users };
     }
     checkpoint.verification = {
       checkedAt: this.#now().toISOString(),
-      prefixesListed: prefixes.length,
+      prefixesListed: found.prefixesListed,
       tablesQueried: [...TENANT_DATA_TABLES],
+      usersDisabled: found.usersDisabled,
     };
     checkpoint.phase = 'certify';
     await this.#saveCheckpoint();
@@ -687,13 +700,13 @@ class PurgeRun {
       countsDelta(),
     );
     const rows = Object.values(checkpoint.tables).reduce((sum, table) => sum + table.rows, 0);
-    const verification = checkpoint.verification ?? {
+    const { usersDisabled = 0, ...verification } = checkpoint.verification ?? {
       checkedAt: this.#now().toISOString(),
       prefixesListed: 0,
       tablesQueried: [],
     };
     return sealCertificate({
-      schemaVersion: 2,
+      schemaVersion: 3,
       certificateId,
       sequence,
       tenantId: this.#tenant.tenantId,
@@ -713,13 +726,47 @@ class PurgeRun {
       },
       verification: {
         ...verification,
-        residue: { objectVersions: 0, rows: 0, keys: 0 },
+        residue: { objectVersions: 0, rows: 0, keys: 0, users: 0 },
         result: 'ZERO_RESIDUE',
       },
-      retained: RETAINED.map((entry) => ({ ...entry })),
+      userAccounts: { disabled: usersDisabled },
+      retained: retainedAfterPurge(settings),
       previousHash,
     });
   }
+}
+
+/** What is left of a tenant in every store the purge reaches: fresh listings, one query per table, the key, the accounts. */
+export async function findResidue(
+  ports: PurgePorts,
+  tenantId: string,
+): Promise<Residue & { readonly prefixesListed: number; readonly usersDisabled: number }> {
+  const prefixes = purgeLocations(ports, tenantId);
+  let objectVersions = 0;
+  for (const location of prefixes) {
+    const store = storeOf(ports, location);
+    for await (const _version of store.listVersions(location.bucket, location.prefix)) objectVersions++;
+  }
+  let rows = 0;
+  for (const table of TENANT_DATA_TABLES) {
+    const { partitionKey } = TABLE_DEFINITIONS[table];
+    const page = await ports.tables.query({
+      table,
+      partition: { name: partitionKey, value: tenantId },
+      limit: 1,
+    });
+    rows += page.items.length;
+  }
+  const keys = (await ports.keys.exists(tenantId)) ? 1 : 0;
+  const accounts = await ports.users.countTenantUsers(tenantId);
+  return {
+    objectVersions,
+    rows,
+    keys,
+    users: accounts.enabled,
+    prefixesListed: prefixes.length,
+    usersDisabled: accounts.disabled,
+  };
 }
 
 /** What a purge would delete, counted like the purge counts, deleting nothing. */
@@ -768,5 +815,6 @@ async function planPurge(ports: PurgePorts, tenant: TenantRecord, now: Date): Pr
     samples,
     tables,
     keys: (await ports.keys.exists(tenant.tenantId)) ? 1 : 0,
+    users: await ports.users.countTenantUsers(tenant.tenantId),
   };
 }

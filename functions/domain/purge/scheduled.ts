@@ -4,6 +4,7 @@ import { LegalHoldError } from './errors.ts';
 import { findTenantsDue } from './lifecycle.ts';
 import type { PurgePorts } from './ports.ts';
 import { type PurgeBudget, purgeTenant } from './purge.ts';
+import { type ResidueDeleted, sweepPurgedTenants } from './residue.ts';
 
 export interface ScheduledPurgeSummary {
   /** A release asked for again because purged tenants still wait for one without them (its job id). */
@@ -12,6 +13,8 @@ export interface ScheduledPurgeSummary {
   readonly inProgress: readonly string[];
   readonly blocked: ReadonlyArray<{ readonly tenantId: string; readonly message: Message }>;
   readonly failed: ReadonlyArray<{ readonly tenantId: string; readonly error: string }>;
+  /** Purged companies where something appeared after their certificate: deleted now and recorded. */
+  readonly residueDeleted: readonly ResidueDeleted[];
   /** True when work is left (a purge paused, or tenants not reached): invoke again. */
   readonly more: boolean;
 }
@@ -57,11 +60,15 @@ export async function purgeExpiredTenants(
     }
   }
   const releaseRequested = await askAgainForPendingRelease(ports, purged.length);
+  // Every purged company again, as its verification did: what appeared since is deleted and recorded.
+  const sweep = await sweepPurgedTenants(ports, { deadline: request.budget?.deadline });
+  failed.push(...sweep.failed);
   return {
     purged,
     inProgress,
     blocked,
     failed,
+    residueDeleted: sweep.deleted,
     more: inProgress.length > 0 || reached < due.length,
     ...(releaseRequested ? { releaseRequested } : {}),
   };

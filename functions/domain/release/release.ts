@@ -20,13 +20,13 @@ import {
 } from '../jobs/jobs.ts';
 import { appendLedger } from '../ledger/ledger.ts';
 import { anonymise } from '../masking/anonymise.ts';
-import { japanDate } from '../purge/lifecycle.ts';
 import type { PlatformSettings } from '../settings.ts';
 import { auditReportKey, ReleaseAuditFailedError } from '../stats/audit.ts';
 import { type ReleaseManifest, releaseIdFor } from '../stats/release.ts';
 import { publishAnonymisedRelease, type ReleaseAthena } from '../stats/run.ts';
 import { TENANTS_TABLE } from '../tenants/admin.ts';
 import { type TenantRecord, tenantRecordSchema } from '../tenants/model.ts';
+import { contractRunningAt } from '../tenants/rules.ts';
 
 /** Why a release runs; `data-folder-migration`: replaces a local data folder's releases of an earlier version (local/reconcile.ts). */
 export const RELEASE_REASONS = ['scheduled', 'on-demand', 'tenant-purged', 'data-folder-migration'] as const;
@@ -69,10 +69,7 @@ export const RELEASE_ACTOR: JobActor = { subject: 'system:stats-release', roles:
  * purged one never contribute.
  */
 export function mayContribute(tenant: TenantRecord, now: Date): boolean {
-  const today = japanDate(now);
-  if (tenant.state !== 'ACTIVE') return false;
-  if (tenant.contract.start > today) return false;
-  return tenant.contract.end === undefined || tenant.contract.end >= today;
+  return contractRunningAt(tenant, now);
 }
 
 /** Every tenant record (small table), through the Table port's scan. */

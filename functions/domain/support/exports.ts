@@ -11,6 +11,7 @@ import { toCsv } from '../csv.ts';
 import { type FieldMessages, ForbiddenError, parseRequestBody, ValidationError } from '../errors.ts';
 import { msg } from '../i18n.ts';
 import { appendLedger } from '../ledger/ledger.ts';
+import { confirmTenantWrite } from '../tenants/rules.ts';
 import { readRowErrors } from '../uploads/error-report.ts';
 import { supportExportPrefix } from '../zones.ts';
 import {
@@ -123,6 +124,10 @@ export async function exportUnderGrant(
       ),
     );
   }
+  // An export is unmasked data under the company's prefix: if its purge started meanwhile, take it back.
+  await confirmTenantWrite(ports, grant.tenantId, async () => {
+    await deleteGrantExports(ports, grant);
+  });
   await appendLedger(ports, {
     action: 'support.exported',
     actor: { subject: principal.subject, roles: [...principal.roles] },

@@ -27,6 +27,7 @@ import { msg } from '../i18n.ts';
 import { appendLedger } from '../ledger/ledger.ts';
 import { listTenantItems, readTenantItem, type TenantItemKind } from '../tenant-items/tenant-items.ts';
 import { TENANTS_TABLE } from '../tenants/admin.ts';
+import { confirmTenantWrite, requireTenantWrite } from '../tenants/rules.ts';
 import { UPLOADS_TABLE } from '../uploads/uploads.ts';
 import { supportExportPrefix } from '../zones.ts';
 
@@ -389,6 +390,9 @@ export async function requestGrant(
   const request = parseBody(grantRequestSchema, body);
   await requireTenant(ports, request.tenantId);
   const now = ports.clock();
+  // Support may still ask while the company's data is held (also after its contract ended), never once
+  // its purge has started.
+  await requireTenantWrite(ports, request.tenantId, 'data-held', now);
   await sweepExpiredSupportGrants(ports, now, { tenantId: request.tenantId });
   for (const uploadId of request.scope.uploadIds) {
     const upload = await ports.table.get(UPLOADS_TABLE, { tenantId: request.tenantId, uploadId });
@@ -421,6 +425,9 @@ export async function requestGrant(
     version: 0,
   });
   await ports.table.put(UPLOADS_TABLE, grant, { ifAbsent: 'uploadId' });
+  await confirmTenantWrite(ports, request.tenantId, () =>
+    ports.table.delete(UPLOADS_TABLE, { tenantId: grant.tenantId, uploadId: grant.uploadId }),
+  );
   await appendLedger(ports, {
     action: 'support.grant_requested',
     actor: actorOf(principal),
@@ -491,6 +498,9 @@ async function decideGrant(
   const { note } = parseBody(grantDecisionSchema, body);
   const status = effectiveStatus(grant, now);
   if (status !== transition.from) throw transition.refusal(grantId, status);
+  // Approving opens the company's data to support: never once its purge has started.
+  if (transition.action === 'support.grant_approved')
+    await requireTenantWrite(ports, tenantId, 'data-held', now);
   const { changes, details } = await transition.apply(grant, { subject: principal.subject, at: now, note });
   const next: GrantRecord = { ...grant, ...changes, updatedAt: now.toISOString() };
   await saveGrant(ports, grant, next);

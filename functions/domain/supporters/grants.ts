@@ -12,6 +12,7 @@ import { msg } from '../i18n.ts';
 import { appendLedger } from '../ledger/ledger.ts';
 import { listTenantItems, readTenantItem, type TenantItemKind } from '../tenant-items/tenant-items.ts';
 import { tenantIdSchema } from '../tenants/model.ts';
+import { guardedTenantWrite } from '../tenants/rules.ts';
 import { UPLOADS_TABLE } from '../uploads/records.ts';
 
 export { UPLOADS_TABLE } from '../uploads/records.ts';
@@ -93,7 +94,12 @@ export async function grantSupporter(
     grantedAt: ports.clock().toISOString(),
     grantedBy: principal.subject,
   });
-  await ports.table.put(UPLOADS_TABLE, grant);
+  // Sharing is a new record under the company: only while its contract runs (Japan's day), and taken
+  // back when a purge started meanwhile.
+  await guardedTenantWrite(ports, tenantId, 'running-contract', ports.clock(), {
+    write: () => ports.table.put(UPLOADS_TABLE, grant),
+    undo: () => ports.table.delete(UPLOADS_TABLE, { tenantId, uploadId: grant.uploadId }),
+  });
   await appendLedger(ports, {
     action: 'supporter.granted',
     actor: actorOf(principal),

@@ -3,6 +3,7 @@ import type { DatasetDef } from '../catalog/schema.ts';
 import { type FieldMessages, ValidationError, validationErrorFrom } from '../errors.ts';
 import { msg } from '../i18n.ts';
 import { canonicalJson } from '../ledger/ledger.ts';
+import { japanDay } from '../tenants/rules.ts';
 import { type Consent, consentSchema } from './model.ts';
 
 /**
@@ -56,7 +57,7 @@ export function requiredConsent(dataset: DatasetDef, consent: unknown, today: Da
       CONSENT_FIELDS,
     );
   }
-  if (parsed.data.obtainedAt > today.toISOString().slice(0, 10)) {
+  if (parsed.data.obtainedAt > japanDay(today)) {
     throw new ValidationError(
       msg(
         'consent.obtainedAt が未来の日付です。同意を得た日を指定してください。',

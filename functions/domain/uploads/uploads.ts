@@ -7,7 +7,6 @@ import { TIME_FORMATS } from '../catalog/schema.ts';
 import {
   BODY_NOT_OBJECT,
   type FieldMessages,
-  ForbiddenError,
   MalformedRequestError,
   PayloadTooLargeError,
   ValidationError,
@@ -16,8 +15,7 @@ import {
 import { msg } from '../i18n.ts';
 import { appendLedger, entryRef, type LedgerEntry, type LedgerRetry } from '../ledger/ledger.ts';
 import type { PlatformSettings } from '../settings.ts';
-import { TENANTS_TABLE } from '../tenants/admin.ts';
-import { tenantRecordSchema } from '../tenants/model.ts';
+import { confirmTenantWrite, requireTenantWrite } from '../tenants/rules.ts';
 import { landingKey, landingPrefix } from '../zones.ts';
 import { normaliseSha256 } from './checksum.ts';
 import { CONSENT_PURPOSE, consentDigest, requiredConsent } from './consent.ts';
@@ -108,36 +106,6 @@ export function uploadableDatasets(principal: Principal): DatasetDef[] {
   );
 }
 
-/**
- * Only a registered company with a running contract may send data: after the contract ends, its
- * data is on the way to being purged and nothing new may arrive.
- */
-async function requireActiveContract(
-  ports: Pick<UploadPorts, 'table' | 'clock'>,
-  tenantId: string,
-): Promise<void> {
-  const item = await ports.table.get(TENANTS_TABLE, { tenantId });
-  const tenant = item ? tenantRecordSchema.safeParse(item) : undefined;
-  const today = ports.clock().toISOString().slice(0, 10);
-  if (!tenant?.success) {
-    throw new ForbiddenError(
-      msg(
-        `会社 ${tenantId} は Kura に登録されていません。管理者にお問い合わせください。`,
-        `Company ${tenantId} is not registered with Kura: contact the administrator.`,
-      ),
-    );
-  }
-  const { state, contract } = tenant.data;
-  if (state !== 'ACTIVE' || (contract.end !== undefined && contract.end < today) || contract.start > today) {
-    throw new ForbiddenError(
-      msg(
-        `会社 ${tenantId} の契約期間外のため、アップロードできません。`,
-        `Company ${tenantId} has no running contract, so it cannot upload data.`,
-      ),
-    );
-  }
-}
-
 function checkSize(sizeBytes: number, dataset: DatasetDef, settings: PlatformSettings): number {
   const limit = Math.min(dataset.maxFileBytes, settings.limits.maxFileBytes);
   if (sizeBytes > limit) {
@@ -167,7 +135,9 @@ export async function requestUpload(
   body: unknown,
 ): Promise<UploadTicket> {
   const tenantId = tenantOf(principal);
-  await requireActiveContract(ports, tenantId);
+  // Only a company whose contract runs today (Japan's day) may send data: after it ends, the company's
+  // data is on its way to being purged and nothing new may arrive.
+  await requireTenantWrite(ports, tenantId, 'running-contract', ports.clock());
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new MalformedRequestError(BODY_NOT_OBJECT);
   }
@@ -282,6 +252,8 @@ export async function requestUpload(
     ),
     { ifMatch: { status: 'REQUESTED', updatedAt: record.updatedAt } },
   );
+  // A purge that started meanwhile would never see this record: it is deleted again, and no ticket given.
+  await confirmTenantWrite(ports, tenantId, () => ports.table.delete(UPLOADS_TABLE, { tenantId, uploadId }));
   return { uploadId, key, url: post.url, fields: post.fields, expiresAt, maxBytes: sizeBytes };
 }
 

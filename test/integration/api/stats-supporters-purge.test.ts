@@ -161,7 +161,9 @@ describe('statistics, supporters and purge through the local API', () => {
   });
 
   it('purges a company for an admin and returns its certificate, but not for a tenant token', async () => {
-    // Prepare
+    // Prepare: a user of the company signs in while its data is kept.
+    const companyUser = await platform.token({ role: 'tenant', tenantId: 'co-d' });
+    const signedIn = await api('/uploads', { token: companyUser });
     await api('/admin/tenants/co-d', {
       token: tokens.admin,
       method: 'PATCH',
@@ -174,8 +176,16 @@ describe('statistics, supporters and purge through the local API', () => {
     const certificate = await api('/admin/certificates/co-d', { token: tokens.admin });
     const release = await api(`/admin/jobs/${purged.json.result.releaseJobId}`, { token: tokens.admin });
     const summary = await api('/stats', { token: tokens.tenant });
+    const afterPurge = await api('/uploads', { token: companyUser });
+    const newToken = await api('/uploads', {
+      token: await platform.token({ role: 'tenant', tenantId: 'co-d' }),
+    });
 
     // Assess
+    expect(signedIn.status).toBe(200);
+    expect(afterPurge.status).toBe(401);
+    expect(newToken.status).toBe(401);
+    expect(certificate.json.certificate.userAccounts).toEqual({ disabled: 1 });
     expect(refused.status).toBe(403);
     expect(purged.json).toMatchObject({ kind: 'purge', state: 'SUCCEEDED', result: { outcome: 'purged' } });
     expect(certificate.status).toBe(200);

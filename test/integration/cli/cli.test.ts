@@ -253,6 +253,7 @@ describe('kura purge and certificate', () => {
     const dryRun = await kura('--json', 'purge', '--tenant', victim, '--dry-run');
     const purge = await kura('--json', 'purge', '--tenant', victim);
     const certificate = await kura('--json', 'certificate', victim);
+    const readable = await kura('certificate', victim);
     const missing = await kura('certificate', tenantId);
 
     // Assess
@@ -263,6 +264,9 @@ describe('kura purge and certificate', () => {
       certificate: { tenantId: victim },
       chain: { valid: true },
     });
+    expect(readable.code).toBe(0);
+    expect(readable.stdout).toMatch(/Kept after the deletion:/);
+    expect(readable.stdout).toMatch(/- anonymised-releases: The company’s rows in the anonymised data/);
     expect(missing.code).toBe(1);
   });
 });

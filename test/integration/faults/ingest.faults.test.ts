@@ -68,6 +68,12 @@ async function stage(
     updatedAt: '2026-04-01T00:00:00.000Z',
     ...declared,
   };
+  // The API's check: only a company whose contract runs gets a ticket.
+  if (!(await world.table.get('tenants', { tenantId: TENANT })))
+    await world.table.put(
+      'tenants',
+      tenantRecord(TENANT, { state: 'ACTIVE', contract: { start: '2024-04-01' } }),
+    );
   await world.table.put('uploads', record);
   await world.keys.create(TENANT);
   await world.objects.put('landing', key, bytes, { contentType: 'text/csv' });

@@ -5,7 +5,7 @@ import { defaultSettings } from '../../../functions/domain/settings.ts';
 import { type UploadRecord, uploadRecordSchema } from '../../../functions/domain/uploads/model.ts';
 import { landingKey, rawKey, reportKey } from '../../../functions/domain/zones.ts';
 import { createIngestHandler } from '../../../functions/ingest/handler.ts';
-import { sha256Base64, sqsMessageFor } from '../../unit/ingest/fixtures.ts';
+import { runningTenant, sha256Base64, sqsMessageFor } from '../../unit/ingest/fixtures.ts';
 import { readParquet } from '../../unit/ingest/parquet.ts';
 import { type LocalStorage, startLocalStorage } from '../local-storage.ts';
 
@@ -46,6 +46,7 @@ async function land(body: Uint8Array, uploadId: string): Promise<{ key: string; 
     expiresAt: now,
     updatedAt: now,
   };
+  await ports.table.put('tenants', runningTenant('t-int'));
   await ports.table.put('uploads', record);
   await ports.objects.put('landing', key, body, { contentType: 'text/csv' });
   return { key, record };

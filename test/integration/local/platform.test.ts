@@ -160,7 +160,9 @@ describe('local event and request shapes', () => {
     expect(JSON.parse(body).Records[0].s3.object.key).toBe(
       'landing/demo-a/sales/u-1/%E5%A3%B2%E4%B8%8A+4%E6%9C%88.csv',
     );
-    expect(parseS3Notification(body)).toEqual([{ bucket: 'kura-local-landing', key, size: 5 }]);
+    expect(parseS3Notification(body)).toEqual([
+      { bucket: 'kura-local-landing', key, size: 5, landedAt: '2026-05-01T00:00:00Z' },
+    ]);
     expect(decodeNotificationKey('a+b%2Bc')).toBe('a b+c');
   });
 

@@ -2,7 +2,7 @@
  * The deployed twin: one synthesized stage running offline. Its AWS is one HTTP endpoint on 127.0.0.1
  * that every function reaches through the standard AWS_ENDPOINT_URL (the SDK signs requests as usual;
  * the access key names the role); each request is routed to the twin's S3, DynamoDB, Secrets Manager,
- * Athena or Lambda after IAM as the templates define it. Functions run their staged bundles in
+ * Athena, Cognito or Lambda after IAM as the templates define it. Functions run their staged bundles in
  * execution environments (cloud/lambda.ts). API Gateway is modelled at its integration: the route must
  * exist with the JWT authorizer, and the function's policy must let API Gateway invoke it.
  */
@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import type { StageName } from '../../../infra/config.ts';
 import { type Json, ResolvedDeployment, readAssembly } from './assembly.ts';
 import { TwinAthena } from './cloud/athena.ts';
+import { TwinCognito } from './cloud/cognito.ts';
 import { TwinDynamoDb } from './cloud/dynamodb.ts';
 import { TwinEvents } from './cloud/events.ts';
 import { FunctionError, type IssuedCredentials, TwinLambda } from './cloud/lambda.ts';
@@ -35,6 +36,7 @@ export class Twin {
   readonly dynamodb: TwinDynamoDb;
   readonly secrets: TwinSecretsManager;
   readonly athena: TwinAthena;
+  readonly cognito: TwinCognito;
   readonly lambda: TwinLambda;
   readonly events: TwinEvents;
   readonly functions: readonly TwinFunction[];
@@ -67,6 +69,7 @@ export class Twin {
     this.dynamodb = new TwinDynamoDb(deployment, this.iam);
     this.secrets = new TwinSecretsManager(this.iam, this.account);
     this.athena = new TwinAthena(deployment, this.iam, this.s3, this.account);
+    this.cognito = new TwinCognito(deployment, this.iam);
     this.lambda = new TwinLambda(
       this.functions,
       this.iam,
@@ -180,6 +183,9 @@ export class Twin {
       case 'lambda':
         if (!caller) break;
         return this.lambda.handle(url.pathname, headers, body, caller);
+      case 'cognito-idp':
+        if (!caller) break;
+        return this.cognito.handle(headers['x-amz-target'] ?? '', body, caller);
       default:
         break;
     }

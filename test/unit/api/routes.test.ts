@@ -144,6 +144,27 @@ describe('routeHttpEvent', () => {
     },
   );
 
+  it('answers an upload from a company whose contract ended with 403 CONTRACT_NOT_RUNNING, in Japanese first', async () => {
+    // Prepare: the contract ended 2026-04-30; the runtime's clock is 2026-05-01T09:00Z (18:00 JST).
+    const ports = memoryRuntime();
+    await ports.table.put('tenants', activeTenant('demo-a', { start: '2025-05-01', end: '2026-04-30' }));
+
+    // Act
+    const response = await routeHttpEvent(
+      event('POST /uploads', { body: employeesRequest, lang: 'ja' }),
+      ports,
+      silent,
+    );
+
+    // Assess
+    expect(response.statusCode).toBe(403);
+    expect(bodyOf(response).error).toMatchObject({
+      code: 'CONTRACT_NOT_RUNNING',
+      message: expect.stringMatching(/^会社 demo-a の契約は本日（日本時間 2026-05-01）有効ではない/),
+    });
+    expect(ports.table.dump('uploads')).toEqual([]);
+  });
+
   it('answers a request without claims with 401', async () => {
     // Act
     const response = await routeHttpEvent(

@@ -100,6 +100,34 @@ describe('supporter grants', () => {
     ]);
   });
 
+  it.each([
+    ['whose contract ended', 'ended-co', {}, 'CONTRACT_NOT_RUNNING'],
+    ['being purged', 'demo-b', { state: 'PURGING' }, 'TENANT_PURGED'],
+    ['purged', 'demo-b', { state: 'PURGED' }, 'TENANT_PURGED'],
+  ])(
+    'refuses a company %s sharing with a supporter (403), writing no grant',
+    async (_label, tenantId, change, code) => {
+      // Prepare
+      const ports = memoryRuntime();
+      await ports.table.put('tenants', {
+        ...activeTenant(tenantId),
+        ...(tenantId === 'ended-co' ? { contract: { start: '2026-01-01', end: '2026-06-30' } } : {}),
+        ...change,
+      });
+
+      // Act
+      const response = await call(ports, 'POST /supporters/grants', {
+        body: { supporterId: 'sr-office' },
+        claims: { ...claims.tenantA, 'custom:tenant_id': tenantId },
+      });
+
+      // Assess
+      expect(response.statusCode).toBe(403);
+      expect(response.json.error.code).toBe(code);
+      expect(await findGrant(ports.table, tenantId, 'sr-office')).toBeUndefined();
+    },
+  );
+
   it('refuses a supporter that tries to grant, recording the refusal', async () => {
     // Prepare
     const ports = memoryRuntime();
@@ -301,11 +329,15 @@ describe('admin purge and certificates', () => {
     // Prepare
     const ports = withJobFunctions(memoryRuntime());
     await ports.objects.put('raw', 'raw/tenant=ended-co/dataset=sales/period=2026-05/u.parquet', 'x');
+    // The company shared its benchmarks while its contract ran (it ended 2026-06-30).
+    const now = ports.clock();
+    ports.setNow(new Date('2026-05-01T03:00:00.000Z'));
     await grantSupporter(
       ports,
       { subject: 'sub-e', roles: ['tenant'], tenantId: 'ended-co' },
       { supporterId: 'sr-office' },
     );
+    ports.setNow(now);
 
     // Act
     const purge = await call(ports, 'POST /admin/tenants/{tenantId}/purge', {
@@ -340,6 +372,35 @@ describe('admin purge and certificates', () => {
       ['release', 'tenant-purged'],
     ]);
     expect(job.json.result.releaseJobId).toBe(ports.jobs.started[1]?.event.jobId);
+  });
+
+  it('deletes what appeared of a purged company when an admin purges it again, and says so in the job', async () => {
+    // Prepare: a purged company, then a file that lands for it afterwards and is left behind.
+    const ports = withJobFunctions(memoryRuntime());
+    const purge = () =>
+      call(ports, 'POST /admin/tenants/{tenantId}/purge', {
+        path: { tenantId: 'ended-co' },
+        claims: claims.admin,
+      });
+    const first = await purge();
+    await ports.objects.put('landing', 'landing/ended-co/sales/u-late/売上.csv', 'late');
+
+    // Act
+    const again = await purge();
+    const job = await call(ports, 'GET /admin/jobs/{jobId}', {
+      path: { jobId: again.json.jobId },
+      claims: claims.admin,
+    });
+
+    // Assess
+    expect(first.statusCode).toBe(202);
+    expect(job.json.result).toMatchObject({
+      outcome: 'purged',
+      alreadyPurged: true,
+      residueDeleted: { tenantId: 'ended-co', objectVersions: 1, stores: ['landing'] },
+    });
+    expect(await ports.objects.head('landing', 'landing/ended-co/sales/u-late/売上.csv')).toBeUndefined();
+    expect(JSON.stringify(job.json)).not.toContain('売上');
   });
 
   it('goes on in a fresh invocation under the same job when one invocation cannot finish', async () => {

@@ -23,6 +23,19 @@ export function memoryPorts(options: { checksums?: boolean } = {}): TestPorts {
   };
 }
 
+/** A tenants-table item of a company whose contract runs (no end date). */
+export const runningTenant = (tenantId: string, changes: Record<string, unknown> = {}) => ({
+  tenantId,
+  name: `Company ${tenantId}`,
+  profile: { industry: 'E', prefecture: '13', sizeBand: '20-49' },
+  contract: { start: '2025-04-01' },
+  state: 'ACTIVE',
+  legalHold: false,
+  createdAt: '2025-04-01T00:00:00.000Z',
+  updatedAt: '2025-04-01T00:00:00.000Z',
+  ...changes,
+});
+
 export const sha256Base64 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('base64');
 
 export interface StagedUpload {
@@ -70,6 +83,9 @@ export async function stageUpload(
     updatedAt: '2026-04-01T00:00:00.000Z',
     ...options.record,
   };
+  // The API gives tickets only to a company whose contract runs: register it, unless the test did.
+  if (!(await ports.table.get('tenants', { tenantId })))
+    await ports.table.put('tenants', runningTenant(tenantId));
   if (options.writeRecord !== false) await ports.table.put('uploads', record);
   await ports.objects.put('landing', key, bytes, { contentType });
   return {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ingestObject } from '../../../functions/domain/ingest/ingest.ts';
 import { defaultSettings, platformSettingsSchema } from '../../../functions/domain/settings.ts';
 import { quarantineKey, rawKey, reportKey } from '../../../functions/domain/zones.ts';
-import { memoryPorts, readRecord, stageUpload, type TestPorts } from './fixtures.ts';
+import { memoryPorts, readRecord, runningTenant, stageUpload, type TestPorts } from './fixtures.ts';
 import { readParquet } from './parquet.ts';
 
 const sjis = (text: string) => new Uint8Array(iconv.encode(text, 'cp932'));
@@ -598,6 +598,7 @@ describe('ingestObject: verification and idempotency', () => {
   it('moves the upload through RECEIVED and VALIDATING to its outcome', async () => {
     // Prepare
     const ports = memoryPorts();
+    await ports.table.put('tenants', runningTenant('t-0001'));
     const statuses: unknown[] = [];
     const put = ports.table.put.bind(ports.table);
     ports.table.put = async (table, item, condition) => {

@@ -109,7 +109,11 @@ export class MemoryObjectStore implements ObjectStore {
   }
 }
 
-const TABLE_KEYS: Record<string, string[]> = { uploads: ['tenantId', 'uploadId'], tenants: ['tenantId'] };
+const TABLE_KEYS: Record<string, string[]> = {
+  uploads: ['tenantId', 'uploadId'],
+  tenants: ['tenantId'],
+  ledger: ['chain', 'seq'],
+};
 
 /** An in-memory Table with the conditional-write semantics of the port. */
 export class MemoryTable implements Table {
@@ -151,10 +155,12 @@ export class MemoryTable implements Table {
   }
 
   async query(request: QueryRequest): Promise<QueryPage> {
-    const items = [...this.table(request.table).values()].filter(
-      (item) => item[request.partition.name] === request.partition.value,
-    );
-    return { items: structuredClone(items) };
+    const sortKey = TABLE_KEYS[request.table]?.[1];
+    const items = [...this.table(request.table).values()]
+      .filter((item) => item[request.partition.name] === request.partition.value)
+      .sort((a, b) => (sortKey ? String(a[sortKey]).localeCompare(String(b[sortKey])) : 0));
+    if (request.descending) items.reverse();
+    return { items: structuredClone(items.slice(0, request.limit ?? items.length)) };
   }
 
   async delete(table: string, key: Item): Promise<void> {

@@ -1,4 +1,9 @@
-import { MemoryKeyStore, MemoryObjectStore, MemoryTable } from '../../../functions/adapters/memory/index.ts';
+import {
+  MemoryKeyStore,
+  MemoryObjectStore,
+  MemoryTable,
+  MemoryUserDirectory,
+} from '../../../functions/adapters/memory/index.ts';
 import type { ObjectStore } from '../../../functions/adapters/ports.ts';
 import {
   appendLedger,
@@ -28,6 +33,7 @@ export interface World {
   readonly objects: MemoryObjectStore;
   readonly tables: MemoryTable;
   readonly keys: MemoryKeyStore;
+  readonly users: MemoryUserDirectory;
   /** Every ledger entry, in chain order. */
   /** Every chain's entries, or one tenant's (its chain) in the order they were appended. */
   ledgerEntries(tenantId?: string): Promise<LedgerEntry[]>;
@@ -45,6 +51,7 @@ export function makeWorld(options: { versioning?: 'enabled' | 'disabled' } = {})
   const objects = new MemoryObjectStore({ versioning: options.versioning ?? 'enabled' });
   const tables = new MemoryTable();
   const keys = new MemoryKeyStore();
+  const users = new MemoryUserDirectory();
   const releases: Array<string | undefined> = [];
   const sleeps: number[] = [];
   const jobs = new RecordingJobStarter();
@@ -55,6 +62,7 @@ export function makeWorld(options: { versioning?: 'enabled' | 'disabled' } = {})
     objects,
     tables,
     keys,
+    users,
     ledgerEntries: (tenantId) =>
       readLedger(tables, tenantId === undefined ? {} : { chain: chainOf(tenantId) }),
     releases,
@@ -65,6 +73,7 @@ export function makeWorld(options: { versioning?: 'enabled' | 'disabled' } = {})
       tables,
       table: tables,
       keys,
+      users,
       ledger: purgeLedger({ table: tables, clock }),
       settings: defaultSettings,
       jobs,
@@ -107,6 +116,9 @@ export async function seedTenant(world: World, tenantId: string, overrides: Part
   const { objects, tables, keys } = world;
   await tables.put('tenants', tenantRecord(tenantId, overrides));
   await keys.create(tenantId);
+  // Two user accounts of the company and a supporter's of another, which the purge must not touch.
+  world.users.add(`idp|${tenantId}-user-1`, tenantId);
+  world.users.add(`idp|${tenantId}-user-2`, tenantId);
   const put = (bucket: string, key: string, body: string) => objects.put(bucket, key, body);
   const uploads = ['u-0001', 'u-0002', 'u-0003'];
   for (const uploadId of uploads) {

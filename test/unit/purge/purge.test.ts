@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryObjectStore } from '../../../functions/adapters/memory/index.ts';
 import type { ObjectRef } from '../../../functions/adapters/ports.ts';
 import { verifyLedger } from '../../../functions/domain/ledger/ledger.ts';
+import type { RetainedStore } from '../../../functions/domain/purge/certificate.ts';
 import {
   CERTIFICATE_CHAIN_HEAD_ID,
   CertificateNotFoundError,
@@ -14,6 +15,7 @@ import {
   TenantNotTerminatedError,
   verifyCertificateChain,
 } from '../../../functions/domain/purge/index.ts';
+import { defaultSettings } from '../../../functions/domain/settings.ts';
 import { tenantRecordSchema } from '../../../functions/domain/tenants/model.ts';
 import { certificateKey, landingKey } from '../../../functions/domain/zones.ts';
 import {
@@ -102,6 +104,7 @@ describe('purgeTenant', () => {
     expect(ledger.filter((entry) => entry.tenantId === TENANT).map((entry) => entry.action)).toEqual([
       'upload.requested',
       'purge.started',
+      'purge.users_disabled',
       'purge.certified',
     ]);
     expect((await world.ledgerEntries(TENANT)).at(-1)?.details.hash).toBe(certificate.hash);
@@ -160,7 +163,7 @@ describe('purgeTenant', () => {
     await assertNothingLeft(world, TENANT);
   });
 
-  it('lists in the certificate what it keeps on purpose, earlier anonymised releases included', async () => {
+  it('lists in the certificate everything it keeps and why, in both languages, earlier anonymised releases included', async () => {
     // Prepare
     const world = await seededWorld();
 
@@ -168,14 +171,107 @@ describe('purgeTenant', () => {
     const certificate = certificateOf(await purgeTenant(world.ports(), { tenantId: TENANT, now: NOW }));
 
     // Assess
-    expect(certificate.schemaVersion).toBe(2);
-    expect(certificate.retained.map((entry) => entry.store)).toEqual([
+    expect(certificate.schemaVersion).toBe(3);
+    const retained = certificate.retained as RetainedStore[];
+    expect(retained.map((entry) => entry.store)).toEqual([
       'ledger',
+      'audit-certificates',
       'tenants',
       'anonymised-releases',
+      'release-audit-truths',
       'published-statistics',
+      'user-accounts',
+      'table-backups',
+      'query-results',
+      'jobs',
+      'ingest-queue',
+      'logs',
     ]);
+    for (const entry of retained) {
+      for (const text of [entry.holds, entry.why, entry.until]) {
+        expect(text.ja).toMatch(/[\u3040-\u30ff\u4e00-\u9fff]/);
+        expect(text.en).not.toMatch(/[\u3040-\u309f]/);
+      }
+    }
+    const anonymised = retained.find((entry) => entry.store === 'anonymised-releases');
+    expect(anonymised?.holds.en).toMatch(/exactly as it sent them/);
+    expect(anonymised?.holds.en).toMatch(/recompute from the company id/);
+    expect(retained.find((entry) => entry.store === 'ledger')?.until.en).toMatch(
+      `${defaultSettings.retention.auditLockDays} days`,
+    );
+    expect(retained.find((entry) => entry.store === 'user-accounts')?.holds.en).toMatch(/personal data/);
     expect(certificate.statisticsRelease).toBeUndefined();
+  });
+
+  it('disables the company’s user accounts, ends their sessions and leaves other companies’ accounts alone', async () => {
+    // Prepare
+    const world = await seededWorld();
+
+    // Act
+    const certificate = certificateOf(await purgeTenant(world.ports(), { tenantId: TENANT, now: NOW }));
+
+    // Assess
+    for (const userId of [`idp|${TENANT}-user-1`, `idp|${TENANT}-user-2`])
+      expect(world.users.user(userId)).toMatchObject({ enabled: false, signedOut: true });
+    expect(await world.users.countTenantUsers(NEIGHBOUR)).toEqual({ enabled: 2, disabled: 0 });
+    expect(certificate.userAccounts).toEqual({ disabled: 2 });
+    expect(certificate.verification.residue).toEqual({ objectVersions: 0, rows: 0, keys: 0, users: 0 });
+    const disabled = (await world.ledgerEntries(TENANT)).find(
+      (entry) => entry.action === 'purge.users_disabled',
+    );
+    expect(disabled?.details).toMatchObject({ disabled: 2 });
+  });
+
+  it('does not certify while an account of the company can still sign in: one created during the purge is disabled too', async () => {
+    // Prepare: an administrator creates an account for the company after the purge disabled the others.
+    const world = await seededWorld();
+    const paused = await purgeTenant(world.ports(), {
+      tenantId: TENANT,
+      now: NOW,
+      budget: { maxBatches: 1 },
+    });
+    world.users.add(`idp|${TENANT}-late-user`, TENANT);
+
+    // Act
+    const results: PurgeResult[] = [];
+    await purgeUntilDone(async () => {
+      const result = await purgeTenant(world.ports(), { tenantId: TENANT, now: NOW });
+      results.push(result);
+      return result;
+    });
+
+    // Assess
+    expect(paused.done).toBe(false);
+    expect(results[0]).toMatchObject({ outcome: 'in-progress', residue: { users: 1 } });
+    expect(world.users.user(`idp|${TENANT}-late-user`)).toMatchObject({ enabled: false });
+    expect(certificateOf(results.at(-1) as PurgeResult).userAccounts).toEqual({ disabled: 3 });
+  });
+
+  it('deletes and records what appears of a purged company after its certificate when it is purged again', async () => {
+    // Prepare: after the certificate, a file lands whose ingestion could not delete it, and a quarantine record.
+    const world = await seededWorld();
+    const first = certificateOf(await purgeTenant(world.ports(), { tenantId: TENANT, now: NOW }));
+    await world.objects.put('landing', landingKey(TENANT, 'payroll', 'u-late', '給与_山田.csv'), 'late');
+    await world.objects.put('landing', `quarantine/${TENANT}/u-late/quarantined.json`, '{}');
+    await world.tables.put('uploads', { tenantId: TENANT, uploadId: 'u-late', status: 'REQUESTED' });
+
+    // Act
+    const again = await purgeTenant(world.ports(), { tenantId: TENANT, now: NOW });
+
+    // Assess
+    expect(again).toMatchObject({
+      outcome: 'purged',
+      alreadyPurged: true,
+      residueDeleted: { objectVersions: 2, rows: 1, keys: 0, users: 0, stores: ['landing', 'uploads'] },
+    });
+    expect(certificateOf(again)).toEqual(first);
+    await assertNothingLeft(world, TENANT);
+    const recorded = (await world.ledgerEntries(TENANT)).at(-1);
+    expect(recorded).toMatchObject({
+      action: 'purge.residue_deleted',
+      details: { certificateId: first.certificateId, objectVersions: 2, rows: 1 },
+    });
+    expect(JSON.stringify(recorded)).not.toMatch(/山田|給与/);
   });
 
   it('writes a certificate that holds no personal data: no company name, no object key, no file name', async () => {
@@ -496,6 +592,8 @@ describe('purgeTenant', () => {
     expect(result.plan.buckets).toEqual(inventory.buckets);
     expect(result.plan.tables).toEqual({ uploads: { rows: 4 } });
     expect(result.plan.keys).toBe(1);
+    expect(result.plan.users).toEqual({ enabled: 2, disabled: 0 });
+    expect(await world.users.countTenantUsers(TENANT)).toEqual({ enabled: 2, disabled: 0 });
     expect(result.plan.samples.landing).toContain(
       landingKey(TENANT, 'employees', 'u-0001', '山田太郎_社員名簿.csv'),
     );

@@ -283,6 +283,64 @@ describe('break-glass grants', () => {
     expect(await keysUnder(ports, supportExportPrefix('demo-a', grantId))).toEqual([]);
   });
 
+  it.each(['PURGING', 'PURGED'])(
+    'refuses support asking for a grant on a company that is %s',
+    async (state) => {
+      // Prepare
+      const ports = await prepared();
+      const tenant = await ports.table.get('tenants', { tenantId: 'demo-a' });
+      await ports.table.put('tenants', { ...tenant, state });
+
+      // Act
+      const response = await call(ports, 'POST /support/grants', {
+        claims: support,
+        body: {
+          tenantId: 'demo-a',
+          purpose: 'Find why upload rows fail validation',
+          scope: { datasets: ['employees'] },
+          durationMinutes: 60,
+        },
+      });
+
+      // Assess
+      expect(response.status).toBe(403);
+      expect(response.json.error.code).toBe('TENANT_PURGED');
+      expect(ports.table.dump('uploads').filter((item) => item.kind === 'support_grant')).toEqual([]);
+    },
+  );
+
+  it('refuses approving a pending grant once the company’s purge has started', async () => {
+    // Prepare
+    const ports = await prepared();
+    const grantId = await requestGrant(ports, { uploadIds: [UPLOAD_1] });
+    const tenant = await ports.table.get('tenants', { tenantId: 'demo-a' });
+    await ports.table.put('tenants', { ...tenant, state: 'PURGING' });
+
+    // Act
+    const approval = await call(ports, 'POST /support/grants/{grantId}/approve', {
+      claims: tenantClaims('demo-a'),
+      path: { grantId },
+    });
+
+    // Assess
+    expect(approval.status).toBe(403);
+    expect(approval.json.error.code).toBe('TENANT_PURGED');
+    expect((await rows(ports, UPLOAD_1)).json.masked).not.toBe(false);
+  });
+
+  it('lets support ask while a terminated company’s data is still held', async () => {
+    // Prepare
+    const ports = await prepared();
+    const tenant = await ports.table.get('tenants', { tenantId: 'demo-a' });
+    await ports.table.put('tenants', { ...tenant, state: 'TERMINATED' });
+
+    // Act
+    const grantId = await requestGrant(ports, { uploadIds: [UPLOAD_1] });
+
+    // Assess
+    expect(grantId).toMatch(/^demo-a\./);
+  });
+
   it('answers 404 when a tenant tries to approve, refuse or revoke another tenant’s grant', async () => {
     // Prepare
     const ports = await prepared();

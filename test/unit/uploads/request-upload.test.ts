@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FaultPlan } from '../../../functions/adapters/faults/plan.ts';
 import { faultyTable } from '../../../functions/adapters/faults/ports.ts';
-import { ConditionFailedError } from '../../../functions/adapters/ports.ts';
+import { ConditionFailedError, type Table } from '../../../functions/adapters/ports.ts';
 import {
   ForbiddenError,
   KuraError,
@@ -305,6 +305,98 @@ describe('requestUpload', () => {
     // Assess
     expect(error).toBeInstanceOf(ForbiddenError);
     expect(ports.table.dump('uploads')).toEqual([]);
+  });
+
+  it('refuses a ticket at 01:00 JST the day after the contract ended, while UTC still shows its last day', async () => {
+    // Prepare: the contract ends 2026-03-31; 2026-03-31T16:00Z is 1 April, 01:00 in Japan.
+    const ports = {
+      ...uploadPorts(),
+      clock: () => new Date('2026-03-31T16:00:00.000Z'),
+    };
+    await ports.table.put('tenants', activeTenant('tenant-a', { start: '2025-04-01', end: '2026-03-31' }));
+
+    // Act
+    const error = await refusal(requestUpload(ports, tenantA, employeesRequest));
+
+    // Assess
+    expect(error).toBeInstanceOf(ForbiddenError);
+    expect(error.code).toBe('CONTRACT_NOT_RUNNING');
+    expect(error.userMessage.ja).toMatch(/2026-04-01/);
+    expect(ports.table.dump('uploads')).toEqual([]);
+    expect(ports.table.dump('ledger')).toEqual([]);
+  });
+
+  it('gives a ticket from 00:00 JST on the contract’s first day, while UTC still shows the day before', async () => {
+    // Prepare: the contract starts 2026-04-01; 2026-03-31T15:30Z is 1 April, 00:30 in Japan.
+    const ports = {
+      ...uploadPorts(),
+      clock: () => new Date('2026-03-31T15:30:00.000Z'),
+    };
+    await ports.table.put('tenants', activeTenant('tenant-a', { start: '2026-04-01' }));
+
+    // Act
+    const ticket = await requestUpload(ports, tenantA, employeesRequest);
+
+    // Assess
+    expect(ticket.key.startsWith('landing/tenant-a/')).toBe(true);
+  });
+
+  it('accepts consent obtained today in Japan while UTC still shows yesterday', async () => {
+    // Prepare: 2026-03-31T15:30Z is 1 April, 00:30 in Japan; consent was obtained on 1 April.
+    const ports = {
+      ...uploadPorts(),
+      clock: () => new Date('2026-03-31T15:30:00.000Z'),
+    };
+    await ports.table.put('tenants', activeTenant('tenant-a', { start: '2025-04-01' }));
+
+    // Act
+    const ticket = await requestUpload(ports, tenantA, {
+      ...employeesRequest,
+      consent: { ...consent, obtainedAt: '2026-04-01' },
+    });
+
+    // Assess
+    expect(ticket.uploadId).toBeDefined();
+  });
+
+  it.each([
+    ['PURGING', 'TENANT_PURGED'],
+    ['PURGED', 'TENANT_PURGED'],
+  ])('refuses uploads from a company whose data is %s', async (state, code) => {
+    // Prepare
+    const ports = uploadPorts();
+    await ports.table.put('tenants', { ...activeTenant('tenant-a'), state });
+
+    // Act
+    const error = await refusal(requestUpload(ports, tenantA, employeesRequest));
+
+    // Assess
+    expect(error).toBeInstanceOf(ForbiddenError);
+    expect(error.code).toBe(code);
+    expect(ports.table.dump('uploads')).toEqual([]);
+  });
+
+  it('leaves no record when the purge starts while the ticket is being issued', async () => {
+    // Prepare: the purge moves the tenant to PURGING right after the record is written.
+    const ports = uploadPorts();
+    const table = ports.table;
+    const racing: Table = {
+      get: (name, key) => table.get(name, key),
+      query: (request) => table.query(request),
+      delete: (name, key) => table.delete(name, key),
+      put: async (name, item, condition) => {
+        await table.put(name, item, condition);
+        if (name === 'uploads' && item.status === 'REQUESTED' && item.sequence === undefined)
+          await table.put('tenants', { ...activeTenant('tenant-a'), state: 'PURGING' });
+      },
+    };
+
+    // Act
+    const error = await refusal(requestUpload({ ...ports, table: racing }, tenantA, employeesRequest));
+
+    // Assess
+    expect(error.code).toBe('TENANT_PURGED');
+    expect(table.dump('uploads')).toEqual([]);
   });
 
   it('refuses a caller who acts for no company', async () => {
