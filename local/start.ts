@@ -14,7 +14,8 @@ import { parseArgs } from 'node:util';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
 // Locally there is no CloudWatch to read the metrics (EMF lines) the handlers print.
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
-process.env.AWS_SDK_JS_SUPPRESS_VERSION_WARNING ??= '1';
+// The AWS SDK's notice that its 2027 versions need Node.js 22 is not for someone running the platform.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const { langFromLocale, msg, pick } = await import('../functions/domain/i18n.ts');
 const { DEFAULT_PORTS, localTmpDir, startLocalPlatform } = await import('./platform.ts');
