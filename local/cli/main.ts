@@ -160,9 +160,27 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
   }
 }
 
+/**
+ * Resolves once everything written to `stream` so far has been handed to the operating system (a write's
+ * callback runs after every earlier write's). On a pipe, Node writes asynchronously: what the reader has
+ * not taken yet waits in the process, and `process.exit()` would drop it.
+ */
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  if (stream.destroyed || !stream.writable) return Promise.resolve();
+  return new Promise((resolveFlush) => stream.write('', () => resolveFlush()));
+}
+
 /** Run as a program (bin/kura.js). */
 export async function main(): Promise<void> {
-  const code = await runCli(process.argv);
-  // SDK clients keep sockets open; the command is done.
-  process.exit(code);
+  // The reader went away (`kura … | head`): nothing more can be delivered, which is not a failure.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+      stream.destroy();
+    });
+  }
+  process.exitCode = await runCli(process.argv);
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  // Only then exit: SDK clients and fetch keep sockets open that would hold the process for seconds.
+  process.exit();
 }

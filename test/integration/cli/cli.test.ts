@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportLedger } from '../../../functions/domain/ledger/export.ts';
 import {
@@ -234,6 +236,54 @@ describe('kura stats and benchmark', () => {
     expect(JSON.parse(benchmark.stdout)).toMatchObject({ statistic: 'overtime_hours_monthly', tenantId });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/Unknown statistic/);
+  });
+});
+
+/** The real `kura` program (bin/kura.js), as `npx kura` runs it. */
+const KURA_BIN = fileURLToPath(new URL('../../../bin/kura.js', import.meta.url));
+/** A pipe whose reader starts late, as `jq` does (see the script). */
+const LATE_READER = fileURLToPath(new URL('./late-reader.sh', import.meta.url));
+
+/**
+ * Runs `kura <args>` with its stdout on a real pipe to a late reader, in the environment of a user's
+ * shell (not Vitest's). Resolves to what the reader received, byte for byte, and the CLI's exit code.
+ */
+function kuraThroughPipe(args: readonly string[]): Promise<{ code: number | null; piped: Buffer }> {
+  const { FORCE_TTY: _tty, VITEST: _vitest, ...env } = process.env;
+  return new Promise((resolve, reject) => {
+    const shell = spawn('bash', [LATE_READER, process.execPath, KURA_BIN, '--data-dir', dataDir, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env,
+    });
+    const chunks: Buffer[] = [];
+    shell.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+    shell.stderr.on('data', (chunk: Buffer) => process.stderr.write(chunk));
+    shell.once('error', reject);
+    shell.once('close', (code) => resolve({ code, piped: Buffer.concat(chunks) }));
+  });
+}
+
+describe('kura output through a pipe', () => {
+  it('delivers the whole JSON of a statistic to the next program in a pipe, then exits 0', async () => {
+    // Prepare: what the command writes, captured in-process
+    const expected = await kura('--json', 'stats', 'overtime_hours_monthly');
+
+    // Act
+    const { code, piped } = await kuraThroughPipe([
+      '--lang',
+      'en',
+      '--json',
+      'stats',
+      'overtime_hours_monthly',
+    ]);
+
+    // Assess: more than a pipe's buffer, all of it, and it parses
+    expect(expected.code).toBe(0);
+    expect(Buffer.byteLength(expected.stdout)).toBeGreaterThan(65_536);
+    expect(code).toBe(0);
+    expect(piped.length).toBe(Buffer.byteLength(expected.stdout));
+    const body = JSON.parse(piped.toString('utf8'));
+    expect(body.cells).toHaveLength(JSON.parse(expected.stdout).cells.length);
   });
 });
 
