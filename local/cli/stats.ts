@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
 import { msg } from '../../functions/domain/i18n.ts';
 import { getStatistic, STATISTICS } from '../../functions/domain/stats/catalog.ts';
-import { renderPublishedTable } from '../../functions/domain/stats/render.ts';
 import type { CliContext } from './context.ts';
-import { renderTable } from './table.ts';
+import { renderPublishedTable, renderTable } from './table.ts';
 
 type Json = Record<string, unknown>;
 const asArray = (value: unknown): Json[] => (Array.isArray(value) ? (value as Json[]) : []);
