@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { msg } from '../../functions/domain/i18n.ts';
+import { noDataMessage } from '../../functions/domain/stats/benchmark.ts';
 import { getStatistic, STATISTICS } from '../../functions/domain/stats/catalog.ts';
 import type { CliContext } from './context.ts';
 import { renderPublishedTable, renderTable } from './table.ts';
@@ -67,7 +68,11 @@ export function registerStatsCommands(program: Command, context: () => CliContex
       const whole = { ...(body as Record<string, unknown>), cells };
       delete (whole as { next?: unknown }).next;
       ctx.emit(whole);
-      ctx.say(renderPublishedTable(stat, cells, { lang: ctx.lang, limit: options.limit }));
+      ctx.say(
+        cells.length === 0
+          ? ctx.t(noDataMessage(null))
+          : renderPublishedTable(stat, cells, { lang: ctx.lang, limit: options.limit }),
+      );
     });
 
   program
