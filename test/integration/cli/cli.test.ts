@@ -263,6 +263,89 @@ function kuraThroughPipe(args: readonly string[]): Promise<{ code: number | null
   });
 }
 
+describe('kura benchmark for a month without data', () => {
+  it('says there is no data for the month, never that figures are withheld', async () => {
+    // Prepare
+    const japaneseOut: string[] = [];
+
+    // Act
+    const json = await kura(
+      '--json',
+      '--tenant',
+      tenantId,
+      'benchmark',
+      'overtime_hours_monthly',
+      '--period',
+      '2030-01',
+    );
+    const english = await kura(
+      '--tenant',
+      tenantId,
+      'benchmark',
+      'overtime_hours_monthly',
+      '--period',
+      '2030-01',
+    );
+    const japanese = await runCli(
+      [
+        'node',
+        'kura',
+        '--data-dir',
+        dataDir,
+        '--tenant',
+        tenantId,
+        'benchmark',
+        'overtime_hours_monthly',
+        '--period',
+        '2030-01',
+      ],
+      { write: (text) => void japaneseOut.push(text), writeErr: () => undefined, env: { LANG: 'C.UTF-8' } },
+    );
+
+    // Assess
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ status: 'no_data', period: '2030-01' });
+    expect(english.stdout).toContain('There are no figures for 2030-01');
+    expect(english.stdout).not.toMatch(/withheld because|identify/);
+    expect(japanese).toBe(0);
+    expect(japaneseOut.join('')).toContain('この期間のデータがありません');
+    expect(japaneseOut.join('')).not.toContain('特定される');
+  });
+});
+
+describe('kura admin tenants', () => {
+  it('lists every company with its name, state and contract for an operator', async () => {
+    // Prepare
+    const tableOut: string[] = [];
+
+    // Act
+    const json = await kura('--json', 'admin', 'tenants');
+    const table = await runCli(['node', 'kura', '--data-dir', dataDir, 'admin', 'tenants'], {
+      write: (text) => void tableOut.push(text),
+      writeErr: () => undefined,
+      env: {},
+    });
+
+    // Assess
+    expect(json.code).toBe(0);
+    const tenants = JSON.parse(json.stdout).tenants as Array<Record<string, unknown>>;
+    const ids = tenants.map((t) => t.tenantId);
+    expect(ids).toEqual(
+      expect.arrayContaining([...plan.companies.map((c) => c.tenantId), 'demo-a', 'demo-b']),
+    );
+    expect(ids).toEqual([...ids].sort());
+    expect(tenants.find((t) => t.tenantId === tenantId)).toMatchObject({
+      name: expect.any(String),
+      state: 'ACTIVE',
+      contract: { start: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) },
+    });
+    expect(table).toBe(0);
+    const lines = tableOut.join('').split('\n');
+    expect(lines[0]).toMatch(/^ID\s+会社名\s+状態\s+契約開始/);
+    expect(lines.find((line) => line.startsWith(`${tenantId} `))).toContain('有効');
+  });
+});
+
 describe('kura output through a pipe', () => {
   it('delivers the whole JSON of a statistic to the next program in a pipe, then exits 0', async () => {
     // Prepare: what the command writes, captured in-process
