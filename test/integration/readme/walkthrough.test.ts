@@ -36,6 +36,17 @@ function repositoryState(): Promise<string[]> {
   });
 }
 
+/** The tools README's walkthrough names that this machine lacks. */
+function toolsMissing(tools: readonly string[]): Promise<string[]> {
+  return new Promise((resolve) => {
+    execFile(
+      'bash',
+      ['-c', 'for t in "$@"; do command -v "$t" >/dev/null || echo "$t"; done', '_', ...tools],
+      (_e, out) => resolve(out.split('\n').filter(Boolean)),
+    );
+  });
+}
+
 /** Folders other test tiers may create while this runs (build and browser output), never README's. */
 const OTHER_TIERS = ['!! cdk.out/', '!! test-results/'];
 
@@ -77,6 +88,9 @@ describe("README's walkthrough", () => {
       KURA_TENANT: _tenant,
       ...inherited
     } = process.env;
+
+    const missing = await toolsMissing(['curl', 'jq', 'openssl']);
+    expect(missing, `README's walkthrough needs ${missing.join(', ')} (README, Quick start)`).toEqual([]);
 
     // Act: one bash, as one terminal, stopping at the first command that fails
     const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
@@ -128,5 +142,5 @@ describe("README's walkthrough", () => {
     expect(after.filter((line) => !line.startsWith('!!'))).toEqual(
       before.filter((line) => !line.startsWith('!!')),
     );
-  });
+  }, 300_000); // about twenty `npx kura` processes and three uploads on a shared machine
 });
