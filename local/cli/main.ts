@@ -11,7 +11,7 @@ import {
   pick,
   UnknownLanguageError,
 } from '../../functions/domain/i18n.ts';
-import { UnknownStatisticError } from '../../functions/domain/stats/catalog.ts';
+import { STATISTICS, UnknownStatisticError } from '../../functions/domain/stats/catalog.ts';
 import { KuraApiError } from '../client.ts';
 import { loadSigningKeys, mintToken, NoSigningKeyError } from '../tokens.ts';
 import { registerAdminCommands } from './admin.ts';
@@ -148,7 +148,11 @@ function failureOf(error: unknown, io: CliIo): { readonly message: Message; read
   if (error instanceof CliError) return { message: error.userMessage, code: error.exitCode };
   if (error instanceof KuraApiError) return { message: error.userMessage, code: EXIT.failure };
   if (error instanceof UnknownStatisticError) {
-    return { message: msg(error.message, error.message), code: EXIT.usage };
+    const known = STATISTICS.map((stat) => stat.name).join(', ');
+    return {
+      message: msg(`統計「${error.statistic}」はありません。公表している統計: ${known}`, error.message),
+      code: EXIT.usage,
+    };
   }
   if (error instanceof UnknownLanguageError) return { message: error.userMessage, code: EXIT.usage };
   if (error instanceof MissingEnvironmentError) {

@@ -282,6 +282,16 @@ describe('kura language', () => {
     expect(japanese.stderr).toMatch(/ローカル環境が動いていません/);
   });
 
+  it('names an unknown statistic in Japanese by default', async () => {
+    // Act
+    const result = await kura(['stats', 'no_such_statistic'], { LANG: 'C.UTF-8' });
+
+    // Assess
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('統計「no_such_statistic」はありません');
+    expect(result.stderr).toContain('overtime_hours_monthly');
+  });
+
   it('refuses a KURA_LANG it cannot read, in both languages, as a usage error', async () => {
     // Act
     const result = await kura(['status'], { KURA_LANG: 'fr' });
