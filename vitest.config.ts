@@ -1,6 +1,16 @@
 import { defineConfig } from 'vitest/config';
 
 /**
+ * Every tier: code under test that writes to stdout/stderr directly (Powertools logs and EMF metrics, CDK
+ * bundling lines) goes through the console (test/support/quiet-output.ts), which `silent: 'passed-only'`
+ * shows only for a failing test. The AWS SDK's Node-version notice says nothing about the code under test.
+ */
+const quiet = {
+  setupFiles: ['test/support/quiet-output.ts'],
+  env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+};
+
+/**
  * Five tiers (see README): `unit` is pure, `infra` synthesises CDK stacks offline, `twin` runs every
  * function's deployed bundle under its synthesized IAM and Lambda's limits (test/twin/README.md),
  * `integration` starts real local servers (s3rver, dynalite, DuckDB) on 127.0.0.1, `e2e` drives the
@@ -9,10 +19,13 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     reporters: ['default'],
+    // A passing test's output is dropped; a failing test's (and its suite's) is printed with the failure.
+    silent: 'passed-only',
     projects: [
-      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 20_000 } },
+      { test: { ...quiet, name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 20_000 } },
       {
         test: {
+          ...quiet,
           name: 'infra',
           include: ['test/infra/**/*.test.ts'],
           testTimeout: 180_000,
@@ -21,6 +34,7 @@ export default defineConfig({
       },
       {
         test: {
+          ...quiet,
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           testTimeout: 60_000,
@@ -29,6 +43,7 @@ export default defineConfig({
       },
       {
         test: {
+          ...quiet,
           name: 'twin',
           include: ['test/twin/**/*.test.ts'],
           globalSetup: ['test/twin/global-setup.ts'],
@@ -38,6 +53,7 @@ export default defineConfig({
       },
       {
         test: {
+          ...quiet,
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
           testTimeout: 120_000,

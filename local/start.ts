@@ -14,11 +14,10 @@ import { parseArgs } from 'node:util';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
 // Locally there is no CloudWatch to read the metrics (EMF lines) the handlers print.
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
-process.env.AWS_SDK_JS_SUPPRESS_VERSION_WARNING ??= '1';
-// The SDK warns that releases after January 2027 need Node 22; Kura supports Node 20 (README).
+// The AWS SDK's notice that its 2027 versions need Node.js 22 is not for someone running the platform.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-const { langFromLocale, msg, pick } = await import('../functions/domain/i18n.ts');
+const { langFromEnvironment, msg, pick, UnknownLanguageError } = await import('../functions/domain/i18n.ts');
 const { DEFAULT_PORTS, localTmpDir, startLocalPlatform } = await import('./platform.ts');
 const { demoSeeded, seedDemo } = await import('./demo/seed-demo.ts');
 const { renderDemoSummary } = await import('./demo/summary.ts');
@@ -37,7 +36,7 @@ async function main(): Promise<number> {
   const { values } = parseArgs({
     options: { once: { type: 'boolean', default: false }, 'no-seed': { type: 'boolean', default: false } },
   });
-  const lang = langFromLocale(process.env.LANG);
+  const lang = langFromEnvironment(process.env);
   const port = positiveInt('KURA_PORT', process.env.KURA_PORT, DEFAULT_PORTS.api, 65_535);
   const companies = positiveInt('KURA_DEMO_COMPANIES', process.env.KURA_DEMO_COMPANIES, 24, 5000);
   const dataDir = process.env.KURA_DATA_DIR ?? '.kura-data';
@@ -183,6 +182,11 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
+    // With KURA_LANG unreadable there is no language to choose: both.
+    if (error instanceof UnknownLanguageError) {
+      console.error(`${error.userMessage.ja}\n${error.userMessage.en}`);
+      process.exit(2);
+    }
     console.error(error instanceof Error ? error.message : error);
     process.exit(1);
   },

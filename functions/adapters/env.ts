@@ -1,6 +1,12 @@
 /** Raised when a function starts without a variable its stack should have set. */
 export class MissingEnvironmentError extends Error {
   override readonly name: string = 'MissingEnvironmentError';
+  /** The variable that is not set. */
+  readonly variable: string;
+  constructor(message: string, variable: string) {
+    super(message);
+    this.variable = variable;
+  }
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -14,6 +20,7 @@ export function requireEnv(env: Env, name: string, hint?: string): string {
   if (value === undefined || value.trim() === '') {
     throw new MissingEnvironmentError(
       `Environment variable ${name} is not set${hint ? `: ${hint}` : ''}. The stack's grant helpers set it together with the permission it needs.`,
+      name,
     );
   }
   return value;

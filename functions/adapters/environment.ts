@@ -110,21 +110,26 @@ export function checkEnvironment(env: Env, needs: EnvironmentNeeds): void {
     if (value === undefined || value.trim() === '') {
       throw new MissingEnvironmentError(
         `Environment variable ${name} is not set: it must hold ${rule.what}. The stack's grant helpers set it together with the permission it needs.`,
+        name,
       );
     }
     if (value.length > rule.max) {
       throw new InvalidEnvironmentError(
         `Environment variable ${name} is ${value.length} characters long; ${rule.what} has at most ${rule.max}.`,
+        name,
       );
     }
     if (!rule.pattern.test(value)) {
-      throw new InvalidEnvironmentError(`Environment variable ${name} does not hold ${rule.what}.`);
+      throw new InvalidEnvironmentError(`Environment variable ${name} does not hold ${rule.what}.`, name);
     }
   }
   for (const name of optionalVariables(needs)) {
     const value = env[name];
     if (value !== undefined && !RULES.bucket.pattern.test(value)) {
-      throw new InvalidEnvironmentError(`Environment variable ${name} does not hold ${RULES.bucket.what}.`);
+      throw new InvalidEnvironmentError(
+        `Environment variable ${name} does not hold ${RULES.bucket.what}.`,
+        name,
+      );
     }
   }
 }

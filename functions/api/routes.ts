@@ -18,7 +18,7 @@ import { pageOf } from '../domain/stats/paging.ts';
 import { listPublishedReleases, publicReleaseNotice } from '../domain/stats/service.ts';
 import { benchmarkForCaller, published } from '../domain/supporters/benchmark.ts';
 import { grantSupporter, listSupporterGrants, revokeSupporter } from '../domain/supporters/grants.ts';
-import { registerTenant, updateTenant } from '../domain/tenants/admin.ts';
+import { listTenants, registerTenant, updateTenant } from '../domain/tenants/admin.ts';
 import { processingDisclosure } from '../domain/tenants/processing.ts';
 import { certificateWithVerification, requestPurge } from '../domain/tenants/purge-now.ts';
 import { rowErrorsCsv } from '../domain/uploads/error-report.ts';
@@ -163,6 +163,10 @@ export const ROUTES: Readonly<Record<string, Route>> = {
   'POST /uploads/{uploadId}/withdraw': {
     requires: 'tenant-member',
     handle: (c) => withdrawUpload(c.ports, c.principal, c.path('uploadId')),
+  },
+  'GET /admin/tenants': {
+    requires: 'admin',
+    handle: (c) => listTenants(c.ports, { limit: limitOf(c.query('limit')), cursor: c.query('cursor') }),
   },
   'POST /admin/tenants': {
     requires: 'admin',

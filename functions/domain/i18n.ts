@@ -1,6 +1,6 @@
 /**
  * Bilingual messages. Every user-facing message is a `{ ja, en }` pair chosen at the edge
- * (HTTP: `Accept-Language`; CLI: `--lang` or `LANG`), so domain code never picks a language.
+ * (HTTP: `Accept-Language`; CLI: `--lang`, else `langFromEnvironment`), so domain code never picks a language.
  */
 export const LANGUAGES = ['ja', 'en'] as const;
 export type Lang = (typeof LANGUAGES)[number];
@@ -42,10 +42,47 @@ export function langFromAcceptLanguage(header: string | undefined | null): Lang 
   return DEFAULT_LANG;
 }
 
-/** The language of a POSIX locale such as `LANG=ja_JP.UTF-8` (English for anything but Japanese). */
-export function langFromLocale(locale: string | undefined): Lang {
-  if (!locale) return DEFAULT_LANG;
-  return locale.toLowerCase().startsWith('ja') ? 'ja' : 'en';
+/**
+ * The language a POSIX locale names, if it names Japanese or English (`ja_JP.UTF-8`, `en_US`, `en`);
+ * undefined for a locale that names no language of Kura's (`C`, `C.UTF-8`, `POSIX`, `fr_FR`) or none.
+ */
+export function langFromLocale(locale: string | undefined): Lang | undefined {
+  const language = locale
+    ?.trim()
+    .toLowerCase()
+    .split(/[_.@-]/)[0];
+  return language === 'ja' || language === 'en' ? language : undefined;
+}
+
+/** Thrown when `KURA_LANG` is set to something other than `ja` or `en`. */
+export class UnknownLanguageError extends Error {
+  override readonly name = 'UnknownLanguageError';
+  readonly userMessage: Message;
+  constructor(value: string) {
+    const shown = value.slice(0, 20);
+    super(`KURA_LANG must be ja or en, not "${shown}".`);
+    this.userMessage = msg(
+      `KURA_LANG には ja か en を指定してください（指定値: "${shown}"）。`,
+      `KURA_LANG must be ja or en, not "${shown}".`,
+    );
+  }
+}
+
+/**
+ * The language of the command line and `npm start` when `--lang` is not given. In order: `KURA_LANG`
+ * (ja or en); the locale, only where it names Japanese or English (the first set of `LC_ALL`,
+ * `LC_MESSAGES`, `LANG`, as POSIX orders them); otherwise Japanese. So `LANG=C.UTF-8` (a container's
+ * default) keeps Japanese, and `LANG=en_US.UTF-8` asks for English.
+ * @example langFromEnvironment({ LANG: 'C.UTF-8' }) // 'ja'
+ */
+export function langFromEnvironment(env: Readonly<Record<string, string | undefined>>): Lang {
+  const chosen = env.KURA_LANG?.trim();
+  if (chosen) {
+    if (chosen === 'ja' || chosen === 'en') return chosen;
+    throw new UnknownLanguageError(chosen);
+  }
+  const locale = [env.LC_ALL, env.LC_MESSAGES, env.LANG].find((value) => value !== undefined && value !== '');
+  return langFromLocale(locale) ?? DEFAULT_LANG;
 }
 
 /** The message text in one language. */

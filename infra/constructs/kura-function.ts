@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config.ts';
@@ -118,6 +118,8 @@ export class KuraFunction extends NodejsFunction {
         minify: true,
         sourceMap: true,
         sourcesContent: false,
+        // esbuild prints only what needs attention (warnings, errors), not every bundle's size and time.
+        logLevel: LogLevel.WARNING,
         forceDockerBundling: false,
         // The SDK comes with the runtime. DuckDB is a native module esbuild cannot bundle: it is always
         // external and present only where the DuckDB layer is attached (shared adapters import it lazily).

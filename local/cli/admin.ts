@@ -4,25 +4,12 @@ import { exportLedger } from '../../functions/domain/ledger/export.ts';
 import { auditLedger } from '../../functions/domain/ledger/verify.ts';
 import { composeLedgerExport } from '../../functions/ledger-export/runtime.ts';
 import { JobFailedError, type JobView, runJob } from '../client.ts';
-import { type CliContext, CliError, CliOutcomeError } from './context.ts';
+import { requireTenantId, wholeNumber } from './arguments.ts';
+import { type CliContext, CliOutcomeError } from './context.ts';
 import { operatorRuntime } from './operator.ts';
 import { renderTable } from './table.ts';
 
 type Json = Record<string, unknown>;
-
-const TENANT_ID = /^[a-z0-9][a-z0-9-]{2,62}$/;
-function requireTenantId(value: string): string {
-  if (!TENANT_ID.test(value)) {
-    throw new CliError(
-      msg(
-        '会社 ID は英小文字・数字・ハイフンで 3〜63 文字です。',
-        'A tenant id is 3–63 lowercase letters, digits or hyphens.',
-      ),
-      2,
-    );
-  }
-  return value;
-}
 
 const STATE_LABEL: Readonly<Record<JobView['state'], Message>> = {
   QUEUED: msg('受付済み', 'queued'),
@@ -73,8 +60,78 @@ function retainedList(ctx: CliContext, retained: unknown): string {
   return `\n${ctx.t(msg('削除後も保持するもの', 'Kept after the deletion'))}:\n${lines.join('\n')}`;
 }
 
-/** `kura purge`, `kura certificate`, `kura ledger verify`, `kura ledger export` (administrator commands). */
+/** A tenant as `GET /admin/tenants` lists it (the fields the CLI shows). */
+interface TenantView {
+  readonly tenantId: string;
+  readonly name: string;
+  readonly state: string;
+  readonly legalHold?: boolean;
+  readonly contract?: {
+    readonly start?: string;
+    readonly end?: string;
+    readonly retentionDaysAfterEnd?: number;
+  };
+}
+
+const TENANT_STATE_LABEL: Readonly<Record<string, Message>> = {
+  ACTIVE: msg('有効', 'active'),
+  TERMINATED: msg('契約終了', 'terminated'),
+  PURGING: msg('削除中', 'purging'),
+  PURGED: msg('削除済み', 'purged'),
+};
+
+/**
+ * `kura purge`, `kura certificate`, `kura ledger verify`, `kura ledger export` and `kura admin tenants`
+ * (administrator commands).
+ */
 export function registerAdminCommands(program: Command, context: () => CliContext): void {
+  const admin = program.command('admin').description('operator commands / 運用者向けのコマンド');
+  admin
+    .command('tenants')
+    .description('list the companies (tenants): id, name, state, contract / 会社（テナント）の一覧')
+    .option('--limit <n>', 'at most this many companies / 表示する最大件数', wholeNumber(1, 100_000), 1000)
+    .action(async (options: { limit: number }) => {
+      const ctx = context();
+      const client = await ctx.client('admin');
+      const tenants: TenantView[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await client.get<{ tenants: TenantView[]; cursor?: string }>(
+          `/admin/tenants?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+        );
+        tenants.push(...page.tenants);
+        cursor = page.cursor;
+      } while (cursor && tenants.length < options.limit);
+      const shown = tenants.sort((a, b) => (a.tenantId < b.tenantId ? -1 : 1)).slice(0, options.limit);
+      ctx.emit({ tenants: shown });
+      ctx.say(
+        shown.length === 0
+          ? ctx.t(msg('登録された会社はありません。', 'No companies are registered.'))
+          : renderTable(
+              ctx.lang === 'ja'
+                ? ['ID', '会社名', '状態', '契約開始', '契約終了', '終了後の保存日数', '法的保全']
+                : [
+                    'id',
+                    'name',
+                    'state',
+                    'contract start',
+                    'contract end',
+                    'kept after end (days)',
+                    'legal hold',
+                  ],
+              shown.map((t) => [
+                t.tenantId,
+                t.name,
+                TENANT_STATE_LABEL[t.state] ? ctx.t(TENANT_STATE_LABEL[t.state] as Message) : t.state,
+                t.contract?.start,
+                t.contract?.end,
+                t.contract?.retentionDaysAfterEnd,
+                t.legalHold ? ctx.t(msg('あり', 'yes')) : '',
+              ]),
+            ),
+      );
+    });
+
   program
     .command('purge')
     .description(
@@ -84,12 +141,6 @@ export function registerAdminCommands(program: Command, context: () => CliContex
     .action(async (options: { dryRun?: boolean }) => {
       const ctx = context();
       // --tenant is the global option (the same flag names the company for local tokens).
-      if (!ctx.options.tenant) {
-        throw new CliError(
-          msg('削除する会社を --tenant で指定してください。', 'Name the company to purge with --tenant.'),
-          2,
-        );
-      }
       const tenantId = requireTenantId(ctx.options.tenant);
       const job = await followJob(ctx, 'admin', {
         path: `/admin/tenants/${encodeURIComponent(tenantId)}/purge`,
@@ -117,7 +168,7 @@ export function registerAdminCommands(program: Command, context: () => CliContex
     .argument('<tenantId>', 'company (tenant) id / 会社 ID')
     .action(async (tenantIdArg: string) => {
       const ctx = context();
-      const tenantId = requireTenantId(tenantIdArg);
+      const tenantId = requireTenantId(tenantIdArg, 'tenantId');
       const client = await ctx.client('admin');
       const body = await client.get<Json>(`/admin/certificates/${encodeURIComponent(tenantId)}`);
       ctx.emit(body);

@@ -1,11 +1,21 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { MissingEnvironmentError } from '../../functions/adapters/env.ts';
 import { ROLES, type Role } from '../../functions/domain/auth/principal.ts';
-import { type Lang, langFromLocale, msg, pick } from '../../functions/domain/i18n.ts';
-import { UnknownStatisticError } from '../../functions/domain/stats/catalog.ts';
+import {
+  type Lang,
+  langFromEnvironment,
+  type Message,
+  msg,
+  pick,
+  UnknownLanguageError,
+} from '../../functions/domain/i18n.ts';
+import { STATISTICS, UnknownStatisticError } from '../../functions/domain/stats/catalog.ts';
 import { KuraApiError } from '../client.ts';
 import { loadSigningKeys, mintAccountToken, NoSigningKeyError } from '../tokens.ts';
 import { registerAdminCommands } from './admin.ts';
+import { requireTenantId } from './arguments.ts';
 import { CliContext, CliError, type CliIo, type GlobalOptions } from './context.ts';
 import { registerStatsCommands } from './stats.ts';
 import { registerSupportCommands } from './support.ts';
@@ -15,21 +25,30 @@ export { CliError, type CliIo } from './context.ts';
 
 /**
  * Exit codes, as well-known CLIs use them: 0 success; 1 a failure or an outcome that is not a
- * success (an upload not accepted in full, a tampered ledger, an API error); 2 a usage error.
+ * success (an upload not accepted in full, a tampered ledger, an API error, no platform to talk to);
+ * 2 a usage error (an unknown command or option, a missing or malformed value).
  */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+
+/** Kura's version, from package.json (`kura --version`). */
+const VERSION: string = JSON.parse(
+  readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
+).version;
 
 const TENANT_ROLES: readonly Role[] = ['tenant', 'supporter'];
 function parseRole(value: string): Role {
   const role = ROLES.find((r) => r === value);
-  if (!role) throw new InvalidArgumentError(`use one of ${ROLES.join(', ')}`);
+  if (!role)
+    throw new InvalidArgumentError(`${ROLES.join('、')} のいずれか / use one of ${ROLES.join(', ')}`);
   return role;
 }
 
 function parseTtl(value: string): number {
-  const seconds = Number.parseInt(value, 10);
+  const seconds = /^\d+$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isInteger(seconds) || seconds < 60 || seconds > 86_400) {
-    throw new InvalidArgumentError('use a number of seconds from 60 to 86400');
+    throw new InvalidArgumentError(
+      '60〜86400 の秒数にしてください / use a number of seconds from 60 to 86400',
+    );
   }
   return seconds;
 }
@@ -57,16 +76,10 @@ function registerTokenCommand(program: Command, context: () => CliContext): void
             `ロール ${options.role} には --tenant が必要です（例: --tenant demo-a）。`,
             `Role ${options.role} needs --tenant (e.g. --tenant demo-a).`,
           ),
+          EXIT.usage,
         );
       }
-      if (tenant && !/^[a-z0-9][a-z0-9-]{2,62}$/.test(tenant)) {
-        throw new CliError(
-          msg(
-            '--tenant は英小文字・数字・ハイフンで 3〜63 文字にしてください。',
-            '--tenant must be 3–63 lowercase letters, digits or hyphens.',
-          ),
-        );
-      }
+      if (tenant !== undefined) requireTenantId(tenant);
       let keys: Awaited<ReturnType<typeof loadSigningKeys>>;
       try {
         keys = await loadSigningKeys(resolve(ctx.options.dataDir));
@@ -97,14 +110,111 @@ const COMMAND_MODULES: ReadonlyArray<(program: Command, context: () => CliContex
   registerSupportCommands,
 ];
 
+/** `--lang ja|en` (or `--lang=…`) as written on the command line, before it is parsed. */
+function langInArgv(argv: readonly string[]): Lang | undefined {
+  for (const [index, arg] of argv.entries()) {
+    const value = arg === '--lang' ? argv[index + 1] : arg.startsWith('--lang=') ? arg.slice(7) : undefined;
+    if (value === 'ja' || value === 'en') return value;
+  }
+  return undefined;
+}
+
+/** What a usage error means, in the user's language, after Commander's own (English) line. */
+const USAGE_HINTS: Readonly<Record<string, Message>> = {
+  'commander.unknownOption': msg('そのオプションはありません。', 'There is no such option.'),
+  'commander.unknownCommand': msg('そのコマンドはありません。', 'There is no such command.'),
+  'commander.missingArgument': msg('必要な引数がありません。', 'A required argument is missing.'),
+  'commander.optionMissingArgument': msg('オプションの値がありません。', 'An option is missing its value.'),
+  'commander.missingMandatoryOptionValue': msg(
+    '必須のオプションが指定されていません。',
+    'A required option is missing.',
+  ),
+  'commander.invalidArgument': msg('値が正しくありません。', 'A value is not valid.'),
+  'commander.excessArguments': msg('引数が多すぎます。', 'There are too many arguments.'),
+};
+
+const USAGE = msg('使い方は kura <コマンド> --help で表示します。', 'See kura <command> --help for usage.');
+
+/** Errors that mean "the platform or API could not be reached" (fetch, the AWS SDK, sockets). */
+function isUnreachable(error: unknown): boolean {
+  const codes = ['ECONNREFUSED', 'ENOTFOUND', 'ECONNRESET', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH'];
+  const code = (e: unknown) => (e as { code?: unknown } | undefined)?.code;
+  if (error instanceof TypeError && /fetch failed/.test(error.message)) return true;
+  return codes.includes(String(code(error))) || codes.includes(String(code((error as Error)?.cause)));
+}
+
+/** The bilingual message and exit code for an error a command let through. */
+function failureOf(error: unknown, io: CliIo): { readonly message: Message; readonly code: number } {
+  if (error instanceof CliError) return { message: error.userMessage, code: error.exitCode };
+  if (error instanceof KuraApiError) return { message: error.userMessage, code: EXIT.failure };
+  if (error instanceof UnknownStatisticError) {
+    const known = STATISTICS.map((stat) => stat.name).join(', ');
+    return {
+      message: msg(`統計「${error.statistic}」はありません。公表している統計: ${known}`, error.message),
+      code: EXIT.usage,
+    };
+  }
+  if (error instanceof UnknownLanguageError) return { message: error.userMessage, code: EXIT.usage };
+  if (error instanceof MissingEnvironmentError) {
+    return {
+      message: msg(
+        `環境変数 ${error.variable} が設定されていません（または正しくありません）。運用環境（--endpoint）の台帳コマンドは台帳テーブルと監査用バケットを直接読むため、KURA_STAGE、KURA_TABLE_LEDGER、KURA_BUCKET_AUDIT、AWS_REGION と読み取り権限のある AWS 認証情報が必要です（docs/OPERATIONS.md）。ローカル環境なら --endpoint を付けずに実行してください。`,
+        `${error.message} Against a deployed stack (--endpoint), ledger commands read the ledger table and the audit bucket directly: they need KURA_STAGE, KURA_TABLE_LEDGER, KURA_BUCKET_AUDIT, AWS_REGION and AWS credentials that may read both (docs/OPERATIONS.md). For the local platform, leave out --endpoint.`,
+      ),
+      code: EXIT.failure,
+    };
+  }
+  if ((error as Error | undefined)?.name === 'CredentialsProviderError') {
+    return {
+      message: msg(
+        'AWS の認証情報が見つかりません。AWS_PROFILE や aws sso login などで認証情報を用意してください。',
+        'No AWS credentials were found: set up credentials (AWS_PROFILE, aws sso login, …) first.',
+      ),
+      code: EXIT.failure,
+    };
+  }
+  if (isUnreachable(error)) {
+    return {
+      message: msg(
+        '接続できません。ローカル環境（npm start）が動いているか、--endpoint が正しいかを確認してください。',
+        'Cannot connect: is the local platform (npm start) running, or is --endpoint right?',
+      ),
+      code: EXIT.failure,
+    };
+  }
+  const detail = error instanceof Error ? error.message : String(error);
+  const stack = io.env.KURA_DEBUG && error instanceof Error && error.stack ? `\n${error.stack}` : '';
+  return {
+    message: msg(
+      `予期しないエラーです: ${detail}（詳細は KURA_DEBUG=1 を付けて再実行）${stack}`,
+      `Unexpected error: ${detail} (run again with KURA_DEBUG=1 for details)${stack}`,
+    ),
+    code: EXIT.failure,
+  };
+}
+
 /** The `kura` command line; `argv` as process.argv. Resolves to the exit code. */
 export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
-  const defaultLang = langFromLocale(io.env.LANG);
+  let defaultLang: Lang;
+  try {
+    defaultLang = langFromEnvironment(io.env);
+  } catch (error) {
+    if (!(error instanceof UnknownLanguageError)) throw error;
+    // No language to choose from: both.
+    io.writeErr(`${error.userMessage.ja}\n${error.userMessage.en}\n`);
+    return EXIT.usage;
+  }
+  const argvLang = langInArgv(argv) ?? defaultLang;
   const program = new Command()
     .name('kura')
     .description('Kura (蔵): uploads, statistics and administration / アップロード・統計・管理')
+    .version(VERSION, '-V, --version', 'show the version / バージョンを表示')
+    .helpOption('-h, --help', 'show help / ヘルプを表示')
+    .helpCommand('help [command]', 'show help for a command / コマンドのヘルプを表示')
     .addOption(
-      new Option('--lang <lang>', 'message language / 表示言語').choices(['ja', 'en']).default(defaultLang),
+      new Option('--lang <lang>', 'message language: KURA_LANG, else LANG if ja_*/en_*, else ja / 表示言語')
+        .choices(['ja', 'en'])
+        .default(defaultLang),
     )
     .option('--data-dir <dir>', 'local data folder / データフォルダ', io.env.KURA_DATA_DIR ?? '.kura-data')
     .option(
@@ -119,50 +229,53 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
       io.env.KURA_TENANT,
     )
     .option('--json', 'machine-readable output on stdout / JSON で出力')
-    .showHelpAfterError()
+    // Every subcommand's help lists these options too; the settings below are inherited by every
+    // command added after them.
+    .configureHelp({ showGlobalOptions: true })
     .exitOverride()
     .configureOutput({ writeOut: io.write, writeErr: io.writeErr });
   const context = () => new CliContext(io, program.opts<GlobalOptions>());
   for (const register of COMMAND_MODULES) register(program, context);
-  // Subcommands report usage errors through the same override.
-  for (const command of program.commands) {
-    command.exitOverride().configureOutput({ writeOut: io.write, writeErr: io.writeErr });
-    for (const sub of command.commands)
-      sub.exitOverride().configureOutput({ writeOut: io.write, writeErr: io.writeErr });
-  }
 
-  const lang = (): Lang => program.opts<{ lang?: Lang }>().lang ?? defaultLang;
+  const lang = (): Lang => program.opts<{ lang?: Lang }>().lang ?? argvLang;
   try {
     await program.parseAsync([...argv]);
     return EXIT.ok;
   } catch (error) {
-    if (error instanceof CliError) {
-      io.writeErr(`${pick(error.userMessage, lang())}\n`);
-      return error.exitCode;
-    }
-    if (error instanceof KuraApiError) {
-      io.writeErr(`${pick(error.userMessage, lang())}\n`);
-      return EXIT.failure;
-    }
-    if (error instanceof UnknownStatisticError) {
-      io.writeErr(`${error.message}\n`);
+    // Commander has printed its own message; help and version exit 0, the rest are usage errors.
+    if (error instanceof CommanderError) {
+      if (error.exitCode === 0) return EXIT.ok;
+      const hint = USAGE_HINTS[error.code];
+      if (hint) io.writeErr(`${pick(msg(hint.ja + USAGE.ja, `${hint.en} ${USAGE.en}`), argvLang)}\n`);
       return EXIT.usage;
     }
-    // Commander has printed its own message; help and version exit 0, the rest are usage errors.
-    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
-    if (error instanceof TypeError && /fetch failed/.test(error.message)) {
-      io.writeErr(
-        `${pick(msg('API に接続できません。ローカル環境（npm start）が動いているか、--endpoint を確認してください。', 'Cannot reach the API: is the local platform (npm start) running, or is --endpoint right?'), lang())}\n`,
-      );
-      return EXIT.failure;
-    }
-    throw error;
+    const failure = failureOf(error, io);
+    io.writeErr(`${pick(failure.message, lang())}\n`);
+    return failure.code;
   }
+}
+
+/**
+ * Resolves once everything written to `stream` so far has been handed to the operating system (a write's
+ * callback runs after every earlier write's). On a pipe, Node writes asynchronously: what the reader has
+ * not taken yet waits in the process, and `process.exit()` would drop it.
+ */
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  if (stream.destroyed || !stream.writable) return Promise.resolve();
+  return new Promise((resolveFlush) => stream.write('', () => resolveFlush()));
 }
 
 /** Run as a program (bin/kura.js). */
 export async function main(): Promise<void> {
-  const code = await runCli(process.argv);
-  // SDK clients keep sockets open; the command is done.
-  process.exit(code);
+  // The reader went away (`kura … | head`): nothing more can be delivered, which is not a failure.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+      stream.destroy();
+    });
+  }
+  process.exitCode = await runCli(process.argv);
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  // Only then exit: SDK clients and fetch keep sockets open that would hold the process for seconds.
+  process.exit();
 }

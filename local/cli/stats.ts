@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { msg } from '../../functions/domain/i18n.ts';
+import { noDataMessage } from '../../functions/domain/stats/benchmark.ts';
 import { getStatistic, STATISTICS } from '../../functions/domain/stats/catalog.ts';
-import { renderPublishedTable } from '../../functions/domain/stats/render.ts';
+import { period, wholeNumber } from './arguments.ts';
 import type { CliContext } from './context.ts';
-import { renderTable } from './table.ts';
+import { renderPublishedTable, renderTable } from './table.ts';
 
 type Json = Record<string, unknown>;
 const asArray = (value: unknown): Json[] => (Array.isArray(value) ? (value as Json[]) : []);
@@ -21,11 +22,13 @@ export function registerStatsCommands(program: Command, context: () => CliContex
     .command('stats')
     .description('published statistics of the latest release / 最新の公表統計')
     .argument('[name]', `statistic: ${STATISTICS.map((s) => s.name).join(', ')}`)
-    .option('--limit <rows>', 'rows to show / 表示する行数', (v) => Number.parseInt(v, 10), 40)
+    .option('--limit <rows>', 'rows to show / 表示する行数', wholeNumber(1, 1_000_000), 40)
     .action(async (name: string | undefined, options: { limit: number }) => {
       const ctx = context();
+      // An unknown statistic is a usage error, found before anything is sent.
+      const stat = name === undefined ? undefined : getStatistic(name);
       const client = await ctx.client('tenant');
-      if (!name) {
+      if (!name || !stat) {
         const body = await client.get<Json>('/stats');
         ctx.emit(body);
         const listed = asArray(body.statistics);
@@ -52,7 +55,6 @@ export function registerStatsCommands(program: Command, context: () => CliContex
         );
         return;
       }
-      const stat = getStatistic(name);
       // The API pages a statistic (`next` while more remain): follow every page.
       const path = `/stats/${encodeURIComponent(name)}`;
       let body = await client.get<unknown>(path);
@@ -68,14 +70,18 @@ export function registerStatsCommands(program: Command, context: () => CliContex
       const whole = { ...(body as Record<string, unknown>), cells };
       delete (whole as { next?: unknown }).next;
       ctx.emit(whole);
-      ctx.say(renderPublishedTable(stat, cells, { lang: ctx.lang, limit: options.limit }));
+      ctx.say(
+        cells.length === 0
+          ? ctx.t(noDataMessage(null))
+          : renderPublishedTable(stat, cells, { lang: ctx.lang, limit: options.limit }),
+      );
     });
 
   program
     .command('benchmark')
     .description("your company beside its segment's published figures / 自社と同業他社の比較")
     .argument('<name>', 'statistic / 統計')
-    .option('--period <period>', 'period, e.g. 2025-06 / 期間')
+    .option('--period <period>', 'period, e.g. 2025-06 or 2025 / 期間', period)
     .action(async (name: string, options: { period?: string }) => {
       const ctx = context();
       getStatistic(name);

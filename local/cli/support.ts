@@ -9,25 +9,15 @@
 import { writeFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
 import { type Lang, type Message, msg } from '../../functions/domain/i18n.ts';
+import { requireTenantId, wholeNumber } from './arguments.ts';
 import { CliContext, CliError } from './context.ts';
 import { renderTable } from './table.ts';
 
 type Json = Record<string, unknown>;
 const enc = encodeURIComponent;
-const TENANT_ID = /^[a-z0-9][a-z0-9-]{2,62}$/;
 
-function requireTenantId(value: string | undefined): string {
-  if (!value || !TENANT_ID.test(value)) {
-    throw new CliError(
-      msg(
-        '--tenant に会社 ID（英小文字・数字・ハイフン 3〜63 文字、例: demo-a）を指定してください。',
-        '--tenant must name the company: 3–63 lowercase letters, digits or hyphens (e.g. demo-a).',
-      ),
-      2,
-    );
-  }
-  return value;
-}
+/** --tenant (the program's global option), required by support commands. */
+const tenantOf = (ctx: CliContext, value = ctx.options.tenant) => requireTenantId(value);
 
 /** `90m`, `4h`, `1d` or a number of minutes → minutes (1 to 1440). */
 export function parseDuration(value: string): number {
@@ -80,12 +70,12 @@ export function registerSupportCommands(program: Command, context: () => CliCont
     )
     .option('--upload <uploadId>', 'one upload / アップロード ID')
     .option('--rows', 'show the upload’s rows / 行を表示')
-    .option('--offset <n>', 'first row / 開始行', '0')
-    .option('--limit <n>', 'rows per page, at most 100 / 件数', '20')
-    .action(async (options: { upload?: string; rows?: boolean; offset: string; limit: string }) => {
+    .option('--offset <n>', 'first row / 開始行', wholeNumber(0, 10_000_000), 0)
+    .option('--limit <n>', 'rows per page, at most 100 / 件数', wholeNumber(1, 100), 20)
+    .action(async (options: { upload?: string; rows?: boolean; offset: number; limit: number }) => {
       const ctx = context();
+      const base = `/support/tenants/${enc(tenantOf(ctx))}/uploads`;
       const client = await ctx.client('support');
-      const base = `/support/tenants/${enc(requireTenantId(ctx.options.tenant))}/uploads`;
       if (!options.upload) {
         const result = await client.get<Json>(base);
         const uploads = (result.uploads as Json[]) ?? [];
@@ -98,7 +88,7 @@ export function registerSupportCommands(program: Command, context: () => CliCont
         return;
       }
       if (options.rows) {
-        const query = `?offset=${enc(options.offset)}&limit=${enc(options.limit)}`;
+        const query = `?offset=${options.offset}&limit=${options.limit}`;
         const result = await client.get<Json>(`${base}/${enc(options.upload)}/rows${query}`);
         const columns = (result.columns as string[]) ?? [];
         const rows = (result.rows as Json[]) ?? [];
@@ -147,7 +137,7 @@ export function registerSupportCommands(program: Command, context: () => CliCont
     .action(async (options: { purpose: string; dataset?: string[]; upload?: string[]; duration: string }) => {
       const ctx = context();
       const body = {
-        tenantId: requireTenantId(ctx.options.tenant),
+        tenantId: tenantOf(ctx),
         purpose: options.purpose,
         scope: { datasets: options.dataset ?? [], uploadIds: options.upload ?? [] },
         durationMinutes: parseDuration(options.duration),
@@ -168,7 +158,7 @@ export function registerSupportCommands(program: Command, context: () => CliCont
       .option('--note <text>', 'a note for the ledger, e.g. why it was refused / メモ')
       .action(async (grantId: string, options: { note?: string }) => {
         const ctx = context();
-        const tenantId = requireTenantId(ctx.options.tenant ?? grantId.split('.')[0]);
+        const tenantId = tenantOf(ctx, ctx.options.tenant ?? grantId.split('.')[0]);
         const client = await asTenant(ctx, tenantId).client('tenant');
         const { body: grant } = await client.call<Json>(
           'POST',
@@ -186,12 +176,9 @@ export function registerSupportCommands(program: Command, context: () => CliCont
     .action(async (options: { asTenant?: boolean }) => {
       const ctx = context();
       const client = options.asTenant
-        ? await asTenant(ctx, requireTenantId(ctx.options.tenant)).client('tenant')
+        ? await asTenant(ctx, tenantOf(ctx)).client('tenant')
         : await ctx.client('support');
-      const query =
-        ctx.options.tenant && !options.asTenant
-          ? `?tenantId=${enc(requireTenantId(ctx.options.tenant))}`
-          : '';
+      const query = ctx.options.tenant && !options.asTenant ? `?tenantId=${enc(tenantOf(ctx))}` : '';
       const result = await client.get<Json>(`/support/grants${query}`);
       const grants = (result.grants as Json[]) ?? [];
       show(ctx, result, () =>

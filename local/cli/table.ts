@@ -1,23 +1,13 @@
-/** Plain-text tables for the CLI, aligned for Japanese text (full-width characters take two columns). */
+/** Plain-text tables for the CLI, aligned by display width (full-width characters take two columns). */
+import stringWidth from 'string-width';
+import type { Statistic } from '../../functions/domain/stats/catalog.ts';
+import { publishedText } from '../../functions/domain/stats/render.ts';
 
-/** Terminal columns a string takes: East Asian wide and full-width characters count two. */
-export function displayWidth(text: string): number {
-  let width = 0;
-  for (const char of text) {
-    const code = char.codePointAt(0) ?? 0;
-    const wide =
-      (code >= 0x1100 && code <= 0x115f) ||
-      (code >= 0x2e80 && code <= 0xa4cf) ||
-      (code >= 0xac00 && code <= 0xd7a3) ||
-      (code >= 0xf900 && code <= 0xfaff) ||
-      (code >= 0xfe30 && code <= 0xfe4f) ||
-      (code >= 0xff00 && code <= 0xff60) ||
-      (code >= 0xffe0 && code <= 0xffe6) ||
-      (code >= 0x20000 && code <= 0x3fffd);
-    width += wide ? 2 : 1;
-  }
-  return width;
-}
+/**
+ * Terminal columns a string takes, by Unicode's East Asian Width (string-width): 漢字, かな and
+ * full-width forms such as （） take two, combining marks none, ANSI escapes none.
+ */
+export const displayWidth = (text: string): number => stringWidth(text);
 
 const padDisplay = (text: string, width: number) =>
   text + ' '.repeat(Math.max(0, width - displayWidth(text)));
@@ -36,4 +26,18 @@ export function renderTable(headers: readonly string[], rows: ReadonlyArray<Read
       .join('  ')
       .trimEnd();
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...text.map(line)].join('\n');
+}
+
+/** A published statistics table: its title, the cells (suppressed ones marked), how many rows are left. */
+export function renderPublishedTable(
+  stat: Statistic,
+  cells: ReadonlyArray<Readonly<Record<string, unknown>>>,
+  options: { readonly lang: 'ja' | 'en'; readonly limit?: number },
+): string {
+  const table = publishedText(stat, cells, options);
+  const more =
+    table.omitted > 0
+      ? [options.lang === 'ja' ? `… ほか ${table.omitted} 行` : `… ${table.omitted} more`]
+      : [];
+  return [table.title, renderTable(table.header, table.rows), ...more, ''].join('\n');
 }

@@ -13,6 +13,7 @@ import {
   type UploadTicket,
 } from '../client.ts';
 import { createProgress } from '../progress.ts';
+import { wholeNumber } from './arguments.ts';
 import { type CliContext, CliError, CliOutcomeError } from './context.ts';
 import { type StuckOptions, showStuck } from './operator.ts';
 import { renderTable } from './table.ts';
@@ -261,7 +262,7 @@ export function registerUploadCommands(program: Command, context: () => CliConte
     .option(
       '--wait <seconds>',
       'how long to wait for the outcome / 結果を待つ秒数',
-      (v) => Number.parseInt(v, 10),
+      wholeNumber(1, 86_400),
       300,
     )
     .action(

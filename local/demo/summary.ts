@@ -1,8 +1,8 @@
 import type { ObjectStore } from '../../functions/adapters/ports.ts';
 import { type Lang, msg, pick } from '../../functions/domain/i18n.ts';
 import { getStatistic, TOTAL } from '../../functions/domain/stats/catalog.ts';
-import { renderPublishedTable } from '../../functions/domain/stats/render.ts';
 import { readPublishedCells } from '../../functions/domain/stats/service.ts';
+import { renderPublishedTable } from '../cli/table.ts';
 import type { DemoSummary } from './seed-demo.ts';
 
 /** The statistic the summary prints: monthly overtime by industry and region, latest month. */

@@ -43,6 +43,22 @@ export const SEGMENT_SUPPRESSED_MESSAGE: Bilingual = {
   en: 'Statistics for this segment are withheld because publishing them could identify a person or a company.',
 };
 
+/**
+ * The statistic has no published cell at all for the period (a month nobody's data covers, or no
+ * release has it yet). Nothing is withheld, so the answer must not say so: it says there is no data.
+ */
+export function noDataMessage(period: string | null): Bilingual {
+  return period === null
+    ? {
+        ja: 'この統計に公表されたデータはまだありません。',
+        en: 'No figures of this statistic have been published yet.',
+      }
+    : {
+        ja: `${period} の統計データはありません（秘匿ではなく、この期間のデータがありません）。`,
+        en: `There are no figures for ${period}: no data covers this period (nothing is withheld).`,
+      };
+}
+
 export interface SegmentRef {
   readonly level: GeoLevel;
   readonly industry: string;
@@ -83,7 +99,16 @@ export type Benchmark =
       readonly position?: BenchmarkPosition;
     }
   | {
+      /** The segment has figures for the period but they are not published (which rule, never said). */
       readonly status: 'suppressed';
+      readonly statistic: string;
+      readonly period: string | null;
+      readonly own: number | null;
+      readonly message: Bilingual;
+    }
+  | {
+      /** No published cell of the statistic has this period: there is nothing to compare with. */
+      readonly status: 'no_data';
       readonly statistic: string;
       readonly period: string | null;
       readonly own: number | null;
@@ -244,7 +269,9 @@ export function benchmarkFor(
     own: tenantOwnValue,
     message: SEGMENT_SUPPRESSED_MESSAGE,
   } as const;
-  if (period === null) return suppressed;
+  if (period === null || !publishedSegmentCells.some((c) => c.period === period)) {
+    return { status: 'no_data', statistic, period, own: tenantOwnValue, message: noDataMessage(period) };
+  }
   // Own figures are for the company's whole population: only a segment without other dimensions
   // chosen (every other dimension at `_total`) can have them taken out.
   const ownApplies = Object.values(dimensions).every((v) => v === TOTAL);

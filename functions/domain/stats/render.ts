@@ -1,6 +1,7 @@
 /**
- * Plain-text rendering of a published statistics table for the CLI and the local platform: suppressed
- * cells are marked (as official Japanese tables mark 秘匿 cells with "x"), never shown as missing.
+ * A published statistics table as text cells for the CLI and the local platform: suppressed cells are
+ * marked (as official Japanese tables mark 秘匿 cells with "x"), never shown as missing. Laying the
+ * cells out in columns is the terminal's business (local/cli/table.ts, which knows display widths).
  */
 import { type Statistic, statisticColumns } from './catalog.ts';
 
@@ -12,15 +13,23 @@ function formatValue(value: unknown): string {
   return String(value);
 }
 
-/** A fixed-width text table of published cells (at most `limit` rows), headers in the chosen language. */
-export function renderPublishedTable(
+/** A published table as text: its title, column names and at most `limit` rows of cells. */
+export interface PublishedText {
+  readonly title: string;
+  readonly header: readonly string[];
+  readonly rows: ReadonlyArray<readonly string[]>;
+  /** Rows left out by `limit`. */
+  readonly omitted: number;
+}
+
+/** The cells of a published table as text (at most `limit` rows), the title in the chosen language. */
+export function publishedText(
   stat: Statistic,
   cells: ReadonlyArray<Readonly<Record<string, unknown>>>,
   options: { readonly lang: 'ja' | 'en'; readonly limit?: number },
-): string {
+): PublishedText {
   const columns = statisticColumns(stat).filter((c) => c.name !== 'suppressed');
   const measureNames = new Set(stat.measures.map((m) => m.column));
-  const header = columns.map((c) => c.name);
   const rows = cells
     .slice(0, options.limit ?? cells.length)
     .map((cell) =>
@@ -30,15 +39,10 @@ export function renderPublishedTable(
           : formatValue(cell[c.name]),
       ),
     );
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (values: readonly string[]) =>
-    values
-      .map((v, i) => v.padEnd(widths[i] ?? 0))
-      .join('  ')
-      .trimEnd();
-  const title = `${stat.title[options.lang]} (${stat.name})`;
-  const more = cells.length > rows.length ? [`… ${cells.length - rows.length} more`] : [];
-  return [title, line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line), ...more, ''].join(
-    '\n',
-  );
+  return {
+    title: `${stat.title[options.lang]} (${stat.name})`,
+    header: columns.map((c) => c.name),
+    rows,
+    omitted: cells.length - rows.length,
+  };
 }

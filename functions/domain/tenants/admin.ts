@@ -237,3 +237,53 @@ export async function updateTenant(
   }
   return next;
 }
+
+/** What `GET /admin/tenants` shows of a tenant: the record without the purge's internal checkpoint. */
+export type TenantListing = Omit<TenantRecord, 'purge'> & {
+  readonly purge?: Omit<NonNullable<TenantRecord['purge']>, 'checkpoint'>;
+};
+
+export const TENANT_LIST_LIMIT_MAX = 100;
+
+/** Thrown by an adapter that cannot scan (every real adapter can): the tenants cannot be listed. */
+export class TenantListUnsupportedError extends Error {
+  override readonly name = 'TenantListUnsupportedError';
+}
+
+/**
+ * Every registered company, a page at a time (`limit` 1–100, default 50), for an operator; the caller
+ * must already be authorised as an admin. Tenant records hold no personal data (a company name, its
+ * profile and contract). The cursor is the last tenant id of the previous page. A page may hold fewer
+ * than `limit` tenants while a `cursor` says more remain (a DynamoDB scan reads `limit` items).
+ */
+export async function listTenants(
+  ports: Pick<TenantAdminPorts, 'table'>,
+  options: { readonly limit?: number | undefined; readonly cursor?: string | undefined } = {},
+): Promise<{ readonly tenants: TenantListing[]; readonly cursor?: string }> {
+  if (!ports.table.scan) throw new TenantListUnsupportedError('The Table adapter cannot scan the tenants');
+  const limit = Math.max(1, Math.min(options.limit ?? 50, TENANT_LIST_LIMIT_MAX));
+  if (options.cursor !== undefined && !tenantIdSchema.safeParse(options.cursor).success) {
+    throw new ValidationError(
+      msg(
+        'cursor が正しくありません。前のページの cursor をそのまま指定してください。',
+        'cursor is not valid: pass the cursor of the previous page unchanged.',
+      ),
+      'cursor',
+    );
+  }
+  const page = await ports.table.scan(TENANTS_TABLE, {
+    limit,
+    cursor: options.cursor === undefined ? undefined : { tenantId: options.cursor },
+  });
+  const tenants = page.items
+    .map((item) => tenantRecordSchema.safeParse(item))
+    .flatMap((parsed) => (parsed.success ? [parsed.data] : []))
+    .map(({ purge, ...tenant }): TenantListing => {
+      if (!purge) return tenant;
+      const { checkpoint: _checkpoint, ...shown } = purge;
+      return { ...tenant, purge: shown };
+    })
+    .sort((a, b) => (a.tenantId < b.tenantId ? -1 : a.tenantId > b.tenantId ? 1 : 0));
+  const next = page.cursor?.tenantId;
+  return { tenants, ...(typeof next === 'string' ? { cursor: next } : {}) };
+}

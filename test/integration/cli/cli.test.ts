@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportLedger } from '../../../functions/domain/ledger/export.ts';
 import {
@@ -234,6 +236,137 @@ describe('kura stats and benchmark', () => {
     expect(JSON.parse(benchmark.stdout)).toMatchObject({ statistic: 'overtime_hours_monthly', tenantId });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/Unknown statistic/);
+  });
+});
+
+/** The real `kura` program (bin/kura.js), as `npx kura` runs it. */
+const KURA_BIN = fileURLToPath(new URL('../../../bin/kura.js', import.meta.url));
+/** A pipe whose reader starts late, as `jq` does (see the script). */
+const LATE_READER = fileURLToPath(new URL('./late-reader.sh', import.meta.url));
+
+/**
+ * Runs `kura <args>` with its stdout on a real pipe to a late reader, in the environment of a user's
+ * shell (not Vitest's). Resolves to what the reader received, byte for byte, and the CLI's exit code.
+ */
+function kuraThroughPipe(args: readonly string[]): Promise<{ code: number | null; piped: Buffer }> {
+  const { FORCE_TTY: _tty, VITEST: _vitest, ...env } = process.env;
+  return new Promise((resolve, reject) => {
+    const shell = spawn('bash', [LATE_READER, process.execPath, KURA_BIN, '--data-dir', dataDir, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env,
+    });
+    const chunks: Buffer[] = [];
+    shell.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+    shell.stderr.on('data', (chunk: Buffer) => process.stderr.write(chunk));
+    shell.once('error', reject);
+    shell.once('close', (code) => resolve({ code, piped: Buffer.concat(chunks) }));
+  });
+}
+
+describe('kura benchmark for a month without data', () => {
+  it('says there is no data for the month, never that figures are withheld', async () => {
+    // Prepare
+    const japaneseOut: string[] = [];
+
+    // Act
+    const json = await kura(
+      '--json',
+      '--tenant',
+      tenantId,
+      'benchmark',
+      'overtime_hours_monthly',
+      '--period',
+      '2030-01',
+    );
+    const english = await kura(
+      '--tenant',
+      tenantId,
+      'benchmark',
+      'overtime_hours_monthly',
+      '--period',
+      '2030-01',
+    );
+    const japanese = await runCli(
+      [
+        'node',
+        'kura',
+        '--data-dir',
+        dataDir,
+        '--tenant',
+        tenantId,
+        'benchmark',
+        'overtime_hours_monthly',
+        '--period',
+        '2030-01',
+      ],
+      { write: (text) => void japaneseOut.push(text), writeErr: () => undefined, env: { LANG: 'C.UTF-8' } },
+    );
+
+    // Assess
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ status: 'no_data', period: '2030-01' });
+    expect(english.stdout).toContain('There are no figures for 2030-01');
+    expect(english.stdout).not.toMatch(/withheld because|identify/);
+    expect(japanese).toBe(0);
+    expect(japaneseOut.join('')).toContain('この期間のデータがありません');
+    expect(japaneseOut.join('')).not.toContain('特定される');
+  });
+});
+
+describe('kura admin tenants', () => {
+  it('lists every company with its name, state and contract for an operator', async () => {
+    // Prepare
+    const tableOut: string[] = [];
+
+    // Act
+    const json = await kura('--json', 'admin', 'tenants');
+    const table = await runCli(['node', 'kura', '--data-dir', dataDir, 'admin', 'tenants'], {
+      write: (text) => void tableOut.push(text),
+      writeErr: () => undefined,
+      env: {},
+    });
+
+    // Assess
+    expect(json.code).toBe(0);
+    const tenants = JSON.parse(json.stdout).tenants as Array<Record<string, unknown>>;
+    const ids = tenants.map((t) => t.tenantId);
+    expect(ids).toEqual(
+      expect.arrayContaining([...plan.companies.map((c) => c.tenantId), 'demo-a', 'demo-b']),
+    );
+    expect(ids).toEqual([...ids].sort());
+    expect(tenants.find((t) => t.tenantId === tenantId)).toMatchObject({
+      name: expect.any(String),
+      state: 'ACTIVE',
+      contract: { start: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) },
+    });
+    expect(table).toBe(0);
+    const lines = tableOut.join('').split('\n');
+    expect(lines[0]).toMatch(/^ID\s+会社名\s+状態\s+契約開始/);
+    expect(lines.find((line) => line.startsWith(`${tenantId} `))).toContain('有効');
+  });
+});
+
+describe('kura output through a pipe', () => {
+  it('delivers the whole JSON of a statistic to the next program in a pipe, then exits 0', async () => {
+    // Prepare: what the command writes, captured in-process
+    const expected = await kura('--json', 'stats', 'overtime_hours_monthly');
+
+    // Act
+    const { code, piped } = await kuraThroughPipe([
+      '--lang',
+      'en',
+      '--json',
+      'stats',
+      'overtime_hours_monthly',
+    ]);
+
+    // Assess: more than a pipe's buffer, all of it, and it parses
+    expect(expected.code).toBe(0);
+    expect(Buffer.byteLength(expected.stdout)).toBeGreaterThan(65_536);
+    expect(code).toBe(0);
+    expect(piped.length).toBe(Buffer.byteLength(expected.stdout));
+    const body = JSON.parse(piped.toString('utf8'));
+    expect(body.cells).toHaveLength(JSON.parse(expected.stdout).cells.length);
   });
 });
 

@@ -47,10 +47,11 @@ async function spawnPlatform(dataDir: string, stage: KillStage): Promise<Child> 
       ...process.env,
       KURA_DATA_DIR: dataDir,
       KURA_KILL_AT: stage,
-      AWS_SDK_JS_SUPPRESS_VERSION_WARNING: '1',
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // Through this process's stderr, so the test's output shows it only when the test fails.
+  child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(chunk));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );

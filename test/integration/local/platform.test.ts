@@ -116,8 +116,8 @@ describe('kura token', () => {
     // Act
     const code = await runCli(['node', 'kura', '--lang', lang, '--data-dir', dataDir, 'token'], io);
 
-    // Assess
-    expect(code).toBe(1);
+    // Assess: a missing option is a usage error
+    expect(code).toBe(2);
     expect(err.join('')).toMatch(message);
   });
 

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { langFromAcceptLanguage, langFromLocale } from '../../../functions/domain/i18n.ts';
+import {
+  langFromAcceptLanguage,
+  langFromEnvironment,
+  UnknownLanguageError,
+} from '../../../functions/domain/i18n.ts';
 
 describe('language choice', () => {
   it.each([
@@ -20,15 +24,33 @@ describe('language choice', () => {
   });
 
   it.each([
-    ['ja_JP.UTF-8', 'ja'],
-    ['en_US.UTF-8', 'en'],
-    ['C', 'en'],
-    [undefined, 'ja'],
-  ])('reads LANG %j as %s', (locale, lang) => {
+    [{}, 'ja'],
+    [{ LANG: 'C.UTF-8' }, 'ja'],
+    [{ LANG: 'C' }, 'ja'],
+    [{ LANG: 'POSIX' }, 'ja'],
+    [{ LANG: 'fr_FR.UTF-8' }, 'ja'],
+    [{ LANG: 'ja_JP.UTF-8' }, 'ja'],
+    [{ LANG: 'en_US.UTF-8' }, 'en'],
+    [{ LANG: 'en' }, 'en'],
+    [{ LANG: 'ja_JP.UTF-8', LC_ALL: 'en_GB.UTF-8' }, 'en'],
+    [{ LANG: 'en_US.UTF-8', LC_MESSAGES: 'ja_JP.UTF-8' }, 'ja'],
+    [{ LANG: 'en_US.UTF-8', LC_ALL: '' }, 'en'],
+    [{ LANG: 'en_US.UTF-8', KURA_LANG: 'ja' }, 'ja'],
+    [{ LANG: 'C.UTF-8', KURA_LANG: 'en' }, 'en'],
+  ])('chooses %j as %s for the command line', (env, lang) => {
     // Act
-    const chosen = langFromLocale(locale);
+    const chosen = langFromEnvironment(env);
 
     // Assess
     expect(chosen).toBe(lang);
+  });
+
+  it('refuses a KURA_LANG that is neither ja nor en, saying so in both languages', () => {
+    // Act
+    const choose = () => langFromEnvironment({ KURA_LANG: 'fr' });
+
+    // Assess
+    expect(choose).toThrow(UnknownLanguageError);
+    expect(choose).toThrow(/KURA_LANG must be ja or en/);
   });
 });

@@ -66,6 +66,7 @@ describe('route table', () => {
         'GET /admin/certificates/{tenantId}',
         'POST /admin/releases',
         'GET /about/processing',
+        'GET /admin/tenants',
       ]),
     );
   });
@@ -532,6 +533,74 @@ describe('admin purge and certificates', () => {
     const after = await ports.table.get('tenants', { tenantId: 'demo-a' });
     expect(after?.updatedAt).toBe('2026-11-22T03:00:00.000Z');
     expect(after?.updatedAt).not.toBe(before?.updatedAt);
+  });
+});
+
+describe('GET /admin/tenants', () => {
+  it('lists every company for an admin, a page at a time, without the purge checkpoint', async () => {
+    // Prepare: three tenants, one of them mid-purge
+    const ports = memoryRuntime();
+    await ports.table.put('tenants', {
+      ...activeTenant('ended-co', { start: '2026-01-01', end: '2026-06-30' }),
+      state: 'PURGING',
+      purge: { startedAt: '2026-11-01T00:00:00.000Z', checkpoint: { bucket: 'raw', key: 'x' } },
+    });
+
+    // Act: pages of two
+    const first = await call(ports, 'GET /admin/tenants', { claims: claims.admin, query: { limit: '2' } });
+    const second = await call(ports, 'GET /admin/tenants', {
+      claims: claims.admin,
+      query: { limit: '2', cursor: first.json.cursor },
+    });
+
+    // Assess
+    expect(first.statusCode).toBe(200);
+    expect(first.json.tenants).toHaveLength(2);
+    expect(typeof first.json.cursor).toBe('string');
+    const listed = [...first.json.tenants, ...second.json.tenants];
+    expect(listed.map((t: { tenantId: string }) => t.tenantId).sort()).toEqual([
+      'demo-a',
+      'demo-b',
+      'ended-co',
+    ]);
+    expect(listed.find((t: { tenantId: string }) => t.tenantId === 'ended-co')).toMatchObject({
+      name: 'Company ended-co',
+      state: 'PURGING',
+      contract: { start: '2026-01-01', end: '2026-06-30' },
+      purge: { startedAt: '2026-11-01T00:00:00.000Z' },
+    });
+    expect(JSON.stringify(listed)).not.toContain('checkpoint');
+  });
+
+  it('refuses a company user and a supporter, and records each refusal', async () => {
+    // Prepare
+    const ports = memoryRuntime();
+
+    // Act
+    const asTenant = await call(ports, 'GET /admin/tenants', { claims: claims.tenantA });
+    const asSupporter = await call(ports, 'GET /admin/tenants', { claims: claims.supporter });
+
+    // Assess
+    expect(asTenant.statusCode).toBe(403);
+    expect(asSupporter.statusCode).toBe(403);
+    expect(JSON.stringify(asTenant.json)).not.toContain('demo-b');
+    const refusals = (await readLedger(ports.table)).filter((e) => e.action === 'authorization.refused');
+    expect(refusals.map((e) => e.details)).toEqual([
+      expect.objectContaining({ attempted: 'GET /admin/tenants' }),
+      expect.objectContaining({ attempted: 'GET /admin/tenants' }),
+    ]);
+  });
+
+  it('refuses a cursor that is not a tenant id', async () => {
+    // Act
+    const response = await call(memoryRuntime(), 'GET /admin/tenants', {
+      claims: claims.admin,
+      query: { cursor: '{"tenantId":"x"}' },
+    });
+
+    // Assess
+    expect(response.statusCode).toBe(422);
+    expect(response.json.error.field).toBe('cursor');
   });
 });
 

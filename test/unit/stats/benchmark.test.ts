@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { CompanyProfile } from '../../../functions/domain/company.ts';
 import {
   benchmarkFor,
+  noDataMessage,
   type PublishedCell,
   SEGMENT_SUPPRESSED_MESSAGE,
 } from '../../../functions/domain/stats/benchmark.ts';
@@ -109,5 +110,28 @@ describe('benchmarkFor', () => {
       { statistic: 'overtime_hours_monthly', period: '2026-10' },
     );
     expect(result.status).toBe('suppressed');
+  });
+
+  it('says a month without any data has no data, not that its figures are withheld', () => {
+    // Act: a month no published cell covers, and a statistic with no cells at all
+    const emptyMonth = benchmarkFor(5, [cell(tokyo), cell(kanto), cell(national)], profile, {
+      statistic: 'overtime_hours_monthly',
+      period: '2027-01',
+    });
+    const nothing = benchmarkFor(null, [], profile, { statistic: 'overtime_hours_monthly' });
+
+    // Assess
+    expect(emptyMonth).toEqual({
+      status: 'no_data',
+      statistic: 'overtime_hours_monthly',
+      period: '2027-01',
+      own: 5,
+      message: noDataMessage('2027-01'),
+    });
+    expect(nothing).toMatchObject({ status: 'no_data', period: null, message: noDataMessage(null) });
+    for (const message of [emptyMonth, nothing].map((r) => (r.status === 'no_data' ? r.message : r))) {
+      expect(JSON.stringify(message)).not.toMatch(/withheld because|identify|特定/);
+    }
+    expect(noDataMessage('2027-01').ja).toContain('データがありません');
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { getStatistic } from '../../../functions/domain/stats/catalog.ts';
-import { renderPublishedTable, SUPPRESSED_MARK } from '../../../functions/domain/stats/render.ts';
+import { publishedText, SUPPRESSED_MARK } from '../../../functions/domain/stats/render.ts';
 
 const turnover = getStatistic('turnover_rate_monthly');
 const cell = (values: Record<string, unknown>) => ({
@@ -12,10 +12,10 @@ const cell = (values: Record<string, unknown>) => ({
   ...values,
 });
 
-describe('renderPublishedTable', () => {
+describe('publishedText', () => {
   it('marks suppressed cells instead of leaving them blank', () => {
     // Act
-    const text = renderPublishedTable(
+    const table = publishedText(
       turnover,
       [
         cell({ employees: 40, separations: 2, turnover_rate: 0.05, suppressed: false }),
@@ -23,15 +23,22 @@ describe('renderPublishedTable', () => {
       ],
       { lang: 'ja' },
     );
+
     // Assess
-    const lines = text.split('\n');
-    expect(lines[0]).toBe('月間離職率 (turnover_rate_monthly)');
-    expect(lines[3]).toMatch(/kanto\s+40\s+2\s+0\.05$/);
-    expect(lines[4]?.split(SUPPRESSED_MARK.ja).length).toBe(4);
+    expect(table.title).toBe('月間離職率 (turnover_rate_monthly)');
+    expect(table.rows[0]?.slice(-4)).toEqual(['kanto', '40', '2', '0.05']);
+    expect(table.rows[1]?.filter((text) => text === SUPPRESSED_MARK.ja)).toHaveLength(3);
   });
 
   it('cuts long tables and says how many rows are left', () => {
+    // Prepare
     const cells = Array.from({ length: 5 }, (_, i) => cell({ employees: 10 + i, suppressed: false }));
-    expect(renderPublishedTable(turnover, cells, { lang: 'en', limit: 2 })).toContain('… 3 more');
+
+    // Act
+    const table = publishedText(turnover, cells, { lang: 'en', limit: 2 });
+
+    // Assess
+    expect(table.rows).toHaveLength(2);
+    expect(table.omitted).toBe(3);
   });
 });
