@@ -20,6 +20,7 @@ import { type LocalPlatform, startLocalPlatform } from '../../../local/platform.
 import { csvBytes } from '../../../local/synthetic/csv.ts';
 import { generateCompanies, generateEmployees, generateSales } from '../../../local/synthetic/generate.ts';
 import { demoPlan } from '../../../local/synthetic/plan.ts';
+import { runKura } from '../../support/cli.ts';
 
 let dataDir: string;
 let platform: LocalPlatform;
@@ -46,16 +47,7 @@ afterAll(async () => {
 });
 
 /** Runs `kura <args>` against the platform's data folder, capturing stdout and stderr (not a TTY). */
-async function kura(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(['node', 'kura', '--data-dir', dataDir, '--lang', 'en', ...args], {
-    write: (text) => void out.push(text),
-    writeErr: (text) => void err.push(text),
-    env: {},
-  });
-  return { code, stdout: out.join(''), stderr: err.join('') };
-}
+const kura = (...args: string[]) => runKura(dataDir, ...args);
 
 async function salesFile(name: string, badRows: number): Promise<string> {
   const company = generateCompanies(1, 99)[0];

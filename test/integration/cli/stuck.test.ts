@@ -5,10 +5,10 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../../functions/adapters/runtime.ts';
 import { readTenantUpload } from '../../../functions/domain/uploads/records.ts';
-import { runCli } from '../../../local/cli/main.ts';
 import { bytesDigest, KuraClient, postToPresignedUrl, type UploadTicket } from '../../../local/client.ts';
 import { type LocalPlatform, startLocalPlatform } from '../../../local/platform.ts';
 import { demoFileBytes, demoPlan } from '../../../local/synthetic/plan.ts';
+import { runKura } from '../../support/cli.ts';
 
 /**
  * `kura status --stuck` against a platform whose ingest fails every delivery of one upload (the raw zone
@@ -60,16 +60,7 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-async function kura(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(['node', 'kura', '--data-dir', dataDir, '--lang', 'en', ...args], {
-    write: (text) => void out.push(text),
-    writeErr: (text) => void err.push(text),
-    env: {},
-  });
-  return { code, stdout: out.join(''), stderr: err.join('') };
-}
+const kura = (...args: string[]) => runKura(dataDir, ...args);
 
 describe('kura status --stuck', () => {
   it('lists the dead-lettered upload and, after --redrive, sees it finish', async () => {

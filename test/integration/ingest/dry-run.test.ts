@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readTenantUploadRecords } from '../../../functions/domain/uploads/supersession.ts';
 import { BUCKETS } from '../../../functions/domain/zones.ts';
-import { runCli } from '../../../local/cli/main.ts';
 import { type LocalPlatform, startLocalPlatform } from '../../../local/platform.ts';
 import { csvBytes } from '../../../local/synthetic/csv.ts';
 import { generateCompanies, generateSales } from '../../../local/synthetic/generate.ts';
+import { runKura } from '../../support/cli.ts';
 
 /**
  * `kura upload --check` (and `dryRun` on POST /uploads): the file goes the whole validation path, the
@@ -27,15 +27,7 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-async function kura(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(
-    ['node', 'kura', '--data-dir', dataDir, '--lang', 'en', '--tenant', tenantId, ...args],
-    { write: (text) => void out.push(text), writeErr: (text) => void err.push(text), env: {} },
-  );
-  return { code, stdout: out.join(''), stderr: err.join('') };
-}
+const kura = (...args: string[]) => runKura(dataDir, '--tenant', tenantId, ...args);
 
 async function everyKey(): Promise<string[]> {
   const keys: string[] = [];
