@@ -50,6 +50,7 @@ import {
   type Variable,
 } from './catalog.ts';
 import { withStatsDuckDb } from './duckdb-runner.ts';
+import { feasibilityIntervals, type Highs, loadSolver } from './feasibility.ts';
 import { KEY_MODULUS, TABLE_NOISE_MAX } from './perturbation.ts';
 import { publishedMarkerKey, publishedReleasesPrefix } from './release.ts';
 import { rowFilters, sqlString } from './sql.ts';
@@ -210,6 +211,11 @@ export interface AuditOptions {
   readonly published: ReadonlyMap<string, ReadonlyArray<Readonly<Record<string, unknown>>>>;
   /** The release's publication time, recorded in the report. */
   readonly publishedAt: string;
+  /**
+   * Solve both programs of every suppressed cell instead of skipping those whose witnessed feasible
+   * points already prove protection (feasibility.ts). Same verdicts, slower; for tests.
+   */
+  readonly exhaustive?: boolean;
 }
 
 /**
@@ -233,7 +239,7 @@ export async function auditRelease(objects: ObjectStore, options: AuditOptions):
       const cells = await readCellTruths(objects, id, stat.name);
       if (cells) previous.push({ releaseId: id, cells });
     }
-    const pooled = poolSuppressedCells(stat, current, previous, settings, highs);
+    const pooled = poolSuppressedCells(stat, current, previous, settings, highs, options);
     checked.suppressedCells += pooled.suppressed;
     checked.linearPrograms += pooled.programs;
     for (const f of pooled.failures) failures.push(f);
@@ -481,24 +487,11 @@ async function computeTruth(
   }
 }
 
-type Highs = import('highs').Highs;
-
 /**
  * HiGHS (WebAssembly), loaded on first use: the audit is the only user, and the module is 3.5 MB.
  * The package is CommonJS with an ESM build; its types describe the CommonJS shape, so the loader is
  * taken from `default` whichever shape the runtime hands over.
  */
-let solver: Promise<Highs> | undefined;
-function loadSolver(): Promise<Highs> {
-  solver ??= import('highs').then((module) => {
-    const imported: unknown = module.default;
-    const loader = (
-      typeof imported === 'function' ? imported : (imported as { default: unknown }).default
-    ) as () => Promise<Highs>;
-    return loader();
-  });
-  return solver;
-}
 
 /** How wide the truth interval must be for a measure of a cell (see the module comment). */
 function requiredWidth(a: Additive, largest: number, settings: PlatformSettings): number {
@@ -522,6 +515,7 @@ function poolSuppressedCells(
   previous: ReadonlyArray<{ releaseId: string; cells: readonly CellTruth[] }>,
   settings: PlatformSettings,
   highs: Highs,
+  options: { readonly exhaustive?: boolean },
 ): { suppressed: number; programs: number; failures: AuditFailure[] } {
   const failures: AuditFailure[] = [];
   let programs = 0;
@@ -575,61 +569,52 @@ function poolSuppressedCells(
           }
         }
       }
-      const model = highs.createModel();
-      try {
-        model.options.set({ output_flag: false });
-        for (let i = 0; i < lower.length; i++) model.addVar(lower[i] as number, upper[i] as number);
-        for (const row of rows) model.addRow(0, 0, row);
-        for (const cell of releases[0]?.cells.filter((c) => !c.published) ?? []) {
-          const i = index.get(`${cell.key}#${cell.fingerprint}`) as number;
-          const bound = (sense: 'minimize' | 'maximize') => {
-            programs += 1;
-            model.changeColCost(i, 1);
-            model.changeObjectiveSense(highs.constants.objectiveSense[sense]);
-            model.run();
-            const status = model.getModelStatus();
-            // Read before the cost is reset: the objective is re-evaluated on every change.
-            const value = model.getObjectiveValue();
-            model.changeColCost(i, 0);
-            if (status === highs.constants.modelStatus.optimal) return value;
-            if (status === highs.constants.modelStatus.unbounded) {
-              return sense === 'maximize' ? Number.POSITIVE_INFINITY : 0;
-            }
-            return Number.NaN;
-          };
-          const low = bound('minimize');
-          const high = bound('maximize');
-          const required = requiredWidth(a, cell.largest[a.column] ?? 0, settings);
-          if (Number.isNaN(low) || Number.isNaN(high)) {
-            failures.push({
-              check: 'suppressed_cell',
-              statistic: stat.name,
-              cell: cell.key,
-              measure: a.column,
-              detail:
-                'the published figures are inconsistent with the documented perturbation (no feasible solution)',
-            });
-            continue;
-          }
-          const [from, to] = truthHull(low, high, settings);
-          // Wide enough, or reaching down to nothing and far enough above the truth (a small count
-          // cannot be bounded below zero: [0, truth + width/2] protects it as well).
-          const truth = cell.truth[a.column] ?? 0;
-          const protectedInterval = to - from >= required || (from <= 0 && to >= truth + required / 2);
-          if (!protectedInterval) {
-            const against = releases.slice(1).find((r) => r.cells.some((c) => c.key === cell.key))?.releaseId;
-            failures.push({
-              check: 'suppressed_cell',
-              statistic: stat.name,
-              cell: cell.key,
-              measure: a.column,
-              ...(against ? { against } : {}),
-              detail: `feasible interval only ${Math.round(((to - from) / required) * 100)} % of the required width`,
-            });
-          }
+      const targets = (releases[0]?.cells.filter((c) => !c.published) ?? []).map((cell) => ({
+        cell,
+        index: index.get(`${cell.key}#${cell.fingerprint}`) as number,
+      }));
+      const byIndex = new Map(targets.map((t) => [t.index, t.cell]));
+      const protectedInterval = (cell: CellTruth, low: number, high: number) => {
+        const required = requiredWidth(a, cell.largest[a.column] ?? 0, settings);
+        const [from, to] = truthHull(low, high, settings);
+        // Wide enough, or reaching down to nothing and far enough above the truth (a small count
+        // cannot be bounded below zero: [0, truth + width/2] protects it as well).
+        const truth = cell.truth[a.column] ?? 0;
+        return { ok: to - from >= required || (from <= 0 && to >= truth + required / 2), from, to, required };
+      };
+      const result = feasibilityIntervals(
+        highs,
+        { lower, upper, rows },
+        targets.map((t) => t.index),
+        (i, low, high) => protectedInterval(byIndex.get(i) as CellTruth, low, high).ok,
+        { exhaustive: options.exhaustive ?? false },
+      );
+      programs += result.programs;
+      for (const { cell, index: i } of targets) {
+        const interval = result.intervals.get(i);
+        if (!interval || interval.kind === 'infeasible') {
+          failures.push({
+            check: 'suppressed_cell',
+            statistic: stat.name,
+            cell: cell.key,
+            measure: a.column,
+            detail:
+              'the published figures are inconsistent with the documented perturbation (no feasible solution)',
+          });
+          continue;
         }
-      } finally {
-        model.dispose();
+        const { ok, from, to, required } = protectedInterval(cell, interval.low, interval.high);
+        if (!ok) {
+          const against = releases.slice(1).find((r) => r.cells.some((c) => c.key === cell.key))?.releaseId;
+          failures.push({
+            check: 'suppressed_cell',
+            statistic: stat.name,
+            cell: cell.key,
+            measure: a.column,
+            ...(against ? { against } : {}),
+            detail: `feasible interval only ${Math.round(((to - from) / required) * 100)} % of the required width`,
+          });
+        }
       }
     }
   }

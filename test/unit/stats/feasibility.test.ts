@@ -1,0 +1,154 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  feasibilityIntervals,
+  type LinearSystem,
+  loadSolver,
+  type SparseRow,
+} from '../../../functions/domain/stats/feasibility.ts';
+
+/**
+ * A two-way table with margins, the shape the audit solves: cells x[r][c], row totals, column totals
+ * and a grand total, each cell either published (a narrow box around its value) or suppressed
+ * (0 ≤ x < ∞). Equations: every row total = Σ its cells, every column total = Σ its cells, grand
+ * total = Σ row totals.
+ */
+function table(
+  values: number[][],
+  suppressed: boolean[][],
+  noise: number,
+): { system: LinearSystem; targets: number[] } {
+  const rowsN = values.length;
+  const colsN = values[0]?.length ?? 0;
+  const lower: number[] = [];
+  const upper: number[] = [];
+  const targets: number[] = [];
+  const variable = (value: number, hidden: boolean) => {
+    const i = lower.length;
+    lower.push(hidden ? 0 : Math.max(0, value - noise));
+    upper.push(hidden ? Number.POSITIVE_INFINITY : value + noise);
+    if (hidden) targets.push(i);
+    return i;
+  };
+  const cell = values.map((row, r) => row.map((v, c) => variable(v, suppressed[r]?.[c] ?? false)));
+  const rowTotal = values.map((row, r) =>
+    variable(
+      row.reduce((s, v) => s + v, 0),
+      suppressed[r]?.[colsN] ?? false,
+    ),
+  );
+  const colTotal = Array.from({ length: colsN }, (_, c) =>
+    variable(
+      values.reduce((s, row) => s + (row[c] ?? 0), 0),
+      suppressed[rowsN]?.[c] ?? false,
+    ),
+  );
+  const grand = variable(
+    values.flat().reduce((s, v) => s + v, 0),
+    false,
+  );
+  const rows: SparseRow[] = [];
+  const sum = (total: number, members: number[]) =>
+    rows.push({ indices: [total, ...members], values: [1, ...members.map(() => -1)] });
+  for (let r = 0; r < rowsN; r++) sum(rowTotal[r] as number, cell[r] as number[]);
+  for (let c = 0; c < colsN; c++)
+    sum(
+      colTotal[c] as number,
+      cell.map((row) => row[c] as number),
+    );
+  sum(grand, rowTotal);
+  return { system: { lower, upper, rows }, targets };
+}
+
+const arbitraryTable = fc
+  .record({ rows: fc.integer({ min: 2, max: 4 }), cols: fc.integer({ min: 2, max: 4 }) })
+  .chain(({ rows, cols }) =>
+    fc.record({
+      values: fc.array(fc.array(fc.integer({ min: 0, max: 200 }), { minLength: cols, maxLength: cols }), {
+        minLength: rows,
+        maxLength: rows,
+      }),
+      suppressed: fc.array(
+        fc.array(
+          fc.integer({ min: 0, max: 99 }).map((n) => n < 35),
+          { minLength: cols + 1, maxLength: cols + 1 },
+        ),
+        {
+          minLength: rows + 1,
+          maxLength: rows + 1,
+        },
+      ),
+      noise: fc.constantFrom(0, 0.5, 2),
+      width: fc.integer({ min: 1, max: 80 }),
+    }),
+  );
+
+describe('feasibility intervals (the audit’s LP attacker)', () => {
+  it('skipping programs by witnessed points never changes a verdict, and witnessed ranges lie inside the exact interval', async () => {
+    const highs = await loadSolver();
+    let skipped = 0;
+    fc.assert(
+      fc.property(arbitraryTable, ({ values, suppressed, noise, width }) => {
+        const { system, targets } = table(values, suppressed, noise);
+        const wideEnough = (_t: number, low: number, high: number) => high - low >= width;
+        const exact = feasibilityIntervals(highs, system, targets, wideEnough, { exhaustive: true });
+        const fast = feasibilityIntervals(highs, system, targets, wideEnough);
+        expect(fast.programs).toBeLessThanOrEqual(exact.programs + 2);
+        skipped += exact.programs - fast.programs;
+        for (const t of targets) {
+          const e = exact.intervals.get(t);
+          const f = fast.intervals.get(t);
+          expect(e?.kind).toBe('exact');
+          if (e?.kind !== 'exact' || !f || f.kind === 'infeasible')
+            throw new Error('the table is always feasible');
+          expect(wideEnough(t, f.low, f.high)).toBe(wideEnough(t, e.low, e.high));
+          expect(f.low).toBeGreaterThanOrEqual(e.low - 1e-6);
+          expect(f.high).toBeLessThanOrEqual(e.high + 1e-6);
+          if (f.kind === 'exact') {
+            expect(f.low).toBeCloseTo(e.low, 6);
+            expect(f.high).toBeCloseTo(e.high, 6);
+          }
+        }
+      }),
+      { numRuns: 150 },
+    );
+    // The shortcut is exercised, not only allowed.
+    expect(skipped).toBeGreaterThan(0);
+  });
+
+  it('a cell alone in its row and column is pinned by its margins: the exact interval is its value', async () => {
+    const highs = await loadSolver();
+    const { system, targets } = table(
+      [
+        [10, 20],
+        [30, 40],
+      ],
+      [
+        [true, false, false],
+        [false, false, false],
+        [false, false],
+      ],
+      0,
+    );
+    const result = feasibilityIntervals(highs, system, targets, (_t, low, high) => high - low >= 1);
+    const interval = result.intervals.get(targets[0] as number);
+    expect(interval).toMatchObject({ kind: 'exact' });
+    if (interval?.kind !== 'exact') throw new Error('expected an exact interval');
+    expect(interval.low).toBeCloseTo(10, 6);
+    expect(interval.high).toBeCloseTo(10, 6);
+  });
+
+  it('published figures that contradict the equations are reported infeasible', async () => {
+    const highs = await loadSolver();
+    const system: LinearSystem = {
+      lower: [5, 0, 100],
+      upper: [6, Number.POSITIVE_INFINITY, 101],
+      rows: [
+        { indices: [2, 0, 1], values: [1, -1, -1] },
+        { indices: [1], values: [1] },
+      ],
+    };
+    const result = feasibilityIntervals(highs, system, [1], () => true);
+    expect(result.intervals.get(1)).toEqual({ kind: 'infeasible' });
+  });
+});
