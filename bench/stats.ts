@@ -21,7 +21,7 @@ import { defaultSettings } from '../functions/domain/settings.ts';
 import { auditCellsKey } from '../functions/domain/stats/audit.ts';
 import { benchmarkFor } from '../functions/domain/stats/benchmark.ts';
 import { STATISTICS, VARIABLES } from '../functions/domain/stats/catalog.ts';
-import { publishRelease } from '../functions/domain/stats/publish.ts';
+import { type PublishPhase, publishRelease } from '../functions/domain/stats/publish.ts';
 import { readPublishedCells } from '../functions/domain/stats/service.ts';
 import { rowFilters, usedVariables } from '../functions/domain/stats/sql.ts';
 import {
@@ -41,6 +41,9 @@ export interface StatsBenchOptions {
 
 const EMPLOYEES_PER_COMPANY = 50;
 const SEED = 20_261_122;
+
+/** Progress on stderr while a size runs (the report comes at the end). */
+const progress = (text: string) => process.stderr.write(`  … ${text}\n`);
 
 /** Writes CSV lines through a stream, respecting back-pressure. */
 function lineWriter(path: string) {
@@ -148,6 +151,8 @@ interface SizeRun {
   readonly employeeMonths: number;
   readonly anonymiseMs: number;
   readonly publishMs: number;
+  /** The release audit's share of publishMs. */
+  readonly auditMs: number;
   readonly published: number;
   readonly suppressed: number;
   readonly utility: Utility;
@@ -275,9 +280,22 @@ async function releaseOver(companies: readonly SyntheticCompany[], root: string)
     { releaseId, tenants: companies.map((c) => c.tenantId) },
   );
   const anonymiseMs = performance.now() - anonymiseStarted;
+  progress(`${companies.length} companies: anonymise ${round(anonymiseMs / 1000, 2)} s`);
+  const phases: Partial<Record<PublishPhase, number>> = {};
   const publishStarted = performance.now();
-  const manifest = await publishRelease({ objects }, { releaseId, settings: defaultSettings });
+  const manifest = await publishRelease(
+    { objects },
+    {
+      releaseId,
+      settings: defaultSettings,
+      onPhase: (phase, ms) => {
+        phases[phase] = ms;
+        progress(`${companies.length} companies: ${phase} ${round(ms / 1000, 2)} s`);
+      },
+    },
+  );
   const publishMs = performance.now() - publishStarted;
+  const auditMs = phases.audit ?? 0;
   const cells = manifest.statistics.reduce((a, s) => a + s.cells, 0);
   const suppressed = manifest.statistics.reduce((a, s) => a + s.suppressedCells, 0);
   return {
@@ -285,6 +303,7 @@ async function releaseOver(companies: readonly SyntheticCompany[], root: string)
     employeeMonths: anonymised.report.rowsIn,
     anonymiseMs,
     publishMs,
+    auditMs,
     published: cells - suppressed,
     suppressed,
     utility: await utilityOf(objects, releaseId, companies, root, anonymised.report),
@@ -321,6 +340,13 @@ export async function runStatsBenchmark(options: StatsBenchOptions): Promise<Sec
         : {}),
     });
     const size = `3. Statistics release ${run.companies.toLocaleString('en-US')} companies`;
+    for (const [figure, ms] of [
+      ['time, anonymise', run.anonymiseMs],
+      ['time, publish without the audit', run.publishMs - run.auditMs],
+      ['time, disclosure audit', run.auditMs],
+    ] as const) {
+      figures.push({ benchmark: size, figure, value: round(ms / 1000, 2), unit: 's' });
+    }
     const allCells = run.published + run.suppressed;
     figures.push({
       benchmark: size,

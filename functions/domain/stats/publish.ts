@@ -62,7 +62,12 @@ export interface PublishReleaseOptions {
   readonly publishedAt?: string;
   /** Defaults to the whole catalogue. */
   readonly statistics?: readonly Statistic[];
+  /** Told how long each phase took (benchmarks): cells, suppression, write, audit. */
+  readonly onPhase?: (phase: PublishPhase, ms: number) => void;
 }
+
+/** The phases of a DuckDB release, in order. */
+export type PublishPhase = 'cells' | 'suppression' | 'write' | 'audit';
 
 /**
  * Where a DuckDB-published release is registered in the Glue catalogue when deployed: Athena (the `etl`
@@ -138,6 +143,12 @@ export async function publishRelease(
       }
       sources[table] = `read_parquet(${localPath(path)})`;
     }
+    let phaseStarted = performance.now();
+    const phase = (name: PublishPhase) => {
+      const now = performance.now();
+      options.onPhase?.(name, now - phaseStarted);
+      phaseStarted = now;
+    };
     const published = await withStatsDuckDb(async (runner) => {
       // Pass 1: every statistic's cells, so linked tables can be suppressed together.
       const indexed: StatisticCells[] = [];
@@ -156,8 +167,10 @@ export async function publishRelease(
           cells: toCellIndex(stat, await runner.run(compileCellIndexQuery(stat, cellsRef))),
         });
       }
+      phase('cells');
       // Pass 2: secondary suppression across the release.
       const secondaryByStatistic = linkedSecondarySuppression(indexed);
+      phase('suppression');
       // Pass 3: published and admin tables.
       const results: ReleaseManifest['statistics'] = [];
       for (const { stat, cells } of indexed) {
@@ -185,6 +198,7 @@ export async function publishRelease(
       }
       return results;
     });
+    phase('write');
     const audited = await auditBeforePublishing(ports.objects, {
       releaseId,
       publishedAt,
@@ -192,6 +206,7 @@ export async function publishRelease(
       statistics,
       published,
     });
+    phase('audit');
     if (ports.glue) {
       await registerReleasePartitions(ports.glue.athena, {
         releaseId,

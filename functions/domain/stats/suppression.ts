@@ -75,8 +75,15 @@ const EPSILON = 1e-9;
  * Suppressed terms whose value the published cells and margins determine exactly: the unit vectors
  * in the row space of the equations restricted to the suppressed terms. Solved per connected
  * component of suppressed terms (components share no unknown, so they are independent systems).
+ * A component's system is a function of its set of unknowns (its groups are those containing them),
+ * so `memo`, when given, keeps each component's answer by that set: the fixpoint below re-asks after
+ * every round, and only components a round changed are solved again.
  */
-export function determinedCells(groups: readonly MarginGroup[], suppressed: ReadonlySet<string>): string[] {
+export function determinedCells(
+  groups: readonly MarginGroup[],
+  suppressed: ReadonlySet<string>,
+  memo?: Map<string, string[]>,
+): string[] {
   const parent = new Map<string, string>();
   const find = (k: string): string => {
     let root = k;
@@ -104,7 +111,22 @@ export function determinedCells(groups: readonly MarginGroup[], suppressed: Read
     list.push(g);
     components.set(root, list);
   }
-  return [...components.values()].flatMap((component) => determinedInSystem(component, suppressed));
+  const fresh = new Map<string, string[]>();
+  const determined = [...components.values()].flatMap((component) => {
+    if (!memo) return determinedInSystem(component, suppressed);
+    const unknowns = new Set<string>();
+    for (const g of component) for (const k of unknownsOf(g)) unknowns.add(k);
+    const signature = [...unknowns].sort().join('\n');
+    const answer = memo.get(signature) ?? determinedInSystem(component, suppressed);
+    fresh.set(signature, answer);
+    return answer;
+  });
+  if (memo) {
+    // Only the current components can be asked again; older ones no longer exist.
+    memo.clear();
+    for (const [k, v] of fresh) memo.set(k, v);
+  }
+  return determined;
 }
 
 /** `determinedCells` for one system: sparse reduced row echelon form over the suppressed terms. */
@@ -287,6 +309,7 @@ function suppressToFixpoint(
     const open = g.members.filter((m) => !suppressed.has(m)).sort(bySize);
     return open[0] ?? (suppressed.has(g.total) ? undefined : g.total);
   };
+  const memo = new Map<string, string[]>();
   // Groups with exactly one unknown, kept as a work list as suppression proceeds.
   const single: MarginGroup[] = groups.filter((g) => unknownsIn.get(g.id) === 1);
   const suppress = (key: string) => {
@@ -306,7 +329,7 @@ function suppressToFixpoint(
       if (pick !== undefined) suppress(pick);
     }
     // Rule 2: no unknown may be determined by the system as a whole.
-    const determined = determinedCells(groups, suppressed);
+    const determined = determinedCells(groups, suppressed, memo);
     if (determined.length === 0) break;
     const touched = new Set<string>();
     for (const key of determined) {
