@@ -381,6 +381,21 @@ async function computeTruth(
              FROM per_company GROUP BY ${groupCols.join(', ')}`,
           );
           for (const t of result) truthByKey.set(keyOf(t), t);
+          // Each quantile's exact value per cell and how many rows hold it, for the pattern at once.
+          for (const q of quantiles) {
+            const exact = await db.run(
+              `WITH exact AS (SELECT ${groupCols.join(', ')}, quantile_cont(v_${q.of}, ${q.p}) AS q FROM audit_rows GROUP BY ${groupCols.join(', ')})
+               SELECT ${select.join(', ')}, exact.q AS q, count(*) FILTER (WHERE abs(audit_rows.v_${q.of} - exact.q) <= 1e-6 * greatest(1e0, abs(exact.q))) AS holders
+               FROM exact JOIN audit_rows USING (${groupCols.join(', ')}) GROUP BY ${[...groupCols, 'exact.q'].join(', ')}`,
+            );
+            for (const e of exact) {
+              const t = truthByKey.get(keyOf(e));
+              if (t) {
+                t[`q_${q.column}`] = e.q;
+                t[`h_${q.column}`] = e.holders;
+              }
+            }
+          }
         }
         const list: CellTruth[] = [];
         for (const r of rows) {
@@ -429,22 +444,10 @@ async function computeTruth(
               });
               continue;
             }
-            const { kept, geo } = patternOf(stat, r);
-            const where = [
-              `period = ${sqlString(String(r.period))}`,
-              ...kept.map((d) => `${d} = ${sqlString(String(r[d]))}`),
-              ...(geo === 'prefecture' ? [`prefecture = ${sqlString(String(r.prefecture))}`] : []),
-              ...(geo !== 'national' ? [`region = ${sqlString(String(r.region))}`] : []),
-            ];
             // Recoverable when the published figure IS the exact quantile of the true values and that
             // lands on a value fewer than k rows share (an order statistic: one person's, or an extreme).
-            const [check] = await db.run(
-              `WITH cell AS (SELECT v_${q.of} AS v FROM audit_rows WHERE ${where.join(' AND ')}),
-               exact AS (SELECT quantile_cont(v, ${q.p}) AS q FROM cell)
-               SELECT exact.q AS q, (SELECT count(*) FROM cell WHERE abs(cell.v - exact.q) <= 1e-6 * greatest(1e0, abs(exact.q))) AS holders FROM exact`,
-            );
-            const exact = num(check?.q);
-            const holders = Number(check?.holders ?? 0);
+            const exact = num(t[`q_${q.column}`]);
+            const holders = Number(t[`h_${q.column}`] ?? 0);
             const same =
               exact !== undefined && Math.abs(value - exact) <= 1e-6 * Math.max(1, Math.abs(exact));
             if (holders > 0 && holders < settings.disclosure.kAnonymity) {
