@@ -1,11 +1,13 @@
 import type { Command } from 'commander';
+import { SIZE_BANDS } from '../../functions/domain/company.ts';
 import { type Message, msg } from '../../functions/domain/i18n.ts';
 import { exportLedger } from '../../functions/domain/ledger/export.ts';
 import { auditLedger } from '../../functions/domain/ledger/verify.ts';
+import { registerTenantSchema } from '../../functions/domain/tenants/admin.ts';
 import { composeLedgerExport } from '../../functions/ledger-export/runtime.ts';
 import { JobFailedError, type JobView, runJob } from '../client.ts';
 import { requireTenantId, wholeNumber } from './arguments.ts';
-import { type CliContext, CliOutcomeError } from './context.ts';
+import { type CliContext, CliError, CliOutcomeError } from './context.ts';
 import { operatorRuntime } from './operator.ts';
 import { renderTable } from './table.ts';
 
@@ -131,6 +133,92 @@ export function registerAdminCommands(program: Command, context: () => CliContex
             ),
       );
     });
+
+  admin
+    .command('onboard')
+    .description(
+      'register a company (tenant): profile and contract; prints how to create its users / 会社（テナント）を登録し、利用者の作り方を表示',
+    )
+    .requiredOption('--name <name>', "the company's name / 会社名")
+    .requiredOption(
+      '--industry <letter>',
+      'JSIC major group, A–T (e.g. E) / 日本標準産業分類の大分類（例: E）',
+    )
+    .requiredOption('--prefecture <code>', 'JIS prefecture code, 01–47 (e.g. 13) / 都道府県コード（例: 13）')
+    .requiredOption('--size-band <band>', `employees: ${Object.keys(SIZE_BANDS).join(', ')} / 従業員規模`)
+    .requiredOption('--contract-start <date>', 'first day of the contract, YYYY-MM-DD / 契約開始日')
+    .option('--contract-end <date>', 'last day of the contract, YYYY-MM-DD / 契約終了日')
+    .option(
+      '--retention-days <days>',
+      'days its data is kept after the contract ends / 契約終了後にデータを保存する日数',
+      wholeNumber(0, 3650),
+    )
+    .action(
+      async (options: {
+        name: string;
+        industry: string;
+        prefecture: string;
+        sizeBand: string;
+        contractStart: string;
+        contractEnd?: string;
+        retentionDays?: number;
+      }) => {
+        const ctx = context();
+        const tenantId = requireTenantId(ctx.options.tenant);
+        // The API's own schema, checked here first: a mistyped value is a usage error, nothing is sent.
+        const parsed = registerTenantSchema.safeParse({
+          tenantId,
+          name: options.name,
+          profile: { industry: options.industry, prefecture: options.prefecture, sizeBand: options.sizeBand },
+          contract: {
+            start: options.contractStart,
+            ...(options.contractEnd ? { end: options.contractEnd } : {}),
+            ...(options.retentionDays === undefined ? {} : { retentionDaysAfterEnd: options.retentionDays }),
+          },
+        });
+        if (!parsed.success) {
+          const issue = parsed.error.issues[0];
+          const where = issue?.path.join('.') ?? '';
+          throw new CliError(
+            msg(
+              `${where} の値が正しくありません: ${issue?.message ?? ''}（kura admin onboard --help を参照）`,
+              `${where} is not valid: ${issue?.message ?? ''} (see kura admin onboard --help)`,
+            ),
+            2,
+          );
+        }
+        const client = await ctx.client('admin');
+        const { body } = await client.call<Json>('POST', '/admin/tenants', parsed.data);
+        ctx.emit(body);
+        const user = ctx.t(msg('<利用者のメールアドレス>', '<user email>'));
+        const pool = ctx.t(
+          msg('<UserPoolId（Api スタックの出力）>', "<UserPoolId (the Api stack's output)>"),
+        );
+        ctx.say(
+          [
+            ctx.t(msg(`会社 ${tenantId} を登録しました。`, `Registered company ${tenantId}.`)),
+            fieldsTable(ctx, body),
+            '',
+            ctx.t(
+              msg(
+                `次に利用者を作ります。ローカル環境ではトークンで代用します: npx kura token --tenant ${tenantId}
+デプロイした環境では Cognito に利用者を作り、tenant グループに入れます（初回サインイン時に MFA を設定します）:`,
+                `Next, create its users. Locally a token stands in for them: npx kura token --tenant ${tenantId}
+On a deployed stage, create each user in Cognito and add it to the tenant group (MFA is set up at first sign-in):`,
+              ),
+            ),
+            `  aws cognito-idp admin-create-user --user-pool-id ${pool} --username ${user} --user-attributes Name=email,Value=${user} Name=email_verified,Value=true Name=custom:tenant_id,Value=${tenantId}`,
+            `  aws cognito-idp admin-add-user-to-group --user-pool-id ${pool} --username ${user} --group-name tenant`,
+            ctx.t(
+              msg(
+                '手順の全体: docs/guides/operator-onboarding.md',
+                'The whole procedure (in Japanese): docs/guides/operator-onboarding.md',
+              ),
+            ),
+          ].join('\n'),
+        );
+      },
+    );
 
   program
     .command('purge')

@@ -338,6 +338,49 @@ describe('kura admin tenants', () => {
   });
 });
 
+describe('kura admin onboard', () => {
+  it('registers a company that can then be listed and signed in to, and refuses the same id twice', async () => {
+    // Prepare: a fictitious company (no personal value)
+    const company = [
+      '--tenant',
+      'kasou-0001',
+      '--name',
+      '架空商事株式会社',
+      '--industry',
+      'I',
+      '--prefecture',
+      '27',
+      '--size-band',
+      '5-19',
+      '--contract-start',
+      '2026-04-01',
+    ];
+
+    // Act
+    const onboarded = await kura('admin', 'onboard', ...company);
+    const again = await kura('admin', 'onboard', ...company);
+    const badIndustry = await kura('admin', 'onboard', ...company.map((v) => (v === 'I' ? 'Z' : v)));
+    const listed = await kura('--json', 'admin', 'tenants');
+    const token = await kura('token', '--tenant', 'kasou-0001');
+
+    // Assess
+    expect(onboarded.code).toBe(0);
+    expect(onboarded.stdout).toContain('kasou-0001');
+    expect(onboarded.stdout).toContain('admin-add-user-to-group');
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/already registered/);
+    expect(badIndustry.code).toBe(2);
+    const tenants = JSON.parse(listed.stdout).tenants as Array<Record<string, unknown>>;
+    expect(tenants.find((t) => t.tenantId === 'kasou-0001')).toMatchObject({
+      name: '架空商事株式会社',
+      state: 'ACTIVE',
+      profile: { industry: 'I', prefecture: '27', sizeBand: '5-19' },
+      contract: { start: '2026-04-01' },
+    });
+    expect(token.code).toBe(0);
+  });
+});
+
 describe('kura output through a pipe', () => {
   it('delivers the whole JSON of a statistic to the next program in a pipe, then exits 0', async () => {
     // Prepare: what the command writes, captured in-process
