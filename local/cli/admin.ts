@@ -6,6 +6,7 @@ import { auditLedger } from '../../functions/domain/ledger/verify.ts';
 import { registerTenantSchema } from '../../functions/domain/tenants/admin.ts';
 import { composeLedgerExport } from '../../functions/ledger-export/runtime.ts';
 import { JobFailedError, type JobView, runJob } from '../client.ts';
+import { createPhaseProgress } from '../progress.ts';
 import { requireTenantId, wholeNumber } from './arguments.ts';
 import { type CliContext, CliError, CliOutcomeError } from './context.ts';
 import { operatorRuntime } from './operator.ts';
@@ -21,6 +22,15 @@ const STATE_LABEL: Readonly<Record<JobView['state'], Message>> = {
   JOINED: msg('実行中の同じ処理に合流', 'joined the one already running'),
 };
 
+/** How far a job is, of three phases (queued, running, ended). */
+const JOB_PHASE: Readonly<Record<JobView['state'], number>> = {
+  QUEUED: 1,
+  RUNNING: 2,
+  JOINED: 2,
+  SUCCEEDED: 3,
+  FAILED: 3,
+};
+
 /**
  * Starts a job through the admin API and follows it to its end, printing each state; a failed job is
  * exit 1 with its bilingual reason.
@@ -28,18 +38,27 @@ const STATE_LABEL: Readonly<Record<JobView['state'], Message>> = {
 async function followJob(
   ctx: CliContext,
   role: 'admin',
-  start: { readonly path: string; readonly body?: unknown },
+  start: { readonly label: string; readonly path: string; readonly body?: unknown },
 ): Promise<JobView> {
   const client = await ctx.client(role);
+  // A terminal gets a bar through the job's phases with the time so far; a pipe or log the plain lines.
+  const terminal = ctx.io.progressStream?.isTTY ? ctx.io.progressStream : undefined;
+  const bar = terminal && createPhaseProgress({ label: start.label, phases: 3, stream: terminal });
   try {
     return await runJob(client, start, {
-      onState: (job) => ctx.note(`${job.kind} ${job.jobId}: ${ctx.t(STATE_LABEL[job.state])}`),
+      onState: (job) => {
+        const text = `${job.kind} ${job.jobId}: ${ctx.t(STATE_LABEL[job.state])}`;
+        if (bar) bar.update(JOB_PHASE[job.state], text);
+        else ctx.note(text);
+      },
     });
   } catch (error) {
     if (error instanceof JobFailedError) {
       throw new CliOutcomeError(error.job.error?.message ?? msg('処理が失敗しました。', 'The job failed.'));
     }
     throw error;
+  } finally {
+    bar?.stop();
   }
 }
 
@@ -231,6 +250,7 @@ On a deployed stage, create each user in Cognito and add it to the tenant group 
       // --tenant is the global option (the same flag names the company for local tokens).
       const tenantId = requireTenantId(ctx.options.tenant);
       const job = await followJob(ctx, 'admin', {
+        label: options.dryRun ? 'purge --dry-run' : 'purge',
         path: `/admin/tenants/${encodeURIComponent(tenantId)}/purge`,
         body: { dryRun: options.dryRun === true },
       });
@@ -245,7 +265,7 @@ On a deployed stage, create each user in Cognito and add it to the tenant group 
     )
     .action(async () => {
       const ctx = context();
-      const job = await followJob(ctx, 'admin', { path: '/admin/releases' });
+      const job = await followJob(ctx, 'admin', { label: 'release', path: '/admin/releases' });
       ctx.emit(job);
       ctx.say(fieldsTable(ctx, { jobId: job.jobId, state: job.state, ...(job.result ?? {}) }));
     });

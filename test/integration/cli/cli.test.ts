@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportLedger } from '../../../functions/domain/ledger/export.ts';
@@ -378,6 +379,33 @@ describe('kura admin onboard', () => {
       contract: { start: '2026-04-01' },
     });
     expect(token.code).toBe(0);
+  });
+});
+
+describe('progress of long operations', () => {
+  it('draws a bar on a terminal (stderr) through a purge job, and keeps it out of stdout', async () => {
+    // Prepare: stderr is a terminal, stdout a buffer
+    const drawn: string[] = [];
+    const out: string[] = [];
+    const terminal = Object.assign(new PassThrough(), { isTTY: true as const, columns: 100 });
+    terminal.on('data', (chunk: Buffer) => drawn.push(chunk.toString('utf8')));
+
+    // Act
+    const code = await runCli(
+      ['node', 'kura', '--data-dir', dataDir, '--lang', 'en', 'purge', '--tenant', tenantId, '--dry-run'],
+      {
+        write: (text) => void out.push(text),
+        writeErr: () => undefined,
+        env: {},
+        progressStream: terminal,
+      },
+    );
+
+    // Assess
+    expect(code).toBe(0);
+    expect(drawn.join('')).toMatch(/purge --dry-run \[█+/);
+    expect(drawn.join('')).toContain('done');
+    expect(out.join('')).not.toMatch(/[█░]/);
   });
 });
 
