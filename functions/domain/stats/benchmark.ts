@@ -2,14 +2,17 @@
  * Tenant benchmark: the caller's own value (computed from its own pseudonymised data) beside its
  * peers, with the caller itself left out. The segment is industry × size band × prefecture; when that
  * cell is suppressed, not published, or leaves too few peers once the caller is taken out, it falls
- * back to the region, then to the whole country, and says which segment it used and why the finer
- * ones were skipped. A suppressed segment is reported without saying which rule fired.
+ * back to the region, then to the whole country, then nationally to the industry across sizes and the
+ * size band across industries, and says which segment it used and why the finer ones were skipped. A
+ * suppressed segment is reported without saying which rule fired.
  *
  * Peers without the caller: the published (perturbed) totals minus the caller's own true figures.
  * Nothing here is new to the caller, who could subtract its own figures from the published ones;
  * the thresholds (`minIndividuals` people, `minCompanies` companies) apply to what remains.
  * Quartiles cannot be taken apart this way: they are the segment's published quartiles (the caller
- * included), and the caller's position is a band between them, only where they are published.
+ * included), and the caller's position is a band between them; where the compared segment publishes
+ * none, the nearest wider segment's are used and named. A headcount is compared as a share
+ * (`benchmarkShare`), never with the segment's total.
  */
 import { z } from 'zod';
 import { type CompanyProfile, PREFECTURES, REGIONS, regionOf } from '../company.ts';
