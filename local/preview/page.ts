@@ -11,7 +11,7 @@ import type { ObjectStore, Table } from '../../functions/adapters/ports.ts';
 import { companyProfileSchema } from '../../functions/domain/company.ts';
 import { toCsv } from '../../functions/domain/csv.ts';
 import type { Lang } from '../../functions/domain/i18n.ts';
-import type { Benchmark } from '../../functions/domain/stats/benchmark.ts';
+import { type Benchmark, segmentName } from '../../functions/domain/stats/benchmark.ts';
 import {
   getStatistic,
   STATISTICS,
@@ -119,7 +119,7 @@ export function trendSvg(stat: Statistic, cells: readonly Cell[], lang: Lang, se
   const values = national.map((c) => (c.suppressed === true ? undefined : Number(c[stat.headline])));
   const known = values.filter((v): v is number => v !== undefined && Number.isFinite(v));
   const [min, max] = [Math.min(...known, 0), Math.max(...known, 1e-9)];
-  const [width, height, left, top, bottom, right] = [680, 200, 90, 16, 48, 48];
+  const [width, height, left, top, bottom, right] = [680, 220, 90, 34, 48, 48];
   const x = (i: number) => left + (i * (width - left - right)) / (national.length - 1);
   const y = (v: number) => top + (1 - (v - min) / (max - min || 1)) * (height - top - bottom);
   const points = values.flatMap((v, i) => (v === undefined ? [] : [`${x(i).toFixed(1)},${y(v).toFixed(1)}`]));
@@ -157,7 +157,7 @@ ${yTicks}
 <line x1="${left}" y1="${height - bottom}" x2="${width - right}" y2="${height - bottom}" stroke="#555"/><line x1="${left}" y1="${top}" x2="${left}" y2="${height - bottom}" stroke="#555"/>
 ${cursor}<polyline points="${points.join(' ')}" fill="none" stroke="#2563eb" stroke-width="2"/>${marks}${ticks}
 <text x="${(left + width) / 2}" y="${height - 6}" text-anchor="middle" class="axis axis-title">${escapeHtml(t(lang, stat.period === 'year' ? '期間（年）' : '期間（年月）', stat.period === 'year' ? 'Period (year)' : 'Period (month)'))}</text>
-<text x="14" y="${(top + height - bottom) / 2}" text-anchor="middle" class="axis axis-title" transform="rotate(-90 14 ${(top + height - bottom) / 2})">${escapeHtml(yTitle)}</text>
+<text x="${left}" y="14" class="axis axis-title y-title">${escapeHtml(yTitle)}</text>
 </svg></figure>`;
 }
 
@@ -309,7 +309,9 @@ export function benchmarkRow(stat: Statistic, result: Benchmark, lang: Lang): st
   const share = result.comparable.kind === 'share';
   const show = (v: number | null) =>
     share ? formatPercent(v, lang) : formatMeasure(stat, stat.headline, v, lang);
-  const what = share ? `${result.comparable.title[lang]}（%）` : columnLabel(stat, stat.headline, lang);
+  const what = share
+    ? t(lang, `${result.comparable.title.ja}（%）`, `${result.comparable.title.en} (%)`)
+    : columnLabel(stat, stat.headline, lang);
   const skipped = result.fallbacks.length;
   const explanation = [
     skipped > 0
@@ -332,8 +334,8 @@ export function benchmarkRow(stat: Statistic, result: Benchmark, lang: Lang): st
     result.positionSegment
       ? t(
           lang,
-          `位置は、四分位が公表されているより広い区分（${cellValueLabel('industry', result.positionSegment.industry, lang)}・${cellValueLabel('size_band', result.positionSegment.sizeBand, lang)}・${result.positionSegment.level === 'national' ? '全国' : cellValueLabel('region', result.positionSegment.region, lang)}）の四分位によります。`,
-          `The position uses the quartiles of a wider segment that publishes them (${cellValueLabel('industry', result.positionSegment.industry, lang)}, ${cellValueLabel('size_band', result.positionSegment.sizeBand, lang)}, ${result.positionSegment.level === 'national' ? 'Japan' : cellValueLabel('region', result.positionSegment.region, lang)}).`,
+          `位置は、四分位が公表されているより広い区分（${segmentName(result.positionSegment).ja}）の四分位によります。`,
+          `The position uses the quartiles of a wider segment that publishes them (${segmentName(result.positionSegment).en}).`,
         )
       : '',
     !share && !result.position
@@ -393,7 +395,7 @@ async function benchmarkSection(
           'Segment compared',
           'Explanation',
         ];
-  return `<section class="benchmark" id="benchmark"><h2>${escapeHtml(T.benchmark[lang])}: ${escapeHtml(tenantId)}（${escapeHtml(who)}）</h2>
+  return `<section class="benchmark" id="benchmark"><h2>${escapeHtml(T.benchmark[lang])}: ${escapeHtml(tenantId)} ${escapeHtml(t(lang, `（${who}）`, `(${who})`))}</h2>
 <p class="explain">${escapeHtml(t(lang, '自社の値を、同じ産業・従業員規模・地域の他社（自社を除く）と比べます。その区分が秘匿または未公表のときは、地域、全国、全規模・全産業へと広げ、どの区分と比べたかを示します。位置は、自社の値が区分の四分位のどこにあるかです。', 'Your figure beside other companies (yours left out) of the same industry, size band and place. When that segment is suppressed or not published it widens to the region, the whole country, then all sizes or all industries, and says which segment it used. The position is the quartile band your figure falls in.'))}</p>
 <nav class="tenants">${picker}</nav>
 <table class="cells"><thead><tr>${headers.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${rows.join('\n')}</tbody></table></section>`;

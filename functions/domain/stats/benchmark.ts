@@ -194,8 +194,8 @@ function positionOf(
   return 'above_p75';
 }
 
-/** The segment in words, for the answer (Japanese first, English). */
-function describeSegment(segment: SegmentRef, peers: number | undefined, stat: Statistic): Bilingual {
+/** A segment by name: industry, size band and place (全産業・全規模 where widened). */
+export function segmentName(segment: SegmentRef): Bilingual {
   const industry = (lang: 'ja' | 'en') =>
     segment.industry === TOTAL
       ? { ja: '全産業', en: 'all industries' }[lang]
@@ -211,15 +211,21 @@ function describeSegment(segment: SegmentRef, peers: number | undefined, stat: S
         ? REGIONS[segment.region as keyof typeof REGIONS]
         : undefined;
   const where = place ? { ja: place.ja, en: place.en } : { ja: '全国', en: 'Japan' };
+  return {
+    ja: `${industry('ja')}・${size('ja')}・${where.ja}`,
+    en: `${industry('en')}, ${size('en')}, ${where.en}`,
+  };
+}
+
+/** The segment in words, for the answer (Japanese first, English). */
+function describeSegment(segment: SegmentRef, peers: number | undefined, stat: Statistic): Bilingual {
+  const name = segmentName(segment);
   const unit = stat.unit === 'company' ? { ja: '社', en: 'companies' } : { ja: '人', en: 'people' };
   const others =
     peers === undefined
       ? { ja: '', en: '' }
       : { ja: `、自社を除く約${peers}${unit.ja}`, en: `, about ${peers} ${unit.en} besides yours` };
-  return {
-    ja: `${industry('ja')}・${size('ja')}・${where.ja}${others.ja}`,
-    en: `${industry('en')}, ${size('en')}, ${where.en}${others.en}`,
-  };
+  return { ja: `${name.ja}${others.ja}`, en: `${name.en}${others.en}` };
 }
 
 /**
