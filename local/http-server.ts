@@ -6,6 +6,7 @@ import { PUBLIC_ROUTE_KEYS, ROUTES } from '../functions/api/routes.ts';
 import { NotFoundError, PayloadTooLargeError, UnauthorizedError } from '../functions/domain/errors.ts';
 import { type Lang, langFromAcceptLanguage, msg } from '../functions/domain/i18n.ts';
 import { lambdaContext } from './dispatch.ts';
+import type { PreviewResponse } from './preview/page.ts';
 
 /** API Gateway HTTP APIs accept at most 10 MB bodies; Kura's API bodies are small JSON. */
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -102,9 +103,9 @@ export function createApiServer(options: {
   readonly verify: (token: string) => Promise<Record<string, unknown> | undefined>;
   /**
    * The BI preview page at `GET /preview` (no token: locally it stands in for a BI tool's own login;
-   * it shows only published statistics). Returns the HTML.
+   * it shows only published statistics), and `GET /preview/csv` the CSV of a table it shows.
    */
-  readonly preview?: (url: URL, lang: Lang) => Promise<string>;
+  readonly preview?: (url: URL, lang: Lang) => Promise<PreviewResponse>;
 }): Server {
   const routes = compileRoutes(Object.keys(ROUTES));
   return createServer((request, response) => {
@@ -181,23 +182,36 @@ export function createApiServer(options: {
     if (
       options.preview &&
       request.method === 'GET' &&
-      (url.pathname === '/preview' || url.pathname === '/preview/')
+      (url.pathname === '/preview' || url.pathname === '/preview/' || url.pathname === '/preview/csv')
     ) {
       const pageLang =
         url.searchParams.get('lang') === 'en' ? 'en' : url.searchParams.get('lang') === 'ja' ? 'ja' : lang;
       options
         .preview(url, pageLang)
-        .then((html) =>
-          send(response, {
-            statusCode: 200,
-            headers: {
-              'content-type': 'text/html; charset=utf-8',
-              'content-security-policy':
-                "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:",
-              'cache-control': 'no-store',
-            },
-            body: html,
-          }),
+        .then((result) =>
+          send(
+            response,
+            result.kind === 'csv'
+              ? {
+                  statusCode: 200,
+                  headers: {
+                    'content-type': 'text/csv; charset=utf-8',
+                    'content-disposition': `attachment; filename="${result.fileName}"`,
+                    'cache-control': 'no-store',
+                  },
+                  body: result.csv,
+                }
+              : {
+                  statusCode: 200,
+                  headers: {
+                    'content-type': 'text/html; charset=utf-8',
+                    'content-security-policy':
+                      "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'",
+                    'cache-control': 'no-store',
+                  },
+                  body: result.html,
+                },
+          ),
         )
         .catch((error: unknown) => send(response, errorResponse(error, lang)));
       return;

@@ -16,7 +16,7 @@ import { createDispatcher, INGEST_QUEUE_DIR, localIngest } from './dispatch.ts';
 import type { DeadLetter } from './durable-queue.ts';
 import { createApiServer } from './http-server.ts';
 import { JOB_QUEUE_DIR, LocalJobStarter } from './jobs.ts';
-import { renderPreviewPage } from './preview/page.ts';
+import { renderPreviewCsv, renderPreviewPage } from './preview/page.ts';
 import { type ReconcileReport, reconcileLocalPlatform } from './reconcile.ts';
 import { seedDemoTenants } from './seed.ts';
 import {
@@ -157,12 +157,22 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       handler: createApiHandler(() => ports),
       verify: (token) => verifyAccountToken(dataDir, keys, token),
       preview: async (url, lang) => {
+        const period = url.searchParams.get('period') ?? undefined;
+        if (url.pathname === '/preview/csv') {
+          return renderPreviewCsv(ports, {
+            lang,
+            statistic: url.searchParams.get('statistic') ?? '',
+            period,
+          });
+        }
         const tenants = await demoTenants(dataDir);
-        return renderPreviewPage(ports, {
+        const html = await renderPreviewPage(ports, {
           lang,
           tenants,
           tenantId: url.searchParams.get('tenant') ?? undefined,
+          period,
         });
+        return { kind: 'html', html };
       },
     });
     const apiPort = await listen(api, options.port ?? DEFAULT_PORTS.api);

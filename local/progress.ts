@@ -68,3 +68,58 @@ export function createProgress(options: ProgressOptions): Progress {
     },
   };
 }
+
+/** Progress through named phases (a job queued, running, done), with the time it has taken. */
+export interface PhaseProgress {
+  /** Phase `index` of `phases` reached, named `label`. */
+  update(index: number, label: string): void;
+  stop(): void;
+}
+
+/**
+ * A phase display. On a TTY it is a cli-progress bar with the phase's name and the seconds so far
+ * (redrawn each second, so a long phase is visibly alive); elsewhere one plain line each time the
+ * phase changes. Never written to stdout: the caller passes stderr (or a sink).
+ */
+export function createPhaseProgress(options: {
+  readonly label: string;
+  readonly phases: number;
+  readonly stream?: (NodeJS.WritableStream & { isTTY?: boolean }) | LineSink;
+}): PhaseProgress {
+  const stream = options.stream ?? process.stderr;
+  if (stream.isTTY && 'on' in stream) {
+    const started = Date.now();
+    const bar = new SingleBar({
+      format: `${options.label} [{bar}] {phase} {seconds}s`,
+      barCompleteChar: '█',
+      barIncompleteChar: '░',
+      hideCursor: true,
+      clearOnComplete: false,
+      stream,
+    });
+    const seconds = () => String(Math.round((Date.now() - started) / 1000));
+    let phase = '';
+    bar.start(options.phases, 0, { phase, seconds: seconds() });
+    const tick = setInterval(() => bar.update({ phase, seconds: seconds() }), 1000);
+    tick.unref();
+    return {
+      update: (index, label) => {
+        phase = label;
+        bar.update(index, { phase, seconds: seconds() });
+      },
+      stop: () => {
+        clearInterval(tick);
+        bar.stop();
+      },
+    };
+  }
+  let last = '';
+  return {
+    update: (_index, label) => {
+      if (label === last) return;
+      last = label;
+      stream.write(`${options.label}: ${label}\n`);
+    },
+    stop: () => undefined,
+  };
+}

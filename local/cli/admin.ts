@@ -1,11 +1,14 @@
 import type { Command } from 'commander';
+import { SIZE_BANDS } from '../../functions/domain/company.ts';
 import { type Message, msg } from '../../functions/domain/i18n.ts';
 import { exportLedger } from '../../functions/domain/ledger/export.ts';
 import { auditLedger } from '../../functions/domain/ledger/verify.ts';
+import { registerTenantSchema } from '../../functions/domain/tenants/admin.ts';
 import { composeLedgerExport } from '../../functions/ledger-export/runtime.ts';
 import { JobFailedError, type JobView, runJob } from '../client.ts';
+import { createPhaseProgress } from '../progress.ts';
 import { requireTenantId, wholeNumber } from './arguments.ts';
-import { type CliContext, CliOutcomeError } from './context.ts';
+import { type CliContext, CliError, CliOutcomeError } from './context.ts';
 import { operatorRuntime } from './operator.ts';
 import { renderTable } from './table.ts';
 
@@ -19,6 +22,15 @@ const STATE_LABEL: Readonly<Record<JobView['state'], Message>> = {
   JOINED: msg('実行中の同じ処理に合流', 'joined the one already running'),
 };
 
+/** How far a job is, of three phases (queued, running, ended). */
+const JOB_PHASE: Readonly<Record<JobView['state'], number>> = {
+  QUEUED: 1,
+  RUNNING: 2,
+  JOINED: 2,
+  SUCCEEDED: 3,
+  FAILED: 3,
+};
+
 /**
  * Starts a job through the admin API and follows it to its end, printing each state; a failed job is
  * exit 1 with its bilingual reason.
@@ -26,18 +38,27 @@ const STATE_LABEL: Readonly<Record<JobView['state'], Message>> = {
 async function followJob(
   ctx: CliContext,
   role: 'admin',
-  start: { readonly path: string; readonly body?: unknown },
+  start: { readonly label: string; readonly path: string; readonly body?: unknown },
 ): Promise<JobView> {
   const client = await ctx.client(role);
+  // A terminal gets a bar through the job's phases with the time so far; a pipe or log the plain lines.
+  const terminal = ctx.io.progressStream?.isTTY ? ctx.io.progressStream : undefined;
+  const bar = terminal && createPhaseProgress({ label: start.label, phases: 3, stream: terminal });
   try {
     return await runJob(client, start, {
-      onState: (job) => ctx.note(`${job.kind} ${job.jobId}: ${ctx.t(STATE_LABEL[job.state])}`),
+      onState: (job) => {
+        const text = `${job.kind} ${job.jobId}: ${ctx.t(STATE_LABEL[job.state])}`;
+        if (bar) bar.update(JOB_PHASE[job.state], text);
+        else ctx.note(text);
+      },
     });
   } catch (error) {
     if (error instanceof JobFailedError) {
       throw new CliOutcomeError(error.job.error?.message ?? msg('処理が失敗しました。', 'The job failed.'));
     }
     throw error;
+  } finally {
+    bar?.stop();
   }
 }
 
@@ -132,6 +153,92 @@ export function registerAdminCommands(program: Command, context: () => CliContex
       );
     });
 
+  admin
+    .command('onboard')
+    .description(
+      'register a company (tenant): profile and contract; prints how to create its users / 会社（テナント）を登録し、利用者の作り方を表示',
+    )
+    .requiredOption('--name <name>', "the company's name / 会社名")
+    .requiredOption(
+      '--industry <letter>',
+      'JSIC major group, A–T (e.g. E) / 日本標準産業分類の大分類（例: E）',
+    )
+    .requiredOption('--prefecture <code>', 'JIS prefecture code, 01–47 (e.g. 13) / 都道府県コード（例: 13）')
+    .requiredOption('--size-band <band>', `employees: ${Object.keys(SIZE_BANDS).join(', ')} / 従業員規模`)
+    .requiredOption('--contract-start <date>', 'first day of the contract, YYYY-MM-DD / 契約開始日')
+    .option('--contract-end <date>', 'last day of the contract, YYYY-MM-DD / 契約終了日')
+    .option(
+      '--retention-days <days>',
+      'days its data is kept after the contract ends / 契約終了後にデータを保存する日数',
+      wholeNumber(0, 3650),
+    )
+    .action(
+      async (options: {
+        name: string;
+        industry: string;
+        prefecture: string;
+        sizeBand: string;
+        contractStart: string;
+        contractEnd?: string;
+        retentionDays?: number;
+      }) => {
+        const ctx = context();
+        const tenantId = requireTenantId(ctx.options.tenant);
+        // The API's own schema, checked here first: a mistyped value is a usage error, nothing is sent.
+        const parsed = registerTenantSchema.safeParse({
+          tenantId,
+          name: options.name,
+          profile: { industry: options.industry, prefecture: options.prefecture, sizeBand: options.sizeBand },
+          contract: {
+            start: options.contractStart,
+            ...(options.contractEnd ? { end: options.contractEnd } : {}),
+            ...(options.retentionDays === undefined ? {} : { retentionDaysAfterEnd: options.retentionDays }),
+          },
+        });
+        if (!parsed.success) {
+          const issue = parsed.error.issues[0];
+          const where = issue?.path.join('.') ?? '';
+          throw new CliError(
+            msg(
+              `${where} の値が正しくありません: ${issue?.message ?? ''}（kura admin onboard --help を参照）`,
+              `${where} is not valid: ${issue?.message ?? ''} (see kura admin onboard --help)`,
+            ),
+            2,
+          );
+        }
+        const client = await ctx.client('admin');
+        const { body } = await client.call<Json>('POST', '/admin/tenants', parsed.data);
+        ctx.emit(body);
+        const user = ctx.t(msg('<利用者のメールアドレス>', '<user email>'));
+        const pool = ctx.t(
+          msg('<UserPoolId（Api スタックの出力）>', "<UserPoolId (the Api stack's output)>"),
+        );
+        ctx.say(
+          [
+            ctx.t(msg(`会社 ${tenantId} を登録しました。`, `Registered company ${tenantId}.`)),
+            fieldsTable(ctx, body),
+            '',
+            ctx.t(
+              msg(
+                `次に利用者を作ります。ローカル環境ではトークンで代用します: npx kura token --tenant ${tenantId}
+デプロイした環境では Cognito に利用者を作り、tenant グループに入れます（初回サインイン時に MFA を設定します）:`,
+                `Next, create its users. Locally a token stands in for them: npx kura token --tenant ${tenantId}
+On a deployed stage, create each user in Cognito and add it to the tenant group (MFA is set up at first sign-in):`,
+              ),
+            ),
+            `  aws cognito-idp admin-create-user --user-pool-id ${pool} --username ${user} --user-attributes Name=email,Value=${user} Name=email_verified,Value=true Name=custom:tenant_id,Value=${tenantId}`,
+            `  aws cognito-idp admin-add-user-to-group --user-pool-id ${pool} --username ${user} --group-name tenant`,
+            ctx.t(
+              msg(
+                '手順の全体: docs/guides/operator-onboarding.md',
+                'The whole procedure (in Japanese): docs/guides/operator-onboarding.md',
+              ),
+            ),
+          ].join('\n'),
+        );
+      },
+    );
+
   program
     .command('purge')
     .description(
@@ -143,6 +250,7 @@ export function registerAdminCommands(program: Command, context: () => CliContex
       // --tenant is the global option (the same flag names the company for local tokens).
       const tenantId = requireTenantId(ctx.options.tenant);
       const job = await followJob(ctx, 'admin', {
+        label: options.dryRun ? 'purge --dry-run' : 'purge',
         path: `/admin/tenants/${encodeURIComponent(tenantId)}/purge`,
         body: { dryRun: options.dryRun === true },
       });
@@ -157,7 +265,7 @@ export function registerAdminCommands(program: Command, context: () => CliContex
     )
     .action(async () => {
       const ctx = context();
-      const job = await followJob(ctx, 'admin', { path: '/admin/releases' });
+      const job = await followJob(ctx, 'admin', { label: 'release', path: '/admin/releases' });
       ctx.emit(job);
       ctx.say(fieldsTable(ctx, { jobId: job.jobId, state: job.state, ...(job.result ?? {}) }));
     });

@@ -16,6 +16,7 @@ import { KuraApiError } from '../client.ts';
 import { loadSigningKeys, mintAccountToken, NoSigningKeyError } from '../tokens.ts';
 import { registerAdminCommands } from './admin.ts';
 import { requireTenantId } from './arguments.ts';
+import { registerBiCommands } from './bi.ts';
 import { CliContext, CliError, type CliIo, type GlobalOptions } from './context.ts';
 import { registerStatsCommands } from './stats.ts';
 import { registerSupportCommands } from './support.ts';
@@ -108,6 +109,7 @@ const COMMAND_MODULES: ReadonlyArray<(program: Command, context: () => CliContex
   registerStatsCommands,
   registerAdminCommands,
   registerSupportCommands,
+  registerBiCommands,
 ];
 
 /** `--lang ja|en` (or `--lang=…`) as written on the command line, before it is parsed. */

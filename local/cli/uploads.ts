@@ -12,7 +12,7 @@ import {
   postToPresignedUrl,
   type UploadTicket,
 } from '../client.ts';
-import { createProgress } from '../progress.ts';
+import { createPhaseProgress, createProgress } from '../progress.ts';
 import { wholeNumber } from './arguments.ts';
 import { type CliContext, CliError, CliOutcomeError } from './context.ts';
 import { type StuckOptions, showStuck } from './operator.ts';
@@ -161,10 +161,12 @@ async function waitForOutcome(
   client: KuraClient,
   uploadId: string,
   timeoutSeconds: number,
+  onStatus?: (upload: UploadView) => void,
 ): Promise<UploadView> {
   const deadline = Date.now() + timeoutSeconds * 1000;
   for (;;) {
     const upload = await client.get<UploadView>(`/uploads/${encodeURIComponent(uploadId)}`);
+    onStatus?.(upload);
     // An accepted upload counts once its pseudonymisation completes: wait for that too.
     const settled =
       FINAL.includes(upload.status) && (!COUNTING.includes(upload.status) || upload.maskedAt !== undefined);
@@ -337,7 +339,17 @@ export function registerUploadCommands(program: Command, context: () => CliConte
             ),
           ),
         );
-        const upload = await waitForOutcome(client, ticket.uploadId, options.wait);
+        // Processing on a terminal: a bar through its phases (received, validating, pseudonymising, done).
+        const terminal = ctx.io.progressStream?.isTTY ? ctx.io.progressStream : undefined;
+        const phases = terminal && createPhaseProgress({ label: fileName, phases: 4, stream: terminal });
+        const upload = await waitForOutcome(client, ticket.uploadId, options.wait, (seen) => {
+          const masking = COUNTING.includes(seen.status) && seen.maskedAt === undefined;
+          const done = FINAL.includes(seen.status) && !masking;
+          phases?.update(
+            done ? 4 : masking ? 3 : seen.status === 'VALIDATING' ? 2 : 1,
+            masking ? ctx.t(msg('仮名加工中', 'pseudonymising')) : ctx.t(STATUS_TEXT[seen.status]),
+          );
+        }).finally(() => phases?.stop());
         ctx.emit(upload);
         describeUpload(ctx, upload);
         const failure = outcomeError(upload);

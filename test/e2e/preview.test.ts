@@ -67,7 +67,9 @@ describe('BI preview page in headless Chromium', () => {
     expect(suppressedCells.length).toBeGreaterThan(0);
     expect(suppressedCells.every((text) => text === 'x (suppressed)')).toBe(true);
     expect(benchmark).toContain(tenantId);
+    expect(benchmark).toContain('Manufacturing'); // the company's industry by name, not its JSIC letter
     expect(notice).toContain(releaseId);
+    expect(notice).not.toMatch(/^#|\n#|\n- /); // rendered, not Markdown
     // Nothing but the page itself: no CDN, no script, no network.
     expect(requests.every((url) => url.startsWith(platform.apiUrl))).toBe(true);
   });
@@ -87,5 +89,67 @@ describe('BI preview page in headless Chromium', () => {
     expect(distinctColours(png)).toBeGreaterThan(10);
     expect(countColour(png, '#2563eb')).toBeGreaterThan(100); // bar fill
     expect(countColour(png, '#fef3c7') + countColour(png, '#d97706')).toBeGreaterThan(100); // hatch
+  });
+
+  it('speaks Japanese by default, lets the reader choose the period, and downloads the table shown as CSV', async () => {
+    // Prepare
+    const tenantId = plan.companies[0]?.tenantId ?? '';
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+    await page.goto(`${platform.previewUrl}?tenant=${tenantId}`);
+    const options = await page.locator('select#period option').allTextContents();
+    const older = options[options.length - 1] ?? '';
+
+    // Act: choose the oldest month, then download the first statistic's table
+    await page.selectOption('select#period', older);
+    await Promise.all([page.waitForURL(/period=/), page.locator('form.period button').click()]);
+    const headers = await page
+      .locator('section.statistic')
+      .first()
+      .locator('table.cells th')
+      .allTextContents();
+    const firstColumn = await page
+      .locator('section.statistic')
+      .first()
+      .locator('table.cells tbody tr td:first-child')
+      .allTextContents();
+    const shownRows = await page.locator('section.statistic').first().locator('table.cells tbody tr').count();
+    const places = await page
+      .locator('section.statistic table.cells tbody td:nth-child(3)')
+      .allTextContents();
+    const benchmarkRows = await page
+      .locator('#benchmark tbody tr[data-status="no_data"] td.suppressed')
+      .count();
+    const statuses = await page
+      .locator('#benchmark tbody tr')
+      .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-status')));
+    const noticeItems = await page.locator('#notice li').count();
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.locator('section.statistic').first().locator('a.csv').click(),
+    ]);
+    const csv = await readFile((await download.path()) ?? '', 'utf8');
+    const png = decodePng(await page.screenshot({ fullPage: false }));
+
+    // Assess
+    expect(await page.locator('html').getAttribute('lang')).toBe('ja');
+    expect(options.length).toBeGreaterThan(1);
+    expect(options).toEqual([...options].sort().reverse());
+    expect(await page.locator('select#period').inputValue()).toBe(older);
+    expect(firstColumn.every((period) => period === older)).toBe(true);
+    expect(headers.slice(0, 3)).toEqual(['期間', '地域区分', '地域']);
+    expect(places.join(' ')).not.toMatch(/kanto|kinki|_total|_unspecified/);
+    expect(places).toContain('合計');
+    expect(benchmarkRows).toBe(0); // no_data never carries the 秘匿 mark
+    expect(statuses).toHaveLength(STATISTICS.length);
+    expect(statuses.every((s) => s === 'published' || s === 'suppressed' || s === 'no_data')).toBe(true);
+    expect(noticeItems).toBeGreaterThan(3);
+    expect(csv.startsWith('\uFEFF期間,地域区分,地域,')).toBe(true);
+    expect(csv.split('\r\n').filter(Boolean)).toHaveLength(shownRows + 1);
+    expect(csv.split('\r\n')[1]?.startsWith(older)).toBe(true);
+    expect(download.suggestedFilename()).toMatch(new RegExp(`_${older}_.*\\.csv$`));
+    // The screenshot is the viewport, not blank: the title band and the chart are both drawn.
+    expect([png.width, png.height]).toEqual([1280, 900]);
+    expect(distinctColours(png)).toBeGreaterThan(20);
+    expect(countColour(png, '#2563eb')).toBeGreaterThan(200);
   });
 });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { glueDatabases, workgroupName } from '../../functions/domain/athena-names.ts';
@@ -6,6 +7,7 @@ import { biViews, statsGlueTables } from '../../functions/domain/stats/views.ts'
 import { BYTES_SCANNED_CUTOFF } from '../../infra/constructs/athena-workgroups.ts';
 import { JOB_RETRY_ATTEMPTS } from '../../infra/constructs/job-schedule.ts';
 import { bucketName } from '../../infra/naming.ts';
+import { DEFAULT_BI_EXPORT } from '../../local/cli/bi.ts';
 import {
   allows,
   type CfnJson,
@@ -313,5 +315,88 @@ describe('analytics stack: stats-release function', () => {
     expect(schedule?.Properties.ScheduleExpression).toMatch(/^cron\(0 4 2 \* \? \*\)$/);
     expect(schedule?.Properties.Target.RetryPolicy.MaximumRetryAttempts).toBe(JOB_RETRY_ATTEMPTS);
     expect(schedule?.Properties.Target.DeadLetterConfig.Arn).toBeDefined();
+  });
+});
+
+/**
+ * docs/BI.md names roles, workgroups, databases, views and IAM actions; each must exist in the synthesized
+ * `dev` stage as the document says, and every BI view must be in both languages, so the document cannot
+ * drift from what is deployed.
+ */
+const biDoc = readFileSync(new URL('../../docs/BI.md', import.meta.url), 'utf8');
+const [biDocJa = '', biDocEn = ''] = biDoc.split(/^## English$/m);
+const named = (text: string) => [...new Set([...text.matchAll(/`([^`\n]+)`/g)].map((m) => m[1] ?? ''))];
+const ofType = (type: string) => resources(type);
+
+describe('docs/BI.md against the synthesized dev stage', () => {
+  it('names the BI role, its managed policy, the bi workgroup and the stats database as synthesized', () => {
+    // Prepare
+    const role = ofType('AWS::IAM::Role').find((r) => r.Properties.RoleName === 'kura-dev-bi');
+    const policy = ofType('AWS::IAM::ManagedPolicy').find(
+      (r) => r.Properties.ManagedPolicyName === 'kura-dev-bi',
+    );
+    const workgroup = ofType('AWS::Athena::WorkGroup').find((r) => r.Properties.Name === 'kura-dev-bi');
+    const databases = ofType('AWS::Glue::Database').map((r) => r.Properties.DatabaseInput.Name);
+
+    // Assess
+    for (const text of [biDocJa, biDocEn]) {
+      expect(named(text)).toEqual(
+        expect.arrayContaining(['kura-dev-bi', 'kura_dev_stats', 'AwsDataCatalog']),
+      );
+    }
+    expect(role).toBeDefined();
+    expect(JSON.stringify(role?.Properties.ManagedPolicyArns)).toContain('BiPolicy');
+    expect(policy).toBeDefined();
+    expect(workgroup?.Properties.WorkGroupConfiguration.EnforceWorkGroupConfiguration).toBe(true);
+    expect(workgroup?.Properties.WorkGroupConfiguration.BytesScannedCutoffPerQuery).toBe(1024 ** 3);
+    expect(databases).toContain('kura_dev_stats');
+  });
+
+  it('names every BI view in both languages, and only views and tables that exist in the stats database', () => {
+    // Prepare
+    const tables = ofType('AWS::Glue::Table');
+    const views = tables
+      .filter((t) => t.Properties.TableInput.TableType === 'VIRTUAL_VIEW')
+      .map((t) => String(t.Properties.TableInput.Name));
+    const statsTables = tables.map((t) => String(t.Properties.TableInput.Name));
+
+    // Assess
+    expect(views.length).toBeGreaterThan(0);
+    for (const text of [biDocJa, biDocEn]) {
+      const mentioned = named(text).filter((name) => /^[a-z][a-z0-9_]*_(all|latest)$/.test(name));
+      expect(mentioned.sort()).toEqual([...views].sort());
+      const tableNames = named(text).filter(
+        (name) => /^[a-z][a-z0-9_]*$/.test(name) && statsTables.includes(name),
+      );
+      expect(tableNames).toEqual(expect.arrayContaining(['releases', 'overtime_hours_monthly']));
+    }
+  });
+
+  it('names only actions and prefixes the BI policy allows', () => {
+    // Prepare
+    const policy = ofType('AWS::IAM::ManagedPolicy').find(
+      (r) => r.Properties.ManagedPolicyName === 'kura-dev-bi',
+    );
+    const statements = list(policy?.Properties.PolicyDocument.Statement as CfnJson[]).filter(
+      (s) => s.Effect === 'Allow',
+    );
+    const allowed = new Set(statements.flatMap((s) => list(s.Action as string | string[])));
+    const resourcesText = JSON.stringify(statements.map((s) => s.Resource));
+    const actions = named(biDoc).filter((name) => /^(athena|glue|s3|kms|sts):[A-Za-z]+$/.test(name));
+    const prefixes = named(biDoc).filter((name) => /^(stats|results)\/[a-z0-9-]*\/?$/.test(name));
+
+    // Assess
+    expect(actions.length).toBeGreaterThan(8);
+    expect(actions.filter((action) => !allowed.has(action))).toEqual([]);
+    expect(prefixes).toEqual(expect.arrayContaining(['stats/', 'results/kura-dev-bi/']));
+    for (const prefix of prefixes) expect(resourcesText).toContain(`/${prefix}*`);
+    expect(resourcesText).not.toContain('stats-admin');
+  });
+
+  it('gives the local export with its default file', () => {
+    for (const text of [biDocJa, biDocEn]) {
+      expect(text).toContain('npx kura bi export');
+      expect(text).toContain(`./${DEFAULT_BI_EXPORT}`);
+    }
   });
 });

@@ -46,13 +46,13 @@ const yen = (name: string, ja: string, en: string, aliases: string[] = [], requi
     topCode: 3_000_000,
   });
 
-const GENDER_VALUES = [
+export const GENDER_VALUES = [
   { value: 'male', accepts: ['男', '男性', 'M', 'male', 'Male', '1'], ja: '男性', en: 'male' },
   { value: 'female', accepts: ['女', '女性', 'F', 'female', 'Female', '2'], ja: '女性', en: 'female' },
   { value: 'other', accepts: ['その他', 'X', 'other', 'Other', '9'], ja: 'その他', en: 'other' },
 ];
 
-const EMPLOYMENT_TYPE_VALUES = [
+export const EMPLOYMENT_TYPE_VALUES = [
   { value: 'regular', accepts: ['正社員', '正規', 'regular'], ja: '正社員', en: 'regular' },
   { value: 'contract', accepts: ['契約社員', '嘱託', '契約', 'contract'], ja: '契約社員', en: 'fixed-term' },
   {

@@ -2,14 +2,17 @@
  * Tenant benchmark: the caller's own value (computed from its own pseudonymised data) beside its
  * peers, with the caller itself left out. The segment is industry × size band × prefecture; when that
  * cell is suppressed, not published, or leaves too few peers once the caller is taken out, it falls
- * back to the region, then to the whole country, and says which segment it used and why the finer
- * ones were skipped. A suppressed segment is reported without saying which rule fired.
+ * back to the region, then to the whole country, then nationally to the industry across sizes and the
+ * size band across industries, and says which segment it used and why the finer ones were skipped. A
+ * suppressed segment is reported without saying which rule fired.
  *
  * Peers without the caller: the published (perturbed) totals minus the caller's own true figures.
  * Nothing here is new to the caller, who could subtract its own figures from the published ones;
  * the thresholds (`minIndividuals` people, `minCompanies` companies) apply to what remains.
  * Quartiles cannot be taken apart this way: they are the segment's published quartiles (the caller
- * included), and the caller's position is a band between them, only where they are published.
+ * included), and the caller's position is a band between them; where the compared segment publishes
+ * none, the nearest wider segment's are used and named. A headcount is compared as a share
+ * (`benchmarkShare`), never with the segment's total.
  */
 import { z } from 'zod';
 import { type CompanyProfile, PREFECTURES, REGIONS, regionOf } from '../company.ts';
@@ -23,6 +26,7 @@ import {
   VARIABLES,
   type Variable,
 } from './catalog.ts';
+import { cellValueLabel } from './labels.ts';
 
 /** A row of a published statistics table (as read from Parquet or Athena). */
 export type PublishedCell = Readonly<Record<string, unknown>>;
@@ -73,7 +77,14 @@ export type BenchmarkPosition = 'below_p25' | 'p25_to_median' | 'median_to_p75' 
 export interface OwnFigures {
   readonly rows: number;
   readonly sums: Readonly<Partial<Record<Variable, number>>>;
+  /** Of `rows`, those with the statistic's `benchmarkShare` value (a statistic compared by a share). */
+  readonly shareRows?: number;
 }
+
+/** What the company's own value is set beside: a measure of the segment, or a share of its rows. */
+export type BenchmarkComparable =
+  | { readonly kind: 'measure'; readonly column: string; readonly title: Bilingual }
+  | { readonly kind: 'share'; readonly title: Bilingual };
 
 /** Why a finer segment was not used. */
 export type FallbackReason = 'suppressed' | 'not_published' | 'too_few_peers';
@@ -96,7 +107,16 @@ export type Benchmark =
       readonly excludesOwn: boolean;
       /** Which segment the comparison uses, in words (Japanese and English). */
       readonly comparedWith: Bilingual;
+      /** What `own` and `peerValue` are: the headline measure, or a share (a headcount statistic). */
+      readonly comparable: BenchmarkComparable;
+      /** The peers' figure to set beside `own` (same kind and unit); null when not published. */
+      readonly peerValue: number | null;
       readonly position?: BenchmarkPosition;
+      /**
+       * Where the position's quartiles come from when the compared segment publishes none (quartiles
+       * need more people than a cell): the nearest wider segment that does.
+       */
+      readonly positionSegment?: SegmentRef;
     }
   | {
       /** The segment has figures for the period but they are not published (which rule, never said). */
@@ -115,6 +135,11 @@ export type Benchmark =
       readonly message: Bilingual;
     };
 
+/**
+ * The segments tried, closest first: the company's industry × size band in its prefecture, region and
+ * the whole country; then, nationally, its industry across every size, and its size band across every
+ * industry. Small segments are mostly suppressed; a wider one still says something true.
+ */
 function segmentsFor(stat: Statistic, profile: CompanyProfile): SegmentRef[] {
   const region = regionOf(profile.prefecture) ?? TOTAL;
   const base = { industry: profile.industry, sizeBand: profile.sizeBand };
@@ -124,6 +149,12 @@ function segmentsFor(stat: Statistic, profile: CompanyProfile): SegmentRef[] {
       : []),
     { ...base, level: 'region', region },
     { ...base, level: 'national' },
+    ...(stat.dimensions.includes('size_band')
+      ? [{ industry: profile.industry, sizeBand: TOTAL, level: 'national' as const }]
+      : []),
+    ...(stat.dimensions.includes('industry') && stat.dimensions.includes('size_band')
+      ? [{ industry: TOTAL, sizeBand: profile.sizeBand, level: 'national' as const }]
+      : []),
   ];
   return stat.margins ? all : all.slice(0, 1);
 }
@@ -163,8 +194,16 @@ function positionOf(
   return 'above_p75';
 }
 
-/** The segment in words, for the answer (Japanese first, English). */
-function describeSegment(segment: SegmentRef, peers: number | undefined, stat: Statistic): Bilingual {
+/** A segment by name: industry, size band and place (全産業・全規模 where widened). */
+export function segmentName(segment: SegmentRef): Bilingual {
+  const industry = (lang: 'ja' | 'en') =>
+    segment.industry === TOTAL
+      ? { ja: '全産業', en: 'all industries' }[lang]
+      : cellValueLabel('industry', segment.industry, lang);
+  const size = (lang: 'ja' | 'en') =>
+    segment.sizeBand === TOTAL
+      ? { ja: '全規模', en: 'all sizes' }[lang]
+      : cellValueLabel('size_band', segment.sizeBand, lang);
   const place =
     segment.level === 'prefecture'
       ? PREFECTURES.find((p) => p.code === segment.prefecture)
@@ -172,15 +211,21 @@ function describeSegment(segment: SegmentRef, peers: number | undefined, stat: S
         ? REGIONS[segment.region as keyof typeof REGIONS]
         : undefined;
   const where = place ? { ja: place.ja, en: place.en } : { ja: '全国', en: 'Japan' };
+  return {
+    ja: `${industry('ja')}・${size('ja')}・${where.ja}`,
+    en: `${industry('en')}, ${size('en')}, ${where.en}`,
+  };
+}
+
+/** The segment in words, for the answer (Japanese first, English). */
+function describeSegment(segment: SegmentRef, peers: number | undefined, stat: Statistic): Bilingual {
+  const name = segmentName(segment);
   const unit = stat.unit === 'company' ? { ja: '社', en: 'companies' } : { ja: '人', en: 'people' };
   const others =
     peers === undefined
       ? { ja: '', en: '' }
       : { ja: `、自社を除く約${peers}${unit.ja}`, en: `, about ${peers} ${unit.en} besides yours` };
-  return {
-    ja: `産業${segment.industry}・従業員規模${segment.sizeBand}・${where.ja}${others.ja}`,
-    en: `industry ${segment.industry}, size ${segment.sizeBand}, ${where.en}${others.en}`,
-  };
+  return { ja: `${name.ja}${others.ja}`, en: `${name.en}${others.en}` };
 }
 
 /**
@@ -211,11 +256,13 @@ function withoutOwn(
     }
     return undefined;
   };
+  // A published total carries noise, so it can fall below the caller's true figure: peers then have
+  // none (the variables are counts, hours, days and yen, never negative).
   const peerTotal = (v: Variable) => {
     const t = total(v);
     return t === undefined
       ? undefined
-      : t - (v === 'employed' && stat.employedOnly ? own.rows : (own.sums[v] ?? 0));
+      : Math.max(0, t - (v === 'employed' && stat.employedOnly ? own.rows : (own.sums[v] ?? 0)));
   };
   const peers: Record<string, number> = {};
   const round = (x: number, v?: Variable) => {
@@ -244,6 +291,24 @@ function withoutOwn(
     }
   }
   return { peers, remaining };
+}
+
+/** A cell's published measures as numbers (null and suppressed values left out). */
+function numbersOf(stat: Statistic, cell: PublishedCell): Record<string, number> {
+  const published: Record<string, number> = {};
+  for (const m of stat.measures) {
+    const v = cell[m.column];
+    if (typeof v === 'number' && Number.isFinite(v)) published[m.column] = v;
+    else if (typeof v === 'bigint') published[m.column] = Number(v);
+  }
+  return published;
+}
+
+/** The count measure of a published cell, if published. */
+function countOf(stat: Statistic, cell: PublishedCell | undefined): number | undefined {
+  if (!cell) return undefined;
+  const column = stat.measures.find((m) => m.kind === 'count')?.column;
+  return column === undefined ? undefined : numbersOf(stat, cell)[column];
 }
 
 /**
@@ -276,18 +341,17 @@ export function benchmarkFor(
   // chosen (every other dimension at `_total`) can have them taken out.
   const ownApplies = Object.values(dimensions).every((v) => v === TOTAL);
   const fallbacks: Array<{ level: GeoLevel; reason: FallbackReason }> = [];
-  for (const segment of segmentsFor(stat, profile)) {
-    const cell = publishedSegmentCells.find((c) => matches(stat, c, segment, period, dimensions));
+  const segments = segmentsFor(stat, profile);
+  const cellOf = (segment: SegmentRef, dims: Record<string, string> = dimensions) =>
+    publishedSegmentCells.find((c) => matches(stat, c, segment, period, dims));
+  const share = stat.benchmarkShare;
+  for (const [index, segment] of segments.entries()) {
+    const cell = cellOf(segment);
     if (!cell || cell.suppressed === true) {
       fallbacks.push({ level: segment.level, reason: cell ? 'suppressed' : 'not_published' });
       continue;
     }
-    const published: Record<string, number> = {};
-    for (const m of stat.measures) {
-      const v = cell[m.column];
-      if (typeof v === 'number' && Number.isFinite(v)) published[m.column] = v;
-      else if (typeof v === 'bigint') published[m.column] = Number(v);
-    }
+    const published = numbersOf(stat, cell);
     let peers = published;
     let excludesOwn = false;
     let remaining: number | undefined;
@@ -301,7 +365,62 @@ export function benchmarkFor(
       remaining = without.remaining;
       excludesOwn = true;
     }
-    const position = tenantOwnValue === null ? undefined : positionOf(stat, tenantOwnValue, peers);
+    if (share) {
+      // A headcount is compared as a share: the segment's rows with the value over all its rows.
+      const part = cellOf(segment, { ...dimensions, [share.dimension]: share.value });
+      const partCount = countOf(stat, part);
+      const totalCount = countOf(stat, cell);
+      // No cell has the value at all (the release generalised the dimension away): no wider segment
+      // will have it either, so the answer says the segment but no peer figure.
+      const unavailable = !part;
+      if (!unavailable && (part.suppressed === true || partCount === undefined || totalCount === undefined)) {
+        fallbacks.push({ level: segment.level, reason: 'suppressed' });
+        continue;
+      }
+      const own = exclusion?.own && ownApplies ? exclusion.own : undefined;
+      const denominator = (totalCount ?? 0) - (own?.rows ?? 0);
+      const numerator = (partCount ?? 0) - (own?.shareRows ?? 0);
+      if (
+        !unavailable &&
+        (totalCount === undefined || partCount === undefined || denominator <= 0 || numerator < 0)
+      ) {
+        fallbacks.push({ level: segment.level, reason: 'too_few_peers' });
+        continue;
+      }
+      return {
+        status: 'published',
+        statistic,
+        period,
+        own: tenantOwnValue,
+        segment,
+        fallbacks,
+        peers,
+        excludesOwn,
+        comparedWith: describeSegment(segment, remaining, stat),
+        comparable: { kind: 'share', title: share.title },
+        peerValue: unavailable ? null : Math.round((numerator / denominator) * 1e6) / 1e6,
+      };
+    }
+    // Quartiles need more people than a cell: take them from the nearest wider segment publishing them.
+    let position: BenchmarkPosition | undefined;
+    let positionSegment: SegmentRef | undefined;
+    if (tenantOwnValue !== null) {
+      for (const candidate of segments.slice(index)) {
+        const quartileCell = candidate === segment ? cell : cellOf(candidate);
+        if (!quartileCell || quartileCell.suppressed === true) continue;
+        const found = positionOf(
+          stat,
+          tenantOwnValue,
+          candidate === segment ? peers : numbersOf(stat, quartileCell),
+        );
+        if (found) {
+          position = found;
+          if (candidate !== segment) positionSegment = candidate;
+          break;
+        }
+      }
+    }
+    const headline = stat.measures.find((m) => m.column === stat.headline);
     return {
       status: 'published',
       statistic,
@@ -312,7 +431,10 @@ export function benchmarkFor(
       peers,
       excludesOwn,
       comparedWith: describeSegment(segment, remaining, stat),
+      comparable: { kind: 'measure', column: stat.headline, title: headline?.title ?? stat.title },
+      peerValue: peers[stat.headline] ?? null,
       ...(position ? { position } : {}),
+      ...(positionSegment ? { positionSegment } : {}),
     };
   }
   return suppressed;

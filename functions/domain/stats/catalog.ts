@@ -198,6 +198,15 @@ export const statisticSchema = z
     measures: z.array(measureSchema).min(1),
     /** The measure a tenant's own value is compared with in benchmarks (computed the same way over its own rows). */
     headline: z.string(),
+    /**
+     * What a company's benchmark compares when its headline is a count (a headcount cannot be set
+     * beside its segment's total headcount): the share of its rows with one value of a dimension
+     * (e.g. women among its employees), beside the same share among its peers.
+     */
+    benchmarkShare: z
+      .object({ dimension: dimensionSchema, value: z.string(), title: bilingualSchema })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((s, ctx) => {
@@ -222,6 +231,12 @@ export const statisticSchema = z
       ctx.addIssue({
         code: 'custom',
         message: `${s.name}: headline ${s.headline} is not one of its measures`,
+      });
+    }
+    if (s.benchmarkShare && !s.dimensions.includes(s.benchmarkShare.dimension)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${s.name}: benchmarkShare is not over one of its dimensions`,
       });
     }
     if (s.measures.filter((m) => m.kind === 'count').length !== 1) {
@@ -348,6 +363,7 @@ const rawStatistics: StatisticInput[] = [
     employedOnly: true,
     margins: true,
     measures: [{ column: 'employees', kind: 'count', title: b('従業員数', 'Employees') }],
+    benchmarkShare: { dimension: 'gender', value: 'female', title: b('女性従業員の割合', 'Share of women') },
   },
   {
     name: 'base_pay_by_age',

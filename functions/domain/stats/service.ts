@@ -152,6 +152,12 @@ export function compileOwnFiguresQuery(stat: Statistic, factsRef: string, period
   const periodFilter =
     stat.period === 'month' ? `period = ${sqlString(period)}` : `substr(period, 1, 4) = ${sqlString(period)}`;
   const sums = usedVariables(stat).map((v) => `CAST(sum(v_${v}) AS DOUBLE) AS sum_${v}`);
+  // A statistic compared by a share counts the own rows with its value (a fixed catalogue column and value).
+  const share = stat.benchmarkShare;
+  if (share)
+    sums.push(
+      `CAST(count(*) FILTER (WHERE ${share.dimension} = ${sqlString(share.value)}) AS BIGINT) AS share_rows`,
+    );
   return `SELECT CAST(count(*) AS BIGINT) AS own_rows${sums.length ? `, ${sums.join(', ')}` : ''} FROM (SELECT *${variables.length ? `, ${variables.join(', ')}` : ''} FROM ${factsRef} WHERE ${[periodFilter, ...rowFilters(stat)].join(' AND ')}) own`;
 }
 
@@ -173,10 +179,17 @@ export async function ownFiguresFor(
   return withLocalFile(bytes, (path) =>
     withStatsDuckDb(async (runner) => {
       const ref = `read_parquet(${sqlString(path)})`;
-      const value = (await runner.run(compileOwnValueQuery(stat, ref, period)))[0]?.own_value;
       const row = (await runner.run(compileOwnFiguresQuery(stat, ref, period)))[0] ?? {};
       const rows = Number(row.own_rows ?? 0);
       const sums = Object.fromEntries(usedVariables(stat).map((v) => [v, Number(row[`sum_${v}`] ?? 0)]));
+      if (stat.benchmarkShare) {
+        // The comparable figure of a headcount: the share of the company's rows with the value.
+        const shareRows = Number(row.share_rows ?? 0);
+        return rows > 0
+          ? { value: Math.round((shareRows / rows) * 1e6) / 1e6, figures: { rows, sums, shareRows } }
+          : { value: null, figures: null };
+      }
+      const value = (await runner.run(compileOwnValueQuery(stat, ref, period)))[0]?.own_value;
       return {
         value: typeof value === 'number' && Number.isFinite(value) ? value : null,
         figures: rows > 0 ? { rows, sums } : null,

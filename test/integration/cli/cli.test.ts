@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportLedger } from '../../../functions/domain/ledger/export.ts';
@@ -335,6 +336,76 @@ describe('kura admin tenants', () => {
     const lines = tableOut.join('').split('\n');
     expect(lines[0]).toMatch(/^ID\s+会社名\s+状態\s+契約開始/);
     expect(lines.find((line) => line.startsWith(`${tenantId} `))).toContain('有効');
+  });
+});
+
+describe('kura admin onboard', () => {
+  it('registers a company that can then be listed and signed in to, and refuses the same id twice', async () => {
+    // Prepare: a fictitious company (no personal value)
+    const company = [
+      '--tenant',
+      'kasou-0001',
+      '--name',
+      '架空商事株式会社',
+      '--industry',
+      'I',
+      '--prefecture',
+      '27',
+      '--size-band',
+      '5-19',
+      '--contract-start',
+      '2026-04-01',
+    ];
+
+    // Act
+    const onboarded = await kura('admin', 'onboard', ...company);
+    const again = await kura('admin', 'onboard', ...company);
+    const badIndustry = await kura('admin', 'onboard', ...company.map((v) => (v === 'I' ? 'Z' : v)));
+    const listed = await kura('--json', 'admin', 'tenants');
+    const token = await kura('token', '--tenant', 'kasou-0001');
+
+    // Assess
+    expect(onboarded.code).toBe(0);
+    expect(onboarded.stdout).toContain('kasou-0001');
+    expect(onboarded.stdout).toContain('admin-add-user-to-group');
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/already registered/);
+    expect(badIndustry.code).toBe(2);
+    const tenants = JSON.parse(listed.stdout).tenants as Array<Record<string, unknown>>;
+    expect(tenants.find((t) => t.tenantId === 'kasou-0001')).toMatchObject({
+      name: '架空商事株式会社',
+      state: 'ACTIVE',
+      profile: { industry: 'I', prefecture: '27', sizeBand: '5-19' },
+      contract: { start: '2026-04-01' },
+    });
+    expect(token.code).toBe(0);
+  });
+});
+
+describe('progress of long operations', () => {
+  it('draws a bar on a terminal (stderr) through a purge job, and keeps it out of stdout', async () => {
+    // Prepare: stderr is a terminal, stdout a buffer
+    const drawn: string[] = [];
+    const out: string[] = [];
+    const terminal = Object.assign(new PassThrough(), { isTTY: true as const, columns: 100 });
+    terminal.on('data', (chunk: Buffer) => drawn.push(chunk.toString('utf8')));
+
+    // Act
+    const code = await runCli(
+      ['node', 'kura', '--data-dir', dataDir, '--lang', 'en', 'purge', '--tenant', tenantId, '--dry-run'],
+      {
+        write: (text) => void out.push(text),
+        writeErr: () => undefined,
+        env: {},
+        progressStream: terminal,
+      },
+    );
+
+    // Assess
+    expect(code).toBe(0);
+    expect(drawn.join('')).toMatch(/purge --dry-run \[█+/);
+    expect(drawn.join('')).toContain('done');
+    expect(out.join('')).not.toMatch(/[█░]/);
   });
 });
 

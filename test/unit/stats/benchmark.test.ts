@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CompanyProfile } from '../../../functions/domain/company.ts';
+import { defaultSettings } from '../../../functions/domain/settings.ts';
 import {
   benchmarkFor,
   noDataMessage,
@@ -133,5 +134,150 @@ describe('benchmarkFor', () => {
       expect(JSON.stringify(message)).not.toMatch(/withheld because|identify|特定/);
     }
     expect(noDataMessage('2027-01').ja).toContain('データがありません');
+  });
+
+  it('widens the segment to the industry across sizes when every place of industry × size is suppressed', () => {
+    // Prepare: E/20-49 suppressed everywhere; E across all sizes published nationally with quartiles
+    const cells = [
+      cell(tokyo, suppressedValues),
+      cell(kanto, suppressedValues),
+      cell(national, suppressedValues),
+      cell(national, { size_band: '_total', employees: 400 }),
+    ];
+
+    // Act
+    const result = benchmarkFor(20, cells, profile, { statistic: 'overtime_hours_monthly' });
+
+    // Assess
+    expect(result).toMatchObject({
+      status: 'published',
+      segment: { level: 'national', industry: 'E', sizeBand: '_total' },
+      position: 'above_p75',
+    });
+    expect(result.status === 'published' && result.comparedWith.ja).toContain('製造業');
+    expect(result.status === 'published' && result.comparedWith.ja).toContain('全規模');
+  });
+
+  it('places the company by the quartiles of the nearest wider segment that publishes them, and says which', () => {
+    // Prepare: the Tokyo cell is published without quartiles (too few people for quartiles)
+    const noQuartiles = { overtime_hours_p25: null, overtime_hours_median: null, overtime_hours_p75: null };
+    const cells = [
+      cell(tokyo, noQuartiles),
+      cell(kanto, { ...noQuartiles, employees: 60 }),
+      cell(national, { employees: 400 }),
+    ];
+
+    // Act
+    const result = benchmarkFor(8, cells, profile, { statistic: 'overtime_hours_monthly' });
+
+    // Assess
+    expect(result).toMatchObject({
+      status: 'published',
+      segment: { level: 'prefecture' },
+      position: 'p25_to_median',
+      positionSegment: { level: 'national', industry: 'E', sizeBand: '20-49' },
+    });
+  });
+
+  it('compares a headcount statistic by a share (women among employees), never with the segment total', () => {
+    // Prepare: the segment has 60 employees, 24 of them women; the company has 20, 5 women
+    const head = (geo: Partial<PublishedCell>, gender: string, employees: number): PublishedCell => ({
+      period: '2026-10',
+      industry: 'E',
+      age_band: '_total',
+      gender,
+      employees,
+      suppressed: false,
+      ...geo,
+    });
+    const cells = [head(kanto, '_total', 60), head(kanto, 'female', 24)];
+
+    // Act
+    const result = benchmarkFor(
+      0.25,
+      cells,
+      profile,
+      { statistic: 'headcount_by_age_gender' },
+      {
+        own: { rows: 20, sums: {}, shareRows: 5 },
+        disclosure: { ...defaultSettings.disclosure },
+      },
+    );
+
+    // Assess: peers are the 40 others, 19 of them women
+    expect(result.status).toBe('published');
+    if (result.status !== 'published') return;
+    expect(result.own).toBe(0.25);
+    expect(result.comparable).toEqual({
+      kind: 'share',
+      title: { ja: '女性従業員の割合', en: 'Share of women' },
+    });
+    expect(result.peerValue).toBeCloseTo(19 / 40, 6);
+    expect(result.peerValue).not.toBe(40);
+  });
+
+  it('gives no peer share when the release published no cell of that value (gender generalised away)', () => {
+    // Prepare: every gender is _unspecified in this release
+    const cells = [
+      {
+        period: '2026-10',
+        industry: 'E',
+        age_band: '_total',
+        gender: '_total',
+        ...kanto,
+        employees: 60,
+        suppressed: false,
+      },
+      {
+        period: '2026-10',
+        industry: 'E',
+        age_band: '_total',
+        gender: '_unspecified',
+        ...kanto,
+        employees: 60,
+        suppressed: false,
+      },
+    ];
+
+    // Act
+    const result = benchmarkFor(0.25, cells, profile, { statistic: 'headcount_by_age_gender' });
+
+    // Assess
+    expect(result).toMatchObject({ status: 'published', peerValue: null, comparable: { kind: 'share' } });
+  });
+
+  it("never gives peers a negative total when the published (perturbed) total is below the company's own", () => {
+    // Prepare: the perturbed national separations (1) are fewer than the company's own true ones (2)
+    const cells: PublishedCell[] = [
+      {
+        period: '2026-10',
+        industry: 'E',
+        size_band: '20-49',
+        ...national,
+        employees: 300,
+        separations: 1,
+        turnover_rate: 0.0033,
+        suppressed: false,
+      },
+    ];
+
+    // Act
+    const result = benchmarkFor(
+      2 / 40,
+      cells,
+      profile,
+      { statistic: 'turnover_rate_monthly' },
+      {
+        own: { rows: 40, sums: { separated: 2, employed: 40 } },
+        disclosure: { ...defaultSettings.disclosure },
+      },
+    );
+
+    // Assess
+    expect(result.status).toBe('published');
+    if (result.status !== 'published') return;
+    expect(result.peers.separations).toBe(0);
+    expect(result.peers.turnover_rate).toBe(0);
+    expect(result.peerValue).toBe(0);
   });
 });
