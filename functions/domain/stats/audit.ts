@@ -595,14 +595,16 @@ function poolSuppressedCells(
       programs += result.programs;
       for (const { cell, index: i } of targets) {
         const interval = result.intervals.get(i);
-        if (!interval || interval.kind === 'infeasible') {
+        if (!interval || interval.kind === 'infeasible' || interval.kind === 'undecided') {
           failures.push({
             check: 'suppressed_cell',
             statistic: stat.name,
             cell: cell.key,
             measure: a.column,
             detail:
-              'the published figures are inconsistent with the documented perturbation (no feasible solution)',
+              interval?.kind === 'undecided'
+                ? `the solver reached no verdict (HiGHS model status ${interval.code}); nothing is assumed safe`
+                : 'the published figures are inconsistent with the documented perturbation (no feasible solution)',
           });
           continue;
         }

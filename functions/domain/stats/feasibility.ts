@@ -47,7 +47,9 @@ export type TargetInterval =
   /** Feasible points span [low, high]; the exact interval contains it and is wide enough. */
   | { readonly kind: 'witnessed'; readonly low: number; readonly high: number }
   /** The system has no solution: published figures contradict the equations. */
-  | { readonly kind: 'infeasible' };
+  | { readonly kind: 'infeasible' }
+  /** The solver reached no verdict (its status code): the audit fails closed. */
+  | { readonly kind: 'undecided'; readonly code: number };
 
 export interface FeasibilityResult {
   readonly intervals: ReadonlyMap<number, TargetInterval>;
@@ -78,13 +80,38 @@ export function feasibilityIntervals(
     }
     for (const row of system.rows) model.addRow(0, 0, { indices: [...row.indices], values: [...row.values] });
 
-    type Outcome = { status: 'optimal'; value: number } | { status: 'unbounded' } | { status: 'infeasible' };
+    type Outcome =
+      | { status: 'optimal'; value: number }
+      | { status: 'unbounded' }
+      | { status: 'infeasible' }
+      | { status: 'undecided'; code: number };
+    const { modelStatus } = highs.constants;
+    const decisive = (s: number) =>
+      s === modelStatus.optimal || s === modelStatus.infeasible || s === modelStatus.unbounded;
+    /**
+     * Every program starts from scratch (no basis kept from the previous one): a warm start after
+     * many objective changes left HiGHS with status "unknown" on yen-sized totals at 1,000 companies,
+     * and verdicts must not depend on the order programs are solved in. When presolve cannot tell
+     * infeasible from unbounded, the program is solved again without it.
+     */
+    const runDecisively = (): number => {
+      model.clearSolver();
+      model.run();
+      let status: number = model.getModelStatus();
+      if (!decisive(status)) {
+        model.options.set({ presolve: 'off' });
+        model.clearSolver();
+        model.run();
+        status = model.getModelStatus();
+        model.options.set({ presolve: 'choose' });
+      }
+      return status;
+    };
     const solve = (costs: ReadonlyMap<number, number>, sense: 'minimize' | 'maximize'): Outcome => {
       programs += 1;
       for (const [i, c] of costs) model.changeColCost(i, c);
       model.changeObjectiveSense(highs.constants.objectiveSense[sense]);
-      model.run();
-      const status = model.getModelStatus();
+      const status = runDecisively();
       // Read before the costs are reset: the objective is re-evaluated on every change.
       const value = model.getObjectiveValue();
       if (status === highs.constants.modelStatus.optimal) {
@@ -98,7 +125,8 @@ export function feasibilityIntervals(
       for (const i of costs.keys()) model.changeColCost(i, 0);
       if (status === highs.constants.modelStatus.optimal) return { status: 'optimal', value };
       if (status === highs.constants.modelStatus.unbounded) return { status: 'unbounded' };
-      return { status: 'infeasible' };
+      if (status === highs.constants.modelStatus.infeasible) return { status: 'infeasible' };
+      return { status: 'undecided', code: status };
     };
 
     const witnessed = (t: number, low = seenLow.get(t) as number, high = seenHigh.get(t) as number) =>
@@ -120,8 +148,11 @@ export function feasibilityIntervals(
       }
       const one = new Map([[t, 1]]);
       const min = solve(one, 'minimize');
-      if (min.status === 'infeasible') {
-        intervals.set(t, { kind: 'infeasible' });
+      if (min.status === 'infeasible' || min.status === 'undecided') {
+        intervals.set(
+          t,
+          min.status === 'infeasible' ? { kind: 'infeasible' } : { kind: 'undecided', code: min.code },
+        );
         continue;
       }
       // Every variable is bounded below (x ≥ lower ≥ 0 in the audit), so a minimum exists.
@@ -131,8 +162,11 @@ export function feasibilityIntervals(
         continue;
       }
       const max = solve(one, 'maximize');
-      if (max.status === 'infeasible') {
-        intervals.set(t, { kind: 'infeasible' });
+      if (max.status === 'infeasible' || max.status === 'undecided') {
+        intervals.set(
+          t,
+          max.status === 'infeasible' ? { kind: 'infeasible' } : { kind: 'undecided', code: max.code },
+        );
         continue;
       }
       intervals.set(t, {
