@@ -24,6 +24,94 @@ export interface HeaderMapping {
   readonly warnings: readonly FileWarning[];
 }
 
+/** Rows (not counting blank ones) searched for the header before the file is refused. */
+export const HEADER_SEARCH_ROWS = 10;
+
+/**
+ * Whether a row is the header: more than half of its non-empty cells name a column of the dataset, or at
+ * least two do. A title line (「勤怠データ」) names none; a metadata line such as 「部署,営業部」 names only
+ * half of its cells; a header with a few columns Kura does not know still names two or more.
+ */
+export function isHeaderRow(dataset: DatasetDef, cells: readonly string[]): boolean {
+  const filled = cells.map((c) => c.trim()).filter((c) => c !== '');
+  const named = filled.filter((c) => columnForHeader(dataset, c) !== undefined).length;
+  return named >= 2 || (named >= 1 && named * 2 > filled.length);
+}
+
+/**
+ * Finds the header among the first rows of a file: rows above it (a title, an output date; blank rows
+ * are not offered) are skipped and never stored, and the mapping then carries a notice naming the header's
+ * line. After HEADER_SEARCH_ROWS rows without a header the file is refused, naming the lines searched and
+ * never their cells (they may be data rows). A row that is one cell holding tabs is a tab-separated file.
+ */
+export class HeaderFinder {
+  private searched = 0;
+  private firstLine: number | undefined;
+  private lastLine = 0;
+
+  constructor(private readonly dataset: DatasetDef) {}
+
+  /** The mapping when `cells` (on `line`) is the header; undefined when it is a row above the header. */
+  consider(cells: readonly string[], line: number): HeaderMapping | undefined {
+    this.searched++;
+    this.firstLine ??= line;
+    this.lastLine = line;
+    if (cells.length === 1 && (cells[0] ?? '').includes('\t')) {
+      if (isHeaderRow(this.dataset, (cells[0] ?? '').split('\t'))) throw tabSeparated(line);
+    }
+    if (isHeaderRow(this.dataset, cells)) {
+      const mapping = mapHeader(this.dataset, cells, line);
+      if (line === 1) return mapping;
+      const notice: FileWarning = {
+        code: 'HEADER_ROW_FOUND',
+        ja: `見出し行は ${line} 行目でした。その上の ${line - 1} 行（表題・空行など）は読み飛ばし、保存していません。`,
+        en: `The header is on line ${line}; the ${line - 1} line(s) above it (a title, blank rows) were skipped and not stored.`,
+      };
+      return { ...mapping, warnings: [notice, ...mapping.warnings] };
+    }
+    if (this.searched >= HEADER_SEARCH_ROWS) throw this.notFound();
+    return undefined;
+  }
+
+  /** At the end of a file: refuses it when rows were searched and none was the header. */
+  finish(found: boolean): void {
+    if (!found && this.searched > 0) throw this.notFound();
+  }
+
+  private notFound(): FileRejectedError {
+    const from = 1;
+    const to = this.lastLine;
+    const example = this.dataset.columns.filter((c) => c.required);
+    return new FileRejectedError(
+      {
+        code: 'NO_HEADER_LINE',
+        ja: `${from}〜${to} 行目に、データセット「${this.dataset.ja}」の見出し行（列名の行）が見つかりません。データの上に見出し行（例: ${example
+          .map((c) => c.ja)
+          .join(
+            ',',
+          )}）を入れてください。列名が違う場合は、その列名を Kura の列に対応付けてください（kura mapping set）。`,
+        en: `No header line of dataset "${this.dataset.name}" was found in lines ${from} to ${to}. Put a header line above the data (e.g. ${example
+          .map((c) => c.name)
+          .join(
+            ',',
+          )}); if your system names the columns differently, map them to Kura's columns (kura mapping set).`,
+      },
+      this.firstLine,
+    );
+  }
+}
+
+function tabSeparated(line: number): FileRejectedError {
+  return new FileRejectedError(
+    {
+      code: 'TAB_SEPARATED',
+      ja: `タブ区切りのファイルです（${line} 行目の見出しがタブで区切られています）。カンマ区切りの CSV で保存し直してください（Excel では「CSV UTF-8（コンマ区切り）」）。`,
+      en: `The file is tab-separated (the header on line ${line} is split by tabs). Save it as a comma-separated CSV (in Excel: "CSV UTF-8 (Comma delimited)") and upload again.`,
+    },
+    line,
+  );
+}
+
 const list = (items: string[], lang: 'ja' | 'en') =>
   items.map((h) => (lang === 'ja' ? `「${h}」` : `"${h}"`)).join(lang === 'ja' ? '、' : ', ');
 

@@ -11,7 +11,7 @@ import { CsvTextDecoder, InvalidEncodingError, type TextEncoding } from '../japa
 import type { LimitSettings } from '../settings.ts';
 import type { RowError } from '../uploads/model.ts';
 import { FileRejectedError } from './errors.ts';
-import { type FileWarning, type HeaderMapping, mapHeader } from './header.ts';
+import { type FileWarning, HeaderFinder, type HeaderMapping } from './header.ts';
 import { type RowErrorCode, rowErrorMessage } from './messages.ts';
 import { CsvScanner, type ScanResult } from './scan.ts';
 import {
@@ -139,16 +139,19 @@ async function decodeAndScan(
   let mapping: HeaderMapping | undefined;
   const fd = openSync(cleanPath, 'w');
   const decoder = new CsvTextDecoder();
+  const finder = new HeaderFinder(options.dataset);
   const scanner = new CsvScanner(
     options.limits,
     (fields, line) => {
-      mapping = mapHeader(options.dataset, fields, line);
+      mapping = finder.consider(fields, line);
+      if (!mapping) return undefined;
       const names = mapping.columns.map((c, i) => (c ? c.name : `__unnamed_${i}`));
       return Buffer.from(`${names.map((n) => `"${n}"`).join(',')}\n`, 'utf8');
     },
     (chunk) => {
       writeSync(fd, chunk);
     },
+    () => finder.finish(false),
   );
   let decodedBytes = 0;
   try {
