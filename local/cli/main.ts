@@ -17,6 +17,7 @@ import { loadSigningKeys, mintAccountToken, NoSigningKeyError } from '../tokens.
 import { registerAdminCommands } from './admin.ts';
 import { requireTenantId } from './arguments.ts';
 import { CliContext, CliError, type CliIo, type GlobalOptions } from './context.ts';
+import { registerMappingCommands } from './mappings.ts';
 import { registerStatsCommands } from './stats.ts';
 import { registerSupportCommands } from './support.ts';
 import { registerUploadCommands } from './uploads.ts';
@@ -105,6 +106,7 @@ function registerTokenCommand(program: Command, context: () => CliContext): void
 const COMMAND_MODULES: ReadonlyArray<(program: Command, context: () => CliContext) => void> = [
   registerTokenCommand,
   registerUploadCommands,
+  registerMappingCommands,
   registerStatsCommands,
   registerAdminCommands,
   registerSupportCommands,

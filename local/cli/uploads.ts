@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
+import { PROFILE_NAMES } from '../../functions/domain/catalog/profiles.ts';
 import { TIME_FORMATS } from '../../functions/domain/catalog/schema.ts';
 import { msg } from '../../functions/domain/i18n.ts';
 import type { UploadStatus } from '../../functions/domain/uploads/model.ts';
@@ -46,6 +47,8 @@ interface UploadView {
   readonly inForce?: boolean;
   readonly checkedAs?: 'ACCEPTED' | 'PARTIALLY_ACCEPTED' | 'REJECTED';
   readonly columnMapping?: ReadonlyArray<{ readonly position: number; readonly column: string | null }>;
+  /** The import profile the file was read with (named, or detected from its header). */
+  readonly importProfile?: { readonly name: string; readonly detected: boolean };
 }
 
 const FINAL: readonly UploadStatus[] = ['ACCEPTED', 'PARTIALLY_ACCEPTED', 'REJECTED', 'WITHDRAWN', 'CHECKED'];
@@ -119,6 +122,17 @@ function describeUpload(ctx: CliContext, upload: UploadView): void {
         msg(
           `アップロードした場合の結果: ${upload.checkedAs} — ${STATUS_TEXT[upload.checkedAs].ja}`,
           `As an upload it would be: ${upload.checkedAs} — ${STATUS_TEXT[upload.checkedAs].en}`,
+        ),
+      ),
+    );
+  }
+  if (upload.importProfile) {
+    const { name, detected } = upload.importProfile;
+    lines.push(
+      ctx.t(
+        msg(
+          `取り込み形式: ${name}${detected ? '（見出しから判定）' : ''}`,
+          `Import profile: ${name}${detected ? ' (detected from the header)' : ''}`,
         ),
       ),
     );
@@ -256,6 +270,10 @@ export function registerUploadCommands(program: Command, context: () => CliConte
       'how the file writes hours: decimal (1.5), hours-minutes (60進数 1.30), minutes (90) / 時間の表示形式',
     )
     .option(
+      '--profile <name>',
+      `the system the file was exported from: ${PROFILE_NAMES.join(', ')} (default: detected from the header) / 書き出し元のシステム`,
+    )
+    .option(
       '--check',
       'dry run: validate the file and show the mapping, counts and first errors, storing nothing / 確認のみ（何も保存しない）',
     )
@@ -277,9 +295,19 @@ export function registerUploadCommands(program: Command, context: () => CliConte
           wait: number;
           check?: boolean;
           timeFormat?: string;
+          profile?: string;
         },
       ) => {
         const ctx = context();
+        if (options.profile !== undefined && !PROFILE_NAMES.includes(options.profile)) {
+          throw new CliError(
+            msg(
+              `--profile は ${PROFILE_NAMES.join(', ')} のいずれかです（一覧と書き出し方: kura profiles）。`,
+              `--profile is one of ${PROFILE_NAMES.join(', ')} (list and how to export: kura profiles).`,
+            ),
+            2,
+          );
+        }
         const timeFormat = options.timeFormat;
         if (timeFormat !== undefined && !(TIME_FORMATS as readonly string[]).includes(timeFormat)) {
           throw new CliError(
@@ -314,6 +342,7 @@ export function registerUploadCommands(program: Command, context: () => CliConte
             ...(consent ? { consent } : {}),
             ...(options.check ? { dryRun: true } : {}),
             ...(timeFormat ? { timeFormat } : {}),
+            ...(options.profile ? { profile: options.profile } : {}),
           })
         ).body;
         const bar = createProgress({

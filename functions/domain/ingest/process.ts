@@ -6,12 +6,19 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { withTimeFormat } from '../catalog/index.ts';
 import type { ColumnDef, DatasetDef, PrivacyClass } from '../catalog/schema.ts';
 import { CsvTextDecoder, InvalidEncodingError, type TextEncoding } from '../japanese/encoding.ts';
 import type { LimitSettings } from '../settings.ts';
 import type { RowError } from '../uploads/model.ts';
 import { FileRejectedError } from './errors.ts';
-import { type FileWarning, HeaderFinder, type HeaderMapping } from './header.ts';
+import {
+  type AppliedProfile,
+  type FileWarning,
+  HeaderFinder,
+  type HeaderMapping,
+  type HeaderVocabulary,
+} from './header.ts';
 import { type RowErrorCode, rowErrorMessage } from './messages.ts';
 import { CsvScanner, type ScanResult } from './scan.ts';
 import {
@@ -63,6 +70,8 @@ export interface ValidatedFile {
   readonly errorCountsByCode: Readonly<Record<string, number>>;
   /** Remarks on a file accepted anyway (e.g. unknown columns dropped), in both languages. */
   readonly warnings: readonly FileWarning[];
+  /** The import profile the header was read with, if any. */
+  readonly profile?: AppliedProfile;
   /** Each file column by position (1-based): the catalogue column it maps to, or null (dropped, unnamed). */
   readonly columnMapping: ReadonlyArray<{ readonly position: number; readonly column: string | null }>;
 }
@@ -78,6 +87,8 @@ export interface ProcessOptions {
   readonly memoryLimit?: string;
   /** Whether the upload declared its time format; if not, hours that read two ways refuse the file. */
   readonly timeFormatDeclared?: boolean;
+  /** Header names beyond the catalogue's: the company's saved mapping, a named or detectable profile. */
+  readonly vocabulary?: HeaderVocabulary;
   /** Called as each phase ends (for benchmarks). */
   readonly trace?: (phase: string) => void;
   /**
@@ -139,7 +150,7 @@ async function decodeAndScan(
   let mapping: HeaderMapping | undefined;
   const fd = openSync(cleanPath, 'w');
   const decoder = new CsvTextDecoder();
-  const finder = new HeaderFinder(options.dataset);
+  const finder = new HeaderFinder(options.dataset, options.vocabulary);
   const scanner = new CsvScanner(
     options.limits,
     (fields, line) => {
@@ -363,8 +374,11 @@ export async function validateFile<T>(
   const trace = options.trace ?? (() => {});
   const decoded = await decodeAndScan(source, options, cleanPath);
   trace('decode+scan');
-  const { dataset } = options;
   const { scan, mapping } = decoded;
+  // A profile whose export writes hours one way only declares them, unless the upload did.
+  const profileFormat = options.timeFormatDeclared ? undefined : mapping.profile?.timeFormat;
+  const dataset = profileFormat ? withTimeFormat(options.dataset, profileFormat) : options.dataset;
+  const timeFormatDeclared = options.timeFormatDeclared === true || profileFormat !== undefined;
   const present = new Set(mapping.columns.flatMap((c) => (c ? [c.name] : [])));
   const spillDir = join(options.workDir, 'duckdb');
   await mkdir(spillDir, { recursive: true });
@@ -388,7 +402,7 @@ export async function validateFile<T>(
     await connection.run(sourceTableSql(dataset, present, source, { fastPath: options.fastPath ?? true }));
     await refuseDataInUnnamedColumns(connection, mapping, scan);
     await refuseMyNumbers(connection, dataset, mapping, scan);
-    if (!options.timeFormatDeclared) await refuseAmbiguousTimes(connection, dataset, mapping, scan);
+    if (!timeFormatDeclared) await refuseAmbiguousTimes(connection, dataset, mapping, scan);
     trace('read');
     for (const statement of checkedViewSql(dataset, present, options.fallbackPeriod)) {
       await connection.run(statement);
@@ -482,6 +496,7 @@ export async function validateFile<T>(
       errorCount: Number(errorTotal?.n ?? 0) + structural.length,
       errorCountsByCode: byCode,
       warnings: mapping.warnings,
+      ...(mapping.profile ? { profile: mapping.profile } : {}),
       columnMapping: mapping.columns.map((c, i) => ({ position: i + 1, column: c ? c.name : null })),
     };
     const writeValid = async (): Promise<PeriodFile[]> => {
