@@ -51,6 +51,8 @@ interface UploadView {
   readonly importProfile?: { readonly name: string; readonly detected: boolean };
 }
 
+const XLSX_CONTENT_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
 const FINAL: readonly UploadStatus[] = ['ACCEPTED', 'PARTIALLY_ACCEPTED', 'REJECTED', 'WITHDRAWN', 'CHECKED'];
 const COUNTING: readonly UploadStatus[] = ['ACCEPTED', 'PARTIALLY_ACCEPTED'];
 
@@ -264,7 +266,11 @@ export function registerUploadCommands(program: Command, context: () => CliConte
     .option('--consent-method <method>', `consent method: ${CONSENT_METHODS.join(' | ')} / 同意の取得方法`)
     .option('--consent-date <date>', 'date consent was obtained (YYYY-MM-DD) / 同意取得日')
     .option('--attested-by <who>', 'who attests the consent / 同意を証明する人')
-    .option('--content-type <type>', 'content type / Content-Type', 'text/csv')
+    .option(
+      '--content-type <type>',
+      'content type (default: from the file name: .xlsx → Excel, else text/csv) / Content-Type',
+    )
+    .option('--sheet <name>', 'the sheet of an .xlsx to read (default: the first) / 読むシート')
     .option(
       '--time-format <format>',
       'how the file writes hours: decimal (1.5), hours-minutes (60進数 1.30), minutes (90) / 時間の表示形式',
@@ -291,7 +297,8 @@ export function registerUploadCommands(program: Command, context: () => CliConte
           consentMethod?: string;
           consentDate?: string;
           attestedBy?: string;
-          contentType: string;
+          contentType?: string;
+          sheet?: string;
           wait: number;
           check?: boolean;
           timeFormat?: string;
@@ -333,12 +340,15 @@ export function registerUploadCommands(program: Command, context: () => CliConte
         }
         const client = await ctx.client('tenant');
         const fileName = basename(file);
+        const contentType =
+          options.contentType ?? (/\.xlsx$/i.test(fileName) ? XLSX_CONTENT_TYPE : 'text/csv');
         const ticket = (
           await client.call<UploadTicket>('POST', '/uploads', {
             dataset: options.dataset,
             fileName,
-            contentType: options.contentType,
+            contentType,
             ...digest,
+            ...(options.sheet ? { sheet: options.sheet } : {}),
             ...(consent ? { consent } : {}),
             ...(options.check ? { dryRun: true } : {}),
             ...(timeFormat ? { timeFormat } : {}),
@@ -352,11 +362,7 @@ export function registerUploadCommands(program: Command, context: () => CliConte
           stream: ctx.io.progressStream ?? { write: (text: string) => ctx.io.writeErr(text) },
         });
         const counted = createReadStream(file).pipe(countingTransform((sent) => bar.update(sent)));
-        await postToPresignedUrl(
-          ticket,
-          { fileName, contentType: options.contentType, sizeBytes: digest.sizeBytes },
-          counted,
-        );
+        await postToPresignedUrl(ticket, { fileName, contentType, sizeBytes: digest.sizeBytes }, counted);
         bar.stop();
         ctx.note(
           ctx.t(

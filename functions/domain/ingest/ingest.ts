@@ -47,6 +47,8 @@ export function objectIdentity(object: LandedObject): string {
   return `s3://${object.bucket}/${object.key}#${version}`;
 }
 
+const XLSX_CONTENT_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
 const mismatch = (code: string, ja: string, en: string) => new UploadMismatchError({ code, ja, en });
 
 /** Media type without parameters, lower-cased: `text/csv; charset=Shift_JIS` → `text/csv`. */
@@ -462,6 +464,11 @@ async function processUpload(
         workDir,
         fallbackPeriod: monthOf(current.requestedAt),
         timeFormatDeclared: timeFormat !== undefined,
+        // Only an upload declared as .xlsx is read as a workbook; any other zip stays refused.
+        ...(ports.openWorkbook && mediaType(current.contentType) === XLSX_CONTENT_TYPE
+          ? { openWorkbook: ports.openWorkbook }
+          : {}),
+        ...(current.sheet ? { sheet: current.sheet } : {}),
         vocabulary: {
           ...(saved ? { company: saved.columns } : {}),
           ...(profile ? { profile } : { candidates: profilesFor(address.dataset) }),

@@ -32,6 +32,15 @@ import {
   lit,
   sourceTableSql,
 } from './sql.ts';
+import {
+  ArchiveSizeError,
+  type OpenWorkbook,
+  refuseMergedData,
+  type WorkbookArchive,
+  type WorkbookFindings,
+  workbookCsv,
+  zipBomb,
+} from './xlsx.ts';
 
 /** Privacy classes whose values never appear in an error report (shown masked). */
 export const PERSONAL_CLASSES: ReadonlySet<PrivacyClass> = new Set([
@@ -89,6 +98,10 @@ export interface ProcessOptions {
   readonly timeFormatDeclared?: boolean;
   /** Header names beyond the catalogue's: the company's saved mapping, a named or detectable profile. */
   readonly vocabulary?: HeaderVocabulary;
+  /** Opens an Excel workbook (the zip container): given only for uploads declared as .xlsx; other zips are refused. */
+  readonly openWorkbook?: OpenWorkbook;
+  /** The sheet of a workbook to read (default: the first). */
+  readonly sheet?: string;
   /** Called as each phase ends (for benchmarks). */
   readonly trace?: (phase: string) => void;
   /**
@@ -128,16 +141,26 @@ async function decodeAndScan(
   encoding: TextEncoding;
   compressed: boolean;
   sha256: string;
+  /** Notices about the source itself (an Excel workbook's sheets, formulas). */
+  sourceWarnings: readonly FileWarning[];
 }> {
   const hash = createHash('sha256');
   const iterator = hashed(source, hash)[Symbol.asyncIterator]();
   const first = await iterator.next();
   const head = first.done ? new Uint8Array(0) : first.value;
-  if (startsWith(head, ZIP)) {
+  const isZip = startsWith(head, ZIP);
+  if (isZip && !options.openWorkbook) {
     throw reject(
       'ZIP_NOT_ACCEPTED',
       'ZIP ファイルは受け付けていません。CSV ファイルをそのまま（または gzip 圧縮して）アップロードしてください。',
       'ZIP archives are not accepted. Upload the CSV file itself (or gzip-compressed).',
+    );
+  }
+  if (!isZip && options.openWorkbook) {
+    throw reject(
+      'XLSX_CORRUPT',
+      'Excel ブック（.xlsx）としてアップロードされましたが、中身が .xlsx ではありません。Excel で「Excel ブック」として保存し直すか、CSV としてアップロードしてください。',
+      'The file was uploaded as an Excel workbook (.xlsx) but is not one. Save it in Excel as "Excel Workbook", or upload it as CSV.',
     );
   }
   const compressed = startsWith(head, GZIP);
@@ -145,7 +168,36 @@ async function decodeAndScan(
     if (!first.done) yield head;
     for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
   }
-  const bytes: AsyncIterable<Uint8Array> = compressed ? Readable.from(raw()).pipe(createGunzip()) : raw();
+  let workbook: { archive: WorkbookArchive; findings: WorkbookFindings } | undefined;
+  let bytes: AsyncIterable<Uint8Array>;
+  if (isZip && options.openWorkbook) {
+    // A workbook is read by random access: saved under the work directory first (Lambda: /tmp).
+    const path = join(options.workDir, 'upload.xlsx');
+    const spool = openSync(path, 'w');
+    try {
+      for await (const chunk of raw()) writeSync(spool, chunk);
+    } finally {
+      closeSync(spool);
+    }
+    let archive: WorkbookArchive;
+    try {
+      archive = await options.openWorkbook(path);
+    } catch {
+      throw reject(
+        'XLSX_CORRUPT',
+        'Excel ファイル（.xlsx）として開けません。壊れていないか確かめ、Excel で保存し直すか CSV で保存してアップロードしてください。',
+        'The file cannot be opened as an Excel workbook (.xlsx). Check it is intact; save it again in Excel, or as CSV, and upload that.',
+      );
+    }
+    workbook = { archive, findings: { warnings: [], merges: [] } };
+    bytes = workbookCsv(
+      archive,
+      { ...(options.sheet ? { sheet: options.sheet } : {}), maxBytes: options.limits.maxFileBytes },
+      workbook.findings,
+    );
+  } else {
+    bytes = compressed ? Readable.from(raw()).pipe(createGunzip()) : raw();
+  }
 
   let mapping: HeaderMapping | undefined;
   const fd = openSync(cleanPath, 'w');
@@ -185,6 +237,19 @@ async function decodeAndScan(
         scanner.push(error.validPrefix);
         throw encodingRejection(error, scanner.currentLine);
       }
+      if (error instanceof ArchiveSizeError) {
+        throw error.corrupt
+          ? reject(
+              'XLSX_CORRUPT',
+              `Excel ファイルの部品「${error.entry}」が壊れていて読めません。Excel で保存し直してください。`,
+              `Part ${error.entry} of the Excel file is corrupt. Save it again in Excel.`,
+            )
+          : zipBomb(
+              error.entry,
+              'が、宣言された大きさを超えて展開されます',
+              'inflates to more bytes than the archive declares',
+            );
+      }
       if (error instanceof Error && 'code' in error && String(error.code).startsWith('Z_')) {
         throw reject(
           'BAD_GZIP',
@@ -196,9 +261,18 @@ async function decodeAndScan(
     }
     const scan = scanner.end();
     if (!mapping) throw new Error('scanner ended without a header');
-    return { scan, mapping, encoding: decoder.encoding, compressed, sha256: hash.digest('base64') };
+    if (workbook) refuseMergedData(workbook.findings.merges, scan.headerLine);
+    return {
+      scan,
+      mapping,
+      encoding: decoder.encoding,
+      compressed,
+      sha256: hash.digest('base64'),
+      sourceWarnings: workbook?.findings.warnings ?? [],
+    };
   } finally {
     closeSync(fd);
+    await workbook?.archive.close();
   }
 }
 
@@ -495,7 +569,7 @@ export async function validateFile<T>(
       errors,
       errorCount: Number(errorTotal?.n ?? 0) + structural.length,
       errorCountsByCode: byCode,
-      warnings: mapping.warnings,
+      warnings: [...decoded.sourceWarnings, ...mapping.warnings],
       ...(mapping.profile ? { profile: mapping.profile } : {}),
       columnMapping: mapping.columns.map((c, i) => ({ position: i + 1, column: c ? c.name : null })),
     };

@@ -110,6 +110,8 @@ export const uploadRecordSchema = z.object({
   withdrawalRef: z.string().optional(),
   /** How the file writes hours, as the company declared it (catalog/schema.ts TIME_FORMATS). */
   timeFormat: z.enum(['decimal', 'hours-minutes', 'minutes']).optional(),
+  /** The sheet of an Excel workbook to read (default: the first). */
+  sheet: z.string().optional(),
   /** The import profile the upload named (catalog/profiles.ts), e.g. `kingoftime`. */
   profile: z.string().optional(),
   /** The profile the file was read with: the one named, or the one detected from its header. */

@@ -70,6 +70,10 @@ const FIELDS = {
     `timeFormat must be one of ${TIME_FORMATS.join(', ')} (decimal: 1.5 hours; hours-minutes: 60-base, 1.30 is 1 h 30 min; minutes: 90).`,
   ),
   dryRun: msg('dryRun は true か false です。', 'dryRun must be true or false.'),
+  sheet: msg(
+    'sheet は Excel のシート名（1〜31 文字）です。',
+    'sheet must be the name of an Excel sheet (1 to 31 characters).',
+  ),
   profile: msg(
     `profile は取り込み形式の名前（${PROFILE_NAMES.join(', ')} のいずれか）です。`,
     `profile must name an import profile (one of ${PROFILE_NAMES.join(', ')}).`,
@@ -89,6 +93,8 @@ export const uploadRequestSchema = z
     dryRun: z.boolean().optional(),
     /** How the file writes hours: decimal (1.5), hours-minutes (60進数, 1.30), minutes (90). */
     timeFormat: z.enum(TIME_FORMATS).optional(),
+    /** The sheet of an Excel workbook to read (default: the first). */
+    sheet: z.string().min(1).max(31).optional(),
     /** The system the file was exported from (an import profile, catalog/profiles.ts): its header names. */
     profile: z.enum(PROFILE_NAMES as [string, ...string[]]).optional(),
   })
@@ -225,6 +231,7 @@ export async function requestUpload(
     ...(request.dryRun ? { dryRun: true as const } : {}),
     ...(request.timeFormat ? { timeFormat: request.timeFormat } : {}),
     ...(request.profile ? { profile: request.profile } : {}),
+    ...(request.sheet ? { sheet: request.sheet } : {}),
   };
   // The record first, then its ledger entry; if the entry cannot be appended the record is deleted
   // again, so a failure leaves neither (and the caller gets no ticket). The entry's place in the
