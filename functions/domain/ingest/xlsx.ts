@@ -55,6 +55,8 @@ export const XLSX_LIMITS = {
   /** An entry may inflate to at most this many times its compressed size (when it is larger than 1 MiB). */
   maxCompressionRatio: 200,
   ratioAppliesAbove: 1024 ** 2,
+  /** Shared strings are held in memory while the sheet is read: their part may inflate to at most this. */
+  maxSharedStringsBytes: 64 * 1024 ** 2,
   /** Excel's own limit on rows in a sheet. */
   maxRow: 1_048_576,
 } as const;
@@ -139,6 +141,14 @@ export function checkArchive(entries: readonly ArchiveEntry[], maxBytes: number)
         `would inflate to ${Math.round(ratio)} times its compressed size (at most ${XLSX_LIMITS.maxCompressionRatio})`,
       );
     }
+  }
+  const strings = entries.find((e) => e.name === 'xl/sharedStrings.xml');
+  if (strings && strings.uncompressedSize > XLSX_LIMITS.maxSharedStringsBytes) {
+    throw reject(
+      'XLSX_TOO_LARGE',
+      `Excel ファイルの文字列の部分（xl/sharedStrings.xml、展開後 ${strings.uncompressedSize} バイト）が大きすぎます（上限 ${XLSX_LIMITS.maxSharedStringsBytes} バイト）。ファイルを分割するか、CSV で保存してアップロードしてください。`,
+      `The text part of the Excel file (xl/sharedStrings.xml, ${strings.uncompressedSize} bytes inflated) is larger than ${XLSX_LIMITS.maxSharedStringsBytes} bytes. Split the file, or save it as CSV and upload that.`,
+    );
   }
   if (total > maxBytes) {
     throw reject(

@@ -2,6 +2,7 @@ import { strToU8 } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import type { DatasetName } from '../../../functions/domain/catalog/schema.ts';
 import { ingestObject } from '../../../functions/domain/ingest/ingest.ts';
+import { checkArchive } from '../../../functions/domain/ingest/xlsx.ts';
 import { defaultSettings } from '../../../functions/domain/settings.ts';
 import { acceptedContentType } from '../../../functions/domain/uploads/content-type.ts';
 import type { UploadRecord } from '../../../functions/domain/uploads/model.ts';
@@ -194,5 +195,32 @@ describe('Excel workbooks', () => {
     // Assess
     expect(pinned).toBe(XLSX);
     expect(() => acceptedContentType('application/vnd.ms-excel.sheet.macroEnabled.12')).toThrow(/macro/);
+  });
+});
+
+describe('checkArchive', () => {
+  const entry = (name: string, uncompressedSize: number, compressedSize = uncompressedSize) => ({
+    name,
+    uncompressedSize,
+    compressedSize,
+  });
+
+  it('refuses shared strings too large to hold in memory, and too many parts, from the directory alone', () => {
+    // Act
+    const strings = () =>
+      checkArchive([entry('xl/sharedStrings.xml', 65 * 1024 ** 2, 10 * 1024 ** 2)], 2 * 1024 ** 3);
+    const parts = () =>
+      checkArchive(
+        Array.from({ length: 10_001 }, (_, i) => entry(`xl/media/p${i}.xml`, 10)),
+        2 * 1024 ** 3,
+      );
+
+    // Assess
+    expect(strings).toThrow(
+      expect.objectContaining({ reason: expect.objectContaining({ code: 'XLSX_TOO_LARGE' }) }),
+    );
+    expect(parts).toThrow(
+      expect.objectContaining({ reason: expect.objectContaining({ code: 'XLSX_ZIP_BOMB' }) }),
+    );
   });
 });
