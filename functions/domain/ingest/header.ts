@@ -112,23 +112,26 @@ export class HeaderFinder {
    * The profile to read the header with: the one the upload named, else the candidate under which most
    * cells name a column that neither the company's mapping nor the catalogue names, when one is ahead.
    */
-  private profileFor(cells: readonly string[]): { profile: ImportProfile; detected: boolean } | undefined {
+  private profileFor(
+    cells: readonly string[],
+  ): { profile: ImportProfile; detected: boolean; alike: readonly ImportProfile[] } | undefined {
     const { profile, candidates = [], company } = this.vocabulary;
-    if (profile) return { profile, detected: false };
+    if (profile) return { profile, detected: false, alike: [] };
     const base = aliasesOf(company);
     const scores = candidates.map((candidate) => {
       const aliases = aliasesOf(company, candidate.datasets[this.dataset.name]);
       const own = cells.filter(
         (c) => c.trim() !== '' && !columnFor(this.dataset, base, c) && columnFor(this.dataset, aliases, c),
       ).length;
-      return { candidate, own };
+      // How this candidate reads the header: presets that read it alike are the same layout here.
+      const reading = `${cells.map((c) => columnFor(this.dataset, aliases, c)?.name ?? '').join('|')}#${candidate.timeFormat ?? ''}`;
+      return { candidate, own, reading };
     });
     const best = Math.max(0, ...scores.map((s) => s.own));
     const leaders = scores.filter((s) => s.own === best);
     const leader = leaders[0];
-    return best > 0 && leaders.length === 1 && leader
-      ? { profile: leader.candidate, detected: true }
-      : undefined;
+    if (best === 0 || !leader || leaders.some((s) => s.reading !== leader.reading)) return undefined;
+    return { profile: leader.candidate, detected: true, alike: leaders.slice(1).map((s) => s.candidate) };
   }
 
   /** The mapping when `cells` (on `line`) is the header; undefined when it is a row above the header. */
@@ -152,12 +155,14 @@ export class HeaderFinder {
           ja: `見出し行は ${line} 行目でした。その上の ${line - 1} 行（表題・空行など）は読み飛ばし、保存していません。`,
           en: `The header is on line ${line}; the ${line - 1} line(s) above it (a title, blank rows) were skipped and not stored.`,
         });
-      if (chosen?.detected)
+      if (chosen?.detected) {
+        const systems = [chosen.profile, ...chosen.alike];
         notices.push({
           code: 'PROFILE_DETECTED',
-          ja: `見出しから「${chosen.profile.ja}」の書き出し形式と判断し、その列名で読みました（--profile ${chosen.profile.name}）。違う場合は --profile で形式を指定してください。`,
-          en: `The header looks like an export from ${chosen.profile.en} and was read with its column names (--profile ${chosen.profile.name}). If it is not, name the format with --profile.`,
+          ja: `見出しから「${systems.map((p) => p.ja).join('」または「')}」の書き出し形式と判断し、その列名で読みました（--profile ${chosen.profile.name}）。違う場合は --profile で形式を指定してください。`,
+          en: `The header looks like an export from ${systems.map((p) => p.en).join(' or ')} and was read with its column names (--profile ${chosen.profile.name}). If it is not, name the format with --profile.`,
         });
+      }
       return {
         ...mapping,
         warnings: [...notices, ...mapping.warnings],

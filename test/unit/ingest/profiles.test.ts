@@ -76,6 +76,20 @@ describe('built-in import profiles', () => {
     ]);
   });
 
+  it('detects the KING OF TIME layout (freee勤怠管理Plus writes the same) without --profile, keeping its hours', async () => {
+    // Prepare: 労働合計時間 is a name only this layout uses
+    const body = csv('従業員コード,日付,労働合計時間', 'K0001,2026/04/01,9.30');
+
+    // Act
+    const { record, rows } = await ingest('attendance', body, { timeFormat: 'hours-minutes' });
+
+    // Assess
+    expect(record?.status).toBe('ACCEPTED');
+    expect(record?.importProfile).toEqual({ name: 'kingoftime', detected: true });
+    expect(record?.warnings?.find((w) => w.code === 'PROFILE_DETECTED')?.ja).toContain('freee勤怠管理Plus');
+    expect(rows[0]).toMatchObject({ employee_id: 'K0001', actual_hours: 9.5 });
+  });
+
   it('detects freee人事労務 from the header and reads its hours as decimal (its only format)', async () => {
     // Prepare: 1.30 would be refused as ambiguous without a profile; freee人事労務 writes decimals only
     const body = csv(
