@@ -3,6 +3,7 @@
  *
  *   npx tsx bench/ingest-child.ts --mode bare|ingest|ingest+mask --file <csv> --work <dir>
  *
+ * A `--file` ending in .xlsx is uploaded as an Excel workbook.
  * `bare` is DuckDB's `COPY (SELECT * FROM read_csv(...)) TO ... (FORMAT parquet)` of a UTF-8 file.
  * `ingest` is the production `ingestObject` (verify, decode, validate, normalise, write Parquet,
  * record, remove the landing object). `ingest+mask` adds what the deployed ingest runtime runs in
@@ -25,11 +26,14 @@ import type {
   ObjectVersion,
 } from '../functions/adapters/ports.ts';
 import { NotFoundError } from '../functions/adapters/ports.ts';
+import { openZipWorkbook } from '../functions/adapters/xlsx-archive.ts';
 import { ingestObject } from '../functions/domain/ingest/ingest.ts';
 import { pseudonymise } from '../functions/domain/masking/pseudonymise.ts';
 import { defaultSettings } from '../functions/domain/settings.ts';
 import { landingKey } from '../functions/domain/zones.ts';
 import { peakRssMiB } from './lib/report.ts';
+
+const XLSX_CONTENT_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 /** Result line of one measured run. */
 export interface IngestRun {
@@ -66,7 +70,8 @@ export class DirectoryObjectStore implements ObjectStore {
   }
   async head(bucket: string, key: string): Promise<ObjectHead | undefined> {
     if (!existsSync(this.path(bucket, key))) return undefined;
-    return { key, size: (await stat(this.path(bucket, key))).size, contentType: 'text/csv', metadata: {} };
+    const contentType = key.endsWith('.xlsx') ? XLSX_CONTENT_TYPE : 'text/csv';
+    return { key, size: (await stat(this.path(bucket, key))).size, contentType, metadata: {} };
   }
   async *list(bucket: string, prefix: string): AsyncIterable<ObjectSummary> {
     const base = join(this.root, bucket);
@@ -130,7 +135,9 @@ async function ingest(file: string, work: string, mask: boolean): Promise<Ingest
     createdAt: '2020-04-01T00:00:00.000Z',
     updatedAt: '2020-04-01T00:00:00.000Z',
   });
-  const key = landingKey(tenantId, 'attendance', uploadId, 'kintai.csv');
+  const workbook = file.endsWith('.xlsx');
+  const fileName = workbook ? 'kintai.xlsx' : 'kintai.csv';
+  const key = landingKey(tenantId, 'attendance', uploadId, fileName);
   await mkdir(dirname(join(root, 'landing', key)), { recursive: true });
   await copyFile(file, join(root, 'landing', key));
   // The upload record as requestUpload writes it (size and checksum the client declared).
@@ -142,9 +149,9 @@ async function ingest(file: string, work: string, mask: boolean): Promise<Ingest
     tenantId,
     uploadId,
     dataset: 'attendance',
-    fileName: 'kintai.csv',
+    fileName,
     key,
-    contentType: 'text/csv',
+    contentType: workbook ? XLSX_CONTENT_TYPE : 'text/csv',
     sizeBytes: size,
     sha256: hash.digest('base64'),
     status: 'REQUESTED',
@@ -167,6 +174,8 @@ async function ingest(file: string, work: string, mask: boolean): Promise<Ingest
       objects,
       table,
       workDir: join(work, 'tmp'),
+      // As functions/ingest/runtime.ts wires it.
+      openWorkbook: openZipWorkbook,
       trace,
       ...(mask
         ? {

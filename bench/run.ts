@@ -3,7 +3,7 @@
  * `bench/results.md` (machine, figures, baselines, ratios, targets met or MISSED, total run time).
  *
  *   npm run bench                          # all benchmarks, writes bench/results.md
- *   npm run bench -- --only ingest         # one (or a comma list: ingest,stats,purge,packages)
+ *   npm run bench -- --only ingest         # one (or a comma list: ingest,xlsx,stats,purge,packages)
  *   npm run bench -- --only ingest --rows 100000 --no-write   # a quick look, results.md untouched
  *
  * Generated data lives in a temp dir (KURA_BENCH_DIR or $TMPDIR/kura-bench), never in the repo.
@@ -12,14 +12,14 @@ import { writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { runIngestBenchmark } from './ingest.ts';
+import { runIngestBenchmark, runXlsxBenchmark } from './ingest.ts';
 import { REPO_ROOT } from './lib/child.ts';
 import { consoleTable, describeMachine, resultsMarkdown, round, type Section } from './lib/report.ts';
 import { runPackagesBenchmark } from './packages.ts';
 import { runPurgeBenchmarkIsolated } from './purge.ts';
 import { runStatsBenchmark } from './stats.ts';
 
-const BENCHMARKS = ['ingest', 'stats', 'purge', 'packages'] as const;
+const BENCHMARKS = ['ingest', 'xlsx', 'stats', 'purge', 'packages'] as const;
 type BenchmarkName = (typeof BENCHMARKS)[number];
 
 const { values: args } = parseArgs({
@@ -57,6 +57,8 @@ async function runOne(name: BenchmarkName): Promise<Section> {
   switch (name) {
     case 'ingest':
       return runIngestBenchmark({ dir, ...(args.rows ? { rows: Number(args.rows) } : {}) });
+    case 'xlsx':
+      return runXlsxBenchmark({ dir, ...(args.rows ? { rows: Number(args.rows) } : {}) });
     case 'stats':
       return runStatsBenchmark({
         dir,

@@ -6,6 +6,7 @@ import {
   principalFromClaims,
   type Requirement,
 } from '../domain/auth/principal.ts';
+import { profileCatalogue } from '../domain/catalog/profiles.ts';
 import { MalformedRequestError, NotFoundError } from '../domain/errors.ts';
 import { type Lang, langFromAcceptLanguage, msg } from '../domain/i18n.ts';
 import { getJob, requestJob } from '../domain/jobs/jobs.ts';
@@ -22,6 +23,7 @@ import { listTenants, registerTenant, updateTenant } from '../domain/tenants/adm
 import { processingDisclosure } from '../domain/tenants/processing.ts';
 import { certificateWithVerification, requestPurge } from '../domain/tenants/purge-now.ts';
 import { rowErrorsCsv } from '../domain/uploads/error-report.ts';
+import { deleteColumnMapping, getColumnMapping, saveColumnMapping } from '../domain/uploads/mappings.ts';
 import { getUpload, listUploads, requestUpload } from '../domain/uploads/uploads.ts';
 import { withdrawUpload } from '../domain/uploads/withdraw.ts';
 import { datasetCatalogue } from './datasets.ts';
@@ -159,6 +161,19 @@ export const ROUTES: Readonly<Record<string, Route>> = {
       const file = await rowErrorsCsv(c.ports, c.principal, c.path('uploadId'), c.lang);
       return new FileDownload(file.fileName, 'text/csv; charset=utf-8', file.csv);
     },
+  },
+  'GET /profiles': { requires: 'signed-in', handle: async () => ({ profiles: profileCatalogue() }) },
+  'GET /mappings/{dataset}': {
+    requires: 'company-user',
+    handle: (c) => getColumnMapping(c.ports.table, c.principal, c.path('dataset')),
+  },
+  'PUT /mappings/{dataset}': {
+    requires: 'company-user',
+    handle: (c) => saveColumnMapping(c.ports, c.principal, c.path('dataset'), c.body()),
+  },
+  'DELETE /mappings/{dataset}': {
+    requires: 'company-user',
+    handle: (c) => deleteColumnMapping(c.ports.table, c.principal, c.path('dataset')),
   },
   'POST /uploads/{uploadId}/withdraw': {
     requires: 'tenant-member',

@@ -1,5 +1,6 @@
 import type { EnvironmentNeeds } from '../adapters/environment.ts';
 import type { Runtime } from '../adapters/runtime.ts';
+import { openZipWorkbook } from '../adapters/xlsx-archive.ts';
 import type { IngestPorts } from '../domain/ingest/ports.ts';
 import { pseudonymise } from '../domain/masking/pseudonymise.ts';
 import type { PlatformSettings } from '../domain/settings.ts';
@@ -30,6 +31,7 @@ export function composeIngest(runtime: Runtime): IngestRuntime {
       table,
       now: runtime.clock,
       workDir: runtime.tmpDir,
+      openWorkbook: openZipWorkbook,
       afterAccepted: async (tenantId, uploadId) => {
         await pseudonymise({ objects, table, keys, settings }, { tenantId, uploadId });
       },

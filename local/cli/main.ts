@@ -18,6 +18,7 @@ import { registerAdminCommands } from './admin.ts';
 import { requireTenantId } from './arguments.ts';
 import { registerBiCommands } from './bi.ts';
 import { CliContext, CliError, type CliIo, type GlobalOptions } from './context.ts';
+import { registerMappingCommands } from './mappings.ts';
 import { registerStatsCommands } from './stats.ts';
 import { registerSupportCommands } from './support.ts';
 import { registerUploadCommands } from './uploads.ts';
@@ -106,6 +107,7 @@ function registerTokenCommand(program: Command, context: () => CliContext): void
 const COMMAND_MODULES: ReadonlyArray<(program: Command, context: () => CliContext) => void> = [
   registerTokenCommand,
   registerUploadCommands,
+  registerMappingCommands,
   registerStatsCommands,
   registerAdminCommands,
   registerSupportCommands,

@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
+import { PROFILE_NAMES } from '../../functions/domain/catalog/profiles.ts';
 import { TIME_FORMATS } from '../../functions/domain/catalog/schema.ts';
 import { msg } from '../../functions/domain/i18n.ts';
 import type { UploadStatus } from '../../functions/domain/uploads/model.ts';
@@ -46,7 +47,11 @@ interface UploadView {
   readonly inForce?: boolean;
   readonly checkedAs?: 'ACCEPTED' | 'PARTIALLY_ACCEPTED' | 'REJECTED';
   readonly columnMapping?: ReadonlyArray<{ readonly position: number; readonly column: string | null }>;
+  /** The import profile the file was read with (named, or detected from its header). */
+  readonly importProfile?: { readonly name: string; readonly detected: boolean };
 }
+
+const XLSX_CONTENT_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 const FINAL: readonly UploadStatus[] = ['ACCEPTED', 'PARTIALLY_ACCEPTED', 'REJECTED', 'WITHDRAWN', 'CHECKED'];
 const COUNTING: readonly UploadStatus[] = ['ACCEPTED', 'PARTIALLY_ACCEPTED'];
@@ -119,6 +124,17 @@ function describeUpload(ctx: CliContext, upload: UploadView): void {
         msg(
           `アップロードした場合の結果: ${upload.checkedAs} — ${STATUS_TEXT[upload.checkedAs].ja}`,
           `As an upload it would be: ${upload.checkedAs} — ${STATUS_TEXT[upload.checkedAs].en}`,
+        ),
+      ),
+    );
+  }
+  if (upload.importProfile) {
+    const { name, detected } = upload.importProfile;
+    lines.push(
+      ctx.t(
+        msg(
+          `取り込み形式: ${name}${detected ? '（見出しから判定）' : ''}`,
+          `Import profile: ${name}${detected ? ' (detected from the header)' : ''}`,
         ),
       ),
     );
@@ -252,10 +268,18 @@ export function registerUploadCommands(program: Command, context: () => CliConte
     .option('--consent-method <method>', `consent method: ${CONSENT_METHODS.join(' | ')} / 同意の取得方法`)
     .option('--consent-date <date>', 'date consent was obtained (YYYY-MM-DD) / 同意取得日')
     .option('--attested-by <who>', 'who attests the consent / 同意を証明する人')
-    .option('--content-type <type>', 'content type / Content-Type', 'text/csv')
+    .option(
+      '--content-type <type>',
+      'content type (default: from the file name: .xlsx → Excel, else text/csv) / Content-Type',
+    )
+    .option('--sheet <name>', 'the sheet of an .xlsx to read (default: the first) / 読むシート')
     .option(
       '--time-format <format>',
       'how the file writes hours: decimal (1.5), hours-minutes (60進数 1.30), minutes (90) / 時間の表示形式',
+    )
+    .option(
+      '--profile <name>',
+      `the system the file was exported from: ${PROFILE_NAMES.join(', ')} (default: detected from the header) / 書き出し元のシステム`,
     )
     .option(
       '--check',
@@ -275,13 +299,24 @@ export function registerUploadCommands(program: Command, context: () => CliConte
           consentMethod?: string;
           consentDate?: string;
           attestedBy?: string;
-          contentType: string;
+          contentType?: string;
+          sheet?: string;
           wait: number;
           check?: boolean;
           timeFormat?: string;
+          profile?: string;
         },
       ) => {
         const ctx = context();
+        if (options.profile !== undefined && !PROFILE_NAMES.includes(options.profile)) {
+          throw new CliError(
+            msg(
+              `--profile は ${PROFILE_NAMES.join(', ')} のいずれかです（一覧と書き出し方: kura profiles）。`,
+              `--profile is one of ${PROFILE_NAMES.join(', ')} (list and how to export: kura profiles).`,
+            ),
+            2,
+          );
+        }
         const timeFormat = options.timeFormat;
         if (timeFormat !== undefined && !(TIME_FORMATS as readonly string[]).includes(timeFormat)) {
           throw new CliError(
@@ -307,15 +342,19 @@ export function registerUploadCommands(program: Command, context: () => CliConte
         }
         const client = await ctx.client('tenant');
         const fileName = basename(file);
+        const contentType =
+          options.contentType ?? (/\.xlsx$/i.test(fileName) ? XLSX_CONTENT_TYPE : 'text/csv');
         const ticket = (
           await client.call<UploadTicket>('POST', '/uploads', {
             dataset: options.dataset,
             fileName,
-            contentType: options.contentType,
+            contentType,
             ...digest,
+            ...(options.sheet ? { sheet: options.sheet } : {}),
             ...(consent ? { consent } : {}),
             ...(options.check ? { dryRun: true } : {}),
             ...(timeFormat ? { timeFormat } : {}),
+            ...(options.profile ? { profile: options.profile } : {}),
           })
         ).body;
         const bar = createProgress({
@@ -325,11 +364,7 @@ export function registerUploadCommands(program: Command, context: () => CliConte
           stream: ctx.io.progressStream ?? { write: (text: string) => ctx.io.writeErr(text) },
         });
         const counted = createReadStream(file).pipe(countingTransform((sent) => bar.update(sent)));
-        await postToPresignedUrl(
-          ticket,
-          { fileName, contentType: options.contentType, sizeBytes: digest.sizeBytes },
-          counted,
-        );
+        await postToPresignedUrl(ticket, { fileName, contentType, sizeBytes: digest.sizeBytes }, counted);
         bar.stop();
         ctx.note(
           ctx.t(

@@ -6,11 +6,13 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { ConditionFailedError, type ObjectHead, type ObjectRef } from '../../adapters/ports.ts';
 import { getDataset, withTimeFormat } from '../catalog/index.ts';
+import { getProfile, profilesFor } from '../catalog/profiles.ts';
 import type { KuraError } from '../errors.ts';
 import { appendLedger } from '../ledger/ledger.ts';
 import type { PlatformSettings } from '../settings.ts';
 import type { TenantRecord } from '../tenants/model.ts';
 import { japanDay, purgeStarted, readTenant, writeRefusal } from '../tenants/rules.ts';
+import { readColumnMapping } from '../uploads/mappings.ts';
 import type { UploadRecord, UploadStatus } from '../uploads/model.ts';
 import { storedUploadSchema, updateUploadRecord } from '../uploads/supersession.ts';
 
@@ -44,6 +46,8 @@ export function objectIdentity(object: LandedObject): string {
       : '-';
   return `s3://${object.bucket}/${object.key}#${version}`;
 }
+
+const XLSX_CONTENT_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 const mismatch = (code: string, ja: string, en: string) => new UploadMismatchError({ code, ja, en });
 
@@ -441,7 +445,12 @@ async function processUpload(
   let current = claimed;
   if (current.status === 'RECEIVED')
     current = await transitionRecord(ports, current, { status: 'VALIDATING' });
-  const dataset = withTimeFormat(getDataset(address.dataset), current.timeFormat);
+  // The company's saved mapping (headers, and its usual profile and time format), then what the upload says.
+  const saved = await readColumnMapping(ports.table, address.tenantId, address.dataset);
+  const timeFormat = current.timeFormat ?? saved?.timeFormat;
+  const dataset = withTimeFormat(getDataset(address.dataset), timeFormat);
+  const profileName = current.profile ?? saved?.profile;
+  const profile = profileName === undefined ? undefined : getProfile(profileName);
   const workDir = join(ports.workDir ?? tmpdir(), `kura-ingest-${address.uploadId}-${randomUUID()}`);
   try {
     const outcome = await validateFile(
@@ -454,7 +463,16 @@ async function processUpload(
         },
         workDir,
         fallbackPeriod: monthOf(current.requestedAt),
-        timeFormatDeclared: current.timeFormat !== undefined,
+        timeFormatDeclared: timeFormat !== undefined,
+        // Only an upload declared as .xlsx is read as a workbook; any other zip stays refused.
+        ...(ports.openWorkbook && mediaType(current.contentType) === XLSX_CONTENT_TYPE
+          ? { openWorkbook: ports.openWorkbook }
+          : {}),
+        ...(current.sheet ? { sheet: current.sheet } : {}),
+        vocabulary: {
+          ...(saved ? { company: saved.columns } : {}),
+          ...(profile ? { profile } : { candidates: profilesFor(address.dataset) }),
+        },
         ...(ports.trace ? { trace: ports.trace } : {}),
       },
       async (file, writeValid) => {
@@ -507,6 +525,9 @@ async function processUpload(
       encoding: file.encoding,
       outputs,
       ...(file.warnings.length > 0 ? { warnings: [...file.warnings] } : {}),
+      ...(file.profile
+        ? { importProfile: { name: file.profile.name, detected: file.profile.detected } }
+        : {}),
       processedObject: identity,
       ...(decision.reason ? { reason: decision.reason } : {}),
     });

@@ -1,4 +1,5 @@
 import type { ObjectStore, Table } from '../../adapters/ports.ts';
+import type { OpenWorkbook } from './xlsx.ts';
 
 /** The few logging calls ingestion makes; Powertools' Logger satisfies it. */
 export interface IngestLogger {
@@ -18,6 +19,8 @@ export interface IngestPorts {
   readonly workDir?: string;
   /** Runs after an upload ends ACCEPTED or PARTIALLY_ACCEPTED (the masking step). */
   readonly afterAccepted?: (tenantId: string, uploadId: string) => Promise<void>;
+  /** Opens an uploaded Excel workbook's zip container (adapters/xlsx-archive.ts); without it .xlsx is refused. */
+  readonly openWorkbook?: OpenWorkbook;
   /** Called as each processing phase ends (benchmarks). */
   readonly trace?: (phase: string) => void;
 }

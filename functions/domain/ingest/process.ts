@@ -6,12 +6,19 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { withTimeFormat } from '../catalog/index.ts';
 import type { ColumnDef, DatasetDef, PrivacyClass } from '../catalog/schema.ts';
 import { CsvTextDecoder, InvalidEncodingError, type TextEncoding } from '../japanese/encoding.ts';
 import type { LimitSettings } from '../settings.ts';
 import type { RowError } from '../uploads/model.ts';
 import { FileRejectedError } from './errors.ts';
-import { type FileWarning, type HeaderMapping, mapHeader } from './header.ts';
+import {
+  type AppliedProfile,
+  type FileWarning,
+  HeaderFinder,
+  type HeaderMapping,
+  type HeaderVocabulary,
+} from './header.ts';
 import { type RowErrorCode, rowErrorMessage } from './messages.ts';
 import { CsvScanner, type ScanResult } from './scan.ts';
 import {
@@ -25,6 +32,15 @@ import {
   lit,
   sourceTableSql,
 } from './sql.ts';
+import {
+  ArchiveSizeError,
+  type OpenWorkbook,
+  refuseMergedData,
+  type WorkbookArchive,
+  type WorkbookFindings,
+  workbookCsv,
+  zipBomb,
+} from './xlsx.ts';
 
 /** Privacy classes whose values never appear in an error report (shown masked). */
 export const PERSONAL_CLASSES: ReadonlySet<PrivacyClass> = new Set([
@@ -63,6 +79,8 @@ export interface ValidatedFile {
   readonly errorCountsByCode: Readonly<Record<string, number>>;
   /** Remarks on a file accepted anyway (e.g. unknown columns dropped), in both languages. */
   readonly warnings: readonly FileWarning[];
+  /** The import profile the header was read with, if any. */
+  readonly profile?: AppliedProfile;
   /** Each file column by position (1-based): the catalogue column it maps to, or null (dropped, unnamed). */
   readonly columnMapping: ReadonlyArray<{ readonly position: number; readonly column: string | null }>;
 }
@@ -78,6 +96,12 @@ export interface ProcessOptions {
   readonly memoryLimit?: string;
   /** Whether the upload declared its time format; if not, hours that read two ways refuse the file. */
   readonly timeFormatDeclared?: boolean;
+  /** Header names beyond the catalogue's: the company's saved mapping, a named or detectable profile. */
+  readonly vocabulary?: HeaderVocabulary;
+  /** Opens an Excel workbook (the zip container): given only for uploads declared as .xlsx; other zips are refused. */
+  readonly openWorkbook?: OpenWorkbook;
+  /** The sheet of a workbook to read (default: the first). */
+  readonly sheet?: string;
   /** Called as each phase ends (for benchmarks). */
   readonly trace?: (phase: string) => void;
   /**
@@ -117,16 +141,26 @@ async function decodeAndScan(
   encoding: TextEncoding;
   compressed: boolean;
   sha256: string;
+  /** Notices about the source itself (an Excel workbook's sheets, formulas). */
+  sourceWarnings: readonly FileWarning[];
 }> {
   const hash = createHash('sha256');
   const iterator = hashed(source, hash)[Symbol.asyncIterator]();
   const first = await iterator.next();
   const head = first.done ? new Uint8Array(0) : first.value;
-  if (startsWith(head, ZIP)) {
+  const isZip = startsWith(head, ZIP);
+  if (isZip && !options.openWorkbook) {
     throw reject(
       'ZIP_NOT_ACCEPTED',
       'ZIP ファイルは受け付けていません。CSV ファイルをそのまま（または gzip 圧縮して）アップロードしてください。',
       'ZIP archives are not accepted. Upload the CSV file itself (or gzip-compressed).',
+    );
+  }
+  if (!isZip && options.openWorkbook) {
+    throw reject(
+      'XLSX_CORRUPT',
+      'Excel ブック（.xlsx）としてアップロードされましたが、中身が .xlsx ではありません。Excel で「Excel ブック」として保存し直すか、CSV としてアップロードしてください。',
+      'The file was uploaded as an Excel workbook (.xlsx) but is not one. Save it in Excel as "Excel Workbook", or upload it as CSV.',
     );
   }
   const compressed = startsWith(head, GZIP);
@@ -134,21 +168,53 @@ async function decodeAndScan(
     if (!first.done) yield head;
     for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
   }
-  const bytes: AsyncIterable<Uint8Array> = compressed ? Readable.from(raw()).pipe(createGunzip()) : raw();
+  let workbook: { archive: WorkbookArchive; findings: WorkbookFindings } | undefined;
+  let bytes: AsyncIterable<Uint8Array>;
+  if (isZip && options.openWorkbook) {
+    // A workbook is read by random access: saved under the work directory first (Lambda: /tmp).
+    const path = join(options.workDir, 'upload.xlsx');
+    const spool = openSync(path, 'w');
+    try {
+      for await (const chunk of raw()) writeSync(spool, chunk);
+    } finally {
+      closeSync(spool);
+    }
+    let archive: WorkbookArchive;
+    try {
+      archive = await options.openWorkbook(path);
+    } catch {
+      throw reject(
+        'XLSX_CORRUPT',
+        'Excel ファイル（.xlsx）として開けません。壊れていないか確かめ、Excel で保存し直すか CSV で保存してアップロードしてください。',
+        'The file cannot be opened as an Excel workbook (.xlsx). Check it is intact; save it again in Excel, or as CSV, and upload that.',
+      );
+    }
+    workbook = { archive, findings: { warnings: [], merges: [] } };
+    bytes = workbookCsv(
+      archive,
+      { ...(options.sheet ? { sheet: options.sheet } : {}), maxBytes: options.limits.maxFileBytes },
+      workbook.findings,
+    );
+  } else {
+    bytes = compressed ? Readable.from(raw()).pipe(createGunzip()) : raw();
+  }
 
   let mapping: HeaderMapping | undefined;
   const fd = openSync(cleanPath, 'w');
   const decoder = new CsvTextDecoder();
+  const finder = new HeaderFinder(options.dataset, options.vocabulary);
   const scanner = new CsvScanner(
     options.limits,
     (fields, line) => {
-      mapping = mapHeader(options.dataset, fields, line);
+      mapping = finder.consider(fields, line);
+      if (!mapping) return undefined;
       const names = mapping.columns.map((c, i) => (c ? c.name : `__unnamed_${i}`));
       return Buffer.from(`${names.map((n) => `"${n}"`).join(',')}\n`, 'utf8');
     },
     (chunk) => {
       writeSync(fd, chunk);
     },
+    () => finder.finish(false),
   );
   let decodedBytes = 0;
   try {
@@ -171,6 +237,19 @@ async function decodeAndScan(
         scanner.push(error.validPrefix);
         throw encodingRejection(error, scanner.currentLine);
       }
+      if (error instanceof ArchiveSizeError) {
+        throw error.corrupt
+          ? reject(
+              'XLSX_CORRUPT',
+              `Excel ファイルの部品「${error.entry}」が壊れていて読めません。Excel で保存し直してください。`,
+              `Part ${error.entry} of the Excel file is corrupt. Save it again in Excel.`,
+            )
+          : zipBomb(
+              error.entry,
+              'が、宣言された大きさを超えて展開されます',
+              'inflates to more bytes than the archive declares',
+            );
+      }
       if (error instanceof Error && 'code' in error && String(error.code).startsWith('Z_')) {
         throw reject(
           'BAD_GZIP',
@@ -182,9 +261,18 @@ async function decodeAndScan(
     }
     const scan = scanner.end();
     if (!mapping) throw new Error('scanner ended without a header');
-    return { scan, mapping, encoding: decoder.encoding, compressed, sha256: hash.digest('base64') };
+    if (workbook) refuseMergedData(workbook.findings.merges, scan.headerLine);
+    return {
+      scan,
+      mapping,
+      encoding: decoder.encoding,
+      compressed,
+      sha256: hash.digest('base64'),
+      sourceWarnings: workbook?.findings.warnings ?? [],
+    };
   } finally {
     closeSync(fd);
+    await workbook?.archive.close();
   }
 }
 
@@ -360,8 +448,11 @@ export async function validateFile<T>(
   const trace = options.trace ?? (() => {});
   const decoded = await decodeAndScan(source, options, cleanPath);
   trace('decode+scan');
-  const { dataset } = options;
   const { scan, mapping } = decoded;
+  // A profile whose export writes hours one way only declares them, unless the upload did.
+  const profileFormat = options.timeFormatDeclared ? undefined : mapping.profile?.timeFormat;
+  const dataset = profileFormat ? withTimeFormat(options.dataset, profileFormat) : options.dataset;
+  const timeFormatDeclared = options.timeFormatDeclared === true || profileFormat !== undefined;
   const present = new Set(mapping.columns.flatMap((c) => (c ? [c.name] : [])));
   const spillDir = join(options.workDir, 'duckdb');
   await mkdir(spillDir, { recursive: true });
@@ -385,7 +476,7 @@ export async function validateFile<T>(
     await connection.run(sourceTableSql(dataset, present, source, { fastPath: options.fastPath ?? true }));
     await refuseDataInUnnamedColumns(connection, mapping, scan);
     await refuseMyNumbers(connection, dataset, mapping, scan);
-    if (!options.timeFormatDeclared) await refuseAmbiguousTimes(connection, dataset, mapping, scan);
+    if (!timeFormatDeclared) await refuseAmbiguousTimes(connection, dataset, mapping, scan);
     trace('read');
     for (const statement of checkedViewSql(dataset, present, options.fallbackPeriod)) {
       await connection.run(statement);
@@ -478,7 +569,8 @@ export async function validateFile<T>(
       errors,
       errorCount: Number(errorTotal?.n ?? 0) + structural.length,
       errorCountsByCode: byCode,
-      warnings: mapping.warnings,
+      warnings: [...decoded.sourceWarnings, ...mapping.warnings],
+      ...(mapping.profile ? { profile: mapping.profile } : {}),
       columnMapping: mapping.columns.map((c, i) => ({ position: i + 1, column: c ? c.name : null })),
     };
     const writeValid = async (): Promise<PeriodFile[]> => {

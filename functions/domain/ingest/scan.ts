@@ -117,9 +117,14 @@ export class CsvScanner {
 
   constructor(
     private readonly limits: ScanLimits,
-    /** Receives the header; returns the header line to write instead (e.g. canonical names). */
-    private readonly onHeader: (fields: string[], line: number) => Uint8Array,
+    /**
+     * Receives each non-blank row until one is the header; returns the header line to write instead (e.g.
+     * canonical names), or undefined when the row is not the header (a title line above it: skipped).
+     */
+    private readonly onHeader: (fields: string[], line: number) => Uint8Array | undefined,
     private readonly write: (bytes: Uint8Array) => void,
+    /** Called when the file ends before any row was the header (may throw a better reason than "empty"). */
+    private readonly onEndWithoutHeader: () => void = () => {},
   ) {}
 
   /** The line the scanner has reached: all lines before it were read completely. */
@@ -140,6 +145,7 @@ export class CsvScanner {
     this.carry = new Uint8Array(0);
     if (rest.length > 0) this.scan(rest, true);
     if (!this.header) {
+      this.onEndWithoutHeader();
       throw new FileRejectedError({
         code: 'EMPTY_FILE',
         ja: 'ファイルが空です。見出し行とデータ行のある CSV をアップロードしてください。',
@@ -335,10 +341,12 @@ export class CsvScanner {
       );
     }
     const header = splitRecord(bytes);
+    const replacement = this.onHeader(header, line);
+    if (replacement === undefined) return;
     this.header = header;
     this.headerLine = line;
     this.columns = header.length;
-    this.write(this.onHeader(header, line));
+    this.write(replacement);
   }
 }
 

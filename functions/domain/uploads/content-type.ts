@@ -13,6 +13,8 @@ const ACCEPTED: Readonly<Record<string, string>> = {
   'text/plain': 'text/csv',
   'application/gzip': 'application/gzip',
   'application/x-gzip': 'application/gzip',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet':
+    'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
 };
 
 const ZIP = new Set([
@@ -21,11 +23,8 @@ const ZIP = new Set([
   'application/x-zip',
   'multipart/x-zip',
 ]);
-const WORKBOOK = new Set([
-  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-  'application/vnd.ms-excel.sheet.macroenabled.12',
-  'application/vnd.oasis.opendocument.spreadsheet',
-]);
+const MACRO_WORKBOOK = 'application/vnd.ms-excel.sheet.macroenabled.12';
+const WORKBOOK = new Set(['application/vnd.oasis.opendocument.spreadsheet']);
 
 /** The content type to pin for a declared one; ValidationError (field `contentType`) when refused. */
 export function acceptedContentType(declared: string): string {
@@ -41,11 +40,20 @@ export function acceptedContentType(declared: string): string {
       'contentType',
     );
   }
+  if (media === MACRO_WORKBOOK) {
+    throw new ValidationError(
+      msg(
+        'マクロ付きのブック（.xlsm）は受け付けていません（Kura はマクロを開きません）。「Excel ブック（.xlsx）」または CSV で保存してアップロードしてください。',
+        'Macro-enabled workbooks (.xlsm) are not accepted (Kura never opens macros): save as "Excel Workbook (.xlsx)" or CSV and upload that.',
+      ),
+      'contentType',
+    );
+  }
   if (WORKBOOK.has(media)) {
     throw new ValidationError(
       msg(
-        'Excel などの表計算ファイルは受け付けていません。「CSV（コンマ区切り）」で保存してからアップロードしてください。',
-        'Spreadsheet workbooks are not accepted: save the sheet as CSV (comma delimited) and upload that.',
+        'この表計算ファイルの形式は受け付けていません。「Excel ブック（.xlsx）」または「CSV（コンマ区切り）」で保存してからアップロードしてください。',
+        'This spreadsheet format is not accepted: save it as "Excel Workbook (.xlsx)" or CSV (comma delimited) and upload that.',
       ),
       'contentType',
     );

@@ -110,6 +110,12 @@ export const uploadRecordSchema = z.object({
   withdrawalRef: z.string().optional(),
   /** How the file writes hours, as the company declared it (catalog/schema.ts TIME_FORMATS). */
   timeFormat: z.enum(['decimal', 'hours-minutes', 'minutes']).optional(),
+  /** The sheet of an Excel workbook to read (default: the first). */
+  sheet: z.string().optional(),
+  /** The import profile the upload named (catalog/profiles.ts), e.g. `kingoftime`. */
+  profile: z.string().optional(),
+  /** The profile the file was read with: the one named, or the one detected from its header. */
+  importProfile: z.object({ name: z.string(), detected: z.boolean() }).optional(),
   /** A dry run: validate only, store nothing (status CHECKED when done). */
   dryRun: z.literal(true).optional(),
   /** What a real upload of the checked file would have ended as. */

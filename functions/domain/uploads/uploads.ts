@@ -3,6 +3,7 @@ import { ConditionFailedError, type ObjectStore, type Table } from '../../adapte
 import type { Principal } from '../auth/principal.ts';
 import { tenantOf } from '../auth/principal.ts';
 import { DATASET_NAMES, type DatasetDef, getDataset, isDatasetName } from '../catalog/index.ts';
+import { getProfile, PROFILE_NAMES, profilesFor } from '../catalog/profiles.ts';
 import { TIME_FORMATS } from '../catalog/schema.ts';
 import {
   BODY_NOT_OBJECT,
@@ -69,6 +70,14 @@ const FIELDS = {
     `timeFormat must be one of ${TIME_FORMATS.join(', ')} (decimal: 1.5 hours; hours-minutes: 60-base, 1.30 is 1 h 30 min; minutes: 90).`,
   ),
   dryRun: msg('dryRun は true か false です。', 'dryRun must be true or false.'),
+  sheet: msg(
+    'sheet は Excel のシート名（1〜31 文字）です。',
+    'sheet must be the name of an Excel sheet (1 to 31 characters).',
+  ),
+  profile: msg(
+    `profile は取り込み形式の名前（${PROFILE_NAMES.join(', ')} のいずれか）です。`,
+    `profile must name an import profile (one of ${PROFILE_NAMES.join(', ')}).`,
+  ),
 } as const satisfies FieldMessages;
 
 /** The body of POST /uploads. Strict: a tenantId, key or bucket in the body is refused, never used. */
@@ -84,6 +93,10 @@ export const uploadRequestSchema = z
     dryRun: z.boolean().optional(),
     /** How the file writes hours: decimal (1.5), hours-minutes (60進数, 1.30), minutes (90). */
     timeFormat: z.enum(TIME_FORMATS).optional(),
+    /** The sheet of an Excel workbook to read (default: the first). */
+    sheet: z.string().min(1).max(31).optional(),
+    /** The system the file was exported from (an import profile, catalog/profiles.ts): its header names. */
+    profile: z.enum(PROFILE_NAMES as [string, ...string[]]).optional(),
   })
   .strict();
 export type UploadRequest = z.infer<typeof uploadRequestSchema>;
@@ -159,6 +172,16 @@ export async function requestUpload(
       'dataset',
     );
   }
+  if (request.profile !== undefined && !getProfile(request.profile)?.datasets[dataset.name]) {
+    const fitting = profilesFor(dataset.name).map((p) => p.name);
+    throw new ValidationError(
+      msg(
+        `取り込み形式「${request.profile}」にはデータセット「${dataset.ja}」の形式がありません。${fitting.length > 0 ? `指定できるのは ${fitting.join(', ')} です。` : 'このデータセットには profile を付けずにアップロードしてください。'}`,
+        `Import profile ${request.profile} has no layout for dataset ${dataset.name}. ${fitting.length > 0 ? `Profiles for it: ${fitting.join(', ')}.` : 'Upload it without a profile.'}`,
+      ),
+      'profile',
+    );
+  }
   const sizeBytes = checkSize(request.sizeBytes, dataset, ports.settings);
   const sha256 = normaliseSha256(request.sha256);
   if (!sha256) throw new ValidationError(FIELDS.sha256, 'sha256');
@@ -207,6 +230,8 @@ export async function requestUpload(
     ...(consent ? { consent } : {}),
     ...(request.dryRun ? { dryRun: true as const } : {}),
     ...(request.timeFormat ? { timeFormat: request.timeFormat } : {}),
+    ...(request.profile ? { profile: request.profile } : {}),
+    ...(request.sheet ? { sheet: request.sheet } : {}),
   };
   // The record first, then its ledger entry; if the entry cannot be appended the record is deleted
   // again, so a failure leaves neither (and the caller gets no ticket). The entry's place in the

@@ -197,6 +197,87 @@ describe('kura upload and status', () => {
   });
 });
 
+describe('kura mapping, profiles and upload --profile (issue 17)', () => {
+  it('saves a column mapping a later upload uses, reads a file under --profile, and refuses an unknown profile', async () => {
+    // Prepare: the company's own header names (saved once), and a ジョブカン export
+    const consent = [
+      '--consent-method',
+      'written',
+      '--consent-date',
+      '2025-01-01',
+      '--attested-by',
+      '人事部長',
+    ];
+    const own = join(dataDir, 'own-layout.csv');
+    await writeFile(own, '社員CD,出勤日,実績時間\r\nC001,2025/01/06,8.5\r\n');
+    const jobcan = join(dataDir, 'jobcan.csv');
+    await writeFile(jobcan, 'スタッフコード,日付,労働時間,残業時間\r\nJ001,2025/01/07,9:30,1:30\r\n');
+
+    // Act
+    const saved = await kura(
+      '--tenant',
+      tenantId,
+      'mapping',
+      'set',
+      'attendance',
+      '--column',
+      '社員CD=employee_id',
+      '--column',
+      '出勤日=work_date',
+      '--column',
+      '実績時間=actual_hours',
+    );
+    const shown = await kura('--json', '--tenant', tenantId, 'mapping', 'show', 'attendance');
+    const mapped = await kura(
+      '--json',
+      '--tenant',
+      tenantId,
+      'upload',
+      own,
+      '--dataset',
+      'attendance',
+      ...consent,
+    );
+    const profiled = await kura(
+      '--tenant',
+      tenantId,
+      'upload',
+      jobcan,
+      '--dataset',
+      'attendance',
+      '--profile',
+      'jobcan',
+      ...consent,
+    );
+    const unknown = await kura(
+      '--tenant',
+      tenantId,
+      'upload',
+      jobcan,
+      '--dataset',
+      'attendance',
+      '--profile',
+      'nope',
+    );
+    const deleted = await kura('--tenant', tenantId, 'mapping', 'delete', 'attendance');
+
+    // Assess
+    expect(saved.code).toBe(0);
+    expect(JSON.parse(shown.stdout).columns).toEqual({
+      社員CD: 'employee_id',
+      出勤日: 'work_date',
+      実績時間: 'actual_hours',
+    });
+    expect(mapped.code).toBe(0);
+    expect(JSON.parse(mapped.stdout)).toMatchObject({ status: 'ACCEPTED', rows: { accepted: 1 } });
+    expect(profiled.code).toBe(0);
+    expect(profiled.stdout).toContain('Import profile: jobcan');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('kingoftime');
+    expect(deleted.stdout).toContain('The mapping was deleted.');
+  });
+});
+
 describe('kura stats and benchmark', () => {
   it('lists the statistics of the latest release', async () => {
     // Act

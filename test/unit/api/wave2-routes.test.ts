@@ -618,3 +618,47 @@ describe('GET /about/processing', () => {
     );
   });
 });
+
+describe('column mappings and import profiles (issue 17)', () => {
+  it('saves, shows and deletes a company’s mapping, never listing it as an upload; lists the presets', async () => {
+    // Prepare
+    const ports = memoryRuntime();
+    const path = { dataset: 'attendance' };
+
+    // Act
+    const saved = await call(ports, 'PUT /mappings/{dataset}', {
+      path,
+      body: { columns: { 社員CD: 'employee_id', 出勤日: 'work_date' }, profile: 'jobcan' },
+    });
+    const shown = await call(ports, 'GET /mappings/{dataset}', { path });
+    const uploads = await call(ports, 'GET /uploads');
+    const bySupporter = await call(ports, 'PUT /mappings/{dataset}', {
+      path,
+      claims: claims.supporter,
+      body: { columns: { x: 'employee_id' } },
+    });
+    const deleted = await call(ports, 'DELETE /mappings/{dataset}', { path });
+    const gone = await call(ports, 'GET /mappings/{dataset}', { path });
+    const profiles = await call(ports, 'GET /profiles');
+
+    // Assess
+    expect(saved.statusCode).toBe(200);
+    expect(shown.json).toMatchObject({
+      dataset: 'attendance',
+      profile: 'jobcan',
+      columns: { 社員CD: 'employee_id' },
+    });
+    expect(uploads.json).toEqual({ uploads: [] });
+    expect(bySupporter.statusCode).toBe(403);
+    expect(deleted.json).toEqual({ deleted: true });
+    expect(gone.statusCode).toBe(404);
+    expect(profiles.json.profiles.map((p: { name: string }) => p.name)).toEqual([
+      'kingoftime',
+      'freee-kintai-plus',
+      'freee-hr',
+      'jobcan',
+      'moneyforward',
+      'smarthr',
+    ]);
+  });
+});

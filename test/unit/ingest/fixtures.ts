@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { openZipWorkbook } from '../../../functions/adapters/xlsx-archive.ts';
 import type { DatasetName } from '../../../functions/domain/catalog/schema.ts';
 import type { LandedObject } from '../../../functions/domain/ingest/notification.ts';
 import type { IngestPorts } from '../../../functions/domain/ingest/ports.ts';
@@ -16,6 +17,7 @@ export function memoryPorts(options: { checksums?: boolean } = {}): TestPorts {
   return {
     objects: new MemoryObjectStore(options.checksums ?? false),
     table: new MemoryTable(),
+    openWorkbook: openZipWorkbook,
     now: () => {
       tick += 1000;
       return new Date(tick);

@@ -247,11 +247,18 @@ describe('requestUpload', () => {
       /ZIP archives are not accepted/,
     ],
     [
-      'an Excel workbook',
-      { contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' },
+      'a macro-enabled Excel workbook',
+      { contentType: 'application/vnd.ms-excel.sheet.macroEnabled.12' },
       ValidationError,
       'contentType',
-      /save the sheet as CSV/,
+      /never opens macros/,
+    ],
+    [
+      'an OpenDocument spreadsheet',
+      { contentType: 'application/vnd.oasis.opendocument.spreadsheet' },
+      ValidationError,
+      'contentType',
+      /"Excel Workbook \(\.xlsx\)" or CSV/,
     ],
     [
       'a tenant id in the body',
