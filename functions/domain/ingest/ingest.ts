@@ -468,7 +468,7 @@ async function processUpload(
         ...(ports.openWorkbook && mediaType(current.contentType) === XLSX_CONTENT_TYPE
           ? { openWorkbook: ports.openWorkbook }
           : {}),
-        ...(current.sheet ? { sheet: current.sheet } : {}),
+        ...(current.sheetDigest ? { sheetDigest: current.sheetDigest } : {}),
         vocabulary: {
           ...(saved ? { company: saved.columns } : {}),
           ...(profile ? { profile } : { candidates: profilesFor(address.dataset) }),

@@ -100,8 +100,8 @@ export interface ProcessOptions {
   readonly vocabulary?: HeaderVocabulary;
   /** Opens an Excel workbook (the zip container): given only for uploads declared as .xlsx; other zips are refused. */
   readonly openWorkbook?: OpenWorkbook;
-  /** The sheet of a workbook to read (default: the first). */
-  readonly sheet?: string;
+  /** The sheet of a workbook to read, as `sheetDigest` of its name (default: the first). */
+  readonly sheetDigest?: string;
   /** Called as each phase ends (for benchmarks). */
   readonly trace?: (phase: string) => void;
   /**
@@ -192,7 +192,10 @@ async function decodeAndScan(
     workbook = { archive, findings: { warnings: [], merges: [] } };
     bytes = workbookCsv(
       archive,
-      { ...(options.sheet ? { sheet: options.sheet } : {}), maxBytes: options.limits.maxFileBytes },
+      {
+        ...(options.sheetDigest ? { sheetDigest: options.sheetDigest } : {}),
+        maxBytes: options.limits.maxFileBytes,
+      },
       workbook.findings,
     );
   } else {

@@ -13,6 +13,7 @@
  * Each spreadsheet row becomes one CSV line at the same line number (rows Excel left out become blank
  * lines), so a row error names the Excel row. Line breaks inside a cell become spaces for that reason.
  */
+import { createHash } from 'node:crypto';
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import { FileRejectedError } from './errors.ts';
 import type { FileWarning } from './header.ts';
@@ -350,11 +351,13 @@ function mergedRange(ref: string): MergedRange | undefined {
   return first && last ? { ref, firstRow: first.row, lastRow: last.row } : undefined;
 }
 
-const quoted = (names: readonly string[], lang: 'ja' | 'en') =>
-  names
-    .slice(0, 10)
-    .map((n) => (lang === 'ja' ? `「${n.slice(0, 31)}」` : `"${n.slice(0, 31)}"`))
-    .join(lang === 'ja' ? '' : ', ') + (names.length > 10 ? (lang === 'ja' ? ' ほか' : ' and more') : '');
+/**
+ * How an upload record names a sheet: the SHA-256 (hex) of its NFC name. Sheet names are the
+ * company's own text and may name people; records and messages never hold them.
+ */
+export function sheetDigest(name: string): string {
+  return createHash('sha256').update(name.normalize('NFC'), 'utf8').digest('hex');
+}
 
 /**
  * The chosen sheet of a workbook as UTF-8 CSV bytes, one line per spreadsheet row. `findings` receives
@@ -362,36 +365,41 @@ const quoted = (names: readonly string[], lang: 'ja' | 'en') =>
  */
 export async function* workbookCsv(
   archive: WorkbookArchive,
-  options: { readonly sheet?: string; readonly maxBytes: number },
+  options: { readonly sheetDigest?: string; readonly maxBytes: number },
   findings: WorkbookFindings,
 ): AsyncGenerator<Uint8Array> {
   checkArchive(archive.entries, options.maxBytes);
   const { sheets, date1904 } = await readWorkbook(archive);
-  const names = sheets.map((s) => s.name);
-  const chosen = options.sheet === undefined ? sheets[0] : sheets.find((s) => s.name === options.sheet);
+  const chosen =
+    options.sheetDigest === undefined
+      ? sheets[0]
+      : sheets.find((s) => sheetDigest(s.name) === options.sheetDigest);
   if (!chosen) {
     throw reject(
       'XLSX_SHEET_NOT_FOUND',
-      options.sheet === undefined
+      options.sheetDigest === undefined
         ? 'Excel ファイルにシートがありません。'
-        : `シート「${options.sheet.slice(0, 31)}」がありません。このブックのシート: ${quoted(names, 'ja')}。--sheet でシート名を指定してください。`,
-      options.sheet === undefined
+        : `指定のシート名はこのブックにありません（シートは ${sheets.length} 枚）。Excel でシート名を確かめ、--sheet で指定し直してください。`,
+      options.sheetDigest === undefined
         ? 'The Excel file has no sheet.'
-        : `There is no sheet "${options.sheet.slice(0, 31)}". The workbook's sheets: ${quoted(names, 'en')}. Name one with --sheet.`,
+        : `The workbook has no sheet by the name given (it has ${sheets.length} sheet(s)). Check the sheet's name in Excel and name it again with --sheet.`,
     );
   }
+  // Sheet names are the company's own text (a sheet per employee would name people): messages give
+  // positions and counts, never names.
+  const position = sheets.indexOf(chosen) + 1;
   if (!archive.entries.some((e) => e.name === chosen.part)) {
     throw reject(
       'XLSX_CORRUPT',
-      `シート「${chosen.name.slice(0, 31)}」の中身がファイルにありません。Excel で保存し直してください。`,
-      `The content of sheet "${chosen.name.slice(0, 31)}" is missing from the file. Save it again in Excel.`,
+      `${position} 枚目のシートの中身がファイルにありません。Excel で保存し直してください。`,
+      `The content of sheet ${position} is missing from the file. Save it again in Excel.`,
     );
   }
   if (sheets.length > 1) {
     findings.warnings.push({
       code: 'XLSX_SHEETS',
-      ja: `ブックには ${sheets.length} 枚のシート（${quoted(names, 'ja')}）があり、${options.sheet === undefined ? '1 枚目の' : ''}「${chosen.name.slice(0, 31)}」を読みました。別のシートは --sheet で指定してください（API では sheet）。`,
-      en: `The workbook has ${sheets.length} sheets (${quoted(names, 'en')}); "${chosen.name.slice(0, 31)}"${options.sheet === undefined ? ', the first,' : ''} was read. Name another with --sheet (API: sheet).`,
+      ja: `ブックには ${sheets.length} 枚のシートがあり、${position} 枚目${options.sheetDigest === undefined ? '' : '（指定のシート）'}を読みました。別のシートは --sheet でシート名を指定してください（API では sheet）。`,
+      en: `The workbook has ${sheets.length} sheets; sheet ${position}${options.sheetDigest === undefined ? '' : ' (the one named)'} was read. Name another with --sheet (API: sheet).`,
     });
   }
   const styles = await readStyles(archive);

@@ -110,8 +110,15 @@ export const uploadRecordSchema = z.object({
   withdrawalRef: z.string().optional(),
   /** How the file writes hours, as the company declared it (catalog/schema.ts TIME_FORMATS). */
   timeFormat: z.enum(['decimal', 'hours-minutes', 'minutes']).optional(),
-  /** The sheet of an Excel workbook to read (default: the first). */
-  sheet: z.string().optional(),
+  /**
+   * The sheet of an Excel workbook to read (default: the first), as the SHA-256 of its name
+   * (`sheetDigest`): sheet names are the company's own text and may name people, so the record keeps
+   * only what identifies the sheet within its workbook.
+   */
+  sheetDigest: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
   /** The import profile the upload named (catalog/profiles.ts), e.g. `kingoftime`. */
   profile: z.string().optional(),
   /** The profile the file was read with: the one named, or the one detected from its header. */

@@ -14,6 +14,7 @@ import {
   validationErrorFrom,
 } from '../errors.ts';
 import { msg } from '../i18n.ts';
+import { sheetDigest } from '../ingest/xlsx.ts';
 import { appendLedger, entryRef, type LedgerEntry, type LedgerRetry } from '../ledger/ledger.ts';
 import type { PlatformSettings } from '../settings.ts';
 import { confirmTenantWrite, requireTenantWrite } from '../tenants/rules.ts';
@@ -231,7 +232,7 @@ export async function requestUpload(
     ...(request.dryRun ? { dryRun: true as const } : {}),
     ...(request.timeFormat ? { timeFormat: request.timeFormat } : {}),
     ...(request.profile ? { profile: request.profile } : {}),
-    ...(request.sheet ? { sheet: request.sheet } : {}),
+    ...(request.sheet ? { sheetDigest: sheetDigest(request.sheet) } : {}),
   };
   // The record first, then its ledger entry; if the entry cannot be appended the record is deleted
   // again, so a failure leaves neither (and the caller gets no ticket). The entry's place in the
