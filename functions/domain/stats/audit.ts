@@ -381,18 +381,24 @@ async function computeTruth(
              FROM per_company GROUP BY ${groupCols.join(', ')}`,
           );
           for (const t of result) truthByKey.set(keyOf(t), t);
-          // Each quantile's exact value per cell and how many rows hold it, for the pattern at once.
-          for (const q of quantiles) {
+          // Every quantile's exact value per cell and how many rows hold it: one query per pattern.
+          if (quantiles.length > 0) {
             const exact = await db.run(
-              `WITH exact AS (SELECT ${groupCols.join(', ')}, quantile_cont(v_${q.of}, ${q.p}) AS q FROM audit_rows GROUP BY ${groupCols.join(', ')})
-               SELECT ${select.join(', ')}, exact.q AS q, count(*) FILTER (WHERE abs(audit_rows.v_${q.of} - exact.q) <= 1e-6 * greatest(1e0, abs(exact.q))) AS holders
-               FROM exact JOIN audit_rows USING (${groupCols.join(', ')}) GROUP BY ${[...groupCols, 'exact.q'].join(', ')}`,
+              `WITH exact AS (SELECT ${groupCols.join(', ')}${quantiles.map((q, i) => `, quantile_cont(v_${q.of}, ${q.p}) AS q${i}`).join('')} FROM audit_rows GROUP BY ${groupCols.join(', ')})
+               SELECT ${select.join(', ')}${quantiles
+                 .map(
+                   (q, i) =>
+                     `, any_value(exact.q${i}) AS q${i}, count(*) FILTER (WHERE abs(audit_rows.v_${q.of} - exact.q${i}) <= 1e-6 * greatest(1e0, abs(exact.q${i}))) AS h${i}`,
+                 )
+                 .join('')}
+               FROM exact JOIN audit_rows USING (${groupCols.join(', ')}) GROUP BY ${groupCols.join(', ')}`,
             );
             for (const e of exact) {
               const t = truthByKey.get(keyOf(e));
-              if (t) {
-                t[`q_${q.column}`] = e.q;
-                t[`h_${q.column}`] = e.holders;
+              if (!t) continue;
+              for (const [i, q] of quantiles.entries()) {
+                t[`q_${q.column}`] = e[`q${i}`];
+                t[`h_${q.column}`] = e[`h${i}`];
               }
             }
           }
