@@ -95,8 +95,6 @@ export const limitsSchema = z
       .default(64 * 1024),
     maxColumns: z.number().int().positive().default(200),
     maxRows: z.number().int().positive().default(20_000_000),
-    /** Share of invalid rows above which a file is rejected instead of partially accepted. */
-    maxInvalidRowRatio: z.number().min(0).max(1).default(0.05),
     /** Presigned upload expiry, seconds (at most 15 minutes). */
     uploadUrlExpirySeconds: z.number().int().min(60).max(900).default(300),
     /** Above this many bytes masking runs on Athena instead of DuckDB inside Lambda. */

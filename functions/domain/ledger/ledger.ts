@@ -44,24 +44,6 @@ export const GENESIS_HASH = '0'.repeat(64);
 export const chainOf = (tenantId: string | undefined) =>
   tenantId === undefined ? PLATFORM_CHAIN : `tenant#${tenantId}`;
 
-/** What the ledger records; other functions add actions under their own prefix (ingest.*, purge.*). */
-export const LEDGER_ACTIONS = [
-  'upload.requested',
-  'upload.received',
-  'upload.withdrawn',
-  'upload.discarded',
-  'consent.attested',
-  'authorization.refused',
-  'tenant.registered',
-  'tenant.updated',
-  'tenant.legal_hold_changed',
-  'supporter.granted',
-  'supporter.revoked',
-  'supporter.benchmark_read',
-  'supporter.benchmark_refused',
-  'stats.release_published',
-] as const;
-
 const detailValue = z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.string())]);
 const chainNameSchema = z.string().regex(/^(ledger|platform|tenant#\S{1,200})$/);
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConditionFailedError, type ObjectStore, type Table } from '../../adapters/ports.ts';
+import type { ObjectStore, Table } from '../../adapters/ports.ts';
 import type { Principal } from '../auth/principal.ts';
 import { tenantOf } from '../auth/principal.ts';
 import { DATASET_NAMES, type DatasetDef, getDataset, isDatasetName } from '../catalog/index.ts';
@@ -341,38 +341,4 @@ export async function listUploads(
   // Supporter and support grants share the partition; pageTenantUploads skips them.
   const page = await pageTenantUploads(ports.table, tenantId, { limit, cursor: options.cursor });
   return { uploads: page.records.map(toView), ...(page.cursor !== undefined ? { cursor: page.cursor } : {}) };
-}
-
-export type MarkReceivedResult = 'received' | 'already' | 'unknown';
-
-/**
- * Records that an upload's object landed: REQUESTED → RECEIVED, once (a repeated notification
- * changes nothing). `unknown` when no upload with that key was requested.
- */
-export async function markReceived(
-  ports: Pick<UploadPorts, 'table' | 'clock'>,
-  landed: { readonly tenantId: string; readonly uploadId: string; readonly key: string },
-): Promise<MarkReceivedResult> {
-  const item = await ports.table.get(UPLOADS_TABLE, { tenantId: landed.tenantId, uploadId: landed.uploadId });
-  const parsed = item ? uploadRecordSchema.safeParse(item) : undefined;
-  if (!parsed?.success || parsed.data.key !== landed.key) return 'unknown';
-  if (parsed.data.status !== 'REQUESTED') return 'already';
-  const now = ports.clock().toISOString();
-  try {
-    await ports.table.put(
-      UPLOADS_TABLE,
-      { ...parsed.data, status: 'RECEIVED', updatedAt: now },
-      { ifMatch: { status: 'REQUESTED', updatedAt: parsed.data.updatedAt } },
-    );
-  } catch (error) {
-    if (error instanceof ConditionFailedError) return 'already';
-    throw error;
-  }
-  await appendLedger(ports, {
-    action: 'upload.received',
-    actor: { subject: 'kura:landing', roles: [] },
-    tenantId: landed.tenantId,
-    details: { uploadId: landed.uploadId, dataset: parsed.data.dataset },
-  });
-  return 'received';
 }

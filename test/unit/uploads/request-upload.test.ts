@@ -13,12 +13,7 @@ import {
   ValidationError,
 } from '../../../functions/domain/errors.ts';
 import { LedgerContentionError, readLedger } from '../../../functions/domain/ledger/ledger.ts';
-import {
-  getUpload,
-  listUploads,
-  markReceived,
-  requestUpload,
-} from '../../../functions/domain/uploads/uploads.ts';
+import { getUpload, listUploads, requestUpload } from '../../../functions/domain/uploads/uploads.ts';
 import { activeTenant, consent, employeesRequest, tenantA, tenantB, uploadPorts } from './fixtures.ts';
 
 async function refusal(promise: Promise<unknown>): Promise<KuraError> {
@@ -491,40 +486,5 @@ describe('getUpload and listUploads', () => {
     expect(first.uploads).toHaveLength(2);
     expect(second.uploads).toHaveLength(1);
     expect([...first.uploads, ...second.uploads].every((u) => u.tenantId === 'tenant-a')).toBe(true);
-  });
-});
-
-describe('markReceived', () => {
-  it('moves a requested upload to RECEIVED once', async () => {
-    // Prepare
-    const ports = uploadPorts();
-    const ticket = await requestUpload(ports, tenantA, employeesRequest);
-    const landed = { tenantId: 'tenant-a', uploadId: ticket.uploadId, key: ticket.key };
-
-    // Act
-    const first = await markReceived(ports, landed);
-    const again = await markReceived(ports, landed);
-
-    // Assess
-    expect([first, again]).toEqual(['received', 'already']);
-    expect((await getUpload(ports, tenantA, ticket.uploadId)).status).toBe('RECEIVED');
-    expect((await readLedger(ports.table)).filter((e) => e.action === 'upload.received')).toHaveLength(1);
-  });
-
-  it('ignores an object whose key was never requested', async () => {
-    // Prepare
-    const ports = uploadPorts();
-    const ticket = await requestUpload(ports, tenantA, employeesRequest);
-
-    // Act
-    const result = await markReceived(ports, {
-      tenantId: 'tenant-a',
-      uploadId: ticket.uploadId,
-      key: `${ticket.key}.other`,
-    });
-
-    // Assess
-    expect(result).toBe('unknown');
-    expect((await getUpload(ports, tenantA, ticket.uploadId)).status).toBe('REQUESTED');
   });
 });
