@@ -89,15 +89,19 @@ export function feasibilityIntervals(
     const decisive = (s: number) =>
       s === modelStatus.optimal || s === modelStatus.infeasible || s === modelStatus.unbounded;
     /**
-     * Every program starts from scratch (no basis kept from the previous one): a warm start after
-     * many objective changes left HiGHS with status "unknown" on yen-sized totals at 1,000 companies,
-     * and verdicts must not depend on the order programs are solved in. When presolve cannot tell
-     * infeasible from unbounded, the program is solved again without it.
+     * Each program starts from the previous one's basis (warm start). When HiGHS reaches no verdict
+     * — a warm start after many objective changes ended in status "unknown" on yen-sized totals at
+     * 1,000 companies, where the same program solved fresh is optimal — it is solved again from
+     * scratch, and then without presolve (which cannot always tell infeasible from unbounded).
      */
     const runDecisively = (): number => {
-      model.clearSolver();
       model.run();
       let status: number = model.getModelStatus();
+      if (!decisive(status)) {
+        model.clearSolver();
+        model.run();
+        status = model.getModelStatus();
+      }
       if (!decisive(status)) {
         model.options.set({ presolve: 'off' });
         model.clearSolver();
