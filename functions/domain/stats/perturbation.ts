@@ -5,12 +5,15 @@
  *
  * 1. **Company factors** (scaled to the largest contributions, as ABS and the `cellKey` package
  *    scale magnitude noise to the top contributors; fixed per contributor as in the EZS noise of
- *    US Census County Business Patterns). Every company's contribution to every count and magnitude
- *    is multiplied by `1 + δ`, |δ| between `companyFactorMin` and `companyFactorMax`, sign and size
- *    from the company's record key. δ is the same in every cell and every release, so a margin stays
- *    the sum of its parts, no difference between two cells or two releases isolates a company's (or
- *    an added person's) true contribution, and averaging many margins converges only on the
- *    perturbed value.
+ *    US Census County Business Patterns). A company's contribution to a measure (its count, or the sum
+ *    of one variable) is multiplied by `1 + δ`, |δ| between `companyFactorMin` and `companyFactorMax`,
+ *    sign and size from a key derived from the company's secret key and the measure's name (the
+ *    first 32 bits of MD5 of both, used as a mixing function). δ is the same in every cell and every
+ *    release, so a margin stays the sum of its parts, no difference between two cells or two releases
+ *    isolates a company's (or an added person's) true contribution, and averaging many margins
+ *    converges only on the perturbed value. δ differs between measures: with one δ for all of them,
+ *    an outsider who learns one figure of a company elsewhere (its sales) divides δ out of a published
+ *    difference and reads the company's other figures (its overtime) to within the table's noise.
  * 2. **Cell key noise** (ABS TableBuilder, ONS, Destatis Zensus 2022; R `cellKey`/`ptable`): the cell
  *    key is the sum of its rows' record keys modulo 1 (counts) or of their company keys modulo 1
  *    (magnitudes); it selects a value of {@link PERTURBATION_TABLE}, added to the count, or times the
@@ -19,6 +22,7 @@
  * Means and ratios are computed from the perturbed sums and counts. Quantiles are taken over the
  * perturbed values (each value times its company's factor), and only where the quantile rules allow.
  */
+import { createHash } from 'node:crypto';
 import type { DisclosureSettings } from '../settings.ts';
 
 /** Record keys are 32-bit integers (masking/record-keys.ts); a cell key is their sum modulo this. */
@@ -53,19 +57,48 @@ export function tableNoiseSql(keySumSql: string): string {
   return `(CASE ${branches.join(' ')} ELSE ${PERTURBATION_TABLE.at(-1)?.noise ?? 0}e0 END)`;
 }
 
-/** A company's factor 1 + δ from its 32-bit record key (reference implementation of `companyFactorSql`). */
-export function companyFactor(companyKey: number, disclosure: DisclosureSettings): number {
+/** The measure a company factor applies to: `count`, or the name of a summed variable. */
+export type FactorMeasure = string;
+
+/** A company's key for one measure: the first 32 bits of MD5("<company key>:<measure>"). */
+export function measureKey(companyKey: number, measure: FactorMeasure): number {
+  return Number.parseInt(createHash('md5').update(`${companyKey}:${measure}`).digest('hex').slice(0, 8), 16);
+}
+
+/** SQL (per engine) of `measureKey` over a company key column. */
+export function measureKeySql(
+  companyKeySql: string,
+  measure: FactorMeasure,
+  dialect: 'duckdb' | 'athena',
+): string {
+  const text = `CAST(${companyKeySql} AS VARCHAR) || '${`:${measure}`.replaceAll("'", "''")}'`;
+  return dialect === 'duckdb'
+    ? `CAST('0x' || substr(md5(${text}), 1, 8) AS BIGINT)`
+    : `from_base(substr(to_hex(md5(to_utf8(${text}))), 1, 8), 16)`;
+}
+
+/** A company's factor 1 + δ for a measure (reference implementation of `companyFactorSql`). */
+export function companyFactor(
+  companyKey: number,
+  disclosure: DisclosureSettings,
+  measure: FactorMeasure,
+): number {
   const { companyFactorMin: low, companyFactorMax: high } = disclosure.perturbation;
-  const u = companyKey / KEY_MODULUS;
+  const u = measureKey(companyKey, measure) / KEY_MODULUS;
   const sign = u < 0.5 ? -1 : 1;
   const w = 2 * u - Math.floor(2 * u);
   return 1 + sign * (low + (high - low) * w);
 }
 
-/** SQL (both engines): the factor 1 + δ of a row's company from its `company_key` column. */
-export function companyFactorSql(companyKeySql: string, disclosure: DisclosureSettings): string {
+/** SQL (per engine): the factor 1 + δ of a row's company for a measure, from its `company_key` column. */
+export function companyFactorSql(
+  companyKeySql: string,
+  disclosure: DisclosureSettings,
+  measure: FactorMeasure,
+  dialect: 'duckdb' | 'athena' = 'duckdb',
+): string {
   const { companyFactorMin: low, companyFactorMax: high } = disclosure.perturbation;
-  const u = `(CAST(${companyKeySql} AS DOUBLE) / ${KEY_MODULUS}e0)`;
+  const u = `(CAST(${measureKeySql(companyKeySql, measure, dialect)} AS DOUBLE) / ${KEY_MODULUS}e0)`;
   return `(1e0 + (CASE WHEN ${u} < 0.5e0 THEN -1e0 ELSE 1e0 END) * (${low}e0 + ${high - low}e0 * (2e0 * ${u} - floor(2e0 * ${u}))))`;
 }
 

@@ -241,7 +241,11 @@ export function compileCellsQuery(stat: Statistic, options: CellsQueryOptions): 
     coalesced('region'),
     'record_key',
     'company_key',
-    `${companyFactorSql('company_key', disclosure)} AS f_company`,
+    // One factor per measure (perturbation.ts): the count's, and each variable's that is summed or ranked.
+    `${companyFactorSql('company_key', disclosure, 'count', dialect)} AS f_count`,
+    ...[...new Set([...summed, ...quantiles.map((m) => m.of)])].map(
+      (v) => `${companyFactorSql('company_key', disclosure, v, dialect)} AS f_${v}`,
+    ),
     ...variables.map((v) => `${VARIABLES[v].sql} AS v_${v}`),
   ].join(',\n    ');
   const ctes = [
@@ -263,11 +267,11 @@ export function compileCellsQuery(stat: Statistic, options: CellsQueryOptions): 
       'count(*) AS n_rows',
       'count(DISTINCT company_code) AS n_companies',
       // Perturbation inputs (perturbation.ts): factored count, cell keys, factored sums and quantiles.
-      'sum(f_company) AS p_count',
+      'sum(f_count) AS p_count',
       'sum(record_key) AS ck_sum',
       'sum(company_key) AS ckm_sum',
-      ...summed.map((v) => `sum(v_${v} * f_company) AS ps_${v}`),
-      ...quantiles.map((m) => `${quantileSql(dialect, `v_${m.of} * f_company`, m.p)} AS q_${m.column}`),
+      ...summed.map((v) => `sum(v_${v} * f_${v}) AS ps_${v}`),
+      ...quantiles.map((m) => `${quantileSql(dialect, `v_${m.of} * f_${m.of}`, m.p)} AS q_${m.column}`),
     ];
     ctes.push(
       `g${i} AS (\n  SELECT ${keyList},\n    ${aggregates.join(',\n    ')}\n  FROM base${groupBy()}\n)`,

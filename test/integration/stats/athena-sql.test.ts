@@ -34,6 +34,11 @@ describe('Athena SQL text', () => {
       }
       await withStatsDuckDb(async (runner) => {
         await runner.run('CREATE MACRO approx_percentile(x, p) AS quantile_cont(x, p)');
+        // Trino's spelling of the factor key (perturbation.ts measureKeySql): md5 of varbinary, hex in
+        // capitals, from_base. DuckDB's md5 takes the text and gives lower-case hex already.
+        await runner.run('CREATE MACRO to_utf8(s) AS s');
+        await runner.run('CREATE MACRO to_hex(h) AS upper(h)');
+        await runner.run("CREATE MACRO from_base(s, radix) AS CAST('0x' || s AS BIGINT)");
         for (const stat of STATISTICS) {
           const options = {
             sourceRef: refs[stat.source] as string,

@@ -56,18 +56,20 @@ export const companies = (rows: readonly Row[]) => new Set(rows.map((r) => r.com
  * the table lookup only; the aggregation is written here, apart from the SQL.
  */
 export function perturbed(rows: readonly Row[], disclosure: DisclosureSettings) {
-  const factor = (r: Row) => companyFactor(Number(r.company_key), disclosure);
+  // One factor per company and measure: the count's, and each variable's (perturbation.ts).
+  const factor = (r: Row, measure = 'count') => companyFactor(Number(r.company_key), disclosure, measure);
   const keySum = (column: string) => rows.reduce((s, r) => (s + Number(r[column])) % KEY_MODULUS, 0);
   const countNoise = tableNoise(keySum('record_key') / KEY_MODULUS);
   const magnitudeNoise = tableNoise(keySum('company_key') / KEY_MODULUS);
-  const count = Math.max(0, Math.round(sum(rows.map(factor))) + countNoise);
+  const count = Math.max(0, Math.round(sum(rows.map((r) => factor(r)))) + countNoise);
   return {
     count,
-    /** Perturbed sum of a value, before rounding. */
-    sum: (value: (r: Row) => number, unit: number) =>
-      sum(rows.map((r) => value(r) * factor(r))) + unit * magnitudeNoise,
-    /** The factored values a quantile is taken over. */
-    factored: (value: (r: Row) => number) => rows.map((r) => value(r) * factor(r)),
+    /** Perturbed sum of a variable's value, before rounding. */
+    sum: (variable: string, value: (r: Row) => number, unit: number) =>
+      sum(rows.map((r) => value(r) * factor(r, variable))) + unit * magnitudeNoise,
+    /** The factored values a quantile of a variable is taken over. */
+    factored: (variable: string, value: (r: Row) => number) =>
+      rows.map((r) => value(r) * factor(r, variable)),
     /** Rows of the company holding the most rows. */
     topCompanyRows: Math.max(
       0,

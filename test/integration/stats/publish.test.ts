@@ -205,7 +205,7 @@ describe('publishRelease on DuckDB with adversarial cells', () => {
       expect(dominanceShare(rows, hours, dominanceN) * 100).toBeLessThanOrEqual(dominancePercent);
       const noisy = perturbed(rows, disclosure);
       expect(cell.employees).toBe(noisy.count);
-      const total = noisy.sum(hours, 1);
+      const total = noisy.sum('overtime_hours', hours, 1);
       expect(cell.overtime_hours_total).toBeCloseTo(total, 2);
       expect(cell.overtime_hours_mean).toBeCloseTo(total / noisy.count, 2);
       // Never the exact total: every company's contribution is moved by at least companyFactorMin.
@@ -215,9 +215,18 @@ describe('publishRelease on DuckDB with adversarial cells', () => {
         noisy.topCompanyRows <= disclosure.quantiles.maxCompanyShare * rows.length;
       if (quantilesAllowed) {
         withQuantiles += 1;
-        expect(cell.overtime_hours_median).toBeCloseTo(quantileType7(noisy.factored(hours), 0.5), 2);
-        expect(cell.overtime_hours_p25).toBeCloseTo(quantileType7(noisy.factored(hours), 0.25), 2);
-        expect(cell.overtime_hours_p75).toBeCloseTo(quantileType7(noisy.factored(hours), 0.75), 2);
+        expect(cell.overtime_hours_median).toBeCloseTo(
+          quantileType7(noisy.factored('overtime_hours', hours), 0.5),
+          2,
+        );
+        expect(cell.overtime_hours_p25).toBeCloseTo(
+          quantileType7(noisy.factored('overtime_hours', hours), 0.25),
+          2,
+        );
+        expect(cell.overtime_hours_p75).toBeCloseTo(
+          quantileType7(noisy.factored('overtime_hours', hours), 0.75),
+          2,
+        );
       } else {
         expect([cell.overtime_hours_p25, cell.overtime_hours_median, cell.overtime_hours_p75]).toEqual([
           null,
@@ -243,15 +252,18 @@ describe('publishRelease on DuckDB with adversarial cells', () => {
       expect(dominanceShare(rows, sales, dominanceN) * 100).toBeLessThanOrEqual(dominancePercent);
       const noisy = perturbed(rows, disclosure);
       expect(cell.companies).toBe(noisy.count);
-      expect(cell.sales_total).toBe(Math.round(noisy.sum(sales, 100_000)));
-      expect(cell.employees_total).toBe(Math.round(noisy.sum((r) => Number(r.employees), 1)));
+      expect(cell.sales_total).toBe(Math.round(noisy.sum('sales_amount', sales, 100_000)));
+      expect(cell.employees_total).toBe(Math.round(noisy.sum('employees', (r) => Number(r.employees), 1)));
       expect(cell.sales_per_employee).toBeCloseTo(
-        noisy.sum(sales, 100_000) / noisy.sum((r) => Number(r.employees), 1),
+        noisy.sum('sales_amount', sales, 100_000) / noisy.sum('employees', (r) => Number(r.employees), 1),
         4,
       );
       if (rows.length >= disclosure.quantiles.minCompanies) {
         withQuantiles += 1;
-        const perEmployee = noisy.factored((r) => Number(r.sales_amount) / Number(r.employees));
+        const perEmployee = noisy.factored(
+          'sales_per_employee',
+          (r) => Number(r.sales_amount) / Number(r.employees),
+        );
         expect(cell.sales_per_employee_median).toBeCloseTo(Math.round(quantileType7(perEmployee, 0.5)), 0);
       } else {
         // Fewer companies than the quantile rule asks: no company quantile at all.

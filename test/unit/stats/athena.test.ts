@@ -5,6 +5,7 @@ import { glueDatabases } from '../../../functions/domain/athena-names.ts';
 import { glueTableDescriptions } from '../../../functions/domain/masking/glue-tables.ts';
 import { defaultSettings, disclosureSchema } from '../../../functions/domain/settings.ts';
 import { getStatistic, STATISTICS, statisticKeyColumns } from '../../../functions/domain/stats/catalog.ts';
+import { measureKeySql } from '../../../functions/domain/stats/perturbation.ts';
 import {
   ANONYMISED_RELEASE_PARTITION,
   publishReleaseOnAthena,
@@ -94,14 +95,22 @@ class RecordingAthena implements QueryRunner {
 }
 
 describe('Athena materialisation', () => {
-  it('compiles the same logical SQL for both engines, differing only in the quantile function', () => {
+  it('compiles the same logical SQL for both engines, differing only in the quantile function and the factor key', () => {
     const options = { sourceRef: 'src', releaseId: 'r1', disclosure: defaultSettings.disclosure };
     const duck = compileCellsQuery(overtime, { ...options, dialect: 'duckdb' });
     const athena = compileCellsQuery(overtime, { ...options, dialect: 'athena' });
-    // Quantiles are over the factored (perturbed) values: perturbation.ts.
-    expect(duck).toContain('quantile_cont(v_overtime_hours * f_company, 0.5)');
-    expect(athena).toContain('approx_percentile(v_overtime_hours * f_company, 0.5)');
-    expect(athena.replaceAll('approx_percentile(', 'quantile_cont(')).toBe(duck);
+    // Quantiles are over the values factored with the variable's own company factor: perturbation.ts.
+    expect(duck).toContain('quantile_cont(v_overtime_hours * f_overtime_hours, 0.5)');
+    expect(athena).toContain('approx_percentile(v_overtime_hours * f_overtime_hours, 0.5)');
+    // Each engine's spelling of "first 32 bits of MD5 as an integer"; the rest is the same text.
+    const key = (measure: string, dialect: 'duckdb' | 'athena') =>
+      measureKeySql('company_key', measure, dialect);
+    let normalised = athena.replaceAll('approx_percentile(', 'quantile_cont(');
+    for (const measure of ['count', 'overtime_hours']) {
+      expect(athena).toContain(key(measure, 'athena'));
+      normalised = normalised.replaceAll(key(measure, 'athena'), key(measure, 'duckdb'));
+    }
+    expect(normalised).toBe(duck);
     expect(quantileSql('athena', 'x', 0.25)).toBe('approx_percentile(x, 0.25)');
   });
 
