@@ -11,7 +11,7 @@ import { composePurge } from '../functions/purge/runtime.ts';
 import { createReleaseHandler } from '../functions/stats-release/handler.ts';
 import { composeRelease } from '../functions/stats-release/runtime.ts';
 import { PLATFORM_INFO_FILE } from './cli/context.ts';
-import { DEMO_MARKER } from './demo/seed-demo.ts';
+import { DEMO_MARKER } from './demo/marker.ts';
 import { createDispatcher, INGEST_QUEUE_DIR, localIngest } from './dispatch.ts';
 import type { DeadLetter } from './durable-queue.ts';
 import { createApiServer } from './http-server.ts';

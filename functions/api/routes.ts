@@ -1,11 +1,6 @@
 import { z } from 'zod';
 import type { Runtime } from '../adapters/runtime.ts';
-import {
-  authorize,
-  type Principal,
-  principalFromClaims,
-  type Requirement,
-} from '../domain/auth/principal.ts';
+import { authorize, type Principal, principalFromClaims } from '../domain/auth/principal.ts';
 import { profileCatalogue } from '../domain/catalog/profiles.ts';
 import { MalformedRequestError, NotFoundError } from '../domain/errors.ts';
 import { type Lang, langFromAcceptLanguage, msg } from '../domain/i18n.ts';
@@ -28,6 +23,7 @@ import { getUpload, listUploads, requestUpload } from '../domain/uploads/uploads
 import { withdrawUpload } from '../domain/uploads/withdraw.ts';
 import { datasetCatalogue } from './datasets.ts';
 import { errorResponse, type HttpResponse, jsonResponse } from './errors.ts';
+import type { Route, RouteContext } from './route.ts';
 import { SUPPORT_ROUTES } from './support-routes.ts';
 
 /** The parts of an API Gateway HTTP API (v2) event with a JWT authorizer that Kura reads. */
@@ -43,33 +39,6 @@ export const httpEventSchema = z.object({
   }),
 });
 export type HttpEvent = z.infer<typeof httpEventSchema>;
-
-/** What a route gets: the caller, the ports and accessors that parse lazily (after authorisation). */
-export interface RouteContext {
-  readonly ports: Runtime;
-  readonly principal: Principal;
-  /** The caller's language: `?lang=ja|en`, else Accept-Language. */
-  readonly lang: Lang;
-  /** The JSON body; MalformedRequestError when it is not JSON. */
-  body(): unknown;
-  /** The JSON body, or undefined when there is none. */
-  optionalBody(): unknown;
-  path(name: string): string;
-  query(name: string): string | undefined;
-  /** Every query parameter. */
-  queries(): Readonly<Record<string, string>>;
-}
-
-export interface Route {
-  readonly requires: Requirement;
-  /**
-   * Served without sign-in (no authorizer: the infra exempts these routes, see PUBLIC_ROUTE_KEYS).
-   * Only for what the law asks to be public, such as the APPI notice; `requires` is then ignored.
-   */
-  readonly public?: true;
-  readonly status?: number;
-  handle(context: RouteContext): Promise<unknown>;
-}
 
 /** The caller of a public route: nobody signed in. */
 const ANONYMOUS: Principal = { subject: 'anonymous', roles: [] };

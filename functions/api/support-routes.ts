@@ -9,7 +9,7 @@ import {
   requestGrant,
   revokeGrant,
 } from '../domain/support/index.ts';
-import type { Route } from './routes.ts';
+import type { Route } from './route.ts';
 
 const numberOf = (raw: string | undefined) => {
   if (raw === undefined || raw === '') return undefined;

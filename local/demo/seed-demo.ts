@@ -17,8 +17,9 @@ import type { LocalPlatform } from '../platform.ts';
 import { createProgress, type ProgressOptions } from '../progress.ts';
 import { type DemoPlan, demoFileBytes } from '../synthetic/plan.ts';
 
-/** The marker written after a complete demo seed: a restart with it present skips seeding. */
-export const DEMO_MARKER = 'demo-seeded.json';
+import { DEMO_MARKER } from './marker.ts';
+
+export { DEMO_MARKER } from './marker.ts';
 
 /** The attestation every demo company gives for its employee data (fictional person). */
 export const DEMO_CONSENT: ConsentAttestation = {

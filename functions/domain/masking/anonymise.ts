@@ -30,7 +30,7 @@ import {
 import { hmacBlocksHex } from './hmac.ts';
 import { download, outputPath, upload, withWorkDir } from './local-files.ts';
 import { anonymisedAction, catalogueColumn } from './policy.ts';
-import type { MaskingPorts } from './pseudonymise.ts';
+import type { MaskingPorts } from './ports.ts';
 import { companyRecordKey, personRecordKeySql, platformPerturbationKey } from './record-keys.ts';
 
 export interface AnonymiseRequest {

@@ -15,7 +15,7 @@ import { dialectType, quoteIdent, quoteLiteral } from './compile.ts';
 import { type DuckSession, plainQuery, withDuckDb } from './duckdb-engine.ts';
 import { download, outputPath, upload, withWorkDir } from './local-files.ts';
 import { pseudonymisedColumns } from './policy.ts';
-import type { MaskingPorts } from './pseudonymise.ts';
+import type { MaskingPorts } from './ports.ts';
 
 export const FACT_NAMES = ['employee_month', 'company_month'] as const;
 export type FactName = (typeof FACT_NAMES)[number];

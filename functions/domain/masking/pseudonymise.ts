@@ -3,9 +3,8 @@
  * codes and financial-harm values removed and linking codes replaced by HMAC tokens under the
  * tenant's own key. Derived facts are built here too, joined by token inside that one tenant.
  */
-import { ConditionFailedError, type KeyStore, type ObjectStore, type Table } from '../../adapters/ports.ts';
+import { ConditionFailedError } from '../../adapters/ports.ts';
 import { getDataset, isDatasetName } from '../catalog/index.ts';
-import type { PlatformSettings } from '../settings.ts';
 import type { UploadRecord } from '../uploads/model.ts';
 import { maskingComplete, storedUploadSchema, updateUploadRecord } from '../uploads/supersession.ts';
 import { pseudonymisedKey, rawPrefix } from '../zones.ts';
@@ -14,16 +13,7 @@ import { plainQuery, withDuckDb } from './duckdb-engine.ts';
 import { ForeignObjectError, UploadNotFoundError, UploadNotMaskableError } from './errors.ts';
 import { buildTenantFacts, type TenantFactsResult } from './facts.ts';
 import { download, hivePart, outputPath, upload, withWorkDir } from './local-files.ts';
-
-/** The ports masking needs. Buckets and tables are logical names. */
-export interface MaskingPorts {
-  readonly objects: ObjectStore;
-  readonly table: Table;
-  readonly keys: KeyStore;
-  readonly settings?: PlatformSettings;
-  /** For the records' timestamps. @default the system clock */
-  readonly clock?: () => Date;
-}
+import type { MaskingPorts } from './ports.ts';
 
 export interface PseudonymiseRequest {
   readonly tenantId: string;
@@ -144,3 +134,5 @@ async function commitMasking(
     throw error;
   }
 }
+
+export type { MaskingPorts } from './ports.ts';

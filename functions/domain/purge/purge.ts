@@ -1,6 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { ObjectStore } from '../../adapters/ports.ts';
 import {
   ConditionFailedError,
   type Item,
@@ -10,7 +9,6 @@ import {
 } from '../../adapters/ports.ts';
 import { TABLE_DEFINITIONS } from '../../adapters/table-definitions.ts';
 import { type TenantRecord, tenantRecordSchema } from '../tenants/model.ts';
-import { type LogicalTable, TABLES, tenantPrefixes, tenantReplicaPrefixes } from '../zones.ts';
 import {
   advanceChainHead,
   type BucketCounts,
@@ -30,54 +28,27 @@ import {
   TenantNotTerminatedError,
 } from './errors.ts';
 import { effectiveState, purgeDueDate, retentionDaysAfterEnd } from './lifecycle.ts';
+import {
+  countsKey,
+  DELETE_BATCH_LIMIT,
+  findResidue,
+  type PurgeLocation,
+  purgeLocations,
+  type Residue,
+  storeOf,
+  TENANT_DATA_TABLES,
+  toRef,
+} from './locations.ts';
 import { type PurgeActor, type PurgePorts, SCHEDULER_ACTOR } from './ports.ts';
 import { deleteResidue, type ResidueDeleted } from './residue.ts';
 import { retainedAfterPurge } from './retained.ts';
 import { defaultSleep, withBackoff } from './retry.ts';
 
 /** S3 DeleteObjects accepts at most this many keys per request. */
-export const DELETE_BATCH_LIMIT = 1000;
 const DEFAULT_TABLE_BATCH = 100;
 /** Rounds of re-deleting refs S3 reported as failed before the purge gives up (and stays resumable). */
 const PARTIAL_FAILURE_ROUNDS = 5;
 const SAMPLE_SIZE = 5;
-
-/**
- * Tables whose items belong to one tenant by partition key (uploads, grants and other tenant-scoped
- * items). Derived from the key schemas, so a new tenant-partitioned table is purged without a code change.
- * The tenants table keeps a tombstone; the ledger is append-only evidence (see `retainedAfterPurge`).
- */
-export const TENANT_DATA_TABLES: readonly LogicalTable[] = TABLES.filter(
-  (table) => table !== 'tenants' && TABLE_DEFINITIONS[table].partitionKey === 'tenantId',
-);
-
-/** Where a purge deletes objects: the primary buckets, and the disaster-recovery copies when the stage has them. */
-export interface PurgeLocation {
-  readonly replica: boolean;
-  readonly bucket: string;
-  readonly prefix: string;
-}
-
-/** The certificate's name for a bucket's disaster-recovery copy, e.g. `curated-replica`. */
-export const replicaStoreName = (bucket: string) => `${bucket}-replica`;
-
-/** Every location of a tenant's objects, primary first, then the replicas the ports reach. */
-export function purgeLocations(ports: PurgePorts, tenantId: string): PurgeLocation[] {
-  return [
-    ...tenantPrefixes(tenantId).map((location) => ({ ...location, replica: false })),
-    ...(ports.replica
-      ? tenantReplicaPrefixes(tenantId).map((location) => ({ ...location, replica: true }))
-      : []),
-  ];
-}
-
-export const storeOf = (ports: PurgePorts, location: PurgeLocation): ObjectStore => {
-  if (!location.replica) return ports.objects;
-  if (!ports.replica) throw new Error('A replica location needs the replica object store');
-  return ports.replica.objects;
-};
-export const countsKey = (location: PurgeLocation) =>
-  location.replica ? replicaStoreName(location.bucket) : location.bucket;
 
 export interface PurgeBudget {
   /** Stop after this many delete batches (one deleteMany call, or one page of table rows). */
@@ -156,14 +127,6 @@ const initialCheckpoint = (): PurgeCheckpoint => ({
   verificationRounds: 0,
 });
 
-export interface Residue {
-  readonly objectVersions: number;
-  readonly rows: number;
-  readonly keys: number;
-  /** The company's user accounts that can still sign in. */
-  readonly users: number;
-}
-
 export interface PurgePlan {
   readonly tenantId: string;
   readonly state: TenantRecord['state'];
@@ -206,10 +169,6 @@ export type PurgeResult =
 /** Short hash of a ref or key for the checkpoint: names of objects may be personal, their hashes are not. */
 const digest = (...parts: string[]) =>
   createHash('sha256').update(parts.join('\u0000')).digest('base64url').slice(0, 22);
-
-/** An unversioned store (s3rver) reports version id `null` or none; S3 accepts `null` as a version id. */
-export const toRef = (version: ObjectVersion): ObjectRef =>
-  version.versionId ? { key: version.key, versionId: version.versionId } : { key: version.key };
 
 const versionLabel = (version: ObjectVersion) => version.versionId || 'null';
 
@@ -736,39 +695,6 @@ class PurgeRun {
   }
 }
 
-/** What is left of a tenant in every store the purge reaches: fresh listings, one query per table, the key, the accounts. */
-export async function findResidue(
-  ports: PurgePorts,
-  tenantId: string,
-): Promise<Residue & { readonly prefixesListed: number; readonly usersDisabled: number }> {
-  const prefixes = purgeLocations(ports, tenantId);
-  let objectVersions = 0;
-  for (const location of prefixes) {
-    const store = storeOf(ports, location);
-    for await (const _version of store.listVersions(location.bucket, location.prefix)) objectVersions++;
-  }
-  let rows = 0;
-  for (const table of TENANT_DATA_TABLES) {
-    const { partitionKey } = TABLE_DEFINITIONS[table];
-    const page = await ports.tables.query({
-      table,
-      partition: { name: partitionKey, value: tenantId },
-      limit: 1,
-    });
-    rows += page.items.length;
-  }
-  const keys = (await ports.keys.exists(tenantId)) ? 1 : 0;
-  const accounts = await ports.users.countTenantUsers(tenantId);
-  return {
-    objectVersions,
-    rows,
-    keys,
-    users: accounts.enabled,
-    prefixesListed: prefixes.length,
-    usersDisabled: accounts.disabled,
-  };
-}
-
 /** What a purge would delete, counted like the purge counts, deleting nothing. */
 async function planPurge(ports: PurgePorts, tenant: TenantRecord, now: Date): Promise<PurgePlan> {
   const buckets: Record<string, BucketCounts> = {};
@@ -818,3 +744,16 @@ async function planPurge(ports: PurgePorts, tenant: TenantRecord, now: Date): Pr
     users: await ports.users.countTenantUsers(tenant.tenantId),
   };
 }
+
+export {
+  countsKey,
+  DELETE_BATCH_LIMIT,
+  findResidue,
+  type PurgeLocation,
+  purgeLocations,
+  type Residue,
+  replicaStoreName,
+  storeOf,
+  TENANT_DATA_TABLES,
+  toRef,
+} from './locations.ts';

@@ -12,7 +12,6 @@ import { TABLE_DEFINITIONS } from '../../adapters/table-definitions.ts';
 import type { TenantRecord } from '../tenants/model.ts';
 import { PurgeDeleteFailedError } from './errors.ts';
 import { listTenants } from './lifecycle.ts';
-import { type PurgeActor, type PurgePorts, SCHEDULER_ACTOR } from './ports.ts';
 import {
   countsKey,
   DELETE_BATCH_LIMIT,
@@ -22,7 +21,8 @@ import {
   storeOf,
   TENANT_DATA_TABLES,
   toRef,
-} from './purge.ts';
+} from './locations.ts';
+import { type PurgeActor, type PurgePorts, SCHEDULER_ACTOR } from './ports.ts';
 import { defaultSleep, withBackoff } from './retry.ts';
 
 export interface ResidueDeleted extends Residue {

@@ -1,0 +1,13 @@
+/** What masking (pseudonymisation, facts, anonymisation) needs from the outside world. */
+import type { KeyStore, ObjectStore, Table } from '../../adapters/ports.ts';
+import type { PlatformSettings } from '../settings.ts';
+
+/** The ports masking needs. Buckets and tables are logical names. */
+export interface MaskingPorts {
+  readonly objects: ObjectStore;
+  readonly table: Table;
+  readonly keys: KeyStore;
+  readonly settings?: PlatformSettings;
+  /** For the records' timestamps. @default the system clock */
+  readonly clock?: () => Date;
+}
