@@ -4,6 +4,7 @@ import type { Role } from '../../functions/domain/auth/principal.ts';
 import { type Lang, type Message, msg, pick } from '../../functions/domain/i18n.ts';
 import { KuraClient } from '../client.ts';
 import { loadSigningKeys, mintAccountToken, NoSigningKeyError } from '../tokens.ts';
+import { cachedIdToken, SessionExpiredError } from './session.ts';
 
 /** A CLI failure the user can fix, in both languages; `exitCode` 1 (failure) unless a usage error (2). */
 export class CliError extends Error {
@@ -28,6 +29,8 @@ export interface CliIo {
   readonly env: NodeJS.ProcessEnv;
   /** Where progress bars are drawn (a terminal gets a bar); absent, progress is plain lines on writeErr. */
   readonly progressStream?: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Reads a secret (password, MFA code) without echo on a terminal, else a line of stdin. */
+  readonly readSecret?: (prompt: string) => Promise<string>;
 }
 
 /** Global options every command reads. */
@@ -104,14 +107,30 @@ export class CliContext {
     return this.options.endpoint ?? (await this.platformInfo()).apiUrl;
   }
 
-  /** A token: --token / KURA_TOKEN, or (locally) one minted with the data folder's key for the role. */
+  /**
+   * A token: --token / KURA_TOKEN; with --endpoint, else the id token `kura login` cached (refreshed when it
+   * expires within five minutes); locally, one minted with the data folder's key for the role.
+   */
   async token(role: Role): Promise<string> {
     if (this.options.token) return this.options.token;
-    if (!this.local) {
+    if (this.options.endpoint) {
+      let cached: string | undefined;
+      try {
+        cached = await cachedIdToken(this.io.env, this.options.endpoint);
+      } catch (error) {
+        if (!(error instanceof SessionExpiredError)) throw error;
+        throw new CliError(
+          msg(
+            `${this.options.endpoint} へのサインインの有効期限が切れました。kura login --endpoint ${this.options.endpoint} --username <ユーザー名> でもう一度サインインしてください。`,
+            `Your sign-in to ${this.options.endpoint} has expired: sign in again with kura login --endpoint ${this.options.endpoint} --username <name>.`,
+          ),
+        );
+      }
+      if (cached) return cached;
       throw new CliError(
         msg(
-          '--endpoint を指定したときは --token（または KURA_TOKEN）で Cognito の ID トークンも指定してください。',
-          'With --endpoint, also pass --token (or KURA_TOKEN): a Cognito ID token.',
+          '--endpoint を指定したときは、先に kura login でサインインするか、--token（または KURA_TOKEN）で Cognito の ID トークンを指定してください。',
+          'With --endpoint, sign in first with kura login, or pass --token (or KURA_TOKEN): a Cognito ID token.',
         ),
         2,
       );

@@ -18,7 +18,9 @@ import { registerAdminCommands } from './admin.ts';
 import { requireTenantId } from './arguments.ts';
 import { registerBiCommands } from './bi.ts';
 import { CliContext, CliError, type CliIo, type GlobalOptions } from './context.ts';
+import { registerLoginCommands } from './login.ts';
 import { registerMappingCommands } from './mappings.ts';
+import { SecretInputCancelledError, stdinSecretReader } from './secret-input.ts';
 import { registerStatsCommands } from './stats.ts';
 import { registerSupportCommands } from './support.ts';
 import { registerUploadCommands } from './uploads.ts';
@@ -60,6 +62,7 @@ const processIo: CliIo = {
   writeErr: (text) => process.stderr.write(text),
   env: process.env,
   progressStream: process.stderr,
+  readSecret: stdinSecretReader(),
 };
 
 /** `kura token`: a locally signed token for a demo user. */
@@ -112,6 +115,7 @@ const COMMAND_MODULES: ReadonlyArray<(program: Command, context: () => CliContex
   registerAdminCommands,
   registerSupportCommands,
   registerBiCommands,
+  registerLoginCommands,
 ];
 
 /** `--lang ja|en` (or `--lang=…`) as written on the command line, before it is parsed. */
@@ -159,6 +163,9 @@ function failureOf(error: unknown, io: CliIo): { readonly message: Message; read
     };
   }
   if (error instanceof UnknownLanguageError) return { message: error.userMessage, code: EXIT.usage };
+  if (error instanceof SecretInputCancelledError) {
+    return { message: msg('中止しました。', 'Cancelled.'), code: EXIT.failure };
+  }
   if (error instanceof MissingEnvironmentError) {
     return {
       message: msg(
