@@ -84,7 +84,8 @@ export class KuraUserPool extends Construct {
     ) as Record<UserGroup, cognito.UserPoolGroup>;
     // Users read their own tenant but can never write it: the attribute is immutable and not writable.
     this.client = this.userPool.addClient('WebClient', {
-      authFlows: { userSrp: true },
+      // userPassword: `kura login` (USER_PASSWORD_AUTH over TLS; TOTP MFA is still required).
+      authFlows: { userSrp: true, userPassword: true },
       generateSecret: false,
       preventUserExistenceErrors: true,
       enableTokenRevocation: true,

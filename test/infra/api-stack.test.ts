@@ -112,6 +112,15 @@ describe('api stack: identity', () => {
     expect(client.Properties.GenerateSecret).toBe(false);
   });
 
+  it('lets kura login sign in with a password (MFA still required) and refresh, and nothing else', () => {
+    const [, client] = only(template, 'AWS::Cognito::UserPoolClient');
+    expect([...client.Properties.ExplicitAuthFlows].sort()).toEqual([
+      'ALLOW_REFRESH_TOKEN_AUTH',
+      'ALLOW_USER_PASSWORD_AUTH',
+      'ALLOW_USER_SRP_AUTH',
+    ]);
+  });
+
   it('creates one group per role of the principal model', () => {
     const groups = resources(template, 'AWS::Cognito::UserPoolGroup').map(
       ([, group]) => group.Properties.GroupName,
