@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { runCli } from '../../local/cli/main.ts';
 
 /**
@@ -24,7 +25,8 @@ export async function runKuraWith(
   const code = await runCli(['node', 'kura', '--data-dir', dataDir, '--lang', 'en', ...args], {
     write: (text) => void out.push(text),
     writeErr: (text) => void err.push(text),
-    env: options.env ?? {},
+    // The token cache inside the test's data folder: a test never reads or writes ~/.kura.
+    env: { KURA_CACHE_DIR: join(dataDir, 'token-cache'), ...options.env },
     readSecret: async (prompt) => {
       prompts.push(prompt);
       return secrets.shift() ?? '';
