@@ -29,7 +29,13 @@ async function helpOf(words: readonly string[]) {
 describe('Japanese guides and docs/BI.md', () => {
   it('exist for companies, advisors and operators', () => {
     expect(guides.sort()).toEqual(
-      ['docs/guides/advisor.md', 'docs/guides/company.md', 'docs/guides/operator-onboarding.md'].sort(),
+      [
+        'docs/guides/advisor.md',
+        'docs/guides/company.md',
+        'docs/guides/operator-onboarding.md',
+        'docs/guides/upload.en.md',
+        'docs/guides/upload.ja.md',
+      ].sort(),
     );
   });
 
@@ -39,10 +45,22 @@ describe('Japanese guides and docs/BI.md', () => {
 
     // Act
     const problems: string[] = [];
-    for (const { path, words, options } of all) {
-      const { code, help } = await helpOf(words);
-      if (code !== 0 || !help.includes(`Usage: kura ${words.join(' ')}`.trim())) {
-        problems.push(`${path}: kura ${words.join(' ')} is not a command`);
+    for (const { path, words: typed, options } of all) {
+      // The longest run of words that is a command; the words after it must be its arguments
+      // (`kura mapping set attendance`: the command `mapping set`, the argument `attendance`).
+      let words = typed;
+      let { code, help } = await helpOf(words);
+      while (words.length > 0 && (code !== 0 || !help.includes(`Usage: kura ${words.join(' ')} `))) {
+        words = words.slice(0, -1);
+        ({ code, help } = await helpOf(words));
+      }
+      const usage =
+        help.split('\n').find((line) => line.startsWith(`Usage: kura ${words.join(' ')}`.trim())) ?? '';
+      const argumentSlots = (usage.match(/[<[][a-zA-Z-]+[>\]]/g) ?? []).filter(
+        (slot) => slot !== '[options]',
+      );
+      if (typed.length - words.length > argumentSlots.length || (words.length === 0 && typed.length > 0)) {
+        problems.push(`${path}: kura ${typed.join(' ')} is not a command`);
       }
       for (const option of options) {
         if (!new RegExp(`${option}[ ,<\\n]`).test(help))
