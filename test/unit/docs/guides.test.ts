@@ -57,7 +57,7 @@ describe('Japanese guides and docs/BI.md', () => {
       const usage =
         help.split('\n').find((line) => line.startsWith(`Usage: kura ${words.join(' ')}`.trim())) ?? '';
       const argumentSlots = (usage.match(/[<[][a-zA-Z-]+[>\]]/g) ?? []).filter(
-        (slot) => slot !== '[options]',
+        (slot) => slot !== '[options]' && slot !== '[command]',
       );
       if (typed.length - words.length > argumentSlots.length || (words.length === 0 && typed.length > 0)) {
         problems.push(`${path}: kura ${typed.join(' ')} is not a command`);
