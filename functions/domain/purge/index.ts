@@ -26,15 +26,14 @@ export {
   purgeDueAt,
   purgeDueDate,
 } from './lifecycle.ts';
+export { DELETE_BATCH_LIMIT, TENANT_DATA_TABLES } from './locations.ts';
 export type { PurgeLedger, PurgeLedgerEntry, PurgePorts, RequestRelease } from './ports.ts';
 export {
-  DELETE_BATCH_LIMIT,
   type PurgeBudget,
   type PurgePlan,
   type PurgeRequest,
   type PurgeResult,
   purgeTenant,
-  TENANT_DATA_TABLES,
 } from './purge.ts';
 export { retainedAfterPurge } from './retained.ts';
 export { isRetryable, withBackoff } from './retry.ts';

@@ -744,16 +744,3 @@ async function planPurge(ports: PurgePorts, tenant: TenantRecord, now: Date): Pr
     users: await ports.users.countTenantUsers(tenant.tenantId),
   };
 }
-
-export {
-  countsKey,
-  DELETE_BATCH_LIMIT,
-  findResidue,
-  type PurgeLocation,
-  purgeLocations,
-  type Residue,
-  replicaStoreName,
-  storeOf,
-  TENANT_DATA_TABLES,
-  toRef,
-} from './locations.ts';
