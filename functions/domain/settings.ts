@@ -31,7 +31,7 @@ export const retentionSchema = z
  */
 export const perturbationSchema = z
   .object({
-    companyFactorMin: z.number().min(0).max(0.5).default(0.1),
+    companyFactorMin: z.number().min(0).max(0.5).default(0),
     companyFactorMax: z.number().min(0).max(0.5).default(0.2),
   })
   .strict()

@@ -12,6 +12,7 @@
 import { msg } from '../i18n.ts';
 import { JOB_RECORD_DAYS } from '../jobs/jobs.ts';
 import type { PlatformSettings } from '../settings.ts';
+import { factorRangeText } from '../stats/perturbation.ts';
 import type { RetainedStore } from './certificate.ts';
 
 /** DynamoDB point-in-time recovery keeps a table's changes for this many days (infra/constructs/kura-table.ts). */
@@ -20,6 +21,7 @@ export const TABLE_BACKUP_DAYS = 35;
 /** Every store that keeps something of a purged company, in the order a reader would ask about them. */
 export function retainedAfterPurge(settings: PlatformSettings): RetainedStore[] {
   const { auditLockDays, queryResultsDays } = settings.retention;
+  const factors = factorRangeText(settings.disclosure);
   return [
     {
       store: 'ledger',
@@ -87,8 +89,8 @@ export function retainedAfterPurge(settings: PlatformSettings): RetainedStore[] 
     {
       store: 'published-statistics',
       holds: msg(
-        'この削除より前に公表された統計（stats バケット stats/）。個人データは含まず、当社の寄与には会社ごとに固定された係数（10〜20%）とセルのノイズがかかっています。',
-        'Statistics published before this deletion (stats bucket stats/). They hold no personal data; the company’s contributions carry its fixed company factor (10–20 %) and cell noise.',
+        `この削除より前に公表された統計（stats バケット stats/）。個人データは含まず、当社の寄与には会社ごとに固定された係数（${factors.ja}）とセルのノイズがかかっています。`,
+        `Statistics published before this deletion (stats bucket stats/). They hold no personal data; the company’s contributions carry its fixed company factor (${factors.en}) and cell noise.`,
       ),
       why: msg(
         '公表済みの匿名加工情報で、読者から回収できません。ノイズは毎回同じため、削除の前後のリリースを比べても当社の正確な値は分かりません（リリース監査で確認）。この削除の後すぐに、当社を含まないリリースを開始します。',

@@ -13,7 +13,9 @@
  *    per additive measure (the count and every published total), the feasibility interval of P given
  *    every published box and every margin equation of this release and of earlier readable releases
  *    (a cell with identical content in both is one variable: its published value is then identical
- *    too). The truth lies in [Pmin / (1 + fmax), Pmax / (1 − fmax)]; that interval must be at least
+ *    too). The truth lies in [Pmin / (1 + fmax), Pmax / (1 − fmax)] (for one company's contribution,
+ *    with a gap between the factors' signs, in one of two pieces, each checked: `truthPieces`); that
+ *    interval must be at least
  *    `protection.countWidth` wide for counts and 2 × `protection.magnitudePercent` % of the cell's
  *    largest company contribution for magnitudes (or, where it reaches down to zero, extend at least
  *    half that width above the truth: a small count cannot be bounded below zero).
@@ -508,10 +510,41 @@ function requiredWidth(a: Additive, largest: number, settings: PlatformSettings)
   return a.kind === 'count' ? protection.countWidth : (2 * protection.magnitudePercent * largest) / 100;
 }
 
-/** The truth interval from an interval of the perturbed part P (factors between 1 − fmax and 1 + fmax). */
-function truthHull(low: number, high: number, settings: PlatformSettings): [number, number] {
-  const f = settings.disclosure.perturbation.companyFactorMax;
-  return [Math.max(0, low) / (1 + f), high / (1 - f)];
+/**
+ * Where the truth can lie, given an interval [low, high] of the perturbed part P. Several companies'
+ * factors mix into one range, [low / (1 + fmax), high / (1 − fmax)]. One company's contribution (a
+ * cell with one company behind it, or a change between releases, which may be one company's) has
+ * one factor: when the factors leave a gap around 1 (`companyFactorMin` > 0), its truth lies in one
+ * of two pieces, one per sign, and an attacker who guesses the sign (right half the time) holds one
+ * piece. Each piece must then be wide enough on its own.
+ */
+function truthPieces(
+  low: number,
+  high: number,
+  settings: PlatformSettings,
+  oneCompany: boolean,
+): Array<readonly [number, number]> {
+  const { companyFactorMin: a, companyFactorMax: b } = settings.disclosure.perturbation;
+  const from = Math.max(0, low);
+  if (!oneCompany || a === 0) return [[from / (1 + b), high / (1 - b)]];
+  const up = [from / (1 + b), high / (1 + a)] as const;
+  const down = [from / (1 - a), high / (1 - b)] as const;
+  return up[1] >= down[0] ? [[up[0], down[1]]] : [up, down];
+}
+
+/**
+ * Whether every piece protects the truth: wide enough, or reaching down to nothing and far enough
+ * above the truth (a small count cannot be bounded below zero: [0, truth + width/2] protects it as
+ * well). Returns the narrowest piece for the finding.
+ */
+function protects(
+  pieces: Array<readonly [number, number]>,
+  required: number,
+  truth: number,
+): { ok: boolean; from: number; to: number } {
+  const narrowest = pieces.reduce((n, p) => (p[1] - p[0] < n[1] - n[0] ? p : n));
+  const ok = pieces.every(([from, to]) => to - from >= required || (from <= 0 && to >= truth + required / 2));
+  return { ok, from: narrowest[0], to: narrowest[1] };
 }
 
 /**
@@ -585,11 +618,8 @@ function poolSuppressedCells(
       const byIndex = new Map(targets.map((t) => [t.index, t.cell]));
       const protectedInterval = (cell: CellTruth, low: number, high: number) => {
         const required = requiredWidth(a, cell.largest[a.column] ?? 0, settings);
-        const [from, to] = truthHull(low, high, settings);
-        // Wide enough, or reaching down to nothing and far enough above the truth (a small count
-        // cannot be bounded below zero: [0, truth + width/2] protects it as well).
-        const truth = cell.truth[a.column] ?? 0;
-        return { ok: to - from >= required || (from <= 0 && to >= truth + required / 2), from, to, required };
+        const pieces = truthPieces(low, high, settings, cell.companies === 1);
+        return { ...protects(pieces, required, cell.truth[a.column] ?? 0), required };
       };
       const result = feasibilityIntervals(
         highs,
@@ -665,11 +695,13 @@ function differenceChecks(
         const change = (cell.truth[a.column] ?? 0) - (old.truth[a.column] ?? 0);
         if (change === 0) continue;
         const delta = Math.abs(x - y);
-        const [from, to] = truthHull(Math.max(0, delta - 2 * a.bound), delta + 2 * a.bound, settings);
+        // The change may be one company's (a purge, a person added): its factor's sign counts.
+        const pieces = truthPieces(Math.max(0, delta - 2 * a.bound), delta + 2 * a.bound, settings, true);
         const required =
           a.kind === 'count'
             ? settings.disclosure.protection.countWidth
             : requiredWidth(a, Math.abs(change), settings);
+        const { from, to } = protects(pieces, required, Math.abs(change));
         if (to - from < required) {
           failures.push({
             check: 'difference',

@@ -103,6 +103,18 @@ export function companyFactorSql(
 }
 
 /**
+ * The company factors' range in words, for the notice and the purge certificate: |δ| up to the
+ * maximum, or between the two bounds when the settings leave a gap around 1.
+ */
+export function factorRangeText(disclosure: DisclosureSettings): { ja: string; en: string } {
+  const low = Math.round(disclosure.perturbation.companyFactorMin * 100);
+  const high = Math.round(disclosure.perturbation.companyFactorMax * 100);
+  return low === 0
+    ? { ja: `最大±${high}%`, en: `up to ±${high} %` }
+    : { ja: `±${low}〜${high}%`, en: `±${low} to ${high} %` };
+}
+
+/**
  * What a release publishes about its perturbation (in the manifest and the notice), so that users,
  * BI tools and auditors know how far a published figure may be from the truth. The keys stay secret.
  */

@@ -79,6 +79,34 @@ describe('release audit', () => {
     expect(await world.objects.head('stats', publishedMarkerKey('after-purge'))).toBeUndefined();
   });
 
+  it('refuses the release after a purge when a gap in the factors leaves each sign too narrow an interval', async () => {
+    // Prepare: factors of 15–20 % up or down. The span of the purged company's interval is wide, but
+    // the attacker who guesses the sign (right half the time) holds one piece of it, 4 % of the truth.
+    const world = craftedWorld(
+      platformSettingsSchema.parse({
+        disclosure: { perturbation: { companyFactorMin: 0.15, companyFactorMax: 0.2 } },
+      }),
+    );
+    const companies: CraftedCompany[] = Array.from({ length: 6 }, (_, i) => ({
+      tenantId: `gap-${i}`,
+      profile: TOKYO,
+      employees: Array.from({ length: 5 }, (_, j) => ({ id: `e${j}`, overtime: 30 + 7 * i + j })),
+    }));
+    await publishCrafted(world, 'gap-1', companies, [OVERTIME]);
+    // Act
+    const run = publishCrafted(world, 'gap-2', companies.slice(0, 5), [OVERTIME]);
+    // Assess
+    await expect(run).rejects.toThrow(ReleaseAuditFailedError);
+    const report = auditReportSchema.parse(
+      JSON.parse(new TextDecoder().decode(await world.objects.get('stats', auditReportKey('gap-2')))),
+    );
+    expect(
+      report.failures.some(
+        (f) => f.check === 'difference' && f.against === 'gap-1' && f.measure !== 'employees',
+      ),
+    ).toBe(true);
+  });
+
   it('publishes the same companies and the same purge under the default settings', async () => {
     // Prepare
     const world = craftedWorld();

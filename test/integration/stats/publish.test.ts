@@ -208,7 +208,7 @@ describe('publishRelease on DuckDB with adversarial cells', () => {
       const total = noisy.sum('overtime_hours', hours, 1);
       expect(cell.overtime_hours_total).toBeCloseTo(total, 2);
       expect(cell.overtime_hours_mean).toBeCloseTo(total / noisy.count, 2);
-      // Never the exact total: every company's contribution is moved by at least companyFactorMin.
+      // Never the exact total: the company factors and the table noise move it.
       expect(cell.overtime_hours_total).not.toBeCloseTo(sum(rows.map(hours)), 6);
       const quantilesAllowed =
         rows.length >= disclosure.quantiles.minIndividuals &&
