@@ -20,7 +20,7 @@ import { factKey } from '../functions/domain/masking/facts.ts';
 import { defaultSettings } from '../functions/domain/settings.ts';
 import { auditCellsKey } from '../functions/domain/stats/audit.ts';
 import { benchmarkFor } from '../functions/domain/stats/benchmark.ts';
-import { STATISTICS, VARIABLES } from '../functions/domain/stats/catalog.ts';
+import { STATISTICS, TOTAL, VARIABLES } from '../functions/domain/stats/catalog.ts';
 import { type PublishPhase, publishRelease } from '../functions/domain/stats/publish.ts';
 import { readPublishedCells } from '../functions/domain/stats/service.ts';
 import { rowFilters, usedVariables } from '../functions/domain/stats/sql.ts';
@@ -161,6 +161,8 @@ interface SizeRun {
 interface Utility {
   /** Share of companies with a peer comparison, per statistic (latest period, own segment or a fallback). */
   readonly compared: Readonly<Record<string, number>>;
+  /** Of those, compared within their own industry (not widened to all industries). */
+  readonly ownIndustry: Readonly<Record<string, number>>;
   /** Relative perturbation |published − true| / true over published counts and totals. */
   readonly meanPerturbation: number;
   readonly maxPerturbation: number;
@@ -182,6 +184,7 @@ async function utilityOf(
   report: { rowsIn: number; rowsWithBlankedAttribute?: number | undefined; generalisations: string[] },
 ): Promise<Utility> {
   const compared: Record<string, number> = {};
+  const ownIndustry: Record<string, number> = {};
   const errors: number[] = [];
   const { DuckDBInstance } = await import('@duckdb/node-api');
   const instance = await DuckDBInstance.create(':memory:');
@@ -211,6 +214,7 @@ async function utilityOf(
       );
       const periodCells = cells.filter((c) => c.period === period);
       let withComparison = 0;
+      let inIndustry = 0;
       for (const company of companies) {
         const result = benchmarkFor(
           null,
@@ -220,8 +224,10 @@ async function utilityOf(
           { own: own.get(company.tenantId) ?? null, disclosure: defaultSettings.disclosure },
         );
         if (result.status === 'published') withComparison += 1;
+        if (result.status === 'published' && result.segment.industry !== TOTAL) inIndustry += 1;
       }
       compared[stat.name] = withComparison / companies.length;
+      ownIndustry[stat.name] = inIndustry / companies.length;
       const truths = JSON.parse(
         new TextDecoder().decode(await objects.get('stats', auditCellsKey(releaseId, stat.name))),
       ) as Array<{ published: boolean; figures: Record<string, number>; truth: Record<string, number> }>;
@@ -239,6 +245,7 @@ async function utilityOf(
   }
   return {
     compared,
+    ownIndustry,
     meanPerturbation: errors.reduce((a, b) => a + b, 0) / Math.max(1, errors.length),
     maxPerturbation: Math.max(0, ...errors),
     blankedShare: (report.rowsWithBlankedAttribute ?? 0) / Math.max(1, report.rowsIn),
@@ -364,6 +371,12 @@ export async function runStatsBenchmark(options: StatsBenchOptions): Promise<Sec
     });
     figures.push({
       benchmark: size,
+      figure: 'companies compared within their own industry, worst statistic',
+      value: round(100 * Math.min(...Object.values(run.utility.ownIndustry)), 1),
+      unit: '%',
+    });
+    figures.push({
+      benchmark: size,
       figure: 'relative perturbation of published counts and totals, mean',
       value: round(100 * run.utility.meanPerturbation, 2),
       unit: '%',
@@ -406,10 +419,13 @@ export async function runStatsBenchmark(options: StatsBenchOptions): Promise<Sec
         `${r.companies.toLocaleString('en-US')} companies: anonymise ${round(r.anonymiseMs / 1000, 2)} s, publish (with the audit) ${round(r.publishMs / 1000, 2)} s; ${r.employeeMonths.toLocaleString('en-US')} employee-months in, ${r.published.toLocaleString('en-US')} cells published, ${r.suppressed.toLocaleString('en-US')} suppressed; companies with a peer comparison per statistic (latest period): ${Object.entries(
           r.utility.compared,
         )
-          .map(([name, share]) => `${name} ${round(100 * share, 1)} %`)
+          .map(
+            ([name, share]) =>
+              `${name} ${round(100 * share, 1)} % (own industry ${round(100 * (r.utility.ownIndustry[name] ?? 0), 1)} %)`,
+          )
           .join(', ')}.`,
     ),
-    "Utility, how measured: cells published = published ÷ all cells of the manifest; a company has a peer comparison for a statistic when `benchmarkFor` (its own figures left out, thresholds on the rest, falling back prefecture → region → national) returns a published segment for the latest period; relative perturbation = |published − true| ÷ true over every published count and total, the truth taken from the audit's own per-cell records (stats-admin); blanked rows = rows local suppression touched ÷ rows in (the anonymisation report), against LOCAL_SUPPRESSION_BUDGET.",
+    "Utility, how measured: cells published = published ÷ all cells of the manifest; a company has a peer comparison for a statistic when `benchmarkFor` (its own figures left out, thresholds on the rest, falling back prefecture → region → national → industry across sizes → size band across industries → every company in the country) returns a published segment for the latest period, and compares within its own industry when that segment is not the all-industries one; relative perturbation = |published − true| ÷ true over every published count and total, the truth taken from the audit's own per-cell records (stats-admin); blanked rows = rows local suppression touched ÷ rows in (the anonymisation report), against LOCAL_SUPPRESSION_BUDGET.",
   ];
   return { name: 'Statistics release', figures, notes, seconds: (performance.now() - started) / 1000 };
 }

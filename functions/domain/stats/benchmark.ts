@@ -137,23 +137,27 @@ export type Benchmark =
 
 /**
  * The segments tried, closest first: the company's industry × size band in its prefecture, region and
- * the whole country; then, nationally, its industry across every size, and its size band across every
- * industry. Small segments are mostly suppressed; a wider one still says something true.
+ * the whole country; then, nationally, its industry across every size, its size band across every
+ * industry, and last every company in the country. Small segments are mostly suppressed; a wider one
+ * still says something true, and the answer names it. A statistic without a size band dimension
+ * counts every size in each segment, and its segments say so (全規模).
  */
 function segmentsFor(stat: Statistic, profile: CompanyProfile): SegmentRef[] {
   const region = regionOf(profile.prefecture) ?? TOTAL;
-  const base = { industry: profile.industry, sizeBand: profile.sizeBand };
+  const sized = stat.dimensions.includes('size_band');
+  const base = { industry: profile.industry, sizeBand: sized ? profile.sizeBand : TOTAL };
   const all: SegmentRef[] = [
     ...(stat.geography === 'prefecture'
       ? [{ ...base, level: 'prefecture' as const, prefecture: profile.prefecture, region }]
       : []),
     { ...base, level: 'region', region },
     { ...base, level: 'national' },
-    ...(stat.dimensions.includes('size_band')
-      ? [{ industry: profile.industry, sizeBand: TOTAL, level: 'national' as const }]
-      : []),
-    ...(stat.dimensions.includes('industry') && stat.dimensions.includes('size_band')
+    ...(sized ? [{ industry: profile.industry, sizeBand: TOTAL, level: 'national' as const }] : []),
+    ...(stat.dimensions.includes('industry') && sized
       ? [{ industry: TOTAL, sizeBand: profile.sizeBand, level: 'national' as const }]
+      : []),
+    ...(stat.dimensions.includes('industry')
+      ? [{ industry: TOTAL, sizeBand: TOTAL, level: 'national' as const }]
       : []),
   ];
   return stat.margins ? all : all.slice(0, 1);

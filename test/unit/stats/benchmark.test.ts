@@ -216,6 +216,60 @@ describe('benchmarkFor', () => {
     expect(result.peerValue).not.toBe(40);
   });
 
+  it('widens a headcount share to all industries nationwide when its industry withholds the share, and names the segment without a size band', () => {
+    // Prepare: the industry's women are withheld in the region and nationally (a complement of a small
+    // _unspecified cell); all industries nationally publish 24 of 60
+    const head = (
+      geo: Partial<PublishedCell>,
+      industry: string,
+      gender: string,
+      employees: number | null,
+    ) => ({
+      period: '2026-10',
+      industry,
+      age_band: '_total',
+      gender,
+      employees,
+      suppressed: employees === null,
+      ...geo,
+    });
+    const cells = [
+      head(kanto, 'E', '_total', 40),
+      head(kanto, 'E', 'female', null),
+      head(national, 'E', '_total', 45),
+      head(national, 'E', 'female', null),
+      head(national, '_total', '_total', 60),
+      head(national, '_total', 'female', 24),
+    ];
+
+    // Act
+    const result = benchmarkFor(
+      0.25,
+      cells,
+      profile,
+      { statistic: 'headcount_by_age_gender' },
+      { own: { rows: 20, sums: {}, shareRows: 5 }, disclosure: { ...defaultSettings.disclosure } },
+    );
+
+    // Assess
+    expect(result).toMatchObject({
+      status: 'published',
+      segment: { level: 'national', industry: '_total', sizeBand: '_total' },
+      fallbacks: [
+        { level: 'region', reason: 'suppressed' },
+        { level: 'national', reason: 'suppressed' },
+      ],
+    });
+    if (result.status !== 'published') return;
+    expect(result.peerValue).toBeCloseTo(19 / 40, 6);
+    expect(result.comparedWith.ja.startsWith('全産業・全規模・全国')).toBe(true);
+    // The industry's own segment covers every size: its name carries no size band.
+    const regional = benchmarkFor(0.25, cells.slice(0, 1).concat([head(kanto, 'E', 'female', 10)]), profile, {
+      statistic: 'headcount_by_age_gender',
+    });
+    expect(regional.status === 'published' && regional.comparedWith.ja).toBe('製造業・全規模・関東');
+  });
+
   it('gives no peer share when the release published no cell of that value (gender generalised away)', () => {
     // Prepare: every gender is _unspecified in this release
     const cells = [
