@@ -151,4 +151,50 @@ describe('feasibility intervals (the audit’s LP attacker)', () => {
     const result = feasibilityIntervals(highs, system, [1], () => true);
     expect(result.intervals.get(1)).toEqual({ kind: 'infeasible' });
   });
+
+  it('a warm-started program that ends without an optimum is solved again from scratch before its verdict counts', async () => {
+    // Prepare: HiGHS whose every warm-started run claims "infeasible" or "unbounded" (as a warm start
+    // on yen-sized totals did at 1,000 companies); runs after clearSolver answer truthfully
+    const real = await loadSolver();
+    const { infeasible, unbounded, optimal } = real.constants.modelStatus;
+    const liar = (claim: number): typeof real =>
+      Object.assign(Object.create(real) as typeof real, {
+        createModel: () => {
+          const model = real.createModel();
+          let fresh = false;
+          let lastFresh = false;
+          const clear = model.clearSolver.bind(model);
+          const run = model.run.bind(model);
+          const status = model.getModelStatus.bind(model);
+          return Object.assign(model, {
+            clearSolver: () => {
+              fresh = true;
+              clear();
+            },
+            run: () => {
+              lastFresh = fresh;
+              fresh = false;
+              run();
+            },
+            getModelStatus: () => (lastFresh || status() !== optimal ? status() : claim),
+          });
+        },
+      });
+    // Row total 100 ± 1 = a + b, a published 40 ± 1, b suppressed: b lies in [58, 62]
+    const system: LinearSystem = {
+      lower: [99, 39, 0],
+      upper: [101, 41, Number.POSITIVE_INFINITY],
+      rows: [{ indices: [0, 1, 2], values: [1, -1, -1] }],
+    };
+    for (const claim of [infeasible, unbounded]) {
+      // Act
+      const result = feasibilityIntervals(liar(claim), system, [2], () => false);
+      // Assess
+      const interval = result.intervals.get(2);
+      expect(interval?.kind, String(claim)).toBe('exact');
+      if (interval?.kind !== 'exact') continue;
+      expect(interval.low).toBeCloseTo(58, 6);
+      expect(interval.high).toBeCloseTo(62, 6);
+    }
+  });
 });
