@@ -20,10 +20,11 @@ import { factKey } from '../functions/domain/masking/facts.ts';
 import { defaultSettings } from '../functions/domain/settings.ts';
 import { auditCellsKey } from '../functions/domain/stats/audit.ts';
 import { benchmarkFor } from '../functions/domain/stats/benchmark.ts';
-import { STATISTICS, TOTAL, VARIABLES } from '../functions/domain/stats/catalog.ts';
+import { TOTAL, VARIABLES } from '../functions/domain/stats/catalog.ts';
 import { type PublishPhase, publishRelease } from '../functions/domain/stats/publish.ts';
 import { readPublishedCells } from '../functions/domain/stats/service.ts';
 import { rowFilters, usedVariables } from '../functions/domain/stats/sql.ts';
+import { STATISTICS } from '../functions/domain/stats/statistics.ts';
 import {
   generateCompanies,
   generateEmployees,

@@ -11,7 +11,7 @@ import {
   pick,
   UnknownLanguageError,
 } from '../../functions/domain/i18n.ts';
-import { STATISTICS, UnknownStatisticError } from '../../functions/domain/stats/catalog.ts';
+import { STATISTICS, UnknownStatisticError } from '../../functions/domain/stats/statistics.ts';
 import { KuraApiError } from '../client.ts';
 import { loadSigningKeys, mintAccountToken, NoSigningKeyError } from '../tokens.ts';
 import { registerAdminCommands } from './admin.ts';

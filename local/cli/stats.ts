@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { msg } from '../../functions/domain/i18n.ts';
 import { noDataMessage } from '../../functions/domain/stats/benchmark.ts';
-import { getStatistic, STATISTICS } from '../../functions/domain/stats/catalog.ts';
+import { getStatistic, STATISTICS } from '../../functions/domain/stats/statistics.ts';
 import { period, wholeNumber } from './arguments.ts';
 import type { CliContext } from './context.ts';
 import { renderPublishedTable, renderTable } from './table.ts';

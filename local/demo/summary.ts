@@ -1,7 +1,8 @@
 import type { ObjectStore } from '../../functions/adapters/ports.ts';
 import { type Lang, msg, pick } from '../../functions/domain/i18n.ts';
-import { getStatistic, TOTAL } from '../../functions/domain/stats/catalog.ts';
+import { TOTAL } from '../../functions/domain/stats/catalog.ts';
 import { readPublishedCells } from '../../functions/domain/stats/service.ts';
+import { getStatistic } from '../../functions/domain/stats/statistics.ts';
 import { renderPublishedTable } from '../cli/table.ts';
 import type { DemoSummary } from './seed-demo.ts';
 

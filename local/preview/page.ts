@@ -12,13 +12,7 @@ import { companyProfileSchema } from '../../functions/domain/company.ts';
 import { toCsv } from '../../functions/domain/csv.ts';
 import type { Lang } from '../../functions/domain/i18n.ts';
 import { type Benchmark, segmentName } from '../../functions/domain/stats/benchmark.ts';
-import {
-  getStatistic,
-  STATISTICS,
-  type Statistic,
-  TOTAL,
-  UNSPECIFIED,
-} from '../../functions/domain/stats/catalog.ts';
+import { type Statistic, TOTAL, UNSPECIFIED } from '../../functions/domain/stats/catalog.ts';
 import {
   cellValueLabel,
   columnLabel,
@@ -35,6 +29,7 @@ import {
   StatsReleaseNotFoundError,
   tenantBenchmark,
 } from '../../functions/domain/stats/service.ts';
+import { getStatistic, STATISTICS } from '../../functions/domain/stats/statistics.ts';
 
 type Cell = Readonly<Record<string, unknown>>;
 

@@ -11,7 +11,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawTableName } from '../../functions/domain/masking/glue-tables.ts';
-import { STATISTICS, statisticColumns } from '../../functions/domain/stats/catalog.ts';
+import { statisticColumns } from '../../functions/domain/stats/catalog.ts';
+import { STATISTICS } from '../../functions/domain/stats/statistics.ts';
 import { rawKey } from '../../functions/domain/zones.ts';
 import { api, asBiRole, athenaQuery, env, isAccessDenied, operator, physicalBucket } from './support.ts';
 

@@ -4,8 +4,9 @@
  */
 import type { ObjectStore } from '../../adapters/ports.ts';
 import type { Lang } from '../i18n.ts';
-import { getStatistic, STATISTICS, statisticColumns } from '../stats/catalog.ts';
+import { statisticColumns } from '../stats/catalog.ts';
 import { readPublishedCells, readReleaseManifest, readReleaseNotice } from '../stats/service.ts';
+import { getStatistic, STATISTICS } from '../stats/statistics.ts';
 import { knownStatistic, published } from '../supporters/benchmark.ts';
 
 /** Columns that would say why a cell is suppressed; the published tables have none, and none may leak. */

@@ -17,16 +17,9 @@
 import { z } from 'zod';
 import { type CompanyProfile, PREFECTURES, REGIONS, regionOf } from '../company.ts';
 import type { DisclosureSettings } from '../settings.ts';
-import {
-  type Bilingual,
-  type GeoLevel,
-  getStatistic,
-  type Statistic,
-  TOTAL,
-  VARIABLES,
-  type Variable,
-} from './catalog.ts';
+import { type Bilingual, type GeoLevel, type Statistic, TOTAL, VARIABLES, type Variable } from './catalog.ts';
 import { cellValueLabel } from './labels.ts';
+import { getStatistic } from './statistics.ts';
 
 /** A row of a published statistics table (as read from Parquet or Athena). */
 export type PublishedCell = Readonly<Record<string, unknown>>;

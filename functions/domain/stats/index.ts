@@ -8,5 +8,6 @@ export * from './render.ts';
 export * from './run.ts';
 export * from './service.ts';
 export * from './sql.ts';
+export * from './statistics.ts';
 export * from './suppression.ts';
 export * from './views.ts';

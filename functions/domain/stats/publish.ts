@@ -20,7 +20,7 @@ import { ANONYMISED_TABLES, anonymisedTableKey } from '../masking/anonymised-sch
 import type { PlatformSettings } from '../settings.ts';
 import { statsPrefix } from '../zones.ts';
 import { auditRelease, ReleaseAuditFailedError } from './audit.ts';
-import { STATISTICS, type Statistic, statisticColumns, statisticKeyColumns } from './catalog.ts';
+import { type Statistic, statisticColumns, statisticKeyColumns } from './catalog.ts';
 import { withStatsDuckDb } from './duckdb-runner.ts';
 import { buildReleaseNotice, renderNoticeMarkdown } from './notice.ts';
 import { perturbationDocument } from './perturbation.ts';
@@ -49,6 +49,7 @@ import {
   compilePublishedQuery,
   sqlString,
 } from './sql.ts';
+import { STATISTICS } from './statistics.ts';
 import { type CellIndexEntry, linkedSecondarySuppression, type StatisticCells } from './suppression.ts';
 
 export interface StatsPorts {

@@ -13,7 +13,7 @@ import type { Lang } from '../i18n.ts';
 import { type FactName, factKey } from '../masking/facts.ts';
 import { type DisclosureSettings, defaultSettings } from '../settings.ts';
 import { type Benchmark, benchmarkFor, type OwnFigures, type PublishedCell } from './benchmark.ts';
-import { getStatistic, type Statistic, VARIABLES } from './catalog.ts';
+import { type Statistic, VARIABLES } from './catalog.ts';
 import { withStatsDuckDb } from './duckdb-runner.ts';
 import { type ReleaseNotice, releaseNoticeSchema } from './notice.ts';
 import {
@@ -28,6 +28,7 @@ import {
   statisticKey,
 } from './release.ts';
 import { measureSql, rowFilters, sqlString, usedVariables } from './sql.ts';
+import { getStatistic } from './statistics.ts';
 
 /** No statistics release has been published yet (or not the one asked for). */
 export class StatsReleaseNotFoundError extends Error {

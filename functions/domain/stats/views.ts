@@ -17,13 +17,13 @@
 import type { GlueDatabases } from '../athena-names.ts';
 import {
   type Bilingual,
-  STATISTICS,
   type StatColumn,
   type Statistic,
   statisticColumns,
   statisticKeyColumns,
 } from './catalog.ts';
 import { publishedReleasesPrefix } from './release.ts';
+import { STATISTICS } from './statistics.ts';
 
 const RELEASE_ID: StatColumn = {
   name: 'release_id',

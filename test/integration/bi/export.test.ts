@@ -5,10 +5,11 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryObjectStore } from '../../../functions/adapters/memory/object-store.ts';
 import { BI_VIEW_DATABASES, exportBiDatabase } from '../../../functions/domain/stats/bi-export.ts';
-import { STATISTICS, statisticColumns } from '../../../functions/domain/stats/catalog.ts';
+import { statisticColumns } from '../../../functions/domain/stats/catalog.ts';
 import { withStatsDuckDb } from '../../../functions/domain/stats/duckdb-runner.ts';
 import { manifestKey, publishedMarkerKey, statisticKey } from '../../../functions/domain/stats/release.ts';
 import { sqlString } from '../../../functions/domain/stats/sql.ts';
+import { STATISTICS } from '../../../functions/domain/stats/statistics.ts';
 import { biViews } from '../../../functions/domain/stats/views.ts';
 
 let workDir: string;

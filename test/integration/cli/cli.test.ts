@@ -13,7 +13,7 @@ import {
   readLedger,
   verifyLedger,
 } from '../../../functions/domain/ledger/ledger.ts';
-import { STATISTICS } from '../../../functions/domain/stats/catalog.ts';
+import { STATISTICS } from '../../../functions/domain/stats/statistics.ts';
 import { runCli } from '../../../local/cli/main.ts';
 import { KuraClient } from '../../../local/client.ts';
 import { seedDemo } from '../../../local/demo/seed-demo.ts';

@@ -11,10 +11,10 @@ import { FaultPlan, fault } from '../../../functions/adapters/faults/plan.ts';
 import { faultyObjectStore } from '../../../functions/adapters/faults/ports.ts';
 import { MemoryObjectStore } from '../../../functions/adapters/memory/index.ts';
 import { defaultSettings } from '../../../functions/domain/settings.ts';
-import { STATISTICS } from '../../../functions/domain/stats/catalog.ts';
 import { withStatsDuckDb } from '../../../functions/domain/stats/duckdb-runner.ts';
 import { publishRelease } from '../../../functions/domain/stats/publish.ts';
 import { readReleaseManifest } from '../../../functions/domain/stats/service.ts';
+import { STATISTICS } from '../../../functions/domain/stats/statistics.ts';
 import { duckdbViews } from '../../../functions/domain/stats/views.ts';
 import {
   company,

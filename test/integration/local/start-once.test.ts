@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { STATISTICS } from '../../../functions/domain/stats/catalog.ts';
+import { STATISTICS } from '../../../functions/domain/stats/statistics.ts';
 import { DEMO_MARKER } from '../../../local/demo/seed-demo.ts';
 import { demoPlan } from '../../../local/synthetic/plan.ts';
 

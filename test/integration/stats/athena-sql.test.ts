@@ -5,9 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { MemoryObjectStore } from '../../../functions/adapters/memory/index.ts';
 import { anonymisedTableKey } from '../../../functions/domain/masking/anonymised-schema.ts';
 import { defaultSettings } from '../../../functions/domain/settings.ts';
-import { STATISTICS, statisticKeyColumns } from '../../../functions/domain/stats/catalog.ts';
+import { statisticKeyColumns } from '../../../functions/domain/stats/catalog.ts';
 import { withStatsDuckDb } from '../../../functions/domain/stats/duckdb-runner.ts';
 import { compileCellsQuery, compilePublishedQuery, sqlString } from '../../../functions/domain/stats/sql.ts';
+import { STATISTICS } from '../../../functions/domain/stats/statistics.ts';
 import { company, companyMonth, employeeMonth, storeAnonymisedRelease } from './fixtures.ts';
 
 describe('Athena SQL text', () => {

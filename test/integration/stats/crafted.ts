@@ -12,11 +12,12 @@ import type { CompanyProfile } from '../../../functions/domain/company.ts';
 import { anonymise } from '../../../functions/domain/masking/anonymise.ts';
 import { factKey } from '../../../functions/domain/masking/facts.ts';
 import { defaultSettings, type PlatformSettings } from '../../../functions/domain/settings.ts';
-import { getStatistic, type Statistic } from '../../../functions/domain/stats/catalog.ts';
+import type { Statistic } from '../../../functions/domain/stats/catalog.ts';
 import { withStatsDuckDb } from '../../../functions/domain/stats/duckdb-runner.ts';
 import { publishRelease } from '../../../functions/domain/stats/publish.ts';
 import type { ReleaseManifest } from '../../../functions/domain/stats/release.ts';
 import { sqlString } from '../../../functions/domain/stats/sql.ts';
+import { getStatistic } from '../../../functions/domain/stats/statistics.ts';
 
 /** One employee of a crafted company: a stable id (its token) and its overtime per period. */
 export interface CraftedEmployee {

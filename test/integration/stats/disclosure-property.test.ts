@@ -2,9 +2,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MemoryObjectStore } from '../../../functions/adapters/memory/index.ts';
 import { defaultSettings } from '../../../functions/domain/settings.ts';
-import { getStatistic, statisticKeyColumns } from '../../../functions/domain/stats/catalog.ts';
+import { statisticKeyColumns } from '../../../functions/domain/stats/catalog.ts';
 import { publishRelease } from '../../../functions/domain/stats/publish.ts';
 import { statisticKey } from '../../../functions/domain/stats/release.ts';
+import { getStatistic } from '../../../functions/domain/stats/statistics.ts';
 import {
   derivableSuppressedRows,
   publishedGroups,

@@ -5,10 +5,11 @@ import { anonymisedTableKey } from '../../../functions/domain/masking/anonymised
 import { factKey } from '../../../functions/domain/masking/facts.ts';
 import { pseudonymise } from '../../../functions/domain/masking/pseudonymise.ts';
 import { defaultSettings } from '../../../functions/domain/settings.ts';
-import { getStatistic, STATISTICS, statisticKeyColumns } from '../../../functions/domain/stats/catalog.ts';
+import { statisticKeyColumns } from '../../../functions/domain/stats/catalog.ts';
 import { manifestKey, statisticKey } from '../../../functions/domain/stats/release.ts';
 import { publishAnonymisedRelease } from '../../../functions/domain/stats/run.ts';
 import { readReleaseNotice, tenantBenchmark } from '../../../functions/domain/stats/service.ts';
+import { getStatistic, STATISTICS } from '../../../functions/domain/stats/statistics.ts';
 import {
   derivableSuppressedRows,
   publishedGroups,

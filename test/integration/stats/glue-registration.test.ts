@@ -10,7 +10,6 @@ import type { QueryRunner, SqlRow } from '../../../functions/adapters/ports.ts';
 import { glueDatabases } from '../../../functions/domain/athena-names.ts';
 import { anonymisedTableKey } from '../../../functions/domain/masking/anonymised-schema.ts';
 import { defaultSettings } from '../../../functions/domain/settings.ts';
-import { STATISTICS } from '../../../functions/domain/stats/catalog.ts';
 import {
   manifestKey,
   publishedMarkerKey,
@@ -18,6 +17,7 @@ import {
   suppressionKey,
 } from '../../../functions/domain/stats/release.ts';
 import { publishAnonymisedRelease } from '../../../functions/domain/stats/run.ts';
+import { STATISTICS } from '../../../functions/domain/stats/statistics.ts';
 import { company, companyMonth, employeeMonth, storeAnonymisedRelease } from './fixtures.ts';
 
 const RELEASE = '20261101T000000Z';

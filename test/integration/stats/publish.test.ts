@@ -8,12 +8,7 @@ import type {
   AnonEmployeeMonth,
 } from '../../../functions/domain/masking/anonymised-schema.ts';
 import { defaultSettings } from '../../../functions/domain/settings.ts';
-import {
-  getStatistic,
-  STATISTICS,
-  statisticColumns,
-  statisticKeyColumns,
-} from '../../../functions/domain/stats/catalog.ts';
+import { statisticColumns, statisticKeyColumns } from '../../../functions/domain/stats/catalog.ts';
 import { withStatsDuckDb } from '../../../functions/domain/stats/duckdb-runner.ts';
 import { publishRelease } from '../../../functions/domain/stats/publish.ts';
 import {
@@ -24,6 +19,7 @@ import {
   statisticKey,
   suppressionKey,
 } from '../../../functions/domain/stats/release.ts';
+import { getStatistic, STATISTICS } from '../../../functions/domain/stats/statistics.ts';
 import { duckdbViews } from '../../../functions/domain/stats/views.ts';
 import {
   derivableSuppressedRows,

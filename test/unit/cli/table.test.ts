@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { getStatistic } from '../../../functions/domain/stats/catalog.ts';
+import { getStatistic } from '../../../functions/domain/stats/statistics.ts';
 import { displayWidth, renderPublishedTable, renderTable } from '../../../local/cli/table.ts';
 
 /** The terminal column where `cell` starts on `line` (full-width characters count two). */

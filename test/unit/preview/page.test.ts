@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { noDataMessage, SEGMENT_SUPPRESSED_MESSAGE } from '../../../functions/domain/stats/benchmark.ts';
-import { getStatistic } from '../../../functions/domain/stats/catalog.ts';
+import { getStatistic } from '../../../functions/domain/stats/statistics.ts';
 import { benchmarkRow, cellsCsv, cellsTableHtml, shownCells } from '../../../local/preview/page.ts';
 
 const overtime = getStatistic('overtime_hours_monthly');

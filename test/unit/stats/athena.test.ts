@@ -4,7 +4,7 @@ import type { QueryRunner, SqlRow } from '../../../functions/adapters/ports.ts';
 import { glueDatabases } from '../../../functions/domain/athena-names.ts';
 import { glueTableDescriptions } from '../../../functions/domain/masking/glue-tables.ts';
 import { defaultSettings, disclosureSchema } from '../../../functions/domain/settings.ts';
-import { getStatistic, STATISTICS, statisticKeyColumns } from '../../../functions/domain/stats/catalog.ts';
+import { statisticKeyColumns } from '../../../functions/domain/stats/catalog.ts';
 import { measureKeySql } from '../../../functions/domain/stats/perturbation.ts';
 import {
   ANONYMISED_RELEASE_PARTITION,
@@ -16,6 +16,7 @@ import {
   compilePublishedQuery,
   quantileSql,
 } from '../../../functions/domain/stats/sql.ts';
+import { getStatistic, STATISTICS } from '../../../functions/domain/stats/statistics.ts';
 import { storeEmptyAnonymisedRelease } from './empty-anonymised.ts';
 
 const overtime = getStatistic('overtime_hours_monthly');

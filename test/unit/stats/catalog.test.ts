@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { glueDatabases } from '../../../functions/domain/athena-names.ts';
+import { statisticColumns, statisticSchema } from '../../../functions/domain/stats/catalog.ts';
 import {
   getStatistic,
   STATISTICS,
-  statisticColumns,
-  statisticSchema,
   UnknownStatisticError,
-} from '../../../functions/domain/stats/catalog.ts';
+} from '../../../functions/domain/stats/statistics.ts';
 import {
   athenaViewTableInput,
   biViews,

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { getStatistic } from '../../../functions/domain/stats/catalog.ts';
 import {
   cellValueLabel,
   columnLabel,
   formatMeasure,
   measureUnit,
 } from '../../../functions/domain/stats/labels.ts';
+import { getStatistic } from '../../../functions/domain/stats/statistics.ts';
 
 describe('statistics labels', () => {
   const overtime = getStatistic('overtime_hours_monthly');

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { DATASETS } from '../../../functions/domain/catalog/index.ts';
 import { defaultSettings } from '../../../functions/domain/settings.ts';
-import { getStatistic, STATISTICS } from '../../../functions/domain/stats/catalog.ts';
 import {
   ANONYMISED_LINEAGE,
   buildReleaseNotice,
   renderNoticeMarkdown,
 } from '../../../functions/domain/stats/notice.ts';
+import { getStatistic, STATISTICS } from '../../../functions/domain/stats/statistics.ts';
 
 const publishedAt = '2026-11-22T12:00:00.000Z';
 

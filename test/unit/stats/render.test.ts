@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { getStatistic } from '../../../functions/domain/stats/catalog.ts';
 import { publishedText, SUPPRESSED_MARK } from '../../../functions/domain/stats/render.ts';
+import { getStatistic } from '../../../functions/domain/stats/statistics.ts';
 
 const turnover = getStatistic('turnover_rate_monthly');
 const cell = (values: Record<string, unknown>) => ({

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryObjectStore } from '../../../functions/adapters/memory/index.ts';
-import { getStatistic } from '../../../functions/domain/stats/catalog.ts';
 import {
   manifestKey,
   publishedMarkerKey,
@@ -12,6 +11,7 @@ import {
   readReleaseManifest,
   StatsReleaseNotFoundError,
 } from '../../../functions/domain/stats/service.ts';
+import { getStatistic } from '../../../functions/domain/stats/statistics.ts';
 
 const manifest = (releaseId: string): ReleaseManifest => ({
   releaseId,

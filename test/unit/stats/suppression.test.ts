@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { regionOf } from '../../../functions/domain/company.ts';
-import { getStatistic, statisticKeyColumns, TOTAL } from '../../../functions/domain/stats/catalog.ts';
+import { statisticKeyColumns, TOTAL } from '../../../functions/domain/stats/catalog.ts';
+import { getStatistic } from '../../../functions/domain/stats/statistics.ts';
 import {
   type CellIndexEntry,
   determinedCells,
