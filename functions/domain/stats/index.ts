@@ -3,6 +3,13 @@ export * from './benchmark.ts';
 export * from './catalog.ts';
 export * from './notice.ts';
 export * from './publish.ts';
+export * from './publish-athena.ts';
+export {
+  hiveName,
+  registerReleasePartitions,
+  statisticFiles,
+  trinoName,
+} from './publish-commit.ts';
 export * from './release.ts';
 export * from './render.ts';
 export * from './run.ts';

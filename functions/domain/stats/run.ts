@@ -8,7 +8,8 @@ import type { ObjectStore, QueryRunner } from '../../adapters/ports.ts';
 import type { GlueDatabases } from '../athena-names.ts';
 import { ANONYMISED_TABLES, anonymisedTableKey } from '../masking/anonymised-schema.ts';
 import type { PlatformSettings } from '../settings.ts';
-import { publishRelease, publishReleaseOnAthena } from './publish.ts';
+import { publishRelease } from './publish.ts';
+import { publishReleaseOnAthena } from './publish-athena.ts';
 import type { ReleaseManifest } from './release.ts';
 
 /** Athena as a deployed release uses it: the `etl` runner, the stats bucket's physical name, the stage's databases. */

@@ -3,10 +3,8 @@ import { MemoryObjectStore } from '../../../functions/adapters/memory/index.ts';
 import type { QueryRunner, SqlRow } from '../../../functions/adapters/ports.ts';
 import { glueDatabases } from '../../../functions/domain/athena-names.ts';
 import { defaultSettings } from '../../../functions/domain/settings.ts';
-import {
-  publishReleaseOnAthena,
-  registerReleasePartitions,
-} from '../../../functions/domain/stats/publish.ts';
+import { publishReleaseOnAthena } from '../../../functions/domain/stats/publish-athena.ts';
+import { registerReleasePartitions } from '../../../functions/domain/stats/publish-commit.ts';
 import { STATISTICS } from '../../../functions/domain/stats/statistics.ts';
 import { biViews } from '../../../functions/domain/stats/views.ts';
 import { athenaGrammarErrors, isHiveDdl } from '../../support/athena-grammar.ts';

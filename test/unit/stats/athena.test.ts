@@ -9,7 +9,7 @@ import { measureKeySql } from '../../../functions/domain/stats/perturbation.ts';
 import {
   ANONYMISED_RELEASE_PARTITION,
   publishReleaseOnAthena,
-} from '../../../functions/domain/stats/publish.ts';
+} from '../../../functions/domain/stats/publish-athena.ts';
 import { manifestKey, noticeJsonKey } from '../../../functions/domain/stats/release.ts';
 import {
   compileCellsQuery,
