@@ -15,14 +15,23 @@
  * (`benchmarkShare`), never with the segment's total.
  */
 import { z } from 'zod';
-import { type CompanyProfile, PREFECTURES, REGIONS, regionOf } from '../company.ts';
+import type { CompanyProfile } from '../company.ts';
 import type { DisclosureSettings } from '../settings.ts';
-import { type Bilingual, type GeoLevel, type Statistic, TOTAL, VARIABLES, type Variable } from './catalog.ts';
-import { cellValueLabel } from './labels.ts';
+import {
+  type BenchmarkPosition,
+  countOf,
+  describeSegment,
+  matches,
+  numbersOf,
+  type OwnFigures,
+  type PublishedCell,
+  positionOf,
+  type SegmentRef,
+  segmentsFor,
+  withoutOwn,
+} from './benchmark-segments.ts';
+import { type Bilingual, type GeoLevel, type Statistic, TOTAL } from './catalog.ts';
 import { getStatistic } from './statistics.ts';
-
-/** A row of a published statistics table (as read from Parquet or Athena). */
-export type PublishedCell = Readonly<Record<string, unknown>>;
 
 export const benchmarkOptionsSchema = z
   .object({
@@ -54,24 +63,6 @@ export function noDataMessage(period: string | null): Bilingual {
         ja: `${period} の統計データはありません（秘匿ではなく、この期間のデータがありません）。`,
         en: `There are no figures for ${period}: no data covers this period (nothing is withheld).`,
       };
-}
-
-export interface SegmentRef {
-  readonly level: GeoLevel;
-  readonly industry: string;
-  readonly sizeBand: string;
-  readonly prefecture?: string;
-  readonly region?: string;
-}
-
-export type BenchmarkPosition = 'below_p25' | 'p25_to_median' | 'median_to_p75' | 'above_p75';
-
-/** The caller's own additive figures for the period: rows (people, or 1 for its company) and sums. */
-export interface OwnFigures {
-  readonly rows: number;
-  readonly sums: Readonly<Partial<Record<Variable, number>>>;
-  /** Of `rows`, those with the statistic's `benchmarkShare` value (a statistic compared by a share). */
-  readonly shareRows?: number;
 }
 
 /** What the company's own value is set beside: a measure of the segment, or a share of its rows. */
@@ -128,184 +119,25 @@ export type Benchmark =
       readonly message: Bilingual;
     };
 
-/**
- * The segments tried, closest first: the company's industry × size band in its prefecture, region and
- * the whole country; then, nationally, its industry across every size, its size band across every
- * industry, and last every company in the country. Small segments are mostly suppressed; a wider one
- * still says something true, and the answer names it. A statistic without a size band dimension
- * counts every size in each segment, and its segments say so (全規模).
- */
-function segmentsFor(stat: Statistic, profile: CompanyProfile): SegmentRef[] {
-  const region = regionOf(profile.prefecture) ?? TOTAL;
-  const sized = stat.dimensions.includes('size_band');
-  const base = { industry: profile.industry, sizeBand: sized ? profile.sizeBand : TOTAL };
-  const all: SegmentRef[] = [
-    ...(stat.geography === 'prefecture'
-      ? [{ ...base, level: 'prefecture' as const, prefecture: profile.prefecture, region }]
-      : []),
-    { ...base, level: 'region', region },
-    { ...base, level: 'national' },
-    ...(sized ? [{ industry: profile.industry, sizeBand: TOTAL, level: 'national' as const }] : []),
-    ...(stat.dimensions.includes('industry') && sized
-      ? [{ industry: TOTAL, sizeBand: profile.sizeBand, level: 'national' as const }]
-      : []),
-    ...(stat.dimensions.includes('industry')
-      ? [{ industry: TOTAL, sizeBand: TOTAL, level: 'national' as const }]
-      : []),
-  ];
-  return stat.margins ? all : all.slice(0, 1);
+/** What every segment tried for one benchmark compares with. */
+interface Comparison {
+  readonly stat: Statistic;
+  readonly statistic: string;
+  readonly period: string;
+  readonly own: number | null;
+  /** The caller's own figures and the thresholds, when they can be taken out of the segment. */
+  readonly exclusion: { readonly own: OwnFigures; readonly disclosure: DisclosureSettings } | undefined;
+  readonly segments: readonly SegmentRef[];
+  readonly fallbacks: Array<{ level: GeoLevel; reason: FallbackReason }>;
+  readonly cellOf: (segment: SegmentRef, dims?: Record<string, string>) => PublishedCell | undefined;
+  readonly dimensions: Record<string, string>;
 }
 
-function matches(
-  stat: Statistic,
-  cell: PublishedCell,
-  segment: SegmentRef,
-  period: string,
-  dims: Record<string, string>,
-) {
-  if (cell.period !== period || cell.geo_level !== segment.level) return false;
-  for (const d of stat.dimensions) {
-    const wanted =
-      d === 'industry' ? segment.industry : d === 'size_band' ? segment.sizeBand : (dims[d] ?? TOTAL);
-    if (cell[d] !== wanted) return false;
-  }
-  if (segment.level === 'prefecture' && cell.prefecture !== segment.prefecture) return false;
-  if (segment.level !== 'national' && cell.region !== segment.region) return false;
-  return true;
-}
-
-function positionOf(
-  stat: Statistic,
-  own: number,
-  peers: Record<string, number>,
-): BenchmarkPosition | undefined {
-  const quantile = (p: number) => {
-    const m = stat.measures.find((x) => x.kind === 'quantile' && x.p === p);
-    return m ? peers[m.column] : undefined;
-  };
-  const [p25, median, p75] = [quantile(0.25), quantile(0.5), quantile(0.75)];
-  if (p25 === undefined || median === undefined || p75 === undefined) return undefined;
-  if (own < p25) return 'below_p25';
-  if (own < median) return 'p25_to_median';
-  if (own <= p75) return 'median_to_p75';
-  return 'above_p75';
-}
-
-/** A segment by name: industry, size band and place (全産業・全規模 where widened). */
-export function segmentName(segment: SegmentRef): Bilingual {
-  const industry = (lang: 'ja' | 'en') =>
-    segment.industry === TOTAL
-      ? { ja: '全産業', en: 'all industries' }[lang]
-      : cellValueLabel('industry', segment.industry, lang);
-  const size = (lang: 'ja' | 'en') =>
-    segment.sizeBand === TOTAL
-      ? { ja: '全規模', en: 'all sizes' }[lang]
-      : cellValueLabel('size_band', segment.sizeBand, lang);
-  const place =
-    segment.level === 'prefecture'
-      ? PREFECTURES.find((p) => p.code === segment.prefecture)
-      : segment.level === 'region'
-        ? REGIONS[segment.region as keyof typeof REGIONS]
-        : undefined;
-  const where = place ? { ja: place.ja, en: place.en } : { ja: '全国', en: 'Japan' };
-  return {
-    ja: `${industry('ja')}・${size('ja')}・${where.ja}`,
-    en: `${industry('en')}, ${size('en')}, ${where.en}`,
-  };
-}
-
-/** The segment in words, for the answer (Japanese first, English). */
-function describeSegment(segment: SegmentRef, peers: number | undefined, stat: Statistic): Bilingual {
-  const name = segmentName(segment);
-  const unit = stat.unit === 'company' ? { ja: '社', en: 'companies' } : { ja: '人', en: 'people' };
-  const others =
-    peers === undefined
-      ? { ja: '', en: '' }
-      : { ja: `、自社を除く約${peers}${unit.ja}`, en: `, about ${peers} ${unit.en} besides yours` };
-  return { ja: `${name.ja}${others.ja}`, en: `${name.en}${others.en}` };
-}
-
-/**
- * The segment's measures with the caller left out, or undefined when too few peers remain. Totals
- * are the published totals minus the caller's own; means and ratios follow from them.
- */
-function withoutOwn(
-  stat: Statistic,
-  published: Record<string, number>,
-  own: OwnFigures,
-  disclosure: DisclosureSettings,
-): { peers: Record<string, number>; remaining: number } | undefined {
-  const countColumn = stat.measures.find((m) => m.kind === 'count')?.column;
-  const count = countColumn === undefined ? undefined : published[countColumn];
-  if (count === undefined) return undefined;
-  const ownRows = stat.unit === 'company' ? 1 : own.rows;
-  const remaining = count - ownRows;
-  const minimum = stat.unit === 'company' ? disclosure.minCompanies : disclosure.minIndividuals;
-  if (remaining < minimum) return undefined;
-  /** A variable's published (perturbed) total: a sum measure, or a mean times the count. */
-  const total = (v: Variable): number | undefined => {
-    const sum = stat.measures.find((m) => m.kind === 'sum' && m.of === v);
-    if (sum && published[sum.column] !== undefined) return published[sum.column];
-    if (v === 'employed' && stat.employedOnly) return count;
-    const mean = stat.measures.find((m) => m.kind === 'mean' && m.of === v);
-    if (mean?.kind === 'mean' && published[mean.column] !== undefined) {
-      return ((published[mean.column] as number) / mean.scale) * count;
-    }
-    return undefined;
-  };
-  // A published total carries noise, so it can fall below the caller's true figure: peers then have
-  // none (the variables are counts, hours, days and yen, never negative).
-  const peerTotal = (v: Variable) => {
-    const t = total(v);
-    return t === undefined
-      ? undefined
-      : Math.max(0, t - (v === 'employed' && stat.employedOnly ? own.rows : (own.sums[v] ?? 0)));
-  };
-  const peers: Record<string, number> = {};
-  const round = (x: number, v?: Variable) => {
-    const d = v ? VARIABLES[v].decimals : 2;
-    return Math.round(x * 10 ** d) / 10 ** d;
-  };
-  for (const m of stat.measures) {
-    const value = published[m.column];
-    if (value === undefined) continue;
-    if (m.kind === 'count') peers[m.column] = remaining;
-    else if (m.kind === 'sum') {
-      const t = peerTotal(m.of);
-      if (t !== undefined) peers[m.column] = round(t, m.of);
-    } else if (m.kind === 'mean') {
-      const t = peerTotal(m.of);
-      if (t !== undefined) peers[m.column] = round((t / remaining) * m.scale);
-    } else if (m.kind === 'ratio') {
-      const numerator = peerTotal(m.numerator);
-      const denominator =
-        m.denominator === 'employed' && stat.employedOnly ? remaining : peerTotal(m.denominator);
-      if (numerator !== undefined && denominator !== undefined && denominator > 0) {
-        peers[m.column] = Math.round((numerator / denominator) * 1e6) / 1e6;
-      }
-    } else {
-      peers[m.column] = value;
-    }
-  }
-  return { peers, remaining };
-}
-
-/** A cell's published measures as numbers (null and suppressed values left out). */
-function numbersOf(stat: Statistic, cell: PublishedCell): Record<string, number> {
-  const published: Record<string, number> = {};
-  for (const m of stat.measures) {
-    const v = cell[m.column];
-    if (typeof v === 'number' && Number.isFinite(v)) published[m.column] = v;
-    else if (typeof v === 'bigint') published[m.column] = Number(v);
-  }
-  return published;
-}
-
-/** The count measure of a published cell, if published. */
-function countOf(stat: Statistic, cell: PublishedCell | undefined): number | undefined {
-  if (!cell) return undefined;
-  const column = stat.measures.find((m) => m.kind === 'count')?.column;
-  return column === undefined ? undefined : numbersOf(stat, cell)[column];
+/** A segment's figures set beside the caller: without it when `excludesOwn`. */
+interface PeerFigures {
+  readonly peers: Record<string, number>;
+  readonly excludesOwn: boolean;
+  readonly remaining: number | undefined;
 }
 
 /**
@@ -337,102 +169,154 @@ export function benchmarkFor(
   // Own figures are for the company's whole population: only a segment without other dimensions
   // chosen (every other dimension at `_total`) can have them taken out.
   const ownApplies = Object.values(dimensions).every((v) => v === TOTAL);
-  const fallbacks: Array<{ level: GeoLevel; reason: FallbackReason }> = [];
-  const segments = segmentsFor(stat, profile);
-  const cellOf = (segment: SegmentRef, dims: Record<string, string> = dimensions) =>
-    publishedSegmentCells.find((c) => matches(stat, c, segment, period, dims));
+  const comparison: Comparison = {
+    stat,
+    statistic,
+    period,
+    own: tenantOwnValue,
+    exclusion:
+      exclusion?.own && ownApplies ? { own: exclusion.own, disclosure: exclusion.disclosure } : undefined,
+    segments: segmentsFor(stat, profile),
+    fallbacks: [],
+    cellOf: (segment, dims = dimensions) =>
+      publishedSegmentCells.find((c) => matches(stat, c, segment, period, dims)),
+    dimensions,
+  };
+  return compareWithSegments(comparison) ?? suppressed;
+}
+
+/** The first segment, closest first, that can be compared with; undefined when none can. */
+function compareWithSegments(comparison: Comparison): Benchmark | undefined {
+  const { stat, segments, fallbacks } = comparison;
   const share = stat.benchmarkShare;
   for (const [index, segment] of segments.entries()) {
-    const cell = cellOf(segment);
+    const cell = comparison.cellOf(segment);
     if (!cell || cell.suppressed === true) {
       fallbacks.push({ level: segment.level, reason: cell ? 'suppressed' : 'not_published' });
       continue;
     }
-    const published = numbersOf(stat, cell);
-    let peers = published;
-    let excludesOwn = false;
-    let remaining: number | undefined;
-    if (exclusion?.own && ownApplies) {
-      const without = withoutOwn(stat, published, exclusion.own, exclusion.disclosure);
-      if (!without) {
-        fallbacks.push({ level: segment.level, reason: 'too_few_peers' });
-        continue;
-      }
-      peers = without.peers;
-      remaining = without.remaining;
-      excludesOwn = true;
+    const figures = peerFigures(stat, cell, comparison.exclusion);
+    if (!figures) {
+      fallbacks.push({ level: segment.level, reason: 'too_few_peers' });
+      continue;
     }
-    if (share) {
-      // A headcount is compared as a share: the segment's rows with the value over all its rows.
-      const part = cellOf(segment, { ...dimensions, [share.dimension]: share.value });
-      const partCount = countOf(stat, part);
-      const totalCount = countOf(stat, cell);
-      // No cell has the value at all (the release generalised the dimension away): no wider segment
-      // will have it either, so the answer says the segment but no peer figure.
-      const unavailable = !part;
-      if (!unavailable && (part.suppressed === true || partCount === undefined || totalCount === undefined)) {
-        fallbacks.push({ level: segment.level, reason: 'suppressed' });
-        continue;
-      }
-      const own = exclusion?.own && ownApplies ? exclusion.own : undefined;
-      const denominator = (totalCount ?? 0) - (own?.rows ?? 0);
-      const numerator = (partCount ?? 0) - (own?.shareRows ?? 0);
-      if (
-        !unavailable &&
-        (totalCount === undefined || partCount === undefined || denominator <= 0 || numerator < 0)
-      ) {
-        fallbacks.push({ level: segment.level, reason: 'too_few_peers' });
-        continue;
-      }
-      return {
-        status: 'published',
-        statistic,
-        period,
-        own: tenantOwnValue,
-        segment,
-        fallbacks,
-        peers,
-        excludesOwn,
-        comparedWith: describeSegment(segment, remaining, stat),
-        comparable: { kind: 'share', title: share.title },
-        peerValue: unavailable ? null : Math.round((numerator / denominator) * 1e6) / 1e6,
-      };
+    const outcome = share
+      ? shareBenchmark(comparison, segment, cell, figures, share)
+      : measureBenchmark(comparison, index, segment, cell, figures);
+    if (typeof outcome === 'string') {
+      fallbacks.push({ level: segment.level, reason: outcome });
+      continue;
     }
-    // Quartiles need more people than a cell: take them from the nearest wider segment publishing them.
-    let position: BenchmarkPosition | undefined;
-    let positionSegment: SegmentRef | undefined;
-    if (tenantOwnValue !== null) {
-      for (const candidate of segments.slice(index)) {
-        const quartileCell = candidate === segment ? cell : cellOf(candidate);
-        if (!quartileCell || quartileCell.suppressed === true) continue;
-        const found = positionOf(
-          stat,
-          tenantOwnValue,
-          candidate === segment ? peers : numbersOf(stat, quartileCell),
-        );
-        if (found) {
-          position = found;
-          if (candidate !== segment) positionSegment = candidate;
-          break;
-        }
-      }
-    }
-    const headline = stat.measures.find((m) => m.column === stat.headline);
-    return {
-      status: 'published',
-      statistic,
-      period,
-      own: tenantOwnValue,
-      segment,
-      fallbacks,
-      peers,
-      excludesOwn,
-      comparedWith: describeSegment(segment, remaining, stat),
-      comparable: { kind: 'measure', column: stat.headline, title: headline?.title ?? stat.title },
-      peerValue: peers[stat.headline] ?? null,
-      ...(position ? { position } : {}),
-      ...(positionSegment ? { positionSegment } : {}),
-    };
+    return outcome;
   }
-  return suppressed;
+  return undefined;
+}
+
+/** The segment's published measures, or its peers without the caller; undefined when too few remain. */
+function peerFigures(
+  stat: Statistic,
+  cell: PublishedCell,
+  exclusion: Comparison['exclusion'],
+): PeerFigures | undefined {
+  const published = numbersOf(stat, cell);
+  if (!exclusion) return { peers: published, excludesOwn: false, remaining: undefined };
+  const without = withoutOwn(stat, published, exclusion.own, exclusion.disclosure);
+  if (!without) return undefined;
+  return { peers: without.peers, excludesOwn: true, remaining: without.remaining };
+}
+
+/**
+ * A headcount is compared as a share: the segment's rows with the value over all its rows. Returns
+ * why the segment is skipped when it cannot be compared.
+ */
+function shareBenchmark(
+  comparison: Comparison,
+  segment: SegmentRef,
+  cell: PublishedCell,
+  { peers, excludesOwn, remaining }: PeerFigures,
+  share: NonNullable<Statistic['benchmarkShare']>,
+): Benchmark | FallbackReason {
+  const { stat, statistic, period, fallbacks, dimensions } = comparison;
+  const part = comparison.cellOf(segment, { ...dimensions, [share.dimension]: share.value });
+  const partCount = countOf(stat, part);
+  const totalCount = countOf(stat, cell);
+  // No cell has the value at all (the release generalised the dimension away): no wider segment
+  // will have it either, so the answer says the segment but no peer figure.
+  const unavailable = !part;
+  if (!unavailable && (part.suppressed === true || partCount === undefined || totalCount === undefined)) {
+    return 'suppressed';
+  }
+  const own = comparison.exclusion?.own;
+  const denominator = (totalCount ?? 0) - (own?.rows ?? 0);
+  const numerator = (partCount ?? 0) - (own?.shareRows ?? 0);
+  if (
+    !unavailable &&
+    (totalCount === undefined || partCount === undefined || denominator <= 0 || numerator < 0)
+  ) {
+    return 'too_few_peers';
+  }
+  return {
+    status: 'published',
+    statistic,
+    period,
+    own: comparison.own,
+    segment,
+    fallbacks,
+    peers,
+    excludesOwn,
+    comparedWith: describeSegment(segment, remaining, stat),
+    comparable: { kind: 'share', title: share.title },
+    peerValue: unavailable ? null : Math.round((numerator / denominator) * 1e6) / 1e6,
+  };
+}
+
+/** The headline measure beside the caller's value, with the caller's quartile band where one is known. */
+function measureBenchmark(
+  comparison: Comparison,
+  index: number,
+  segment: SegmentRef,
+  cell: PublishedCell,
+  { peers, excludesOwn, remaining }: PeerFigures,
+): Benchmark {
+  const { stat, statistic, period, fallbacks } = comparison;
+  const { position, positionSegment } = quartileBand(comparison, index, segment, cell, peers);
+  const headline = stat.measures.find((m) => m.column === stat.headline);
+  return {
+    status: 'published',
+    statistic,
+    period,
+    own: comparison.own,
+    segment,
+    fallbacks,
+    peers,
+    excludesOwn,
+    comparedWith: describeSegment(segment, remaining, stat),
+    comparable: { kind: 'measure', column: stat.headline, title: headline?.title ?? stat.title },
+    peerValue: peers[stat.headline] ?? null,
+    ...(position ? { position } : {}),
+    ...(positionSegment ? { positionSegment } : {}),
+  };
+}
+
+/**
+ * Quartiles need more people than a cell: take them from the nearest wider segment publishing them
+ * (`positionSegment` only when it is not the compared segment).
+ */
+function quartileBand(
+  comparison: Comparison,
+  index: number,
+  segment: SegmentRef,
+  cell: PublishedCell,
+  peers: Record<string, number>,
+): { position?: BenchmarkPosition; positionSegment?: SegmentRef } {
+  const { stat, own } = comparison;
+  if (own === null) return {};
+  for (const candidate of comparison.segments.slice(index)) {
+    const quartileCell = candidate === segment ? cell : comparison.cellOf(candidate);
+    if (!quartileCell || quartileCell.suppressed === true) continue;
+    const found = positionOf(stat, own, candidate === segment ? peers : numbersOf(stat, quartileCell));
+    if (found)
+      return candidate === segment ? { position: found } : { position: found, positionSegment: candidate };
+  }
+  return {};
 }

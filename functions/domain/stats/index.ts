@@ -1,5 +1,12 @@
 /** Anonymised statistics: catalogue, disclosure-controlled SQL, releases, BI views, benchmarks, APPI notices. */
 export * from './benchmark.ts';
+export {
+  type BenchmarkPosition,
+  type OwnFigures,
+  type PublishedCell,
+  type SegmentRef,
+  segmentName,
+} from './benchmark-segments.ts';
 export * from './catalog.ts';
 export * from './notice.ts';
 export * from './publish.ts';
