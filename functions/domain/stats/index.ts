@@ -22,6 +22,7 @@ export * from './render.ts';
 export * from './run.ts';
 export * from './service.ts';
 export * from './sql.ts';
+export * from './sql-cells.ts';
 export * from './statistics.ts';
 export * from './suppression.ts';
 export * from './views.ts';

@@ -27,13 +27,8 @@ import {
   workPrefix,
   workSecondaryKey,
 } from './release.ts';
-import {
-  compileAdminQuery,
-  compileCellIndexQuery,
-  compileCellsQuery,
-  compilePublishedQuery,
-  sqlString,
-} from './sql.ts';
+import { compileAdminQuery, compileCellIndexQuery, compilePublishedQuery, sqlString } from './sql.ts';
+import { compileCellsQuery } from './sql-cells.ts';
 import { STATISTICS } from './statistics.ts';
 import { linkedSecondarySuppression, type StatisticCells } from './suppression.ts';
 

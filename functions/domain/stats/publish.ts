@@ -35,7 +35,8 @@ import {
   statisticKey,
   suppressionKey,
 } from './release.ts';
-import { compileAdminQuery, compileCellIndexQuery, compileCellsQuery, compilePublishedQuery } from './sql.ts';
+import { compileAdminQuery, compileCellIndexQuery, compilePublishedQuery } from './sql.ts';
+import { compileCellsQuery } from './sql-cells.ts';
 import { STATISTICS } from './statistics.ts';
 import { type CellIndexEntry, linkedSecondarySuppression, type StatisticCells } from './suppression.ts';
 

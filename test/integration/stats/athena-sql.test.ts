@@ -7,7 +7,8 @@ import { anonymisedTableKey } from '../../../functions/domain/masking/anonymised
 import { defaultSettings } from '../../../functions/domain/settings.ts';
 import { statisticKeyColumns } from '../../../functions/domain/stats/catalog.ts';
 import { withStatsDuckDb } from '../../../functions/domain/stats/duckdb-runner.ts';
-import { compileCellsQuery, compilePublishedQuery, sqlString } from '../../../functions/domain/stats/sql.ts';
+import { compilePublishedQuery, sqlString } from '../../../functions/domain/stats/sql.ts';
+import { compileCellsQuery } from '../../../functions/domain/stats/sql-cells.ts';
 import { STATISTICS } from '../../../functions/domain/stats/statistics.ts';
 import { company, companyMonth, employeeMonth, storeAnonymisedRelease } from './fixtures.ts';
 

@@ -11,11 +11,8 @@ import {
   publishReleaseOnAthena,
 } from '../../../functions/domain/stats/publish-athena.ts';
 import { manifestKey, noticeJsonKey } from '../../../functions/domain/stats/release.ts';
-import {
-  compileCellsQuery,
-  compilePublishedQuery,
-  quantileSql,
-} from '../../../functions/domain/stats/sql.ts';
+import { compilePublishedQuery, quantileSql } from '../../../functions/domain/stats/sql.ts';
+import { compileCellsQuery } from '../../../functions/domain/stats/sql-cells.ts';
 import { getStatistic, STATISTICS } from '../../../functions/domain/stats/statistics.ts';
 import { storeEmptyAnonymisedRelease } from './empty-anonymised.ts';
 
