@@ -11,7 +11,7 @@ import type { ObjectStore, Table } from '../../functions/adapters/ports.ts';
 import { companyProfileSchema } from '../../functions/domain/company.ts';
 import { toCsv } from '../../functions/domain/csv.ts';
 import type { Lang } from '../../functions/domain/i18n.ts';
-import { type Benchmark } from '../../functions/domain/stats/benchmark.ts';
+import type { Benchmark } from '../../functions/domain/stats/benchmark.ts';
 import { segmentName } from '../../functions/domain/stats/benchmark-segments.ts';
 import { type Statistic, TOTAL, UNSPECIFIED } from '../../functions/domain/stats/catalog.ts';
 import {

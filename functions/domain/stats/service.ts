@@ -13,7 +13,7 @@ import type { Lang } from '../i18n.ts';
 import { type FactName, factKey } from '../masking/facts.ts';
 import { type DisclosureSettings, defaultSettings } from '../settings.ts';
 import { type Benchmark, benchmarkFor } from './benchmark.ts';
-import { type OwnFigures, type PublishedCell } from './benchmark-segments.ts';
+import type { OwnFigures, PublishedCell } from './benchmark-segments.ts';
 import { type Statistic, VARIABLES } from './catalog.ts';
 import { withStatsDuckDb } from './duckdb-runner.ts';
 import { type ReleaseNotice, releaseNoticeSchema } from './notice.ts';

@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { CompanyProfile } from '../../../functions/domain/company.ts';
 import { defaultSettings } from '../../../functions/domain/settings.ts';
-import { benchmarkFor, noDataMessage, SEGMENT_SUPPRESSED_MESSAGE } from '../../../functions/domain/stats/benchmark.ts';
-import { type PublishedCell } from '../../../functions/domain/stats/benchmark-segments.ts';
+import {
+  benchmarkFor,
+  noDataMessage,
+  SEGMENT_SUPPRESSED_MESSAGE,
+} from '../../../functions/domain/stats/benchmark.ts';
+import type { PublishedCell } from '../../../functions/domain/stats/benchmark-segments.ts';
 
 const profile: CompanyProfile = { industry: 'E', prefecture: '13', sizeBand: '20-49' };
 const cell = (geo: Partial<PublishedCell>, values: Partial<PublishedCell> = {}): PublishedCell => ({
