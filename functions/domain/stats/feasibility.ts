@@ -61,6 +61,105 @@ export interface FeasibilityResult {
   readonly programs: number;
 }
 
+type Outcome =
+  | { readonly status: 'optimal'; readonly value: number }
+  | { readonly status: 'unbounded' }
+  | { readonly status: 'infeasible' }
+  | { readonly status: 'undecided'; readonly code: number };
+
+/**
+ * The system loaded once into a HiGHS model and solved for one objective after another, keeping the
+ * range of values every target took in the optimal solutions seen (the witnesses).
+ */
+class Programs {
+  private readonly model: ReturnType<Highs['createModel']>;
+  readonly seenLow: Map<number, number>;
+  readonly seenHigh: Map<number, number>;
+  solved = 0;
+
+  constructor(
+    private readonly highs: Highs,
+    system: LinearSystem,
+    private readonly targets: readonly number[],
+  ) {
+    this.seenLow = new Map(targets.map((t) => [t, Number.POSITIVE_INFINITY]));
+    this.seenHigh = new Map(targets.map((t) => [t, Number.NEGATIVE_INFINITY]));
+    this.model = highs.createModel();
+    // Primal simplex: every program differs from the last only in its costs, so the last basis stays
+    // primal feasible and the primal simplex goes on from it. The default (dual) simplex started each
+    // program almost afresh: on the 1,000-company bench's base_pay_by_age count program of one month
+    // (2,485 variables, 1,648 equations) 80 programs took 76.7 s dual and 5.6 s primal, every interval
+    // identical (same run, this machine).
+    this.model.options.set({ output_flag: false, simplex_strategy: PRIMAL_SIMPLEX });
+    for (let i = 0; i < system.lower.length; i++) {
+      this.model.addVar(system.lower[i] as number, system.upper[i] as number);
+    }
+    for (const row of system.rows) {
+      this.model.addRow(0, 0, { indices: [...row.indices], values: [...row.values] });
+    }
+  }
+
+  dispose(): void {
+    this.model.dispose();
+  }
+
+  /** Optimises Σ costs · x in the given sense; an optimum's solution widens the witnessed ranges. */
+  solve(costs: ReadonlyMap<number, number>, sense: 'minimize' | 'maximize'): Outcome {
+    const { modelStatus, objectiveSense } = this.highs.constants;
+    this.solved += 1;
+    for (const [i, c] of costs) this.model.changeColCost(i, c);
+    this.model.changeObjectiveSense(objectiveSense[sense]);
+    const status = this.runDecisively();
+    // Read before the costs are reset: the objective is re-evaluated on every change.
+    const value = this.model.getObjectiveValue();
+    if (status === modelStatus.optimal) this.witness(this.model.getSolution().colValue);
+    for (const i of costs.keys()) this.model.changeColCost(i, 0);
+    if (status === modelStatus.optimal) return { status: 'optimal', value };
+    if (status === modelStatus.unbounded) return { status: 'unbounded' };
+    if (status === modelStatus.infeasible) return { status: 'infeasible' };
+    return { status: 'undecided', code: status };
+  }
+
+  private witness(x: ArrayLike<number>): void {
+    for (const t of this.targets) {
+      const v = x[t] as number;
+      if (v < (this.seenLow.get(t) as number)) this.seenLow.set(t, v);
+      if (v > (this.seenHigh.get(t) as number)) this.seenHigh.set(t, v);
+    }
+  }
+
+  /**
+   * Each program starts from the previous one's basis with the primal simplex (warm start). Only an
+   * optimum is taken from it as it comes. Any other verdict is confirmed from scratch with the dual
+   * simplex, then also without presolve (which cannot always tell infeasible from unbounded): at
+   * 1,000 companies a warm-started program on yen-sized totals ended "infeasible" (and, with the
+   * dual simplex, "unknown") where the same program solved afresh is optimal. An unbounded verdict
+   * is confirmed the same way, since it would pass a cell as protected.
+   */
+  private runDecisively(): number {
+    const { optimal, infeasible, unbounded } = this.highs.constants.modelStatus;
+    this.model.run();
+    let status: number = this.model.getModelStatus();
+    for (const presolve of ['choose', 'off']) {
+      if (status === optimal) break;
+      this.model.options.set({ simplex_strategy: DUAL_SIMPLEX, presolve });
+      this.model.clearSolver();
+      this.model.run();
+      status = this.model.getModelStatus();
+      this.model.options.set({ simplex_strategy: PRIMAL_SIMPLEX, presolve: 'choose' });
+      if (status === optimal || status === infeasible || status === unbounded) break;
+    }
+    return status;
+  }
+}
+
+/** A failed program's verdict for its target, if it failed. */
+function failed(outcome: Outcome): TargetInterval | undefined {
+  if (outcome.status === 'infeasible') return { kind: 'infeasible' };
+  if (outcome.status === 'undecided') return { kind: 'undecided', code: outcome.code };
+  return undefined;
+}
+
 /**
  * Feasibility intervals of `targets`. `wideEnough(target, low, high)` must be monotone: true for
  * [low, high] implies true for every interval containing it.
@@ -73,82 +172,15 @@ export function feasibilityIntervals(
   options: { readonly exhaustive?: boolean } = {},
 ): FeasibilityResult {
   const intervals = new Map<number, TargetInterval>();
-  let programs = 0;
-  const seenLow = new Map<number, number>(targets.map((t) => [t, Number.POSITIVE_INFINITY]));
-  const seenHigh = new Map<number, number>(targets.map((t) => [t, Number.NEGATIVE_INFINITY]));
-  const model = highs.createModel();
+  const programs = new Programs(highs, system, targets);
   try {
-    // Primal simplex: every program differs from the last only in its costs, so the last basis stays
-    // primal feasible and the primal simplex goes on from it. The default (dual) simplex started each
-    // program almost afresh: on the 1,000-company bench's base_pay_by_age count program of one month
-    // (2,485 variables, 1,648 equations) 80 programs took 76.7 s dual and 5.6 s primal, every interval
-    // identical (same run, this machine).
-    model.options.set({ output_flag: false, simplex_strategy: PRIMAL_SIMPLEX });
-    for (let i = 0; i < system.lower.length; i++) {
-      model.addVar(system.lower[i] as number, system.upper[i] as number);
-    }
-    for (const row of system.rows) model.addRow(0, 0, { indices: [...row.indices], values: [...row.values] });
-
-    type Outcome =
-      | { status: 'optimal'; value: number }
-      | { status: 'unbounded' }
-      | { status: 'infeasible' }
-      | { status: 'undecided'; code: number };
-    const { modelStatus } = highs.constants;
-    const decisive = (s: number) =>
-      s === modelStatus.optimal || s === modelStatus.infeasible || s === modelStatus.unbounded;
-    /**
-     * Each program starts from the previous one's basis with the primal simplex (warm start). Only an
-     * optimum is taken from it as it comes. Any other verdict is confirmed from scratch with the dual
-     * simplex, then also without presolve (which cannot always tell infeasible from unbounded): at
-     * 1,000 companies a warm-started program on yen-sized totals ended "infeasible" (and, with the
-     * dual simplex, "unknown") where the same program solved afresh is optimal. An unbounded verdict
-     * is confirmed the same way, since it would pass a cell as protected.
-     */
-    const { optimal } = modelStatus;
-    const runDecisively = (): number => {
-      model.run();
-      let status: number = model.getModelStatus();
-      for (const presolve of ['choose', 'off']) {
-        if (status === optimal) break;
-        model.options.set({ simplex_strategy: DUAL_SIMPLEX, presolve });
-        model.clearSolver();
-        model.run();
-        status = model.getModelStatus();
-        model.options.set({ simplex_strategy: PRIMAL_SIMPLEX, presolve: 'choose' });
-        if (decisive(status)) break;
-      }
-      return status;
-    };
-    const solve = (costs: ReadonlyMap<number, number>, sense: 'minimize' | 'maximize'): Outcome => {
-      programs += 1;
-      for (const [i, c] of costs) model.changeColCost(i, c);
-      model.changeObjectiveSense(highs.constants.objectiveSense[sense]);
-      const status = runDecisively();
-      // Read before the costs are reset: the objective is re-evaluated on every change.
-      const value = model.getObjectiveValue();
-      if (status === highs.constants.modelStatus.optimal) {
-        const x = model.getSolution().colValue;
-        for (const t of targets) {
-          const v = x[t] as number;
-          if (v < (seenLow.get(t) as number)) seenLow.set(t, v);
-          if (v > (seenHigh.get(t) as number)) seenHigh.set(t, v);
-        }
-      }
-      for (const i of costs.keys()) model.changeColCost(i, 0);
-      if (status === highs.constants.modelStatus.optimal) return { status: 'optimal', value };
-      if (status === highs.constants.modelStatus.unbounded) return { status: 'unbounded' };
-      if (status === highs.constants.modelStatus.infeasible) return { status: 'infeasible' };
-      return { status: 'undecided', code: status };
-    };
-
+    const { seenLow, seenHigh } = programs;
     const witnessed = (t: number, low = seenLow.get(t) as number, high = seenHigh.get(t) as number) =>
       !options.exhaustive && low <= high && wideEnough(t, low, high);
-
     if (!options.exhaustive && targets.length > 1) {
       const all = new Map(targets.map((t) => [t, 1]));
-      solve(all, 'minimize');
-      solve(all, 'maximize');
+      programs.solve(all, 'minimize');
+      programs.solve(all, 'maximize');
     }
     for (const t of targets) {
       if (witnessed(t)) {
@@ -160,12 +192,10 @@ export function feasibilityIntervals(
         continue;
       }
       const one = new Map([[t, 1]]);
-      const min = solve(one, 'minimize');
-      if (min.status === 'infeasible' || min.status === 'undecided') {
-        intervals.set(
-          t,
-          min.status === 'infeasible' ? { kind: 'infeasible' } : { kind: 'undecided', code: min.code },
-        );
+      const min = programs.solve(one, 'minimize');
+      const minFailed = failed(min);
+      if (minFailed) {
+        intervals.set(t, minFailed);
         continue;
       }
       // Every variable is bounded below (x ≥ lower ≥ 0 in the audit), so a minimum exists.
@@ -174,22 +204,12 @@ export function feasibilityIntervals(
         intervals.set(t, { kind: 'witnessed', low, high: seenHigh.get(t) as number });
         continue;
       }
-      const max = solve(one, 'maximize');
-      if (max.status === 'infeasible' || max.status === 'undecided') {
-        intervals.set(
-          t,
-          max.status === 'infeasible' ? { kind: 'infeasible' } : { kind: 'undecided', code: max.code },
-        );
-        continue;
-      }
-      intervals.set(t, {
-        kind: 'exact',
-        low,
-        high: max.status === 'optimal' ? max.value : Number.POSITIVE_INFINITY,
-      });
+      const max = programs.solve(one, 'maximize');
+      const high = max.status === 'optimal' ? max.value : Number.POSITIVE_INFINITY;
+      intervals.set(t, failed(max) ?? { kind: 'exact', low, high });
     }
   } finally {
-    model.dispose();
+    programs.dispose();
   }
-  return { intervals, programs };
+  return { intervals, programs: programs.solved };
 }
