@@ -31,6 +31,8 @@ let solver: Promise<Highs> | undefined;
 /** HiGHS's `simplex_strategy` values: primal simplex, and (serial) dual simplex, its default. */
 const PRIMAL_SIMPLEX = 4;
 const DUAL_SIMPLEX = 1;
+/** The largest bound's size once scaled (see `Programs.scale`). */
+const SCALED_MAGNITUDE = 1e6;
 
 /** A sparse equation row: Σ values[k] · x[indices[k]] = 0. */
 export interface SparseRow {
@@ -76,6 +78,13 @@ class Programs {
   readonly seenLow: Map<number, number>;
   readonly seenHigh: Map<number, number>;
   solved = 0;
+  /**
+   * Variables are solved in units of `scale`, so that the largest finite bound is about a million:
+   * HiGHS's tolerances are absolute, and a sales total of 10^11 yen carries only about 10^-5 of
+   * precision in a double. The equations are homogeneous (Σ ±x = 0), so dividing every variable by
+   * one number changes no solution; values are multiplied back when read.
+   */
+  private readonly scale: number;
 
   constructor(
     private readonly highs: Highs,
@@ -84,6 +93,12 @@ class Programs {
   ) {
     this.seenLow = new Map(targets.map((t) => [t, Number.POSITIVE_INFINITY]));
     this.seenHigh = new Map(targets.map((t) => [t, Number.NEGATIVE_INFINITY]));
+    const largest = Math.max(
+      0,
+      ...system.upper.filter(Number.isFinite),
+      ...system.lower.filter(Number.isFinite),
+    );
+    this.scale = Math.max(1, largest / SCALED_MAGNITUDE);
     this.model = highs.createModel();
     // Primal simplex: every program differs from the last only in its costs, so the last basis stays
     // primal feasible and the primal simplex goes on from it. The default (dual) simplex started each
@@ -92,7 +107,11 @@ class Programs {
     // identical (same run, this machine).
     this.model.options.set({ output_flag: false, simplex_strategy: PRIMAL_SIMPLEX });
     for (let i = 0; i < system.lower.length; i++) {
-      this.model.addVar(system.lower[i] as number, system.upper[i] as number);
+      const upper = system.upper[i] as number;
+      this.model.addVar(
+        (system.lower[i] as number) / this.scale,
+        Number.isFinite(upper) ? upper / this.scale : upper,
+      );
     }
     for (const row of system.rows) {
       this.model.addRow(0, 0, { indices: [...row.indices], values: [...row.values] });
@@ -111,7 +130,7 @@ class Programs {
     this.model.changeObjectiveSense(objectiveSense[sense]);
     const status = this.runDecisively();
     // Read before the costs are reset: the objective is re-evaluated on every change.
-    const value = this.model.getObjectiveValue();
+    const value = this.model.getObjectiveValue() * this.scale;
     if (status === modelStatus.optimal) this.witness(this.model.getSolution().colValue);
     for (const i of costs.keys()) this.model.changeColCost(i, 0);
     if (status === modelStatus.optimal) return { status: 'optimal', value };
@@ -122,7 +141,7 @@ class Programs {
 
   private witness(x: ArrayLike<number>): void {
     for (const t of this.targets) {
-      const v = x[t] as number;
+      const v = (x[t] as number) * this.scale;
       if (v < (this.seenLow.get(t) as number)) this.seenLow.set(t, v);
       if (v > (this.seenHigh.get(t) as number)) this.seenHigh.set(t, v);
     }

@@ -152,6 +152,47 @@ describe('feasibility intervals (the audit’s LP attacker)', () => {
     expect(result.intervals.get(1)).toEqual({ kind: 'infeasible' });
   });
 
+  it('yen-sized tables (totals of 10^11) give the same intervals as the same table in units of 10^8', async () => {
+    // Prepare: HiGHS's tolerances are absolute; the solver works in scaled units (Programs.scale)
+    const highs = await loadSolver();
+    await fc.assert(
+      fc.property(
+        fc.array(fc.array(fc.integer({ min: 1, max: 2000 }), { minLength: 4, maxLength: 4 }), {
+          minLength: 4,
+          maxLength: 4,
+        }),
+        fc.array(fc.array(fc.boolean(), { minLength: 5, maxLength: 5 }), { minLength: 5, maxLength: 5 }),
+        (values, hidden) => {
+          const unit = 1e8;
+          const small = table(values, hidden, 0.5);
+          const large = table(
+            values.map((row) => row.map((v) => v * unit)),
+            hidden,
+            0.5 * unit,
+          );
+          // Act
+          const a = feasibilityIntervals(highs, small.system, small.targets, () => false, {
+            exhaustive: true,
+          });
+          const b = feasibilityIntervals(highs, large.system, large.targets, () => false, {
+            exhaustive: true,
+          });
+          // Assess
+          for (const t of small.targets) {
+            const x = a.intervals.get(t);
+            const y = b.intervals.get(t);
+            expect(y?.kind).toBe(x?.kind);
+            if (x?.kind !== 'exact' || y?.kind !== 'exact') continue;
+            expect(Math.abs(y.low - x.low * unit)).toBeLessThanOrEqual(1e-6 * unit);
+            if (x.high === Number.POSITIVE_INFINITY) expect(y.high).toBe(Number.POSITIVE_INFINITY);
+            else expect(Math.abs(y.high - x.high * unit)).toBeLessThanOrEqual(1e-6 * unit);
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
   it('a warm-started program that ends without an optimum is solved again from scratch before its verdict counts', async () => {
     // Prepare: HiGHS whose every warm-started run claims "infeasible" or "unbounded" (as a warm start
     // on yen-sized totals did at 1,000 companies); runs after clearSolver answer truthfully
