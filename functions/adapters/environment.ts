@@ -5,16 +5,17 @@
  * synthesized environment of every function is what its declaration implies, nothing missing and
  * nothing extra). Variables carry names and ARNs only: settings come from the bundled stage config.
  */
+
+import type { JobKind } from '../domain/ports/index.ts';
 import type { LogicalBucket, LogicalTable, ReplicatedBucket } from '../domain/zones.ts';
 import { type Env, MissingEnvironmentError } from './env.ts';
-import type { JobKind } from './ports.ts';
 import {
   bucketEnvVar,
   bucketKeyEnvVar,
   functionEnvVar,
   replicaBucketEnvVar,
   tableEnvVar,
-} from './table-definitions.ts';
+} from './resource-env-vars.ts';
 
 /** The variable naming the Cognito user pool (set with its grant, `grantUserDirectory`). */
 export const USER_POOL_ENV = 'KURA_USER_POOL_ID';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { type KeyStore, NotFoundError } from './ports.ts';
+import { type KeyStore, NotFoundError } from '../domain/ports/index.ts';
 
 type SecretsSdk = typeof import('@aws-sdk/client-secrets-manager');
 /**

@@ -7,10 +7,11 @@
  * manifest, notice) and, for the benchmark, what `GET /stats/{name}/benchmark` gives that company;
  * never pseudonymised or raw data. Charts are inline SVG drawn here: no script, no CDN, no network.
  */
-import type { ObjectStore, Table } from '../../functions/adapters/ports.ts';
+
 import { companyProfileSchema } from '../../functions/domain/company.ts';
 import { toCsv } from '../../functions/domain/csv.ts';
 import type { Lang } from '../../functions/domain/i18n.ts';
+import type { ObjectStore, Table } from '../../functions/domain/ports/index.ts';
 import { type Benchmark, segmentName } from '../../functions/domain/stats/benchmark.ts';
 import {
   getStatistic,

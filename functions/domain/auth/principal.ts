@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import type { Table } from '../../adapters/ports.ts';
 import { ForbiddenError, UnauthorizedError } from '../errors.ts';
 import { msg } from '../i18n.ts';
 import { appendLedger } from '../ledger/ledger.ts';
+import type { Table } from '../ports/index.ts';
 
 /**
  * Who is calling. Deployed, API Gateway's JWT authorizer has verified a Cognito token and passes its

@@ -1,4 +1,4 @@
-import type { ObjectStore, Table } from '../../adapters/ports.ts';
+import type { ObjectStore, Table } from '../ports/index.ts';
 import type { OpenWorkbook } from './xlsx.ts';
 
 /** The few logging calls ingestion makes; Powertools' Logger satisfies it. */

@@ -13,8 +13,8 @@
  * so the same cell content always gets the same noise, in every release.
  */
 import { createHmac } from 'node:crypto';
-import type { KeyStore } from '../../adapters/ports.ts';
-import { NotFoundError } from '../../adapters/ports.ts';
+import type { KeyStore } from '../ports/index.ts';
+import { NotFoundError } from '../ports/index.ts';
 import { tokenExpression } from './compile.ts';
 
 /**

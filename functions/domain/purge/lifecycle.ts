@@ -1,4 +1,4 @@
-import type { Item, Table } from '../../adapters/ports.ts';
+import type { Item, Table } from '../ports/index.ts';
 import type { PlatformSettings } from '../settings.ts';
 import { type Contract, type TenantRecord, type TenantState, tenantRecordSchema } from '../tenants/model.ts';
 import { addDays, contractEndedBy, japanDay, japanDayStart } from '../tenants/rules.ts';

@@ -6,8 +6,8 @@ import {
   type ObjectRef,
   type ObjectVersion,
   type TenantUserCounts,
-} from '../../adapters/ports.ts';
-import { TABLE_DEFINITIONS } from '../../adapters/table-definitions.ts';
+} from '../ports/index.ts';
+import { TABLE_DEFINITIONS } from '../ports/table.ts';
 import { type TenantRecord, tenantRecordSchema } from '../tenants/model.ts';
 import {
   advanceChainHead,

@@ -7,8 +7,8 @@
  * row, key; accounts disabled) and records what it deleted in the ledger (`purge.residue_deleted`, counts
  * only, naming the certificate). Running a purge of a purged company again does the same at once.
  */
-import type { ObjectRef } from '../../adapters/ports.ts';
-import { TABLE_DEFINITIONS } from '../../adapters/table-definitions.ts';
+import type { ObjectRef } from '../ports/index.ts';
+import { TABLE_DEFINITIONS } from '../ports/table.ts';
 import type { TenantRecord } from '../tenants/model.ts';
 import { PurgeDeleteFailedError } from './errors.ts';
 import { listTenants } from './lifecycle.ts';

@@ -2,8 +2,9 @@
  * What the API serves of the latest statistics release: its manifest, a statistic's published cells
  * (suppressed cells flagged with null values, never a reason) and its APPI notice in one language.
  */
-import type { ObjectStore } from '../../adapters/ports.ts';
+
 import type { Lang } from '../i18n.ts';
+import type { ObjectStore } from '../ports/index.ts';
 import { getStatistic, STATISTICS, statisticColumns } from '../stats/catalog.ts';
 import { readPublishedCells, readReleaseManifest, readReleaseNotice } from '../stats/service.ts';
 import { knownStatistic, published } from '../supporters/benchmark.ts';

@@ -6,7 +6,6 @@
  * made after its purge.
  */
 import { z } from 'zod';
-import { ConditionFailedError, type KeyStore, type ObjectStore, type Table } from '../../adapters/ports.ts';
 import { KuraError } from '../errors.ts';
 import { msg } from '../i18n.ts';
 import {
@@ -20,6 +19,7 @@ import {
 } from '../jobs/jobs.ts';
 import { appendLedger } from '../ledger/ledger.ts';
 import { anonymise } from '../masking/anonymise.ts';
+import { ConditionFailedError, type KeyStore, type ObjectStore, type Table } from '../ports/index.ts';
 import type { PlatformSettings } from '../settings.ts';
 import { auditReportKey, ReleaseAuditFailedError } from '../stats/audit.ts';
 import { type ReleaseManifest, releaseIdFor } from '../stats/release.ts';

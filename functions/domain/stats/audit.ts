@@ -34,9 +34,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { ObjectStore, QueryRunner } from '../../adapters/ports.ts';
-import { NotFoundError } from '../../adapters/ports.ts';
 import { ANONYMISED_TABLES, anonymisedTableKey } from '../masking/anonymised-schema.ts';
+import type { ObjectStore, QueryRunner } from '../ports/index.ts';
+import { NotFoundError } from '../ports/index.ts';
 import type { PlatformSettings } from '../settings.ts';
 import { statsAdminPrefix } from '../zones.ts';
 import {

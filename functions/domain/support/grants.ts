@@ -11,7 +11,6 @@
  * finds nothing (404, never 403).
  */
 import { z } from 'zod';
-import { ConditionFailedError, type KeyStore, type ObjectStore, type Table } from '../../adapters/ports.ts';
 import { hasRole, type Principal } from '../auth/principal.ts';
 import { datasetNameSchema } from '../catalog/index.ts';
 import {
@@ -25,6 +24,7 @@ import {
 } from '../errors.ts';
 import { msg } from '../i18n.ts';
 import { appendLedger } from '../ledger/ledger.ts';
+import { ConditionFailedError, type KeyStore, type ObjectStore, type Table } from '../ports/index.ts';
 import { listTenantItems, readTenantItem, type TenantItemKind } from '../tenant-items/tenant-items.ts';
 import { TENANTS_TABLE } from '../tenants/admin.ts';
 import { confirmTenantWrite, requireTenantWrite } from '../tenants/rules.ts';

@@ -4,7 +4,7 @@
  * a grant in force that covers the upload. Rows come from the raw zone Parquet of the upload,
  * downloaded through the ObjectStore port and read with DuckDB in a private temp dir.
  */
-import { NotFoundError as PortNotFoundError } from '../../adapters/ports.ts';
+
 import type { Principal } from '../auth/principal.ts';
 import { type DatasetDef, getDataset, isDatasetName, supportMaskOf } from '../catalog/index.ts';
 import { ValidationError } from '../errors.ts';
@@ -13,6 +13,7 @@ import { MASKED_VALUE } from '../ingest/process.ts';
 import { appendLedger } from '../ledger/ledger.ts';
 import { plainQuery, withDuckDb } from '../masking/duckdb-engine.ts';
 import { download, withWorkDir } from '../masking/local-files.ts';
+import { NotFoundError as PortNotFoundError } from '../ports/index.ts';
 import type { RowError, UploadRecord } from '../uploads/model.ts';
 import { pageTenantUploads, readTenantUpload, UPLOAD_ID } from '../uploads/records.ts';
 import { rawPrefix } from '../zones.ts';

@@ -3,11 +3,12 @@
  * benchmark; a supporter passes `tenantId` and sees that company's benchmark only while the company
  * grants it — otherwise the answer is the same 404 whether the company exists or not.
  */
-import { type ObjectStore, NotFoundError as PortNotFoundError, type Table } from '../../adapters/ports.ts';
+
 import { hasRole, type Principal, tenantOf } from '../auth/principal.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import { msg } from '../i18n.ts';
 import { appendLedger } from '../ledger/ledger.ts';
+import { type ObjectStore, NotFoundError as PortNotFoundError, type Table } from '../ports/index.ts';
 import type { Benchmark } from '../stats/benchmark.ts';
 import { getStatistic, UnknownStatisticError } from '../stats/catalog.ts';
 import { StatsReleaseNotFoundError, tenantBenchmark } from '../stats/service.ts';

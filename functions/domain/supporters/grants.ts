@@ -5,11 +5,11 @@
  * tenant deletes it with the rest of the partition. Granting, each use and revoking go to the ledger.
  */
 import { z } from 'zod';
-import type { Table } from '../../adapters/ports.ts';
 import { type Principal, tenantOf } from '../auth/principal.ts';
 import { type FieldMessages, NotFoundError, parseRequestBody, ValidationError } from '../errors.ts';
 import { msg } from '../i18n.ts';
 import { appendLedger } from '../ledger/ledger.ts';
+import type { Table } from '../ports/index.ts';
 import { listTenantItems, readTenantItem, type TenantItemKind } from '../tenant-items/tenant-items.ts';
 import { tenantIdSchema } from '../tenants/model.ts';
 import { guardedTenantWrite } from '../tenants/rules.ts';

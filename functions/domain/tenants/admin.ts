@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { ConditionFailedError, type KeyStore, type Table } from '../../adapters/ports.ts';
 import type { Principal } from '../auth/principal.ts';
 import { companyProfileSchema } from '../company.ts';
 import {
@@ -11,6 +10,7 @@ import {
 } from '../errors.ts';
 import { msg } from '../i18n.ts';
 import { appendLedger } from '../ledger/ledger.ts';
+import { ConditionFailedError, type KeyStore, type Table } from '../ports/index.ts';
 import { contractSchema, type TenantRecord, tenantIdSchema, tenantRecordSchema } from './model.ts';
 
 export const TENANTS_TABLE = 'tenants';

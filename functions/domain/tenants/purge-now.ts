@@ -4,11 +4,11 @@
  * verification of the whole certificate chain.
  */
 import { z } from 'zod';
-import type { JobStarter, Table } from '../../adapters/ports.ts';
 import type { Principal } from '../auth/principal.ts';
 import { type FieldMessages, NotFoundError, parseRequestBody } from '../errors.ts';
 import { msg } from '../i18n.ts';
 import { type JobPorts, type JobRecord, requestJob } from '../jobs/jobs.ts';
+import type { JobStarter, Table } from '../ports/index.ts';
 import {
   type DeletionCertificate,
   deletionCertificateSchema,

@@ -5,9 +5,10 @@
  * Uploads, ingestion, releases, the lifecycle, the purge and grants all ask these functions; none
  * compares contract dates itself.
  */
-import type { Table } from '../../adapters/ports.ts';
+
 import { ForbiddenError } from '../errors.ts';
 import { msg } from '../i18n.ts';
+import type { Table } from '../ports/index.ts';
 import { TENANTS_TABLE } from './admin.ts';
 import { type TenantRecord, tenantIdSchema, tenantRecordSchema } from './model.ts';
 

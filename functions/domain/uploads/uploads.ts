@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { ObjectStore, Table } from '../../adapters/ports.ts';
 import type { Principal } from '../auth/principal.ts';
 import { tenantOf } from '../auth/principal.ts';
 import { DATASET_NAMES, type DatasetDef, getDataset, isDatasetName } from '../catalog/index.ts';
@@ -16,6 +15,7 @@ import {
 import { msg } from '../i18n.ts';
 import { sheetDigest } from '../ingest/xlsx.ts';
 import { appendLedger, entryRef, type LedgerEntry, type LedgerRetry } from '../ledger/ledger.ts';
+import type { ObjectStore, Table } from '../ports/index.ts';
 import type { PlatformSettings } from '../settings.ts';
 import { confirmTenantWrite, requireTenantWrite } from '../tenants/rules.ts';
 import { landingKey, landingPrefix } from '../zones.ts';

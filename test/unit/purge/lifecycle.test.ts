@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryTable } from '../../../functions/adapters/memory/index.ts';
-import type { Table } from '../../../functions/adapters/ports.ts';
+import type { Table } from '../../../functions/domain/ports/index.ts';
 import {
   CERTIFICATE_CHAIN_HEAD_ID,
   canTransition,
