@@ -7,8 +7,9 @@ import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { withTimeFormat } from '../catalog/index.ts';
-import type { ColumnDef, DatasetDef, PrivacyClass } from '../catalog/schema.ts';
+import type { ColumnDef, DatasetDef } from '../catalog/schema.ts';
 import { CsvTextDecoder, InvalidEncodingError, type TextEncoding } from '../japanese/encoding.ts';
+import { reportedValue } from '../masking/policy.ts';
 import type { LimitSettings } from '../settings.ts';
 import type { RowError } from '../uploads/model.ts';
 import { FileRejectedError } from './errors.ts';
@@ -42,16 +43,6 @@ import {
   zipBomb,
 } from './xlsx.ts';
 
-/** Privacy classes whose values never appear in an error report (shown masked). */
-export const PERSONAL_CLASSES: ReadonlySet<PrivacyClass> = new Set([
-  'direct_identifier',
-  'linking_code',
-  'individual_identification_code',
-  'financial_harm',
-  'quasi_identifier',
-  'sensitive',
-]);
-export const MASKED_VALUE = '***';
 /** Row errors kept in the full report; beyond it the report says how many more there were. */
 export const MAX_REPORTED_ERRORS = 10_000;
 /**
@@ -518,11 +509,11 @@ export async function validateFile<T>(
     const errors: RowError[] = [];
     const byCode: Record<string, number> = {};
     const headerOf = (name: string) => mapping.headers.get(name) ?? name;
-    const masked = (name: string, value: unknown) => {
-      const column = dataset.columns.find((c) => c.name === name);
-      if (value === null || value === undefined) return undefined;
-      return column && PERSONAL_CLASSES.has(column.privacy) ? MASKED_VALUE : String(value);
-    };
+    const masked = (name: string, value: unknown) =>
+      reportedValue(
+        dataset.columns.find((c) => c.name === name),
+        value,
+      );
     const cellErrors =
       cellErrorSelects.length > 0
         ? cellErrorSelects.join(' UNION ALL ')

@@ -16,6 +16,7 @@ import {
   suppressionReportKey,
   suppressionReportSchema,
 } from './anonymised-schema.ts';
+import { catalogueColumn } from './columns.ts';
 import { CompiledQuery, type Dialect, quoteIdent, quoteLiteral } from './compile.ts';
 import { type DuckSession, plainQuery, type Row, withDuckDb } from './duckdb-engine.ts';
 import { TenantNotFoundError } from './errors.ts';
@@ -29,7 +30,7 @@ import {
 } from './generalise.ts';
 import { hmacBlocksHex } from './hmac.ts';
 import { download, outputPath, upload, withWorkDir } from './local-files.ts';
-import { anonymisedAction, catalogueColumn } from './policy.ts';
+import { anonymisedAction } from './policy.ts';
 import type { MaskingPorts } from './ports.ts';
 import { companyRecordKey, personRecordKeySql, platformPerturbationKey } from './record-keys.ts';
 

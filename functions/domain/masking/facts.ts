@@ -11,10 +11,10 @@ import {
   readTenantUploadRecords,
 } from '../uploads/supersession.ts';
 import { factsPrefix } from '../zones.ts';
+import { pseudonymisedColumns } from './columns.ts';
 import { dialectType, quoteIdent, quoteLiteral } from './compile.ts';
 import { type DuckSession, plainQuery, withDuckDb } from './duckdb-engine.ts';
 import { download, outputPath, upload, withWorkDir } from './local-files.ts';
-import { pseudonymisedColumns } from './policy.ts';
 import type { MaskingPorts } from './ports.ts';
 
 export const FACT_NAMES = ['employee_month', 'company_month'] as const;

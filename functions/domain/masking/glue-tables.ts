@@ -10,8 +10,8 @@
 import { DATASET_NAMES, type DatasetName, getDataset } from '../catalog/index.ts';
 import type { LogicalBucket } from '../zones.ts';
 import { ANONYMISED_COLUMNS, ANONYMISED_TABLES, type AnonSqlType } from './anonymised-schema.ts';
+import { pseudonymisedColumns, sqlTypeOf } from './columns.ts';
 import { FACT_NAMES, type FactName } from './facts.ts';
-import { pseudonymisedColumns, sqlTypeOf } from './policy.ts';
 
 export type GlueZone = 'raw' | 'pseudonymised' | 'facts' | 'anonymised';
 

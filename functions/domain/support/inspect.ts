@@ -6,13 +6,13 @@
  */
 
 import type { Principal } from '../auth/principal.ts';
-import { type DatasetDef, getDataset, isDatasetName, supportMaskOf } from '../catalog/index.ts';
+import { type DatasetDef, getDataset, isDatasetName } from '../catalog/index.ts';
 import { ValidationError } from '../errors.ts';
 import { msg } from '../i18n.ts';
-import { MASKED_VALUE } from '../ingest/process.ts';
 import { appendLedger } from '../ledger/ledger.ts';
 import { plainQuery, withDuckDb } from '../masking/duckdb-engine.ts';
 import { download, withWorkDir } from '../masking/local-files.ts';
+import { FULLY_MASKED, isMaskedValue, supportMaskOf } from '../masking/policy.ts';
 import { NotFoundError as PortNotFoundError } from '../ports/index.ts';
 import type { RowError, UploadRecord } from '../uploads/model.ts';
 import { pageTenantUploads, readTenantUpload, UPLOAD_ID } from '../uploads/records.ts';
@@ -28,7 +28,6 @@ import {
 import {
   applySupportMask,
   columnNamed,
-  FULLY_MASKED,
   maskRow,
   type TextRow,
   type Tokeniser,
@@ -125,7 +124,7 @@ export async function listTenantUploads(
 }
 
 /**
- * A row error as support sees it. Ingest already replaced personal values by ***; anything else is
+ * A row error as support sees it. Ingest already masked personal values (the policy's FULLY_MASKED); anything else is
  * passed through the column's support mask, and a value of a column the catalogue does not know is
  * masked whole.
  */
@@ -137,7 +136,7 @@ export function maskRowError(
   if (error.value === undefined) return error;
   const column = dataset && error.column !== undefined ? columnNamed(dataset, error.column) : undefined;
   const value =
-    error.value === MASKED_VALUE || !column
+    isMaskedValue(error.value) || !column
       ? FULLY_MASKED
       : (applySupportMask(supportMaskOf(column), error.value, tokenise) ?? FULLY_MASKED);
   return { ...error, value };

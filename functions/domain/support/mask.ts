@@ -1,17 +1,13 @@
 /**
  * The support view of a value: what support staff see without a break-glass grant. Which rule a
- * column gets comes from the catalogue (`supportMaskOf`), never from a handler. Masked characters
- * are the full-width asterisk ＊ everywhere (names, phones, emails, whole values), so a masked value
- * is recognisable at a glance and never mistaken for data.
+ * column gets is the masking policy's decision (`supportMaskOf`, functions/domain/masking/policy.ts),
+ * never a handler's, and every masked character is the policy's one mask character.
  */
-import { type ColumnDef, type DatasetDef, type SupportMask, supportMaskOf } from '../catalog/index.ts';
+import type { ColumnDef, DatasetDef } from '../catalog/index.ts';
 import { PREFECTURES } from '../company.ts';
 import { prefectureOfPostalCode } from '../masking/generalise.ts';
 import { tokenOf } from '../masking/hmac.ts';
-
-export const MASK_CHAR = '＊';
-/** A fully masked value: fixed length, so it does not reveal the length of the value. */
-export const FULLY_MASKED = '＊＊＊';
+import { FULLY_MASKED, MASK_CHAR, type SupportMask, supportMaskOf } from '../masking/policy.ts';
 
 const SPACES = new Set([' ', '\u3000']);
 
@@ -119,8 +115,8 @@ export function columnNamed(dataset: DatasetDef, name: string): ColumnDef | unde
 export type TextRow = Readonly<Record<string, string | null>>;
 
 /**
- * One row as support sees it without a grant. A column the catalogue does not know is masked whole:
- * what Kura cannot classify it does not show.
+ * One row as support sees it without a grant. A column the catalogue does not know is masked whole
+ * (the policy's `supportMaskOf(undefined)`).
  */
 export function maskRow(
   dataset: DatasetDef,
@@ -130,7 +126,7 @@ export function maskRow(
   const masked: Record<string, string | null> = {};
   for (const [name, value] of Object.entries(row)) {
     const column = columnNamed(dataset, name);
-    masked[name] = applySupportMask(column ? supportMaskOf(column) : 'full', value, tokenise);
+    masked[name] = applySupportMask(supportMaskOf(column), value, tokenise);
   }
   return masked;
 }

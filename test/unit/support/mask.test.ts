@@ -1,17 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  DATASET_NAMES,
-  getDataset,
-  SUPPORT_MASKS,
-  supportMaskOf,
-} from '../../../functions/domain/catalog/index.ts';
+import { DATASET_NAMES, getDataset } from '../../../functions/domain/catalog/index.ts';
 import { tokenOf } from '../../../functions/domain/masking/hmac.ts';
+import { FULLY_MASKED, SUPPORT_MASKS, supportMaskOf } from '../../../functions/domain/masking/policy.ts';
 import {
   applySupportMask,
   coarsenDateToYear,
   coarsenPostalToPrefecture,
-  FULLY_MASKED,
   maskEmail,
   maskName,
   maskPhone,
