@@ -15,6 +15,12 @@ export const JAPAN_REGIONS = ['ap-northeast-1', 'ap-northeast-3'] as const;
 export const isJapanRegion = (region: string): boolean =>
   (JAPAN_REGIONS as readonly string[]).includes(region);
 
+/**
+ * A stage name: lower-case letters and digits, starting with a letter, at most 16 (it names Glue
+ * databases, which allow lower-case letters, digits and underscores, and the functions' environment).
+ */
+export const STAGE_NAME_PATTERN = /^[a-z][a-z0-9]{0,15}$/;
+
 /** The stages a deployment can be (the stacks' `-c stage=`). */
 export const STAGE_NAMES = ['dev', 'prod'] as const;
 export type StageName = (typeof STAGE_NAMES)[number];

@@ -21,6 +21,23 @@ export const COLUMN_TYPES = ['text', 'code', 'integer', 'decimal', 'date', 'mont
 export const columnTypeSchema = z.enum(COLUMN_TYPES);
 export type ColumnType = z.infer<typeof columnTypeSchema>;
 
+/** The SQL type a column's values are stored as in every zone's Parquet (tokens are VARCHAR hex). */
+export type SqlType = 'VARCHAR' | 'DATE' | 'BIGINT' | 'DOUBLE';
+
+/** SQL type of a catalogue column type in raw and pseudonymised Parquet: the one mapping ingest and masking use. */
+export function sqlTypeOf(type: ColumnType): SqlType {
+  switch (type) {
+    case 'date':
+      return 'DATE';
+    case 'integer':
+      return 'BIGINT';
+    case 'decimal':
+      return 'DOUBLE';
+    default:
+      return 'VARCHAR';
+  }
+}
+
 export const generalisationSchema = z.enum(GENERALISATIONS);
 export const supportMaskSchema = z.enum(SUPPORT_MASKS);
 

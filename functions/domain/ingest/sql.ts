@@ -1,4 +1,4 @@
-import type { ColumnDef, DatasetDef } from '../catalog/schema.ts';
+import { type ColumnDef, type DatasetDef, sqlTypeOf } from '../catalog/schema.ts';
 import {
   DATE_COMPACT_PATTERN,
   DATE_SEPARATED_PATTERN,
@@ -43,20 +43,6 @@ export const lit = (value: string) => `'${value.replace(/'/g, "''")}'`;
 /** A SQL identifier. */
 export const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 const num = (value: number | undefined) => (value === undefined ? 'NULL' : String(value));
-
-/** SQL type of a column in the raw zone (the masking engine reads the same, see masking/policy.ts). */
-export function rawSqlType(column: ColumnDef): 'VARCHAR' | 'DATE' | 'BIGINT' | 'DOUBLE' {
-  switch (column.type) {
-    case 'date':
-      return 'DATE';
-    case 'integer':
-      return 'BIGINT';
-    case 'decimal':
-      return 'DOUBLE';
-    default:
-      return 'VARCHAR';
-  }
-}
 
 /** The era of a matched era token ('' for Western years): first year, first and last day. */
 function eraCase(token: string, pick: 'firstYear' | 'start' | 'end'): string {
@@ -436,7 +422,7 @@ function branchSql(
   }
   const values = dataset.columns.map((c) => {
     const found = compiled.find((x) => x.column.name === c.name);
-    return found ? `${found.value} AS ${ident(c.name)}` : `NULL::${rawSqlType(c)} AS ${ident(c.name)}`;
+    return found ? `${found.value} AS ${ident(c.name)}` : `NULL::${sqlTypeOf(c.type)} AS ${ident(c.name)}`;
   });
   const errors = compiled.map((c) => `${c.error} AS ${ident(errorColumn(c.column))}`);
   const periodColumn = columns.find((c) => c.name === dataset.periodColumn);

@@ -20,7 +20,7 @@ import { catalogueColumn } from './columns.ts';
 import { CompiledQuery, type Dialect, quoteIdent, quoteLiteral } from './compile.ts';
 import { type DuckSession, plainQuery, type Row, withDuckDb } from './duckdb-engine.ts';
 import { TenantNotFoundError } from './errors.ts';
-import { factKey } from './facts.ts';
+import { FACT_COLUMNS, type FactName, factKey } from './facts.ts';
 import {
   type AgeBandWidth,
   ageBandSql,
@@ -224,6 +224,20 @@ async function suppressLocally(
   return cells;
 }
 
+/**
+ * The columns of a pooled fact table when no tenant contributes (an empty, typed table): the company's
+ * code and keys, then the fact table's own columns without the employee token, which pooling drops.
+ */
+function pooledColumns(fact: FactName): string {
+  const facts = FACT_COLUMNS[fact].filter(([name]) => name !== 'employee_token');
+  return [
+    'company_code VARCHAR',
+    'company_key BIGINT',
+    'record_key BIGINT',
+    ...facts.map(([name, type]) => `${name} ${type}`),
+  ].join(', ');
+}
+
 /** Builds the anonymised zone of a release from the tenants' facts. */
 export async function anonymise(ports: MaskingPorts, request: AnonymiseRequest): Promise<AnonymiseResult> {
   const settings = ports.settings ?? defaultSettings;
@@ -307,7 +321,7 @@ export async function anonymise(ports: MaskingPorts, request: AnonymiseRequest):
           new CompiledQuery(
             'duckdb',
             employeeParts.length === 0
-              ? `CREATE TABLE em (company_code VARCHAR, company_key BIGINT, record_key BIGINT, period VARCHAR, birth_date DATE, gender VARCHAR, hire_date DATE, termination_date DATE, employment_type VARCHAR, overtime_hours DOUBLE, hours_worked DOUBLE, paid_leave_days DOUBLE, base_pay BIGINT, gross_pay BIGINT, employed BOOLEAN, separated BOOLEAN)`
+              ? `CREATE TABLE em (${pooledColumns('employee_month')})`
               : `CREATE TABLE em AS ${employeeParts.join(' UNION ALL BY NAME ')}`,
             'pool employee facts with record keys',
             [ipadHex, opadHex],
@@ -316,7 +330,7 @@ export async function anonymise(ports: MaskingPorts, request: AnonymiseRequest):
         await db.run(
           plainQuery(
             companyParts.length === 0
-              ? 'CREATE TABLE cm (company_code VARCHAR, company_key BIGINT, record_key BIGINT, period VARCHAR, sales_amount BIGINT, employees INTEGER)'
+              ? `CREATE TABLE cm (${pooledColumns('company_month')})`
               : `CREATE TABLE cm AS ${companyParts.join(' UNION ALL BY NAME ')}`,
             'pool company facts',
           ),

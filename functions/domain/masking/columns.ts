@@ -4,31 +4,18 @@
  */
 import {
   type ColumnDef,
-  type ColumnType,
   DATASETS,
   type DatasetDef,
   type DatasetName,
+  type SqlType,
+  sqlTypeOf,
 } from '../catalog/index.ts';
 import { type PseudonymisedAction, pseudonymisedAction, REMOVED_CLASSES } from './policy.ts';
-
-/** SQL type of a catalogue column in raw and pseudonymised Parquet (tokens are VARCHAR hex). */
-export function sqlTypeOf(type: ColumnType): 'VARCHAR' | 'DATE' | 'BIGINT' | 'DOUBLE' {
-  switch (type) {
-    case 'date':
-      return 'DATE';
-    case 'integer':
-      return 'BIGINT';
-    case 'decimal':
-      return 'DOUBLE';
-    default:
-      return 'VARCHAR';
-  }
-}
 
 /** A column of the pseudonymised zone: its name, type and where it comes from. */
 export interface PseudonymisedColumn {
   readonly name: string;
-  readonly sqlType: 'VARCHAR' | 'DATE' | 'BIGINT' | 'DOUBLE';
+  readonly sqlType: SqlType;
   readonly action: Exclude<PseudonymisedAction, 'remove'>;
   readonly source: ColumnDef;
 }

@@ -1,4 +1,10 @@
-/** Per-tenant pseudonymisation keys, held apart from the data. */
+/**
+ * KeyStore id of the platform perturbation key (functions/domain/masking/record-keys.ts). Tenant ids
+ * never start with `_`, so no tenant can be given this key and no purge of a tenant destroys it.
+ */
+export const PLATFORM_KEY_ID = '_platform';
+
+/** Per-tenant pseudonymisation keys (and the platform key, PLATFORM_KEY_ID), held apart from the data. */
 export interface KeyStore {
   /** Creates the tenant's key; idempotent. */
   create(tenantId: string): Promise<void>;

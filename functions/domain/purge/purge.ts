@@ -9,6 +9,7 @@ import {
 } from '../ports/index.ts';
 import { TABLE_DEFINITIONS } from '../ports/table.ts';
 import { type TenantRecord, tenantRecordSchema } from '../tenants/model.ts';
+import { effectiveState, purgeDueDate, retentionDaysAfterEnd } from '../tenants/rules.ts';
 import {
   advanceChainHead,
   type BucketCounts,
@@ -27,7 +28,6 @@ import {
   TenantNotFoundError,
   TenantNotTerminatedError,
 } from './errors.ts';
-import { effectiveState, purgeDueDate, retentionDaysAfterEnd } from './lifecycle.ts';
 import {
   countsKey,
   DELETE_BATCH_LIMIT,

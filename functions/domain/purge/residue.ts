@@ -10,8 +10,8 @@
 import type { ObjectRef } from '../ports/index.ts';
 import { TABLE_DEFINITIONS } from '../ports/table.ts';
 import type { TenantRecord } from '../tenants/model.ts';
+import { allTenants } from '../tenants/rules.ts';
 import { PurgeDeleteFailedError } from './errors.ts';
-import { listTenants } from './lifecycle.ts';
 import {
   countsKey,
   DELETE_BATCH_LIMIT,
@@ -144,7 +144,7 @@ export async function sweepPurgedTenants(
   const deleted: ResidueDeleted[] = [];
   const failed: Array<{ tenantId: string; error: string }> = [];
   let checked = 0;
-  for await (const tenant of listTenants(ports.tables)) {
+  for await (const tenant of allTenants(ports.tables)) {
     if (tenant.state !== 'PURGED') continue;
     const now = ports.clock?.() ?? new Date();
     if (options.deadline && now.getTime() >= options.deadline.getTime()) break;

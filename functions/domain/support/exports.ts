@@ -6,7 +6,7 @@
  * ledger lists what was exported and what was deleted. Nothing else under a grant is written.
  */
 import { z } from 'zod';
-import type { Principal } from '../auth/principal.ts';
+import { actorOf, type Principal } from '../auth/principal.ts';
 import { toCsv } from '../csv.ts';
 import { type FieldMessages, ForbiddenError, parseRequestBody, ValidationError } from '../errors.ts';
 import { msg } from '../i18n.ts';
@@ -130,7 +130,7 @@ export async function exportUnderGrant(
   });
   await appendLedger(ports, {
     action: 'support.exported',
-    actor: { subject: principal.subject, roles: [...principal.roles] },
+    actor: actorOf(principal),
     tenantId: grant.tenantId,
     purpose: grant.purpose,
     details: { grantId, exportId, uploadId, dataset: record.dataset, kind, key, rows },

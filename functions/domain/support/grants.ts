@@ -11,7 +11,7 @@
  * finds nothing (404, never 403).
  */
 import { z } from 'zod';
-import { hasRole, type Principal } from '../auth/principal.ts';
+import { actorOf, hasRole, type Principal } from '../auth/principal.ts';
 import { datasetNameSchema } from '../catalog/index.ts';
 import {
   ConflictError,
@@ -26,8 +26,8 @@ import { msg } from '../i18n.ts';
 import { appendLedger } from '../ledger/ledger.ts';
 import { ConditionFailedError, type KeyStore, type ObjectStore, type Table } from '../ports/index.ts';
 import { listTenantItems, readTenantItem, type TenantItemKind } from '../tenant-items/tenant-items.ts';
-import { TENANTS_TABLE } from '../tenants/admin.ts';
-import { confirmTenantWrite, requireTenantWrite } from '../tenants/rules.ts';
+import { TENANT_ID_SOURCE, TENANTS_TABLE, tenantIdSchema } from '../tenants/model.ts';
+import { allTenants, confirmTenantWrite, requireTenantWrite } from '../tenants/rules.ts';
 import { UPLOADS_TABLE } from '../uploads/uploads.ts';
 import { supportExportPrefix } from '../zones.ts';
 
@@ -51,7 +51,6 @@ export const GRANT_STATUSES = ['REQUESTED', 'APPROVED', 'REFUSED', 'REVOKED', 'E
 export const grantStatusSchema = z.enum(GRANT_STATUSES);
 export type GrantStatus = z.infer<typeof grantStatusSchema>;
 
-const tenantIdSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{2,62}$/);
 const uuidSchema = z.string().regex(/^[0-9a-f-]{36}$/);
 
 export const grantScopeSchema = z
@@ -153,8 +152,6 @@ export const covers = (grant: GrantRecord, upload: { readonly uploadId: string; 
   grant.scope.uploadIds.includes(upload.uploadId) ||
   (grant.scope.datasets as readonly string[]).includes(upload.dataset);
 
-const actorOf = (principal: Principal) => ({ subject: principal.subject, roles: [...principal.roles] });
-
 const grantNotFound = (grantId: string) =>
   new NotFoundError(
     msg(
@@ -164,9 +161,12 @@ const grantNotFound = (grantId: string) =>
     'grantId',
   );
 
+/** A grant id: the tenant id, a dot and a UUID. */
+const GRANT_ID_PATTERN = new RegExp(`^(${TENANT_ID_SOURCE})\\.[0-9a-f-]{36}$`);
+
 /** The tenant a grant id names; NotFoundError for anything that is not a grant id. */
 export function tenantOfGrantId(grantId: string): string {
-  const match = /^([a-z0-9][a-z0-9-]{2,62})\.[0-9a-f-]{36}$/.exec(grantId);
+  const match = GRANT_ID_PATTERN.exec(grantId);
   if (!match?.[1]) throw grantNotFound(grantId);
   return match[1];
 }
@@ -234,17 +234,10 @@ export async function tenantGrants(
   return listTenantItems(ports.table, GRANT_ITEMS, tenantId, GRANT_SORT_PREFIX);
 }
 
-/** Every registered tenant id (the tenants table is small). */
+/** Every registered tenant id (the tenants table is small), sorted. */
 async function allTenantIds(ports: Pick<SupportPorts, 'table'>): Promise<string[]> {
-  const scan = ports.table.scan?.bind(ports.table);
-  if (!scan) throw new Error('The table adapter cannot scan; support needs it to list tenants');
   const ids: string[] = [];
-  let cursor: Record<string, unknown> | undefined;
-  do {
-    const page = await scan(TENANTS_TABLE, { cursor });
-    for (const item of page.items) if (typeof item.tenantId === 'string') ids.push(item.tenantId);
-    cursor = page.cursor;
-  } while (cursor);
+  for await (const tenant of allTenants(ports.table)) ids.push(tenant.tenantId);
   return ids.sort();
 }
 

@@ -5,7 +5,7 @@
  * downloaded through the ObjectStore port and read with DuckDB in a private temp dir.
  */
 
-import type { Principal } from '../auth/principal.ts';
+import { actorOf, type Principal } from '../auth/principal.ts';
 import { type DatasetDef, getDataset, isDatasetName } from '../catalog/index.ts';
 import { ValidationError } from '../errors.ts';
 import { msg } from '../i18n.ts';
@@ -58,8 +58,6 @@ const summaryOf = (record: UploadRecord): SupportUploadSummary => ({
   ...(record.reason ? { reason: record.reason } : {}),
   errorCount: record.errors?.length ?? 0,
 });
-
-const actorOf = (principal: Principal) => ({ subject: principal.subject, roles: [...principal.roles] });
 
 /** One upload of the tenant; NotFoundError when the tenant has no such upload. */
 const readUpload = (

@@ -4,7 +4,7 @@
  * grants it — otherwise the answer is the same 404 whether the company exists or not.
  */
 
-import { hasRole, type Principal, tenantOf } from '../auth/principal.ts';
+import { actorOf, hasRole, type Principal, tenantOf } from '../auth/principal.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import { msg } from '../i18n.ts';
 import { appendLedger } from '../ledger/ledger.ts';
@@ -12,8 +12,7 @@ import { type ObjectStore, NotFoundError as PortNotFoundError, type Table } from
 import type { Benchmark } from '../stats/benchmark.ts';
 import { getStatistic, UnknownStatisticError } from '../stats/catalog.ts';
 import { StatsReleaseNotFoundError, tenantBenchmark } from '../stats/service.ts';
-import { TENANTS_TABLE } from '../tenants/admin.ts';
-import { tenantRecordSchema } from '../tenants/model.ts';
+import { TENANTS_TABLE, tenantRecordSchema } from '../tenants/model.ts';
 import { findGrant, SUPPORTER_PURPOSE } from './grants.ts';
 
 export interface BenchmarkPorts {
@@ -88,7 +87,7 @@ export async function benchmarkForCaller(
   request: BenchmarkQuery,
 ): Promise<Benchmark & { readonly releaseId: string; readonly tenantId: string }> {
   const stat = knownStatistic(request.statistic);
-  const actor = { subject: principal.subject, roles: [...principal.roles] };
+  const actor = actorOf(principal);
   const ownTenant = hasRole(principal, 'tenant') ? principal.tenantId : undefined;
   const asked = request.tenantId ?? ownTenant;
   if (asked === undefined) {

@@ -5,7 +5,7 @@
  * tenant deletes it with the rest of the partition. Granting, each use and revoking go to the ledger.
  */
 import { z } from 'zod';
-import { type Principal, tenantOf } from '../auth/principal.ts';
+import { actorOf, type Principal, tenantOf } from '../auth/principal.ts';
 import { type FieldMessages, NotFoundError, parseRequestBody, ValidationError } from '../errors.ts';
 import { msg } from '../i18n.ts';
 import { appendLedger } from '../ledger/ledger.ts';
@@ -53,8 +53,6 @@ const FIELDS = {
 } as const satisfies FieldMessages;
 
 export const grantRequestSchema = z.object({ supporterId: tenantIdSchema }).strict();
-
-const actorOf = (principal: Principal) => ({ subject: principal.subject, roles: [...principal.roles] });
 
 /** What callers see of a grant. */
 export interface GrantView {

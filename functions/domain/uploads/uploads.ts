@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import type { Principal } from '../auth/principal.ts';
-import { tenantOf } from '../auth/principal.ts';
+import { actorOf, type Principal, tenantOf } from '../auth/principal.ts';
 import { DATASET_NAMES, type DatasetDef, getDataset, isDatasetName } from '../catalog/index.ts';
 import { getProfile, PROFILE_NAMES, profilesFor } from '../catalog/profiles.ts';
 import { TIME_FORMATS } from '../catalog/schema.ts';
@@ -213,7 +212,7 @@ export async function requestUpload(
   });
   const expiresAt = new Date(now.getTime() + expiresSeconds * 1000).toISOString();
 
-  const actor = { subject: principal.subject, roles: [...principal.roles] };
+  const actor = actorOf(principal);
   const record: UploadRecord = {
     tenantId,
     uploadId,

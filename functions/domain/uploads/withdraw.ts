@@ -7,8 +7,7 @@
  * had superseded is in force again. Withdrawing again finishes what a crash left undone.
  */
 
-import type { Principal } from '../auth/principal.ts';
-import { tenantOf } from '../auth/principal.ts';
+import { actorOf, type Principal, tenantOf } from '../auth/principal.ts';
 import { ConflictError, ServiceUnavailableError } from '../errors.ts';
 import { msg } from '../i18n.ts';
 import { appendLedger, entryRef } from '../ledger/ledger.ts';
@@ -173,7 +172,7 @@ export async function withdrawUpload(
   if (ledgerRef === undefined) {
     const entry = await appendLedger(ports, {
       action: 'upload.withdrawn',
-      actor: { subject: principal.subject, roles: [...principal.roles] },
+      actor: actorOf(principal),
       tenantId,
       details: {
         uploadId,

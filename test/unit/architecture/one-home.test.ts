@@ -27,6 +27,46 @@ const RULES: readonly Rule[] = [
     home: 'functions/domain/masking/policy.ts',
     pattern: /privacy\s*[!=]==?\s*['"]attribute['"]|PERSONAL_CLASSES/,
   },
+  {
+    rule: 'the tenant id pattern',
+    home: 'functions/domain/tenants/model.ts',
+    pattern: /\[a-z0-9\]\[a-z0-9-\]\{2,62\}/,
+  },
+  {
+    rule: 'the stage name pattern',
+    home: 'functions/domain/stages.ts',
+    pattern: /\[a-z\]\[a-z0-9\]\{0,15\}/,
+  },
+  {
+    rule: 'the regions data may live in',
+    home: 'functions/domain/stages.ts',
+    pattern: /['"]ap-northeast-1['"],\s*['"]ap-northeast-3['"]/,
+  },
+  {
+    rule: 'the platform key id',
+    home: 'functions/domain/ports/key-store.ts',
+    pattern: /['"]_platform['"]/,
+  },
+  {
+    rule: 'the ledger actor of a principal (actorOf)',
+    home: 'functions/domain/auth/principal.ts',
+    pattern: /roles:\s*\[\.\.\.principal\.roles\]|(const|function)\s+actorOf\b/,
+  },
+  {
+    rule: 'listing the tenants (a scan of the tenants table)',
+    home: 'functions/domain/tenants/rules.ts',
+    pattern: /scan\??\.?\(\s*(TENANTS_TABLE|['"]tenants['"])/,
+  },
+  {
+    rule: 'the fact tables’ columns',
+    home: 'functions/domain/masking/facts.ts',
+    pattern: /\[\s*['"]employee_token['"],\s*['"]VARCHAR['"]\s*\]|separated BOOLEAN|employees INTEGER/,
+  },
+  {
+    rule: 'a catalogue column type’s SQL type',
+    home: 'functions/domain/catalog/schema.ts',
+    pattern: /case\s+['"]integer['"]:\s*return\s+['"]BIGINT['"]|return\s+['"]BIGINT['"];/,
+  },
 ];
 
 /** A line that is only comment: TSDoc, block or line comment. */
