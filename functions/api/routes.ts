@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import type { Runtime } from '../adapters/runtime.ts';
+import { benchmarkForCaller, published } from '../domain/advisors/benchmark.ts';
+import { grantSupporter, listSupporterGrants, revokeSupporter } from '../domain/advisors/grants.ts';
 import { actorOf, authorize, type Principal, principalFromClaims } from '../domain/auth/principal.ts';
 import { profileCatalogue } from '../domain/catalog/profiles.ts';
 import { MalformedRequestError, NotFoundError } from '../domain/errors.ts';
@@ -12,8 +14,6 @@ import {
 } from '../domain/release/published.ts';
 import { pageOf } from '../domain/stats/paging.ts';
 import { listPublishedReleases, publicReleaseNotice } from '../domain/stats/service.ts';
-import { benchmarkForCaller, published } from '../domain/supporters/benchmark.ts';
-import { grantSupporter, listSupporterGrants, revokeSupporter } from '../domain/supporters/grants.ts';
 import { listTenants, registerTenant, updateTenant } from '../domain/tenants/admin.ts';
 import { processingDisclosure } from '../domain/tenants/processing.ts';
 import { certificateWithVerification, requestPurge } from '../domain/tenants/purge-now.ts';

@@ -3,11 +3,11 @@
  * (suppressed cells flagged with null values, never a reason) and its APPI notice in one language.
  */
 
+import { knownStatistic, published } from '../advisors/benchmark.ts';
 import type { Lang } from '../i18n.ts';
 import type { ObjectStore } from '../ports/index.ts';
 import { getStatistic, STATISTICS, statisticColumns } from '../stats/catalog.ts';
 import { readPublishedCells, readReleaseManifest, readReleaseNotice } from '../stats/service.ts';
-import { knownStatistic, published } from '../supporters/benchmark.ts';
 
 /** Columns that would say why a cell is suppressed; the published tables have none, and none may leak. */
 const ADMIN_ONLY_COLUMNS = new Set(['reason', 'primary_reason', 'suppression_reason', 'cell_key', 'n_rows']);

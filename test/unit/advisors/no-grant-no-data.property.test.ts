@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MemoryObjectStore, MemoryTable } from '../../../functions/adapters/memory/index.ts';
+import { benchmarkForCaller } from '../../../functions/domain/advisors/benchmark.ts';
+import { grantSupporter, revokeSupporter } from '../../../functions/domain/advisors/grants.ts';
 import type { Principal } from '../../../functions/domain/auth/principal.ts';
 import { NotFoundError } from '../../../functions/domain/errors.ts';
-import { benchmarkForCaller } from '../../../functions/domain/supporters/benchmark.ts';
-import { grantSupporter, revokeSupporter } from '../../../functions/domain/supporters/grants.ts';
 import { activeTenant } from '../uploads/fixtures.ts';
 
 const COMPANIES = ['co-a', 'co-b', 'co-c'];

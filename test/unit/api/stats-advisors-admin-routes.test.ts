@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { errorResponse } from '../../../functions/api/errors.ts';
 import { ROUTES, routeHttpEvent } from '../../../functions/api/routes.ts';
+import { findGrant, grantSupporter } from '../../../functions/domain/advisors/grants.ts';
 import { readLedger } from '../../../functions/domain/ledger/ledger.ts';
 import { PurgeDeleteFailedError } from '../../../functions/domain/purge/errors.ts';
-import { findGrant, grantSupporter } from '../../../functions/domain/supporters/grants.ts';
 import { createPurgeHandler } from '../../../functions/purge/handler.ts';
 import { composePurge } from '../../../functions/purge/runtime.ts';
 import { memoryRuntime as createMemoryRuntime, type MemoryRuntime } from '../../support/memory-runtime.ts';
@@ -52,7 +52,7 @@ const call = (ports: MemoryRuntime, ...args: Parameters<typeof event>) =>
   routeHttpEvent(event(...args), ports, silent).then((r) => ({ ...r, json: JSON.parse(r.body) }));
 
 describe('route table', () => {
-  it('holds the wave-2 routes, each once', () => {
+  it('holds the statistics, advisor-grant, admin and processing routes, each once', () => {
     expect(Object.keys(ROUTES)).toEqual(
       expect.arrayContaining([
         'GET /stats',

@@ -12,7 +12,7 @@ import {
   maskPhone,
   maskRow,
   tokeniserFor,
-} from '../../../functions/domain/support/mask.ts';
+} from '../../../functions/domain/platform-support/mask.ts';
 
 const key = new Uint8Array(32).fill(7);
 
