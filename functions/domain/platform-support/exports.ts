@@ -14,14 +14,9 @@ import { appendLedger } from '../ledger/ledger.ts';
 import { confirmTenantWrite } from '../tenants/rules.ts';
 import { readRowErrors } from '../uploads/error-report.ts';
 import { supportExportPrefix } from '../zones.ts';
-import {
-  covers,
-  deleteGrantExports,
-  ownActiveGrant,
-  recordExport,
-  requireSupport,
-  type SupportPorts,
-} from './grants.ts';
+import { covers, type SupportPorts } from './grant-records.ts';
+import { deleteGrantExports } from './grant-sweep.ts';
+import { ownActiveGrant, recordExport, requireSupport } from './grants.ts';
 import { readRawRows, readSupportUpload } from './inspect.ts';
 
 export const EXPORT_KINDS = ['row_errors', 'rows'] as const;

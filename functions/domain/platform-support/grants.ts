@@ -10,9 +10,8 @@
  * cross-tenant index; a tenant that names another tenant's grant looks in its own partition and
  * finds nothing (404, never 403).
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import { actorOf, hasRole, type Principal } from '../auth/principal.ts';
-import { datasetNameSchema } from '../catalog/index.ts';
 import {
   ConflictError,
   type FieldMessages,
@@ -24,155 +23,33 @@ import {
 } from '../errors.ts';
 import { msg } from '../i18n.ts';
 import { appendLedger } from '../ledger/ledger.ts';
-import { ConditionFailedError, type KeyStore, type ObjectStore, type Table } from '../ports/index.ts';
-import { listTenantItems, readTenantItem, type TenantItemKind } from '../tenant-items/tenant-items.ts';
-import { TENANT_ID_SOURCE, TENANTS_TABLE, tenantIdSchema } from '../tenants/model.ts';
-import { allTenants, confirmTenantWrite, requireTenantWrite } from '../tenants/rules.ts';
+import { TENANTS_TABLE, tenantIdSchema } from '../tenants/model.ts';
+import { confirmTenantWrite, requireTenantWrite } from '../tenants/rules.ts';
 import { UPLOADS_TABLE } from '../uploads/uploads.ts';
-import { supportExportPrefix } from '../zones.ts';
-
-/** What support code needs from the outside world (the Runtime satisfies it). */
-export interface SupportPorts {
-  readonly table: Table;
-  readonly objects: ObjectStore;
-  readonly keys: KeyStore;
-  readonly clock: () => Date;
-  readonly newId: () => string;
-}
-
-export const GRANT_SORT_PREFIX = 'grant#support#';
-export const grantSortKey = (grantId: string) => `${GRANT_SORT_PREFIX}${grantId}`;
-/** The longest a grant may run: 24 hours. */
-export const MAX_GRANT_MINUTES = 24 * 60;
-/** A request nobody decided on lapses after this long. */
-export const REQUEST_LIFETIME_MINUTES = 24 * 60;
-
-export const GRANT_STATUSES = ['REQUESTED', 'APPROVED', 'REFUSED', 'REVOKED', 'EXPIRED'] as const;
-export const grantStatusSchema = z.enum(GRANT_STATUSES);
-export type GrantStatus = z.infer<typeof grantStatusSchema>;
-
-const uuidSchema = z.string().regex(/^[0-9a-f-]{36}$/);
-
-export const grantScopeSchema = z
-  .object({
-    datasets: z.array(datasetNameSchema).max(10).default([]),
-    uploadIds: z.array(uuidSchema).max(50).default([]),
-  })
-  .strict()
-  .refine((s) => s.datasets.length + s.uploadIds.length > 0, { error: 'scope names nothing' });
-export type GrantScope = z.infer<typeof grantScopeSchema>;
-
-/** The body of POST /support/grants. */
-export const grantRequestSchema = z
-  .object({
-    tenantId: tenantIdSchema,
-    purpose: z.string().trim().min(10).max(500),
-    scope: grantScopeSchema,
-    durationMinutes: z.number().int().min(1).max(MAX_GRANT_MINUTES),
-  })
-  .strict();
-
-/** The body of approve / refuse / revoke: an optional note, e.g. why it was refused. */
-export const grantDecisionSchema = z
-  .object({ note: z.string().trim().max(500).optional() })
-  .strict()
-  .default({});
-
-export const grantExportSchema = z
-  .object({
-    exportId: z.string(),
-    key: z.string(),
-    uploadId: z.string(),
-    kind: z.string(),
-    rows: z.number().int().nonnegative(),
-    createdAt: z.string(),
-  })
-  .strict();
-export type GrantExport = z.infer<typeof grantExportSchema>;
-
-/** The uploads-table item of a grant. */
-export const grantRecordSchema = z
-  .object({
-    tenantId: tenantIdSchema,
-    /** The uploads table's sort key: `grant#support#<grantId>`. */
-    uploadId: z.string().startsWith(GRANT_SORT_PREFIX),
-    kind: z.literal('support_grant'),
-    grantId: z.string(),
-    status: grantStatusSchema,
-    purpose: z.string(),
-    scope: grantScopeSchema,
-    durationMinutes: z.number().int(),
-    /** The support user who asked; only they may use the grant. */
-    requestedBy: z.string(),
-    requestedAt: z.string(),
-    requestExpiresAt: z.string(),
-    decidedBy: z.string().optional(),
-    decidedAt: z.string().optional(),
-    note: z.string().optional(),
-    /** Set on approval: approval time + duration. */
-    expiresAt: z.string().optional(),
-    endedBy: z.string().optional(),
-    endedAt: z.string().optional(),
-    exports: z.array(grantExportSchema).default([]),
-    /** Keys deleted when the grant ended. */
-    deletedExports: z.array(z.string()).optional(),
-    updatedAt: z.string(),
-    /** Bumped on every change; writes are conditional on it (optimistic concurrency). */
-    version: z.number().int().nonnegative(),
-  })
-  .strict();
-export type GrantRecord = z.infer<typeof grantRecordSchema>;
-
-const GRANT_ITEMS: TenantItemKind<GrantRecord> = {
-  table: UPLOADS_TABLE,
-  sortKeyName: 'uploadId',
-  schema: grantRecordSchema,
-};
-
-/** What callers see of a grant. */
-export type GrantView = Omit<GrantRecord, 'uploadId' | 'kind' | 'version'>;
-export const toGrantView = (grant: GrantRecord, now: Date): GrantView => {
-  const { uploadId: _sortKey, kind: _kind, version: _version, ...view } = grant;
-  return { ...view, status: effectiveStatus(grant, now) };
-};
-
-/** The status at `now`: an approved grant past its expiry, or an undecided request past its lapse, is EXPIRED. */
-export function effectiveStatus(grant: GrantRecord, now: Date): GrantStatus {
-  const at = now.toISOString();
-  if (grant.status === 'APPROVED' && grant.expiresAt !== undefined && at >= grant.expiresAt) return 'EXPIRED';
-  if (grant.status === 'REQUESTED' && at >= grant.requestExpiresAt) return 'EXPIRED';
-  return grant.status;
-}
-
-/** Whether the grant is in force at `now`. */
-export const isActive = (grant: GrantRecord, now: Date) => effectiveStatus(grant, now) === 'APPROVED';
-
-/** Whether an upload lies inside the grant's scope (named directly, or its dataset is). */
-export const covers = (grant: GrantRecord, upload: { readonly uploadId: string; readonly dataset: string }) =>
-  grant.scope.uploadIds.includes(upload.uploadId) ||
-  (grant.scope.datasets as readonly string[]).includes(upload.dataset);
-
-const grantNotFound = (grantId: string) =>
-  new NotFoundError(
-    msg(
-      `サポートアクセス ${grantId.slice(0, 120)} は見つかりません。`,
-      `Grant ${grantId.slice(0, 120)} was not found.`,
-    ),
-    'grantId',
-  );
-
-/** A grant id: the tenant id, a dot and a UUID. */
-const GRANT_ID_PATTERN = new RegExp(`^(${TENANT_ID_SOURCE})\\.[0-9a-f-]{36}$`);
-
-/** The tenant a grant id names; NotFoundError for anything that is not a grant id. */
-export function tenantOfGrantId(grantId: string): string {
-  const match = GRANT_ID_PATTERN.exec(grantId);
-  if (!match?.[1]) throw grantNotFound(grantId);
-  return match[1];
-}
+import {
+  covers,
+  effectiveStatus,
+  type GrantExport,
+  type GrantRecord,
+  type GrantView,
+  grantNotFound,
+  grantRecordSchema,
+  grantRequestSchema,
+  grantSortKey,
+  isActive,
+  MAX_GRANT_MINUTES,
+  REQUEST_LIFETIME_MINUTES,
+  readGrant,
+  type SupportPorts,
+  saveGrant,
+  tenantGrants,
+  tenantOfGrantId,
+  toGrantView,
+} from './grant-records.ts';
+import { allTenantIds, sweepExpiredSupportGrants } from './grant-sweep.ts';
 
 /** Refuses (and records in the ledger) a caller without the role. */
-async function requireRole(
+export async function requireRole(
   ports: Pick<SupportPorts, 'table' | 'clock'>,
   principal: Principal,
   role: 'support' | 'tenant',
@@ -217,133 +94,6 @@ export async function requireTenant(ports: Pick<SupportPorts, 'table'>, tenantId
   }
 }
 
-/** Reads a grant in one tenant's partition (undefined when absent). */
-export async function readGrant(
-  ports: Pick<SupportPorts, 'table'>,
-  tenantId: string,
-  grantId: string,
-): Promise<GrantRecord | undefined> {
-  return readTenantItem(ports.table, GRANT_ITEMS, tenantId, grantSortKey(grantId));
-}
-
-/** Every grant of one tenant. */
-export async function tenantGrants(
-  ports: Pick<SupportPorts, 'table'>,
-  tenantId: string,
-): Promise<GrantRecord[]> {
-  return listTenantItems(ports.table, GRANT_ITEMS, tenantId, GRANT_SORT_PREFIX);
-}
-
-/** Every registered tenant id (the tenants table is small), sorted. */
-async function allTenantIds(ports: Pick<SupportPorts, 'table'>): Promise<string[]> {
-  const ids: string[] = [];
-  for await (const tenant of allTenants(ports.table)) ids.push(tenant.tenantId);
-  return ids.sort();
-}
-
-/** Writes a changed grant only if nobody changed it since it was read. */
-async function saveGrant(
-  ports: Pick<SupportPorts, 'table'>,
-  before: GrantRecord,
-  after: GrantRecord,
-): Promise<GrantRecord> {
-  const stored = grantRecordSchema.parse({ ...after, version: before.version + 1 });
-  try {
-    await ports.table.put(UPLOADS_TABLE, stored, { ifMatch: { version: before.version } });
-    return stored;
-  } catch (error) {
-    if (!(error instanceof ConditionFailedError)) throw error;
-    throw new ConflictError(
-      msg(
-        'サポートアクセスが同時に変更されました。もう一度お試しください。',
-        'The grant changed at the same time: please try again.',
-      ),
-    );
-  }
-}
-
-/**
- * Deletes every object (and every version) under the grant's export prefix; returns the keys deleted.
- */
-export async function deleteGrantExports(
-  ports: Pick<SupportPorts, 'objects'>,
-  grant: Pick<GrantRecord, 'tenantId' | 'grantId'>,
-): Promise<string[]> {
-  const prefix = supportExportPrefix(grant.tenantId, grant.grantId);
-  const refs: { key: string; versionId: string }[] = [];
-  for await (const version of ports.objects.listVersions('raw', prefix)) {
-    refs.push({ key: version.key, versionId: version.versionId });
-  }
-  for (let i = 0; i < refs.length; i += 1000) {
-    const { failed } = await ports.objects.deleteMany('raw', refs.slice(i, i + 1000));
-    if (failed.length > 0) throw new Error(`Could not delete ${failed.length} support export object(s)`);
-  }
-  return [...new Set(refs.map((r) => r.key))].sort();
-}
-
-/** The fields of a grant that ended (revoked, or expired by the sweep) and had its exports deleted. */
-const endedFields = (status: 'REVOKED' | 'EXPIRED', endedBy: string, at: Date, deleted: string[]) => ({
-  status,
-  endedBy,
-  endedAt: at.toISOString(),
-  deletedExports: deleted,
-});
-
-const SWEEPER = { subject: 'kura:support-sweep', roles: [] as string[] };
-
-export interface SweptGrant {
-  readonly tenantId: string;
-  readonly grantId: string;
-  readonly deleted: readonly string[];
-}
-
-/**
- * Ends every grant past its expiry (and lapses undecided requests): marks it EXPIRED, deletes its
- * exports and records a `support.grant_expired` ledger entry listing what was deleted. Meant to run
- * on a schedule (every few minutes); support requests also call it for their tenant, so the local
- * platform behaves without a scheduler. Access checks never rely on it: they compare with the clock.
- */
-export async function sweepExpiredSupportGrants(
-  ports: Pick<SupportPorts, 'table' | 'objects' | 'clock'>,
-  now: Date,
-  options: { readonly tenantId?: string } = {},
-): Promise<SweptGrant[]> {
-  const tenants = options.tenantId !== undefined ? [options.tenantId] : await allTenantIds(ports);
-  const swept: SweptGrant[] = [];
-  for (const tenantId of tenants) {
-    for (const grant of await tenantGrants(ports, tenantId)) {
-      if (grant.status === 'EXPIRED' || effectiveStatus(grant, now) !== 'EXPIRED') continue;
-      const deleted = await deleteGrantExports(ports, grant);
-      try {
-        await saveGrant(ports, grant, {
-          ...grant,
-          ...endedFields('EXPIRED', SWEEPER.subject, now, deleted),
-          updatedAt: now.toISOString(),
-        });
-      } catch (error) {
-        // Another sweep or a revocation got there first; it records its own entry.
-        if (error instanceof ConflictError) continue;
-        throw error;
-      }
-      await appendLedger(ports, {
-        action: 'support.grant_expired',
-        actor: SWEEPER,
-        tenantId,
-        purpose: grant.purpose,
-        details: {
-          grantId: grant.grantId,
-          wasApproved: grant.status === 'APPROVED',
-          expiresAt: grant.expiresAt ?? grant.requestExpiresAt,
-          deletedExports: deleted,
-          deletedCount: deleted.length,
-        },
-      });
-      swept.push({ tenantId, grantId: grant.grantId, deleted });
-    }
-  }
-  return swept;
-}
-
 const REQUEST_FIELDS = {
   tenantId: msg(
     'tenantId に会社 ID（例: demo-a）を指定してください。',
@@ -364,7 +114,7 @@ const REQUEST_FIELDS = {
   note: msg('note は 500 文字以内にしてください。', 'note must be at most 500 characters.'),
 } as const satisfies FieldMessages;
 
-function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
+export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
   if (body === undefined) {
     const parsed = schema.safeParse(body);
     if (!parsed.success) throw validationErrorFrom(parsed.error.issues, REQUEST_FIELDS);
@@ -435,138 +185,6 @@ export async function requestGrant(
   });
   return toGrantView(grant, now);
 }
-
-/** The caller's own tenant's grant, for a tenant user; another tenant's grant is simply not found. */
-async function ownGrant(ports: SupportPorts, principal: Principal, grantId: string, attempted: string) {
-  await requireRole(ports, principal, 'tenant', attempted);
-  const tenantId = principal.tenantId ?? '';
-  const now = ports.clock();
-  await sweepExpiredSupportGrants(ports, now, { tenantId });
-  const grant = await readGrant(ports, tenantId, grantId);
-  if (!grant) throw grantNotFound(grantId);
-  return { grant, now, tenantId };
-}
-
-const notPending = (grantId: string, status: GrantStatus) =>
-  new ConflictError(
-    msg(
-      `サポートアクセス ${grantId} は承認待ちではありません（状態: ${status}）。`,
-      `Grant ${grantId} is not waiting for a decision (status: ${status}).`,
-    ),
-  );
-
-/** Who decided, when, and the note they gave. */
-interface GrantDecision {
-  readonly subject: string;
-  readonly at: Date;
-  readonly note: string | undefined;
-}
-
-/** One decision of the tenant on its own grant: from which status, to what, and what the ledger records. */
-interface GrantTransition {
-  readonly attempted: string;
-  readonly action: 'support.grant_approved' | 'support.grant_refused' | 'support.grant_revoked';
-  /** The only effective status the decision applies to. */
-  readonly from: 'REQUESTED' | 'APPROVED';
-  readonly refusal: (grantId: string, status: GrantStatus) => ConflictError;
-  /** The changed fields (updatedAt aside) and the ledger details after grantId and requestedBy. */
-  readonly apply: (
-    grant: GrantRecord,
-    decision: GrantDecision,
-  ) => Promise<{ readonly changes: Partial<GrantRecord>; readonly details: Record<string, unknown> }>;
-}
-
-/**
- * Applies a tenant's decision: its own grant only, the note parsed, the status checked against the
- * clock, the change saved conditionally on the version read, then recorded in the ledger.
- */
-async function decideGrant(
-  ports: SupportPorts,
-  principal: Principal,
-  grantId: string,
-  body: unknown,
-  transition: GrantTransition,
-): Promise<GrantView> {
-  const { grant, now, tenantId } = await ownGrant(ports, principal, grantId, transition.attempted);
-  const { note } = parseBody(grantDecisionSchema, body);
-  const status = effectiveStatus(grant, now);
-  if (status !== transition.from) throw transition.refusal(grantId, status);
-  // Approving opens the company's data to support: never once its purge has started.
-  if (transition.action === 'support.grant_approved')
-    await requireTenantWrite(ports, tenantId, 'data-held', now);
-  const { changes, details } = await transition.apply(grant, { subject: principal.subject, at: now, note });
-  const next: GrantRecord = { ...grant, ...changes, updatedAt: now.toISOString() };
-  await saveGrant(ports, grant, next);
-  await appendLedger(ports, {
-    action: transition.action,
-    actor: actorOf(principal),
-    tenantId,
-    purpose: grant.purpose,
-    details: { grantId, requestedBy: grant.requestedBy, ...details },
-  });
-  return toGrantView(next, now);
-}
-
-const noteOf = (note: string | undefined) => (note ? { note } : {});
-
-/** The fields of a grant the tenant decided on (approved or refused). */
-const decidedFields = (status: 'APPROVED' | 'REFUSED', decision: GrantDecision) => ({
-  status,
-  decidedBy: decision.subject,
-  decidedAt: decision.at.toISOString(),
-  ...noteOf(decision.note),
-});
-
-/** The tenant approves: the grant runs from now for its duration. */
-export const approveGrant = (ports: SupportPorts, principal: Principal, grantId: string, body: unknown) =>
-  decideGrant(ports, principal, grantId, body, {
-    attempted: 'approve support grant',
-    action: 'support.grant_approved',
-    from: 'REQUESTED',
-    refusal: notPending,
-    apply: async (grant, decision) => {
-      const expiresAt = new Date(decision.at.getTime() + grant.durationMinutes * 60_000).toISOString();
-      return {
-        changes: { ...decidedFields('APPROVED', decision), expiresAt },
-        details: { datasets: [...grant.scope.datasets], uploadIds: [...grant.scope.uploadIds], expiresAt },
-      };
-    },
-  });
-
-/** The tenant refuses: the grant never starts. */
-export const refuseGrant = (ports: SupportPorts, principal: Principal, grantId: string, body: unknown) =>
-  decideGrant(ports, principal, grantId, body, {
-    attempted: 'refuse support grant',
-    action: 'support.grant_refused',
-    from: 'REQUESTED',
-    refusal: notPending,
-    apply: async (_grant, decision) => ({
-      changes: decidedFields('REFUSED', decision),
-      details: noteOf(decision.note),
-    }),
-  });
-
-/** The tenant ends an approved grant now; its exports are deleted at once. */
-export const revokeGrant = (ports: SupportPorts, principal: Principal, grantId: string, body: unknown) =>
-  decideGrant(ports, principal, grantId, body, {
-    attempted: 'revoke support grant',
-    action: 'support.grant_revoked',
-    from: 'APPROVED',
-    refusal: (id, status) =>
-      new ConflictError(
-        msg(
-          `サポートアクセス ${id} は有効ではないため取り消せません（状態: ${status}）。`,
-          `Grant ${id} is not in force, so it cannot be revoked (status: ${status}).`,
-        ),
-      ),
-    apply: async (grant, { subject, at, note }) => {
-      const deleted = await deleteGrantExports(ports, grant);
-      return {
-        changes: endedFields('REVOKED', subject, at, deleted),
-        details: { deletedExports: deleted, deletedCount: deleted.length, ...noteOf(note) },
-      };
-    },
-  });
 
 /**
  * Grants the caller may see: a tenant user its own tenant's; a support user those it requested

@@ -17,14 +17,9 @@ import { NotFoundError as PortNotFoundError } from '../ports/index.ts';
 import type { RowError, UploadRecord } from '../uploads/model.ts';
 import { pageTenantUploads, readTenantUpload, UPLOAD_ID } from '../uploads/records.ts';
 import { rawPrefix } from '../zones.ts';
-import {
-  type GrantRecord,
-  grantInForce,
-  requireSupport,
-  requireTenant,
-  type SupportPorts,
-  sweepExpiredSupportGrants,
-} from './grants.ts';
+import type { GrantRecord, SupportPorts } from './grant-records.ts';
+import { sweepExpiredSupportGrants } from './grant-sweep.ts';
+import { grantInForce, requireSupport, requireTenant } from './grants.ts';
 import {
   applySupportMask,
   columnNamed,

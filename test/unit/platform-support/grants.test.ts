@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readLedger, verifyLedger } from '../../../functions/domain/ledger/ledger.ts';
-import { sweepExpiredSupportGrants } from '../../../functions/domain/platform-support/grants.ts';
+import { sweepExpiredSupportGrants } from '../../../functions/domain/platform-support/grant-sweep.ts';
 import { supportExportPrefix } from '../../../functions/domain/zones.ts';
 import { createSupportSweepHandler } from '../../../functions/support-sweep/handler.ts';
 import {
