@@ -19,9 +19,10 @@ import type { IngestResult } from './ingest-result.ts';
 import type { LandingAddress } from './landing.ts';
 import type { LandedObject } from './notification.ts';
 import type { IngestLogger, IngestPorts } from './ports.ts';
-import { type PeriodFile, type ProcessOptions, type ValidatedFile, validateFile } from './process.ts';
+import { validateFile } from './process.ts';
 import { quarantine } from './quarantine.ts';
 import { finish, LANDING, RAW, transitionRecord } from './upload-steps.ts';
+import type { PeriodFile, ProcessOptions, ValidatedFile } from './validated-file.ts';
 import { checksumMismatch, mediaType, XLSX_CONTENT_TYPE } from './verify.ts';
 
 /** Rows, errors and outputs of a finished upload, as the record and the report hold them. */
