@@ -10,7 +10,7 @@ import {
   ArchiveSizeError,
   type OpenWorkbook,
   type WorkbookArchive,
-} from '../domain/ingest/xlsx.ts';
+} from '../domain/ingest/workbook.ts';
 
 export const openZipWorkbook: OpenWorkbook = async (path) => {
   const zip = await yauzl.openPromise(path, {

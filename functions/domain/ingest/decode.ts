@@ -12,14 +12,8 @@ import { type FileRejectedError, reject } from './errors.ts';
 import { type FileWarning, HeaderFinder, type HeaderMapping } from './header.ts';
 import { CsvScanner, type ScanResult } from './scan.ts';
 import type { ProcessOptions } from './validated-file.ts';
-import {
-  ArchiveSizeError,
-  refuseMergedData,
-  type WorkbookArchive,
-  type WorkbookFindings,
-  workbookCsv,
-  zipBomb,
-} from './xlsx.ts';
+import { ArchiveSizeError, type WorkbookArchive, type WorkbookFindings } from './workbook.ts';
+import { refuseMergedData, workbookCsv, zipBomb } from './xlsx.ts';
 
 const GZIP = [0x1f, 0x8b];
 const ZIP = [0x50, 0x4b, 0x03, 0x04];

@@ -4,7 +4,7 @@ import type { TextEncoding } from '../japanese/encoding.ts';
 import type { LimitSettings } from '../settings.ts';
 import type { RowError } from '../uploads/model.ts';
 import type { AppliedProfile, FileWarning, HeaderVocabulary } from './header.ts';
-import type { OpenWorkbook } from './xlsx.ts';
+import type { OpenWorkbook } from './workbook.ts';
 
 /** One Parquet file of valid rows for one period, on local disk. */
 export interface PeriodFile {
