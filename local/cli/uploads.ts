@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { PROFILE_NAMES } from '../../functions/domain/catalog/profiles.ts';
 import { TIME_FORMATS } from '../../functions/domain/catalog/schema.ts';
 import { msg } from '../../functions/domain/i18n.ts';
+import { XLSX_CONTENT_TYPE } from '../../functions/domain/uploads/content-type.ts';
 import type { UploadStatus } from '../../functions/domain/uploads/model.ts';
 import {
   type ConsentAttestation,
@@ -50,8 +51,6 @@ interface UploadView {
   /** The import profile the file was read with (named, or detected from its header). */
   readonly importProfile?: { readonly name: string; readonly detected: boolean };
 }
-
-const XLSX_CONTENT_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 const FINAL: readonly UploadStatus[] = ['ACCEPTED', 'PARTIALLY_ACCEPTED', 'REJECTED', 'WITHDRAWN', 'CHECKED'];
 const COUNTING: readonly UploadStatus[] = ['ACCEPTED', 'PARTIALLY_ACCEPTED'];

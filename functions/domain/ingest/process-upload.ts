@@ -11,6 +11,7 @@ import { type DatasetDef, getDataset, withTimeFormat } from '../catalog/index.ts
 import { getProfile, profilesFor } from '../catalog/profiles.ts';
 import type { ObjectHead } from '../ports/index.ts';
 import type { PlatformSettings } from '../settings.ts';
+import { mediaType, XLSX_CONTENT_TYPE } from '../uploads/content-type.ts';
 import { readColumnMapping } from '../uploads/mappings.ts';
 import type { UploadRecord, UploadStatus } from '../uploads/model.ts';
 import { rawKey, reportKey } from '../zones.ts';
@@ -23,7 +24,7 @@ import { validateFile } from './process.ts';
 import { quarantine } from './quarantine.ts';
 import { finish, LANDING, RAW, transitionRecord } from './upload-steps.ts';
 import type { PeriodFile, ProcessOptions, ValidatedFile } from './validated-file.ts';
-import { checksumMismatch, mediaType, XLSX_CONTENT_TYPE } from './verify.ts';
+import { checksumMismatch } from './verify.ts';
 
 /** Rows, errors and outputs of a finished upload, as the record and the report hold them. */
 const REPORT_ERRORS_ON_RECORD = 100;

@@ -1,15 +1,11 @@
 /** Checks a landed object against its upload record (dataset, size, content type, checksum). */
 import type { ObjectHead } from '../ports/index.ts';
+import { mediaType } from '../uploads/content-type.ts';
 import type { UploadRecord } from '../uploads/model.ts';
 import { UploadMismatchError } from './errors.ts';
 import type { LandingAddress } from './landing.ts';
 
-export const XLSX_CONTENT_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
-
 const mismatch = (code: string, ja: string, en: string) => new UploadMismatchError({ code, ja, en });
-
-/** Media type without parameters, lower-cased: `text/csv; charset=Shift_JIS` → `text/csv`. */
-export const mediaType = (contentType: string) => contentType.split(';')[0]?.trim().toLowerCase() ?? '';
 
 /** Checks the object's head against its upload record; throws UploadMismatchError on any difference. */
 export function verifyAgainstRecord(address: LandingAddress, head: ObjectHead, record: UploadRecord): void {
