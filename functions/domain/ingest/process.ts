@@ -11,17 +11,10 @@ import type { HeaderMapping } from './header.ts';
 import { type RowErrorCode, rowErrorMessage } from './messages.ts';
 import { query, refuseAmbiguousTimes, refuseDataInUnnamedColumns, refuseMyNumbers } from './refusals.ts';
 import type { ScanResult } from './scan.ts';
-import {
-  acceptedViewSql,
-  checkedViewSql,
-  duplicateRowsSql,
-  errorColumn,
-  ident,
-  ingestMacros,
-  invalidTableSql,
-  lit,
-  sourceTableSql,
-} from './sql.ts';
+import { acceptedViewSql, checkedViewSql, duplicateRowsSql, invalidTableSql, sourceTableSql } from './sql.ts';
+import { errorColumn } from './sql-column-rules.ts';
+import { ingestMacros } from './sql-macros.ts';
+import { ident, lit } from './sql-text.ts';
 import type { PeriodFile, ProcessOptions, ValidatedFile } from './validated-file.ts';
 
 /** Row errors kept in the full report; beyond it the report says how many more there were. */

@@ -7,7 +7,7 @@ import type { ColumnDef, DatasetDef } from '../catalog/schema.ts';
 import { reject } from './errors.ts';
 import type { HeaderMapping } from './header.ts';
 import type { ScanResult } from './scan.ts';
-import { ident, lit } from './sql.ts';
+import { ident, lit } from './sql-text.ts';
 
 /**
  * A column without a header is ignored only while it is empty (Excel often exports a few); a value
