@@ -1,11 +1,12 @@
 import { getDataset } from '../catalog/index.ts';
-import { ConditionFailedError } from '../ports/index.ts';
+import { ConditionFailedError, type ObjectHead } from '../ports/index.ts';
 import type { PlatformSettings } from '../settings.ts';
 import { readTenant, writeRefusal } from '../tenants/rules.ts';
+import type { UploadRecord } from '../uploads/model.ts';
 import { discardArrival } from './discard.ts';
-import { IngestBusyError, UploadMismatchError } from './errors.ts';
+import { IngestBusyError, type RejectionReason, UploadMismatchError } from './errors.ts';
 import type { IngestResult } from './ingest-result.ts';
-import { parseLandingKey } from './landing.ts';
+import { type LandingAddress, parseLandingKey } from './landing.ts';
 import type { LandedObject } from './notification.ts';
 import { type IngestPorts, silentLogger } from './ports.ts';
 import { handOn, processUpload } from './process-upload.ts';
@@ -59,25 +60,45 @@ export async function ingestObject(
   }
 
   const identity = objectIdentity(object);
+  const problem = recordProblem(settings, address, head, record, identity);
+  if (problem === 'already-processed') {
+    // The outcome is recorded but the landing object is still here: an earlier delivery stopped
+    // (or masking failed) before the end. Finish its last steps; the result stays the same.
+    await handOn(ports, object, address, record.status);
+    return { kind: 'duplicate', status: record.status };
+  }
+  if (problem) return quarantine(ports, settings, log, object, head, address, record, problem);
+  const claimed = await claim(ports, address, record, identity);
+  if ('result' in claimed) return claimed.result;
+  return processUpload(ports, settings, log, object, head, address, claimed.record, identity);
+}
+
+/**
+ * Why a landed object cannot be taken for its upload record as it stands: the reason to quarantine it,
+ * `already-processed` when this very object's outcome is recorded, or undefined when it may go on.
+ * IngestBusyError while another object of the same upload is being processed.
+ */
+function recordProblem(
+  settings: PlatformSettings,
+  address: LandingAddress,
+  head: ObjectHead,
+  record: UploadRecord,
+  identity: string,
+): RejectionReason | 'already-processed' | undefined {
   if (record.status === 'WITHDRAWN') {
-    return quarantine(ports, settings, log, object, head, address, record, {
+    return {
       code: 'UPLOAD_WITHDRAWN',
       ja: 'このアップロードは取り下げられています。送り直す場合は新しいアップロードとして送ってください。',
       en: 'This upload was withdrawn. To send the file after all, send it as a new upload.',
-    });
+    };
   }
   if (TERMINAL.includes(record.status)) {
-    if (record.processedObject === identity) {
-      // The outcome is recorded but the landing object is still here: an earlier delivery stopped
-      // (or masking failed) before the end. Finish its last steps; the result stays the same.
-      await handOn(ports, object, address, record.status);
-      return { kind: 'duplicate', status: record.status };
-    }
-    return quarantine(ports, settings, log, object, head, address, record, {
+    if (record.processedObject === identity) return 'already-processed';
+    return {
       code: 'UPLOAD_ALREADY_COMPLETED',
       ja: 'このアップロードは既に処理済みです。新しいファイルは新しいアップロードとして送ってください。',
       en: 'This upload was already processed. Send a new file as a new upload.',
-    });
+    };
   }
   if (record.processedObject && record.processedObject !== identity) {
     throw new IngestBusyError(
@@ -87,38 +108,43 @@ export async function ingestObject(
   const maxBytes = Math.min(settings.limits.maxFileBytes, getDataset(address.dataset).maxFileBytes);
   if (head.size > maxBytes) {
     const limit = `${Math.floor(maxBytes / 1024 ** 2)} MiB`;
-    return quarantine(ports, settings, log, object, head, address, record, {
+    return {
       code: 'FILE_TOO_LARGE',
       ja: `ファイルが大きすぎます（上限 ${limit}）。分割してアップロードしてください。`,
       en: `The file is larger than the ${limit} limit. Split it and upload the parts.`,
-    });
+    };
   }
-
   try {
     verifyAgainstRecord(address, head, record);
   } catch (error) {
-    if (error instanceof UploadMismatchError) {
-      return quarantine(ports, settings, log, object, head, address, record, error.reason);
-    }
+    if (error instanceof UploadMismatchError) return error.reason;
     throw error;
   }
+  return undefined;
+}
 
-  let current = record;
-  if (current.status === 'REQUESTED') {
-    try {
-      current = await transitionRecord(ports, current, { status: 'RECEIVED', processedObject: identity });
-    } catch (error) {
-      if (!(error instanceof ConditionFailedError)) throw error;
-      // Another delivery claimed it first: report what it produced, or let SQS retry later.
-      const latest = await readRecord(ports, address.tenantId, address.uploadId);
-      if (latest && TERMINAL.includes(latest.status) && latest.processedObject === identity) {
-        return { kind: 'duplicate', status: latest.status };
-      }
-      throw new IngestBusyError(
-        `Upload ${address.uploadId} was claimed by a concurrent delivery; retry later`,
-      );
+/**
+ * Claims a requested upload for this object (REQUESTED → RECEIVED, conditionally): the record to go on
+ * with, or the result of the concurrent delivery that claimed it first (IngestBusyError while it runs).
+ */
+async function claim(
+  ports: IngestPorts,
+  address: LandingAddress,
+  record: UploadRecord,
+  identity: string,
+): Promise<{ readonly record: UploadRecord } | { readonly result: IngestResult }> {
+  if (record.status !== 'REQUESTED') return { record };
+  try {
+    return {
+      record: await transitionRecord(ports, record, { status: 'RECEIVED', processedObject: identity }),
+    };
+  } catch (error) {
+    if (!(error instanceof ConditionFailedError)) throw error;
+    // Another delivery claimed it first: report what it produced, or let SQS retry later.
+    const latest = await readRecord(ports, address.tenantId, address.uploadId);
+    if (latest && TERMINAL.includes(latest.status) && latest.processedObject === identity) {
+      return { result: { kind: 'duplicate', status: latest.status } };
     }
+    throw new IngestBusyError(`Upload ${address.uploadId} was claimed by a concurrent delivery; retry later`);
   }
-
-  return processUpload(ports, settings, log, object, head, address, current, identity);
 }
