@@ -13,6 +13,7 @@ import { msg } from '../i18n.ts';
 import { appendLedger } from '../ledger/ledger.ts';
 import { confirmTenantWrite } from '../tenants/rules.ts';
 import { readRowErrors } from '../uploads/error-report.ts';
+import type { UploadRecord } from '../uploads/model.ts';
 import { supportExportPrefix } from '../zones.ts';
 import { covers, type SupportPorts } from './grant-records.ts';
 import { deleteGrantExports } from './grant-sweep.ts';
@@ -50,6 +51,41 @@ export interface SupportExport {
   readonly csv: string;
 }
 
+/** The export's CSV and its row count: the upload's row errors, or its rows (at most MAX_EXPORT_ROWS). */
+async function exportCsv(
+  ports: SupportPorts,
+  record: UploadRecord,
+  kind: (typeof EXPORT_KINDS)[number],
+): Promise<{ readonly csv: string; readonly rows: number }> {
+  if (kind === 'row_errors') {
+    const errors = await readRowErrors(ports.objects, record);
+    return {
+      rows: errors.length,
+      csv: toCsv(
+        ['line', 'column', 'code', 'message_ja', 'message_en', 'value'],
+        errors.map((e) => [e.line, e.column, e.code, e.message.ja, e.message.en, e.value]),
+      ),
+    };
+  }
+  const read = await readRawRows(ports, record, { offset: 0, limit: MAX_EXPORT_ROWS + 1 });
+  if (read.total > MAX_EXPORT_ROWS) {
+    throw new ValidationError(
+      msg(
+        `行数が多すぎます（${read.total} 行）。1 回のエクスポートは ${MAX_EXPORT_ROWS} 行までです。`,
+        `Too many rows (${read.total}): one export holds at most ${MAX_EXPORT_ROWS} rows.`,
+      ),
+      'uploadId',
+    );
+  }
+  return {
+    rows: read.rows.length,
+    csv: toCsv(
+      read.columns,
+      read.rows.map((r) => read.columns.map((c) => r[c] ?? null)),
+    ),
+  };
+}
+
 /** Exports one upload under the caller's grant in force. */
 export async function exportUnderGrant(
   ports: SupportPorts,
@@ -70,32 +106,7 @@ export async function exportUnderGrant(
     );
   }
 
-  let csv: string;
-  let rows: number;
-  if (kind === 'row_errors') {
-    const errors = await readRowErrors(ports.objects, record);
-    rows = errors.length;
-    csv = toCsv(
-      ['line', 'column', 'code', 'message_ja', 'message_en', 'value'],
-      errors.map((e) => [e.line, e.column, e.code, e.message.ja, e.message.en, e.value]),
-    );
-  } else {
-    const read = await readRawRows(ports, record, { offset: 0, limit: MAX_EXPORT_ROWS + 1 });
-    if (read.total > MAX_EXPORT_ROWS) {
-      throw new ValidationError(
-        msg(
-          `行数が多すぎます（${read.total} 行）。1 回のエクスポートは ${MAX_EXPORT_ROWS} 行までです。`,
-          `Too many rows (${read.total}): one export holds at most ${MAX_EXPORT_ROWS} rows.`,
-        ),
-        'uploadId',
-      );
-    }
-    rows = read.rows.length;
-    csv = toCsv(
-      read.columns,
-      read.rows.map((r) => read.columns.map((c) => r[c] ?? null)),
-    );
-  }
+  const { csv, rows } = await exportCsv(ports, record, kind);
 
   const exportId = ports.newId();
   const fileName = `${kind}-${uploadId}-${exportId.slice(0, 8)}.csv`;
