@@ -18,17 +18,17 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { MemoryKeyStore, MemoryTable } from '../functions/adapters/memory/index.ts';
+import { openZipWorkbook } from '../functions/adapters/xlsx-archive.ts';
+import { ingestObject } from '../functions/domain/ingest/ingest.ts';
+import { pseudonymise } from '../functions/domain/masking/pseudonymise.ts';
 import type {
   Body,
   ObjectHead,
   ObjectStore,
   ObjectSummary,
   ObjectVersion,
-} from '../functions/adapters/ports.ts';
-import { NotFoundError } from '../functions/adapters/ports.ts';
-import { openZipWorkbook } from '../functions/adapters/xlsx-archive.ts';
-import { ingestObject } from '../functions/domain/ingest/ingest.ts';
-import { pseudonymise } from '../functions/domain/masking/pseudonymise.ts';
+} from '../functions/domain/ports/index.ts';
+import { NotFoundError } from '../functions/domain/ports/index.ts';
 import { defaultSettings } from '../functions/domain/settings.ts';
 import { landingKey } from '../functions/domain/zones.ts';
 import { peakRssMiB } from './lib/report.ts';

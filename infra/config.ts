@@ -1,8 +1,6 @@
 import { z } from 'zod';
 import { platformSettingsSchema } from '../functions/domain/settings.ts';
-
-/** The only regions Kura may use: data stays in Japan. */
-export const JAPAN_REGIONS = ['ap-northeast-1', 'ap-northeast-3'] as const;
+import { isJapanRegion, JAPAN_REGIONS } from '../functions/domain/stages.ts';
 
 /** Placeholder account used for offline synth and tests; deploy takes the real one from the environment. */
 export const PLACEHOLDER_ACCOUNT = '000000000000';
@@ -11,10 +9,6 @@ export const PLACEHOLDER_ACCOUNT = '000000000000';
 export const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
-
-/** True when the region keeps data in Japan. */
-export const isJapanRegion = (region: string): boolean =>
-  (JAPAN_REGIONS as readonly string[]).includes(region);
 
 const japanRegion = (setting: string) =>
   z.string().refine(isJapanRegion, {

@@ -1,5 +1,6 @@
 import { type App, Tags } from 'aws-cdk-lib';
-import { ConfigError, isJapanRegion, JAPAN_REGIONS, type StageConfig } from './config.ts';
+import { isJapanRegion, JAPAN_REGIONS } from '../functions/domain/stages.ts';
+import { ConfigError, type StageConfig } from './config.ts';
 import { stackName } from './naming.ts';
 import { AnalyticsStack } from './stacks/analytics-stack.ts';
 import { ApiStack } from './stacks/api-stack.ts';

@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { JOB_KINDS, type JobKind, type JobStarter } from '../functions/adapters/ports.ts';
+import { JOB_KINDS, type JobKind, type JobStarter } from '../functions/domain/ports/index.ts';
 import { lambdaContext } from './dispatch.ts';
 import { type DeadLetter, DurableQueue } from './durable-queue.ts';
 

@@ -1,6 +1,7 @@
 import type { Runtime } from '../functions/adapters/runtime.ts';
 import type { Principal } from '../functions/domain/auth/principal.ts';
-import { registerTenant, TENANTS_TABLE } from '../functions/domain/tenants/admin.ts';
+import { registerTenant } from '../functions/domain/tenants/admin.ts';
+import { TENANTS_TABLE } from '../functions/domain/tenants/model.ts';
 
 /** Demo companies registered on first start (fictional; no personal data). */
 export const DEMO_TENANTS = [

@@ -13,7 +13,7 @@ import {
 import { CreateBucketCommand, ListBucketsCommand, type S3Client } from '@aws-sdk/client-s3';
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
-import { TABLE_DEFINITIONS } from '../functions/adapters/table-definitions.ts';
+import { TABLE_DEFINITIONS } from '../functions/domain/ports/table.ts';
 import { BUCKETS, TABLES } from '../functions/domain/zones.ts';
 
 /** Every local server binds here: the platform is never reachable from another machine. */

@@ -6,7 +6,7 @@
  */
 import type { CognitoIdentityProviderClient, UserType } from '@aws-sdk/client-cognito-identity-provider';
 import { TENANT_CLAIM } from '../domain/auth/principal.ts';
-import type { TenantUserCounts, UserDirectory } from './ports.ts';
+import type { TenantUserCounts, UserDirectory } from '../domain/ports/index.ts';
 
 type CognitoSdk = typeof import('@aws-sdk/client-cognito-identity-provider');
 /** The SDK module, loaded on the first call (see runtime.ts): only the purge ever loads it. */

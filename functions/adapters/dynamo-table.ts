@@ -1,5 +1,4 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { NameResolver } from './env.ts';
 import {
   ConditionFailedError,
   type Item,
@@ -7,7 +6,8 @@ import {
   type QueryRequest,
   type ScanRequest,
   type Table,
-} from './ports.ts';
+} from '../domain/ports/index.ts';
+import type { NameResolver } from './env.ts';
 
 type DocumentSdk = typeof import('@aws-sdk/lib-dynamodb');
 /**

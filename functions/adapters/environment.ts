@@ -5,16 +5,18 @@
  * synthesized environment of every function is what its declaration implies, nothing missing and
  * nothing extra). Variables carry names and ARNs only: settings come from the bundled stage config.
  */
+
+import type { JobKind } from '../domain/ports/index.ts';
+import { STAGE_NAME_PATTERN } from '../domain/stages.ts';
 import type { LogicalBucket, LogicalTable, ReplicatedBucket } from '../domain/zones.ts';
 import { type Env, MissingEnvironmentError } from './env.ts';
-import type { JobKind } from './ports.ts';
 import {
   bucketEnvVar,
   bucketKeyEnvVar,
   functionEnvVar,
   replicaBucketEnvVar,
   tableEnvVar,
-} from './table-definitions.ts';
+} from './resource-env-vars.ts';
 
 /** The variable naming the Cognito user pool (set with its grant, `grantUserDirectory`). */
 export const USER_POOL_ENV = 'KURA_USER_POOL_ID';
@@ -67,7 +69,7 @@ const RULES = {
   secretName: { pattern: /^[A-Za-z0-9/_+=.@-]+$/, max: 512, what: 'a Secrets Manager secret name' },
   workgroup: { pattern: /^[A-Za-z0-9._-]{1,128}$/, max: 128, what: 'an Athena workgroup name' },
   function: { pattern: /^[A-Za-z0-9-_]{1,64}$/, max: 64, what: 'a Lambda function name' },
-  stage: { pattern: /^[a-z][a-z0-9]{0,15}$/, max: 16, what: 'a stage name' },
+  stage: { pattern: STAGE_NAME_PATTERN, max: 16, what: 'a stage name' },
   userPool: { pattern: /^[a-z]{2}-[a-z]+-\d_[0-9A-Za-z]+$/, max: 55, what: 'a Cognito user pool id' },
 } as const satisfies Record<string, VariableRule>;
 

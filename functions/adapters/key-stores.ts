@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { type KeyStore, NotFoundError } from './ports.ts';
+import { type KeyStore, NotFoundError, PLATFORM_KEY_ID } from '../domain/ports/index.ts';
+import { isTenantId } from '../domain/tenants/model.ts';
 
 type SecretsSdk = typeof import('@aws-sdk/client-secrets-manager');
 /**
@@ -17,15 +18,9 @@ const secretsSdk = (): Promise<SecretsSdk> =>
 /** Pseudonymisation keys are 256-bit HMAC-SHA256 keys. */
 export const TENANT_KEY_BYTES = 32;
 
-/** Tenant ids become secret names and file names: only the tenant id alphabet is allowed. */
-const SAFE_TENANT_ID = /^[a-z0-9][a-z0-9-]{2,62}$/;
-/**
- * The platform perturbation key (functions/domain/masking/record-keys.ts PLATFORM_KEY_ID): outside the
- * tenant alphabet on purpose, so no tenant can be registered, keyed or purged under it.
- */
-const PLATFORM_KEY_ID = '_platform';
+/** Tenant ids become secret names and file names: only the tenant id alphabet (or the platform key) is allowed. */
 function checkTenantId(tenantId: string): string {
-  if (tenantId !== PLATFORM_KEY_ID && !SAFE_TENANT_ID.test(tenantId)) {
+  if (tenantId !== PLATFORM_KEY_ID && !isTenantId(tenantId)) {
     throw new RangeError(`"${tenantId}" is not a tenant id (3–63 lowercase letters, digits or hyphens)`);
   }
   return tenantId;

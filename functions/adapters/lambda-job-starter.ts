@@ -1,6 +1,6 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
+import type { JobKind, JobStarter } from '../domain/ports/index.ts';
 import type { NameResolver } from './env.ts';
-import type { JobKind, JobStarter } from './ports.ts';
 
 type LambdaSdk = typeof import('@aws-sdk/client-lambda');
 let lambdaSdkModule: Promise<LambdaSdk> | undefined;

@@ -1,5 +1,5 @@
 import type { AthenaClient } from '@aws-sdk/client-athena';
-import type { QueryRunner, SqlRow } from './ports.ts';
+import type { QueryRunner, SqlRow } from '../domain/ports/index.ts';
 
 type AthenaSdk = typeof import('@aws-sdk/client-athena');
 /**

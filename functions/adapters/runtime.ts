@@ -7,10 +7,6 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { PlatformSettings } from '../domain/settings.ts';
-import { platformStage } from '../domain/stages.ts';
-import { type Env, envResolver, requireEnv } from './env.ts';
-import { checkEnvironment, type EnvironmentNeeds, USER_POOL_ENV } from './environment.ts';
 import type {
   JobStarter,
   KeyStore,
@@ -20,14 +16,18 @@ import type {
   ScanRequest,
   Table,
   UserDirectory,
-} from './ports.ts';
+} from '../domain/ports/index.ts';
+import type { PlatformSettings } from '../domain/settings.ts';
+import { platformStage } from '../domain/stages.ts';
+import { type Env, envResolver, requireEnv } from './env.ts';
+import { checkEnvironment, type EnvironmentNeeds, USER_POOL_ENV } from './environment.ts';
 import {
   bucketEnvVar,
   bucketKeyEnvVar,
   functionEnvVar,
   replicaBucketEnvVar,
   tableEnvVar,
-} from './table-definitions.ts';
+} from './resource-env-vars.ts';
 
 /** Everything a handler needs from the outside world, built once per process. */
 export interface Runtime {
@@ -141,7 +141,7 @@ export const bucketKeyResolver =
     env[bucketKeyEnvVar(logical)]?.trim() || undefined;
 
 /**
- * Builds the deployed ports from the environment the stack sets (see table-definitions.ts for the
+ * Builds the deployed ports from the environment the stack sets (see resource-env-vars.ts for the
  * variable names). KURA_STAGE is required at once and selects the stage's regions and settings from
  * the bundled cdk.json; bucket, table, key-store and Athena variables are read when a port first needs
  * them, and a missing one throws naming it.

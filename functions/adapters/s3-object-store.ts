@@ -1,6 +1,5 @@
 import { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { NameResolver } from './env.ts';
 import {
   type Body,
   NotFoundError,
@@ -12,7 +11,8 @@ import {
   type PresignedPost,
   type PresignedPostRequest,
   type PutOptions,
-} from './ports.ts';
+} from '../domain/ports/index.ts';
+import type { NameResolver } from './env.ts';
 
 /** S3 never accepts a presigned POST for longer than Kura allows: 15 minutes. */
 export const MAX_PRESIGN_SECONDS = 900;

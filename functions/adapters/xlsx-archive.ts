@@ -1,5 +1,5 @@
 /**
- * The workbook archive port (domain/ingest/xlsx.ts) over yauzl: the zip's central directory is read
+ * The workbook archive port (domain/ingest/workbook.ts) over yauzl: the zip's central directory is read
  * first (names and declared sizes, nothing inflated), and each entry is then inflated on demand as a
  * stream with yauzl's size validation, which stops with an error as soon as an entry inflates to more
  * bytes than it declared. Reads a file under the ingest's work directory (/tmp in Lambda).
@@ -10,7 +10,7 @@ import {
   ArchiveSizeError,
   type OpenWorkbook,
   type WorkbookArchive,
-} from '../domain/ingest/xlsx.ts';
+} from '../domain/ingest/workbook.ts';
 
 export const openZipWorkbook: OpenWorkbook = async (path) => {
   const zip = await yauzl.openPromise(path, {

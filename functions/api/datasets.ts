@@ -1,4 +1,5 @@
 import { csvTemplate, DATASET_NAMES, getDataset } from '../domain/catalog/index.ts';
+import { isPersonal } from '../domain/masking/policy.ts';
 
 /**
  * The dataset catalogue as GET /datasets shows it: what each dataset holds, its columns with their
@@ -22,7 +23,7 @@ export function datasetCatalogue() {
         type: column.type,
         required: column.required,
         privacy: column.privacy,
-        personal: column.privacy !== 'attribute',
+        personal: isPersonal(column.privacy),
         ...(column.values ? { values: column.values.map(({ value, ja, en }) => ({ value, ja, en })) } : {}),
         ...(column.min !== undefined ? { min: column.min } : {}),
         ...(column.max !== undefined ? { max: column.max } : {}),

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { Runtime } from '../adapters/runtime.ts';
-import { authorize, type Principal, principalFromClaims } from '../domain/auth/principal.ts';
+import { benchmarkForCaller, published } from '../domain/advisors/benchmark.ts';
+import { grantSupporter, listSupporterGrants, revokeSupporter } from '../domain/advisors/grants.ts';
+import { actorOf, authorize, type Principal, principalFromClaims } from '../domain/auth/principal.ts';
 import { profileCatalogue } from '../domain/catalog/profiles.ts';
 import { MalformedRequestError, NotFoundError } from '../domain/errors.ts';
 import { type Lang, langFromAcceptLanguage, msg } from '../domain/i18n.ts';
@@ -12,8 +14,6 @@ import {
 } from '../domain/release/published.ts';
 import { pageOf } from '../domain/stats/paging.ts';
 import { listPublishedReleases, publicReleaseNotice } from '../domain/stats/service.ts';
-import { benchmarkForCaller, published } from '../domain/supporters/benchmark.ts';
-import { grantSupporter, listSupporterGrants, revokeSupporter } from '../domain/supporters/grants.ts';
 import { listTenants, registerTenant, updateTenant } from '../domain/tenants/admin.ts';
 import { processingDisclosure } from '../domain/tenants/processing.ts';
 import { certificateWithVerification, requestPurge } from '../domain/tenants/purge-now.ts';
@@ -63,7 +63,6 @@ export class FileDownload {
 const uploadPorts = (ports: Runtime) => ({ ...ports, dataKeyId: ports.dataKeyId });
 const limitOf = (raw: string | undefined) =>
   raw === undefined ? undefined : Number.parseInt(raw, 10) || undefined;
-const actorOf = (principal: Principal) => ({ subject: principal.subject, roles: [...principal.roles] });
 /** A job the API started: 202 with its id and where to follow it. Jobs never run inside a request. */
 const accepted = (job: { jobId: string; kind: string; state: string }) =>
   new WithStatus(202, {

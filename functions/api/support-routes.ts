@@ -8,7 +8,7 @@ import {
   refuseGrant,
   requestGrant,
   revokeGrant,
-} from '../domain/support/index.ts';
+} from '../domain/platform-support/index.ts';
 import type { Route } from './route.ts';
 
 const numberOf = (raw: string | undefined) => {
@@ -18,7 +18,7 @@ const numberOf = (raw: string | undefined) => {
 };
 
 /**
- * Support access (issue 11). Role checks live in functions/domain/support: support routes need the
+ * Support access (issue 11). Role checks live in functions/domain/platform-support: support routes need the
  * `support` role, grant decisions a `tenant` user of the grant's own tenant. Every route here also
  * sweeps the tenant's expired grants first (see sweepExpiredSupportGrants).
  */

@@ -3,6 +3,7 @@
  * create them and by the functions whose SQL names them. Every name carries the stage, so `dev` and
  * `prod` (or a second stage for a test) can live in one account without colliding.
  */
+import { STAGE_NAME_PATTERN } from './stages.ts';
 
 /** Kura's Glue databases, by role. */
 export const GLUE_DATABASE_KEYS = [
@@ -25,11 +26,8 @@ const DATABASE_SUFFIX: Readonly<Record<GlueDatabaseKey, string>> = {
   statsWork: 'stats_work',
 };
 
-/** Glue allows lower-case letters, digits and underscores; a stage name is lower-case letters. */
-const STAGE_PATTERN = /^[a-z][a-z0-9]{0,15}$/;
-
 function checkedStage(stage: string): string {
-  if (!STAGE_PATTERN.test(stage)) {
+  if (!STAGE_NAME_PATTERN.test(stage)) {
     throw new Error(
       `Stage "${stage.slice(0, 40)}" cannot name Glue databases: use lower-case letters and digits.`,
     );

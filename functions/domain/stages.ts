@@ -8,6 +8,19 @@ import { z } from 'zod';
 import cdk from '../../cdk.json' with { type: 'json' };
 import { type PlatformSettings, platformSettingsSchema } from './settings.ts';
 
+/** The only regions Kura may use: data stays in Japan (the stage config, the CLI's login and the app check it). */
+export const JAPAN_REGIONS = ['ap-northeast-1', 'ap-northeast-3'] as const;
+
+/** True when the region keeps data in Japan. */
+export const isJapanRegion = (region: string): boolean =>
+  (JAPAN_REGIONS as readonly string[]).includes(region);
+
+/**
+ * A stage name: lower-case letters and digits, starting with a letter, at most 16 (it names Glue
+ * databases, which allow lower-case letters, digits and underscores, and the functions' environment).
+ */
+export const STAGE_NAME_PATTERN = /^[a-z][a-z0-9]{0,15}$/;
+
 /** The stages a deployment can be (the stacks' `-c stage=`). */
 export const STAGE_NAMES = ['dev', 'prod'] as const;
 export type StageName = (typeof STAGE_NAMES)[number];

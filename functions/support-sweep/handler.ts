@@ -1,5 +1,5 @@
 import { deployedRuntime } from '../adapters/runtime.ts';
-import { sweepExpiredSupportGrants } from '../domain/support/grants.ts';
+import { sweepExpiredSupportGrants } from '../domain/platform-support/grant-sweep.ts';
 import { observability, withObservability } from '../observability/observability.ts';
 import { composeSupportSweep, SUPPORT_SWEEP_NEEDS, type SweepPorts } from './runtime.ts';
 

@@ -1,6 +1,6 @@
 import type { EnvironmentNeeds } from '../adapters/environment.ts';
 import type { Runtime } from '../adapters/runtime.ts';
-import type { SupportPorts } from '../domain/support/grants.ts';
+import type { SupportPorts } from '../domain/platform-support/grant-records.ts';
 
 /** What the deployed function needs from its environment (checked at its first invocation). */
 export const SUPPORT_SWEEP_NEEDS: EnvironmentNeeds = {

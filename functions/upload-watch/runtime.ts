@@ -1,6 +1,6 @@
 import type { EnvironmentNeeds } from '../adapters/environment.ts';
-import type { ObjectStore, Table } from '../adapters/ports.ts';
 import type { Runtime } from '../adapters/runtime.ts';
+import type { ObjectStore, Table } from '../domain/ports/index.ts';
 
 /** What the deployed function needs from its environment (checked at its first invocation). */
 export const UPLOAD_WATCH_NEEDS: EnvironmentNeeds = { buckets: ['landing'], tables: ['uploads'] };

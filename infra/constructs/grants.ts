@@ -3,7 +3,7 @@ import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { USER_POOL_ENV } from '../../functions/adapters/environment.ts';
-import { bucketEnvVar, functionEnvVar, tableEnvVar } from '../../functions/adapters/table-definitions.ts';
+import { bucketEnvVar, functionEnvVar, tableEnvVar } from '../../functions/adapters/resource-env-vars.ts';
 import type { LogicalBucket, LogicalTable } from '../../functions/domain/zones.ts';
 import { acknowledgeWildcardResource } from '../nag.ts';
 import { jobFunctionName } from '../naming.ts';

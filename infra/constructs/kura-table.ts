@@ -2,7 +2,7 @@ import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import type { TableDefinition } from '../../functions/adapters/table-definitions.ts';
+import type { TableDefinition } from '../../functions/domain/ports/table.ts';
 import { tableArn } from '../naming.ts';
 
 /** Properties of {@link KuraTable}. */

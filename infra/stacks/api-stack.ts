@@ -71,7 +71,7 @@ export class ApiStack extends Stack {
       config,
       timeout: Duration.seconds(15),
       memorySize: 1024,
-      // Support inspection reads raw Parquet with DuckDB (functions/domain/support/inspect.ts).
+      // Support inspection reads raw Parquet with DuckDB (functions/domain/platform-support/inspect.ts).
       duckDbLayer: new DuckDbLayer(this, 'DuckDb').layer,
     });
     const { buckets, tables, dataKey } = storage;
@@ -88,7 +88,7 @@ export class ApiStack extends Stack {
     grantBucket(this.handler, buckets.curated, 'curated', 'read', { prefix: 'facts/' });
     // GET /admin/certificates/{tenantId}: deletion certificates in the audit bucket.
     grantBucket(this.handler, buckets.audit, 'audit', 'read', { prefix: 'certificates/' });
-    // Support (functions/domain/support): masked inspection reads raw rows with DuckDB; exports under a
+    // Support (functions/domain/platform-support): masked inspection reads raw rows with DuckDB; exports under a
     // grant go to support-exports/ and are deleted, every version, when the grant ends.
     grantBucket(this.handler, buckets.raw, 'raw', 'read', { prefix: 'raw/' });
     grantBucket(this.handler, buckets.raw, 'raw', 'readWrite', { prefix: 'support-exports/' });

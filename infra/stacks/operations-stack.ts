@@ -1,7 +1,7 @@
 import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
-import { replicaBucketEnvVar } from '../../functions/adapters/table-definitions.ts';
+import { replicaBucketEnvVar } from '../../functions/adapters/resource-env-vars.ts';
 import type { StageConfig } from '../config.ts';
 import {
   grantBucket,

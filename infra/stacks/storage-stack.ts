@@ -2,7 +2,7 @@ import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { TABLE_DEFINITIONS } from '../../functions/adapters/table-definitions.ts';
+import { TABLE_DEFINITIONS } from '../../functions/domain/ports/table.ts';
 import { type LogicalBucket, type LogicalTable, REPLICATED_BUCKETS } from '../../functions/domain/zones.ts';
 import type { StageConfig } from '../config.ts';
 import { AccessLogsBucket } from '../constructs/access-logs-bucket.ts';

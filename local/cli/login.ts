@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { msg } from '../../functions/domain/i18n.ts';
-import { isJapanRegion, JAPAN_REGIONS } from '../../infra/config.ts';
+import { isJapanRegion, JAPAN_REGIONS } from '../../functions/domain/stages.ts';
 import {
   globalSignOut,
   MfaCodeRefusedError,

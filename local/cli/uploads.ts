@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { PROFILE_NAMES } from '../../functions/domain/catalog/profiles.ts';
 import { TIME_FORMATS } from '../../functions/domain/catalog/schema.ts';
 import { msg } from '../../functions/domain/i18n.ts';
-import type { UploadStatus } from '../../functions/domain/uploads/model.ts';
+import { XLSX_CONTENT_TYPE } from '../../functions/domain/uploads/content-type.ts';
 import {
   type ConsentAttestation,
   countingTransform,
@@ -15,163 +15,18 @@ import {
 } from '../client.ts';
 import { createPhaseProgress, createProgress } from '../progress.ts';
 import { wholeNumber } from './arguments.ts';
-import { type CliContext, CliError, CliOutcomeError } from './context.ts';
+import { type CliContext, CliError } from './context.ts';
 import { type StuckOptions, showStuck } from './operator.ts';
 import { renderTable } from './table.ts';
-
-/** An upload as GET /uploads/{uploadId} returns it (the fields the CLI shows). */
-interface UploadView {
-  readonly uploadId: string;
-  readonly dataset: string;
-  readonly fileName: string;
-  readonly status: UploadStatus;
-  readonly requestedAt?: string;
-  readonly updatedAt?: string;
-  readonly reason?: { readonly code: string; readonly ja: string; readonly en: string };
-  readonly rows?: { readonly total: number; readonly accepted: number; readonly rejected: number };
-  readonly errors?: ReadonlyArray<{
-    readonly line: number;
-    readonly column?: string;
-    readonly code: string;
-    readonly message: { readonly ja: string; readonly en: string };
-    readonly value?: string;
-  }>;
-  readonly errorsTruncated?: boolean;
-  /** Remarks on a file accepted anyway (e.g. unknown columns dropped). */
-  readonly warnings?: ReadonlyArray<{ readonly code: string; readonly ja: string; readonly en: string }>;
-  /** The upload's place in the company's order (later replaces earlier, per dataset and period). */
-  readonly sequence?: string;
-  readonly maskedAt?: string;
-  readonly supersededBy?: Readonly<Record<string, string>>;
-  readonly withdrawnAt?: string;
-  readonly inForce?: boolean;
-  readonly checkedAs?: 'ACCEPTED' | 'PARTIALLY_ACCEPTED' | 'REJECTED';
-  readonly columnMapping?: ReadonlyArray<{ readonly position: number; readonly column: string | null }>;
-  /** The import profile the file was read with (named, or detected from its header). */
-  readonly importProfile?: { readonly name: string; readonly detected: boolean };
-}
-
-const XLSX_CONTENT_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
-
-const FINAL: readonly UploadStatus[] = ['ACCEPTED', 'PARTIALLY_ACCEPTED', 'REJECTED', 'WITHDRAWN', 'CHECKED'];
-const COUNTING: readonly UploadStatus[] = ['ACCEPTED', 'PARTIALLY_ACCEPTED'];
-
-const STATUS_TEXT: Record<UploadStatus, { ja: string; en: string }> = {
-  REQUESTED: msg('受付待ち（ファイル未着）', 'requested (no file yet)'),
-  RECEIVED: msg('受信済み', 'received'),
-  VALIDATING: msg('検証中', 'validating'),
-  ACCEPTED: msg('受理', 'accepted'),
-  PARTIALLY_ACCEPTED: msg('一部受理（エラー行を除外）', 'partially accepted (rows in error left out)'),
-  REJECTED: msg('不受理', 'rejected'),
-  WITHDRAWN: msg('取り下げ済み（データは削除済み）', 'withdrawn (its data deleted)'),
-  CHECKED: msg('確認のみ（何も保存していません）', 'checked only (nothing stored)'),
-};
-
-/** Whether the upload's rows count, as a word for the list: yes, partly, superseded, pending. */
-function inForceWord(upload: UploadView): string | undefined {
-  if (!COUNTING.includes(upload.status)) return undefined;
-  if (upload.maskedAt === undefined) return 'pending';
-  if (upload.inForce === false) return 'superseded';
-  return Object.keys(upload.supersededBy ?? {}).length > 0 ? 'partly' : 'yes';
-}
-
-function supersessionLines(ctx: CliContext, upload: UploadView): string[] {
-  if (!COUNTING.includes(upload.status)) return [];
-  if (upload.maskedAt === undefined) {
-    return [
-      `${ctx.t(msg('適用', 'In force'))}: ${ctx.t(msg('仮名加工中（完了するまで統計には使われません）', 'not yet: pseudonymisation has not completed, so nothing uses it'))}`,
-    ];
-  }
-  const superseded = Object.entries(upload.supersededBy ?? {}).sort();
-  const lines = [
-    `${ctx.t(msg('適用', 'In force'))}: ${ctx.t(
-      upload.inForce === false
-        ? msg(
-            'いいえ（すべての期間が後のアップロードに置き換えられました）',
-            'no: later uploads replaced every period',
-          )
-        : superseded.length > 0
-          ? msg('一部の期間のみ', 'for some periods only')
-          : msg('はい', 'yes'),
-    )}`,
-  ];
-  for (const [period, by] of superseded) {
-    lines.push(ctx.t(msg(`  ${period}: ${by} に置き換えられました`, `  ${period}: replaced by ${by}`)));
-  }
-  return lines;
-}
-
-/** Prints one upload: status, row counts, reason, row errors as a table. */
-function describeUpload(ctx: CliContext, upload: UploadView): void {
-  const lines = [
-    `${ctx.t(msg('アップロード', 'Upload'))} ${upload.uploadId}  ${upload.dataset}  ${upload.fileName}`,
-    `${ctx.t(msg('状態', 'Status'))}: ${upload.status} — ${ctx.t(STATUS_TEXT[upload.status])}`,
-    ...supersessionLines(ctx, upload),
-  ];
-  if (upload.rows) {
-    lines.push(
-      ctx.t(
-        msg(
-          `行数: 全 ${upload.rows.total} 行、受理 ${upload.rows.accepted} 行、エラー ${upload.rows.rejected} 行`,
-          `Rows: ${upload.rows.total} in total, ${upload.rows.accepted} accepted, ${upload.rows.rejected} in error`,
-        ),
-      ),
-    );
-  }
-  if (upload.checkedAs) {
-    lines.push(
-      ctx.t(
-        msg(
-          `アップロードした場合の結果: ${upload.checkedAs} — ${STATUS_TEXT[upload.checkedAs].ja}`,
-          `As an upload it would be: ${upload.checkedAs} — ${STATUS_TEXT[upload.checkedAs].en}`,
-        ),
-      ),
-    );
-  }
-  if (upload.importProfile) {
-    const { name, detected } = upload.importProfile;
-    lines.push(
-      ctx.t(
-        msg(
-          `取り込み形式: ${name}${detected ? '（見出しから判定）' : ''}`,
-          `Import profile: ${name}${detected ? ' (detected from the header)' : ''}`,
-        ),
-      ),
-    );
-  }
-  if (upload.columnMapping) {
-    lines.push(
-      renderTable(
-        ctx.lang === 'ja' ? ['列', '対応する項目'] : ['column', 'maps to'],
-        upload.columnMapping.map((m) => [m.position, m.column ?? ctx.t(msg('（取り除く）', '(dropped)'))]),
-      ),
-    );
-  }
-  if (upload.reason) lines.push(`${ctx.t(msg('理由', 'Reason'))}: ${ctx.t(upload.reason)}`);
-  for (const warning of upload.warnings ?? []) lines.push(`${ctx.t(msg('注意', 'Note'))}: ${ctx.t(warning)}`);
-  if (upload.errors && upload.errors.length > 0) {
-    lines.push(
-      '',
-      renderTable(
-        ctx.lang === 'ja'
-          ? ['行', '列', 'コード', '内容', '値']
-          : ['line', 'column', 'code', 'message', 'value'],
-        upload.errors.map((e) => [e.line, e.column, e.code, ctx.t(e.message), e.value]),
-      ),
-    );
-    if (upload.errorsTruncated) {
-      lines.push(
-        ctx.t(
-          msg(
-            '（最初のエラーのみ表示。全件は報告ファイルにあります）',
-            '(first errors only; the full report is stored with the upload)',
-          ),
-        ),
-      );
-    }
-  }
-  ctx.say(lines.join('\n'));
-}
+import {
+  COUNTING,
+  describeUpload,
+  FINAL,
+  inForceWord,
+  outcomeError,
+  STATUS_TEXT,
+  type UploadView,
+} from './upload-view.ts';
 
 async function waitForOutcome(
   client: KuraClient,
@@ -229,34 +84,15 @@ function consentFrom(options: {
   };
 }
 
-/** Upload outcome → exit: only a file accepted in full succeeds. */
-function outcomeError(upload: UploadView): CliOutcomeError | undefined {
-  if (upload.status === 'ACCEPTED' || (upload.status === 'CHECKED' && upload.checkedAs === 'ACCEPTED')) {
-    return undefined;
-  }
-  if (upload.status === 'CHECKED') {
-    return new CliOutcomeError(
-      msg(
-        `このファイルをアップロードすると「${STATUS_TEXT[upload.checkedAs ?? 'REJECTED'].ja}」になります。`,
-        `Uploaded, this file would be ${STATUS_TEXT[upload.checkedAs ?? 'REJECTED'].en}.`,
-      ),
-    );
-  }
-  return new CliOutcomeError(
-    FINAL.includes(upload.status)
-      ? msg(
-          `アップロードは「${STATUS_TEXT[upload.status].ja}」でした。`,
-          `The upload was ${STATUS_TEXT[upload.status].en}.`,
-        )
-      : msg(
-          `待ち時間内に処理が終わりませんでした（状態 ${upload.status}）。kura status ${upload.uploadId} で確認してください。`,
-          `Processing did not finish in time (status ${upload.status}): check later with kura status ${upload.uploadId}.`,
-        ),
-  );
-}
-
 /** `kura upload` and `kura status`. */
 export function registerUploadCommands(program: Command, context: () => CliContext): void {
+  registerUpload(program, context);
+  registerWithdraw(program, context);
+  registerStatus(program, context);
+}
+
+/** `kura upload <file>`. */
+function registerUpload(program: Command, context: () => CliContext): void {
   program
     .command('upload')
     .description('upload a CSV file and wait for its outcome / CSV をアップロードして結果を待つ')
@@ -291,107 +127,11 @@ export function registerUploadCommands(program: Command, context: () => CliConte
       wholeNumber(1, 86_400),
       300,
     )
-    .action(
-      async (
-        file: string,
-        options: {
-          dataset: string;
-          consentMethod?: string;
-          consentDate?: string;
-          attestedBy?: string;
-          contentType?: string;
-          sheet?: string;
-          wait: number;
-          check?: boolean;
-          timeFormat?: string;
-          profile?: string;
-        },
-      ) => {
-        const ctx = context();
-        if (options.profile !== undefined && !PROFILE_NAMES.includes(options.profile)) {
-          throw new CliError(
-            msg(
-              `--profile は ${PROFILE_NAMES.join(', ')} のいずれかです（一覧と書き出し方: kura profiles）。`,
-              `--profile is one of ${PROFILE_NAMES.join(', ')} (list and how to export: kura profiles).`,
-            ),
-            2,
-          );
-        }
-        const timeFormat = options.timeFormat;
-        if (timeFormat !== undefined && !(TIME_FORMATS as readonly string[]).includes(timeFormat)) {
-          throw new CliError(
-            msg(
-              `--time-format は ${TIME_FORMATS.join(', ')} のいずれかです（decimal: 1.5 時間、hours-minutes: 60 進数で 1.30 = 1 時間 30 分、minutes: 90 分）。`,
-              `--time-format is one of ${TIME_FORMATS.join(', ')} (decimal: 1.5 hours; hours-minutes: 60-base, 1.30 is 1 h 30 min; minutes: 90).`,
-            ),
-            2,
-          );
-        }
-        const consent = consentFrom(options);
-        let digest: Awaited<ReturnType<typeof fileDigest>>;
-        try {
-          digest = await fileDigest(file);
-        } catch {
-          throw new CliError(
-            msg(
-              `ファイル ${file} を読めません。パスを確認してください。`,
-              `Cannot read ${file}: check the path.`,
-            ),
-            2,
-          );
-        }
-        const client = await ctx.client('tenant');
-        const fileName = basename(file);
-        const contentType =
-          options.contentType ?? (/\.xlsx$/i.test(fileName) ? XLSX_CONTENT_TYPE : 'text/csv');
-        const ticket = (
-          await client.call<UploadTicket>('POST', '/uploads', {
-            dataset: options.dataset,
-            fileName,
-            contentType,
-            ...digest,
-            ...(options.sheet ? { sheet: options.sheet } : {}),
-            ...(consent ? { consent } : {}),
-            ...(options.check ? { dryRun: true } : {}),
-            ...(timeFormat ? { timeFormat } : {}),
-            ...(options.profile ? { profile: options.profile } : {}),
-          })
-        ).body;
-        const bar = createProgress({
-          label: fileName,
-          total: digest.sizeBytes,
-          unit: 'bytes',
-          stream: ctx.io.progressStream ?? { write: (text: string) => ctx.io.writeErr(text) },
-        });
-        const counted = createReadStream(file).pipe(countingTransform((sent) => bar.update(sent)));
-        await postToPresignedUrl(ticket, { fileName, contentType, sizeBytes: digest.sizeBytes }, counted);
-        bar.stop();
-        ctx.note(
-          ctx.t(
-            msg(
-              `送信しました（${ticket.uploadId}）。処理を待っています…`,
-              `Sent (${ticket.uploadId}); waiting for processing…`,
-            ),
-          ),
-        );
-        // Processing on a terminal: a bar through its phases (received, validating, pseudonymising, done).
-        const terminal = ctx.io.progressStream?.isTTY ? ctx.io.progressStream : undefined;
-        const phases = terminal && createPhaseProgress({ label: fileName, phases: 4, stream: terminal });
-        const upload = await waitForOutcome(client, ticket.uploadId, options.wait, (seen) => {
-          const masking = COUNTING.includes(seen.status) && seen.maskedAt === undefined;
-          const done = FINAL.includes(seen.status) && !masking;
-          phases?.update(
-            done ? 4 : masking ? 3 : seen.status === 'VALIDATING' ? 2 : 1,
-            masking ? ctx.t(msg('仮名加工中', 'pseudonymising')) : ctx.t(STATUS_TEXT[seen.status]),
-          );
-        }).finally(() => phases?.stop());
-        ctx.emit(upload);
-        describeUpload(ctx, upload);
-        const failure = outcomeError(upload);
-        if (failure) throw failure;
-      },
-    );
+    .action((file: string, options: UploadOptions) => uploadFile(context(), file, options));
+}
 
+/** `kura withdraw <uploadId>`. */
+function registerWithdraw(program: Command, context: () => CliContext): void {
   program
     .command('withdraw')
     .description(
@@ -420,7 +160,10 @@ export function registerUploadCommands(program: Command, context: () => CliConte
         ),
       );
     });
+}
 
+/** `kura status [uploadId]`, and `--stuck` for operators. */
+function registerStatus(program: Command, context: () => CliContext): void {
   program
     .command('status')
     .description('one upload with its row errors, or your uploads / アップロードの状態')
@@ -491,4 +234,114 @@ export function registerUploadCommands(program: Command, context: () => CliConte
             ),
       );
     });
+}
+
+/** The options of `kura upload`. */
+interface UploadOptions {
+  dataset: string;
+  consentMethod?: string;
+  consentDate?: string;
+  attestedBy?: string;
+  contentType?: string;
+  sheet?: string;
+  wait: number;
+  check?: boolean;
+  timeFormat?: string;
+  profile?: string;
+}
+
+/** Refuses (usage error, exit 2) a profile or time format Kura does not know. */
+function checkUploadOptions(options: Pick<UploadOptions, 'profile' | 'timeFormat'>): void {
+  if (options.profile !== undefined && !PROFILE_NAMES.includes(options.profile)) {
+    throw new CliError(
+      msg(
+        `--profile は ${PROFILE_NAMES.join(', ')} のいずれかです（一覧と書き出し方: kura profiles）。`,
+        `--profile is one of ${PROFILE_NAMES.join(', ')} (list and how to export: kura profiles).`,
+      ),
+      2,
+    );
+  }
+  const timeFormat = options.timeFormat;
+  if (timeFormat !== undefined && !(TIME_FORMATS as readonly string[]).includes(timeFormat)) {
+    throw new CliError(
+      msg(
+        `--time-format は ${TIME_FORMATS.join(', ')} のいずれかです（decimal: 1.5 時間、hours-minutes: 60 進数で 1.30 = 1 時間 30 分、minutes: 90 分）。`,
+        `--time-format is one of ${TIME_FORMATS.join(', ')} (decimal: 1.5 hours; hours-minutes: 60-base, 1.30 is 1 h 30 min; minutes: 90).`,
+      ),
+      2,
+    );
+  }
+}
+
+/** Sends the file to the ticket's presigned POST with a progress bar through its bytes. */
+async function sendFile(
+  ctx: CliContext,
+  file: string,
+  ticket: UploadTicket,
+  declared: { readonly fileName: string; readonly contentType: string; readonly sizeBytes: number },
+): Promise<void> {
+  const bar = createProgress({
+    label: declared.fileName,
+    total: declared.sizeBytes,
+    unit: 'bytes',
+    stream: ctx.io.progressStream ?? { write: (text: string) => ctx.io.writeErr(text) },
+  });
+  const counted = createReadStream(file).pipe(countingTransform((sent) => bar.update(sent)));
+  await postToPresignedUrl(ticket, declared, counted);
+  bar.stop();
+}
+
+/** `kura upload`: requests the upload, sends the file, then follows it to its outcome. */
+async function uploadFile(ctx: CliContext, file: string, options: UploadOptions): Promise<void> {
+  checkUploadOptions(options);
+  const consent = consentFrom(options);
+  let digest: Awaited<ReturnType<typeof fileDigest>>;
+  try {
+    digest = await fileDigest(file);
+  } catch {
+    throw new CliError(
+      msg(`ファイル ${file} を読めません。パスを確認してください。`, `Cannot read ${file}: check the path.`),
+      2,
+    );
+  }
+  const client = await ctx.client('tenant');
+  const fileName = basename(file);
+  const contentType = options.contentType ?? (/\.xlsx$/i.test(fileName) ? XLSX_CONTENT_TYPE : 'text/csv');
+  const ticket = (
+    await client.call<UploadTicket>('POST', '/uploads', {
+      dataset: options.dataset,
+      fileName,
+      contentType,
+      ...digest,
+      ...(options.sheet ? { sheet: options.sheet } : {}),
+      ...(consent ? { consent } : {}),
+      ...(options.check ? { dryRun: true } : {}),
+      ...(options.timeFormat ? { timeFormat: options.timeFormat } : {}),
+      ...(options.profile ? { profile: options.profile } : {}),
+    })
+  ).body;
+  await sendFile(ctx, file, ticket, { fileName, contentType, sizeBytes: digest.sizeBytes });
+  ctx.note(
+    ctx.t(
+      msg(
+        `送信しました（${ticket.uploadId}）。処理を待っています…`,
+        `Sent (${ticket.uploadId}); waiting for processing…`,
+      ),
+    ),
+  );
+  // Processing on a terminal: a bar through its phases (received, validating, pseudonymising, done).
+  const terminal = ctx.io.progressStream?.isTTY ? ctx.io.progressStream : undefined;
+  const phases = terminal && createPhaseProgress({ label: fileName, phases: 4, stream: terminal });
+  const upload = await waitForOutcome(client, ticket.uploadId, options.wait, (seen) => {
+    const masking = COUNTING.includes(seen.status) && seen.maskedAt === undefined;
+    const done = FINAL.includes(seen.status) && !masking;
+    phases?.update(
+      done ? 4 : masking ? 3 : seen.status === 'VALIDATING' ? 2 : 1,
+      masking ? ctx.t(msg('仮名加工中', 'pseudonymising')) : ctx.t(STATUS_TEXT[seen.status]),
+    );
+  }).finally(() => phases?.stop());
+  ctx.emit(upload);
+  describeUpload(ctx, upload);
+  const failure = outcomeError(upload);
+  if (failure) throw failure;
 }

@@ -1,5 +1,5 @@
-import type { ObjectStore } from '../../functions/adapters/ports.ts';
 import { type Lang, msg, pick } from '../../functions/domain/i18n.ts';
+import type { ObjectStore } from '../../functions/domain/ports/index.ts';
 import { TOTAL } from '../../functions/domain/stats/catalog.ts';
 import { readPublishedCells } from '../../functions/domain/stats/service.ts';
 import { getStatistic } from '../../functions/domain/stats/statistics.ts';

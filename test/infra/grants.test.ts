@@ -3,7 +3,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { functionEnvVar } from '../../functions/adapters/table-definitions.ts';
+import { functionEnvVar } from '../../functions/adapters/resource-env-vars.ts';
 import { loadStageConfig } from '../../infra/config.ts';
 import {
   bucketKeyEnvVar,

@@ -1,6 +1,7 @@
 import { App } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, JAPAN_REGIONS, loadStageConfig } from '../../infra/config.ts';
+import { JAPAN_REGIONS } from '../../functions/domain/stages.ts';
+import { ConfigError, loadStageConfig } from '../../infra/config.ts';
 import { buildKuraApp } from '../../infra/kura-app.ts';
 import { allStacks, cdkContext, stagesWith, synthesizeStage } from './support.ts';
 

@@ -1,6 +1,6 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { TABLE_DEFINITIONS } from '../../functions/adapters/table-definitions.ts';
+import { TABLE_DEFINITIONS } from '../../functions/domain/ports/table.ts';
 import { bucketName, replicaBucketName } from '../../infra/naming.ts';
 import { type CfnJson, cdkStage, type SynthesizedStage, synthesizeStage } from './support.ts';
 

@@ -10,8 +10,8 @@ import {
   MemoryTable,
   MemoryUserDirectory,
 } from '../../functions/adapters/memory/index.ts';
-import type { JobKind, JobStarter, QueryRunner } from '../../functions/adapters/ports.ts';
 import type { Runtime } from '../../functions/adapters/runtime.ts';
+import type { JobKind, JobStarter, QueryRunner } from '../../functions/domain/ports/index.ts';
 import { defaultSettings, type PlatformSettings } from '../../functions/domain/settings.ts';
 
 /** For runtimes whose tests run no SQL. */

@@ -1,4 +1,4 @@
-import type { KeyStore, ObjectStore, QueryRunner, Table } from '../ports.ts';
+import type { KeyStore, ObjectStore, QueryRunner, Table } from '../../domain/ports/index.ts';
 import type { FaultPlan, FaultPort } from './plan.ts';
 
 /** Port methods that return an AsyncIterable rather than a promise: the fault fires on the first read. */

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { Body } from '../ports.ts';
+import type { Body } from '../../domain/ports/index.ts';
 
 /** Reads any port `Body` into bytes (strings are UTF-8). */
 export async function bodyToBytes(body: Body): Promise<Uint8Array> {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type KeyStore, NotFoundError } from '../ports.ts';
+import { type KeyStore, NotFoundError } from '../../domain/ports/index.ts';
 
 /**
  * In-memory KeyStore: random 32-byte keys per tenant. `destroy` forgets the key for good; a later

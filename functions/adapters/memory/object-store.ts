@@ -11,7 +11,7 @@ import {
   type PresignedPost,
   type PresignedPostRequest,
   type PutOptions,
-} from '../ports.ts';
+} from '../../domain/ports/index.ts';
 import { bodyToBytes, bytesToStream } from './body.ts';
 
 /** S3's limit on keys in one DeleteObjects request. */

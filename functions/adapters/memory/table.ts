@@ -7,8 +7,8 @@ import {
   type QueryRequest,
   type ScanRequest,
   type Table,
-} from '../ports.ts';
-import { TABLE_DEFINITIONS, type TableDefinition } from '../table-definitions.ts';
+} from '../../domain/ports/index.ts';
+import { TABLE_DEFINITIONS, type TableDefinition } from '../../domain/ports/table.ts';
 
 /** Raised when an item or request does not fit the table's key schema (DynamoDB's ValidationException). */
 export class MemoryTableValidationError extends Error {

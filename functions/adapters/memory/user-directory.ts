@@ -1,4 +1,4 @@
-import type { TenantUserCounts, UserDirectory } from '../ports.ts';
+import type { TenantUserCounts, UserDirectory } from '../../domain/ports/index.ts';
 
 /** One account as the memory directory holds it. */
 export interface MemoryUser {

@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import type { Table } from '../../adapters/ports.ts';
 import { ForbiddenError, UnauthorizedError } from '../errors.ts';
 import { msg } from '../i18n.ts';
 import { appendLedger } from '../ledger/ledger.ts';
+import type { Table } from '../ports/index.ts';
+import { isTenantId } from '../tenants/model.ts';
 
 /**
  * Who is calling. Deployed, API Gateway's JWT authorizer has verified a Cognito token and passes its
@@ -44,8 +45,6 @@ export function parseGroups(raw: unknown): string[] {
   return trimmed.split(/[\s,]+/).filter(Boolean);
 }
 
-const tenantIdPattern = /^[a-z0-9][a-z0-9-]{2,62}$/;
-
 const noIdentity = () =>
   new UnauthorizedError(
     msg(
@@ -60,11 +59,17 @@ export function principalFromClaims(claims: Readonly<Record<string, unknown>> | 
   if (!claims || typeof subject !== 'string' || subject.length === 0) throw noIdentity();
   const roles = parseGroups(claims[GROUPS_CLAIM]).filter((g): g is Role => roleSchema.safeParse(g).success);
   const tenant = claims[TENANT_CLAIM];
-  const tenantId = typeof tenant === 'string' && tenantIdPattern.test(tenant) ? tenant : undefined;
+  const tenantId = typeof tenant === 'string' && isTenantId(tenant) ? tenant : undefined;
   return { subject, roles, ...(tenantId ? { tenantId } : {}) };
 }
 
 export const hasRole = (principal: Principal, role: Role) => principal.roles.includes(role);
+
+/** Who did it, as the ledger records a principal: the subject and its roles (a copy, never the principal's array). */
+export const actorOf = (principal: Principal): { readonly subject: string; readonly roles: string[] } => ({
+  subject: principal.subject,
+  roles: [...principal.roles],
+});
 
 /** What a route requires of its caller. */
 export type Requirement =
@@ -119,7 +124,7 @@ export async function authorize(
   if (satisfies(principal, requirement)) return;
   await appendLedger(ports, {
     action: 'authorization.refused',
-    actor: { subject: principal.subject, roles: [...principal.roles] },
+    actor: actorOf(principal),
     tenantId: principal.tenantId,
     details: { attempted, required: requirement },
   });

@@ -1,9 +1,11 @@
 import { distance as levenshtein } from 'fastest-levenshtein';
-import { DATASETS, IDENTIFICATION_CODE_HEADERS, MY_NUMBER_HEADER_WORDS } from './datasets.ts';
+import { DATASETS } from './datasets.ts';
+import { IDENTIFICATION_CODE_HEADERS, MY_NUMBER_HEADER_WORDS } from './identification-codes.ts';
 import type { ColumnDef, DatasetDef, DatasetName, PrivacyClass, TimeFormat } from './schema.ts';
 import { DATASET_NAMES } from './schema.ts';
 
 export * from './datasets.ts';
+export * from './identification-codes.ts';
 export * from './schema.ts';
 
 /** Whether a string names a dataset in the catalogue. */

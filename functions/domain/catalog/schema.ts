@@ -1,65 +1,45 @@
 import { z } from 'zod';
+import { GENERALISATIONS, PRIVACY_CLASSES, SUPPORT_MASKS, supportMaskAllowed } from '../masking/policy.ts';
+
+export {
+  GENERALISATIONS,
+  type Generalisation,
+  PRIVACY_CLASSES,
+  type PrivacyClass,
+  SUPPORT_MASKS,
+  type SupportMask,
+} from '../masking/policy.ts';
 
 /**
- * Privacy classes, after APPI practice. What each class becomes in each zone is decided by the
- * masking policy (functions/domain/masking), never by a handler.
+ * The catalogue's privacy vocabulary (privacy classes, generalisations, support masks) belongs to the
+ * masking policy (functions/domain/masking/policy.ts), which decides what each class becomes in each
+ * zone and view; the catalogue declares its columns in those words.
  */
-export const PRIVACY_CLASSES = [
-  'direct_identifier',
-  'linking_code',
-  'individual_identification_code',
-  'financial_harm',
-  'quasi_identifier',
-  'sensitive',
-  'attribute',
-] as const;
 export const privacyClassSchema = z.enum(PRIVACY_CLASSES);
-export type PrivacyClass = z.infer<typeof privacyClassSchema>;
 
 export const COLUMN_TYPES = ['text', 'code', 'integer', 'decimal', 'date', 'month', 'enum'] as const;
 export const columnTypeSchema = z.enum(COLUMN_TYPES);
 export type ColumnType = z.infer<typeof columnTypeSchema>;
 
-/** How a quasi-identifier is generalised on its way into the anonymised zone. */
-export const generalisationSchema = z.enum([
-  /** birth date → 5-year age band with a top code (e.g. 70+) */
-  'age_band',
-  /** hire date → tenure band */
-  'tenure_band',
-  /** postal code → prefecture */
-  'prefecture_from_postal_code',
-  /** category kept, rare categories merged into その他/other */
-  'merge_rare',
-  /** not carried into the anonymised zone */
-  'drop',
-]);
-export type Generalisation = z.infer<typeof generalisationSchema>;
+/** The SQL type a column's values are stored as in every zone's Parquet (tokens are VARCHAR hex). */
+export type SqlType = 'VARCHAR' | 'DATE' | 'BIGINT' | 'DOUBLE';
 
-/**
- * What support staff see of a column when they inspect an upload without a break-glass grant
- * (functions/domain/support). Declared per column in the catalogue, defaulted from the privacy class
- * by `supportMaskOf`, so no handler decides what support may see.
- */
-export const SUPPORT_MASKS = [
-  /** 髙橋　一郎 → 髙＊　＊＊: first character kept, every other character masked, spaces kept */
-  'name_partial',
-  /** 090-1234-5678 → ＊＊＊-＊＊＊＊-5678: only the last four digits shown */
-  'last4',
-  /** yamada@example.co.jp → y＊＊＊@example.co.jp */
-  'email_first_char_domain',
-  /** HMAC-SHA256 token under the tenant's key (the pseudonymised zone's token) */
-  'token',
-  /** 1985-04-12 → 1985 */
-  'coarsen_date_to_year',
-  /** 100-0001 → 東京都 */
-  'coarsen_postal_to_prefecture',
-  /** ＊＊＊ whatever the value */
-  'full',
-  /** shown as stored */
-  'none',
-] as const;
+/** SQL type of a catalogue column type in raw and pseudonymised Parquet: the one mapping ingest and masking use. */
+export function sqlTypeOf(type: ColumnType): SqlType {
+  switch (type) {
+    case 'date':
+      return 'DATE';
+    case 'integer':
+      return 'BIGINT';
+    case 'decimal':
+      return 'DOUBLE';
+    default:
+      return 'VARCHAR';
+  }
+}
+
+export const generalisationSchema = z.enum(GENERALISATIONS);
 export const supportMaskSchema = z.enum(SUPPORT_MASKS);
-export type SupportMask = z.infer<typeof supportMaskSchema>;
 
 export const enumValueSchema = z
   .object({
@@ -107,7 +87,7 @@ export const columnSchema = z
   .refine((c) => c.privacy !== 'quasi_identifier' || c.generalise !== undefined, {
     error: 'quasi-identifiers must say how they are generalised',
   })
-  .refine((c) => c.supportMask === undefined || !SUPPORT_MASK_FORBIDDEN[c.privacy].includes(c.supportMask), {
+  .refine((c) => c.supportMask === undefined || supportMaskAllowed(c.privacy, c.supportMask), {
     error: 'this support mask would show an identifier to support staff',
   });
 export type ColumnDef = z.infer<typeof columnSchema>;
@@ -121,42 +101,6 @@ export type ColumnDef = z.infer<typeof columnSchema>;
  */
 export const TIME_FORMATS = ['decimal', 'hours-minutes', 'minutes'] as const;
 export type TimeFormat = (typeof TIME_FORMATS)[number];
-
-/** Support masks a privacy class may never use: identifiers are never shown whole without a grant. */
-const SUPPORT_MASK_FORBIDDEN: Readonly<Record<PrivacyClass, readonly SupportMask[]>> = {
-  direct_identifier: ['none', 'coarsen_date_to_year'],
-  individual_identification_code: ['none', 'token', 'coarsen_date_to_year', 'coarsen_postal_to_prefecture'],
-  financial_harm: ['none', 'token', 'last4', 'coarsen_date_to_year', 'coarsen_postal_to_prefecture'],
-  linking_code: ['none'],
-  quasi_identifier: [],
-  sensitive: [],
-  attribute: [],
-};
-
-/**
- * The support mask of a column: its own `supportMask`, else the default of its privacy class —
- * identifiers and financial-harm values fully masked, linking codes tokenised, quasi-identifier
- * dates coarsened to the year and postal codes to the prefecture, everything else shown.
- */
-export function supportMaskOf(
-  column: Pick<ColumnDef, 'privacy' | 'type' | 'generalise' | 'supportMask'>,
-): SupportMask {
-  if (column.supportMask) return column.supportMask;
-  switch (column.privacy) {
-    case 'direct_identifier':
-    case 'individual_identification_code':
-    case 'financial_harm':
-      return 'full';
-    case 'linking_code':
-      return 'token';
-    case 'quasi_identifier':
-      if (column.type === 'date') return 'coarsen_date_to_year';
-      return column.generalise === 'prefecture_from_postal_code' ? 'coarsen_postal_to_prefecture' : 'none';
-    case 'sensitive':
-    case 'attribute':
-      return 'none';
-  }
-}
 
 export const DATASET_NAMES = [
   'employees',

@@ -31,3 +31,7 @@ export class UploadMismatchError extends Error {
 export class IngestBusyError extends Error {
   override readonly name = 'IngestBusyError';
 }
+
+/** A FileRejectedError from its code, Japanese and English messages and the line, when one is to blame. */
+export const reject = (code: string, ja: string, en: string, line?: number) =>
+  new FileRejectedError({ code, ja, en }, line);

@@ -16,9 +16,13 @@
  */
 export { type BatchResponse, ingestNotificationBatch, type SqsBatch, sqsBatchSchema } from './batch.ts';
 export { FileRejectedError, IngestBusyError, type RejectionReason, UploadMismatchError } from './errors.ts';
-export { decide, type IngestResult, ingestObject, objectIdentity } from './ingest.ts';
+export { ingestObject } from './ingest.ts';
+export type { IngestResult } from './ingest-result.ts';
 export { type LandingAddress, parseLandingKey } from './landing.ts';
 export { type LandedObject, NotificationFormatError, parseS3Notification } from './notification.ts';
 export type { IngestLogger, IngestPorts } from './ports.ts';
-export { type PeriodFile, type ValidatedFile, validateFile } from './process.ts';
+export { validateFile } from './process.ts';
+export { decide } from './process-upload.ts';
 export { type CellResult, normaliseCell } from './rules.ts';
+export { objectIdentity } from './upload-steps.ts';
+export type { PeriodFile, ValidatedFile } from './validated-file.ts';

@@ -1,5 +1,5 @@
-import type { ObjectStore, Table } from '../../adapters/ports.ts';
-import type { OpenWorkbook } from './xlsx.ts';
+import type { ObjectStore, Table } from '../ports/index.ts';
+import type { OpenWorkbook } from './workbook.ts';
 
 /** The few logging calls ingestion makes; Powertools' Logger satisfies it. */
 export interface IngestLogger {

@@ -1,7 +1,7 @@
 /**
  * Japanese era (和暦) dates. Each era's first and last day are the official ones, so a date that
  * never existed in that era (平成31年5月1日: Heisei ended on 30 April 2019) is refused, not guessed.
- * The same table compiles to SQL (functions/domain/ingest/sql.ts), so TypeScript and DuckDB agree.
+ * The same table compiles to SQL (functions/domain/ingest/sql-macros.ts and sql-column-rules.ts), so TypeScript and DuckDB agree.
  */
 export interface Era {
   readonly name: string;

@@ -4,7 +4,7 @@ import { toHalfWidth } from './width.ts';
  * My Number (個人番号), Japan's individual number: 12 digits whose last is a check digit. Kura never
  * stores one, so ingestion looks for them in every cell of every column (not only under a header
  * that names them). One home for the algorithm: the TypeScript below and the SQL macro that
- * ingestion compiles from the same constants (ingest/sql.ts `kura_my_number_ok`), held together by
+ * ingestion compiles from the same constants (ingest/sql-macros.ts `kura_my_number_ok`), held together by
  * a property test.
  *
  * The check digit, as the ordinance (行政手続における特定の個人を識別するための番号の利用等に関する

@@ -5,15 +5,15 @@
  * serves it (`GET /admin/jobs/{jobId}`). Records hold ids, counts and error codes — never personal data.
  */
 import { z } from 'zod';
+import { NotFoundError, ServiceUnavailableError } from '../errors.ts';
+import { type Message, msg } from '../i18n.ts';
 import {
   ConditionFailedError,
   JOB_KINDS,
   type JobKind,
   type JobStarter,
   type Table,
-} from '../../adapters/ports.ts';
-import { NotFoundError, ServiceUnavailableError } from '../errors.ts';
-import { type Message, msg } from '../i18n.ts';
+} from '../ports/index.ts';
 
 export const JOBS_TABLE = 'jobs';
 /** Job records expire this long after they were requested (DynamoDB TTL on `expiresAtEpoch`). */

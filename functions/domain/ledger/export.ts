@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { ObjectStore, Table } from '../../adapters/ports.ts';
+import type { ObjectStore, Table } from '../ports/index.ts';
 import { japanDay } from '../tenants/rules.ts';
 import {
   canonicalJson,

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { ConditionFailedError, type Table } from '../../adapters/ports.ts';
 import { KuraError } from '../errors.ts';
 import { msg } from '../i18n.ts';
+import { ConditionFailedError, type Table } from '../ports/index.ts';
 
 /**
  * The ledger: an append-only, hash-chained record of who did what, when and why (upload requests,

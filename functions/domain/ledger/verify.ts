@@ -1,4 +1,4 @@
-import type { ObjectStore, Table } from '../../adapters/ports.ts';
+import type { ObjectStore, Table } from '../ports/index.ts';
 import {
   AUDIT_BUCKET,
   LEDGER_EXPORT_CHECKPOINT_KEY,

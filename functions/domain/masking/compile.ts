@@ -8,8 +8,8 @@
  */
 import { inspect } from 'node:util';
 import type { DatasetDef } from '../catalog/index.ts';
+import { type PseudonymisedColumn, pseudonymisedColumns } from './columns.ts';
 import { hmacBlocksHex, keyHex } from './hmac.ts';
-import { type PseudonymisedColumn, pseudonymisedColumns } from './policy.ts';
 
 export type Dialect = 'duckdb' | 'athena';
 

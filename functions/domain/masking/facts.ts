@@ -11,14 +11,45 @@ import {
   readTenantUploadRecords,
 } from '../uploads/supersession.ts';
 import { factsPrefix } from '../zones.ts';
+import { pseudonymisedColumns } from './columns.ts';
 import { dialectType, quoteIdent, quoteLiteral } from './compile.ts';
 import { type DuckSession, plainQuery, withDuckDb } from './duckdb-engine.ts';
 import { download, outputPath, upload, withWorkDir } from './local-files.ts';
-import { pseudonymisedColumns } from './policy.ts';
 import type { MaskingPorts } from './ports.ts';
 
 export const FACT_NAMES = ['employee_month', 'company_month'] as const;
 export type FactName = (typeof FACT_NAMES)[number];
+
+/** SQL types of the fact tables' columns (DuckDB names; Glue maps them). */
+export type FactSqlType = 'VARCHAR' | 'DOUBLE' | 'BIGINT' | 'INTEGER' | 'BOOLEAN' | 'DATE';
+
+/**
+ * The columns of each fact table, in order, with their SQL types: the one list the facts query's output,
+ * the Glue tables and the pooled anonymisation's empty tables all follow.
+ */
+export const FACT_COLUMNS: Readonly<Record<FactName, ReadonlyArray<readonly [string, FactSqlType]>>> = {
+  employee_month: [
+    ['employee_token', 'VARCHAR'],
+    ['period', 'VARCHAR'],
+    ['birth_date', 'DATE'],
+    ['gender', 'VARCHAR'],
+    ['hire_date', 'DATE'],
+    ['termination_date', 'DATE'],
+    ['employment_type', 'VARCHAR'],
+    ['overtime_hours', 'DOUBLE'],
+    ['hours_worked', 'DOUBLE'],
+    ['paid_leave_days', 'DOUBLE'],
+    ['base_pay', 'BIGINT'],
+    ['gross_pay', 'BIGINT'],
+    ['employed', 'BOOLEAN'],
+    ['separated', 'BOOLEAN'],
+  ],
+  company_month: [
+    ['period', 'VARCHAR'],
+    ['sales_amount', 'BIGINT'],
+    ['employees', 'INTEGER'],
+  ],
+};
 
 /** Key of a tenant's fact table in the curated bucket. */
 export const factKey = (tenantId: string, fact: FactName) =>

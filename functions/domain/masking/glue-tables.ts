@@ -7,11 +7,11 @@
  * tenant (or release) it reads — a query cannot scan all tenants by accident; `period` is a
  * `date` projection over months.
  */
-import { DATASET_NAMES, type DatasetName, getDataset } from '../catalog/index.ts';
+import { DATASET_NAMES, type DatasetName, getDataset, sqlTypeOf } from '../catalog/index.ts';
 import type { LogicalBucket } from '../zones.ts';
 import { ANONYMISED_COLUMNS, ANONYMISED_TABLES, type AnonSqlType } from './anonymised-schema.ts';
-import { FACT_NAMES, type FactName } from './facts.ts';
-import { pseudonymisedColumns, sqlTypeOf } from './policy.ts';
+import { pseudonymisedColumns } from './columns.ts';
+import { FACT_COLUMNS, FACT_NAMES, type FactName } from './facts.ts';
 
 export type GlueZone = 'raw' | 'pseudonymised' | 'facts' | 'anonymised';
 
@@ -90,30 +90,6 @@ function projection(template: string, keys: readonly GlueColumn[]): Record<strin
 export const rawTableName = (dataset: DatasetName) => `raw_${dataset}`;
 export const pseudonymisedTableName = (dataset: DatasetName) => `pseudonymised_${dataset}`;
 export const factsTableName = (fact: FactName) => `facts_${fact}`;
-
-const FACT_COLUMNS: Readonly<Record<FactName, ReadonlyArray<readonly [string, AnonSqlType | 'DATE']>>> = {
-  employee_month: [
-    ['employee_token', 'VARCHAR'],
-    ['period', 'VARCHAR'],
-    ['birth_date', 'DATE'],
-    ['gender', 'VARCHAR'],
-    ['hire_date', 'DATE'],
-    ['termination_date', 'DATE'],
-    ['employment_type', 'VARCHAR'],
-    ['overtime_hours', 'DOUBLE'],
-    ['hours_worked', 'DOUBLE'],
-    ['paid_leave_days', 'DOUBLE'],
-    ['base_pay', 'BIGINT'],
-    ['gross_pay', 'BIGINT'],
-    ['employed', 'BOOLEAN'],
-    ['separated', 'BOOLEAN'],
-  ],
-  company_month: [
-    ['period', 'VARCHAR'],
-    ['sales_amount', 'BIGINT'],
-    ['employees', 'INTEGER'],
-  ],
-};
 
 /**
  * Every Glue table of the masking zones. `bucketName` maps a logical bucket to its real name (a CDK

@@ -7,7 +7,7 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { ObjectStore } from '../../adapters/ports.ts';
+import type { ObjectStore } from '../ports/index.ts';
 
 /** A private working directory, removed afterwards whatever happens (it may hold personal data). */
 export async function withWorkDir<T>(work: (dir: string) => Promise<T>): Promise<T> {

@@ -1,5 +1,5 @@
 /** What masking (pseudonymisation, facts, anonymisation) needs from the outside world. */
-import type { KeyStore, ObjectStore, Table } from '../../adapters/ports.ts';
+import type { KeyStore, ObjectStore, Table } from '../ports/index.ts';
 import type { PlatformSettings } from '../settings.ts';
 
 /** The ports masking needs. Buckets and tables are logical names. */

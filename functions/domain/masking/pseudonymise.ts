@@ -3,8 +3,9 @@
  * codes and financial-harm values removed and linking codes replaced by HMAC tokens under the
  * tenant's own key. Derived facts are built here too, joined by token inside that one tenant.
  */
-import { ConditionFailedError } from '../../adapters/ports.ts';
+
 import { getDataset, isDatasetName } from '../catalog/index.ts';
+import { ConditionFailedError } from '../ports/index.ts';
 import type { UploadRecord } from '../uploads/model.ts';
 import { maskingComplete, storedUploadSchema, updateUploadRecord } from '../uploads/supersession.ts';
 import { pseudonymisedKey, rawPrefix } from '../zones.ts';

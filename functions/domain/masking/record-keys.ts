@@ -13,15 +13,9 @@
  * so the same cell content always gets the same noise, in every release.
  */
 import { createHmac } from 'node:crypto';
-import type { KeyStore } from '../../adapters/ports.ts';
-import { NotFoundError } from '../../adapters/ports.ts';
+import type { KeyStore } from '../ports/index.ts';
+import { NotFoundError, PLATFORM_KEY_ID } from '../ports/index.ts';
 import { tokenExpression } from './compile.ts';
-
-/**
- * KeyStore id of the platform perturbation key. Tenant ids never start with `_`, so no tenant can
- * be given this key and no purge of a tenant destroys it.
- */
-export const PLATFORM_KEY_ID = '_platform';
 
 /** Record keys are integers below this bound (32 bits). */
 export const RECORD_KEY_MODULUS = 4_294_967_296;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { type ObjectStore, NotFoundError as PortNotFoundError, type Table } from '../../adapters/ports.ts';
 import { type Message, msg } from '../i18n.ts';
+import { type ObjectStore, NotFoundError as PortNotFoundError, type Table } from '../ports/index.ts';
 import { tenantIdSchema, tenantRecordSchema } from '../tenants/model.ts';
 import { certificateKey, certificatesPrefix } from '../zones.ts';
 import { CertificateNotFoundError } from './errors.ts';

@@ -84,13 +84,3 @@ export class CertificateNotFoundError extends NotFoundError {
     );
   }
 }
-
-/** The Table adapter cannot scan, so tenants due for purge cannot be found. A wiring defect, not a user error. */
-export class TableScanUnsupportedError extends Error {
-  override readonly name = 'TableScanUnsupportedError';
-  constructor(table: string) {
-    super(
-      `The Table adapter has no scan(), so the ${table} table cannot be listed; implement Table.scan in the adapter`,
-    );
-  }
-}

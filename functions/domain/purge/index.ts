@@ -1,4 +1,4 @@
-/** Retention and purge: tenant lifecycle, resumable verified deletion, chained deletion certificates. */
+/** Retention and purge: resumable verified deletion, chained deletion certificates (the tenant lifecycle is in tenants/rules.ts). */
 export {
   CERTIFICATE_CHAIN_HEAD_ID,
   canonicalJson,
@@ -8,24 +8,15 @@ export {
   getCertificate,
   verifyCertificateChain,
 } from './certificate.ts';
+export { findTenantsDue } from './due.ts';
 export {
   CertificateNotFoundError,
   ConcurrentPurgeError,
   LegalHoldError,
   PurgeDeleteFailedError,
-  TableScanUnsupportedError,
   TenantNotFoundError,
   TenantNotTerminatedError,
 } from './errors.ts';
-export {
-  canTransition,
-  effectiveState,
-  findTenantsDue,
-  isPurgeDue,
-  listTenants,
-  purgeDueAt,
-  purgeDueDate,
-} from './lifecycle.ts';
 export { DELETE_BATCH_LIMIT, TENANT_DATA_TABLES } from './locations.ts';
 export type { PurgeLedger, PurgeLedgerEntry, PurgePorts, RequestRelease } from './ports.ts';
 export {

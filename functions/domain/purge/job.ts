@@ -4,10 +4,10 @@
  * that needs more than one invocation saves its checkpoint and starts itself again under the same job.
  */
 import { z } from 'zod';
-import type { JobStarter } from '../../adapters/ports.ts';
 import { ConflictError, type KuraError, NotFoundError } from '../errors.ts';
 import { msg } from '../i18n.ts';
 import { beginJob, finishJob, type JobPorts, jobEventSchema } from '../jobs/jobs.ts';
+import type { JobStarter } from '../ports/index.ts';
 import { tenantIdSchema } from '../tenants/model.ts';
 import { type PurgePorts, SCHEDULER_ACTOR } from './ports.ts';
 import { type PurgeBudget, type PurgeResult, purgeTenant } from './purge.ts';

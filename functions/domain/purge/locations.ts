@@ -3,8 +3,8 @@
  * tables) and what is left of it there: shared by the purge (purge.ts) and the residue sweep
  * (residue.ts), so neither imports the other.
  */
-import type { ObjectRef, ObjectStore, ObjectVersion } from '../../adapters/ports.ts';
-import { TABLE_DEFINITIONS } from '../../adapters/table-definitions.ts';
+import type { ObjectRef, ObjectStore, ObjectVersion } from '../ports/index.ts';
+import { TABLE_DEFINITIONS } from '../ports/table.ts';
 import { type LogicalTable, TABLES, tenantPrefixes, tenantReplicaPrefixes } from '../zones.ts';
 import type { PurgePorts } from './ports.ts';
 

@@ -1,4 +1,4 @@
-import type { KeyStore, ObjectStore, Table, UserDirectory } from '../../adapters/ports.ts';
+import type { KeyStore, ObjectStore, Table, UserDirectory } from '../ports/index.ts';
 import type { PlatformSettings } from '../settings.ts';
 
 /** Who asked for the purge: the identity provider's subject id and roles (never a name), or the scheduler. */

@@ -7,11 +7,11 @@
  * row, key; accounts disabled) and records what it deleted in the ledger (`purge.residue_deleted`, counts
  * only, naming the certificate). Running a purge of a purged company again does the same at once.
  */
-import type { ObjectRef } from '../../adapters/ports.ts';
-import { TABLE_DEFINITIONS } from '../../adapters/table-definitions.ts';
+import type { ObjectRef } from '../ports/index.ts';
+import { TABLE_DEFINITIONS } from '../ports/table.ts';
 import type { TenantRecord } from '../tenants/model.ts';
+import { allTenants } from '../tenants/rules.ts';
 import { PurgeDeleteFailedError } from './errors.ts';
-import { listTenants } from './lifecycle.ts';
 import {
   countsKey,
   DELETE_BATCH_LIMIT,
@@ -23,7 +23,7 @@ import {
   toRef,
 } from './locations.ts';
 import { type PurgeActor, type PurgePorts, SCHEDULER_ACTOR } from './ports.ts';
-import { defaultSleep, withBackoff } from './retry.ts';
+import { type BackoffOptions, defaultSleep, withBackoff } from './retry.ts';
 
 export interface ResidueDeleted extends Residue {
   readonly tenantId: string;
@@ -55,42 +55,8 @@ export async function deleteResidue(
     await withBackoff(() => ports.users.disableTenantUsers(tenantId), backoff);
     stores.add('user-accounts');
   }
-  for (const location of purgeLocations(ports, tenantId)) {
-    const store = storeOf(ports, location);
-    let previous: string | undefined;
-    for (;;) {
-      const refs: ObjectRef[] = [];
-      for await (const version of store.listVersions(location.bucket, location.prefix)) {
-        refs.push(toRef(version));
-        if (refs.length >= DELETE_BATCH_LIMIT) break;
-      }
-      if (refs.length === 0) break;
-      // A store that answers success but keeps the versions would list them again: stop, don't spin.
-      const first = JSON.stringify(refs[0]);
-      if (first === previous) throw new PurgeDeleteFailedError(tenantId, countsKey(location), refs.length);
-      previous = first;
-      stores.add(countsKey(location));
-      const { failed } = await withBackoff(() => store.deleteMany(location.bucket, refs), backoff);
-      if (failed.length > 0) throw new PurgeDeleteFailedError(tenantId, countsKey(location), failed.length);
-    }
-  }
-  for (const table of TENANT_DATA_TABLES) {
-    const { partitionKey, sortKey } = TABLE_DEFINITIONS[table];
-    for (;;) {
-      const page = await withBackoff(
-        () => ports.tables.query({ table, partition: { name: partitionKey, value: tenantId }, limit: 100 }),
-        backoff,
-      );
-      if (page.items.length === 0) break;
-      stores.add(table);
-      for (const item of page.items) {
-        const key = sortKey
-          ? { [partitionKey]: item[partitionKey], [sortKey]: item[sortKey] }
-          : { [partitionKey]: item[partitionKey] };
-        await withBackoff(() => ports.tables.delete(table, key), backoff);
-      }
-    }
-  }
+  await deleteResidualObjects(ports, tenantId, backoff, stores);
+  await deleteResidualRows(ports, tenantId, backoff, stores);
   if (found.keys > 0) {
     await withBackoff(() => ports.keys.destroy(tenantId), backoff);
     stores.add('keys');
@@ -129,6 +95,60 @@ export async function deleteResidue(
   };
 }
 
+/** Deletes every object version under the company's locations, naming each store where something was. */
+async function deleteResidualObjects(
+  ports: PurgePorts,
+  tenantId: string,
+  backoff: BackoffOptions,
+  stores: Set<string>,
+): Promise<void> {
+  for (const location of purgeLocations(ports, tenantId)) {
+    const store = storeOf(ports, location);
+    let previous: string | undefined;
+    for (;;) {
+      const refs: ObjectRef[] = [];
+      for await (const version of store.listVersions(location.bucket, location.prefix)) {
+        refs.push(toRef(version));
+        if (refs.length >= DELETE_BATCH_LIMIT) break;
+      }
+      if (refs.length === 0) break;
+      // A store that answers success but keeps the versions would list them again: stop, don't spin.
+      const first = JSON.stringify(refs[0]);
+      if (first === previous) throw new PurgeDeleteFailedError(tenantId, countsKey(location), refs.length);
+      previous = first;
+      stores.add(countsKey(location));
+      const { failed } = await withBackoff(() => store.deleteMany(location.bucket, refs), backoff);
+      if (failed.length > 0) throw new PurgeDeleteFailedError(tenantId, countsKey(location), failed.length);
+    }
+  }
+}
+
+/** Deletes the company's rows in every tenant-partitioned table, naming each table where something was. */
+async function deleteResidualRows(
+  ports: PurgePorts,
+  tenantId: string,
+  backoff: BackoffOptions,
+  stores: Set<string>,
+): Promise<void> {
+  for (const table of TENANT_DATA_TABLES) {
+    const { partitionKey, sortKey } = TABLE_DEFINITIONS[table];
+    for (;;) {
+      const page = await withBackoff(
+        () => ports.tables.query({ table, partition: { name: partitionKey, value: tenantId }, limit: 100 }),
+        backoff,
+      );
+      if (page.items.length === 0) break;
+      stores.add(table);
+      for (const item of page.items) {
+        const key = sortKey
+          ? { [partitionKey]: item[partitionKey], [sortKey]: item[sortKey] }
+          : { [partitionKey]: item[partitionKey] };
+        await withBackoff(() => ports.tables.delete(table, key), backoff);
+      }
+    }
+  }
+}
+
 /**
  * Checks every purged company (the daily run) and deletes what appeared after its certificate. Stops
  * starting new companies at `deadline`; a company it could not clean is reported and tried next run.
@@ -144,7 +164,7 @@ export async function sweepPurgedTenants(
   const deleted: ResidueDeleted[] = [];
   const failed: Array<{ tenantId: string; error: string }> = [];
   let checked = 0;
-  for await (const tenant of listTenants(ports.tables)) {
+  for await (const tenant of allTenants(ports.tables)) {
     if (tenant.state !== 'PURGED') continue;
     const now = ports.clock?.() ?? new Date();
     if (options.deadline && now.getTime() >= options.deadline.getTime()) break;

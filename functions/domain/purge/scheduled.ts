@@ -1,7 +1,7 @@
 import type { Message } from '../i18n.ts';
 import { tenantsAwaitingRelease } from '../release/release.ts';
+import { findTenantsDue } from './due.ts';
 import { LegalHoldError } from './errors.ts';
-import { findTenantsDue } from './lifecycle.ts';
 import type { PurgePorts } from './ports.ts';
 import { type PurgeBudget, purgeTenant } from './purge.ts';
 import { type ResidueDeleted, sweepPurgedTenants } from './residue.ts';

@@ -2,12 +2,13 @@
  * What the API serves of the latest statistics release: its manifest, a statistic's published cells
  * (suppressed cells flagged with null values, never a reason) and its APPI notice in one language.
  */
-import type { ObjectStore } from '../../adapters/ports.ts';
+
+import { knownStatistic, published } from '../advisors/benchmark.ts';
 import type { Lang } from '../i18n.ts';
+import type { ObjectStore } from '../ports/index.ts';
 import { statisticColumns } from '../stats/catalog.ts';
 import { readPublishedCells, readReleaseManifest, readReleaseNotice } from '../stats/service.ts';
 import { getStatistic, STATISTICS } from '../stats/statistics.ts';
-import { knownStatistic, published } from '../supporters/benchmark.ts';
 
 /** Columns that would say why a cell is suppressed; the published tables have none, and none may leak. */
 const ADMIN_ONLY_COLUMNS = new Set(['reason', 'primary_reason', 'suppression_reason', 'cell_key', 'n_rows']);

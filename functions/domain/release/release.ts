@@ -6,7 +6,6 @@
  * made after its purge.
  */
 import { z } from 'zod';
-import { ConditionFailedError, type KeyStore, type ObjectStore, type Table } from '../../adapters/ports.ts';
 import { KuraError } from '../errors.ts';
 import { msg } from '../i18n.ts';
 import {
@@ -20,13 +19,13 @@ import {
 } from '../jobs/jobs.ts';
 import { appendLedger } from '../ledger/ledger.ts';
 import { anonymise } from '../masking/anonymise.ts';
+import { ConditionFailedError, type KeyStore, type ObjectStore, type Table } from '../ports/index.ts';
 import type { PlatformSettings } from '../settings.ts';
 import { auditReportKey, ReleaseAuditFailedError } from '../stats/audit.ts';
 import { type ReleaseManifest, releaseIdFor } from '../stats/release.ts';
 import { publishAnonymisedRelease, type ReleaseAthena } from '../stats/run.ts';
-import { TENANTS_TABLE } from '../tenants/admin.ts';
-import { type TenantRecord, tenantRecordSchema } from '../tenants/model.ts';
-import { contractRunningAt } from '../tenants/rules.ts';
+import { TENANTS_TABLE, type TenantRecord } from '../tenants/model.ts';
+import { allTenants, contractRunningAt } from '../tenants/rules.ts';
 
 /** Why a release runs; `data-folder-migration`: replaces a local data folder's releases of an earlier version (local/reconcile.ts). */
 export const RELEASE_REASONS = ['scheduled', 'on-demand', 'tenant-purged', 'data-folder-migration'] as const;
@@ -72,28 +71,11 @@ export function mayContribute(tenant: TenantRecord, now: Date): boolean {
   return contractRunningAt(tenant, now);
 }
 
-/** Every tenant record (small table), through the Table port's scan. */
-async function allTenants(table: Table): Promise<TenantRecord[]> {
-  if (!table.scan) throw new Error('The Table adapter has no scan(); the tenants table cannot be listed');
-  const tenants: TenantRecord[] = [];
-  let cursor: Record<string, unknown> | undefined;
-  do {
-    const page = await table.scan(TENANTS_TABLE, { cursor, limit: 100 });
-    for (const item of page.items) {
-      const tenant = tenantRecordSchema.safeParse(item);
-      if (tenant.success) tenants.push(tenant.data);
-    }
-    cursor = page.cursor;
-  } while (cursor);
-  return tenants;
-}
-
 /** Ids of the tenants allowed to contribute now, from the tenants table (sorted, for stable releases). */
 export async function contributingTenants(table: Table, now: Date): Promise<string[]> {
-  return (await allTenants(table))
-    .filter((tenant) => mayContribute(tenant, now))
-    .map((tenant) => tenant.tenantId)
-    .sort();
+  const ids: string[] = [];
+  for await (const tenant of allTenants(table)) if (mayContribute(tenant, now)) ids.push(tenant.tenantId);
+  return ids.sort();
 }
 
 /**
@@ -218,7 +200,10 @@ export async function runReleaseJob(
  */
 export async function settlePendingReleases(table: Table, startedAt: string): Promise<string[]> {
   const settled: string[] = [];
-  for (const tenant of await allTenants(table)) {
+  // Read every tenant first, then write: the writes never change the scan being read.
+  const tenants: TenantRecord[] = [];
+  for await (const tenant of allTenants(table)) tenants.push(tenant);
+  for (const tenant of tenants) {
     const finished = tenant.purge?.finishedAt;
     if (tenant.state !== 'PURGED' || !tenant.releasePending || !finished || finished > startedAt) continue;
     const item = await table.get(TENANTS_TABLE, { tenantId: tenant.tenantId });
@@ -240,7 +225,8 @@ export async function settlePendingReleases(table: Table, startedAt: string): Pr
 
 /** Purged tenants still waiting for a release without them. */
 export async function tenantsAwaitingRelease(table: Table): Promise<string[]> {
-  return (await allTenants(table))
-    .filter((tenant) => tenant.state === 'PURGED' && tenant.releasePending === true)
-    .map((tenant) => tenant.tenantId);
+  const ids: string[] = [];
+  for await (const tenant of allTenants(table))
+    if (tenant.state === 'PURGED' && tenant.releasePending === true) ids.push(tenant.tenantId);
+  return ids;
 }

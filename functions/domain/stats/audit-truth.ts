@@ -6,8 +6,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ObjectStore, QueryRunner, SqlRow } from '../../adapters/ports.ts';
 import { ANONYMISED_TABLES, anonymisedTableKey } from '../masking/anonymised-schema.ts';
+import type { ObjectStore, QueryRunner, SqlRow } from '../ports/index.ts';
 import type { PlatformSettings } from '../settings.ts';
 import { type Additive, type AuditFailure, additiveMeasures, type CellTruth } from './audit-model.ts';
 import {

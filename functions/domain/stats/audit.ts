@@ -37,8 +37,8 @@
  */
 
 import { z } from 'zod';
-import type { ObjectStore, QueryRunner } from '../../adapters/ports.ts';
-import { NotFoundError } from '../../adapters/ports.ts';
+import type { ObjectStore, QueryRunner } from '../ports/index.ts';
+import { NotFoundError } from '../ports/index.ts';
 import type { PlatformSettings } from '../settings.ts';
 import { statsAdminPrefix } from '../zones.ts';
 import { differenceChecks, poolSuppressedCells } from './audit-checks.ts';

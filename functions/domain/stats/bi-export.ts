@@ -11,7 +11,7 @@
 import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { ObjectStore } from '../../adapters/ports.ts';
+import type { ObjectStore } from '../ports/index.ts';
 import type { StatColumn } from './catalog.ts';
 import { listPublishedReleases, readReleaseManifest } from './service.ts';
 import { sqlString } from './sql.ts';

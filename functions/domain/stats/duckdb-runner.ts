@@ -5,7 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { QueryRunner, SqlRow } from '../../adapters/ports.ts';
+import type { QueryRunner, SqlRow } from '../ports/index.ts';
 
 /** A statistics statement failed on DuckDB. */
 export class StatsQueryError extends Error {

@@ -3,8 +3,9 @@
  * SQL in the same three passes, issued as CTAS statements through a QueryRunner bound to the `etl`
  * workgroup.
  */
-import type { ObjectStore, QueryRunner } from '../../adapters/ports.ts';
+
 import type { GlueDatabases } from '../athena-names.ts';
+import type { ObjectStore, QueryRunner } from '../ports/index.ts';
 import type { Statistic } from './catalog.ts';
 import type { PublishReleaseOptions, StatsPorts } from './publish.ts';
 import { toCellIndex } from './publish.ts';

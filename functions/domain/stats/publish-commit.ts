@@ -7,8 +7,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ObjectStore, QueryRunner, SqlRow } from '../../adapters/ports.ts';
 import type { GlueDatabases } from '../athena-names.ts';
+import type { ObjectStore, QueryRunner, SqlRow } from '../ports/index.ts';
 import type { PlatformSettings } from '../settings.ts';
 import { statsPrefix } from '../zones.ts';
 import { auditRelease, ReleaseAuditFailedError } from './audit.ts';

@@ -14,10 +14,10 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ObjectStore, QueryRunner, SqlRow } from '../../adapters/ports.ts';
-import { NotFoundError } from '../../adapters/ports.ts';
 import type { GlueDatabases } from '../athena-names.ts';
 import { ANONYMISED_TABLES, anonymisedTableKey } from '../masking/anonymised-schema.ts';
+import type { ObjectStore, QueryRunner, SqlRow } from '../ports/index.ts';
+import { NotFoundError } from '../ports/index.ts';
 import type { PlatformSettings } from '../settings.ts';
 import { type Statistic, statisticKeyColumns } from './catalog.ts';
 import { withStatsDuckDb } from './duckdb-runner.ts';

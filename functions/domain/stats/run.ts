@@ -4,9 +4,9 @@
  * when the function has Athena and the anonymised data is larger than
  * `settings.limits.athenaThresholdBytes`.
  */
-import type { ObjectStore, QueryRunner } from '../../adapters/ports.ts';
 import type { GlueDatabases } from '../athena-names.ts';
 import { ANONYMISED_TABLES, anonymisedTableKey } from '../masking/anonymised-schema.ts';
+import type { ObjectStore, QueryRunner } from '../ports/index.ts';
 import type { PlatformSettings } from '../settings.ts';
 import { publishRelease } from './publish.ts';
 import { publishReleaseOnAthena } from './publish-athena.ts';

@@ -6,11 +6,11 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ObjectStore } from '../../adapters/ports.ts';
-import { NotFoundError } from '../../adapters/ports.ts';
 import type { CompanyProfile } from '../company.ts';
 import type { Lang } from '../i18n.ts';
 import { type FactName, factKey } from '../masking/facts.ts';
+import type { ObjectStore } from '../ports/index.ts';
+import { NotFoundError } from '../ports/index.ts';
 import { type DisclosureSettings, defaultSettings } from '../settings.ts';
 import { type Benchmark, benchmarkFor } from './benchmark.ts';
 import type { OwnFigures, PublishedCell } from './benchmark-segments.ts';

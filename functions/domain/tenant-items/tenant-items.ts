@@ -6,7 +6,7 @@
  * purge removes them with the partition.
  */
 import type { z } from 'zod';
-import type { Table } from '../../adapters/ports.ts';
+import type { Table } from '../ports/index.ts';
 
 /** Where a kind of tenant-scoped item lives: its table, sort-key attribute and item schema. */
 export interface TenantItemKind<T extends { readonly tenantId: string }> {

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { ConditionFailedError, type KeyStore, type Table } from '../../adapters/ports.ts';
-import type { Principal } from '../auth/principal.ts';
+import { actorOf, type Principal } from '../auth/principal.ts';
 import { companyProfileSchema } from '../company.ts';
 import {
   ConflictError,
@@ -11,9 +10,15 @@ import {
 } from '../errors.ts';
 import { msg } from '../i18n.ts';
 import { appendLedger } from '../ledger/ledger.ts';
-import { contractSchema, type TenantRecord, tenantIdSchema, tenantRecordSchema } from './model.ts';
-
-export const TENANTS_TABLE = 'tenants';
+import { ConditionFailedError, type KeyStore, type Table } from '../ports/index.ts';
+import {
+  contractSchema,
+  TENANTS_TABLE,
+  type TenantRecord,
+  tenantIdSchema,
+  tenantRecordSchema,
+} from './model.ts';
+import { tenantsPage } from './rules.ts';
 
 export interface TenantAdminPorts {
   readonly table: Table;
@@ -105,8 +110,6 @@ function checkContractDates(contract: TenantRecord['contract']) {
     );
   }
 }
-
-const actorOf = (principal: Principal) => ({ subject: principal.subject, roles: [...principal.roles] });
 
 /**
  * Registers a company: its record (ACTIVE, no legal hold) and its pseudonymisation key. The caller
@@ -245,11 +248,6 @@ export type TenantListing = Omit<TenantRecord, 'purge'> & {
 
 export const TENANT_LIST_LIMIT_MAX = 100;
 
-/** Thrown by an adapter that cannot scan (every real adapter can): the tenants cannot be listed. */
-export class TenantListUnsupportedError extends Error {
-  override readonly name = 'TenantListUnsupportedError';
-}
-
 /**
  * Every registered company, a page at a time (`limit` 1–100, default 50), for an operator; the caller
  * must already be authorised as an admin. Tenant records hold no personal data (a company name, its
@@ -260,7 +258,6 @@ export async function listTenants(
   ports: Pick<TenantAdminPorts, 'table'>,
   options: { readonly limit?: number | undefined; readonly cursor?: string | undefined } = {},
 ): Promise<{ readonly tenants: TenantListing[]; readonly cursor?: string }> {
-  if (!ports.table.scan) throw new TenantListUnsupportedError('The Table adapter cannot scan the tenants');
   const limit = Math.max(1, Math.min(options.limit ?? 50, TENANT_LIST_LIMIT_MAX));
   if (options.cursor !== undefined && !tenantIdSchema.safeParse(options.cursor).success) {
     throw new ValidationError(
@@ -271,13 +268,11 @@ export async function listTenants(
       'cursor',
     );
   }
-  const page = await ports.table.scan(TENANTS_TABLE, {
+  const page = await tenantsPage(ports.table, {
     limit,
     cursor: options.cursor === undefined ? undefined : { tenantId: options.cursor },
   });
-  const tenants = page.items
-    .map((item) => tenantRecordSchema.safeParse(item))
-    .flatMap((parsed) => (parsed.success ? [parsed.data] : []))
+  const tenants = page.tenants
     .map(({ purge, ...tenant }): TenantListing => {
       if (!purge) return tenant;
       const { checkpoint: _checkpoint, ...shown } = purge;

@@ -5,9 +5,22 @@ export const TENANT_STATES = ['ACTIVE', 'TERMINATED', 'PURGING', 'PURGED'] as co
 export const tenantStateSchema = z.enum(TENANT_STATES);
 export type TenantState = z.infer<typeof tenantStateSchema>;
 
+/**
+ * A tenant id: 3–63 lowercase letters, digits or hyphens, not starting with a hyphen. The one pattern of
+ * the identifier (issue 20): ids become S3 prefixes, secret names, file names and grant ids, so every
+ * check (the schema, the key stores, tokens, grant ids) uses these.
+ */
+export const TENANT_ID_SOURCE = '[a-z0-9][a-z0-9-]{2,62}';
+export const TENANT_ID_PATTERN = new RegExp(`^${TENANT_ID_SOURCE}$`);
+/** Whether a string is a well-formed tenant id (says nothing of whether the company is registered). */
+export const isTenantId = (value: string): boolean => TENANT_ID_PATTERN.test(value);
+
 export const tenantIdSchema = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9-]{2,62}$/, 'tenantId must be 3–63 lowercase letters, digits or hyphens');
+  .regex(TENANT_ID_PATTERN, 'tenantId must be 3–63 lowercase letters, digits or hyphens');
+
+/** The logical table the tenant records live in. */
+export const TENANTS_TABLE = 'tenants';
 
 export const contractSchema = z
   .object({

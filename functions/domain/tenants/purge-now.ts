@@ -4,11 +4,11 @@
  * verification of the whole certificate chain.
  */
 import { z } from 'zod';
-import type { JobStarter, Table } from '../../adapters/ports.ts';
-import type { Principal } from '../auth/principal.ts';
+import { actorOf, type Principal } from '../auth/principal.ts';
 import { type FieldMessages, NotFoundError, parseRequestBody } from '../errors.ts';
 import { msg } from '../i18n.ts';
 import { type JobPorts, type JobRecord, requestJob } from '../jobs/jobs.ts';
+import type { JobStarter, Table } from '../ports/index.ts';
 import {
   type DeletionCertificate,
   deletionCertificateSchema,
@@ -17,8 +17,7 @@ import {
 } from '../purge/certificate.ts';
 import { LegalHoldError } from '../purge/errors.ts';
 import type { PurgePorts } from '../purge/ports.ts';
-import { TENANTS_TABLE } from './admin.ts';
-import { tenantIdSchema, tenantRecordSchema } from './model.ts';
+import { TENANTS_TABLE, tenantIdSchema, tenantRecordSchema } from './model.ts';
 
 const FIELDS = {
   dryRun: msg(
@@ -57,7 +56,7 @@ export async function requestPurge(
   return requestJob(ports, {
     kind: 'purge',
     reason: request.dryRun ? 'dry-run' : 'on-demand',
-    actor: { subject: principal.subject, roles: [...principal.roles] },
+    actor: actorOf(principal),
     tenantId,
     fields: { dryRun: request.dryRun ?? false },
   });

@@ -1,15 +1,24 @@
 /**
- * Tenant rules: the one home of "is this company's contract running on day D" and of what may still be
- * written under a company. Contract dates are Japanese calendar dates, so every rule here reads time as
+ * Tenant rules: the one home of "is this company's contract running on day D", of the lifecycle
+ * (ACTIVE → TERMINATED → PURGING → PURGED, retention, when a purge is due), of listing the tenants, and
+ * of what may still be written under a company. Contract dates are Japanese calendar dates, so every rule here reads time as
  * Japan's day (JST, UTC+9 all year): a contract ending 2026-03-31 runs until 2026-03-31T15:00:00Z.
  * Uploads, ingestion, releases, the lifecycle, the purge and grants all ask these functions; none
  * compares contract dates itself.
  */
-import type { Table } from '../../adapters/ports.ts';
+
 import { ForbiddenError } from '../errors.ts';
 import { msg } from '../i18n.ts';
-import { TENANTS_TABLE } from './admin.ts';
-import { type TenantRecord, tenantIdSchema, tenantRecordSchema } from './model.ts';
+import type { Item, QueryPage, Table } from '../ports/index.ts';
+import type { PlatformSettings } from '../settings.ts';
+import {
+  type Contract,
+  isTenantId,
+  TENANTS_TABLE,
+  type TenantRecord,
+  type TenantState,
+  tenantRecordSchema,
+} from './model.ts';
 
 /** Japan Standard Time's offset: Japan has no daylight saving time. */
 export const JST_OFFSET = '+09:00';
@@ -54,9 +63,97 @@ export const contractEndedBy = (tenant: TenantTerms, day: string): boolean =>
 export const purgeStarted = (tenant: Pick<TenantRecord, 'state'>): boolean =>
   tenant.state === 'PURGING' || tenant.state === 'PURGED';
 
+/**
+ * Tenant lifecycle: `ACTIVE → TERMINATED → PURGING → PURGED`.
+ * - ACTIVE: the contract runs. Once its end date has passed the tenant counts as TERMINATED even before
+ *   anyone writes that state, so a forgotten state change never keeps data past its retention.
+ * - TERMINATED: data is kept for `retentionDaysAfterEnd` (contract) or `settings.retention.afterContractDays`.
+ * - PURGING: a purge has started; its checkpoint lets the next invocation resume.
+ * - PURGED: deletion verified and certified. The record stays as a tombstone without personal data.
+ * A legal hold stops any purge whatever the state.
+ */
+const ALLOWED_TRANSITIONS: Readonly<Record<TenantState, readonly TenantState[]>> = {
+  ACTIVE: ['TERMINATED'],
+  TERMINATED: ['PURGING'],
+  PURGING: ['PURGED'],
+  PURGED: [],
+};
+
+export const canTransition = (from: TenantState, to: TenantState): boolean =>
+  ALLOWED_TRANSITIONS[from].includes(to);
+
+/** Days kept after the contract ends: the contract's own figure, else the platform default. */
+export const retentionDaysAfterEnd = (contract: Contract, settings: PlatformSettings): number =>
+  contract.retentionDaysAfterEnd ?? settings.retention.afterContractDays;
+
+/** The Japanese date the tenant's data becomes due for purge, or undefined while the contract has no end. */
+export function purgeDueDate(contract: Contract, settings: PlatformSettings): string | undefined {
+  if (contract.end === undefined) return undefined;
+  return addDays(contract.end, retentionDaysAfterEnd(contract, settings));
+}
+
+/** The instant the purge becomes due: 00:00 JST on the due date. */
+export function purgeDueAt(contract: Contract, settings: PlatformSettings): Date | undefined {
+  const dueDate = purgeDueDate(contract, settings);
+  return dueDate === undefined ? undefined : japanDayStart(dueDate);
+}
+
+/** The state the tenant is in at `now`: an ACTIVE tenant whose contract end has passed is TERMINATED. */
+export function effectiveState(tenant: TenantRecord, now: Date): TenantState {
+  if (tenant.state !== 'ACTIVE') return tenant.state;
+  return contractEndedBy(tenant, japanDay(now)) ? 'TERMINATED' : 'ACTIVE';
+}
+
+/** True when the scheduled purge should work on the tenant: an unfinished purge, or retention is over. */
+export function isPurgeDue(tenant: TenantRecord, settings: PlatformSettings, now: Date): boolean {
+  if (tenant.state === 'PURGED') return false;
+  if (tenant.state === 'PURGING') return true;
+  const dueAt = purgeDueAt(tenant.contract, settings);
+  return (
+    dueAt !== undefined && now.getTime() >= dueAt.getTime() && effectiveState(tenant, now) === 'TERMINATED'
+  );
+}
+
+/** The Table adapter cannot scan, so the tenants cannot be listed. A wiring defect (every real adapter can), not a user error. */
+export class TableScanUnsupportedError extends Error {
+  override readonly name = 'TableScanUnsupportedError';
+  constructor(table: string) {
+    super(
+      `The Table adapter has no scan(), so the ${table} table cannot be listed; implement Table.scan in the adapter`,
+    );
+  }
+}
+
+/**
+ * One page of the tenants table (a DynamoDB scan of `limit` items): the tenant records on it, in table
+ * order (items that are not tenants, e.g. the certificate chain head, are skipped), and where the next
+ * page starts. The one way every caller lists tenants.
+ */
+export async function tenantsPage(
+  table: Table,
+  request: { readonly limit: number; readonly cursor?: Item | undefined },
+): Promise<{ readonly tenants: TenantRecord[]; readonly cursor?: QueryPage['cursor'] }> {
+  if (!table.scan) throw new TableScanUnsupportedError(TENANTS_TABLE);
+  const page = await table.scan(TENANTS_TABLE, { limit: request.limit, cursor: request.cursor });
+  const tenants = page.items
+    .map((item) => tenantRecordSchema.safeParse(item))
+    .flatMap((parsed) => (parsed.success ? [parsed.data] : []));
+  return { tenants, cursor: page.cursor };
+}
+
+/** Every tenant record in the tenants table, a page of 100 at a time. */
+export async function* allTenants(table: Table): AsyncIterable<TenantRecord> {
+  let cursor: Item | undefined;
+  do {
+    const page = await tenantsPage(table, { cursor, limit: 100 });
+    yield* page.tenants;
+    cursor = page.cursor;
+  } while (cursor);
+}
+
 /** The tenant record, or undefined when no company has that id (tenant ids are validated first). */
 export async function readTenant(table: Table, tenantId: string): Promise<TenantRecord | undefined> {
-  if (!tenantIdSchema.safeParse(tenantId).success) return undefined;
+  if (!isTenantId(tenantId)) return undefined;
   const item = await table.get(TENANTS_TABLE, { tenantId });
   const parsed = item === undefined ? undefined : tenantRecordSchema.safeParse(item);
   return parsed?.success ? parsed.data : undefined;

@@ -1,6 +1,13 @@
 import { ValidationError } from '../errors.ts';
 import { msg } from '../i18n.ts';
 
+/** The content type of an Excel workbook (.xlsx): the only zip Kura reads, and only when declared as one. */
+export const XLSX_CONTENT_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+/** Media type without parameters, lower-cased: `text/csv; charset=Shift_JIS` → `text/csv`. */
+export const mediaType = (contentType: string): string =>
+  contentType.split(';')[0]?.trim().toLowerCase() ?? '';
+
 /**
  * Content types Kura accepts, mapped to the one the presigned POST pins. Browsers on Windows label
  * .csv files application/vnd.ms-excel and some tools say text/plain: both are taken as CSV.
@@ -13,8 +20,7 @@ const ACCEPTED: Readonly<Record<string, string>> = {
   'text/plain': 'text/csv',
   'application/gzip': 'application/gzip',
   'application/x-gzip': 'application/gzip',
-  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet':
-    'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  [XLSX_CONTENT_TYPE]: XLSX_CONTENT_TYPE,
 };
 
 const ZIP = new Set([
@@ -28,7 +34,7 @@ const WORKBOOK = new Set(['application/vnd.oasis.opendocument.spreadsheet']);
 
 /** The content type to pin for a declared one; ValidationError (field `contentType`) when refused. */
 export function acceptedContentType(declared: string): string {
-  const media = declared.split(';')[0]?.trim().toLowerCase() ?? '';
+  const media = mediaType(declared);
   const accepted = ACCEPTED[media];
   if (accepted) return accepted;
   if (ZIP.has(media)) {

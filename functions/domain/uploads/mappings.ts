@@ -6,7 +6,6 @@
  * looks like a value (a date, a long number, an e-mail address) or names an identification code is refused.
  */
 import { z } from 'zod';
-import type { Table } from '../../adapters/ports.ts';
 import type { Principal } from '../auth/principal.ts';
 import { tenantOf } from '../auth/principal.ts';
 import {
@@ -27,6 +26,7 @@ import {
   validationErrorFrom,
 } from '../errors.ts';
 import { msg } from '../i18n.ts';
+import type { Table } from '../ports/index.ts';
 import { readTenantItem, type TenantItemKind } from '../tenant-items/tenant-items.ts';
 import { UPLOADS_TABLE } from './records.ts';
 

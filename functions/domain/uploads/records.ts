@@ -4,9 +4,10 @@
  * every upload id); these readers keep to upload records, so the upload list and support's list of a
  * tenant's uploads page through the partition the same way.
  */
-import type { Table } from '../../adapters/ports.ts';
+
 import { NotFoundError } from '../errors.ts';
 import { msg } from '../i18n.ts';
+import type { Table } from '../ports/index.ts';
 import { readTenantItem, type TenantItemKind } from '../tenant-items/tenant-items.ts';
 import { type UploadRecord, uploadRecordSchema } from './model.ts';
 

@@ -1,4 +1,4 @@
-import type { Item, ObjectStore, Table } from '../../adapters/ports.ts';
+import type { Item, ObjectStore, Table } from '../ports/index.ts';
 import { IN_FLIGHT_INDEX, IN_FLIGHT_PHASES, type InFlightPhase } from './in-flight.ts';
 import { UPLOADS_TABLE } from './records.ts';
 

@@ -10,7 +10,7 @@
  *   replaces it whichever of the two finishes processing first). Records of earlier versions have no
  *   sequence and order before every sequenced one, by request time, then id.
  */
-import { ConditionFailedError, type ObjectStore, type Table } from '../../adapters/ports.ts';
+import { ConditionFailedError, type ObjectStore, type Table } from '../ports/index.ts';
 import { periodOfKey, pseudonymisedKey } from '../zones.ts';
 import { withBookkeeping } from './in-flight.ts';
 import { type UploadRecord, uploadRecordSchema } from './model.ts';

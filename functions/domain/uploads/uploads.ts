@@ -1,7 +1,5 @@
 import { z } from 'zod';
-import type { ObjectStore, Table } from '../../adapters/ports.ts';
-import type { Principal } from '../auth/principal.ts';
-import { tenantOf } from '../auth/principal.ts';
+import { actorOf, type Principal, tenantOf } from '../auth/principal.ts';
 import { DATASET_NAMES, type DatasetDef, getDataset, isDatasetName } from '../catalog/index.ts';
 import { getProfile, PROFILE_NAMES, profilesFor } from '../catalog/profiles.ts';
 import { TIME_FORMATS } from '../catalog/schema.ts';
@@ -16,6 +14,7 @@ import {
 import { msg } from '../i18n.ts';
 import { sheetDigest } from '../ingest/xlsx.ts';
 import { appendLedger, entryRef, type LedgerEntry, type LedgerRetry } from '../ledger/ledger.ts';
+import type { ObjectStore, Table } from '../ports/index.ts';
 import type { PlatformSettings } from '../settings.ts';
 import { confirmTenantWrite, requireTenantWrite } from '../tenants/rules.ts';
 import { landingKey, landingPrefix } from '../zones.ts';
@@ -152,6 +151,54 @@ export async function requestUpload(
   // Only a company whose contract runs today (Japan's day) may send data: after it ends, the company's
   // data is on its way to being purged and nothing new may arrive.
   await requireTenantWrite(ports, tenantId, 'running-contract', ports.clock());
+  const { request, dataset, sizeBytes, sha256, contentType, now, consent } = checkUploadRequest(
+    ports,
+    principal,
+    body,
+  );
+  const uploadId = ports.newId();
+  const { fileName, key } = landingKeyFor(tenantId, dataset, uploadId, request.fileName);
+  const expiresSeconds = Math.min(ports.settings.limits.uploadUrlExpirySeconds, MAX_UPLOAD_URL_SECONDS);
+  const post = await ports.objects.presignPost({
+    bucket: 'landing',
+    key,
+    contentType,
+    maxBytes: sizeBytes,
+    checksumSha256: sha256,
+    kmsKeyId: ports.dataKeyId,
+    expiresSeconds,
+  });
+  const expiresAt = new Date(now.getTime() + expiresSeconds * 1000).toISOString();
+  const record: UploadRecord = {
+    tenantId,
+    uploadId,
+    dataset: dataset.name,
+    fileName,
+    key,
+    contentType,
+    sizeBytes,
+    sha256,
+    status: 'REQUESTED',
+    requestedBy: principal.subject,
+    requestedAt: now.toISOString(),
+    expiresAt,
+    updatedAt: now.toISOString(),
+    ...(consent ? { consent } : {}),
+    ...(request.dryRun ? { dryRun: true as const } : {}),
+    ...(request.timeFormat ? { timeFormat: request.timeFormat } : {}),
+    ...(request.profile ? { profile: request.profile } : {}),
+    ...(request.sheet ? { sheetDigest: sheetDigest(request.sheet) } : {}),
+  };
+  await recordUploadRequest(ports, principal, record, request.dryRun === true);
+  return { uploadId, key, url: post.url, fields: post.fields, expiresAt, maxBytes: sizeBytes };
+}
+
+/**
+ * The upload request as Kura takes it, or the ValidationError that says which field is wrong: a dataset
+ * the caller may upload, a profile with a layout for it, a size within its limits, a SHA-256, an accepted
+ * content type and, for employee data, the consent attestation.
+ */
+function checkUploadRequest(ports: UploadPorts, principal: Principal, body: unknown) {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new MalformedRequestError(BODY_NOT_OBJECT);
   }
@@ -189,9 +236,12 @@ export async function requestUpload(
   const contentType = acceptedContentType(request.contentType);
   const now = ports.clock();
   const consent = requiredConsent(dataset, request.consent, now);
+  return { request, dataset, sizeBytes, sha256, contentType, now, consent };
+}
 
-  const uploadId = ports.newId();
-  const fileName = safeFileName(request.fileName);
+/** The landing key of an upload, its file name made safe; ValidationError should anything still escape the prefix. */
+function landingKeyFor(tenantId: string, dataset: DatasetDef, uploadId: string, requestedName: string) {
+  const fileName = safeFileName(requestedName);
   const key = landingKey(tenantId, dataset.name, uploadId, fileName);
   // Belt and braces: whatever the sanitiser missed must not move the key out of the tenant's prefix.
   if (
@@ -201,39 +251,21 @@ export async function requestUpload(
   ) {
     throw new ValidationError(FIELDS.fileName, 'fileName');
   }
-  const expiresSeconds = Math.min(ports.settings.limits.uploadUrlExpirySeconds, MAX_UPLOAD_URL_SECONDS);
-  const post = await ports.objects.presignPost({
-    bucket: 'landing',
-    key,
-    contentType,
-    maxBytes: sizeBytes,
-    checksumSha256: sha256,
-    kmsKeyId: ports.dataKeyId,
-    expiresSeconds,
-  });
-  const expiresAt = new Date(now.getTime() + expiresSeconds * 1000).toISOString();
+  return { fileName, key };
+}
 
-  const actor = { subject: principal.subject, roles: [...principal.roles] };
-  const record: UploadRecord = {
-    tenantId,
-    uploadId,
-    dataset: dataset.name,
-    fileName,
-    key,
-    contentType,
-    sizeBytes,
-    sha256,
-    status: 'REQUESTED',
-    requestedBy: principal.subject,
-    requestedAt: now.toISOString(),
-    expiresAt,
-    updatedAt: now.toISOString(),
-    ...(consent ? { consent } : {}),
-    ...(request.dryRun ? { dryRun: true as const } : {}),
-    ...(request.timeFormat ? { timeFormat: request.timeFormat } : {}),
-    ...(request.profile ? { profile: request.profile } : {}),
-    ...(request.sheet ? { sheetDigest: sheetDigest(request.sheet) } : {}),
-  };
+/**
+ * Stores the upload's record and its `upload.requested` ledger entry, or neither; the record then takes
+ * the entry's place in the tenant's chain as its sequence. A purge that started meanwhile undoes it.
+ */
+async function recordUploadRequest(
+  ports: UploadPorts,
+  principal: Principal,
+  record: UploadRecord,
+  dryRun: boolean,
+): Promise<void> {
+  const { tenantId, uploadId, sizeBytes, contentType, consent } = record;
+  const actor = actorOf(principal);
   // The record first, then its ledger entry; if the entry cannot be appended the record is deleted
   // again, so a failure leaves neither (and the caller gets no ticket). The entry's place in the
   // tenant's chain is the upload's sequence: the order corrections supersede one another in.
@@ -249,10 +281,10 @@ export async function requestUpload(
       purpose: CONSENT_PURPOSE,
       details: {
         uploadId,
-        dataset: dataset.name,
+        dataset: record.dataset,
         sizeBytes,
         contentType,
-        ...(request.dryRun ? { dryRun: true } : {}),
+        ...(dryRun ? { dryRun: true } : {}),
         // The attestation itself names a person: it stays on the record; the ledger holds its digest.
         ...(consent
           ? {
@@ -280,7 +312,6 @@ export async function requestUpload(
   );
   // A purge that started meanwhile would never see this record: it is deleted again, and no ticket given.
   await confirmTenantWrite(ports, tenantId, () => ports.table.delete(UPLOADS_TABLE, { tenantId, uploadId }));
-  return { uploadId, key, url: post.url, fields: post.fields, expiresAt, maxBytes: sizeBytes };
 }
 
 /**

@@ -6,13 +6,13 @@
  * company's facts are rebuilt without it, so the next release no longer uses it. An earlier upload it
  * had superseded is in force again. Withdrawing again finishes what a crash left undone.
  */
-import { ConditionFailedError, type KeyStore, type ObjectStore, type Table } from '../../adapters/ports.ts';
-import type { Principal } from '../auth/principal.ts';
-import { tenantOf } from '../auth/principal.ts';
+
+import { actorOf, type Principal, tenantOf } from '../auth/principal.ts';
 import { ConflictError, ServiceUnavailableError } from '../errors.ts';
 import { msg } from '../i18n.ts';
 import { appendLedger, entryRef } from '../ledger/ledger.ts';
 import { buildTenantFacts } from '../masking/facts.ts';
+import { ConditionFailedError, type KeyStore, type ObjectStore, type Table } from '../ports/index.ts';
 import type { PlatformSettings } from '../settings.ts';
 import {
   landingPrefix,
@@ -172,7 +172,7 @@ export async function withdrawUpload(
   if (ledgerRef === undefined) {
     const entry = await appendLedger(ports, {
       action: 'upload.withdrawn',
-      actor: { subject: principal.subject, roles: [...principal.roles] },
+      actor: actorOf(principal),
       tenantId,
       details: {
         uploadId,

@@ -2,8 +2,8 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConditionFailedError, NotFoundError } from '../../../functions/adapters/ports.ts';
 import type { Runtime } from '../../../functions/adapters/runtime.ts';
+import { ConditionFailedError, NotFoundError } from '../../../functions/domain/ports/index.ts';
 import { type LocalStorage, startLocalStorage } from '../local-storage.ts';
 
 let storage: LocalStorage;

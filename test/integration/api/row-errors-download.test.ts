@@ -80,7 +80,7 @@ describe('GET /uploads/{uploadId}/row-errors', () => {
     const rows = parse(jaText.slice(1), { columns: true }) as Array<Record<string, string>>;
     expect(rows).toHaveLength(2);
     expect(rows.map((r) => r.行)).toEqual(['60', '61']);
-    expect(rows.find((r) => r.行 === '61')?.値).toBe('***');
+    expect(rows.find((r) => r.行 === '61')?.値).toBe('＊＊＊');
     const formula = rows.find((r) => r.行 === '60')?.値 ?? '';
     expect(formula).toContain('2026/4/1');
     expect(formula.startsWith('=')).toBe(false); // neutralised: Excel shows it, never runs it

@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createLocalRuntime } from '../../../functions/adapters/local-runtime.ts';
-import type { ObjectStore } from '../../../functions/adapters/ports.ts';
+import type { ObjectStore } from '../../../functions/domain/ports/index.ts';
 import { listPublishedReleases, readReleaseManifest } from '../../../functions/domain/stats/service.ts';
 import type { UploadStatus } from '../../../functions/domain/uploads/model.ts';
 import { readTenantUploadRecords } from '../../../functions/domain/uploads/supersession.ts';

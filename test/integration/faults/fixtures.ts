@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { FaultPlan, type FaultRule } from '../../../functions/adapters/faults/plan.ts';
 import { faultyKeyStore, faultyObjectStore, faultyTable } from '../../../functions/adapters/faults/ports.ts';
 import { MemoryKeyStore, MemoryObjectStore, MemoryTable } from '../../../functions/adapters/memory/index.ts';
-import type { KeyStore, ObjectStore, Table } from '../../../functions/adapters/ports.ts';
+import type { KeyStore, ObjectStore, Table } from '../../../functions/domain/ports/index.ts';
 import { readCells } from '../masking/fixtures.ts';
 
 /** What survives a crash: the stores. */

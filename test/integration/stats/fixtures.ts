@@ -6,7 +6,6 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ObjectStore } from '../../../functions/adapters/ports.ts';
 import { regionOf } from '../../../functions/domain/company.ts';
 import {
   ANONYMISED_COLUMNS,
@@ -15,6 +14,7 @@ import {
   type AnonymisedTable,
   anonymisedTableKey,
 } from '../../../functions/domain/masking/anonymised-schema.ts';
+import type { ObjectStore } from '../../../functions/domain/ports/index.ts';
 import { withStatsDuckDb } from '../../../functions/domain/stats/duckdb-runner.ts';
 import { sqlString } from '../../../functions/domain/stats/sql.ts';
 

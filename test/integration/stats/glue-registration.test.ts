@@ -6,9 +6,9 @@
 
 import { describe, expect, it } from 'vitest';
 import { MemoryObjectStore } from '../../../functions/adapters/memory/index.ts';
-import type { QueryRunner, SqlRow } from '../../../functions/adapters/ports.ts';
 import { glueDatabases } from '../../../functions/domain/athena-names.ts';
 import { anonymisedTableKey } from '../../../functions/domain/masking/anonymised-schema.ts';
+import type { QueryRunner, SqlRow } from '../../../functions/domain/ports/index.ts';
 import { defaultSettings } from '../../../functions/domain/settings.ts';
 import {
   manifestKey,

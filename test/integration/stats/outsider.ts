@@ -5,7 +5,7 @@
  * tables or the code's internals: the attacks are the issue's four classes, written as someone
  * outside the platform would write them.
  */
-import type { ObjectStore } from '../../../functions/adapters/ports.ts';
+import type { ObjectStore } from '../../../functions/domain/ports/index.ts';
 import type { Statistic } from '../../../functions/domain/stats/catalog.ts';
 import { readPublishedCells, readReleaseManifest } from '../../../functions/domain/stats/service.ts';
 

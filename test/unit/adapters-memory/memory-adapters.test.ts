@@ -4,7 +4,7 @@ import {
   ConditionFailedError,
   NotFoundError,
   type ObjectVersion,
-} from '../../../functions/adapters/ports.ts';
+} from '../../../functions/domain/ports/index.ts';
 
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];

@@ -1,7 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
-import type { PresignedPostRequest } from '../../../functions/adapters/ports.ts';
 import { S3ObjectStore } from '../../../functions/adapters/s3-object-store.ts';
+import type { PresignedPostRequest } from '../../../functions/domain/ports/index.ts';
 
 const client = new S3Client({
   region: 'ap-northeast-1',

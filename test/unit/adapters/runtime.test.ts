@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { envResolver, MissingEnvironmentError, requireEnv } from '../../../functions/adapters/env.ts';
+import { bucketEnvVar } from '../../../functions/adapters/resource-env-vars.ts';
 import { createDeployedRuntime } from '../../../functions/adapters/runtime.ts';
-import { bucketEnvVar } from '../../../functions/adapters/table-definitions.ts';
 import { platformStage, UnknownStageError } from '../../../functions/domain/stages.ts';
 
 const baseEnv = { KURA_STAGE: 'dev', AWS_REGION: 'ap-northeast-1' };

@@ -3,37 +3,21 @@
  * that cannot be understood, tested or moved apart. Type-only imports count too (they tie the files as
  * tightly for a reader). Read from the sources: every relative `import … from`, `export … from` and
  * `import()`; a circle is a strongly connected component of more than one file or a file importing
- * itself. (madge, the usual tool, needs TypeScript's JS API, which the TypeScript 7 this repository
- * uses no longer has.)
+ * itself (test/unit/architecture/source-files.ts reads them).
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { codeFiles, repoPath, resolveRelative, specifiers } from './source-files.ts';
 
-const ROOT = resolve(import.meta.dirname, '../../..');
-const LAYERS = ['functions', 'local', 'infra', 'bin', 'bench'];
-
-function sources(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) return entry.name === 'node_modules' ? [] : sources(path);
-    return /\.(ts|js|mts)$/.test(entry.name) && !entry.name.endsWith('.d.ts') ? [path] : [];
-  });
-}
-
-const SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)['"](\.{1,2}\/[^'"]+)['"]/gm;
-
-/** Relative imports of every source file, as repository paths. */
+/** Relative imports of every source file, as absolute paths. */
 function importGraph(): Map<string, string[]> {
-  const files = LAYERS.flatMap((layer) => sources(join(ROOT, layer)));
-  const known = new Set(files);
+  const files = codeFiles();
+  const known = new Set(files.map((f) => f.path));
   const graph = new Map<string, string[]>();
-  for (const file of files) {
-    const text = readFileSync(file, 'utf8');
-    const targets = [...text.matchAll(SPECIFIER)]
-      .map((m) => resolve(dirname(file), m[1] as string))
-      .filter((target) => known.has(target));
-    graph.set(file, [...new Set(targets)]);
+  for (const { path, text } of files) {
+    const targets = specifiers(text)
+      .map((specifier) => resolveRelative(path, specifier))
+      .filter((target): target is string => target !== undefined && known.has(target));
+    graph.set(path, [...new Set(targets)]);
   }
   return graph;
 }
@@ -78,7 +62,7 @@ describe('module structure', () => {
   it('has no import circle between the files README’s folder map names', () => {
     const graph = importGraph();
     expect(graph.size).toBeGreaterThan(200);
-    expect(circles(graph).map((c) => c.map((f) => relative(ROOT, f)))).toEqual([]);
+    expect(circles(graph).map((c) => c.map(repoPath))).toEqual([]);
   });
 
   it('finds a circle when there is one (the check itself)', () => {

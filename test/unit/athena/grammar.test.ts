@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryObjectStore } from '../../../functions/adapters/memory/index.ts';
-import type { QueryRunner, SqlRow } from '../../../functions/adapters/ports.ts';
 import { glueDatabases } from '../../../functions/domain/athena-names.ts';
+import type { QueryRunner, SqlRow } from '../../../functions/domain/ports/index.ts';
 import { defaultSettings } from '../../../functions/domain/settings.ts';
 import { publishReleaseOnAthena } from '../../../functions/domain/stats/publish-athena.ts';
 import { registerReleasePartitions } from '../../../functions/domain/stats/publish-commit.ts';

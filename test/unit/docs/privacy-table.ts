@@ -3,8 +3,12 @@
  * the document cannot drift from the code. Regenerate with:
  *   npx tsx -e "import('./test/unit/docs/privacy-table.ts').then((m) => console.log(m.privacyTable()))"
  */
-import { DATASET_NAMES, getDataset, supportMaskOf } from '../../../functions/domain/catalog/index.ts';
-import { anonymisedAction, pseudonymisedAction } from '../../../functions/domain/masking/policy.ts';
+import { DATASET_NAMES, getDataset } from '../../../functions/domain/catalog/index.ts';
+import {
+  anonymisedAction,
+  pseudonymisedAction,
+  supportMaskOf,
+} from '../../../functions/domain/masking/policy.ts';
 
 export const TABLE_START =
   '<!-- privacy-table:start (generated from the catalogue; checked by test/unit/docs) -->';

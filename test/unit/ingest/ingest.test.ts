@@ -41,7 +41,7 @@ describe('ingestObject: outcomes', () => {
     expect(record?.encoding).toBe('cp932');
     expect(record?.errors?.map((e) => [e.line, e.column, e.code, e.value])).toEqual([
       [40, '勤務日', 'ERA_MISMATCH', '平成31年5月1日'],
-      [41, '実労働時間', 'OUT_OF_RANGE', '***'],
+      [41, '実労働時間', 'OUT_OF_RANGE', '＊＊＊'],
     ]);
     const key = rawKey('t-0001', 'attendance', '2023-04', staged.record.uploadId);
     expect(record?.outputs).toEqual([key]);
@@ -332,7 +332,7 @@ describe('ingestObject: outcomes', () => {
     );
     expect(report.rows).toEqual({ total: 31, accepted: 30, rejected: 1 });
     expect(report.errors).toEqual([
-      expect.objectContaining({ line: 32, column: '所定労働時間', code: 'INVALID_NUMBER', value: '***' }),
+      expect.objectContaining({ line: 32, column: '所定労働時間', code: 'INVALID_NUMBER', value: '＊＊＊' }),
     ]);
     expect(record?.errors).toEqual(report.errors);
   });

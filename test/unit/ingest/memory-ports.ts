@@ -13,7 +13,7 @@ import {
   type QueryPage,
   type QueryRequest,
   type Table,
-} from '../../../functions/adapters/ports.ts';
+} from '../../../functions/domain/ports/index.ts';
 
 interface StoredObject {
   readonly body: Uint8Array;

@@ -7,10 +7,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { getDataset } from '../../../functions/domain/catalog/index.ts';
 import type { ColumnDef } from '../../../functions/domain/catalog/schema.ts';
-import { ingestObject, quarantineRecordSchema } from '../../../functions/domain/ingest/ingest.ts';
+import { ingestObject } from '../../../functions/domain/ingest/ingest.ts';
 import type { IngestLogger } from '../../../functions/domain/ingest/ports.ts';
-import { PERSONAL_CLASSES } from '../../../functions/domain/ingest/process.ts';
+import { quarantineRecordSchema } from '../../../functions/domain/ingest/quarantine.ts';
 import { myNumberCheckDigit } from '../../../functions/domain/japanese/my-number.ts';
+import { isPersonal } from '../../../functions/domain/masking/policy.ts';
 import { defaultSettings } from '../../../functions/domain/settings.ts';
 import type { UploadRecord } from '../../../functions/domain/uploads/model.ts';
 import { quarantineKey } from '../../../functions/domain/zones.ts';
@@ -234,7 +235,7 @@ type Defect = (typeof DEFECTS)[number];
 
 /** Values a test may look for: personal columns' cells, long enough not to occur by chance. */
 function personalValues(people: readonly Record<string, string>[]): string[] {
-  const personal = (c: ColumnDef) => PERSONAL_CLASSES.has(c.privacy) && c.type !== 'enum';
+  const personal = (c: ColumnDef) => isPersonal(c.privacy) && c.type !== 'enum';
   return people.flatMap((p) =>
     EMPLOYEES.columns.filter(personal).flatMap((c) => {
       const value = p[c.name] ?? '';

@@ -4,14 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDataset, withTimeFormat } from '../../../functions/domain/catalog/index.ts';
 import type { DatasetDef, DatasetName, TimeFormat } from '../../../functions/domain/catalog/schema.ts';
 import { normaliseCell } from '../../../functions/domain/ingest/rules.ts';
-import {
-  checkedSelectSql,
-  errorColumn,
-  ident,
-  ingestMacros,
-  lit,
-  sourceTableSql,
-} from '../../../functions/domain/ingest/sql.ts';
+import { checkedSelectSql, sourceTableSql } from '../../../functions/domain/ingest/sql.ts';
+import { errorColumn } from '../../../functions/domain/ingest/sql-column-rules.ts';
+import { ingestMacros } from '../../../functions/domain/ingest/sql-macros.ts';
+import { ident, lit } from '../../../functions/domain/ingest/sql-text.ts';
 import { canonicalText, cellText } from './cells.ts';
 
 let instance: DuckDBInstance;

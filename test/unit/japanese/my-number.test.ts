@@ -1,7 +1,8 @@
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ingestMacros, lit } from '../../../functions/domain/ingest/sql.ts';
+import { ingestMacros } from '../../../functions/domain/ingest/sql-macros.ts';
+import { lit } from '../../../functions/domain/ingest/sql-text.ts';
 import {
   containsMyNumber,
   isMyNumberDigits,

@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MemoryTable } from '../../../functions/adapters/memory/index.ts';
-import { ConditionFailedError, type Item } from '../../../functions/adapters/ports.ts';
 import {
   appendLedger,
   backoffDelay,
@@ -16,6 +15,7 @@ import {
   readLedger,
   verifyLedger,
 } from '../../../functions/domain/ledger/ledger.ts';
+import { ConditionFailedError, type Item } from '../../../functions/domain/ports/index.ts';
 
 const clock = () => new Date('2026-05-01T09:00:00.000Z');
 const actor = { subject: 'sub-1', roles: ['tenant'] };

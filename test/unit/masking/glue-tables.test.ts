@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { getDataset } from '../../../functions/domain/catalog/index.ts';
 import { ANONYMISED_COLUMNS } from '../../../functions/domain/masking/anonymised-schema.ts';
+import { removedColumns } from '../../../functions/domain/masking/columns.ts';
 import { glueTableDescriptions } from '../../../functions/domain/masking/glue-tables.ts';
-import { removedColumns } from '../../../functions/domain/masking/policy.ts';
 
 const tables = glueTableDescriptions((bucket) => `kura-test-${bucket}`);
 const byName = (name: string) => {

@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DATASET_NAMES, getDataset } from '../../../functions/domain/catalog/index.ts';
-import {
-  anonymisedAction,
-  pseudonymisedColumns,
-  REMOVED_CLASSES,
-  removedColumns,
-} from '../../../functions/domain/masking/policy.ts';
+import { pseudonymisedColumns, removedColumns } from '../../../functions/domain/masking/columns.ts';
+import { anonymisedAction, REMOVED_CLASSES } from '../../../functions/domain/masking/policy.ts';
 
 describe('masking policy', () => {
   it('removes direct identifiers, identification codes and financial-harm columns from the pseudonymised zone', () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { noDataMessage, SEGMENT_SUPPRESSED_MESSAGE } from '../../../functions/domain/stats/benchmark.ts';
 import { getStatistic } from '../../../functions/domain/stats/statistics.ts';
-import { benchmarkRow, cellsCsv, cellsTableHtml, shownCells } from '../../../local/preview/page.ts';
+import { benchmarkRow } from '../../../local/preview/benchmark.ts';
+import { cellsCsv, cellsTableHtml, shownCells } from '../../../local/preview/charts.ts';
 
 const overtime = getStatistic('overtime_hours_monthly');
 const cells = [

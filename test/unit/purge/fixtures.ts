@@ -4,13 +4,13 @@ import {
   MemoryTable,
   MemoryUserDirectory,
 } from '../../../functions/adapters/memory/index.ts';
-import type { ObjectStore } from '../../../functions/adapters/ports.ts';
 import {
   appendLedger,
   chainOf,
   type LedgerEntry,
   readLedger,
 } from '../../../functions/domain/ledger/ledger.ts';
+import type { ObjectStore } from '../../../functions/domain/ports/index.ts';
 import type { PurgeJobPorts } from '../../../functions/domain/purge/job.ts';
 import { purgeLedger } from '../../../functions/domain/purge/ledger.ts';
 import { defaultSettings } from '../../../functions/domain/settings.ts';

@@ -1,17 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryTable } from '../../../functions/adapters/memory/index.ts';
-import type { Table } from '../../../functions/adapters/ports.ts';
+import type { Table } from '../../../functions/domain/ports/index.ts';
+import { CERTIFICATE_CHAIN_HEAD_ID, findTenantsDue } from '../../../functions/domain/purge/index.ts';
+import { defaultSettings, platformSettingsSchema } from '../../../functions/domain/settings.ts';
 import {
-  CERTIFICATE_CHAIN_HEAD_ID,
   canTransition,
   effectiveState,
-  findTenantsDue,
   isPurgeDue,
   purgeDueAt,
   purgeDueDate,
   TableScanUnsupportedError,
-} from '../../../functions/domain/purge/index.ts';
-import { defaultSettings, platformSettingsSchema } from '../../../functions/domain/settings.ts';
+} from '../../../functions/domain/tenants/rules.ts';
 import { tenantRecord } from './fixtures.ts';
 
 describe('purge due date', () => {

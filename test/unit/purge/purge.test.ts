@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryObjectStore } from '../../../functions/adapters/memory/index.ts';
-import type { ObjectRef } from '../../../functions/adapters/ports.ts';
 import { verifyLedger } from '../../../functions/domain/ledger/ledger.ts';
+import type { ObjectRef } from '../../../functions/domain/ports/index.ts';
 import type { RetainedStore } from '../../../functions/domain/purge/certificate.ts';
 import {
   CERTIFICATE_CHAIN_HEAD_ID,

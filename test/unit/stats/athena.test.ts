@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryObjectStore } from '../../../functions/adapters/memory/index.ts';
-import type { QueryRunner, SqlRow } from '../../../functions/adapters/ports.ts';
 import { glueDatabases } from '../../../functions/domain/athena-names.ts';
 import { glueTableDescriptions } from '../../../functions/domain/masking/glue-tables.ts';
+import type { QueryRunner, SqlRow } from '../../../functions/domain/ports/index.ts';
 import { defaultSettings, disclosureSchema } from '../../../functions/domain/settings.ts';
 import { statisticKeyColumns } from '../../../functions/domain/stats/catalog.ts';
 import { measureKeySql } from '../../../functions/domain/stats/perturbation.ts';

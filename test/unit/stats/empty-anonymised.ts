@@ -5,12 +5,12 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ObjectStore } from '../../../functions/adapters/ports.ts';
 import {
   ANONYMISED_COLUMNS,
   ANONYMISED_TABLES,
   anonymisedTableKey,
 } from '../../../functions/domain/masking/anonymised-schema.ts';
+import type { ObjectStore } from '../../../functions/domain/ports/index.ts';
 import { withStatsDuckDb } from '../../../functions/domain/stats/duckdb-runner.ts';
 import { sqlString } from '../../../functions/domain/stats/sql.ts';
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MemoryTable } from '../../../functions/adapters/memory/index.ts';
-import type { Table } from '../../../functions/adapters/ports.ts';
+import type { Table } from '../../../functions/domain/ports/index.ts';
 import type { TenantRecord } from '../../../functions/domain/tenants/model.ts';
 import {
   ContractNotRunningError,

@@ -3,7 +3,6 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FaultPlan } from '../../../functions/adapters/faults/plan.ts';
 import { faultyTable } from '../../../functions/adapters/faults/ports.ts';
-import { ConditionFailedError, type Table } from '../../../functions/adapters/ports.ts';
 import {
   ForbiddenError,
   KuraError,
@@ -13,6 +12,7 @@ import {
   ValidationError,
 } from '../../../functions/domain/errors.ts';
 import { LedgerContentionError, readLedger } from '../../../functions/domain/ledger/ledger.ts';
+import { ConditionFailedError, type Table } from '../../../functions/domain/ports/index.ts';
 import { getUpload, listUploads, requestUpload } from '../../../functions/domain/uploads/uploads.ts';
 import { activeTenant, consent, employeesRequest, tenantA, tenantB, uploadPorts } from './fixtures.ts';
 
