@@ -30,10 +30,9 @@ import type {
 } from '../functions/domain/ports/index.ts';
 import { NotFoundError } from '../functions/domain/ports/index.ts';
 import { defaultSettings } from '../functions/domain/settings.ts';
+import { XLSX_CONTENT_TYPE } from '../functions/domain/uploads/content-type.ts';
 import { landingKey } from '../functions/domain/zones.ts';
 import { peakRssMiB } from './lib/report.ts';
-
-const XLSX_CONTENT_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 /** Result line of one measured run. */
 export interface IngestRun {

@@ -7,8 +7,15 @@ import { neutraliseFormula } from './japanese/formula.ts';
  */
 export function csvCell(value: string | number | null | undefined): string {
   if (value === null || value === undefined) return '';
-  const text = typeof value === 'number' ? String(value) : neutraliseFormula(value);
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  return quoteCsvField(typeof value === 'number' ? String(value) : neutraliseFormula(value));
+}
+
+/**
+ * A CSV field as RFC 4180 writes it, the one home of the rule: quoted when it holds a comma, a double
+ * quote or a line break, each double quote doubled. No formula neutralising (see `csvCell`).
+ */
+export function quoteCsvField(text: string): string {
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
 /** CSV with a UTF-8 BOM and CRLF line ends. */

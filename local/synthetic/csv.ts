@@ -1,5 +1,6 @@
 import iconv from 'iconv-lite';
 import { type DatasetName, getDataset } from '../../functions/domain/catalog/index.ts';
+import { quoteCsvField } from '../../functions/domain/csv.ts';
 import { SeededRandom } from './random.ts';
 
 /** How a synthetic file looks: as Kura's template, or as a Japanese HR/accounting export really does. */
@@ -36,9 +37,7 @@ const FULL_WIDTH_OFFSET = 0xfee0;
 const toFullWidth = (s: string) =>
   s.replace(/[0-9-]/g, (c) => (c === '-' ? '－' : String.fromCharCode(c.charCodeAt(0) + FULL_WIDTH_OFFSET)));
 
-function quote(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
-}
+const quote = quoteCsvField;
 
 /** Spoils one row in a way a real export might: each is a row error Kura must report, not a crash. */
 type Spoiler = (row: Record<string, string>, columns: readonly string[]) => boolean;

@@ -1,4 +1,5 @@
 /** A workbook cell's value as CSV text (dates, times, numbers as Excel stores them) and cell references. */
+import { quoteCsvField } from '../csv.ts';
 import type { MergedRange } from './workbook.ts';
 
 const pad = (n: number, width: number) => String(n).padStart(width, '0');
@@ -25,10 +26,7 @@ export function numberText(value: number, decimals?: number): string {
   return Number.isInteger(value) ? value.toFixed(0) : String(value);
 }
 
-export const csvField = (text: string) => {
-  const flat = text.replace(/\r\n|\r|\n/g, ' ');
-  return /[",]/.test(flat) ? `"${flat.replaceAll('"', '""')}"` : flat;
-};
+export const csvField = (text: string) => quoteCsvField(text.replace(/\r\n|\r|\n/g, ' '));
 
 /** "C12" → [row 12, column index 2]. */
 export function cellRef(ref: string): { row: number; column: number } | undefined {

@@ -6,8 +6,10 @@
  * `toString()`, `toJSON()` and `inspect` output are redacted; the text is reachable only through
  * `sqlForExecution()`, which the engine adapters call and nothing logs.
  */
+
 import { inspect } from 'node:util';
 import type { DatasetDef } from '../catalog/index.ts';
+import { sqlIdentifier, sqlLiteral } from '../sql-text.ts';
 import { type PseudonymisedColumn, pseudonymisedColumns } from './columns.ts';
 import { hmacBlocksHex, keyHex } from './hmac.ts';
 
@@ -62,15 +64,11 @@ export class CompiledQuery {
   }
 }
 
-/** Quotes an identifier (same rule in DuckDB and Trino). */
-export function quoteIdent(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
+/** Quotes an identifier (domain/sql-text.ts: same rule in DuckDB and Trino). */
+export const quoteIdent = sqlIdentifier;
 
-/** Quotes a string literal (same rule in DuckDB and Trino). */
-export function quoteLiteral(value: string): string {
-  return `'${value.replaceAll("'", "''")}'`;
-}
+/** Quotes a string literal (domain/sql-text.ts: same rule in DuckDB and Trino). */
+export const quoteLiteral = sqlLiteral;
 
 /** The SQL type name of a pseudonymised column in a dialect. */
 export function dialectType(dialect: Dialect, sqlType: PseudonymisedColumn['sqlType']): string {

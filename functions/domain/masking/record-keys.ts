@@ -12,9 +12,11 @@
  * reveals neither: the anonymised zone holds no token. The statistics engine sums them into cell keys,
  * so the same cell content always gets the same noise, in every release.
  */
+
 import { createHmac } from 'node:crypto';
 import type { KeyStore } from '../ports/index.ts';
 import { NotFoundError, PLATFORM_KEY_ID } from '../ports/index.ts';
+import { sqlLiteral } from '../sql-text.ts';
 import { tokenExpression } from './compile.ts';
 
 /** Record keys are integers below this bound (32 bits). */
@@ -48,6 +50,6 @@ export function personRecordKey(key: Uint8Array, tenantId: string, token: string
  * only as a CompiledQuery with the key's secrets, never log it.
  */
 export function personRecordKeySql(key: Uint8Array, tenantId: string, tokenColumn: string): string {
-  const message = `'person|${tenantId.replaceAll("'", "''")}|' || ${tokenColumn}`;
+  const message = `${sqlLiteral(`person|${tenantId}|`)} || ${tokenColumn}`;
   return `CAST(('0x' || substr(${tokenExpression('duckdb', message, key)}, 1, 8)) AS BIGINT)`;
 }

@@ -14,6 +14,7 @@ import { plainQuery, withDuckDb } from '../masking/duckdb-engine.ts';
 import { download, withWorkDir } from '../masking/local-files.ts';
 import { FULLY_MASKED, isMaskedValue, supportMaskOf } from '../masking/policy.ts';
 import { NotFoundError as PortNotFoundError } from '../ports/index.ts';
+import { sqlIdentifier, sqlLiteral } from '../sql-text.ts';
 import type { RowError, UploadRecord } from '../uploads/model.ts';
 import { pageTenantUploads, readTenantUpload, UPLOAD_ID } from '../uploads/records.ts';
 import { rawPrefix } from '../zones.ts';
@@ -183,7 +184,7 @@ export async function readRawRows(
   return withWorkDir(async (dir) => {
     const paths: string[] = [];
     for (const key of keys) paths.push(await download(ports.objects, 'raw', key, dir));
-    const list = `[${paths.map((p) => `'${p.replace(/'/g, "''")}'`).join(', ')}]`;
+    const list = `[${paths.map(sqlLiteral).join(', ')}]`;
     const source = `read_parquet(${list}, filename = true, file_row_number = true, union_by_name = true)`;
     return withDuckDb(async (session) => {
       const [count] = await session.run(
@@ -193,9 +194,7 @@ export async function readRawRows(
       const columns = described
         .map((r) => String(r.column_name))
         .filter((c) => c !== 'filename' && c !== 'file_row_number');
-      const select = columns.map(
-        (c) => `CAST("${c.replace(/"/g, '""')}" AS VARCHAR) AS "${c.replace(/"/g, '""')}"`,
-      );
+      const select = columns.map((c) => `CAST(${sqlIdentifier(c)} AS VARCHAR) AS ${sqlIdentifier(c)}`);
       const window = `${page.limit !== undefined ? ` LIMIT ${Math.trunc(page.limit)}` : ''} OFFSET ${Math.trunc(page.offset)}`;
       const rows =
         columns.length === 0

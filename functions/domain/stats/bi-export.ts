@@ -8,10 +8,12 @@
  * Athena stores, in DuckDB's `main` schema instead of the stage's Glue database. Admin-only tables
  * (suppression reasons) are never exported. The file is self-contained: it holds the rows, not paths.
  */
+
 import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { ObjectStore } from '../ports/index.ts';
+import { sqlIdentifier } from '../sql-text.ts';
 import type { StatColumn } from './catalog.ts';
 import { listPublishedReleases, readReleaseManifest } from './service.ts';
 import { sqlString } from './sql.ts';
@@ -43,7 +45,7 @@ export interface BiExportSummary {
   readonly rows: Readonly<Record<string, number>>;
 }
 
-const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
+const quoteIdent = sqlIdentifier;
 
 /**
  * Writes the BI database to `outPath` (replacing it only once the new file is complete). Reads the stats

@@ -22,8 +22,10 @@
  * Means and ratios are computed from the perturbed sums and counts. Quantiles are taken over the
  * perturbed values (each value times its company's factor), and only where the quantile rules allow.
  */
+
 import { createHash } from 'node:crypto';
 import type { DisclosureSettings } from '../settings.ts';
+import { sqlLiteral } from '../sql-text.ts';
 
 /** Record keys are 32-bit integers (masking/record-keys.ts); a cell key is their sum modulo this. */
 export const KEY_MODULUS = 4_294_967_296;
@@ -71,7 +73,7 @@ export function measureKeySql(
   measure: FactorMeasure,
   dialect: 'duckdb' | 'athena',
 ): string {
-  const text = `CAST(${companyKeySql} AS VARCHAR) || '${`:${measure}`.replaceAll("'", "''")}'`;
+  const text = `CAST(${companyKeySql} AS VARCHAR) || ${sqlLiteral(`:${measure}`)}`;
   return dialect === 'duckdb'
     ? `CAST('0x' || substr(md5(${text}), 1, 8) AS BIGINT)`
     : `from_base(substr(to_hex(md5(to_utf8(${text}))), 1, 8), 16)`;

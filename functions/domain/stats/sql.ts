@@ -1,3 +1,4 @@
+import { sqlLiteral } from '../sql-text.ts';
 import {
   type Dimension,
   GEO_LEVELS,
@@ -39,10 +40,8 @@ export function quantileSql(dialect: Dialect, expression: string, p: number): st
     : `approx_percentile(${expression}, ${p})`;
 }
 
-/** Single-quoted SQL string literal. */
-export function sqlString(value: string): string {
-  return `'${value.replaceAll("'", "''")}'`;
-}
+/** Single-quoted SQL string literal (domain/sql-text.ts). */
+export const sqlString = sqlLiteral;
 
 const SEPARATOR = '|';
 /** The text key of a cell: its key column values joined by `|` (values never contain `|`). */

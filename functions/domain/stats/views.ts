@@ -15,6 +15,7 @@
  */
 
 import type { GlueDatabases } from '../athena-names.ts';
+import { sqlLiteral } from '../sql-text.ts';
 import {
   type Bilingual,
   type StatColumn,
@@ -223,7 +224,7 @@ export function athenaViewTableInput(view: StatView) {
  */
 export function duckdbViews(statsRoot: string, statistics: readonly Statistic[] = STATISTICS): string[] {
   const root = statsRoot.replace(/\/$/, '');
-  const quoted = (path: string) => `'${path.replaceAll("'", "''")}'`;
+  const quoted = sqlLiteral;
   const markers = `${root}/${publishedReleasesPrefix}*.json`;
   const columns = RELEASE_COLUMNS.map((c) => `${c.name}: 'VARCHAR'`).join(', ');
   return [

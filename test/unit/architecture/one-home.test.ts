@@ -14,6 +14,8 @@ interface Rule {
   readonly home: string;
   /** Code that writes the rule (again). */
   readonly pattern: RegExp;
+  /** Further modules that are homes of the rule (one rule with two readers' formats). */
+  readonly otherHomes?: readonly string[];
   /** Folders not yet held to the rule (each a known repeat to remove), as repository path prefixes. */
   readonly notYet?: readonly string[];
 }
@@ -68,8 +70,17 @@ const RULES: readonly Rule[] = [
     rule: 'the Excel workbook content type and a content type’s media type',
     home: 'functions/domain/uploads/content-type.ts',
     pattern: /spreadsheetml\.sheet['"]|split\(['"];['"]\)\[0\]\?\.trim\(\)\.toLowerCase\(\)/,
-    // bench/ingest-child.ts still writes the content type itself; it is to import it from the home.
-    notYet: ['bench/'],
+  },
+  {
+    rule: 'SQL quoting (a string literal with its single quotes doubled)',
+    home: 'functions/domain/sql-text.ts',
+    pattern: /replace(All)?\(\s*(\/'\/g|"'")\s*,\s*"''"\s*\)/,
+  },
+  {
+    rule: 'double quotes doubled (a SQL identifier, or a CSV field as RFC 4180 writes it)',
+    home: 'functions/domain/sql-text.ts',
+    otherHomes: ['functions/domain/csv.ts'],
+    pattern: /replace(All)?\(\s*(\/"\/g|'"')\s*,\s*'""'\s*\)/,
   },
   {
     rule: 'a catalogue column type’s SQL type',
@@ -85,7 +96,13 @@ const COMMENT_LINE = /^\s*(\*|\/\*|\/\/)/;
 function repeats(rule: Rule, files: readonly { readonly path: string; readonly text: string }[]): string[] {
   return files.flatMap(({ path, text }) => {
     const file = repoPath(path);
-    if (file === rule.home || rule.notYet?.some((folder) => file.startsWith(folder))) return [];
+    if (
+      file === rule.home ||
+      rule.otherHomes?.includes(file) ||
+      rule.notYet?.some((folder) => file.startsWith(folder))
+    ) {
+      return [];
+    }
     return text
       .split('\n')
       .flatMap((line, index) =>
