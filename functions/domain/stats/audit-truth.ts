@@ -3,10 +3,9 @@
  * tables with the audit's own queries (one GROUP BY per cell pattern), written apart from the
  * publishing SQL, and the quantile checks, which need the cells' rows (check 2 of audit.ts).
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ANONYMISED_TABLES, anonymisedTableKey } from '../masking/anonymised-schema.ts';
 import type { ObjectStore, QueryRunner, SqlRow } from '../ports/index.ts';
 import type { PlatformSettings } from '../settings.ts';
 import { type Additive, type AuditFailure, additiveMeasures, type CellTruth } from './audit-model.ts';
@@ -20,7 +19,7 @@ import {
   VARIABLES,
   type Variable,
 } from './catalog.ts';
-import { withStatsDuckDb } from './duckdb-runner.ts';
+import { copyAnonymisedTables, withStatsDuckDb } from './duckdb-runner.ts';
 import { KEY_MODULUS } from './perturbation.ts';
 import { rowFilters, sqlString } from './sql.ts';
 
@@ -94,21 +93,6 @@ export async function computeTruth(
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-}
-
-/** Writes the release's anonymised tables to `dir`; returns each table's DuckDB source expression. */
-async function copyAnonymisedTables(
-  objects: ObjectStore,
-  releaseId: string,
-  dir: string,
-): Promise<Record<string, string>> {
-  const sources: Record<string, string> = {};
-  for (const table of ANONYMISED_TABLES) {
-    const path = join(dir, `${table}.parquet`);
-    await writeFile(path, await objects.get('curated', anonymisedTableKey(releaseId, table)));
-    sources[table] = `read_parquet(${sqlString(path)})`;
-  }
-  return sources;
 }
 
 /** The truth of each published cell of one statistic, by cell key (one query per cell pattern). */

@@ -2,10 +2,13 @@
  * An in-process DuckDB QueryRunner for statistics (local files only: the caller downloads and uploads
  * objects through the ObjectStore port). Numbers come back as JS numbers (BIGINT counts fit easily).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { QueryRunner, SqlRow } from '../ports/index.ts';
+import { ANONYMISED_TABLES, anonymisedTableKey } from '../masking/anonymised-schema.ts';
+import { NotFoundError, type ObjectStore, type QueryRunner, type SqlRow } from '../ports/index.ts';
+import { sqlLiteral } from '../sql-text.ts';
+import { AnonymisedReleaseNotFoundError } from './release.ts';
 
 /** A statistics statement failed on DuckDB. */
 export class StatsQueryError extends Error {
@@ -47,4 +50,30 @@ export async function withStatsDuckDb<T>(work: (runner: QueryRunner) => Promise<
     instance.closeSync();
     await rm(spillDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Writes the release's anonymised tables to `dir` (publishing and the audit both read them there); returns each table's DuckDB source expression.
+ */
+export async function copyAnonymisedTables(
+  objects: ObjectStore,
+  releaseId: string,
+  dir: string,
+): Promise<Record<string, string>> {
+  const sources: Record<string, string> = {};
+  for (const table of ANONYMISED_TABLES) {
+    const path = join(dir, `${table}.parquet`);
+    try {
+      await writeFile(path, await objects.get('curated', anonymisedTableKey(releaseId, table)));
+    } catch (error) {
+      if (error instanceof NotFoundError) {
+        throw new AnonymisedReleaseNotFoundError(
+          `Anonymised release ${releaseId} has no ${table} table; run the anonymisation for this release first.`,
+        );
+      }
+      throw error;
+    }
+    sources[table] = `read_parquet(${sqlLiteral(path)})`;
+  }
+  return sources;
 }

@@ -11,16 +11,14 @@
  * (publish-athena.ts) issues CTAS statements through a QueryRunner bound to the `etl` workgroup. Both
  * end in publish-commit.ts: the audit gate, partitions, documents and, last, the completion marker.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { GlueDatabases } from '../athena-names.ts';
-import { ANONYMISED_TABLES, anonymisedTableKey } from '../masking/anonymised-schema.ts';
 import type { ObjectStore, QueryRunner, SqlRow } from '../ports/index.ts';
-import { NotFoundError } from '../ports/index.ts';
 import type { PlatformSettings } from '../settings.ts';
 import { type Statistic, statisticKeyColumns } from './catalog.ts';
-import { withStatsDuckDb } from './duckdb-runner.ts';
+import { copyAnonymisedTables, withStatsDuckDb } from './duckdb-runner.ts';
 import {
   auditBeforePublishing,
   localPath,
@@ -28,13 +26,7 @@ import {
   releaseEntry,
   storeReleaseDocuments,
 } from './publish-commit.ts';
-import {
-  AnonymisedReleaseNotFoundError,
-  type ReleaseManifest,
-  releaseIdSchema,
-  statisticKey,
-  suppressionKey,
-} from './release.ts';
+import { type ReleaseManifest, releaseIdSchema, statisticKey, suppressionKey } from './release.ts';
 import { compileAdminQuery, compileCellIndexQuery, compilePublishedQuery } from './sql.ts';
 import { compileCellsQuery } from './sql-cells.ts';
 import { STATISTICS } from './statistics.ts';
@@ -156,30 +148,6 @@ export async function publishRelease(
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-}
-
-/** Writes the release's anonymised tables to `dir`; returns each table's DuckDB source expression. */
-async function copyAnonymisedTables(
-  objects: ObjectStore,
-  releaseId: string,
-  dir: string,
-): Promise<Record<string, string>> {
-  const sources: Record<string, string> = {};
-  for (const table of ANONYMISED_TABLES) {
-    const path = join(dir, `${table}.parquet`);
-    try {
-      await writeFile(path, await objects.get('curated', anonymisedTableKey(releaseId, table)));
-    } catch (error) {
-      if (error instanceof NotFoundError) {
-        throw new AnonymisedReleaseNotFoundError(
-          `Anonymised release ${releaseId} has no ${table} table; run the anonymisation for this release first.`,
-        );
-      }
-      throw error;
-    }
-    sources[table] = `read_parquet(${localPath(path)})`;
-  }
-  return sources;
 }
 
 /** Pass 1 for one statistic: its cell table `cells_<statistic>`, read back as the cell index. */
