@@ -15,7 +15,7 @@
  *    an outsider who learns one figure of a company elsewhere (its sales) divides δ out of a published
  *    difference and reads the company's other figures (its overtime) to within the table's noise.
  * 2. **Cell key noise** (ABS TableBuilder, ONS, Destatis Zensus 2022; R `cellKey`/`ptable`): the cell
- *    key is the sum of its rows' record keys modulo 1 (counts) or of their company keys modulo 1
+ *    key is the sum of its rows' record keys modulo 1 (counts) or of its rows' company keys modulo 1
  *    (magnitudes); it selects a value of {@link PERTURBATION_TABLE}, added to the count, or times the
  *    variable's noise unit to each magnitude. Identical contents, identical keys, identical noise.
  *

@@ -46,11 +46,18 @@ export interface CraftedWorld {
   readonly settings: PlatformSettings;
 }
 
-export function craftedWorld(settings: PlatformSettings = defaultSettings): CraftedWorld {
+/**
+ * A fresh world. Property tests pass `keySeed` (drawn by fast-check), so every key, record key and
+ * noise of the run follows from the counterexample: a failure replays from its seed and shrinks.
+ */
+export function craftedWorld(
+  settings: PlatformSettings = defaultSettings,
+  options: { readonly keySeed?: number } = {},
+): CraftedWorld {
   return {
     objects: new MemoryObjectStore({ versioning: 'disabled' }),
     table: new MemoryTable(),
-    keys: new MemoryKeyStore(),
+    keys: new MemoryKeyStore({ seed: options.keySeed }),
     settings,
   };
 }

@@ -30,6 +30,56 @@ export async function documentedCountBound(objects: ObjectStore, releaseId: stri
 const num = (v: unknown): number | undefined =>
   typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'bigint' ? Number(v) : undefined;
 
+/** What a release documents about its noise (the manifest's `perturbation`), or exact figures. */
+export interface DocumentedNoise {
+  /** Largest count noise the perturbation table adds. */
+  readonly countNoiseMax: number;
+  /** Each company's contribution is multiplied by 1 + δ with companyFactorMin ≤ |δ| ≤ companyFactorMax. */
+  readonly companyFactorMin: number;
+  readonly companyFactorMax: number;
+}
+
+/** The noise a release documents; a release that documents none claims exact figures. */
+export async function documentedNoise(objects: ObjectStore, releaseId: string): Promise<DocumentedNoise> {
+  const manifest = (await readReleaseManifest(objects, releaseId)) as unknown as {
+    perturbation?: DocumentedNoise;
+  };
+  const p = manifest.perturbation;
+  return {
+    countNoiseMax: p?.countNoiseMax ?? 0,
+    companyFactorMin: p?.companyFactorMin ?? 0,
+    companyFactorMax: p?.companyFactorMax ?? 0,
+  };
+}
+
+/**
+ * Attack 3 at its strongest, an outsider who takes the documentation at its word: every published
+ * difference d_i of a measure between two releases is one company's true change T (a leaver's
+ * contribution, an added person's value) times the same 1 + δ (the factor is documented as the same
+ * in every cell and release), give or take `slack` (cell noise that may differ between the releases).
+ * So T·(1 + δ) lies in every [d_i − slack, d_i + slack], and T in the pieces below, one per sign of δ
+ * (one piece when the documented range has no gap). Empty pieces mean the documentation is false.
+ * Differencing, averaging or intersecting many cells can learn no more than this.
+ */
+export function consistentPieces(
+  deltas: readonly number[],
+  noise: DocumentedNoise,
+  slack: number,
+): Array<{ low: number; high: number }> {
+  const low = Math.max(...deltas.map((d) => d - slack));
+  const high = Math.min(...deltas.map((d) => d + slack));
+  if (deltas.length === 0 || low > high || high <= 0) return [];
+  const { companyFactorMin: min, companyFactorMax: max } = noise;
+  const pieces =
+    min === 0
+      ? [{ low: low / (1 + max), high: high / (1 - max) }]
+      : [
+          { low: low / (1 + max), high: high / (1 + min) },
+          { low: low / (1 - min), high: high / (1 - max) },
+        ];
+  return pieces.map((p) => ({ low: Math.max(0, p.low), high: p.high }));
+}
+
 /** A value the outsider claims to know: a point or a (narrow) interval, with the cell it came from. */
 export interface Claim {
   readonly cell: Cell;
