@@ -4,7 +4,7 @@
  * attacker model reasons about.
  */
 import { z } from 'zod';
-import { type Statistic, VARIABLES, type Variable } from './catalog.ts';
+import { publishedUnit, type Statistic, VARIABLES, type Variable } from './catalog.ts';
 import { TABLE_NOISE_MAX } from './perturbation.ts';
 
 export const failureSchema = z
@@ -61,7 +61,7 @@ export function additiveMeasures(stat: Statistic): Additive[] {
           column: m.column,
           kind: 'sum',
           variable: m.of,
-          bound: TABLE_NOISE_MAX * v.noiseUnit + 0.5 * 10 ** -v.decimals,
+          bound: TABLE_NOISE_MAX * v.noiseUnit + 0.5 * publishedUnit(m.of),
         },
       ];
     }

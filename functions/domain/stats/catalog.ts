@@ -130,11 +130,23 @@ export const VARIABLES = {
     nullable?: false;
     /** Size of one step of the perturbation table's noise for this variable's sums (perturbation.ts). */
     noiseUnit: number;
-    /** Decimals a published sum, mean or quantile of this variable is rounded to. */
+    /** Decimals a published quantile of this variable is rounded to (sums: see {@link publishedUnit}). */
     decimals: number;
   }
 >;
 export type Variable = keyof typeof VARIABLES;
+
+/**
+ * The unit a published total of a variable is rounded to: its noise unit. A company's factor is the
+ * same in every month, so a total published finer than the noise lets an outsider who differences two
+ * releases fit twelve months of whole headcounts (or sales in thousands of yen) to one factor and pin
+ * every month (tests: attacks-lattice.test.ts). Rounded to the noise unit, which is at least the
+ * granularity companies report in, every factor fits every month equally well. Means and ratios are
+ * computed from the rounded totals and the published count, so they carry no more than those.
+ */
+export function publishedUnit(v: Variable): number {
+  return VARIABLES[v].noiseUnit;
+}
 export const variableSchema = z.enum(Object.keys(VARIABLES) as [Variable, ...Variable[]]);
 
 const columnNameSchema = z

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { DATASETS, type DatasetName, type PrivacyClass } from '../catalog/index.ts';
 import { ANONYMISED_COLUMNS } from '../masking/anonymised-schema.ts';
 import type { PlatformSettings } from '../settings.ts';
-import { type Bilingual, type Statistic, sourceColumns } from './catalog.ts';
+import { type Bilingual, publishedUnit, type Statistic, sourceColumns, VARIABLES } from './catalog.ts';
 import { factorRangeText, TABLE_NOISE_MAX } from './perturbation.ts';
 
 interface Lineage {
@@ -163,6 +163,32 @@ export const releaseNoticeSchema = z
   .strict();
 export type ReleaseNotice = z.infer<typeof releaseNoticeSchema>;
 
+/** The units the release's totals are rounded to (catalog.ts `publishedUnit`): 1時間、0.5日、5,000円 … */
+function roundingUnitsText(statistics: readonly Statistic[]): Bilingual {
+  const summed = new Set(
+    statistics.flatMap((s) =>
+      s.measures.flatMap((m) =>
+        m.kind === 'sum' || m.kind === 'mean'
+          ? [m.of]
+          : m.kind === 'ratio'
+            ? [m.numerator, m.denominator]
+            : [],
+      ),
+    ),
+  );
+  const texts = (lang: 'ja' | 'en', separator: string) =>
+    [
+      ...new Set(
+        [...summed].map((v) => {
+          const n = publishedUnit(v).toLocaleString(lang === 'ja' ? 'ja-JP' : 'en-US');
+          const { ja, en } = VARIABLES[v].unit;
+          return lang === 'ja' ? `${n}${ja}` : `${n} ${n === '1' ? en.replace(/s$/, '') : en}`;
+        }),
+      ),
+    ].join(separator);
+  return b(texts('ja', '、'), texts('en', ', '));
+}
+
 /** Builds the notice for a release from the statistics it publishes. */
 export function buildReleaseNotice(options: {
   readonly releaseId: string;
@@ -204,6 +230,7 @@ export function buildReleaseNotice(options: {
   const { kAnonymity, minIndividuals, minCompanies, dominanceN, dominancePercent, protection, quantiles } =
     options.settings.disclosure;
   const factors = factorRangeText(options.settings.disclosure);
+  const units = roundingUnitsText(options.statistics);
   return releaseNoticeSchema.parse({
     releaseId: options.releaseId,
     releaseDate: options.publishedAt.slice(0, 10),
@@ -222,7 +249,7 @@ export function buildReleaseNotice(options: {
         '生年月日・入社日等は年齢階級・勤続年数階級に一般化し、希少な区分は統合し、特異な値は上限値で丸めています。',
         `準識別子の組合せごとに少なくとも${kAnonymity}人が該当するよう（k-匿名性）、さらに一般化又は削除しています。`,
         `統計表では、${minIndividuals}人未満又は${minCompanies}社未満のセル、上位${dominanceN}社が${dominancePercent}%を超えるセルを秘匿し、合計から逆算できないよう追加の秘匿を行っています。`,
-        `公表する人数・会社数・合計は真の値ではありません（3社以上のセルでも会社数が2と表示されることがあります）。各会社の寄与に、会社と項目（人数、各合計）ごとに別々に決まる一定の比率（${factors.ja}）を掛け、さらにセルごとに摂動表の誤差（最大±${TABLE_NOISE_MAX}単位）を加えています。同じ内容のセルには毎回同じ誤差が付くため、公表を重ねても、公表同士の差を取っても、個人や会社の値は分かりません。平均と比率は誤差を加えた合計から計算しています。`,
+        `公表する人数・会社数・合計は真の値ではありません（3社以上のセルでも会社数が2と表示されることがあります）。各会社の寄与に、会社と項目（人数、各合計）ごとに別々に決まる一定の比率（${factors.ja}）を掛け、さらにセルごとに摂動表の誤差（最大±${TABLE_NOISE_MAX}単位）を加えています。同じ内容のセルには毎回同じ誤差が付くため、公表を重ねても、公表同士の差を取っても、個人や会社の値は分かりません。合計は誤差の単位（${units.ja}）に丸めて公表し、平均と比率は公表した合計と人数から計算しています。`,
         `最小値・最大値は公表しません。四分位は、${quantiles.minIndividuals}人以上で1社が${Math.round(quantiles.maxCompanyShare * 100)}%を超えないセル（会社単位の統計は${quantiles.minCompanies}社以上のセル）でのみ、誤差を加えた値から求めて公表します。`,
         `各公表の前に、秘匿処理とは別に作った検査（線形計画法）で、この公表とそれ以前の全ての公表の値を組み合わせても、秘匿したセル、公表値の差、四分位から、人数は${protection.countWidth}人、金額等は最大の会社の寄与の±${protection.magnitudePercent}%より狭い範囲に値を絞り込めないことを確かめています。確かめられない公表は行いません。`,
         '契約終了により会社のデータを削除した後の公表には、その会社のデータは含まれません。それ以前の公表は公開を続けます（上の誤差は公表をまたいで一定のため、削除の前後の公表を比べてもその会社の値は分かりません）。',
@@ -234,7 +261,7 @@ export function buildReleaseNotice(options: {
         'Dates of birth and hire are generalised to age and tenure bands, rare categories are merged and peculiar values are top-coded.',
         `Records are generalised or suppressed further until every combination of quasi-identifiers describes at least ${kAnonymity} people (k-anonymity).`,
         `In the statistical tables, cells with fewer than ${minIndividuals} people or ${minCompanies} companies, or in which the ${dominanceN} largest companies hold more than ${dominancePercent}%, are suppressed, with further cells suppressed so that none can be derived from the totals.`,
-        `Published counts (of people, or of companies in company statistics) and totals are not the true values (a cell of three or more companies may show two): each company's contribution is multiplied by a factor fixed for that company and that figure (its count and each total have their own; ${factors.en}), and each cell gets noise from the perturbation table (at most ±${TABLE_NOISE_MAX} units). A cell with the same contents always gets the same noise, so neither repeated releases nor differences between releases reveal a person's or a company's value. Means and ratios are computed from the perturbed totals.`,
+        `Published counts (of people, or of companies in company statistics) and totals are not the true values (a cell of three or more companies may show two): each company's contribution is multiplied by a factor fixed for that company and that figure (its count and each total have their own; ${factors.en}), and each cell gets noise from the perturbation table (at most ±${TABLE_NOISE_MAX} units). A cell with the same contents always gets the same noise, so neither repeated releases nor differences between releases reveal a person's or a company's value. Totals are rounded to their noise unit (${units.en}), and means and ratios are computed from the published totals and counts.`,
         `No minimum or maximum is published. Quartiles are published only for cells with at least ${quantiles.minIndividuals} people of whom no company holds more than ${Math.round(quantiles.maxCompanyShare * 100)}% (for company statistics, at least ${quantiles.minCompanies} companies), computed from the perturbed values.`,
         `Before each release, an audit written apart from the suppression (linear programming) checks that, combining this release with every earlier one, no suppressed cell, difference between releases or quartile bounds a value more narrowly than ${protection.countWidth} people for counts or ±${protection.magnitudePercent}% of the largest company's contribution for amounts. A release that fails the audit is not published.`,
         "Releases made after a company's data is deleted at the end of its contract do not contain it. Earlier releases stay published: their noise is the same across releases, so comparing releases before and after the deletion does not reveal the company's values.",

@@ -8,6 +8,7 @@ import {
   type Dimension,
   GEO_LEVELS,
   type Measure,
+  publishedUnit,
   type Statistic,
   statisticKeyColumns,
   TOTAL,
@@ -60,25 +61,29 @@ function summedVariables(stat: Statistic): Variable[] {
 /**
  * The published (perturbed) value of a measure over a grouping set's aggregates `g` (see
  * perturbation.ts): counts and sums are the companies' factored contributions plus the table's noise
- * (cell keys `ck_sum` for counts, `ckm_sum` for magnitudes); means and ratios come from those;
+ * (cell keys `ck_sum` for counts, `ckm_sum` for magnitudes), sums rounded to their published unit;
+ * means and ratios come from those published figures, never from finer ones;
  * quantiles are over factored values and only where the quantile rules allow.
  */
 function publishedMeasureSql(stat: Statistic, m: Measure, g: string, quantileAllowed: string): string {
   const count = `greatest(0e0, round(${g}.p_count) + ${tableNoiseSql(`${g}.ck_sum`)})`;
-  const sum = (v: Variable) =>
-    `(${g}.ps_${v} + ${VARIABLES[v].noiseUnit}e0 * ${tableNoiseSql(`${g}.ckm_sum`)})`;
+  // A published total: the perturbed sum rounded to its unit (publishedUnit: never finer than the noise).
+  const sum = (v: Variable) => {
+    const unit = publishedUnit(v);
+    const perturbed = `(${g}.ps_${v} + ${VARIABLES[v].noiseUnit}e0 * ${tableNoiseSql(`${g}.ckm_sum`)})`;
+    return `round(round(${perturbed} / ${unit}e0) * ${unit}e0, ${VARIABLES[v].decimals})`;
+  };
   // A ratio over `employed` in a statistic of employed rows is over the published count itself.
   const denominator = (v: Variable) => (v === 'employed' && stat.employedOnly ? count : sum(v));
-  const rounded = (sql: string, v: Variable) => `round(${sql}, ${VARIABLES[v].decimals})`;
   switch (m.kind) {
     case 'count':
       return `CAST(${count} AS BIGINT)`;
     case 'sum':
-      return rounded(sum(m.of), m.of);
+      return sum(m.of);
     case 'mean':
       return `round(${sum(m.of)} / nullif(${count}, 0e0) * ${m.scale}e0, 2)`;
     case 'quantile':
-      return `CASE WHEN ${quantileAllowed} THEN ${rounded(`${g}.q_${m.column}`, m.of)} END`;
+      return `CASE WHEN ${quantileAllowed} THEN round(${g}.q_${m.column}, ${VARIABLES[m.of].decimals}) END`;
     case 'ratio':
       return `round(${sum(m.numerator)} / nullif(${denominator(m.denominator)}, 0e0), 6)`;
   }

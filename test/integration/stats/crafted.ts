@@ -33,6 +33,15 @@ export interface CraftedCompany {
   readonly sales?: number;
   /** Headcount reported with the sales (company-level data); defaults to the number of employees. */
   readonly headcount?: number;
+  /** Company-level data of several months instead of `sales` and `headcount` for {@link PERIOD}. */
+  readonly months?: ReadonlyArray<CraftedMonth>;
+}
+
+/** One month of a crafted company's company-level data. */
+export interface CraftedMonth {
+  readonly period: string;
+  readonly sales: number;
+  readonly headcount: number;
 }
 
 /** The one period every crafted release covers. */
@@ -100,10 +109,16 @@ async function writeFacts(world: CraftedWorld, company: CraftedCompany): Promise
         await readFile(employeePath),
       );
       const companyPath = join(dir, 'cm.parquet');
-      const headcount = company.headcount ?? company.employees.length;
-      const sales = company.sales === undefined ? 'CAST(NULL AS BIGINT)' : `CAST(${company.sales} AS BIGINT)`;
+      const months = (
+        company.months ?? [
+          { period: PERIOD, sales: company.sales, headcount: company.headcount ?? company.employees.length },
+        ]
+      ).map(
+        (m) =>
+          `(${literal(m.period)}, ${m.sales === undefined ? 'CAST(NULL AS BIGINT)' : `CAST(${m.sales} AS BIGINT)`}, CAST(${m.headcount} AS INTEGER))`,
+      );
       await db.run(
-        `COPY (SELECT ${literal(PERIOD)} AS period, ${sales} AS sales_amount, CAST(${headcount} AS INTEGER) AS employees) TO ${sqlString(companyPath)} (FORMAT PARQUET)`,
+        `COPY (SELECT * FROM (VALUES ${months.join(', ')}) AS t(period, sales_amount, employees)) TO ${sqlString(companyPath)} (FORMAT PARQUET)`,
       );
       await world.objects.put(
         'curated',

@@ -67,6 +67,10 @@ export function perturbed(rows: readonly Row[], disclosure: DisclosureSettings) 
     /** Perturbed sum of a variable's value, before rounding. */
     sum: (variable: string, value: (r: Row) => number, unit: number) =>
       sum(rows.map((r) => value(r) * factor(r, variable))) + unit * magnitudeNoise,
+    /** The published total: the perturbed sum rounded to the noise unit (docs/PRIVACY.md). */
+    total: (variable: string, value: (r: Row) => number, unit: number) =>
+      Math.round((sum(rows.map((r) => value(r) * factor(r, variable))) + unit * magnitudeNoise) / unit) *
+      unit,
     /** The factored values a quantile of a variable is taken over. */
     factored: (variable: string, value: (r: Row) => number) =>
       rows.map((r) => value(r) * factor(r, variable)),
