@@ -20,7 +20,8 @@
  *    variable's noise unit to each magnitude. Identical contents, identical keys, identical noise.
  *
  * Means and ratios are computed from the perturbed sums and counts. Quantiles are taken over the
- * perturbed values (each value times its company's factor), and only where the quantile rules allow.
+ * perturbed values (each value times its own row's factor, `quantileFactor`), and only where the
+ * quantile rules allow.
  */
 
 import { createHash } from 'node:crypto';
@@ -63,7 +64,7 @@ export function tableNoiseSql(keySumSql: string): string {
 export type FactorMeasure = string;
 
 /** A company's key for one measure: the first 32 bits of MD5("<company key>:<measure>"). */
-export function measureKey(companyKey: number, measure: FactorMeasure): number {
+export function measureKey(companyKey: number | string, measure: FactorMeasure): number {
   return Number.parseInt(createHash('md5').update(`${companyKey}:${measure}`).digest('hex').slice(0, 8), 16);
 }
 
@@ -81,7 +82,7 @@ export function measureKeySql(
 
 /** A company's factor 1 + δ for a measure (reference implementation of `companyFactorSql`). */
 export function companyFactor(
-  companyKey: number,
+  companyKey: number | string,
   disclosure: DisclosureSettings,
   measure: FactorMeasure,
 ): number {
@@ -102,6 +103,40 @@ export function companyFactorSql(
   const { companyFactorMin: low, companyFactorMax: high } = disclosure.perturbation;
   const u = `(CAST(${measureKeySql(companyKeySql, measure, dialect)} AS DOUBLE) / ${KEY_MODULUS}e0)`;
   return `(1e0 + (CASE WHEN ${u} < 0.5e0 THEN -1e0 ELSE 1e0 END) * (${low}e0 + ${high - low}e0 * (2e0 * ${u} - floor(2e0 * ${u}))))`;
+}
+
+/**
+ * A row's own factor for the quantiles of a variable: 1 + δ in the company factors' range, keyed by the
+ * row's record key and month (`<record key>|<YYYY-MM>`, measure `quantile:<variable>`), so a
+ * person-month gets the same factor in every cell and release but no two rows share one. Quantiles
+ * used the company factor until a second outsider review (2026-12-06) swept a year of the demo's
+ * base-pay quartiles on a 100-yen grid: a factor shared by all of a company's quartiles is where many
+ * of them agree (six companies' factors to 1e-7), and dividing by it gave employees' exact pay
+ * (attacks-quartiles.test.ts). With one factor per row, no two quartiles agree on anything.
+ */
+export function quantileFactor(
+  recordKey: number,
+  month: string,
+  disclosure: DisclosureSettings,
+  variable: string,
+): number {
+  return companyFactor(`${recordKey}|${month}`, disclosure, `quantile:${variable}`);
+}
+
+/** SQL (per engine) of `quantileFactor` over a row's record key and month columns. */
+export function quantileFactorSql(
+  recordKeySql: string,
+  monthSql: string,
+  disclosure: DisclosureSettings,
+  variable: string,
+  dialect: 'duckdb' | 'athena' = 'duckdb',
+): string {
+  return companyFactorSql(
+    `CAST(${recordKeySql} AS VARCHAR) || '|' || ${monthSql}`,
+    disclosure,
+    `quantile:${variable}`,
+    dialect,
+  );
 }
 
 /**

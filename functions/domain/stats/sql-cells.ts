@@ -16,7 +16,7 @@ import {
   VARIABLES,
   type Variable,
 } from './catalog.ts';
-import { companyFactorSql, tableNoiseSql } from './perturbation.ts';
+import { companyFactorSql, quantileFactorSql, tableNoiseSql } from './perturbation.ts';
 import {
   cellKeySql,
   type Dialect,
@@ -63,7 +63,7 @@ function summedVariables(stat: Statistic): Variable[] {
  * perturbation.ts): counts and sums are the companies' factored contributions plus the table's noise
  * (cell keys `ck_sum` for counts, `ckm_sum` for magnitudes), sums rounded to their published unit;
  * means and ratios come from those published figures, never from finer ones;
- * quantiles are over factored values and only where the quantile rules allow.
+ * quantiles are over values times each row's own factor and only where the quantile rules allow.
  */
 function publishedMeasureSql(stat: Statistic, m: Measure, g: string, quantileAllowed: string): string {
   const count = `greatest(0e0, round(${g}.p_count) + ${tableNoiseSql(`${g}.ck_sum`)})`;
@@ -83,6 +83,9 @@ function publishedMeasureSql(stat: Statistic, m: Measure, g: string, quantileAll
     case 'mean':
       return `round(${sum(m.of)} / nullif(${count}, 0e0) * ${m.scale}e0, 2)`;
     case 'quantile':
+      // Over each row's own factor, so no factor is shared by two quantiles to be found by a sweep; not
+      // rounded to the unit, which would make the perturbed quantile land on the true one (an order
+      // statistic) as often as the true one lies on the unit's grid.
       return `CASE WHEN ${quantileAllowed} THEN round(${g}.q_${m.column}, ${VARIABLES[m.of].decimals}) END`;
     case 'ratio':
       return `round(${sum(m.numerator)} / nullif(${denominator(m.denominator)}, 0e0), 6)`;
@@ -159,10 +162,12 @@ function baseCte(stat: Statistic, options: CellsQueryOptions, quantiles: readonl
     coalesced('region'),
     'record_key',
     'company_key',
-    // One factor per measure (perturbation.ts): the count's, and each variable's that is summed or ranked.
+    // One company factor per measure (perturbation.ts): the count's and each summed variable's; a ranked
+    // variable's quantiles are over each row's own factor (quantileFactor), never the company's.
     `${companyFactorSql('company_key', disclosure, 'count', dialect)} AS f_count`,
-    ...[...new Set([...summed, ...quantiles.map((m) => m.of)])].map(
-      (v) => `${companyFactorSql('company_key', disclosure, v, dialect)} AS f_${v}`,
+    ...summed.map((v) => `${companyFactorSql('company_key', disclosure, v, dialect)} AS f_${v}`),
+    ...[...new Set(quantiles.map((m) => m.of))].map(
+      (v) => `${quantileFactorSql('record_key', 'period', disclosure, v, dialect)} AS fq_${v}`,
     ),
     ...variables.map((v) => `${VARIABLES[v].sql} AS v_${v}`),
   ].join(',\n    ');
@@ -207,7 +212,7 @@ function groupingSetSql(
     'sum(record_key) AS ck_sum',
     'sum(company_key) AS ckm_sum',
     ...summed.map((v) => `sum(v_${v} * f_${v}) AS ps_${v}`),
-    ...quantiles.map((m) => `${quantileSql(dialect, `v_${m.of} * f_${m.of}`, m.p)} AS q_${m.column}`),
+    ...quantiles.map((m) => `${quantileSql(dialect, `v_${m.of} * fq_${m.of}`, m.p)} AS q_${m.column}`),
   ];
   ctes.push(
     `g${i} AS (\n  SELECT ${keyList},\n    ${aggregates.join(',\n    ')}\n  FROM base${groupBy()}\n)`,

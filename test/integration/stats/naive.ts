@@ -4,7 +4,12 @@
  */
 import { regionOf } from '../../../functions/domain/company.ts';
 import type { DisclosureSettings } from '../../../functions/domain/settings.ts';
-import { companyFactor, KEY_MODULUS, tableNoise } from '../../../functions/domain/stats/perturbation.ts';
+import {
+  companyFactor,
+  KEY_MODULUS,
+  quantileFactor,
+  tableNoise,
+} from '../../../functions/domain/stats/perturbation.ts';
 
 export type Row = Readonly<Record<string, unknown>>;
 const TOTAL = '_total';
@@ -71,9 +76,11 @@ export function perturbed(rows: readonly Row[], disclosure: DisclosureSettings) 
     total: (variable: string, value: (r: Row) => number, unit: number) =>
       Math.round((sum(rows.map((r) => value(r) * factor(r, variable))) + unit * magnitudeNoise) / unit) *
       unit,
-    /** The factored values a quantile of a variable is taken over. */
+    /** The values a quantile of a variable is taken over: each times its own row's factor. */
     factored: (variable: string, value: (r: Row) => number) =>
-      rows.map((r) => value(r) * factor(r, variable)),
+      rows.map(
+        (r) => value(r) * quantileFactor(Number(r.record_key), String(r.period), disclosure, variable),
+      ),
     /** Rows of the company holding the most rows. */
     topCompanyRows: Math.max(
       0,

@@ -97,16 +97,23 @@ describe('Athena materialisation', () => {
     const options = { sourceRef: 'src', releaseId: 'r1', disclosure: defaultSettings.disclosure };
     const duck = compileCellsQuery(overtime, { ...options, dialect: 'duckdb' });
     const athena = compileCellsQuery(overtime, { ...options, dialect: 'athena' });
-    // Quantiles are over the values factored with the variable's own company factor: perturbation.ts.
-    expect(duck).toContain('quantile_cont(v_overtime_hours * f_overtime_hours, 0.5)');
-    expect(athena).toContain('approx_percentile(v_overtime_hours * f_overtime_hours, 0.5)');
+    // Quantiles are over the values times each row's own factor (quantileFactor): perturbation.ts.
+    expect(duck).toContain('quantile_cont(v_overtime_hours * fq_overtime_hours, 0.5)');
+    expect(athena).toContain('approx_percentile(v_overtime_hours * fq_overtime_hours, 0.5)');
     // Each engine's spelling of "first 32 bits of MD5 as an integer"; the rest is the same text.
-    const key = (measure: string, dialect: 'duckdb' | 'athena') =>
-      measureKeySql('company_key', measure, dialect);
+    const rowKey = "CAST(record_key AS VARCHAR) || '|' || period";
+    const keys: Array<[string, string]> = [
+      ['company_key', 'count'],
+      ['company_key', 'overtime_hours'],
+      [rowKey, 'quantile:overtime_hours'],
+    ];
     let normalised = athena.replaceAll('approx_percentile(', 'quantile_cont(');
-    for (const measure of ['count', 'overtime_hours']) {
-      expect(athena).toContain(key(measure, 'athena'));
-      normalised = normalised.replaceAll(key(measure, 'athena'), key(measure, 'duckdb'));
+    for (const [column, measure] of keys) {
+      expect(athena).toContain(measureKeySql(column, measure, 'athena'));
+      normalised = normalised.replaceAll(
+        measureKeySql(column, measure, 'athena'),
+        measureKeySql(column, measure, 'duckdb'),
+      );
     }
     expect(normalised).toBe(duck);
     expect(quantileSql('athena', 'x', 0.25)).toBe('approx_percentile(x, 0.25)');
