@@ -93,8 +93,8 @@ export function retainedAfterPurge(settings: PlatformSettings): RetainedStore[] 
         `Statistics published before this deletion (stats bucket stats/). They hold no personal data; the company’s contributions carry its fixed company factor (${factors.en}) and cell noise.`,
       ),
       why: msg(
-        '公表済みの匿名加工情報で、読者から回収できません。ノイズは毎回同じため、削除の前後のリリースを比べても当社の正確な値は分かりません（リリース監査で確認）。この削除の後すぐに、当社を含まないリリースを開始します。',
-        'Anonymised statistics already made public cannot be recalled from their readers. The noise is the same in every release, so comparing releases before and after this deletion does not give the company’s exact figures (the release audit checks it). A release without the company is started right after this certificate is written.',
+        '公表済みの匿名加工情報で、読者から回収できません。ノイズは毎回同じため、削除の前後のリリースを比べても当社の正確な値は分かりません（リリース監査で確認）。月ごとの増減の比は推定できます。この削除の後すぐに、当社を含まないリリースを開始します。',
+        'Anonymised statistics already made public cannot be recalled from their readers. The noise is the same in every release, so comparing releases before and after this deletion does not give the company’s exact figures (the release audit checks it); how they changed from month to month can be estimated. A release without the company is started right after this certificate is written.',
       ),
       until: msg('保持（公表済み）。', 'Kept (published).'),
     },
