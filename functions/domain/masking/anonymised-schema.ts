@@ -128,6 +128,24 @@ export type AnonCompanyMonth = z.infer<typeof anonCompanyMonthSchema>;
 
 /** SQL/Parquet types of the anonymised tables, in column order (DuckDB names; Glue maps them). */
 export type AnonSqlType = 'VARCHAR' | 'DOUBLE' | 'BIGINT' | 'INTEGER' | 'BOOLEAN';
+
+/** The employee-month columns the facts carry into the anonymised zone unchanged (masking/facts.ts too). */
+export const EMPLOYEE_MEASURE_COLUMNS: ReadonlyArray<readonly [string, AnonSqlType]> = [
+  ['employment_type', 'VARCHAR'],
+  ['overtime_hours', 'DOUBLE'],
+  ['hours_worked', 'DOUBLE'],
+  ['paid_leave_days', 'DOUBLE'],
+  ['base_pay', 'BIGINT'],
+  ['gross_pay', 'BIGINT'],
+  ['employed', 'BOOLEAN'],
+  ['separated', 'BOOLEAN'],
+];
+
+/** The company-month columns the facts carry into the anonymised zone unchanged. */
+export const COMPANY_MEASURE_COLUMNS: ReadonlyArray<readonly [string, AnonSqlType]> = [
+  ['sales_amount', 'BIGINT'],
+  ['employees', 'INTEGER'],
+];
 export const ANONYMISED_COLUMNS: Readonly<
   Record<AnonymisedTable, ReadonlyArray<readonly [string, AnonSqlType]>>
 > = {
@@ -142,14 +160,7 @@ export const ANONYMISED_COLUMNS: Readonly<
     ['age_band', 'VARCHAR'],
     ['gender', 'VARCHAR'],
     ['tenure_band', 'VARCHAR'],
-    ['employment_type', 'VARCHAR'],
-    ['overtime_hours', 'DOUBLE'],
-    ['hours_worked', 'DOUBLE'],
-    ['paid_leave_days', 'DOUBLE'],
-    ['base_pay', 'BIGINT'],
-    ['gross_pay', 'BIGINT'],
-    ['employed', 'BOOLEAN'],
-    ['separated', 'BOOLEAN'],
+    ...EMPLOYEE_MEASURE_COLUMNS,
     ['record_key', 'BIGINT'],
     ['company_key', 'BIGINT'],
   ],
@@ -161,8 +172,7 @@ export const ANONYMISED_COLUMNS: Readonly<
     ['region', 'VARCHAR'],
     ['size_band', 'VARCHAR'],
     ['period', 'VARCHAR'],
-    ['sales_amount', 'BIGINT'],
-    ['employees', 'INTEGER'],
+    ...COMPANY_MEASURE_COLUMNS,
     ['record_key', 'BIGINT'],
     ['company_key', 'BIGINT'],
   ],

@@ -11,6 +11,7 @@ import {
   readTenantUploadRecords,
 } from '../uploads/supersession.ts';
 import { factsPrefix } from '../zones.ts';
+import { COMPANY_MEASURE_COLUMNS, EMPLOYEE_MEASURE_COLUMNS } from './anonymised-schema.ts';
 import { pseudonymisedColumns } from './columns.ts';
 import { dialectType, quoteIdent, quoteLiteral } from './compile.ts';
 import { type DuckSession, plainQuery, withDuckDb } from './duckdb-engine.ts';
@@ -35,20 +36,9 @@ export const FACT_COLUMNS: Readonly<Record<FactName, ReadonlyArray<readonly [str
     ['gender', 'VARCHAR'],
     ['hire_date', 'DATE'],
     ['termination_date', 'DATE'],
-    ['employment_type', 'VARCHAR'],
-    ['overtime_hours', 'DOUBLE'],
-    ['hours_worked', 'DOUBLE'],
-    ['paid_leave_days', 'DOUBLE'],
-    ['base_pay', 'BIGINT'],
-    ['gross_pay', 'BIGINT'],
-    ['employed', 'BOOLEAN'],
-    ['separated', 'BOOLEAN'],
+    ...EMPLOYEE_MEASURE_COLUMNS,
   ],
-  company_month: [
-    ['period', 'VARCHAR'],
-    ['sales_amount', 'BIGINT'],
-    ['employees', 'INTEGER'],
-  ],
+  company_month: [['period', 'VARCHAR'], ...COMPANY_MEASURE_COLUMNS],
 };
 
 /** Key of a tenant's fact table in the curated bucket. */
