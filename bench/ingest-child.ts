@@ -18,9 +18,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { MemoryKeyStore, MemoryTable } from '../functions/adapters/memory/index.ts';
-import { openZipWorkbook } from '../functions/adapters/xlsx-archive.ts';
 import { ingestObject } from '../functions/domain/ingest/ingest.ts';
-import { pseudonymise } from '../functions/domain/masking/pseudonymise.ts';
 import type {
   Body,
   ObjectHead,
@@ -32,6 +30,7 @@ import { NotFoundError } from '../functions/domain/ports/index.ts';
 import { defaultSettings } from '../functions/domain/settings.ts';
 import { XLSX_CONTENT_TYPE } from '../functions/domain/uploads/content-type.ts';
 import { landingKey } from '../functions/domain/zones.ts';
+import { composeIngest } from '../functions/ingest/runtime.ts';
 import { peakRssMiB } from './lib/report.ts';
 
 /** Result line of one measured run. */
@@ -160,7 +159,6 @@ async function ingest(file: string, work: string, mask: boolean): Promise<Ingest
     updatedAt: now,
   });
   const phases: Record<string, number> = {};
-  let maskedRows: number | undefined;
   const started = performance.now();
   let last = started;
   const trace = (phase: string) => {
@@ -168,22 +166,26 @@ async function ingest(file: string, work: string, mask: boolean): Promise<Ingest
     phases[phase] = Math.round(at - last);
     last = at;
   };
+  // The ingest function's own composition root (functions/ingest/runtime.ts); without masking, its
+  // masking steps are left out.
+  const { ports } = composeIngest({
+    objects,
+    table,
+    keys,
+    settings: defaultSettings,
+    clock: () => new Date(),
+    tmpDir: join(work, 'tmp'),
+  });
+  const { afterAccepted, maskInPass, ...ingestOnly } = ports;
   const result = await ingestObject(
     {
-      objects,
-      table,
-      workDir: join(work, 'tmp'),
-      // As functions/ingest/runtime.ts wires it.
-      openWorkbook: openZipWorkbook,
+      ...ingestOnly,
       trace,
-      ...(mask
+      ...(mask && afterAccepted && maskInPass
         ? {
-            afterAccepted: async (tenant: string, upload: string) => {
-              const masked = await pseudonymise(
-                { objects, table, keys, settings: defaultSettings },
-                { tenantId: tenant, uploadId: upload },
-              );
-              maskedRows = masked.rows;
+            maskInPass,
+            afterAccepted: async (tenant: string, upload: string, inPass?: readonly string[]) => {
+              await afterAccepted(tenant, upload, inPass);
               trace('mask');
             },
           }
@@ -194,6 +196,7 @@ async function ingest(file: string, work: string, mask: boolean): Promise<Ingest
   );
   const ms = performance.now() - started;
   const record = await table.get('uploads', { tenantId, uploadId });
+  const maskedRows = record?.maskedAt ? (record.rows as { accepted: number }).accepted : undefined;
   return {
     ms,
     peakMiB: peakRssMiB(),

@@ -313,8 +313,9 @@ export async function runIngestBenchmark(options: IngestBenchOptions): Promise<S
         baselineValue: round(bareMs / 1000, 3),
         ratio: round(maskedRatio),
         ratioNote: 'median of per-round ratios',
-        target: 'ratio ≤ 4',
-        met: maskedRatio <= 4,
+        // Issue 19: ingest + mask within 3× DuckDB's bare COPY.
+        target: 'ratio ≤ 3',
+        met: maskedRatio <= 3,
       },
       {
         benchmark,
@@ -405,7 +406,7 @@ export async function runIngestBenchmark(options: IngestBenchOptions): Promise<S
     );
   }
   notes.push(
-    'Measured: `ingestObject` (functions/domain/ingest) from landing object to recorded outcome — verify against the upload record, decode, validate, normalise, write raw Parquet, record, delete the landing object — over a directory-backed ObjectStore and the in-memory table; "+ mask" adds `pseudonymise` (functions/domain/masking) as `afterAccepted`, exactly as functions/ingest/runtime.ts wires it (HMAC tokens under the tenant key, pseudonymised Parquet, derived facts). Not measured: the checksum the upload record declares (computed before the clock starts) and process start-up.',
+    'Measured: `ingestObject` (functions/domain/ingest) from landing object to recorded outcome — verify against the upload record, decode, validate, normalise, write raw Parquet, record, delete the landing object — over a directory-backed ObjectStore and the in-memory table; "+ mask" is the ingest function's own composition (functions/ingest/runtime.ts `composeIngest`): the accepted rows are pseudonymised in ingestion's DuckDB session (`maskInPass`: HMAC tokens under the tenant key, pseudonymised Parquet per period, never reading the raw Parquet back), then `pseudonymise` commits them and rebuilds the derived facts (`afterAccepted`). Not measured: the checksum the upload record declares (computed before the clock starts) and process start-up.',
     'Peak RSS with masking: ingestion and masking each cap their DuckDB (`memory_limit` in functions/domain/ingest/process.ts and functions/domain/masking/duckdb-engine.ts, spilling to a temp directory beyond it); they run one after the other in the same process.',
     'Baseline 1: DuckDB `COPY (SELECT * FROM read_csv(file)) TO file (FORMAT parquet)` in its own process, instance creation included. Baseline 2: bench/naive-child.ts — iconv-lite decode stream → csv-parse stream → zod schema per row → createHmac per employee id → hyparquet-writer `parquetWriteRows` (row groups of 100,000).',
   );

@@ -2,6 +2,7 @@ import type { EnvironmentNeeds } from '../adapters/environment.ts';
 import type { Runtime } from '../adapters/runtime.ts';
 import { openZipWorkbook } from '../adapters/xlsx-archive.ts';
 import type { IngestPorts } from '../domain/ingest/ports.ts';
+import { compileDuckdbPseudonymiseInPass } from '../domain/masking/compile.ts';
 import { pseudonymise } from '../domain/masking/pseudonymise.ts';
 import type { PlatformSettings } from '../domain/settings.ts';
 
@@ -23,7 +24,9 @@ export interface IngestRuntime {
  * uploads are masked in the same invocation (the function holds the grants masking needs), before the
  * landing object is removed, so a failure is retried by redelivery of the same notification.
  */
-export function composeIngest(runtime: Runtime): IngestRuntime {
+export function composeIngest(
+  runtime: Pick<Runtime, 'objects' | 'table' | 'keys' | 'settings' | 'clock' | 'tmpDir'>,
+): IngestRuntime {
   const { objects, table, keys, settings } = runtime;
   return {
     ports: {
@@ -32,8 +35,15 @@ export function composeIngest(runtime: Runtime): IngestRuntime {
       now: runtime.clock,
       workDir: runtime.tmpDir,
       openWorkbook: openZipWorkbook,
-      afterAccepted: async (tenantId, uploadId) => {
-        await pseudonymise({ objects, table, keys, settings }, { tenantId, uploadId });
+      // Single pass: the accepted rows are pseudonymised while ingestion's DuckDB still holds them;
+      // masking then commits those objects instead of reading the raw Parquet back.
+      maskInPass: async (tenantId, dataset, relation, outDir) =>
+        compileDuckdbPseudonymiseInPass({ dataset, key: await keys.get(tenantId), relation, outDir }),
+      afterAccepted: async (tenantId, uploadId, maskedInPass) => {
+        await pseudonymise(
+          { objects, table, keys, settings },
+          { tenantId, uploadId, ...(maskedInPass ? { maskedInPass } : {}) },
+        );
       },
     },
     settings,

@@ -1,3 +1,5 @@
+import type { DatasetDef } from '../catalog/schema.ts';
+import type { CompiledQuery } from '../masking/compile.ts';
 import type { ObjectStore, Table } from '../ports/index.ts';
 import type { OpenWorkbook } from './workbook.ts';
 
@@ -17,8 +19,26 @@ export interface IngestPorts {
   readonly now?: () => Date;
   /** Scratch directory for downloads, decoded CSV and Parquet (Lambda: /tmp); defaults to the OS temp dir. */
   readonly workDir?: string;
-  /** Runs after an upload ends ACCEPTED or PARTIALLY_ACCEPTED (the masking step). */
-  readonly afterAccepted?: (tenantId: string, uploadId: string) => Promise<void>;
+  /**
+   * Runs after an upload ends ACCEPTED or PARTIALLY_ACCEPTED (the masking step), given the curated keys
+   * ingestion already wrote pseudonymised in its own pass (maskInPass), if any.
+   */
+  readonly afterAccepted?: (
+    tenantId: string,
+    uploadId: string,
+    maskedInPass?: readonly string[],
+  ) => Promise<void>;
+  /**
+   * Masking in ingestion's pass (single-pass ingest): the statement that writes a relation's rows
+   * pseudonymised under the tenant's key (ProcessOptions.maskInPass). Without it, masking reads the
+   * raw Parquet back after the record is written.
+   */
+  readonly maskInPass?: (
+    tenantId: string,
+    dataset: DatasetDef,
+    relation: string,
+    outDir: string,
+  ) => Promise<CompiledQuery>;
   /** Opens an uploaded Excel workbook's zip container (adapters/xlsx-archive.ts); without it .xlsx is refused. */
   readonly openWorkbook?: OpenWorkbook;
   /** Called as each processing phase ends (benchmarks). */

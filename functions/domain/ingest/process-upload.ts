@@ -14,7 +14,7 @@ import type { PlatformSettings } from '../settings.ts';
 import { mediaType, XLSX_CONTENT_TYPE } from '../uploads/content-type.ts';
 import { readColumnMapping } from '../uploads/mappings.ts';
 import type { UploadRecord, UploadStatus } from '../uploads/model.ts';
-import { rawKey, reportKey } from '../zones.ts';
+import { pseudonymisedKey, rawKey, reportKey } from '../zones.ts';
 import { FileRejectedError, type RejectionReason, UploadMismatchError } from './errors.ts';
 import type { IngestResult } from './ingest-result.ts';
 import type { LandingAddress } from './landing.ts';
@@ -22,9 +22,11 @@ import type { LandedObject } from './notification.ts';
 import type { IngestLogger, IngestPorts } from './ports.ts';
 import { validateFile } from './process.ts';
 import { quarantine } from './quarantine.ts';
-import { finish, LANDING, RAW, transitionRecord } from './upload-steps.ts';
+import { CURATED, finish, LANDING, RAW, transitionRecord } from './upload-steps.ts';
 import type { PeriodFile, ProcessOptions, ValidatedFile } from './validated-file.ts';
 import { checksumMismatch } from './verify.ts';
+
+const PARQUET = 'application/vnd.apache.parquet';
 
 /** Rows, errors and outputs of a finished upload, as the record and the report hold them. */
 const REPORT_ERRORS_ON_RECORD = 100;
@@ -37,6 +39,8 @@ interface StoredOutcome {
   readonly file: ValidatedFile;
   readonly decision: ReturnType<typeof decide>;
   readonly outputs: string[];
+  /** Curated keys written pseudonymised in the same pass (not yet committed by masking). */
+  readonly maskedInPass: string[];
 }
 
 /**
@@ -59,6 +63,7 @@ export async function processUpload(
     current = await transitionRecord(ports, current, { status: 'VALIDATING' });
   const workDir = join(ports.workDir ?? tmpdir(), `kura-ingest-${address.uploadId}-${randomUUID()}`);
   const { dataset, options } = await validationOptions(ports, settings, address, current, workDir);
+  let maskedInPass: readonly string[] = [];
   try {
     const upload = current;
     const outcome = await validateFile(
@@ -67,6 +72,7 @@ export async function processUpload(
       (file, writeValid) => storeOutcome(ports, address, upload, dataset, file, writeValid),
     );
     ports.trace?.('upload');
+    maskedInPass = outcome.maskedInPass;
     current = await recordOutcome(ports, current, outcome, identity);
   } catch (error) {
     if (error instanceof UploadMismatchError) {
@@ -84,7 +90,7 @@ export async function processUpload(
     rows: current.rows,
     reason: current.reason?.code,
   });
-  await handOn(ports, object, address, current.status);
+  await handOn(ports, object, address, current.status, maskedInPass);
   ports.trace?.('record');
   return { kind: 'processed', status: current.status };
 }
@@ -105,6 +111,10 @@ async function validationOptions(
   const dataset = withTimeFormat(getDataset(address.dataset), timeFormat);
   const profileName = current.profile ?? saved?.profile;
   const profile = profileName === undefined ? undefined : getProfile(profileName);
+  // A dry run writes nothing, so it masks nothing either.
+  const inPass = current.dryRun ? undefined : ports.maskInPass;
+  const maskInPass =
+    inPass && ((relation: string, outDir: string) => inPass(address.tenantId, dataset, relation, outDir));
   const options: ProcessOptions = {
     dataset,
     limits: {
@@ -124,6 +134,7 @@ async function validationOptions(
       ...(profile ? { profile } : { candidates: profilesFor(address.dataset) }),
     },
     ...(ports.trace ? { trace: ports.trace } : {}),
+    ...(maskInPass ? { maskInPass } : {}),
   };
   return { dataset, options };
 }
@@ -144,15 +155,20 @@ async function storeOutcome(
   const { total, rejected } = file.rows;
   const decision = decide(total, rejected, dataset.maxInvalidRowRatio);
   const outputs: string[] = [];
+  const maskedInPass: string[] = [];
   // A dry run stores nothing of the file: no Parquet, no report (the record keeps the counts).
-  if (current.dryRun) return { file, decision, outputs };
+  if (current.dryRun) return { file, decision, outputs, maskedInPass };
   if (decision.status !== 'REJECTED') {
     for (const part of await writeValid()) {
       const key = rawKey(address.tenantId, address.dataset, part.period, address.uploadId);
-      await ports.objects.put(RAW, key, createReadStream(part.path), {
-        contentType: 'application/vnd.apache.parquet',
-      });
+      await ports.objects.put(RAW, key, createReadStream(part.path), { contentType: PARQUET });
       outputs.push(key);
+      // Nothing reads a pseudonymised object until masking commits it on the record (pseudonymise).
+      if (part.masked) {
+        const curated = pseudonymisedKey(address.tenantId, address.dataset, part.period, address.uploadId);
+        await ports.objects.put(CURATED, curated, createReadStream(part.masked), { contentType: PARQUET });
+        maskedInPass.push(curated);
+      }
     }
   }
   const report = {
@@ -174,7 +190,7 @@ async function storeOutcome(
   await ports.objects.put(RAW, reportKey(address.tenantId, address.uploadId), JSON.stringify(report), {
     contentType: 'application/json',
   });
-  return { file, decision, outputs };
+  return { file, decision, outputs, maskedInPass };
 }
 
 /** The record of a file that was read: its status (or, for a dry run, what it would be), counts and first errors. */
@@ -256,9 +272,10 @@ export async function handOn(
   object: LandedObject,
   address: LandingAddress,
   status: UploadStatus,
+  maskedInPass: readonly string[] = [],
 ): Promise<void> {
   if (ports.afterAccepted && (status === 'ACCEPTED' || status === 'PARTIALLY_ACCEPTED')) {
-    await ports.afterAccepted(address.tenantId, address.uploadId);
+    await ports.afterAccepted(address.tenantId, address.uploadId, maskedInPass);
   }
   await ports.objects.deleteMany(LANDING, [
     { key: object.key, ...(object.versionId ? { versionId: object.versionId } : {}) },

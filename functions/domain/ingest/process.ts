@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { type DatasetDef, withTimeFormat } from '../catalog/index.ts';
+import { runCompiled } from '../masking/duckdb-engine.ts';
 import { reportedValue } from '../masking/policy.ts';
 import type { RowError } from '../uploads/model.ts';
 import { decodeAndScan } from './decode.ts';
@@ -217,13 +218,8 @@ async function findRowErrors(checked: CheckedFile) {
 }
 
 /** Writes the accepted rows as one Parquet file per period (`writeValid`), with the session still open. */
-async function writeValidParquet({
-  connection,
-  dataset,
-  present,
-  options,
-  trace,
-}: CheckedFile): Promise<PeriodFile[]> {
+async function writeValidParquet(checked: CheckedFile): Promise<PeriodFile[]> {
+  const { connection, dataset, present, options, trace } = checked;
   const outDir = join(options.workDir, 'parquet');
   await rm(outDir, { recursive: true, force: true });
   await connection.run(acceptedViewSql(dataset, present, options.fallbackPeriod));
@@ -235,12 +231,9 @@ async function writeValidParquet({
          (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (period), OVERWRITE_OR_IGNORE)`,
   );
   trace('parquet');
+  const masked = await maskInPass(checked);
   const files: PeriodFile[] = [];
-  const periods = (await readdir(outDir).catch(() => [] as string[]))
-    .filter((d) => d.startsWith('period='))
-    .map((d) => d.slice('period='.length))
-    .sort();
-  for (const period of periods) {
+  for (const period of await partitions(outDir)) {
     const dir = join(outDir, `period=${period}`);
     const written = (await readdir(dir)).filter((f) => f.endsWith('.parquet'));
     let path = join(dir, written[0] ?? 'missing.parquet');
@@ -251,7 +244,40 @@ async function writeValidParquet({
              TO ${lit(path)} (FORMAT parquet, COMPRESSION zstd)`,
       );
     }
-    files.push({ period, path });
+    const maskedPath = masked?.get(period);
+    files.push({ period, path, ...(maskedPath ? { masked: maskedPath } : {}) });
   }
+  return files;
+}
+
+/** The periods of a directory written with PARTITION_BY (period), in order. */
+async function partitions(dir: string): Promise<string[]> {
+  return (await readdir(dir).catch(() => [] as string[]))
+    .filter((d) => d.startsWith('period='))
+    .map((d) => d.slice('period='.length))
+    .sort();
+}
+
+/**
+ * Masking in the same pass (options.maskInPass): the accepted rows, still in this session, are
+ * written pseudonymised per period, so masking need not read the raw Parquet back. A period DuckDB
+ * split into several files is left out (masking then reads that one back as before).
+ */
+async function maskInPass({
+  connection,
+  options,
+  trace,
+}: CheckedFile): Promise<Map<string, string> | undefined> {
+  if (!options.maskInPass) return undefined;
+  const outDir = join(options.workDir, 'masked');
+  await rm(outDir, { recursive: true, force: true });
+  await runCompiled(connection, await options.maskInPass('accepted', outDir));
+  const files = new Map<string, string>();
+  for (const period of await partitions(outDir)) {
+    const dir = join(outDir, `period=${period}`);
+    const written = (await readdir(dir)).filter((f) => f.endsWith('.parquet'));
+    if (written.length === 1 && written[0]) files.set(period, join(dir, written[0]));
+  }
+  trace('mask in pass');
   return files;
 }

@@ -11,6 +11,7 @@ import type { IngestPorts } from './ports.ts';
 
 export const LANDING = 'landing';
 export const RAW = 'raw';
+export const CURATED = 'curated';
 const UPLOADS = 'uploads';
 export const TERMINAL: readonly UploadStatus[] = ['ACCEPTED', 'PARTIALLY_ACCEPTED', 'REJECTED', 'CHECKED'];
 

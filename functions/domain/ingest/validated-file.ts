@@ -1,6 +1,7 @@
 /** What validating an upload's file takes (ProcessOptions) and gives (ValidatedFile, PeriodFile). */
 import type { DatasetDef } from '../catalog/schema.ts';
 import type { TextEncoding } from '../japanese/encoding.ts';
+import type { CompiledQuery } from '../masking/compile.ts';
 import type { LimitSettings } from '../settings.ts';
 import type { RowError } from '../uploads/model.ts';
 import type { AppliedProfile, FileWarning, HeaderVocabulary } from './header.ts';
@@ -10,6 +11,8 @@ import type { OpenWorkbook } from './workbook.ts';
 export interface PeriodFile {
   readonly period: string;
   readonly path: string;
+  /** The same rows pseudonymised in the same pass (ProcessOptions.maskInPass), when it was given. */
+  readonly masked?: string;
 }
 
 /** What validation of one file found. */
@@ -48,6 +51,12 @@ export interface ProcessOptions {
   readonly openWorkbook?: OpenWorkbook;
   /** The sheet of a workbook to read, as `sheetDigest` of its name (default: the first). */
   readonly sheetDigest?: string;
+  /**
+   * Masking in the same pass: the statement that writes a relation's rows pseudonymised, one directory
+   * `period=…` per period (masking/compile.ts compileDuckdbPseudonymiseInPass under the tenant's key).
+   * Called only once the file is accepted; without it masking reads the raw Parquet back afterwards.
+   */
+  readonly maskInPass?: (relation: string, outDir: string) => Promise<CompiledQuery>;
   /** Called as each phase ends (for benchmarks). */
   readonly trace?: (phase: string) => void;
   /**

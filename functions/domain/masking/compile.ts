@@ -208,3 +208,32 @@ export function compileDuckdbPseudonymise(options: {
   const sql = `COPY (${select.sqlForExecution()}) TO ${quoteLiteral(options.output)} (FORMAT parquet, COMPRESSION zstd)`;
   return new CompiledQuery('duckdb', sql, select.description, keySecrets('duckdb', options.key));
 }
+
+/**
+ * DuckDB, masking in ingestion's own pass: writes the pseudonymised rows of a relation of the open
+ * ingestion session (typed as the raw zone, with a `period` column) to `outDir`, one directory
+ * `period=…` per period, without writing or reading the raw Parquet first. Same projection and tokens
+ * as compileDuckdbPseudonymise over the raw files, so the same rows.
+ */
+export function compileDuckdbPseudonymiseInPass(options: {
+  readonly dataset: DatasetDef;
+  readonly key: Uint8Array;
+  readonly relation: string;
+  readonly outDir: string;
+}): CompiledQuery {
+  const select = pseudonymiseSelectSql({
+    dialect: 'duckdb',
+    dataset: options.dataset,
+    key: options.key,
+    from: options.relation,
+    extraColumns: ['period'],
+  });
+  const sql = `COPY (${select}) TO ${quoteLiteral(options.outDir)}
+    (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (period), OVERWRITE_OR_IGNORE)`;
+  return new CompiledQuery(
+    'duckdb',
+    sql,
+    `pseudonymise ${options.dataset.name} in ingestion's pass`,
+    keySecrets('duckdb', options.key),
+  );
+}

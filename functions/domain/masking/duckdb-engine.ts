@@ -68,7 +68,8 @@ export async function withDuckDb<T>(
   }
 }
 
-async function runCompiled(connection: DuckDBConnection, query: CompiledQuery): Promise<Row[]> {
+/** Runs a compiled statement on an open connection; a failure names it and keeps no key material. */
+export async function runCompiled(connection: DuckDBConnection, query: CompiledQuery): Promise<Row[]> {
   if (query.dialect !== 'duckdb') throw new MaskingQueryError(`${query.describe()} is not DuckDB SQL`);
   try {
     const reader = await connection.runAndReadAll(query.sqlForExecution());

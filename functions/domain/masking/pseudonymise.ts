@@ -4,7 +4,7 @@
  * tenant's own key. Derived facts are built here too, joined by token inside that one tenant.
  */
 
-import { getDataset, isDatasetName } from '../catalog/index.ts';
+import { type DatasetDef, getDataset, isDatasetName } from '../catalog/index.ts';
 import { ConditionFailedError } from '../ports/index.ts';
 import type { UploadRecord } from '../uploads/model.ts';
 import { maskingComplete, storedUploadSchema, updateUploadRecord } from '../uploads/supersession.ts';
@@ -19,6 +19,12 @@ import type { MaskingPorts } from './ports.ts';
 export interface PseudonymiseRequest {
   readonly tenantId: string;
   readonly uploadId: string;
+  /**
+   * Curated keys ingestion already wrote pseudonymised in its own pass, from the same accepted rows under
+   * the same key (compileDuckdbPseudonymiseInPass). When they are every object this upload's raw outputs
+   * map to, they are committed as they are and nothing is read back; otherwise each is written here.
+   */
+  readonly maskedInPass?: readonly string[];
 }
 
 export interface PseudonymiseResult {
@@ -67,11 +73,33 @@ export async function pseudonymise(
   }
   const dataset = getDataset(datasetName);
 
+  const targets = rawKeys.map((rawKey) => {
+    const period = hivePart(rawKey, 'period');
+    if (!period) throw new ForeignObjectError(uploadId, rawKey);
+    return pseudonymisedKey(tenantId, dataset.name, period, uploadId);
+  });
+  const inPass = new Set(request.maskedInPass ?? []);
+  const written = targets.every((t) => inPass.has(t))
+    ? { outputs: targets, rows: record.rows?.accepted ?? 0 }
+    : await maskRawObjects(ports, record, dataset, rawKeys);
+
+  await commitMasking(ports, clock, record, written.outputs);
+  const facts = await buildTenantFacts(ports, tenantId);
+  return { tenantId, uploadId, dataset: dataset.name, ...written, facts };
+}
+
+/** Reads each raw object back and writes it pseudonymised (the path of a re-mask, or of ingestion without maskInPass). */
+async function maskRawObjects(
+  ports: MaskingPorts,
+  record: UploadRecord,
+  dataset: DatasetDef,
+  rawKeys: readonly string[],
+): Promise<{ outputs: string[]; rows: number }> {
+  const { tenantId, uploadId } = record;
   // Uploads are at most limits.maxFileBytes (refused up front above it), which DuckDB masks inside one
   // Lambda invocation (docs/LIMITS.md: sizing of the ingest and mask functions).
   const key = await ports.keys.get(tenantId);
-
-  const written = await withWorkDir((dir) =>
+  return withWorkDir((dir) =>
     withDuckDb(async (db) => {
       const outputs: string[] = [];
       let rows = 0;
@@ -95,10 +123,6 @@ export async function pseudonymise(
       return { outputs, rows };
     }),
   );
-
-  await commitMasking(ports, clock, record, written.outputs);
-  const facts = await buildTenantFacts(ports, tenantId);
-  return { tenantId, uploadId, dataset: dataset.name, ...written, facts };
 }
 
 /**

@@ -3,16 +3,17 @@
  * and domain over in-memory stores: throttling, 5xx, a hanging read and a crash at every write.
  */
 import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { InjectedServiceError } from '../../../functions/adapters/faults/errors.ts';
 import { FaultPlan, type FaultRule, fault } from '../../../functions/adapters/faults/plan.ts';
 import type { LandedObject } from '../../../functions/domain/ingest/notification.ts';
-import { pseudonymise } from '../../../functions/domain/masking/pseudonymise.ts';
 import { defaultSettings } from '../../../functions/domain/settings.ts';
 import { type UploadRecord, uploadRecordSchema } from '../../../functions/domain/uploads/model.ts';
 import { findStuckUploads, STUCK_AFTER_MS } from '../../../functions/domain/uploads/stuck.ts';
 import { landingKey, pseudonymisedPrefix, rawPrefix } from '../../../functions/domain/zones.ts';
 import { createIngestHandler } from '../../../functions/ingest/handler.ts';
+import { composeIngest } from '../../../functions/ingest/runtime.ts';
 import { sqsMessageFor } from '../../unit/ingest/fixtures.ts';
 import { tenantRecord } from '../../unit/purge/fixtures.ts';
 import {
@@ -83,20 +84,15 @@ async function stage(
   };
 }
 
-/** One delivery of the notification to a fresh ingest process whose ports carry the plan's faults. */
+/**
+ * One delivery of the notification to a fresh ingest process whose ports carry the plan's faults,
+ * composed as the deployed function is (functions/ingest/runtime.ts: masking in ingestion's pass).
+ */
 async function deliver(world: World, object: LandedObject, plan = new FaultPlan()) {
   const ports = faultyPorts(world, plan);
-  const handler = createIngestHandler(async () => ({
-    ports: {
-      objects: ports.objects,
-      table: ports.table,
-      now: world.clock,
-      afterAccepted: async (tenantId: string, uploadId: string) => {
-        await pseudonymise({ ...ports, settings: defaultSettings }, { tenantId, uploadId });
-      },
-    },
-    settings: defaultSettings,
-  }));
+  const handler = createIngestHandler(async () =>
+    composeIngest({ ...ports, settings: defaultSettings, clock: world.clock, tmpDir: tmpdir() }),
+  );
   return handler({ Records: [sqsMessageFor(object, 'message-1')] }, context);
 }
 
@@ -221,8 +217,8 @@ describe('ingest under faults', () => {
     expect(await visibleState(world)).toEqual(reference);
   });
 
-  it('hands the message back when masking is throttled, and the redelivery masks the accepted upload', async () => {
-    // Prepare
+  it('hands the message back when the tenant key is throttled in the pass, with nothing recorded or visible', async () => {
+    // Prepare: masking in ingestion's pass reads the key once the file is accepted, before the record.
     const reference = await referenceState();
     const world = newWorld();
     const { object } = await stage(world);
@@ -235,8 +231,31 @@ describe('ingest under faults', () => {
 
     // Assess
     expect(first.batchItemFailures).toHaveLength(1);
-    expect(afterFault.status).toBe('PARTIALLY_ACCEPTED');
+    expect(plan.fired).toHaveLength(1);
+    expect(afterFault.status).toBe('VALIDATING');
     expect(afterFault.curated).toEqual([]);
+    expect(afterFault.landing).toEqual([object.key]);
+    expect(await visibleState(world)).toEqual(reference);
+  });
+
+  it('hands the message back when masking is throttled after the record, and the redelivery masks the accepted upload', async () => {
+    // Prepare: masking rebuilds the facts from the curated objects after the outcome is recorded.
+    const reference = await referenceState();
+    const world = newWorld();
+    const { object } = await stage(world);
+    const plan = new FaultPlan([
+      { port: 'objects', method: 'get', when: (bucket) => bucket === 'curated', fault: fault.throttle() },
+    ]);
+
+    // Act
+    const first = await deliver(world, object, plan);
+    const afterFault = await visibleState(world);
+    await deliver(world, object);
+
+    // Assess
+    expect(first.batchItemFailures).toHaveLength(1);
+    expect(plan.fired).toHaveLength(1);
+    expect(afterFault.status).toBe('PARTIALLY_ACCEPTED');
     expect(afterFault.landing).toEqual([object.key]);
     expect(await visibleState(world)).toEqual(reference);
     expect(reference.curated.length).toBeGreaterThan(0);
