@@ -111,15 +111,20 @@ export async function refuseAmbiguousTimes(
   const durations = mapping.columns.flatMap((c) => (c?.duration ? [c] : []));
   if (durations.length === 0) return;
   const values = durations.map((c) => `kura_digits(kura_pre(${ident(c.name)}))`);
+  const decimalOnly = (v: string) => `regexp_matches(${v}, ${lit(DECIMAL_ONLY_TIME)})`;
+  // One value only decimal hours can be settles the file: most real files hold one in their first
+  // rows, and the LIMIT stops DuckDB's scan there instead of testing every cell of a million rows.
+  const settled = await query(
+    connection,
+    `SELECT 1 AS d FROM src WHERE ${values.map(decimalOnly).join(' OR ')} LIMIT 1`,
+  );
+  if (settled.length > 0) return;
   const ambiguous = (v: string) =>
     `(regexp_matches(${v}, ${lit(AMBIGUOUS_TIME)}) AND NOT regexp_matches(${v}, ${lit(QUARTER_HOUR)}))`;
   const columns = values.map(
-    (v, i) =>
-      `count_if(${ambiguous(v)}) AS a${i}, min(CASE WHEN ${ambiguous(v)} THEN rowid END) AS r${i}, count_if(regexp_matches(${v}, ${lit(DECIMAL_ONLY_TIME)})) AS d${i}`,
+    (v, i) => `count_if(${ambiguous(v)}) AS a${i}, min(CASE WHEN ${ambiguous(v)} THEN rowid END) AS r${i}`,
   );
   const [row] = await query(connection, `SELECT ${columns.join(', ')} FROM src`);
-  const decisive = durations.some((_, i) => Number(row?.[`d${i}`] ?? 0) > 0);
-  if (decisive) return;
   const hits = durations
     .map((column, i) => ({ column, count: Number(row?.[`a${i}`] ?? 0), rec: row?.[`r${i}`] }))
     .filter((hit) => hit.count > 0 && hit.rec !== null && hit.rec !== undefined);
