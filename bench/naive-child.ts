@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { parse } from 'csv-parse';
 import { fileWriter, parquetWriteRows } from 'hyparquet-writer';
 import iconv from 'iconv-lite';
-import { z } from 'zod';
+import * as z from 'zod';
 import { getDataset } from '../functions/domain/catalog/index.ts';
 import { peakRssMiB } from './lib/report.ts';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { platformSettingsSchema } from '../functions/domain/settings.ts';
 import { isJapanRegion, JAPAN_REGIONS } from '../functions/domain/stages.ts';
 

@@ -5,7 +5,7 @@
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { TenantUserCounts, UserDirectory } from '../domain/ports/index.ts';
 
 const directorySchema = z.object({

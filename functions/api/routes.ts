@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Runtime } from '../adapters/runtime.ts';
 import { benchmarkForCaller, published } from '../domain/advisors/benchmark.ts';
 import { grantSupporter, listSupporterGrants, revokeSupporter } from '../domain/advisors/grants.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** JSIC (日本標準産業分類) major groups, Rev. 14. */
 export const JSIC_MAJOR_GROUPS = {

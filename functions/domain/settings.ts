@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Platform settings shared by the stack, the Lambda functions and the local platform. They live per

@@ -4,7 +4,7 @@
  * its settings from `KURA_STAGE` alone: Lambda refuses more than 4 KB of environment variables, and the
  * settings (with Japanese text in what they produce) do not belong there.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import cdk from '../../cdk.json' with { type: 'json' };
 import { type PlatformSettings, platformSettingsSchema } from './settings.ts';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { deployedRuntime } from '../adapters/runtime.ts';
 import { type MaskingPorts, pseudonymise } from '../domain/masking/pseudonymise.ts';
 import { tenantIdSchema } from '../domain/tenants/model.ts';

@@ -4,7 +4,7 @@
  * table (sort key `grant#supporter#<supporterId>`, which sorts after every upload id), so a purge of the
  * tenant deletes it with the rest of the partition. Granting, each use and revoking go to the ledger.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { actorOf, type Principal, tenantOf } from '../auth/principal.ts';
 import { type FieldMessages, NotFoundError, parseRequestBody, ValidationError } from '../errors.ts';
 import { msg } from '../i18n.ts';

@@ -8,7 +8,7 @@
  * the item names as the vendor's help pages list them. A company whose layout differs maps its own
  * headers once (saved mappings, uploads/mappings.ts).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { DATASETS } from './datasets.ts';
 import { DATASET_NAMES, type DatasetName, TIME_FORMATS } from './schema.ts';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { GENERALISATIONS, PRIVACY_CLASSES, SUPPORT_MASKS, supportMaskAllowed } from '../masking/policy.ts';
 
 export {

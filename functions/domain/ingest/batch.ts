@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { PlatformSettings } from '../settings.ts';
 import { IngestBusyError } from './errors.ts';
 import { ingestObject } from './ingest.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * S3 event notifications as they arrive in an SQS message body (S3 → SQS). Only the fields ingestion

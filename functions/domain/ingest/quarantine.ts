@@ -3,7 +3,7 @@
  * fingerprint (hash, size, what differed) is kept, and the record says why.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ObjectHead } from '../ports/index.ts';
 import type { PlatformSettings } from '../settings.ts';
 import type { UploadRecord } from '../uploads/model.ts';

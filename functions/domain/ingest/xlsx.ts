@@ -13,9 +13,10 @@
  * Each spreadsheet row becomes one CSV line at the same line number (rows Excel left out become blank
  * lines), so a row error names the Excel row. Line breaks inside a cell become spaces for that reason.
  */
-import { createHash } from 'node:crypto';
+
 import { type FileRejectedError, reject } from './errors.ts';
 import type { FileWarning } from './header.ts';
+import { sheetDigest } from './sheet-digest.ts';
 import {
   type ArchiveEntry,
   type MergedRange,
@@ -93,14 +94,6 @@ export function zipBomb(entry: string, ja: string, en: string): FileRejectedErro
     `Excel ファイルの部品「${entry}」は${ja}。異常な圧縮ファイルのため受け付けません（何も保存していません）。Excel で保存し直すか、CSV で保存してアップロードしてください。`,
     `Part ${entry} of the Excel file ${en}: an abnormal archive, refused (nothing was stored). Save it again in Excel, or save the sheet as CSV and upload that.`,
   );
-}
-
-/**
- * How an upload record names a sheet: the SHA-256 (hex) of its NFC name. Sheet names are the
- * company's own text and may name people; records and messages never hold them.
- */
-export function sheetDigest(name: string): string {
-  return createHash('sha256').update(name.normalize('NFC'), 'utf8').digest('hex');
 }
 
 /**

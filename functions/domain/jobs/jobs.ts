@@ -4,7 +4,7 @@
  * job id at once; the job's record in the `jobs` table says where it is and how it ended, and the API
  * serves it (`GET /admin/jobs/{jobId}`). Records hold ids, counts and error codes — never personal data.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { NotFoundError, ServiceUnavailableError } from '../errors.ts';
 import { type Message, msg } from '../i18n.ts';
 import {

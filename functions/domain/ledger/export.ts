@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ObjectStore, Table } from '../ports/index.ts';
 import { japanDay } from '../tenants/rules.ts';
 import {

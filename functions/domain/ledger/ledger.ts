@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { KuraError } from '../errors.ts';
 import { msg } from '../i18n.ts';
 import { ConditionFailedError, type Table } from '../ports/index.ts';

@@ -16,7 +16,7 @@
  * period, age_band, gender, tenure_band, employment_type. A null quasi-identifier means it was
  * suppressed (locally) or generalised away (prefecture → null when generalised to region).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { jsicSchema, prefectureCodeSchema, REGIONS, type Region, sizeBandSchema } from '../company.ts';
 import { anonymisedPrefix } from '../zones.ts';
 

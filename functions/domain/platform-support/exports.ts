@@ -5,7 +5,7 @@
  * handed over; it is deleted when the grant ends (revocation: at once; expiry: by the sweep), and the
  * ledger lists what was exported and what was deleted. Nothing else under a grant is written.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { actorOf, type Principal } from '../auth/principal.ts';
 import { toCsv } from '../csv.ts';
 import { type FieldMessages, ForbiddenError, parseRequestBody, ValidationError } from '../errors.ts';

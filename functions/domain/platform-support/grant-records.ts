@@ -2,7 +2,7 @@
  * Support grants as stored: the grant record (a tenant-scoped item in the uploads table, sort key
  * `grant#support#<grantId>`), its status at a given time, its scope, and reading and saving it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { datasetNameSchema } from '../catalog/index.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import { msg } from '../i18n.ts';

@@ -10,7 +10,7 @@
  * cross-tenant index; a tenant that names another tenant's grant looks in its own partition and
  * finds nothing (404, never 403).
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { actorOf, hasRole, type Principal } from '../auth/principal.ts';
 import {
   ConflictError,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type Message, msg } from '../i18n.ts';
 import { type ObjectStore, NotFoundError as PortNotFoundError, type Table } from '../ports/index.ts';
 import { tenantIdSchema, tenantRecordSchema } from '../tenants/model.ts';

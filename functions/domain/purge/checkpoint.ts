@@ -3,7 +3,7 @@
  * batch is deleted, so an interrupted purge resumes without deleting or counting anything twice.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ObjectRef, ObjectVersion } from '../ports/index.ts';
 import { bucketCountsSchema, deletionCertificateSchema } from './certificate.ts';
 import { countsKey, DELETE_BATCH_LIMIT, type PurgeLocation, storeOf, toRef } from './locations.ts';

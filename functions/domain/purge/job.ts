@@ -3,7 +3,7 @@
  * administrator requested (`POST /admin/tenants/{tenantId}/purge` answers 202 with the job id). A purge
  * that needs more than one invocation saves its checkpoint and starts itself again under the same job.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConflictError, type KuraError, NotFoundError } from '../errors.ts';
 import { msg } from '../i18n.ts';
 import { beginJob, finishJob, type JobPorts, jobEventSchema } from '../jobs/jobs.ts';

@@ -5,7 +5,7 @@
  * answers 202 with a job id) and after every purge, so a purged tenant never contributes to a release
  * made after its purge.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { KuraError } from '../errors.ts';
 import { msg } from '../i18n.ts';
 import {

@@ -3,7 +3,7 @@
  * recomputes it (stored so later audits can link identical cells), and the additive measures the
  * attacker model reasons about.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { publishedUnit, type Statistic, VARIABLES, type Variable } from './catalog.ts';
 import { TABLE_NOISE_MAX } from './perturbation.ts';
 

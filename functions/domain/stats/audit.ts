@@ -36,7 +36,7 @@
  * and 3, audit-model.ts holds what they share.
  */
 
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ObjectStore, QueryRunner } from '../ports/index.ts';
 import { NotFoundError } from '../ports/index.ts';
 import type { PlatformSettings } from '../settings.ts';

@@ -14,7 +14,7 @@
  * none, the nearest wider segment's are used and named. A headcount is compared as a share
  * (`benchmarkShare`), never with the segment's total.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CompanyProfile } from '../company.ts';
 import type { DisclosureSettings } from '../settings.ts';
 import {

@@ -11,7 +11,7 @@
  *   zone. Keeping them as an explicit category keeps every margin exactly equal to the sum of its
  *   cells, which is what secondary suppression reasons about.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const TOTAL = '_total';
 export const UNSPECIFIED = '_unspecified';

@@ -6,7 +6,7 @@
  * columns and their privacy classes. The processing method is described without any key, token or
  * mapping (there is none to describe: company codes are random per release and mapped to nothing).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { DATASETS, type DatasetName, type PrivacyClass } from '../catalog/index.ts';
 import { ANONYMISED_COLUMNS } from '../masking/anonymised-schema.ts';
 import type { PlatformSettings } from '../settings.ts';

@@ -2,7 +2,7 @@
  * Release-level shapes shared by the local (DuckDB) and Athena paths: release ids, the manifest and
  * the keys of what a release writes.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { statsAdminPrefix, statsPrefix } from '../zones.ts';
 
 /** Release ids appear in keys and SQL literals, so they are restricted to a safe alphabet. */

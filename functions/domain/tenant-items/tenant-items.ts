@@ -5,7 +5,7 @@
  * carry that same tenant, so one tenant can never be handed another tenant's item, and a tenant
  * purge removes them with the partition.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { Table } from '../ports/index.ts';
 
 /** Where a kind of tenant-scoped item lives: its table, sort-key attribute and item schema. */

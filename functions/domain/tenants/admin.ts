@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { actorOf, type Principal } from '../auth/principal.ts';
 import { companyProfileSchema } from '../company.ts';
 import {

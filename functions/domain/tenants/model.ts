@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { companyProfileSchema } from '../company.ts';
 
 export const TENANT_STATES = ['ACTIVE', 'TERMINATED', 'PURGING', 'PURGED'] as const;

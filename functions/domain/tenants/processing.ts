@@ -4,7 +4,7 @@
  * from the stage's regions and settings (functions/domain/stages.ts), so the deployed API and the local
  * platform show the same value for the same stage.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Message } from '../i18n.ts';
 import type { PlatformStage } from '../stages.ts';
 

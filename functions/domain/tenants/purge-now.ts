@@ -3,7 +3,7 @@
  * of the purge function, never inside the request — and read the latest deletion certificate with the
  * verification of the whole certificate chain.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { actorOf, type Principal } from '../auth/principal.ts';
 import { type FieldMessages, NotFoundError, parseRequestBody } from '../errors.ts';
 import { msg } from '../i18n.ts';

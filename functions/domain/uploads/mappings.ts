@@ -5,7 +5,7 @@
  * the partition. It holds header names and column names only, never a value from a file: a header that
  * looks like a value (a date, a long number, an e-mail address) or names an identification code is refused.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Principal } from '../auth/principal.ts';
 import { tenantOf } from '../auth/principal.ts';
 import {

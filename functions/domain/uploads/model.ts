@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { datasetNameSchema } from '../catalog/schema.ts';
 
 export const UPLOAD_STATUSES = [

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { actorOf, type Principal, tenantOf } from '../auth/principal.ts';
 import { DATASET_NAMES, type DatasetDef, getDataset, isDatasetName } from '../catalog/index.ts';
 import { getProfile, PROFILE_NAMES, profilesFor } from '../catalog/profiles.ts';
@@ -12,7 +12,7 @@ import {
   validationErrorFrom,
 } from '../errors.ts';
 import { msg } from '../i18n.ts';
-import { sheetDigest } from '../ingest/xlsx.ts';
+import { sheetDigest } from '../ingest/sheet-digest.ts';
 import { appendLedger, entryRef, type LedgerEntry, type LedgerRetry } from '../ledger/ledger.ts';
 import type { ObjectStore, Table } from '../ports/index.ts';
 import type { PlatformSettings } from '../settings.ts';

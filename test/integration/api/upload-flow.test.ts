@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { entryRef, readLedger } from '../../../functions/domain/ledger/ledger.ts';
 import { type LocalPlatform, startLocalPlatform } from '../../../local/platform.ts';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { rawKey } from '../../../functions/domain/zones.ts';
 import { type LocalPlatform, startLocalPlatform } from '../../../local/platform.ts';
 import { readParquet } from '../../unit/ingest/parquet.ts';

@@ -2,7 +2,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { decodeNotificationKey, parseS3Notification } from '../../../functions/domain/ingest/notification.ts';
 import { runCli } from '../../../local/cli/main.ts';
 import { sqsEventFor } from '../../../local/dispatch.ts';
