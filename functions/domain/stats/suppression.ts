@@ -75,58 +75,95 @@ const EPSILON = 1e-9;
  * Suppressed terms whose value the published cells and margins determine exactly: the unit vectors
  * in the row space of the equations restricted to the suppressed terms. Solved per connected
  * component of suppressed terms (components share no unknown, so they are independent systems).
- * A component's system is a function of its set of unknowns (its groups are those containing them),
- * so `memo`, when given, keeps each component's answer by that set: the fixpoint below re-asks after
- * every round, and only components a round changed are solved again.
  */
-export function determinedCells(
-  groups: readonly MarginGroup[],
-  suppressed: ReadonlySet<string>,
-  memo?: Map<string, string[]>,
-): string[] {
-  const parent = new Map<string, string>();
-  const find = (k: string): string => {
+export function determinedCells(groups: readonly MarginGroup[], suppressed: ReadonlySet<string>): string[] {
+  const components = new SuppressedComponents(groups);
+  for (const key of suppressed) components.add(key);
+  return components.determined();
+}
+
+/**
+ * The connected components of suppressed terms, kept as terms are suppressed (incremental secondary
+ * suppression). Suppression only adds unknowns, so components only grow and merge: a union-find over
+ * the unknowns holds them, each root keeps its groups (those with an unknown in the component) and the
+ * component's last answer, and only components a suppression touched since are solved again. A
+ * component's system is a function of its groups, so an untouched component's answer still holds.
+ */
+class SuppressedComponents {
+  readonly #groupsOf = new Map<string, MarginGroup[]>();
+  readonly #suppressed = new Set<string>();
+  readonly #parent = new Map<string, string>();
+  readonly #members = new Map<string, MarginGroup[]>();
+  readonly #answer = new Map<string, readonly string[]>();
+  readonly #dirty = new Set<string>();
+  /** Each group's place in the given order: a component is solved in it (elimination fill-in depends on it). */
+  readonly #order = new Map<MarginGroup, number>();
+
+  constructor(groups: readonly MarginGroup[]) {
+    for (const [i, g] of groups.entries()) {
+      this.#order.set(g, i);
+      for (const k of [g.total, ...g.members]) {
+        const list = this.#groupsOf.get(k) ?? [];
+        list.push(g);
+        this.#groupsOf.set(k, list);
+      }
+    }
+  }
+
+  #find(k: string): string {
     let root = k;
-    while (parent.get(root) !== root) root = parent.get(root) as string;
+    while (this.#parent.get(root) !== root) root = this.#parent.get(root) as string;
     let node = k;
     while (node !== root) {
-      const next = parent.get(node) as string;
-      parent.set(node, root);
+      const next = this.#parent.get(node) as string;
+      this.#parent.set(node, root);
       node = next;
     }
     return root;
-  };
-  const unknownsOf = (g: MarginGroup) => [g.total, ...g.members].filter((k) => suppressed.has(k));
-  for (const g of groups) {
-    const unknowns = unknownsOf(g);
-    for (const k of unknowns) if (!parent.has(k)) parent.set(k, k);
-    for (const k of unknowns.slice(1)) parent.set(find(k), find(unknowns[0] as string));
   }
-  const components = new Map<string, MarginGroup[]>();
-  for (const g of groups) {
-    const first = unknownsOf(g)[0];
-    if (first === undefined) continue;
-    const root = find(first);
-    const list = components.get(root) ?? [];
-    list.push(g);
-    components.set(root, list);
+
+  #union(a: string, b: string): void {
+    let ra = this.#find(a);
+    let rb = this.#find(b);
+    if (ra === rb) return;
+    // The larger component absorbs the smaller: its groups move once per doubling.
+    if ((this.#members.get(ra)?.length ?? 0) < (this.#members.get(rb)?.length ?? 0)) [ra, rb] = [rb, ra];
+    this.#parent.set(rb, ra);
+    const into = this.#members.get(ra) as MarginGroup[];
+    for (const g of this.#members.get(rb) ?? []) into.push(g);
+    this.#members.delete(rb);
+    this.#answer.delete(rb);
+    this.#dirty.delete(rb);
+    this.#dirty.add(ra);
   }
-  const fresh = new Map<string, string[]>();
-  const determined = [...components.values()].flatMap((component) => {
-    if (!memo) return determinedInSystem(component, suppressed);
-    const unknowns = new Set<string>();
-    for (const g of component) for (const k of unknownsOf(g)) unknowns.add(k);
-    const signature = [...unknowns].sort().join('\n');
-    const answer = memo.get(signature) ?? determinedInSystem(component, suppressed);
-    fresh.set(signature, answer);
-    return answer;
-  });
-  if (memo) {
-    // Only the current components can be asked again; older ones no longer exist.
-    memo.clear();
-    for (const [k, v] of fresh) memo.set(k, v);
+
+  /** A term is suppressed: it joins (and may merge) the components of the groups it is in. */
+  add(key: string): void {
+    if (this.#suppressed.has(key)) return;
+    this.#parent.set(key, key);
+    this.#members.set(key, []);
+    this.#dirty.add(key);
+    for (const g of this.#groupsOf.get(key) ?? []) {
+      const other = [g.total, ...g.members].find((k) => k !== key && this.#suppressed.has(k));
+      if (other === undefined) (this.#members.get(this.#find(key)) as MarginGroup[]).push(g);
+      else this.#union(key, other);
+    }
+    this.#suppressed.add(key);
   }
-  return determined;
+
+  #inOrder(root: string): MarginGroup[] {
+    const order = this.#order;
+    return (this.#members.get(root) ?? []).sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0));
+  }
+
+  /** Every determined term, solving again only the components changed since the last call. */
+  determined(): string[] {
+    for (const root of this.#dirty) {
+      this.#answer.set(root, determinedInSystem(this.#inOrder(root), this.#suppressed));
+    }
+    this.#dirty.clear();
+    return [...this.#answer.values()].flat().sort();
+  }
 }
 
 /** `determinedCells` for one system: sparse reduced row echelon form over the suppressed terms. */
@@ -231,6 +268,8 @@ const CANONICAL_COLUMNS = [
  * The identity of a cell across linked tables: population signature plus the values of every
  * dimension (`_total` where the statistic lacks it), so the same count in two tables is one term.
  */
+const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
 function linkedId(stat: Statistic, keys: Readonly<Record<string, string>>): string {
   return `${populationSignature(stat)}#${CANONICAL_COLUMNS.map((c) => keys[c] ?? TOTAL).join('|')}`;
 }
@@ -246,7 +285,15 @@ export function linkedSecondarySuppression(tables: readonly StatisticCells[]): M
   const size = new Map<string, number>();
   const primary = new Set<string>();
   const groups: MarginGroup[] = [];
-  for (const { stat, cells } of tables) {
+  // Engines return cells in no particular order; the pattern must not depend on it (a release is
+  // reproducible), so everything below runs over tables by name and cells by key.
+  const canonical = [...tables]
+    .sort((a, b) => compareText(a.stat.name, b.stat.name))
+    .map(({ stat, cells }) => ({
+      stat,
+      cells: [...cells].sort((a, b) => compareText(a.cellKey, b.cellKey)),
+    }));
+  for (const { stat, cells } of canonical) {
     const ids = new Map(cells.map((c) => [c.cellKey, linkedId(stat, c.keys)]));
     idOf.set(stat.name, ids);
     for (const c of cells) {
@@ -309,11 +356,13 @@ function suppressToFixpoint(
     const open = g.members.filter((m) => !suppressed.has(m)).sort(bySize);
     return open[0] ?? (suppressed.has(g.total) ? undefined : g.total);
   };
-  const memo = new Map<string, string[]>();
+  const components = new SuppressedComponents(groups);
+  for (const key of suppressed) components.add(key);
   // Groups with exactly one unknown, kept as a work list as suppression proceeds.
   const single: MarginGroup[] = groups.filter((g) => unknownsIn.get(g.id) === 1);
   const suppress = (key: string) => {
     suppressed.add(key);
+    components.add(key);
     for (const g of groupsOf.get(key) ?? []) {
       const n = (unknownsIn.get(g.id) ?? 0) + 1;
       unknownsIn.set(g.id, n);
@@ -329,7 +378,7 @@ function suppressToFixpoint(
       if (pick !== undefined) suppress(pick);
     }
     // Rule 2: no unknown may be determined by the system as a whole.
-    const determined = determinedCells(groups, suppressed, memo);
+    const determined = components.determined();
     if (determined.length === 0) break;
     const touched = new Set<string>();
     for (const key of determined) {

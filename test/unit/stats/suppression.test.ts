@@ -174,6 +174,31 @@ describe('secondarySuppression', () => {
       { numRuns: 150 },
     );
   });
+
+  it('suppresses the same cells whatever order the cells arrive in (the engine returns them unordered)', () => {
+    // A release is reproducible: DuckDB and Athena return the cell index in no particular order, and the
+    // published pattern must not depend on it (tie-breaks by key, never by arrival).
+    const finestArb = fc.uniqueArray(
+      fc.record({
+        industry: fc.constantFrom('E', 'G', 'I'),
+        size_band: fc.constantFrom('1-4', '20-49', '100-299'),
+        prefecture: fc.constantFrom('13', '14', '11', '27', '26'),
+        rows: fc.integer({ min: 1, max: 12 }),
+      }),
+      { minLength: 4, maxLength: 25, selector: (f) => `${f.industry}|${f.size_band}|${f.prefecture}` },
+    );
+    fc.assert(
+      fc.property(finestArb, fc.integer({ min: 2, max: 25 }), fc.integer(), (finest, threshold, seed) => {
+        const cells = cube(finest, (c) => c.nRows < threshold);
+        const shuffled = fc.sample(fc.shuffledSubarray(cells, { minLength: cells.length }), {
+          numRuns: 1,
+          seed,
+        })[0];
+        expect(secondarySuppression(overtime, shuffled ?? [])).toEqual(secondarySuppression(overtime, cells));
+      }),
+      { numRuns: 200 },
+    );
+  });
 });
 
 describe('linkedSecondarySuppression', () => {
