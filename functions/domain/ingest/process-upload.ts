@@ -39,8 +39,8 @@ interface StoredOutcome {
   readonly file: ValidatedFile;
   readonly decision: ReturnType<typeof decide>;
   readonly outputs: string[];
-  /** Curated keys written pseudonymised in the same pass (not yet committed by masking). */
-  readonly maskedInPass: string[];
+  /** The same rows pseudonymised in the same pass: local files and their curated keys, put once recorded. */
+  readonly maskedInPass: ReadonlyArray<{ readonly key: string; readonly path: string }>;
 }
 
 /**
@@ -62,7 +62,12 @@ export async function processUpload(
   if (current.status === 'RECEIVED')
     current = await transitionRecord(ports, current, { status: 'VALIDATING' });
   const workDir = join(ports.workDir ?? tmpdir(), `kura-ingest-${address.uploadId}-${randomUUID()}`);
-  const { dataset, options } = await validationOptions(ports, settings, address, current, workDir);
+  const validation = await validationOptions(ports, settings, address, current, workDir);
+  const { dataset } = validation;
+  const options: ProcessOptions = {
+    ...validation.options,
+    warn: (message, extra) => log.warn(message, extra),
+  };
   let maskedInPass: readonly string[] = [];
   try {
     const upload = current;
@@ -72,8 +77,8 @@ export async function processUpload(
       (file, writeValid) => storeOutcome(ports, address, upload, dataset, file, writeValid),
     );
     ports.trace?.('upload');
-    maskedInPass = outcome.maskedInPass;
     current = await recordOutcome(ports, current, outcome, identity);
+    maskedInPass = await putMaskedInPass(ports, current, outcome.maskedInPass);
   } catch (error) {
     if (error instanceof UploadMismatchError) {
       return quarantine(ports, settings, log, object, head, address, current, error.reason);
@@ -155,7 +160,7 @@ async function storeOutcome(
   const { total, rejected } = file.rows;
   const decision = decide(total, rejected, dataset.maxInvalidRowRatio);
   const outputs: string[] = [];
-  const maskedInPass: string[] = [];
+  const maskedInPass: Array<{ key: string; path: string }> = [];
   // A dry run stores nothing of the file: no Parquet, no report (the record keeps the counts).
   if (current.dryRun) return { file, decision, outputs, maskedInPass };
   if (decision.status !== 'REJECTED') {
@@ -163,11 +168,9 @@ async function storeOutcome(
       const key = rawKey(address.tenantId, address.dataset, part.period, address.uploadId);
       await ports.objects.put(RAW, key, createReadStream(part.path), { contentType: PARQUET });
       outputs.push(key);
-      // Nothing reads a pseudonymised object until masking commits it on the record (pseudonymise).
       if (part.masked) {
-        const curated = pseudonymisedKey(address.tenantId, address.dataset, part.period, address.uploadId);
-        await ports.objects.put(CURATED, curated, createReadStream(part.masked), { contentType: PARQUET });
-        maskedInPass.push(curated);
+        const key = pseudonymisedKey(address.tenantId, address.dataset, part.period, address.uploadId);
+        maskedInPass.push({ key, path: part.masked });
       }
     }
   }
@@ -191,6 +194,24 @@ async function storeOutcome(
     contentType: 'application/json',
   });
   return { file, decision, outputs, maskedInPass };
+}
+
+/**
+ * Puts the objects pseudonymised in the pass, once the record says the upload was accepted: a crash
+ * before the record must leave nothing pseudonymised behind, since the outcome that follows may never
+ * commit it (a withdrawal meanwhile, a mapping changed before the retry). Masking commits them next
+ * (pseudonymise); a crash between leaves them as any masking cut short does (docs/LIMITS.md).
+ */
+async function putMaskedInPass(
+  ports: IngestPorts,
+  record: UploadRecord,
+  files: StoredOutcome['maskedInPass'],
+): Promise<string[]> {
+  if (record.status !== 'ACCEPTED' && record.status !== 'PARTIALLY_ACCEPTED') return [];
+  for (const { key, path } of files) {
+    await ports.objects.put(CURATED, key, createReadStream(path), { contentType: PARQUET });
+  }
+  return files.map((f) => f.key);
 }
 
 /** The record of a file that was read: its status (or, for a dry run, what it would be), counts and first errors. */

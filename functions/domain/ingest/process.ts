@@ -261,7 +261,7 @@ async function partitions(dir: string): Promise<string[]> {
 /**
  * Masking in the same pass (options.maskInPass): the accepted rows, still in this session, are
  * written pseudonymised per period, so masking need not read the raw Parquet back. A period DuckDB
- * split into several files is left out (masking then reads that one back as before).
+ * split into several files is left out, and a failure leaves all out (masking then reads raw back).
  */
 async function maskInPass({
   connection,
@@ -271,7 +271,17 @@ async function maskInPass({
   if (!options.maskInPass) return undefined;
   const outDir = join(options.workDir, 'masked');
   await rm(outDir, { recursive: true, force: true });
-  await runCompiled(connection, await options.maskInPass('accepted', outDir));
+  try {
+    await runCompiled(connection, await options.maskInPass('accepted', outDir));
+  } catch (error) {
+    // An optimisation only: masking then reads the raw Parquet back, as a re-mask does. Only the
+    // error's class is logged: an engine's reason may quote a cell.
+    options.warn?.('Masking in the ingestion pass failed; masking will read the raw objects back', {
+      error: error instanceof Error ? error.name : 'unknown',
+    });
+    await rm(outDir, { recursive: true, force: true });
+    return undefined;
+  }
   const files = new Map<string, string>();
   for (const period of await partitions(outDir)) {
     const dir = join(outDir, `period=${period}`);

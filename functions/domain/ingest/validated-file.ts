@@ -57,6 +57,8 @@ export interface ProcessOptions {
    * Called only once the file is accepted; without it masking reads the raw Parquet back afterwards.
    */
   readonly maskInPass?: (relation: string, outDir: string) => Promise<CompiledQuery>;
+  /** Where a step that has a fallback reports that it failed (the ingest logger's warn). */
+  readonly warn?: (message: string, extra: Record<string, unknown>) => void;
   /** Called as each phase ends (for benchmarks). */
   readonly trace?: (phase: string) => void;
   /**
