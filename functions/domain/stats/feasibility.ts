@@ -10,7 +10,8 @@
  * (a wider interval never fails where a narrower one passes). So once the points seen so far already
  * span a wide-enough range for a target, its true interval is wide enough too and its two programs
  * are skipped; a target whose witnesses fall short gets both programs solved exactly, as before.
- * Two programs at the start (minimise and maximise the sum of every target) spread the witnesses.
+ * Two programs at the start (minimise and maximise the sum of every target) spread the witnesses, then
+ * up to SPREAD_ROUNDS pairs that push the targets still open in opposite directions (spreadWitnesses).
  * `exhaustive: true` solves every program (tests compare both modes).
  */
 export type Highs = import('highs').Highs;
@@ -179,6 +180,36 @@ function failed(outcome: Outcome): TargetInterval | undefined {
   return undefined;
 }
 
+/** Targets still without a wide-enough witnessed range below which spreading stops. */
+const SPREAD_MIN_OPEN = 16;
+/** At most this many spreading rounds (two programs each). */
+const SPREAD_ROUNDS = 2;
+
+/**
+ * More witnesses for many targets at once: the targets still short of a wide-enough range are split in
+ * two (a different split each round), and one program pushes the first part down and the second up,
+ * another the reverse. A round that no longer settles at least one target per program it cost ends it. Each
+ * settled target saves its own two programs, so it pays while many targets remain open.
+ */
+function spreadWitnesses(
+  programs: Programs,
+  targets: readonly number[],
+  settled: (t: number) => boolean,
+): void {
+  let open = targets.filter((t) => !settled(t));
+  for (let round = 0; round < SPREAD_ROUNDS && open.length >= SPREAD_MIN_OPEN; round++) {
+    // A different split each round (a bit of a multiplicative hash of the position), deterministic.
+    const costs = new Map(
+      open.map((t, i) => [t, (Math.imul(i + 1, 0x9e3779b1) >>> (round + 7)) & 1 ? 1 : -1]),
+    );
+    programs.solve(costs, 'minimize');
+    programs.solve(costs, 'maximize');
+    const still = open.filter((t) => !settled(t));
+    if (open.length - still.length < 2) break;
+    open = still;
+  }
+}
+
 /**
  * Feasibility intervals of `targets`. `wideEnough(target, low, high)` must be monotone: true for
  * [low, high] implies true for every interval containing it.
@@ -200,6 +231,7 @@ export function feasibilityIntervals(
       const all = new Map(targets.map((t) => [t, 1]));
       programs.solve(all, 'minimize');
       programs.solve(all, 'maximize');
+      spreadWitnesses(programs, targets, (t) => witnessed(t));
     }
     for (const t of targets) {
       if (witnessed(t)) {

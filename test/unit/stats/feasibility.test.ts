@@ -60,9 +60,8 @@ function table(
   return { system: { lower, upper, rows }, targets };
 }
 
-const arbitraryTable = fc
-  .record({ rows: fc.integer({ min: 2, max: 4 }), cols: fc.integer({ min: 2, max: 4 }) })
-  .chain(({ rows, cols }) =>
+const tables = (size: { min: number; max: number }, suppressedPercent: number) =>
+  fc.record({ rows: fc.integer(size), cols: fc.integer(size) }).chain(({ rows, cols }) =>
     fc.record({
       values: fc.array(fc.array(fc.integer({ min: 0, max: 200 }), { minLength: cols, maxLength: cols }), {
         minLength: rows,
@@ -70,7 +69,7 @@ const arbitraryTable = fc
       }),
       suppressed: fc.array(
         fc.array(
-          fc.integer({ min: 0, max: 99 }).map((n) => n < 35),
+          fc.integer({ min: 0, max: 99 }).map((n) => n < suppressedPercent),
           { minLength: cols + 1, maxLength: cols + 1 },
         ),
         {
@@ -82,6 +81,10 @@ const arbitraryTable = fc
       width: fc.integer({ min: 1, max: 80 }),
     }),
   );
+
+const arbitraryTable = tables({ min: 2, max: 4 }, 35);
+/** Tables with enough suppressed cells (16 or more open targets) for the spreading rounds to run. */
+const largeTable = tables({ min: 5, max: 8 }, 55);
 
 describe('feasibility intervals (the audit’s LP attacker)', () => {
   it('skipping programs by witnessed points never changes a verdict, and witnessed ranges lie inside the exact interval', async () => {
@@ -113,6 +116,31 @@ describe('feasibility intervals (the audit’s LP attacker)', () => {
       { numRuns: 150 },
     );
     // The shortcut is exercised, not only allowed.
+    expect(skipped).toBeGreaterThan(0);
+  });
+
+  it('spreading witnesses over many open targets changes no verdict either (large tables)', async () => {
+    const highs = await loadSolver();
+    let skipped = 0;
+    fc.assert(
+      fc.property(largeTable, ({ values, suppressed, noise, width }) => {
+        const { system, targets } = table(values, suppressed, noise);
+        const wideEnough = (_t: number, low: number, high: number) => high - low >= width;
+        const exact = feasibilityIntervals(highs, system, targets, wideEnough, { exhaustive: true });
+        const fast = feasibilityIntervals(highs, system, targets, wideEnough);
+        skipped += exact.programs - fast.programs;
+        for (const t of targets) {
+          const e = exact.intervals.get(t);
+          const f = fast.intervals.get(t);
+          if (e?.kind !== 'exact' || !f || f.kind === 'infeasible' || f.kind === 'undecided')
+            throw new Error('the table is always feasible and the solver decides it');
+          expect(wideEnough(t, f.low, f.high)).toBe(wideEnough(t, e.low, e.high));
+          expect(f.low).toBeGreaterThanOrEqual(e.low - 1e-6);
+          expect(f.high).toBeLessThanOrEqual(e.high + 1e-6);
+        }
+      }),
+      { numRuns: 60, seed: 20261206 },
+    );
     expect(skipped).toBeGreaterThan(0);
   });
 
