@@ -86,32 +86,49 @@ const arbitraryTable = tables({ min: 2, max: 4 }, 35);
 /** Tables with enough suppressed cells (16 or more open targets) for the spreading rounds to run. */
 const largeTable = tables({ min: 5, max: 8 }, 55);
 
+/**
+ * Solves a generated table both ways and holds the fast solve to the exhaustive one: the same verdict
+ * for every target, witnessed ranges inside the exact interval, exact intervals equal. Returns both.
+ */
+function compareWithExhaustive(
+  highs: Awaited<ReturnType<typeof loadSolver>>,
+  {
+    values,
+    suppressed,
+    noise,
+    width,
+  }: { values: number[][]; suppressed: boolean[][]; noise: number; width: number },
+) {
+  const { system, targets } = table(values, suppressed, noise);
+  const wideEnough = (_t: number, low: number, high: number) => high - low >= width;
+  const exact = feasibilityIntervals(highs, system, targets, wideEnough, { exhaustive: true });
+  const fast = feasibilityIntervals(highs, system, targets, wideEnough);
+  for (const t of targets) {
+    const e = exact.intervals.get(t);
+    const f = fast.intervals.get(t);
+    expect(e?.kind).toBe('exact');
+    if (e?.kind !== 'exact' || !f || f.kind === 'infeasible' || f.kind === 'undecided')
+      throw new Error('the table is always feasible and the solver decides it');
+    expect(wideEnough(t, f.low, f.high)).toBe(wideEnough(t, e.low, e.high));
+    expect(f.low).toBeGreaterThanOrEqual(e.low - 1e-6);
+    expect(f.high).toBeLessThanOrEqual(e.high + 1e-6);
+    if (f.kind === 'exact') {
+      expect(f.low).toBeCloseTo(e.low, 6);
+      expect(f.high).toBeCloseTo(e.high, 6);
+    }
+  }
+  return { exact, fast };
+}
+
 describe('feasibility intervals (the audit’s LP attacker)', () => {
   it('skipping programs by witnessed points never changes a verdict, and witnessed ranges lie inside the exact interval', async () => {
     const highs = await loadSolver();
     let skipped = 0;
     fc.assert(
-      fc.property(arbitraryTable, ({ values, suppressed, noise, width }) => {
-        const { system, targets } = table(values, suppressed, noise);
-        const wideEnough = (_t: number, low: number, high: number) => high - low >= width;
-        const exact = feasibilityIntervals(highs, system, targets, wideEnough, { exhaustive: true });
-        const fast = feasibilityIntervals(highs, system, targets, wideEnough);
+      fc.property(arbitraryTable, (sample) => {
+        const { exact, fast } = compareWithExhaustive(highs, sample);
         expect(fast.programs).toBeLessThanOrEqual(exact.programs + 2);
         skipped += exact.programs - fast.programs;
-        for (const t of targets) {
-          const e = exact.intervals.get(t);
-          const f = fast.intervals.get(t);
-          expect(e?.kind).toBe('exact');
-          if (e?.kind !== 'exact' || !f || f.kind === 'infeasible' || f.kind === 'undecided')
-            throw new Error('the table is always feasible and the solver decides it');
-          expect(wideEnough(t, f.low, f.high)).toBe(wideEnough(t, e.low, e.high));
-          expect(f.low).toBeGreaterThanOrEqual(e.low - 1e-6);
-          expect(f.high).toBeLessThanOrEqual(e.high + 1e-6);
-          if (f.kind === 'exact') {
-            expect(f.low).toBeCloseTo(e.low, 6);
-            expect(f.high).toBeCloseTo(e.high, 6);
-          }
-        }
       }),
       { numRuns: 150 },
     );
@@ -123,21 +140,9 @@ describe('feasibility intervals (the audit’s LP attacker)', () => {
     const highs = await loadSolver();
     let skipped = 0;
     fc.assert(
-      fc.property(largeTable, ({ values, suppressed, noise, width }) => {
-        const { system, targets } = table(values, suppressed, noise);
-        const wideEnough = (_t: number, low: number, high: number) => high - low >= width;
-        const exact = feasibilityIntervals(highs, system, targets, wideEnough, { exhaustive: true });
-        const fast = feasibilityIntervals(highs, system, targets, wideEnough);
+      fc.property(largeTable, (sample) => {
+        const { exact, fast } = compareWithExhaustive(highs, sample);
         skipped += exact.programs - fast.programs;
-        for (const t of targets) {
-          const e = exact.intervals.get(t);
-          const f = fast.intervals.get(t);
-          if (e?.kind !== 'exact' || !f || f.kind === 'infeasible' || f.kind === 'undecided')
-            throw new Error('the table is always feasible and the solver decides it');
-          expect(wideEnough(t, f.low, f.high)).toBe(wideEnough(t, e.low, e.high));
-          expect(f.low).toBeGreaterThanOrEqual(e.low - 1e-6);
-          expect(f.high).toBeLessThanOrEqual(e.high + 1e-6);
-        }
       }),
       { numRuns: 60, seed: 20261206 },
     );
