@@ -10,6 +10,7 @@ import { withStatsDuckDb } from '../../../functions/domain/stats/duckdb-runner.t
 import { compilePublishedQuery, sqlString } from '../../../functions/domain/stats/sql.ts';
 import { compileCellsQuery } from '../../../functions/domain/stats/sql-cells.ts';
 import { STATISTICS } from '../../../functions/domain/stats/statistics.ts';
+import { TRINO_STAND_INS } from '../../support/trino-on-duckdb.ts';
 import { company, companyMonth, employeeMonth, storeAnonymisedRelease } from './fixtures.ts';
 
 describe('Athena SQL text', () => {
@@ -35,12 +36,7 @@ describe('Athena SQL text', () => {
         refs[table] = `read_parquet(${sqlString(path)})`;
       }
       await withStatsDuckDb(async (runner) => {
-        await runner.run('CREATE MACRO approx_percentile(x, p) AS quantile_cont(x, p)');
-        // Trino's spelling of the factor key (perturbation.ts measureKeySql): md5 of varbinary, hex in
-        // capitals, from_base. DuckDB's md5 takes the text and gives lower-case hex already.
-        await runner.run('CREATE MACRO to_utf8(s) AS s');
-        await runner.run('CREATE MACRO to_hex(h) AS upper(h)');
-        await runner.run("CREATE MACRO from_base(s, radix) AS CAST('0x' || s AS BIGINT)");
+        for (const macro of TRINO_STAND_INS) await runner.run(macro);
         for (const stat of STATISTICS) {
           const options = {
             sourceRef: refs[stat.source] as string,

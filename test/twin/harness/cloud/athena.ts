@@ -7,9 +7,10 @@
  * Every statement is recorded, so a test can parse each with the Trino or Hive grammar.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { TRINO_STAND_INS } from '../../../support/trino-on-duckdb.ts';
 import type { Json, ResolvedDeployment } from '../assembly.ts';
 import { TwinAccessDeniedError, type TwinIam } from '../iam.ts';
 import type { CallerIdentity, Reply, TwinS3 } from './s3.ts';
@@ -24,6 +25,8 @@ interface GlueTable {
   readonly partitionKeys: ReadonlyArray<{ name: string; type: string }>;
   readonly partitions: Map<string, { values: Record<string, string>; location: string }>;
   readonly projected: boolean;
+  /** Partition projection: the location template and each projected key's type (`injected`, `date`, …). */
+  readonly projection?: { readonly template: string; readonly types: Readonly<Record<string, string>> };
 }
 
 interface Workgroup {
@@ -42,9 +45,36 @@ interface Execution {
   reason?: string;
   statementType: 'DDL' | 'DML';
   columns: string[];
-  rows: string[][];
+  /** Athena's name for each column's type (`bigint`, `double`, `varchar`, …), as GetQueryResults reports it. */
+  types: string[];
+  rows: Array<Array<string | null>>;
   outputLocation?: string;
 }
+
+/** Rows in one page of GetQueryResults (Athena's maximum, the header row included on the first page). */
+const RESULT_PAGE_ROWS = 1000;
+/** Partitions one CTAS statement may write (HIVE_TOO_MANY_OPEN_PARTITIONS beyond). */
+const CTAS_MAX_PARTITIONS = 100;
+
+/** DuckDB's type of a result column → the name Athena reports for it. */
+function athenaType(duckdbType: string): string {
+  const type = duckdbType.toUpperCase();
+  if (type === 'BIGINT' || type === 'HUGEINT' || type === 'UBIGINT') return 'bigint';
+  if (type === 'INTEGER' || type === 'UINTEGER' || type === 'USMALLINT') return 'integer';
+  if (type === 'SMALLINT' || type === 'UTINYINT') return 'smallint';
+  if (type === 'TINYINT') return 'tinyint';
+  if (type === 'DOUBLE') return 'double';
+  if (type === 'FLOAT') return 'float';
+  if (type.startsWith('DECIMAL')) return 'decimal';
+  if (type === 'BOOLEAN') return 'boolean';
+  if (type === 'DATE') return 'date';
+  if (type.startsWith('TIMESTAMP')) return 'timestamp';
+  if (type === 'BLOB') return 'varbinary';
+  return 'varchar';
+}
+
+/** Athena's error for a CTAS or query it refuses, in the form StateChangeReason carries. */
+class AthenaQueryFailure extends Error {}
 
 const jsonReply = (status: number, body: unknown): Reply => ({
   status,
@@ -57,6 +87,50 @@ const s3Location = (uri: string) => {
   if (!match) throw new Error(`Not an S3 location: ${uri}`);
   return { bucket: match[1] as string, prefix: match[2] as string };
 };
+
+/** CTAS `WITH (…)` properties: `name = 'text'` or `name = ARRAY['a', …]`. */
+function ctasProperties(text: string): Record<string, string | string[]> {
+  const properties: Record<string, string | string[]> = {};
+  for (const match of text.matchAll(/(\w+)\s*=\s*(?:'((?:[^']|'')*)'|ARRAY\s*\[([^\]]*)\])/gi)) {
+    const name = String(match[1]).toLowerCase();
+    properties[name] =
+      match[3] !== undefined
+        ? [...match[3].matchAll(/'((?:[^']|'')*)'/g)].map((m) => String(m[1]).replaceAll("''", "'"))
+        : String(match[2]).replaceAll("''", "'");
+  }
+  return properties;
+}
+
+/**
+ * The one location a query reads from a table with partition projection: every key must be
+ * `injected` (the only type Kura's queried tables use) and the query must fix it with an equality, as
+ * Athena requires (CONSTRAINT_VIOLATION otherwise).
+ */
+function projectedLocation(
+  table: GlueTable,
+  projection: NonNullable<GlueTable['projection']>,
+  sql: string,
+): { values: Record<string, string>; location: string } {
+  let location = projection.template;
+  const values: Record<string, string> = {};
+  for (const key of table.partitionKeys) {
+    const type = projection.types[key.name];
+    if (type !== 'injected') {
+      throw new Error(
+        `The twin models injected partition projection only; ${table.database}.${table.name}.${key.name} is ${type}`,
+      );
+    }
+    const value = new RegExp(`(?:^|[^A-Za-z0-9_])["\`]?${key.name}["\`]?\\s*=\\s*'([^']*)'`).exec(sql)?.[1];
+    if (value === undefined) {
+      throw new AthenaQueryFailure(
+        `CONSTRAINT_VIOLATION: For the injected projected partition column ${key.name}, the WHERE clause must contain only static equality conditions, and at least one such condition must be present.`,
+      );
+    }
+    values[key.name] = value;
+    location = location.replaceAll(`\${${key.name}}`, value);
+  }
+  return { values, location };
+}
 
 /** `db.table`, `"db"."table"` or `` `db`.`table` `` → [db, table]. */
 function splitName(text: string): [string, string] {
@@ -91,6 +165,8 @@ export class TwinAthena {
       const input = props.TableInput;
       const original = /\/\* Presto View: (.*) \*\//.exec(input.ViewOriginalText ?? '')?.[1];
       const storage = input.StorageDescriptor ?? {};
+      const parameters: Record<string, string> = input.Parameters ?? {};
+      const projected = parameters['projection.enabled'] === 'true';
       const serde = String(storage.SerdeInfo?.SerializationLibrary ?? '');
       this.#add({
         database: props.DatabaseName,
@@ -105,7 +181,20 @@ export class TwinAthena {
         columns: (storage.Columns ?? []).map((c: Json) => ({ name: c.Name, type: c.Type })),
         partitionKeys: (input.PartitionKeys ?? []).map((c: Json) => ({ name: c.Name, type: c.Type })),
         partitions: new Map(),
-        projected: input.Parameters?.['projection.enabled'] === 'true',
+        projected,
+        ...(projected
+          ? {
+              projection: {
+                template: String(parameters['storage.location.template'] ?? ''),
+                types: Object.fromEntries(
+                  (input.PartitionKeys ?? []).map((c: Json) => [
+                    c.Name,
+                    String(parameters[`projection.${c.Name}.type`] ?? ''),
+                  ]),
+                ),
+              },
+            }
+          : {}),
       });
     }
     for (const workgroup of deployment.ofType('AWS::Athena::WorkGroup')) {
@@ -122,6 +211,11 @@ export class TwinAthena {
 
   #add(table: GlueTable): void {
     this.#tables.set(`${table.database}.${table.name}`, table);
+  }
+
+  /** Tables (and views) a database holds now (assertions). */
+  tablesIn(database: string): string[] {
+    return [...this.#tables.values()].filter((t) => t.database === database).map((t) => t.name);
   }
 
   /** Registered partitions of a table (assertions). */
@@ -258,16 +352,26 @@ export class TwinAthena {
           });
         }
         const header = execution.statementType === 'DML' ? [execution.columns] : [];
-        const rows = [...header, ...execution.rows].map((row) => ({
-          Data: row.map((value) => ({ VarCharValue: value })),
+        // Pages of at most 1,000 rows (the header row counts on the first), as Athena returns them;
+        // NULL comes back as a Datum without VarCharValue.
+        const all = [...header, ...execution.rows];
+        const offset = Number(body.NextToken ?? 0);
+        const next = offset + RESULT_PAGE_ROWS;
+        const rows = all.slice(offset, next).map((row) => ({
+          Data: row.map((value) => (value === null ? {} : { VarCharValue: value })),
         }));
         return jsonReply(200, {
           ResultSet: {
             Rows: rows,
             ResultSetMetadata: {
-              ColumnInfo: execution.columns.map((name) => ({ Name: name, Label: name, Type: 'varchar' })),
+              ColumnInfo: execution.columns.map((name, i) => ({
+                Name: name,
+                Label: name,
+                Type: execution.types[i] ?? 'varchar',
+              })),
             },
           },
+          ...(next < all.length ? { NextToken: String(next) } : {}),
           UpdateCount: 0,
         });
       }
@@ -311,8 +415,9 @@ export class TwinAthena {
       sql,
       principal: caller.principal,
       state: 'SUCCEEDED',
-      statementType: /^\s*(ALTER|DROP|CREATE\s+EXTERNAL)/i.test(sql) ? 'DDL' : 'DML',
+      statementType: /^\s*(ALTER|DROP|CREATE)/i.test(sql) ? 'DDL' : 'DML',
       columns: [],
+      types: [],
       rows: [],
       ...(output ? { outputLocation: `${output.replace(/\/?$/, '/')}${id}.csv` } : {}),
     };
@@ -321,7 +426,7 @@ export class TwinAthena {
       await this.#execute(execution, caller);
       if (execution.outputLocation) {
         const csv = [execution.columns, ...execution.rows]
-          .map((row) => row.map((v) => `"${v.replaceAll('"', '""')}"`).join(','))
+          .map((row) => row.map((v) => (v === null ? '' : `"${v.replaceAll('"', '""')}"`)).join(','))
           .join('\n');
         await this.#writeResult(caller, execution.outputLocation, workgroup.kmsKey, Buffer.from(csv));
       }
@@ -393,12 +498,132 @@ export class TwinAthena {
       });
       return;
     }
-    if (/^CREATE\s+TABLE\s/i.test(sql)) {
-      throw new Error(
-        'The twin does not run CTAS yet (the Athena release path is not part of the lifecycle)',
+    const ctas = /^CREATE\s+TABLE\s+(\S+)\s+WITH\s*\(([\s\S]*?)\)\s+AS\s+([\s\S]+)$/i.exec(sql);
+    if (ctas) {
+      await this.#createTableAs(execution, caller, {
+        name: ctas[1] ?? '',
+        properties: ctasProperties(ctas[2] ?? ''),
+        select: ctas[3] ?? '',
+      });
+      return;
+    }
+    if (/^CREATE\s+TABLE\s/i.test(sql))
+      throw new Error('The twin runs CREATE TABLE only as CTAS with WITH (…)');
+    await this.#query(execution, caller);
+  }
+
+  /**
+   * CREATE TABLE … WITH (…) AS SELECT, with the rules Athena applies: `external_location` is refused in a
+   * workgroup that enforces its configuration and must be an empty prefix (HIVE_PATH_ALREADY_EXISTS);
+   * the table must not exist; partition columns come last in the SELECT, in `partitioned_by` order;
+   * at most 100 partitions. Data is written as Parquet under the location (`key=value/` per
+   * partition, files named by the query, no extension) as the caller, with the workgroup's result
+   * encryption; the table and its partitions are registered in the catalogue.
+   */
+  async #createTableAs(
+    execution: Execution,
+    caller: CallerIdentity,
+    ctas: { name: string; properties: Record<string, string | string[]>; select: string },
+  ): Promise<void> {
+    const [database, name] = splitName(ctas.name);
+    const workgroup = this.#workgroups.get(execution.workgroup);
+    if (!workgroup) throw new Error(`No workgroup ${execution.workgroup}`);
+    const format = String(ctas.properties.format ?? 'PARQUET').toUpperCase();
+    if (format !== 'PARQUET') throw new Error(`The twin writes CTAS as Parquet only, not ${format}`);
+    const externalLocation = ctas.properties.external_location;
+    if (externalLocation !== undefined && workgroup.enforce) {
+      throw new AthenaQueryFailure(
+        'INVALID_TABLE_PROPERTY: external_location is not allowed when the workgroup enforces its configuration',
       );
     }
-    await this.#query(execution, caller);
+    if (!this.#databases.has(database))
+      throw new AthenaQueryFailure(`SCHEMA_NOT_FOUND: Schema ${database} does not exist`);
+    const partitionedBy = [ctas.properties.partitioned_by ?? []].flat();
+    await this.#glue(caller, 'glue:CreateTable', database, name);
+    if (partitionedBy.length > 0) await this.#glue(caller, 'glue:BatchCreatePartition', database, name);
+    if (this.#tables.has(`${database}.${name}`)) {
+      throw new AthenaQueryFailure(
+        `TABLE_ALREADY_EXISTS: Destination table '${database}.${name}' already exists`,
+      );
+    }
+    const location = `${String(externalLocation ?? `${workgroup.outputLocation ?? ''}tables/${execution.id}`).replace(/\/?$/, '/')}`;
+    const { bucket, prefix } = s3Location(location);
+    await this.iam.require({
+      principal: caller.principal,
+      action: 's3:ListBucket',
+      resource: `arn:aws:s3:::${bucket}`,
+      context: { 's3:prefix': prefix, 'aws:CalledVia': 'athena.amazonaws.com' },
+    });
+    if (this.s3.currentKeys(bucket, prefix).length > 0) {
+      throw new AthenaQueryFailure(
+        `HIVE_PATH_ALREADY_EXISTS: Target directory for table '${database}.${name}' already exists: ${location}`,
+      );
+    }
+    const written: Array<{ key: string; bytes: Buffer; values: Record<string, string> }> = [];
+    let columns: Array<{ name: string; type: string }> = [];
+    await this.#session(execution, caller, async (connection, dir) => {
+      await connection.run(`CREATE TEMP TABLE twin_ctas AS ${ctas.select}`);
+      const described = (await connection.runAndReadAll('DESCRIBE twin_ctas')).getRowObjects();
+      const all = described.map((row) => ({ name: String(row.column_name), type: String(row.column_type) }));
+      const tail = all.slice(all.length - partitionedBy.length).map((c) => c.name);
+      if (partitionedBy.length > 0 && tail.join(',') !== partitionedBy.join(',')) {
+        throw new AthenaQueryFailure(
+          `HIVE_COLUMN_ORDER_MISMATCH: Partition keys must be the last columns in the table and in the same order as the table properties: [${partitionedBy.join(', ')}]`,
+        );
+      }
+      columns = all.slice(0, all.length - partitionedBy.length);
+      const quoted = (names: readonly string[]) => names.map((n) => `"${n}"`).join(', ');
+      const groups =
+        partitionedBy.length > 0
+          ? (
+              await connection.runAndReadAll(`SELECT DISTINCT ${quoted(partitionedBy)} FROM twin_ctas`)
+            ).getRowObjects()
+          : [{}];
+      if (groups.length > CTAS_MAX_PARTITIONS) {
+        throw new AthenaQueryFailure(
+          'HIVE_TOO_MANY_OPEN_PARTITIONS: Exceeded limit of 100 open writers for partitions/buckets',
+        );
+      }
+      for (const [n, group] of groups.entries()) {
+        const values = Object.fromEntries(
+          partitionedBy.map((k) => [k, group[k] === null ? '__HIVE_DEFAULT_PARTITION__' : String(group[k])]),
+        );
+        const where = partitionedBy.map((k) =>
+          group[k] === null
+            ? `"${k}" IS NULL`
+            : `CAST("${k}" AS VARCHAR) = '${String(group[k]).replaceAll("'", "''")}'`,
+        );
+        const file = join(dir, `ctas-${n}.parquet`);
+        await connection.run(
+          `COPY (SELECT ${quoted(columns.map((c) => c.name))} FROM twin_ctas${where.length ? ` WHERE ${where.join(' AND ')}` : ''}) TO '${file}' (FORMAT parquet)`,
+        );
+        const folder = partitionedBy.map((k) => `${k}=${encodeURIComponent(values[k] ?? '')}/`).join('');
+        written.push({ key: `${prefix}${folder}${execution.id}_${n}`, bytes: await readFile(file), values });
+      }
+    });
+    for (const file of written) {
+      await this.#writeResult(caller, `s3://${bucket}/${file.key}`, workgroup.kmsKey, file.bytes);
+    }
+    this.#add({
+      database,
+      name,
+      location,
+      format: 'parquet',
+      columns: columns.map((c) => ({ name: c.name, type: athenaType(c.type) })),
+      partitionKeys: partitionedBy.map((k) => ({ name: k, type: 'string' })),
+      partitions: new Map(
+        partitionedBy.length === 0
+          ? []
+          : written.map((file) => [
+              JSON.stringify(file.values),
+              {
+                values: file.values,
+                location: `s3://${bucket}/${file.key.slice(0, file.key.lastIndexOf('/') + 1)}`,
+              },
+            ]),
+      ),
+      projected: false,
+    });
   }
 
   /** The tables and views a query names (quoted or not), views expanded to what they read. */
@@ -415,6 +640,26 @@ export class TwinAthena {
   }
 
   async #query(execution: Execution, caller: CallerIdentity): Promise<void> {
+    await this.#session(execution, caller, async (connection) => {
+      const reader = await connection.runAndReadAll(execution.sql);
+      execution.columns = reader.columnNames();
+      execution.types = reader.columnTypes().map((type) => athenaType(type.toString()));
+      execution.rows = reader
+        .getRows()
+        .map((row) => row.map((value) => (value === null ? null : String(value))));
+    });
+  }
+
+  /**
+   * A DuckDB session holding what the statement reads: every table and view it names, after Athena's
+   * checks for the caller (Glue, then S3 reads of the data). The Trino functions Kura calls that
+   * DuckDB lacks are macros (test/support/trino-on-duckdb.ts).
+   */
+  async #session(
+    execution: Execution,
+    caller: CallerIdentity,
+    use: (connection: DuckDBConnection, dir: string) => Promise<void>,
+  ): Promise<void> {
     const tables = this.#referenced(execution.sql);
     this.#scratch ??= await mkdtemp(join(process.env.TMPDIR ?? '/tmp', 'kura-twin-athena-'));
     const dir = join(this.#scratch, execution.id);
@@ -422,26 +667,23 @@ export class TwinAthena {
     const instance = await DuckDBInstance.create(':memory:');
     const connection = await instance.connect();
     try {
-      await connection.run('CREATE MACRO approx_percentile(x, p) AS quantile_cont(x, p)');
+      for (const macro of TRINO_STAND_INS) await connection.run(macro);
       for (const database of new Set(tables.map((t) => t.database))) {
         await connection.run(`CREATE SCHEMA IF NOT EXISTS "${database}"`);
       }
       // Tables first (a view reads them), then views in dependency order.
       for (const table of tables.filter((t) => !t.view)) {
         await this.#glue(caller, 'glue:GetTable', table.database, table.name);
-        if (table.partitionKeys.length > 0)
+        // Projected partitions come from the table's parameters, not from the catalogue.
+        if (table.partitionKeys.length > 0 && !table.projection)
           await this.#glue(caller, 'glue:GetPartitions', table.database, table.name);
-        await connection.run(await this.#materialise(table, caller, dir));
+        await connection.run(await this.#materialise(table, caller, dir, execution.sql));
       }
       for (const view of tables.filter((t) => t.view).reverse()) {
         await this.#glue(caller, 'glue:GetTable', view.database, view.name);
         await connection.run(`CREATE OR REPLACE VIEW "${view.database}"."${view.name}" AS ${view.view}`);
       }
-      const reader = await connection.runAndReadAll(execution.sql);
-      execution.columns = reader.columnNames();
-      execution.rows = reader
-        .getRows()
-        .map((row) => row.map((value) => (value === null ? '' : String(value))));
+      await use(connection, dir);
     } finally {
       connection.closeSync();
       instance.closeSync();
@@ -450,22 +692,24 @@ export class TwinAthena {
   }
 
   /** A DuckDB view over a Glue table's data, read as the caller from the twin's S3. */
-  async #materialise(table: GlueTable, caller: CallerIdentity, dir: string): Promise<string> {
+  async #materialise(table: GlueTable, caller: CallerIdentity, dir: string, sql: string): Promise<string> {
     const columns = table.columns.map((c) => `"${c.name}"`).join(', ');
     const empty = `SELECT ${table.columns
       .map((c) => `CAST(NULL AS VARCHAR) AS "${c.name}"`)
       .concat(table.partitionKeys.map((k) => `CAST(NULL AS VARCHAR) AS "${k.name}"`))
       .join(', ')} WHERE false`;
     const parts: string[] = [];
-    const locations =
-      table.partitionKeys.length > 0
+    const locations = table.projection
+      ? [projectedLocation(table, table.projection, sql)]
+      : table.partitionKeys.length > 0
         ? [...table.partitions.values()]
         : table.location
           ? [{ values: {}, location: table.location }]
           : [];
     let n = 0;
     for (const { values, location } of locations) {
-      const objects = await this.#readObjects(caller, location);
+      // An empty object is no row (Kura's one-column key lists can be empty); DuckDB cannot sniff it.
+      const objects = (await this.#readObjects(caller, location)).filter((o) => o.bytes.length > 0);
       const files: string[] = [];
       for (const object of objects) {
         const file = join(dir, `${table.name}-${n++}`);
