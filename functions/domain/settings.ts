@@ -97,7 +97,15 @@ export const limitsSchema = z
     maxRows: z.number().int().positive().default(20_000_000),
     /** Presigned upload expiry, seconds (at most 15 minutes). */
     uploadUrlExpirySeconds: z.number().int().min(60).max(900).default(300),
-    /** Above this many bytes masking runs on Athena instead of DuckDB inside Lambda. */
+    /**
+     * Above this many bytes of anonymised Parquet, a deployed release publishes its statistics with
+     * Athena CTAS instead of DuckDB inside the release function (stats/run.ts); anonymisation and the
+     * disclosure audit run in the function either way. 512 MiB is a sixth of the function's 3,008 MiB
+     * (DuckDB spills to its 10 GiB of /tmp beyond memory); the bench measures 6.4 MiB per 1,000
+     * companies (bench/results.md), so DuckDB publishes every release up to about 80,000 companies and
+     * the release's own time, not this threshold, is the limit (docs/LIMITS.md). The two paths publish the same cells
+     * (test/twin/athena-release.test.ts).
+     */
     athenaThresholdBytes: z
       .number()
       .int()
