@@ -65,6 +65,8 @@ export class PipelineStack extends Stack {
     grantBucket(this.ingest, buckets.landing, 'landing', 'write', { prefix: 'quarantine/' });
     grantBucket(this.ingest, buckets.raw, 'raw', 'readWrite');
     grantBucket(this.ingest, buckets.curated, 'curated', 'readWrite');
+    // Masking's commit deletes every version it wrote when the upload was withdrawn meanwhile.
+    grantBucket(this.ingest, buckets.curated, 'curated', 'purge', { prefix: 'pseudonymised/' });
     grantTable(this.ingest, tables.tenants, 'tenants', 'read');
     grantTable(this.ingest, tables.uploads, 'uploads', 'readWrite');
     grantTable(this.ingest, tables.ledger, 'ledger', 'append');
@@ -85,6 +87,7 @@ export class PipelineStack extends Stack {
     });
     grantBucket(this.mask, buckets.raw, 'raw', 'read');
     grantBucket(this.mask, buckets.curated, 'curated', 'readWrite');
+    grantBucket(this.mask, buckets.curated, 'curated', 'purge', { prefix: 'pseudonymised/' });
     grantTable(this.mask, tables.tenants, 'tenants', 'read');
     grantTable(this.mask, tables.uploads, 'uploads', 'readWrite');
     grantTable(this.mask, tables.ledger, 'ledger', 'append');

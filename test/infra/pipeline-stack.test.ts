@@ -138,6 +138,9 @@ describe('pipeline stack: ingest function', () => {
     expect(allows(policy, 's3:PutObject', objects('curated'))).toBe(true);
     expect(allows(policy, 's3:GetObject', objects('curated'))).toBe(true);
     expect(allows(policy, 's3:PutObject', objects('stats'))).toBe(false);
+    // Masking in ingestion's pass deletes what it wrote when the upload was withdrawn meanwhile.
+    expect(allows(policy, 's3:DeleteObjectVersion', objects('curated', 'pseudonymised/'))).toBe(true);
+    expect(allows(policy, 's3:DeleteObjectVersion', objects('curated', 'facts/'))).toBe(false);
   });
 
   it('uses the tables it names: uploads read-write, tenants read-only, ledger append-only', () => {
@@ -202,6 +205,10 @@ describe('pipeline stack: mask function', () => {
     expect(allows(maskPolicy, 's3:GetObject', objects('raw'))).toBe(true);
     expect(allows(maskPolicy, 's3:PutObject', objects('raw'))).toBe(false);
     expect(allows(maskPolicy, 's3:PutObject', objects('curated'))).toBe(true);
+    // An upload withdrawn while it is masked: every version masking wrote is deleted again.
+    expect(allows(maskPolicy, 's3:DeleteObjectVersion', objects('curated', 'pseudonymised/'))).toBe(true);
+    expect(allows(maskPolicy, 's3:DeleteObjectVersion', objects('curated', 'anonymised/'))).toBe(false);
+    expect(allows(maskPolicy, 's3:DeleteObjectVersion', objects('raw'))).toBe(false);
     expect(mask.Properties.Layers).toHaveLength(1);
   });
 });
