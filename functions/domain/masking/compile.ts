@@ -1,6 +1,8 @@
 /**
- * Compiles the masking policy to SQL for two engines from the same declaration: DuckDB (in Lambda
- * and in the local platform) and Athena (Trino, for data above `limits.athenaThresholdBytes`).
+ * Compiles the masking policy to SQL from its declaration. Pseudonymisation runs on DuckDB only (inside
+ * the ingest and mask functions, and in the local platform): there is no Athena masking path, so a
+ * tenant key never reaches a query engine's history (docs/PRIVACY.md, "Where tenant keys are used").
+ * The dialect type remains for the facts and anonymisation SQL that Athena views share.
  *
  * Pseudonymisation SQL carries key material. It lives only inside a `CompiledQuery`, whose
  * `toString()`, `toJSON()` and `inspect` output are redacted; the text is reachable only through
@@ -11,7 +13,7 @@ import { inspect } from 'node:util';
 import type { DatasetDef } from '../catalog/index.ts';
 import { sqlIdentifier, sqlLiteral } from '../sql-text.ts';
 import { type PseudonymisedColumn, pseudonymisedColumns } from './columns.ts';
-import { hmacBlocksHex, keyHex } from './hmac.ts';
+import { hmacBlocksHex } from './hmac.ts';
 
 export type Dialect = 'duckdb' | 'athena';
 
@@ -76,17 +78,16 @@ export function dialectType(dialect: Dialect, sqlType: PseudonymisedColumn['sqlT
   return sqlType === 'VARCHAR' ? 'varchar' : sqlType.toLowerCase();
 }
 
-/** The HMAC-SHA256 token expression (lowercase hex) of a VARCHAR expression under a key. */
-export function tokenExpression(dialect: Dialect, valueSql: string, key: Uint8Array): string {
-  if (dialect === 'duckdb') {
-    const { ipadHex, opadHex } = hmacBlocksHex(key);
-    return `sha256(unhex('${opadHex}') || unhex(sha256(unhex('${ipadHex}') || encode(${valueSql}))))`;
-  }
-  return `lower(to_hex(hmac_sha256(to_utf8(${valueSql}), from_hex('${keyHex(key)}'))))`;
+/**
+ * The HMAC-SHA256 token expression (lowercase hex) of a VARCHAR expression under a key, in DuckDB: the
+ * key appears only as its inner and outer pads, which the compiled query redacts.
+ */
+export function tokenExpression(valueSql: string, key: Uint8Array): string {
+  const { ipadHex, opadHex } = hmacBlocksHex(key);
+  return `sha256(unhex('${opadHex}') || unhex(sha256(unhex('${ipadHex}') || encode(${valueSql}))))`;
 }
 
-function keySecrets(dialect: Dialect, key: Uint8Array): string[] {
-  if (dialect === 'athena') return [keyHex(key)];
+function keySecrets(key: Uint8Array): string[] {
   const { ipadHex, opadHex } = hmacBlocksHex(key);
   return [ipadHex, opadHex];
 }
@@ -103,17 +104,16 @@ const SOURCE = 'kura_src';
  * expression over the value itself.
  */
 export function pseudonymiseProjection(
-  dialect: Dialect,
   dataset: DatasetDef,
   key: Uint8Array,
   sourceColumns?: ReadonlySet<string>,
   tokenOf: (sourceColumn: string) => string = (name) =>
-    tokenExpression(dialect, `CAST(${quoteIdent(name)} AS ${dialectType(dialect, 'VARCHAR')})`, key),
+    tokenExpression(`CAST(${quoteIdent(name)} AS VARCHAR)`, key),
   qualifier = '',
 ): string[] {
   return pseudonymisedColumns(dataset).map((column) => {
     const present = sourceColumns === undefined || sourceColumns.has(column.source.name);
-    const type = dialectType(dialect, column.sqlType);
+    const type = column.sqlType;
     if (!present) return `CAST(NULL AS ${type}) AS ${quoteIdent(column.name)}`;
     if (column.action === 'tokenise') return `${tokenOf(column.source.name)} AS ${quoteIdent(column.name)}`;
     return `CAST(${qualifier}${quoteIdent(column.source.name)} AS ${type}) AS ${quoteIdent(column.name)}`;
@@ -125,10 +125,9 @@ export function pseudonymiseProjection(
  * DISTINCT linking code (an attendance file of a million rows holds a few thousand employees), in
  * a small table `(v, t)` joined back to every row. Tokens are the same expression over the same
  * value, so bit-identical to computing them per row; a NULL code finds no match and stays NULL.
- * `extraColumns` are appended after the projection (Athena CTAS partition columns).
+ * `extraColumns` are appended after the projection (the `period` column masking in ingestion's pass partitions by).
  */
 function pseudonymiseSelectSql(options: {
-  readonly dialect: Dialect;
   readonly dataset: DatasetDef;
   readonly key: Uint8Array;
   readonly from: string;
@@ -136,8 +135,7 @@ function pseudonymiseSelectSql(options: {
   readonly sourceColumns?: ReadonlySet<string> | undefined;
   readonly extraColumns?: readonly string[];
 }): string {
-  const { dialect, dataset, key, sourceColumns } = options;
-  const varchar = dialectType(dialect, 'VARCHAR');
+  const { dataset, key, sourceColumns } = options;
   const linking = [
     ...new Set(
       pseudonymisedColumns(dataset)
@@ -147,19 +145,18 @@ function pseudonymiseSelectSql(options: {
     ),
   ];
   const tokenTable = (name: string) => `kura_tok_${linking.indexOf(name)}`;
-  const sourceValue = (name: string) => `CAST(${SOURCE}.${quoteIdent(name)} AS ${varchar})`;
+  const sourceValue = (name: string) => `CAST(${SOURCE}.${quoteIdent(name)} AS VARCHAR)`;
   const ctes = [
     `${SOURCE} AS (SELECT * FROM ${options.from}${options.where ? ` WHERE ${options.where}` : ''})`,
     ...linking.map(
       (name) =>
-        `${tokenTable(name)} AS (SELECT v, ${tokenExpression(dialect, 'v', key)} AS t FROM (SELECT DISTINCT ${sourceValue(name)} AS v FROM ${SOURCE}) AS codes)`,
+        `${tokenTable(name)} AS (SELECT v, ${tokenExpression('v', key)} AS t FROM (SELECT DISTINCT ${sourceValue(name)} AS v FROM ${SOURCE}) AS codes)`,
     ),
   ];
   const joins = linking.map(
     (name) => ` LEFT JOIN ${tokenTable(name)} ON ${tokenTable(name)}.v = ${sourceValue(name)}`,
   );
   const projection = pseudonymiseProjection(
-    dialect,
     dataset,
     key,
     sourceColumns,
@@ -170,18 +167,17 @@ function pseudonymiseSelectSql(options: {
   return `WITH ${ctes.join(', ')} SELECT ${columns.join(', ')} FROM ${SOURCE}${joins.join('')}`;
 }
 
-/** The pseudonymising SELECT over a source relation (a `read_parquet(...)` or a Glue table). */
+/** The pseudonymising SELECT (DuckDB) over a source relation, e.g. a `read_parquet(...)`. */
 export function compilePseudonymiseSelect(options: {
-  readonly dialect: Dialect;
   readonly dataset: DatasetDef;
   readonly key: Uint8Array;
   readonly from: string;
   readonly where?: string;
   readonly sourceColumns?: ReadonlySet<string>;
 }): CompiledQuery {
-  const { dialect, dataset, key } = options;
+  const { dataset, key } = options;
   const sql = pseudonymiseSelectSql(options);
-  return new CompiledQuery(dialect, sql, `pseudonymise ${dataset.name}`, keySecrets(dialect, key));
+  return new CompiledQuery('duckdb', sql, `pseudonymise ${dataset.name}`, keySecrets(key));
 }
 
 /** DuckDB `read_parquet` over local files (DuckDB in Kura never reads s3:// directly). */
@@ -199,14 +195,13 @@ export function compileDuckdbPseudonymise(options: {
   readonly sourceColumns?: ReadonlySet<string>;
 }): CompiledQuery {
   const select = compilePseudonymiseSelect({
-    dialect: 'duckdb',
     dataset: options.dataset,
     key: options.key,
     from: duckdbReadParquet(options.inputs),
     ...(options.sourceColumns ? { sourceColumns: options.sourceColumns } : {}),
   });
   const sql = `COPY (${select.sqlForExecution()}) TO ${quoteLiteral(options.output)} (FORMAT parquet, COMPRESSION zstd)`;
-  return new CompiledQuery('duckdb', sql, select.description, keySecrets('duckdb', options.key));
+  return new CompiledQuery('duckdb', sql, select.description, keySecrets(options.key));
 }
 
 /**
@@ -222,7 +217,6 @@ export function compileDuckdbPseudonymiseInPass(options: {
   readonly outDir: string;
 }): CompiledQuery {
   const select = pseudonymiseSelectSql({
-    dialect: 'duckdb',
     dataset: options.dataset,
     key: options.key,
     from: options.relation,
@@ -234,6 +228,6 @@ export function compileDuckdbPseudonymiseInPass(options: {
     'duckdb',
     sql,
     `pseudonymise ${options.dataset.name} in ingestion's pass`,
-    keySecrets('duckdb', options.key),
+    keySecrets(options.key),
   );
 }

@@ -51,5 +51,5 @@ export function personRecordKey(key: Uint8Array, tenantId: string, token: string
  */
 export function personRecordKeySql(key: Uint8Array, tenantId: string, tokenColumn: string): string {
   const message = `${sqlLiteral(`person|${tenantId}|`)} || ${tokenColumn}`;
-  return `CAST(('0x' || substr(${tokenExpression('duckdb', message, key)}, 1, 8)) AS BIGINT)`;
+  return `CAST(('0x' || substr(${tokenExpression(message, key)}, 1, 8)) AS BIGINT)`;
 }
