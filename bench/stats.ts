@@ -14,6 +14,7 @@
 import { createWriteStream, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { WorkerSuppressionSolver } from '../functions/adapters/audit-workers.ts';
 import { MemoryKeyStore, MemoryObjectStore, MemoryTable } from '../functions/adapters/memory/index.ts';
 import { anonymise, LOCAL_SUPPRESSION_BUDGET } from '../functions/domain/masking/anonymise.ts';
 import { factKey } from '../functions/domain/masking/facts.ts';
@@ -296,7 +297,8 @@ async function releaseOver(companies: readonly SyntheticCompany[], root: string)
   const phases: Partial<Record<PublishPhase, number>> = {};
   const publishStarted = performance.now();
   const manifest = await publishRelease(
-    { objects },
+    // The audit's programs on worker threads, as the release function runs them (stats-release/runtime.ts).
+    { objects, auditSolver: new WorkerSuppressionSolver() },
     {
       releaseId,
       settings: defaultSettings,

@@ -1,3 +1,4 @@
+import { WorkerSuppressionSolver } from '../adapters/audit-workers.ts';
 import type { EnvironmentNeeds } from '../adapters/environment.ts';
 import type { Runtime } from '../adapters/runtime.ts';
 import { glueDatabases } from '../domain/athena-names.ts';
@@ -26,6 +27,8 @@ export function composeRelease(runtime: Runtime): ReleasePorts {
     settings,
     clock,
     newId,
+    // The audit's linear programs on every core the function has (two vCPUs at 3,008 MiB).
+    auditSolver: new WorkerSuppressionSolver(),
     athena:
       runtime.athena && statsBucket
         ? { runner: runtime.athena, statsBucket, databases: glueDatabases(runtime.stage) }

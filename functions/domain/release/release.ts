@@ -22,6 +22,7 @@ import { anonymise } from '../masking/anonymise.ts';
 import { ConditionFailedError, type KeyStore, type ObjectStore, type Table } from '../ports/index.ts';
 import type { PlatformSettings } from '../settings.ts';
 import { auditReportKey, ReleaseAuditFailedError } from '../stats/audit.ts';
+import type { SuppressionSolver } from '../stats/audit-checks.ts';
 import { type ReleaseManifest, releaseIdFor } from '../stats/release.ts';
 import { publishAnonymisedRelease, type ReleaseAthena } from '../stats/run.ts';
 import { TENANTS_TABLE, type TenantRecord } from '../tenants/model.ts';
@@ -42,6 +43,8 @@ export interface ReleasePorts {
   readonly newId: () => string;
   /** Athena in the stage's `etl` workgroup (deployed); publishing uses it above the size threshold. */
   readonly athena?: ReleaseAthena | undefined;
+  /** Solves the release audit's linear programs (worker threads where the composition root gives them). */
+  readonly auditSolver?: SuppressionSolver | undefined;
 }
 
 export interface BuildReleaseRequest {
@@ -91,7 +94,7 @@ export async function buildRelease(ports: ReleasePorts, request: BuildReleaseReq
     { releaseId, tenants },
   );
   const manifest = await publishAnonymisedRelease(
-    { objects: ports.objects, athena: ports.athena },
+    { objects: ports.objects, athena: ports.athena, auditSolver: ports.auditSolver },
     ports.settings,
     releaseId,
   );

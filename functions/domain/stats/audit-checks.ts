@@ -13,7 +13,13 @@ import {
   type EarlierCells,
 } from './audit-model.ts';
 import { type Statistic, statisticKeyColumns, TOTAL } from './catalog.ts';
-import { feasibilityIntervals, type Highs, type LinearSystem, type TargetInterval } from './feasibility.ts';
+import {
+  feasibilityIntervals,
+  type Highs,
+  type LinearSystem,
+  loadSolver,
+  type TargetInterval,
+} from './feasibility.ts';
 
 /** Margin equations of one period's cells, derived from their coordinates: total = Σ members. */
 export function marginEquations(
@@ -97,21 +103,86 @@ export function protects(
 }
 
 /**
- * Check 1: for each period and additive measure, one LP over every cell of this release and of the
- * earlier ones (identical content = one variable), minimising and maximising each suppressed cell.
+ * One family of linear programs of check 1 (a statistic, a period, an additive measure) as plain data,
+ * so that any thread can solve it: the period's system over this release and the earlier ones, and
+ * for every suppressed cell of this release its variable and what its interval must protect.
  */
-export function poolSuppressedCells(
+export interface SuppressionJob {
+  readonly system: LinearSystem;
+  readonly measure: Additive;
+  readonly targets: ReadonlyArray<{ readonly index: number } & TargetTruth>;
+  readonly settings: PlatformSettings;
+  readonly exhaustive: boolean;
+}
+
+/** What solving a job found: each target's interval, and how many programs it took. */
+export interface SuppressionSolution {
+  readonly intervals: ReadonlyArray<readonly [number, TargetInterval]>;
+  readonly programs: number;
+}
+
+/** Solves the jobs of a release audit, in order (in this thread, or spread over worker threads). */
+export interface SuppressionSolver {
+  solve(jobs: readonly SuppressionJob[]): Promise<SuppressionSolution[]>;
+}
+
+/** What an interval of one suppressed cell must protect, for one measure. */
+export interface TargetTruth {
+  readonly largest: number;
+  readonly single: boolean;
+  readonly truth: number;
+}
+
+const targetTruth = (a: Additive, cell: CellTruth): TargetTruth => ({
+  largest: cell.largest[a.column] ?? 0,
+  single: cell.companies === 1,
+  truth: cell.truth[a.column] ?? 0,
+});
+
+/** Solves one job: the feasibility intervals of its targets (feasibility.ts). */
+export function solveSuppressionJob(highs: Highs, job: SuppressionJob): SuppressionSolution {
+  const byIndex = new Map(job.targets.map((t) => [t.index, t]));
+  const result = feasibilityIntervals(
+    highs,
+    job.system,
+    job.targets.map((t) => t.index),
+    (i, low, high) =>
+      protectedInterval(job.measure, byIndex.get(i) as TargetTruth, low, high, job.settings).ok,
+    { exhaustive: job.exhaustive },
+  );
+  return { intervals: [...result.intervals], programs: result.programs };
+}
+
+/** The solver in this thread: HiGHS loaded once, the jobs one after another. */
+export const inThreadSolver: SuppressionSolver = {
+  async solve(jobs) {
+    if (jobs.length === 0) return [];
+    const highs = await loadSolver();
+    return jobs.map((job) => solveSuppressionJob(highs, job));
+  },
+};
+
+/** A planned family of programs, and how its solution is judged. */
+export interface SuppressionCheck {
+  readonly job: SuppressionJob;
+  judge(solution: SuppressionSolution): AuditFailure[];
+}
+
+/**
+ * Check 1, planned: for each period and additive measure, one LP over every cell of this release and
+ * of the earlier ones (identical content = one variable), minimising and maximising each suppressed
+ * cell. Solving is left to a SuppressionSolver; `judge` turns a solution into findings.
+ */
+export function planSuppressionChecks(
   stat: Statistic,
   current: readonly CellTruth[],
   previous: readonly EarlierCells[],
   settings: PlatformSettings,
-  highs: Highs,
   options: { readonly exhaustive?: boolean },
-): { suppressed: number; programs: number; failures: AuditFailure[] } {
-  const failures: AuditFailure[] = [];
-  let programs = 0;
+): { suppressed: number; checks: SuppressionCheck[] } {
+  const checks: SuppressionCheck[] = [];
   const suppressed = current.filter((c) => !c.published);
-  if (suppressed.length === 0 || !stat.margins) return { suppressed: suppressed.length, programs, failures };
+  if (suppressed.length === 0 || !stat.margins) return { suppressed: suppressed.length, checks };
   const periods = [...new Set(suppressed.map((c) => c.period))];
   for (const period of periods) {
     const releases: EarlierCells[] = [
@@ -119,25 +190,25 @@ export function poolSuppressedCells(
       ...previous.map((p) => ({ releaseId: p.releaseId, cells: p.cells.filter((c) => c.period === period) })),
     ];
     for (const a of additiveMeasures(stat)) {
-      const { system, index } = linearSystem(stat, releases, a, highs);
+      const { system, index } = linearSystem(stat, releases, a);
       const targets = (releases[0]?.cells.filter((c) => !c.published) ?? []).map((cell) => ({
         cell,
         index: index.get(`${cell.key}#${cell.fingerprint}`) as number,
       }));
-      const byIndex = new Map(targets.map((t) => [t.index, t.cell]));
-      const result = feasibilityIntervals(
-        highs,
-        system,
-        targets.map((t) => t.index),
-        (i, low, high) => protectedInterval(a, byIndex.get(i) as CellTruth, low, high, settings).ok,
-        { exhaustive: options.exhaustive ?? false },
-      );
-      programs += result.programs;
-      for (const f of judgeIntervals(stat, a, targets, result.intervals, releases, settings))
-        failures.push(f);
+      checks.push({
+        job: {
+          system,
+          measure: a,
+          targets: targets.map((t) => ({ index: t.index, ...targetTruth(a, t.cell) })),
+          settings,
+          exhaustive: options.exhaustive ?? false,
+        },
+        judge: (solution) =>
+          judgeIntervals(stat, a, targets, new Map(solution.intervals), releases, settings),
+      });
     }
   }
-  return { suppressed: suppressed.length, programs, failures };
+  return { suppressed: suppressed.length, checks };
 }
 
 /**
@@ -148,7 +219,6 @@ function linearSystem(
   stat: Statistic,
   releases: readonly EarlierCells[],
   a: Additive,
-  highs: Highs,
 ): { system: LinearSystem; index: ReadonlyMap<string, number> } {
   const keyColumns = statisticKeyColumns(stat);
   const parse = (key: string) =>
@@ -164,7 +234,7 @@ function linearSystem(
       i = lower.length;
       index.set(id, i);
       lower.push(0);
-      upper.push(highs.infinity);
+      upper.push(Number.POSITIVE_INFINITY);
     }
     const figure = c.figures[a.column];
     if (figure !== undefined) {
@@ -197,14 +267,14 @@ function linearSystem(
 /** Whether the truth behind an interval [low, high] of a cell's P is protected, and what was required. */
 function protectedInterval(
   a: Additive,
-  cell: CellTruth,
+  target: TargetTruth,
   low: number,
   high: number,
   settings: PlatformSettings,
 ) {
-  const required = requiredWidth(a, cell.largest[a.column] ?? 0, settings);
-  const pieces = truthPieces(low, high, settings, cell.companies === 1);
-  return { ...protects(pieces, required, cell.truth[a.column] ?? 0), required };
+  const required = requiredWidth(a, target.largest, settings);
+  const pieces = truthPieces(low, high, settings, target.single);
+  return { ...protects(pieces, required, target.truth), required };
 }
 
 /** Findings for the suppressed cells whose interval the solver found too narrow, or found none for. */
@@ -232,7 +302,13 @@ function judgeIntervals(
       });
       continue;
     }
-    const { ok, from, to, required } = protectedInterval(a, cell, interval.low, interval.high, settings);
+    const { ok, from, to, required } = protectedInterval(
+      a,
+      targetTruth(a, cell),
+      interval.low,
+      interval.high,
+      settings,
+    );
     if (!ok) {
       const against = releases.slice(1).find((r) => r.cells.some((c) => c.key === cell.key))?.releaseId;
       failures.push({

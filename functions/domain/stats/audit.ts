@@ -41,7 +41,12 @@ import type { ObjectStore, QueryRunner } from '../ports/index.ts';
 import { NotFoundError } from '../ports/index.ts';
 import type { PlatformSettings } from '../settings.ts';
 import { statsAdminPrefix } from '../zones.ts';
-import { differenceChecks, poolSuppressedCells } from './audit-checks.ts';
+import {
+  differenceChecks,
+  inThreadSolver,
+  planSuppressionChecks,
+  type SuppressionSolver,
+} from './audit-checks.ts';
 import {
   type AuditFailure,
   type CellTruth,
@@ -51,7 +56,6 @@ import {
 } from './audit-model.ts';
 import { computeTruth } from './audit-truth.ts';
 import type { Statistic } from './catalog.ts';
-import { loadSolver } from './feasibility.ts';
 import { publishedMarkerKey, publishedReleasesPrefix } from './release.ts';
 
 export type { AuditFailure } from './audit-model.ts';
@@ -106,6 +110,11 @@ export interface AuditOptions {
    * points already prove protection (feasibility.ts). Same verdicts, slower; for tests.
    */
   readonly exhaustive?: boolean;
+  /**
+   * Solves check 1's linear programs: in this thread by default; the release function spreads them
+   * over worker threads (adapters/audit-workers.ts). Verdicts do not depend on it.
+   */
+  readonly solver?: SuppressionSolver;
 }
 
 /**
@@ -121,10 +130,10 @@ export async function auditRelease(objects: ObjectStore, options: AuditOptions):
     failures.push(f),
   );
   checked.quantiles = truths.quantilesChecked;
-  // HiGHS (WebAssembly), loaded on first use: the audit is the only user, and the module is 3.5 MB.
-  // The package is CommonJS with an ESM build; its types describe the CommonJS shape, so the loader is
-  // taken from `default` whichever shape the runtime hands over (feasibility.ts).
-  const highs = await loadSolver();
+  // Check 1 for every statistic first, as independent families of linear programs (one per statistic,
+  // period and measure), so a solver can spread them over threads; then each statistic's findings in
+  // catalogue order.
+  const plans = [];
   for (const stat of statistics) {
     const current = truths.cells.get(stat.name) ?? [];
     const previous: EarlierCells[] = [];
@@ -132,10 +141,20 @@ export async function auditRelease(objects: ObjectStore, options: AuditOptions):
       const cells = await readCellTruths(objects, id, stat.name);
       if (cells) previous.push({ releaseId: id, cells });
     }
-    const pooled = poolSuppressedCells(stat, current, previous, settings, highs, options);
-    checked.suppressedCells += pooled.suppressed;
-    checked.linearPrograms += pooled.programs;
-    for (const f of pooled.failures) failures.push(f);
+    const planned = planSuppressionChecks(stat, current, previous, settings, options);
+    checked.suppressedCells += planned.suppressed;
+    plans.push({ stat, current, previous, checks: planned.checks });
+  }
+  const solver = options.solver ?? inThreadSolver;
+  const solutions = await solver.solve(plans.flatMap((plan) => plan.checks.map((check) => check.job)));
+  let next = 0;
+  for (const { stat, current, previous, checks } of plans) {
+    for (const check of checks) {
+      const solution = solutions[next++];
+      if (!solution) throw new Error('the audit solver returned fewer solutions than jobs');
+      checked.linearPrograms += solution.programs;
+      for (const f of check.judge(solution)) failures.push(f);
+    }
     const diffs = differenceChecks(stat, current, previous, settings);
     checked.differences += diffs.checked;
     for (const f of diffs.failures) failures.push(f);

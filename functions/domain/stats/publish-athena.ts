@@ -118,6 +118,7 @@ export async function publishReleaseOnAthena(
     published.push(releaseEntry(releaseId, stat, cells, secondaryKeys));
   }
   const audited = await auditBeforePublishing(ports.objects, {
+    solver: ports.auditSolver,
     releaseId,
     publishedAt,
     settings: options.settings,

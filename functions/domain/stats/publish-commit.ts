@@ -12,6 +12,7 @@ import type { ObjectStore, QueryRunner, SqlRow } from '../ports/index.ts';
 import type { PlatformSettings } from '../settings.ts';
 import { statsPrefix } from '../zones.ts';
 import { auditRelease, ReleaseAuditFailedError } from './audit.ts';
+import type { SuppressionSolver } from './audit-checks.ts';
 import { type Statistic, statisticColumns } from './catalog.ts';
 import { withStatsDuckDb } from './duckdb-runner.ts';
 import { buildReleaseNotice, renderNoticeMarkdown } from './notice.ts';
@@ -96,6 +97,7 @@ export async function auditBeforePublishing(
     settings: PlatformSettings;
     statistics: readonly Statistic[];
     published: ReleaseManifest['statistics'];
+    solver?: SuppressionSolver | undefined;
   },
 ): Promise<ReleaseManifest['statistics']> {
   const rows = new Map<string, SqlRow[]>();
@@ -111,6 +113,7 @@ export async function auditBeforePublishing(
     settings: options.settings,
     statistics: options.statistics,
     published: rows,
+    ...(options.solver ? { solver: options.solver } : {}),
   });
   if (!report.passed) {
     await deleteUnder(objects, 'stats', statsPrefix(options.releaseId));

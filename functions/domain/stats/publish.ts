@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import type { GlueDatabases } from '../athena-names.ts';
 import type { ObjectStore, QueryRunner, SqlRow } from '../ports/index.ts';
 import type { PlatformSettings } from '../settings.ts';
+import type { SuppressionSolver } from './audit-checks.ts';
 import { type Statistic, statisticKeyColumns } from './catalog.ts';
 import { copyAnonymisedTables, withStatsDuckDb } from './duckdb-runner.ts';
 import {
@@ -34,6 +35,8 @@ import { type CellIndexEntry, linkedSecondarySuppression, type StatisticCells } 
 
 export interface StatsPorts {
   readonly objects: ObjectStore;
+  /** Solves the release audit's linear programs; in this thread when absent. */
+  readonly auditSolver?: SuppressionSolver | undefined;
 }
 
 export interface PublishReleaseOptions {
@@ -122,6 +125,7 @@ export async function publishRelease(
     });
     phase('write');
     const audited = await auditBeforePublishing(ports.objects, {
+      solver: ports.auditSolver,
       releaseId,
       publishedAt,
       settings: options.settings,

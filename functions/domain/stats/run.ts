@@ -8,6 +8,7 @@ import type { GlueDatabases } from '../athena-names.ts';
 import { ANONYMISED_TABLES, anonymisedTableKey } from '../masking/anonymised-schema.ts';
 import type { ObjectStore, QueryRunner } from '../ports/index.ts';
 import type { PlatformSettings } from '../settings.ts';
+import type { SuppressionSolver } from './audit-checks.ts';
 import { publishRelease } from './publish.ts';
 import { publishReleaseOnAthena } from './publish-athena.ts';
 import type { ReleaseManifest } from './release.ts';
@@ -23,6 +24,8 @@ export interface PublishPorts {
   readonly objects: ObjectStore;
   /** Present where the function has an Athena workgroup (deployed); absent locally. */
   readonly athena?: ReleaseAthena | undefined;
+  /** Solves the audit's linear programs; in this thread when absent. */
+  readonly auditSolver?: SuppressionSolver | undefined;
 }
 
 /** Bytes of an anonymised release's Parquet, which decide the engine. */
@@ -50,7 +53,7 @@ export async function publishAnonymisedRelease(
     (await anonymisedReleaseBytes(ports.objects, releaseId)) > settings.limits.athenaThresholdBytes
   ) {
     return publishReleaseOnAthena(
-      { objects: ports.objects, athena: athena.runner },
+      { objects: ports.objects, athena: athena.runner, auditSolver: ports.auditSolver },
       { releaseId, settings, statsBucket: athena.statsBucket, databases: athena.databases },
     );
   }
@@ -58,5 +61,8 @@ export async function publishAnonymisedRelease(
   const glue = athena
     ? { athena: athena.runner, statsBucket: athena.statsBucket, databases: athena.databases }
     : undefined;
-  return publishRelease({ objects: ports.objects, glue }, { releaseId, settings });
+  return publishRelease(
+    { objects: ports.objects, glue, auditSolver: ports.auditSolver },
+    { releaseId, settings },
+  );
 }
