@@ -43,4 +43,10 @@ export const keySecretPrefix = (stage: string) => `kura/${stage}/tenant-keys/`;
  * statement and an environment variable without a cross-stack reference (a function may also start
  * itself, which a reference to its own ARN could not express).
  */
-export const jobFunctionName = (stage: string, kind: 'release' | 'purge') => `kura-${stage}-${kind}`;
+export const jobFunctionName = (stage: string, kind: InvokedFunction) => `kura-${stage}-${kind}`;
+
+/**
+ * Functions other functions invoke by their fixed name: the two job functions, and the mask function,
+ * which the API invokes to finish a withdrawal (it holds the grants to delete an upload's data).
+ */
+export type InvokedFunction = 'release' | 'purge' | 'mask';

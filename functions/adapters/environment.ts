@@ -36,6 +36,8 @@ export interface EnvironmentNeeds {
   readonly athena?: boolean;
   /** Job kinds it starts (the functions that run them). */
   readonly jobs?: readonly JobKind[];
+  /** Functions it invokes and waits for (the API: the mask function, to finish a withdrawal). */
+  readonly invokes?: readonly 'mask'[];
   /** The Cognito user pool (its users are disabled when their company is purged). */
   readonly userPool?: boolean;
   /** Disaster-recovery copies it reaches, when the stage has them (optional: absent without a DR region). */
@@ -93,6 +95,7 @@ export function requiredVariables(
   if (needs.athena) variables.push({ name: 'KURA_ATHENA_WORKGROUP', rule: RULES.workgroup });
   if (needs.userPool) variables.push({ name: USER_POOL_ENV, rule: RULES.userPool });
   for (const kind of needs.jobs ?? []) variables.push({ name: functionEnvVar(kind), rule: RULES.function });
+  for (const name of needs.invokes ?? []) variables.push({ name: functionEnvVar(name), rule: RULES.function });
   return variables;
 }
 

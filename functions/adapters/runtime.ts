@@ -19,6 +19,7 @@ import type {
 } from '../domain/ports/index.ts';
 import type { PlatformSettings } from '../domain/settings.ts';
 import { platformStage } from '../domain/stages.ts';
+import type { WithdrawalFinisher } from '../domain/uploads/withdraw.ts';
 import { type Env, envResolver, requireEnv } from './env.ts';
 import { checkEnvironment, type EnvironmentNeeds, USER_POOL_ENV } from './environment.ts';
 import {
@@ -56,6 +57,11 @@ export interface Runtime {
    * primary bucket's logical name; only where the function was granted them (the purge).
    */
   readonly replica: { readonly objects: ObjectStore; readonly region: string } | undefined;
+  /**
+   * Where a withdrawal's deletion runs (deployed: the mask function, when this function may invoke it,
+   * KURA_FUNCTION_MASK); absent locally and in tests, where it runs in the caller.
+   */
+  readonly withdrawals?: WithdrawalFinisher | undefined;
   /** Physical name of a logical bucket (Athena locations need it); undefined when not granted here. */
   bucketName(logical: string): string | undefined;
   /** The one writable folder (Lambda: `/tmp`; elsewhere the system's temp folder). */
@@ -225,6 +231,17 @@ export function createDeployedRuntime(env: Env = process.env): Runtime {
         })
       : undefined;
   const duckdb = once(async () => new (await import('./query-runners.ts')).DuckDbQueryRunner());
+  const maskFunction = env[functionEnvVar('mask')]?.trim();
+  const withdrawals = once(async () => {
+    const [{ LambdaClient }, { LambdaWithdrawalFinisher }] = await Promise.all([
+      import('@aws-sdk/client-lambda'),
+      import('./lambda-withdrawals.ts'),
+    ]);
+    return new LambdaWithdrawalFinisher({
+      client: new LambdaClient({ region }),
+      functionName: () => maskFunction ?? '',
+    });
+  });
   const workgroup = env.KURA_ATHENA_WORKGROUP;
   const athena = once(async () => {
     const [{ AthenaClient }, { AthenaQueryRunner }] = await Promise.all([
@@ -250,6 +267,9 @@ export function createDeployedRuntime(env: Env = process.env): Runtime {
       replicaObjects && platform.drRegion
         ? { objects: deferredObjectStore(replicaObjects), region: platform.drRegion }
         : undefined,
+    withdrawals: maskFunction
+      ? { finish: async (request) => (await withdrawals()).finish(request) }
+      : undefined,
     bucketName: (logical) => env[bucketEnvVar(logical)]?.trim() || undefined,
     tmpDir: tmpdir(),
     clock: () => new Date(),

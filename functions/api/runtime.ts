@@ -8,6 +8,8 @@ export const API_NEEDS: EnvironmentNeeds = {
   keySecrets: true,
   dataKey: true,
   jobs: ['purge', 'release'],
+  // A withdrawal's deletion and facts rebuild run in the mask function (domain/uploads/withdraw.ts).
+  invokes: ['mask'],
 };
 
 /**

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { deployedRuntime } from '../adapters/runtime.ts';
 import { type MaskingPorts, pseudonymise } from '../domain/masking/pseudonymise.ts';
 import { tenantIdSchema } from '../domain/tenants/model.ts';
+import { finishWithdrawal } from '../domain/uploads/withdraw.ts';
 import { observability, withObservability } from '../observability/observability.ts';
 import { recordOutcome } from '../observability/outcomes.ts';
 import { composeMask, MASK_NEEDS } from './runtime.ts';
@@ -13,9 +14,36 @@ export const maskEventSchema = z
   .object({ tenantId: tenantIdSchema, uploadId: z.string().min(1).max(100) })
   .strict();
 
+/**
+ * The finishing half of a withdrawal (domain/uploads/withdraw.ts), invoked by the API once the record
+ * says WITHDRAWN: this function holds DuckDB for the facts and the grants to delete the upload's versions.
+ */
+export const withdrawalEventSchema = z
+  .object({
+    tenantId: tenantIdSchema,
+    uploadId: z.string().min(1).max(100),
+    withdrawal: z
+      .object({
+        actor: z
+          .object({ subject: z.string().min(1).max(200), roles: z.array(z.string().min(1).max(50)).max(10) })
+          .strict(),
+      })
+      .strict(),
+  })
+  .strict();
+
 /** A mask handler over the given ports; logs ids and counts only, never values, SQL or keys. */
 export function createMaskHandler(ports: () => MaskingPorts) {
   return withObservability('kura-mask', async (event: unknown) => {
+    if (typeof event === 'object' && event !== null && 'withdrawal' in event) {
+      const { tenantId, uploadId, withdrawal } = withdrawalEventSchema.parse(event);
+      const result = await finishWithdrawal(
+        { clock: () => new Date(), ...ports() },
+        { tenantId, uploadId, actor: withdrawal.actor },
+      );
+      logger.info('finished withdrawal', { tenantId, uploadId, deleted: result.deleted });
+      return result;
+    }
     const request = maskEventSchema.parse(event);
     const result = await pseudonymise(ports(), request);
     const summary = {

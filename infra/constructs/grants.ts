@@ -6,7 +6,7 @@ import { USER_POOL_ENV } from '../../functions/adapters/environment.ts';
 import { bucketEnvVar, functionEnvVar, tableEnvVar } from '../../functions/adapters/resource-env-vars.ts';
 import type { LogicalBucket, LogicalTable } from '../../functions/domain/zones.ts';
 import { acknowledgeWildcardResource } from '../nag.ts';
-import { jobFunctionName } from '../naming.ts';
+import { type InvokedFunction, jobFunctionName } from '../naming.ts';
 import type { KuraFunction } from './kura-function.ts';
 import type { KuraTable } from './kura-table.ts';
 import type { SecureBucket } from './secure-bucket.ts';
@@ -224,10 +224,10 @@ export function grantPlatformKey(fn: KuraFunction, secretName: string, dataKey: 
 }
 
 /**
- * Lets `fn` start jobs of `kind` (an asynchronous invoke of exactly that job's function, named by
- * `jobFunctionName`) and sets `KURA_FUNCTION_<KIND>` to its name.
+ * Lets `fn` invoke exactly one function named by `jobFunctionName` (a job's, started asynchronously, or
+ * the mask function the API waits for) and sets `KURA_FUNCTION_<KIND>` to its name.
  */
-export function grantJobStart(fn: KuraFunction, stage: string, kind: 'release' | 'purge'): void {
+export function grantJobStart(fn: KuraFunction, stage: string, kind: InvokedFunction): void {
   const stack = Stack.of(fn);
   const name = jobFunctionName(stage, kind);
   fn.addToRolePolicy(

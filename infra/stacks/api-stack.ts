@@ -98,6 +98,9 @@ export class ApiStack extends Stack {
     grantTable(this.handler, tables.jobs, 'jobs', 'readWrite');
     grantJobStart(this.handler, config.stage, 'purge');
     grantJobStart(this.handler, config.stage, 'release');
+    // A withdrawal: the API writes the record WITHDRAWN, the mask function deletes the upload's data and
+    // rebuilds the facts (the API holds no grant to delete tenant data).
+    grantJobStart(this.handler, config.stage, 'mask');
 
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', {
       retention: config.logRetentionDays as logs.RetentionDays,

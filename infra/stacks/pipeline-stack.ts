@@ -11,7 +11,7 @@ import { DuckDbLayer } from '../constructs/duckdb-layer.ts';
 import { grantBucket, grantKeySecrets, grantTable } from '../constructs/grants.ts';
 import { KuraFunction } from '../constructs/kura-function.ts';
 import { PipelineMonitoring } from '../constructs/monitoring.ts';
-import { keySecretPrefix } from '../naming.ts';
+import { jobFunctionName, keySecretPrefix } from '../naming.ts';
 import type { StorageStack } from './storage-stack.ts';
 
 /** Properties of {@link PipelineStack}. */
@@ -77,8 +77,11 @@ export class PipelineStack extends Stack {
     // `grantInvoke(this.ingest, this.mask, 'mask')` would hand uploads over instead.
     this.mask = new KuraFunction(this, 'Mask', {
       entry: 'functions/mask/handler.ts',
+      // Named, so the API invokes it without a cross-stack reference (it finishes withdrawals).
+      functionName: jobFunctionName(config.stage, 'mask'),
       serviceName: 'kura-mask',
-      description: 'Pseudonymises an accepted upload per tenant and rebuilds the tenant facts',
+      description:
+        'Pseudonymises an accepted upload per tenant and rebuilds the tenant facts; finishes withdrawals',
       config,
       memorySize: 3008,
       timeout: Duration.minutes(10),
@@ -88,6 +91,12 @@ export class PipelineStack extends Stack {
     grantBucket(this.mask, buckets.raw, 'raw', 'read');
     grantBucket(this.mask, buckets.curated, 'curated', 'readWrite');
     grantBucket(this.mask, buckets.curated, 'curated', 'purge', { prefix: 'pseudonymised/' });
+    // A withdrawal's second half (the API invokes it): every version of the upload's objects, wherever
+    // they are kept (domain/uploads/withdraw.ts uploadLocations), then the company's facts rebuilt.
+    grantBucket(this.mask, buckets.landing, 'landing', 'purge', { prefix: 'landing/' });
+    grantBucket(this.mask, buckets.raw, 'raw', 'purge', { prefix: 'raw/' });
+    grantBucket(this.mask, buckets.raw, 'raw', 'purge', { prefix: 'reports/' });
+    grantBucket(this.mask, buckets.raw, 'raw', 'purge', { prefix: 'support-exports/' });
     grantTable(this.mask, tables.tenants, 'tenants', 'read');
     grantTable(this.mask, tables.uploads, 'uploads', 'readWrite');
     grantTable(this.mask, tables.ledger, 'ledger', 'append');

@@ -200,10 +200,11 @@ describe('api stack: API function', () => {
     expect(JSON.stringify(policy)).not.toContain('stats-admin');
   });
 
-  it('may start exactly the purge and release jobs, by the functions the other stacks name so', () => {
+  it('may invoke exactly the purge and release jobs and the mask function (withdrawals), by the names the other stacks give them', () => {
     // Prepare
     const operations = Template.fromStack(dev.stacks.operations);
     const analytics = Template.fromStack(dev.stacks.analytics);
+    const pipeline = Template.fromStack(dev.stacks.pipeline);
     const names = (template: Template) =>
       Object.values(template.findResources('AWS::Lambda::Function')).map((fn) => fn.Properties.FunctionName);
 
@@ -216,14 +217,16 @@ describe('api stack: API function', () => {
     // Assess
     const arn = (name: string) =>
       `arn:aws:lambda:${dev.config.region}:${dev.config.account}:function:${name}`;
-    expect(targets.sort()).toEqual([arn('kura-dev-purge'), arn('kura-dev-release')]);
+    expect(targets.sort()).toEqual([arn('kura-dev-mask'), arn('kura-dev-purge'), arn('kura-dev-release')]);
     const env = apiFunction.Properties.Environment.Variables;
     expect(env).toMatchObject({
       KURA_FUNCTION_PURGE: 'kura-dev-purge',
       KURA_FUNCTION_RELEASE: 'kura-dev-release',
+      KURA_FUNCTION_MASK: 'kura-dev-mask',
     });
     expect(names(operations)).toContain('kura-dev-purge');
     expect(names(analytics)).toContain('kura-dev-release');
+    expect(names(pipeline)).toContain('kura-dev-mask');
   });
 
   it('has no grant a purge or a release would need: neither runs in the API', () => {

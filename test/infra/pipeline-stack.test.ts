@@ -208,6 +208,16 @@ describe('pipeline stack: mask function', () => {
     // An upload withdrawn while it is masked: every version masking wrote is deleted again.
     expect(allows(maskPolicy, 's3:DeleteObjectVersion', objects('curated', 'pseudonymised/'))).toBe(true);
     expect(allows(maskPolicy, 's3:DeleteObjectVersion', objects('curated', 'anonymised/'))).toBe(false);
+    // A withdrawal's second half (the API invokes it): the upload's versions wherever they are kept.
+    for (const [bucket, prefix] of [
+      ['landing', 'landing/'],
+      ['raw', 'raw/'],
+      ['raw', 'reports/'],
+      ['raw', 'support-exports/'],
+    ] as const) {
+      expect(allows(maskPolicy, 's3:DeleteObjectVersion', objects(bucket, prefix)), prefix).toBe(true);
+    }
+    expect(allows(maskPolicy, 's3:DeleteObjectVersion', objects('curated', 'facts/'))).toBe(false);
     expect(allows(maskPolicy, 's3:DeleteObjectVersion', objects('raw'))).toBe(false);
     expect(mask.Properties.Layers).toHaveLength(1);
   });

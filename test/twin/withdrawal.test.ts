@@ -1,21 +1,23 @@
 /**
- * A withdrawal that lands while an upload is being masked: masking's commit finds the record changed
- * and deletes every version of the pseudonymised objects it wrote (functions/domain/masking/
- * pseudonymise.ts, commitMasking). The mask use case runs as the deployed mask function does: its
- * composition root over the deployed runtime built from its synthesized environment, with its role's
- * credentials, against the twin. The withdrawal's commit point (the record says WITHDRAWN) is written
- * as the API writes it, with the API function's role; deleting the upload's other data is the
- * withdrawal's own work, not this test's (docs/LIMITS.md: it is denied to the API when deployed).
+ * Withdrawing an upload as deployed: through the API, which writes the record WITHDRAWN and has the mask
+ * function delete every version of the upload's data and rebuild the company's facts (the API's role
+ * may not delete tenant data). And a withdrawal that lands while an upload is being masked: masking's
+ * commit finds the record changed and deletes every version of the pseudonymised objects it wrote
+ * (functions/domain/masking/pseudonymise.ts, commitMasking); there the mask use case runs as the
+ * deployed mask function does (its composition root over the deployed runtime built from its
+ * synthesized environment, with its role's credentials), and the withdrawal's commit point is written
+ * as the API writes it, with the API function's role.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDeployedRuntime } from '../../functions/adapters/runtime.ts';
+import { factKey } from '../../functions/domain/masking/facts.ts';
 import { pseudonymise } from '../../functions/domain/masking/pseudonymise.ts';
 import type { Table } from '../../functions/domain/ports/index.ts';
 import { storedUploadSchema, updateUploadRecord } from '../../functions/domain/uploads/supersession.ts';
-import { pseudonymisedPrefix } from '../../functions/domain/zones.ts';
+import { landingPrefix, pseudonymisedPrefix, rawPrefix, reportKey } from '../../functions/domain/zones.ts';
 import { composeMask } from '../../functions/mask/runtime.ts';
 import { demoPlan } from '../../local/synthetic/plan.ts';
-import { registerCompanies, tenantClaims, uploadFiles } from './harness/scenario.ts';
+import { expectStatus, registerCompanies, tenantClaims, uploadFiles } from './harness/scenario.ts';
 import { Twin } from './harness/twin.ts';
 
 const STAGE = 'dev';
@@ -24,8 +26,21 @@ describe(`an upload withdrawn while it is being masked, through the twin of ${ST
   let twin: Twin;
   const saved = { ...process.env };
 
+  let uploads: Array<{ tenantId: string; uploadId: string }> = [];
+  const bucket = (logical: string) => `kura-${STAGE}-${logical}-${twin.account}-${twin.region}`;
+
   beforeAll(async () => {
     twin = await Twin.start(STAGE, inject('twinAssemblies')[STAGE]);
+    // One company's employee and sales files, ingested and masked as deployed.
+    const plan = demoPlan({
+      companies: 1,
+      seed: 11,
+      datasets: ['employees', 'sales'],
+      withRejectedFile: false,
+    });
+    await registerCompanies(twin, plan);
+    uploads = await uploadFiles(twin, plan);
+    await twin.settled();
   });
   afterAll(async () => {
     process.env = saved;
@@ -33,16 +48,12 @@ describe(`an upload withdrawn while it is being masked, through the twin of ${ST
   });
 
   it('leaves no pseudonymised object of the upload: the mask role deletes every version it wrote', async () => {
-    // Prepare: one company's employee file, ingested and masked as deployed.
-    const plan = demoPlan({ companies: 1, seed: 11, datasets: ['employees'], withRejectedFile: false });
-    await registerCompanies(twin, plan);
-    const [upload] = await uploadFiles(twin, plan);
+    // Prepare: the employee file.
+    const [upload] = uploads;
     if (!upload) throw new Error('the plan has no upload');
-    await twin.settled();
-    const curated = `kura-${STAGE}-curated-${twin.account}-${twin.region}`;
     const pseudonymised = () =>
       twin.s3
-        .versions(curated, pseudonymisedPrefix(upload.tenantId))
+        .versions(bucket('curated'), pseudonymisedPrefix(upload.tenantId))
         .filter((v) => v.key.endsWith(`/${upload.uploadId}.parquet`)).length;
     expect(pseudonymised()).toBeGreaterThan(0);
     // Each function's ports, as deployed (the SDK reads the role's credentials as it does in Lambda).
@@ -95,5 +106,40 @@ describe(`an upload withdrawn while it is being masked, through the twin of ${ST
     expect(withdrawn).toBe(true);
     expect(twin.iam.denials.map((d) => `${d.request.action} ${d.request.resource}`)).toEqual([]);
     expect(pseudonymised()).toBe(0);
+  });
+
+  it('withdraws an upload through the API: every version of its data is gone, and the facts are rebuilt without it', async () => {
+    // Prepare: the sales file.
+    const upload = uploads[1];
+    if (!upload) throw new Error('the plan has no second upload');
+    const { tenantId, uploadId } = upload;
+    const own = (key: string) => key.includes(uploadId);
+    const left = () => ({
+      landing: twin.s3.versions(bucket('landing'), landingPrefix(tenantId)).filter((v) => own(v.key)).length,
+      raw: twin.s3.versions(bucket('raw'), rawPrefix(tenantId)).filter((v) => own(v.key)).length,
+      report: twin.s3.versions(bucket('raw'), reportKey(tenantId, uploadId)).length,
+      pseudonymised: twin.s3
+        .versions(bucket('curated'), pseudonymisedPrefix(tenantId))
+        .filter((v) => own(v.key)).length,
+    });
+    const factVersions = () => twin.s3.versions(bucket('curated'), factKey(tenantId, 'company_month')).length;
+    const before = { left: left(), facts: factVersions() };
+    expect(before.left.raw).toBeGreaterThan(0);
+    expect(before.left.pseudonymised).toBeGreaterThan(0);
+
+    // Act
+    const response = await twin.api('POST /uploads/{uploadId}/withdraw', {
+      claims: tenantClaims(tenantId),
+      path: { uploadId },
+    });
+
+    // Assess
+    expectStatus(response, 200, 'withdraw');
+    expect(response.json.status).toBe('WITHDRAWN');
+    expect(response.json.deleted.pseudonymised).toBe(before.left.pseudonymised);
+    expect(left()).toEqual({ landing: 0, raw: 0, report: 0, pseudonymised: 0 });
+    expect(factVersions()).toBeGreaterThan(before.facts);
+    expect(twin.iam.denials.map((d) => `${d.request.action} ${d.request.resource}`)).toEqual([]);
+    expect(twin.lambda.invocations.filter((i) => !i.ok).map((i) => i.error)).toEqual([]);
   });
 });

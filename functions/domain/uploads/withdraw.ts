@@ -31,6 +31,24 @@ export interface WithdrawPorts {
   readonly keys: KeyStore;
   readonly settings?: PlatformSettings;
   readonly clock: () => Date;
+  /**
+   * Where the withdrawal's deletion and facts rebuild run once the record says WITHDRAWN. Deployed, the
+   * mask function (it holds DuckDB and the grants to delete an upload's versions; the API's role may not
+   * delete tenant data); absent (local platform, tests), here.
+   */
+  readonly withdrawals?: WithdrawalFinisher | undefined;
+}
+
+/** What the finishing half of a withdrawal needs: whose upload, and who withdrew it (for the ledger). */
+export interface WithdrawalRequest {
+  readonly tenantId: string;
+  readonly uploadId: string;
+  readonly actor: { readonly subject: string; readonly roles: readonly string[] };
+}
+
+/** Runs {@link finishWithdrawal} where the grants are (a port: the deployed adapter invokes the mask function). */
+export interface WithdrawalFinisher {
+  finish(request: WithdrawalRequest): Promise<WithdrawalResult>;
 }
 
 /** Statuses an upload can be withdrawn from: not while a file is being read. */
@@ -91,6 +109,24 @@ export class WithdrawalIncompleteError extends ServiceUnavailableError {
       msg(
         `アップロード ${uploadId} は取り下げ済みですが、${store} のデータ ${count} 件をまだ削除できていません。しばらくしてからもう一度取り下げてください（続きから削除します）。`,
         `Upload ${uploadId} is withdrawn, but ${count} stored version(s) in ${store} could not be deleted yet. Withdraw it again in a moment to finish the deletion.`,
+      ),
+      'uploadId',
+    );
+  }
+}
+
+/**
+ * The record says WITHDRAWN, but deleting its data did not finish where it runs (deployed: the mask
+ * function failed or timed out): nothing counts the upload; withdrawing again finishes the deletion (503).
+ */
+export class WithdrawalUnfinishedError extends ServiceUnavailableError {
+  override readonly name = 'WithdrawalUnfinishedError';
+  override readonly code = 'WITHDRAWAL_INCOMPLETE';
+  constructor(uploadId: string) {
+    super(
+      msg(
+        `アップロード ${uploadId} は取り下げ済みですが、データの削除がまだ終わっていません。しばらくしてからもう一度取り下げてください（続きから削除します）。`,
+        `Upload ${uploadId} is withdrawn, but deleting its data has not finished yet. Withdraw it again in a moment to finish the deletion.`,
       ),
       'uploadId',
     );
@@ -165,6 +201,32 @@ export async function withdrawUpload(
       throw error;
     }
   }
+  const actor = actorOf(principal);
+  const request = { tenantId, uploadId, actor: { subject: actor.subject, roles: [...actor.roles] } };
+  return ports.withdrawals ? ports.withdrawals.finish(request) : finishWithdrawal(ports, request);
+}
+
+/**
+ * The second half of a withdrawal, after the record says WITHDRAWN: deletes every version of the
+ * upload's objects and checks none is left, rebuilds the company's facts without it, and records it in
+ * the ledger (once). Run again, it finishes what a crash left undone.
+ * @throws ConflictError when the upload is not withdrawn (nothing is deleted)
+ */
+export async function finishWithdrawal(
+  ports: Omit<WithdrawPorts, 'withdrawals'>,
+  request: WithdrawalRequest,
+): Promise<WithdrawalResult> {
+  const { tenantId, uploadId } = request;
+  let record = await readTenantUpload(ports.table, tenantId, uploadId);
+  if (record.status !== 'WITHDRAWN') {
+    throw new ConflictError(
+      msg(
+        `アップロード ${uploadId} は取り下げられていないため、データを削除しません。`,
+        `Upload ${uploadId} is not withdrawn, so its data is not deleted.`,
+      ),
+      'uploadId',
+    );
+  }
   const deleted = await deleteUploadData(ports.objects, record);
   // Facts (and the records' supersededBy) rebuilt from the uploads still in force.
   await buildTenantFacts(ports, tenantId);
@@ -172,7 +234,7 @@ export async function withdrawUpload(
   if (ledgerRef === undefined) {
     const entry = await appendLedger(ports, {
       action: 'upload.withdrawn',
-      actor: actorOf(principal),
+      actor: { subject: request.actor.subject, roles: [...request.actor.roles] },
       tenantId,
       details: {
         uploadId,
