@@ -95,7 +95,8 @@ export function requiredVariables(
   if (needs.athena) variables.push({ name: 'KURA_ATHENA_WORKGROUP', rule: RULES.workgroup });
   if (needs.userPool) variables.push({ name: USER_POOL_ENV, rule: RULES.userPool });
   for (const kind of needs.jobs ?? []) variables.push({ name: functionEnvVar(kind), rule: RULES.function });
-  for (const name of needs.invokes ?? []) variables.push({ name: functionEnvVar(name), rule: RULES.function });
+  for (const name of needs.invokes ?? [])
+    variables.push({ name: functionEnvVar(name), rule: RULES.function });
   return variables;
 }
 

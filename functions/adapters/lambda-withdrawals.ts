@@ -30,13 +30,18 @@ export class LambdaWithdrawalFinisher implements WithdrawalFinisher {
   async finish(request: WithdrawalRequest): Promise<WithdrawalResult> {
     const { InvokeCommand } = await lambdaSdk();
     const { tenantId, uploadId, actor } = request;
-    const response = await this.#client.send(
-      new InvokeCommand({
-        FunctionName: this.#functionName(),
-        InvocationType: 'RequestResponse',
-        Payload: new TextEncoder().encode(JSON.stringify({ tenantId, uploadId, withdrawal: { actor } })),
-      }),
-    );
+    // Throttled, or the function briefly missing during a deployment: the same answer, withdraw again.
+    const response = await this.#client
+      .send(
+        new InvokeCommand({
+          FunctionName: this.#functionName(),
+          InvocationType: 'RequestResponse',
+          Payload: new TextEncoder().encode(JSON.stringify({ tenantId, uploadId, withdrawal: { actor } })),
+        }),
+      )
+      .catch(() => {
+        throw new WithdrawalUnfinishedError(uploadId);
+      });
     if (response.FunctionError || response.StatusCode !== 200 || !response.Payload) {
       throw new WithdrawalUnfinishedError(uploadId);
     }

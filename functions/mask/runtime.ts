@@ -4,7 +4,8 @@ import type { MaskingPorts } from '../domain/masking/pseudonymise.ts';
 
 /** What the deployed function needs from its environment (checked at its first invocation). */
 export const MASK_NEEDS: EnvironmentNeeds = {
-  buckets: ['raw', 'curated'],
+  // landing: a withdrawal's second half deletes the landed file's versions (domain/uploads/withdraw.ts).
+  buckets: ['landing', 'raw', 'curated'],
   tables: ['tenants', 'uploads', 'ledger'],
   keySecrets: true,
 };

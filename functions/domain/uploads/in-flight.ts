@@ -5,22 +5,25 @@ import type { UploadRecord } from './model.ts';
  * reading every tenant's partition, and abandoned requests do not stay forever:
  *
  * - `inFlight`: the phase of an upload that is not finished — `REQUESTED` (ticket given, file not yet
- *   processed), `RECEIVED`, `VALIDATING`, or `MASKING` (accepted, masking not committed). Absent once the
- *   upload is final. It keys the sparse index `byInFlight` (sort key `updatedAt`), which therefore holds
+ *   processed), `RECEIVED`, `VALIDATING`, `MASKING` (accepted, masking not committed), or `WITHDRAWING`
+ *   (withdrawn, its data not yet all deleted and its facts not rebuilt: no ledger entry yet). Absent once
+ *   the upload is final. It keys the sparse index `byInFlight` (sort key `updatedAt`), which therefore holds
  *   only unfinished uploads: the upload watch (functions/upload-watch) queries it every few minutes.
  * - `expiresAtEpoch`: the uploads table's TTL attribute, set on `REQUESTED` records only: a request whose
  *   file never arrives is deleted REQUESTED_RECORD_DAYS after its ticket expired (its `upload.requested`
  *   ledger entry stays). Any later version of the record removes it.
  */
 export const IN_FLIGHT_INDEX = 'byInFlight';
-export const IN_FLIGHT_PHASES = ['REQUESTED', 'RECEIVED', 'VALIDATING', 'MASKING'] as const;
+export const IN_FLIGHT_PHASES = ['REQUESTED', 'RECEIVED', 'VALIDATING', 'MASKING', 'WITHDRAWING'] as const;
 export type InFlightPhase = (typeof IN_FLIGHT_PHASES)[number];
 
 /** How long a request whose file never came is kept after its ticket expired. */
 export const REQUESTED_RECORD_DAYS = 7;
 
 /** The phase of an unfinished upload; undefined once it is final. */
-export function inFlightPhase(record: Pick<UploadRecord, 'status' | 'maskedAt'>): InFlightPhase | undefined {
+export function inFlightPhase(
+  record: Pick<UploadRecord, 'status' | 'maskedAt' | 'withdrawalRef'>,
+): InFlightPhase | undefined {
   switch (record.status) {
     case 'REQUESTED':
     case 'RECEIVED':
@@ -29,6 +32,8 @@ export function inFlightPhase(record: Pick<UploadRecord, 'status' | 'maskedAt'>)
     case 'ACCEPTED':
     case 'PARTIALLY_ACCEPTED':
       return record.maskedAt === undefined ? 'MASKING' : undefined;
+    case 'WITHDRAWN':
+      return record.withdrawalRef === undefined ? 'WITHDRAWING' : undefined;
     default:
       return undefined;
   }

@@ -106,8 +106,12 @@ export const uploadRecordSchema = z.object({
   withdrawnAt: z.string().optional(),
   /** Who withdrew it (identity provider subject id). */
   withdrawnBy: z.string().optional(),
-  /** The ledger entry recording the withdrawal (`<chain>/<seq>`). */
+  /** The ledger entry recording the withdrawal (`<chain>/<seq>`): set last, once everything is deleted. */
   withdrawalRef: z.string().optional(),
+  /** Object versions the withdrawal deleted, per store (what the ledger entry records). */
+  withdrawalDeleted: z.record(z.string(), z.number().int().nonnegative()).optional(),
+  /** When a run began finishing the withdrawal (one at a time; a run older than 15 minutes is taken over). */
+  withdrawalClaimedAt: z.string().optional(),
   /** How the file writes hours, as the company declared it (catalog/schema.ts TIME_FORMATS). */
   timeFormat: z.enum(['decimal', 'hours-minutes', 'minutes']).optional(),
   /**
@@ -132,7 +136,7 @@ export const uploadRecordSchema = z.object({
     .array(z.object({ position: z.number().int().positive(), column: z.string().nullable() }))
     .optional(),
   /** The phase of an unfinished upload, key of the sparse index `byInFlight` (in-flight.ts). */
-  inFlight: z.enum(['REQUESTED', 'RECEIVED', 'VALIDATING', 'MASKING']).optional(),
+  inFlight: z.enum(['REQUESTED', 'RECEIVED', 'VALIDATING', 'MASKING', 'WITHDRAWING']).optional(),
   /** TTL (epoch seconds) of a request whose file never came (in-flight.ts). */
   expiresAtEpoch: z.number().int().optional(),
 });

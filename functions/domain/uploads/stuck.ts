@@ -7,7 +7,7 @@ import { UPLOADS_TABLE } from './records.ts';
  * unfinished uploads are in it), so the check reads unfinished uploads only and can run every few
  * minutes (functions/upload-watch). Ids, phases and times only — never a value of the file.
  *
- * - RECEIVED, VALIDATING, MASKING: unchanged for longer than `stuckAfterMs`. The ingest function runs at
+ * - RECEIVED, VALIDATING, MASKING, WITHDRAWING: unchanged for longer than `stuckAfterMs`. The ingest function runs at
  *   most its timeout (10 minutes), so after that the invocation that set the phase is gone; SQS delivers
  *   the message again after the visibility timeout, and after INGEST_MAX_RECEIVE_COUNT receipts it sits in
  *   the dead-letter queue, where nothing finishes it without an operator.

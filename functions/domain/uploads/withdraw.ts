@@ -144,19 +144,17 @@ async function deleteUploadData(objects: ObjectStore, record: UploadRecord): Pro
     for (let i = 0; i < refs.length; i += 1_000) {
       const { failed } = await objects.deleteMany(location.bucket, refs.slice(i, i + 1_000));
       if (failed.length > 0)
-        throw new Error(`${failed.length} object versions of upload ${record.uploadId} could not be deleted`);
+        throw new WithdrawalIncompleteError(record.uploadId, location.store, failed.length);
     }
     deleted[location.store] = refs.length;
   }
   // Nothing of it may be left, in any version.
   for (const location of uploadLocations(record)) {
+    let left = 0;
     for await (const version of objects.listVersions(location.bucket, location.prefix)) {
-      if (location.mine(version.key)) {
-        throw new Error(
-          `upload ${record.uploadId} still has a version under ${location.store} after deletion`,
-        );
-      }
+      if (location.mine(version.key)) left += 1;
     }
+    if (left > 0) throw new WithdrawalIncompleteError(record.uploadId, location.store, left);
   }
   return deleted;
 }
@@ -201,10 +199,29 @@ export async function withdrawUpload(
       throw error;
     }
   }
+  // Finished already: the same answer, without deleting or rebuilding anything again.
+  if (record.withdrawalRef !== undefined) return finishedResult(record, record.withdrawalRef);
+  // Being finished by another run: answer at once (503, withdraw again later) instead of starting one more.
+  if (claimHeld(record, ports.clock())) throw new WithdrawalUnfinishedError(uploadId);
   const actor = actorOf(principal);
   const request = { tenantId, uploadId, actor: { subject: actor.subject, roles: [...actor.roles] } };
   return ports.withdrawals ? ports.withdrawals.finish(request) : finishWithdrawal(ports, request);
 }
+
+/** How long a run finishing a withdrawal holds it (the mask function's 10-minute timeout, and margin). */
+export const WITHDRAWAL_CLAIM_MS = 15 * 60 * 1000;
+
+const claimHeld = (record: UploadRecord, now: Date) =>
+  record.withdrawalClaimedAt !== undefined &&
+  now.getTime() - Date.parse(record.withdrawalClaimedAt) < WITHDRAWAL_CLAIM_MS;
+
+const finishedResult = (record: UploadRecord, ledgerRef: string): WithdrawalResult => ({
+  uploadId: record.uploadId,
+  status: 'WITHDRAWN',
+  withdrawnAt: record.withdrawnAt ?? record.updatedAt,
+  deleted: { ...(record.withdrawalDeleted ?? {}) },
+  ledgerRef,
+});
 
 /**
  * The second half of a withdrawal, after the record says WITHDRAWN: deletes every version of the
@@ -227,6 +244,37 @@ export async function finishWithdrawal(
       'uploadId',
     );
   }
+  if (record.withdrawalRef !== undefined) return finishedResult(record, record.withdrawalRef);
+  // One run at a time: the claim is a conditional write; a run that loses it, or finds it held, stops.
+  if (claimHeld(record, ports.clock())) throw new WithdrawalUnfinishedError(uploadId);
+  try {
+    record = await updateUploadRecord(ports.table, ports.clock(), record, {
+      withdrawalClaimedAt: ports.clock().toISOString(),
+    });
+  } catch (error) {
+    if (error instanceof ConditionFailedError) throw new WithdrawalUnfinishedError(uploadId);
+    throw error;
+  }
+  try {
+    return await deleteRebuildRecord(ports, request, record);
+  } catch (error) {
+    // The next withdrawal may try at once: the claim goes with a failed run (a killed run keeps it
+    // until WITHDRAWAL_CLAIM_MS has passed).
+    await updateUploadRecord(ports.table, ports.clock(), record, { withdrawalClaimedAt: undefined }).catch(
+      () => undefined,
+    );
+    throw error;
+  }
+}
+
+/** The claimed run's work: delete and verify, rebuild the facts, record it in the ledger, then the record. */
+async function deleteRebuildRecord(
+  ports: Omit<WithdrawPorts, 'withdrawals'>,
+  request: WithdrawalRequest,
+  claimed: UploadRecord,
+): Promise<WithdrawalResult> {
+  const { tenantId, uploadId } = request;
+  let record = claimed;
   const deleted = await deleteUploadData(ports.objects, record);
   // Facts (and the records' supersededBy) rebuilt from the uploads still in force.
   await buildTenantFacts(ports, tenantId);
@@ -243,7 +291,11 @@ export async function finishWithdrawal(
       },
     });
     ledgerRef = entryRef(entry);
-    record = await updateUploadRecord(ports.table, ports.clock(), record, { withdrawalRef: ledgerRef });
+    record = await updateUploadRecord(ports.table, ports.clock(), record, {
+      withdrawalRef: ledgerRef,
+      withdrawalDeleted: deleted,
+      withdrawalClaimedAt: undefined,
+    });
   }
   return {
     uploadId,

@@ -34,7 +34,9 @@ describe('mask handler', () => {
     const result = await handler({ tenantId: 'tenant-h', uploadId: 'up-1' }, context);
 
     // Assess
-    expect('outputs' in result && result.outputs).toEqual([pseudonymisedKey('tenant-h', 'sales', '2024-04', 'up-1')]);
+    expect('outputs' in result && result.outputs).toEqual([
+      pseudonymisedKey('tenant-h', 'sales', '2024-04', 'up-1'),
+    ]);
     expect(
       await ports.objects.head('curated', pseudonymisedKey('tenant-h', 'sales', '2024-04', 'up-1')),
     ).toBeDefined();

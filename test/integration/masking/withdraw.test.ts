@@ -14,7 +14,11 @@ import { pseudonymise } from '../../../functions/domain/masking/pseudonymise.ts'
 import { buildRelease } from '../../../functions/domain/release/release.ts';
 import { defaultSettings } from '../../../functions/domain/settings.ts';
 import { uploadRecordSchema } from '../../../functions/domain/uploads/model.ts';
-import { withdrawUpload } from '../../../functions/domain/uploads/withdraw.ts';
+import {
+  WITHDRAWAL_CLAIM_MS,
+  WithdrawalUnfinishedError,
+  withdrawUpload,
+} from '../../../functions/domain/uploads/withdraw.ts';
 import { landingKey, reportKey, supportExportPrefix } from '../../../functions/domain/zones.ts';
 import { readCells, seedTenant, seedUpload, testPorts } from './fixtures.ts';
 
@@ -162,11 +166,47 @@ describe('withdrawing an upload', () => {
     // Act
     const again = await withdrawUpload(ports, company, MISTAKE);
 
-    // Assess
+    // Assess: the first run's answer, deletion counts included
     expect(again.ledgerRef).toBe(first.ledgerRef);
+    expect(again.deleted).toEqual(first.deleted);
+    expect(Object.values(first.deleted).reduce((n, v) => n + v, 0)).toBeGreaterThan(0);
     expect(
       (await readLedger(ports.table, { tenantId: TENANT })).filter((e) => e.action === 'upload.withdrawn'),
     ).toHaveLength(1);
+  });
+
+  it('answers "not finished yet" while another run finishes it, and takes over a run that died 15 minutes ago', async () => {
+    // Prepare: the record says WITHDRAWN and a run claimed it just now (as a run in the mask function does)
+    const ports = await world();
+    const record = await ports.table.get('uploads', { tenantId: TENANT, uploadId: MISTAKE });
+    const claim = (at: Date) =>
+      ports.table.put('uploads', {
+        ...record,
+        status: 'WITHDRAWN',
+        withdrawnAt: at.toISOString(),
+        withdrawalClaimedAt: at.toISOString(),
+      });
+    await claim(ports.clock());
+
+    // Act
+    const busy = await withdrawUpload(ports, company, MISTAKE).catch((e: unknown) => e);
+    const leftWhileBusy = await versionsOf(ports, MISTAKE);
+    await claim(new Date(ports.clock().getTime() - WITHDRAWAL_CLAIM_MS - 1000));
+    const takenOver = await withdrawUpload(ports, company, MISTAKE);
+
+    // Assess
+    expect(busy).toBeInstanceOf(WithdrawalUnfinishedError);
+    expect(leftWhileBusy.length).toBeGreaterThan(0);
+    expect(takenOver.status).toBe('WITHDRAWN');
+    expect(await versionsOf(ports, MISTAKE)).toEqual([]);
+    expect(
+      (await readLedger(ports.table, { tenantId: TENANT })).filter((e) => e.action === 'upload.withdrawn'),
+    ).toHaveLength(1);
+    const stored = uploadRecordSchema.parse(
+      await ports.table.get('uploads', { tenantId: TENANT, uploadId: MISTAKE }),
+    );
+    expect(stored.withdrawalClaimedAt).toBeUndefined();
+    expect(stored.withdrawalDeleted).toEqual(takenOver.deleted);
   });
 
   it('refuses an upload still being read, and another company’s upload', async () => {

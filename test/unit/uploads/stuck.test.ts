@@ -22,17 +22,20 @@ describe('the in-flight bookkeeping of upload records', () => {
         fc.constantFrom(...UPLOAD_STATUSES),
         fc.boolean(),
         fc.boolean(),
-        (status, masked, hadBookkeeping) => {
+        fc.boolean(),
+        (status, masked, hadBookkeeping, recorded) => {
           const record = {
             status,
             expiresAt: '2026-05-01T09:15:00.000Z',
             ...(masked ? { maskedAt: '2026-05-01T09:20:00.000Z' } : {}),
+            ...(recorded ? { withdrawalRef: 'tenant-a/3' } : {}),
             ...(hadBookkeeping ? { inFlight: 'VALIDATING' as const, expiresAtEpoch: 1 } : {}),
           } as UploadRecord;
           const kept = withBookkeeping(record);
           const unfinished =
             ['REQUESTED', 'RECEIVED', 'VALIDATING'].includes(status) ||
-            (['ACCEPTED', 'PARTIALLY_ACCEPTED'].includes(status) && !masked);
+            (['ACCEPTED', 'PARTIALLY_ACCEPTED'].includes(status) && !masked) ||
+            (status === 'WITHDRAWN' && !recorded);
           expect(kept.inFlight !== undefined).toBe(unfinished);
           expect(kept.inFlight).toBe(inFlightPhase(record));
           expect(kept.expiresAtEpoch !== undefined).toBe(status === 'REQUESTED');
@@ -129,5 +132,26 @@ describe('stuck uploads', () => {
       partition: { name: 'inFlight', value: 'MASKING' },
     });
     expect(indexed.items).toEqual([]);
+  });
+
+  it('counts a withdrawal whose run died before its ledger entry, and forgets it once finished', async () => {
+    // Prepare
+    const { ports, record } = await world();
+    const withdrawn = await updateUploadRecord(ports.table, NOW, record, {
+      status: 'WITHDRAWN',
+      withdrawnAt: NOW.toISOString(),
+      withdrawalClaimedAt: NOW.toISOString(),
+    });
+
+    // Act
+    const early = await findStuckUploads(ports, minutes(5));
+    const unfinished = await findStuckUploads(ports, past(STUCK_AFTER_MS));
+    await updateUploadRecord(ports.table, NOW, withdrawn, { withdrawalRef: 'tenant-a/2' });
+    const finished = await findStuckUploads(ports, past(STUCK_AFTER_MS * 10));
+
+    // Assess
+    expect(early).toEqual([]);
+    expect(unfinished.map((s) => s.phase)).toEqual(['WITHDRAWING']);
+    expect(finished).toEqual([]);
   });
 });
