@@ -11,6 +11,8 @@ export const INGEST_NEEDS: EnvironmentNeeds = {
   buckets: ['landing', 'raw', 'curated'],
   tables: ['tenants', 'uploads', 'ledger'],
   keySecrets: true,
+  // Stages with a DR region: masking's clean-up of a withdrawn upload deletes there too.
+  replicas: ['curated'],
 };
 
 /** What the ingest handler runs with. */
@@ -25,9 +27,10 @@ export interface IngestRuntime {
  * landing object is removed, so a failure is retried by redelivery of the same notification.
  */
 export function composeIngest(
-  runtime: Pick<Runtime, 'objects' | 'table' | 'keys' | 'settings' | 'clock' | 'tmpDir'>,
+  runtime: Pick<Runtime, 'objects' | 'table' | 'keys' | 'settings' | 'clock' | 'tmpDir'> &
+    Partial<Pick<Runtime, 'replica'>>,
 ): IngestRuntime {
-  const { objects, table, keys, settings } = runtime;
+  const { objects, table, keys, settings, replica } = runtime;
   return {
     ports: {
       objects,
@@ -41,7 +44,7 @@ export function composeIngest(
         compileDuckdbPseudonymiseInPass({ dataset, key: await keys.get(tenantId), relation, outDir }),
       afterAccepted: async (tenantId, uploadId, maskedInPass) => {
         await pseudonymise(
-          { objects, table, keys, settings },
+          { objects, table, keys, settings, replica },
           { tenantId, uploadId, ...(maskedInPass ? { maskedInPass } : {}) },
         );
       },

@@ -8,10 +8,12 @@ export const MASK_NEEDS: EnvironmentNeeds = {
   buckets: ['landing', 'raw', 'curated'],
   tables: ['tenants', 'uploads', 'ledger'],
   keySecrets: true,
+  // Stages with a DR region: withdrawals and masking's clean-up delete there too.
+  replicas: ['curated'],
 };
 
 /** The mask function's composition root (re-masking one upload on demand), for Lambda, local and tests. */
 export function composeMask(runtime: Runtime): MaskingPorts {
-  const { objects, table, keys, settings } = runtime;
-  return { objects, table, keys, settings };
+  const { objects, table, keys, settings, replica } = runtime;
+  return { objects, table, keys, settings, replica };
 }

@@ -3,10 +3,15 @@ import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { USER_POOL_ENV } from '../../functions/adapters/environment.ts';
-import { bucketEnvVar, functionEnvVar, tableEnvVar } from '../../functions/adapters/resource-env-vars.ts';
+import {
+  bucketEnvVar,
+  functionEnvVar,
+  replicaBucketEnvVar,
+  tableEnvVar,
+} from '../../functions/adapters/resource-env-vars.ts';
 import type { LogicalBucket, LogicalTable } from '../../functions/domain/zones.ts';
 import { acknowledgeWildcardResource } from '../nag.ts';
-import { type InvokedFunction, jobFunctionName } from '../naming.ts';
+import { bucketArn, type InvokedFunction, jobFunctionName, replicaBucketName } from '../naming.ts';
 import type { KuraFunction } from './kura-function.ts';
 import type { KuraTable } from './kura-table.ts';
 import type { SecureBucket } from './secure-bucket.ts';
@@ -255,4 +260,34 @@ export function grantUserDirectory(fn: KuraFunction, userPool: cognito.IUserPool
     }),
   );
   fn.addEnvironment(USER_POOL_ENV, userPool.userPoolId);
+}
+
+/**
+ * Lets `fn` delete every version under `prefix` in the disaster-recovery copy of the curated bucket
+ * (S3 replicates new versions and delete markers, never the deletion of a version), and sets
+ * `KURA_BUCKET_CURATED_REPLICA`. For the functions that delete an upload's pseudonymised rows again (a
+ * withdrawal, masking's clean-up); the purge has its own grant over the whole copy.
+ */
+export function grantReplicaDelete(
+  fn: KuraFunction,
+  stage: { readonly stage: string; readonly account: string },
+  drRegion: string,
+  prefix: string,
+): void {
+  const replica = replicaBucketName(stage.stage, 'curated', stage.account, drRegion);
+  const objects = `${bucketArn(replica)}/${prefix}*`;
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['s3:ListBucketVersions'],
+      resources: [bucketArn(replica)],
+      conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } },
+    }),
+  );
+  fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:DeleteObjectVersion'], resources: [objects] }));
+  fn.addEnvironment(replicaBucketEnvVar('curated'), replica);
+  acknowledgeWildcardResource(
+    fn.role,
+    objects,
+    `Keys under ${prefix} in the disaster-recovery copy of the curated bucket are per tenant and upload; the function deletes the versions of one upload there.`,
+  );
 }

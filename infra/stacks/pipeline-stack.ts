@@ -8,7 +8,7 @@ import type { Construct } from 'constructs';
 import { INGEST_MAX_RECEIVE_COUNT } from '../../functions/domain/ingest/batch.ts';
 import type { StageConfig } from '../config.ts';
 import { DuckDbLayer } from '../constructs/duckdb-layer.ts';
-import { grantBucket, grantKeySecrets, grantTable } from '../constructs/grants.ts';
+import { grantBucket, grantKeySecrets, grantReplicaDelete, grantTable } from '../constructs/grants.ts';
 import { KuraFunction } from '../constructs/kura-function.ts';
 import { PipelineMonitoring } from '../constructs/monitoring.ts';
 import { jobFunctionName, keySecretPrefix } from '../naming.ts';
@@ -67,6 +67,7 @@ export class PipelineStack extends Stack {
     grantBucket(this.ingest, buckets.curated, 'curated', 'readWrite');
     // Masking's commit deletes every version it wrote when the upload was withdrawn meanwhile.
     grantBucket(this.ingest, buckets.curated, 'curated', 'purge', { prefix: 'pseudonymised/' });
+    if (config.drRegion) grantReplicaDelete(this.ingest, config, config.drRegion, 'pseudonymised/');
     grantTable(this.ingest, tables.tenants, 'tenants', 'read');
     grantTable(this.ingest, tables.uploads, 'uploads', 'readWrite');
     grantTable(this.ingest, tables.ledger, 'ledger', 'append');
@@ -97,6 +98,7 @@ export class PipelineStack extends Stack {
     grantBucket(this.mask, buckets.raw, 'raw', 'purge', { prefix: 'raw/' });
     grantBucket(this.mask, buckets.raw, 'raw', 'purge', { prefix: 'reports/' });
     grantBucket(this.mask, buckets.raw, 'raw', 'purge', { prefix: 'support-exports/' });
+    if (config.drRegion) grantReplicaDelete(this.mask, config, config.drRegion, 'pseudonymised/');
     grantTable(this.mask, tables.tenants, 'tenants', 'read');
     grantTable(this.mask, tables.uploads, 'uploads', 'readWrite');
     grantTable(this.mask, tables.ledger, 'ledger', 'append');

@@ -16,18 +16,20 @@ import type { Table } from '../../functions/domain/ports/index.ts';
 import { storedUploadSchema, updateUploadRecord } from '../../functions/domain/uploads/supersession.ts';
 import { landingPrefix, pseudonymisedPrefix, rawPrefix, reportKey } from '../../functions/domain/zones.ts';
 import { composeMask } from '../../functions/mask/runtime.ts';
+import { replicaBucketName } from '../../infra/naming.ts';
 import { demoPlan } from '../../local/synthetic/plan.ts';
 import { expectStatus, registerCompanies, tenantClaims, uploadFiles } from './harness/scenario.ts';
 import { Twin } from './harness/twin.ts';
 
-const STAGE = 'dev';
-
-describe(`an upload withdrawn while it is being masked, through the twin of ${STAGE}`, () => {
+describe.each(['dev', 'prod'] as const)('withdrawing uploads through the twin of %s', (STAGE) => {
   let twin: Twin;
   const saved = { ...process.env };
 
   let uploads: Array<{ tenantId: string; uploadId: string }> = [];
   const bucket = (logical: string) => `kura-${STAGE}-${logical}-${twin.account}-${twin.region}`;
+  /** The DR copy of the curated bucket, in a stage that has one. */
+  const replicas = () =>
+    STAGE === 'prod' ? [replicaBucketName(STAGE, 'curated', twin.account, 'ap-northeast-3')] : [];
 
   beforeAll(async () => {
     twin = await Twin.start(STAGE, inject('twinAssemblies')[STAGE]);
@@ -52,9 +54,11 @@ describe(`an upload withdrawn while it is being masked, through the twin of ${ST
     const [upload] = uploads;
     if (!upload) throw new Error('the plan has no upload');
     const pseudonymised = () =>
-      twin.s3
-        .versions(bucket('curated'), pseudonymisedPrefix(upload.tenantId))
-        .filter((v) => v.key.endsWith(`/${upload.uploadId}.parquet`)).length;
+      [bucket('curated'), ...replicas()].flatMap((name) =>
+        twin.s3
+          .versions(name, pseudonymisedPrefix(upload.tenantId))
+          .filter((v) => v.key.endsWith(`/${upload.uploadId}.parquet`)),
+      ).length;
     expect(pseudonymised()).toBeGreaterThan(0);
     // Each function's ports, as deployed (the SDK reads the role's credentials as it does in Lambda).
     const portsOf = (service: string) => {
@@ -105,6 +109,7 @@ describe(`an upload withdrawn while it is being masked, through the twin of ${ST
     await expect(masking).rejects.toThrow(/withdrawn while it was being masked/);
     expect(withdrawn).toBe(true);
     expect(twin.iam.denials.map((d) => `${d.request.action} ${d.request.resource}`)).toEqual([]);
+    // In prod, the DR copy (Osaka) too: S3 replicated the versions masking wrote, never their deletion.
     expect(pseudonymised()).toBe(0);
   });
 
@@ -121,11 +126,15 @@ describe(`an upload withdrawn while it is being masked, through the twin of ${ST
       pseudonymised: twin.s3
         .versions(bucket('curated'), pseudonymisedPrefix(tenantId))
         .filter((v) => own(v.key)).length,
+      replica: replicas().flatMap((name) =>
+        twin.s3.versions(name, pseudonymisedPrefix(tenantId)).filter((v) => own(v.key)),
+      ).length,
     });
     const factVersions = () => twin.s3.versions(bucket('curated'), factKey(tenantId, 'company_month')).length;
     const before = { left: left(), facts: factVersions() };
     expect(before.left.raw).toBeGreaterThan(0);
     expect(before.left.pseudonymised).toBeGreaterThan(0);
+    expect(before.left.replica > 0).toBe(STAGE === 'prod');
 
     // Act
     const response = await twin.api('POST /uploads/{uploadId}/withdraw', {
@@ -137,7 +146,8 @@ describe(`an upload withdrawn while it is being masked, through the twin of ${ST
     expectStatus(response, 200, 'withdraw');
     expect(response.json.status).toBe('WITHDRAWN');
     expect(response.json.deleted.pseudonymised).toBe(before.left.pseudonymised);
-    expect(left()).toEqual({ landing: 0, raw: 0, report: 0, pseudonymised: 0 });
+    expect(left()).toEqual({ landing: 0, raw: 0, report: 0, pseudonymised: 0, replica: 0 });
+    if (STAGE === 'prod') expect(response.json.deleted['pseudonymised-replica']).toBe(before.left.replica);
     expect(factVersions()).toBeGreaterThan(before.facts);
     expect(twin.iam.denials.map((d) => `${d.request.action} ${d.request.resource}`)).toEqual([]);
     expect(twin.lambda.invocations.filter((i) => !i.ok).map((i) => i.error)).toEqual([]);

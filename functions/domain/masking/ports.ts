@@ -10,4 +10,9 @@ export interface MaskingPorts {
   readonly settings?: PlatformSettings;
   /** For the records' timestamps. @default the system clock */
   readonly clock?: () => Date;
+  /**
+   * The disaster-recovery copies of the replicated buckets (deployed stages with a DR region): what
+   * masking deletes again (an upload withdrawn meanwhile) is deleted there too.
+   */
+  readonly replica?: { readonly objects: ObjectStore } | undefined;
 }

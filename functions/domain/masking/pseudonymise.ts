@@ -147,12 +147,15 @@ async function commitMasking(
     const now = latest ? storedUploadSchema.parse(latest) : undefined;
     if (now && maskingComplete(now)) return;
     if (!now || now.status === 'WITHDRAWN') {
-      for (const key of outputs) {
-        const versions = [];
-        for await (const version of ports.objects.listVersions('curated', key)) {
-          if (version.key === key) versions.push({ key, versionId: version.versionId });
+      // Every version, here and in the DR copy (S3 replicates versions, never their deletion).
+      for (const store of [ports.objects, ...(ports.replica ? [ports.replica.objects] : [])]) {
+        for (const key of outputs) {
+          const versions = [];
+          for await (const version of store.listVersions('curated', key)) {
+            if (version.key === key) versions.push({ key, versionId: version.versionId });
+          }
+          if (versions.length > 0) await store.deleteMany('curated', versions);
         }
-        if (versions.length > 0) await ports.objects.deleteMany('curated', versions);
       }
       throw new UploadNotMaskableError(record.uploadId, 'it was withdrawn while it was being masked');
     }

@@ -17,6 +17,7 @@ import type { PlatformSettings } from '../settings.ts';
 import {
   landingPrefix,
   pseudonymisedPrefix,
+  REPLICATED_BUCKETS,
   rawPrefix,
   reportKey,
   supportExportTenantPrefix,
@@ -37,6 +38,8 @@ export interface WithdrawPorts {
    * delete tenant data); absent (local platform, tests), here.
    */
   readonly withdrawals?: WithdrawalFinisher | undefined;
+  /** The disaster-recovery copies of the replicated buckets, where the stage has them (deployed prod). */
+  readonly replica?: { readonly objects: ObjectStore } | undefined;
 }
 
 /** What the finishing half of a withdrawal needs: whose upload, and who withdrew it (for the ledger). */
@@ -133,28 +136,42 @@ export class WithdrawalUnfinishedError extends ServiceUnavailableError {
   }
 }
 
-/** Deletes every version and delete marker of the upload's objects; returns the counts per store. */
-async function deleteUploadData(objects: ObjectStore, record: UploadRecord): Promise<Record<string, number>> {
+/**
+ * Deletes every version and delete marker of the upload's objects, in the primary buckets and, where
+ * the stage has a disaster-recovery region, in the copies of the replicated buckets (S3 replicates new
+ * versions, never the deletion of one); checks none is left. Returns the counts per store
+ * (`pseudonymised-replica` for the DR copy).
+ */
+async function deleteUploadData(
+  objects: ObjectStore,
+  record: UploadRecord,
+  replica: ObjectStore | undefined,
+): Promise<Record<string, number>> {
+  const places = uploadLocations(record).flatMap((location) => [
+    { ...location, objects },
+    ...(replica && (REPLICATED_BUCKETS as readonly string[]).includes(location.bucket)
+      ? [{ ...location, store: `${location.store}-replica`, objects: replica }]
+      : []),
+  ]);
   const deleted: Record<string, number> = {};
-  for (const location of uploadLocations(record)) {
+  for (const place of places) {
     const refs = [];
-    for await (const version of objects.listVersions(location.bucket, location.prefix)) {
-      if (location.mine(version.key)) refs.push({ key: version.key, versionId: version.versionId });
+    for await (const version of place.objects.listVersions(place.bucket, place.prefix)) {
+      if (place.mine(version.key)) refs.push({ key: version.key, versionId: version.versionId });
     }
     for (let i = 0; i < refs.length; i += 1_000) {
-      const { failed } = await objects.deleteMany(location.bucket, refs.slice(i, i + 1_000));
-      if (failed.length > 0)
-        throw new WithdrawalIncompleteError(record.uploadId, location.store, failed.length);
+      const { failed } = await place.objects.deleteMany(place.bucket, refs.slice(i, i + 1_000));
+      if (failed.length > 0) throw new WithdrawalIncompleteError(record.uploadId, place.store, failed.length);
     }
-    deleted[location.store] = refs.length;
+    deleted[place.store] = refs.length;
   }
   // Nothing of it may be left, in any version.
-  for (const location of uploadLocations(record)) {
+  for (const place of places) {
     let left = 0;
-    for await (const version of objects.listVersions(location.bucket, location.prefix)) {
-      if (location.mine(version.key)) left += 1;
+    for await (const version of place.objects.listVersions(place.bucket, place.prefix)) {
+      if (place.mine(version.key)) left += 1;
     }
-    if (left > 0) throw new WithdrawalIncompleteError(record.uploadId, location.store, left);
+    if (left > 0) throw new WithdrawalIncompleteError(record.uploadId, place.store, left);
   }
   return deleted;
 }
@@ -275,7 +292,7 @@ async function deleteRebuildRecord(
 ): Promise<WithdrawalResult> {
   const { tenantId, uploadId } = request;
   let record = claimed;
-  const deleted = await deleteUploadData(ports.objects, record);
+  const deleted = await deleteUploadData(ports.objects, record, ports.replica?.objects);
   // Facts (and the records' supersededBy) rebuilt from the uploads still in force.
   await buildTenantFacts(ports, tenantId);
   let ledgerRef = record.withdrawalRef;
