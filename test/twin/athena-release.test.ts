@@ -11,7 +11,6 @@
 import * as fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { MemoryObjectStore } from '../../functions/adapters/memory/index.ts';
-import { createDeployedRuntime } from '../../functions/adapters/runtime.ts';
 import { glueDatabases } from '../../functions/domain/athena-names.ts';
 import { SIZE_BANDS } from '../../functions/domain/company.ts';
 import type {
@@ -124,17 +123,7 @@ describe(`a release published on Athena through the twin of ${STAGE}`, () => {
 
   /** The release function's ports as deployed: its environment, its role, the twin's endpoint. */
   function deployedRelease(settings: PlatformSettings) {
-    const fn = twin.fn('kura-stats-release');
-    const credentials = twin.credentialsFor(fn.roleArn);
-    // The SDK's default chain reads these, as it does in Lambda (the twin's Lambda sets the same).
-    Object.assign(process.env, {
-      AWS_REGION: fn.region,
-      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-      AWS_SESSION_TOKEN: credentials.sessionToken,
-      AWS_ENDPOINT_URL: twin.endpoint,
-    });
-    const runtime = createDeployedRuntime({ ...fn.environment, AWS_REGION: fn.region });
+    const runtime = twin.deployedRuntime('kura-stats-release');
     return composeRelease({ ...runtime, settings, bucketName: runtime.bucketName });
   }
 

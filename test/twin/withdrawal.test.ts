@@ -9,7 +9,6 @@
  * as the API writes it, with the API function's role.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createDeployedRuntime } from '../../functions/adapters/runtime.ts';
 import { factKey } from '../../functions/domain/masking/facts.ts';
 import { pseudonymise } from '../../functions/domain/masking/pseudonymise.ts';
 import type { Table } from '../../functions/domain/ports/index.ts';
@@ -61,23 +60,11 @@ describe.each(['dev', 'prod'] as const)('withdrawing uploads through the twin of
       ).length;
     expect(pseudonymised()).toBeGreaterThan(0);
     // Each function's ports, as deployed (the SDK reads the role's credentials as it does in Lambda).
-    const portsOf = (service: string) => {
-      const fn = twin.fn(service);
-      const credentials = twin.credentialsFor(fn.roleArn);
-      Object.assign(process.env, {
-        AWS_REGION: fn.region,
-        AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-        AWS_SESSION_TOKEN: credentials.sessionToken,
-        AWS_ENDPOINT_URL: twin.endpoint,
-      });
-      return createDeployedRuntime({ ...fn.environment, AWS_REGION: fn.region });
-    };
-    const api = portsOf('kura-api');
+    const api = twin.deployedRuntime('kura-api');
     const apiTable = api.table;
     // A client takes its credentials from the environment at its first call: the API's first, now.
     await apiTable.get('uploads', { tenantId: upload.tenantId, uploadId: upload.uploadId });
-    const ports = composeMask(portsOf('kura-mask'));
+    const ports = composeMask(twin.deployedRuntime('kura-mask'));
     // The company withdraws the upload right before masking commits (after its objects are written):
     // the withdrawal's commit point, the record written WITHDRAWN by the API's role.
     let withdrawn = false;

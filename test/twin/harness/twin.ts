@@ -12,6 +12,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createDeployedRuntime, type Runtime } from '../../../functions/adapters/runtime.ts';
 import type { StageName } from '../../../infra/config.ts';
 import { type Json, ResolvedDeployment, readAssembly } from './assembly.ts';
 import { TwinAthena } from './cloud/athena.ts';
@@ -123,6 +124,25 @@ export class Twin {
   clientConfig(principal: string, region = this.region) {
     const { accessKeyId, secretAccessKey, sessionToken } = this.credentialsFor(principal);
     return { region, endpoint: this.#endpoint, credentials: { accessKeyId, secretAccessKey, sessionToken } };
+  }
+
+  /**
+   * A function's deployed runtime built in this process, as its composition root builds it in Lambda:
+   * from the function's synthesized environment, with its role's credentials and the twin's endpoint in
+   * the variables the SDK's default chain reads (a client takes them at its first call). Lets a test run
+   * a use case as that function with an input the lifecycle cannot produce (a threshold, an injected race).
+   */
+  deployedRuntime(service: string): Runtime {
+    const fn = this.fn(service);
+    const { accessKeyId, secretAccessKey, sessionToken } = this.credentialsFor(fn.roleArn);
+    Object.assign(process.env, {
+      AWS_REGION: fn.region,
+      AWS_ACCESS_KEY_ID: accessKeyId,
+      AWS_SECRET_ACCESS_KEY: secretAccessKey,
+      AWS_SESSION_TOKEN: sessionToken,
+      AWS_ENDPOINT_URL: this.#endpoint,
+    });
+    return createDeployedRuntime({ ...fn.environment, AWS_REGION: fn.region });
   }
 
   /** A Kura function by its service name (`kura-api`, `kura-ingest`, …). */
