@@ -1,9 +1,9 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import {
   type WithdrawalFinisher,
+  WithdrawalIncompleteError,
   type WithdrawalRequest,
   type WithdrawalResult,
-  WithdrawalUnfinishedError,
 } from '../domain/uploads/withdraw.ts';
 
 type LambdaSdk = typeof import('@aws-sdk/client-lambda');
@@ -15,7 +15,7 @@ const lambdaSdk = (): Promise<LambdaSdk> => (lambdaSdkModule ??= import('@aws-sd
  * Finishes withdrawals in the mask function (InvocationType `RequestResponse`): it holds DuckDB for the
  * facts and the grants to delete an upload's object versions, which the API's role does not. The
  * function's name comes from `KURA_FUNCTION_MASK` (set with the invoke permission). A failed run
- * answers WithdrawalUnfinishedError (503): the record already says WITHDRAWN, and withdrawing again
+ * answers WithdrawalIncompleteError (503): the record already says WITHDRAWN, and withdrawing again
  * finishes the deletion.
  */
 export class LambdaWithdrawalFinisher implements WithdrawalFinisher {
@@ -40,14 +40,14 @@ export class LambdaWithdrawalFinisher implements WithdrawalFinisher {
         }),
       )
       .catch(() => {
-        throw new WithdrawalUnfinishedError(uploadId);
+        throw new WithdrawalIncompleteError(uploadId);
       });
     if (response.FunctionError || response.StatusCode !== 200 || !response.Payload) {
-      throw new WithdrawalUnfinishedError(uploadId);
+      throw new WithdrawalIncompleteError(uploadId);
     }
     const result = JSON.parse(new TextDecoder().decode(response.Payload)) as WithdrawalResult;
     if (result?.uploadId !== uploadId || result.status !== 'WITHDRAWN')
-      throw new WithdrawalUnfinishedError(uploadId);
+      throw new WithdrawalIncompleteError(uploadId);
     return result;
   }
 }

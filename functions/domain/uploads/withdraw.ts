@@ -101,36 +101,24 @@ function uploadLocations(record: UploadRecord) {
 }
 
 /**
- * Some of a withdrawn upload's object versions could not be deleted, or are still there: the record
- * already says WITHDRAWN (nothing counts the upload); withdrawing again finishes the deletion (503).
+ * The record already says WITHDRAWN (nothing counts the upload), but deleting its data has not finished:
+ * some versions could not be deleted or are still there (`left`), another run is finishing it, or the
+ * run that should have failed (deployed: the mask function). Withdrawing again finishes it (503).
  */
 export class WithdrawalIncompleteError extends ServiceUnavailableError {
   override readonly name = 'WithdrawalIncompleteError';
   override readonly code = 'WITHDRAWAL_INCOMPLETE';
-  constructor(uploadId: string, store: string, count: number) {
+  constructor(uploadId: string, left?: { readonly store: string; readonly count: number }) {
     super(
-      msg(
-        `アップロード ${uploadId} は取り下げ済みですが、${store} のデータ ${count} 件をまだ削除できていません。しばらくしてからもう一度取り下げてください（続きから削除します）。`,
-        `Upload ${uploadId} is withdrawn, but ${count} stored version(s) in ${store} could not be deleted yet. Withdraw it again in a moment to finish the deletion.`,
-      ),
-      'uploadId',
-    );
-  }
-}
-
-/**
- * The record says WITHDRAWN, but deleting its data did not finish where it runs (deployed: the mask
- * function failed or timed out): nothing counts the upload; withdrawing again finishes the deletion (503).
- */
-export class WithdrawalUnfinishedError extends ServiceUnavailableError {
-  override readonly name = 'WithdrawalUnfinishedError';
-  override readonly code = 'WITHDRAWAL_INCOMPLETE';
-  constructor(uploadId: string) {
-    super(
-      msg(
-        `アップロード ${uploadId} は取り下げ済みですが、データの削除がまだ終わっていません。しばらくしてからもう一度取り下げてください（続きから削除します）。`,
-        `Upload ${uploadId} is withdrawn, but deleting its data has not finished yet. Withdraw it again in a moment to finish the deletion.`,
-      ),
+      left
+        ? msg(
+            `アップロード ${uploadId} は取り下げ済みですが、${left.store} のデータ ${left.count} 件をまだ削除できていません。しばらくしてからもう一度取り下げてください（続きから削除します）。`,
+            `Upload ${uploadId} is withdrawn, but ${left.count} stored version(s) in ${left.store} could not be deleted yet. Withdraw it again in a moment to finish the deletion.`,
+          )
+        : msg(
+            `アップロード ${uploadId} は取り下げ済みですが、データの削除がまだ終わっていません。しばらくしてからもう一度取り下げてください（続きから削除します）。`,
+            `Upload ${uploadId} is withdrawn, but deleting its data has not finished yet. Withdraw it again in a moment to finish the deletion.`,
+          ),
       'uploadId',
     );
   }
@@ -161,7 +149,8 @@ async function deleteUploadData(
     }
     for (let i = 0; i < refs.length; i += 1_000) {
       const { failed } = await place.objects.deleteMany(place.bucket, refs.slice(i, i + 1_000));
-      if (failed.length > 0) throw new WithdrawalIncompleteError(record.uploadId, place.store, failed.length);
+      if (failed.length > 0)
+        throw new WithdrawalIncompleteError(record.uploadId, { store: place.store, count: failed.length });
     }
     deleted[place.store] = refs.length;
   }
@@ -171,7 +160,7 @@ async function deleteUploadData(
     for await (const version of place.objects.listVersions(place.bucket, place.prefix)) {
       if (place.mine(version.key)) left += 1;
     }
-    if (left > 0) throw new WithdrawalIncompleteError(record.uploadId, place.store, left);
+    if (left > 0) throw new WithdrawalIncompleteError(record.uploadId, { store: place.store, count: left });
   }
   return deleted;
 }
@@ -219,7 +208,7 @@ export async function withdrawUpload(
   // Finished already: the same answer, without deleting or rebuilding anything again.
   if (record.withdrawalRef !== undefined) return finishedResult(record, record.withdrawalRef);
   // Being finished by another run: answer at once (503, withdraw again later) instead of starting one more.
-  if (claimHeld(record, ports.clock())) throw new WithdrawalUnfinishedError(uploadId);
+  if (claimHeld(record, ports.clock())) throw new WithdrawalIncompleteError(uploadId);
   const actor = actorOf(principal);
   const request = { tenantId, uploadId, actor: { subject: actor.subject, roles: [...actor.roles] } };
   return ports.withdrawals ? ports.withdrawals.finish(request) : finishWithdrawal(ports, request);
@@ -263,13 +252,13 @@ export async function finishWithdrawal(
   }
   if (record.withdrawalRef !== undefined) return finishedResult(record, record.withdrawalRef);
   // One run at a time: the claim is a conditional write; a run that loses it, or finds it held, stops.
-  if (claimHeld(record, ports.clock())) throw new WithdrawalUnfinishedError(uploadId);
+  if (claimHeld(record, ports.clock())) throw new WithdrawalIncompleteError(uploadId);
   try {
     record = await updateUploadRecord(ports.table, ports.clock(), record, {
       withdrawalClaimedAt: ports.clock().toISOString(),
     });
   } catch (error) {
-    if (error instanceof ConditionFailedError) throw new WithdrawalUnfinishedError(uploadId);
+    if (error instanceof ConditionFailedError) throw new WithdrawalIncompleteError(uploadId);
     throw error;
   }
   try {

@@ -16,7 +16,7 @@ import { defaultSettings } from '../../../functions/domain/settings.ts';
 import { uploadRecordSchema } from '../../../functions/domain/uploads/model.ts';
 import {
   WITHDRAWAL_CLAIM_MS,
-  WithdrawalUnfinishedError,
+  WithdrawalIncompleteError,
   withdrawUpload,
 } from '../../../functions/domain/uploads/withdraw.ts';
 import { landingKey, reportKey, supportExportPrefix } from '../../../functions/domain/zones.ts';
@@ -195,7 +195,7 @@ describe('withdrawing an upload', () => {
     const takenOver = await withdrawUpload(ports, company, MISTAKE);
 
     // Assess
-    expect(busy).toBeInstanceOf(WithdrawalUnfinishedError);
+    expect(busy).toBeInstanceOf(WithdrawalIncompleteError);
     expect(leftWhileBusy.length).toBeGreaterThan(0);
     expect(takenOver.status).toBe('WITHDRAWN');
     expect(await versionsOf(ports, MISTAKE)).toEqual([]);

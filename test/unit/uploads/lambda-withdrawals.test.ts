@@ -1,7 +1,7 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { describe, expect, it } from 'vitest';
 import { LambdaWithdrawalFinisher } from '../../../functions/adapters/lambda-withdrawals.ts';
-import { WithdrawalUnfinishedError } from '../../../functions/domain/uploads/withdraw.ts';
+import { WithdrawalIncompleteError } from '../../../functions/domain/uploads/withdraw.ts';
 
 const request = { tenantId: 't-1', uploadId: 'u-1', actor: { subject: 'sub-1', roles: ['tenant'] } };
 
@@ -69,8 +69,8 @@ describe('finishing a withdrawal in the mask function', () => {
     const failure = await finisher.finish(request).catch((error: unknown) => error);
 
     // Assess
-    expect(failure).toBeInstanceOf(WithdrawalUnfinishedError);
-    expect((failure as WithdrawalUnfinishedError).code).toBe('WITHDRAWAL_INCOMPLETE');
+    expect(failure).toBeInstanceOf(WithdrawalIncompleteError);
+    expect((failure as WithdrawalIncompleteError).code).toBe('WITHDRAWAL_INCOMPLETE');
     expect(String((failure as Error).message)).not.toContain('internal detail');
   });
 });
