@@ -5,6 +5,7 @@
  * k-anonymity enforced on the quasi-identifiers by further generalisation, then local suppression.
  */
 import { randomBytes } from 'node:crypto';
+import pMap from 'p-map';
 import { companyProfileSchema, regionOf } from '../company.ts';
 import { defaultSettings } from '../settings.ts';
 import {
@@ -33,10 +34,10 @@ import {
   suppressLocally,
   violatingRows,
 } from './k-anonymity.ts';
-import { download, outputPath, upload, withWorkDir } from './local-files.ts';
+import { download, outputPath, upload, withWorkDir, writeJsonLines } from './local-files.ts';
 import { anonymisedAction } from './policy.ts';
 import type { MaskingPorts } from './ports.ts';
-import { companyRecordKey, personRecordKeySql, platformPerturbationKey } from './record-keys.ts';
+import { companyRecordKey, personRecordKeyOfSql, platformPerturbationKey } from './record-keys.ts';
 
 export { LOCAL_SUPPRESSION_BUDGET } from './k-anonymity.ts';
 
@@ -107,6 +108,19 @@ interface ReleaseCompany {
   readonly sizeBand: string;
 }
 
+/** A contributing tenant: its code in this release and whether it has company facts. */
+interface Contribution {
+  readonly tenantId: string;
+  readonly code: string;
+  readonly hasCompanyMonth: boolean;
+}
+
+/**
+ * How many tenant records and fact objects are read at once: S3 round trips overlap (thousands of
+ * tenants, two facts each) while a Lambda's sockets and /tmp stay far from their limits.
+ */
+const FETCH_CONCURRENCY = 16;
+
 /** What the pooled facts went through on their way into the anonymised zone (the suppression report's counts). */
 interface PoolFindings {
   readonly rowsIn: number;
@@ -174,14 +188,26 @@ export async function anonymise(ports: MaskingPorts, request: AnonymiseRequest):
  * release, with its profile (industry, prefecture and region, size band).
  */
 async function releaseCompanies(ports: MaskingPorts, tenants: readonly string[]) {
+  const found = await pMap(
+    new Set(tenants),
+    async (tenantId) => {
+      const item = await ports.table.get('tenants', { tenantId });
+      if (!item) throw new TenantNotFoundError(tenantId);
+      const profile = companyProfileSchema.parse(item.profile);
+      const [employees, companyFacts] = await Promise.all([
+        ports.objects.head('curated', factKey(tenantId, 'employee_month')),
+        ports.objects.head('curated', factKey(tenantId, 'company_month')),
+      ]);
+      return employees ? { tenantId, profile, hasCompanyMonth: companyFacts !== undefined } : undefined;
+    },
+    { concurrency: FETCH_CONCURRENCY },
+  );
   const companies: ReleaseCompany[] = [];
   const taken = new Set<string>();
-  const contributing: Array<{ tenantId: string; code: string }> = [];
-  for (const tenantId of new Set(tenants)) {
-    const item = await ports.table.get('tenants', { tenantId });
-    if (!item) throw new TenantNotFoundError(tenantId);
-    const profile = companyProfileSchema.parse(item.profile);
-    if (!(await ports.objects.head('curated', factKey(tenantId, 'employee_month')))) continue;
+  const contributing: Contribution[] = [];
+  for (const tenant of found) {
+    if (!tenant) continue;
+    const { tenantId, profile, hasCompanyMonth } = tenant;
     const code = newCompanyCode(taken);
     companies.push({
       code,
@@ -190,14 +216,17 @@ async function releaseCompanies(ports: MaskingPorts, tenants: readonly string[])
       region: regionOf(profile.prefecture) ?? profile.prefecture,
       sizeBand: profile.sizeBand,
     });
-    contributing.push({ tenantId, code });
+    contributing.push({ tenantId, code, hasCompanyMonth });
   }
   return { companies, contributing };
 }
 
 /**
  * Pools the contributing tenants' facts into `em` (employee months) and `cm` (company months), each row
- * with its company's code and record keys, and the companies' profiles into `companies`.
+ * with its company's code and record keys, and the companies' profiles into `companies`. The facts are
+ * fetched a few at a time, then read by one statement per fact table (DuckDB reads the files in
+ * parallel and joins each to its tenant by file name): one statement per tenant made the plan, and the
+ * time, grow with every tenant.
  */
 async function poolFacts(
   db: DuckSession,
@@ -205,27 +234,33 @@ async function poolFacts(
   dir: string,
   release: {
     readonly companies: readonly ReleaseCompany[];
-    readonly contributing: ReadonlyArray<{ readonly tenantId: string; readonly code: string }>;
+    readonly contributing: readonly Contribution[];
     readonly platformKey: Uint8Array;
   },
 ): Promise<void> {
   const { companies, contributing, platformKey } = release;
   const { ipadHex, opadHex } = hmacBlocksHex(platformKey);
-  const employeeParts: string[] = [];
-  const companyParts: string[] = [];
-  for (const { tenantId, code } of contributing) {
-    const employeePath = await download(ports.objects, 'curated', factKey(tenantId, 'employee_month'), dir);
-    const companyKey = companyRecordKey(platformKey, tenantId);
-    employeeParts.push(
-      `SELECT ${quoteLiteral(code)} AS company_code, CAST(${companyKey} AS BIGINT) AS company_key, ${personRecordKeySql(platformKey, tenantId, 'employee_token')} AS record_key, * FROM read_parquet(${quoteLiteral(employeePath)})`,
-    );
-    if (await ports.objects.head('curated', factKey(tenantId, 'company_month'))) {
-      const companyPath = await download(ports.objects, 'curated', factKey(tenantId, 'company_month'), dir);
-      companyParts.push(
-        `SELECT ${quoteLiteral(code)} AS company_code, CAST(${companyKey} AS BIGINT) AS company_key, CAST(${companyKey} AS BIGINT) AS record_key, * FROM read_parquet(${quoteLiteral(companyPath)})`,
-      );
-    }
-  }
+  const fetched = await pMap(
+    contributing,
+    async ({ tenantId, code, hasCompanyMonth }) => ({
+      tenant_id: tenantId,
+      company_code: code,
+      company_key: companyRecordKey(platformKey, tenantId),
+      employee_path: await download(ports.objects, 'curated', factKey(tenantId, 'employee_month'), dir),
+      company_path: hasCompanyMonth
+        ? await download(ports.objects, 'curated', factKey(tenantId, 'company_month'), dir)
+        : null,
+    }),
+    { concurrency: FETCH_CONCURRENCY },
+  );
+  // The tenants and their files, as a table (a file, not a statement that grows with every tenant).
+  const contributionsPath = await writeJsonLines(dir, 'contributions.ndjson', fetched);
+  await db.run(
+    plainQuery(
+      `CREATE TABLE contrib AS SELECT * FROM read_json(${quoteLiteral(contributionsPath)}, format = 'newline_delimited', columns = {tenant_id: 'VARCHAR', company_code: 'VARCHAR', company_key: 'BIGINT', employee_path: 'VARCHAR', company_path: 'VARCHAR'})`,
+      'contributing tenants',
+    ),
+  );
   const companyRows = companies
     .map((c) => `(${[c.code, c.industry, c.prefecture, c.region, c.sizeBand].map(quoteLiteral).join(', ')})`)
     .join(', ');
@@ -237,22 +272,41 @@ async function poolFacts(
       'company profiles',
     ),
   );
+  const files = (paths: ReadonlyArray<string | null>) =>
+    `[${paths
+      .filter((path): path is string => path !== null)
+      .map(quoteLiteral)
+      .join(', ')}]`;
+  const employeeFiles = fetched.map((row) => row.employee_path);
   // The record-key HMAC carries the platform key: a compiled query with its secrets, never logged.
   await db.run(
     new CompiledQuery(
       'duckdb',
-      employeeParts.length === 0
+      employeeFiles.length === 0
         ? `CREATE TABLE em (${pooledColumns('employee_month')})`
-        : `CREATE TABLE em AS ${employeeParts.join(' UNION ALL BY NAME ')}`,
+        : // One HMAC per person, not per month: a person's key is the same in every month.
+          `CREATE TABLE em AS
+          WITH f AS MATERIALIZED (
+            SELECT c.company_code, c.company_key, c.tenant_id, f.* EXCLUDE (filename)
+            FROM read_parquet(${files(employeeFiles)}, filename = true, union_by_name = true) f
+            JOIN contrib c ON f.filename = c.employee_path),
+          people AS (
+            SELECT tenant_id, employee_token, ${personRecordKeyOfSql(platformKey, 'tenant_id', 'employee_token')} AS record_key
+            FROM (SELECT DISTINCT tenant_id, employee_token FROM f))
+          SELECT f.company_code, f.company_key, p.record_key, f.* EXCLUDE (company_code, company_key, tenant_id)
+          FROM f LEFT JOIN people p ON f.tenant_id = p.tenant_id AND f.employee_token = p.employee_token`,
       'pool employee facts with record keys',
       [ipadHex, opadHex],
     ),
   );
+  const companyFiles = fetched.map((row) => row.company_path).filter((path) => path !== null);
   await db.run(
     plainQuery(
-      companyParts.length === 0
+      companyFiles.length === 0
         ? `CREATE TABLE cm (${pooledColumns('company_month')})`
-        : `CREATE TABLE cm AS ${companyParts.join(' UNION ALL BY NAME ')}`,
+        : `CREATE TABLE cm AS SELECT c.company_code, c.company_key, c.company_key AS record_key, f.* EXCLUDE (filename)
+          FROM read_parquet(${files(companyFiles)}, filename = true, union_by_name = true) f
+          JOIN contrib c ON f.filename = c.company_path`,
       'pool company facts',
     ),
   );

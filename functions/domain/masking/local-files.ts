@@ -32,6 +32,13 @@ export async function download(
   return path;
 }
 
+/** Writes rows as newline-delimited JSON to `<dir>/<name>` (private to this process); returns the path. */
+export async function writeJsonLines(dir: string, name: string, rows: readonly object[]): Promise<string> {
+  const path = join(dir, name);
+  await writeFile(path, rows.map((row) => `${JSON.stringify(row)}\n`).join(''), { mode: 0o600 });
+  return path;
+}
+
 /** A local output path for a key. */
 export async function outputPath(dir: string, key: string): Promise<string> {
   const path = join(dir, 'out', key);

@@ -50,6 +50,14 @@ export function personRecordKey(key: Uint8Array, tenantId: string, token: string
  * only as a CompiledQuery with the key's secrets, never log it.
  */
 export function personRecordKeySql(key: Uint8Array, tenantId: string, tokenColumn: string): string {
-  const message = `${sqlLiteral(`person|${tenantId}|`)} || ${tokenColumn}`;
+  return personRecordKeyOfSql(key, sqlLiteral(tenantId), tokenColumn);
+}
+
+/**
+ * DuckDB SQL of a person's record key from a tenant-id expression and a token expression (pooling many
+ * tenants in one statement). Carries key material, as `personRecordKeySql`.
+ */
+export function personRecordKeyOfSql(key: Uint8Array, tenantSql: string, tokenSql: string): string {
+  const message = `'person|' || ${tenantSql} || '|' || ${tokenSql}`;
   return `CAST(('0x' || substr(${tokenExpression(message, key)}, 1, 8)) AS BIGINT)`;
 }

@@ -5,11 +5,18 @@ import {
   UploadNotFoundError,
   UploadNotMaskableError,
 } from '../../../functions/domain/masking/errors.ts';
+import { factKey } from '../../../functions/domain/masking/facts.ts';
 import { pseudonymise } from '../../../functions/domain/masking/pseudonymise.ts';
+import {
+  companyRecordKey,
+  personRecordKey,
+  platformPerturbationKey,
+} from '../../../functions/domain/masking/record-keys.ts';
 import { anonymisedPrefix, rawKey } from '../../../functions/domain/zones.ts';
 import {
   activityRows,
   cellsUnder,
+  readCells,
   type GeneratedEmployee,
   seedTenant,
   seedUpload,
@@ -58,6 +65,48 @@ describe('anonymisation of a release', () => {
     // Neither the age nor the birth year as a value of its own (a random record key may contain the digits).
     expect(JSON.stringify(rows)).not.toMatch(/(^|[^0-9])(116|1908)([^0-9]|$)/);
     expect(result.report.suppressedRows).toBe(0);
+  });
+
+  it('pools several tenants with each row keyed to its own company and person, as the reference HMAC computes', async () => {
+    // Prepare: three companies of ten people each, alike enough that no row is suppressed
+    const ports = testPorts();
+    const tenants = ['tenant-x', 'tenant-y', 'tenant-z'];
+    for (const tenantId of tenants) {
+      await seedTenant(ports, tenantId, { industry: 'E', prefecture: '13', sizeBand: '5-19' });
+      const employees = Array.from({ length: 10 }, (_, i) => elder(i + 1, `198${i % 2}-05-05`));
+      const { attendance } = activityRows(employees, ['2024-06', '2024-07']);
+      await seedUpload(ports, tenantId, 'emp', 'employees', { '2024-06': employees.map((e) => ({ ...e })) });
+      await seedUpload(ports, tenantId, 'att', 'attendance', attendance);
+      await pseudonymise(ports, { tenantId, uploadId: 'emp' });
+      await pseudonymise(ports, { tenantId, uploadId: 'att' });
+    }
+    const key = await platformPerturbationKey(ports.keys);
+    const expected = new Map<number, Set<number>>();
+    for (const tenantId of tenants) {
+      const facts = await readCells(await ports.objects.get('curated', factKey(tenantId, 'employee_month')));
+      expected.set(
+        companyRecordKey(key, tenantId),
+        new Set(facts.map((row) => personRecordKey(key, tenantId, String(row.employee_token)))),
+      );
+    }
+
+    // Act
+    const result = await anonymise(ports, { releaseId: 'pooled', tenants });
+
+    // Assess: every row carries its company's key and a person key of that company, and nothing is lost
+    const rows = (await cellsUnder(ports, 'curated', anonymisedPrefix('pooled'))).flatMap((o) =>
+      o.key.includes('anon_employee_month') ? o.rows : [],
+    );
+    expect(result.report.suppressedRows).toBe(0);
+    expect(rows).toHaveLength(3 * 10 * 2);
+    const seen = new Map<number, Set<number>>();
+    for (const row of rows) {
+      const company = Number(row.company_key);
+      expect(expected.get(company)?.has(Number(row.record_key))).toBe(true);
+      seen.set(company, (seen.get(company) ?? new Set()).add(Number(row.record_key)));
+    }
+    expect(seen).toEqual(expected);
+    expect(new Set(rows.map((r) => r.company_code)).size).toBe(3);
   });
 
   it('gives a company a new code in every release', async () => {
