@@ -6,24 +6,21 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { Tracer } from '@aws-lambda-powertools/tracer';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
-import middy from '@middy/core';
+import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { KURA_NAMESPACE, type KuraService } from './catalog.ts';
 import { redactLogValue } from './redact.ts';
 
-/** The three Powertools utilities of one service. */
+/** The Powertools Logger and Metrics of one service (its Tracer is loaded on first invocation). */
 export interface Observability {
   readonly logger: Logger;
   readonly metrics: Metrics;
-  readonly tracer: Tracer;
 }
 
 const byService = new Map<KuraService, Observability>();
 
 /**
- * The service's Logger (with Kura's redaction), Metrics and Tracer, built once per process. One map
+ * The service's Logger (with Kura's redaction) and Metrics, built once per process. One map
  * rather than one constant because the local platform runs every handler in one process.
  */
 export function observability(service: KuraService): Observability {
@@ -37,7 +34,6 @@ export function observability(service: KuraService): Observability {
         serviceName: service,
         logger: metricsLogger(logger),
       }),
-      tracer: new Tracer({ serviceName: service }),
     };
     byService.set(service, found);
   }
@@ -67,9 +63,33 @@ export function withObservability<TEvent, TResult>(
   service: KuraService,
   handler: (event: TEvent, context: Context) => Promise<TResult>,
 ) {
-  const { logger, metrics, tracer } = observability(service);
+  const { logger, metrics } = observability(service);
   return middy(handler)
-    .use(captureLambdaHandler(tracer, { captureResponse: false }))
+    .use(handlerSegment(service))
     .use(logMetrics(metrics, { captureColdStartMetric: true, throwOnEmptyMetrics: false }))
     .use(injectLambdaContext(logger, { resetKeys: true }));
+}
+
+/**
+ * The tracer's handler segment (Powertools `captureLambdaHandler`), with the Tracer and the X-Ray SDK
+ * under it loaded on the first invocation, as the AWS SDK clients and DuckDB are: about 70 KiB of every
+ * bundle that module import (the cold start's init phase) does not need. Each phase delegates to the
+ * Powertools middleware unchanged, so a segment opens, closes and records an error as before.
+ */
+function handlerSegment(service: KuraService): MiddlewareObj {
+  let loaded: Promise<MiddlewareObj> | undefined;
+  const segment = () => {
+    loaded ??= Promise.all([
+      import('@aws-lambda-powertools/tracer'),
+      import('@aws-lambda-powertools/tracer/middleware'),
+    ]).then(([{ Tracer }, { captureLambdaHandler }]) =>
+      captureLambdaHandler(new Tracer({ serviceName: service }), { captureResponse: false }),
+    );
+    return loaded;
+  };
+  return {
+    before: async (request) => (await segment()).before?.(request),
+    after: async (request) => (await segment()).after?.(request),
+    onError: async (request) => (await segment()).onError?.(request),
+  };
 }
