@@ -88,48 +88,63 @@ export function determinedCells(groups: readonly MarginGroup[], suppressed: Read
  * the unknowns holds them, each root keeps its groups (those with an unknown in the component) and the
  * component's last answer, and only components a suppression touched since are solved again. A
  * component's system is a function of its groups, so an untouched component's answer still holds.
+ * Terms are numbered once (integers hash and compare faster than the cell ids, and the solver runs
+ * hundreds of times on large releases); the numbering changes no choice the solver makes.
  */
 class SuppressedComponents {
-  readonly #groupsOf = new Map<string, MarginGroup[]>();
-  readonly #suppressed = new Set<string>();
-  readonly #parent = new Map<string, string>();
-  readonly #members = new Map<string, MarginGroup[]>();
-  readonly #answer = new Map<string, readonly string[]>();
-  readonly #dirty = new Set<string>();
-  /** Each group's place in the given order: a component is solved in it (elimination fill-in depends on it). */
-  readonly #order = new Map<MarginGroup, number>();
+  /** Term id → term (cell id). */
+  readonly #names: string[] = [];
+  readonly #idOf = new Map<string, number>();
+  /** Group index (in the given order) → its terms, total first. */
+  readonly #terms: Int32Array[] = [];
+  /** Term id → indexes of the groups it is in. */
+  readonly #groupsOf: number[][] = [];
+  #suppressed: Uint8Array;
+  readonly #parent = new Map<number, number>();
+  readonly #members = new Map<number, number[]>();
+  readonly #answer = new Map<number, readonly string[]>();
+  readonly #dirty = new Set<number>();
 
   constructor(groups: readonly MarginGroup[]) {
     for (const [i, g] of groups.entries()) {
-      this.#order.set(g, i);
-      for (const k of [g.total, ...g.members]) {
-        const list = this.#groupsOf.get(k) ?? [];
-        list.push(g);
-        this.#groupsOf.set(k, list);
-      }
+      const terms = [g.total, ...g.members].map((k) => this.#id(k));
+      this.#terms.push(Int32Array.from(terms));
+      for (const t of terms) (this.#groupsOf[t] as number[]).push(i);
     }
+    this.#suppressed = new Uint8Array(this.#names.length);
   }
 
-  #find(k: string): string {
+  #id(key: string): number {
+    let id = this.#idOf.get(key);
+    if (id === undefined) {
+      id = this.#names.length;
+      this.#idOf.set(key, id);
+      this.#names.push(key);
+      this.#groupsOf.push([]);
+    }
+    return id;
+  }
+
+  #find(k: number): number {
     let root = k;
-    while (this.#parent.get(root) !== root) root = this.#parent.get(root) as string;
+    while (this.#parent.get(root) !== root) root = this.#parent.get(root) as number;
     let node = k;
     while (node !== root) {
-      const next = this.#parent.get(node) as string;
+      const next = this.#parent.get(node) as number;
       this.#parent.set(node, root);
       node = next;
     }
     return root;
   }
 
-  #union(a: string, b: string): void {
+  #union(a: number, b: number): void {
     let ra = this.#find(a);
     let rb = this.#find(b);
     if (ra === rb) return;
     // The larger component absorbs the smaller: its groups move once per doubling.
     if ((this.#members.get(ra)?.length ?? 0) < (this.#members.get(rb)?.length ?? 0)) [ra, rb] = [rb, ra];
     this.#parent.set(rb, ra);
-    const into = this.#members.get(ra) as MarginGroup[];
+    const into = this.#members.get(ra) as number[];
     for (const g of this.#members.get(rb) ?? []) into.push(g);
     this.#members.delete(rb);
     this.#answer.delete(rb);
@@ -139,46 +154,41 @@ class SuppressedComponents {
 
   /** A term is suppressed: it joins (and may merge) the components of the groups it is in. */
   add(key: string): void {
-    if (this.#suppressed.has(key)) return;
-    this.#parent.set(key, key);
-    this.#members.set(key, []);
-    this.#dirty.add(key);
-    for (const g of this.#groupsOf.get(key) ?? []) {
-      const other = [g.total, ...g.members].find((k) => k !== key && this.#suppressed.has(k));
-      if (other === undefined) (this.#members.get(this.#find(key)) as MarginGroup[]).push(g);
-      else this.#union(key, other);
+    const id = this.#idOf.get(key);
+    // A term in no group is in no equation: nothing determines it.
+    if (id === undefined || this.#suppressed[id] === 1) return;
+    this.#parent.set(id, id);
+    this.#members.set(id, []);
+    this.#dirty.add(id);
+    for (const g of this.#groupsOf[id] as number[]) {
+      const other = (this.#terms[g] as Int32Array).find((k) => k !== id && this.#suppressed[k] === 1);
+      if (other === undefined) (this.#members.get(this.#find(id)) as number[]).push(g);
+      else this.#union(id, other);
     }
-    this.#suppressed.add(key);
-  }
-
-  #inOrder(root: string): MarginGroup[] {
-    const order = this.#order;
-    return (this.#members.get(root) ?? []).sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0));
+    this.#suppressed[id] = 1;
   }
 
   /** Every determined term, solving again only the components changed since the last call. */
   determined(): string[] {
     for (const root of this.#dirty) {
-      this.#answer.set(root, determinedInSystem(this.#inOrder(root), this.#suppressed));
+      const groups = (this.#members.get(root) ?? []).sort((a, b) => a - b);
+      const terms = groups.map((g) => this.#terms[g] as Int32Array);
+      this.#answer.set(
+        root,
+        determinedInSystem(terms, this.#suppressed).map((id) => this.#names[id] as string),
+      );
     }
     this.#dirty.clear();
     return [...this.#answer.values()].flat().sort();
   }
 }
 
-/** `determinedCells` for one system: sparse reduced row echelon form over the suppressed terms. */
-function determinedInSystem(groups: readonly MarginGroup[], suppressed: ReadonlySet<string>): string[] {
-  const index = new Map<string, number>();
-  const names: string[] = [];
-  const column = (key: string) => {
-    let i = index.get(key);
-    if (i === undefined) {
-      i = names.length;
-      index.set(key, i);
-      names.push(key);
-    }
-    return i;
-  };
+/**
+ * `determinedCells` for one system: sparse reduced row echelon form over the suppressed terms. Each
+ * group is a row `total − Σ members`, its terms given as ids (total first); returns the ids of the
+ * suppressed terms the system determines.
+ */
+function determinedInSystem(groups: readonly Int32Array[], suppressed: Uint8Array): number[] {
   const pivots = new Map<number, Map<number, number>>();
   /** Column → pivots whose (reduced) row has a non-zero entry in it, so elimination touches only those. */
   const rowsWith = new Map<number, Set<number>>();
@@ -196,17 +206,15 @@ function determinedInSystem(groups: readonly MarginGroup[], suppressed: Readonly
       set.add(pivot);
     }
   };
-  for (const group of groups) {
+  for (const terms of groups) {
     const row = new Map<number, number>();
-    const addTerm = (key: string, coefficient: number) => {
-      if (!suppressed.has(key)) return;
-      const c = column(key);
-      const next = (row.get(c) ?? 0) + coefficient;
+    for (let t = 0; t < terms.length; t += 1) {
+      const c = terms[t] as number;
+      if (suppressed[c] !== 1) continue;
+      const next = (row.get(c) ?? 0) + (t === 0 ? 1 : -1);
       if (Math.abs(next) < EPSILON) row.delete(c);
       else row.set(c, next);
-    };
-    addTerm(group.total, 1);
-    for (const m of group.members) addTerm(m, -1);
+    }
     // Reduce by existing pivots; pivot rows are kept in reduced form, so one pass suffices.
     for (const [c, coefficient] of [...row]) {
       const pivotRow = pivots.get(c);
@@ -238,7 +246,7 @@ function determinedInSystem(groups: readonly MarginGroup[], suppressed: Readonly
     pivots.set(pivot, row);
     for (const [c, v] of [...row]) setEntry(pivot, row, c, v);
   }
-  return [...pivots.entries()].filter(([, row]) => row.size === 1).map(([pivot]) => names[pivot] as string);
+  return [...pivots.entries()].filter(([, row]) => row.size === 1).map(([pivot]) => pivot);
 }
 
 /** Groups whose single suppressed term could be worked out by subtraction (for audits and tests). */
