@@ -16,8 +16,8 @@ import { anonymisedPrefix, rawKey } from '../../../functions/domain/zones.ts';
 import {
   activityRows,
   cellsUnder,
-  readCells,
   type GeneratedEmployee,
+  readCells,
   seedTenant,
   seedUpload,
   testPorts,

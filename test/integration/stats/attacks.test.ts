@@ -318,7 +318,7 @@ describe('attack 3: differencing between releases', () => {
       }
 
       // Assess
-    expect(shown).toBeLessThanOrEqual(CHANCE_AT_MOST);
+      expect(shown).toBeLessThanOrEqual(CHANCE_AT_MOST);
     },
   );
 });
