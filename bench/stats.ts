@@ -43,6 +43,8 @@ export interface StatsBenchOptions {
 }
 
 const EMPLOYEES_PER_COMPANY = 50;
+/** Companies whose facts one partitioned write produces (generation only). */
+const GENERATION_CHUNK = 2_500;
 const SEED = 20_261_122;
 
 /** Progress on stderr while a size runs (the report comes at the end). */
@@ -112,29 +114,40 @@ async function generateFacts(
     CREATE TABLE emp AS SELECT tenant_id, employee_id, CAST(birth_date AS DATE) AS birth_date, gender,
       CAST(hire_date AS DATE) AS hire_date, CAST(nullif(termination_date, '') AS DATE) AS termination_date, employment_type
     FROM ${csv('employees')}`);
-  await db.run(`
-    COPY (
-      SELECT p.tenant_id, substr(sha256(p.tenant_id || '/' || p.employee_id), 1, 64) AS employee_token, p.period,
-        e.birth_date, e.gender, e.hire_date, e.termination_date, e.employment_type,
-        round(CAST(p.overtime_pay AS DOUBLE) / (CAST(p.base_pay AS DOUBLE) / 160 * 1.25) * 4) / 4 AS overtime_hours,
-        CASE e.employment_type WHEN 'part_time' THEN 100.0 ELSE 160.0 END
-          + round(CAST(p.overtime_pay AS DOUBLE) / (CAST(p.base_pay AS DOUBLE) / 160 * 1.25) * 4) / 4 AS hours_worked,
-        CAST(hash(p.tenant_id, p.employee_id, p.period) % 3 AS DOUBLE) AS paid_leave_days,
-        CAST(p.base_pay AS BIGINT) AS base_pay, CAST(p.gross_pay AS BIGINT) AS gross_pay,
-        coalesce(e.hire_date <= last_day(CAST(p.period || '-01' AS DATE))
-          AND (e.termination_date IS NULL OR e.termination_date >= CAST(p.period || '-01' AS DATE)), false) AS employed,
-        coalesce(strftime(e.termination_date, '%Y-%m') = p.period, false) AS separated
-      FROM ${csv('payroll')} p JOIN emp e USING (tenant_id, employee_id)
-      ORDER BY p.tenant_id, p.period, employee_token
-    ) TO '${join(root, 'employee_month')}' (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (tenant_id))`);
-  await db.run(`
-    COPY (
-      SELECT s.tenant_id, s.period, CAST(s.sales_amount AS BIGINT) AS sales_amount,
-        CAST((SELECT count(*) FROM emp e WHERE e.tenant_id = s.tenant_id
-          AND e.hire_date <= last_day(CAST(s.period || '-01' AS DATE))
-          AND (e.termination_date IS NULL OR e.termination_date >= CAST(s.period || '-01' AS DATE))) AS INTEGER) AS employees
-      FROM ${csv('sales')} s ORDER BY s.tenant_id, s.period
-    ) TO '${join(root, 'company_month')}' (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (tenant_id))`);
+  await db.run(`CREATE TABLE pay AS SELECT * FROM ${csv('payroll')}`);
+  await db.run(`CREATE TABLE sal AS SELECT * FROM ${csv('sales')}`);
+  // Partitioned writes keep a writer open per partition: in chunks of tenants, or 50,000 companies'
+  // writers exhaust the machine's memory (23 GiB here).
+  for (let from = 0; from < companies.length; from += GENERATION_CHUNK) {
+    const chunk = companies.slice(from, from + GENERATION_CHUNK).map((c) => `('${c.tenantId}')`);
+    await db.run(
+      `CREATE OR REPLACE TABLE chunk AS SELECT * FROM (VALUES ${chunk.join(', ')}) AS t(tenant_id)`,
+    );
+    await db.run(`
+      COPY (
+        SELECT p.tenant_id, substr(sha256(p.tenant_id || '/' || p.employee_id), 1, 64) AS employee_token, p.period,
+          e.birth_date, e.gender, e.hire_date, e.termination_date, e.employment_type,
+          round(CAST(p.overtime_pay AS DOUBLE) / (CAST(p.base_pay AS DOUBLE) / 160 * 1.25) * 4) / 4 AS overtime_hours,
+          CASE e.employment_type WHEN 'part_time' THEN 100.0 ELSE 160.0 END
+            + round(CAST(p.overtime_pay AS DOUBLE) / (CAST(p.base_pay AS DOUBLE) / 160 * 1.25) * 4) / 4 AS hours_worked,
+          CAST(hash(p.tenant_id, p.employee_id, p.period) % 3 AS DOUBLE) AS paid_leave_days,
+          CAST(p.base_pay AS BIGINT) AS base_pay, CAST(p.gross_pay AS BIGINT) AS gross_pay,
+          coalesce(e.hire_date <= last_day(CAST(p.period || '-01' AS DATE))
+            AND (e.termination_date IS NULL OR e.termination_date >= CAST(p.period || '-01' AS DATE)), false) AS employed,
+          coalesce(strftime(e.termination_date, '%Y-%m') = p.period, false) AS separated
+        FROM pay p JOIN emp e USING (tenant_id, employee_id)
+        WHERE p.tenant_id IN (SELECT tenant_id FROM chunk)
+        ORDER BY p.tenant_id, p.period, employee_token
+      ) TO '${join(root, 'employee_month')}' (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (tenant_id), OVERWRITE_OR_IGNORE)`);
+    await db.run(`
+      COPY (
+        SELECT s.tenant_id, s.period, CAST(s.sales_amount AS BIGINT) AS sales_amount,
+          CAST((SELECT count(*) FROM emp e WHERE e.tenant_id = s.tenant_id
+            AND e.hire_date <= last_day(CAST(s.period || '-01' AS DATE))
+            AND (e.termination_date IS NULL OR e.termination_date >= CAST(s.period || '-01' AS DATE))) AS INTEGER) AS employees
+        FROM sal s WHERE s.tenant_id IN (SELECT tenant_id FROM chunk) ORDER BY s.tenant_id, s.period
+      ) TO '${join(root, 'company_month')}' (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (tenant_id), OVERWRITE_OR_IGNORE)`);
+  }
   db.closeSync();
   instance.closeSync();
   await writeFile(join(root, 'done'), '');
