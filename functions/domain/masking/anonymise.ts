@@ -375,6 +375,8 @@ async function generalise(db: DuckSession, k: number, classes: string, rowsIn: n
   // Global generalisation: climb until local suppression stays within budget.
   const generalisations: string[] = [];
   let chosen = 0;
+  // Rows below k at the chosen level: the last level tried is the chosen one, so its count is kept.
+  let violating = 0;
   for (let i = 0; i < GENERALISATION_LEVELS.length; i += 1) {
     const level = GENERALISATION_LEVELS[i] as GeneralisationLevel;
     await db.run(
@@ -385,12 +387,11 @@ async function generalise(db: DuckSession, k: number, classes: string, rowsIn: n
     );
     generalisations.push(level.name);
     chosen = i;
-    const violating = await violatingRows(db, 'gen', k, classes);
+    violating = await violatingRows(db, 'gen', k, classes);
     if (violating <= rowsIn * LOCAL_SUPPRESSION_BUDGET) break;
   }
   const level = GENERALISATION_LEVELS[chosen] as GeneralisationLevel;
-  const rowsWithBlankedAttribute = await violatingRows(db, 'gen', k, classes);
-  return { generalisations, level, rowsWithBlankedAttribute };
+  return { generalisations, level, rowsWithBlankedAttribute: violating };
 }
 
 /** Writes the anonymised tables of the release as Parquet to the curated bucket; returns their keys. */
