@@ -5,6 +5,7 @@ import { statisticKeyColumns, TOTAL } from '../../../functions/domain/stats/cata
 import { getStatistic } from '../../../functions/domain/stats/statistics.ts';
 import {
   type CellIndexEntry,
+  DeterminedTerms,
   determinedCells,
   linkedSecondarySuppression,
   marginGroups,
@@ -141,6 +142,50 @@ describe('secondarySuppression', () => {
       { id: 'C2', total: 'C2', members: ['b', 'e'] },
     ];
     expect(determinedCells(groups, new Set(['a', 'b', 'd', 'e']))).toEqual([]);
+  });
+
+  it('knows after every suppression which terms the equations determine, as a fresh dense solve does (property)', () => {
+    // Groups over a few terms, overlapping as margins do (a term in several groups, totals that are
+    // members elsewhere); terms suppressed one at a time in a random order, asked after each.
+    const term = fc.integer({ min: 0, max: 11 }).map((i) => `t${i}`);
+    const groupArb = fc.record({
+      total: term,
+      members: fc.uniqueArray(term, { minLength: 1, maxLength: 5 }),
+    });
+    fc.assert(
+      fc.property(
+        fc.array(groupArb, { minLength: 1, maxLength: 10 }),
+        fc.shuffledSubarray(
+          Array.from({ length: 12 }, (_, i) => `t${i}`),
+          { minLength: 1 },
+        ),
+        (drawn, order) => {
+          const groups = drawn.map((g, i) => ({ id: `g${i}`, total: g.total, members: g.members }));
+          const terms = new DeterminedTerms(groups);
+          const suppressed = new Set<string>();
+          for (const key of order) {
+            terms.add(key);
+            suppressed.add(key);
+            const rowOf = new Map(
+              [...new Set(groups.flatMap((g) => [g.total, ...g.members]))].map((k) => [
+                k,
+                { key: k, suppressed: suppressed.has(k) },
+              ]),
+            );
+            const dense = derivableSuppressedRows(
+              groups.map((g) => ({
+                total: rowOf.get(g.total) as Row,
+                members: g.members.map((m) => rowOf.get(m) as Row),
+              })),
+            )
+              .map((r) => String(r.key))
+              .sort();
+            expect(terms.determined()).toEqual(dense);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it('builds no margin groups for a statistic without margins', () => {
