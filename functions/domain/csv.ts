@@ -15,7 +15,12 @@ export function csvCell(value: string | number | null | undefined): string {
  * quote or a line break, each double quote doubled. No formula neutralising (see `csvCell`).
  */
 export function quoteCsvField(text: string): string {
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  return needsCsvQuotes(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/** Whether RFC 4180 quotes the field: it holds a comma, a double quote or a line break. */
+export function needsCsvQuotes(text: string): boolean {
+  return /[",\r\n]/.test(text);
 }
 
 /** CSV with a UTF-8 BOM and CRLF line ends. */

@@ -1,16 +1,34 @@
 /** A workbook cell's value as CSV text (dates, times, numbers as Excel stores them) and cell references. */
-import { quoteCsvField } from '../csv.ts';
+import { needsCsvQuotes, quoteCsvField } from '../csv.ts';
 import type { MergedRange } from './workbook.ts';
 
 const pad = (n: number, width: number) => String(n).padStart(width, '0');
+
+/**
+ * ISO dates already written, by day (negative for the 1904 system). A sheet repeats few days over many
+ * rows; the bound keeps a sheet of distinct days from growing it without end.
+ */
+const isoDates = new Map<number, string>();
+const ISO_DATES_KEPT = 100_000;
 
 /** The ISO date of a serial day number (1900 system with its phantom 29 Feb 1900, or 1904). */
 export function serialToIsoDate(serial: number, date1904: boolean): string | undefined {
   if (!Number.isFinite(serial) || serial < 1) return undefined;
   const day = Math.floor(serial);
-  const epoch = date1904 ? Date.UTC(1904, 0, 1) : day < 60 ? Date.UTC(1899, 11, 31) : Date.UTC(1899, 11, 30);
-  const date = new Date(epoch + day * 86_400_000);
-  return `${pad(date.getUTCFullYear(), 4)}-${pad(date.getUTCMonth() + 1, 2)}-${pad(date.getUTCDate(), 2)}`;
+  const key = date1904 ? -day : day;
+  let iso = isoDates.get(key);
+  if (iso === undefined) {
+    const epoch = date1904
+      ? Date.UTC(1904, 0, 1)
+      : day < 60
+        ? Date.UTC(1899, 11, 31)
+        : Date.UTC(1899, 11, 30);
+    const date = new Date(epoch + day * 86_400_000);
+    iso = `${pad(date.getUTCFullYear(), 4)}-${pad(date.getUTCMonth() + 1, 2)}-${pad(date.getUTCDate(), 2)}`;
+    if (isoDates.size >= ISO_DATES_KEPT) isoDates.clear();
+    isoDates.set(key, iso);
+  }
+  return iso;
 }
 
 /** A day fraction as hours:minutes (`0.0625` → `1:30`), rounded to the minute. */
@@ -23,18 +41,59 @@ export function dayFractionToHours(value: number): string {
 export function numberText(value: number, decimals?: number): string {
   if (decimals !== undefined && decimals <= 4 && Number(value.toFixed(decimals)) === value)
     return value.toFixed(decimals);
-  return Number.isInteger(value) ? value.toFixed(0) : String(value);
+  return Number.isInteger(value) ? integerText(value) : String(value);
 }
 
-export const csvField = (text: string) => quoteCsvField(text.replace(/\r\n|\r|\n/g, ' '));
+/**
+ * An integer's digits in full (`toFixed(0)`: 2^60 is `1152921504606846976`, where `String` would round it
+ * to `1152921504606847000`). Below 2^53 both write the same digits, and `String` is the faster.
+ */
+function integerText(value: number): string {
+  return Number.isSafeInteger(value) ? String(value) : value.toFixed(0);
+}
+
+/** A cell's text as a CSV field: line breaks become spaces (a spreadsheet row stays one line), then quoted. */
+export function csvField(text: string): string {
+  return needsCsvQuotes(text) ? quoteCsvField(text.replace(/\r\n|\r|\n/g, ' ')) : text;
+}
+
+/** How many capital letters (a column's name) `ref` starts with. */
+function columnLetters(ref: string): number {
+  let count = 0;
+  while (count < ref.length) {
+    const code = ref.charCodeAt(count);
+    if (code < 65 || code > 90) break;
+    count++;
+  }
+  return count;
+}
+
+/** Whether `ref` holds one ASCII digit or more from `from` to its end. */
+function digitsFrom(ref: string, from: number): boolean {
+  if (from >= ref.length) return false;
+  for (let at = from; at < ref.length; at++) {
+    const code = ref.charCodeAt(at);
+    if (code < 48 || code > 57) return false;
+  }
+  return true;
+}
+
+/**
+ * "C12" → column index 2; -1 when `ref` is not a cell reference (one to three capitals, then digits).
+ * `cellRef`'s rule without building its row: the sheet reader needs only the column, once per cell.
+ */
+export function cellColumn(ref: string): number {
+  const letters = columnLetters(ref);
+  if (letters < 1 || letters > 3 || !digitsFrom(ref, letters)) return -1;
+  let column = 0;
+  for (let at = 0; at < letters; at++) column = column * 26 + (ref.charCodeAt(at) - 64);
+  return column - 1;
+}
 
 /** "C12" → [row 12, column index 2]. */
 export function cellRef(ref: string): { row: number; column: number } | undefined {
-  const match = /^([A-Z]{1,3})(\d+)$/.exec(ref);
-  if (!match) return undefined;
-  let column = 0;
-  for (const ch of match[1] ?? '') column = column * 26 + (ch.charCodeAt(0) - 64);
-  return { row: Number(match[2]), column: column - 1 };
+  const column = cellColumn(ref);
+  return column < 0 ? undefined : { row: Number(ref.slice(columnLetters(ref))), column };
 }
 
 export function mergedRange(ref: string): MergedRange | undefined {

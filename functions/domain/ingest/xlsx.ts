@@ -34,7 +34,7 @@ import {
   type SheetRef,
 } from './xlsx-parts.ts';
 import {
-  cellRef,
+  cellColumn,
   csvField,
   dayFractionToHours,
   mergedRange,
@@ -227,9 +227,9 @@ export async function* workbookCsv(
         row = [];
       } else if (name === 'c') {
         const ref = String(tag.attributes.r ?? '');
-        const position = cellRef(ref);
+        const column = cellColumn(ref);
         cell = {
-          column: position ? position.column : row.length,
+          column: column < 0 ? row.length : column,
           type: String(tag.attributes.t ?? 'n'),
           style: Number(tag.attributes.s ?? 0),
           ref,
