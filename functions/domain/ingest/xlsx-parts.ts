@@ -8,27 +8,24 @@ import { ArchiveSizeError, type WorkbookArchive } from './workbook.ts';
 
 export const local = (name: string) => name.slice(name.indexOf(':') + 1);
 
-/** Reads an XML part through saxes, calling `onTag`/`onText`/`onClose`; yields between chunks. */
+/**
+ * Reads an XML part through saxes, calling `onTag`/`onText`/`onClose` (saxes' own handlers, with no
+ * wrapper between: a sheet has millions of tags); yields between chunks.
+ */
 export async function* parsePart(
   archive: WorkbookArchive,
   name: string,
   handlers: {
     onTag?: (tag: SaxesTagPlain) => void;
     onText?: (text: string) => void;
-    onClose?: (name: string) => void;
+    onClose?: (tag: SaxesTagPlain) => void;
   },
 ): AsyncGenerator<void> {
   const parser = new SaxesParser();
-  if (handlers.onTag) {
-    const onTag = handlers.onTag;
-    parser.on('opentag', (tag) => onTag(tag as SaxesTagPlain));
-  }
+  if (handlers.onTag) parser.on('opentag', handlers.onTag);
   if (handlers.onText) parser.on('text', handlers.onText);
   if (handlers.onText) parser.on('cdata', handlers.onText);
-  if (handlers.onClose) {
-    const onClose = handlers.onClose;
-    parser.on('closetag', (tag) => onClose(local(tag.name)));
-  }
+  if (handlers.onClose) parser.on('closetag', handlers.onClose);
   const decoder = new TextDecoder('utf-8', { fatal: false });
   try {
     for await (const chunk of archive.open(name)) {
@@ -139,8 +136,8 @@ export async function readStyles(archive: WorkbookArchive): Promise<NumberKind[]
         if (name === 'cellXfs') inCellXfs = true;
         if (name === 'xf' && inCellXfs) xfs.push(Number(tag.attributes.numFmtId ?? 0));
       },
-      onClose: (name) => {
-        if (name === 'cellXfs') inCellXfs = false;
+      onClose: (tag) => {
+        if (local(tag.name) === 'cellXfs') inCellXfs = false;
       },
     }),
   );
@@ -172,7 +169,8 @@ export async function readSharedStrings(archive: WorkbookArchive): Promise<strin
       onText: (text) => {
         if (inText && phonetic === 0) current += text;
       },
-      onClose: (name) => {
+      onClose: (tag) => {
+        const name = local(tag.name);
         if (name === 't') inText = false;
         if (name === 'rPh') phonetic--;
         if (name === 'si') strings.push(current);

@@ -141,30 +141,32 @@ function chooseSheet(
   return chosen;
 }
 
-/** A cell's value as text: shared and inline strings, booleans, and numbers as their style says (date, time, number). */
-function cellText(
-  cell: { readonly type: string; readonly style: number },
-  value: string,
-  book: {
-    readonly strings: readonly string[];
-    readonly styles: readonly NumberKind[];
-    readonly date1904: boolean;
-  },
-): string {
-  const { strings, styles, date1904 } = book;
-  let text = '';
-  if (cell.type === 's') text = strings[Number(value)] ?? '';
-  else if (cell.type === 'inlineStr' || cell.type === 'str' || cell.type === 'e') text = value;
-  else if (cell.type === 'b') text = value === '1' ? 'TRUE' : value === '0' ? 'FALSE' : value;
-  else if (value !== '') {
-    const number = Number(value);
-    const kind = styles[cell.style] ?? { kind: 'number' };
-    if (!Number.isFinite(number)) text = value;
-    else if (kind.kind === 'date') text = serialToIsoDate(number, date1904) ?? numberText(number);
-    else if (kind.kind === 'time') text = dayFractionToHours(number);
-    else text = numberText(number, kind.decimals);
-  }
-  return text;
+/** What a cell's value is read against: the shared strings, how each style shows a number, the date system. */
+interface Book {
+  readonly strings: readonly string[];
+  readonly styles: readonly NumberKind[];
+  readonly date1904: boolean;
+}
+
+/** How a number with no style (or a style the workbook does not define) is shown. */
+const PLAIN_NUMBER: NumberKind = { kind: 'number' };
+
+/**
+ * A cell's value as a CSV field: shared and inline strings, booleans, and numbers as their style says
+ * (date, time, number). Only text the workbook holds is quoted: a number, date or duration as written
+ * here never holds a comma, a double quote or a line break.
+ */
+function cellField(type: string, style: number, value: string, book: Book): string {
+  if (type === 's') return csvField(book.strings[Number(value)] ?? '');
+  if (type === 'inlineStr' || type === 'str' || type === 'e') return csvField(value);
+  if (type === 'b') return value === '1' ? 'TRUE' : value === '0' ? 'FALSE' : csvField(value);
+  if (value === '') return '';
+  const number = Number(value);
+  if (!Number.isFinite(number)) return csvField(value);
+  const kind = book.styles[style] ?? PLAIN_NUMBER;
+  if (kind.kind === 'date') return serialToIsoDate(number, book.date1904) ?? numberText(number);
+  if (kind.kind === 'time') return dayFractionToHours(number);
+  return numberText(number, kind.decimals);
 }
 
 /** The notice that formulas were read as the results Excel saved (Kura never evaluates them). */
@@ -192,11 +194,17 @@ export async function* workbookCsv(
   const strings = await readSharedStrings(archive);
   const encoder = new TextEncoder();
 
+  const book: Book = { strings, styles, date1904 };
   let lines: string[] = [];
   let lineNumber = 0;
   let row: string[] = [];
   let rowNumber = 0;
-  let cell: { column: number; type: string; style: number; ref: string } | undefined;
+  // The cell being read (one at a time, so kept in place rather than as an object per cell).
+  let inCell = false;
+  let cellIndex = 0;
+  let cellType = 'n';
+  let cellStyle = 0;
+  let cellReference = '';
   let value = '';
   let inValue = false;
   let inInline = false;
@@ -205,17 +213,27 @@ export async function* workbookCsv(
   let firstFormula = '';
 
   const endCell = () => {
-    if (!cell) return;
-    const text = cellText(cell, value, { strings, styles, date1904 });
-    while (row.length < cell.column) row.push('');
-    row[cell.column] = csvField(text);
-    cell = undefined;
+    if (!inCell) return;
+    while (row.length < cellIndex) row.push('');
+    row[cellIndex] = cellField(cellType, cellStyle, value, book);
+    inCell = false;
   };
 
+  // Tags by how often a sheet holds them: a cell and its value, then rows.
   const sheet = parsePart(archive, chosen.part, {
     onTag: (tag) => {
       const name = local(tag.name);
-      if (name === 'row') {
+      if (name === 'c') {
+        cellReference = tag.attributes.r ?? '';
+        const column = cellColumn(cellReference);
+        cellIndex = column < 0 ? row.length : column;
+        cellType = tag.attributes.t ?? 'n';
+        cellStyle = Number(tag.attributes.s ?? 0);
+        inCell = true;
+        value = '';
+      } else if (name === 'v' && inCell) {
+        inValue = true;
+      } else if (name === 'row') {
         const declared = Number(tag.attributes.r ?? rowNumber + 1);
         rowNumber = Number.isInteger(declared) && declared > rowNumber ? declared : rowNumber + 1;
         if (rowNumber > XLSX_LIMITS.maxRow)
@@ -225,37 +243,24 @@ export async function* workbookCsv(
             'The Excel file has an invalid row number.',
           );
         row = [];
-      } else if (name === 'c') {
-        const ref = String(tag.attributes.r ?? '');
-        const column = cellColumn(ref);
-        cell = {
-          column: column < 0 ? row.length : column,
-          type: String(tag.attributes.t ?? 'n'),
-          style: Number(tag.attributes.s ?? 0),
-          ref,
-        };
-        value = '';
-      } else if (name === 'v' && cell) {
-        inValue = true;
-      } else if (name === 'is' && cell) {
+      } else if (name === 'is' && inCell) {
         inInline = true;
       } else if (name === 'rPh') {
         inPhonetic++;
-      } else if (name === 'f' && cell) {
+      } else if (name === 'f' && inCell) {
         formulas++;
-        if (firstFormula === '') firstFormula = cell.ref;
+        if (firstFormula === '') firstFormula = cellReference;
       } else if (name === 'mergeCell') {
-        const range = mergedRange(String(tag.attributes.ref ?? ''));
+        const range = mergedRange(tag.attributes.ref ?? '');
         if (range) findings.merges.push(range);
       }
     },
     onText: (text) => {
       if (inValue || (inInline && inPhonetic === 0)) value += text;
     },
-    onClose: (name) => {
+    onClose: (tag) => {
+      const name = local(tag.name);
       if (name === 'v') inValue = false;
-      else if (name === 'is') inInline = false;
-      else if (name === 'rPh') inPhonetic--;
       else if (name === 'c') endCell();
       else if (name === 'row') {
         while (lineNumber < rowNumber - 1) {
@@ -264,7 +269,8 @@ export async function* workbookCsv(
         }
         lines.push(row.join(','));
         lineNumber = rowNumber;
-      }
+      } else if (name === 'is') inInline = false;
+      else if (name === 'rPh') inPhonetic--;
     },
   });
   for await (const _ of sheet) {
