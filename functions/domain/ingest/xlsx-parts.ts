@@ -6,7 +6,11 @@ import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import { FileRejectedError, reject } from './errors.ts';
 import { ArchiveSizeError, type WorkbookArchive } from './workbook.ts';
 
-export const local = (name: string) => name.slice(name.indexOf(':') + 1);
+/** A tag or attribute name without its namespace prefix (`x:c` → `c`); an unprefixed name as it is, uncopied. */
+export function local(name: string): string {
+  const colon = name.indexOf(':');
+  return colon < 0 ? name : name.slice(colon + 1);
+}
 
 /**
  * Reads an XML part through saxes, calling `onTag`/`onText`/`onClose` (saxes' own handlers, with no

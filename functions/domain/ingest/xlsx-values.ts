@@ -52,6 +52,23 @@ function integerText(value: number): string {
   return Number.isSafeInteger(value) ? String(value) : value.toFixed(0);
 }
 
+/**
+ * The whole number a stored value plainly writes (digits only, no leading zero, at most 15 digits, so
+ * exact), or -1 when it is written any other way. Such a value is its own number text (`String` writes
+ * it back unchanged), and reading it here is faster than `Number` on the millions of cells of a sheet.
+ */
+export function plainWholeNumber(value: string): number {
+  const length = value.length;
+  if (length === 0 || length > 15 || (length > 1 && value.charCodeAt(0) === 48)) return -1;
+  let whole = 0;
+  for (let at = 0; at < length; at++) {
+    const digit = value.charCodeAt(at) - 48;
+    if (digit < 0 || digit > 9) return -1;
+    whole = whole * 10 + digit;
+  }
+  return whole;
+}
+
 /** A cell's text as a CSV field: line breaks become spaces (a spreadsheet row stays one line), then quoted. */
 export function csvField(text: string): string {
   return needsCsvQuotes(text) ? quoteCsvField(text.replace(/\r\n|\r|\n/g, ' ')) : text;

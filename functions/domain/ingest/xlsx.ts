@@ -39,6 +39,7 @@ import {
   dayFractionToHours,
   mergedRange,
   numberText,
+  plainWholeNumber,
   serialToIsoDate,
 } from './xlsx-values.ts';
 
@@ -157,13 +158,16 @@ const PLAIN_NUMBER: NumberKind = { kind: 'number' };
  * here never holds a comma, a double quote or a line break.
  */
 function cellField(type: string, style: number, value: string, book: Book): string {
-  if (type === 's') return csvField(book.strings[Number(value)] ?? '');
+  const whole = plainWholeNumber(value);
+  if (type === 's') return csvField(book.strings[whole < 0 ? Number(value) : whole] ?? '');
   if (type === 'inlineStr' || type === 'str' || type === 'e') return csvField(value);
   if (type === 'b') return value === '1' ? 'TRUE' : value === '0' ? 'FALSE' : csvField(value);
   if (value === '') return '';
-  const number = Number(value);
-  if (!Number.isFinite(number)) return csvField(value);
   const kind = book.styles[style] ?? PLAIN_NUMBER;
+  // A plainly written whole number is already its number text.
+  if (whole >= 0 && kind.kind === 'number' && kind.decimals === undefined) return value;
+  const number = whole < 0 ? Number(value) : whole;
+  if (!Number.isFinite(number)) return csvField(value);
   if (kind.kind === 'date') return serialToIsoDate(number, book.date1904) ?? numberText(number);
   if (kind.kind === 'time') return dayFractionToHours(number);
   return numberText(number, kind.decimals);

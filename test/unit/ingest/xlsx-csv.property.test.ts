@@ -19,6 +19,7 @@ import {
   dayFractionToHours,
   mergedRange,
   numberText,
+  plainWholeNumber,
   serialToIsoDate,
 } from '../../../functions/domain/ingest/xlsx-values.ts';
 import { xlsxParts } from '../../support/xlsx.ts';
@@ -71,7 +72,7 @@ const STYLE_KINDS: readonly Kind[] = [
 
 type Cell =
   | { readonly t: 'n'; readonly style?: number; readonly v: string | null }
-  | { readonly t: 's'; readonly index: number }
+  | { readonly t: 's'; readonly index: number; readonly written: string }
   | { readonly t: 'inlineStr'; readonly text: string; readonly reading?: string }
   | { readonly t: 'str' | 'e'; readonly text: string }
   | { readonly t: 'b'; readonly v: string };
@@ -148,8 +149,21 @@ const numberLiteral = fc.oneof(
     '1.005',
     '  12 ',
     'abc',
+    '007',
+    '00',
+    '+5',
+    '8.0',
+    '1e1',
+    '0x1F',
+    '123456789012345',
+    '1234567890123456',
+    '99999999999999999999',
   ),
 );
+
+/** A shared string's index as a workbook may write it: plainly, or with a zero, a decimal or a space. */
+const indexLiteral = (index: number) =>
+  fc.constantFrom(String(index), `0${index}`, `${index}.0`, ` ${index}`, `${index}e0`);
 
 const cell: fc.Arbitrary<Cell> = fc.oneof(
   {
@@ -162,7 +176,11 @@ const cell: fc.Arbitrary<Cell> = fc.oneof(
   },
   {
     weight: 2,
-    arbitrary: fc.record({ t: fc.constant('s' as const), index: fc.integer({ min: 0, max: 6 }) }),
+    arbitrary: fc
+      .integer({ min: 0, max: 6 })
+      .chain((index) =>
+        fc.record({ t: fc.constant('s' as const), index: fc.constant(index), written: indexLiteral(index) }),
+      ),
   },
   {
     weight: 1,
@@ -210,7 +228,7 @@ function cellXml(sheetCell: SheetCell, ref: string, shared: readonly Shared[]): 
     const s = cell.style === undefined ? '' : ` s="${cell.style}"`;
     return `<c${r}${s}>${f}${cell.v === null ? '' : `<v>${cell.v}</v>`}</c>`;
   }
-  if (cell.t === 's') return `<c${r} t="s">${f}<v>${cell.index < shared.length ? cell.index : 99}</v></c>`;
+  if (cell.t === 's') return `<c${r} t="s">${f}<v>${cell.index < shared.length ? cell.written : 99}</v></c>`;
   if (cell.t === 'inlineStr') {
     const reading =
       cell.reading === undefined ? '' : `<rPh sb="0" eb="1"><t>${xmlText(cell.reading)}</t></rPh>`;
@@ -405,6 +423,22 @@ describe('cell values', () => {
       '2',
     ]);
     expect([dayFractionToHours(0.0625), dayFractionToHours(1.5)]).toEqual(['1:30', '36:00']);
+  });
+
+  it('reads a plainly written whole number as Number does, and only one String writes back unchanged', () => {
+    const written = fc.oneof(
+      fc.stringMatching(/^[-+ 0-9.eE]{0,17}$/),
+      fc.bigInt({ min: 0n, max: 10n ** 17n }).map(String),
+      fc.constantFrom('0', '00', '007', '999999999999999', '1000000000000000', '4.0', ''),
+    );
+    fc.assert(
+      fc.property(written, (value) => {
+        const whole = plainWholeNumber(value);
+        if (whole >= 0) expect([Number(value), String(whole)]).toEqual([whole, value]);
+        else expect(/^(0|[1-9][0-9]{0,14})$/.test(value)).toBe(false);
+      }),
+      { numRuns: 5000 },
+    );
   });
 
   it('quotes CSV fields as the oracle does, and turns line breaks into spaces', () => {
