@@ -4,31 +4,13 @@ import type { MergedRange } from './workbook.ts';
 
 const pad = (n: number, width: number) => String(n).padStart(width, '0');
 
-/**
- * ISO dates already written, by day (negative for the 1904 system). A sheet repeats few days over many
- * rows; the bound keeps a sheet of distinct days from growing it without end.
- */
-const isoDates = new Map<number, string>();
-const ISO_DATES_KEPT = 100_000;
-
 /** The ISO date of a serial day number (1900 system with its phantom 29 Feb 1900, or 1904). */
 export function serialToIsoDate(serial: number, date1904: boolean): string | undefined {
   if (!Number.isFinite(serial) || serial < 1) return undefined;
   const day = Math.floor(serial);
-  const key = date1904 ? -day : day;
-  let iso = isoDates.get(key);
-  if (iso === undefined) {
-    const epoch = date1904
-      ? Date.UTC(1904, 0, 1)
-      : day < 60
-        ? Date.UTC(1899, 11, 31)
-        : Date.UTC(1899, 11, 30);
-    const date = new Date(epoch + day * 86_400_000);
-    iso = `${pad(date.getUTCFullYear(), 4)}-${pad(date.getUTCMonth() + 1, 2)}-${pad(date.getUTCDate(), 2)}`;
-    if (isoDates.size >= ISO_DATES_KEPT) isoDates.clear();
-    isoDates.set(key, iso);
-  }
-  return iso;
+  const epoch = date1904 ? Date.UTC(1904, 0, 1) : day < 60 ? Date.UTC(1899, 11, 31) : Date.UTC(1899, 11, 30);
+  const date = new Date(epoch + day * 86_400_000);
+  return `${pad(date.getUTCFullYear(), 4)}-${pad(date.getUTCMonth() + 1, 2)}-${pad(date.getUTCDate(), 2)}`;
 }
 
 /** A day fraction as hours:minutes (`0.0625` → `1:30`), rounded to the minute. */
@@ -67,6 +49,34 @@ export function plainWholeNumber(value: string): number {
     whole = whole * 10 + digit;
   }
   return whole;
+}
+
+/**
+ * The CSV field of a value stored in a general-format number cell: its number text, or (when it is not
+ * a finite number) the value itself as a field.
+ */
+export function generalNumberField(value: string): string {
+  const number = Number(value);
+  return Number.isFinite(number) ? numberText(number) : csvField(value);
+}
+
+/**
+ * `compute` (a pure function) remembering its results for the keys seen last, at most `limit` of them
+ * (emptied when full, so a sheet of distinct values cannot grow it without end). Made for one sheet's
+ * reading and dropped with it, so no upload's values outlive it: a sheet repeats few dates and numbers
+ * over its millions of cells.
+ */
+export function remembering<K, V>(compute: (key: K) => V, limit: number): (key: K) => V {
+  const results = new Map<K, V>();
+  return (key) => {
+    let result = results.get(key);
+    if (result === undefined) {
+      result = compute(key);
+      if (results.size >= limit) results.clear();
+      results.set(key, result);
+    }
+    return result;
+  };
 }
 
 /** A cell's text as a CSV field: line breaks become spaces (a spreadsheet row stays one line), then quoted. */

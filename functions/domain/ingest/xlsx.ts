@@ -37,9 +37,11 @@ import {
   cellColumn,
   csvField,
   dayFractionToHours,
+  generalNumberField,
   mergedRange,
   numberText,
   plainWholeNumber,
+  remembering,
   serialToIsoDate,
 } from './xlsx-values.ts';
 
@@ -142,11 +144,31 @@ function chooseSheet(
   return chosen;
 }
 
-/** What a cell's value is read against: the shared strings, how each style shows a number, the date system. */
+/**
+ * What a cell's value is read against: the shared strings, how each style shows a number, and the ISO
+ * date of a day and the field of a general-format number as this sheet's reading remembers them.
+ */
 interface Book {
   readonly strings: readonly string[];
   readonly styles: readonly NumberKind[];
-  readonly date1904: boolean;
+  readonly isoDateOfDay: (day: number) => string | undefined;
+  readonly generalNumber: (value: string) => string;
+}
+
+/** How many dates and numbers a sheet's reading remembers, and the longest stored number it keeps. */
+const REMEMBERED_VALUES = 100_000;
+const REMEMBERED_LONGEST = 32;
+
+/** The book of one sheet's reading. */
+function openBook(strings: readonly string[], styles: readonly NumberKind[], date1904: boolean): Book {
+  const rememberedNumber = remembering(generalNumberField, REMEMBERED_VALUES);
+  return {
+    strings,
+    styles,
+    isoDateOfDay: remembering((day: number) => serialToIsoDate(day, date1904), REMEMBERED_VALUES),
+    generalNumber: (value) =>
+      value.length <= REMEMBERED_LONGEST ? rememberedNumber(value) : generalNumberField(value),
+  };
 }
 
 /** How a number with no style (or a style the workbook does not define) is shown. */
@@ -165,10 +187,12 @@ function cellField(type: string, style: number, value: string, book: Book): stri
   if (value === '') return '';
   const kind = book.styles[style] ?? PLAIN_NUMBER;
   // A plainly written whole number is already its number text.
-  if (whole >= 0 && kind.kind === 'number' && kind.decimals === undefined) return value;
+  if (kind.kind === 'number' && kind.decimals === undefined)
+    return whole < 0 ? book.generalNumber(value) : value;
   const number = whole < 0 ? Number(value) : whole;
   if (!Number.isFinite(number)) return csvField(value);
-  if (kind.kind === 'date') return serialToIsoDate(number, book.date1904) ?? numberText(number);
+  // A serial's date is its day's (the fraction is the time of day).
+  if (kind.kind === 'date') return book.isoDateOfDay(Math.floor(number)) ?? numberText(number);
   if (kind.kind === 'time') return dayFractionToHours(number);
   return numberText(number, kind.decimals);
 }
@@ -198,7 +222,7 @@ export async function* workbookCsv(
   const strings = await readSharedStrings(archive);
   const encoder = new TextEncoder();
 
-  const book: Book = { strings, styles, date1904 };
+  const book = openBook(strings, styles, date1904);
   let lines: string[] = [];
   let lineNumber = 0;
   let row: string[] = [];

@@ -20,6 +20,7 @@ import {
   mergedRange,
   numberText,
   plainWholeNumber,
+  remembering,
   serialToIsoDate,
 } from '../../../functions/domain/ingest/xlsx-values.ts';
 import { xlsxParts } from '../../support/xlsx.ts';
@@ -438,6 +439,24 @@ describe('cell values', () => {
         else expect(/^(0|[1-9][0-9]{0,14})$/.test(value)).toBe(false);
       }),
       { numRuns: 5000 },
+    );
+  });
+
+  it('remembers results as the function gives them, however many keys come and in whatever order', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: -5, max: 5 })),
+        fc.integer({ min: 1, max: 4 }),
+        (keys, limit) => {
+          const calls: number[] = [];
+          const square = remembering((key: number) => {
+            calls.push(key);
+            return `${key * key}`;
+          }, limit);
+          expect(keys.map(square)).toEqual(keys.map((key) => `${key * key}`));
+          expect(calls.length).toBeLessThanOrEqual(keys.length);
+        },
+      ),
     );
   });
 
