@@ -8,6 +8,8 @@ import { ArchiveSizeError, type WorkbookArchive } from './workbook.ts';
 
 /** A tag or attribute name without its namespace prefix (`x:c` → `c`); an unprefixed name as it is, uncopied. */
 export function local(name: string): string {
+  // Most of a sheet's tags are `c` and `v`: a one-character name other than `:` has no prefix to look for.
+  if (name.length === 1 && name !== ':') return name;
   const colon = name.indexOf(':');
   return colon < 0 ? name : name.slice(colon + 1);
 }
