@@ -110,11 +110,15 @@ function digitsFrom(ref: string, from: number): boolean {
  * `cellRef`'s rule without building its row: the sheet reader needs only the column, once per cell.
  */
 export function cellColumn(ref: string): number {
-  const letters = columnLetters(ref);
-  if (letters < 1 || letters > 3 || !digitsFrom(ref, letters)) return -1;
+  // One pass over the letters, reading the column as it goes.
   let column = 0;
-  for (let at = 0; at < letters; at++) column = column * 26 + (ref.charCodeAt(at) - 64);
-  return column - 1;
+  let letters = 0;
+  for (; letters < ref.length; letters++) {
+    const code = ref.charCodeAt(letters);
+    if (code < 65 || code > 90) break;
+    column = column * 26 + (code - 64);
+  }
+  return letters >= 1 && letters <= 3 && digitsFrom(ref, letters) ? column - 1 : -1;
 }
 
 /** "C12" → [row 12, column index 2]. */
