@@ -112,6 +112,7 @@ async function truthOfStatistic(
     ]),
   ];
   await loadAuditRows(db, stat, variables, sources, releaseId);
+  await aggregateAuditRows(db, stat, variables, quantiles);
   const keyOf = cellKeyOf(stat);
   const patterns = new Map<string, Pattern>();
   for (const r of rows) {
@@ -121,9 +122,9 @@ async function truthOfStatistic(
   const truthByKey = new Map<string, Record<string, unknown>>();
   for (const pattern of patterns.values()) {
     const { groupCols, select } = patternColumns(stat, pattern);
-    const perCompany = variables.map((v) => `sum(v_${v}) AS c_${v}`);
+    const perCompany = variables.map((v) => `sum(c_${v}) AS c_${v}`);
     const result = await db.run(
-      `WITH per_company AS (SELECT ${[...groupCols, 'company_code'].join(', ')}, count(*) AS n, sum(record_key) AS keys${perCompany.length ? `, ${perCompany.join(', ')}` : ''} FROM audit_rows GROUP BY ${[...groupCols, 'company_code'].join(', ')})
+      `WITH per_company AS (SELECT ${[...groupCols, 'company_code'].join(', ')}, sum(n) AS n, sum(keys) AS keys${perCompany.length ? `, ${perCompany.join(', ')}` : ''} FROM audit_company_cells GROUP BY ${[...groupCols, 'company_code'].join(', ')})
              SELECT ${select.join(', ')}, sum(n) AS n_rows, count(*) AS n_companies, max(n) AS top_rows, sum(keys) % ${KEY_MODULUS} AS key_sum${variables.map((v) => `, sum(c_${v}) AS t_${v}, max(c_${v}) AS l_${v}`).join('')}
              FROM per_company GROUP BY ${groupCols.join(', ')}`,
     );
@@ -158,6 +159,38 @@ async function loadAuditRows(
   );
 }
 
+/** Every column a cell of the statistic can be grouped by: the finest cell, before any roll-up. */
+function finestColumns(stat: Statistic): string[] {
+  return ['period', ...stat.dimensions, 'prefecture', 'region'];
+}
+
+/**
+ * What every pattern's queries read instead of the rows, built once per statistic (a pattern's cells
+ * are unions of finest cells, so each sum, count and company's share adds up from these):
+ * - `audit_company_cells`: per finest cell and company, its rows, their record keys' sum and each
+ *   variable's sum;
+ * - `audit_values_<variable>`: per finest cell, each value of a quantile's variable and how many rows
+ *   hold it (the holders of an exact quantile are counted from these).
+ * Integers add up exactly; a variable's sum may differ from the rows' in the last bits of a double,
+ * as two orders of the same rows do.
+ */
+async function aggregateAuditRows(
+  db: QueryRunner,
+  stat: Statistic,
+  variables: readonly Variable[],
+  quantiles: readonly QuantileMeasure[],
+): Promise<void> {
+  const finest = finestColumns(stat).join(', ');
+  await db.run(
+    `CREATE OR REPLACE TEMP TABLE audit_company_cells AS SELECT ${finest}, company_code, count(*) AS n, sum(record_key) AS keys${variables.map((v) => `, sum(v_${v}) AS c_${v}`).join('')} FROM audit_rows GROUP BY ${finest}, company_code`,
+  );
+  for (const v of new Set(quantiles.map((q) => q.of))) {
+    await db.run(
+      `CREATE OR REPLACE TEMP TABLE audit_values_${v} AS SELECT ${finest}, v_${v}, count(*) AS m FROM audit_rows GROUP BY ${finest}, v_${v}`,
+    );
+  }
+}
+
 /** A pattern's GROUP BY columns and the select list that gives its cells their published keys. */
 function patternColumns(stat: Statistic, { kept, geo }: Pattern): { groupCols: string[]; select: string[] } {
   const geoColumns = geo === 'prefecture' ? ['prefecture', 'region'] : geo === 'region' ? ['region'] : [];
@@ -174,7 +207,10 @@ function patternColumns(stat: Statistic, { kept, geo }: Pattern): { groupCols: s
   return { groupCols, select };
 }
 
-/** Adds each cell's exact quantiles (`q_<column>`) and how many rows hold them (`h_<column>`). */
+/**
+ * Adds each cell's exact quantiles (`q_<column>`, from the rows) and how many rows hold them
+ * (`h_<column>`, from the values each finest cell holds: `audit_values_<variable>`).
+ */
 async function exactQuantiles(
   db: QueryRunner,
   quantiles: readonly QuantileMeasure[],
@@ -183,15 +219,23 @@ async function exactQuantiles(
   keyOf: (c: Row) => string,
   truthByKey: ReadonlyMap<string, Record<string, unknown>>,
 ): Promise<void> {
+  const cols = groupCols.join(', ');
+  const variables = [...new Set(quantiles.map((q) => q.of))];
+  const holders = variables.map((v, j) => {
+    const counted = quantiles.flatMap((q, i) =>
+      q.of === v
+        ? [
+            `coalesce(sum(m) FILTER (WHERE abs(held.v_${v} - exact.q${i}) <= 1e-6 * greatest(1e0, abs(exact.q${i}))), 0) AS h${i}`,
+          ]
+        : [],
+    );
+    return `held${j} AS (SELECT ${cols}, ${counted.join(', ')} FROM exact JOIN audit_values_${v} held USING (${cols}) GROUP BY ${cols})`;
+  });
   const exact: SqlRow[] = await db.run(
-    `WITH exact AS (SELECT ${groupCols.join(', ')}${quantiles.map((q, i) => `, quantile_cont(v_${q.of}, ${q.p}) AS q${i}`).join('')} FROM audit_rows GROUP BY ${groupCols.join(', ')})
-               SELECT ${select.join(', ')}${quantiles
-                 .map(
-                   (q, i) =>
-                     `, any_value(exact.q${i}) AS q${i}, count(*) FILTER (WHERE abs(audit_rows.v_${q.of} - exact.q${i}) <= 1e-6 * greatest(1e0, abs(exact.q${i}))) AS h${i}`,
-                 )
-                 .join('')}
-               FROM exact JOIN audit_rows USING (${groupCols.join(', ')}) GROUP BY ${groupCols.join(', ')}`,
+    `WITH exact AS (SELECT ${cols}${quantiles.map((q, i) => `, quantile_cont(v_${q.of}, ${q.p}) AS q${i}`).join('')} FROM audit_rows GROUP BY ${cols}),
+          ${holders.join(',\n          ')}
+     SELECT ${select.join(', ')}${quantiles.map((_, i) => `, q${i}, h${i}`).join('')}
+     FROM exact${variables.map((_, j) => ` JOIN held${j} USING (${cols})`).join('')}`,
   );
   for (const e of exact) {
     const t = truthByKey.get(keyOf(e));

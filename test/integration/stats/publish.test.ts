@@ -2,14 +2,18 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import * as z from 'zod';
 import { MemoryObjectStore } from '../../../functions/adapters/memory/index.ts';
 import type {
   AnonCompanyMonth,
   AnonEmployeeMonth,
 } from '../../../functions/domain/masking/anonymised-schema.ts';
 import { defaultSettings } from '../../../functions/domain/settings.ts';
+import { auditCellsKey } from '../../../functions/domain/stats/audit.ts';
+import { additiveMeasures, truthSchema } from '../../../functions/domain/stats/audit-model.ts';
 import { statisticColumns, statisticKeyColumns } from '../../../functions/domain/stats/catalog.ts';
 import { withStatsDuckDb } from '../../../functions/domain/stats/duckdb-runner.ts';
+import { KEY_MODULUS } from '../../../functions/domain/stats/perturbation.ts';
 import { publishRelease } from '../../../functions/domain/stats/publish.ts';
 import {
   manifestKey,
@@ -278,6 +282,45 @@ describe('publishRelease on DuckDB with adversarial cells', () => {
       const rows = rowsInCell(cell, stat.dimensions, employees);
       expect(cell.employees).toBe(perturbed(rows, defaultSettings.disclosure).count);
       expect(rows.length).toBeGreaterThanOrEqual(minIndividuals);
+    }
+  });
+
+  it("holds, in the audit's truth of every cell, a row-by-row recount of the cell's rows", async () => {
+    // The audit adds its truths up from per-company and per-value aggregates of the rows; an
+    // independent recount of each cell's own rows must give the same figures.
+    const recounted = [
+      { stat: getStatistic('overtime_hours_monthly'), source: employees as readonly Row[] },
+      // A company's people fall into several age bands and genders: its share of a margin adds up
+      // across finest cells.
+      { stat: getStatistic('base_pay_by_age'), source: employees as readonly Row[] },
+      { stat: getStatistic('headcount_by_age_gender'), source: employees as readonly Row[] },
+      { stat: getStatistic('sales_per_employee_monthly'), source: companyRows as readonly Row[] },
+    ];
+    for (const { stat, source } of recounted) {
+      const keyColumns = statisticKeyColumns(stat);
+      const byKey = new Map(
+        (tables.get(stat.name) ?? []).map((r) => [keyColumns.map((c) => String(r[c])).join('|'), r]),
+      );
+      const text = new TextDecoder().decode(await objects.get('stats', auditCellsKey(RELEASE, stat.name)));
+      const truths = z.array(truthSchema).parse(JSON.parse(text));
+      expect(truths.length, stat.name).toBe(byKey.size);
+      for (const truth of truths) {
+        const rows = rowsInCell(byKey.get(truth.key) as Row, stat.dimensions, source);
+        const keySum = rows.reduce((s, r) => (s + Number(r.record_key)) % KEY_MODULUS, 0);
+        expect(truth.fingerprint, truth.key).toBe(`${rows.length}:${keySum}`);
+        expect([truth.rows, truth.companies], truth.key).toEqual([rows.length, companies(rows)]);
+        for (const a of additiveMeasures(stat)) {
+          const value = (r: Row) => (a.variable ? Number(r[a.variable]) : 1);
+          const perCompany = new Map<unknown, number>();
+          for (const r of rows)
+            perCompany.set(r.company_code, (perCompany.get(r.company_code) ?? 0) + value(r));
+          expect(truth.truth[a.column], `${truth.key} ${a.column}`).toBeCloseTo(sum(rows.map(value)), 6);
+          expect(truth.largest[a.column], `${truth.key} ${a.column}`).toBeCloseTo(
+            Math.max(...perCompany.values()),
+            6,
+          );
+        }
+      }
     }
   });
 
