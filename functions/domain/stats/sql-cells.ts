@@ -120,7 +120,7 @@ function groupColumns(stat: Statistic, set: GroupingSet): string[] {
 export function compileCellsQuery(stat: Statistic, options: CellsQueryOptions): string {
   const { disclosure } = options;
   const quantiles = stat.measures.filter((m): m is QuantileMeasure => m.kind === 'quantile');
-  const ctes = [baseCte(stat, options, quantiles)];
+  const ctes = [baseCte(stat, options, quantiles), perCompanyCte(stat)];
   const selects: string[] = [];
 
   groupingSets(stat).forEach((set, i) => {
@@ -172,6 +172,29 @@ function baseCte(stat: Statistic, options: CellsQueryOptions, quantiles: readonl
     ...variables.map((v) => `${VARIABLES[v].sql} AS v_${v}`),
   ].join(',\n    ');
   return `base AS (\n  ${base}\n  FROM ${options.sourceRef}\n  WHERE ${[...new Set(filters)].join('\n    AND ')}\n)`;
+}
+
+/**
+ * The `per_company` CTE: the statistic's rows added up per finest cell, source month and company (rows,
+ * and the dominance variable's sum). A grouping set's cells are unions of finest cells, so what the
+ * disclosure inputs need per company or per month (individualsSql, dominanceSql, quantileAllowedSql)
+ * adds up from it, reading a company's few aggregates instead of every row again per grouping set.
+ * A statistic that needs none of them leaves it unused, and neither engine computes an unused CTE.
+ */
+function perCompanyCte(stat: Statistic): string {
+  const finest = [
+    'period',
+    'source_month',
+    ...stat.dimensions,
+    ...(stat.geography === 'prefecture' ? ['prefecture'] : []),
+    'region',
+    'company_code',
+  ].join(', ');
+  const contribution = stat.dominanceOn ? `, sum(v_${stat.dominanceOn}) AS contribution` : '';
+  return `per_company AS (
+  SELECT ${finest}, count(*) AS company_rows${contribution}
+  FROM base GROUP BY ${finest}
+)`;
 }
 
 /** How one grouping set's CTEs are grouped and joined to its aggregates `g<i>`. */
@@ -251,7 +274,7 @@ function individualsSql(
       // people behind a yearly cell is only known to be at least its largest monthly count.
       const cols = group.join(', ');
       ctes.push(
-        `p${i} AS (\n  SELECT ${cols}${cols ? ', ' : ''}max(monthly_rows) AS n_individuals\n  FROM (SELECT ${cols}${cols ? ', ' : ''}source_month, count(*) AS monthly_rows FROM base${groupBy(['source_month'])}) monthly${groupBy()}\n)`,
+        `p${i} AS (\n  SELECT ${cols}${cols ? ', ' : ''}max(monthly_rows) AS n_individuals\n  FROM (SELECT ${cols}${cols ? ', ' : ''}source_month, sum(company_rows) AS monthly_rows FROM per_company${groupBy(['source_month'])}) monthly${groupBy()}\n)`,
       );
       joins.push(`LEFT JOIN p${i}${joinOn(`g${i}`, `p${i}`)}`);
       individuals = `p${i}.n_individuals`;
@@ -274,7 +297,7 @@ function dominanceSql(
     const cols = group.join(', ');
     const partition = group.length > 0 ? `PARTITION BY ${cols} ` : '';
     ctes.push(
-      `d${i} AS (\n  SELECT ${cols}${cols ? ', ' : ''}sum(CASE WHEN contribution_rank <= ${disclosure.dominanceN} THEN contribution ELSE 0 END) AS top_contribution, sum(contribution) AS all_contribution\n  FROM (\n    SELECT ${cols}${cols ? ', ' : ''}contribution, row_number() OVER (${partition}ORDER BY contribution DESC) AS contribution_rank\n    FROM (SELECT ${cols}${cols ? ', ' : ''}company_code, sum(v_${stat.dominanceOn}) AS contribution FROM base${groupBy(['company_code'])}) per_company\n  ) ranked${groupBy()}\n)`,
+      `d${i} AS (\n  SELECT ${cols}${cols ? ', ' : ''}sum(CASE WHEN contribution_rank <= ${disclosure.dominanceN} THEN contribution ELSE 0 END) AS top_contribution, sum(contribution) AS all_contribution\n  FROM (\n    SELECT ${cols}${cols ? ', ' : ''}contribution, row_number() OVER (${partition}ORDER BY contribution DESC) AS contribution_rank\n    FROM (SELECT ${cols}${cols ? ', ' : ''}company_code, sum(contribution) AS contribution FROM per_company${groupBy(['company_code'])}) companies\n  ) ranked${groupBy()}\n)`,
     );
     joins.push(`LEFT JOIN d${i}${joinOn(`g${i}`, `d${i}`)}`);
     dominance = `CASE WHEN d${i}.all_contribution > 0 THEN d${i}.top_contribution / d${i}.all_contribution END`;
@@ -305,7 +328,7 @@ function quantileAllowedSql(
   } else if (quantiles.length > 0) {
     const cols = group.join(', ');
     ctes.push(
-      `s${i} AS (\n  SELECT ${cols}${cols ? ', ' : ''}max(company_rows) AS top_company_rows\n  FROM (SELECT ${cols}${cols ? ', ' : ''}company_code, count(*) AS company_rows FROM base${groupBy(['company_code'])}) per_company${groupBy()}\n)`,
+      `s${i} AS (\n  SELECT ${cols}${cols ? ', ' : ''}max(company_rows) AS top_company_rows\n  FROM (SELECT ${cols}${cols ? ', ' : ''}company_code, sum(company_rows) AS company_rows FROM per_company${groupBy(['company_code'])}) companies${groupBy()}\n)`,
     );
     joins.push(`LEFT JOIN s${i}${joinOn(`g${i}`, `s${i}`)}`);
     quantileAllowed = `${individuals} >= ${rules.minIndividuals} AND CAST(s${i}.top_company_rows AS DOUBLE) <= ${rules.maxCompanyShare}e0 * CAST(g${i}.n_rows AS DOUBLE) AND g${i}.n_companies >= ${disclosure.minCompanies}`;
