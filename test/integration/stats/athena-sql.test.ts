@@ -1,9 +1,8 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MemoryObjectStore } from '../../../functions/adapters/memory/index.ts';
-import { anonymisedTableKey } from '../../../functions/domain/masking/anonymised-schema.ts';
 import { defaultSettings } from '../../../functions/domain/settings.ts';
 import { statisticKeyColumns } from '../../../functions/domain/stats/catalog.ts';
 import { withStatsDuckDb } from '../../../functions/domain/stats/duckdb-runner.ts';
@@ -11,7 +10,13 @@ import { compilePublishedQuery, sqlString } from '../../../functions/domain/stat
 import { compileCellsQuery } from '../../../functions/domain/stats/sql-cells.ts';
 import { STATISTICS } from '../../../functions/domain/stats/statistics.ts';
 import { TRINO_STAND_INS } from '../../support/trino-on-duckdb.ts';
-import { company, companyMonth, employeeMonth, storeAnonymisedRelease } from './fixtures.ts';
+import {
+  anonymisedParquetRefs,
+  company,
+  companyMonth,
+  employeeMonth,
+  storeAnonymisedRelease,
+} from './fixtures.ts';
 
 describe('Athena SQL text', () => {
   it('runs on DuckDB (approx_percentile standing in as quantile_cont) and gives the DuckDB cells', async () => {
@@ -29,12 +34,7 @@ describe('Athena SQL text', () => {
     });
     const dir = await mkdtemp(join(tmpdir(), 'kura-athena-sql-'));
     try {
-      const refs: Record<string, string> = {};
-      for (const table of ['anon_employee_month', 'anon_company_month'] as const) {
-        const path = join(dir, `${table}.parquet`);
-        await writeFile(path, await objects.get('curated', anonymisedTableKey('r-sql', table)));
-        refs[table] = `read_parquet(${sqlString(path)})`;
-      }
+      const refs = await anonymisedParquetRefs(objects, 'r-sql', dir);
       await withStatsDuckDb(async (runner) => {
         for (const macro of TRINO_STAND_INS) await runner.run(macro);
         for (const stat of STATISTICS) {

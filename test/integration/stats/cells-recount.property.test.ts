@@ -5,19 +5,23 @@
  * people fall into several age bands, so its share of a margin spans cells); the recount reads each
  * cell's own rows.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MemoryObjectStore } from '../../../functions/adapters/memory/index.ts';
-import { anonymisedTableKey } from '../../../functions/domain/masking/anonymised-schema.ts';
 import { defaultSettings } from '../../../functions/domain/settings.ts';
 import { withStatsDuckDb } from '../../../functions/domain/stats/duckdb-runner.ts';
-import { sqlString } from '../../../functions/domain/stats/sql.ts';
 import { compileCellsQuery } from '../../../functions/domain/stats/sql-cells.ts';
 import { getStatistic } from '../../../functions/domain/stats/statistics.ts';
-import { company, companyMonth, employeeMonth, storeAnonymisedRelease } from './fixtures.ts';
+import {
+  anonymisedParquetRefs,
+  company,
+  companyMonth,
+  employeeMonth,
+  storeAnonymisedRelease,
+} from './fixtures.ts';
 import { companies, dominanceShare, type Row, rowsInCell } from './naive.ts';
 
 const PERIODS = ['2026-09', '2026-10'];
@@ -71,12 +75,7 @@ describe('cells query against a row-by-row recount', () => {
         await storeAnonymisedRelease(objects, 'r-recount', { employees, companies: companyRows });
         const root = await mkdtemp(join(tmpdir(), 'kura-cells-recount-'));
         try {
-          const refs: Record<string, string> = {};
-          for (const table of ['anon_employee_month', 'anon_company_month'] as const) {
-            const path = join(root, `${table}.parquet`);
-            await writeFile(path, await objects.get('curated', anonymisedTableKey('r-recount', table)));
-            refs[table] = `read_parquet(${sqlString(path)})`;
-          }
+          const refs = await anonymisedParquetRefs(objects, 'r-recount', root);
           await withStatsDuckDb(async (runner) => {
             for (const stat of STATISTICS) {
               // Act

@@ -3,7 +3,7 @@
  * DuckDB and stored where `publishRelease` looks for them.
  */
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { regionOf } from '../../../functions/domain/company.ts';
@@ -130,6 +130,24 @@ export async function storeAnonymisedRelease(
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A stored release's anonymised tables written to `dir` as local Parquet files: a `read_parquet(…)`
+ * reference per table, for queries that read them as the statistics function does.
+ */
+export async function anonymisedParquetRefs(
+  objects: ObjectStore,
+  releaseId: string,
+  dir: string,
+): Promise<Record<AnonymisedTable, string>> {
+  const refs: Partial<Record<AnonymisedTable, string>> = {};
+  for (const table of ['anon_employee_month', 'anon_company_month'] as const) {
+    const path = join(dir, `${table}.parquet`);
+    await writeFile(path, await objects.get('curated', anonymisedTableKey(releaseId, table)));
+    refs[table] = `read_parquet(${sqlString(path)})`;
+  }
+  return refs as Record<AnonymisedTable, string>;
 }
 
 /** Reads a Parquet object back into rows. */
