@@ -323,75 +323,84 @@ describe('attack 3: differencing between releases', () => {
   );
 });
 
+/**
+ * Attack 4 on two releases of crafted companies: Tokyo 13 rows (3 companies), Saitama 12 rows (3
+ * companies), Kanagawa one company (suppressed: one company). Release 1 suppresses Saitama beside it;
+ * a company joining Saitama makes Tokyo the smaller, so release 2 suppresses Tokyo instead. The joiner
+ * pools both releases' equations, knowing its own contribution; returns the values the pooled system
+ * gives the lone company's cells, and its true total.
+ */
+async function poolingAttack(
+  loneHours: readonly number[],
+  joinerHours: readonly number[],
+  keySeed: number,
+): Promise<{ lone: number[]; loneTotal: number }> {
+  const world = craftedWorld(defaultSettings, { keySeed });
+  const at = (prefecture: string) => ({ ...segment, prefecture });
+  const fixed = (id: string, prefecture: string, n: number, base: number): CraftedCompany => ({
+    tenantId: `${id}-co`,
+    profile: at(prefecture),
+    employees: staff(
+      id,
+      Array.from({ length: n }, (_, i) => base + i * 1.5),
+    ),
+  });
+  const stayers = [
+    fixed('ta', '13', 5, 12),
+    fixed('tb', '13', 4, 20),
+    fixed('tc', '13', 4, 31),
+    fixed('sa', '11', 4, 15),
+    fixed('sb', '11', 4, 22),
+    fixed('sc', '11', 4, 27),
+    { tenantId: 'lone', profile: at('14'), employees: staff('k', loneHours) },
+  ];
+  const joiner: CraftedCompany = {
+    tenantId: 'joiner',
+    profile: at('11'),
+    employees: staff('j', joinerHours),
+  };
+  const first = nextRelease();
+  await publishCrafted(world, first, stayers, [OVERTIME]);
+  const second = nextRelease();
+  await publishCrafted(world, second, [...stayers, joiner], [OVERTIME]);
+  const own = joinerHours.reduce((s, v) => s + v, 0);
+  const joinedCell = (c: Record<string, unknown>) =>
+    c.geo_level === 'prefecture' && c.prefecture === '11' && c.industry === 'E' && c.size_band === '20-49';
+  const determined = poolSuppressionPatterns(
+    OVERTIME,
+    [await download(world.objects, first, OVERTIME), await download(world.objects, second, OVERTIME)],
+    'overtime_hours_total',
+    statisticKeyColumns(OVERTIME),
+    (cell) => (joinedCell(cell) ? own : 0),
+  );
+  return {
+    lone: determined.filter((d) => d.cell.prefecture === '14').map((d) => d.value),
+    loneTotal: loneHours.reduce((s, v) => s + v, 0),
+  };
+}
+
 describe('attack 4: pooling two releases’ suppression patterns', () => {
-  it('determines no suppressed cell when a company joins elsewhere and the patterns move', SLOW, async () => {
-    const keyColumns = statisticKeyColumns(OVERTIME);
-    await fc.assert(
-      fc.asyncProperty(
-        fc.array(quarterHours(5, 60), { minLength: 12, maxLength: 12 }),
-        fc.array(quarterHours(5, 60), { minLength: 4, maxLength: 4 }),
-        fc.integer(),
-        async (loneHours, joinerHours, keySeed) => {
-          // Prepare: Tokyo 13 rows (3 companies), Saitama 12 rows (3 companies), Kanagawa one company of
-          // 12 (suppressed: one company). Release 1 suppresses Saitama beside it; a company joining
-          // Saitama makes Tokyo the smaller, so release 2 suppresses Tokyo instead.
-          const world = craftedWorld(defaultSettings, { keySeed });
-          const at = (prefecture: string) => ({ ...segment, prefecture });
-          const fixed = (id: string, prefecture: string, n: number, base: number): CraftedCompany => ({
-            tenantId: `${id}-co`,
-            profile: at(prefecture),
-            employees: staff(
-              id,
-              Array.from({ length: n }, (_, i) => base + i * 1.5),
-            ),
-          });
-          const lone: CraftedCompany = {
-            tenantId: 'lone',
-            profile: at('14'),
-            employees: staff('k', loneHours),
-          };
-          const stayers = [
-            fixed('ta', '13', 5, 12),
-            fixed('tb', '13', 4, 20),
-            fixed('tc', '13', 4, 31),
-            fixed('sa', '11', 4, 15),
-            fixed('sb', '11', 4, 22),
-            fixed('sc', '11', 4, 27),
-            lone,
-          ];
-          const joiner: CraftedCompany = {
-            tenantId: 'joiner',
-            profile: at('11'),
-            employees: staff('j', joinerHours),
-          };
-          const first = nextRelease();
-          await publishCrafted(world, first, stayers, [OVERTIME]);
-          const second = nextRelease();
-          await publishCrafted(world, second, [...stayers, joiner], [OVERTIME]);
+  // The pooled system does give the lone company's cells a value: its perturbed total, f·T plus the
+  // published figures' noise. What protects the company is that perturbation (the audit's check 1
+  // holds it to the documented width). A value equal to the truth can happen by chance (a factor
+  // within rounding of 1 and noise that cancels; fast-check found seed 862894851, key 9), and an
+  // outsider cannot tell it happened; without perturbation it would happen on every key.
+  it('pins the lone company’s total from the pooled patterns only by chance (fixed keys)', SLOW, async () => {
+    // Prepare: the counterexample's hours
+    const loneHours = [5.75, 60, 5, 5.25, 5, 6.75, 5, 5.75, 36, 16.25, 5.5, 58.5];
+    const joinerHours = [59.75, 59.75, 47.5, 48.75];
 
-          // Act: the joining company pools both releases' equations, knowing its own contribution
-          const own = joinerHours.reduce((s, v) => s + v, 0);
-          const joinedCell = (c: Record<string, unknown>) =>
-            c.geo_level === 'prefecture' &&
-            c.prefecture === '11' &&
-            c.industry === 'E' &&
-            c.size_band === '20-49';
-          const determined = poolSuppressionPatterns(
-            OVERTIME,
-            [await download(world.objects, first, OVERTIME), await download(world.objects, second, OVERTIME)],
-            'overtime_hours_total',
-            keyColumns,
-            (cell) => (joinedCell(cell) ? own : 0),
-          );
+    // Act
+    let shown = 0;
+    let valued = 0;
+    for (const keySeed of [9, ...CHANCE_KEYS.slice(1)]) {
+      const { lone, loneTotal } = await poolingAttack(loneHours, joinerHours, keySeed);
+      if (lone.length > 0) valued += 1;
+      if (lone.some((v) => sameValue(v, loneTotal))) shown += 1;
+    }
 
-          // Assess: the lone company's total is not among what the pooled system determines
-          const loneTotal = loneHours.reduce((s, v) => s + v, 0);
-          expect(
-            determined.filter((d) => d.cell.prefecture === '14' && sameValue(d.value, loneTotal)),
-          ).toEqual([]);
-        },
-      ),
-      { numRuns: 3 },
-    );
+    // Assess: the attack reaches the lone company's cells, and shows its truth only by chance
+    expect(valued).toBeGreaterThan(0);
+    expect(shown).toBeLessThanOrEqual(CHANCE_AT_MOST);
   });
 });
