@@ -171,9 +171,14 @@ class Programs {
    */
   private runDecisively(start: 'warm' | 'afresh'): number {
     const { optimal, infeasible, unbounded } = this.highs.constants.modelStatus;
-    if (start === 'afresh') this.model.options.set({ solver: 'ipm' });
-    this.model.run();
-    this.model.options.set({ solver: 'simplex' });
+    if (start === 'afresh') {
+      // Interior point for this program only: the next starts from the basis its crossover leaves.
+      this.model.options.set({ solver: 'ipm' });
+      this.model.run();
+      this.model.options.set({ solver: 'simplex' });
+    } else {
+      this.model.run();
+    }
     let status: number = this.model.getModelStatus();
     for (const presolve of ['choose', 'off']) {
       if (status === optimal) break;

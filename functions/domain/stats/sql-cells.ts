@@ -178,8 +178,10 @@ function baseCte(stat: Statistic, options: CellsQueryOptions, quantiles: readonl
  * The `per_company` CTE: the statistic's rows added up per finest cell, source month and company (rows,
  * and the dominance variable's sum). A grouping set's cells are unions of finest cells, so what the
  * disclosure inputs need per company or per month (individualsSql, dominanceSql, quantileAllowedSql)
- * adds up from it, reading a company's few aggregates instead of every row again per grouping set.
- * A statistic that needs none of them leaves it unused, and neither engine computes an unused CTE.
+ * adds up from it. DuckDB computes a CTE used more than once once, so each grouping set reads a
+ * company's few aggregates instead of every row again; Athena (Trino) inlines CTEs, so there each use
+ * aggregates the rows, as each set's CTEs did before. A statistic that needs none of them leaves it
+ * unused, and neither engine computes an unused CTE.
  */
 function perCompanyCte(stat: Statistic): string {
   const finest = [

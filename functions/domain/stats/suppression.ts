@@ -104,8 +104,8 @@ export class DeterminedTerms {
   readonly #pivotOf: Int32Array;
   /** Basis vectors of the suppressed columns' span, each with its pivot entry scaled to 1. */
   readonly #basis: BasisVector[] = [];
-  #suppressed: Uint8Array;
-  #undetermined: Uint8Array;
+  readonly #suppressed: Uint8Array;
+  readonly #undetermined: Uint8Array;
   /** Suppressed terms in at least one group, in the order suppressed. */
   readonly #added: number[] = [];
 
