@@ -7,6 +7,7 @@ import type { ColumnDef, DatasetDef } from '../catalog/schema.ts';
 import { reject } from './errors.ts';
 import type { HeaderMapping } from './header.ts';
 import type { ScanResult } from './scan.ts';
+import { MY_NUMBER_MIN_LENGTH } from './sql-macros.ts';
 import { ident, lit } from './sql-text.ts';
 
 /**
@@ -62,10 +63,14 @@ export async function refuseMyNumbers(
     (_, i) => `count_if(h${i}) AS n${i}, min(CASE WHEN h${i} THEN rowid END) AS r${i}`,
   );
   // One prefilter per row (cells joined by a separator no pattern crosses), check digits per cell.
+  // Before it, a cheaper gate: a My Number is at least 12 characters, so a row whose every cell is
+  // shorter (most rows: dates, hours, short codes) skips the regular expression. CASE keeps the order.
   const joined = `concat_ws(chr(31), ${columns.map((c) => ident(c.name)).join(', ')})`;
+  const longEnough = columns.map((c) => `strlen(${ident(c.name)}) >= ${MY_NUMBER_MIN_LENGTH}`).join(' OR ');
   const [row] = await query(
     connection,
-    `SELECT ${found.join(', ')} FROM (SELECT rowid, ${flags} FROM src WHERE kura_may_hold_my_number(${joined}))`,
+    `SELECT ${found.join(', ')} FROM (SELECT rowid, ${flags} FROM src
+       WHERE CASE WHEN ${longEnough} THEN kura_may_hold_my_number(${joined}) ELSE false END)`,
   );
   const hits = columns
     .map((scanned, i) => ({ ...scanned, count: Number(row?.[`n${i}`] ?? 0), rec: row?.[`r${i}`] }))

@@ -82,6 +82,9 @@ export const MY_NUMBER_PREFILTER_PATTERN = (() => {
   return `${digit}{4}${separator}${digit}{4}${separator}${digit}{4}`;
 })();
 
+/** The fewest characters (so bytes) MY_NUMBER_PREFILTER_PATTERN matches: three runs of four digits. */
+export const MY_NUMBER_MIN_LENGTH = 12;
+
 /**
  * My Number detection in SQL, compiled from japanese/my-number.ts (the same weights and candidate
  * pattern; a property test holds the two together). `kura_has_my_number(s)` is true when a raw cell

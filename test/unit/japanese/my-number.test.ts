@@ -1,7 +1,7 @@
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ingestMacros } from '../../../functions/domain/ingest/sql-macros.ts';
+import { ingestMacros, MY_NUMBER_MIN_LENGTH } from '../../../functions/domain/ingest/sql-macros.ts';
 import { lit } from '../../../functions/domain/ingest/sql-text.ts';
 import {
   containsMyNumber,
@@ -89,6 +89,30 @@ describe('My Number check digit', () => {
 
         // Assess
         expect(reader.getRowObjectsJS().map((r) => r.found)).toEqual(cells.map(containsMyNumber));
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('is never in a cell shorter than the row gate of the refusal lets through (MY_NUMBER_MIN_LENGTH bytes)', async () => {
+    // Arrange: the cells above and short runs of digits and separators of every width.
+    const short = fc
+      .array(fc.constantFrom('1', '9', '１', '-', ' ', '　', 'ー', '‐', '－'), {
+        minLength: 1,
+        maxLength: 14,
+      })
+      .map((chars) => chars.join(''));
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.oneof(cell, short), { minLength: 1, maxLength: 30 }), async (cells) => {
+        // Act
+        const reader = await connection.runAndReadAll(
+          `SELECT kura_may_hold_my_number(c) AS may, strlen(c) AS bytes FROM (VALUES ${cells.map((c, i) => `(${i}, ${lit(c)})`).join(', ')}) t(i, c) ORDER BY i`,
+        );
+
+        // Assess
+        for (const row of reader.getRowObjectsJS()) {
+          if (row.may === true) expect(Number(row.bytes)).toBeGreaterThanOrEqual(MY_NUMBER_MIN_LENGTH);
+        }
       }),
       { numRuns: 60 },
     );
