@@ -26,6 +26,7 @@ import { hmacBlocksHex } from './hmac.ts';
 import {
   classColumns,
   count,
+  createClassSizes,
   GENERALISATION_LEVELS,
   type GeneralisationLevel,
   generaliseProjection,
@@ -146,18 +147,14 @@ export async function anonymise(ports: MaskingPorts, request: AnonymiseRequest):
         const pool = await buildPool(db, k);
         const generalised = await generalise(db, k, classes, pool.rowsIn);
         // Local suppression: blank the most identifying cells first, then drop rows still below k.
-        const first = await suppressLocally(db, 'gen', 'sup1', k, classes, ['age_band', 'tenure_band']);
-        const second = await suppressLocally(db, 'sup1', 'sup2', k, classes, ['gender', 'employment_type']);
-        await db.run(
-          plainQuery(
-            `CREATE TABLE anon AS SELECT * FROM (SELECT *, count(*) OVER (PARTITION BY ${classes}) AS class_size FROM sup2) WHERE class_size >= ${k}`,
-            'drop rows below k',
-          ),
+        const { suppressedCells, rowsOut } = await suppressLocally(
+          db,
+          { from: 'gen', classSizes: 'gen_classes', to: 'anon' },
+          k,
+          classes,
         );
-        const rowsOut = await count(db, 'SELECT count(*) AS n FROM anon', 'count output');
         const outputs = await writeAnonymisedTables(db, ports, dir, releaseId, generalised.level);
 
-        const suppressedCells = { ...first, ...second };
         const report = suppressionReportSchema.parse({
           releaseId,
           k,
@@ -370,8 +367,12 @@ async function buildPool(db: DuckSession, k: number): Promise<PoolFindings> {
   return { rowsIn, topCoded, mergedRare };
 }
 
-/** Global generalisation (`gen`): climbs the ladder until local suppression stays within its budget. */
-async function generalise(db: DuckSession, k: number, classes: string, rowsIn: number) {
+/**
+ * Global generalisation: climbs the ladder until local suppression stays within its budget. Each
+ * level is counted from its class sizes (`gen_classes`); the rows themselves stay a view (`gen`) of
+ * the pool through the chosen level, read once when the anonymised table is written.
+ */
+async function generalise(db: DuckSession, k: number, classes: readonly string[], rowsIn: number) {
   // Global generalisation: climb until local suppression stays within budget.
   const generalisations: string[] = [];
   let chosen = 0;
@@ -381,13 +382,14 @@ async function generalise(db: DuckSession, k: number, classes: string, rowsIn: n
     const level = GENERALISATION_LEVELS[i] as GeneralisationLevel;
     await db.run(
       plainQuery(
-        `CREATE OR REPLACE TABLE gen AS SELECT ${generaliseProjection(level).join(', ')} FROM pool`,
+        `CREATE OR REPLACE VIEW gen AS SELECT ${generaliseProjection(level).join(', ')} FROM pool`,
         level.name,
       ),
     );
+    await createClassSizes(db, 'gen', 'gen_classes', classes);
     generalisations.push(level.name);
     chosen = i;
-    violating = await violatingRows(db, 'gen', k, classes);
+    violating = await violatingRows(db, 'gen_classes', k);
     if (violating <= rowsIn * LOCAL_SUPPRESSION_BUDGET) break;
   }
   const level = GENERALISATION_LEVELS[chosen] as GeneralisationLevel;

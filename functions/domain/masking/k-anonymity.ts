@@ -97,8 +97,8 @@ export function generaliseProjection(level: GeneralisationLevel): string[] {
 }
 
 /** The columns equivalence classes are formed on. */
-export function classColumns(withinCompany: boolean): string {
-  return [...(withinCompany ? ['company_code'] : []), ...EMPLOYEE_QUASI_IDENTIFIERS].join(', ');
+export function classColumns(withinCompany: boolean): string[] {
+  return [...(withinCompany ? ['company_code'] : []), ...EMPLOYEE_QUASI_IDENTIFIERS];
 }
 
 export async function count(db: DuckSession, sql: string, description: string): Promise<number> {
@@ -106,54 +106,101 @@ export async function count(db: DuckSession, sql: string, description: string): 
   return Number(rows[0]?.n ?? 0);
 }
 
-/** Rows in equivalence classes (on the quasi-identifiers) smaller than k. */
-export async function violatingRows(
-  db: DuckSession,
-  table: string,
-  k: number,
-  classes: string,
-): Promise<number> {
-  return count(
-    db,
-    `SELECT coalesce(sum(n), 0) AS n FROM (SELECT count(*) AS n FROM ${table} GROUP BY ${classes}) WHERE n < ${k}`,
-    'count rows below k',
-  );
-}
-
 /**
- * Sets `columns` to NULL in rows whose class is below k (local suppression) and returns how many
- * cells it blanked per column.
+ * The class sizes of a relation: one row per equivalence class on `classes`, with its row count `n`.
+ * Everything k-anonymity decides is read from this small table, not from the rows again.
  */
-export async function suppressLocally(
+export async function createClassSizes(
   db: DuckSession,
   from: string,
-  to: string,
-  k: number,
-  classes: string,
-  columns: readonly string[],
-): Promise<Record<string, number>> {
-  const replaced = columns
-    .map((c) => `CASE WHEN class_size < ${k} THEN NULL ELSE ${c} END AS ${c}`)
-    .join(', ');
+  table: string,
+  classes: readonly string[],
+): Promise<void> {
   await db.run(
     plainQuery(
-      `CREATE TABLE ${to}_src AS SELECT *, count(*) OVER (PARTITION BY ${classes}) AS class_size FROM ${from}`,
+      `CREATE OR REPLACE TABLE ${table} AS SELECT ${classes.join(', ')}, count(*) AS n FROM ${from} GROUP BY ALL`,
       'class sizes',
     ),
   );
-  const cells: Record<string, number> = {};
-  for (const c of columns) {
-    cells[c] = await count(
-      db,
-      `SELECT count(*) AS n FROM ${to}_src WHERE class_size < ${k} AND ${c} IS NOT NULL`,
-      'count cells',
-    );
+}
+
+/** Rows in equivalence classes smaller than k, from a table of class sizes. */
+export async function violatingRows(db: DuckSession, classSizes: string, k: number): Promise<number> {
+  return count(db, `SELECT coalesce(sum(n), 0) AS n FROM ${classSizes} WHERE n < ${k}`, 'count rows below k');
+}
+
+/**
+ * The rounds of local suppression, most identifying first: each blanks its columns in the rows whose
+ * class (as the rounds before left it) is below k. Rows still in a class below k are then dropped.
+ */
+export const SUPPRESSION_ROUNDS = [
+  ['age_band', 'tenure_band'],
+  ['gender', 'employment_type'],
+] as const;
+
+/** What local suppression did to a generalised relation. */
+export interface LocalSuppression {
+  /** Cells blanked, per column of SUPPRESSION_ROUNDS. */
+  readonly suppressedCells: Record<string, number>;
+  /** Rows kept. */
+  readonly rowsOut: number;
+}
+
+/**
+ * Local suppression of relation `from` (generalised pooled rows, whose class sizes are in table
+ * `classSizes`) into view `to`, with `from`'s columns: the rounds of SUPPRESSION_ROUNDS, then the rows
+ * still below k dropped. The rounds run on the class sizes alone: rows of one class share its fate,
+ * and a class after a round is the union of the classes whose blanked values make them equal. So
+ * the rows are read once, by whoever reads `to` (a join to each class's fate).
+ */
+export async function suppressLocally(
+  db: DuckSession,
+  relations: { readonly from: string; readonly classSizes: string; readonly to: string },
+  k: number,
+  classes: readonly string[],
+): Promise<LocalSuppression> {
+  const { from, classSizes, to } = relations;
+  const fate = `${to}_fate`;
+  /** Each class column's value as the rounds so far left it. */
+  const current = new Map<string, string>(classes.map((c) => [c, c]));
+  const cellCounts: string[] = [];
+  let relation = `(SELECT *, n AS size_0 FROM ${classSizes})`;
+  for (const [i, round] of SUPPRESSION_ROUNDS.entries()) {
+    const below = `size_${i} < ${k}`;
+    const blanked = round.filter((c) => current.has(c));
+    const added = blanked.flatMap((c) => [
+      `CASE WHEN ${below} THEN NULL ELSE ${current.get(c)} END AS r${i + 1}_${c}`,
+      `CASE WHEN ${below} AND ${current.get(c)} IS NOT NULL THEN n ELSE 0 END AS cells_${c}`,
+    ]);
+    for (const c of blanked) current.set(c, `r${i + 1}_${c}`);
+    cellCounts.push(...round.map((c) => (blanked.includes(c) ? `sum(cells_${c}) AS ${c}` : `0 AS ${c}`)));
+    const key = classes.map((c) => current.get(c)).join(', ');
+    relation = `(SELECT *, sum(n) OVER (PARTITION BY ${key}) AS size_${i + 1} FROM (SELECT *, ${added.join(', ')} FROM ${relation}))`;
   }
+  const kept = `size_${SUPPRESSION_ROUNDS.length} >= ${k}`;
   await db.run(
     plainQuery(
-      `CREATE TABLE ${to} AS SELECT * EXCLUDE (class_size) REPLACE (${replaced}) FROM ${to}_src`,
-      'suppress',
+      `CREATE OR REPLACE TABLE ${fate} AS SELECT *, ${kept} AS kept FROM ${relation}`,
+      'local suppression',
     ),
   );
-  return cells;
+  const [totals] = await db.run(
+    plainQuery(
+      `SELECT ${cellCounts.join(', ')}, coalesce(sum(n) FILTER (WHERE kept), 0) AS rows_out FROM ${fate}`,
+      'count suppressed cells',
+    ),
+  );
+  const suppressedCells = Object.fromEntries(
+    SUPPRESSION_ROUNDS.flat().map((c) => [c, Number(totals?.[c] ?? 0)]),
+  );
+  const replaced = [...current].filter(([c, value]) => c !== value).map(([c, value]) => `x.${value} AS ${c}`);
+  const joined = classes.map((c) => `f.${c} IS NOT DISTINCT FROM x.${c}`).join(' AND ');
+  await db.run(
+    plainQuery(
+      `CREATE OR REPLACE VIEW ${to} AS SELECT f.*${replaced.length > 0 ? ` REPLACE (${replaced.join(', ')})` : ''}
+       FROM ${from} f JOIN (SELECT * FROM ${fate} WHERE kept) x ON ${joined}`,
+      'suppressed rows',
+    ),
+  );
+  return { suppressedCells, rowsOut: Number(totals?.rows_out ?? 0) };
 }
