@@ -231,8 +231,16 @@ async function exactQuantiles(
     );
     return `held${j} AS (SELECT ${cols}, ${counted.join(', ')} FROM exact JOIN audit_values_${v} held USING (${cols}) GROUP BY ${cols})`;
   });
+  // One aggregate per variable sorts its values once for all its levels (as the cells query does).
+  const levels = variables.map(
+    (v) =>
+      `, quantile_cont(v_${v}, ARRAY[${quantiles.flatMap((q) => (q.of === v ? [q.p] : [])).join(', ')}]) AS qs_${v}`,
+  );
+  const picked = quantiles.map(
+    (q, i) => `, qs_${q.of}[${quantiles.filter((x) => x.of === q.of).indexOf(q) + 1}] AS q${i}`,
+  );
   const exact: SqlRow[] = await db.run(
-    `WITH exact AS (SELECT ${cols}${quantiles.map((q, i) => `, quantile_cont(v_${q.of}, ${q.p}) AS q${i}`).join('')} FROM audit_rows GROUP BY ${cols}),
+    `WITH exact AS (SELECT ${cols}${picked.join('')} FROM (SELECT ${cols}${levels.join('')} FROM audit_rows GROUP BY ${cols})),
           ${holders.join(',\n          ')}
      SELECT ${select.join(', ')}${quantiles.map((_, i) => `, q${i}, h${i}`).join('')}
      FROM exact${variables.map((_, j) => ` JOIN held${j} USING (${cols})`).join('')}`,

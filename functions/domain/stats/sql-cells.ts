@@ -30,6 +30,23 @@ import {
 
 type QuantileMeasure = Measure & { kind: 'quantile' };
 
+/**
+ * A statistic's quantile measures by the variable they rank, in catalogue order: a grouping set
+ * computes each variable's quantiles as one aggregate `q_<variable>` (quantileSql), and a measure is
+ * its element at `position` (1-based).
+ */
+function quantilesByVariable(quantiles: readonly QuantileMeasure[]): Map<Variable, QuantileMeasure[]> {
+  const byVariable = new Map<Variable, QuantileMeasure[]>();
+  for (const m of quantiles) byVariable.set(m.of, [...(byVariable.get(m.of) ?? []), m]);
+  return byVariable;
+}
+
+const quantilePosition = (stat: Statistic, m: QuantileMeasure): number =>
+  (
+    quantilesByVariable(stat.measures.filter((x): x is QuantileMeasure => x.kind === 'quantile')).get(m.of) ??
+    []
+  ).indexOf(m) + 1;
+
 export interface CellsQueryOptions {
   readonly dialect: Dialect;
   /** Table reference of the statistic's source, e.g. `read_parquet('/tmp/x.parquet')` or `kura_anonymised.anon_employee_month`. */
@@ -86,7 +103,7 @@ function publishedMeasureSql(stat: Statistic, m: Measure, g: string, quantileAll
       // Over each row's own factor, so no factor is shared by two quantiles to be found by a sweep; not
       // rounded to the unit, which would make the perturbed quantile land on the true one (an order
       // statistic) as often as the true one lies on the unit's grid.
-      return `CASE WHEN ${quantileAllowed} THEN round(${g}.q_${m.column}, ${VARIABLES[m.of].decimals}) END`;
+      return `CASE WHEN ${quantileAllowed} THEN round(${g}.q_${m.of}[${quantilePosition(stat, m)}], ${VARIABLES[m.of].decimals}) END`;
     case 'ratio':
       return `round(${sum(m.numerator)} / nullif(${denominator(m.denominator)}, 0e0), 6)`;
   }
@@ -237,7 +254,14 @@ function groupingSetSql(
     'sum(record_key) AS ck_sum',
     'sum(company_key) AS ckm_sum',
     ...summed.map((v) => `sum(v_${v} * f_${v}) AS ps_${v}`),
-    ...quantiles.map((m) => `${quantileSql(dialect, `v_${m.of} * fq_${m.of}`, m.p)} AS q_${m.column}`),
+    ...[...quantilesByVariable(quantiles)].map(
+      ([v, measures]) =>
+        `${quantileSql(
+          dialect,
+          `v_${v} * fq_${v}`,
+          measures.map((m) => m.p),
+        )} AS q_${v}`,
+    ),
   ];
   ctes.push(
     `g${i} AS (\n  SELECT ${keyList},\n    ${aggregates.join(',\n    ')}\n  FROM base${groupBy()}\n)`,

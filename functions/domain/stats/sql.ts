@@ -33,11 +33,17 @@ export function groupingSets(stat: Statistic): GroupingSet[] {
   return sets;
 }
 
-/** The exact quantile (DuckDB) or its approximation (Athena); see the module comment. */
-export function quantileSql(dialect: Dialect, expression: string, p: number): string {
+/**
+ * Quantiles of one expression at several levels, as one aggregate whose value is the array of them
+ * (1-based, in the order of `ps`): the exact ones (DuckDB) or their approximation (Athena); see the
+ * module comment. One aggregate sorts (or digests) the values once for all its levels; a quantile
+ * per level sorted them once per level.
+ */
+export function quantileSql(dialect: Dialect, expression: string, ps: readonly number[]): string {
+  const levels = `ARRAY[${ps.join(', ')}]`;
   return dialect === 'duckdb'
-    ? `quantile_cont(${expression}, ${p})`
-    : `approx_percentile(${expression}, ${p})`;
+    ? `quantile_cont(${expression}, ${levels})`
+    : `approx_percentile(${expression}, ${levels})`;
 }
 
 /** Single-quoted SQL string literal (domain/sql-text.ts). */
@@ -88,7 +94,7 @@ export function measureSql(dialect: Dialect, m: Measure): string {
     case 'mean':
       return m.scale === 1 ? `avg(v_${m.of})` : `avg(v_${m.of}) * ${m.scale}`;
     case 'quantile':
-      return quantileSql(dialect, `v_${m.of}`, m.p);
+      return `${quantileSql(dialect, `v_${m.of}`, [m.p])}[1]`;
     case 'ratio':
       // DOUBLE on both sides: a Trino DECIMAL division can round 3/120 to 0.0.
       return `CAST(sum(v_${m.numerator}) AS DOUBLE) / nullif(CAST(sum(v_${m.denominator}) AS DOUBLE), 0e0)`;

@@ -98,8 +98,8 @@ describe('Athena materialisation', () => {
     const duck = compileCellsQuery(overtime, { ...options, dialect: 'duckdb' });
     const athena = compileCellsQuery(overtime, { ...options, dialect: 'athena' });
     // Quantiles are over the values times each row's own factor (quantileFactor): perturbation.ts.
-    expect(duck).toContain('quantile_cont(v_overtime_hours * fq_overtime_hours, 0.5)');
-    expect(athena).toContain('approx_percentile(v_overtime_hours * fq_overtime_hours, 0.5)');
+    expect(duck).toContain('quantile_cont(v_overtime_hours * fq_overtime_hours, ARRAY[');
+    expect(athena).toContain('approx_percentile(v_overtime_hours * fq_overtime_hours, ARRAY[');
     // Each engine's spelling of "first 32 bits of MD5 as an integer"; the rest is the same text.
     const rowKey = "CAST(record_key AS VARCHAR) || '|' || period";
     const keys: Array<[string, string]> = [
@@ -116,7 +116,7 @@ describe('Athena materialisation', () => {
       );
     }
     expect(normalised).toBe(duck);
-    expect(quantileSql('athena', 'x', 0.25)).toBe('approx_percentile(x, 0.25)');
+    expect(quantileSql('athena', 'x', [0.25, 0.5])).toBe('approx_percentile(x, ARRAY[0.25, 0.5])');
   });
 
   it('takes every threshold from the disclosure settings', () => {
