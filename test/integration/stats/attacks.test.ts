@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { defaultSettings } from '../../../functions/domain/settings.ts';
-import { statisticKeyColumns, VARIABLES } from '../../../functions/domain/stats/catalog.ts';
+import { publishedUnit, statisticKeyColumns, VARIABLES } from '../../../functions/domain/stats/catalog.ts';
 import {
   type CraftedCompany,
   type CraftedEmployee,
@@ -18,6 +18,7 @@ import {
 import {
   consistentPieces,
   covers,
+  type DocumentedNoise,
   differences,
   documentedCountBound,
   documentedNoise,
@@ -334,7 +335,11 @@ async function poolingAttack(
   loneHours: readonly number[],
   joinerHours: readonly number[],
   keySeed: number,
-): Promise<{ lone: number[]; loneTotal: number }> {
+): Promise<{
+  lone: Array<{ value: number; figures: number; own: number }>;
+  loneTotal: number;
+  noise: DocumentedNoise;
+}> {
   const world = craftedWorld(defaultSettings, { keySeed });
   const at = (prefecture: string) => ({ ...segment, prefecture });
   const fixed = (id: string, prefecture: string, n: number, base: number): CraftedCompany => ({
@@ -373,13 +378,58 @@ async function poolingAttack(
     statisticKeyColumns(OVERTIME),
     (cell) => (joinedCell(cell) ? own : 0),
   );
+  const [before, after] = [
+    await documentedNoise(world.objects, first),
+    await documentedNoise(world.objects, second),
+  ];
   return {
-    lone: determined.filter((d) => d.cell.prefecture === '14').map((d) => d.value),
+    lone: determined.filter((d) => d.cell.prefecture === '14'),
     loneTotal: loneHours.reduce((s, v) => s + v, 0),
+    noise: {
+      countNoiseMax: Math.max(before.countNoiseMax, after.countNoiseMax),
+      companyFactorMin: Math.min(before.companyFactorMin, after.companyFactorMin),
+      companyFactorMax: Math.max(before.companyFactorMax, after.companyFactorMax),
+    },
   };
 }
 
 describe('attack 4: pooling two releases’ suppression patterns', () => {
+  // Each published total is the companies' factored contributions plus table noise of at most the
+  // documented bound (in noise units), rounded to its unit; the joiner knows its own hours but not its
+  // factor. A value the pooled system gives is a combination of those figures and of the joiner's
+  // hours, so its error is bounded by them, and the lone company's total lies in what that allows.
+  it(
+    'leaves the lone company’s total where the documented noise of the pooled figures allows',
+    SLOW,
+    async () => {
+      const unit = publishedUnit('overtime_hours');
+      let reached = 0;
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(quarterHours(5, 60), { minLength: 12, maxLength: 12 }),
+          fc.array(quarterHours(5, 60), { minLength: 4, maxLength: 4 }),
+          fc.integer(),
+          async (loneHours, joinerHours, keySeed) => {
+            // Act
+            const { lone, loneTotal, noise } = await poolingAttack(loneHours, joinerHours, keySeed);
+
+            // Assess: every value the attack gives leaves the truth protected by what its figures allow
+            if (lone.length > 0) reached += 1;
+            const figureError =
+              noise.countNoiseMax * VARIABLES.overtime_hours.noiseUnit + unit / 2 + ROUNDING;
+            for (const d of lone) {
+              const error = d.figures * figureError + d.own * noise.companyFactorMax;
+              expect(protectedWithin(consistentPieces([d.value], noise, error), loneTotal)).toBe(true);
+            }
+          },
+        ),
+        { numRuns: 3 },
+      );
+      // The attack is not vacuous: it reaches the lone company's cells.
+      expect(reached).toBeGreaterThan(0);
+    },
+  );
+
   // The pooled system does give the lone company's cells a value: its perturbed total, f·T plus the
   // published figures' noise. What protects the company is that perturbation (the audit's check 1
   // holds it to the documented width). A value equal to the truth can happen by chance (a factor
@@ -396,7 +446,7 @@ describe('attack 4: pooling two releases’ suppression patterns', () => {
     for (const keySeed of [9, ...CHANCE_KEYS.slice(1)]) {
       const { lone, loneTotal } = await poolingAttack(loneHours, joinerHours, keySeed);
       if (lone.length > 0) valued += 1;
-      if (lone.some((v) => sameValue(v, loneTotal))) shown += 1;
+      if (lone.some((d) => sameValue(d.value, loneTotal))) shown += 1;
     }
 
     // Assess: the attack reaches the lone company's cells, and shows its truth only by chance

@@ -255,7 +255,9 @@ export function differences(
  * its own contribution to the cells it joined (`joined`) and assumes every other finest cell
  * (prefecture level) kept its value. It writes the margin equations of both releases, takes every
  * published value as known and solves the pooled system (dense elimination); it returns the
- * suppressed cells the system determines, with the value.
+ * suppressed cells the system determines, with the value and what it was computed from: the value is
+ * Σ λ·(published figure) + Σ μ·(own contribution), and `figures` is Σ |λ|, `own` is Σ |μ|·(own
+ * contribution), so the noise of the figures and of the outsider's own factor bound its error.
  */
 export function poolSuppressionPatterns(
   stat: Statistic,
@@ -263,22 +265,40 @@ export function poolSuppressionPatterns(
   measure: string,
   keyColumns: readonly string[],
   joined: (cell: Cell) => number,
-): Array<{ cell: Cell; value: number }> {
+): Array<{ cell: Cell; value: number; figures: number; own: number }> {
   const keyOf = (c: Cell) => keyColumns.map((k) => String(c[k])).join('|');
   const finest = (c: Cell) => c.geo_level === 'prefecture' && stat.dimensions.every((d) => c[d] !== '_total');
   // A finest cell is one variable x across both releases (x + own contribution in the second).
   const variableOf = (r: number, c: Cell) => (finest(c) ? `*|${keyOf(c)}` : `${r}|${keyOf(c)}`);
   const offset = (r: number, c: Cell) => (finest(c) && r === 1 ? joined(c) : 0);
-  const known = new Map<string, number>();
+  // What each value is made of: published figures (`fig:`) and own contributions (`own:`, with their value).
+  type Combination = Map<string, number>;
+  const addTo = (into: Combination, from: Combination, factor: number) => {
+    for (const [source, coefficient] of from)
+      into.set(source, (into.get(source) ?? 0) + factor * coefficient);
+  };
+  const ownValues = new Map<string, number>();
+  const ownSource = (r: number, c: Cell) => {
+    const source = `own:${r}|${keyOf(c)}`;
+    ownValues.set(source, offset(r, c));
+    return source;
+  };
+  const figureValues = new Map<string, number>();
+  const known = new Map<string, { value: number; made: Combination }>();
   releases.forEach((cells, r) => {
     for (const c of cells) {
       const v = num(c[measure]);
-      if (c.suppressed !== true && v !== undefined) known.set(variableOf(r, c), v - offset(r, c));
+      if (c.suppressed !== true && v !== undefined) {
+        figureValues.set(`fig:${r}|${keyOf(c)}`, v);
+        const made: Combination = new Map([[`fig:${r}|${keyOf(c)}`, 1]]);
+        if (offset(r, c) !== 0) made.set(ownSource(r, c), -1);
+        known.set(variableOf(r, c), { value: v - offset(r, c), made });
+      }
     }
   });
   const unknown = new Map<string, { cell: Cell; index: number }>();
   // Each equation: Σ coefficient · unknown = rhs.
-  const equations: Array<{ terms: Map<number, number>; rhs: number }> = [];
+  const equations: Array<{ terms: Map<number, number>; rhs: number; made: Combination }> = [];
   releases.forEach((cells, r) => {
     const byKey = new Map(cells.map((c) => [keyOf(c), c]));
     const groups = new Map<string, { total: Cell; members: Cell[] }>();
@@ -309,12 +329,15 @@ export function poolSuppressionPatterns(
     for (const g of groups.values()) {
       const terms = new Map<number, number>();
       let rhs = 0;
+      const made: Combination = new Map();
       const term = (c: Cell, coefficient: number) => {
         const name = variableOf(r, c);
         rhs -= coefficient * offset(r, c);
+        if (offset(r, c) !== 0) addTo(made, new Map([[ownSource(r, c), 1]]), -coefficient);
         const value = known.get(name);
         if (value !== undefined) {
-          rhs -= coefficient * value;
+          rhs -= coefficient * value.value;
+          addTo(made, value.made, -coefficient);
           return;
         }
         let entry = unknown.get(name);
@@ -326,7 +349,7 @@ export function poolSuppressionPatterns(
       };
       term(g.total, 1);
       for (const m of g.members) term(m, -1);
-      if (terms.size > 0) equations.push({ terms, rhs });
+      if (terms.size > 0) equations.push({ terms, rhs, made });
     }
   });
   // Dense reduced row echelon form over the unknowns: a row left with one unknown determines it.
@@ -335,34 +358,51 @@ export function poolSuppressionPatterns(
     const row = new Array<number>(n + 1).fill(0);
     for (const [i, v] of e.terms) row[i] = v;
     row[n] = e.rhs;
-    return row;
+    return { row, made: new Map(e.made) };
   });
   let rank = 0;
   for (let col = 0; col < n && rank < rows.length; col++) {
     let pivot = -1;
-    for (let r = rank; r < rows.length && pivot < 0; r++) if (Math.abs(rows[r]?.[col] ?? 0) > 1e-9) pivot = r;
+    for (let r = rank; r < rows.length && pivot < 0; r++)
+      if (Math.abs(rows[r]?.row[col] ?? 0) > 1e-9) pivot = r;
     if (pivot < 0) continue;
-    [rows[rank], rows[pivot]] = [rows[pivot] as number[], rows[rank] as number[]];
-    const p = rows[rank] as number[];
+    const pivotRow = rows[pivot] as (typeof rows)[number];
+    rows[pivot] = rows[rank] as (typeof rows)[number];
+    rows[rank] = pivotRow;
+    const p = pivotRow.row;
     const pv = p[col] as number;
     for (let c = 0; c <= n; c++) p[c] = (p[c] as number) / pv;
+    for (const [source, coefficient] of pivotRow.made) pivotRow.made.set(source, coefficient / pv);
     for (let r = 0; r < rows.length; r++) {
       if (r === rank) continue;
-      const row = rows[r] as number[];
+      const { row, made } = rows[r] as (typeof rows)[number];
       const f = row[col] as number;
       if (Math.abs(f) < 1e-12) continue;
       for (let c = 0; c <= n; c++) row[c] = (row[c] as number) - f * (p[c] as number);
+      addTo(made, pivotRow.made, -f);
     }
     rank++;
   }
   const cells = [...unknown.values()];
-  const determined: Array<{ cell: Cell; value: number }> = [];
+  const determined: Array<{ cell: Cell; value: number; figures: number; own: number }> = [];
   for (let r = 0; r < rank; r++) {
-    const row = rows[r] as number[];
+    const { row, made } = rows[r] as (typeof rows)[number];
     const nonZero = row.slice(0, n).flatMap((v, c) => (Math.abs(v) > 1e-9 ? [c] : []));
     if (nonZero.length === 1) {
       const found = cells.find((e) => e.index === nonZero[0]);
-      if (found) determined.push({ cell: found.cell, value: row[n] as number });
+      let figures = 0;
+      let own = 0;
+      let recomputed = 0;
+      for (const [source, coefficient] of made) {
+        if (source.startsWith('fig:')) figures += Math.abs(coefficient);
+        else own += Math.abs(coefficient) * (ownValues.get(source) ?? 0);
+        recomputed += coefficient * (figureValues.get(source) ?? ownValues.get(source) ?? Number.NaN);
+      }
+      // The outsider's own bookkeeping: the value is what its combination of figures gives.
+      if (!(Math.abs(recomputed - (row[n] as number)) <= 1e-6 * Math.max(1, Math.abs(recomputed)))) {
+        throw new Error('poolSuppressionPatterns: a value does not follow from its combination');
+      }
+      if (found) determined.push({ cell: found.cell, value: row[n] as number, figures, own });
     }
   }
   return determined;
