@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { EMPLOYEE_QUASI_IDENTIFIERS } from '../../../functions/domain/masking/anonymised-schema.ts';
 import { quoteLiteral } from '../../../functions/domain/masking/compile.ts';
 import { plainQuery, withDuckDb } from '../../../functions/domain/masking/duckdb-engine.ts';
 import {
@@ -16,18 +17,7 @@ import {
  */
 type Row = Record<string, string | number | null>;
 
-const QUASI = [
-  'industry',
-  'prefecture',
-  'region',
-  'size_band',
-  'period',
-  'age_band',
-  'gender',
-  'tenure_band',
-  'employment_type',
-];
-const COLUMNS = ['company_code', ...QUASI];
+const COLUMNS = ['company_code', ...EMPLOYEE_QUASI_IDENTIFIERS];
 
 const pick = (values: ReadonlyArray<string | null>) => fc.constantFrom(...values);
 const rowArbitrary = fc.record({
