@@ -21,7 +21,7 @@ import {
 } from './catalog.ts';
 import { copyAnonymisedTables, withStatsDuckDb } from './duckdb-runner.ts';
 import { KEY_MODULUS } from './perturbation.ts';
-import { rowFilters, sqlString } from './sql.ts';
+import { quantileSql, quantilesByVariable, rowFilters, sqlString } from './sql.ts';
 
 type Row = Readonly<Record<string, unknown>>;
 type QuantileMeasure = Measure & { kind: 'quantile' };
@@ -220,7 +220,8 @@ async function exactQuantiles(
   truthByKey: ReadonlyMap<string, Record<string, unknown>>,
 ): Promise<void> {
   const cols = groupCols.join(', ');
-  const variables = [...new Set(quantiles.map((q) => q.of))];
+  const byVariable = quantilesByVariable(quantiles);
+  const variables = [...byVariable.keys()];
   const holders = variables.map((v, j) => {
     const counted = quantiles.flatMap((q, i) =>
       q.of === v
@@ -232,12 +233,16 @@ async function exactQuantiles(
     return `held${j} AS (SELECT ${cols}, ${counted.join(', ')} FROM exact JOIN audit_values_${v} held USING (${cols}) GROUP BY ${cols})`;
   });
   // One aggregate per variable sorts its values once for all its levels (as the cells query does).
-  const levels = variables.map(
-    (v) =>
-      `, quantile_cont(v_${v}, ARRAY[${quantiles.flatMap((q) => (q.of === v ? [q.p] : [])).join(', ')}]) AS qs_${v}`,
+  const levels = [...byVariable].map(
+    ([v, measures]) =>
+      `, ${quantileSql(
+        'duckdb',
+        `v_${v}`,
+        measures.map((q) => q.p),
+      )} AS qs_${v}`,
   );
   const picked = quantiles.map(
-    (q, i) => `, qs_${q.of}[${quantiles.filter((x) => x.of === q.of).indexOf(q) + 1}] AS q${i}`,
+    (q, i) => `, qs_${q.of}[${(byVariable.get(q.of) ?? []).indexOf(q) + 1}] AS q${i}`,
   );
   const exact: SqlRow[] = await db.run(
     `WITH exact AS (SELECT ${cols}${picked.join('')} FROM (SELECT ${cols}${levels.join('')} FROM audit_rows GROUP BY ${cols})),

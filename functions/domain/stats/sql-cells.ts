@@ -23,6 +23,7 @@ import {
   type GroupingSet,
   groupingSets,
   quantileSql,
+  quantilesByVariable,
   rowFilters,
   sqlString,
   usedVariables,
@@ -30,17 +31,7 @@ import {
 
 type QuantileMeasure = Measure & { kind: 'quantile' };
 
-/**
- * A statistic's quantile measures by the variable they rank, in catalogue order: a grouping set
- * computes each variable's quantiles as one aggregate `q_<variable>` (quantileSql), and a measure is
- * its element at `position` (1-based).
- */
-function quantilesByVariable(quantiles: readonly QuantileMeasure[]): Map<Variable, QuantileMeasure[]> {
-  const byVariable = new Map<Variable, QuantileMeasure[]>();
-  for (const m of quantiles) byVariable.set(m.of, [...(byVariable.get(m.of) ?? []), m]);
-  return byVariable;
-}
-
+/** Where a quantile measure sits in its variable's aggregate `q_<variable>` of a grouping set (1-based). */
 const quantilePosition = (stat: Statistic, m: QuantileMeasure): number =>
   (
     quantilesByVariable(stat.measures.filter((x): x is QuantileMeasure => x.kind === 'quantile')).get(m.of) ??

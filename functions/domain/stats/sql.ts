@@ -34,6 +34,18 @@ export function groupingSets(stat: Statistic): GroupingSet[] {
 }
 
 /**
+ * Quantile measures by the variable they rank, in catalogue order: each variable's quantiles are one
+ * aggregate (quantileSql) over their levels in this order, and a measure is the element at its place.
+ */
+export function quantilesByVariable<M extends Measure & { kind: 'quantile' }>(
+  quantiles: readonly M[],
+): Map<Variable, M[]> {
+  const byVariable = new Map<Variable, M[]>();
+  for (const m of quantiles) byVariable.set(m.of, [...(byVariable.get(m.of) ?? []), m]);
+  return byVariable;
+}
+
+/**
  * Quantiles of one expression at several levels, as one aggregate whose value is the array of them
  * (1-based, in the order of `ps`): the exact ones (DuckDB) or their approximation (Athena); see the
  * module comment. One aggregate sorts (or digests) the values once for all its levels; a quantile
