@@ -1,6 +1,3 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MemoryObjectStore } from '../../../functions/adapters/memory/index.ts';
 import { defaultSettings } from '../../../functions/domain/settings.ts';
@@ -11,11 +8,11 @@ import { compileCellsQuery } from '../../../functions/domain/stats/sql-cells.ts'
 import { STATISTICS } from '../../../functions/domain/stats/statistics.ts';
 import { TRINO_STAND_INS } from '../../support/trino-on-duckdb.ts';
 import {
-  anonymisedParquetRefs,
   company,
   companyMonth,
   employeeMonth,
   storeAnonymisedRelease,
+  withAnonymisedParquet,
 } from './fixtures.ts';
 
 describe('Athena SQL text', () => {
@@ -32,44 +29,38 @@ describe('Athena SQL text', () => {
       employees,
       companies: companies.map((c, i) => companyMonth(c, '2026-10', { sales_amount: 1_000_000 * (i + 1) })),
     });
-    const dir = await mkdtemp(join(tmpdir(), 'kura-athena-sql-'));
-    try {
-      const refs = await anonymisedParquetRefs(objects, 'r-sql', dir);
-      await withStatsDuckDb(async (runner) => {
-        for (const macro of TRINO_STAND_INS) await runner.run(macro);
-        for (const stat of STATISTICS) {
-          const options = {
-            sourceRef: refs[stat.source] as string,
+    await withAnonymisedParquet(objects, 'r-sql', async (runner, refs) => {
+      for (const macro of TRINO_STAND_INS) await runner.run(macro);
+      for (const stat of STATISTICS) {
+        const options = {
+          sourceRef: refs[stat.source] as string,
+          releaseId: 'r-sql',
+          disclosure: defaultSettings.disclosure,
+        };
+        const order = ` ORDER BY ${statisticKeyColumns(stat).join(', ')}`;
+        // Act
+        const athena = await runner.run(
+          `${compileCellsQuery(stat, { ...options, dialect: 'athena' })}${order}`,
+        );
+        const duck = await runner.run(
+          `${compileCellsQuery(stat, { ...options, dialect: 'duckdb' })}${order}`,
+        );
+        await runner.run(
+          `CREATE TEMP TABLE c_${stat.name} AS ${compileCellsQuery(stat, { ...options, dialect: 'athena' })}`,
+        );
+        const published = await runner.run(
+          compilePublishedQuery(stat, {
+            cellsRef: `c_${stat.name}`,
             releaseId: 'r-sql',
-            disclosure: defaultSettings.disclosure,
-          };
-          const order = ` ORDER BY ${statisticKeyColumns(stat).join(', ')}`;
-          // Act
-          const athena = await runner.run(
-            `${compileCellsQuery(stat, { ...options, dialect: 'athena' })}${order}`,
-          );
-          const duck = await runner.run(
-            `${compileCellsQuery(stat, { ...options, dialect: 'duckdb' })}${order}`,
-          );
-          await runner.run(
-            `CREATE TEMP TABLE c_${stat.name} AS ${compileCellsQuery(stat, { ...options, dialect: 'athena' })}`,
-          );
-          const published = await runner.run(
-            compilePublishedQuery(stat, {
-              cellsRef: `c_${stat.name}`,
-              releaseId: 'r-sql',
-              secondary: { keys: [] },
-            }),
-          );
-          // Assess
-          expect(athena.length, stat.name).toBeGreaterThan(0);
-          expect(athena, stat.name).toEqual(duck);
-          expect(published.length, stat.name).toBe(athena.length);
-        }
-      });
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+            secondary: { keys: [] },
+          }),
+        );
+        // Assess
+        expect(athena.length, stat.name).toBeGreaterThan(0);
+        expect(athena, stat.name).toEqual(duck);
+        expect(published.length, stat.name).toBe(athena.length);
+      }
+    });
   });
 
   it('parses every Athena SELECT with a SQL parser', async () => {

@@ -1,26 +1,15 @@
-/**
- * The cells query's disclosure inputs against a row-by-row recount (naive.ts), over random releases:
- * every cell's rows, companies, dominance share and whether its quantiles are allowed. The query adds
- * a company's rows and contribution up from per-company aggregates of the finest cells (a company's
- * people fall into several age bands, so its share of a margin spans cells); the recount reads each
- * cell's own rows.
- */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MemoryObjectStore } from '../../../functions/adapters/memory/index.ts';
 import { defaultSettings } from '../../../functions/domain/settings.ts';
-import { withStatsDuckDb } from '../../../functions/domain/stats/duckdb-runner.ts';
 import { compileCellsQuery } from '../../../functions/domain/stats/sql-cells.ts';
 import { getStatistic } from '../../../functions/domain/stats/statistics.ts';
 import {
-  anonymisedParquetRefs,
   company,
   companyMonth,
   employeeMonth,
   storeAnonymisedRelease,
+  withAnonymisedParquet,
 } from './fixtures.ts';
 import { companies, dominanceShare, type Row, rowsInCell } from './naive.ts';
 
@@ -73,34 +62,28 @@ describe('cells query against a row-by-row recount', () => {
         );
         const objects = new MemoryObjectStore({ versioning: 'disabled' });
         await storeAnonymisedRelease(objects, 'r-recount', { employees, companies: companyRows });
-        const root = await mkdtemp(join(tmpdir(), 'kura-cells-recount-'));
-        try {
-          const refs = await anonymisedParquetRefs(objects, 'r-recount', root);
-          await withStatsDuckDb(async (runner) => {
-            for (const stat of STATISTICS) {
-              // Act
-              const cells = await runner.run(
-                compileCellsQuery(stat, {
-                  dialect: 'duckdb',
-                  sourceRef: refs[stat.source] as string,
-                  releaseId: 'r-recount',
-                  disclosure,
-                }),
-              );
-              // Assess
-              const rows: readonly Row[] = stat.source === 'anon_employee_month' ? employees : companyRows;
-              // A yearly cell's rows are its year's months (rowsInCell matches the period as written).
-              const source =
-                stat.period === 'month'
-                  ? rows
-                  : rows.map((r) => ({ ...r, month: r.period, period: String(r.period).slice(0, 4) }));
-              expect(cells.length, stat.name).toBeGreaterThan(0);
-              for (const cell of cells) expectRecount(stat, cell, rowsInCell(cell, stat.dimensions, source));
-            }
-          });
-        } finally {
-          await rm(root, { recursive: true, force: true });
-        }
+        await withAnonymisedParquet(objects, 'r-recount', async (runner, refs) => {
+          for (const stat of STATISTICS) {
+            // Act
+            const cells = await runner.run(
+              compileCellsQuery(stat, {
+                dialect: 'duckdb',
+                sourceRef: refs[stat.source] as string,
+                releaseId: 'r-recount',
+                disclosure,
+              }),
+            );
+            // Assess
+            const rows: readonly Row[] = stat.source === 'anon_employee_month' ? employees : companyRows;
+            // A yearly cell's rows are its year's months (rowsInCell matches the period as written).
+            const source =
+              stat.period === 'month'
+                ? rows
+                : rows.map((r) => ({ ...r, month: r.period, period: String(r.period).slice(0, 4) }));
+            expect(cells.length, stat.name).toBeGreaterThan(0);
+            for (const cell of cells) expectRecount(stat, cell, rowsInCell(cell, stat.dimensions, source));
+          }
+        });
       }),
       { numRuns: 25 },
     );

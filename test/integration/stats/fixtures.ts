@@ -14,7 +14,7 @@ import {
   type AnonymisedTable,
   anonymisedTableKey,
 } from '../../../functions/domain/masking/anonymised-schema.ts';
-import type { ObjectStore } from '../../../functions/domain/ports/index.ts';
+import type { ObjectStore, QueryRunner } from '../../../functions/domain/ports/index.ts';
 import { withStatsDuckDb } from '../../../functions/domain/stats/duckdb-runner.ts';
 import { sqlString } from '../../../functions/domain/stats/sql.ts';
 
@@ -133,21 +133,27 @@ export async function storeAnonymisedRelease(
 }
 
 /**
- * A stored release's anonymised tables written to `dir` as local Parquet files: a `read_parquet(…)`
- * reference per table, for queries that read them as the statistics function does.
+ * Runs `work` in a statistics DuckDB session over a stored release's anonymised tables, written to a
+ * temporary directory as local Parquet (removed after): `refs` holds a `read_parquet(…)` reference per
+ * table, for queries that read them as the statistics function does.
  */
-export async function anonymisedParquetRefs(
+export async function withAnonymisedParquet<T>(
   objects: ObjectStore,
   releaseId: string,
-  dir: string,
-): Promise<Record<AnonymisedTable, string>> {
-  const refs: Partial<Record<AnonymisedTable, string>> = {};
-  for (const table of ['anon_employee_month', 'anon_company_month'] as const) {
-    const path = join(dir, `${table}.parquet`);
-    await writeFile(path, await objects.get('curated', anonymisedTableKey(releaseId, table)));
-    refs[table] = `read_parquet(${sqlString(path)})`;
+  work: (runner: QueryRunner, refs: Record<AnonymisedTable, string>) => Promise<T>,
+): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), 'kura-stats-anonymised-'));
+  try {
+    const refs: Partial<Record<AnonymisedTable, string>> = {};
+    for (const table of ['anon_employee_month', 'anon_company_month'] as const) {
+      const path = join(dir, `${table}.parquet`);
+      await writeFile(path, await objects.get('curated', anonymisedTableKey(releaseId, table)));
+      refs[table] = `read_parquet(${sqlString(path)})`;
+    }
+    return await withStatsDuckDb((runner) => work(runner, refs as Record<AnonymisedTable, string>));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
-  return refs as Record<AnonymisedTable, string>;
 }
 
 /** Reads a Parquet object back into rows. */
@@ -159,7 +165,6 @@ export async function readParquetObject(
   const dir = await mkdtemp(join(tmpdir(), 'kura-stats-read-'));
   try {
     const path = join(dir, 'x.parquet');
-    const { writeFile } = await import('node:fs/promises');
     await writeFile(path, await objects.get(bucket, key));
     return await withStatsDuckDb((runner) => runner.run(`SELECT * FROM read_parquet(${sqlString(path)})`));
   } finally {
