@@ -73,7 +73,12 @@ function summedVariables(stat: Statistic): Variable[] {
  * means and ratios come from those published figures, never from finer ones;
  * quantiles are over values times each row's own factor and only where the quantile rules allow.
  */
-function publishedMeasureSql(stat: Statistic, m: Measure, g: string, quantileAllowed: string): string {
+function publishedMeasureSql(
+  stat: Statistic,
+  m: Measure,
+  { g, q }: { g: string; q: string },
+  quantileAllowed: string,
+): string {
   const count = `greatest(0e0, round(${g}.p_count) + ${tableNoiseSql(`${g}.ck_sum`)})`;
   // A published total: the perturbed sum rounded to its unit (publishedUnit: never finer than the noise).
   const sum = (v: Variable) => {
@@ -94,7 +99,7 @@ function publishedMeasureSql(stat: Statistic, m: Measure, g: string, quantileAll
       // Over each row's own factor, so no factor is shared by two quantiles to be found by a sweep; not
       // rounded to the unit, which would make the perturbed quantile land on the true one (an order
       // statistic) as often as the true one lies on the unit's grid.
-      return `CASE WHEN ${quantileAllowed} THEN round(${g}.q_${m.of}[${quantilePosition(stat, m)}], ${VARIABLES[m.of].decimals}) END`;
+      return `CASE WHEN ${quantileAllowed} THEN round(${q}.q_${m.of}[${quantilePosition(stat, m)}], ${VARIABLES[m.of].decimals}) END`;
     case 'ratio':
       return `round(${sum(m.numerator)} / nullif(${denominator(m.denominator)}, 0e0), 6)`;
   }
@@ -128,7 +133,7 @@ function groupColumns(stat: Statistic, set: GroupingSet): string[] {
 export function compileCellsQuery(stat: Statistic, options: CellsQueryOptions): string {
   const { disclosure } = options;
   const quantiles = stat.measures.filter((m): m is QuantileMeasure => m.kind === 'quantile');
-  const ctes = [baseCte(stat, options, quantiles), perCompanyCte(stat)];
+  const ctes = [baseCte(stat, options, quantiles), perCompanyCte(stat, options)];
   const selects: string[] = [];
 
   groupingSets(stat).forEach((set, i) => {
@@ -153,7 +158,6 @@ export function compileCellsQuery(stat: Statistic, options: CellsQueryOptions): 
 function baseCte(stat: Statistic, options: CellsQueryOptions, quantiles: readonly QuantileMeasure[]): string {
   const { dialect, disclosure } = options;
   const variables = usedVariables(stat);
-  const summed = summedVariables(stat);
   const coalesced = (c: string) => `coalesce(CAST(${c} AS VARCHAR), ${sqlString(UNSPECIFIED)}) AS ${c}`;
   const periodSql = stat.period === 'month' ? 'period' : 'substr(period, 1, 4)';
   const filters = [
@@ -170,10 +174,8 @@ function baseCte(stat: Statistic, options: CellsQueryOptions, quantiles: readonl
     coalesced('region'),
     'record_key',
     'company_key',
-    // One company factor per measure (perturbation.ts): the count's and each summed variable's; a ranked
-    // variable's quantiles are over each row's own factor (quantileFactor), never the company's.
-    `${companyFactorSql('company_key', disclosure, 'count', dialect)} AS f_count`,
-    ...summed.map((v) => `${companyFactorSql('company_key', disclosure, v, dialect)} AS f_${v}`),
+    // A ranked variable's quantiles are over each row's own factor (quantileFactor), never the
+    // company's; the company factors are per company (per_company).
     ...[...new Set(quantiles.map((m) => m.of))].map(
       (v) => `${quantileFactorSql('record_key', 'period', disclosure, v, dialect)} AS fq_${v}`,
     ),
@@ -184,14 +186,17 @@ function baseCte(stat: Statistic, options: CellsQueryOptions, quantiles: readonl
 
 /**
  * The `per_company` CTE: the statistic's rows added up per finest cell, source month and company (rows,
- * and the dominance variable's sum). A grouping set's cells are unions of finest cells, so what the
- * disclosure inputs need per company or per month (individualsSql, dominanceSql, quantileAllowedSql)
- * adds up from it. DuckDB computes a CTE used more than once once, so each grouping set reads a
- * company's few aggregates instead of every row again; Athena (Trino) inlines CTEs, so there each use
- * aggregates the rows, as each set's CTEs did before. A statistic that needs none of them leaves it
- * unused, and neither engine computes an unused CTE.
+ * record keys, each summed variable, the dominance variable), with the company's factors (perturbation.ts:
+ * one per measure, the count's and each summed variable's). A grouping set's cells are unions of finest
+ * cells and everything but a quantile adds up, so every grouping set's aggregates (groupingSetSql) and
+ * what the disclosure inputs need per company or per month (individualsSql, dominanceSql,
+ * quantileAllowedSql) add up from it: a company's factored sum over a cell is its factor times its sum
+ * there. DuckDB computes a CTE used more than once once, so each grouping set reads a few aggregates
+ * per company and finest cell instead of every row again, and each company's factors are hashed once
+ * per finest cell instead of once per row; Athena (Trino) inlines CTEs, so there each use aggregates the
+ * rows, one scan of the source per use as each set's aggregate read the rows before.
  */
-function perCompanyCte(stat: Statistic): string {
+function perCompanyCte(stat: Statistic, { disclosure, dialect }: CellsQueryOptions): string {
   const finest = [
     'period',
     'source_month',
@@ -199,10 +204,19 @@ function perCompanyCte(stat: Statistic): string {
     ...(stat.geography === 'prefecture' ? ['prefecture'] : []),
     'region',
     'company_code',
+    'company_key',
   ].join(', ');
-  const contribution = stat.dominanceOn ? `, sum(v_${stat.dominanceOn}) AS contribution` : '';
+  const summed = summedVariables(stat);
+  const aggregates = [
+    'count(*) AS company_rows',
+    'sum(record_key) AS record_keys',
+    ...summed.map((v) => `sum(v_${v}) AS s_${v}`),
+    ...(stat.dominanceOn ? [`sum(v_${stat.dominanceOn}) AS contribution`] : []),
+    `${companyFactorSql('company_key', disclosure, 'count', dialect)} AS f_count`,
+    ...summed.map((v) => `${companyFactorSql('company_key', disclosure, v, dialect)} AS f_${v}`),
+  ];
   return `per_company AS (
-  SELECT ${finest}, count(*) AS company_rows${contribution}
+  SELECT ${finest}, ${aggregates.join(', ')}
   FROM base GROUP BY ${finest}
 )`;
 }
@@ -237,27 +251,35 @@ function groupingSetSql(
   const joinOn = (a: string, b: string) =>
     group.length > 0 ? ` ON ${group.map((c) => `${a}.${c} = ${b}.${c}`).join(' AND ')}` : ' ON true';
   const grouping: SetGrouping = { i, group, groupBy, joinOn };
+  // Perturbation inputs (perturbation.ts): factored count, cell keys and factored sums, added up from
+  // per_company; the quantiles, over each row's own factor, from the rows.
   const aggregates = [
-    'count(*) AS n_rows',
+    'CAST(sum(company_rows) AS BIGINT) AS n_rows',
     'count(DISTINCT company_code) AS n_companies',
-    // Perturbation inputs (perturbation.ts): factored count, cell keys, factored sums and quantiles.
-    'sum(f_count) AS p_count',
-    'sum(record_key) AS ck_sum',
-    'sum(company_key) AS ckm_sum',
-    ...summed.map((v) => `sum(v_${v} * f_${v}) AS ps_${v}`),
-    ...[...quantilesByVariable(quantiles)].map(
+    'sum(f_count * company_rows) AS p_count',
+    'sum(record_keys) AS ck_sum',
+    'sum(company_key * company_rows) AS ckm_sum',
+    ...summed.map((v) => `sum(f_${v} * s_${v}) AS ps_${v}`),
+  ];
+  ctes.push(
+    `g${i} AS (\n  SELECT ${keyList},\n    ${aggregates.join(',\n    ')}\n  FROM per_company${groupBy()}\n)`,
+  );
+  const joins: string[] = [];
+  if (quantiles.length > 0) {
+    const cols = group.join(', ');
+    const ranked = [...quantilesByVariable(quantiles)].map(
       ([v, measures]) =>
         `${quantileSql(
           dialect,
           `v_${v} * fq_${v}`,
           measures.map((m) => m.p),
         )} AS q_${v}`,
-    ),
-  ];
-  ctes.push(
-    `g${i} AS (\n  SELECT ${keyList},\n    ${aggregates.join(',\n    ')}\n  FROM base${groupBy()}\n)`,
-  );
-  const joins: string[] = [];
+    );
+    ctes.push(
+      `q${i} AS (\n  SELECT ${cols}${cols ? ', ' : ''}${ranked.join(', ')}\n  FROM base${groupBy()}\n)`,
+    );
+    joins.push(`JOIN q${i}${joinOn(`g${i}`, `q${i}`)}`);
+  }
   const individuals = individualsSql(stat, grouping, ctes, joins);
   const dominance = dominanceSql(stat, grouping, disclosure, ctes, joins);
   const quantileAllowed = quantileAllowedSql(
@@ -268,7 +290,7 @@ function groupingSetSql(
     joins,
   );
   const measures = stat.measures.map(
-    (m) => `${publishedMeasureSql(stat, m, `g${i}`, quantileAllowed)} AS ${m.column}`,
+    (m) => `${publishedMeasureSql(stat, m, { g: `g${i}`, q: `q${i}` }, quantileAllowed)} AS ${m.column}`,
   );
   const select = `SELECT ${keyCols.map((c) => `g${i}.${c}`).join(', ')}, g${i}.n_rows, ${individuals} AS n_individuals, g${i}.n_companies, ${dominance} AS dominance_share, ${measures.join(', ')}\nFROM g${i}${joins.length ? ` ${joins.join(' ')}` : ''}`;
   return { ctes, select };
