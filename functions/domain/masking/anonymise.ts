@@ -52,6 +52,14 @@ export interface AnonymiseRequest {
    * headcount) at the cost of much more suppression in small companies. @default false
    */
   readonly classesWithinCompany?: boolean;
+  /**
+   * DuckDB's memory limit for the pooling (beyond it DuckDB spills to its temp directory). By default
+   * DuckDB's own, 80 % of the memory it detects, which leaves the rest to this process: enough in the
+   * release function, whose objects stream to files. A caller that holds much in its own memory (the
+   * bench keeps every tenant's facts in an in-memory object store) sets it lower.
+   * @default 'engine-default'
+   */
+  readonly memoryLimit?: string;
 }
 
 export interface AnonymiseResult {
@@ -175,7 +183,7 @@ export async function anonymise(ports: MaskingPorts, request: AnonymiseRequest):
         outputs.push(reportKey);
         return { releaseId, outputs, report };
       },
-      { memoryLimit: 'engine-default' },
+      { memoryLimit: request.memoryLimit ?? 'engine-default' },
     ),
   );
 }
@@ -258,14 +266,24 @@ async function poolFacts(
       'contributing tenants',
     ),
   );
-  const companyRows = companies
-    .map((c) => `(${[c.code, c.industry, c.prefecture, c.region, c.sizeBand].map(quoteLiteral).join(', ')})`)
-    .join(', ');
+  // The profiles as a file too: a VALUES list of every company took seconds to parse at 50,000.
+  const profilesPath = await writeJsonLines(
+    dir,
+    'profiles.ndjson',
+    companies.map((c) => ({
+      company_code: c.code,
+      industry: c.industry,
+      prefecture: c.prefecture,
+      region: c.region,
+      size_band: c.sizeBand,
+    })),
+  );
+  const profileColumns = ['company_code', 'industry', 'prefecture', 'region', 'size_band'];
   await db.run(
     plainQuery(
       companies.length === 0
-        ? 'CREATE TABLE companies (company_code VARCHAR, industry VARCHAR, prefecture VARCHAR, region VARCHAR, size_band VARCHAR)'
-        : `CREATE TABLE companies AS SELECT * FROM (VALUES ${companyRows}) AS t(company_code, industry, prefecture, region, size_band)`,
+        ? `CREATE TABLE companies (${profileColumns.map((c) => `${c} VARCHAR`).join(', ')})`
+        : `CREATE TABLE companies AS SELECT * FROM read_json(${quoteLiteral(profilesPath)}, format = 'newline_delimited', columns = {${profileColumns.map((c) => `${c}: 'VARCHAR'`).join(', ')}})`,
       'company profiles',
     ),
   );
@@ -281,7 +299,9 @@ async function poolFacts(
       'duckdb',
       employeeFiles.length === 0
         ? `CREATE TABLE em (${pooledColumns('employee_month')})`
-        : // One HMAC per person, not per month: a person's key is the same in every month.
+        : // One HMAC per person, not per month: a person's key is the same in every month. The token
+          // stops here (pooledColumns): nothing after needs it, and 64 characters a row is the pool's
+          // widest column.
           `CREATE TABLE em AS
           WITH f AS MATERIALIZED (
             SELECT c.company_code, c.company_key, c.tenant_id, f.* EXCLUDE (filename)
@@ -290,7 +310,7 @@ async function poolFacts(
           people AS (
             SELECT tenant_id, employee_token, ${personRecordKeyOfSql(platformKey, 'tenant_id', 'employee_token')} AS record_key
             FROM (SELECT DISTINCT tenant_id, employee_token FROM f))
-          SELECT f.company_code, f.company_key, p.record_key, f.* EXCLUDE (company_code, company_key, tenant_id)
+          SELECT f.company_code, f.company_key, p.record_key, f.* EXCLUDE (company_code, company_key, tenant_id, employee_token)
           FROM f LEFT JOIN people p ON f.tenant_id = p.tenant_id AND f.employee_token = p.employee_token`,
       'pool employee facts with record keys',
       [ipadHex, opadHex],
@@ -364,6 +384,8 @@ async function buildPool(db: DuckSession, k: number): Promise<PoolFindings> {
     ),
   );
   const rowsIn = await count(db, 'SELECT count(*) AS n FROM pool', 'count pool');
+  // The pool holds everything that goes on; the pooled facts' memory is for the steps after.
+  await db.run(plainQuery('DROP TABLE em', 'drop pooled employee facts'));
   return { rowsIn, topCoded, mergedRare };
 }
 
