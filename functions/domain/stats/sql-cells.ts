@@ -193,8 +193,9 @@ function baseCte(stat: Statistic, options: CellsQueryOptions, quantiles: readonl
  * quantileAllowedSql) add up from it: a company's factored sum over a cell is its factor times its sum
  * there. DuckDB computes a CTE used more than once once, so each grouping set reads a few aggregates
  * per company and finest cell instead of every row again, and each company's factors are hashed once
- * per finest cell instead of once per row; Athena (Trino) inlines CTEs, so there each use aggregates the
- * rows, one scan of the source per use as each set's aggregate read the rows before.
+ * per finest cell instead of once per row. Athena (Trino) inlines CTEs, so there every use of it, and
+ * every set's quantiles (`q<i>`), scans the source again: a statistic with quantiles reads its columns
+ * one more time per set than when the quantiles shared the set's aggregate (Athena bills bytes read).
  */
 function perCompanyCte(stat: Statistic, { disclosure, dialect }: CellsQueryOptions): string {
   const finest = [
