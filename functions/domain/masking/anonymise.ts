@@ -267,23 +267,13 @@ async function poolFacts(
     ),
   );
   // The profiles as a file too: a VALUES list of every company took seconds to parse at 50,000.
-  const profilesPath = await writeJsonLines(
-    dir,
-    'profiles.ndjson',
-    companies.map((c) => ({
-      company_code: c.code,
-      industry: c.industry,
-      prefecture: c.prefecture,
-      region: c.region,
-      size_band: c.sizeBand,
-    })),
-  );
-  const profileColumns = ['company_code', 'industry', 'prefecture', 'region', 'size_band'];
+  const profilesPath = await writeJsonLines(dir, 'profiles.ndjson', companies);
   await db.run(
     plainQuery(
       companies.length === 0
-        ? `CREATE TABLE companies (${profileColumns.map((c) => `${c} VARCHAR`).join(', ')})`
-        : `CREATE TABLE companies AS SELECT * FROM read_json(${quoteLiteral(profilesPath)}, format = 'newline_delimited', columns = {${profileColumns.map((c) => `${c}: 'VARCHAR'`).join(', ')}})`,
+        ? 'CREATE TABLE companies (company_code VARCHAR, industry VARCHAR, prefecture VARCHAR, region VARCHAR, size_band VARCHAR)'
+        : `CREATE TABLE companies AS SELECT code AS company_code, industry, prefecture, region, sizeBand AS size_band
+          FROM read_json(${quoteLiteral(profilesPath)}, format = 'newline_delimited', columns = {code: 'VARCHAR', industry: 'VARCHAR', prefecture: 'VARCHAR', region: 'VARCHAR', sizeBand: 'VARCHAR'})`,
       'company profiles',
     ),
   );
