@@ -279,7 +279,7 @@ function groupingSetSql(
     ctes.push(
       `q${i} AS (\n  SELECT ${cols}${cols ? ', ' : ''}${ranked.join(', ')}\n  FROM base${groupBy()}\n)`,
     );
-    joins.push(`JOIN q${i}${joinOn(`g${i}`, `q${i}`)}`);
+    joins.push(`LEFT JOIN q${i}${joinOn(`g${i}`, `q${i}`)}`);
   }
   const individuals = individualsSql(stat, grouping, ctes, joins);
   const dominance = dominanceSql(stat, grouping, disclosure, ctes, joins);
