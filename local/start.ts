@@ -43,9 +43,11 @@ async function main(): Promise<number> {
   // Every work file of this process (decoded uploads, DuckDB spill and statistics folders) goes under
   // the data folder, which the next start empties: a crash leaves nothing behind for long.
   process.env.TMPDIR = localTmpDir(resolve(dataDir));
-  const platform = await startLocalPlatform({ dataDir, port });
-  // Ctrl+C or SIGTERM from here on stops gracefully: the upload or job being processed finishes, the
-  // rest waits on disk for the next start (local/durable-queue.ts). A second signal stops at once.
+  // Ctrl+C or SIGTERM stops gracefully: the upload or job being processed finishes, the rest waits on
+  // disk for the next start (local/durable-queue.ts). A second signal stops at once. The handlers are
+  // in place before the platform starts, since it announces itself (platform.json) while starting: a
+  // signal that arrives meanwhile stops it once it has started, instead of killing it with code 130.
+  const starting = startLocalPlatform({ dataDir, port });
   let stopping: Promise<void> | undefined;
   const stopped = new Promise<string>((resolveSignal) => {
     const onSignal = (signal: NodeJS.Signals) => {
@@ -62,7 +64,10 @@ async function main(): Promise<number> {
           lang,
         ),
       );
-      stopping = platform.stop();
+      stopping = starting.then(
+        (platform) => platform.stop(),
+        () => undefined,
+      );
       resolveSignal(signal);
     };
     process.on('SIGINT', onSignal);
@@ -78,6 +83,12 @@ async function main(): Promise<number> {
       }
     }, 500).unref();
   });
+  const platform = await starting;
+  if (stopping) {
+    // Stopped while starting: nothing more to begin.
+    await stopping;
+    return 0;
+  }
   if (platform.reconciled.migrationReleaseJob) {
     console.log(
       pick(
