@@ -18,7 +18,7 @@ import {
 } from './anonymised-schema.ts';
 import { catalogueColumn } from './columns.ts';
 import { CompiledQuery, type Dialect, quoteIdent, quoteLiteral } from './compile.ts';
-import { type DuckSession, plainQuery, withDuckDb } from './duckdb-engine.ts';
+import { type DuckSession, fitThreads, plainQuery, withDuckDb } from './duckdb-engine.ts';
 import { TenantNotFoundError } from './errors.ts';
 import { FACT_COLUMNS, type FactName, factKey } from './facts.ts';
 import { completedYearsSql, periodEndSql } from './generalise.ts';
@@ -152,6 +152,7 @@ export async function anonymise(ports: MaskingPorts, request: AnonymiseRequest):
     withDuckDb(
       async (db) => {
         await poolFacts(db, ports, dir, { companies, contributing, platformKey });
+        await fitThreads(db, await count(db, 'SELECT count(*) AS n FROM em', 'count pooled rows'));
         const pool = await buildPool(db, k);
         const generalised = await generalise(db, k, classes, pool.rowsIn);
         // Local suppression: blank the most identifying cells first, then drop rows still below k.

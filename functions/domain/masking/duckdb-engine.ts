@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { DUCKDB_THREADS, fitThreadsSql } from '../duckdb-threads.ts';
 import { CompiledQuery } from './compile.ts';
 
 /** A masking statement failed; the message holds the engine's reason, never the statement. */
@@ -51,7 +52,7 @@ export async function withDuckDb<T>(
   const spillDir = await mkdtemp(join(tmpdir(), 'kura-mask-spill-'));
   try {
     const instance = await DuckDBInstance.create(':memory:', {
-      threads: '2',
+      threads: String(DUCKDB_THREADS),
       ...(memoryLimit === 'engine-default' ? {} : { memory_limit: memoryLimit }),
       temp_directory: spillDir,
       preserve_insertion_order: 'false',
@@ -84,4 +85,9 @@ export async function runCompiled(connection: DuckDBConnection, query: CompiledQ
 /** A statement without key material (facts, anonymisation, introspection). */
 export function plainQuery(sql: string, description: string): CompiledQuery {
   return new CompiledQuery('duckdb', sql, description);
+}
+
+/** Fits the session's threads to the work's largest input, of `rows` rows (duckdb-threads.ts). */
+export async function fitThreads(session: DuckSession, rows: number): Promise<void> {
+  await session.run(plainQuery(fitThreadsSql(rows), 'fit threads to the input'));
 }

@@ -14,7 +14,7 @@ import { factsPrefix } from '../zones.ts';
 import { COMPANY_MEASURE_COLUMNS, EMPLOYEE_MEASURE_COLUMNS } from './anonymised-schema.ts';
 import { pseudonymisedColumns } from './columns.ts';
 import { dialectType, quoteIdent, quoteLiteral } from './compile.ts';
-import { type DuckSession, plainQuery, withDuckDb } from './duckdb-engine.ts';
+import { type DuckSession, fitThreads, plainQuery, withDuckDb } from './duckdb-engine.ts';
 import { download, outputPath, upload, withWorkDir } from './local-files.ts';
 import type { MaskingPorts } from './ports.ts';
 
@@ -191,6 +191,11 @@ async function writeFacts(
         }
         await loadDataset(db, dataset, files);
       }
+      // Counting a Parquet view reads the files' footers only.
+      const sizes = await db.run(
+        plainQuery(SOURCES.map((d) => `SELECT count(*) AS n FROM ${d}`).join(' UNION ALL '), 'count inputs'),
+      );
+      await fitThreads(db, Math.max(0, ...sizes.map((r) => Number(r.n))));
       await db.run(plainQuery(`CREATE VIEW attendance_days AS ${ATTENDANCE_DAYS_SQL}`, 'attendance days'));
       await db.run(
         plainQuery(`CREATE TABLE employee_month AS ${EMPLOYEE_MONTH_SQL}`, 'employee-month facts'),

@@ -10,7 +10,7 @@ import type { UploadRecord } from '../uploads/model.ts';
 import { maskingComplete, storedUploadSchema, updateUploadRecord } from '../uploads/supersession.ts';
 import { pseudonymisedKey, rawPrefix } from '../zones.ts';
 import { compileDuckdbPseudonymise, quoteLiteral } from './compile.ts';
-import { plainQuery, withDuckDb } from './duckdb-engine.ts';
+import { fitThreads, plainQuery, withDuckDb } from './duckdb-engine.ts';
 import { ForeignObjectError, UploadNotFoundError, UploadNotMaskableError } from './errors.ts';
 import { buildTenantFacts, type TenantFactsResult } from './facts.ts';
 import { download, hivePart, outputPath, upload, withWorkDir } from './local-files.ts';
@@ -111,6 +111,10 @@ async function maskRawObjects(
           plainQuery(`DESCRIBE SELECT * FROM read_parquet(${quoteLiteral(input)})`, 'describe raw input'),
         );
         const sourceColumns = new Set(described.map((r) => String(r.column_name)));
+        const [size] = await db.run(
+          plainQuery(`SELECT count(*) AS n FROM read_parquet(${quoteLiteral(input)})`, 'count raw input'),
+        );
+        await fitThreads(db, Number(size?.n ?? 0));
         const targetKey = pseudonymisedKey(tenantId, dataset.name, period, uploadId);
         const output = await outputPath(dir, targetKey);
         const copied = await db.run(

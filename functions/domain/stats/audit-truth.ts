@@ -19,7 +19,7 @@ import {
   VARIABLES,
   type Variable,
 } from './catalog.ts';
-import { copyAnonymisedTables, withStatsDuckDb } from './duckdb-runner.ts';
+import { copyAnonymisedTables, fitThreadsToSources, withStatsDuckDb } from './duckdb-runner.ts';
 import { KEY_MODULUS } from './perturbation.ts';
 import { quantileSql, quantilesByVariable, rowFilters, sqlString } from './sql.ts';
 
@@ -80,6 +80,7 @@ export async function computeTruth(
   try {
     const sources = await copyAnonymisedTables(objects, releaseId, dir);
     return await withStatsDuckDb(async (db) => {
+      await fitThreadsToSources(db, sources);
       const cells = new Map<string, CellTruth[]>();
       const tally: QuantileTally = { checked: 0, orderStatistics: new Set(), exactOrderStatistics: [] };
       for (const stat of statistics) {

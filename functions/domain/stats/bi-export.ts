@@ -12,6 +12,7 @@
 import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { DUCKDB_THREADS } from '../duckdb-threads.ts';
 import type { ObjectStore } from '../ports/index.ts';
 import { sqlIdentifier } from '../sql-text.ts';
 import type { StatColumn } from './catalog.ts';
@@ -58,7 +59,10 @@ export async function exportBiDatabase(objects: ObjectStore, outPath: string): P
   // Written beside the target and renamed into place, so a tool never opens a half-written file.
   const partial = join(dirname(outPath), `.${Date.now()}-kura-bi.duckdb.partial`);
   const { DuckDBInstance } = await import('@duckdb/node-api');
-  const instance = await DuckDBInstance.create(partial, { threads: '2', temp_directory: work });
+  const instance = await DuckDBInstance.create(partial, {
+    threads: String(DUCKDB_THREADS),
+    temp_directory: work,
+  });
   const connection = await instance.connect();
   const run = async (sql: string) => {
     try {

@@ -5,6 +5,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DUCKDB_THREADS, fitThreadsSql } from '../duckdb-threads.ts';
 import { ANONYMISED_TABLES, anonymisedTableKey } from '../masking/anonymised-schema.ts';
 import { NotFoundError, type ObjectStore, type QueryRunner, type SqlRow } from '../ports/index.ts';
 import { sqlLiteral } from '../sql-text.ts';
@@ -27,7 +28,10 @@ export async function withStatsDuckDb<T>(work: (runner: QueryRunner) => Promise<
   // Spill under the OS temp dir: in Lambda, /tmp is the only writable place (DuckDB's default `.tmp`
   // would sit in the read-only /var/task).
   const spillDir = await mkdtemp(join(tmpdir(), 'kura-stats-spill-'));
-  const instance = await DuckDBInstance.create(':memory:', { threads: '2', temp_directory: spillDir });
+  const instance = await DuckDBInstance.create(':memory:', {
+    threads: String(DUCKDB_THREADS),
+    temp_directory: spillDir,
+  });
   const connection = await instance.connect();
   const runner: QueryRunner = {
     engine: 'duckdb',
@@ -50,6 +54,17 @@ export async function withStatsDuckDb<T>(work: (runner: QueryRunner) => Promise<
     instance.closeSync();
     await rm(spillDir, { recursive: true, force: true });
   }
+}
+
+/** Fits the runner's threads to the largest of the release's anonymised tables (duckdb-threads.ts). */
+export async function fitThreadsToSources(
+  runner: QueryRunner,
+  sources: Record<string, string>,
+): Promise<void> {
+  const counts = Object.values(sources).map((source) => `SELECT count(*) AS n FROM ${source}`);
+  if (counts.length === 0) return;
+  const [row] = await runner.run(`SELECT max(n) AS rows FROM (${counts.join(' UNION ALL ')})`);
+  await runner.run(fitThreadsSql(Number(row?.rows ?? 0)));
 }
 
 /**

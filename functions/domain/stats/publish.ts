@@ -19,7 +19,7 @@ import type { ObjectStore, QueryRunner, SqlRow } from '../ports/index.ts';
 import type { PlatformSettings } from '../settings.ts';
 import type { SuppressionSolver } from './audit-checks.ts';
 import { type Statistic, statisticKeyColumns } from './catalog.ts';
-import { copyAnonymisedTables, withStatsDuckDb } from './duckdb-runner.ts';
+import { copyAnonymisedTables, fitThreadsToSources, withStatsDuckDb } from './duckdb-runner.ts';
 import {
   auditBeforePublishing,
   localPath,
@@ -101,6 +101,7 @@ export async function publishRelease(
       phaseStarted = now;
     };
     const published = await withStatsDuckDb(async (runner) => {
+      await fitThreadsToSources(runner, sources);
       // Pass 1: every statistic's cells, so linked tables can be suppressed together.
       const indexed: StatisticCells[] = [];
       for (const stat of statistics) {
