@@ -30,7 +30,7 @@ const NEW = '20261101T000000Z';
 const PUBLISHED_AT = '2026-11-01T00:00:00.000Z';
 
 /** Ten companies of 20 employees each in one prefecture and industry, two releases of the same data. */
-async function seeded(): Promise<MemoryObjectStore> {
+async function seed(): Promise<MemoryObjectStore> {
   const objects = new MemoryObjectStore({ versioning: 'disabled' });
   const companies = Array.from({ length: 10 }, () => company('E', '13'));
   const employees = companies.flatMap((c, ci) =>
@@ -55,6 +55,28 @@ async function seeded(): Promise<MemoryObjectStore> {
   await storeAnonymisedRelease(objects, NEW, { employees, companies: totals });
   await publishRelease({ objects }, { releaseId: OLD, settings: defaultSettings, publishedAt: PUBLISHED_AT });
   return objects;
+}
+
+/**
+ * A fresh copy of the seeded store (both anonymised releases, the first one published). Seeded once:
+ * every copy starts from the same objects, as seeding anew would give (the keys are fixed), without
+ * publishing the first release again for every crash point.
+ */
+let template: Promise<MemoryObjectStore> | undefined;
+async function seeded(): Promise<MemoryObjectStore> {
+  template ??= seed();
+  const source = await template;
+  const copy = new MemoryObjectStore({ versioning: 'disabled' });
+  for (const bucket of ['curated', 'stats']) {
+    for await (const { key } of source.list(bucket, '')) {
+      const head = await source.head(bucket, key);
+      await copy.put(bucket, key, await source.get(bucket, key), {
+        contentType: head?.contentType,
+        metadata: head?.metadata,
+      });
+    }
+  }
+  return copy;
 }
 
 const publishNew = (objects: MemoryObjectStore, plan = new FaultPlan()) =>
