@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, importJWK, type JWK, jwtVerify, SignJWT } from 'jose';
-import { localUserDirectory } from '../functions/adapters/local-runtime.ts';
+import { localUserDirectory } from '../functions/adapters/file-user-directory.ts';
 import { GROUPS_CLAIM, type Role, TENANT_CLAIM } from '../functions/domain/auth/principal.ts';
 
 /**

@@ -4,7 +4,7 @@
  * data folder. The local API refuses a token whose account is disabled, as Cognito refuses a sign-in.
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import * as z from 'zod';
 import type { TenantUserCounts, UserDirectory } from '../domain/ports/index.ts';
 
@@ -67,3 +67,6 @@ export class FileUserDirectory implements UserDirectory {
     return disabled;
   }
 }
+
+/** The local platform's accounts: the subjects local tokens were minted for (`<dataDir>/users.json`). */
+export const localUserDirectory = (dataDir: string) => new FileUserDirectory(join(dataDir, 'users.json'));

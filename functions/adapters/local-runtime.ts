@@ -12,7 +12,7 @@ import type { JobStarter } from '../domain/ports/index.ts';
 import type { PlatformSettings } from '../domain/settings.ts';
 import { DynamoTable } from './dynamo-table.ts';
 import { prefixResolver } from './env.ts';
-import { FileUserDirectory } from './file-user-directory.ts';
+import { localUserDirectory } from './file-user-directory.ts';
 import { FileKeyStore } from './key-stores.ts';
 import { DuckDbQueryRunner } from './query-runners.ts';
 import { LOCAL_NAME_PREFIX, type Runtime } from './runtime.ts';
@@ -45,9 +45,6 @@ const noJobs: JobStarter = {
     throw new Error(`This local runtime starts no ${kind} job`);
   },
 };
-
-/** The local platform's accounts: the subjects local tokens were minted for (`<dataDir>/users.json`). */
-export const localUserDirectory = (dataDir: string) => new FileUserDirectory(join(dataDir, 'users.json'));
 
 /** The local clients, for the platform that also creates buckets and tables through them. */
 export function localClients(options: Pick<LocalRuntimeOptions, 's3Endpoint' | 'dynamoEndpoint'>) {

@@ -1,10 +1,7 @@
 import type { Command } from 'commander';
 import { SIZE_BANDS } from '../../functions/domain/company.ts';
 import { type Message, msg } from '../../functions/domain/i18n.ts';
-import { exportLedger } from '../../functions/domain/ledger/export.ts';
-import { auditLedger } from '../../functions/domain/ledger/verify.ts';
 import { registerTenantSchema } from '../../functions/domain/tenants/admin.ts';
-import { composeLedgerExport } from '../../functions/ledger-export/runtime.ts';
 import { JobFailedError, type JobView, runJob } from '../client.ts';
 import { createPhaseProgress } from '../progress.ts';
 import { requireTenantId, wholeNumber } from './arguments.ts';
@@ -307,6 +304,7 @@ On a deployed stage, create each user in Cognito and add it to the tenant group 
     )
     .action(async () => {
       const ctx = context();
+      const { auditLedger } = await import('../../functions/domain/ledger/verify.ts');
       const result = await auditLedger(await ledgerPorts(ctx));
       ctx.emit(result);
       if (result.ok) {
@@ -362,6 +360,8 @@ On a deployed stage, create each user in Cognito and add it to the tenant group 
     .action(async () => {
       const ctx = context();
       const ports = await ledgerPorts(ctx);
+      const { exportLedger } = await import('../../functions/domain/ledger/export.ts');
+      const { composeLedgerExport } = await import('../../functions/ledger-export/runtime.ts');
       const result = await exportLedger(composeLedgerExport(ports));
       ctx.emit(result);
       ctx.say(

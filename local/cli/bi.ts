@@ -1,7 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { msg } from '../../functions/domain/i18n.ts';
-import { exportBiDatabase } from '../../functions/domain/stats/bi-export.ts';
 import type { CliContext } from './context.ts';
 import { operatorRuntime } from './operator.ts';
 
@@ -21,6 +20,7 @@ export function registerBiCommands(program: Command, context: () => CliContext):
       const ports = await operatorRuntime(ctx);
       const out = resolve(options.out);
       ctx.note(ctx.t(msg(`${out} に書き出しています…`, `Writing ${out}…`)));
+      const { exportBiDatabase } = await import('../../functions/domain/stats/bi-export.ts');
       const summary = await exportBiDatabase(ports.objects, out);
       ctx.emit(summary);
       const rows = Object.values(summary.rows).reduce((a, b) => a + b, 0);

@@ -3,13 +3,16 @@
  * challenge), refreshing (REFRESH_TOKEN_AUTH) and signing out. These calls are unauthenticated: no AWS
  * credentials are needed. Each failure is a typed error; the CLI turns them into bilingual messages.
  */
-import {
-  type AuthenticationResultType,
+import type {
+  AuthenticationResultType,
   CognitoIdentityProviderClient,
-  GlobalSignOutCommand,
-  InitiateAuthCommand,
-  RespondToAuthChallengeCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
+
+/**
+ * The Cognito SDK, loaded by the commands that sign in, refresh or sign out: every other command
+ * starts without it.
+ */
+const cognitoSdk = () => import('@aws-sdk/client-cognito-identity-provider');
 
 export interface CognitoTokens {
   readonly idToken: string;
@@ -48,7 +51,8 @@ export interface CognitoTarget {
   readonly cognitoEndpoint?: string;
 }
 
-export function cognitoClient(target: CognitoTarget): CognitoIdentityProviderClient {
+async function cognitoClient(target: CognitoTarget): Promise<CognitoIdentityProviderClient> {
+  const { CognitoIdentityProviderClient } = await cognitoSdk();
   return new CognitoIdentityProviderClient({
     region: target.region,
     ...(target.cognitoEndpoint ? { endpoint: target.cognitoEndpoint } : {}),
@@ -80,7 +84,8 @@ export interface SignInInput extends CognitoTarget {
 /** Password sign-in answering the TOTP challenge; refuses every other challenge. */
 export async function signIn(input: SignInInput): Promise<CognitoTokens> {
   const now = input.now ?? (() => new Date());
-  const client = cognitoClient(input);
+  const client = await cognitoClient(input);
+  const { InitiateAuthCommand, RespondToAuthChallengeCommand } = await cognitoSdk();
   try {
     let response = await client
       .send(
@@ -134,7 +139,8 @@ export async function signIn(input: SignInInput): Promise<CognitoTokens> {
 export async function refreshTokens(
   input: CognitoTarget & { readonly refreshToken: string; readonly now?: () => Date },
 ): Promise<CognitoTokens> {
-  const client = cognitoClient(input);
+  const client = await cognitoClient(input);
+  const { InitiateAuthCommand } = await cognitoSdk();
   try {
     const response = await client
       .send(
@@ -156,7 +162,8 @@ export async function refreshTokens(
 
 /** Revokes the user's tokens everywhere (best effort: the caller deletes the cache either way). */
 export async function globalSignOut(input: CognitoTarget & { readonly accessToken: string }): Promise<void> {
-  const client = cognitoClient(input);
+  const client = await cognitoClient(input);
+  const { GlobalSignOutCommand } = await cognitoSdk();
   try {
     await client.send(new GlobalSignOutCommand({ AccessToken: input.accessToken }));
   } finally {

@@ -1,13 +1,10 @@
 import { join } from 'node:path';
 
-import { createLocalRuntime } from '../../functions/adapters/local-runtime.ts';
-import { createDeployedRuntime, type Runtime } from '../../functions/adapters/runtime.ts';
+import type { Runtime } from '../../functions/adapters/runtime.ts';
 import { msg } from '../../functions/domain/i18n.ts';
 import { defaultSettings } from '../../functions/domain/settings.ts';
 import { findStuckUploads, STUCK_AFTER_MS } from '../../functions/domain/uploads/stuck.ts';
-import { INGEST_QUEUE_DIR } from '../dispatch.ts';
 import { type DeadLetter, readDeadLetters, redriveDeadLetters } from '../durable-queue.ts';
-import { JOB_QUEUE_DIR, jobKindOf } from '../jobs.ts';
 import { type CliContext, CliError, CliOutcomeError } from './context.ts';
 import { renderTable } from './table.ts';
 
@@ -16,7 +13,11 @@ import { renderTable } from './table.ts';
  * storage, or with --endpoint the deployed stage's tables and buckets under the operator's AWS credentials.
  */
 export async function operatorRuntime(ctx: CliContext): Promise<Runtime> {
-  if (!ctx.local) return createDeployedRuntime(ctx.io.env);
+  // Loaded here, not with the CLI: the runtimes bring the AWS SDK's clients, which most commands
+  // (they go through the API) never use.
+  if (!ctx.local)
+    return (await import('../../functions/adapters/runtime.ts')).createDeployedRuntime(ctx.io.env);
+  const { createLocalRuntime } = await import('../../functions/adapters/local-runtime.ts');
   const info = await ctx.platformInfo();
   return createLocalRuntime({
     s3Endpoint: info.s3Url,
@@ -58,6 +59,9 @@ export async function showStuck(
   }
   const ports = await operatorRuntime(ctx);
   const stuck = await findStuckUploads(ports, new Date(), minutes * 60_000);
+  // The platform's queue modules load its functions: only this command needs them.
+  const { INGEST_QUEUE_DIR } = await import('../dispatch.ts');
+  const { JOB_QUEUE_DIR, jobKindOf } = await import('../jobs.ts');
   const queues = ctx.local
     ? {
         ingest: join(ctx.options.dataDir, ...INGEST_QUEUE_DIR),

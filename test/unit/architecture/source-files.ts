@@ -44,3 +44,14 @@ export function codeFiles(): { readonly path: string; readonly text: string }[] 
     text: readFileSync(path, 'utf8'),
   }));
 }
+
+const LOADED_AT_START =
+  /^\s*(?:import\s+(?!type\b)(?:[^'";]*?\bfrom\s*)?|export\s+(?!type\b)[^'";]*?\bfrom\s*)['"]([^'"]+)['"]/gm;
+
+/**
+ * The specifiers a module loads when it is itself loaded: value imports and re-exports (an inline
+ * `type` beside them still loads the module), not `import type` nor `import()`.
+ */
+export function loadedAtStart(text: string): string[] {
+  return [...new Set([...text.matchAll(LOADED_AT_START)].map((m) => m[1] as string))];
+}
