@@ -4,6 +4,7 @@
  * and per month the company's sales and headcount. `anonymise` pools these across tenants.
  */
 import { type DatasetName, getDataset } from '../catalog/index.ts';
+import { NotFoundError } from '../ports/index.ts';
 import {
   applySupersession,
   type InForceObject,
@@ -166,14 +167,25 @@ const sameObjects = (a: readonly InForceObject[], b: readonly InForceObject[]) =
  * whose masking completed (never a half-written or withdrawn upload's), one per dataset and period,
  * of the upload latest in the tenant's order (supersession.ts). The records' `supersededBy` are brought
  * in line first. If a masking or a withdrawal committed while the facts were written, they are built
- * again, so the facts written last follow the records as they are.
+ * again, so the facts written last follow the records as they are. An object in force that is gone when
+ * it is read was withdrawn meanwhile (its deletion follows the record's commit): the facts are planned
+ * again from the records, not failed (which would have the caller's message delivered again for nothing).
+ * One gone while the records still count it is a real loss, and is thrown.
  */
 export async function buildTenantFacts(ports: MaskingPorts, tenantId: string): Promise<TenantFactsResult> {
   for (let attempt = 1; ; attempt++) {
     const plan = await applySupersession(ports, tenantId);
-    const result = await writeFacts(ports, tenantId, plan.inForce);
+    const written = await writeFacts(ports, tenantId, plan.inForce).catch((error: unknown) => {
+      if (error instanceof NotFoundError) return error;
+      throw error;
+    });
     const now = planSupersession(await readTenantUploadRecords(ports.table, tenantId));
-    if (sameObjects(now.inForce, plan.inForce) || attempt >= 3) return result;
+    const changed = !sameObjects(now.inForce, plan.inForce);
+    if (written instanceof NotFoundError) {
+      if (!changed || attempt >= 3) throw written;
+      continue;
+    }
+    if (!changed || attempt >= 3) return written;
   }
 }
 

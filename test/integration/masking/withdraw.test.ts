@@ -9,8 +9,9 @@ import type { Principal } from '../../../functions/domain/auth/principal.ts';
 import { ConflictError, NotFoundError } from '../../../functions/domain/errors.ts';
 import { readLedger } from '../../../functions/domain/ledger/ledger.ts';
 import { anonymisedTableKey } from '../../../functions/domain/masking/anonymised-schema.ts';
-import { factKey } from '../../../functions/domain/masking/facts.ts';
+import { buildTenantFacts, factKey } from '../../../functions/domain/masking/facts.ts';
 import { pseudonymise } from '../../../functions/domain/masking/pseudonymise.ts';
+import { NotFoundError as StoreNotFoundError } from '../../../functions/domain/ports/index.ts';
 import { buildRelease } from '../../../functions/domain/release/release.ts';
 import { defaultSettings } from '../../../functions/domain/settings.ts';
 import { uploadRecordSchema } from '../../../functions/domain/uploads/model.ts';
@@ -225,5 +226,91 @@ describe('withdrawing an upload', () => {
     expect(busy).toBeInstanceOf(ConflictError);
     expect(foreign).toBeInstanceOf(NotFoundError);
     expect(await versionsOf(ports, MISTAKE)).not.toEqual([]);
+  });
+});
+
+/**
+ * The store masking sees, with one step of a withdrawal run at a chosen moment: just before masking reads
+ * (get) or writes (put) the first object whose key `matches`. The withdrawal itself uses the plain store.
+ */
+function withdrawingWhen(
+  ports: Awaited<ReturnType<typeof world>>,
+  method: 'get' | 'put',
+  matches: (key: string) => boolean,
+) {
+  let fired = false;
+  const objects = new Proxy(ports.objects, {
+    get(target, name, receiver) {
+      const value = Reflect.get(target, name, receiver);
+      if (typeof value !== 'function') return value;
+      if (name !== method) return value.bind(target);
+      return async (bucket: string, key: string, ...rest: unknown[]) => {
+        if (!fired && matches(key)) {
+          fired = true;
+          await withdrawUpload(ports, company, MISTAKE);
+        }
+        return value.call(target, bucket, key, ...rest);
+      };
+    },
+  });
+  return { ports: { ...ports, objects }, fired: () => fired };
+}
+
+describe('withdrawing an upload while masking rebuilds the facts', () => {
+  it('masking finishes when an object it was about to read was withdrawn, and the facts leave it out', async () => {
+    // Prepare: a redelivered masking of the mistake, withdrawn just as its facts rebuild reads its objects
+    const ports = await world();
+    const race = withdrawingWhen(
+      ports,
+      'get',
+      (key) => key.includes(`/${MISTAKE}.parquet`) && key.includes('pseudonymised'),
+    );
+
+    // Act
+    const masked = await pseudonymise(race.ports, { tenantId: TENANT, uploadId: MISTAKE }).then(
+      (r) => r,
+      (e: unknown) => e,
+    );
+
+    // Assess
+    expect(race.fired()).toBe(true);
+    expect(masked).toMatchObject({ uploadId: MISTAKE, facts: { uploads: [FIRST] } });
+    expect(await salesFacts(ports)).toEqual([['2026-04', 1_000_000]]);
+    expect(await versionsOf(ports, MISTAKE)).toEqual([]);
+    const first = uploadRecordSchema.parse(
+      await ports.table.get('uploads', { tenantId: TENANT, uploadId: FIRST }),
+    );
+    expect(first.supersededBy).toBeUndefined();
+  });
+
+  it('still fails when an object in force is gone although nothing withdrew it', async () => {
+    // Prepare: the first upload's pseudonymised object lost, its record unchanged
+    const ports = await world();
+    const lost = [];
+    for await (const v of ports.objects.listVersions('curated', ''))
+      if (v.key.includes(`/${FIRST}.parquet`)) lost.push({ key: v.key, versionId: v.versionId });
+    await ports.objects.deleteMany('curated', lost);
+    await withdrawUpload(ports, company, MISTAKE).catch(() => undefined);
+
+    // Act
+    const rebuilt = await buildTenantFacts(ports, TENANT).catch((e: unknown) => e);
+
+    // Assess: a real loss is not taken for a withdrawal
+    expect(lost.length).toBeGreaterThan(0);
+    expect(rebuilt).toBeInstanceOf(StoreNotFoundError);
+  });
+
+  it('facts written with the withdrawn upload after the withdrawal rebuilt them are written again without it', async () => {
+    // Prepare: masking read the mistake's objects, and the withdrawal commits and rebuilds before it writes
+    const ports = await world();
+    const race = withdrawingWhen(ports, 'put', (key) => key === factKey(TENANT, 'employee_month'));
+
+    // Act
+    await pseudonymise(race.ports, { tenantId: TENANT, uploadId: MISTAKE });
+
+    // Assess: the facts written last follow the records
+    expect(race.fired()).toBe(true);
+    expect(await salesFacts(ports)).toEqual([['2026-04', 1_000_000]]);
+    expect(await versionsOf(ports, MISTAKE)).toEqual([]);
   });
 });
