@@ -1,6 +1,6 @@
-import * as z from 'zod';
 import { platformSettingsSchema } from '../functions/domain/settings.ts';
 import { isJapanRegion, JAPAN_REGIONS } from '../functions/domain/stages.ts';
+import * as z from '../functions/domain/zod.ts';
 
 /** Placeholder account used for offline synth and tests; deploy takes the real one from the environment. */
 export const PLACEHOLDER_ACCOUNT = '000000000000';
@@ -11,35 +11,37 @@ export const LOG_RETENTION_DAYS = [
 ] as const;
 
 const japanRegion = (setting: string) =>
-  z.string().refine(isJapanRegion, {
-    error: (issue) =>
-      `${setting} is "${String(issue.input)}", but Kura keeps data in Japan: allowed values are ${JAPAN_REGIONS.join(' and ')}.`,
-  });
+  z.string().check(
+    z.refine(isJapanRegion, {
+      error: (issue) =>
+        `${setting} is "${String(issue.input)}", but Kura keeps data in Japan: allowed values are ${JAPAN_REGIONS.join(' and ')}.`,
+    }),
+  );
 
 export const stageConfigSchema = z
-  .object({
+  .strictObject({
     /** AWS account; the placeholder keeps synth offline. */
-    account: z.string().regex(/^\d{12}$/, 'account must be a 12-digit AWS account id'),
+    account: z.string().check(z.regex(/^\d{12}$/, 'account must be a 12-digit AWS account id')),
     region: japanRegion('region'),
     /** Optional disaster-recovery region (also Japan only); replication is on when set. */
-    drRegion: japanRegion('drRegion').optional(),
+    drRegion: z.optional(japanRegion('drRegion')),
     /** `destroy` lets `cdk destroy` remove data (dev only); `retain` keeps it. */
     removal: z.enum(['retain', 'destroy']),
     /** CloudWatch Logs retention of every function and API log group; CloudWatch accepts only these values. */
-    logRetentionDays: z
-      .number()
-      .int()
-      .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {
+    logRetentionDays: z.int().check(
+      z.refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {
         error: (issue) =>
           `logRetentionDays is ${String(issue.input)}, but CloudWatch Logs accepts only ${LOG_RETENTION_DAYS.join(', ')}.`,
       }),
+    ),
     settings: platformSettingsSchema,
   })
-  .strict()
-  .refine((stage) => !stage.drRegion || stage.drRegion !== stage.region, {
-    error: 'drRegion must differ from region: replicating into the same region protects against nothing.',
-    path: ['drRegion'],
-  });
+  .check(
+    z.refine((stage) => !stage.drRegion || stage.drRegion !== stage.region, {
+      error: 'drRegion must differ from region: replicating into the same region protects against nothing.',
+      path: ['drRegion'],
+    }),
+  );
 
 export type StageConfig = z.infer<typeof stageConfigSchema> & { readonly stage: StageName };
 

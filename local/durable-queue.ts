@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import * as z from 'zod';
+import * as z from '../functions/domain/zod.ts';
 
 /**
  * A queue on disk for the local platform, standing in for SQS (object-created events to ingest) and for
@@ -37,12 +37,12 @@ export interface DeadLetter extends QueueMessage {
 const storedSchema = z.object({
   id: z.string(),
   body: z.string(),
-  attempts: z.number().int().nonnegative(),
+  attempts: z.int().check(z.nonnegative()),
   sentAt: z.string(),
   /** Not delivered before this time (ms since the epoch): the backoff after a failure. */
   notBefore: z.number(),
-  lastError: z.string().optional(),
-  deadAt: z.string().optional(),
+  lastError: z.optional(z.string()),
+  deadAt: z.optional(z.string()),
 });
 type Stored = z.infer<typeof storedSchema>;
 

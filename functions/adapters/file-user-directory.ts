@@ -5,13 +5,13 @@
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import * as z from 'zod';
 import type { TenantUserCounts, UserDirectory } from '../domain/ports/index.ts';
+import * as z from '../domain/zod.ts';
 
 const directorySchema = z.object({
   accounts: z.record(
     z.string(),
-    z.object({ tenantId: z.string().optional(), enabled: z.boolean(), disabledAt: z.string().optional() }),
+    z.object({ tenantId: z.optional(z.string()), enabled: z.boolean(), disabledAt: z.optional(z.string()) }),
   ),
 });
 type Directory = z.infer<typeof directorySchema>;

@@ -1,4 +1,3 @@
-import * as z from 'zod';
 import type { Runtime } from '../adapters/runtime.ts';
 import { benchmarkForCaller, published } from '../domain/advisors/benchmark.ts';
 import { grantSupporter, listSupporterGrants, revokeSupporter } from '../domain/advisors/grants.ts';
@@ -21,6 +20,7 @@ import { rowErrorsCsv } from '../domain/uploads/error-report.ts';
 import { deleteColumnMapping, getColumnMapping, saveColumnMapping } from '../domain/uploads/mappings.ts';
 import { getUpload, listUploads, requestUpload } from '../domain/uploads/uploads.ts';
 import { withdrawUpload } from '../domain/uploads/withdraw.ts';
+import * as z from '../domain/zod.ts';
 import { datasetCatalogue } from './datasets.ts';
 import { errorResponse, type HttpResponse, jsonResponse } from './errors.ts';
 import type { Route, RouteContext } from './route.ts';
@@ -29,13 +29,13 @@ import { SUPPORT_ROUTES } from './support-routes.ts';
 /** The parts of an API Gateway HTTP API (v2) event with a JWT authorizer that Kura reads. */
 export const httpEventSchema = z.object({
   routeKey: z.string(),
-  headers: z.record(z.string(), z.string()).optional(),
-  body: z.string().optional(),
-  isBase64Encoded: z.boolean().optional(),
-  pathParameters: z.record(z.string(), z.string()).optional(),
-  queryStringParameters: z.record(z.string(), z.string()).optional(),
+  headers: z.optional(z.record(z.string(), z.string())),
+  body: z.optional(z.string()),
+  isBase64Encoded: z.optional(z.boolean()),
+  pathParameters: z.optional(z.record(z.string(), z.string())),
+  queryStringParameters: z.optional(z.record(z.string(), z.string())),
   requestContext: z.object({
-    authorizer: z.object({ jwt: z.object({ claims: z.record(z.string(), z.unknown()) }) }).optional(),
+    authorizer: z.optional(z.object({ jwt: z.object({ claims: z.record(z.string(), z.unknown()) }) })),
   }),
 });
 export type HttpEvent = z.infer<typeof httpEventSchema>;

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from './zod.ts';
 
 /** JSIC (日本標準産業分類) major groups, Rev. 14. */
 export const JSIC_MAJOR_GROUPS = {
@@ -92,7 +92,9 @@ const PREFECTURE_ROWS: readonly PrefectureRow[] = [
 export const PREFECTURES = PREFECTURE_ROWS.map(([code, ja, en, region]) => ({ code, ja, en, region }));
 export const prefectureCodeSchema = z
   .string()
-  .regex(/^(0[1-9]|[1-3]\d|4[0-7])$/, 'prefecture must be a JIS code from 01 to 47 (e.g. 13 for Tokyo)');
+  .check(
+    z.regex(/^(0[1-9]|[1-3]\d|4[0-7])$/, 'prefecture must be a JIS code from 01 to 47 (e.g. 13 for Tokyo)'),
+  );
 
 /** Employee-count bands (常用雇用者数), after the SME definitions. */
 export const SIZE_BANDS = {
@@ -107,13 +109,11 @@ export type SizeBand = keyof typeof SIZE_BANDS;
 export const sizeBandSchema = z.enum(Object.keys(SIZE_BANDS) as [SizeBand, ...SizeBand[]]);
 
 /** A tenant's company profile, given at registration; it places the company in statistics segments. */
-export const companyProfileSchema = z
-  .object({
-    industry: jsicSchema,
-    prefecture: prefectureCodeSchema,
-    sizeBand: sizeBandSchema,
-  })
-  .strict();
+export const companyProfileSchema = z.strictObject({
+  industry: jsicSchema,
+  prefecture: prefectureCodeSchema,
+  sizeBand: sizeBandSchema,
+});
 export type CompanyProfile = z.infer<typeof companyProfileSchema>;
 
 /** The size band for a headcount. */

@@ -1,5 +1,5 @@
-import type * as z from 'zod';
 import type { Message } from './i18n.ts';
+import type * as z from './zod.ts';
 
 /**
  * Errors a caller can fix, each with a bilingual message and, where it applies, the request field
@@ -119,7 +119,7 @@ export const BODY_NOT_OBJECT: Message = {
  * absent body parses as `{}`.
  */
 export function parseRequestBody<T>(
-  schema: z.ZodType<T>,
+  schema: z.ZodMiniType<T>,
   body: unknown,
   messages: FieldMessages,
   options: { readonly optional?: boolean } = {},

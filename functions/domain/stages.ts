@@ -4,9 +4,10 @@
  * its settings from `KURA_STAGE` alone: Lambda refuses more than 4 KB of environment variables, and the
  * settings (with Japanese text in what they produce) do not belong there.
  */
-import * as z from 'zod';
+
 import cdk from '../../cdk.json' with { type: 'json' };
 import { type PlatformSettings, platformSettingsSchema } from './settings.ts';
+import * as z from './zod.ts';
 
 /** The only regions Kura may use: data stays in Japan (the stage config, the CLI's login and the app check it). */
 export const JAPAN_REGIONS = ['ap-northeast-1', 'ap-northeast-3'] as const;
@@ -37,7 +38,7 @@ export interface PlatformStage {
 
 const stageEntrySchema = z.object({
   region: z.string(),
-  drRegion: z.string().optional(),
+  drRegion: z.optional(z.string()),
   settings: platformSettingsSchema,
 });
 

@@ -1,8 +1,8 @@
-import * as z from 'zod';
 import { deployedRuntime } from '../adapters/runtime.ts';
 import { type MaskingPorts, pseudonymise } from '../domain/masking/pseudonymise.ts';
 import { tenantIdSchema } from '../domain/tenants/model.ts';
 import { finishWithdrawal } from '../domain/uploads/withdraw.ts';
+import * as z from '../domain/zod.ts';
 import { observability, withObservability } from '../observability/observability.ts';
 import { recordOutcome } from '../observability/outcomes.ts';
 import { composeMask, MASK_NEEDS } from './runtime.ts';
@@ -10,27 +10,25 @@ import { composeMask, MASK_NEEDS } from './runtime.ts';
 const { logger, metrics } = observability('kura-mask');
 
 /** The event: invoked by ingest (deployed) or directly by the local platform. */
-export const maskEventSchema = z
-  .object({ tenantId: tenantIdSchema, uploadId: z.string().min(1).max(100) })
-  .strict();
+export const maskEventSchema = z.strictObject({
+  tenantId: tenantIdSchema,
+  uploadId: z.string().check(z.minLength(1), z.maxLength(100)),
+});
 
 /**
  * The finishing half of a withdrawal (domain/uploads/withdraw.ts), invoked by the API once the record
  * says WITHDRAWN: this function holds DuckDB for the facts and the grants to delete the upload's versions.
  */
-export const withdrawalEventSchema = z
-  .object({
-    tenantId: tenantIdSchema,
-    uploadId: z.string().min(1).max(100),
-    withdrawal: z
-      .object({
-        actor: z
-          .object({ subject: z.string().min(1).max(200), roles: z.array(z.string().min(1).max(50)).max(10) })
-          .strict(),
-      })
-      .strict(),
-  })
-  .strict();
+export const withdrawalEventSchema = z.strictObject({
+  tenantId: tenantIdSchema,
+  uploadId: z.string().check(z.minLength(1), z.maxLength(100)),
+  withdrawal: z.strictObject({
+    actor: z.strictObject({
+      subject: z.string().check(z.minLength(1), z.maxLength(200)),
+      roles: z.array(z.string().check(z.minLength(1), z.maxLength(50))).check(z.maxLength(10)),
+    }),
+  }),
+});
 
 /** A mask handler over the given ports; logs ids and counts only, never values, SQL or keys. */
 export function createMaskHandler(ports: () => MaskingPorts) {

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import * as z from 'zod';
+import * as z from '../../functions/domain/zod.ts';
 
 export const cachedSignInSchema = z.object({
   endpoint: z.string(),

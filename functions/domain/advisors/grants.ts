@@ -4,7 +4,7 @@
  * table (sort key `grant#supporter#<supporterId>`, which sorts after every upload id), so a purge of the
  * tenant deletes it with the rest of the partition. Granting, each use and revoking go to the ledger.
  */
-import * as z from 'zod';
+
 import { actorOf, type Principal, tenantOf } from '../auth/principal.ts';
 import { type FieldMessages, NotFoundError, parseRequestBody, ValidationError } from '../errors.ts';
 import { msg } from '../i18n.ts';
@@ -14,6 +14,7 @@ import { listTenantItems, readTenantItem, type TenantItemKind } from '../tenant-
 import { tenantIdSchema } from '../tenants/model.ts';
 import { guardedTenantWrite } from '../tenants/rules.ts';
 import { UPLOADS_TABLE } from '../uploads/records.ts';
+import * as z from '../zod.ts';
 
 export { UPLOADS_TABLE } from '../uploads/records.ts';
 /** Sort-key prefix of supporter grants in the uploads table. Starts with `g`, after any hex upload id. */
@@ -25,7 +26,7 @@ export const SUPPORTER_PURPOSE = 'supporter-benchmark-advice';
 /** The stored grant. The supporter is the supporting organisation's id (its users' tenant claim). */
 export const supporterGrantSchema = z.object({
   tenantId: tenantIdSchema,
-  uploadId: z.string().startsWith(SUPPORTER_GRANT_PREFIX),
+  uploadId: z.string().check(z.startsWith(SUPPORTER_GRANT_PREFIX)),
   kind: z.literal('supporter-grant'),
   supporterId: tenantIdSchema,
   scope: z.literal('benchmarks'),
@@ -52,7 +53,7 @@ const FIELDS = {
   ),
 } as const satisfies FieldMessages;
 
-export const grantRequestSchema = z.object({ supporterId: tenantIdSchema }).strict();
+export const grantRequestSchema = z.strictObject({ supporterId: tenantIdSchema });
 
 /** What callers see of a grant. */
 export interface GrantView {

@@ -1,9 +1,9 @@
-import * as z from 'zod';
 import { ForbiddenError, UnauthorizedError } from '../errors.ts';
 import { msg } from '../i18n.ts';
 import { appendLedger } from '../ledger/ledger.ts';
 import type { Table } from '../ports/index.ts';
 import { isTenantId } from '../tenants/model.ts';
+import * as z from '../zod.ts';
 
 /**
  * Who is calling. Deployed, API Gateway's JWT authorizer has verified a Cognito token and passes its

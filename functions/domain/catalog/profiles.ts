@@ -8,51 +8,55 @@
  * the item names as the vendor's help pages list them. A company whose layout differs maps its own
  * headers once (saved mappings, uploads/mappings.ts).
  */
-import * as z from 'zod';
+import * as z from '../zod.ts';
 import { DATASETS } from './datasets.ts';
 import { DATASET_NAMES, type DatasetName, TIME_FORMATS } from './schema.ts';
 
 const datasetNameSchema = z.enum(DATASET_NAMES);
 
 export const importProfileSchema = z
-  .object({
+  .strictObject({
     /** What `--profile` and the API's `profile` take: lower-case, hyphenated. */
-    name: z.string().regex(/^[a-z][a-z0-9-]{1,39}$/),
-    ja: z.string().min(1),
-    en: z.string().min(1),
+    name: z.string().check(z.regex(/^[a-z][a-z0-9-]{1,39}$/)),
+    ja: z.string().check(z.minLength(1)),
+    en: z.string().check(z.minLength(1)),
     /** The vendor's help pages the layout was written from. */
-    sources: z.array(z.url()).min(1),
+    sources: z.array(z.url()).check(z.minLength(1)),
     /**
      * How the export writes hours when it can write only formats that read one way under this format
      * (ジョブカン: 10進数 `1.50` or 時刻形式 `1:30`, both exact as decimal). Absent when the layout lets the
      * company choose 60進数 or 10進数: the upload then declares it (`--time-format`), or an ambiguous file is
      * refused rather than guessed.
      */
-    timeFormat: z.enum(TIME_FORMATS).optional(),
+    timeFormat: z.optional(z.enum(TIME_FORMATS)),
     /** How the export writes dates (for the guide; Kura reads every Gregorian and 和暦 form anyway). */
-    dateFormat: z.string().min(1),
+    dateFormat: z.string().check(z.minLength(1)),
     /** The character encoding the export uses (Kura detects UTF-8 and Shift_JIS/CP932 either way). */
     encoding: z.enum(['utf-8', 'shift_jis', 'utf-8 or shift_jis']),
     /** The line the header is on in the vendor's default layout (Kura finds it when a title is above). */
-    headerRow: z.number().int().min(1).max(10),
+    headerRow: z.int().check(z.gte(1), z.lte(10)),
     /** Per dataset: the vendor's header → the Kura column it holds. */
-    datasets: z.partialRecord(datasetNameSchema, z.record(z.string().min(1).max(100), z.string())),
+    datasets: z.partialRecord(
+      datasetNameSchema,
+      z.record(z.string().check(z.minLength(1), z.maxLength(100)), z.string()),
+    ),
     /** Where in the vendor's system the export is made (for the guide and messages). */
-    exportPath: z.object({ ja: z.string(), en: z.string() }).strict(),
+    exportPath: z.strictObject({ ja: z.string(), en: z.string() }),
   })
-  .strict()
-  .superRefine((profile, context) => {
-    for (const [dataset, columns] of Object.entries(profile.datasets)) {
-      const known = new Set(DATASETS[dataset as DatasetName].columns.map((c) => c.name));
-      for (const [header, column] of Object.entries(columns ?? {})) {
-        if (!known.has(column))
-          context.addIssue({
-            code: 'custom',
-            message: `${profile.name}: ${header} maps to ${column}, not a column of ${dataset}`,
-          });
+  .check(
+    z.superRefine((profile, context) => {
+      for (const [dataset, columns] of Object.entries(profile.datasets)) {
+        const known = new Set(DATASETS[dataset as DatasetName].columns.map((c) => c.name));
+        for (const [header, column] of Object.entries(columns ?? {})) {
+          if (!known.has(column))
+            context.addIssue({
+              code: 'custom',
+              message: `${profile.name}: ${header} maps to ${column}, not a column of ${dataset}`,
+            });
+        }
       }
-    }
-  });
+    }),
+  );
 export type ImportProfile = z.infer<typeof importProfileSchema>;
 
 const KOT_DAILY = {

@@ -1,5 +1,5 @@
-import * as z from 'zod';
 import { GENERALISATIONS, PRIVACY_CLASSES, SUPPORT_MASKS, supportMaskAllowed } from '../masking/policy.ts';
+import * as z from '../zod.ts';
 
 export {
   GENERALISATIONS,
@@ -41,55 +41,54 @@ export function sqlTypeOf(type: ColumnType): SqlType {
 export const generalisationSchema = z.enum(GENERALISATIONS);
 export const supportMaskSchema = z.enum(SUPPORT_MASKS);
 
-export const enumValueSchema = z
-  .object({
-    /** The stored value. */
-    value: z.string(),
-    /** Spellings accepted in uploads (after NFKC), e.g. 男, 男性, M, male. */
-    accepts: z.array(z.string()).min(1),
-    ja: z.string(),
-    en: z.string(),
-  })
-  .strict();
+export const enumValueSchema = z.strictObject({
+  /** The stored value. */
+  value: z.string(),
+  /** Spellings accepted in uploads (after NFKC), e.g. 男, 男性, M, male. */
+  accepts: z.array(z.string()).check(z.minLength(1)),
+  ja: z.string(),
+  en: z.string(),
+});
 
 export const columnSchema = z
-  .object({
+  .strictObject({
     /** Canonical column name, snake_case English; also the English CSV header. */
-    name: z.string().regex(/^[a-z][a-z0-9_]*$/),
+    name: z.string().check(z.regex(/^[a-z][a-z0-9_]*$/)),
     /** Japanese CSV header. */
-    ja: z.string().min(1),
+    ja: z.string().check(z.minLength(1)),
     /** Other header spellings accepted in uploads (Japanese HR software exports vary). */
-    aliases: z.array(z.string()).default([]),
-    description: z.object({ ja: z.string(), en: z.string() }).strict(),
+    aliases: z._default(z.array(z.string()), []),
+    description: z.strictObject({ ja: z.string(), en: z.string() }),
     type: columnTypeSchema,
     required: z.boolean(),
     privacy: privacyClassSchema,
     /** For `enum` columns. */
-    values: z.array(enumValueSchema).optional(),
+    values: z.optional(z.array(enumValueSchema)),
     /** Inclusive bounds for numbers. */
-    min: z.number().optional(),
-    max: z.number().optional(),
+    min: z.optional(z.number()),
+    max: z.optional(z.number()),
     /** Maximum length (characters) for text and codes. */
-    maxLength: z.number().int().positive().optional(),
+    maxLength: z.optional(z.int().check(z.positive())),
     /** For quasi-identifiers: how the anonymised zone generalises the value. */
-    generalise: generalisationSchema.optional(),
+    generalise: z.optional(generalisationSchema),
     /** For sensitive numbers: values above this are peculiar (特異な記述) and top-coded in the anonymised zone. */
-    topCode: z.number().optional(),
+    topCode: z.optional(z.number()),
     /** What support staff see without a grant; absent → derived from `privacy` (see `supportMaskOf`). */
-    supportMask: supportMaskSchema.optional(),
+    supportMask: z.optional(supportMaskSchema),
     /** A duration in hours, which exports write in several time formats (see TIME_FORMATS). */
-    duration: z.literal(true).optional(),
+    duration: z.optional(z.literal(true)),
     /** The time format the upload declared for a duration column (set per upload, never in the catalogue). */
-    timeFormat: z.enum(['decimal', 'hours-minutes', 'minutes']).optional(),
+    timeFormat: z.optional(z.enum(['decimal', 'hours-minutes', 'minutes'])),
   })
-  .strict()
-  .refine((c) => c.type !== 'enum' || (c.values?.length ?? 0) > 0, { error: 'enum columns need values' })
-  .refine((c) => c.privacy !== 'quasi_identifier' || c.generalise !== undefined, {
-    error: 'quasi-identifiers must say how they are generalised',
-  })
-  .refine((c) => c.supportMask === undefined || supportMaskAllowed(c.privacy, c.supportMask), {
-    error: 'this support mask would show an identifier to support staff',
-  });
+  .check(
+    z.refine((c) => c.type !== 'enum' || (c.values?.length ?? 0) > 0, { error: 'enum columns need values' }),
+    z.refine((c) => c.privacy !== 'quasi_identifier' || c.generalise !== undefined, {
+      error: 'quasi-identifiers must say how they are generalised',
+    }),
+    z.refine((c) => c.supportMask === undefined || supportMaskAllowed(c.privacy, c.supportMask), {
+      error: 'this support mask would show an identifier to support staff',
+    }),
+  );
 export type ColumnDef = z.infer<typeof columnSchema>;
 
 /**
@@ -114,39 +113,40 @@ export const datasetNameSchema = z.enum(DATASET_NAMES);
 export type DatasetName = z.infer<typeof datasetNameSchema>;
 
 export const datasetSchema = z
-  .object({
+  .strictObject({
     name: datasetNameSchema,
     ja: z.string(),
-    description: z.object({ ja: z.string(), en: z.string() }).strict(),
+    description: z.strictObject({ ja: z.string(), en: z.string() }),
     /** Whether rows describe individuals (employees); such uploads need a consent attestation. */
     personal: z.boolean(),
     /** Who may upload: tenants (companies) or supporting organisations. */
     uploadedBy: z.enum(['tenant', 'supporter']),
     /** Column whose value gives the partition period (YYYY-MM); absent → the upload's month. */
-    periodColumn: z.string().optional(),
+    periodColumn: z.optional(z.string()),
     /** Columns whose values together identify a row (used to detect duplicates within a file). */
-    rowKey: z.array(z.string()).min(1),
+    rowKey: z.array(z.string()).check(z.minLength(1)),
     /** Dataset-specific maximum upload size in bytes. */
-    maxFileBytes: z.number().int().positive(),
+    maxFileBytes: z.int().check(z.positive()),
     /** Share of invalid rows above which the whole file is rejected. */
-    maxInvalidRowRatio: z.number().min(0).max(1),
-    columns: z.array(columnSchema).min(1),
+    maxInvalidRowRatio: z.number().check(z.gte(0), z.lte(1)),
+    columns: z.array(columnSchema).check(z.minLength(1)),
   })
-  .strict()
-  .superRefine((d, ctx) => {
-    const names = new Set(d.columns.map((c) => c.name));
-    for (const key of [...d.rowKey, ...(d.periodColumn ? [d.periodColumn] : [])]) {
-      if (!names.has(key)) ctx.addIssue({ code: 'custom', message: `${d.name}: unknown column ${key}` });
-    }
-    const headers = d.columns.flatMap((c) => [c.name, c.ja, ...c.aliases]);
-    if (new Set(headers).size !== headers.length) {
-      ctx.addIssue({ code: 'custom', message: `${d.name}: a header name is used twice` });
-    }
-    if (d.columns.some((c) => c.privacy === 'individual_identification_code')) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `${d.name}: Kura never stores individual identification codes`,
-      });
-    }
-  });
+  .check(
+    z.superRefine((d, ctx) => {
+      const names = new Set(d.columns.map((c) => c.name));
+      for (const key of [...d.rowKey, ...(d.periodColumn ? [d.periodColumn] : [])]) {
+        if (!names.has(key)) ctx.addIssue({ code: 'custom', message: `${d.name}: unknown column ${key}` });
+      }
+      const headers = d.columns.flatMap((c) => [c.name, c.ja, ...c.aliases]);
+      if (new Set(headers).size !== headers.length) {
+        ctx.addIssue({ code: 'custom', message: `${d.name}: a header name is used twice` });
+      }
+      if (d.columns.some((c) => c.privacy === 'individual_identification_code')) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${d.name}: Kura never stores individual identification codes`,
+        });
+      }
+    }),
+  );
 export type DatasetDef = z.infer<typeof datasetSchema>;

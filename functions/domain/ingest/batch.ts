@@ -1,5 +1,5 @@
-import * as z from 'zod';
 import type { PlatformSettings } from '../settings.ts';
+import * as z from '../zod.ts';
 import { IngestBusyError } from './errors.ts';
 import { ingestObject } from './ingest.ts';
 import { NotificationFormatError, parseS3Notification } from './notification.ts';

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod.ts';
 
 /**
  * S3 event notifications as they arrive in an SQS message body (S3 → SQS). Only the fields ingestion
@@ -7,14 +7,14 @@ import * as z from 'zod';
 const s3RecordSchema = z.object({
   eventName: z.string(),
   /** When S3 stored the object (ISO 8601); absent in hand-made events. */
-  eventTime: z.string().optional(),
+  eventTime: z.optional(z.string()),
   s3: z.object({
     bucket: z.object({ name: z.string() }),
     object: z.object({
       key: z.string(),
-      size: z.number().int().nonnegative().optional(),
-      versionId: z.string().optional(),
-      sequencer: z.string().optional(),
+      size: z.optional(z.int().check(z.nonnegative())),
+      versionId: z.optional(z.string()),
+      sequencer: z.optional(z.string()),
     }),
   }),
 });
@@ -27,13 +27,13 @@ const notificationSchema = z.union([
 
 /** One object that S3 says was created. */
 export const landedObjectSchema = z.object({
-  bucket: z.string().min(1),
-  key: z.string().min(1),
-  size: z.number().int().nonnegative(),
-  versionId: z.string().optional(),
-  sequencer: z.string().optional(),
+  bucket: z.string().check(z.minLength(1)),
+  key: z.string().check(z.minLength(1)),
+  size: z.int().check(z.nonnegative()),
+  versionId: z.optional(z.string()),
+  sequencer: z.optional(z.string()),
   /** When S3 stored the object (the notification's eventTime): the day a company's file arrived on. */
-  landedAt: z.string().optional(),
+  landedAt: z.optional(z.string()),
 });
 export type LandedObject = z.infer<typeof landedObjectSchema>;
 

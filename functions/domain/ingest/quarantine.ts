@@ -3,10 +3,10 @@
  * fingerprint (hash, size, what differed) is kept, and the record says why.
  */
 import { createHash } from 'node:crypto';
-import * as z from 'zod';
 import type { ObjectHead } from '../ports/index.ts';
 import type { PlatformSettings } from '../settings.ts';
 import type { UploadRecord } from '../uploads/model.ts';
+import * as z from '../zod.ts';
 import { quarantineKey } from '../zones.ts';
 import type { RejectionReason } from './errors.ts';
 import type { IngestResult } from './ingest-result.ts';
@@ -16,26 +16,23 @@ import type { IngestLogger, IngestPorts } from './ports.ts';
 import { LANDING, objectIdentity, TERMINAL, transitionRecord } from './upload-steps.ts';
 
 /** What quarantine keeps of an object: its fingerprint and why, never its bytes. */
-export const quarantineRecordSchema = z
-  .object({
-    type: z.literal('kura.quarantine'),
-    tenantId: z.string(),
-    uploadId: z.string(),
-    sizeBytes: z.number().int().nonnegative(),
-    /** Base64 SHA-256 of the bytes as they landed; absent when the object was too large to read. */
-    sha256: z.string().optional(),
-    contentType: z.string().optional(),
-    /** What the upload request declared, when there was one. */
-    declared: z
-      .object({ sizeBytes: z.number(), sha256: z.string(), contentType: z.string() })
-      .strict()
-      .optional(),
-    reason: z.object({ code: z.string(), ja: z.string(), en: z.string() }).strict(),
-    quarantinedAt: z.string(),
-    /** When the landing bucket's lifecycle removes this record (deployed; settings.retention.landingDays). */
-    expiresAt: z.string(),
-  })
-  .strict();
+export const quarantineRecordSchema = z.strictObject({
+  type: z.literal('kura.quarantine'),
+  tenantId: z.string(),
+  uploadId: z.string(),
+  sizeBytes: z.int().check(z.nonnegative()),
+  /** Base64 SHA-256 of the bytes as they landed; absent when the object was too large to read. */
+  sha256: z.optional(z.string()),
+  contentType: z.optional(z.string()),
+  /** What the upload request declared, when there was one. */
+  declared: z.optional(
+    z.strictObject({ sizeBytes: z.number(), sha256: z.string(), contentType: z.string() }),
+  ),
+  reason: z.strictObject({ code: z.string(), ja: z.string(), en: z.string() }),
+  quarantinedAt: z.string(),
+  /** When the landing bucket's lifecycle removes this record (deployed; settings.retention.landingDays). */
+  expiresAt: z.string(),
+});
 export type QuarantineRecord = z.infer<typeof quarantineRecordSchema>;
 
 /** SHA-256 (base64) of an object, read as a stream; undefined above `maxBytes` (not worth reading). */

@@ -4,7 +4,7 @@
  * job id at once; the job's record in the `jobs` table says where it is and how it ended, and the API
  * serves it (`GET /admin/jobs/{jobId}`). Records hold ids, counts and error codes — never personal data.
  */
-import * as z from 'zod';
+
 import { NotFoundError, ServiceUnavailableError } from '../errors.ts';
 import { type Message, msg } from '../i18n.ts';
 import {
@@ -14,6 +14,7 @@ import {
   type JobStarter,
   type Table,
 } from '../ports/index.ts';
+import * as z from '../zod.ts';
 
 export const JOBS_TABLE = 'jobs';
 /** Job records expire this long after they were requested (DynamoDB TTL on `expiresAtEpoch`). */
@@ -24,37 +25,37 @@ export type JobState = (typeof JOB_STATES)[number];
 /** States a job does not leave. */
 export const FINAL_JOB_STATES: readonly JobState[] = ['SUCCEEDED', 'FAILED', 'JOINED'];
 
-const actorSchema = z.object({ subject: z.string().min(1), roles: z.array(z.string()) });
+const actorSchema = z.object({ subject: z.string().check(z.minLength(1)), roles: z.array(z.string()) });
 export type JobActor = z.infer<typeof actorSchema>;
 
 const messageSchema = z.object({ ja: z.string(), en: z.string() });
 
 export const jobRecordSchema = z.object({
-  jobId: z.string().uuid(),
+  jobId: z.uuid(),
   kind: z.enum(JOB_KINDS),
   state: z.enum(JOB_STATES),
   /** Why it runs: `scheduled`, `on-demand`, `tenant-purged`, … */
-  reason: z.string().min(1).max(40),
+  reason: z.string().check(z.minLength(1), z.maxLength(40)),
   /** The tenant a purge is about. */
-  tenantId: z.string().optional(),
+  tenantId: z.optional(z.string()),
   requestedBy: actorSchema,
   requestedAt: z.string(),
-  startedAt: z.string().optional(),
-  finishedAt: z.string().optional(),
+  startedAt: z.optional(z.string()),
+  finishedAt: z.optional(z.string()),
   /** Invocations that started it (Lambda retries a failed asynchronous invocation). */
-  attempts: z.number().int().nonnegative(),
+  attempts: z.int().check(z.nonnegative()),
   /** What it produced: ids and counts (a release id, a certificate id, a dry-run plan's counts). */
-  result: z.record(z.string(), z.unknown()).optional(),
+  result: z.optional(z.record(z.string(), z.unknown())),
   /** Why it failed: a code and a bilingual message without personal data. */
-  error: z.object({ code: z.string(), message: messageSchema }).optional(),
+  error: z.optional(z.object({ code: z.string(), message: messageSchema })),
   /** Set when this job found the same kind of job running and left the work to it. */
-  joinedJobId: z.string().optional(),
-  expiresAtEpoch: z.number().int(),
+  joinedJobId: z.optional(z.string()),
+  expiresAtEpoch: z.int(),
 });
 export type JobRecord = z.infer<typeof jobRecordSchema>;
 
 /** The event a job function receives: its job id when one was requested, plus the job's own fields. */
-export const jobEventSchema = z.object({ jobId: z.string().uuid().optional() });
+export const jobEventSchema = z.object({ jobId: z.optional(z.uuid()) });
 
 export interface JobPorts {
   readonly table: Table;
@@ -130,7 +131,7 @@ export async function requestJob(
 
 /** A job's record. @throws NotFoundError (404) when there is none */
 export async function getJob(table: Table, jobId: string): Promise<JobRecord> {
-  const parsed = z.string().uuid().safeParse(jobId);
+  const parsed = z.uuid().safeParse(jobId);
   const item = parsed.success ? await table.get(JOBS_TABLE, { jobId: parsed.data }) : undefined;
   const record = jobRecordSchema.safeParse(item);
   if (!record.success) {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import * as z from 'zod';
 import type { ObjectStore, Table } from '../ports/index.ts';
 import { japanDay } from '../tenants/rules.ts';
+import * as z from '../zod.ts';
 import {
   canonicalJson,
   entryHash,
@@ -41,27 +41,28 @@ export const DEFAULT_MAX_ENTRIES = 100_000;
 export const ledgerExportKey = (date: string, number: number) =>
   `${LEDGER_EXPORTS_PREFIX}${date}/${String(number).padStart(12, '0')}.jsonl`;
 
-const seqSchema = z.string().regex(/^\d{12}$/);
-const hashSchema = z.string().regex(/^[0-9a-f]{64}$/);
-const headSchema = z.object({ toSeq: seqSchema, headHash: hashSchema }).strict();
+const seqSchema = z.string().check(z.regex(/^\d{12}$/));
+const hashSchema = z.string().check(z.regex(/^[0-9a-f]{64}$/));
+const headSchema = z.strictObject({ toSeq: seqSchema, headHash: hashSchema });
 export type ChainHead = z.infer<typeof headSchema>;
 
-const checkpointV2Schema = z
-  .object({
-    version: z.literal(2),
-    /** How many export files there are, the last one included. */
-    number: z.number().int().positive(),
-    heads: z.record(z.string(), headSchema),
-    key: z.string(),
-    /** SHA-256 (hex) of the last file's bytes: the next file names it. */
-    sha256: hashSchema,
-    exportedAt: z.string(),
-  })
-  .strict();
+const checkpointV2Schema = z.strictObject({
+  version: z.literal(2),
+  /** How many export files there are, the last one included. */
+  number: z.int().check(z.positive()),
+  heads: z.record(z.string(), headSchema),
+  key: z.string(),
+  /** SHA-256 (hex) of the last file's bytes: the next file names it. */
+  sha256: hashSchema,
+  exportedAt: z.string(),
+});
 /** The checkpoint of the earlier single-chain version. */
-const checkpointV1Schema = z
-  .object({ toSeq: seqSchema, headHash: hashSchema, key: z.string(), exportedAt: z.string() })
-  .strict();
+const checkpointV1Schema = z.strictObject({
+  toSeq: seqSchema,
+  headHash: hashSchema,
+  key: z.string(),
+  exportedAt: z.string(),
+});
 
 /** Where the last export ended: every chain's head, and the last file (undefined facts for a v1 checkpoint). */
 export interface LedgerExportCheckpoint {
@@ -72,47 +73,41 @@ export interface LedgerExportCheckpoint {
   readonly exportedAt: string;
 }
 
-const chainSpanSchema = z
-  .object({
-    chain: z.string(),
-    fromSeq: seqSchema,
-    toSeq: seqSchema,
-    count: z.number().int().positive(),
-    prevHash: hashSchema,
-    headHash: hashSchema,
-  })
-  .strict();
+const chainSpanSchema = z.strictObject({
+  chain: z.string(),
+  fromSeq: seqSchema,
+  toSeq: seqSchema,
+  count: z.int().check(z.positive()),
+  prevHash: hashSchema,
+  headHash: hashSchema,
+});
 export type ChainSpan = z.infer<typeof chainSpanSchema>;
 
 /** An export file's header. */
-export const ledgerExportHeaderSchema = z
-  .object({
-    type: z.literal('kura.ledger-export'),
-    version: z.literal(2),
-    number: z.number().int().positive(),
-    chains: z.array(chainSpanSchema).min(1),
-    /** The head of every chain known at this export: the anchor, also for chains with nothing new. */
-    heads: z.record(z.string(), z.object({ seq: seqSchema, hash: hashSchema }).strict()),
-    /** The export before: its key and the SHA-256 (hex) of its bytes (null for the first). */
-    previous: z.object({ key: z.string(), sha256: hashSchema }).strict().nullable(),
-    count: z.number().int().positive(),
-    exportedAt: z.string(),
-  })
-  .strict();
+export const ledgerExportHeaderSchema = z.strictObject({
+  type: z.literal('kura.ledger-export'),
+  version: z.literal(2),
+  number: z.int().check(z.positive()),
+  chains: z.array(chainSpanSchema).check(z.minLength(1)),
+  /** The head of every chain known at this export: the anchor, also for chains with nothing new. */
+  heads: z.record(z.string(), z.strictObject({ seq: seqSchema, hash: hashSchema })),
+  /** The export before: its key and the SHA-256 (hex) of its bytes (null for the first). */
+  previous: z.nullable(z.strictObject({ key: z.string(), sha256: hashSchema })),
+  count: z.int().check(z.positive()),
+  exportedAt: z.string(),
+});
 export type LedgerExportHeader = z.infer<typeof ledgerExportHeaderSchema>;
 
 /** The header of the earlier single-chain version (the global chain only). */
-const headerV1Schema = z
-  .object({
-    type: z.literal('kura.ledger-export'),
-    fromSeq: seqSchema,
-    toSeq: seqSchema,
-    count: z.number().int().positive(),
-    prevHash: hashSchema,
-    headHash: hashSchema,
-    exportedAt: z.string(),
-  })
-  .strict();
+const headerV1Schema = z.strictObject({
+  type: z.literal('kura.ledger-export'),
+  fromSeq: seqSchema,
+  toSeq: seqSchema,
+  count: z.int().check(z.positive()),
+  prevHash: hashSchema,
+  headHash: hashSchema,
+  exportedAt: z.string(),
+});
 
 /** What verification reads of any file's header, whatever its version. */
 export interface ExportedSpans {

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import * as z from 'zod';
 import { KuraError } from '../errors.ts';
 import { msg } from '../i18n.ts';
 import { ConditionFailedError, type Table } from '../ports/index.ts';
+import * as z from '../zod.ts';
 
 /**
  * The ledger: an append-only, hash-chained record of who did what, when and why (upload requests,
@@ -45,26 +45,24 @@ export const chainOf = (tenantId: string | undefined) =>
   tenantId === undefined ? PLATFORM_CHAIN : `tenant#${tenantId}`;
 
 const detailValue = z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.string())]);
-const chainNameSchema = z.string().regex(/^(ledger|platform|tenant#\S{1,200})$/);
+const chainNameSchema = z.string().check(z.regex(/^(ledger|platform|tenant#\S{1,200})$/));
 
-export const ledgerEntrySchema = z
-  .object({
-    chain: chainNameSchema,
-    seq: z.string().regex(/^\d{12}$/),
-    at: z.string(),
-    action: z.string().regex(/^[a-z][a-z_]*(\.[a-z][a-z_]*)+$/, 'action is like "upload.requested"'),
-    /** Who acted: the identity provider's subject id (never a name or email) and its roles. */
-    actor: z.object({ subject: z.string(), roles: z.array(z.string()) }).strict(),
-    /** The tenant the entry is about, when there is one (the byTenant index). */
-    tenantId: z.string().optional(),
-    /** Why the data is processed, for entries that record a use of data. */
-    purpose: z.string().optional(),
-    /** Flat facts: ids, dataset names, counts, flags. */
-    details: z.record(z.string(), detailValue),
-    prevHash: z.string().regex(/^[0-9a-f]{64}$/),
-    hash: z.string().regex(/^[0-9a-f]{64}$/),
-  })
-  .strict();
+export const ledgerEntrySchema = z.strictObject({
+  chain: chainNameSchema,
+  seq: z.string().check(z.regex(/^\d{12}$/)),
+  at: z.string(),
+  action: z.string().check(z.regex(/^[a-z][a-z_]*(\.[a-z][a-z_]*)+$/, 'action is like "upload.requested"')),
+  /** Who acted: the identity provider's subject id (never a name or email) and its roles. */
+  actor: z.strictObject({ subject: z.string(), roles: z.array(z.string()) }),
+  /** The tenant the entry is about, when there is one (the byTenant index). */
+  tenantId: z.optional(z.string()),
+  /** Why the data is processed, for entries that record a use of data. */
+  purpose: z.optional(z.string()),
+  /** Flat facts: ids, dataset names, counts, flags. */
+  details: z.record(z.string(), detailValue),
+  prevHash: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
+  hash: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
+});
 export type LedgerEntry = z.infer<typeof ledgerEntrySchema>;
 
 /** What a caller appends; the ledger adds chain, seq, time and hashes. */

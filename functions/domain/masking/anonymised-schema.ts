@@ -16,8 +16,9 @@
  * period, age_band, gender, tenure_band, employment_type. A null quasi-identifier means it was
  * suppressed (locally) or generalised away (prefecture → null when generalised to region).
  */
-import * as z from 'zod';
+
 import { jsicSchema, prefectureCodeSchema, REGIONS, type Region, sizeBandSchema } from '../company.ts';
+import * as z from '../zod.ts';
 import { anonymisedPrefix } from '../zones.ts';
 
 export const ANONYMISED_TABLES = ['anon_employee_month', 'anon_company_month'] as const;
@@ -65,16 +66,16 @@ export const anonEmploymentTypeSchema = z.enum([
 ]);
 
 export const regionSchema = z.enum(Object.keys(REGIONS) as [Region, ...Region[]]);
-const periodSchema = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'period must be YYYY-MM');
+const periodSchema = z.string().check(z.regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'period must be YYYY-MM'));
 
 const companyColumns = {
-  release_id: z.string().min(1),
+  release_id: z.string().check(z.minLength(1)),
   /** Random per release, mapped to nothing; the same company has the same code within one release only. */
-  company_code: z.string().regex(/^C[0-9a-f]{12}$/),
+  company_code: z.string().check(z.regex(/^C[0-9a-f]{12}$/)),
   /** JSIC major group letter of the company. */
   industry: jsicSchema,
   /** Company prefecture (JIS code), or null when generalised to region for k-anonymity. */
-  prefecture: prefectureCodeSchema.nullable(),
+  prefecture: z.nullable(prefectureCodeSchema),
   region: regionSchema,
   size_band: sizeBandSchema,
   period: periodSchema,
@@ -82,48 +83,44 @@ const companyColumns = {
    * Cell-key method (masking/record-keys.ts): a uniform 32-bit key of the person (employee rows) or the
    * company (company rows), stable across months and releases, from an HMAC under the platform key.
    */
-  record_key: z.number().int().nonnegative().lt(4_294_967_296),
+  record_key: z.int().check(z.nonnegative(), z.lt(4_294_967_296)),
   /** The row's company's uniform 32-bit key, stable across months and releases (never a tenant id). */
-  company_key: z.number().int().nonnegative().lt(4_294_967_296),
+  company_key: z.int().check(z.nonnegative(), z.lt(4_294_967_296)),
 };
 
 /** BIGINT in Parquet; DuckDB hands it to JS as bigint, JSON readers as number. */
-const yenSchema = z.union([z.bigint().nonnegative(), z.number().int().nonnegative()]);
+const yenSchema = z.union([z.bigint().check(z.nonnegative()), z.int().check(z.nonnegative())]);
 
 /** One row per employee per month (per company): anonymised facts. */
-export const anonEmployeeMonthSchema = z
-  .object({
-    ...companyColumns,
-    /** Null when locally suppressed. */
-    age_band: ageBandSchema.nullable(),
-    gender: anonGenderSchema.nullable(),
-    tenure_band: tenureBandSchema.nullable(),
-    employment_type: anonEmploymentTypeSchema.nullable(),
-    /** Monthly sums from attendance; null when the company sent no attendance for that month. */
-    overtime_hours: z.number().nonnegative().nullable(),
-    hours_worked: z.number().nonnegative().nullable(),
-    paid_leave_days: z.number().nonnegative().nullable(),
-    /** From payroll, top-coded at the catalogue's `topCode`; null when no payroll for that month. */
-    base_pay: yenSchema.nullable(),
-    gross_pay: yenSchema.nullable(),
-    /** Employed at any time during the month. */
-    employed: z.boolean(),
-    /** Left during the month (termination date falls in it). */
-    separated: z.boolean(),
-  })
-  .strict();
+export const anonEmployeeMonthSchema = z.strictObject({
+  ...companyColumns,
+  /** Null when locally suppressed. */
+  age_band: z.nullable(ageBandSchema),
+  gender: z.nullable(anonGenderSchema),
+  tenure_band: z.nullable(tenureBandSchema),
+  employment_type: z.nullable(anonEmploymentTypeSchema),
+  /** Monthly sums from attendance; null when the company sent no attendance for that month. */
+  overtime_hours: z.nullable(z.number().check(z.nonnegative())),
+  hours_worked: z.nullable(z.number().check(z.nonnegative())),
+  paid_leave_days: z.nullable(z.number().check(z.nonnegative())),
+  /** From payroll, top-coded at the catalogue's `topCode`; null when no payroll for that month. */
+  base_pay: z.nullable(yenSchema),
+  gross_pay: z.nullable(yenSchema),
+  /** Employed at any time during the month. */
+  employed: z.boolean(),
+  /** Left during the month (termination date falls in it). */
+  separated: z.boolean(),
+});
 export type AnonEmployeeMonth = z.infer<typeof anonEmployeeMonthSchema>;
 
 /** One row per company per month: company-level magnitudes. */
-export const anonCompanyMonthSchema = z
-  .object({
-    ...companyColumns,
-    /** From the sales dataset; null when the company sent no sales for that month. */
-    sales_amount: z.union([z.bigint(), z.number().int()]).nullable(),
-    /** Employees employed during the month (from the employee register). */
-    employees: z.number().int().nonnegative(),
-  })
-  .strict();
+export const anonCompanyMonthSchema = z.strictObject({
+  ...companyColumns,
+  /** From the sales dataset; null when the company sent no sales for that month. */
+  sales_amount: z.nullable(z.union([z.bigint(), z.int()])),
+  /** Employees employed during the month (from the employee register). */
+  employees: z.int().check(z.nonnegative()),
+});
 export type AnonCompanyMonth = z.infer<typeof anonCompanyMonthSchema>;
 
 /** SQL/Parquet types of the anonymised tables, in column order (DuckDB names; Glue maps them). */
@@ -199,28 +196,26 @@ export const suppressionReportKey = (releaseId: string) =>
   `${anonymisedPrefix(releaseId)}suppression-report.json`;
 
 /** What anonymisation did to reach k-anonymity; counts only, never values. */
-export const suppressionReportSchema = z
-  .object({
-    releaseId: z.string(),
-    k: z.number().int(),
-    tenants: z.number().int().nonnegative(),
-    rowsIn: z.number().int().nonnegative(),
-    rowsOut: z.number().int().nonnegative(),
-    /** Global generalisation steps applied, in order (e.g. age_band_10y, prefecture_to_region). */
-    generalisations: z.array(z.string()),
-    /** Values merged into `other`, per column. */
-    mergedRare: z.record(z.string(), z.number().int().nonnegative()),
-    /** Values top-coded per column (特異な記述). */
-    topCoded: z.record(z.string(), z.number().int().nonnegative()),
-    /** Cells set to null by local suppression, per column. */
-    suppressedCells: z.record(z.string(), z.number().int().nonnegative()),
-    /** Rows removed because no local suppression could bring their class to k. */
-    suppressedRows: z.number().int().nonnegative(),
-    /**
-     * Rows local suppression touched (at least one quasi-identifier blanked, or the row removed):
-     * what `LOCAL_SUPPRESSION_BUDGET` bounds. Absent in reports written before it was counted.
-     */
-    rowsWithBlankedAttribute: z.number().int().nonnegative().optional(),
-  })
-  .strict();
+export const suppressionReportSchema = z.strictObject({
+  releaseId: z.string(),
+  k: z.int(),
+  tenants: z.int().check(z.nonnegative()),
+  rowsIn: z.int().check(z.nonnegative()),
+  rowsOut: z.int().check(z.nonnegative()),
+  /** Global generalisation steps applied, in order (e.g. age_band_10y, prefecture_to_region). */
+  generalisations: z.array(z.string()),
+  /** Values merged into `other`, per column. */
+  mergedRare: z.record(z.string(), z.int().check(z.nonnegative())),
+  /** Values top-coded per column (特異な記述). */
+  topCoded: z.record(z.string(), z.int().check(z.nonnegative())),
+  /** Cells set to null by local suppression, per column. */
+  suppressedCells: z.record(z.string(), z.int().check(z.nonnegative())),
+  /** Rows removed because no local suppression could bring their class to k. */
+  suppressedRows: z.int().check(z.nonnegative()),
+  /**
+   * Rows local suppression touched (at least one quasi-identifier blanked, or the row removed):
+   * what `LOCAL_SUPPRESSION_BUDGET` bounds. Absent in reports written before it was counted.
+   */
+  rowsWithBlankedAttribute: z.optional(z.int().check(z.nonnegative())),
+});
 export type SuppressionReport = z.infer<typeof suppressionReportSchema>;

@@ -5,7 +5,7 @@
  * handed over; it is deleted when the grant ends (revocation: at once; expiry: by the sweep), and the
  * ledger lists what was exported and what was deleted. Nothing else under a grant is written.
  */
-import * as z from 'zod';
+
 import { actorOf, type Principal } from '../auth/principal.ts';
 import { toCsv } from '../csv.ts';
 import { type FieldMessages, ForbiddenError, parseRequestBody, ValidationError } from '../errors.ts';
@@ -14,6 +14,7 @@ import { appendLedger } from '../ledger/ledger.ts';
 import { confirmTenantWrite } from '../tenants/rules.ts';
 import { readRowErrors } from '../uploads/error-report.ts';
 import type { UploadRecord } from '../uploads/model.ts';
+import * as z from '../zod.ts';
 import { supportExportPrefix } from '../zones.ts';
 import { covers, type SupportPorts } from './grant-records.ts';
 import { deleteGrantExports } from './grant-sweep.ts';
@@ -24,13 +25,11 @@ export const EXPORT_KINDS = ['row_errors', 'rows'] as const;
 /** The most rows one export may hold. */
 export const MAX_EXPORT_ROWS = 100_000;
 
-export const exportRequestSchema = z
-  .object({
-    uploadId: z.string().regex(/^[0-9a-f-]{36}$/),
-    /** `row_errors`: the failing rows as the row-error report holds them; `rows`: the stored rows. */
-    kind: z.enum(EXPORT_KINDS).default('row_errors'),
-  })
-  .strict();
+export const exportRequestSchema = z.strictObject({
+  uploadId: z.string().check(z.regex(/^[0-9a-f-]{36}$/)),
+  /** `row_errors`: the failing rows as the row-error report holds them; `rows`: the stored rows. */
+  kind: z._default(z.enum(EXPORT_KINDS), 'row_errors'),
+});
 
 const FIELDS = {
   uploadId: msg('uploadId にアップロード ID を指定してください。', 'uploadId must name an upload.'),

@@ -2,7 +2,7 @@
  * Support grants as stored: the grant record (a tenant-scoped item in the uploads table, sort key
  * `grant#support#<grantId>`), its status at a given time, its scope, and reading and saving it.
  */
-import * as z from 'zod';
+
 import { datasetNameSchema } from '../catalog/index.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import { msg } from '../i18n.ts';
@@ -10,6 +10,7 @@ import { ConditionFailedError, type KeyStore, type ObjectStore, type Table } fro
 import { listTenantItems, readTenantItem, type TenantItemKind } from '../tenant-items/tenant-items.ts';
 import { TENANT_ID_SOURCE, tenantIdSchema } from '../tenants/model.ts';
 import { UPLOADS_TABLE } from '../uploads/uploads.ts';
+import * as z from '../zod.ts';
 
 /** What support code needs from the outside world (the Runtime satisfies it). */
 export interface SupportPorts {
@@ -31,76 +32,69 @@ export const GRANT_STATUSES = ['REQUESTED', 'APPROVED', 'REFUSED', 'REVOKED', 'E
 export const grantStatusSchema = z.enum(GRANT_STATUSES);
 export type GrantStatus = z.infer<typeof grantStatusSchema>;
 
-const uuidSchema = z.string().regex(/^[0-9a-f-]{36}$/);
+const uuidSchema = z.string().check(z.regex(/^[0-9a-f-]{36}$/));
 
 export const grantScopeSchema = z
-  .object({
-    datasets: z.array(datasetNameSchema).max(10).default([]),
-    uploadIds: z.array(uuidSchema).max(50).default([]),
+  .strictObject({
+    datasets: z._default(z.array(datasetNameSchema).check(z.maxLength(10)), []),
+    uploadIds: z._default(z.array(uuidSchema).check(z.maxLength(50)), []),
   })
-  .strict()
-  .refine((s) => s.datasets.length + s.uploadIds.length > 0, { error: 'scope names nothing' });
+  .check(z.refine((s) => s.datasets.length + s.uploadIds.length > 0, { error: 'scope names nothing' }));
 export type GrantScope = z.infer<typeof grantScopeSchema>;
 
 /** The body of POST /support/grants. */
-export const grantRequestSchema = z
-  .object({
-    tenantId: tenantIdSchema,
-    purpose: z.string().trim().min(10).max(500),
-    scope: grantScopeSchema,
-    durationMinutes: z.number().int().min(1).max(MAX_GRANT_MINUTES),
-  })
-  .strict();
+export const grantRequestSchema = z.strictObject({
+  tenantId: tenantIdSchema,
+  purpose: z.string().check(z.trim(), z.minLength(10), z.maxLength(500)),
+  scope: grantScopeSchema,
+  durationMinutes: z.int().check(z.gte(1), z.lte(MAX_GRANT_MINUTES)),
+});
 
 /** The body of approve / refuse / revoke: an optional note, e.g. why it was refused. */
-export const grantDecisionSchema = z
-  .object({ note: z.string().trim().max(500).optional() })
-  .strict()
-  .default({});
+export const grantDecisionSchema = z._default(
+  z.strictObject({ note: z.optional(z.string().check(z.trim(), z.maxLength(500))) }),
+  {},
+);
 
-export const grantExportSchema = z
-  .object({
-    exportId: z.string(),
-    key: z.string(),
-    uploadId: z.string(),
-    kind: z.string(),
-    rows: z.number().int().nonnegative(),
-    createdAt: z.string(),
-  })
-  .strict();
+export const grantExportSchema = z.strictObject({
+  exportId: z.string(),
+  key: z.string(),
+  uploadId: z.string(),
+  kind: z.string(),
+  rows: z.int().check(z.nonnegative()),
+  createdAt: z.string(),
+});
 export type GrantExport = z.infer<typeof grantExportSchema>;
 
 /** The uploads-table item of a grant. */
-export const grantRecordSchema = z
-  .object({
-    tenantId: tenantIdSchema,
-    /** The uploads table's sort key: `grant#support#<grantId>`. */
-    uploadId: z.string().startsWith(GRANT_SORT_PREFIX),
-    kind: z.literal('support_grant'),
-    grantId: z.string(),
-    status: grantStatusSchema,
-    purpose: z.string(),
-    scope: grantScopeSchema,
-    durationMinutes: z.number().int(),
-    /** The support user who asked; only they may use the grant. */
-    requestedBy: z.string(),
-    requestedAt: z.string(),
-    requestExpiresAt: z.string(),
-    decidedBy: z.string().optional(),
-    decidedAt: z.string().optional(),
-    note: z.string().optional(),
-    /** Set on approval: approval time + duration. */
-    expiresAt: z.string().optional(),
-    endedBy: z.string().optional(),
-    endedAt: z.string().optional(),
-    exports: z.array(grantExportSchema).default([]),
-    /** Keys deleted when the grant ended. */
-    deletedExports: z.array(z.string()).optional(),
-    updatedAt: z.string(),
-    /** Bumped on every change; writes are conditional on it (optimistic concurrency). */
-    version: z.number().int().nonnegative(),
-  })
-  .strict();
+export const grantRecordSchema = z.strictObject({
+  tenantId: tenantIdSchema,
+  /** The uploads table's sort key: `grant#support#<grantId>`. */
+  uploadId: z.string().check(z.startsWith(GRANT_SORT_PREFIX)),
+  kind: z.literal('support_grant'),
+  grantId: z.string(),
+  status: grantStatusSchema,
+  purpose: z.string(),
+  scope: grantScopeSchema,
+  durationMinutes: z.int(),
+  /** The support user who asked; only they may use the grant. */
+  requestedBy: z.string(),
+  requestedAt: z.string(),
+  requestExpiresAt: z.string(),
+  decidedBy: z.optional(z.string()),
+  decidedAt: z.optional(z.string()),
+  note: z.optional(z.string()),
+  /** Set on approval: approval time + duration. */
+  expiresAt: z.optional(z.string()),
+  endedBy: z.optional(z.string()),
+  endedAt: z.optional(z.string()),
+  exports: z._default(z.array(grantExportSchema), []),
+  /** Keys deleted when the grant ended. */
+  deletedExports: z.optional(z.array(z.string())),
+  updatedAt: z.string(),
+  /** Bumped on every change; writes are conditional on it (optimistic concurrency). */
+  version: z.int().check(z.nonnegative()),
+});
 export type GrantRecord = z.infer<typeof grantRecordSchema>;
 
 const GRANT_ITEMS: TenantItemKind<GrantRecord> = {

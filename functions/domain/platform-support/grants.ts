@@ -10,7 +10,7 @@
  * cross-tenant index; a tenant that names another tenant's grant looks in its own partition and
  * finds nothing (404, never 403).
  */
-import type * as z from 'zod';
+
 import { actorOf, hasRole, type Principal } from '../auth/principal.ts';
 import {
   ConflictError,
@@ -26,6 +26,7 @@ import { appendLedger } from '../ledger/ledger.ts';
 import { TENANTS_TABLE, tenantIdSchema } from '../tenants/model.ts';
 import { confirmTenantWrite, requireTenantWrite } from '../tenants/rules.ts';
 import { UPLOADS_TABLE } from '../uploads/uploads.ts';
+import type * as z from '../zod.ts';
 import {
   covers,
   effectiveStatus,
@@ -114,7 +115,7 @@ const REQUEST_FIELDS = {
   note: msg('note は 500 文字以内にしてください。', 'note must be at most 500 characters.'),
 } as const satisfies FieldMessages;
 
-export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
+export function parseBody<T>(schema: z.ZodMiniType<T>, body: unknown): T {
   if (body === undefined) {
     const parsed = schema.safeParse(body);
     if (!parsed.success) throw validationErrorFrom(parsed.error.issues, REQUEST_FIELDS);

@@ -1,27 +1,31 @@
 import { createHash } from 'node:crypto';
-import * as z from 'zod';
 import { type Message, msg } from '../i18n.ts';
 import { type ObjectStore, NotFoundError as PortNotFoundError, type Table } from '../ports/index.ts';
 import { tenantIdSchema, tenantRecordSchema } from '../tenants/model.ts';
+import * as z from '../zod.ts';
 import { certificateKey, certificatesPrefix } from '../zones.ts';
 import { CertificateNotFoundError } from './errors.ts';
 
-const count = z.number().int().nonnegative();
+const count = z.int().check(z.nonnegative());
 
-export const bucketCountsSchema = z
-  .object({ objects: count, versions: count, deleteMarkers: count })
-  .strict();
+export const bucketCountsSchema = z.strictObject({ objects: count, versions: count, deleteMarkers: count });
 export type BucketCounts = z.infer<typeof bucketCountsSchema>;
 
-const message = z.object({ ja: z.string().min(1), en: z.string().min(1) }).strict();
+const message = z.strictObject({
+  ja: z.string().check(z.minLength(1)),
+  en: z.string().check(z.minLength(1)),
+});
 
 /** A store that keeps something of the company after its purge: what it holds, why, and until when. */
-export const retainedStoreSchema = z
-  .object({ store: z.string(), holds: message, why: message, until: message })
-  .strict();
+export const retainedStoreSchema = z.strictObject({
+  store: z.string(),
+  holds: message,
+  why: message,
+  until: message,
+});
 export type RetainedStore = z.infer<typeof retainedStoreSchema>;
 /** How certificates of schema 1 and 2 said it (English only). */
-const retainedV2Schema = z.object({ store: z.string(), reason: z.string() }).strict();
+const retainedV2Schema = z.strictObject({ store: z.string(), reason: z.string() });
 
 /**
  * A deletion certificate: evidence that every copy of a tenant's data is gone, except what `retained`
@@ -29,74 +33,64 @@ const retainedV2Schema = z.object({ store: z.string(), reason: z.string() }).str
  * personal data), so it can be kept for good under Object Lock. Certificates form one hash chain across
  * all tenants.
  */
-export const deletionCertificateSchema = z
-  .object({
-    /**
-     * 1: the release was requested before the certificate; 2: after it (no `statisticsRelease`);
-     * 3: user accounts disabled and verified, and `retained` says in both languages what each store
-     * keeps, why and until when.
-     */
-    schemaVersion: z.union([z.literal(1), z.literal(2), z.literal(3)]),
-    certificateId: z.uuid(),
-    /** Position in the platform-wide chain, from 1. */
-    sequence: z.number().int().positive(),
-    tenantId: tenantIdSchema,
-    contract: z
-      .object({
-        start: z.iso.date(),
-        end: z.iso.date().optional(),
-        retentionDaysAfterEnd: count,
-        dueDate: z.iso.date().optional(),
-      })
-      .strict(),
-    startedAt: z.iso.datetime(),
-    finishedAt: z.iso.datetime(),
-    deleted: z
-      .object({
-        /** Per bucket: distinct keys, object versions, delete markers. */
-        buckets: z.record(z.string(), bucketCountsSchema),
-        /** Per table: rows. */
-        tables: z.record(z.string(), z.object({ rows: count }).strict()),
-        /** Pseudonymisation keys destroyed. */
-        keys: count,
-        totals: z
-          .object({ objects: count, versions: count, deleteMarkers: count, rows: count, keys: count })
-          .strict(),
-      })
-      .strict(),
-    verification: z
-      .object({
-        checkedAt: z.iso.datetime(),
-        prefixesListed: count,
-        tablesQueried: z.array(z.string()),
-        residue: z
-          .object({
-            objectVersions: z.literal(0),
-            rows: z.literal(0),
-            keys: z.literal(0),
-            /** The company's user accounts that could still sign in (schema 3). */
-            users: z.literal(0).optional(),
-          })
-          .strict(),
-        result: z.literal('ZERO_RESIDUE'),
-      })
-      .strict(),
-    /** The company's user accounts, disabled by the purge (schema 3). */
-    userAccounts: z.object({ disabled: count }).strict().optional(),
-    /** What is kept on purpose, and why (schema 1–2: English reason; 3: what, why and until when, ja and en). */
-    retained: z.array(z.union([retainedV2Schema, retainedStoreSchema])),
-    statisticsRelease: z
-      .object({ requestedAt: z.iso.datetime(), releaseId: z.string().optional() })
-      .strict()
-      .optional(),
-    previousHash: z
-      .string()
-      .regex(/^[0-9a-f]{64}$/)
-      .nullable(),
-    /** SHA-256 (hex) of the canonical JSON of every other field. */
-    hash: z.string().regex(/^[0-9a-f]{64}$/),
-  })
-  .strict();
+export const deletionCertificateSchema = z.strictObject({
+  /**
+   * 1: the release was requested before the certificate; 2: after it (no `statisticsRelease`);
+   * 3: user accounts disabled and verified, and `retained` says in both languages what each store
+   * keeps, why and until when.
+   */
+  schemaVersion: z.union([z.literal(1), z.literal(2), z.literal(3)]),
+  certificateId: z.uuid(),
+  /** Position in the platform-wide chain, from 1. */
+  sequence: z.int().check(z.positive()),
+  tenantId: tenantIdSchema,
+  contract: z.strictObject({
+    start: z.iso.date(),
+    end: z.optional(z.iso.date()),
+    retentionDaysAfterEnd: count,
+    dueDate: z.optional(z.iso.date()),
+  }),
+  startedAt: z.iso.datetime(),
+  finishedAt: z.iso.datetime(),
+  deleted: z.strictObject({
+    /** Per bucket: distinct keys, object versions, delete markers. */
+    buckets: z.record(z.string(), bucketCountsSchema),
+    /** Per table: rows. */
+    tables: z.record(z.string(), z.strictObject({ rows: count })),
+    /** Pseudonymisation keys destroyed. */
+    keys: count,
+    totals: z.strictObject({
+      objects: count,
+      versions: count,
+      deleteMarkers: count,
+      rows: count,
+      keys: count,
+    }),
+  }),
+  verification: z.strictObject({
+    checkedAt: z.iso.datetime(),
+    prefixesListed: count,
+    tablesQueried: z.array(z.string()),
+    residue: z.strictObject({
+      objectVersions: z.literal(0),
+      rows: z.literal(0),
+      keys: z.literal(0),
+      /** The company's user accounts that could still sign in (schema 3). */
+      users: z.optional(z.literal(0)),
+    }),
+    result: z.literal('ZERO_RESIDUE'),
+  }),
+  /** The company's user accounts, disabled by the purge (schema 3). */
+  userAccounts: z.optional(z.strictObject({ disabled: count })),
+  /** What is kept on purpose, and why (schema 1–2: English reason; 3: what, why and until when, ja and en). */
+  retained: z.array(z.union([retainedV2Schema, retainedStoreSchema])),
+  statisticsRelease: z.optional(
+    z.strictObject({ requestedAt: z.iso.datetime(), releaseId: z.optional(z.string()) }),
+  ),
+  previousHash: z.nullable(z.string().check(z.regex(/^[0-9a-f]{64}$/))),
+  /** SHA-256 (hex) of the canonical JSON of every other field. */
+  hash: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
+});
 export type DeletionCertificate = z.infer<typeof deletionCertificateSchema>;
 export type UnsignedCertificate = Omit<DeletionCertificate, 'hash'>;
 
@@ -194,7 +188,7 @@ export const CERTIFICATE_CHAIN_HEAD_ID = '_purge-certificate-chain';
 
 export const chainHeadSchema = z.object({
   tenantId: z.literal(CERTIFICATE_CHAIN_HEAD_ID),
-  sequence: z.number().int().positive(),
+  sequence: z.int().check(z.positive()),
   hash: z.string(),
   certificateId: z.string(),
   certificateTenantId: z.string(),

@@ -3,8 +3,8 @@
  * batch is deleted, so an interrupted purge resumes without deleting or counting anything twice.
  */
 import { createHash } from 'node:crypto';
-import * as z from 'zod';
 import type { ObjectRef, ObjectVersion } from '../ports/index.ts';
+import * as z from '../zod.ts';
 import { bucketCountsSchema, deletionCertificateSchema } from './certificate.ts';
 import { countsKey, DELETE_BATCH_LIMIT, type PurgeLocation, storeOf, toRef } from './locations.ts';
 import type { PurgePorts } from './ports.ts';
@@ -18,37 +18,37 @@ export const countsDelta = () => ({ objects: 0, versions: 0, deleteMarkers: 0 })
  */
 export const checkpointSchema = z.object({
   // Checkpoints of earlier versions may say `release` (the release used to come before the certificate).
-  phase: z.preprocess(
-    (phase) => (phase === 'release' ? 'certify' : phase),
+  phase: z.pipe(
+    z.transform((phase: unknown) => (phase === 'release' ? 'certify' : phase)),
     z.enum(['users', 'objects', 'tables', 'key', 'verify', 'certify']),
   ),
-  prefixIndex: z.number().int().nonnegative(),
-  tableIndex: z.number().int().nonnegative(),
+  prefixIndex: z.int().check(z.nonnegative()),
+  tableIndex: z.int().check(z.nonnegative()),
   buckets: z.record(z.string(), bucketCountsSchema),
-  tables: z.record(z.string(), z.object({ rows: z.number().int().nonnegative() })),
-  keys: z.number().int().nonnegative(),
+  tables: z.record(z.string(), z.object({ rows: z.int().check(z.nonnegative()) })),
+  keys: z.int().check(z.nonnegative()),
   /**
    * Hashes (never the names) of the refs and keys of the last batch. Counts are written before a batch
    * is deleted, so a run interrupted mid-batch must not count again what it meets again on resume.
    */
   lastBatch: z.object({ refs: z.array(z.string()), keys: z.array(z.string()) }),
-  batches: z.number().int().nonnegative(),
-  verificationRounds: z.number().int().nonnegative(),
-  verification: z
-    .object({
+  batches: z.int().check(z.nonnegative()),
+  verificationRounds: z.int().check(z.nonnegative()),
+  verification: z.optional(
+    z.object({
       checkedAt: z.string(),
-      prefixesListed: z.number().int(),
+      prefixesListed: z.int(),
       tablesQueried: z.array(z.string()),
       /** The company's user accounts found disabled (none could still sign in). */
-      usersDisabled: z.number().int().nonnegative().optional(),
-    })
-    .optional(),
-  certificate: deletionCertificateSchema.optional(),
+      usersDisabled: z.optional(z.int().check(z.nonnegative())),
+    }),
+  ),
+  certificate: z.optional(deletionCertificateSchema),
   /**
    * The certificate whose `purge.certified` ledger entry a run set out to append. Saved before the
    * append, so a run that resumes after a crash looks in the ledger first instead of appending again.
    */
-  ledgerAppendFor: z.string().optional(),
+  ledgerAppendFor: z.optional(z.string()),
 });
 export type PurgeCheckpoint = z.infer<typeof checkpointSchema>;
 export type PurgePhase = PurgeCheckpoint['phase'];

@@ -3,12 +3,13 @@
  * administrator requested (`POST /admin/tenants/{tenantId}/purge` answers 202 with the job id). A purge
  * that needs more than one invocation saves its checkpoint and starts itself again under the same job.
  */
-import * as z from 'zod';
+
 import { ConflictError, type KuraError, NotFoundError } from '../errors.ts';
 import { msg } from '../i18n.ts';
 import { beginJob, finishJob, type JobPorts, jobEventSchema } from '../jobs/jobs.ts';
 import type { JobStarter } from '../ports/index.ts';
 import { tenantIdSchema } from '../tenants/model.ts';
+import * as z from '../zod.ts';
 import { type PurgePorts, SCHEDULER_ACTOR } from './ports.ts';
 import { type PurgeBudget, type PurgeResult, purgeTenant } from './purge.ts';
 import { purgeExpiredTenants, type ScheduledPurgeSummary } from './scheduled.ts';
@@ -17,11 +18,11 @@ import { purgeExpiredTenants, type ScheduledPurgeSummary } from './scheduled.ts'
  * `{ tenantId, jobId?, dryRun?, actor? }` purges one tenant (a job); anything else (a schedule's event)
  * purges every tenant due. Other fields of a scheduled event are ignored.
  */
-export const purgeEventSchema = jobEventSchema.extend({
-  tenantId: tenantIdSchema.optional(),
-  dryRun: z.boolean().optional(),
-  actor: z.object({ subject: z.string().min(1), roles: z.array(z.string()) }).optional(),
-  reason: z.string().max(40).optional(),
+export const purgeEventSchema = z.extend(jobEventSchema, {
+  tenantId: z.optional(tenantIdSchema),
+  dryRun: z.optional(z.boolean()),
+  actor: z.optional(z.object({ subject: z.string().check(z.minLength(1)), roles: z.array(z.string()) })),
+  reason: z.optional(z.string().check(z.maxLength(40))),
 });
 export type PurgeEvent = z.input<typeof purgeEventSchema>;
 

@@ -5,7 +5,7 @@
  * answers 202 with a job id) and after every purge, so a purged tenant never contributes to a release
  * made after its purge.
  */
-import * as z from 'zod';
+
 import { KuraError } from '../errors.ts';
 import { msg } from '../i18n.ts';
 import {
@@ -27,6 +27,7 @@ import { type ReleaseManifest, releaseIdFor } from '../stats/release.ts';
 import { publishAnonymisedRelease, type ReleaseAthena } from '../stats/run.ts';
 import { TENANTS_TABLE, type TenantRecord } from '../tenants/model.ts';
 import { allTenants, contractRunningAt } from '../tenants/rules.ts';
+import * as z from '../zod.ts';
 
 /** Why a release runs; `data-folder-migration`: replaces a local data folder's releases of an earlier version (local/reconcile.ts). */
 export const RELEASE_REASONS = ['scheduled', 'on-demand', 'tenant-purged', 'data-folder-migration'] as const;
@@ -109,11 +110,11 @@ export async function buildRelease(ports: ReleasePorts, request: BuildReleaseReq
 }
 
 /** The release function's event: `{}` from the schedule, or a job the API or a purge requested. */
-export const releaseJobEventSchema = jobEventSchema.extend({
-  reason: releaseReasonSchema.default('scheduled'),
-  actor: z.object({ subject: z.string().min(1), roles: z.array(z.string()) }).optional(),
+export const releaseJobEventSchema = z.extend(jobEventSchema, {
+  reason: z._default(releaseReasonSchema, 'scheduled'),
+  actor: z.optional(z.object({ subject: z.string().check(z.minLength(1)), roles: z.array(z.string()) })),
   /** The purged tenant a `tenant-purged` release is for (for the record only). */
-  tenantId: z.string().optional(),
+  tenantId: z.optional(z.string()),
 });
 export type ReleaseJobEvent = z.input<typeof releaseJobEventSchema>;
 

@@ -3,43 +3,39 @@
  * recomputes it (stored so later audits can link identical cells), and the additive measures the
  * attacker model reasons about.
  */
-import * as z from 'zod';
+import * as z from '../zod.ts';
 import { publishedUnit, type Statistic, VARIABLES, type Variable } from './catalog.ts';
 import { TABLE_NOISE_MAX } from './perturbation.ts';
 
-export const failureSchema = z
-  .object({
-    check: z.enum(['suppressed_cell', 'quantile', 'difference']),
-    statistic: z.string(),
-    /** Cell coordinates (period, dimensions, geography): no value. */
-    cell: z.string(),
-    measure: z.string(),
-    /** Earlier release involved (differences and pooled suppression patterns). */
-    against: z.string().optional(),
-    /** What failed, without a value: e.g. the interval's width as a share of what protection requires. */
-    detail: z.string(),
-  })
-  .strict();
+export const failureSchema = z.strictObject({
+  check: z.enum(['suppressed_cell', 'quantile', 'difference']),
+  statistic: z.string(),
+  /** Cell coordinates (period, dimensions, geography): no value. */
+  cell: z.string(),
+  measure: z.string(),
+  /** Earlier release involved (differences and pooled suppression patterns). */
+  against: z.optional(z.string()),
+  /** What failed, without a value: e.g. the interval's width as a share of what protection requires. */
+  detail: z.string(),
+});
 export type AuditFailure = z.infer<typeof failureSchema>;
 
 /** A cell's truth as the audit recomputes it; stored so later audits can link identical cells. */
-export const truthSchema = z
-  .object({
-    key: z.string(),
-    period: z.string(),
-    /** Content fingerprint: rows and the sum of their record keys modulo 2^32. */
-    fingerprint: z.string(),
-    rows: z.number(),
-    companies: z.number(),
-    published: z.boolean(),
-    /** Published additive figures (count and totals) by measure column; absent when suppressed. */
-    figures: z.record(z.string(), z.number()),
-    /** True additive figures by measure column. */
-    truth: z.record(z.string(), z.number()),
-    /** Largest company contribution to each true total. */
-    largest: z.record(z.string(), z.number()),
-  })
-  .strict();
+export const truthSchema = z.strictObject({
+  key: z.string(),
+  period: z.string(),
+  /** Content fingerprint: rows and the sum of their record keys modulo 2^32. */
+  fingerprint: z.string(),
+  rows: z.number(),
+  companies: z.number(),
+  published: z.boolean(),
+  /** Published additive figures (count and totals) by measure column; absent when suppressed. */
+  figures: z.record(z.string(), z.number()),
+  /** True additive figures by measure column. */
+  truth: z.record(z.string(), z.number()),
+  /** Largest company contribution to each true total. */
+  largest: z.record(z.string(), z.number()),
+});
 export type CellTruth = z.infer<typeof truthSchema>;
 
 /** An additive published measure: the count, or a total (sum) of a variable. */

@@ -36,10 +36,10 @@
  * and 3, audit-model.ts holds what they share.
  */
 
-import * as z from 'zod';
 import type { ObjectStore, QueryRunner } from '../ports/index.ts';
 import { NotFoundError } from '../ports/index.ts';
 import type { PlatformSettings } from '../settings.ts';
+import * as z from '../zod.ts';
 import { statsAdminPrefix } from '../zones.ts';
 import {
   differenceChecks,
@@ -66,25 +66,21 @@ export const auditReportKey = (releaseId: string) => `${statsAdminPrefix(release
 export const auditCellsKey = (releaseId: string, statistic: string) =>
   `${statsAdminPrefix(releaseId)}audit/cells/statistic=${statistic}.json`;
 
-export const auditReportSchema = z
-  .object({
-    releaseId: z.string(),
-    passed: z.boolean(),
-    /** The release's publication time (the report is the same whenever a resumed run writes it). */
-    publishedAt: z.iso.datetime(),
-    /** Earlier readable releases whose published figures the attacker model included. */
-    earlierReleases: z.array(z.string()),
-    checked: z
-      .object({
-        suppressedCells: z.number().int().nonnegative(),
-        linearPrograms: z.number().int().nonnegative(),
-        quantiles: z.number().int().nonnegative(),
-        differences: z.number().int().nonnegative(),
-      })
-      .strict(),
-    failures: z.array(failureSchema),
-  })
-  .strict();
+export const auditReportSchema = z.strictObject({
+  releaseId: z.string(),
+  passed: z.boolean(),
+  /** The release's publication time (the report is the same whenever a resumed run writes it). */
+  publishedAt: z.iso.datetime(),
+  /** Earlier readable releases whose published figures the attacker model included. */
+  earlierReleases: z.array(z.string()),
+  checked: z.strictObject({
+    suppressedCells: z.int().check(z.nonnegative()),
+    linearPrograms: z.int().check(z.nonnegative()),
+    quantiles: z.int().check(z.nonnegative()),
+    differences: z.int().check(z.nonnegative()),
+  }),
+  failures: z.array(failureSchema),
+});
 export type AuditReport = z.infer<typeof auditReportSchema>;
 
 /** The audit found a release unsafe: nothing of it may become visible. */

@@ -14,9 +14,10 @@
  * none, the nearest wider segment's are used and named. A headcount is compared as a share
  * (`benchmarkShare`), never with the segment's total.
  */
-import * as z from 'zod';
+
 import type { CompanyProfile } from '../company.ts';
 import type { DisclosureSettings } from '../settings.ts';
+import * as z from '../zod.ts';
 import {
   type BenchmarkPosition,
   countOf,
@@ -33,15 +34,13 @@ import {
 import { type Bilingual, type GeoLevel, type Statistic, TOTAL } from './catalog.ts';
 import { getStatistic } from './statistics.ts';
 
-export const benchmarkOptionsSchema = z
-  .object({
-    statistic: z.string(),
-    /** Period to compare (YYYY-MM or YYYY); defaults to the latest period among the cells. */
-    period: z.string().optional(),
-    /** Values for the statistic's other dimensions (e.g. age_band); `_total` when omitted. */
-    dimensions: z.record(z.string(), z.string()).default({}),
-  })
-  .strict();
+export const benchmarkOptionsSchema = z.strictObject({
+  statistic: z.string(),
+  /** Period to compare (YYYY-MM or YYYY); defaults to the latest period among the cells. */
+  period: z.optional(z.string()),
+  /** Values for the statistic's other dimensions (e.g. age_band); `_total` when omitted. */
+  dimensions: z._default(z.record(z.string(), z.string()), {}),
+});
 export type BenchmarkOptions = z.input<typeof benchmarkOptionsSchema>;
 
 export const SEGMENT_SUPPRESSED_MESSAGE: Bilingual = {

@@ -11,12 +11,15 @@
  *   zone. Keeping them as an explicit category keeps every margin exactly equal to the sum of its
  *   cells, which is what secondary suppression reasons about.
  */
-import * as z from 'zod';
+import * as z from '../zod.ts';
 
 export const TOTAL = '_total';
 export const UNSPECIFIED = '_unspecified';
 
-export const bilingualSchema = z.object({ ja: z.string().min(1), en: z.string().min(1) }).strict();
+export const bilingualSchema = z.strictObject({
+  ja: z.string().check(z.minLength(1)),
+  en: z.string().check(z.minLength(1)),
+});
 export type Bilingual = z.infer<typeof bilingualSchema>;
 
 /** Anonymised tables a statistic can read (see functions/domain/masking/anonymised-schema.ts). */
@@ -149,47 +152,46 @@ export function publishedUnit(v: Variable): number {
 }
 export const variableSchema = z.enum(Object.keys(VARIABLES) as [Variable, ...Variable[]]);
 
-const columnNameSchema = z
-  .string()
-  .regex(/^[a-z][a-z0-9_]*$/, 'column names are snake_case')
-  .refine((n) => !/(^|_)(min|max|minimum|maximum)(_|$)/.test(n), {
+const columnNameSchema = z.string().check(
+  z.regex(/^[a-z][a-z0-9_]*$/, 'column names are snake_case'),
+  z.refine((n) => !/(^|_)(min|max|minimum|maximum)(_|$)/.test(n), {
     error: 'Kura never publishes a minimum or maximum: they describe one contributor',
-  });
+  }),
+);
 
 const measureBase = { column: columnNameSchema, title: bilingualSchema };
 /** A published measure. No min/max kind exists on purpose: an extreme value describes one contributor. */
 export const measureSchema = z.discriminatedUnion('kind', [
   /** Contributing rows (employees for a month, employee-months for a year, companies for company data). */
-  z.object({ ...measureBase, kind: z.literal('count') }).strict(),
-  z.object({ ...measureBase, kind: z.literal('sum'), of: variableSchema }).strict(),
+  z.strictObject({ ...measureBase, kind: z.literal('count') }),
+  z.strictObject({ ...measureBase, kind: z.literal('sum'), of: variableSchema }),
   /** Mean; `scale` multiplies it (12 turns a monthly mean into a per-year figure). */
-  z
-    .object({
-      ...measureBase,
-      kind: z.literal('mean'),
-      of: variableSchema,
-      scale: z.number().positive().default(1),
-    })
-    .strict(),
-  z
-    .object({ ...measureBase, kind: z.literal('quantile'), of: variableSchema, p: z.number().gt(0).lt(1) })
-    .strict(),
+  z.strictObject({
+    ...measureBase,
+    kind: z.literal('mean'),
+    of: variableSchema,
+    scale: z._default(z.number().check(z.positive()), 1),
+  }),
+  z.strictObject({
+    ...measureBase,
+    kind: z.literal('quantile'),
+    of: variableSchema,
+    p: z.number().check(z.gt(0), z.lt(1)),
+  }),
   /** sum(numerator) / sum(denominator) over the cell. */
-  z
-    .object({
-      ...measureBase,
-      kind: z.literal('ratio'),
-      numerator: variableSchema,
-      denominator: variableSchema,
-    })
-    .strict(),
+  z.strictObject({
+    ...measureBase,
+    kind: z.literal('ratio'),
+    numerator: variableSchema,
+    denominator: variableSchema,
+  }),
 ]);
 export type Measure = z.infer<typeof measureSchema>;
 
 export const statisticSchema = z
-  .object({
+  .strictObject({
     /** Stable name: table `kura_stats.<name>`, views `<name>_latest` and `<name>_all`. */
-    name: z.string().regex(/^[a-z][a-z0-9_]*$/),
+    name: z.string().check(z.regex(/^[a-z][a-z0-9_]*$/)),
     title: bilingualSchema,
     description: bilingualSchema,
     source: statSourceSchema,
@@ -201,14 +203,14 @@ export const statisticSchema = z
     geography: z.enum(['prefecture', 'region']),
     dimensions: z.array(dimensionSchema),
     /** Rows must have these variables non-null to contribute (besides every variable a measure uses). */
-    requires: z.array(variableSchema).default([]),
+    requires: z._default(z.array(variableSchema), []),
     /** Only rows of employees employed during the month (employee data). */
-    employedOnly: z.boolean().default(false),
+    employedOnly: z._default(z.boolean(), false),
     /** Publishes totals over every dimension and up the geography hierarchy (so needs secondary suppression). */
     margins: z.boolean(),
     /** Magnitude subject to the (n, k) dominance rule: contributions are summed per company. */
-    dominanceOn: variableSchema.optional(),
-    measures: z.array(measureSchema).min(1),
+    dominanceOn: z.optional(variableSchema),
+    measures: z.array(measureSchema).check(z.minLength(1)),
     /** The measure a tenant's own value is compared with in benchmarks (computed the same way over its own rows). */
     headline: z.string(),
     /**
@@ -216,46 +218,51 @@ export const statisticSchema = z
      * beside its segment's total headcount): the share of its rows with one value of a dimension
      * (e.g. women among its employees), beside the same share among its peers.
      */
-    benchmarkShare: z
-      .object({ dimension: dimensionSchema, value: z.string(), title: bilingualSchema })
-      .strict()
-      .optional(),
+    benchmarkShare: z.optional(
+      z.strictObject({ dimension: dimensionSchema, value: z.string(), title: bilingualSchema }),
+    ),
   })
-  .strict()
-  .superRefine((s, ctx) => {
-    const variables = s.measures.flatMap((m) =>
-      m.kind === 'count' ? [] : m.kind === 'ratio' ? [m.numerator, m.denominator] : [m.of],
-    );
-    for (const v of [...variables, ...s.requires, ...(s.dominanceOn ? [s.dominanceOn] : [])]) {
-      if (VARIABLES[v].source !== s.source) {
-        ctx.addIssue({ code: 'custom', message: `${s.name}: variable ${v} is not in ${s.source}` });
+  .check(
+    z.superRefine((s, ctx) => {
+      const variables = s.measures.flatMap((m) =>
+        m.kind === 'count' ? [] : m.kind === 'ratio' ? [m.numerator, m.denominator] : [m.of],
+      );
+      for (const v of [...variables, ...s.requires, ...(s.dominanceOn ? [s.dominanceOn] : [])]) {
+        if (VARIABLES[v].source !== s.source) {
+          ctx.addIssue({ code: 'custom', message: `${s.name}: variable ${v} is not in ${s.source}` });
+        }
       }
-    }
-    for (const d of s.dimensions) {
-      if (s.source === 'anon_company_month' && !DIMENSIONS[d].company) {
-        ctx.addIssue({ code: 'custom', message: `${s.name}: ${d} is not a company-level dimension` });
+      for (const d of s.dimensions) {
+        if (s.source === 'anon_company_month' && !DIMENSIONS[d].company) {
+          ctx.addIssue({ code: 'custom', message: `${s.name}: ${d} is not a company-level dimension` });
+        }
       }
-    }
-    const names = [...statisticKeyColumns(s), ...s.measures.map((m) => m.column), 'suppressed', 'release_id'];
-    if (new Set(names).size !== names.length) {
-      ctx.addIssue({ code: 'custom', message: `${s.name}: a column name is used twice` });
-    }
-    if (!s.measures.some((m) => m.column === s.headline)) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `${s.name}: headline ${s.headline} is not one of its measures`,
-      });
-    }
-    if (s.benchmarkShare && !s.dimensions.includes(s.benchmarkShare.dimension)) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `${s.name}: benchmarkShare is not over one of its dimensions`,
-      });
-    }
-    if (s.measures.filter((m) => m.kind === 'count').length !== 1) {
-      ctx.addIssue({ code: 'custom', message: `${s.name}: exactly one count measure is required` });
-    }
-  });
+      const names = [
+        ...statisticKeyColumns(s),
+        ...s.measures.map((m) => m.column),
+        'suppressed',
+        'release_id',
+      ];
+      if (new Set(names).size !== names.length) {
+        ctx.addIssue({ code: 'custom', message: `${s.name}: a column name is used twice` });
+      }
+      if (!s.measures.some((m) => m.column === s.headline)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${s.name}: headline ${s.headline} is not one of its measures`,
+        });
+      }
+      if (s.benchmarkShare && !s.dimensions.includes(s.benchmarkShare.dimension)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${s.name}: benchmarkShare is not over one of its dimensions`,
+        });
+      }
+      if (s.measures.filter((m) => m.kind === 'count').length !== 1) {
+        ctx.addIssue({ code: 'custom', message: `${s.name}: exactly one count measure is required` });
+      }
+    }),
+  );
 export type Statistic = z.infer<typeof statisticSchema>;
 /** A statistic as written in statistics.ts, before validation. */
 export type StatisticInput = z.input<typeof statisticSchema>;

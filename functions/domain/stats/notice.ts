@@ -6,10 +6,11 @@
  * columns and their privacy classes. The processing method is described without any key, token or
  * mapping (there is none to describe: company codes are random per release and mapped to nothing).
  */
-import * as z from 'zod';
+
 import { DATASETS, type DatasetName, type PrivacyClass } from '../catalog/index.ts';
 import { ANONYMISED_COLUMNS } from '../masking/anonymised-schema.ts';
 import type { PlatformSettings } from '../settings.ts';
+import * as z from '../zod.ts';
 import { type Bilingual, publishedUnit, type Statistic, sourceColumns, VARIABLES } from './catalog.ts';
 import { factorRangeText, TABLE_NOISE_MAX } from './perturbation.ts';
 
@@ -136,31 +137,27 @@ const PRIVACY_CLASS_TITLES: Record<PrivacyClass, Bilingual> = {
   attribute: b('属性', 'attributes'),
 };
 
-export const noticeItemSchema = z
-  .object({
-    column: z.string(),
-    /** Statistics of the release computed from this item. */
-    feeds: z.array(z.string()),
-    title: z.object({ ja: z.string(), en: z.string() }),
-    sources: z.array(
-      z.object({ dataset: z.string(), column: z.string(), ja: z.string(), privacy: z.string() }).strict(),
-    ),
-    processing: z.object({ ja: z.string(), en: z.string() }),
-  })
-  .strict();
+export const noticeItemSchema = z.strictObject({
+  column: z.string(),
+  /** Statistics of the release computed from this item. */
+  feeds: z.array(z.string()),
+  title: z.object({ ja: z.string(), en: z.string() }),
+  sources: z.array(
+    z.strictObject({ dataset: z.string(), column: z.string(), ja: z.string(), privacy: z.string() }),
+  ),
+  processing: z.object({ ja: z.string(), en: z.string() }),
+});
 
-export const releaseNoticeSchema = z
-  .object({
-    releaseId: z.string(),
-    releaseDate: z.iso.date(),
-    legalBasis: z.object({ ja: z.string(), en: z.string() }),
-    items: z.array(noticeItemSchema),
-    companyItems: z.array(z.object({ ja: z.string(), en: z.string() })),
-    removed: z.array(z.object({ ja: z.string(), en: z.string() })),
-    processingMethod: z.object({ ja: z.array(z.string()), en: z.array(z.string()) }),
-    statistics: z.array(z.object({ name: z.string(), title: z.object({ ja: z.string(), en: z.string() }) })),
-  })
-  .strict();
+export const releaseNoticeSchema = z.strictObject({
+  releaseId: z.string(),
+  releaseDate: z.iso.date(),
+  legalBasis: z.object({ ja: z.string(), en: z.string() }),
+  items: z.array(noticeItemSchema),
+  companyItems: z.array(z.object({ ja: z.string(), en: z.string() })),
+  removed: z.array(z.object({ ja: z.string(), en: z.string() })),
+  processingMethod: z.object({ ja: z.array(z.string()), en: z.array(z.string()) }),
+  statistics: z.array(z.object({ name: z.string(), title: z.object({ ja: z.string(), en: z.string() }) })),
+});
 export type ReleaseNotice = z.infer<typeof releaseNoticeSchema>;
 
 /** The units the release's totals are rounded to (catalog.ts `publishedUnit`): 1時間、0.5日、5,000円 … */

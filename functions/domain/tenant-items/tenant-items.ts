@@ -5,15 +5,16 @@
  * carry that same tenant, so one tenant can never be handed another tenant's item, and a tenant
  * purge removes them with the partition.
  */
-import type * as z from 'zod';
+
 import type { Table } from '../ports/index.ts';
+import type * as z from '../zod.ts';
 
 /** Where a kind of tenant-scoped item lives: its table, sort-key attribute and item schema. */
 export interface TenantItemKind<T extends { readonly tenantId: string }> {
   readonly table: string;
   /** The sort-key attribute, e.g. `uploadId` in the uploads table. */
   readonly sortKeyName: string;
-  readonly schema: z.ZodType<T>;
+  readonly schema: z.ZodMiniType<T>;
 }
 
 /** One item of a tenant's partition, or undefined when absent, unparseable or not that tenant's. */

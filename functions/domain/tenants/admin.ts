@@ -1,4 +1,3 @@
-import * as z from 'zod';
 import { actorOf, type Principal } from '../auth/principal.ts';
 import { companyProfileSchema } from '../company.ts';
 import {
@@ -11,6 +10,7 @@ import {
 import { msg } from '../i18n.ts';
 import { appendLedger } from '../ledger/ledger.ts';
 import { ConditionFailedError, type KeyStore, type Table } from '../ports/index.ts';
+import * as z from '../zod.ts';
 import {
   contractSchema,
   TENANTS_TABLE,
@@ -70,32 +70,27 @@ const FIELDS = {
   legalHold: msg('legalHold は true か false にしてください。', 'legalHold must be true or false.'),
 } as const satisfies FieldMessages;
 
-export const registerTenantSchema = z
-  .object({
-    tenantId: tenantIdSchema,
-    name: z.string().trim().min(1).max(200),
-    profile: companyProfileSchema,
-    contract: contractSchema,
-  })
-  .strict();
+export const registerTenantSchema = z.strictObject({
+  tenantId: tenantIdSchema,
+  name: z.string().check(z.trim(), z.minLength(1), z.maxLength(200)),
+  profile: companyProfileSchema,
+  contract: contractSchema,
+});
 
-export const updateTenantSchema = z
-  .object({
-    name: z.string().trim().min(1).max(200).optional(),
-    profile: companyProfileSchema.optional(),
-    contract: z
-      .object({
-        start: z.iso.date().optional(),
-        end: z.iso.date().nullable().optional(),
-        retentionDaysAfterEnd: z.number().int().min(0).max(3650).nullable().optional(),
-      })
-      .strict()
-      .optional(),
-    legalHold: z.boolean().optional(),
-  })
-  .strict();
+export const updateTenantSchema = z.strictObject({
+  name: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(200))),
+  profile: z.optional(companyProfileSchema),
+  contract: z.optional(
+    z.strictObject({
+      start: z.optional(z.iso.date()),
+      end: z.optional(z.nullable(z.iso.date())),
+      retentionDaysAfterEnd: z.optional(z.nullable(z.int().check(z.gte(0), z.lte(3650)))),
+    }),
+  ),
+  legalHold: z.optional(z.boolean()),
+});
 
-function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
+function parseBody<T>(schema: z.ZodMiniType<T>, body: unknown): T {
   return parseRequestBody(schema, body, FIELDS);
 }
 

@@ -1,5 +1,5 @@
-import * as z from 'zod';
 import { companyProfileSchema } from '../company.ts';
+import * as z from '../zod.ts';
 
 export const TENANT_STATES = ['ACTIVE', 'TERMINATED', 'PURGING', 'PURGED'] as const;
 export const tenantStateSchema = z.enum(TENANT_STATES);
@@ -17,26 +17,24 @@ export const isTenantId = (value: string): boolean => TENANT_ID_PATTERN.test(val
 
 export const tenantIdSchema = z
   .string()
-  .regex(TENANT_ID_PATTERN, 'tenantId must be 3–63 lowercase letters, digits or hyphens');
+  .check(z.regex(TENANT_ID_PATTERN, 'tenantId must be 3–63 lowercase letters, digits or hyphens'));
 
 /** The logical table the tenant records live in. */
 export const TENANTS_TABLE = 'tenants';
 
-export const contractSchema = z
-  .object({
-    start: z.iso.date(),
-    /** Absent while the contract runs with no end date. */
-    end: z.iso.date().optional(),
-    /** Days data is kept after the contract ends (from the contract; default from settings). */
-    retentionDaysAfterEnd: z.number().int().min(0).max(3650).optional(),
-  })
-  .strict();
+export const contractSchema = z.strictObject({
+  start: z.iso.date(),
+  /** Absent while the contract runs with no end date. */
+  end: z.optional(z.iso.date()),
+  /** Days data is kept after the contract ends (from the contract; default from settings). */
+  retentionDaysAfterEnd: z.optional(z.int().check(z.gte(0), z.lte(3650))),
+});
 export type Contract = z.infer<typeof contractSchema>;
 
 /** The tenants table item. Holds no personal data: a company name and its profile. */
 export const tenantRecordSchema = z.object({
   tenantId: tenantIdSchema,
-  name: z.string().min(1).max(200),
+  name: z.string().check(z.minLength(1), z.maxLength(200)),
   profile: companyProfileSchema,
   contract: contractSchema,
   state: tenantStateSchema,
@@ -44,18 +42,18 @@ export const tenantRecordSchema = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
   /** Set when a purge starts; the checkpoint lets an interrupted purge resume. */
-  purge: z
-    .object({
+  purge: z.optional(
+    z.object({
       startedAt: z.string(),
-      checkpoint: z.record(z.string(), z.unknown()).optional(),
-      finishedAt: z.string().optional(),
-      certificateId: z.string().optional(),
-    })
-    .optional(),
+      checkpoint: z.optional(z.record(z.string(), z.unknown())),
+      finishedAt: z.optional(z.string()),
+      certificateId: z.optional(z.string()),
+    }),
+  ),
   /**
    * Set when a purge is certified and cleared by the first release that started after it: until then
    * the latest published statistics may still include the tenant, and the daily purge run asks again.
    */
-  releasePending: z.boolean().optional(),
+  releasePending: z.optional(z.boolean()),
 });
 export type TenantRecord = z.infer<typeof tenantRecordSchema>;

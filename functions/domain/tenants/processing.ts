@@ -4,41 +4,34 @@
  * from the stage's regions and settings (functions/domain/stages.ts), so the deployed API and the local
  * platform show the same value for the same stage.
  */
-import * as z from 'zod';
+
 import type { Message } from '../i18n.ts';
 import type { PlatformStage } from '../stages.ts';
+import * as z from '../zod.ts';
 
-const message = z.object({ ja: z.string(), en: z.string() }).strict();
+const message = z.strictObject({ ja: z.string(), en: z.string() });
 
-export const processingDisclosureSchema = z
-  .object({
-    regions: z.array(
-      z
-        .object({ region: z.string(), role: z.enum(['primary', 'disaster-recovery']), purpose: message })
-        .strict(),
-    ),
-    subprocessors: z.array(
-      z
-        .object({
-          provider: z.literal('Amazon Web Services, Inc.'),
-          service: z.string(),
-          purpose: message,
-          regions: z.array(z.string()),
-        })
-        .strict(),
-    ),
-    retention: z.array(
-      z
-        .object({
-          zone: z.string(),
-          /** Days, or null when the period is not a fixed number of days (see `rule`). */
-          days: z.number().int().nullable(),
-          rule: message,
-        })
-        .strict(),
-    ),
-  })
-  .strict();
+export const processingDisclosureSchema = z.strictObject({
+  regions: z.array(
+    z.strictObject({ region: z.string(), role: z.enum(['primary', 'disaster-recovery']), purpose: message }),
+  ),
+  subprocessors: z.array(
+    z.strictObject({
+      provider: z.literal('Amazon Web Services, Inc.'),
+      service: z.string(),
+      purpose: message,
+      regions: z.array(z.string()),
+    }),
+  ),
+  retention: z.array(
+    z.strictObject({
+      zone: z.string(),
+      /** Days, or null when the period is not a fixed number of days (see `rule`). */
+      days: z.nullable(z.int()),
+      rule: message,
+    }),
+  ),
+});
 export type ProcessingDisclosure = z.infer<typeof processingDisclosureSchema>;
 
 /**

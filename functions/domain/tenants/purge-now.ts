@@ -3,7 +3,7 @@
  * of the purge function, never inside the request — and read the latest deletion certificate with the
  * verification of the whole certificate chain.
  */
-import * as z from 'zod';
+
 import { actorOf, type Principal } from '../auth/principal.ts';
 import { type FieldMessages, NotFoundError, parseRequestBody } from '../errors.ts';
 import { msg } from '../i18n.ts';
@@ -17,6 +17,7 @@ import {
 } from '../purge/certificate.ts';
 import { LegalHoldError } from '../purge/errors.ts';
 import type { PurgePorts } from '../purge/ports.ts';
+import * as z from '../zod.ts';
 import { TENANTS_TABLE, tenantIdSchema, tenantRecordSchema } from './model.ts';
 
 const FIELDS = {
@@ -26,7 +27,7 @@ const FIELDS = {
   ),
 } as const satisfies FieldMessages;
 
-export const purgeNowRequestSchema = z.object({ dryRun: z.boolean().optional() }).strict();
+export const purgeNowRequestSchema = z.strictObject({ dryRun: z.optional(z.boolean()) });
 
 const tenantNotFound = (tenantId: string) =>
   new NotFoundError(

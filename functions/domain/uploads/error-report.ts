@@ -1,9 +1,9 @@
-import * as z from 'zod';
 import type { Principal } from '../auth/principal.ts';
 import { tenantOf } from '../auth/principal.ts';
 import { toCsv } from '../csv.ts';
 import { type Lang, msg, pick } from '../i18n.ts';
 import { type ObjectStore, NotFoundError as PortNotFoundError, type Table } from '../ports/index.ts';
+import * as z from '../zod.ts';
 import { reportKey } from '../zones.ts';
 import { type RowError, rowErrorSchema, type UploadRecord } from './model.ts';
 import { readTenantUpload } from './records.ts';

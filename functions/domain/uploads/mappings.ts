@@ -5,7 +5,7 @@
  * the partition. It holds header names and column names only, never a value from a file: a header that
  * looks like a value (a date, a long number, an e-mail address) or names an identification code is refused.
  */
-import * as z from 'zod';
+
 import type { Principal } from '../auth/principal.ts';
 import { tenantOf } from '../auth/principal.ts';
 import {
@@ -28,6 +28,7 @@ import {
 import { msg } from '../i18n.ts';
 import type { Table } from '../ports/index.ts';
 import { readTenantItem, type TenantItemKind } from '../tenant-items/tenant-items.ts';
+import * as z from '../zod.ts';
 import { UPLOADS_TABLE } from './records.ts';
 
 export const MAPPING_SORT_PREFIX = 'mapping#';
@@ -35,22 +36,20 @@ export const mappingSortKey = (dataset: DatasetName) => `${MAPPING_SORT_PREFIX}$
 /** Headers one mapping may name. */
 export const MAX_MAPPED_HEADERS = 200;
 
-export const columnMappingRecordSchema = z
-  .object({
-    tenantId: z.string(),
-    uploadId: z.string().startsWith(MAPPING_SORT_PREFIX),
-    kind: z.literal('kura.column-mapping'),
-    dataset: z.enum(DATASET_NAMES),
-    /** The company's header → the Kura column it holds. */
-    columns: z.record(z.string(), z.string()),
-    /** The profile the company's uploads of this dataset use unless an upload names another. */
-    profile: z.string().optional(),
-    /** The time format the company's exports write unless an upload declares another. */
-    timeFormat: z.enum(TIME_FORMATS).optional(),
-    updatedAt: z.string(),
-    updatedBy: z.string(),
-  })
-  .strict();
+export const columnMappingRecordSchema = z.strictObject({
+  tenantId: z.string(),
+  uploadId: z.string().check(z.startsWith(MAPPING_SORT_PREFIX)),
+  kind: z.literal('kura.column-mapping'),
+  dataset: z.enum(DATASET_NAMES),
+  /** The company's header → the Kura column it holds. */
+  columns: z.record(z.string(), z.string()),
+  /** The profile the company's uploads of this dataset use unless an upload names another. */
+  profile: z.optional(z.string()),
+  /** The time format the company's exports write unless an upload declares another. */
+  timeFormat: z.optional(z.enum(TIME_FORMATS)),
+  updatedAt: z.string(),
+  updatedBy: z.string(),
+});
 export type ColumnMappingRecord = z.infer<typeof columnMappingRecordSchema>;
 
 const MAPPING_ITEMS: TenantItemKind<ColumnMappingRecord> = {
@@ -75,15 +74,16 @@ const FIELDS = {
 } as const satisfies FieldMessages;
 
 /** The body of PUT /mappings/{dataset}. */
-export const mappingRequestSchema = z
-  .object({
-    columns: z
-      .record(z.string().min(1).max(100), z.string().min(1).max(64))
-      .refine((c) => Object.keys(c).length >= 1 && Object.keys(c).length <= MAX_MAPPED_HEADERS),
-    profile: z.string().max(40).optional(),
-    timeFormat: z.enum(TIME_FORMATS).optional(),
-  })
-  .strict();
+export const mappingRequestSchema = z.strictObject({
+  columns: z
+    .record(
+      z.string().check(z.minLength(1), z.maxLength(100)),
+      z.string().check(z.minLength(1), z.maxLength(64)),
+    )
+    .check(z.refine((c) => Object.keys(c).length >= 1 && Object.keys(c).length <= MAX_MAPPED_HEADERS)),
+  profile: z.optional(z.string().check(z.maxLength(40))),
+  timeFormat: z.optional(z.enum(TIME_FORMATS)),
+});
 
 /** Text that is a value rather than a header: a date, a run of digits, an e-mail address, a phone number. */
 const LOOKS_LIKE_A_VALUE = /^\d{4}[-/.年]\d{1,2}|\d{6,}|@|^\d{2,4}-\d{2,4}-\d{3,4}$/;

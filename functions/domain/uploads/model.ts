@@ -1,5 +1,5 @@
-import * as z from 'zod';
 import { datasetNameSchema } from '../catalog/schema.ts';
+import * as z from '../zod.ts';
 
 export const UPLOAD_STATUSES = [
   'REQUESTED',
@@ -20,29 +20,29 @@ export const UPLOAD_STATUSES = [
 export const uploadStatusSchema = z.enum(UPLOAD_STATUSES);
 export type UploadStatus = z.infer<typeof uploadStatusSchema>;
 
-export const consentSchema = z
-  .object({
-    obtained: z.literal(true, { error: 'consent.obtained must be true: employees must have consented' }),
-    method: z.enum(['written', 'electronic', 'employment_rules', 'other'], {
-      error: 'consent.method must be one of written, electronic, employment_rules, other',
-    }),
-    obtainedAt: z.iso.date({ error: 'consent.obtainedAt must be a date like 2026-04-01' }),
-    attestedBy: z
-      .string()
-      .trim()
-      .min(1, 'consent.attestedBy must name who attests (e.g. 人事部長 山田)')
-      .max(200),
-  })
-  .strict();
+export const consentSchema = z.strictObject({
+  obtained: z.literal(true, { error: 'consent.obtained must be true: employees must have consented' }),
+  method: z.enum(['written', 'electronic', 'employment_rules', 'other'], {
+    error: 'consent.method must be one of written, electronic, employment_rules, other',
+  }),
+  obtainedAt: z.iso.date({ error: 'consent.obtainedAt must be a date like 2026-04-01' }),
+  attestedBy: z
+    .string()
+    .check(
+      z.trim(),
+      z.minLength(1, 'consent.attestedBy must name who attests (e.g. 人事部長 山田)'),
+      z.maxLength(200),
+    ),
+});
 export type Consent = z.infer<typeof consentSchema>;
 
 /** One row-level error. `value` is masked when the column is personal. */
 export const rowErrorSchema = z.object({
-  line: z.number().int().positive(),
-  column: z.string().optional(),
+  line: z.int().check(z.positive()),
+  column: z.optional(z.string()),
   code: z.string(),
   message: z.object({ ja: z.string(), en: z.string() }),
-  value: z.string().optional(),
+  value: z.optional(z.string()),
 });
 export type RowError = z.infer<typeof rowErrorSchema>;
 
@@ -54,7 +54,7 @@ export const uploadRecordSchema = z.object({
   fileName: z.string(),
   key: z.string(),
   contentType: z.string(),
-  sizeBytes: z.number().int().nonnegative(),
+  sizeBytes: z.int().check(z.nonnegative()),
   /** Base64 SHA-256 the client declared. */
   sha256: z.string(),
   status: uploadStatusSchema,
@@ -68,76 +68,70 @@ export const uploadRecordSchema = z.object({
    * uploads of the same dataset and period, the later in this order is in force (supersession.ts).
    * Absent on records of earlier versions, which order before every sequenced one.
    */
-  sequence: z
-    .string()
-    .regex(/^\d{12}$/)
-    .optional(),
+  sequence: z.optional(z.string().check(z.regex(/^\d{12}$/))),
   /** Ledger entry (`<chain>/<seq>`) that records the consent attestation covering this upload. */
-  consentRef: z.string().optional(),
+  consentRef: z.optional(z.string()),
   /** The attestation itself (it names a person, so it stays with the tenant's data, not in the ledger). */
-  consent: consentSchema.optional(),
+  consent: z.optional(consentSchema),
   /** Why the upload was rejected, when it was. */
-  reason: z.object({ code: z.string(), ja: z.string(), en: z.string() }).optional(),
-  rows: z
-    .object({
-      total: z.number().int().nonnegative(),
-      accepted: z.number().int().nonnegative(),
-      rejected: z.number().int().nonnegative(),
-    })
-    .optional(),
+  reason: z.optional(z.object({ code: z.string(), ja: z.string(), en: z.string() })),
+  rows: z.optional(
+    z.object({
+      total: z.int().check(z.nonnegative()),
+      accepted: z.int().check(z.nonnegative()),
+      rejected: z.int().check(z.nonnegative()),
+    }),
+  ),
   /** First row errors (the full report is in the raw bucket under reports/). */
-  errors: z.array(rowErrorSchema).optional(),
-  errorsTruncated: z.boolean().optional(),
+  errors: z.optional(z.array(rowErrorSchema)),
+  errorsTruncated: z.optional(z.boolean()),
   /** Remarks on a file accepted anyway: e.g. columns the dataset does not know, dropped before storing. */
-  warnings: z.array(z.object({ code: z.string(), ja: z.string(), en: z.string() })).optional(),
+  warnings: z.optional(z.array(z.object({ code: z.string(), ja: z.string(), en: z.string() }))),
   /** Idempotency: the S3 object (key + version or sequencer) whose processing produced the outcome. */
-  processedObject: z.string().optional(),
-  encoding: z.string().optional(),
-  outputs: z.array(z.string()).optional(),
+  processedObject: z.optional(z.string()),
+  encoding: z.optional(z.string()),
+  outputs: z.optional(z.array(z.string())),
   /**
    * When masking completed: its pseudonymised objects (`maskedOutputs`) are written and committed. Only
    * uploads with masking complete count in facts and releases (supersession.ts).
    */
-  maskedAt: z.string().optional(),
+  maskedAt: z.optional(z.string()),
   /** The pseudonymised objects masking committed, one per period; the facts read exactly these. */
-  maskedOutputs: z.array(z.string()).optional(),
+  maskedOutputs: z.optional(z.array(z.string())),
   /** Periods of this upload replaced by a later upload of the same dataset: period → that upload's id. */
-  supersededBy: z.record(z.string(), z.string()).optional(),
-  withdrawnAt: z.string().optional(),
+  supersededBy: z.optional(z.record(z.string(), z.string())),
+  withdrawnAt: z.optional(z.string()),
   /** Who withdrew it (identity provider subject id). */
-  withdrawnBy: z.string().optional(),
+  withdrawnBy: z.optional(z.string()),
   /** The ledger entry recording the withdrawal (`<chain>/<seq>`): set last, once everything is deleted. */
-  withdrawalRef: z.string().optional(),
+  withdrawalRef: z.optional(z.string()),
   /** Object versions the withdrawal deleted, per store (what the ledger entry records). */
-  withdrawalDeleted: z.record(z.string(), z.number().int().nonnegative()).optional(),
+  withdrawalDeleted: z.optional(z.record(z.string(), z.int().check(z.nonnegative()))),
   /** When a run began finishing the withdrawal (one at a time; a run older than 15 minutes is taken over). */
-  withdrawalClaimedAt: z.string().optional(),
+  withdrawalClaimedAt: z.optional(z.string()),
   /** How the file writes hours, as the company declared it (catalog/schema.ts TIME_FORMATS). */
-  timeFormat: z.enum(['decimal', 'hours-minutes', 'minutes']).optional(),
+  timeFormat: z.optional(z.enum(['decimal', 'hours-minutes', 'minutes'])),
   /**
    * The sheet of an Excel workbook to read (default: the first), as the SHA-256 of its name
    * (`sheetDigest`): sheet names are the company's own text and may name people, so the record keeps
    * only what identifies the sheet within its workbook.
    */
-  sheetDigest: z
-    .string()
-    .regex(/^[0-9a-f]{64}$/)
-    .optional(),
+  sheetDigest: z.optional(z.string().check(z.regex(/^[0-9a-f]{64}$/))),
   /** The import profile the upload named (catalog/profiles.ts), e.g. `kingoftime`. */
-  profile: z.string().optional(),
+  profile: z.optional(z.string()),
   /** The profile the file was read with: the one named, or the one detected from its header. */
-  importProfile: z.object({ name: z.string(), detected: z.boolean() }).optional(),
+  importProfile: z.optional(z.object({ name: z.string(), detected: z.boolean() })),
   /** A dry run: validate only, store nothing (status CHECKED when done). */
-  dryRun: z.literal(true).optional(),
+  dryRun: z.optional(z.literal(true)),
   /** What a real upload of the checked file would have ended as. */
-  checkedAs: z.enum(['ACCEPTED', 'PARTIALLY_ACCEPTED', 'REJECTED']).optional(),
+  checkedAs: z.optional(z.enum(['ACCEPTED', 'PARTIALLY_ACCEPTED', 'REJECTED'])),
   /** How the file's columns map onto the dataset, by position (1-based): a catalogue column, or dropped. */
-  columnMapping: z
-    .array(z.object({ position: z.number().int().positive(), column: z.string().nullable() }))
-    .optional(),
+  columnMapping: z.optional(
+    z.array(z.object({ position: z.int().check(z.positive()), column: z.nullable(z.string()) })),
+  ),
   /** The phase of an unfinished upload, key of the sparse index `byInFlight` (in-flight.ts). */
-  inFlight: z.enum(['REQUESTED', 'RECEIVED', 'VALIDATING', 'MASKING', 'WITHDRAWING']).optional(),
+  inFlight: z.optional(z.enum(['REQUESTED', 'RECEIVED', 'VALIDATING', 'MASKING', 'WITHDRAWING'])),
   /** TTL (epoch seconds) of a request whose file never came (in-flight.ts). */
-  expiresAtEpoch: z.number().int().optional(),
+  expiresAtEpoch: z.optional(z.int()),
 });
 export type UploadRecord = z.infer<typeof uploadRecordSchema>;

@@ -11,13 +11,14 @@
  *   sequence and order before every sequenced one, by request time, then id.
  */
 import { ConditionFailedError, type ObjectStore, type Table } from '../ports/index.ts';
+import * as z from '../zod.ts';
 import { periodOfKey, pseudonymisedKey } from '../zones.ts';
 import { withBookkeeping } from './in-flight.ts';
 import { type UploadRecord, uploadRecordSchema } from './model.ts';
 import { UPLOADS_TABLE } from './records.ts';
 
 /** The record, keeping attributes this version of the schema does not name (others may add some). */
-export const storedUploadSchema = uploadRecordSchema.loose();
+export const storedUploadSchema = z.looseObject(uploadRecordSchema.shape);
 
 /** Statuses whose rows may count (once masked). */
 const COUNTING = new Set(['ACCEPTED', 'PARTIALLY_ACCEPTED']);

@@ -1,4 +1,3 @@
-import * as z from 'zod';
 import { actorOf, type Principal, tenantOf } from '../auth/principal.ts';
 import { DATASET_NAMES, type DatasetDef, getDataset, isDatasetName } from '../catalog/index.ts';
 import { getProfile, PROFILE_NAMES, profilesFor } from '../catalog/profiles.ts';
@@ -17,6 +16,7 @@ import { appendLedger, entryRef, type LedgerEntry, type LedgerRetry } from '../l
 import type { ObjectStore, Table } from '../ports/index.ts';
 import type { PlatformSettings } from '../settings.ts';
 import { confirmTenantWrite, requireTenantWrite } from '../tenants/rules.ts';
+import * as z from '../zod.ts';
 import { landingKey, landingPrefix } from '../zones.ts';
 import { normaliseSha256 } from './checksum.ts';
 import { CONSENT_PURPOSE, consentDigest, requiredConsent } from './consent.ts';
@@ -81,24 +81,22 @@ const FIELDS = {
 } as const satisfies FieldMessages;
 
 /** The body of POST /uploads. Strict: a tenantId, key or bucket in the body is refused, never used. */
-export const uploadRequestSchema = z
-  .object({
-    dataset: z.string().min(1).max(64),
-    fileName: z.string().min(1).max(10_000),
-    contentType: z.string().min(1).max(200),
-    sizeBytes: z.number(),
-    sha256: z.string().min(1).max(200),
-    consent: z.unknown().optional(),
-    /** Validate only: the file is checked as an upload would be and deleted; nothing is stored. */
-    dryRun: z.boolean().optional(),
-    /** How the file writes hours: decimal (1.5), hours-minutes (60進数, 1.30), minutes (90). */
-    timeFormat: z.enum(TIME_FORMATS).optional(),
-    /** The sheet of an Excel workbook to read (default: the first). */
-    sheet: z.string().min(1).max(31).optional(),
-    /** The system the file was exported from (an import profile, catalog/profiles.ts): its header names. */
-    profile: z.enum(PROFILE_NAMES as [string, ...string[]]).optional(),
-  })
-  .strict();
+export const uploadRequestSchema = z.strictObject({
+  dataset: z.string().check(z.minLength(1), z.maxLength(64)),
+  fileName: z.string().check(z.minLength(1), z.maxLength(10_000)),
+  contentType: z.string().check(z.minLength(1), z.maxLength(200)),
+  sizeBytes: z.number(),
+  sha256: z.string().check(z.minLength(1), z.maxLength(200)),
+  consent: z.optional(z.unknown()),
+  /** Validate only: the file is checked as an upload would be and deleted; nothing is stored. */
+  dryRun: z.optional(z.boolean()),
+  /** How the file writes hours: decimal (1.5), hours-minutes (60進数, 1.30), minutes (90). */
+  timeFormat: z.optional(z.enum(TIME_FORMATS)),
+  /** The sheet of an Excel workbook to read (default: the first). */
+  sheet: z.optional(z.string().check(z.minLength(1), z.maxLength(31))),
+  /** The system the file was exported from (an import profile, catalog/profiles.ts): its header names. */
+  profile: z.optional(z.enum(PROFILE_NAMES as [string, ...string[]])),
+});
 export type UploadRequest = z.infer<typeof uploadRequestSchema>;
 
 export interface UploadTicket {
