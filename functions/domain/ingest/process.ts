@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { type DatasetDef, withTimeFormat } from '../catalog/index.ts';
+import { DUCKDB_ROW_GROUP_ROWS } from '../duckdb-threads.ts';
 import { runCompiled } from '../masking/duckdb-engine.ts';
 import { reportedValue } from '../masking/policy.ts';
 import type { RowError } from '../uploads/model.ts';
@@ -224,6 +225,12 @@ async function writeValidParquet(checked: CheckedFile): Promise<PeriodFile[]> {
   await rm(outDir, { recursive: true, force: true });
   await connection.run(acceptedViewSql(dataset, present, options.fallbackPeriod));
   await connection.run('SET preserve_insertion_order = false');
+  // A partitioned write buffers rows per period until this many are held (DuckDB's default: 524,288),
+  // then flushes them. Flushing every row group's worth instead writes a million rows' raw and
+  // pseudonymised periods about a third faster (bench machine, 2026-12-07, three alternating runs of
+  // the bench's 1M-row file: raw 369–515 ms against 519–684, masked 628–746 against 875–1,082), at two
+  // row groups per period file instead of one and files about 4 % larger.
+  await connection.run(`SET partitioned_write_flush_threshold = ${DUCKDB_ROW_GROUP_ROWS}`);
   const columns = dataset.columns.map((c) => ident(c.name)).join(', ');
   // One pass writes every period; a period DuckDB split into several files is written again alone.
   await connection.run(
