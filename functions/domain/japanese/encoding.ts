@@ -140,6 +140,17 @@ function cp932Decoder(): {
   };
 }
 
+/**
+ * Offset of the first byte above 0x7F, or -1. An ASCII file stays undecided to its end, so this runs
+ * over every byte of it: isAscii (SIMD in Node) answers the common case, and a plain loop finds the
+ * byte otherwise (a findIndex callback per byte took about 0.4 s of a 35 MB file's 1M rows).
+ */
+function firstNonAscii(bytes: Uint8Array): number {
+  if (isAscii(bytes)) return -1;
+  for (let i = 0; i < bytes.length; i++) if ((bytes[i] as number) >= 0x80) return i;
+  return -1;
+}
+
 const concat = (a: Uint8Array, b: Uint8Array) => (a.length === 0 ? b : Buffer.concat([a, b]));
 
 /**
@@ -196,7 +207,7 @@ export class CsvTextDecoder {
 
   private decode(bytes: Uint8Array, final: boolean): Uint8Array {
     if (this.mode === 'undecided') {
-      const firstHigh = bytes.findIndex((b) => b >= 0x80);
+      const firstHigh = firstNonAscii(bytes);
       if (firstHigh < 0) {
         if (bytes.indexOf(0) >= 0)
           throw new InvalidEncodingError('ascii', 'INVALID_BYTES', bytes.subarray(0, bytes.indexOf(0)));

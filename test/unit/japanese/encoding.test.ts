@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import { CsvTextDecoder, InvalidEncodingError } from '../../../functions/domain/japanese/encoding.ts';
@@ -50,6 +51,28 @@ describe('CsvTextDecoder', () => {
     // Assess
     expect(plain).toEqual({ text: SAMPLE, encoding: 'utf-8' });
     expect(bom).toEqual({ text: SAMPLE, encoding: 'utf-8-bom' });
+  });
+
+  it('finds the first non-ASCII byte wherever a long ASCII stretch ends, in any chunking', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: fc.constantFrom('a', '1', ',', '\n', '"'), maxLength: 9000 }),
+        fc.constantFrom('utf8', 'cp932'),
+        fc.integer({ min: 1, max: 5000 }),
+        (ascii, encoding, size) => {
+          // Prepare: ASCII, then Japanese text (the bench's file is ASCII to its end)
+          const text = `${ascii}${SAMPLE}`;
+          const bytes = encoding === 'utf8' ? Buffer.from(text, 'utf8') : iconv.encode(text, 'cp932');
+
+          // Act
+          const decoded = decode(bytes, size);
+
+          // Assess
+          expect(decoded).toEqual({ text, encoding: encoding === 'utf8' ? 'utf-8' : 'cp932' });
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 
   it('treats ASCII-only input as ASCII', () => {
