@@ -3,7 +3,7 @@ import type { Runtime } from '../adapters/runtime.ts';
 import { openZipWorkbook } from '../adapters/xlsx-archive.ts';
 import type { IngestPorts } from '../domain/ingest/ports.ts';
 import { compileDuckdbPseudonymiseInPass } from '../domain/masking/compile.ts';
-import { pseudonymise } from '../domain/masking/pseudonymise.ts';
+import { pseudonymiseAccepted } from '../domain/masking/pseudonymise.ts';
 import type { PlatformSettings } from '../domain/settings.ts';
 
 /** What the deployed function needs from its environment (checked at its first invocation). */
@@ -43,7 +43,7 @@ export function composeIngest(
       maskInPass: async (tenantId, dataset, relation, outDir) =>
         compileDuckdbPseudonymiseInPass({ dataset, key: await keys.get(tenantId), relation, outDir }),
       afterAccepted: async (tenantId, uploadId, maskedInPass) => {
-        await pseudonymise(
+        await pseudonymiseAccepted(
           { objects, table, keys, settings, replica },
           { tenantId, uploadId, ...(maskedInPass ? { maskedInPass } : {}) },
         );

@@ -12,10 +12,18 @@ export class UploadNotFoundError extends Error {
 
 /** The upload is not in a state masking can start from (not yet accepted, or rejected). */
 export class UploadNotMaskableError extends Error {
-  override readonly name = 'UploadNotMaskableError';
+  override readonly name: string = 'UploadNotMaskableError';
   constructor(uploadId: string, reason: string) {
     super(`upload ${uploadId} cannot be masked: ${reason}`);
   }
+}
+
+/**
+ * The upload was withdrawn before or while it was being masked: nothing of it is committed, and what this
+ * masking put is deleted again. For ingestion the upload is finished with (the withdrawal owns the rest).
+ */
+export class UploadWithdrawnError extends UploadNotMaskableError {
+  override readonly name = 'UploadWithdrawnError';
 }
 
 /** A raw output on the upload record lies outside the tenant's raw prefix: refused, never read. */

@@ -8,10 +8,15 @@ import { type DatasetDef, getDataset, isDatasetName } from '../catalog/index.ts'
 import { ConditionFailedError } from '../ports/index.ts';
 import type { UploadRecord } from '../uploads/model.ts';
 import { maskingComplete, storedUploadSchema, updateUploadRecord } from '../uploads/supersession.ts';
-import { pseudonymisedKey, rawPrefix } from '../zones.ts';
+import { pseudonymisedKey, pseudonymisedPrefix, rawPrefix } from '../zones.ts';
 import { compileDuckdbPseudonymise, quoteLiteral } from './compile.ts';
 import { fitThreads, plainQuery, withDuckDb } from './duckdb-engine.ts';
-import { ForeignObjectError, UploadNotFoundError, UploadNotMaskableError } from './errors.ts';
+import {
+  ForeignObjectError,
+  UploadNotFoundError,
+  UploadNotMaskableError,
+  UploadWithdrawnError,
+} from './errors.ts';
 import { buildTenantFacts, type TenantFactsResult } from './facts.ts';
 import { download, hivePart, outputPath, upload, withWorkDir } from './local-files.ts';
 import type { MaskingPorts } from './ports.ts';
@@ -57,6 +62,14 @@ export async function pseudonymise(
   const item = await ports.table.get('uploads', { tenantId, uploadId });
   if (!item) throw new UploadNotFoundError(tenantId, uploadId);
   const record = storedUploadSchema.parse(item);
+  if (record.status === 'WITHDRAWN') {
+    // Withdrawn after ingestion recorded the outcome, perhaps before it put the objects it pseudonymised
+    // in its pass (the withdrawal then found none of them): they are this upload's, and go now.
+    const own = (key: string) =>
+      key.startsWith(pseudonymisedPrefix(tenantId)) && key.endsWith(`/${uploadId}.parquet`);
+    await deleteEveryVersion(ports, (request.maskedInPass ?? []).filter(own));
+    throw new UploadWithdrawnError(uploadId, 'it was withdrawn');
+  }
   if (!MASKABLE.has(record.status))
     throw new UploadNotMaskableError(uploadId, `its status is ${record.status}`);
   const rawKeys = record.outputs ?? [];
@@ -86,6 +99,23 @@ export async function pseudonymise(
   await commitMasking(ports, clock, record, written.outputs);
   const facts = await buildTenantFacts(ports, tenantId);
   return { tenantId, uploadId, dataset: dataset.name, ...written, facts };
+}
+
+/**
+ * Masking as ingestion runs it for an upload it has just accepted. An upload withdrawn meanwhile is
+ * finished with (what ingestion put is deleted, the withdrawal owns the rest), so the delivery is not
+ * retried for it: undefined then.
+ */
+export async function pseudonymiseAccepted(
+  ports: MaskingPorts,
+  request: PseudonymiseRequest,
+): Promise<PseudonymiseResult | undefined> {
+  try {
+    return await pseudonymise(ports, request);
+  } catch (error) {
+    if (error instanceof UploadWithdrawnError) return undefined;
+    throw error;
+  }
 }
 
 /** Reads each raw object back and writes it pseudonymised (the path of a re-mask, or of ingestion without maskInPass). */
@@ -151,19 +181,23 @@ async function commitMasking(
     const now = latest ? storedUploadSchema.parse(latest) : undefined;
     if (now && maskingComplete(now)) return;
     if (!now || now.status === 'WITHDRAWN') {
-      // Every version, here and in the DR copy (S3 replicates versions, never their deletion).
-      for (const store of [ports.objects, ...(ports.replica ? [ports.replica.objects] : [])]) {
-        for (const key of outputs) {
-          const versions = [];
-          for await (const version of store.listVersions('curated', key)) {
-            if (version.key === key) versions.push({ key, versionId: version.versionId });
-          }
-          if (versions.length > 0) await store.deleteMany('curated', versions);
-        }
-      }
-      throw new UploadNotMaskableError(record.uploadId, 'it was withdrawn while it was being masked');
+      await deleteEveryVersion(ports, outputs);
+      throw new UploadWithdrawnError(record.uploadId, 'it was withdrawn while it was being masked');
     }
     throw error;
+  }
+}
+
+/** Deletes every version of curated `keys`, here and in the DR copy (S3 replicates versions, never their deletion). */
+async function deleteEveryVersion(ports: MaskingPorts, keys: readonly string[]): Promise<void> {
+  for (const store of [ports.objects, ...(ports.replica ? [ports.replica.objects] : [])]) {
+    for (const key of keys) {
+      const versions = [];
+      for await (const version of store.listVersions('curated', key)) {
+        if (version.key === key) versions.push({ key, versionId: version.versionId });
+      }
+      if (versions.length > 0) await store.deleteMany('curated', versions);
+    }
   }
 }
 

@@ -11,6 +11,7 @@ import type { LandedObject } from '../../../functions/domain/ingest/notification
 import { defaultSettings } from '../../../functions/domain/settings.ts';
 import { type UploadRecord, uploadRecordSchema } from '../../../functions/domain/uploads/model.ts';
 import { findStuckUploads, STUCK_AFTER_MS } from '../../../functions/domain/uploads/stuck.ts';
+import { withdrawUpload } from '../../../functions/domain/uploads/withdraw.ts';
 import { landingKey, pseudonymisedPrefix, rawPrefix } from '../../../functions/domain/zones.ts';
 import { createIngestHandler } from '../../../functions/ingest/handler.ts';
 import { composeIngest } from '../../../functions/ingest/runtime.ts';
@@ -261,6 +262,49 @@ describe('ingest under faults', () => {
     expect(afterFault.landing).toEqual([object.key]);
     expect(await visibleState(world)).toEqual(reference);
     expect(reference.curated.length).toBeGreaterThan(0);
+  });
+
+  it('leaves nothing of an upload withdrawn just as its outcome is recorded, and asks for no redelivery', async () => {
+    // Prepare: the company withdraws the upload the moment ingestion records its outcome, before the
+    // objects pseudonymised in the pass are put (the withdrawal finds none of them to delete).
+    const world = newWorld();
+    const { object } = await stage(world);
+    let withdrawn = false;
+    const table = new Proxy(world.table, {
+      get(target, name, receiver) {
+        const value = Reflect.get(target, name, receiver);
+        if (typeof value !== 'function') return value;
+        if (name !== 'put') return value.bind(target);
+        return async (tableName: string, item: Record<string, unknown>, ...rest: unknown[]) => {
+          const put = await value.call(target, tableName, item, ...rest);
+          const outcome = item.status === 'ACCEPTED' || item.status === 'PARTIALLY_ACCEPTED';
+          if (!withdrawn && tableName === 'uploads' && item.uploadId === UPLOAD && outcome) {
+            withdrawn = true;
+            await withdrawUpload(
+              { ...world, settings: defaultSettings },
+              { subject: 'user-1', roles: ['tenant'], tenantId: TENANT },
+              UPLOAD,
+            );
+          }
+          return put;
+        };
+      },
+    });
+    const handler = createIngestHandler(async () =>
+      composeIngest({ ...world, table, settings: defaultSettings, tmpDir: tmpdir() }),
+    );
+
+    // Act
+    const delivered = await handler({ Records: [sqsMessageFor(object, 'message-1')] }, context);
+
+    // Assess: no pseudonymised object of it is left, and the delivery is done with
+    const state = await visibleState(world);
+    expect(withdrawn).toBe(true);
+    expect(state.status).toBe('WITHDRAWN');
+    expect(state.curated).toEqual([]);
+    expect(state.raw).toEqual({});
+    expect(state.landing).toEqual([]);
+    expect(delivered.batchItemFailures).toEqual([]);
   });
 
   it('ends in the uninterrupted state after a crash at any write, with nothing untrue visible meanwhile', async () => {
