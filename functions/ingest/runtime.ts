@@ -3,7 +3,7 @@ import type { Runtime } from '../adapters/runtime.ts';
 import { openZipWorkbook } from '../adapters/xlsx-archive.ts';
 import type { IngestPorts } from '../domain/ingest/ports.ts';
 import { compileDuckdbPseudonymiseInPass } from '../domain/masking/compile.ts';
-import { pseudonymiseAccepted } from '../domain/masking/pseudonymise.ts';
+import { cleanUpWithdrawn, pseudonymiseAccepted } from '../domain/masking/pseudonymise.ts';
 import type { PlatformSettings } from '../domain/settings.ts';
 
 /** What the deployed function needs from its environment (checked at its first invocation). */
@@ -48,6 +48,8 @@ export function composeIngest(
           { tenantId, uploadId, ...(maskedInPass ? { maskedInPass } : {}) },
         );
       },
+      afterWithdrawn: (tenantId, uploadId) =>
+        cleanUpWithdrawn({ objects, table, keys, settings, replica }, tenantId, uploadId),
     },
     settings,
   };

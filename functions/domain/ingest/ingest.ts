@@ -33,7 +33,14 @@ export async function ingestObject(
 
   const head = await ports.objects.head(LANDING, object.key);
   // Gone already (processed and removed) or replaced by a newer version with its own notification.
-  if (!head) return { kind: 'ignored', why: 'object no longer exists' };
+  if (!head) {
+    // Or withdrawn: a delivery that failed after the withdrawal looked may have put objects of it.
+    if (address && ports.afterWithdrawn) {
+      const record = await readRecord(ports, address.tenantId, address.uploadId);
+      if (record?.status === 'WITHDRAWN') await ports.afterWithdrawn(address.tenantId, address.uploadId);
+    }
+    return { kind: 'ignored', why: 'object no longer exists' };
+  }
   if (object.versionId && head.versionId && head.versionId !== object.versionId) {
     return { kind: 'ignored', why: 'a newer version of the object exists' };
   }

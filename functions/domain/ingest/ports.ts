@@ -29,6 +29,11 @@ export interface IngestPorts {
     maskedInPass?: readonly string[],
   ) => Promise<void>;
   /**
+   * Runs when a notification comes again for an upload withdrawn since (its landing object is gone):
+   * deletes what an earlier delivery put of it after the withdrawal looked (the masking step's clean-up).
+   */
+  readonly afterWithdrawn?: (tenantId: string, uploadId: string) => Promise<void>;
+  /**
    * Masking in ingestion's pass (single-pass ingest): the statement that writes a relation's rows
    * pseudonymised under the tenant's key (ProcessOptions.maskInPass). Without it, masking reads the
    * raw Parquet back after the record is written.

@@ -26,6 +26,19 @@ export class UploadWithdrawnError extends UploadNotMaskableError {
   override readonly name = 'UploadWithdrawnError';
 }
 
+/**
+ * Masking found its upload withdrawn, and some of the pseudonymised versions it must delete again are
+ * still there (the store refused or failed to delete them): a failure, so the caller retries.
+ */
+export class WithdrawnObjectsLeftError extends Error {
+  override readonly name = 'WithdrawnObjectsLeftError';
+  constructor(uploadId: string, left: number) {
+    super(
+      `upload ${uploadId} was withdrawn, but ${left} pseudonymised object version(s) of it could not be deleted yet; run masking again to delete them`,
+    );
+  }
+}
+
 /** A raw output on the upload record lies outside the tenant's raw prefix: refused, never read. */
 export class ForeignObjectError extends Error {
   override readonly name = 'ForeignObjectError';

@@ -16,6 +16,7 @@ import {
   UploadNotFoundError,
   UploadNotMaskableError,
   UploadWithdrawnError,
+  WithdrawnObjectsLeftError,
 } from './errors.ts';
 import { buildTenantFacts, type TenantFactsResult } from './facts.ts';
 import { download, hivePart, outputPath, upload, withWorkDir } from './local-files.ts';
@@ -65,10 +66,7 @@ export async function pseudonymise(
   if (record.status === 'WITHDRAWN') {
     // Withdrawn after ingestion recorded the outcome, perhaps before it put the objects it pseudonymised
     // in its pass (the withdrawal then found none of them): they are this upload's, and go now.
-    const own = (key: string) =>
-      key.startsWith(pseudonymisedPrefix(tenantId)) && key.endsWith(`/${uploadId}.parquet`);
-    await deleteEveryVersion(ports, (request.maskedInPass ?? []).filter(own));
-    throw new UploadWithdrawnError(uploadId, 'it was withdrawn');
+    return withdrawnMeanwhile(ports, record, request.maskedInPass ?? [], 'it was withdrawn');
   }
   if (!MASKABLE.has(record.status))
     throw new UploadNotMaskableError(uploadId, `its status is ${record.status}`);
@@ -94,7 +92,14 @@ export async function pseudonymise(
   const inPass = new Set(request.maskedInPass ?? []);
   const written = targets.every((t) => inPass.has(t))
     ? { outputs: targets, rows: record.rows?.accepted ?? 0 }
-    : await maskRawObjects(ports, record, dataset, rawKeys);
+    : await maskRawObjects(ports, record, dataset, rawKeys).catch(async (error: unknown) => {
+        // A withdrawal meanwhile deletes the raw objects being read, and may have listed the
+        // pseudonymised ones before those already masked here were put: those go now.
+        const now = await latestRecord(ports, record);
+        if (!now || now.status === 'WITHDRAWN')
+          return withdrawnMeanwhile(ports, record, [], 'it was withdrawn while it was being masked');
+        throw error;
+      });
 
   await commitMasking(ports, clock, record, written.outputs);
   const facts = await buildTenantFacts(ports, tenantId);
@@ -177,28 +182,91 @@ async function commitMasking(
     });
   } catch (error) {
     if (!(error instanceof ConditionFailedError)) throw error;
-    const latest = await ports.table.get('uploads', { tenantId: record.tenantId, uploadId: record.uploadId });
-    const now = latest ? storedUploadSchema.parse(latest) : undefined;
+    const now = await latestRecord(ports, record);
     if (now && maskingComplete(now)) return;
-    if (!now || now.status === 'WITHDRAWN') {
-      await deleteEveryVersion(ports, outputs);
-      throw new UploadWithdrawnError(record.uploadId, 'it was withdrawn while it was being masked');
-    }
+    if (!now || now.status === 'WITHDRAWN')
+      return withdrawnMeanwhile(ports, record, outputs, 'it was withdrawn while it was being masked');
     throw error;
   }
 }
 
-/** Deletes every version of curated `keys`, here and in the DR copy (S3 replicates versions, never their deletion). */
-async function deleteEveryVersion(ports: MaskingPorts, keys: readonly string[]): Promise<void> {
-  for (const store of [ports.objects, ...(ports.replica ? [ports.replica.objects] : [])]) {
+/**
+ * What a withdrawn upload may still have in the pseudonymised zone after the withdrawal looked (objects
+ * a masking or ingestion's pass put later), deleted: ingestion calls it when a notification of the
+ * upload comes again. Nothing for an upload that is not withdrawn.
+ */
+export async function cleanUpWithdrawn(
+  ports: MaskingPorts,
+  tenantId: string,
+  uploadId: string,
+): Promise<void> {
+  const item = await ports.table.get('uploads', { tenantId, uploadId });
+  const record = item ? storedUploadSchema.parse(item) : undefined;
+  if (record?.status === 'WITHDRAWN')
+    await deleteEveryVersion(ports, uploadId, ownPseudonymisedKeys(record, []));
+}
+
+async function latestRecord(ports: MaskingPorts, record: UploadRecord): Promise<UploadRecord | undefined> {
+  const item = await ports.table.get('uploads', { tenantId: record.tenantId, uploadId: record.uploadId });
+  return item ? storedUploadSchema.parse(item) : undefined;
+}
+
+/**
+ * This upload's pseudonymised keys: one per period of its raw outputs, and those of `written` (what
+ * ingestion's pass or this masking put) that are its own; never another upload's.
+ */
+function ownPseudonymisedKeys(record: UploadRecord, written: readonly string[]): string[] {
+  const { tenantId, uploadId, dataset } = record;
+  const own = (key: string) =>
+    key.startsWith(pseudonymisedPrefix(tenantId)) && key.endsWith(`/${uploadId}.parquet`);
+  const byPeriod = (record.outputs ?? []).flatMap((rawKey) => {
+    const period = hivePart(rawKey, 'period');
+    return period && isDatasetName(dataset) ? [pseudonymisedKey(tenantId, dataset, period, uploadId)] : [];
+  });
+  return [...new Set([...byPeriod, ...written])].filter(own);
+}
+
+/**
+ * The upload was withdrawn before or while it was masked: every version of its pseudonymised objects
+ * that masking or ingestion's pass may have put after the withdrawal looked is deleted, then
+ * UploadWithdrawnError (WithdrawnObjectsLeftError if some could not be).
+ */
+async function withdrawnMeanwhile(
+  ports: MaskingPorts,
+  record: UploadRecord,
+  written: readonly string[],
+  reason: string,
+): Promise<never> {
+  await deleteEveryVersion(ports, record.uploadId, ownPseudonymisedKeys(record, written));
+  throw new UploadWithdrawnError(record.uploadId, reason);
+}
+
+/**
+ * Deletes every version of curated `keys`, here and in the DR copy (S3 replicates versions, never their
+ * deletion), and checks none is left: WithdrawnObjectsLeftError otherwise.
+ */
+async function deleteEveryVersion(
+  ports: MaskingPorts,
+  uploadId: string,
+  keys: readonly string[],
+): Promise<void> {
+  const stores = [ports.objects, ...(ports.replica ? [ports.replica.objects] : [])];
+  const versionsOf = async (store: MaskingPorts['objects'], key: string) => {
+    const versions = [];
+    for await (const version of store.listVersions('curated', key)) {
+      if (version.key === key) versions.push({ key, versionId: version.versionId });
+    }
+    return versions;
+  };
+  let left = 0;
+  for (const store of stores) {
     for (const key of keys) {
-      const versions = [];
-      for await (const version of store.listVersions('curated', key)) {
-        if (version.key === key) versions.push({ key, versionId: version.versionId });
-      }
+      const versions = await versionsOf(store, key);
       if (versions.length > 0) await store.deleteMany('curated', versions);
+      left += (await versionsOf(store, key)).length;
     }
   }
+  if (left > 0) throw new WithdrawnObjectsLeftError(uploadId, left);
 }
 
 export type { MaskingPorts } from './ports.ts';

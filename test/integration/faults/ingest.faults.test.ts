@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { InjectedServiceError } from '../../../functions/adapters/faults/errors.ts';
 import { FaultPlan, type FaultRule, fault } from '../../../functions/adapters/faults/plan.ts';
 import type { LandedObject } from '../../../functions/domain/ingest/notification.ts';
+import type { Table } from '../../../functions/domain/ports/index.ts';
 import { defaultSettings } from '../../../functions/domain/settings.ts';
 import { type UploadRecord, uploadRecordSchema } from '../../../functions/domain/uploads/model.ts';
 import { findStuckUploads, STUCK_AFTER_MS } from '../../../functions/domain/uploads/stuck.ts';
@@ -148,6 +149,35 @@ async function assertTruthful(world: World) {
   }
 }
 
+/**
+ * A table whose first write of the upload's outcome (ACCEPTED or PARTIALLY_ACCEPTED) is followed at once
+ * by the company withdrawing the upload (through the world's own ports, as the API would).
+ */
+function withdrawingAtOutcome(world: World, inner: Table) {
+  let withdrawn = false;
+  const table = new Proxy(inner, {
+    get(target, name, receiver) {
+      const value = Reflect.get(target, name, receiver);
+      if (typeof value !== 'function') return value;
+      if (name !== 'put') return value.bind(target);
+      return async (tableName: string, item: Record<string, unknown>, ...rest: unknown[]) => {
+        const put = await value.call(target, tableName, item, ...rest);
+        const outcome = item.status === 'ACCEPTED' || item.status === 'PARTIALLY_ACCEPTED';
+        if (!withdrawn && tableName === 'uploads' && item.uploadId === UPLOAD && outcome) {
+          withdrawn = true;
+          await withdrawUpload(
+            { ...world, settings: defaultSettings },
+            { subject: 'user-1', roles: ['tenant'], tenantId: TENANT },
+            UPLOAD,
+          );
+        }
+        return put;
+      };
+    },
+  });
+  return { table, withdrawn: () => withdrawn };
+}
+
 describe('ingest under faults', () => {
   it('hands a throttled message back and the redelivery accepts every row once', async () => {
     // Prepare
@@ -269,27 +299,7 @@ describe('ingest under faults', () => {
     // objects pseudonymised in the pass are put (the withdrawal finds none of them to delete).
     const world = newWorld();
     const { object } = await stage(world);
-    let withdrawn = false;
-    const table = new Proxy(world.table, {
-      get(target, name, receiver) {
-        const value = Reflect.get(target, name, receiver);
-        if (typeof value !== 'function') return value;
-        if (name !== 'put') return value.bind(target);
-        return async (tableName: string, item: Record<string, unknown>, ...rest: unknown[]) => {
-          const put = await value.call(target, tableName, item, ...rest);
-          const outcome = item.status === 'ACCEPTED' || item.status === 'PARTIALLY_ACCEPTED';
-          if (!withdrawn && tableName === 'uploads' && item.uploadId === UPLOAD && outcome) {
-            withdrawn = true;
-            await withdrawUpload(
-              { ...world, settings: defaultSettings },
-              { subject: 'user-1', roles: ['tenant'], tenantId: TENANT },
-              UPLOAD,
-            );
-          }
-          return put;
-        };
-      },
-    });
+    const { table, withdrawn } = withdrawingAtOutcome(world, world.table);
     const handler = createIngestHandler(async () =>
       composeIngest({ ...world, table, settings: defaultSettings, tmpDir: tmpdir() }),
     );
@@ -299,12 +309,51 @@ describe('ingest under faults', () => {
 
     // Assess: no pseudonymised object of it is left, and the delivery is done with
     const state = await visibleState(world);
-    expect(withdrawn).toBe(true);
+    expect(withdrawn()).toBe(true);
     expect(state.status).toBe('WITHDRAWN');
     expect(state.curated).toEqual([]);
     expect(state.raw).toEqual({});
     expect(state.landing).toEqual([]);
     expect(delivered.batchItemFailures).toEqual([]);
+  });
+
+  it('deletes what a failed delivery put of a withdrawn upload when the message comes again', async () => {
+    // Prepare: withdrawn at the outcome, and the put of the second period's pseudonymised object fails
+    // (after the first was put), so masking never runs in that delivery
+    const world = newWorld();
+    const { object } = await stage(world);
+    const plan = new FaultPlan([
+      {
+        port: 'objects',
+        method: 'put',
+        when: (bucket, key) => bucket === 'curated' && String(key).includes('period=2026-05'),
+        fault: fault.throttle(),
+      },
+    ]);
+    const faulty = faultyPorts(world, plan);
+    const { table, withdrawn } = withdrawingAtOutcome(world, faulty.table);
+    const compose = (ports: typeof faulty) =>
+      createIngestHandler(async () =>
+        composeIngest({ ...ports, settings: defaultSettings, clock: world.clock, tmpDir: tmpdir() }),
+      );
+
+    // Act
+    const first = await compose({ ...faulty, table })(
+      { Records: [sqsMessageFor(object, 'message-1')] },
+      context,
+    );
+    const leftByTheFailure = (await visibleState(world)).curated;
+    const again = await compose(faultyPorts(world, new FaultPlan()))(
+      { Records: [sqsMessageFor(object, 'message-1')] },
+      context,
+    );
+
+    // Assess
+    expect(withdrawn()).toBe(true);
+    expect(first.batchItemFailures).toHaveLength(1);
+    expect(leftByTheFailure).toHaveLength(1);
+    expect(again.batchItemFailures).toEqual([]);
+    expect((await visibleState(world)).curated).toEqual([]);
   });
 
   it('ends in the uninterrupted state after a crash at any write, with nothing untrue visible meanwhile', async () => {

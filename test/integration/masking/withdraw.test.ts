@@ -9,8 +9,9 @@ import type { Principal } from '../../../functions/domain/auth/principal.ts';
 import { ConflictError, NotFoundError } from '../../../functions/domain/errors.ts';
 import { readLedger } from '../../../functions/domain/ledger/ledger.ts';
 import { anonymisedTableKey } from '../../../functions/domain/masking/anonymised-schema.ts';
+import { UploadWithdrawnError } from '../../../functions/domain/masking/errors.ts';
 import { buildTenantFacts, factKey } from '../../../functions/domain/masking/facts.ts';
-import { pseudonymise } from '../../../functions/domain/masking/pseudonymise.ts';
+import { pseudonymise, pseudonymiseAccepted } from '../../../functions/domain/masking/pseudonymise.ts';
 import { NotFoundError as StoreNotFoundError } from '../../../functions/domain/ports/index.ts';
 import { buildRelease } from '../../../functions/domain/release/release.ts';
 import { defaultSettings } from '../../../functions/domain/settings.ts';
@@ -20,7 +21,12 @@ import {
   WithdrawalIncompleteError,
   withdrawUpload,
 } from '../../../functions/domain/uploads/withdraw.ts';
-import { landingKey, reportKey, supportExportPrefix } from '../../../functions/domain/zones.ts';
+import {
+  landingKey,
+  pseudonymisedKey,
+  reportKey,
+  supportExportPrefix,
+} from '../../../functions/domain/zones.ts';
 import { readCells, seedTenant, seedUpload, testPorts } from './fixtures.ts';
 
 const TENANT = 'tenant-w';
@@ -281,6 +287,54 @@ describe('withdrawing an upload while masking rebuilds the facts', () => {
       await ports.table.get('uploads', { tenantId: TENANT, uploadId: FIRST }),
     );
     expect(first.supersededBy).toBeUndefined();
+  });
+
+  it('leaves nothing when the withdrawal commits while masking reads the raw objects back', async () => {
+    // Prepare: a re-mask of the mistake (no objects from ingestion's pass), withdrawn after it masked its
+    // first period and before it puts it (the withdrawal finds nothing of that period to delete)
+    const ports = await world();
+    const pseudonymisedOfMistake = (key: string) =>
+      key.startsWith('pseudonymised/') && key.endsWith(`/${MISTAKE}.parquet`);
+    const race = withdrawingWhen(ports, 'put', pseudonymisedOfMistake);
+
+    // Act
+    const masked = await pseudonymise(race.ports, { tenantId: TENANT, uploadId: MISTAKE }).catch(
+      (e: unknown) => e,
+    );
+
+    // Assess
+    expect(race.fired()).toBe(true);
+    expect(masked).toBeInstanceOf(UploadWithdrawnError);
+    expect(await versionsOf(ports, MISTAKE)).toEqual([]);
+    expect(await salesFacts(ports)).toEqual([['2026-04', 1_000_000]]);
+  });
+
+  it('does not take the clean-up of a withdrawn upload for done when the store refuses a deletion', async () => {
+    // Prepare: the mistake withdrawn, and its objects put again (as ingestion's pass puts them) into a
+    // store that refuses to delete them
+    const ports = await world();
+    await withdrawUpload(ports, company, MISTAKE);
+    const keys = ['2026-04', '2026-05'].map((p) => pseudonymisedKey(TENANT, 'sales', p, MISTAKE));
+    for (const key of keys) await ports.objects.put('curated', key, 'pseudonymised rows');
+    const objects = new Proxy(ports.objects, {
+      get(target, name, receiver) {
+        const value = Reflect.get(target, name, receiver);
+        if (typeof value !== 'function') return value;
+        if (name !== 'deleteMany') return value.bind(target);
+        return async (_bucket: string, refs: readonly { key: string }[]) => ({ failed: refs });
+      },
+    });
+
+    // Act
+    const masked = await pseudonymiseAccepted(
+      { ...ports, objects },
+      { tenantId: TENANT, uploadId: MISTAKE, maskedInPass: keys },
+    ).catch((e: unknown) => e);
+
+    // Assess: a failure, so the delivery is retried, not a finished withdrawal
+    expect(masked).toBeInstanceOf(Error);
+    expect(masked).not.toBeInstanceOf(UploadWithdrawnError);
+    expect(await versionsOf(ports, MISTAKE)).not.toEqual([]);
   });
 
   it('still fails when an object in force is gone although nothing withdrew it', async () => {
