@@ -34,7 +34,7 @@ export class WithdrawnObjectsLeftError extends Error {
   override readonly name = 'WithdrawnObjectsLeftError';
   constructor(uploadId: string, left: number) {
     super(
-      `upload ${uploadId} was withdrawn, but ${left} pseudonymised object version(s) of it could not be deleted yet; run masking again to delete them`,
+      `upload ${uploadId} was withdrawn, but ${left} pseudonymised object version(s) of it could not be deleted yet; the redelivered notification (or masking it again) deletes them`,
     );
   }
 }
