@@ -39,6 +39,20 @@ export class WithdrawnObjectsLeftError extends Error {
   }
 }
 
+/**
+ * A tenant's uploads kept changing (masked or withdrawn) while its facts were rebuilt, attempt after
+ * attempt: the facts written last may not follow the records, so this is a failure and the caller's
+ * delivery is retried (each change also brings its own rebuild).
+ */
+export class FactsKeptChangingError extends Error {
+  override readonly name = 'FactsKeptChangingError';
+  constructor(tenantId: string, attempts: number) {
+    super(
+      `the uploads of tenant ${tenantId} changed during each of ${attempts} rebuilds of its facts; the facts are rebuilt again when the delivery is retried`,
+    );
+  }
+}
+
 /** A raw output on the upload record lies outside the tenant's raw prefix: refused, never read. */
 export class ForeignObjectError extends Error {
   override readonly name = 'ForeignObjectError';

@@ -16,6 +16,7 @@ import { COMPANY_MEASURE_COLUMNS, EMPLOYEE_MEASURE_COLUMNS } from './anonymised-
 import { pseudonymisedColumns } from './columns.ts';
 import { dialectType, quoteIdent, quoteLiteral } from './compile.ts';
 import { type DuckSession, fitThreads, plainQuery, withDuckDb } from './duckdb-engine.ts';
+import { FactsKeptChangingError } from './errors.ts';
 import { download, outputPath, upload, withWorkDir } from './local-files.ts';
 import type { MaskingPorts } from './ports.ts';
 
@@ -163,17 +164,25 @@ const sameObjects = (a: readonly InForceObject[], b: readonly InForceObject[]) =
   JSON.stringify(a.map((o) => o.key)) === JSON.stringify(b.map((o) => o.key));
 
 /**
+ * Rebuilds of a tenant's facts in one call before it gives up: each is needed only because a masking or a
+ * withdrawal of the same tenant committed during the one before.
+ */
+export const FACTS_MAX_ATTEMPTS = 8;
+
+/**
  * Rebuilds a tenant's derived facts from exactly the pseudonymised objects in force: those of uploads
  * whose masking completed (never a half-written or withdrawn upload's), one per dataset and period,
  * of the upload latest in the tenant's order (supersession.ts). The records' `supersededBy` are brought
  * in line first. If a masking or a withdrawal committed while the facts were written, they are built
- * again, so the facts written last follow the records as they are. An object in force that is gone when
- * it is read was withdrawn meanwhile (its deletion follows the record's commit): the facts are planned
- * again from the records, not failed (which would have the caller's message delivered again for nothing).
- * One gone while the records still count it is a real loss, and is thrown.
+ * again, until a rebuild sees the records unchanged, so the facts written last follow the records as
+ * they are; after FACTS_MAX_ATTEMPTS changing rebuilds it fails (FactsKeptChangingError) rather than
+ * leave facts that may not. An object in force that is gone when it is read was withdrawn meanwhile
+ * (its deletion follows the record's commit): the facts are planned again from the records, not failed
+ * (which would have the caller's message delivered again for nothing). One gone while the records
+ * still count it is a real loss, and is thrown.
  */
 export async function buildTenantFacts(ports: MaskingPorts, tenantId: string): Promise<TenantFactsResult> {
-  for (let attempt = 1; ; attempt++) {
+  for (let attempt = 1; attempt <= FACTS_MAX_ATTEMPTS; attempt++) {
     const plan = await applySupersession(ports, tenantId);
     const written = await writeFacts(ports, tenantId, plan.inForce).catch((error: unknown) => {
       if (error instanceof NotFoundError) return error;
@@ -182,11 +191,12 @@ export async function buildTenantFacts(ports: MaskingPorts, tenantId: string): P
     const now = planSupersession(await readTenantUploadRecords(ports.table, tenantId));
     const changed = !sameObjects(now.inForce, plan.inForce);
     if (written instanceof NotFoundError) {
-      if (!changed || attempt >= 3) throw written;
+      if (!changed) throw written;
       continue;
     }
-    if (!changed || attempt >= 3) return written;
+    if (!changed) return written;
   }
+  throw new FactsKeptChangingError(tenantId, FACTS_MAX_ATTEMPTS);
 }
 
 async function writeFacts(

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildTenantFacts, factKey } from '../../../functions/domain/masking/facts.ts';
+import { FactsKeptChangingError } from '../../../functions/domain/masking/errors.ts';
+import { buildTenantFacts, FACTS_MAX_ATTEMPTS, factKey } from '../../../functions/domain/masking/facts.ts';
 import { tokenOf } from '../../../functions/domain/masking/hmac.ts';
 import { pseudonymise } from '../../../functions/domain/masking/pseudonymise.ts';
 import { pseudonymisedKey } from '../../../functions/domain/zones.ts';
@@ -105,4 +106,72 @@ describe('derived facts', () => {
       'maskedAt',
     );
   });
+
+  it('follows the records when more uploads are masked while it writes than it used to retry for', async () => {
+    // Prepare: four more months arrive one by one, each masked (and its own facts rebuilt) just as
+    // the rebuild under test writes its facts
+    const race = await maskedWhileWriting(['05', '06', '07', '08']);
+
+    // Act
+    await buildTenantFacts(race.ports, 'tenant-f');
+
+    // Assess: every month masked is in the facts written last
+    const facts = await readCells(
+      await race.ports.objects.get('curated', factKey('tenant-f', 'employee_month')),
+    );
+    expect(facts.map((f) => f.period)).toEqual(['2024-04', '2024-05', '2024-06', '2024-07', '2024-08']);
+    expect(race.pending).toEqual([]);
+  });
+
+  it('fails, to be retried, when the uploads change during every rebuild it may make', async () => {
+    // Prepare: a month masked during each of the rebuilds allowed
+    const months = Array.from({ length: FACTS_MAX_ATTEMPTS }, (_, i) => String(i + 2).padStart(2, '0'));
+    const race = await maskedWhileWriting(months);
+
+    // Act
+    const built = await buildTenantFacts(race.ports, 'tenant-f').catch((e: unknown) => e);
+
+    // Assess
+    expect(built).toBeInstanceOf(FactsKeptChangingError);
+    expect(race.pending).toEqual([]);
+  });
 });
+
+/**
+ * A tenant with an employee and April's attendance masked, and one attendance upload per month given,
+ * each masked (with its own facts rebuild, through the plain ports) as the returned ports' next write
+ * of the employee-month facts begins.
+ */
+async function maskedWhileWriting(months: readonly string[]) {
+  const ports = testPorts();
+  await seedTenant(ports, 'tenant-f', { industry: 'G', prefecture: '13', sizeBand: '5-19' });
+  await seedUpload(ports, 'tenant-f', 'u-0', 'employees', { '2024-04': [employee] }, { sequence: 1 });
+  await seedUpload(
+    ports,
+    'tenant-f',
+    'u-04',
+    'attendance',
+    { '2024-04': [day('2024-04-05', 1)] },
+    { sequence: 2 },
+  );
+  await pseudonymise(ports, { tenantId: 'tenant-f', uploadId: 'u-0' });
+  await pseudonymise(ports, { tenantId: 'tenant-f', uploadId: 'u-04' });
+  for (const [i, month] of months.entries()) {
+    const rows = { [`2024-${month}`]: [day(`2024-${month}-07`, 2 + i)] };
+    await seedUpload(ports, 'tenant-f', `u-${month}`, 'attendance', rows, { sequence: 3 + i });
+  }
+  const pending = [...months];
+  const objects = new Proxy(ports.objects, {
+    get(target, name, receiver) {
+      const value = Reflect.get(target, name, receiver);
+      if (typeof value !== 'function') return value;
+      if (name !== 'put') return value.bind(target);
+      return async (bucket: string, key: string, ...rest: unknown[]) => {
+        const month = key === factKey('tenant-f', 'employee_month') ? pending.shift() : undefined;
+        if (month) await pseudonymise(ports, { tenantId: 'tenant-f', uploadId: `u-${month}` });
+        return value.call(target, bucket, key, ...rest);
+      };
+    },
+  });
+  return { ports: { ...ports, objects }, pending };
+}
