@@ -86,13 +86,6 @@ export function planSupersession(records: readonly UploadRecord[]): Supersession
   return { inForce, supersededBy };
 }
 
-/** Whether an upload has rows in force (masked, not withdrawn, and not superseded for every period). */
-export function isInForce(record: UploadRecord): boolean {
-  if (!maskingComplete(record)) return false;
-  const periods = new Set((record.maskedOutputs ?? []).map(periodOfKey));
-  return Object.keys(record.supersededBy ?? {}).length < periods.size;
-}
-
 /** Every upload record of a tenant (grants and other items of the partition left out). */
 export async function readTenantUploadRecords(table: Table, tenantId: string): Promise<UploadRecord[]> {
   const records: UploadRecord[] = [];

@@ -25,7 +25,7 @@ import { SAFE_FILE_NAME, safeFileName } from './file-name.ts';
 import { withBookkeeping } from './in-flight.ts';
 import { type UploadRecord, uploadRecordSchema } from './model.ts';
 import { pageTenantUploads, readTenantUpload, UPLOAD_ID, UPLOADS_TABLE } from './records.ts';
-import { isInForce } from './supersession.ts';
+import { planSupersession, readTenantUploadRecords, type SupersessionPlan } from './supersession.ts';
 
 export { UPLOADS_TABLE } from './records.ts';
 /** S3 refuses presigned POSTs valid for longer than Kura allows. */
@@ -323,17 +323,32 @@ export type UploadView = Omit<
   readonly inForce: boolean;
 };
 
-const toView = (record: UploadRecord): UploadView => {
+/**
+ * The view of a record, in force and superseded as the tenant's records plan it (supersession.ts), the
+ * rule the facts follow: the records' own `supersededBy` is brought in line only after a later upload's
+ * masking commits, and reading it then showed the replaced upload in force a moment longer.
+ */
+const toView = (record: UploadRecord, plan: SupersessionPlan): UploadView => {
   const {
     processedObject: _p,
     consent: _c,
     maskedOutputs: _m,
     inFlight: _i,
     expiresAtEpoch: _e,
+    supersededBy: _s,
     ...view
   } = record;
-  return { ...view, inForce: isInForce(record) };
+  const supersededBy = plan.supersededBy.get(record.uploadId);
+  return {
+    ...view,
+    ...(supersededBy ? { supersededBy: { ...supersededBy } } : {}),
+    inForce: plan.inForce.some((object) => object.uploadId === record.uploadId),
+  };
 };
+
+/** The plan of every upload of the tenant, which decides what each of them has in force. */
+const planOf = async (table: Table, tenantId: string) =>
+  planSupersession(await readTenantUploadRecords(table, tenantId));
 
 /**
  * One of the caller's uploads. The key is always the caller's tenant, so another tenant's upload
@@ -345,7 +360,8 @@ export async function getUpload(
   uploadId: string,
 ): Promise<UploadView> {
   const tenantId = tenantOf(principal);
-  return toView(await readTenantUpload(ports.table, tenantId, uploadId));
+  const record = await readTenantUpload(ports.table, tenantId, uploadId);
+  return toView(record, await planOf(ports.table, tenantId));
 }
 
 export const LIST_LIMIT_MAX = 100;
@@ -369,5 +385,9 @@ export async function listUploads(
   }
   // Supporter and support grants share the partition; pageTenantUploads skips them.
   const page = await pageTenantUploads(ports.table, tenantId, { limit, cursor: options.cursor });
-  return { uploads: page.records.map(toView), ...(page.cursor !== undefined ? { cursor: page.cursor } : {}) };
+  const plan = page.records.length > 0 ? await planOf(ports.table, tenantId) : planSupersession([]);
+  return {
+    uploads: page.records.map((record) => toView(record, plan)),
+    ...(page.cursor !== undefined ? { cursor: page.cursor } : {}),
+  };
 }
