@@ -50,7 +50,7 @@ describe('the audit programs on worker threads', () => {
 
     // Act
     const inThread = await inThreadSolver.solve(jobs);
-    const onWorkers = await new WorkerSuppressionSolver({ workers: 2, minTargets: 0 }).solve(jobs);
+    const onWorkers = await new WorkerSuppressionSolver({ workers: 2, minWeight: 0 }).solve(jobs);
 
     // Assess
     expect(onWorkers).toEqual(inThread);
@@ -74,7 +74,7 @@ describe('the audit programs on worker threads', () => {
           `import { isMainThread } from 'node:worker_threads';`,
           'if (isMainThread) {',
           '  const jobs = deserialize(readFileSync(process.argv[2]));',
-          '  const solutions = await new WorkerSuppressionSolver({ workers: 2, minTargets: 0 }).solve(jobs);',
+          '  const solutions = await new WorkerSuppressionSolver({ workers: 2, minWeight: 0 }).solve(jobs);',
           '  process.stdout.write(JSON.stringify(solutions));',
           '}',
         ].join('\n'),
@@ -115,7 +115,7 @@ describe('the audit programs on worker threads', () => {
     const broken = { ...job, settings: undefined } as unknown as SuppressionJob;
 
     // Act
-    const solving = new WorkerSuppressionSolver({ workers: 2, minTargets: 0 }).solve([job, broken, job]);
+    const solving = new WorkerSuppressionSolver({ workers: 2, minWeight: 0 }).solve([job, broken, job]);
 
     // Assess
     await expect(solving).rejects.toThrow(AuditWorkerError);
