@@ -11,6 +11,7 @@ import { actorOf, type Principal, tenantOf } from '../auth/principal.ts';
 import { ConflictError, ServiceUnavailableError } from '../errors.ts';
 import { msg } from '../i18n.ts';
 import { appendLedger, entryRef } from '../ledger/ledger.ts';
+import { FactsKeptChangingError } from '../masking/errors.ts';
 import { buildTenantFacts } from '../masking/facts.ts';
 import { ConditionFailedError, type KeyStore, type ObjectStore, type Table } from '../ports/index.ts';
 import type { PlatformSettings } from '../settings.ts';
@@ -269,6 +270,9 @@ export async function finishWithdrawal(
     await updateUploadRecord(ports.table, ports.clock(), record, { withdrawalClaimedAt: undefined }).catch(
       () => undefined,
     );
+    // The company's other uploads kept changing while its facts were rebuilt: withdrawing again
+    // finishes it (its data is already deleted).
+    if (error instanceof FactsKeptChangingError) throw new WithdrawalIncompleteError(uploadId);
     throw error;
   }
 }

@@ -10,7 +10,7 @@ import { ConflictError, NotFoundError } from '../../../functions/domain/errors.t
 import { readLedger } from '../../../functions/domain/ledger/ledger.ts';
 import { anonymisedTableKey } from '../../../functions/domain/masking/anonymised-schema.ts';
 import { UploadWithdrawnError } from '../../../functions/domain/masking/errors.ts';
-import { buildTenantFacts, factKey } from '../../../functions/domain/masking/facts.ts';
+import { buildTenantFacts, FACTS_MAX_ATTEMPTS, factKey } from '../../../functions/domain/masking/facts.ts';
 import { pseudonymise, pseudonymiseAccepted } from '../../../functions/domain/masking/pseudonymise.ts';
 import { NotFoundError as StoreNotFoundError } from '../../../functions/domain/ports/index.ts';
 import { buildRelease } from '../../../functions/domain/release/release.ts';
@@ -366,5 +366,51 @@ describe('withdrawing an upload while masking rebuilds the facts', () => {
     expect(race.fired()).toBe(true);
     expect(await salesFacts(ports)).toEqual([['2026-04', 1_000_000]]);
     expect(await versionsOf(ports, MISTAKE)).toEqual([]);
+  });
+
+  it('asks to withdraw again when the company’s uploads keep changing through every facts rebuild, and that finishes it', async () => {
+    // Prepare: more sales months, one masked (with its own facts rebuild) just as each rebuild of the
+    // withdrawal writes its facts, for every rebuild it may make
+    const ports = await world();
+    const months = Array.from(
+      { length: FACTS_MAX_ATTEMPTS },
+      (_, i) => `2027-${String(i + 1).padStart(2, '0')}`,
+    );
+    const ids = months.map((_, i) => `aaaaaaaa-aaaa-4aaa-8aaa-${String(i).padStart(12, '0')}`);
+    for (const [i, month] of months.entries())
+      await seedUpload(
+        ports,
+        TENANT,
+        ids[i] as string,
+        'sales',
+        { [month]: [{ period_month: month, sales_amount: 5_000 }] },
+        { sequence: 3 + i },
+      );
+    const pending = [...ids];
+    const objects = new Proxy(ports.objects, {
+      get(target, name, receiver) {
+        const value = Reflect.get(target, name, receiver);
+        if (typeof value !== 'function') return value;
+        if (name !== 'put') return value.bind(target);
+        return async (bucket: string, key: string, ...rest: unknown[]) => {
+          const uploadId = key === factKey(TENANT, 'employee_month') ? pending.shift() : undefined;
+          if (uploadId) await pseudonymise(ports, { tenantId: TENANT, uploadId });
+          return value.call(target, bucket, key, ...rest);
+        };
+      },
+    });
+
+    // Act
+    const interrupted = await withdrawUpload({ ...ports, objects }, company, MISTAKE).catch(
+      (e: unknown) => e,
+    );
+    const finished = await withdrawUpload(ports, company, MISTAKE);
+
+    // Assess: a 503 asking to withdraw again (not an internal error), then the withdrawal completes
+    expect(pending).toEqual([]);
+    expect(interrupted).toBeInstanceOf(WithdrawalIncompleteError);
+    expect(finished).toMatchObject({ uploadId: MISTAKE, status: 'WITHDRAWN' });
+    expect(await versionsOf(ports, MISTAKE)).toEqual([]);
+    expect((await salesFacts(ports)).map(([period]) => period)).toEqual(['2026-04', ...months]);
   });
 });
