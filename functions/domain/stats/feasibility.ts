@@ -184,7 +184,10 @@ class Programs {
       this.model.run();
     }
     let status: number = this.model.getModelStatus();
-    for (const presolve of ['choose', 'off']) {
+    // A program the dual simplex just solved from scratch is not solved the same way again: only
+    // without presolve.
+    const confirmations = start === 'afresh' && !this.interiorPoint ? ['off'] : ['choose', 'off'];
+    for (const presolve of confirmations) {
       if (status === optimal) break;
       this.model.options.set({ simplex_strategy: DUAL_SIMPLEX, presolve });
       this.model.clearSolver();
