@@ -97,6 +97,8 @@ export class DynamoTable implements Table {
       values[':sk'] = request.sortPrefix.value;
       keyCondition += ' AND begins_with(#sk, :sk)';
     }
+    for (const [i, name] of (request.attributes ?? []).entries()) names[`#a${i}`] = name;
+    const projection = request.attributes?.map((_, i) => `#a${i}`).join(', ');
     const out = await this.#client.send(
       new (await documentSdk()).QueryCommand({
         TableName: this.#table(request.table),
@@ -107,6 +109,7 @@ export class DynamoTable implements Table {
         Limit: request.limit,
         ExclusiveStartKey: request.cursor,
         ScanIndexForward: !request.descending,
+        ...(projection ? { ProjectionExpression: projection } : {}),
         // Global secondary indexes cannot be read consistently.
         ...(request.index ? {} : { ConsistentRead: true }),
       }),

@@ -70,7 +70,13 @@ export class MemoryTable implements Table {
       sortKey ? (item[sortKey] as KeyValue) : '',
       this.#keyString(request.table, item),
     ];
-    return this.#page(matching, order, request);
+    const page = this.#page(matching, order, request);
+    const { attributes } = request;
+    if (!attributes) return page;
+    const projected = page.items.map((item) =>
+      Object.fromEntries(attributes.flatMap((name) => (name in item ? [[name, item[name]]] : []))),
+    );
+    return { ...page, items: projected };
   }
 
   async scan(table: string, request: ScanRequest = {}): Promise<QueryPage> {

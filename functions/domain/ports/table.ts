@@ -14,6 +14,11 @@ export interface QueryRequest {
   readonly limit?: number;
   readonly cursor?: Item | undefined;
   readonly descending?: boolean;
+  /**
+   * Only these attributes of each item (DynamoDB's ProjectionExpression): list the key attributes too
+   * when they are needed. An adapter may return more; a caller reads only what it asked for.
+   */
+  readonly attributes?: readonly string[];
 }
 
 /** A page of a whole-table scan (small tables only, e.g. tenants). */

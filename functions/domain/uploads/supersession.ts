@@ -38,8 +38,14 @@ export function compareUploadOrder(
   return 0;
 }
 
+/** What the plan reads of an upload record. */
+export type PlanRecord = Pick<
+  UploadRecord,
+  'uploadId' | 'dataset' | 'status' | 'maskedAt' | 'maskedOutputs' | 'sequence' | 'requestedAt'
+>;
+
 /** Whether an upload's masking completed: its pseudonymised objects are committed and may be read. */
-export const maskingComplete = (record: UploadRecord): boolean =>
+export const maskingComplete = (record: PlanRecord): boolean =>
   COUNTING.has(record.status) && record.maskedAt !== undefined && (record.maskedOutputs?.length ?? 0) > 0;
 
 /** One pseudonymised object in force: the upload, dataset and period it holds. */
@@ -60,7 +66,7 @@ export interface SupersessionPlan {
 }
 
 /** Plans which upload is in force for every dataset and period (pure). */
-export function planSupersession(records: readonly UploadRecord[]): SupersessionPlan {
+export function planSupersession(records: readonly PlanRecord[]): SupersessionPlan {
   const counting = records.filter(maskingComplete).sort(compareUploadOrder);
   const latest = new Map<string, InForceObject>();
   const contributions = counting.flatMap((record, rank) =>
@@ -84,6 +90,45 @@ export function planSupersession(records: readonly UploadRecord[]): Supersession
   }
   const inForce = [...latest.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return { inForce, supersededBy };
+}
+
+/** The attributes the plan reads, and the tenant's (loose: an adapter may return more attributes). */
+const planRecordSchema = z.looseObject(
+  z.pick(uploadRecordSchema, {
+    tenantId: true,
+    uploadId: true,
+    dataset: true,
+    status: true,
+    maskedAt: true,
+    maskedOutputs: true,
+    sequence: true,
+    requestedAt: true,
+  }).shape,
+);
+
+/**
+ * What the plan needs of every upload record of a tenant, read with a projection: a few hundred bytes an
+ * upload, where whole records carry row errors and mappings (what callers see of one upload computes
+ * what is in force from these).
+ */
+export async function readTenantPlanRecords(table: Table, tenantId: string): Promise<PlanRecord[]> {
+  const records: PlanRecord[] = [];
+  let cursor: Record<string, unknown> | undefined;
+  do {
+    const page = await table.query({
+      table: UPLOADS_TABLE,
+      partition: { name: 'tenantId', value: tenantId },
+      cursor,
+      attributes: Object.keys(planRecordSchema.shape),
+    });
+    for (const item of page.items) {
+      if (String(item.uploadId).includes('#')) continue;
+      const parsed = planRecordSchema.safeParse(item);
+      if (parsed.success && parsed.data.tenantId === tenantId) records.push(parsed.data);
+    }
+    cursor = page.cursor;
+  } while (cursor);
+  return records;
 }
 
 /** Every upload record of a tenant (grants and other items of the partition left out). */

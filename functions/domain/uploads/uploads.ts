@@ -25,7 +25,12 @@ import { SAFE_FILE_NAME, safeFileName } from './file-name.ts';
 import { withBookkeeping } from './in-flight.ts';
 import { type UploadRecord, uploadRecordSchema } from './model.ts';
 import { pageTenantUploads, readTenantUpload, UPLOAD_ID, UPLOADS_TABLE } from './records.ts';
-import { planSupersession, readTenantUploadRecords, type SupersessionPlan } from './supersession.ts';
+import {
+  maskingComplete,
+  planSupersession,
+  readTenantPlanRecords,
+  type SupersessionPlan,
+} from './supersession.ts';
 
 export { UPLOADS_TABLE } from './records.ts';
 /** S3 refuses presigned POSTs valid for longer than Kura allows. */
@@ -324,9 +329,9 @@ export type UploadView = Omit<
 };
 
 /**
- * The view of a record, in force and superseded as the tenant's records plan it (supersession.ts), the
- * rule the facts follow: the records' own `supersededBy` is brought in line only after a later upload's
- * masking commits, and reading it then showed the replaced upload in force a moment longer.
+ * The view of a record, in force and superseded as the tenant's records plan it (supersession.ts): what
+ * the facts follow once rebuilt. The records' own `supersededBy` is brought in line only after a later
+ * upload's masking commits, and reading it then showed the replaced upload in force a moment longer.
  */
 const toView = (record: UploadRecord, plan: SupersessionPlan): UploadView => {
   const {
@@ -346,9 +351,13 @@ const toView = (record: UploadRecord, plan: SupersessionPlan): UploadView => {
   };
 };
 
-/** The plan of every upload of the tenant, which decides what each of them has in force. */
-const planOf = async (table: Table, tenantId: string) =>
-  planSupersession(await readTenantUploadRecords(table, tenantId));
+/**
+ * The plan of every upload of the tenant, which decides what each of them has in force. Read only when
+ * one of `records` completed masking (nothing else can be in force or superseded), so polling an upload
+ * still being processed reads its record alone; the plan's read is a projection of every record.
+ */
+const planFor = async (table: Table, tenantId: string, records: readonly UploadRecord[]) =>
+  planSupersession(records.some(maskingComplete) ? await readTenantPlanRecords(table, tenantId) : []);
 
 /**
  * One of the caller's uploads. The key is always the caller's tenant, so another tenant's upload
@@ -361,7 +370,7 @@ export async function getUpload(
 ): Promise<UploadView> {
   const tenantId = tenantOf(principal);
   const record = await readTenantUpload(ports.table, tenantId, uploadId);
-  return toView(record, await planOf(ports.table, tenantId));
+  return toView(record, await planFor(ports.table, tenantId, [record]));
 }
 
 export const LIST_LIMIT_MAX = 100;
@@ -385,7 +394,7 @@ export async function listUploads(
   }
   // Supporter and support grants share the partition; pageTenantUploads skips them.
   const page = await pageTenantUploads(ports.table, tenantId, { limit, cursor: options.cursor });
-  const plan = page.records.length > 0 ? await planOf(ports.table, tenantId) : planSupersession([]);
+  const plan = await planFor(ports.table, tenantId, page.records);
   return {
     uploads: page.records.map((record) => toView(record, plan)),
     ...(page.cursor !== undefined ? { cursor: page.cursor } : {}),

@@ -151,6 +151,38 @@ describe('DynamoTable on dynalite', () => {
   });
 });
 
+describe('DynamoTable projection', () => {
+  it('returns only the attributes asked for, and pages by key as without them', async () => {
+    // Prepare: items with a large attribute the reader does not want
+    for (const uploadId of ['p-1', 'p-2', 'p-3'])
+      await ports.table.put('uploads', {
+        tenantId: 'p-tenant',
+        uploadId,
+        status: 'ACCEPTED',
+        errors: ['x'.repeat(1000)],
+      });
+
+    // Act
+    const first = await ports.table.query({
+      table: 'uploads',
+      partition: { name: 'tenantId', value: 'p-tenant' },
+      limit: 2,
+      attributes: ['uploadId', 'status'],
+    });
+    const rest = await ports.table.query({
+      table: 'uploads',
+      partition: { name: 'tenantId', value: 'p-tenant' },
+      cursor: first.cursor,
+      attributes: ['uploadId', 'status'],
+    });
+
+    // Assess
+    expect([...first.items, ...rest.items]).toEqual(
+      ['p-1', 'p-2', 'p-3'].map((uploadId) => ({ uploadId, status: 'ACCEPTED' })),
+    );
+  });
+});
+
 describe('DynamoTable.scan', () => {
   it('pages through every item of a table', async () => {
     // Prepare
