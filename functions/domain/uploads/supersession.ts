@@ -111,39 +111,34 @@ const planRecordSchema = z.looseObject(
  * upload, where whole records carry row errors and mappings (what callers see of one upload computes
  * what is in force from these).
  */
-export async function readTenantPlanRecords(table: Table, tenantId: string): Promise<PlanRecord[]> {
-  const records: PlanRecord[] = [];
-  let cursor: Record<string, unknown> | undefined;
-  do {
-    const page = await table.query({
-      table: UPLOADS_TABLE,
-      partition: { name: 'tenantId', value: tenantId },
-      cursor,
-      attributes: Object.keys(planRecordSchema.shape),
-    });
-    for (const item of page.items) {
-      if (String(item.uploadId).includes('#')) continue;
-      const parsed = planRecordSchema.safeParse(item);
-      if (parsed.success && parsed.data.tenantId === tenantId) records.push(parsed.data);
-    }
-    cursor = page.cursor;
-  } while (cursor);
-  return records;
+export function readTenantPlanRecords(table: Table, tenantId: string): Promise<PlanRecord[]> {
+  return readTenantRecords(table, tenantId, planRecordSchema, Object.keys(planRecordSchema.shape));
 }
 
 /** Every upload record of a tenant (grants and other items of the partition left out). */
-export async function readTenantUploadRecords(table: Table, tenantId: string): Promise<UploadRecord[]> {
-  const records: UploadRecord[] = [];
+export function readTenantUploadRecords(table: Table, tenantId: string): Promise<UploadRecord[]> {
+  return readTenantRecords(table, tenantId, storedUploadSchema);
+}
+
+/** The tenant's upload records as `schema` reads them (optionally only `attributes` of each). */
+async function readTenantRecords<T extends { readonly tenantId: string }>(
+  table: Table,
+  tenantId: string,
+  schema: { safeParse(item: unknown): { success: true; data: T } | { success: false } },
+  attributes?: readonly string[],
+): Promise<T[]> {
+  const records: T[] = [];
   let cursor: Record<string, unknown> | undefined;
   do {
     const page = await table.query({
       table: UPLOADS_TABLE,
       partition: { name: 'tenantId', value: tenantId },
       cursor,
+      ...(attributes ? { attributes } : {}),
     });
     for (const item of page.items) {
       if (String(item.uploadId).includes('#')) continue;
-      const parsed = storedUploadSchema.safeParse(item);
+      const parsed = schema.safeParse(item);
       if (parsed.success && parsed.data.tenantId === tenantId) records.push(parsed.data);
     }
     cursor = page.cursor;

@@ -4,7 +4,7 @@ import { buildTenantFacts, FACTS_MAX_ATTEMPTS, factKey } from '../../../function
 import { tokenOf } from '../../../functions/domain/masking/hmac.ts';
 import { pseudonymise } from '../../../functions/domain/masking/pseudonymise.ts';
 import { pseudonymisedKey } from '../../../functions/domain/zones.ts';
-import { readCells, seedTenant, seedUpload, testPorts } from './fixtures.ts';
+import { maskingOnFactsWrite, readCells, seedTenant, seedUpload, testPorts } from './fixtures.ts';
 
 const employee = {
   employee_id: '00042',
@@ -160,18 +160,7 @@ async function maskedWhileWriting(months: readonly string[]) {
     const rows = { [`2024-${month}`]: [day(`2024-${month}-07`, 2 + i)] };
     await seedUpload(ports, 'tenant-f', `u-${month}`, 'attendance', rows, { sequence: 3 + i });
   }
-  const pending = [...months];
-  const objects = new Proxy(ports.objects, {
-    get(target, name, receiver) {
-      const value = Reflect.get(target, name, receiver);
-      if (typeof value !== 'function') return value;
-      if (name !== 'put') return value.bind(target);
-      return async (bucket: string, key: string, ...rest: unknown[]) => {
-        const month = key === factKey('tenant-f', 'employee_month') ? pending.shift() : undefined;
-        if (month) await pseudonymise(ports, { tenantId: 'tenant-f', uploadId: `u-${month}` });
-        return value.call(target, bucket, key, ...rest);
-      };
-    },
-  });
+  const pending = months.map((month) => `u-${month}`);
+  const objects = maskingOnFactsWrite(ports, 'tenant-f', pending);
   return { ports: { ...ports, objects }, pending };
 }

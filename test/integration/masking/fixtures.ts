@@ -12,7 +12,9 @@ import { type DatasetName, getDataset, sqlTypeOf } from '../../../functions/doma
 import type { CompanyProfile } from '../../../functions/domain/company.ts';
 import { quoteIdent, quoteLiteral } from '../../../functions/domain/masking/compile.ts';
 import { plainQuery, withDuckDb } from '../../../functions/domain/masking/duckdb-engine.ts';
-import type { MaskingPorts } from '../../../functions/domain/masking/pseudonymise.ts';
+import { factKey } from '../../../functions/domain/masking/facts.ts';
+import { type MaskingPorts, pseudonymise } from '../../../functions/domain/masking/pseudonymise.ts';
+import type { ObjectStore } from '../../../functions/domain/ports/index.ts';
 import { defaultSettings, type PlatformSettings } from '../../../functions/domain/settings.ts';
 import { rawKey } from '../../../functions/domain/zones.ts';
 
@@ -253,3 +255,23 @@ export const REMOVED_EMPLOYEE_FIELDS = [
   'email',
   'bank_account',
 ] as const;
+
+/**
+ * `ports.objects` where each write of the tenant's employee-month facts first masks the next upload of
+ * `pending` (through `ports` themselves, so with its own facts rebuild): uploads committed while the
+ * rebuild under test writes its facts. `pending` empties as they are masked.
+ */
+export function maskingOnFactsWrite(ports: MaskingPorts, tenantId: string, pending: string[]): ObjectStore {
+  return new Proxy(ports.objects, {
+    get(target, name, receiver) {
+      const value = Reflect.get(target, name, receiver);
+      if (typeof value !== 'function') return value;
+      if (name !== 'put') return value.bind(target);
+      return async (bucket: string, key: string, ...rest: unknown[]) => {
+        const uploadId = key === factKey(tenantId, 'employee_month') ? pending.shift() : undefined;
+        if (uploadId) await pseudonymise(ports, { tenantId, uploadId });
+        return value.call(target, bucket, key, ...rest);
+      };
+    },
+  });
+}

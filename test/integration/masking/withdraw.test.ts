@@ -27,7 +27,7 @@ import {
   reportKey,
   supportExportPrefix,
 } from '../../../functions/domain/zones.ts';
-import { readCells, seedTenant, seedUpload, testPorts } from './fixtures.ts';
+import { maskingOnFactsWrite, readCells, seedTenant, seedUpload, testPorts } from './fixtures.ts';
 
 const TENANT = 'tenant-w';
 const FIRST = '11111111-1111-4111-8111-111111111111';
@@ -387,18 +387,7 @@ describe('withdrawing an upload while masking rebuilds the facts', () => {
         { sequence: 3 + i },
       );
     const pending = [...ids];
-    const objects = new Proxy(ports.objects, {
-      get(target, name, receiver) {
-        const value = Reflect.get(target, name, receiver);
-        if (typeof value !== 'function') return value;
-        if (name !== 'put') return value.bind(target);
-        return async (bucket: string, key: string, ...rest: unknown[]) => {
-          const uploadId = key === factKey(TENANT, 'employee_month') ? pending.shift() : undefined;
-          if (uploadId) await pseudonymise(ports, { tenantId: TENANT, uploadId });
-          return value.call(target, bucket, key, ...rest);
-        };
-      },
-    });
+    const objects = maskingOnFactsWrite(ports, TENANT, pending);
 
     // Act
     const interrupted = await withdrawUpload({ ...ports, objects }, company, MISTAKE).catch(
