@@ -18,14 +18,20 @@ const sales = (period: string, amount: number) => ({
   [period]: [{ period_month: period, sales_amount: amount }],
 });
 
+/** A company with a sales file for April (FIRST) and a correction of it (FIX), neither masked yet. */
+async function firstAndFix() {
+  const ports = testPorts();
+  await seedTenant(ports, TENANT, { industry: 'E', prefecture: '13', sizeBand: '20-49' });
+  await seedUpload(ports, TENANT, FIRST, 'sales', sales('2026-04', 1_000), { sequence: 1 });
+  await seedUpload(ports, TENANT, FIX, 'sales', sales('2026-04', 2_000), { sequence: 2 });
+  return ports;
+}
+
 describe('an upload in force, as callers see it', () => {
   it('is no longer in force once a later upload of its only period is masked, before supersededBy is written', async () => {
     // Prepare: the first file for April, then a correction of it; both masked, then the first's
     // record as it is just after the correction's masking commits (supersession not yet applied)
-    const ports = testPorts();
-    await seedTenant(ports, TENANT, { industry: 'E', prefecture: '13', sizeBand: '20-49' });
-    await seedUpload(ports, TENANT, FIRST, 'sales', sales('2026-04', 1_000), { sequence: 1 });
-    await seedUpload(ports, TENANT, FIX, 'sales', sales('2026-04', 2_000), { sequence: 2 });
+    const ports = await firstAndFix();
     await pseudonymise(ports, { tenantId: TENANT, uploadId: FIRST });
     await pseudonymise(ports, { tenantId: TENANT, uploadId: FIX });
     const { supersededBy: _s, ...before } = (await ports.table.get('uploads', {
@@ -50,10 +56,7 @@ describe('an upload in force, as callers see it', () => {
 
   it('reads only the record while an upload is being processed, and only what the plan needs once one is masked', async () => {
     // Prepare: one upload masked, one only accepted; queries of the table recorded
-    const ports = testPorts();
-    await seedTenant(ports, TENANT, { industry: 'E', prefecture: '13', sizeBand: '20-49' });
-    await seedUpload(ports, TENANT, FIRST, 'sales', sales('2026-04', 1_000), { sequence: 1 });
-    await seedUpload(ports, TENANT, FIX, 'sales', sales('2026-04', 2_000), { sequence: 2 });
+    const ports = await firstAndFix();
     await pseudonymise(ports, { tenantId: TENANT, uploadId: FIRST });
     const queries: Array<readonly string[] | undefined> = [];
     const table = new Proxy(ports.table, {
