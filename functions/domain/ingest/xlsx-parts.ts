@@ -2,9 +2,9 @@
  * Reading a workbook's XML parts by streaming (never whole): the workbook's sheets and date system,
  * the styles' number formats (which numbers are dates, times or durations), the shared strings.
  */
-import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import { FileRejectedError, reject } from './errors.ts';
 import { ArchiveSizeError, type WorkbookArchive } from './workbook.ts';
+import { type XmlHandlers, XmlReader } from './xml-reader.ts';
 
 /** A tag or attribute name without its namespace prefix (`x:c` → `c`); an unprefixed name as it is, uncopied. */
 export function local(name: string): string {
@@ -14,32 +14,21 @@ export function local(name: string): string {
   return colon < 0 ? name : name.slice(colon + 1);
 }
 
-/**
- * Reads an XML part through saxes, calling `onTag`/`onText`/`onClose` (saxes' own handlers, with no
- * wrapper between: a sheet has millions of tags); yields between chunks.
- */
+/** Reads an XML part through the XmlReader, calling the handlers as it goes; yields between chunks. */
 export async function* parsePart(
   archive: WorkbookArchive,
   name: string,
-  handlers: {
-    onTag?: (tag: SaxesTagPlain) => void;
-    onText?: (text: string) => void;
-    onClose?: (tag: SaxesTagPlain) => void;
-  },
+  handlers: XmlHandlers,
 ): AsyncGenerator<void> {
-  const parser = new SaxesParser();
-  if (handlers.onTag) parser.on('opentag', handlers.onTag);
-  if (handlers.onText) parser.on('text', handlers.onText);
-  if (handlers.onText) parser.on('cdata', handlers.onText);
-  if (handlers.onClose) parser.on('closetag', handlers.onClose);
+  const reader = new XmlReader(handlers);
   const decoder = new TextDecoder('utf-8', { fatal: false });
   try {
     for await (const chunk of archive.open(name)) {
-      parser.write(decoder.decode(chunk, { stream: true }));
+      reader.write(decoder.decode(chunk, { stream: true }));
       yield;
     }
-    parser.write(decoder.decode());
-    parser.close();
+    reader.write(decoder.decode());
+    reader.close();
   } catch (error) {
     if (error instanceof ArchiveSizeError || error instanceof FileRejectedError) throw error;
     throw reject(
@@ -75,11 +64,11 @@ export async function readWorkbook(
   if (has('xl/_rels/workbook.xml.rels')) {
     await drain(
       parsePart(archive, 'xl/_rels/workbook.xml.rels', {
-        onTag: (tag) => {
-          if (local(tag.name) !== 'Relationship') return;
-          const target = String(tag.attributes.Target ?? '');
+        onTag: (tagName, attributes) => {
+          if (local(tagName) !== 'Relationship') return;
+          const target = String(attributes.Target ?? '');
           const part = target.startsWith('/') ? target.slice(1) : `xl/${target}`;
-          targets.set(String(tag.attributes.Id ?? ''), part);
+          targets.set(String(attributes.Id ?? ''), part);
         },
       }),
     );
@@ -88,13 +77,13 @@ export async function readWorkbook(
   let date1904 = false;
   await drain(
     parsePart(archive, 'xl/workbook.xml', {
-      onTag: (tag) => {
-        const name = local(tag.name);
-        if (name === 'workbookPr') date1904 = ['1', 'true'].includes(String(tag.attributes.date1904 ?? ''));
+      onTag: (tagName, attributes) => {
+        const name = local(tagName);
+        if (name === 'workbookPr') date1904 = ['1', 'true'].includes(String(attributes.date1904 ?? ''));
         if (name !== 'sheet') return;
-        const id = Object.entries(tag.attributes).find(([key]) => local(key) === 'id')?.[1];
+        const id = Object.entries(attributes).find(([key]) => local(key) === 'id')?.[1];
         const part = targets.get(String(id ?? '')) ?? `xl/worksheets/sheet${sheets.length + 1}.xml`;
-        sheets.push({ name: String(tag.attributes.name ?? ''), part });
+        sheets.push({ name: String(attributes.name ?? ''), part });
       },
     }),
   );
@@ -135,15 +124,14 @@ export async function readStyles(archive: WorkbookArchive): Promise<NumberKind[]
   let inCellXfs = false;
   await drain(
     parsePart(archive, 'xl/styles.xml', {
-      onTag: (tag) => {
-        const name = local(tag.name);
-        if (name === 'numFmt')
-          formats.set(Number(tag.attributes.numFmtId), String(tag.attributes.formatCode ?? ''));
+      onTag: (tagName, attributes) => {
+        const name = local(tagName);
+        if (name === 'numFmt') formats.set(Number(attributes.numFmtId), String(attributes.formatCode ?? ''));
         if (name === 'cellXfs') inCellXfs = true;
-        if (name === 'xf' && inCellXfs) xfs.push(Number(tag.attributes.numFmtId ?? 0));
+        if (name === 'xf' && inCellXfs) xfs.push(Number(attributes.numFmtId ?? 0));
       },
-      onClose: (tag) => {
-        if (local(tag.name) === 'cellXfs') inCellXfs = false;
+      onClose: (name) => {
+        if (local(name) === 'cellXfs') inCellXfs = false;
       },
     }),
   );
@@ -166,17 +154,17 @@ export async function readSharedStrings(archive: WorkbookArchive): Promise<strin
   let phonetic = 0;
   await drain(
     parsePart(archive, 'xl/sharedStrings.xml', {
-      onTag: (tag) => {
-        const name = local(tag.name);
+      onTag: (tagName, _attributes, isSelfClosing) => {
+        const name = local(tagName);
         if (name === 'si') current = '';
         if (name === 'rPh') phonetic++;
-        if (name === 't' && !tag.isSelfClosing) inText = true;
+        if (name === 't' && !isSelfClosing) inText = true;
       },
       onText: (text) => {
         if (inText && phonetic === 0) current += text;
       },
-      onClose: (tag) => {
-        const name = local(tag.name);
+      onClose: (closed) => {
+        const name = local(closed);
         if (name === 't') inText = false;
         if (name === 'rPh') phonetic--;
         if (name === 'si') strings.push(current);

@@ -1,7 +1,7 @@
 /**
  * Excel workbooks (.xlsx) read into the same CSV row stream the CSV path validates, so every rule applies
  * once. Pure: the zip container comes in through the `WorkbookArchive` port (adapters/xlsx-archive.ts
- * implements it over yauzl), this module only reads the parts' XML (streamed through saxes).
+ * implements it over yauzl), this module only reads the parts' XML (streamed through xml-reader.ts).
  *
  * Values are read as Excel stores them, not as it displays them: a number is its stored value (with the
  * decimals a fixed-decimal format shows, so 60進数 `1.30` stays recognisable), a date is a serial number
@@ -249,20 +249,20 @@ export async function* workbookCsv(
 
   // Tags by how often a sheet holds them: a cell and its value, then rows.
   const sheet = parsePart(archive, chosen.part, {
-    onTag: (tag) => {
-      const name = local(tag.name);
+    onTag: (tagName, attributes) => {
+      const name = local(tagName);
       if (name === 'c') {
-        cellReference = tag.attributes.r ?? '';
+        cellReference = attributes.r ?? '';
         const column = cellColumn(cellReference);
         cellIndex = column < 0 ? row.length : column;
-        cellType = tag.attributes.t ?? 'n';
-        cellStyle = Number(tag.attributes.s ?? 0);
+        cellType = attributes.t ?? 'n';
+        cellStyle = Number(attributes.s ?? 0);
         inCell = true;
         value = '';
       } else if (name === 'v' && inCell) {
         inValue = true;
       } else if (name === 'row') {
-        const declared = Number(tag.attributes.r ?? rowNumber + 1);
+        const declared = Number(attributes.r ?? rowNumber + 1);
         rowNumber = Number.isInteger(declared) && declared > rowNumber ? declared : rowNumber + 1;
         if (rowNumber > XLSX_LIMITS.maxRow)
           throw reject(
@@ -279,15 +279,15 @@ export async function* workbookCsv(
         formulas++;
         if (firstFormula === '') firstFormula = cellReference;
       } else if (name === 'mergeCell') {
-        const range = mergedRange(tag.attributes.ref ?? '');
+        const range = mergedRange(attributes.ref ?? '');
         if (range) findings.merges.push(range);
       }
     },
     onText: (text) => {
       if (inValue || (inInline && inPhonetic === 0)) value += text;
     },
-    onClose: (tag) => {
-      const name = local(tag.name);
+    onClose: (closed) => {
+      const name = local(closed);
       if (name === 'v') inValue = false;
       else if (name === 'c') endCell();
       else if (name === 'row') {

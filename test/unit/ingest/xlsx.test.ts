@@ -1,4 +1,4 @@
-import { strToU8 } from 'fflate';
+import { strToU8, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import type { DatasetName } from '../../../functions/domain/catalog/schema.ts';
 import { ingestObject } from '../../../functions/domain/ingest/ingest.ts';
@@ -7,7 +7,7 @@ import { checkArchive } from '../../../functions/domain/ingest/xlsx.ts';
 import { defaultSettings } from '../../../functions/domain/settings.ts';
 import { acceptedContentType } from '../../../functions/domain/uploads/content-type.ts';
 import type { UploadRecord } from '../../../functions/domain/uploads/model.ts';
-import { withDeclaredSize, type XlsxCell, type XlsxSheet, xlsx } from '../../support/xlsx.ts';
+import { withDeclaredSize, type XlsxCell, type XlsxSheet, xlsx, xlsxParts } from '../../support/xlsx.ts';
 import { memoryPorts, readRecord, stageUpload } from './fixtures.ts';
 import { readParquet } from './parquet.ts';
 
@@ -159,6 +159,32 @@ describe('Excel workbooks', () => {
     expect(record?.reason?.ja).toContain('A4:A5');
     expect(record?.reason?.en).toContain('A4:A5');
     expect(rawKeys.filter((k) => k.endsWith('.parquet'))).toEqual([]);
+  });
+
+  it('refuses a sheet whose XML is cut short or declares entities, as a corrupt workbook, and stores nothing', async () => {
+    // Prepare: the sheet cut inside a row, and the sheet behind a DTD that defines an entity ("billion laughs")
+    const parts = xlsxParts([attendance([['X0001', { date: '2026-04-01' }, 8, 9, 1]])]);
+    const sheet = new TextDecoder().decode(parts['xl/worksheets/sheet1.xml']);
+    const cut = sheet.slice(0, sheet.indexOf('<row r="4">') + 20);
+    const laughs = sheet.replace(
+      '<worksheet',
+      '<!DOCTYPE worksheet [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]><worksheet',
+    );
+
+    for (const xml of [cut, laughs]) {
+      // Act
+      const { record, rawKeys, landing } = await ingest(
+        zipSync({ ...parts, 'xl/worksheets/sheet1.xml': strToU8(xml) }),
+      );
+
+      // Assess
+      expect(record?.status).toBe('REJECTED');
+      expect(record?.reason?.code).toBe('XLSX_CORRUPT');
+      expect(record?.reason?.ja).toContain('xl/worksheets/sheet1.xml');
+      expect(record?.reason?.en).toContain('corrupt or unreadable');
+      expect(rawKeys.filter((k) => k.endsWith('.parquet'))).toEqual([]);
+      expect(landing).toEqual([]);
+    }
   });
 
   it('refuses a zip bomb from its declared sizes, before inflating it', async () => {
