@@ -42,6 +42,8 @@ export class XmlSyntaxError extends Error {
 
 /** A single token (a tag, comment, CDATA section or processing instruction) may be at most this long. */
 export const MAX_XML_TOKEN = 8 * 1024 ** 2;
+/** The longest reference this reader reads, `&` and `;` included (`&#` and ten digits). */
+const LONGEST_REFERENCE = 13;
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_.-]*(?::[A-Za-z_][A-Za-z0-9_.-]*)?$/;
 /** ASCII characters by their place in a name: 1 may start one, 2 may only follow (a `:` is read apart). */
@@ -145,27 +147,46 @@ function attributeValue(s: string, from: number, to: number): string {
 }
 
 export class XmlReader {
-  private rest = '';
+  /** The chunks since a token was found unfinished, and their length. */
+  private waiting: string[] = [];
+  private waitingLength = 0;
+  /** How long `waiting` must grow before the unfinished token is read again. */
+  private retryAt = 0;
   private readonly open: string[] = [];
   private rootSeen = false;
   private atStart = true;
+  /** Characters handed to the scanner so far: linear in the part's length, whatever the cuts. */
+  scanned = 0;
 
   constructor(private readonly handlers: XmlHandlers) {}
 
-  /** Reads the next piece of the part (any cut: inside a tag or a reference). */
+  /**
+   * Reads the next piece of the part (any cut: inside a tag or a reference). A token left unfinished
+   * is read again only once what waits has doubled, so a long token costs linear time, not quadratic.
+   */
   write(chunk: string): void {
     if (DISALLOWED.test(chunk)) throw new XmlSyntaxError('a character XML does not allow');
-    const s = this.rest.length > 0 ? this.rest + chunk : chunk;
+    let s = chunk;
+    if (this.waitingLength > 0) {
+      this.waiting.push(chunk);
+      this.waitingLength += chunk.length;
+      if (this.waitingLength < this.retryAt) return;
+      s = this.waiting.join('');
+    }
     const consumed = this.scan(s, false);
-    this.rest = consumed === s.length ? '' : s.slice(consumed);
-    if (this.rest.length > MAX_XML_TOKEN) throw new XmlSyntaxError('a token longer than the reader holds');
+    const rest = consumed === s.length ? '' : s.slice(consumed);
+    if (rest.length > MAX_XML_TOKEN) throw new XmlSyntaxError('a token longer than the reader holds');
+    this.waiting = rest.length > 0 ? [rest] : [];
+    this.waitingLength = rest.length;
+    this.retryAt = Math.min(2 * rest.length, MAX_XML_TOKEN + 1);
   }
 
   /** The part has ended: anything left open is malformed. */
   close(): void {
-    const consumed = this.scan(this.rest, true);
-    if (consumed !== this.rest.length) throw new XmlSyntaxError('the part ends inside a token');
-    this.rest = '';
+    const s = this.waiting.join('');
+    this.waiting = [];
+    this.waitingLength = 0;
+    if (this.scan(s, true) !== s.length) throw new XmlSyntaxError('the part ends inside a token');
     if (!this.rootSeen) throw new XmlSyntaxError('no root element');
     if (this.open.length > 0) throw new XmlSyntaxError('an element is not closed');
   }
@@ -185,16 +206,24 @@ export class XmlReader {
   /** Reads whole tokens of `s` from its start; returns how far it got (the rest waits for more). */
   private scan(s: string, final: boolean): number {
     const n = s.length;
+    this.scanned += n;
     let i = 0;
     while (i < n) {
       const lt = s.indexOf('<', i);
       if (lt < 0) {
-        // Text to the end: keep back what a following chunk may complete (a reference, CR LF, "]]>").
+        // Text to the end: keep back only what a following chunk may complete (a reference, CR LF,
+        // "]]>"), at most a reference's length, so a long run of any text is read as it comes.
         let cut = n;
         if (!final) {
           const amp = s.lastIndexOf('&');
-          if (amp >= i && s.indexOf(';', amp) < 0) cut = amp;
-          while (cut > i && (s.charCodeAt(cut - 1) === 13 || s.charCodeAt(cut - 1) === 93)) cut--;
+          if (amp >= i && s.indexOf(';', amp) < 0) {
+            if (n - amp > LONGEST_REFERENCE) throw new XmlSyntaxError('an & that starts no reference');
+            cut = amp;
+          }
+          if (cut === n && s.charCodeAt(n - 1) === 13) cut = n - 1;
+          else if (cut === n) {
+            while (cut > i && cut > n - 2 && s.charCodeAt(cut - 1) === 93) cut--;
+          }
         }
         this.text(s, i, cut);
         this.atStart = false;

@@ -13,7 +13,7 @@
 import fc from 'fast-check';
 import { SaxesParser } from 'saxes';
 import { describe, expect, it } from 'vitest';
-import { XmlReader, XmlSyntaxError } from '../../../functions/domain/ingest/xml-reader.ts';
+import { MAX_XML_TOKEN, XmlReader, XmlSyntaxError } from '../../../functions/domain/ingest/xml-reader.ts';
 
 type XmlEvent =
   | readonly ['open', string, Record<string, string>, boolean]
@@ -290,5 +290,74 @@ describe('the XML reader of workbook parts against saxes', () => {
     expect(() => {
       for (let i = 0; i < 100; i++) long.write('x'.repeat(100_000));
     }).toThrow(XmlSyntaxError);
+  });
+});
+
+/** yauzl inflates a part in chunks of 16 KiB: the reader sees it cut this way. */
+const INFLATED_CHUNK = 16 * 1024;
+const inChunks = (xml: string) =>
+  cut(
+    xml,
+    Array.from(
+      { length: Math.floor(xml.length / INFLATED_CHUNK) },
+      (_, i) => ((i + 1) * INFLATED_CHUNK) / xml.length,
+    ),
+  );
+
+/** `]` and CR mixed (well-formed text, and it compresses only about 6:1). */
+function bracketsAndCrs(length: number): string {
+  let seed = 7;
+  let out = '';
+  for (let i = 0; i < length; i++) {
+    seed = (seed * 1_103_515_245 + 12_345) & 0x7fffffff;
+    out += seed & 1024 ? ']' : '\r';
+  }
+  return out;
+}
+
+/**
+ * Found by an outside review of the first version (which failed each of these): a run of `]` or CR was
+ * kept back whole between chunks, and an unfinished token was read again from its start at every chunk,
+ * so a crafted part of a few MiB took minutes, and a long enough run refused a well-formed part for
+ * where it was cut. The work is counted in characters handed to the scanner, not timed.
+ */
+describe('the XML reader does work linear in the part, whatever it holds', () => {
+  it('reads text of `]` or CR longer than the longest token, whatever the cut, as saxes does', () => {
+    for (const run of [']'.repeat(MAX_XML_TOKEN + 1), '\r'.repeat(MAX_XML_TOKEN + 1)]) {
+      const xml = `<a>${run}<b/></a>`;
+      const at = xml.indexOf('<b/>');
+      expect(readWithSaxes(xml)).not.toBe('refused');
+      for (const chunks of [[xml], [xml.slice(0, at), xml.slice(at)], inChunks(xml)]) {
+        const reader = new XmlReader({});
+        for (const chunk of chunks) reader.write(chunk);
+        expect(() => reader.close()).not.toThrow();
+      }
+    }
+  });
+
+  it('hands the scanner a bounded multiple of a long token or text, arriving in 16 KiB chunks', () => {
+    const length = 2 * 1024 ** 2;
+    const attributes = Array.from({ length: length / 12 }, (_, i) => ` b${i}=""`).join('');
+    const parts = [
+      `<a>${bracketsAndCrs(length)}</a>`,
+      `<a${attributes}/>`,
+      `<a><!--${'x'.repeat(length)}--></a>`,
+      `<a><![CDATA[${']'.repeat(length)}]]></a>`,
+      `<a><?p ${'?'.repeat(length)}?></a>`,
+      `<a b="${'&amp;'.repeat(length / 5)}"/>`,
+    ];
+    for (const xml of parts) {
+      const reader = new XmlReader({});
+      for (const chunk of inChunks(xml)) reader.write(chunk);
+      reader.close();
+      expect(reader.scanned, xml.slice(0, 12)).toBeLessThan(4 * xml.length);
+    }
+  });
+
+  it('refuses an & that starts no reference as soon as it is longer than any reference', () => {
+    const reader = new XmlReader({});
+    reader.write('<a>&');
+    expect(() => reader.write('x'.repeat(100))).toThrow(XmlSyntaxError);
+    expect(reader.scanned).toBeLessThan(200);
   });
 });
