@@ -161,6 +161,52 @@ describe('Excel workbooks', () => {
     expect(rawKeys.filter((k) => k.endsWith('.parquet'))).toEqual([]);
   });
 
+  it('reads parts written as Excel 365 (Japanese locale) writes them: namespaces, extension attributes, rich text', async () => {
+    // Prepare: the sheet and shared strings as Excel saves them, with what the reader must pass over
+    // (markup-compatibility and x14ac attributes, sheet views, page setup, phonetic properties, a
+    // rich-text header split into runs with xml:space, CRLF between parts) around synthetic values.
+    const main = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main';
+    const strings = [
+      '<si><t>社員番号</t><phoneticPr fontId="1"/></si>',
+      '<si><r><rPr><sz val="11"/><rFont val="游ゴシック"/><family val="3"/><charset val="128"/><scheme val="minor"/></rPr><t>勤務</t></r><r><rPr><sz val="11"/><rFont val="游ゴシック"/><family val="3"/><charset val="128"/></rPr><t xml:space="preserve">日</t></r><phoneticPr fontId="1"/></si>',
+      '<si><t>所定労働時間</t><phoneticPr fontId="1"/></si>',
+      '<si><t>実労働時間</t><phoneticPr fontId="1"/></si>',
+      '<si><t>残業時間</t><phoneticPr fontId="1"/></si>',
+      '<si><t>R&amp;D-0001</t></si>',
+    ];
+    const cell = (ref: string, body: string, attrs = '') => `<c r="${ref}"${attrs}>${body}</c>`;
+    const rows = [
+      `<row r="1" spans="1:5" ht="18.75" customHeight="1" x14ac:dyDescent="0.4">${[0, 1, 2, 3, 4]
+        .map((s, i) => cell(`${'ABCDE'[i]}1`, `<v>${s}</v>`, ' s="0" t="s"'))
+        .join('')}</row>`,
+      `<row r="2" spans="1:5" x14ac:dyDescent="0.4">${cell('A2', '<v>5</v>', ' t="s"')}${cell('B2', '<v>46113</v>', ' s="1"')}${cell('C2', '<v>8</v>')}${cell('D2', '<v>9.25</v>')}${cell('E2', '<f>D2-C2</f><v>1.25</v>')}</row>`,
+    ];
+    const sheet = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n<worksheet xmlns="${main}" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" mc:Ignorable="x14ac xr xr2 xr3" xmlns:x14ac="http://schemas.microsoft.com/office/spreadsheetml/2009/9/ac" xmlns:xr="http://schemas.microsoft.com/office/spreadsheetml/2014/revision" xr:uid="{00000000-0001-0000-0000-000000000000}"><dimension ref="A1:E2"/><sheetViews><sheetView tabSelected="1" workbookViewId="0"><selection activeCell="A1" sqref="A1"/></sheetView></sheetViews><sheetFormatPr defaultRowHeight="18.75" x14ac:dyDescent="0.4"/><cols><col min="1" max="1" width="12.625" customWidth="1"/></cols><sheetData>${rows.join('')}</sheetData><phoneticPr fontId="1"/><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/><pageSetup paperSize="9" orientation="portrait" r:id="rId1"/></worksheet>`;
+    const parts = xlsxParts([attendance([])]);
+    const book = zipSync({
+      ...parts,
+      'xl/worksheets/sheet1.xml': strToU8(sheet),
+      'xl/sharedStrings.xml': strToU8(
+        `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n<sst xmlns="${main}" count="${strings.length}" uniqueCount="${strings.length}">${strings.join('')}</sst>`,
+      ),
+    });
+
+    // Act
+    const { record, rows: stored } = await ingest(book, { record: { timeFormat: 'decimal' } });
+
+    // Assess
+    expect(record?.status).toBe('ACCEPTED');
+    expect(stored).toEqual([
+      expect.objectContaining({
+        employee_id: 'R&D-0001',
+        work_date: '2026-04-01',
+        scheduled_hours: 8,
+        actual_hours: 9.25,
+        overtime_hours: 1.25,
+      }),
+    ]);
+  });
+
   it('refuses a sheet whose XML is cut short or declares entities, as a corrupt workbook, and stores nothing', async () => {
     // Prepare: the sheet cut inside a row, and the sheet behind a DTD that defines an entity ("billion laughs")
     const parts = xlsxParts([attendance([['X0001', { date: '2026-04-01' }, 8, 9, 1]])]);
