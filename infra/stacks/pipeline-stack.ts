@@ -98,6 +98,9 @@ export class PipelineStack extends Stack {
     grantBucket(this.mask, buckets.raw, 'raw', 'purge', { prefix: 'raw/' });
     grantBucket(this.mask, buckets.raw, 'raw', 'purge', { prefix: 'reports/' });
     grantBucket(this.mask, buckets.raw, 'raw', 'purge', { prefix: 'support-exports/' });
+    // Before it deletes anything, the company's facts (current versions only): a failed withdrawal leaves
+    // the company out of releases rather than in them with the withdrawn upload's figures.
+    grantBucket(this.mask, buckets.curated, 'curated', 'delete', { prefix: 'facts/' });
     if (config.drRegion) grantReplicaDelete(this.mask, config, config.drRegion, 'pseudonymised/');
     grantTable(this.mask, tables.tenants, 'tenants', 'read');
     grantTable(this.mask, tables.uploads, 'uploads', 'readWrite');

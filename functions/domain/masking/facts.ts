@@ -4,7 +4,7 @@
  * and per month the company's sales and headcount. `anonymise` pools these across tenants.
  */
 import { type DatasetName, getDataset } from '../catalog/index.ts';
-import { NotFoundError } from '../ports/index.ts';
+import { NotFoundError, type ObjectStore } from '../ports/index.ts';
 import {
   applySupersession,
   type InForceObject,
@@ -46,6 +46,18 @@ export const FACT_COLUMNS: Readonly<Record<FactName, ReadonlyArray<readonly [str
 /** Key of a tenant's fact table in the curated bucket. */
 export const factKey = (tenantId: string, fact: FactName) =>
   `${factsPrefix(tenantId)}fact=${fact}/part-0.parquet`;
+
+/**
+ * Removes the tenant's facts (their current versions: the objects a release pools), so that no release
+ * pools the company until they are built again. Returns how many could not be removed.
+ */
+export async function removeTenantFacts(objects: ObjectStore, tenantId: string): Promise<number> {
+  const { failed } = await objects.deleteMany(
+    'curated',
+    FACT_NAMES.map((fact) => ({ key: factKey(tenantId, fact) })),
+  );
+  return failed.length;
+}
 
 export interface TenantFactsResult {
   readonly employeeMonths: number;

@@ -12,7 +12,7 @@ import { ConflictError, ServiceUnavailableError } from '../errors.ts';
 import { msg } from '../i18n.ts';
 import { appendLedger, entryRef } from '../ledger/ledger.ts';
 import { FactsKeptChangingError } from '../masking/errors.ts';
-import { buildTenantFacts } from '../masking/facts.ts';
+import { buildTenantFacts, removeTenantFacts } from '../masking/facts.ts';
 import { ConditionFailedError, type KeyStore, type ObjectStore, type Table } from '../ports/index.ts';
 import type { PlatformSettings } from '../settings.ts';
 import {
@@ -285,6 +285,11 @@ async function deleteRebuildRecord(
 ): Promise<WithdrawalResult> {
   const { tenantId, uploadId } = request;
   let record = claimed;
+  // The company's facts go first: they still hold the upload's figures until they are rebuilt without
+  // it (below), and a run that fails on the way must leave the company out of any release that runs
+  // meanwhile, not in it with the withdrawn data (a release pools only companies that have facts).
+  const factsLeft = await removeTenantFacts(ports.objects, tenantId);
+  if (factsLeft > 0) throw new WithdrawalIncompleteError(uploadId, { store: 'facts', count: factsLeft });
   const deleted = await deleteUploadData(ports.objects, record, ports.replica?.objects);
   // Facts (and the records' supersededBy) rebuilt from the uploads still in force.
   await buildTenantFacts(ports, tenantId);

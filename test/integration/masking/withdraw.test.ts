@@ -165,6 +165,46 @@ describe('withdrawing an upload', () => {
     expect(await sales(after.releaseId)).not.toContain(987_654_321);
   });
 
+  it('keeps it out of a release that runs before a failed withdrawal is finished', async () => {
+    // Prepare: a store that refuses to delete the mistake's objects (the run fails before the facts are
+    // rebuilt; the record already says WITHDRAWN, as the API wrote it)
+    const ports = await world();
+    const objects = new Proxy(ports.objects, {
+      get(target, name, receiver) {
+        const value = Reflect.get(target, name, receiver);
+        if (typeof value !== 'function') return value;
+        if (name !== 'deleteMany') return value.bind(target);
+        return async (bucket: string, refs: readonly { key: string; versionId?: string }[]) => {
+          const refused = refs.filter((r) => r.key.includes(MISTAKE));
+          const done = await target.deleteMany(
+            bucket,
+            refs.filter((r) => !r.key.includes(MISTAKE)),
+          );
+          return { failed: [...refused, ...done.failed] };
+        };
+      },
+    });
+    const failed = await withdrawUpload({ ...ports, objects }, company, MISTAKE).catch((e: unknown) => e);
+
+    // Act: the monthly release runs before anyone withdraws again
+    const release = await buildRelease(ports, {
+      now: new Date('2026-11-11T00:00:00.000Z'),
+      reason: 'on-demand',
+    });
+
+    // Assess: the withdrawal failed, and no release pooled the withdrawn upload's figures; once withdrawn
+    // again, the company's facts are back without it
+    expect(failed).toBeInstanceOf(WithdrawalIncompleteError);
+    const pooled = (
+      await readCells(
+        await ports.objects.get('curated', anonymisedTableKey(release.releaseId, 'anon_company_month')),
+      )
+    ).map((r) => Number(r.sales_amount));
+    expect(pooled).not.toContain(987_654_321);
+    await withdrawUpload(ports, company, MISTAKE);
+    expect(await salesFacts(ports)).toEqual([['2026-04', 1_000_000]]);
+  });
+
   it('finishes a withdrawal again without a second ledger entry', async () => {
     // Prepare
     const ports = await world();
