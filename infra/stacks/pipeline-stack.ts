@@ -67,6 +67,8 @@ export class PipelineStack extends Stack {
     grantBucket(this.ingest, buckets.curated, 'curated', 'readWrite');
     // Masking's commit deletes every version it wrote when the upload was withdrawn meanwhile.
     grantBucket(this.ingest, buckets.curated, 'curated', 'purge', { prefix: 'pseudonymised/' });
+    // A facts rebuild that cannot catch up with the records removes the facts (current versions only).
+    grantBucket(this.ingest, buckets.curated, 'curated', 'delete', { prefix: 'facts/' });
     if (config.drRegion) grantReplicaDelete(this.ingest, config, config.drRegion, 'pseudonymised/');
     grantTable(this.ingest, tables.tenants, 'tenants', 'read');
     grantTable(this.ingest, tables.uploads, 'uploads', 'readWrite');
@@ -99,7 +101,8 @@ export class PipelineStack extends Stack {
     grantBucket(this.mask, buckets.raw, 'raw', 'purge', { prefix: 'reports/' });
     grantBucket(this.mask, buckets.raw, 'raw', 'purge', { prefix: 'support-exports/' });
     // Before it deletes anything, the company's facts (current versions only): a failed withdrawal leaves
-    // the company out of releases rather than in them with the withdrawn upload's figures.
+    // the company out of releases rather than in them with the withdrawn upload's figures. The same
+    // for a facts rebuild that cannot catch up with the records.
     grantBucket(this.mask, buckets.curated, 'curated', 'delete', { prefix: 'facts/' });
     if (config.drRegion) grantReplicaDelete(this.mask, config, config.drRegion, 'pseudonymised/');
     grantTable(this.mask, tables.tenants, 'tenants', 'read');

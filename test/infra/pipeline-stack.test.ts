@@ -140,7 +140,10 @@ describe('pipeline stack: ingest function', () => {
     expect(allows(policy, 's3:PutObject', objects('stats'))).toBe(false);
     // Masking in ingestion's pass deletes what it wrote when the upload was withdrawn meanwhile.
     expect(allows(policy, 's3:DeleteObjectVersion', objects('curated', 'pseudonymised/'))).toBe(true);
+    // A facts rebuild that cannot catch up with the records removes the facts (not their history).
+    expect(allows(policy, 's3:DeleteObject', objects('curated', 'facts/'))).toBe(true);
     expect(allows(policy, 's3:DeleteObjectVersion', objects('curated', 'facts/'))).toBe(false);
+    expect(allows(policy, 's3:DeleteObject', objects('curated', 'anonymised/'))).toBe(false);
   });
 
   it('uses the tables it names: uploads read-write, tenants read-only, ledger append-only', () => {

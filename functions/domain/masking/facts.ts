@@ -187,8 +187,8 @@ export const FACTS_MAX_ATTEMPTS = 8;
  * of the upload latest in the tenant's order (supersession.ts). The records' `supersededBy` are brought
  * in line first. If a masking or a withdrawal committed while the facts were written, they are built
  * again, until a rebuild sees the records unchanged, so the facts written last follow the records as
- * they are; after FACTS_MAX_ATTEMPTS changing rebuilds it fails (FactsKeptChangingError) rather than
- * leave facts that may not. An object in force that is gone when it is read was withdrawn meanwhile
+ * they are; after FACTS_MAX_ATTEMPTS changing rebuilds it removes the tenant's facts and fails
+ * (FactsKeptChangingError) rather than leave facts that may not. An object in force that is gone when it is read was withdrawn meanwhile
  * (its deletion follows the record's commit): the facts are planned again from the records, not failed
  * (which would have the caller's message delivered again for nothing). One gone while the records
  * still count it is a real loss, and is thrown.
@@ -208,6 +208,10 @@ export async function buildTenantFacts(ports: MaskingPorts, tenantId: string): P
     }
     if (!changed) return written;
   }
+  // The facts written last may not follow the records (they could still hold an upload withdrawn
+  // meanwhile): none is safer, and a release leaves the company out until the retried delivery (or
+  // withdrawal) builds them again.
+  await removeTenantFacts(ports.objects, tenantId);
   throw new FactsKeptChangingError(tenantId, FACTS_MAX_ATTEMPTS);
 }
 
