@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import pMap from 'p-map';
 import { companyProfileSchema, regionOf } from '../company.ts';
+import { NotFoundError } from '../ports/index.ts';
 import { defaultSettings } from '../settings.ts';
 import {
   ANONYMISED_COLUMNS,
@@ -117,11 +118,12 @@ interface ReleaseCompany {
   readonly sizeBand: string;
 }
 
-/** A contributing tenant: its code in this release and whether it has company facts. */
+/** A contributing tenant: its code in this release and its facts as read (company facts when it has some). */
 interface Contribution {
   readonly tenantId: string;
   readonly code: string;
-  readonly hasCompanyMonth: boolean;
+  readonly employeePath: string;
+  readonly companyPath: string | null;
 }
 
 /**
@@ -145,13 +147,13 @@ export async function anonymise(ports: MaskingPorts, request: AnonymiseRequest):
   const { releaseId } = request;
   // Record keys for the cell key method: stable per person and company, under the platform key.
   const platformKey = await platformPerturbationKey(ports.keys);
-  const { companies, contributing } = await releaseCompanies(ports, request.tenants);
 
   // Pooled over every tenant in the statistics function, not beside ingestion: DuckDB's own limit.
-  return withWorkDir((dir) =>
-    withDuckDb(
+  return withWorkDir(async (dir) => {
+    const { companies, contributing } = await releaseCompanies(ports, request.tenants, dir);
+    return withDuckDb(
       async (db) => {
-        await poolFacts(db, ports, dir, { companies, contributing, platformKey });
+        await poolFacts(db, dir, { companies, contributing, platformKey });
         await fitThreads(db, await count(db, 'SELECT count(*) AS n FROM em', 'count pooled rows'));
         const pool = await buildPool(db, k);
         const generalised = await generalise(db, k, classes, pool.rowsIn);
@@ -185,26 +187,27 @@ export async function anonymise(ports: MaskingPorts, request: AnonymiseRequest):
         return { releaseId, outputs, report };
       },
       { memoryLimit: request.memoryLimit ?? 'engine-default' },
-    ),
-  );
+    );
+  });
 }
 
 /**
  * The release's companies: each requested tenant with employee facts, under a random code new in this
- * release, with its profile (industry, prefecture and region, size band).
+ * release, with its profile (industry, prefecture and region, size band), and its facts read into `dir`.
+ * Read, not only looked at: facts can be removed at any moment (a withdrawal removes them first, a
+ * facts rebuild that gives up removes them), and a company whose facts are gone by then is left out.
  */
-async function releaseCompanies(ports: MaskingPorts, tenants: readonly string[]) {
+async function releaseCompanies(ports: MaskingPorts, tenants: readonly string[], dir: string) {
   const found = await pMap(
     new Set(tenants),
     async (tenantId) => {
       const item = await ports.table.get('tenants', { tenantId });
       if (!item) throw new TenantNotFoundError(tenantId);
       const profile = companyProfileSchema.parse(item.profile);
-      const [employees, companyFacts] = await Promise.all([
-        ports.objects.head('curated', factKey(tenantId, 'employee_month')),
-        ports.objects.head('curated', factKey(tenantId, 'company_month')),
-      ]);
-      return employees ? { tenantId, profile, hasCompanyMonth: companyFacts !== undefined } : undefined;
+      const employeePath = await downloadIfPresent(ports, factKey(tenantId, 'employee_month'), dir);
+      if (employeePath === null) return undefined;
+      const companyPath = await downloadIfPresent(ports, factKey(tenantId, 'company_month'), dir);
+      return { tenantId, profile, employeePath, companyPath };
     },
     { concurrency: FETCH_CONCURRENCY },
   );
@@ -213,7 +216,7 @@ async function releaseCompanies(ports: MaskingPorts, tenants: readonly string[])
   const contributing: Contribution[] = [];
   for (const tenant of found) {
     if (!tenant) continue;
-    const { tenantId, profile, hasCompanyMonth } = tenant;
+    const { tenantId, profile, employeePath, companyPath } = tenant;
     const code = newCompanyCode(taken);
     companies.push({
       code,
@@ -222,21 +225,30 @@ async function releaseCompanies(ports: MaskingPorts, tenants: readonly string[])
       region: regionOf(profile.prefecture) ?? profile.prefecture,
       sizeBand: profile.sizeBand,
     });
-    contributing.push({ tenantId, code, hasCompanyMonth });
+    contributing.push({ tenantId, code, employeePath, companyPath });
   }
   return { companies, contributing };
 }
 
+/** A facts object read into `dir`, or null when there is none. */
+async function downloadIfPresent(ports: MaskingPorts, key: string, dir: string): Promise<string | null> {
+  try {
+    return await download(ports.objects, 'curated', key, dir);
+  } catch (error) {
+    if (error instanceof NotFoundError) return null;
+    throw error;
+  }
+}
+
 /**
- * Pools the contributing tenants' facts into `em` (employee months) and `cm` (company months), each row
- * with its company's code and record keys, and the companies' profiles into `companies`. The facts are
- * fetched a few at a time, then read by one statement per fact table (DuckDB reads the files in
- * parallel and joins each to its tenant by file name): one statement per tenant made the plan, and the
- * time, grow with every tenant.
+ * Pools the contributing tenants' facts (read by releaseCompanies) into `em` (employee months) and `cm`
+ * (company months), each row with its company's code and record keys, and the companies' profiles into
+ * `companies`. One statement per fact table reads the files (DuckDB reads them in parallel and joins each
+ * to its tenant by file name): one statement per tenant made the plan, and the time, grow with every
+ * tenant.
  */
 async function poolFacts(
   db: DuckSession,
-  ports: MaskingPorts,
   dir: string,
   release: {
     readonly companies: readonly ReleaseCompany[];
@@ -246,19 +258,13 @@ async function poolFacts(
 ): Promise<void> {
   const { companies, contributing, platformKey } = release;
   const { ipadHex, opadHex } = hmacBlocksHex(platformKey);
-  const fetched = await pMap(
-    contributing,
-    async ({ tenantId, code, hasCompanyMonth }) => ({
-      tenant_id: tenantId,
-      company_code: code,
-      company_key: companyRecordKey(platformKey, tenantId),
-      employee_path: await download(ports.objects, 'curated', factKey(tenantId, 'employee_month'), dir),
-      company_path: hasCompanyMonth
-        ? await download(ports.objects, 'curated', factKey(tenantId, 'company_month'), dir)
-        : null,
-    }),
-    { concurrency: FETCH_CONCURRENCY },
-  );
+  const fetched = contributing.map(({ tenantId, code, employeePath, companyPath }) => ({
+    tenant_id: tenantId,
+    company_code: code,
+    company_key: companyRecordKey(platformKey, tenantId),
+    employee_path: employeePath,
+    company_path: companyPath,
+  }));
   // The tenants and their files, as a table (a file, not a statement that grows with every tenant).
   const contributionsPath = await writeJsonLines(dir, 'contributions.ndjson', fetched);
   await db.run(

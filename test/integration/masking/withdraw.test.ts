@@ -10,7 +10,12 @@ import { ConflictError, NotFoundError } from '../../../functions/domain/errors.t
 import { readLedger } from '../../../functions/domain/ledger/ledger.ts';
 import { anonymisedTableKey } from '../../../functions/domain/masking/anonymised-schema.ts';
 import { UploadWithdrawnError } from '../../../functions/domain/masking/errors.ts';
-import { buildTenantFacts, FACTS_MAX_ATTEMPTS, factKey } from '../../../functions/domain/masking/facts.ts';
+import {
+  buildTenantFacts,
+  FACTS_MAX_ATTEMPTS,
+  factKey,
+  removeTenantFacts,
+} from '../../../functions/domain/masking/facts.ts';
 import { pseudonymise, pseudonymiseAccepted } from '../../../functions/domain/masking/pseudonymise.ts';
 import { NotFoundError as StoreNotFoundError } from '../../../functions/domain/ports/index.ts';
 import { buildRelease } from '../../../functions/domain/release/release.ts';
@@ -203,6 +208,39 @@ describe('withdrawing an upload', () => {
     expect(pooled).not.toContain(987_654_321);
     await withdrawUpload(ports, company, MISTAKE);
     expect(await salesFacts(ports)).toEqual([['2026-04', 1_000_000]]);
+  });
+
+  it('completes a release that reads a company’s facts just as a withdrawal removes them', async () => {
+    // Prepare: the company's facts are removed (as a withdrawal's first step does) right after the
+    // release first looks at them
+    const ports = await world();
+    let removed = false;
+    const watched = factKey(TENANT, 'employee_month');
+    const objects = new Proxy(ports.objects, {
+      get(target, name, receiver) {
+        const value = Reflect.get(target, name, receiver);
+        if (typeof value !== 'function') return value;
+        if (name !== 'head' && name !== 'get') return value.bind(target);
+        return async (bucket: string, key: string) => {
+          const answer = await value.call(target, bucket, key);
+          if (key === watched && !removed) {
+            removed = true;
+            await removeTenantFacts(target, TENANT);
+          }
+          return answer;
+        };
+      },
+    });
+
+    // Act
+    const release = await buildRelease(
+      { ...ports, objects },
+      { now: new Date('2026-11-10T00:00:00.000Z'), reason: 'on-demand' },
+    ).catch((e: unknown) => e);
+
+    // Assess: the release did not fail on facts gone between two reads of them
+    expect(removed).toBe(true);
+    expect(release).not.toBeInstanceOf(Error);
   });
 
   it('finishes a withdrawal again without a second ledger entry', async () => {
