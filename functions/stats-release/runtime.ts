@@ -7,7 +7,8 @@ import type { ReleasePorts } from '../domain/release/release.ts';
 /** What the deployed function needs from its environment (checked at its first invocation). */
 export const RELEASE_NEEDS: EnvironmentNeeds = {
   buckets: ['curated', 'stats', 'query-results'],
-  tables: ['tenants', 'jobs', 'ledger'],
+  // uploads: only its index of unfinished uploads (a withdrawal unfinished keeps a tenant out).
+  tables: ['tenants', 'jobs', 'ledger', 'uploads'],
   athena: true,
   platformKey: true,
 };

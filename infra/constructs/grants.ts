@@ -145,6 +145,30 @@ export function grantTable(
 }
 
 /**
+ * Lets `fn` query one index of a Kura table, and nothing else of it (no item read, no other index), and
+ * sets `KURA_TABLE_<LOGICAL>`. For a function that needs only what an index tells (the statistics
+ * release: which tenants have a withdrawal unfinished, from the uploads table's `byInFlight`).
+ */
+export function grantIndexQuery(
+  fn: KuraFunction,
+  table: KuraTable,
+  logical: LogicalTable,
+  index: string,
+): void {
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${table.tableArn}/index/${index}`] }),
+  );
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['kms:Decrypt', 'kms:DescribeKey'],
+      resources: [table.encryptionKey.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${Stack.of(fn).region}.amazonaws.com` } },
+    }),
+  );
+  fn.addEnvironment(tableEnvVar(logical), table.tableName);
+}
+
+/**
  * Lets a function ask S3 to encrypt with the platform data key (presigned SSE-KMS uploads are signed
  * with the function's credentials, so S3 calls KMS as the function) and sets `KURA_DATA_KEY_ARN`.
  */

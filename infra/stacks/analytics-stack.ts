@@ -1,13 +1,14 @@
 import { Duration, RemovalPolicy, Size, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { workgroupName } from '../../functions/domain/athena-names.ts';
+import { IN_FLIGHT_INDEX } from '../../functions/domain/uploads/in-flight.ts';
 import type { LogicalBucket } from '../../functions/domain/zones.ts';
 import type { StageConfig } from '../config.ts';
 import { AnalyticsAccess } from '../constructs/analytics-access.ts';
 import { AnalyticsCatalog } from '../constructs/analytics-catalog.ts';
 import { AthenaWorkgroups } from '../constructs/athena-workgroups.ts';
 import { DuckDbLayer } from '../constructs/duckdb-layer.ts';
-import { grantPlatformKey, grantTable } from '../constructs/grants.ts';
+import { grantIndexQuery, grantPlatformKey, grantTable } from '../constructs/grants.ts';
 import { JobDeadLetters, JobSchedule } from '../constructs/job-schedule.ts';
 import { KuraFunction } from '../constructs/kura-function.ts';
 import { athenaFailedQueries, kuraMetric, PipelineMonitoring } from '../constructs/monitoring.ts';
@@ -79,6 +80,9 @@ export class AnalyticsStack extends Stack {
     grantTable(this.statsRelease, storage.tables.tenants, 'tenants', 'readWrite');
     grantTable(this.statsRelease, storage.tables.jobs, 'jobs', 'readWrite');
     grantTable(this.statsRelease, storage.tables.ledger, 'ledger', 'append');
+    // It leaves out tenants with a withdrawal unfinished: only the uploads table's index of unfinished
+    // uploads, never an upload record.
+    grantIndexQuery(this.statsRelease, storage.tables.uploads, 'uploads', IN_FLIGHT_INDEX);
     // Record keys of anonymised releases come from the platform perturbation key (masking/record-keys.ts).
     grantPlatformKey(this.statsRelease, platformKeySecretName(config.stage), storage.dataKey);
 

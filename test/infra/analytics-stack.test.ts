@@ -299,6 +299,21 @@ describe('analytics stack: stats-release function', () => {
     expect(allows(policy, 's3:DeleteObject', `arn:aws:s3:::${name('stats')}/*`)).toBe(true);
   });
 
+  it('may query the uploads table’s index of unfinished uploads, and read nothing else of that table', () => {
+    // It leaves out tenants with a withdrawal unfinished (domain/release/release.ts contributingTenants).
+    const onUploads = (policy.Statement as CfnJson[]).filter(
+      (s) =>
+        s.Effect === 'Allow' &&
+        list(s.Action).some((a: string) => a.startsWith('dynamodb:')) &&
+        JSON.stringify(s.Resource).includes('table/kura-dev-uploads'),
+    );
+    expect(onUploads).toHaveLength(1);
+    expect(list(onUploads[0]?.Action)).toEqual(['dynamodb:Query']);
+    expect(JSON.stringify(onUploads[0]?.Resource)).toContain('/index/byInFlight');
+    expect(list(onUploads[0]?.Resource)).toHaveLength(1);
+    expect(fn.Properties.Environment.Variables.KURA_TABLE_UPLOADS).toBeDefined();
+  });
+
   it('may create and drop tables only in the stats databases', () => {
     const writes = (policy.Statement as CfnJson[]).filter(
       (s) => s.Effect === 'Allow' && list(s.Action).includes('glue:CreateTable'),

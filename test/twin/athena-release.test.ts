@@ -25,6 +25,7 @@ import { type ReleaseManifest, suppressionPrefix, workPrefix } from '../../funct
 import { publishAnonymisedRelease } from '../../functions/domain/stats/run.ts';
 import { readPublishedCells } from '../../functions/domain/stats/service.ts';
 import { STATISTICS } from '../../functions/domain/stats/statistics.ts';
+import { tenantsInFlight } from '../../functions/domain/uploads/in-flight.ts';
 import { composeRelease } from '../../functions/stats-release/runtime.ts';
 import {
   company,
@@ -201,6 +202,32 @@ describe(`a release published on Athena through the twin of ${STAGE}`, () => {
     expect(
       statements.flatMap((s) => athenaGrammarErrors(s.sql).map((e) => `${s.sql.slice(0, 80)}: ${e}`)),
     ).toEqual([]);
+  });
+
+  it('finds, as the release role, the companies with a withdrawal unfinished, to leave them out', async () => {
+    // Prepare: an upload record as the API leaves it when the run that finishes its withdrawal never
+    // started (the uploads table's index of unfinished uploads holds it)
+    // (Each runtime's clients take the credentials of the runtime built last before their first call.)
+    const api = twin.deployedRuntime('kura-api');
+    const tenantId = 'tenant-withdrawing';
+    await api.table.put('uploads', {
+      tenantId,
+      uploadId: '99999999-9999-4999-8999-999999999999',
+      status: 'WITHDRAWN',
+      inFlight: 'WITHDRAWING',
+      updatedAt: '2026-12-06T00:00:00.000Z',
+    });
+    const ports = deployedRelease(stageSettings);
+    const denials = twin.iam.denials.length;
+
+    // Act
+    const withdrawing = await tenantsInFlight(ports.table, 'WITHDRAWING');
+
+    // Assess
+    expect(twin.iam.denials.slice(denials).map((d) => `${d.request.action} ${d.request.resource}`)).toEqual(
+      [],
+    );
+    expect([...withdrawing]).toContain(tenantId);
   });
 
   it('publishes the same release after a run stopped between two CTAS statements (scratch tables and data left behind)', async () => {

@@ -27,6 +27,7 @@ import { type ReleaseManifest, releaseIdFor } from '../stats/release.ts';
 import { publishAnonymisedRelease, type ReleaseAthena } from '../stats/run.ts';
 import { TENANTS_TABLE, type TenantRecord } from '../tenants/model.ts';
 import { allTenants, contractRunningAt } from '../tenants/rules.ts';
+import { tenantsInFlight } from '../uploads/in-flight.ts';
 import * as z from '../zod.ts';
 
 /** Why a release runs; `data-folder-migration`: replaces a local data folder's releases of an earlier version (local/reconcile.ts). */
@@ -75,10 +76,18 @@ export function mayContribute(tenant: TenantRecord, now: Date): boolean {
   return contractRunningAt(tenant, now);
 }
 
-/** Ids of the tenants allowed to contribute now, from the tenants table (sorted, for stable releases). */
+/**
+ * Ids of the tenants allowed to contribute now, from the tenants table (sorted, for stable releases). A
+ * tenant with a withdrawal not yet finished is left out: its facts may still hold the withdrawn rows until
+ * the run that finishes the withdrawal removes them, and that run may never have started (the API died
+ * after its commit, or could not reach the mask function).
+ */
 export async function contributingTenants(table: Table, now: Date): Promise<string[]> {
+  const withdrawing = await tenantsInFlight(table, 'WITHDRAWING');
   const ids: string[] = [];
-  for await (const tenant of allTenants(table)) if (mayContribute(tenant, now)) ids.push(tenant.tenantId);
+  for await (const tenant of allTenants(table)) {
+    if (mayContribute(tenant, now) && !withdrawing.has(tenant.tenantId)) ids.push(tenant.tenantId);
+  }
   return ids.sort();
 }
 

@@ -1,4 +1,6 @@
+import type { Item, Table } from '../ports/index.ts';
 import type { UploadRecord } from './model.ts';
+import { UPLOADS_TABLE } from './records.ts';
 
 /**
  * Bookkeeping written on every version of an upload record, so operators find unfinished uploads without
@@ -49,4 +51,24 @@ export function withBookkeeping<T extends UploadRecord>(record: T): T {
   const next: Record<string, unknown> = { ...record, inFlight: phase, expiresAtEpoch };
   for (const name of ['inFlight', 'expiresAtEpoch']) if (next[name] === undefined) delete next[name];
   return next as T;
+}
+
+/**
+ * The tenants with an upload in `phase`, from the `byInFlight` index (unfinished uploads only, so a small
+ * read whatever the number of tenants).
+ */
+export async function tenantsInFlight(table: Table, phase: InFlightPhase): Promise<Set<string>> {
+  const tenants = new Set<string>();
+  let cursor: Item | undefined;
+  do {
+    const page = await table.query({
+      table: UPLOADS_TABLE,
+      index: IN_FLIGHT_INDEX,
+      partition: { name: 'inFlight', value: phase },
+      cursor,
+    });
+    for (const item of page.items) if (typeof item.tenantId === 'string') tenants.add(item.tenantId);
+    cursor = page.cursor;
+  } while (cursor);
+  return tenants;
 }

@@ -210,6 +210,46 @@ describe('withdrawing an upload', () => {
     expect(await salesFacts(ports)).toEqual([['2026-04', 1_000_000]]);
   });
 
+  it('keeps it out of a release when the run that finishes the withdrawal never started', async () => {
+    // Prepare: the record says WITHDRAWN, but the mask function was never reached (throttled, or the
+    // API died after its commit), so nothing removed or rebuilt the facts (outside review of 37b8b4f)
+    const ports = await world();
+    const failed = await withdrawUpload(
+      {
+        ...ports,
+        withdrawals: {
+          finish: async (request) => {
+            throw new WithdrawalIncompleteError(request.uploadId);
+          },
+        },
+      },
+      company,
+      MISTAKE,
+    ).catch((e: unknown) => e);
+
+    // Act
+    const release = await buildRelease(ports, {
+      now: new Date('2026-11-11T00:00:00.000Z'),
+      reason: 'on-demand',
+    });
+
+    // Assess: the company is left out until its withdrawal is finished, then back without the upload
+    expect(failed).toBeInstanceOf(WithdrawalIncompleteError);
+    expect(release.contributingTenants).toBe(0);
+    const pooled = (
+      await readCells(
+        await ports.objects.get('curated', anonymisedTableKey(release.releaseId, 'anon_company_month')),
+      )
+    ).map((r) => Number(r.sales_amount));
+    expect(pooled).not.toContain(987_654_321);
+    await withdrawUpload(ports, company, MISTAKE);
+    const later = await buildRelease(ports, {
+      now: new Date('2026-11-12T00:00:00.000Z'),
+      reason: 'on-demand',
+    });
+    expect(later.contributingTenants).toBe(1);
+  });
+
   it('completes a release that reads a company’s facts just as a withdrawal removes them', async () => {
     // Prepare: the company's facts are removed (as a withdrawal's first step does) right after the
     // release first looks at them
