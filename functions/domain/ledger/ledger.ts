@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { KuraError } from '../errors.ts';
 import { msg } from '../i18n.ts';
-import { ConditionFailedError, type Table } from '../ports/index.ts';
+import { ConditionFailedError, queryAll, type Table } from '../ports/index.ts';
 import * as z from '../zod.ts';
 
 /**
@@ -216,16 +216,11 @@ export const entryRef = (entry: Pick<LedgerEntry, 'chain' | 'seq'>) => `${entry.
 /** Every registered chain name, the global chain first. */
 export async function listChains(table: Table): Promise<string[]> {
   const chains = new Set<string>([GLOBAL_CHAIN]);
-  let cursor: Record<string, unknown> | undefined;
-  do {
-    const page = await table.query({
-      table: LEDGER_TABLE,
-      partition: { name: 'chain', value: CHAIN_REGISTRY },
-      cursor,
-    });
-    for (const item of page.items) if (typeof item.seq === 'string') chains.add(item.seq);
-    cursor = page.cursor;
-  } while (cursor);
+  const registered = queryAll(table, {
+    table: LEDGER_TABLE,
+    partition: { name: 'chain', value: CHAIN_REGISTRY },
+  });
+  for await (const item of registered) if (typeof item.seq === 'string') chains.add(item.seq);
   return [...chains];
 }
 

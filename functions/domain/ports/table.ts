@@ -54,6 +54,16 @@ export interface Table {
   delete(table: string, key: Item): Promise<void>;
 }
 
+/** Every item a query finds, page after page. */
+export async function* queryAll(table: Table, request: Omit<QueryRequest, 'cursor'>): AsyncIterable<Item> {
+  let cursor: Item | undefined;
+  do {
+    const page = await table.query({ ...request, cursor });
+    yield* page.items;
+    cursor = page.cursor;
+  } while (cursor);
+}
+
 /**
  * Key schemas of Kura's tables: the storage stack and the local platform (dynalite) both create
  * tables from these definitions, so local and deployed keys can never drift apart.

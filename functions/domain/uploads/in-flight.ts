@@ -1,4 +1,4 @@
-import type { Item, Table } from '../ports/index.ts';
+import { queryAll, type Table } from '../ports/index.ts';
 import type { UploadRecord } from './model.ts';
 import { UPLOADS_TABLE } from './records.ts';
 
@@ -59,16 +59,11 @@ export function withBookkeeping<T extends UploadRecord>(record: T): T {
  */
 export async function tenantsInFlight(table: Table, phase: InFlightPhase): Promise<Set<string>> {
   const tenants = new Set<string>();
-  let cursor: Item | undefined;
-  do {
-    const page = await table.query({
-      table: UPLOADS_TABLE,
-      index: IN_FLIGHT_INDEX,
-      partition: { name: 'inFlight', value: phase },
-      cursor,
-    });
-    for (const item of page.items) if (typeof item.tenantId === 'string') tenants.add(item.tenantId);
-    cursor = page.cursor;
-  } while (cursor);
+  const unfinished = queryAll(table, {
+    table: UPLOADS_TABLE,
+    index: IN_FLIGHT_INDEX,
+    partition: { name: 'inFlight', value: phase },
+  });
+  for await (const item of unfinished) if (typeof item.tenantId === 'string') tenants.add(item.tenantId);
   return tenants;
 }

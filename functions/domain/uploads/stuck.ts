@@ -1,4 +1,4 @@
-import type { Item, ObjectStore, Table } from '../ports/index.ts';
+import { type ObjectStore, queryAll, type Table } from '../ports/index.ts';
 import { IN_FLIGHT_INDEX, IN_FLIGHT_PHASES, type InFlightPhase } from './in-flight.ts';
 import { UPLOADS_TABLE } from './records.ts';
 
@@ -33,28 +33,23 @@ export async function findStuckUploads(
   const before = new Date(now.getTime() - stuckAfterMs).toISOString();
   const stuck: StuckUpload[] = [];
   for (const phase of IN_FLIGHT_PHASES) {
-    let cursor: Item | undefined;
-    do {
-      const page = await ports.table.query({
-        table: UPLOADS_TABLE,
-        index: IN_FLIGHT_INDEX,
-        partition: { name: 'inFlight', value: phase },
-        cursor,
-      });
-      for (const item of page.items) {
-        const { tenantId, uploadId, updatedAt, key } = item;
-        if (typeof tenantId !== 'string' || typeof uploadId !== 'string' || typeof updatedAt !== 'string') {
-          continue;
-        }
-        if (updatedAt >= before) continue;
-        if (phase === 'REQUESTED') {
-          const landed = typeof key === 'string' ? await ports.objects.head('landing', key) : undefined;
-          if (!landed || (landed.lastModified && landed.lastModified.toISOString() >= before)) continue;
-        }
-        stuck.push({ tenantId, uploadId, phase, updatedAt });
+    const unfinished = queryAll(ports.table, {
+      table: UPLOADS_TABLE,
+      index: IN_FLIGHT_INDEX,
+      partition: { name: 'inFlight', value: phase },
+    });
+    for await (const item of unfinished) {
+      const { tenantId, uploadId, updatedAt, key } = item;
+      if (typeof tenantId !== 'string' || typeof uploadId !== 'string' || typeof updatedAt !== 'string') {
+        continue;
       }
-      cursor = page.cursor;
-    } while (cursor);
+      if (updatedAt >= before) continue;
+      if (phase === 'REQUESTED') {
+        const landed = typeof key === 'string' ? await ports.objects.head('landing', key) : undefined;
+        if (!landed || (landed.lastModified && landed.lastModified.toISOString() >= before)) continue;
+      }
+      stuck.push({ tenantId, uploadId, phase, updatedAt });
+    }
   }
   return stuck;
 }

@@ -98,6 +98,12 @@ const salesFacts = async (ports: Awaited<ReturnType<typeof world>>) =>
     .filter((r) => r.sales_amount !== null)
     .map((r) => [r.period, Number(r.sales_amount)]);
 
+/** The sales of a release's anonymised company months. */
+const pooledSales = async (ports: Awaited<ReturnType<typeof world>>, releaseId: string) =>
+  (
+    await readCells(await ports.objects.get('curated', anonymisedTableKey(releaseId, 'anon_company_month')))
+  ).map((r) => Number(r.sales_amount));
+
 describe('withdrawing an upload', () => {
   it('deletes every version of its data, records it, and puts the upload it superseded back in force', async () => {
     // Prepare
@@ -160,14 +166,8 @@ describe('withdrawing an upload', () => {
     });
 
     // Assess
-    const sales = async (releaseId: string) =>
-      (
-        await readCells(
-          await ports.objects.get('curated', anonymisedTableKey(releaseId, 'anon_company_month')),
-        )
-      ).map((r) => Number(r.sales_amount));
-    expect(await sales(before.releaseId)).toContain(987_654_321);
-    expect(await sales(after.releaseId)).not.toContain(987_654_321);
+    expect(await pooledSales(ports, before.releaseId)).toContain(987_654_321);
+    expect(await pooledSales(ports, after.releaseId)).not.toContain(987_654_321);
   });
 
   it('keeps it out of a release that runs before a failed withdrawal is finished', async () => {
@@ -200,12 +200,7 @@ describe('withdrawing an upload', () => {
     // Assess: the withdrawal failed, and no release pooled the withdrawn upload's figures; once withdrawn
     // again, the company's facts are back without it
     expect(failed).toBeInstanceOf(WithdrawalIncompleteError);
-    const pooled = (
-      await readCells(
-        await ports.objects.get('curated', anonymisedTableKey(release.releaseId, 'anon_company_month')),
-      )
-    ).map((r) => Number(r.sales_amount));
-    expect(pooled).not.toContain(987_654_321);
+    expect(await pooledSales(ports, release.releaseId)).not.toContain(987_654_321);
     await withdrawUpload(ports, company, MISTAKE);
     expect(await salesFacts(ports)).toEqual([['2026-04', 1_000_000]]);
   });
@@ -236,12 +231,7 @@ describe('withdrawing an upload', () => {
     // Assess: the company is left out until its withdrawal is finished, then back without the upload
     expect(failed).toBeInstanceOf(WithdrawalIncompleteError);
     expect(release.contributingTenants).toBe(0);
-    const pooled = (
-      await readCells(
-        await ports.objects.get('curated', anonymisedTableKey(release.releaseId, 'anon_company_month')),
-      )
-    ).map((r) => Number(r.sales_amount));
-    expect(pooled).not.toContain(987_654_321);
+    expect(await pooledSales(ports, release.releaseId)).not.toContain(987_654_321);
     await withdrawUpload(ports, company, MISTAKE);
     const later = await buildRelease(ports, {
       now: new Date('2026-11-12T00:00:00.000Z'),
