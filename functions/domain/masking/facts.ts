@@ -188,10 +188,10 @@ export const FACTS_MAX_ATTEMPTS = 8;
  * in line first. If a masking or a withdrawal committed while the facts were written, they are built
  * again, until a rebuild sees the records unchanged, so the facts written last follow the records as
  * they are; after FACTS_MAX_ATTEMPTS changing rebuilds it removes the tenant's facts and fails
- * (FactsKeptChangingError) rather than leave facts that may not. An object in force that is gone when it is read was withdrawn meanwhile
- * (its deletion follows the record's commit): the facts are planned again from the records, not failed
- * (which would have the caller's message delivered again for nothing). One gone while the records
- * still count it is a real loss, and is thrown.
+ * (FactsKeptChangingError) rather than leave facts that may not. An object in force that is gone when it
+ * is read was withdrawn meanwhile (its deletion follows the record's commit): the facts are planned again
+ * from the records, not failed (which would have the caller's message delivered again for nothing). One
+ * gone while the records still count it is a real loss, and is thrown.
  */
 export async function buildTenantFacts(ports: MaskingPorts, tenantId: string): Promise<TenantFactsResult> {
   for (let attempt = 1; attempt <= FACTS_MAX_ATTEMPTS; attempt++) {
