@@ -124,17 +124,7 @@ export function grantTable(
         ? [...TABLE_READ, 'dynamodb:Scan', ...TABLE_WRITE]
         : [...TABLE_READ, 'dynamodb:PutItem'];
   fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources }));
-  fn.addToRolePolicy(
-    new iam.PolicyStatement({
-      actions:
-        access === 'read'
-          ? ['kms:Decrypt', 'kms:DescribeKey']
-          : ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'],
-      resources: [table.encryptionKey.keyArn],
-      conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${Stack.of(fn).region}.amazonaws.com` } },
-    }),
-  );
-  fn.addEnvironment(tableEnvVar(logical), table.tableName);
+  grantTableKey(fn, table, logical, access === 'read' ? 'read' : 'write');
   if (hasIndexes) {
     acknowledgeWildcardResource(
       fn.role,
@@ -158,9 +148,22 @@ export function grantIndexQuery(
   fn.addToRolePolicy(
     new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${table.tableArn}/index/${index}`] }),
   );
+  grantTableKey(fn, table, logical, 'read');
+}
+
+/** The table's key, used through DynamoDB only (to read, or to read and write), and `KURA_TABLE_<LOGICAL>`. */
+function grantTableKey(
+  fn: KuraFunction,
+  table: KuraTable,
+  logical: LogicalTable,
+  use: 'read' | 'write',
+): void {
   fn.addToRolePolicy(
     new iam.PolicyStatement({
-      actions: ['kms:Decrypt', 'kms:DescribeKey'],
+      actions:
+        use === 'read'
+          ? ['kms:Decrypt', 'kms:DescribeKey']
+          : ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'],
       resources: [table.encryptionKey.keyArn],
       conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${Stack.of(fn).region}.amazonaws.com` } },
     }),
