@@ -61,6 +61,10 @@ const isMissing = (error: unknown) => {
   return e?.name === 'NoSuchKey' || e?.name === 'NotFound' || e?.$metadata?.httpStatusCode === 404;
 };
 
+/** S3 refused the request (403): no permission, or a missing key asked for by a caller that may not list. */
+const isRefused = (error: unknown) =>
+  (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode === 403;
+
 /** Copy sources are `bucket/key` with each key segment URL-encoded. */
 const copySource = (bucket: string, key: string) =>
   `${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
@@ -181,7 +185,8 @@ export class S3ObjectStore implements ObjectStore {
       if (!out.Body) throw new NotFoundError(`No object ${key} in bucket ${bucket}`);
       return await out.Body.transformToByteArray();
     } catch (error) {
-      if (isMissing(error)) throw new NotFoundError(`No object ${key} in bucket ${bucket}`);
+      if (await this.#missing(error, bucket, key))
+        throw new NotFoundError(`No object ${key} in bucket ${bucket}`);
       throw error;
     }
   }
@@ -194,7 +199,8 @@ export class S3ObjectStore implements ObjectStore {
       if (!(out.Body instanceof Readable)) throw new NotFoundError(`No object ${key} in bucket ${bucket}`);
       return out.Body;
     } catch (error) {
-      if (isMissing(error)) throw new NotFoundError(`No object ${key} in bucket ${bucket}`);
+      if (await this.#missing(error, bucket, key))
+        throw new NotFoundError(`No object ${key} in bucket ${bucket}`);
       throw error;
     }
   }
@@ -219,8 +225,27 @@ export class S3ObjectStore implements ObjectStore {
         lastModified: out.LastModified,
       };
     } catch (error) {
-      if (isMissing(error)) return undefined;
+      if (await this.#missing(error, bucket, key)) return undefined;
       throw error;
+    }
+  }
+
+  /**
+   * Whether a failed GET or HEAD was for a key that does not exist. S3 answers 404 for a missing key only
+   * to a caller that may list the bucket; Kura's functions may list only under their own prefixes, and S3
+   * may then answer 403 as it does when reading is refused. A one-key listing under the key (which those
+   * grants allow) tells the two apart; when that listing is refused too, the refusal stands.
+   */
+  async #missing(error: unknown, bucket: string, key: string): Promise<boolean> {
+    if (isMissing(error)) return true;
+    if (!isRefused(error)) return false;
+    try {
+      const page = await this.#client.send(
+        new (await s3Sdk()).ListObjectsV2Command({ Bucket: this.#bucket(bucket), Prefix: key, MaxKeys: 1 }),
+      );
+      return !(page.Contents ?? []).some((object) => object.Key === key);
+    } catch {
+      return false;
     }
   }
 

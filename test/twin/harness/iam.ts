@@ -116,8 +116,12 @@ export class TwinIam {
     return removed;
   }
 
-  /** Evaluates a request as AWS would (identity and resource policy together), and records it. */
-  async authorize(request: AuthorizationRequest): Promise<Decision> {
+  /**
+   * Evaluates a request as AWS would (identity and resource policy together), and records it, unless
+   * `record` is false: a check S3 makes inside another request (may a caller that reads a missing key
+   * list the bucket?) is no request of the caller's, and refusing it refuses nothing.
+   */
+  async authorize(request: AuthorizationRequest, { record = true } = {}): Promise<Decision> {
     const resourcePolicy = this.#resourcePolicyFor(request.resource);
     const isService = request.principal.endsWith('.amazonaws.com');
     const context: Record<string, string | string[]> = {
@@ -152,7 +156,7 @@ export class TwinIam {
       result: simulation.overallResult,
       resourcePolicy: resourcePolicy?.name,
     };
-    this.decisions.push(decision);
+    if (record) this.decisions.push(decision);
     return decision;
   }
 

@@ -575,6 +575,14 @@ export class TwinS3 {
     const versions = bucket.objects.get(key) ?? [];
     const version = versionId ? versions.find((v) => v.versionId === versionId) : versions[0];
     if (!version || version.deleteMarker) {
+      // S3 tells a missing key apart from a refused one only to a caller that may list the bucket;
+      // any other caller gets 403. A GET carries no prefix, so a ListBucket grant that holds only under
+      // an `s3:prefix` condition does not count (the strict reading: code must not lean on a 404 there).
+      const mayList = await this.iam.authorize(
+        { principal: caller.principal, action: 's3:ListBucket', resource: bucket.arn },
+        { record: false },
+      );
+      if (!mayList.allowed) return head ? { status: 403 } : s3Error(403, 'AccessDenied', 'Access Denied');
       return head ? { status: 404 } : s3Error(404, 'NoSuchKey', 'The specified key does not exist.');
     }
     if (!head) await this.#kms(caller, 'kms:Decrypt', version.kmsKeyArn, bucket);
