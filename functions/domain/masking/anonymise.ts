@@ -4,10 +4,6 @@
  * top-coded, each company replaced by a random code new in this release and mapped to nothing, and
  * k-anonymity enforced on the quasi-identifiers by further generalisation, then local suppression.
  */
-import { randomBytes } from 'node:crypto';
-import pMap from 'p-map';
-import { companyProfileSchema, regionOf } from '../company.ts';
-import { NotFoundError } from '../ports/index.ts';
 import { defaultSettings } from '../settings.ts';
 import {
   ANONYMISED_COLUMNS,
@@ -20,8 +16,7 @@ import {
 import { catalogueColumn } from './columns.ts';
 import { CompiledQuery, type Dialect, quoteIdent, quoteLiteral } from './compile.ts';
 import { type DuckSession, fitThreads, plainQuery, withDuckDb } from './duckdb-engine.ts';
-import { TenantNotFoundError } from './errors.ts';
-import { FACT_COLUMNS, type FactName, factKey } from './facts.ts';
+import { FACT_COLUMNS, type FactName } from './facts.ts';
 import { completedYearsSql, periodEndSql } from './generalise.ts';
 import { hmacBlocksHex } from './hmac.ts';
 import {
@@ -36,10 +31,16 @@ import {
   suppressLocally,
   violatingRows,
 } from './k-anonymity.ts';
-import { download, outputPath, upload, withWorkDir, writeJsonLines } from './local-files.ts';
+import { outputPath, upload, withWorkDir, writeJsonLines } from './local-files.ts';
 import { anonymisedAction } from './policy.ts';
 import type { MaskingPorts } from './ports.ts';
 import { companyRecordKey, personRecordKeyOfSql, platformPerturbationKey } from './record-keys.ts';
+import {
+  type Contribution,
+  type ReleaseCompany,
+  readReleaseFacts,
+  releaseCompanies,
+} from './release-companies.ts';
 
 export { LOCAL_SUPPRESSION_BUDGET } from './k-anonymity.ts';
 
@@ -75,17 +76,6 @@ const MERGED_CATEGORIES = {
   employment_type: ['regular', 'contract', 'part_time', 'dispatched', 'executive', 'other'],
 } as const;
 
-/** A new random company code: 12 hex digits, never stored anywhere but in the release's rows. */
-export function newCompanyCode(taken: Set<string>): string {
-  for (;;) {
-    const code = `C${randomBytes(6).toString('hex')}`;
-    if (!taken.has(code)) {
-      taken.add(code);
-      return code;
-    }
-  }
-}
-
 /** SQL (either dialect) of the age and tenure in completed years at the end of the row's period. */
 export function ageAndTenureSql(dialect: Dialect): { age: string; tenureYears: string } {
   const end = periodEndSql(dialect, quoteIdent('period'));
@@ -109,29 +99,6 @@ function pooledColumns(fact: FactName): string {
   ].join(', ');
 }
 
-/** A contributing company's profile in this release, under its random code. */
-interface ReleaseCompany {
-  readonly code: string;
-  readonly industry: string;
-  readonly prefecture: string;
-  readonly region: string;
-  readonly sizeBand: string;
-}
-
-/** A contributing tenant: its code in this release and its facts as read (company facts when it has some). */
-interface Contribution {
-  readonly tenantId: string;
-  readonly code: string;
-  readonly employeePath: string;
-  readonly companyPath: string | null;
-}
-
-/**
- * How many tenant records and fact objects are read at once: S3 round trips overlap (thousands of
- * tenants, two facts each) while a Lambda's sockets and /tmp stay far from their limits.
- */
-const FETCH_CONCURRENCY = 16;
-
 /** What the pooled facts went through on their way into the anonymised zone (the suppression report's counts). */
 interface PoolFindings {
   readonly rowsIn: number;
@@ -150,9 +117,10 @@ export async function anonymise(ports: MaskingPorts, request: AnonymiseRequest):
 
   // Pooled over every tenant in the statistics function, not beside ingestion: DuckDB's own limit.
   return withWorkDir(async (dir) => {
-    const { companies, contributing } = await releaseCompanies(ports, request.tenants, dir);
+    const read = await readReleaseFacts(ports, request.tenants, dir);
     return withDuckDb(
       async (db) => {
+        const { companies, contributing } = await releaseCompanies(db, read);
         await poolFacts(db, dir, { companies, contributing, platformKey });
         await fitThreads(db, await count(db, 'SELECT count(*) AS n FROM em', 'count pooled rows'));
         const pool = await buildPool(db, k);
@@ -192,56 +160,7 @@ export async function anonymise(ports: MaskingPorts, request: AnonymiseRequest):
 }
 
 /**
- * The release's companies: each requested tenant with employee facts, under a random code new in this
- * release, with its profile (industry, prefecture and region, size band), and its facts read into `dir`.
- * Read, not only looked at: facts can be removed at any moment (a withdrawal removes them first, a
- * facts rebuild that gives up removes them), and a company whose facts are gone by then is left out.
- */
-async function releaseCompanies(ports: MaskingPorts, tenants: readonly string[], dir: string) {
-  const found = await pMap(
-    new Set(tenants),
-    async (tenantId) => {
-      const item = await ports.table.get('tenants', { tenantId });
-      if (!item) throw new TenantNotFoundError(tenantId);
-      const profile = companyProfileSchema.parse(item.profile);
-      const employeePath = await downloadIfPresent(ports, factKey(tenantId, 'employee_month'), dir);
-      if (employeePath === null) return undefined;
-      const companyPath = await downloadIfPresent(ports, factKey(tenantId, 'company_month'), dir);
-      return { tenantId, profile, employeePath, companyPath };
-    },
-    { concurrency: FETCH_CONCURRENCY },
-  );
-  const companies: ReleaseCompany[] = [];
-  const taken = new Set<string>();
-  const contributing: Contribution[] = [];
-  for (const tenant of found) {
-    if (!tenant) continue;
-    const { tenantId, profile, employeePath, companyPath } = tenant;
-    const code = newCompanyCode(taken);
-    companies.push({
-      code,
-      industry: profile.industry,
-      prefecture: profile.prefecture,
-      region: regionOf(profile.prefecture) ?? profile.prefecture,
-      sizeBand: profile.sizeBand,
-    });
-    contributing.push({ tenantId, code, employeePath, companyPath });
-  }
-  return { companies, contributing };
-}
-
-/** A facts object read into `dir`, or null when there is none. */
-async function downloadIfPresent(ports: MaskingPorts, key: string, dir: string): Promise<string | null> {
-  try {
-    return await download(ports.objects, 'curated', key, dir);
-  } catch (error) {
-    if (error instanceof NotFoundError) return null;
-    throw error;
-  }
-}
-
-/**
- * Pools the contributing tenants' facts (read by releaseCompanies) into `em` (employee months) and `cm`
+ * Pools the contributing tenants' facts (read by readReleaseFacts) into `em` (employee months) and `cm`
  * (company months), each row with its company's code and record keys, and the companies' profiles into
  * `companies`. One statement per fact table reads the files (DuckDB reads them in parallel and joins each
  * to its tenant by file name): one statement per tenant made the plan, and the time, grow with every

@@ -17,6 +17,7 @@ import { pseudonymisedColumns } from './columns.ts';
 import { dialectType, quoteIdent, quoteLiteral } from './compile.ts';
 import { type DuckSession, fitThreads, plainQuery, withDuckDb } from './duckdb-engine.ts';
 import { FactsKeptChangingError } from './errors.ts';
+import { generationCopyOption, readFactsGeneration } from './facts-generation.ts';
 import { download, outputPath, upload, withWorkDir } from './local-files.ts';
 import type { MaskingPorts } from './ports.ts';
 
@@ -195,8 +196,10 @@ export const FACTS_MAX_ATTEMPTS = 8;
  */
 export async function buildTenantFacts(ports: MaskingPorts, tenantId: string): Promise<TenantFactsResult> {
   for (let attempt = 1; attempt <= FACTS_MAX_ATTEMPTS; attempt++) {
+    // Before the records: facts of records read before a withdrawal then carry an older generation.
+    const generation = await readFactsGeneration(ports.objects, tenantId);
     const plan = await applySupersession(ports, tenantId);
-    const written = await writeFacts(ports, tenantId, plan.inForce).catch((error: unknown) => {
+    const written = await writeFacts(ports, tenantId, plan.inForce, generation).catch((error: unknown) => {
       if (error instanceof NotFoundError) return error;
       throw error;
     });
@@ -219,6 +222,7 @@ async function writeFacts(
   ports: MaskingPorts,
   tenantId: string,
   inForce: readonly InForceObject[],
+  generation: string,
 ): Promise<TenantFactsResult> {
   return withWorkDir((dir) =>
     withDuckDb(async (db) => {
@@ -246,7 +250,7 @@ async function writeFacts(
         const path = await outputPath(dir, key);
         const copied = await db.run(
           plainQuery(
-            `COPY ${fact} TO ${quoteLiteral(path)} (FORMAT parquet, COMPRESSION zstd)`,
+            `COPY ${fact} TO ${quoteLiteral(path)} (FORMAT parquet, COMPRESSION zstd, ${generationCopyOption(generation)})`,
             `write ${fact}`,
           ),
         );

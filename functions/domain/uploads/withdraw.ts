@@ -13,6 +13,7 @@ import { msg } from '../i18n.ts';
 import { appendLedger, entryRef } from '../ledger/ledger.ts';
 import { FactsKeptChangingError } from '../masking/errors.ts';
 import { buildTenantFacts, removeTenantFacts } from '../masking/facts.ts';
+import { renewFactsGeneration } from '../masking/facts-generation.ts';
 import { ConditionFailedError, type KeyStore, type ObjectStore, type Table } from '../ports/index.ts';
 import type { PlatformSettings } from '../settings.ts';
 import {
@@ -288,6 +289,9 @@ async function deleteRebuildRecord(
   // The company's facts go first: they still hold the upload's figures until they are rebuilt without
   // it (below), and a run that fails on the way must leave the company out of any release that runs
   // meanwhile, not in it with the withdrawn data (a release pools only companies that have facts).
+  // A new generation first: facts a rebuild still writes from records read before the commit no
+  // longer count for any release, even if that rebuild dies before it sees the withdrawal.
+  await renewFactsGeneration(ports.objects, tenantId);
   const factsLeft = await removeTenantFacts(ports.objects, tenantId);
   if (factsLeft > 0) throw new WithdrawalIncompleteError(uploadId, { store: 'facts', count: factsLeft });
   const deleted = await deleteUploadData(ports.objects, record, ports.replica?.objects);

@@ -476,6 +476,60 @@ describe('withdrawing an upload while masking rebuilds the facts', () => {
     expect(await versionsOf(ports, MISTAKE)).toEqual([]);
   });
 
+  it('facts written with the withdrawn upload by a masking that died before it checked them stay out of every release', async () => {
+    // Prepare: masking read the mistake's objects, the withdrawal commits and finishes before masking writes
+    // its facts, and masking dies right after writing them, before the check that would rebuild them
+    const ports = await world();
+    const race = withdrawingWhen(ports, 'put', (key) => key === factKey(TENANT, 'employee_month'));
+    let dead = false;
+    const objects = new Proxy(race.ports.objects, {
+      get(target, name, receiver) {
+        const value = Reflect.get(target, name, receiver);
+        if (typeof value !== 'function') return value;
+        if (name !== 'put') return value.bind(target);
+        return async (bucket: string, key: string, ...rest: unknown[]) => {
+          if (dead) throw new Error('killed');
+          await value.call(target, bucket, key, ...rest);
+          dead = key === factKey(TENANT, 'company_month');
+        };
+      },
+    });
+    const table = new Proxy(ports.table, {
+      get(target, name, receiver) {
+        const value = Reflect.get(target, name, receiver);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          if (dead) throw new Error('killed');
+          return value.apply(target, args);
+        };
+      },
+    });
+    const died = await pseudonymise(
+      { ...race.ports, objects, table },
+      { tenantId: TENANT, uploadId: MISTAKE },
+    ).catch((e: unknown) => e);
+
+    // Act
+    const release = await buildRelease(ports, {
+      now: new Date('2026-11-11T00:00:00.000Z'),
+      reason: 'on-demand',
+    });
+
+    // Assess: the stale facts are there, and no release pools them; the next rebuild (the delivery
+    // retried) brings the company back without the upload
+    expect(race.fired()).toBe(true);
+    expect(died).toBeInstanceOf(Error);
+    expect((await salesFacts(ports)).map(([, value]) => value)).toContain(987_654_321);
+    expect(await pooledSales(ports, release.releaseId)).not.toContain(987_654_321);
+    await buildTenantFacts(ports, TENANT);
+    const later = await buildRelease(ports, {
+      now: new Date('2026-11-12T00:00:00.000Z'),
+      reason: 'on-demand',
+    });
+    expect(later.contributingTenants).toBe(1);
+    expect(await pooledSales(ports, later.releaseId)).toEqual([1_000_000]);
+  });
+
   it('asks to withdraw again when the company’s uploads keep changing through every facts rebuild, and that finishes it', async () => {
     // Prepare: more sales months, one masked (with its own facts rebuild) just as each rebuild of the
     // withdrawal writes its facts, for every rebuild it may make

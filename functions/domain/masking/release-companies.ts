@@ -1,0 +1,121 @@
+/**
+ * The companies a release pools: each requested tenant whose current facts could be read, with its
+ * profile, under a random code new in the release.
+ */
+import { randomBytes } from 'node:crypto';
+import pMap from 'p-map';
+import { companyProfileSchema, regionOf } from '../company.ts';
+import { NotFoundError } from '../ports/index.ts';
+import type { DuckSession } from './duckdb-engine.ts';
+import { TenantNotFoundError } from './errors.ts';
+import { factKey } from './facts.ts';
+import { readFactsGeneration, stampedGenerations } from './facts-generation.ts';
+import { download } from './local-files.ts';
+import type { MaskingPorts } from './ports.ts';
+
+/** A contributing company's profile in this release, under its random code. */
+export interface ReleaseCompany {
+  readonly code: string;
+  readonly industry: string;
+  readonly prefecture: string;
+  readonly region: string;
+  readonly sizeBand: string;
+}
+
+/** A contributing tenant: its code in this release and its facts as read (company facts when it has some). */
+export interface Contribution {
+  readonly tenantId: string;
+  readonly code: string;
+  readonly employeePath: string;
+  readonly companyPath: string | null;
+}
+
+/** A new random company code: 12 hex digits, never stored anywhere but in the release's rows. */
+export function newCompanyCode(taken: Set<string>): string {
+  for (;;) {
+    const code = `C${randomBytes(6).toString('hex')}`;
+    if (!taken.has(code)) {
+      taken.add(code);
+      return code;
+    }
+  }
+}
+
+/**
+ * How many tenant records and fact objects are read at once: S3 round trips overlap (thousands of
+ * tenants, two facts each) while a Lambda's sockets and /tmp stay far from their limits.
+ */
+const FETCH_CONCURRENCY = 16;
+
+/** A tenant's facts as read into the work directory, with the generation in force after the reads. */
+interface ReadFacts {
+  readonly tenantId: string;
+  readonly profile: ReturnType<typeof companyProfileSchema.parse>;
+  readonly employeePath: string;
+  readonly companyPath: string | null;
+  readonly generation: string;
+}
+
+/**
+ * Reads the requested tenants' facts into `dir`. Read, not only looked at: facts can be removed at any
+ * moment (a withdrawal removes them first, a facts rebuild that gives up removes them), and a company
+ * whose facts are gone by then is left out. The generation is read after the facts (facts-generation.ts).
+ */
+export async function readReleaseFacts(
+  ports: MaskingPorts,
+  tenants: readonly string[],
+  dir: string,
+): Promise<ReadFacts[]> {
+  const found = await pMap(
+    new Set(tenants),
+    async (tenantId) => {
+      const item = await ports.table.get('tenants', { tenantId });
+      if (!item) throw new TenantNotFoundError(tenantId);
+      const profile = companyProfileSchema.parse(item.profile);
+      const employeePath = await downloadIfPresent(ports, factKey(tenantId, 'employee_month'), dir);
+      if (employeePath === null) return undefined;
+      const companyPath = await downloadIfPresent(ports, factKey(tenantId, 'company_month'), dir);
+      const generation = await readFactsGeneration(ports.objects, tenantId);
+      return { tenantId, profile, employeePath, companyPath, generation };
+    },
+    { concurrency: FETCH_CONCURRENCY },
+  );
+  return found.filter((tenant) => tenant !== undefined);
+}
+
+/**
+ * The release's companies: those whose facts files all carry the generation in force after they were
+ * read, each under a new random code. A company whose facts were built before its latest withdrawal
+ * (a rebuild that died before its re-check) is left out until a rebuild writes current ones.
+ */
+export async function releaseCompanies(db: DuckSession, read: readonly ReadFacts[]) {
+  const paths = read.flatMap((t) => (t.companyPath ? [t.employeePath, t.companyPath] : [t.employeePath]));
+  const stamped = await stampedGenerations(db, paths);
+  const companies: ReleaseCompany[] = [];
+  const taken = new Set<string>();
+  const contributing: Contribution[] = [];
+  for (const { tenantId, profile, employeePath, companyPath, generation } of read) {
+    const files = companyPath ? [employeePath, companyPath] : [employeePath];
+    if (!files.every((path) => stamped.get(path) === generation)) continue;
+    const code = newCompanyCode(taken);
+    companies.push({
+      code,
+      industry: profile.industry,
+      prefecture: profile.prefecture,
+      region: regionOf(profile.prefecture) ?? profile.prefecture,
+      sizeBand: profile.sizeBand,
+    });
+    contributing.push({ tenantId, code, employeePath, companyPath });
+  }
+  return { companies, contributing };
+}
+
+/** A facts object read into `dir`, or null when there is none. */
+async function downloadIfPresent(ports: MaskingPorts, key: string, dir: string): Promise<string | null> {
+  try {
+    return await download(ports.objects, 'curated', key, dir);
+  } catch (error) {
+    if (error instanceof NotFoundError) return null;
+    throw error;
+  }
+}
