@@ -9,7 +9,7 @@
  * in for it here (test/support/trino-on-duckdb.ts; docs/LIMITS.md).
  */
 import * as fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MemoryObjectStore } from '../../functions/adapters/memory/index.ts';
 import { glueDatabases } from '../../functions/domain/athena-names.ts';
 import { SIZE_BANDS } from '../../functions/domain/company.ts';
@@ -35,7 +35,7 @@ import {
   storeAnonymisedRelease,
 } from '../integration/stats/fixtures.ts';
 import { athenaGrammarErrors } from '../support/athena-grammar.ts';
-import { Twin } from './harness/twin.ts';
+import { twinPerSuite } from './harness/per-suite.ts';
 
 const STAGE = 'dev';
 const PERIODS = ['2026-09', '2026-10'] as const;
@@ -111,20 +111,11 @@ async function rowsUnder(objects: ObjectStore, prefix: string): Promise<Record<s
 }
 
 describe(`a release published on Athena through the twin of ${STAGE}`, () => {
-  let twin: Twin;
-  const saved = { ...process.env };
-
-  beforeAll(async () => {
-    twin = await Twin.start(STAGE, inject('twinAssemblies')[STAGE]);
-  });
-  afterAll(async () => {
-    process.env = saved;
-    await twin?.stop();
-  });
+  const twin = twinPerSuite(STAGE);
 
   /** The release function's ports as deployed: its environment, its role, the twin's endpoint. */
   function deployedRelease(settings: PlatformSettings) {
-    const runtime = twin.deployedRuntime('kura-stats-release');
+    const runtime = twin().deployedRuntime('kura-stats-release');
     return composeRelease({ ...runtime, settings, bucketName: runtime.bucketName });
   }
 
@@ -170,7 +161,7 @@ describe(`a release published on Athena through the twin of ${STAGE}`, () => {
         stat.name,
       ).toEqual(comparable(await rowsUnder(sides.memory, suppressionPrefix(releaseId, stat.name)), keys));
       // Registered for BI; the unsuppressed scratch cells are gone.
-      expect(twin.athena.partitionsOf(databases.stats, stat.name)).toContain(
+      expect(twin().athena.partitionsOf(databases.stats, stat.name)).toContain(
         JSON.stringify({ release_id: releaseId }),
       );
       expect(await rowsUnder(sides.twin, workPrefix(releaseId, stat.name))).toEqual([]);
@@ -178,24 +169,24 @@ describe(`a release published on Athena through the twin of ${STAGE}`, () => {
     // The comparison is not vacuous: both published and suppressed cells are in it.
     expect(suppressed).toBeGreaterThan(0);
     expect(athena.statistics.reduce((n, s) => n + s.cells - s.suppressedCells, 0)).toBeGreaterThan(0);
-    expect(twin.athena.tablesIn(databases.statsWork)).toEqual([]);
+    expect(twin().athena.tablesIn(databases.statsWork)).toEqual([]);
   }
 
   it('publishes the cells, suppression and manifest the DuckDB path publishes, as the release role, leaving no scratch', async () => {
     // Prepare
     const releaseId = 'r-athena-twin';
     const { memory, duck, ports } = await prepare(releaseId);
-    const before = twin.athena.statements.length;
+    const before = twin().athena.statements.length;
 
     // Act
     const athena = await publishAnonymisedRelease(ports, athenaSettings, releaseId);
 
     // Assess
-    const statements = twin.athena.statements.slice(before);
+    const statements = twin().athena.statements.slice(before);
     expect(
       statements.filter((s) => s.state !== 'SUCCEEDED').map((s) => `${s.sql.slice(0, 100)} → ${s.reason}`),
     ).toEqual([]);
-    expect(twin.iam.denials.map((d) => `${d.request.action} ${d.request.resource}`)).toEqual([]);
+    expect(twin().iam.denials.map((d) => `${d.request.action} ${d.request.resource}`)).toEqual([]);
     expect(statements.filter((s) => /^CREATE TABLE/.test(s.sql)).length).toBe(3 * STATISTICS.length);
     await expectSameRelease(releaseId, duck, athena, { memory, twin: ports.objects });
     // Every statement is one Athena's grammars accept (Hive for DDL, Trino for the rest).
@@ -208,7 +199,7 @@ describe(`a release published on Athena through the twin of ${STAGE}`, () => {
     // Prepare: an upload record as the API leaves it when the run that finishes its withdrawal never
     // started (the uploads table's index of unfinished uploads holds it)
     // (Each runtime's clients take the credentials of the runtime built last before their first call.)
-    const api = twin.deployedRuntime('kura-api');
+    const api = twin().deployedRuntime('kura-api');
     const tenantId = 'tenant-withdrawing';
     await api.table.put('uploads', {
       tenantId,
@@ -218,15 +209,17 @@ describe(`a release published on Athena through the twin of ${STAGE}`, () => {
       updatedAt: '2026-12-06T00:00:00.000Z',
     });
     const ports = deployedRelease(stageSettings);
-    const denials = twin.iam.denials.length;
+    const denials = twin().iam.denials.length;
 
     // Act
     const withdrawing = await tenantsInFlight(ports.table, 'WITHDRAWING');
 
     // Assess
-    expect(twin.iam.denials.slice(denials).map((d) => `${d.request.action} ${d.request.resource}`)).toEqual(
-      [],
-    );
+    expect(
+      twin()
+        .iam.denials.slice(denials)
+        .map((d) => `${d.request.action} ${d.request.resource}`),
+    ).toEqual([]);
     expect([...withdrawing]).toContain(tenantId);
   });
 
@@ -250,14 +243,18 @@ describe(`a release published on Athena through the twin of ${STAGE}`, () => {
         releaseId,
       ),
     ).rejects.toThrow('stopped');
-    expect(twin.athena.tablesIn(databases.statsWork).length).toBeGreaterThan(STATISTICS.length);
+    expect(twin().athena.tablesIn(databases.statsWork).length).toBeGreaterThan(STATISTICS.length);
 
     // Act: the release runs again (the job's retry).
     const athena = await publishAnonymisedRelease(ports, athenaSettings, releaseId);
 
     // Assess
-    expect(twin.athena.statements.filter((s) => s.state !== 'SUCCEEDED').map((s) => s.reason)).toEqual([]);
-    expect(twin.iam.denials).toEqual([]);
+    expect(
+      twin()
+        .athena.statements.filter((s) => s.state !== 'SUCCEEDED')
+        .map((s) => s.reason),
+    ).toEqual([]);
+    expect(twin().iam.denials).toEqual([]);
     await expectSameRelease(releaseId, duck, athena, { memory, twin: ports.objects });
   });
 });

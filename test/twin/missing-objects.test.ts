@@ -5,33 +5,24 @@
  * key from a refused read with a one-key listing. Without it the first ledger export, a release with a
  * company that has no facts yet, and the API asking whether a release is published all fail.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { factKey } from '../../functions/domain/masking/facts.ts';
 import { NotFoundError } from '../../functions/domain/ports/index.ts';
 import { pseudonymisedKey } from '../../functions/domain/zones.ts';
-import { Twin } from './harness/twin.ts';
+import { twinPerSuite } from './harness/per-suite.ts';
 
 const STAGE = 'dev';
 
 describe(`reading a missing key through the twin of ${STAGE}`, () => {
-  let twin: Twin;
-  const saved = { ...process.env };
+  const twin = twinPerSuite(STAGE);
 
-  beforeAll(async () => {
-    twin = await Twin.start(STAGE, inject('twinAssemblies')[STAGE]);
-  });
-  afterAll(async () => {
-    process.env = saved;
-    await twin?.stop();
-  });
-
-  const denied = () => twin.iam.denials.map((d) => `${d.request.action} ${d.request.resource}`);
+  const denied = () => twin().iam.denials.map((d) => `${d.request.action} ${d.request.resource}`);
 
   it('tells the release role a company has no facts, and reads the facts of one that has', async () => {
     // Prepare: one company's facts written as masking writes them; another company has none yet
-    const mask = twin.deployedRuntime('kura-mask');
+    const mask = twin().deployedRuntime('kura-mask');
     await mask.objects.put('curated', factKey('tenant-with-facts', 'employee_month'), 'facts');
-    const release = twin.deployedRuntime('kura-stats-release');
+    const release = twin().deployedRuntime('kura-stats-release');
     const before = denied().length;
 
     // Act
@@ -50,7 +41,7 @@ describe(`reading a missing key through the twin of ${STAGE}`, () => {
 
   it('answers 404 through the deployed API for a release that was never published', async () => {
     // Act
-    const notice = await twin.api('GET /public/notices/{releaseId}', {
+    const notice = await twin().api('GET /public/notices/{releaseId}', {
       path: { releaseId: '20991231T000000Z' },
       lang: 'en',
     });
@@ -61,10 +52,10 @@ describe(`reading a missing key through the twin of ${STAGE}`, () => {
 
   it('still refuses a read the role is not granted, whether or not the key exists', async () => {
     // Prepare: a pseudonymised object (the release role may read facts only)
-    const mask = twin.deployedRuntime('kura-mask');
+    const mask = twin().deployedRuntime('kura-mask');
     const existing = pseudonymisedKey('tenant-with-facts', 'attendance', '2026-10', 'u-1');
     await mask.objects.put('curated', existing, 'pseudonymised rows');
-    const release = twin.deployedRuntime('kura-stats-release');
+    const release = twin().deployedRuntime('kura-stats-release');
 
     // Act
     const refused = await release.objects.get('curated', existing).catch((e: unknown) => e);
