@@ -204,7 +204,10 @@ export async function buildTenantFacts(ports: MaskingPorts, tenantId: string): P
       throw error;
     });
     const now = planSupersession(await readTenantUploadRecords(ports.table, tenantId));
-    const changed = !sameObjects(now.inForce, plan.inForce);
+    // A withdrawal renewed the generation meanwhile: facts stamped with the old one no longer count,
+    // even when they follow the records, so they are built again under the new one.
+    const renewed = (await readFactsGeneration(ports.objects, tenantId)) !== generation;
+    const changed = renewed || !sameObjects(now.inForce, plan.inForce);
     if (written instanceof NotFoundError) {
       if (!changed) throw written;
       continue;

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import pMap from 'p-map';
 import { companyProfileSchema, regionOf } from '../company.ts';
 import { NotFoundError } from '../ports/index.ts';
+import { tenantsInFlight } from '../uploads/in-flight.ts';
 import type { DuckSession } from './duckdb-engine.ts';
 import { TenantNotFoundError } from './errors.ts';
 import { factKey } from './facts.ts';
@@ -59,7 +60,8 @@ interface ReadFacts {
 /**
  * Reads the requested tenants' facts into `dir`. Read, not only looked at: facts can be removed at any
  * moment (a withdrawal removes them first, a facts rebuild that gives up removes them), and a company
- * whose facts are gone by then is left out. The generation is read after the facts (facts-generation.ts).
+ * whose facts are gone by then is left out. The generation is read after the facts (facts-generation.ts),
+ * and companies with a withdrawal unfinished after all of them were read are left out.
  */
 export async function readReleaseFacts(
   ports: MaskingPorts,
@@ -80,7 +82,12 @@ export async function readReleaseFacts(
     },
     { concurrency: FETCH_CONCURRENCY },
   );
-  return found.filter((tenant) => tenant !== undefined);
+  // Withdrawals committed while the facts were read, before a run renewed the generation: their records
+  // say so (the uploads table's index of unfinished uploads), so their companies are left out.
+  const withdrawing = await tenantsInFlight(ports.table, 'WITHDRAWING');
+  return found.filter(
+    (tenant): tenant is ReadFacts => tenant !== undefined && !withdrawing.has(tenant.tenantId),
+  );
 }
 
 /**

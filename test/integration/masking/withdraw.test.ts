@@ -4,11 +4,8 @@
  * longer uses it.
  */
 import { describe, expect, it } from 'vitest';
-import { MemoryObjectStore } from '../../../functions/adapters/memory/index.ts';
-import type { Principal } from '../../../functions/domain/auth/principal.ts';
 import { ConflictError, NotFoundError } from '../../../functions/domain/errors.ts';
 import { readLedger } from '../../../functions/domain/ledger/ledger.ts';
-import { anonymisedTableKey } from '../../../functions/domain/masking/anonymised-schema.ts';
 import { UploadWithdrawnError } from '../../../functions/domain/masking/errors.ts';
 import {
   buildTenantFacts,
@@ -19,90 +16,25 @@ import {
 import { pseudonymise, pseudonymiseAccepted } from '../../../functions/domain/masking/pseudonymise.ts';
 import { NotFoundError as StoreNotFoundError } from '../../../functions/domain/ports/index.ts';
 import { buildRelease } from '../../../functions/domain/release/release.ts';
-import { defaultSettings } from '../../../functions/domain/settings.ts';
 import { uploadRecordSchema } from '../../../functions/domain/uploads/model.ts';
 import {
   WITHDRAWAL_CLAIM_MS,
   WithdrawalIncompleteError,
   withdrawUpload,
 } from '../../../functions/domain/uploads/withdraw.ts';
+import { pseudonymisedKey } from '../../../functions/domain/zones.ts';
+import { maskingOnFactsWrite, seedUpload } from './fixtures.ts';
 import {
-  landingKey,
-  pseudonymisedKey,
-  reportKey,
-  supportExportPrefix,
-} from '../../../functions/domain/zones.ts';
-import { maskingOnFactsWrite, readCells, seedTenant, seedUpload, testPorts } from './fixtures.ts';
-
-const TENANT = 'tenant-w';
-const FIRST = '11111111-1111-4111-8111-111111111111';
-const MISTAKE = '99999999-9999-4999-8999-999999999999';
-const company: Principal = { subject: 'sub-w', roles: ['tenant'], tenantId: TENANT };
-
-async function world() {
-  let tick = Date.parse('2026-11-02T00:00:00.000Z');
-  const ports = {
-    ...testPorts(),
-    // Versioned, as the deployed buckets are: a withdrawal must remove every version.
-    objects: new MemoryObjectStore(),
-    settings: defaultSettings,
-    clock: () => {
-      tick += 1000;
-      return new Date(tick);
-    },
-    newId: () => crypto.randomUUID(),
-  };
-  await seedTenant(ports, TENANT, { industry: 'E', prefecture: '13', sizeBand: '20-49' });
-  await seedUpload(
-    ports,
-    TENANT,
-    FIRST,
-    'sales',
-    { '2026-04': [{ period_month: '2026-04', sales_amount: 1_000_000 }] },
-    { sequence: 1 },
-  );
-  // The mistake: another file for April (and May), with a value no other upload has
-  await seedUpload(
-    ports,
-    TENANT,
-    MISTAKE,
-    'sales',
-    {
-      '2026-04': [{ period_month: '2026-04', sales_amount: 987_654_321 }],
-      '2026-05': [{ period_month: '2026-05', sales_amount: 987_654_321 }],
-    },
-    { sequence: 2 },
-  );
-  // What else it left: the landing object (an older version too), its report, a support export of it
-  for (const body of ['v1', 'v2'])
-    await ports.objects.put('landing', landingKey(TENANT, 'sales', MISTAKE, 'sales.csv'), body);
-  await ports.objects.put('raw', reportKey(TENANT, MISTAKE), '{"errors":[]}');
-  await ports.objects.put('raw', `${supportExportPrefix(TENANT, 'g-1')}rows-${MISTAKE}-abcd1234.csv`, 'x');
-  await ports.objects.put('raw', `${supportExportPrefix(TENANT, 'g-1')}rows-${FIRST}-abcd1234.csv`, 'x');
-  for (const uploadId of [FIRST, MISTAKE]) await pseudonymise(ports, { tenantId: TENANT, uploadId });
-  return ports;
-}
-
-/** Every stored version (current or not, delete markers included) that names the upload. */
-async function versionsOf(ports: Awaited<ReturnType<typeof world>>, uploadId: string) {
-  const found: string[] = [];
-  for (const bucket of ['landing', 'raw', 'curated']) {
-    for await (const v of ports.objects.listVersions(bucket, ''))
-      if (v.key.includes(uploadId)) found.push(`${bucket}/${v.key}`);
-  }
-  return found;
-}
-
-const salesFacts = async (ports: Awaited<ReturnType<typeof world>>) =>
-  (await readCells(await ports.objects.get('curated', factKey(TENANT, 'company_month'))))
-    .filter((r) => r.sales_amount !== null)
-    .map((r) => [r.period, Number(r.sales_amount)]);
-
-/** The sales of a release's anonymised company months. */
-const pooledSales = async (ports: Awaited<ReturnType<typeof world>>, releaseId: string) =>
-  (
-    await readCells(await ports.objects.get('curated', anonymisedTableKey(releaseId, 'anon_company_month')))
-  ).map((r) => Number(r.sales_amount));
+  company,
+  FIRST,
+  MISTAKE,
+  pooledSales,
+  salesFacts,
+  TENANT,
+  versionsOf,
+  withdrawingWhen,
+  world,
+} from './withdrawal-world.ts';
 
 describe('withdrawing an upload', () => {
   it('deletes every version of its data, records it, and puts the upload it superseded back in force', async () => {
@@ -343,33 +275,6 @@ describe('withdrawing an upload', () => {
   });
 });
 
-/**
- * The store masking sees, with one step of a withdrawal run at a chosen moment: just before masking reads
- * (get) or writes (put) the first object whose key `matches`. The withdrawal itself uses the plain store.
- */
-function withdrawingWhen(
-  ports: Awaited<ReturnType<typeof world>>,
-  method: 'get' | 'put',
-  matches: (key: string) => boolean,
-) {
-  let fired = false;
-  const objects = new Proxy(ports.objects, {
-    get(target, name, receiver) {
-      const value = Reflect.get(target, name, receiver);
-      if (typeof value !== 'function') return value;
-      if (name !== method) return value.bind(target);
-      return async (bucket: string, key: string, ...rest: unknown[]) => {
-        if (!fired && matches(key)) {
-          fired = true;
-          await withdrawUpload(ports, company, MISTAKE);
-        }
-        return value.call(target, bucket, key, ...rest);
-      };
-    },
-  });
-  return { ports: { ...ports, objects }, fired: () => fired };
-}
-
 describe('withdrawing an upload while masking rebuilds the facts', () => {
   it('masking finishes when an object it was about to read was withdrawn, and the facts leave it out', async () => {
     // Prepare: a redelivered masking of the mistake, withdrawn just as its facts rebuild reads its objects
@@ -474,60 +379,6 @@ describe('withdrawing an upload while masking rebuilds the facts', () => {
     expect(race.fired()).toBe(true);
     expect(await salesFacts(ports)).toEqual([['2026-04', 1_000_000]]);
     expect(await versionsOf(ports, MISTAKE)).toEqual([]);
-  });
-
-  it('facts written with the withdrawn upload by a masking that died before it checked them stay out of every release', async () => {
-    // Prepare: masking read the mistake's objects, the withdrawal commits and finishes before masking writes
-    // its facts, and masking dies right after writing them, before the check that would rebuild them
-    const ports = await world();
-    const race = withdrawingWhen(ports, 'put', (key) => key === factKey(TENANT, 'employee_month'));
-    let dead = false;
-    const objects = new Proxy(race.ports.objects, {
-      get(target, name, receiver) {
-        const value = Reflect.get(target, name, receiver);
-        if (typeof value !== 'function') return value;
-        if (name !== 'put') return value.bind(target);
-        return async (bucket: string, key: string, ...rest: unknown[]) => {
-          if (dead) throw new Error('killed');
-          await value.call(target, bucket, key, ...rest);
-          dead = key === factKey(TENANT, 'company_month');
-        };
-      },
-    });
-    const table = new Proxy(ports.table, {
-      get(target, name, receiver) {
-        const value = Reflect.get(target, name, receiver);
-        if (typeof value !== 'function') return value;
-        return (...args: unknown[]) => {
-          if (dead) throw new Error('killed');
-          return value.apply(target, args);
-        };
-      },
-    });
-    const died = await pseudonymise(
-      { ...race.ports, objects, table },
-      { tenantId: TENANT, uploadId: MISTAKE },
-    ).catch((e: unknown) => e);
-
-    // Act
-    const release = await buildRelease(ports, {
-      now: new Date('2026-11-11T00:00:00.000Z'),
-      reason: 'on-demand',
-    });
-
-    // Assess: the stale facts are there, and no release pools them; the next rebuild (the delivery
-    // retried) brings the company back without the upload
-    expect(race.fired()).toBe(true);
-    expect(died).toBeInstanceOf(Error);
-    expect((await salesFacts(ports)).map(([, value]) => value)).toContain(987_654_321);
-    expect(await pooledSales(ports, release.releaseId)).not.toContain(987_654_321);
-    await buildTenantFacts(ports, TENANT);
-    const later = await buildRelease(ports, {
-      now: new Date('2026-11-12T00:00:00.000Z'),
-      reason: 'on-demand',
-    });
-    expect(later.contributingTenants).toBe(1);
-    expect(await pooledSales(ports, later.releaseId)).toEqual([1_000_000]);
   });
 
   it('asks to withdraw again when the company’s uploads keep changing through every facts rebuild, and that finishes it', async () => {
