@@ -100,11 +100,15 @@ export class PipelineStack extends Stack {
     grantBucket(this.mask, buckets.raw, 'raw', 'purge', { prefix: 'raw/' });
     grantBucket(this.mask, buckets.raw, 'raw', 'purge', { prefix: 'reports/' });
     grantBucket(this.mask, buckets.raw, 'raw', 'purge', { prefix: 'support-exports/' });
-    // Before it deletes anything, the company's facts (current versions only): a failed withdrawal leaves
+    // Before it deletes anything, the company's facts (current versions): a failed withdrawal leaves
     // the company out of releases rather than in them with the withdrawn upload's figures. The same
-    // for a facts rebuild that cannot catch up with the records.
-    grantBucket(this.mask, buckets.curated, 'curated', 'delete', { prefix: 'facts/' });
-    if (config.drRegion) grantReplicaDelete(this.mask, config, config.drRegion, 'pseudonymised/');
+    // for a facts rebuild that cannot catch up with the records. Once the facts are rebuilt, their former
+    // versions (which hold the upload's figures) by version, here and in the DR copy.
+    grantBucket(this.mask, buckets.curated, 'curated', 'purge', { prefix: 'facts/' });
+    if (config.drRegion) {
+      grantReplicaDelete(this.mask, config, config.drRegion, 'pseudonymised/');
+      grantReplicaDelete(this.mask, config, config.drRegion, 'facts/');
+    }
     grantTable(this.mask, tables.tenants, 'tenants', 'read');
     grantTable(this.mask, tables.uploads, 'uploads', 'readWrite');
     grantTable(this.mask, tables.ledger, 'ledger', 'append');

@@ -13,7 +13,13 @@ import { factKey } from '../../functions/domain/masking/facts.ts';
 import { pseudonymise } from '../../functions/domain/masking/pseudonymise.ts';
 import type { Table } from '../../functions/domain/ports/index.ts';
 import { storedUploadSchema, updateUploadRecord } from '../../functions/domain/uploads/supersession.ts';
-import { landingPrefix, pseudonymisedPrefix, rawPrefix, reportKey } from '../../functions/domain/zones.ts';
+import {
+  factsPrefix,
+  landingPrefix,
+  pseudonymisedPrefix,
+  rawPrefix,
+  reportKey,
+} from '../../functions/domain/zones.ts';
 import { composeMask } from '../../functions/mask/runtime.ts';
 import { replicaBucketName } from '../../infra/naming.ts';
 import { demoPlan } from '../../local/synthetic/plan.ts';
@@ -135,7 +141,21 @@ describe.each(['dev', 'prod'] as const)('withdrawing uploads through the twin of
     expect(response.json.deleted.pseudonymised).toBe(before.left.pseudonymised);
     expect(left()).toEqual({ landing: 0, raw: 0, report: 0, pseudonymised: 0, replica: 0 });
     if (STAGE === 'prod') expect(response.json.deleted['pseudonymised-replica']).toBe(before.left.replica);
-    expect(factVersions()).toBeGreaterThan(before.facts);
+    // The facts rebuilt without the upload: one version of each fact is left (the former ones held its
+    // figures), and in the DR copy no other version than that one.
+    const facts = twin.s3
+      .versions(bucket('curated'), factsPrefix(tenantId))
+      .filter((v) => v.key.includes('/fact='));
+    expect(facts.map((v) => [v.key, v.deleteMarker])).toEqual(
+      [factKey(tenantId, 'company_month'), factKey(tenantId, 'employee_month')].map((key) => [key, false]),
+    );
+    expect(before.facts).toBeGreaterThan(1);
+    const current = new Set(facts.map((v) => v.versionId));
+    for (const name of replicas()) {
+      const copies = twin.s3.versions(name, factsPrefix(tenantId)).filter((v) => v.key.includes('/fact='));
+      expect(copies.filter((v) => !current.has(v.versionId))).toEqual([]);
+    }
+    if (STAGE === 'prod') expect(response.json.deleted['facts-versions-replica']).toBeGreaterThan(0);
     expect(twin.iam.denials.map((d) => `${d.request.action} ${d.request.resource}`)).toEqual([]);
     expect(twin.lambda.invocations.filter((i) => !i.ok).map((i) => i.error)).toEqual([]);
   });

@@ -22,7 +22,7 @@ import {
   WithdrawalIncompleteError,
   withdrawUpload,
 } from '../../../functions/domain/uploads/withdraw.ts';
-import { pseudonymisedKey } from '../../../functions/domain/zones.ts';
+import { factsPrefix, pseudonymisedKey } from '../../../functions/domain/zones.ts';
 import { maskingOnFactsWrite, seedUpload } from './fixtures.ts';
 import {
   company,
@@ -80,6 +80,29 @@ describe('withdrawing an upload', () => {
       details: { uploadId: MISTAKE, dataset: 'sales', deleted_raw: 2, deleted_pseudonymised: 2 },
     });
     expect(JSON.stringify(entry)).not.toContain('987654321');
+  });
+
+  it('deletes the former versions of the company’s facts, which held the upload’s figures', async () => {
+    // Prepare: the facts were written twice (one masking each), the second time with the mistake
+    const ports = await world();
+    const factVersions = async () => {
+      const found = [];
+      for await (const v of ports.objects.listVersions('curated', factsPrefix(TENANT)))
+        if (v.key.includes('/fact=')) found.push(v);
+      return found;
+    };
+    expect((await factVersions()).length).toBeGreaterThan(2);
+
+    // Act
+    const result = await withdrawUpload(ports, company, MISTAKE);
+
+    // Assess: one version of each fact is left, the current one, and none holds the mistake's figures
+    const left = await factVersions();
+    expect(left.map((v) => [v.key, v.isLatest, v.isDeleteMarker]).sort()).toEqual(
+      [factKey(TENANT, 'company_month'), factKey(TENANT, 'employee_month')].map((key) => [key, true, false]),
+    );
+    expect(await salesFacts(ports)).toEqual([['2026-04', 1_000_000]]);
+    expect(result.deleted['facts-versions']).toBeGreaterThan(0);
   });
 
   it('keeps it out of the next release', async () => {
