@@ -60,8 +60,10 @@ interface ReadFacts {
 /**
  * Reads the requested tenants' facts into `dir`. Read, not only looked at: facts can be removed at any
  * moment (a withdrawal removes them first, a facts rebuild that gives up removes them), and a company
- * whose facts are gone by then is left out. The generation is read after the facts (facts-generation.ts),
- * and companies with a withdrawal unfinished after all of them were read are left out.
+ * whose facts are gone by then is left out. Then, in this order: companies with a withdrawal unfinished
+ * are left out (the uploads table's index of unfinished uploads), and the others' generations are read
+ * (facts-generation.ts). A withdrawal committed before a company's facts were read is then either still
+ * unfinished (left out) or has renewed the generation read after it (the facts' stamp differs: left out).
  */
 export async function readReleaseFacts(
   ports: MaskingPorts,
@@ -77,16 +79,18 @@ export async function readReleaseFacts(
       const employeePath = await downloadIfPresent(ports, factKey(tenantId, 'employee_month'), dir);
       if (employeePath === null) return undefined;
       const companyPath = await downloadIfPresent(ports, factKey(tenantId, 'company_month'), dir);
-      const generation = await readFactsGeneration(ports.objects, tenantId);
-      return { tenantId, profile, employeePath, companyPath, generation };
+      return { tenantId, profile, employeePath, companyPath };
     },
     { concurrency: FETCH_CONCURRENCY },
   );
-  // Withdrawals committed while the facts were read, before a run renewed the generation: their records
-  // say so (the uploads table's index of unfinished uploads), so their companies are left out.
   const withdrawing = await tenantsInFlight(ports.table, 'WITHDRAWING');
-  return found.filter(
-    (tenant): tenant is ReadFacts => tenant !== undefined && !withdrawing.has(tenant.tenantId),
+  const settled = found.filter(
+    (t): t is NonNullable<typeof t> => t !== undefined && !withdrawing.has(t.tenantId),
+  );
+  return pMap(
+    settled,
+    async (tenant) => ({ ...tenant, generation: await readFactsGeneration(ports.objects, tenant.tenantId) }),
+    { concurrency: FETCH_CONCURRENCY },
   );
 }
 

@@ -9,7 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { buildTenantFacts, factKey } from '../../../functions/domain/masking/facts.ts';
 import { factsGenerationKey } from '../../../functions/domain/masking/facts-generation.ts';
 import { pseudonymise } from '../../../functions/domain/masking/pseudonymise.ts';
+import type { QueryRequest } from '../../../functions/domain/ports/index.ts';
 import { buildRelease } from '../../../functions/domain/release/release.ts';
+import { IN_FLIGHT_INDEX } from '../../../functions/domain/uploads/in-flight.ts';
 import {
   finishWithdrawal,
   WithdrawalIncompleteError,
@@ -150,6 +152,56 @@ describe('facts generations keep withdrawn rows out of releases and companies in
     });
     expect(await salesFacts(ports)).toEqual([['2026-06', 3_000]]);
     expect(await pooledSales(ports, release.releaseId)).toEqual([3_000]);
+  });
+
+  it('leaves out an upload whose withdrawal is committed as the release reads the company and finished before the release asks again', async () => {
+    // Prepare: the API commits the withdrawal just as the release reads this company; the run finishing it
+    // starts a moment later and finishes entirely (renewal, removal, deletion, rebuild, ledger) after the
+    // release read the company's facts and before it asks again which companies have a withdrawal
+    // unfinished (second outside review: the release read the generation before asking, and pooled it)
+    const ports = await world();
+    let request: WithdrawalRequest | undefined;
+    let asked = 0;
+    const table = new Proxy(ports.table, {
+      get(target, name, receiver) {
+        const value = Reflect.get(target, name, receiver);
+        if (typeof value !== 'function') return value;
+        if (name === 'get')
+          return async (tableName: string, ...rest: unknown[]) => {
+            if (tableName === 'tenants' && request === undefined) {
+              const later = {
+                finish: async (r: WithdrawalRequest) => {
+                  request = r;
+                  throw new WithdrawalIncompleteError(r.uploadId);
+                },
+              };
+              await withdrawUpload({ ...ports, withdrawals: later }, company, MISTAKE).catch(() => undefined);
+            }
+            return value.call(target, tableName, ...rest);
+          };
+        if (name === 'query')
+          return async (query: QueryRequest) => {
+            if (query.index === IN_FLIGHT_INDEX && ++asked === 2 && request)
+              await finishWithdrawal(ports, request);
+            return value.call(target, query);
+          };
+        return value.bind(target);
+      },
+    });
+
+    // Act
+    const release = await buildRelease(
+      { ...ports, table },
+      { now: new Date(Date.UTC(2026, 10, 11)), reason: 'on-demand' },
+    );
+
+    // Assess
+    expect(asked).toBe(2);
+    expect(await ports.table.get('uploads', { tenantId: TENANT, uploadId: MISTAKE })).toMatchObject({
+      status: 'WITHDRAWN',
+      withdrawalRef: expect.any(String),
+    });
+    expect(await pooledSales(ports, release.releaseId)).not.toContain(987_654_321);
   });
 
   it('leaves out an upload whose withdrawal is committed while the release reads the company, before any run finishes it', async () => {
