@@ -58,6 +58,43 @@ function afterGenerationRead(ports: World, step: () => Promise<unknown>) {
   return { objects, fired: () => fired };
 }
 
+/**
+ * The table a release sees, on which the API commits the mistake's withdrawal as the release first reads
+ * a company, with the run that finishes it held back (`request()` gives what that run needs); `onQuery`
+ * runs before each query the release makes.
+ */
+function committingOnFirstRead(
+  ports: World,
+  onQuery: (query: QueryRequest) => Promise<void> = async () => {},
+) {
+  let request: WithdrawalRequest | undefined;
+  const later = {
+    finish: async (r: WithdrawalRequest) => {
+      request = r;
+      throw new WithdrawalIncompleteError(r.uploadId);
+    },
+  };
+  const table = new Proxy(ports.table, {
+    get(target, name, receiver) {
+      const value = Reflect.get(target, name, receiver);
+      if (typeof value !== 'function') return value;
+      if (name === 'get')
+        return async (tableName: string, ...rest: unknown[]) => {
+          if (tableName === 'tenants' && request === undefined)
+            await withdrawUpload({ ...ports, withdrawals: later }, company, MISTAKE).catch(() => undefined);
+          return value.call(target, tableName, ...rest);
+        };
+      if (name === 'query')
+        return async (query: QueryRequest) => {
+          await onQuery(query);
+          return value.call(target, query);
+        };
+      return value.bind(target);
+    },
+  });
+  return { table, request: () => request };
+}
+
 describe('facts generations keep withdrawn rows out of releases and companies in them', () => {
   it('facts written with the withdrawn upload by a masking that died before it checked them stay out of every release', async () => {
     // Prepare: masking read the mistake's objects, the withdrawal commits and finishes before masking writes
@@ -160,33 +197,10 @@ describe('facts generations keep withdrawn rows out of releases and companies in
     // release read the company's facts and before it asks again which companies have a withdrawal
     // unfinished (second outside review: the release read the generation before asking, and pooled it)
     const ports = await world();
-    let request: WithdrawalRequest | undefined;
     let asked = 0;
-    const table = new Proxy(ports.table, {
-      get(target, name, receiver) {
-        const value = Reflect.get(target, name, receiver);
-        if (typeof value !== 'function') return value;
-        if (name === 'get')
-          return async (tableName: string, ...rest: unknown[]) => {
-            if (tableName === 'tenants' && request === undefined) {
-              const later = {
-                finish: async (r: WithdrawalRequest) => {
-                  request = r;
-                  throw new WithdrawalIncompleteError(r.uploadId);
-                },
-              };
-              await withdrawUpload({ ...ports, withdrawals: later }, company, MISTAKE).catch(() => undefined);
-            }
-            return value.call(target, tableName, ...rest);
-          };
-        if (name === 'query')
-          return async (query: QueryRequest) => {
-            if (query.index === IN_FLIGHT_INDEX && ++asked === 2 && request)
-              await finishWithdrawal(ports, request);
-            return value.call(target, query);
-          };
-        return value.bind(target);
-      },
+    const { table, request } = committingOnFirstRead(ports, async (query) => {
+      const run = request();
+      if (query.index === IN_FLIGHT_INDEX && ++asked === 2 && run) await finishWithdrawal(ports, run);
     });
 
     // Act
@@ -209,37 +223,19 @@ describe('facts generations keep withdrawn rows out of releases and companies in
     // reads this company, the API commits the withdrawal; the run that finishes it starts only later
     // (a cold start, throttling, or the API died after its commit)
     const ports = await world();
-    let request: WithdrawalRequest | undefined;
-    const table = new Proxy(ports.table, {
-      get(target, name, receiver) {
-        const value = Reflect.get(target, name, receiver);
-        if (typeof value !== 'function') return value;
-        if (name !== 'get') return value.bind(target);
-        return async (tableName: string, ...rest: unknown[]) => {
-          if (tableName === 'tenants' && request === undefined) {
-            const later = {
-              finish: async (r: WithdrawalRequest) => {
-                request = r;
-                throw new WithdrawalIncompleteError(r.uploadId);
-              },
-            };
-            await withdrawUpload({ ...ports, withdrawals: later }, company, MISTAKE).catch(() => undefined);
-          }
-          return value.call(target, tableName, ...rest);
-        };
-      },
-    });
+    const { table, request } = committingOnFirstRead(ports);
 
     // Act
     const release = await buildRelease(
       { ...ports, table },
       { now: new Date(Date.UTC(2026, 10, 11)), reason: 'on-demand' },
     );
-    if (request) await finishWithdrawal(ports, request);
+    const run = request();
+    if (run) await finishWithdrawal(ports, run);
 
     // Assess: the withdrawal was committed during the release and finished after it; the release left the
     // company out rather than pool the withdrawn rows
-    expect(request).toBeDefined();
+    expect(run).toBeDefined();
     expect(await ports.table.get('uploads', { tenantId: TENANT, uploadId: MISTAKE })).toMatchObject({
       status: 'WITHDRAWN',
       withdrawalRef: expect.any(String),
