@@ -3,9 +3,9 @@
  * stamped into every facts file a rebuild writes. A rebuild reads the generation before it reads the
  * upload records, so facts built from records read before a withdrawal committed carry an older
  * generation than the one that withdrawal wrote, however late they are written. A release pools a
- * company only when its facts carry the generation in force after they were read: facts that a rebuild
- * wrote with a withdrawn upload's rows after the withdrawal finished (and whose own re-check never ran:
- * the function died) stay out of every release until a rebuild writes current ones.
+ * company only when its facts carry the generation it reads after them (release-companies.ts): facts
+ * that a rebuild wrote with a withdrawn upload's rows after the withdrawal finished (and whose own
+ * re-check never ran: the function died) stay out of every release until a rebuild writes current ones.
  */
 import { randomUUID } from 'node:crypto';
 import { NotFoundError, type ObjectStore } from '../ports/index.ts';
@@ -13,7 +13,7 @@ import { factsPrefix } from '../zones.ts';
 import { quoteLiteral } from './compile.ts';
 import { type DuckSession, plainQuery } from './duckdb-engine.ts';
 
-/** The generation of a tenant none of whose withdrawals was finished since generations exist. */
+/** The generation of a tenant no withdrawal has renewed (none reached its finishing run since generations exist). */
 export const FIRST_GENERATION = 'first';
 
 /** Parquet key-value metadata of a facts file naming the generation it was built in. */
