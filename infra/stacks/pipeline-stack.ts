@@ -67,9 +67,13 @@ export class PipelineStack extends Stack {
     grantBucket(this.ingest, buckets.curated, 'curated', 'readWrite');
     // Masking's commit deletes every version it wrote when the upload was withdrawn meanwhile.
     grantBucket(this.ingest, buckets.curated, 'curated', 'purge', { prefix: 'pseudonymised/' });
-    // A facts rebuild that cannot catch up with the records removes the facts (current versions only).
-    grantBucket(this.ingest, buckets.curated, 'curated', 'delete', { prefix: 'facts/' });
-    if (config.drRegion) grantReplicaDelete(this.ingest, config, config.drRegion, 'pseudonymised/');
+    // A facts rebuild that cannot catch up with the records removes the facts; every rebuild deletes the
+    // facts' former versions (they may hold a withdrawn upload's figures), here and in the DR copy.
+    grantBucket(this.ingest, buckets.curated, 'curated', 'purge', { prefix: 'facts/' });
+    if (config.drRegion) {
+      grantReplicaDelete(this.ingest, config, config.drRegion, 'pseudonymised/');
+      grantReplicaDelete(this.ingest, config, config.drRegion, 'facts/');
+    }
     grantTable(this.ingest, tables.tenants, 'tenants', 'read');
     grantTable(this.ingest, tables.uploads, 'uploads', 'readWrite');
     grantTable(this.ingest, tables.ledger, 'ledger', 'append');
@@ -102,8 +106,8 @@ export class PipelineStack extends Stack {
     grantBucket(this.mask, buckets.raw, 'raw', 'purge', { prefix: 'support-exports/' });
     // Before it deletes anything, the company's facts (current versions): a failed withdrawal leaves
     // the company out of releases rather than in them with the withdrawn upload's figures. The same
-    // for a facts rebuild that cannot catch up with the records. Once the facts are rebuilt, their former
-    // versions (which hold the upload's figures) by version, here and in the DR copy.
+    // for a facts rebuild that cannot catch up with the records. Every rebuild deletes the facts' former
+    // versions (which may hold a withdrawn upload's figures) by version, here and in the DR copy.
     grantBucket(this.mask, buckets.curated, 'curated', 'purge', { prefix: 'facts/' });
     if (config.drRegion) {
       grantReplicaDelete(this.mask, config, config.drRegion, 'pseudonymised/');

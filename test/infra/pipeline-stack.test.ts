@@ -140,9 +140,11 @@ describe('pipeline stack: ingest function', () => {
     expect(allows(policy, 's3:PutObject', objects('stats'))).toBe(false);
     // Masking in ingestion's pass deletes what it wrote when the upload was withdrawn meanwhile.
     expect(allows(policy, 's3:DeleteObjectVersion', objects('curated', 'pseudonymised/'))).toBe(true);
-    // A facts rebuild that cannot catch up with the records removes the facts (not their history).
+    // A facts rebuild that cannot catch up with the records removes the facts; every rebuild deletes
+    // their former versions, which may hold a withdrawn upload's figures.
     expect(allows(policy, 's3:DeleteObject', objects('curated', 'facts/'))).toBe(true);
-    expect(allows(policy, 's3:DeleteObjectVersion', objects('curated', 'facts/'))).toBe(false);
+    expect(allows(policy, 's3:DeleteObjectVersion', objects('curated', 'facts/'))).toBe(true);
+    expect(allows(policy, 's3:DeleteObjectVersion', objects('curated', 'anonymised/'))).toBe(false);
     expect(allows(policy, 's3:DeleteObject', objects('curated', 'anonymised/'))).toBe(false);
   });
 
@@ -220,8 +222,8 @@ describe('pipeline stack: mask function', () => {
     ] as const) {
       expect(allows(maskPolicy, 's3:DeleteObjectVersion', objects(bucket, prefix)), prefix).toBe(true);
     }
-    // The company's facts are removed first (their current versions); once rebuilt without the upload,
-    // their former versions, which hold its figures, are deleted by version.
+    // The company's facts are removed first (their current versions); the rebuild that follows deletes
+    // their former versions, which hold the upload's figures, by version.
     expect(allows(maskPolicy, 's3:DeleteObject', objects('curated', 'facts/'))).toBe(true);
     expect(allows(maskPolicy, 's3:DeleteObjectVersion', objects('curated', 'facts/'))).toBe(true);
     expect(allows(maskPolicy, 's3:DeleteObject', objects('curated', 'anonymised/'))).toBe(false);

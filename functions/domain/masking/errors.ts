@@ -53,6 +53,19 @@ export class FactsKeptChangingError extends Error {
   }
 }
 
+/** Former versions of a tenant's facts could not all be deleted (here, or in the DR copy). */
+export class FactsVersionsLeftError extends Error {
+  override readonly name = 'FactsVersionsLeftError';
+  constructor(
+    readonly store: string,
+    readonly count: number,
+  ) {
+    super(
+      `${count} former version(s) of the facts in ${store} could not be deleted; the next rebuild deletes them`,
+    );
+  }
+}
+
 /** A raw output on the upload record lies outside the tenant's raw prefix: refused, never read. */
 export class ForeignObjectError extends Error {
   override readonly name = 'ForeignObjectError';

@@ -16,7 +16,7 @@ import { COMPANY_MEASURE_COLUMNS, EMPLOYEE_MEASURE_COLUMNS } from './anonymised-
 import { pseudonymisedColumns } from './columns.ts';
 import { dialectType, quoteIdent, quoteLiteral } from './compile.ts';
 import { type DuckSession, fitThreads, plainQuery, withDuckDb } from './duckdb-engine.ts';
-import { FactsKeptChangingError } from './errors.ts';
+import { FactsKeptChangingError, FactsVersionsLeftError } from './errors.ts';
 import { generationCopyOption, readFactsGeneration } from './facts-generation.ts';
 import { download, outputPath, upload, withWorkDir } from './local-files.ts';
 import type { MaskingPorts } from './ports.ts';
@@ -66,6 +66,8 @@ export interface TenantFactsResult {
   readonly outputs: readonly string[];
   /** The uploads whose objects the facts were built from (those in force). */
   readonly uploads: readonly string[];
+  /** Former versions of the facts deleted after the rebuild, per store (`facts-versions`, `-replica`). */
+  readonly formerVersionsDeleted: Readonly<Record<string, number>>;
 }
 
 const SOURCES: readonly DatasetName[] = ['employees', 'attendance', 'payroll', 'sales'];
@@ -183,13 +185,55 @@ const sameObjects = (a: readonly InForceObject[], b: readonly InForceObject[]) =
 export const FACTS_MAX_ATTEMPTS = 8;
 
 /**
+ * Deletes every former version (and delete marker) of the tenant's facts, here and in the
+ * disaster-recovery copy. Facts derive from every upload in force, so a former version can hold the
+ * figures of an upload withdrawn since, or stale facts a rebuild wrote from records read before a
+ * withdrawal. Kept: the current version of each fact and, in the copy, that same version (S3 replication
+ * keeps version ids). A store without versions has nothing to delete. Returns the counts per store.
+ * @throws FactsVersionsLeftError when some could not be deleted
+ */
+export async function deleteFormerFacts(
+  ports: Pick<MaskingPorts, 'objects' | 'replica'>,
+  tenantId: string,
+): Promise<Record<string, number>> {
+  const keys = new Set(FACT_NAMES.map((fact) => factKey(tenantId, fact)));
+  const current = new Set<string>();
+  const former = [];
+  for await (const version of ports.objects.listVersions('curated', factsPrefix(tenantId))) {
+    if (!keys.has(version.key)) continue;
+    if (version.isLatest && !version.isDeleteMarker) current.add(version.versionId);
+    else former.push({ key: version.key, versionId: version.versionId });
+  }
+  const places = [{ store: 'facts-versions', objects: ports.objects, refs: former }];
+  const replica = ports.replica?.objects;
+  if (replica) {
+    const copies = [];
+    for await (const version of replica.listVersions('curated', factsPrefix(tenantId))) {
+      if (keys.has(version.key) && !current.has(version.versionId))
+        copies.push({ key: version.key, versionId: version.versionId });
+    }
+    places.push({ store: 'facts-versions-replica', objects: replica, refs: copies });
+  }
+  const deleted: Record<string, number> = {};
+  for (const place of places) {
+    for (let i = 0; i < place.refs.length; i += 1_000) {
+      const { failed } = await place.objects.deleteMany('curated', place.refs.slice(i, i + 1_000));
+      if (failed.length > 0) throw new FactsVersionsLeftError(place.store, failed.length);
+    }
+    deleted[place.store] = place.refs.length;
+  }
+  return deleted;
+}
+
+/**
  * Rebuilds a tenant's derived facts from exactly the pseudonymised objects in force: those of uploads
  * whose masking completed (never a half-written or withdrawn upload's), one per dataset and period,
  * of the upload latest in the tenant's order (supersession.ts). The records' `supersededBy` are brought
  * in line first. If a masking or a withdrawal committed while the facts were written, they are built
  * again, until a rebuild sees the records unchanged, so the facts written last follow the records as
- * they are; after FACTS_MAX_ATTEMPTS changing rebuilds it removes the tenant's facts and fails
- * (FactsKeptChangingError) rather than leave facts that may not. An object in force that is gone when it
+ * they are, and the facts' former versions are deleted (deleteFormerFacts); after FACTS_MAX_ATTEMPTS
+ * changing rebuilds it removes the tenant's facts and fails (FactsKeptChangingError) rather than leave
+ * facts that may not. An object in force that is gone when it
  * is read was withdrawn meanwhile (its deletion follows the record's commit): the facts are planned again
  * from the records, not failed (which would have the caller's message delivered again for nothing). One
  * gone while the records still count it is a real loss, and is thrown.
@@ -212,7 +256,7 @@ export async function buildTenantFacts(ports: MaskingPorts, tenantId: string): P
       if (!changed) throw written;
       continue;
     }
-    if (!changed) return written;
+    if (!changed) return { ...written, formerVersionsDeleted: await deleteFormerFacts(ports, tenantId) };
   }
   // The facts written last may not follow the records (they could still hold an upload withdrawn
   // meanwhile): none is safer, and a release leaves the company out until the retried delivery (or
@@ -226,7 +270,7 @@ async function writeFacts(
   tenantId: string,
   inForce: readonly InForceObject[],
   generation: string,
-): Promise<TenantFactsResult> {
+): Promise<Omit<TenantFactsResult, 'formerVersionsDeleted'>> {
   return withWorkDir((dir) =>
     withDuckDb(async (db) => {
       for (const dataset of SOURCES) {

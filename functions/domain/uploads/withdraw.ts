@@ -12,13 +12,12 @@ import { actorOf, type Principal, tenantOf } from '../auth/principal.ts';
 import { ConflictError, ServiceUnavailableError } from '../errors.ts';
 import { msg } from '../i18n.ts';
 import { appendLedger, entryRef } from '../ledger/ledger.ts';
-import { FactsKeptChangingError } from '../masking/errors.ts';
-import { buildTenantFacts, FACT_NAMES, factKey, removeTenantFacts } from '../masking/facts.ts';
+import { FactsKeptChangingError, FactsVersionsLeftError } from '../masking/errors.ts';
+import { buildTenantFacts, removeTenantFacts } from '../masking/facts.ts';
 import { renewFactsGeneration } from '../masking/facts-generation.ts';
 import { ConditionFailedError, type KeyStore, type ObjectStore, type Table } from '../ports/index.ts';
 import type { PlatformSettings } from '../settings.ts';
 import {
-  factsPrefix,
   landingPrefix,
   pseudonymisedPrefix,
   REPLICATED_BUCKETS,
@@ -169,47 +168,6 @@ async function deleteUploadData(
   return deleted;
 }
 
-/**
- * Deletes every former version (and delete marker) of the company's facts, here and in the
- * disaster-recovery copy: facts derive from every upload in force, so the versions written before the
- * withdrawal's rebuild hold the upload's figures. Kept: the current version of each fact (rebuilt without
- * the upload) and, in the copy, that same version (S3 replication keeps version ids). Returns the counts
- * per store.
- */
-async function deleteFormerFacts(
-  objects: ObjectStore,
-  { tenantId, uploadId }: { readonly tenantId: string; readonly uploadId: string },
-  replica: ObjectStore | undefined,
-): Promise<Record<string, number>> {
-  const keys = new Set(FACT_NAMES.map((fact) => factKey(tenantId, fact)));
-  const current = new Set<string>();
-  const former = [];
-  for await (const version of objects.listVersions('curated', factsPrefix(tenantId))) {
-    if (!keys.has(version.key)) continue;
-    if (version.isLatest && !version.isDeleteMarker) current.add(version.versionId);
-    else former.push({ key: version.key, versionId: version.versionId });
-  }
-  const deleted: Record<string, number> = {};
-  const places = [{ store: 'facts-versions', objects, refs: former }];
-  if (replica) {
-    const copies = [];
-    for await (const version of replica.listVersions('curated', factsPrefix(tenantId))) {
-      if (keys.has(version.key) && !current.has(version.versionId))
-        copies.push({ key: version.key, versionId: version.versionId });
-    }
-    places.push({ store: 'facts-versions-replica', objects: replica, refs: copies });
-  }
-  for (const place of places) {
-    for (let i = 0; i < place.refs.length; i += 1_000) {
-      const { failed } = await place.objects.deleteMany('curated', place.refs.slice(i, i + 1_000));
-      if (failed.length > 0)
-        throw new WithdrawalIncompleteError(uploadId, { store: place.store, count: failed.length });
-    }
-    deleted[place.store] = place.refs.length;
-  }
-  return deleted;
-}
-
 const stillProcessing = (uploadId: string) =>
   new ConflictError(
     msg(
@@ -317,6 +275,8 @@ export async function finishWithdrawal(
     // The company's other uploads kept changing while its facts were rebuilt: withdrawing again
     // finishes it (its data is already deleted).
     if (error instanceof FactsKeptChangingError) throw new WithdrawalIncompleteError(uploadId);
+    if (error instanceof FactsVersionsLeftError)
+      throw new WithdrawalIncompleteError(uploadId, { store: error.store, count: error.count });
     throw error;
   }
 }
@@ -338,10 +298,10 @@ async function deleteRebuildRecord(
   const factsLeft = await removeTenantFacts(ports.objects, tenantId);
   if (factsLeft > 0) throw new WithdrawalIncompleteError(uploadId, { store: 'facts', count: factsLeft });
   const deleted = await deleteUploadData(ports.objects, record, ports.replica?.objects);
-  // Facts (and the records' supersededBy) rebuilt from the uploads still in force; then their former
-  // versions, which still hold the upload's figures, go.
-  await buildTenantFacts(ports, tenantId);
-  Object.assign(deleted, await deleteFormerFacts(ports.objects, request, ports.replica?.objects));
+  // Facts (and the records' supersededBy) rebuilt from the uploads still in force; the rebuild deletes
+  // their former versions, which still held the upload's figures.
+  const facts = await buildTenantFacts(ports, tenantId);
+  Object.assign(deleted, facts.formerVersionsDeleted);
   let ledgerRef = record.withdrawalRef;
   if (ledgerRef === undefined) {
     const entry = await appendLedger(ports, {

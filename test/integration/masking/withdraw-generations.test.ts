@@ -18,6 +18,7 @@ import {
   type WithdrawalRequest,
   withdrawUpload,
 } from '../../../functions/domain/uploads/withdraw.ts';
+import { factsPrefix } from '../../../functions/domain/zones.ts';
 import { seedUpload } from './fixtures.ts';
 import {
   company,
@@ -158,6 +159,27 @@ describe('facts generations keep withdrawn rows out of releases and companies in
     expect(hook.fired()).toBe(true);
     expect(await salesFacts(ports)).toEqual([['2026-04', 1_000_000]]);
     expect(await pooledSales(ports, release.releaseId)).toEqual([1_000_000]);
+  });
+
+  it('leaves no version of the stale facts a masking wrote after the withdrawal deleted the former ones', async () => {
+    // Prepare: a re-mask of the first upload read the records (the mistake in force); the whole withdrawal
+    // of the mistake runs just before it writes its facts; it writes them (stale), sees the generation
+    // renewed and builds again (second outside review: the stale version stayed for 7 days)
+    const ports = await world();
+    const race = withdrawingWhen(ports, 'put', (key) => key === factKey(TENANT, 'employee_month'));
+
+    // Act
+    await pseudonymise(race.ports, { tenantId: TENANT, uploadId: FIRST });
+
+    // Assess: one version of each fact is left, the current one, without the mistake's figures
+    expect(race.fired()).toBe(true);
+    const versions = [];
+    for await (const v of ports.objects.listVersions('curated', factsPrefix(TENANT)))
+      if (v.key.includes('/fact=')) versions.push([v.key, v.isLatest, v.isDeleteMarker]);
+    expect(versions.sort()).toEqual(
+      [factKey(TENANT, 'company_month'), factKey(TENANT, 'employee_month')].map((key) => [key, true, false]),
+    );
+    expect(await salesFacts(ports)).toEqual([['2026-04', 1_000_000]]);
   });
 
   it('keeps the company in releases after two of its withdrawals ran at once', async () => {
