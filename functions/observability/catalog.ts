@@ -79,6 +79,11 @@ export const KURA_METRICS = {
     unit: 'Count',
     doc: 'Statistics releases the disclosure audit refused (nothing published; findings in stats-admin/release=<id>/audit.json). Alarm: any.',
   },
+  StatsCompaniesFactsOutdated: {
+    service: KURA_SERVICES.statsRelease,
+    unit: 'Count',
+    doc: 'Companies a published release left out because their facts were not of the generation in force (a facts rebuild died before its re-check, or a withdrawal finished while the release read them); their tenant ids are in the warning logged with it. Alarm: any.',
+  },
   StatsCellsSuppressed: {
     service: KURA_SERVICES.statsRelease,
     unit: 'Count',

@@ -26,7 +26,13 @@ export type DomainOutcome =
       readonly failed: number;
       readonly blocked: number;
     }
-  | { readonly kind: 'stats-release'; readonly ok: true; readonly suppressedCells: number }
+  | {
+      readonly kind: 'stats-release';
+      readonly ok: true;
+      readonly suppressedCells: number;
+      /** Companies left out for outdated facts. */
+      readonly factsOutdated: number;
+    }
   | { readonly kind: 'stats-release'; readonly ok: false }
   | { readonly kind: 'stats-release-audit-failed' }
   | { readonly kind: 'uploads-stuck'; readonly count: number };
@@ -75,6 +81,7 @@ export function outcomeMetrics(outcome: DomainOutcome): Array<[KuraMetricName, n
             ['StatsReleasePublished', 1],
             ['StatsReleaseFailed', 0],
             ['StatsCellsSuppressed', outcome.suppressedCells],
+            ['StatsCompaniesFactsOutdated', outcome.factsOutdated],
           ]
         : [['StatsReleaseFailed', 1]];
     case 'stats-release-audit-failed':

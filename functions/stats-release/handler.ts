@@ -53,7 +53,20 @@ export function createReleaseHandler(load: () => ReleasePorts) {
         suppressed: s.suppressedCells,
       }));
       const suppressedCells = statistics.reduce((sum, s) => sum + s.suppressed, 0);
-      recordOutcome(metrics, { kind: 'stats-release', ok: true, suppressedCells });
+      const { factsOutdated } = outcome.release;
+      recordOutcome(metrics, {
+        kind: 'stats-release',
+        ok: true,
+        suppressedCells,
+        factsOutdated: factsOutdated.length,
+      });
+      if (factsOutdated.length > 0) {
+        // Tenant ids, no values: the operators rebuild these companies' facts (docs/OPERATIONS.md).
+        logger.warn('companies left out of the release: their facts are not of the generation in force', {
+          releaseId: manifest.releaseId,
+          tenantIds: [...factsOutdated],
+        });
+      }
       logger.info('statistics release published', {
         jobId: outcome.job.jobId,
         releaseId: manifest.releaseId,

@@ -117,6 +117,12 @@ export class AnalyticsStack extends Stack {
           description:
             'The disclosure audit withheld a statistics release (findings in stats-admin/release=<id>/audit.json; see docs/OPERATIONS.md)',
         },
+        {
+          id: 'StatsCompaniesFactsOutdated',
+          metric: kuraMetric('StatsCompaniesFactsOutdated', Duration.days(1)),
+          description:
+            'A published release left companies out because their facts were outdated (tenant ids in the function log; see docs/OPERATIONS.md)',
+        },
       ],
     });
   }

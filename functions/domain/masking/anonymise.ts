@@ -36,6 +36,7 @@ import { anonymisedAction } from './policy.ts';
 import type { MaskingPorts } from './ports.ts';
 import { companyRecordKey, personRecordKeyOfSql, platformPerturbationKey } from './record-keys.ts';
 import {
+  type CompaniesLeftOut,
   type Contribution,
   type ReleaseCompany,
   readReleaseFacts,
@@ -68,6 +69,9 @@ export interface AnonymiseResult {
   readonly releaseId: string;
   readonly outputs: readonly string[];
   readonly report: SuppressionReport;
+  /** Requested companies left out, by why; and which had outdated facts (for the operators' log). */
+  readonly leftOut: CompaniesLeftOut;
+  readonly factsOutdated: readonly string[];
 }
 
 /** Categorical quasi-identifiers whose rare values merge into `other`, with their allowed values. */
@@ -117,10 +121,11 @@ export async function anonymise(ports: MaskingPorts, request: AnonymiseRequest):
 
   // Pooled over every tenant in the statistics function, not beside ingestion: DuckDB's own limit.
   return withWorkDir(async (dir) => {
-    const read = await readReleaseFacts(ports, request.tenants, dir);
+    const { read, leftOut: notRead } = await readReleaseFacts(ports, request.tenants, dir);
     return withDuckDb(
       async (db) => {
-        const { companies, contributing } = await releaseCompanies(db, read);
+        const { companies, contributing, outdated } = await releaseCompanies(db, read);
+        const leftOut = { ...notRead, factsOutdated: outdated.length };
         await poolFacts(db, dir, { companies, contributing, platformKey });
         await fitThreads(db, await count(db, 'SELECT count(*) AS n FROM em', 'count pooled rows'));
         const pool = await buildPool(db, k);
@@ -138,6 +143,7 @@ export async function anonymise(ports: MaskingPorts, request: AnonymiseRequest):
           releaseId,
           k,
           tenants: contributing.length,
+          tenantsLeftOut: leftOut,
           rowsIn: pool.rowsIn,
           rowsOut,
           generalisations: generalised.generalisations,
@@ -152,7 +158,7 @@ export async function anonymise(ports: MaskingPorts, request: AnonymiseRequest):
           contentType: 'application/json',
         });
         outputs.push(reportKey);
-        return { releaseId, outputs, report };
+        return { releaseId, outputs, report, leftOut, factsOutdated: outdated };
       },
       { memoryLimit: request.memoryLimit ?? 'engine-default' },
     );

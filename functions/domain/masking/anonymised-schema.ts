@@ -199,7 +199,19 @@ export const suppressionReportKey = (releaseId: string) =>
 export const suppressionReportSchema = z.strictObject({
   releaseId: z.string(),
   k: z.int(),
+  /** Companies pooled. */
   tenants: z.int().check(z.nonnegative()),
+  /**
+   * Companies asked for and not pooled, by why (release-companies.ts, CompaniesLeftOut). Absent in
+   * reports written before it was counted.
+   */
+  tenantsLeftOut: z.optional(
+    z.strictObject({
+      withoutFacts: z.int().check(z.nonnegative()),
+      withdrawalUnfinished: z.int().check(z.nonnegative()),
+      factsOutdated: z.int().check(z.nonnegative()),
+    }),
+  ),
   rowsIn: z.int().check(z.nonnegative()),
   rowsOut: z.int().check(z.nonnegative()),
   /** Global generalisation steps applied, in order (e.g. age_band_10y, prefecture_to_region). */

@@ -48,6 +48,19 @@ export function newCompanyCode(taken: Set<string>): string {
  */
 const FETCH_CONCURRENCY = 16;
 
+/**
+ * Requested companies a release did not pool, by why (counts only): no facts yet (nothing masked, or
+ * their facts removed by a withdrawal or a rebuild that gave up); a withdrawal unfinished when the release
+ * asked again; facts whose generation is not the one in force (a rebuild that died before its re-check, or
+ * a withdrawal that finished while the release read them). Only the last needs an operator when it
+ * lasts: the company's next facts rebuild brings it back (docs/OPERATIONS.md, `StatsCompaniesFactsOutdated`).
+ */
+export interface CompaniesLeftOut {
+  readonly withoutFacts: number;
+  readonly withdrawalUnfinished: number;
+  readonly factsOutdated: number;
+}
+
 /** A tenant's facts as read into the work directory, with the generation in force after the reads. */
 interface ReadFacts {
   readonly tenantId: string;
@@ -69,7 +82,10 @@ export async function readReleaseFacts(
   ports: MaskingPorts,
   tenants: readonly string[],
   dir: string,
-): Promise<ReadFacts[]> {
+): Promise<{
+  readonly read: ReadFacts[];
+  readonly leftOut: Omit<CompaniesLeftOut, 'factsOutdated'>;
+}> {
   const found = await pMap(
     new Set(tenants),
     async (tenantId) => {
@@ -84,14 +100,20 @@ export async function readReleaseFacts(
     { concurrency: FETCH_CONCURRENCY },
   );
   const withdrawing = await tenantsInFlight(ports.table, 'WITHDRAWING');
-  const settled = found.filter(
-    (t): t is NonNullable<typeof t> => t !== undefined && !withdrawing.has(t.tenantId),
-  );
-  return pMap(
+  const withFacts = found.filter((t): t is NonNullable<typeof t> => t !== undefined);
+  const settled = withFacts.filter((t) => !withdrawing.has(t.tenantId));
+  const read = await pMap(
     settled,
     async (tenant) => ({ ...tenant, generation: await readFactsGeneration(ports.objects, tenant.tenantId) }),
     { concurrency: FETCH_CONCURRENCY },
   );
+  return {
+    read,
+    leftOut: {
+      withoutFacts: found.length - withFacts.length,
+      withdrawalUnfinished: withFacts.length - settled.length,
+    },
+  };
 }
 
 /**
@@ -105,9 +127,13 @@ export async function releaseCompanies(db: DuckSession, read: readonly ReadFacts
   const companies: ReleaseCompany[] = [];
   const taken = new Set<string>();
   const contributing: Contribution[] = [];
+  const outdated: string[] = [];
   for (const { tenantId, profile, employeePath, companyPath, generation } of read) {
     const files = companyPath ? [employeePath, companyPath] : [employeePath];
-    if (!files.every((path) => stamped.get(path) === generation)) continue;
+    if (!files.every((path) => stamped.get(path) === generation)) {
+      outdated.push(tenantId);
+      continue;
+    }
     const code = newCompanyCode(taken);
     companies.push({
       code,
@@ -118,7 +144,7 @@ export async function releaseCompanies(db: DuckSession, read: readonly ReadFacts
     });
     contributing.push({ tenantId, code, employeePath, companyPath });
   }
-  return { companies, contributing };
+  return { companies, contributing, outdated };
 }
 
 /** A facts object read into `dir`, or null when there is none. */

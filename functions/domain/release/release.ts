@@ -19,6 +19,7 @@ import {
 } from '../jobs/jobs.ts';
 import { appendLedger } from '../ledger/ledger.ts';
 import { anonymise } from '../masking/anonymise.ts';
+import type { CompaniesLeftOut } from '../masking/release-companies.ts';
 import { ConditionFailedError, type KeyStore, type ObjectStore, type Table } from '../ports/index.ts';
 import type { PlatformSettings } from '../settings.ts';
 import { auditReportKey, ReleaseAuditFailedError } from '../stats/audit.ts';
@@ -61,6 +62,12 @@ export interface BuiltRelease {
   readonly reason: ReleaseReason;
   /** Tenants allowed to contribute (those without facts yet add no rows). */
   readonly contributingTenants: number;
+  /** Of them, the companies whose facts the release pooled. */
+  readonly pooledCompanies: number;
+  /** The others, by why: contributingTenants = pooledCompanies + the three counts. */
+  readonly leftOut: CompaniesLeftOut;
+  /** Tenants left out for outdated facts (for the operators' log; never published). */
+  readonly factsOutdated: readonly string[];
   readonly manifest: ReleaseManifest;
 }
 
@@ -99,10 +106,12 @@ export async function buildRelease(ports: ReleasePorts, request: BuildReleaseReq
   const reason = releaseReasonSchema.parse(request.reason);
   const releaseId = releaseIdFor(request.now);
   const tenants = await contributingTenants(ports.table, request.now);
-  await anonymise(
+  const anonymised = await anonymise(
     { objects: ports.objects, table: ports.table, keys: ports.keys, settings: ports.settings },
     { releaseId, tenants },
   );
+  const { leftOut, factsOutdated } = anonymised;
+  const pooledCompanies = anonymised.report.tenants;
   const manifest = await publishAnonymisedRelease(
     { objects: ports.objects, athena: ports.athena, auditSolver: ports.auditSolver },
     ports.settings,
@@ -113,9 +122,25 @@ export async function buildRelease(ports: ReleasePorts, request: BuildReleaseReq
     action: 'stats.release_published',
     actor: { subject: actor.subject, roles: [...actor.roles] },
     purpose: 'anonymised-statistics',
-    details: { releaseId, reason, contributingTenants: tenants.length },
+    details: {
+      releaseId,
+      reason,
+      contributingTenants: tenants.length,
+      pooledCompanies,
+      leftOutWithoutFacts: leftOut.withoutFacts,
+      leftOutWithdrawalUnfinished: leftOut.withdrawalUnfinished,
+      leftOutFactsOutdated: leftOut.factsOutdated,
+    },
   });
-  return { releaseId, reason, contributingTenants: tenants.length, manifest };
+  return {
+    releaseId,
+    reason,
+    contributingTenants: tenants.length,
+    pooledCompanies,
+    leftOut,
+    factsOutdated,
+    manifest,
+  };
 }
 
 /** The release function's event: `{}` from the schedule, or a job the API or a purge requested. */
@@ -172,7 +197,12 @@ export async function runReleaseJob(
     await settlePendingReleases(ports.table, job.startedAt ?? job.requestedAt);
     const done = await finishJob(ports, job, {
       state: 'SUCCEEDED',
-      result: { releaseId: release.releaseId, contributingTenants: release.contributingTenants },
+      result: {
+        releaseId: release.releaseId,
+        contributingTenants: release.contributingTenants,
+        pooledCompanies: release.pooledCompanies,
+        leftOut: { ...release.leftOut },
+      },
     });
     return { outcome: 'published', job: done, release };
   } catch (error) {

@@ -104,6 +104,10 @@ describe('statistics, supporters and purge through the local API', () => {
     // Assess
     expect(built.json).toMatchObject({ kind: 'release', state: 'SUCCEEDED', reason: 'on-demand' });
     expect(built.json.result.contributingTenants).toBe(5); // the four above and demo-b, which has no data yet
+    expect(built.json.result).toMatchObject({
+      pooledCompanies: 4,
+      leftOut: { withoutFacts: 1, withdrawalUnfinished: 0, factsOutdated: 0 },
+    });
     expect(summary.status).toBe(200);
     expect(summary.json.releaseId).toBe(built.json.result.releaseId);
     expect(summary.json.statistics.map((s: { name: string }) => s.name)).toContain(STAT);

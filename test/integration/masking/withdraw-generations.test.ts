@@ -6,6 +6,7 @@
  * came from an outside review of the first version of the generations.
  */
 import { describe, expect, it } from 'vitest';
+import { readLedger } from '../../../functions/domain/ledger/ledger.ts';
 import { buildTenantFacts, factKey } from '../../../functions/domain/masking/facts.ts';
 import { factsGenerationKey } from '../../../functions/domain/masking/facts-generation.ts';
 import { pseudonymise } from '../../../functions/domain/masking/pseudonymise.ts';
@@ -32,6 +33,12 @@ import {
 } from './withdrawal-world.ts';
 
 type World = Awaited<ReturnType<typeof world>>;
+
+/** The details of the ledger entry that records a release. */
+const releaseLedgerDetails = async (ports: World, releaseId: string) =>
+  (await readLedger(ports.table)).find(
+    (e) => e.action === 'stats.release_published' && e.details?.releaseId === releaseId,
+  )?.details;
 
 const releaseOn = (ports: World, day: number) =>
   buildRelease(ports, { now: new Date(Date.UTC(2026, 10, day)), reason: 'on-demand' });
@@ -139,9 +146,21 @@ describe('facts generations keep withdrawn rows out of releases and companies in
     expect(died).toBeInstanceOf(Error);
     expect((await salesFacts(ports)).map(([, value]) => value)).toContain(987_654_321);
     expect(await pooledSales(ports, release.releaseId)).not.toContain(987_654_321);
+    // ...and says so: the company is counted as left out for outdated facts, in the result and the ledger
+    expect(release.pooledCompanies).toBe(0);
+    expect(release.leftOut).toEqual({ withoutFacts: 0, withdrawalUnfinished: 0, factsOutdated: 1 });
+    expect(await releaseLedgerDetails(ports, release.releaseId)).toMatchObject({
+      contributingTenants: 1,
+      pooledCompanies: 0,
+      leftOutWithoutFacts: 0,
+      leftOutWithdrawalUnfinished: 0,
+      leftOutFactsOutdated: 1,
+    });
     await buildTenantFacts(ports, TENANT);
     const later = await releaseOn(ports, 12);
     expect(later.contributingTenants).toBe(1);
+    expect(later.pooledCompanies).toBe(1);
+    expect(later.leftOut).toEqual({ withoutFacts: 0, withdrawalUnfinished: 0, factsOutdated: 0 });
     expect(await pooledSales(ports, later.releaseId)).toEqual([1_000_000]);
   });
 
@@ -238,6 +257,7 @@ describe('facts generations keep withdrawn rows out of releases and companies in
       withdrawalRef: expect.any(String),
     });
     expect(await pooledSales(ports, release.releaseId)).not.toContain(987_654_321);
+    expect(release.leftOut).toEqual({ withoutFacts: 0, withdrawalUnfinished: 0, factsOutdated: 1 });
   });
 
   it('leaves out an upload whose withdrawal is committed while the release reads the company, before any run finishes it', async () => {
@@ -263,5 +283,6 @@ describe('facts generations keep withdrawn rows out of releases and companies in
       withdrawalRef: expect.any(String),
     });
     expect(await pooledSales(ports, release.releaseId)).not.toContain(987_654_321);
+    expect(release.leftOut).toEqual({ withoutFacts: 0, withdrawalUnfinished: 1, factsOutdated: 0 });
   });
 });

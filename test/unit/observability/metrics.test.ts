@@ -79,7 +79,7 @@ describe('domain metrics', () => {
       { kind: 'ingest-retry', messages: 2 },
       { kind: 'masked', rows: 5 },
       { kind: 'purge', purged: 1, overdue: 2, failed: 1, blocked: 0 },
-      { kind: 'stats-release', ok: true, suppressedCells: 4 },
+      { kind: 'stats-release', ok: true, suppressedCells: 4, factsOutdated: 0 },
       { kind: 'stats-release', ok: false },
       { kind: 'uploads-stuck', count: 3 },
     ] as const;
@@ -92,5 +92,17 @@ describe('domain metrics', () => {
     expect(names).toEqual(
       expect.arrayContaining(['UploadsStuck', 'PurgeOverdue', 'StatsReleaseFailed', 'IngestQuarantine']),
     );
+  });
+
+  it('counts the companies a published release left out for outdated facts, zero included', () => {
+    // Act
+    const metrics = (factsOutdated: number) =>
+      Object.fromEntries(
+        outcomeMetrics({ kind: 'stats-release', ok: true, suppressedCells: 0, factsOutdated }),
+      );
+
+    // Assess: zero is written too, so the alarm sees data rather than a gap
+    expect(metrics(2).StatsCompaniesFactsOutdated).toBe(2);
+    expect(metrics(0).StatsCompaniesFactsOutdated).toBe(0);
   });
 });
