@@ -83,8 +83,12 @@ describe.each(['dev', 'prod'] as const)('the lifecycle through the twin of %s', 
 
   it('publishes a release on the monthly schedule, and the API serves statistics and a benchmark', async () => {
     // Act
+    const requestsBefore = twin.s3.requests.length;
     const fired = await twin.events.fireSchedule('MonthlyStatsRelease');
     await twin.settled();
+    const releaseRequests = twin.s3.requests
+      .slice(requestsBefore)
+      .filter((r) => r.principal?.includes('stats-release') || r.principal?.includes('StatsRelease'));
     const summary = await twin.api('GET /stats', { claims: tenantClaims(tenants[1] as string) });
     const table = await twin.api('GET /stats/{name}', {
       claims: tenantClaims(tenants[1] as string),
@@ -109,6 +113,14 @@ describe.each(['dev', 'prod'] as const)('the lifecycle through the twin of %s', 
     // The APPI notice is public: no sign-in, and the route has no JWT authorizer.
     expectStatus(notice, 200, 'GET /public/notices/latest without sign-in');
     expect(twin.iam.denials, diagnostics()).toEqual([]);
+    // The release reads every company without a request S3 refuses: at 50,000 companies each refused
+    // read (a missing key answers 403 to a role that may not list the whole bucket) costs a second
+    // request, and shows in CloudTrail as an access denied
+    expect(releaseRequests.length).toBeGreaterThan(0);
+    expect(
+      releaseRequests.filter((r) => r.status === 403).map((r) => `${r.method} ${r.path}`),
+      diagnostics(),
+    ).toEqual([]);
   });
 
   it('runs the other functions as deployed: a re-mask on demand, the ledger export, the support sweep and the upload watch', async () => {

@@ -4,6 +4,7 @@
  * top-coded, each company replaced by a random code new in this release and mapped to nothing, and
  * k-anonymity enforced on the quasi-identifiers by further generalisation, then local suppression.
  */
+import type { CompanyProfile } from '../company.ts';
 import { defaultSettings } from '../settings.ts';
 import {
   ANONYMISED_COLUMNS,
@@ -49,6 +50,11 @@ export interface AnonymiseRequest {
   readonly releaseId: string;
   /** Tenants whose facts contribute to the release (consented, active, not purged). */
   readonly tenants: readonly string[];
+  /**
+   * Their company profiles as the caller already read them (the release scans the tenants table to pick
+   * them), so each is not read again; a tenant missing here is read from the table.
+   */
+  readonly profiles?: ReadonlyMap<string, CompanyProfile>;
   /**
    * Also count `company_code` as a quasi-identifier, so every class holds k rows of ONE company.
    * Stricter (it defends against someone who can tell which code is which company, e.g. from its
@@ -121,7 +127,7 @@ export async function anonymise(ports: MaskingPorts, request: AnonymiseRequest):
 
   // Pooled over every tenant in the statistics function, not beside ingestion: DuckDB's own limit.
   return withWorkDir(async (dir) => {
-    const { read, leftOut: notRead } = await readReleaseFacts(ports, request.tenants, dir);
+    const { read, leftOut: notRead } = await readReleaseFacts(ports, request, dir);
     return withDuckDb(
       async (db) => {
         const { companies, contributing, outdated } = await releaseCompanies(db, read);

@@ -22,14 +22,25 @@ const GENERATION_METADATA_KEY = 'kura_facts_generation';
 /** Key of a tenant's facts generation (beside its fact tables, outside their `fact=` partitions). */
 export const factsGenerationKey = (tenantId: string) => `${factsPrefix(tenantId)}generation.txt`;
 
-/** The tenant's facts generation now. */
+/**
+ * The tenant's facts generation now. Listed before it is read: most tenants never withdrew anything and
+ * have no generation object, and S3 answers a read of a missing key with 403 to a role that may list only
+ * under its own prefixes, which then costs a second request (S3ObjectStore) and an access-denied event in
+ * CloudTrail. A release reads every company's generation, so one listing instead of two requests each.
+ */
 export async function readFactsGeneration(objects: ObjectStore, tenantId: string): Promise<string> {
-  try {
-    return new TextDecoder().decode(await objects.get('curated', factsGenerationKey(tenantId))).trim();
-  } catch (error) {
-    if (error instanceof NotFoundError) return FIRST_GENERATION;
-    throw error;
+  const key = factsGenerationKey(tenantId);
+  for await (const listed of objects.list('curated', key)) {
+    if (listed.key !== key) continue;
+    try {
+      return new TextDecoder().decode(await objects.get('curated', key)).trim();
+    } catch (error) {
+      // Deleted since the listing: only a purge deletes it, and a tenant being purged contributes nothing.
+      if (error instanceof NotFoundError) return FIRST_GENERATION;
+      throw error;
+    }
   }
+  return FIRST_GENERATION;
 }
 
 /**

@@ -90,12 +90,17 @@ export function mayContribute(tenant: TenantRecord, now: Date): boolean {
  * after its commit, or could not reach the mask function).
  */
 export async function contributingTenants(table: Table, now: Date): Promise<string[]> {
+  return (await contributingTenantRecords(table, now)).map((tenant) => tenant.tenantId);
+}
+
+/** The records of the tenants allowed to contribute now (contributingTenants), in the same order. */
+async function contributingTenantRecords(table: Table, now: Date): Promise<TenantRecord[]> {
   const withdrawing = await tenantsInFlight(table, 'WITHDRAWING');
-  const ids: string[] = [];
+  const records: TenantRecord[] = [];
   for await (const tenant of allTenants(table)) {
-    if (mayContribute(tenant, now) && !withdrawing.has(tenant.tenantId)) ids.push(tenant.tenantId);
+    if (mayContribute(tenant, now) && !withdrawing.has(tenant.tenantId)) records.push(tenant);
   }
-  return ids.sort();
+  return records.sort((a, b) => (a.tenantId < b.tenantId ? -1 : a.tenantId > b.tenantId ? 1 : 0));
 }
 
 /**
@@ -105,10 +110,11 @@ export async function contributingTenants(table: Table, now: Date): Promise<stri
 export async function buildRelease(ports: ReleasePorts, request: BuildReleaseRequest): Promise<BuiltRelease> {
   const reason = releaseReasonSchema.parse(request.reason);
   const releaseId = releaseIdFor(request.now);
-  const tenants = await contributingTenants(ports.table, request.now);
+  const records = await contributingTenantRecords(ports.table, request.now);
+  const tenants = records.map((tenant) => tenant.tenantId);
   const anonymised = await anonymise(
     { objects: ports.objects, table: ports.table, keys: ports.keys, settings: ports.settings },
-    { releaseId, tenants },
+    { releaseId, tenants, profiles: new Map(records.map((tenant) => [tenant.tenantId, tenant.profile])) },
   );
   const { leftOut, factsOutdated } = anonymised;
   const pooledCompanies = anonymised.report.tenants;

@@ -141,11 +141,14 @@ export async function tenantsPage(
   return { tenants, cursor: page.cursor };
 }
 
-/** Every tenant record in the tenants table, a page of 100 at a time. */
+/**
+ * Every tenant record in the tenants table, a page of up to 1,000 at a time (DynamoDB also ends a page
+ * at 1 MB): a release of 50,000 companies scans the table in about 50 requests instead of 500.
+ */
 export async function* allTenants(table: Table): AsyncIterable<TenantRecord> {
   let cursor: Item | undefined;
   do {
-    const page = await tenantsPage(table, { cursor, limit: 100 });
+    const page = await tenantsPage(table, { cursor, limit: 1_000 });
     yield* page.tenants;
     cursor = page.cursor;
   } while (cursor);

@@ -43,33 +43,56 @@ const releaseLedgerDetails = async (ports: World, releaseId: string) =>
 const releaseOn = (ports: World, day: number) =>
   buildRelease(ports, { now: new Date(Date.UTC(2026, 10, day)), reason: 'on-demand' });
 
-/** The store, with `step` run once right after the first read of the company's facts generation. */
+/**
+ * The store, with `step` run once right after the first read of the company's facts generation: after
+ * its listing when that finds none, after reading it otherwise (readFactsGeneration).
+ */
 function afterGenerationRead(ports: World, step: () => Promise<unknown>) {
   let fired = false;
+  const fire = async () => {
+    if (fired) return;
+    fired = true;
+    await step();
+  };
+  const key = factsGenerationKey(TENANT);
   const objects = new Proxy(ports.objects, {
     get(target, name, receiver) {
       const value = Reflect.get(target, name, receiver);
       if (typeof value !== 'function') return value;
-      if (name !== 'get') return value.bind(target);
-      return async (bucket: string, key: string, ...rest: unknown[]) => {
-        try {
-          return await value.call(target, bucket, key, ...rest);
-        } finally {
-          if (!fired && key === factsGenerationKey(TENANT)) {
-            fired = true;
-            await step();
+      if (name === 'get')
+        return async (bucket: string, got: string, ...rest: unknown[]) => {
+          try {
+            return await value.call(target, bucket, got, ...rest);
+          } finally {
+            if (got === key) await fire();
           }
-        }
-      };
+        };
+      if (name === 'list')
+        return (bucket: string, prefix: string, ...rest: unknown[]) => {
+          const listing = value.call(target, bucket, prefix, ...rest) as AsyncIterable<{ key: string }>;
+          if (prefix !== key) return listing;
+          return (async function* () {
+            let found = false;
+            try {
+              for await (const item of listing) {
+                found ||= item.key === key;
+                yield item;
+              }
+            } finally {
+              if (!found) await fire();
+            }
+          })();
+        };
+      return value.bind(target);
     },
   });
   return { objects, fired: () => fired };
 }
 
 /**
- * The table a release sees, on which the API commits the mistake's withdrawal as the release first reads
- * a company, with the run that finishes it held back (`request()` gives what that run needs); `onQuery`
- * runs before each query the release makes.
+ * The stores a release sees: the API commits the mistake's withdrawal as the release first reads the
+ * company's facts, with the run that finishes it held back (`request()` gives what that run needs);
+ * `onQuery` runs before each query the release makes.
  */
 function committingOnFirstRead(
   ports: World,
@@ -82,16 +105,22 @@ function committingOnFirstRead(
       throw new WithdrawalIncompleteError(r.uploadId);
     },
   };
+  const objects = new Proxy(ports.objects, {
+    get(target, name, receiver) {
+      const value = Reflect.get(target, name, receiver);
+      if (typeof value !== 'function') return value;
+      if (name !== 'get') return value.bind(target);
+      return async (bucket: string, key: string, ...rest: unknown[]) => {
+        if (key === factKey(TENANT, 'employee_month') && request === undefined)
+          await withdrawUpload({ ...ports, withdrawals: later }, company, MISTAKE).catch(() => undefined);
+        return value.call(target, bucket, key, ...rest);
+      };
+    },
+  });
   const table = new Proxy(ports.table, {
     get(target, name, receiver) {
       const value = Reflect.get(target, name, receiver);
       if (typeof value !== 'function') return value;
-      if (name === 'get')
-        return async (tableName: string, ...rest: unknown[]) => {
-          if (tableName === 'tenants' && request === undefined)
-            await withdrawUpload({ ...ports, withdrawals: later }, company, MISTAKE).catch(() => undefined);
-          return value.call(target, tableName, ...rest);
-        };
       if (name === 'query')
         return async (query: QueryRequest) => {
           await onQuery(query);
@@ -100,7 +129,7 @@ function committingOnFirstRead(
       return value.bind(target);
     },
   });
-  return { table, request: () => request };
+  return { ports: { ...ports, objects, table }, request: () => request };
 }
 
 describe('facts generations keep withdrawn rows out of releases and companies in them', () => {
@@ -239,16 +268,13 @@ describe('facts generations keep withdrawn rows out of releases and companies in
     // unfinished (second outside review: the release read the generation before asking, and pooled it)
     const ports = await world();
     let asked = 0;
-    const { table, request } = committingOnFirstRead(ports, async (query) => {
+    const { ports: seen, request } = committingOnFirstRead(ports, async (query) => {
       const run = request();
       if (query.index === IN_FLIGHT_INDEX && ++asked === 2 && run) await finishWithdrawal(ports, run);
     });
 
     // Act
-    const release = await buildRelease(
-      { ...ports, table },
-      { now: new Date(Date.UTC(2026, 10, 11)), reason: 'on-demand' },
-    );
+    const release = await buildRelease(seen, { now: new Date(Date.UTC(2026, 10, 11)), reason: 'on-demand' });
 
     // Assess
     expect(asked).toBe(2);
@@ -265,13 +291,10 @@ describe('facts generations keep withdrawn rows out of releases and companies in
     // reads this company, the API commits the withdrawal; the run that finishes it starts only later
     // (a cold start, throttling, or the API died after its commit)
     const ports = await world();
-    const { table, request } = committingOnFirstRead(ports);
+    const { ports: seen, request } = committingOnFirstRead(ports);
 
     // Act
-    const release = await buildRelease(
-      { ...ports, table },
-      { now: new Date(Date.UTC(2026, 10, 11)), reason: 'on-demand' },
-    );
+    const release = await buildRelease(seen, { now: new Date(Date.UTC(2026, 10, 11)), reason: 'on-demand' });
     const run = request();
     if (run) await finishWithdrawal(ports, run);
 

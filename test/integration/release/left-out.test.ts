@@ -3,22 +3,14 @@
  * counts it (EMF `StatsCompaniesFactsOutdated`, which has an alarm) and logs its tenant id, and the
  * company's next facts rebuild brings it back.
  */
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildTenantFacts } from '../../../functions/domain/masking/facts.ts';
 import { renewFactsGeneration } from '../../../functions/domain/masking/facts-generation.ts';
-import { pseudonymise } from '../../../functions/domain/masking/pseudonymise.ts';
 import { createReleaseHandler } from '../../../functions/stats-release/handler.ts';
 import { composeRelease } from '../../../functions/stats-release/runtime.ts';
 import { memoryRuntime } from '../../support/memory-runtime.ts';
 import { stdoutOf } from '../../unit/observability/output.ts';
-import {
-  activityRows,
-  employeeArbitrary,
-  type GeneratedEmployee,
-  seedTenant,
-  seedUpload,
-} from '../masking/fixtures.ts';
+import { seedMaskedCompanies } from './companies.ts';
 
 const context = {
   functionName: 'kura-stats-release',
@@ -48,20 +40,7 @@ describe('companies a release leaves out for outdated facts', () => {
     // Prepare: three companies with facts; t-b's generation is renewed after its facts were built (as by a
     // withdrawal whose facts rebuild has not run yet)
     const runtime = memoryRuntime({ now: new Date('2026-11-20T01:00:00.000Z') });
-    for (const [t, tenantId] of ['t-a', 't-b', 't-c'].entries()) {
-      await seedTenant(runtime, tenantId, { industry: 'E', prefecture: '13', sizeBand: '20-49' });
-      const employees: GeneratedEmployee[] = Array.from({ length: 6 }, (_, i) => ({
-        ...(fc.sample(employeeArbitrary(i + 1), { seed: 50 * t + i, numRuns: 1 })[0] as GeneratedEmployee),
-        hire_date: '2015-04-01',
-        termination_date: null,
-      }));
-      const { attendance } = activityRows(employees, ['2024-05', '2024-06']);
-      await seedUpload(runtime, tenantId, 'emp', 'employees', {
-        '2024-06': employees.map((e) => ({ ...e })),
-      });
-      await seedUpload(runtime, tenantId, 'att', 'attendance', attendance);
-      for (const uploadId of ['emp', 'att']) await pseudonymise(runtime, { tenantId, uploadId });
-    }
+    await seedMaskedCompanies(runtime, ['t-a', 't-b', 't-c']);
     await renewFactsGeneration(runtime.objects, 't-b');
     const release = createReleaseHandler(() => composeRelease(runtime));
 

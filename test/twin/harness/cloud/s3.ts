@@ -151,6 +151,13 @@ export class TwinS3 {
   readonly #aliases = new Map<string, string>();
   /** Deliveries S3 could not make (e.g. a queue policy that does not let S3 send). */
   readonly failedDeliveries: Array<{ bucket: string; key: string; error: string }> = [];
+  /** Every request a caller made and the status S3 answered (what a request count or an S3 access log shows). */
+  readonly requests: Array<{
+    readonly principal: string | undefined;
+    readonly method: string;
+    readonly path: string;
+    readonly status: number;
+  }> = [];
 
   constructor(
     private readonly deployment: ResolvedDeployment,
@@ -303,6 +310,17 @@ export class TwinS3 {
   }
 
   async handle(request: S3Request, caller: CallerIdentity | undefined): Promise<Reply> {
+    const reply = await this.#answer(request, caller);
+    this.requests.push({
+      principal: caller?.principal,
+      method: request.method,
+      path: request.path,
+      status: reply.status,
+    });
+    return reply;
+  }
+
+  async #answer(request: S3Request, caller: CallerIdentity | undefined): Promise<Reply> {
     try {
       return await this.#route(request, caller);
     } catch (error) {
