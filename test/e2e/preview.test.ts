@@ -91,6 +91,22 @@ describe('BI preview page in headless Chromium', () => {
     expect(countColour(png, '#fef3c7') + countColour(png, '#d97706')).toBeGreaterThan(100); // hatch
   });
 
+  it('keeps the company and period on the language links, and says when a period asked for has nothing published', async () => {
+    // Prepare
+    const tenantId = plan.companies[0]?.tenantId ?? '';
+
+    // Act
+    const html = await (
+      await fetch(`${platform.previewUrl}?lang=ja&tenant=${tenantId}&period=2030-01`)
+    ).text();
+    const shown = /<option value="(\d{4}-\d{2})" selected>/.exec(html)?.[1];
+
+    // Assess
+    expect(shown).toMatch(/^\d{4}-\d{2}$/);
+    expect(html).toContain(`2030-01 の統計は公表されていません。${shown} を表示しています。`);
+    expect(html).toContain(`href="?lang=en&amp;tenant=${tenantId}&amp;period=${shown}"`);
+  });
+
   it('speaks Japanese by default, lets the reader choose the period, and downloads the table shown as CSV', async () => {
     // Prepare
     const tenantId = plan.companies[0]?.tenantId ?? '';
