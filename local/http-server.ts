@@ -126,8 +126,8 @@ export function createApiServer(options: {
       if (!claims && !PUBLIC_ROUTE_KEYS.includes(matched.routeKey)) {
         throw new UnauthorizedError(
           msg(
-            'トークンがないか、無効または期限切れです。`node bin/kura.js token --tenant demo-a` で取得し、Authorization: Bearer ヘッダーで送ってください。',
-            'The token is missing, invalid or expired: get one with `node bin/kura.js token --tenant demo-a` and send it as Authorization: Bearer.',
+            'トークンがないか、無効または期限切れです。`npx kura token --tenant <会社ID>` で取得し、Authorization: Bearer ヘッダーで送ってください。データを削除した会社（契約終了）のアカウントは無効になっており、新しいトークンも使えません。',
+            'The token is missing, invalid or expired: get one with `npx kura token --tenant <company id>` and send it as Authorization: Bearer. The accounts of a company whose data was deleted (contract ended) are disabled, and a new token will not work either.',
           ),
         );
       }

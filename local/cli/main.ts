@@ -143,6 +143,17 @@ const USAGE_HINTS: Readonly<Record<string, Message>> = {
 
 const USAGE = msg('使い方は kura <コマンド> --help で表示します。', 'See kura <command> --help for usage.');
 
+/**
+ * A usage error in the user's language, naming what Commander's (English) line names: the first quoted
+ * option, argument or command in it (`required option '--dataset <name>' not specified`).
+ */
+function usageMessage(hint: Message, commanderLine: string): Message {
+  const named = /'([^']{1,80})'/.exec(commanderLine)?.[1];
+  const ja = named ? `${hint.ja.replace(/。$/, '')}: ${named}。` : hint.ja;
+  const en = named ? `${hint.en.replace(/\.$/, '')}: ${named}.` : hint.en;
+  return msg(ja + USAGE.ja, `${en} ${USAGE.en}`);
+}
+
 /** Errors that mean "the platform or API could not be reached" (fetch, the AWS SDK, sockets). */
 function isUnreachable(error: unknown): boolean {
   const codes = ['ECONNREFUSED', 'ENOTFOUND', 'ECONNRESET', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH'];
@@ -244,7 +255,15 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     // command added after them.
     .configureHelp({ showGlobalOptions: true })
     .exitOverride()
-    .configureOutput({ writeOut: io.write, writeErr: io.writeErr });
+    // Commander's own error line (English) is held back, to follow the user's-language line below.
+    .configureOutput({
+      writeOut: io.write,
+      writeErr: io.writeErr,
+      outputError: (text) => {
+        commanderError += text;
+      },
+    });
+  let commanderError = '';
   const context = () => new CliContext(io, program.opts<GlobalOptions>());
   for (const register of COMMAND_MODULES) register(program, context);
 
@@ -257,7 +276,8 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     if (error instanceof CommanderError) {
       if (error.exitCode === 0) return EXIT.ok;
       const hint = USAGE_HINTS[error.code];
-      if (hint) io.writeErr(`${pick(msg(hint.ja + USAGE.ja, `${hint.en} ${USAGE.en}`), argvLang)}\n`);
+      if (hint) io.writeErr(`${pick(usageMessage(hint, commanderError), argvLang)}\n`);
+      if (commanderError) io.writeErr(commanderError);
       return EXIT.usage;
     }
     const failure = failureOf(error, io);

@@ -1,5 +1,5 @@
 /** An upload as the CLI shows it: its status in words, which months it is in force for, its counts and errors. */
-import { msg } from '../../functions/domain/i18n.ts';
+import { type Message, msg } from '../../functions/domain/i18n.ts';
 import type { UploadStatus } from '../../functions/domain/uploads/model.ts';
 import { type CliContext, CliOutcomeError } from './context.ts';
 import { renderTable } from './table.ts';
@@ -57,11 +57,11 @@ export const STATUS_TEXT: Record<UploadStatus, { ja: string; en: string }> = {
 };
 
 /** Whether the upload's rows count, as a word for the list: yes, partly, superseded, pending. */
-export function inForceWord(upload: UploadView): string | undefined {
+export function inForceWord(upload: UploadView): Message | undefined {
   if (!COUNTING.includes(upload.status)) return undefined;
-  if (upload.maskedAt === undefined) return 'pending';
-  if (upload.inForce === false) return 'superseded';
-  return Object.keys(upload.supersededBy ?? {}).length > 0 ? 'partly' : 'yes';
+  if (upload.maskedAt === undefined) return msg('処理中', 'pending');
+  if (upload.inForce === false) return msg('置き換え済み', 'superseded');
+  return Object.keys(upload.supersededBy ?? {}).length > 0 ? msg('一部', 'partly') : msg('はい', 'yes');
 }
 
 function supersessionLines(ctx: CliContext, upload: UploadView): string[] {

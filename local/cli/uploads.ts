@@ -226,7 +226,7 @@ function registerStatus(program: Command, context: () => CliContext): void {
                 u.dataset,
                 u.fileName,
                 u.status,
-                inForceWord(u),
+                inForceText(ctx, u),
                 u.rows?.accepted,
                 u.rows?.rejected,
                 u.requestedAt,
@@ -234,6 +234,12 @@ function registerStatus(program: Command, context: () => CliContext): void {
             ),
       );
     });
+}
+
+/** The list's "in force" cell in the reader's language (empty for an upload whose rows never count). */
+function inForceText(ctx: CliContext, upload: UploadView): string | undefined {
+  const word = inForceWord(upload);
+  return word ? ctx.t(word) : undefined;
 }
 
 /** The options of `kura upload`. */

@@ -189,6 +189,10 @@ describe('statistics, supporters and purge through the local API', () => {
     expect(signedIn.status).toBe(200);
     expect(afterPurge.status).toBe(401);
     expect(newToken.status).toBe(401);
+    // The reason says a new token will not help a company whose data was deleted
+    expect(newToken.json.error.message).toMatch(
+      /データを削除した会社（契約終了）のアカウントは無効|company whose data was deleted \(contract ended\) are disabled/,
+    );
     expect(certificate.json.certificate.userAccounts).toEqual({ disabled: 1 });
     expect(refused.status).toBe(403);
     expect(purged.json).toMatchObject({ kind: 'purge', state: 'SUCCEEDED', result: { outcome: 'purged' } });

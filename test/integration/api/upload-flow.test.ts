@@ -151,7 +151,7 @@ describe('upload flow on the local platform', () => {
     expect(response.status).toBe(401);
     expect((await read(errorSchema, response)).error).toMatchObject({
       code: 'UNAUTHORIZED',
-      message: expect.stringMatching(/token/),
+      message: expect.stringContaining('`npx kura token --tenant <company id>`'),
     });
   });
 

@@ -566,6 +566,7 @@ describe('kura withdraw, and what is in force', () => {
     const list = JSON.parse((await kura('--json', '--tenant', tenantId, 'status')).stdout) as {
       uploads: Array<{ uploadId: string; status: string; inForce: boolean }>;
     };
+    const table = (await kura('--lang', 'ja', '--tenant', tenantId, 'status')).stdout;
 
     // Assess
     expect(second).toMatchObject({ inForce: true, maskedAt: expect.any(String) });
@@ -580,6 +581,10 @@ describe('kura withdraw, and what is in force', () => {
       inForce: false,
     });
     expect(list.uploads.find((u) => u.uploadId === first.uploadId)).toMatchObject({ inForce: true });
+    // The list's "in force" column in the reader's language
+    const row = table.split('\n').find((line) => line.includes(first.uploadId)) ?? '';
+    expect(row).toMatch(/ はい /);
+    expect(row).not.toMatch(/ yes /);
   });
 });
 

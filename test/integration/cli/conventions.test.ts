@@ -160,6 +160,21 @@ describe('kura exit codes', () => {
     expect(result.stderr).not.toMatch(STACK_TRACE);
   });
 
+  it("names what a usage error is missing in the user's language first, then Commander's own line", async () => {
+    // Act
+    const ja = await kura(['upload', 'x.csv'], { LANG: 'ja_JP.UTF-8' });
+    const en = await kura(['upload', 'x.csv']);
+
+    // Assess
+    expect(ja.stderr.split('\n')[0]).toBe(
+      '必須のオプションが指定されていません: --dataset <name>。使い方は kura <コマンド> --help で表示します。',
+    );
+    expect(ja.stderr).toContain("error: required option '--dataset <name>' not specified");
+    expect(en.stderr.split('\n')[0]).toBe(
+      'A required option is missing: --dataset <name>. See kura <command> --help for usage.',
+    );
+  });
+
   it.each(FAILURES)('exits 1 with what to do: %s', async (_case, args, says) => {
     // Act
     const result = await kura(args);
