@@ -19,7 +19,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const { langFromEnvironment, msg, pick, UnknownLanguageError } = await import('../functions/domain/i18n.ts');
 const { DEFAULT_PORTS, localTmpDir, startLocalPlatform } = await import('./platform.ts');
-const { demoSeeded, seedDemo } = await import('./demo/seed-demo.ts');
+const { DEMO_PHASES, demoSeeded, seedDemo } = await import('./demo/seed-demo.ts');
 const { renderDemoSummary } = await import('./demo/summary.ts');
 const { demoPlan } = await import('./synthetic/plan.ts');
 
@@ -135,7 +135,8 @@ async function main(): Promise<number> {
     try {
       const summary = await seedDemo(platform, {
         plan: demoPlan({ companies }),
-        onPhase: (phase) => console.log(`  ${phase}…`),
+        onPhase: (phase) => console.log(`  ${pick(DEMO_PHASES[phase], lang)}…`),
+        lang,
       });
       console.log(await renderDemoSummary(platform.ports.objects, summary, lang));
       console.log(
@@ -179,8 +180,8 @@ async function main(): Promise<number> {
   console.log(
     pick(
       msg(
-        `トークンの取得（別のターミナルで）:\n  TOKEN=$(npx kura token --tenant demo-0001${dataFlag})\n  curl -H "Authorization: Bearer $TOKEN" ${platform.apiUrl}/datasets\n  npx kura upload my.csv --dataset sales${dataFlag}\n終了: Ctrl+C`,
-        `Get a token (in another terminal):\n  TOKEN=$(npx kura token --tenant demo-0001${dataFlag})\n  curl -H "Authorization: Bearer $TOKEN" ${platform.apiUrl}/datasets\n  npx kura upload my.csv --dataset sales${dataFlag}\nStop: Ctrl+C`,
+        `準備ができました。トークンの取得（別のターミナルで）:\n  TOKEN=$(npx kura token --tenant demo-0001${dataFlag})\n  curl -H "Authorization: Bearer $TOKEN" ${platform.apiUrl}/datasets\n  npx kura upload my.csv --dataset sales${dataFlag}\n終了: Ctrl+C`,
+        `Ready. Get a token (in another terminal):\n  TOKEN=$(npx kura token --tenant demo-0001${dataFlag})\n  curl -H "Authorization: Bearer $TOKEN" ${platform.apiUrl}/datasets\n  npx kura upload my.csv --dataset sales${dataFlag}\nStop: Ctrl+C`,
       ),
       lang,
     ),

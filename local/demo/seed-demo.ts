@@ -1,6 +1,7 @@
 import { access, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { type Lang, type Message, msg, pick } from '../../functions/domain/i18n.ts';
 import type { ReleaseManifest } from '../../functions/domain/stats/release.ts';
 import { readReleaseManifest } from '../../functions/domain/stats/service.ts';
 import type { UploadStatus } from '../../functions/domain/uploads/model.ts';
@@ -61,8 +62,21 @@ export interface SeedDemoOptions {
   /** Progress display (label, stream); the default draws on stderr. */
   readonly progress?: (options: ProgressOptions) => ReturnType<typeof createProgress>;
   /** Reports each phase as it starts. */
-  readonly onPhase?: (phase: 'tenants' | 'uploads' | 'ingest' | 'release') => void;
+  readonly onPhase?: (phase: DemoPhase) => void;
+  /** The language of the progress bars' labels. @default 'ja' */
+  readonly lang?: Lang;
 }
+
+/** The phases of seeding the demo, in order. */
+export type DemoPhase = 'tenants' | 'uploads' | 'ingest' | 'release';
+
+/** What each phase does, as the person who started the platform reads it. */
+export const DEMO_PHASES: Readonly<Record<DemoPhase, Message>> = {
+  tenants: msg('会社を登録しています', 'Registering the companies'),
+  uploads: msg('ファイルをアップロードしています', 'Uploading their files'),
+  ingest: msg('取り込みと仮名加工を待っています', 'Waiting for ingestion and masking'),
+  release: msg('統計を公表しています', 'Publishing the statistics'),
+};
 
 const REGISTERED = 'demo-register';
 
@@ -116,7 +130,11 @@ export async function seedDemo(platform: LocalPlatform, options: SeedDemoOptions
     return client;
   };
   const sent: Array<Omit<DemoUploadOutcome, 'status' | 'rows'>> = [];
-  const bar = progress({ label: 'upload', total: options.plan.files.length });
+  const lang = options.lang ?? 'ja';
+  const bar = progress({
+    label: pick(msg('アップロード', 'upload'), lang),
+    total: options.plan.files.length,
+  });
   for (const [index, file] of options.plan.files.entries()) {
     const bytes = demoFileBytes(file);
     const client = await clientFor(file.tenantId);
@@ -147,7 +165,7 @@ export async function seedDemo(platform: LocalPlatform, options: SeedDemoOptions
 
   options.onPhase?.('ingest');
   const uploads: DemoUploadOutcome[] = [];
-  const ingestBar = progress({ label: 'ingest', total: sent.length });
+  const ingestBar = progress({ label: pick(msg('取り込み', 'ingest'), lang), total: sent.length });
   for (const [index, upload] of sent.entries()) {
     const record = await waitForOutcome(await clientFor(upload.tenantId), upload.uploadId, platform);
     uploads.push({ ...upload, status: record.status, rows: record.rows });

@@ -79,9 +79,10 @@ describe('npm start and signals', () => {
     expect(await exists(started.info)).toBe(false); // removed by the graceful stop
   }, 120_000);
 
-  it('stops gracefully on Ctrl+C (SIGINT to the platform) and exits 0', async () => {
+  it('says when it is ready, then stops gracefully on Ctrl+C (SIGINT to the platform) and exits 0', async () => {
     // Prepare
     const started = await npmStart();
+    await until(() => started.output().includes('Ready. Get a token'), 'the platform says it is ready');
 
     // Act
     process.kill(started.pid, 'SIGINT');

@@ -66,6 +66,10 @@ describe('npm start -- --once', () => {
     expect(first.stdout).toContain('x (suppressed)');
     expect(first.stdout).toContain('overtime_hours_monthly');
     expect(marker.tenants).toEqual(plan.companies.map((c) => c.tenantId));
+    // The phases in the reader's language, not as code names
+    expect(first.stdout).toContain('  Registering the companies…');
+    expect(first.stdout).toContain('  Publishing the statistics…');
+    expect(first.stdout).not.toMatch(/^ {2}(tenants|uploads|ingest|release)…$/m);
   }, 300_000);
 
   it('skips seeding on a second start over the same data folder', async () => {
