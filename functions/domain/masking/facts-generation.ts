@@ -24,9 +24,10 @@ export const factsGenerationKey = (tenantId: string) => `${factsPrefix(tenantId)
 
 /**
  * The tenant's facts generation now. Listed before it is read: most tenants never withdrew anything and
- * have no generation object, and S3 answers a read of a missing key with 403 to a role that may list only
- * under its own prefixes, which then costs a second request (S3ObjectStore) and an access-denied event in
- * CloudTrail. A release reads every company's generation, so one listing instead of two requests each.
+ * have no generation object, and S3 answers a read of a missing key with 403 to the release's role (it may
+ * list only under `facts/`), which then costs a second request (S3ObjectStore) and an access-denied event
+ * in CloudTrail. A release reads every company's generation: one listing each instead of two requests.
+ * A rebuild (mask and ingest, which get 404s) pays one more request for a tenant that has a generation.
  */
 export async function readFactsGeneration(objects: ObjectStore, tenantId: string): Promise<string> {
   const key = factsGenerationKey(tenantId);
@@ -35,7 +36,7 @@ export async function readFactsGeneration(objects: ObjectStore, tenantId: string
     try {
       return new TextDecoder().decode(await objects.get('curated', key)).trim();
     } catch (error) {
-      // Deleted since the listing: only a purge deletes it, and a tenant being purged contributes nothing.
+      // Deleted since the listing: only a purge deletes it, together with the tenant's facts.
       if (error instanceof NotFoundError) return FIRST_GENERATION;
       throw error;
     }

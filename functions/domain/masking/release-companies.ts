@@ -43,10 +43,10 @@ export function newCompanyCode(taken: Set<string>): string {
 }
 
 /**
- * How many companies' objects are read at once. A release makes three S3 requests per company (its two
- * facts, then the listing of its generation), one after another within a company: at 50,000 companies
- * and tens of milliseconds a request, 16 at once would spend minutes waiting on S3 alone. 48 stays under
- * the SDK's 50 sockets per client; /tmp holds the same files either way.
+ * How many companies' objects are read at once. A release makes three S3 requests per company: its two
+ * facts one after the other, then, once every company's facts are read, a listing of its generation. At
+ * 50,000 companies and tens of milliseconds a request, 16 at once would spend minutes waiting on S3
+ * alone. 48 stays under the SDK's 50 sockets per client; /tmp holds the same files either way.
  */
 const FETCH_CONCURRENCY = 48;
 
