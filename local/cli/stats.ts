@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { msg } from '../../functions/domain/i18n.ts';
-import { noDataMessage } from '../../functions/domain/stats/benchmark.ts';
+import { type Message, msg } from '../../functions/domain/i18n.ts';
+import { type Benchmark, noDataMessage } from '../../functions/domain/stats/benchmark.ts';
+import { benchmarkText } from '../../functions/domain/stats/benchmark-text.ts';
 import { getStatistic, STATISTICS } from '../../functions/domain/stats/statistics.ts';
 import { period, wholeNumber } from './arguments.ts';
 import type { CliContext } from './context.ts';
@@ -84,22 +85,27 @@ export function registerStatsCommands(program: Command, context: () => CliContex
     .option('--period <period>', 'period, e.g. 2025-06 or 2025 / 期間', period)
     .action(async (name: string, options: { period?: string }) => {
       const ctx = context();
-      getStatistic(name);
+      const stat = getStatistic(name);
       const client = await ctx.client('tenant');
       const query = options.period ? `?period=${encodeURIComponent(options.period)}` : '';
-      const body = await client.get<Json>(`/stats/${encodeURIComponent(name)}/benchmark${query}`);
+      const body = await client.get<Benchmark>(`/stats/${encodeURIComponent(name)}/benchmark${query}`);
       ctx.emit(body);
-      const rows = Object.entries(body)
-        .filter(([, v]) => v === null || typeof v !== 'object')
-        .map(([k, v]) => [k, v === null ? '—' : v]);
-      const message = body.message as { ja?: string; en?: string } | undefined;
-      const segment = body.segment as Json | undefined;
+      // The same words as the preview page's benchmark table (functions/domain/stats/benchmark-text.ts).
+      const text = benchmarkText(stat, body, ctx.lang);
+      const rows: Array<[Message, string]> = [
+        [msg('統計', 'Statistic'), stat.title[ctx.lang]],
+        [msg('期間', 'Period'), text.period],
+        [msg('比べる値', 'Figure compared'), text.what],
+        [msg('自社', 'Your company'), text.own],
+        [msg('同業他社', 'Peers'), text.peers],
+        [msg('位置（四分位）', 'Position (quartile band)'), text.position],
+        [msg('比較した区分', 'Segment compared'), text.segment],
+      ];
       ctx.say(
-        [
-          renderTable(ctx.lang === 'ja' ? ['項目', '値'] : ['field', 'value'], rows),
-          segment ? `\n${ctx.t(msg('比較対象', 'Segment'))}: ${JSON.stringify(segment)}` : '',
-          message?.ja && message.en ? `\n${ctx.lang === 'ja' ? message.ja : message.en}` : '',
-        ].join(''),
+        `${renderTable(
+          ctx.lang === 'ja' ? ['項目', '値'] : ['field', 'value'],
+          rows.filter(([, value]) => value !== '').map(([label, value]) => [ctx.t(label), value]),
+        )}\n${ctx.t(msg('説明', 'Explanation'))}: ${text.explanation}`,
       );
     });
 }

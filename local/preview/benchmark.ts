@@ -2,16 +2,9 @@
 import { companyProfileSchema } from '../../functions/domain/company.ts';
 import type { Lang } from '../../functions/domain/i18n.ts';
 import type { Benchmark } from '../../functions/domain/stats/benchmark.ts';
-import { segmentName } from '../../functions/domain/stats/benchmark-segments.ts';
+import { benchmarkText } from '../../functions/domain/stats/benchmark-text.ts';
 import type { Statistic } from '../../functions/domain/stats/catalog.ts';
-import {
-  cellValueLabel,
-  columnLabel,
-  formatMeasure,
-  formatPercent,
-  POSITION_LABELS,
-} from '../../functions/domain/stats/labels.ts';
-import { SUPPRESSED_MARK } from '../../functions/domain/stats/render.ts';
+import { cellValueLabel } from '../../functions/domain/stats/labels.ts';
 import { tenantBenchmark } from '../../functions/domain/stats/service.ts';
 import { STATISTICS } from '../../functions/domain/stats/statistics.ts';
 import { escapeHtml, periodFor, t } from './charts.ts';
@@ -19,62 +12,18 @@ import type { PreviewPorts } from './ports.ts';
 import { T } from './texts.ts';
 
 export function benchmarkRow(stat: Statistic, result: Benchmark, lang: Lang): string {
-  const name = `<td>${escapeHtml(stat.title[lang])}</td><td>${escapeHtml(result.period ?? '')}</td>`;
-  if (result.status !== 'published') {
+  const text = benchmarkText(stat, result, lang);
+  const cell = (value: string, attributes = '') => `<td${attributes}>${escapeHtml(value)}</td>`;
+  const name = `${cell(stat.title[lang])}${cell(text.period)}`;
+  if (text.status !== 'published') {
     // A period without data is said to have none: the 秘匿 mark is only for a withheld segment.
     const mark =
-      result.status === 'no_data'
-        ? `<td class="no-data" data-no-data="true">${escapeHtml(T.noData[lang])}</td>`
-        : `<td class="suppressed">${escapeHtml(SUPPRESSED_MARK[lang])}</td>`;
-    const own = stat.benchmarkShare
-      ? formatPercent(result.own, lang)
-      : formatMeasure(stat, stat.headline, result.own, lang);
-    return `<tr data-status="${result.status}">${name}<td></td><td class="num">${escapeHtml(own)}</td>${mark}<td></td><td></td><td>${escapeHtml(result.message[lang])}</td></tr>`;
+      text.status === 'no_data'
+        ? cell(text.peers, ' class="no-data" data-no-data="true"')
+        : cell(text.peers, ' class="suppressed"');
+    return `<tr data-status="${text.status}">${name}<td></td>${cell(text.own, ' class="num"')}${mark}<td></td><td></td>${cell(text.explanation)}</tr>`;
   }
-  const share = result.comparable.kind === 'share';
-  const show = (v: number | null) =>
-    share ? formatPercent(v, lang) : formatMeasure(stat, stat.headline, v, lang);
-  const what = share
-    ? t(lang, `${result.comparable.title.ja}（%）`, `${result.comparable.title.en} (%)`)
-    : columnLabel(stat, stat.headline, lang);
-  const skipped = result.fallbacks.length;
-  const explanation = [
-    skipped > 0
-      ? t(
-          lang,
-          `より細かい区分（${skipped}件）は秘匿または未公表のため、この区分と比べています。`,
-          `${skipped} finer segment(s) were suppressed or not published, so this one is used.`,
-        )
-      : t(lang, '自社と同じ区分と比べています。', 'Compared with your own segment.'),
-    result.excludesOwn
-      ? t(lang, '同業他社の値は自社を除いて計算しています。', 'Peer figures leave your company out.')
-      : '',
-    share && result.peerValue === null
-      ? t(
-          lang,
-          'このリリースでは比べられる値が公表されていません（性別などが一般化されています）。',
-          'This release publishes no comparable figure (the dimension was generalised away).',
-        )
-      : '',
-    result.positionSegment
-      ? t(
-          lang,
-          `位置は、四分位が公表されているより広い区分（${segmentName(result.positionSegment).ja}）の四分位によります。`,
-          `The position uses the quartiles of a wider segment that publishes them (${segmentName(result.positionSegment).en}).`,
-        )
-      : '',
-    !share && !result.position
-      ? t(
-          lang,
-          '四分位が公表されていないため、位置は示せません。',
-          'No quartiles are published for this segment, so no position is given.',
-        )
-      : '',
-  ]
-    .filter(Boolean)
-    .join(' ');
-  const position = result.position ? POSITION_LABELS[result.position][lang] : '—';
-  return `<tr data-status="published">${name}<td>${escapeHtml(what)}</td><td class="num">${escapeHtml(show(result.own))}</td><td class="num">${escapeHtml(show(result.peerValue))}</td><td class="position">${escapeHtml(position)}</td><td class="segment">${escapeHtml(result.comparedWith[lang])}</td><td class="explanation">${escapeHtml(explanation)}</td></tr>`;
+  return `<tr data-status="published">${name}${cell(text.what)}${cell(text.own, ' class="num"')}${cell(text.peers, ' class="num"')}${cell(text.position, ' class="position"')}${cell(text.segment, ' class="segment"')}${cell(text.explanation, ' class="explanation"')}</tr>`;
 }
 
 export async function benchmarkSection(

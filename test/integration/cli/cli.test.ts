@@ -311,6 +311,23 @@ describe('kura stats and benchmark', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/Unknown statistic/);
   });
+
+  it("prints the company's benchmark in words, as the preview page does, not as field names or JSON", async () => {
+    // Act
+    const ja = await kura('--lang', 'ja', '--tenant', tenantId, 'benchmark', 'overtime_hours_monthly');
+    const json = JSON.parse(
+      (await kura('--json', '--tenant', tenantId, 'benchmark', 'overtime_hours_monthly')).stdout,
+    );
+
+    // Assess: the labels of the preview's benchmark table, the segment in words, nothing raw
+    expect(ja.code).toBe(0);
+    for (const label of ['統計', '期間', '自社', '同業他社', '説明']) expect(ja.stdout).toContain(label);
+    const literally = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    if (json.status === 'published')
+      expect(ja.stdout).toMatch(new RegExp(`比較した区分 +${literally(json.comparedWith.ja)}`));
+    else expect(ja.stdout).toContain(`説明: ${json.message.ja}`);
+    expect(ja.stdout).not.toMatch(/p25_to_median|below_p25|median_to_p75|above_p75|excludesOwn|\{"/);
+  });
 });
 
 /** The real `kura` program (bin/kura.js), as `npx kura` runs it. */
