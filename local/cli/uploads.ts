@@ -9,6 +9,7 @@ import {
   type ConsentAttestation,
   countingTransform,
   fileDigest,
+  KuraApiError,
   type KuraClient,
   postToPresignedUrl,
   type UploadTicket,
@@ -82,6 +83,23 @@ function consentFrom(options: {
     obtainedAt: options.consentDate ?? '',
     attestedBy: options.attestedBy ?? '',
   };
+}
+
+/**
+ * The API's refusal of an upload without the consent its dataset needs (the rule: domain/uploads/consent.ts),
+ * said in the CLI's terms: its three options rather than the API's JSON fields.
+ */
+function consentMissing(error: unknown, dataset: string): CliError | undefined {
+  const field = (error instanceof KuraApiError ? (error.body as { error?: { field?: unknown } }) : undefined)
+    ?.error?.field;
+  if (field !== 'consent') return undefined;
+  return new CliError(
+    msg(
+      `データセット ${dataset} は従業員の個人データを含むため、同意の記録が必要です。--consent-method（${CONSENT_METHODS.join(' / ')}）、--consent-date（同意を得た日、例: 2026-04-01）、--attested-by（確認した人、例: 人事部長）の 3 つを付けてください。`,
+      `Dataset ${dataset} holds personal data about employees, so it needs a consent attestation: add --consent-method (${CONSENT_METHODS.join(', ')}), --consent-date (the day consent was obtained, e.g. 2026-04-01) and --attested-by (who attests, e.g. 人事部長).`,
+    ),
+    1,
+  );
 }
 
 /** `kura upload` and `kura status`. */
@@ -314,17 +332,21 @@ async function uploadFile(ctx: CliContext, file: string, options: UploadOptions)
   const fileName = basename(file);
   const contentType = options.contentType ?? (/\.xlsx$/i.test(fileName) ? XLSX_CONTENT_TYPE : 'text/csv');
   const ticket = (
-    await client.call<UploadTicket>('POST', '/uploads', {
-      dataset: options.dataset,
-      fileName,
-      contentType,
-      ...digest,
-      ...(options.sheet ? { sheet: options.sheet } : {}),
-      ...(consent ? { consent } : {}),
-      ...(options.check ? { dryRun: true } : {}),
-      ...(options.timeFormat ? { timeFormat: options.timeFormat } : {}),
-      ...(options.profile ? { profile: options.profile } : {}),
-    })
+    await client
+      .call<UploadTicket>('POST', '/uploads', {
+        dataset: options.dataset,
+        fileName,
+        contentType,
+        ...digest,
+        ...(options.sheet ? { sheet: options.sheet } : {}),
+        ...(consent ? { consent } : {}),
+        ...(options.check ? { dryRun: true } : {}),
+        ...(options.timeFormat ? { timeFormat: options.timeFormat } : {}),
+        ...(options.profile ? { profile: options.profile } : {}),
+      })
+      .catch((error: unknown) => {
+        throw consentMissing(error, options.dataset) ?? error;
+      })
   ).body;
   await sendFile(ctx, file, ticket, { fileName, contentType, sizeBytes: digest.sizeBytes });
   ctx.note(

@@ -143,7 +143,9 @@ describe('kura upload and status', () => {
     expect(withConsent.code).toBe(0);
     expect(JSON.parse(withConsent.stdout)).toMatchObject({ status: 'ACCEPTED', dataset: 'employees' });
     expect(withoutConsent.code).toBe(1);
-    expect(withoutConsent.stderr).toMatch(/consent/);
+    // In the CLI's terms: its three options, not the API's JSON fields
+    expect(withoutConsent.stderr).toMatch(/--consent-method.*--consent-date.*--attested-by/s);
+    expect(withoutConsent.stderr).not.toMatch(/obtainedAt|attestedBy/);
     expect(halfConsent.code).toBe(2);
     expect(halfConsent.stderr).toMatch(/--consent-date/);
   });
