@@ -38,7 +38,13 @@ export async function benchmarkSection(
   const { lang, tenantId, month } = options;
   const tenant = await ports.table.get('tenants', { tenantId });
   const profile = companyProfileSchema.safeParse(tenant?.profile);
-  if (!profile.success) return '';
+  if (!profile.success) {
+    // A company asked for by hand that is not there is said so, not shown as no benchmark at all.
+    const asked = tenantId.slice(0, 64);
+    return `<section class="benchmark" id="benchmark"><h2>${escapeHtml(T.benchmark[lang])}</h2>
+<p class="empty" role="status">${escapeHtml(t(lang, `会社 ${asked} は見つかりません。下の一覧から選んでください。`, `There is no company ${asked}: choose one from the list below.`))}</p>
+<nav class="tenants">${tenantPicker(options.tenants, tenantId, lang, month)}</nav></section>`;
+  }
   const rows: string[] = [];
   for (const stat of STATISTICS) {
     const result = await tenantBenchmark(ports.objects, {
@@ -49,12 +55,7 @@ export async function benchmarkSection(
     });
     rows.push(benchmarkRow(stat, result, lang));
   }
-  const picker = options.tenants
-    .map(
-      (id) =>
-        `<a href="?tenant=${encodeURIComponent(id)}&amp;lang=${lang}${month ? `&amp;period=${encodeURIComponent(month)}` : ''}"${id === tenantId ? ' class="current"' : ''}>${escapeHtml(id)}</a>`,
-    )
-    .join(' ');
+  const picker = tenantPicker(options.tenants, tenantId, lang, month);
   const who = `${cellValueLabel('industry', profile.data.industry, lang)} / ${cellValueLabel('prefecture', profile.data.prefecture, lang)} / ${cellValueLabel('size_band', profile.data.sizeBand, lang)}`;
   const headers =
     lang === 'ja'
@@ -73,4 +74,14 @@ export async function benchmarkSection(
 <p class="explain">${escapeHtml(t(lang, '自社の値を、同じ産業・従業員規模・地域の他社（自社を除く）と比べます。その区分が秘匿または未公表のときは、地域、全国、全規模・全産業へと広げ、どの区分と比べたかを示します。位置は、自社の値が区分の四分位のどこにあるかです。', 'Your figure beside other companies (yours left out) of the same industry, size band and place. When that segment is suppressed or not published it widens to the region, the whole country, then all sizes or all industries, and says which segment it used. The position is the quartile band your figure falls in.'))}</p>
 <nav class="tenants">${picker}</nav>
 <table class="cells"><thead><tr>${headers.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${rows.join('\n')}</tbody></table></section>`;
+}
+
+/** Links to each demo company's benchmark, the current one marked. */
+function tenantPicker(tenants: readonly string[], current: string, lang: Lang, month: string | undefined) {
+  return tenants
+    .map(
+      (id) =>
+        `<a href="?tenant=${encodeURIComponent(id)}&amp;lang=${lang}${month ? `&amp;period=${encodeURIComponent(month)}` : ''}"${id === current ? ' class="current"' : ''}>${escapeHtml(id)}</a>`,
+    )
+    .join(' ');
 }

@@ -107,6 +107,15 @@ describe('BI preview page in headless Chromium', () => {
     expect(html).toContain(`href="?lang=en&amp;tenant=${tenantId}&amp;period=${shown}"`);
   });
 
+  it('says so when the company asked for is not there, and offers the companies that are', async () => {
+    // Act
+    const html = await (await fetch(`${platform.previewUrl}?lang=en&tenant=nobody`)).text();
+
+    // Assess
+    expect(html).toContain('There is no company nobody: choose one from the list below.');
+    expect(html).toContain(`href="?tenant=${plan.companies[0]?.tenantId}&amp;lang=en`);
+  });
+
   it('speaks Japanese by default, lets the reader choose the period, and downloads the table shown as CSV', async () => {
     // Prepare
     const tenantId = plan.companies[0]?.tenantId ?? '';
