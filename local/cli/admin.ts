@@ -284,7 +284,7 @@ On a deployed stage, create each user in Cognito and add it to the tenant group 
           fieldsTable(ctx, certificate),
           retainedList(ctx, retained),
           verification
-            ? `\n${ctx.t(msg('証明書チェーンの検証', 'Certificate chain verification'))}: ${verification.valid === true ? ctx.t(msg('正常', 'valid')) : ctx.t(msg('異常', 'INVALID'))} ${JSON.stringify(verification.problems ?? [])}`
+            ? `\n${ctx.t(msg('証明書チェーンの検証', 'Certificate chain verification'))}: ${verification.valid === true ? ctx.t(msg('正常', 'valid')) : ctx.t(msg('異常', 'INVALID'))}${problemList(verification.problems)}`
             : '',
         ].join(''),
       );
@@ -375,4 +375,12 @@ On a deployed stage, create each user in Cognito and add it to the tenant group 
         ),
       );
     });
+}
+
+/** The problems a chain verification found, one per line (nothing when there are none). */
+function problemList(problems: unknown): string {
+  if (!Array.isArray(problems) || problems.length === 0) return '';
+  return problems
+    .map((problem) => `\n- ${typeof problem === 'string' ? problem : JSON.stringify(problem)}`)
+    .join('');
 }

@@ -563,6 +563,8 @@ describe('kura purge and certificate', () => {
     expect(readable.code).toBe(0);
     expect(readable.stdout).toMatch(/Kept after the deletion:/);
     expect(readable.stdout).toMatch(/- anonymised-releases: The company’s rows in the anonymised data/);
+    // A chain that verifies is said so, without an empty list of problems after it
+    expect(readable.stdout).toMatch(/Certificate chain verification: valid\s*$/m);
     expect(missing.code).toBe(1);
   });
 });
