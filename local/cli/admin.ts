@@ -60,10 +60,39 @@ async function followJob(
 }
 
 /** Scalars of an object as a two-column table (nested values as JSON). */
+/** Names of the fields a job result or a record shows, as the reader reads them; others stay as they are. */
+const FIELD_LABELS: Readonly<Record<string, Message>> = {
+  jobId: msg('ジョブ ID', 'job id'),
+  state: msg('状態', 'state'),
+  outcome: msg('結果', 'outcome'),
+  releaseId: msg('リリース ID', 'release id'),
+  releaseJobId: msg('公表ジョブ ID', 'release job id'),
+  contributingTenants: msg('対象の会社', 'companies allowed to contribute'),
+  pooledCompanies: msg('集計した会社', 'companies pooled'),
+  leftOut: msg('集計しなかった会社', 'companies left out'),
+  withoutFacts: msg('データ未登録', 'no data yet'),
+  withdrawalUnfinished: msg('取り下げ処理中', 'a withdrawal unfinished'),
+  factsOutdated: msg('集計データが古い', 'facts outdated'),
+};
+
+const label = (ctx: CliContext, key: string) => {
+  const known = FIELD_LABELS[key];
+  return known ? ctx.t(known) : key;
+};
+
+/** A field's value as text: a nested record as `label value` pairs, other objects as JSON. */
+function fieldValue(ctx: CliContext, value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  const entries = Object.entries(value as Json);
+  if (!Array.isArray(value) && entries.every(([, v]) => v === null || typeof v !== 'object'))
+    return entries.map(([k, v]) => `${label(ctx, k)} ${String(v)}`).join(ctx.lang === 'ja' ? '、' : ', ');
+  return JSON.stringify(value);
+}
+
 const fieldsTable = (ctx: CliContext, object: Json) =>
   renderTable(
     ctx.lang === 'ja' ? ['項目', '値'] : ['field', 'value'],
-    Object.entries(object).map(([k, v]) => [k, v !== null && typeof v === 'object' ? JSON.stringify(v) : v]),
+    Object.entries(object).map(([k, v]) => [label(ctx, k), fieldValue(ctx, v)]),
   );
 
 /** What the certificate says is kept, one store a paragraph, in the caller's language. */

@@ -715,3 +715,19 @@ describe('kura ledger verify', () => {
     expect(JSON.parse(verified.stdout).exports.files).toBeGreaterThanOrEqual(1);
   });
 });
+
+describe('kura release', () => {
+  it("prints the release job's result with its fields named in the reader's language, not as JSON", async () => {
+    // Act
+    const result = await kura('--lang', 'ja', 'release');
+
+    // Assess
+    expect(result.code).toBe(0);
+    for (const name of ['ジョブ ID', '状態', 'リリース ID', '対象の会社', '集計した会社'])
+      expect(result.stdout).toContain(name);
+    expect(result.stdout).toMatch(
+      /集計しなかった会社 +データ未登録 \d+、取り下げ処理中 \d+、集計データが古い \d+/,
+    );
+    expect(result.stdout).not.toMatch(/\{"|pooledCompanies|leftOut/);
+  });
+});
