@@ -4,14 +4,15 @@
  * the segment, and why that segment, in Japanese or English. Plain text: each place escapes it for
  * itself.
  */
-import type { Lang } from '../i18n.ts';
+import { type Lang, msg, pick } from '../i18n.ts';
 import type { Benchmark } from './benchmark.ts';
 import { segmentName } from './benchmark-segments.ts';
 import type { Statistic } from './catalog.ts';
 import { columnLabel, formatMeasure, formatPercent, POSITION_LABELS } from './labels.ts';
 import { SUPPRESSED_MARK } from './render.ts';
 
-const t = (lang: Lang, ja: string, en: string) => (lang === 'ja' ? ja : en);
+/** One sentence in the reader's language (i18n.ts: msg and pick). */
+const t = (lang: Lang, ja: string, en: string) => pick(msg(ja, en), lang);
 
 /** What a period without data reads as (the 秘匿 mark is only for a withheld segment). */
 export const NO_DATA_MARK = { ja: 'データなし', en: 'No data' } as const;
