@@ -65,6 +65,13 @@ export class MemoryStoreRequestError extends Error {
 export class MemoryObjectStore implements ObjectStore {
   readonly versioning: 'enabled' | 'disabled';
   readonly #buckets = new Map<string, Map<string, StoredVersion[]>>();
+  /**
+   * Each bucket's keys in UTF-8 byte order with their bytes, built on the first listing after the set
+   * of keys changed (a new key or a removed one; a new version of a key changes nothing). A listing
+   * then finds its prefix by binary search: a release lists each of 50,000 companies' facts in a bucket
+   * of 100,000 keys, which filtering and sorting every key per listing turned into hours (bench).
+   */
+  readonly #sortedKeys = new Map<string, ReadonlyArray<{ readonly key: string; readonly bytes: Buffer }>>();
   #nextVersion = 1;
 
   constructor(options: MemoryObjectStoreOptions = {}) {
@@ -177,7 +184,7 @@ export class MemoryObjectStore implements ObjectStore {
     const versions = keys?.get(ref.key);
     if (this.versioning === 'disabled') {
       // An unversioned bucket ignores the version id `null` and removes the object.
-      keys?.delete(ref.key);
+      if (keys?.delete(ref.key)) this.#sortedKeys.delete(bucket);
       return;
     }
     if (ref.versionId === undefined || ref.versionId === '') {
@@ -191,8 +198,10 @@ export class MemoryObjectStore implements ObjectStore {
     }
     if (!keys || !versions) return; // Deleting a version that does not exist succeeds, as in S3.
     const remaining = versions.filter((version) => version.versionId !== ref.versionId);
-    if (remaining.length === 0) keys.delete(ref.key);
-    else keys.set(ref.key, remaining);
+    if (remaining.length === 0) {
+      keys.delete(ref.key);
+      this.#sortedKeys.delete(bucket);
+    } else keys.set(ref.key, remaining);
   }
 
   #write(bucket: string, key: string, version: StoredVersion): void {
@@ -201,9 +210,13 @@ export class MemoryObjectStore implements ObjectStore {
       keys = new Map();
       this.#buckets.set(bucket, keys);
     }
+    if (this.versioning === 'disabled' && version.isDeleteMarker) {
+      if (keys.delete(key)) this.#sortedKeys.delete(bucket);
+      return;
+    }
+    if (!keys.has(key)) this.#sortedKeys.delete(bucket);
     if (this.versioning === 'disabled') {
-      if (version.isDeleteMarker) keys.delete(key);
-      else keys.set(key, [{ ...version, versionId: NULL_VERSION_ID }]);
+      keys.set(key, [{ ...version, versionId: NULL_VERSION_ID }]);
       return;
     }
     keys.set(key, [version, ...(keys.get(key) ?? [])]);
@@ -217,9 +230,29 @@ export class MemoryObjectStore implements ObjectStore {
   #keysUnder(bucket: string, prefix: string): Array<[string, StoredVersion[]]> {
     const keys = this.#buckets.get(bucket);
     if (!keys) return [];
-    return [...keys.entries()]
-      .filter(([key]) => key.startsWith(prefix))
-      .sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    let sorted = this.#sortedKeys.get(bucket);
+    if (!sorted) {
+      sorted = [...keys.keys()]
+        .map((key) => ({ key, bytes: Buffer.from(key) }))
+        .sort((a, b) => Buffer.compare(a.bytes, b.bytes));
+      this.#sortedKeys.set(bucket, sorted);
+    }
+    // The first key not below the prefix; every key under it follows, in one run.
+    const wanted = Buffer.from(prefix);
+    let low = 0;
+    let high = sorted.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (Buffer.compare((sorted[middle] as { bytes: Buffer }).bytes, wanted) < 0) low = middle + 1;
+      else high = middle;
+    }
+    const found: Array<[string, StoredVersion[]]> = [];
+    for (let i = low; i < sorted.length; i++) {
+      const { key } = sorted[i] as { key: string };
+      if (!key.startsWith(prefix)) break;
+      found.push([key, keys.get(key) as StoredVersion[]]);
+    }
+    return found;
   }
 
   #newVersionId(): string {

@@ -1,3 +1,4 @@
+import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MemoryKeyStore, MemoryObjectStore, MemoryTable } from '../../../functions/adapters/memory/index.ts';
 import {
@@ -273,5 +274,53 @@ describe('MemoryKeyStore', () => {
     // Assess
     await expect(attempt).rejects.toBeInstanceOf(NotFoundError);
     expect(await keys.exists('nobody')).toBe(false);
+  });
+});
+
+describe('MemoryObjectStore listings (property)', () => {
+  // Keys from a small alphabet with a prefix separator, a two-byte, a three-byte and a four-byte (surrogate
+  // pair) character, so UTF-8 byte order and JavaScript's UTF-16 order disagree somewhere.
+  const keyArb = fc
+    .array(fc.constantFrom('a', 'b', '/', 'é', '日', '\u{1D4B3}', 'Z'), { minLength: 1, maxLength: 5 })
+    .map((chars) => chars.join(''));
+  const opArb = fc.oneof(
+    fc.record({ kind: fc.constant('put' as const), key: keyArb }),
+    fc.record({ kind: fc.constant('delete' as const), key: keyArb }),
+    fc.record({ kind: fc.constant('list' as const), key: keyArb.map((k) => k.slice(0, 2)) }),
+  );
+  const byteOrder = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+
+  it('lists, after any puts and deletes, exactly the live keys under the prefix in UTF-8 byte order', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('enabled' as const, 'disabled' as const),
+        fc.array(opArb, { maxLength: 60 }),
+        async (versioning, ops) => {
+          const store = new MemoryObjectStore({ versioning });
+          const live = new Set<string>();
+          const everWritten = new Set<string>();
+          for (const op of ops) {
+            if (op.kind === 'put') {
+              await store.put('b', op.key, op.key);
+              live.add(op.key);
+              everWritten.add(op.key);
+            } else if (op.kind === 'delete') {
+              await store.deleteMany('b', [{ key: op.key }]);
+              live.delete(op.key);
+              if (versioning === 'enabled') everWritten.add(op.key);
+              else everWritten.delete(op.key);
+            } else {
+              const listed = (await collect(store.list('b', op.key))).map((o) => o.key);
+              expect(listed).toEqual([...live].filter((k) => k.startsWith(op.key)).sort(byteOrder));
+              const versioned = [
+                ...new Set((await collect(store.listVersions('b', op.key))).map((v) => v.key)),
+              ];
+              expect(versioned).toEqual([...everWritten].filter((k) => k.startsWith(op.key)).sort(byteOrder));
+            }
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
