@@ -8,10 +8,11 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
-import { type Lang, type Message, msg } from '../../functions/domain/i18n.ts';
+import { type Lang, msg } from '../../functions/domain/i18n.ts';
 import { requireTenantId, wholeNumber } from './arguments.ts';
 import { CliContext, CliError } from './context.ts';
 import { renderTable } from './table.ts';
+import { rowCountsLine, rowErrorsTable, type UploadView } from './upload-view.ts';
 
 type Json = Record<string, unknown>;
 const enc = encodeURIComponent;
@@ -81,7 +82,9 @@ export function registerSupportCommands(program: Command, context: () => CliCont
         const uploads = (result.uploads as Json[]) ?? [];
         show(ctx, result, () =>
           renderTable(
-            ['uploadId', 'dataset', 'status', 'fileName', 'errors'],
+            ctx.lang === 'ja'
+              ? ['アップロード ID', 'データセット', '状態', 'ファイル名', 'エラー']
+              : ['upload id', 'dataset', 'status', 'file name', 'errors'],
             uploads.map((u) => [u.uploadId, u.dataset, u.status, u.fileName, u.errorCount]),
           ),
         );
@@ -109,21 +112,13 @@ export function registerSupportCommands(program: Command, context: () => CliCont
         return;
       }
       const result = await client.get<Json>(`${base}/${enc(options.upload)}`);
-      const errors = (result.errors as Json[]) ?? [];
-      show(
-        ctx,
-        result,
-        () =>
-          `${result.uploadId}  ${result.dataset}  ${result.status}  ${JSON.stringify(result.rows ?? {})}\n${renderTable(
-            ['line', 'column', 'code', 'value', 'message'],
-            errors.map((e) => [
-              e.line,
-              e.column,
-              e.code,
-              e.value,
-              (e.message as Message | undefined)?.[ctx.lang],
-            ]),
-          )}`,
+      const upload = result as unknown as UploadView;
+      show(ctx, result, () =>
+        [
+          `${ctx.t(msg('アップロード', 'Upload'))} ${upload.uploadId}  ${upload.dataset}  ${upload.status}`,
+          ...(upload.rows ? [rowCountsLine(ctx, upload.rows)] : []),
+          ...(upload.errors && upload.errors.length > 0 ? ['', rowErrorsTable(ctx, upload.errors)] : []),
+        ].join('\n'),
       );
     });
 

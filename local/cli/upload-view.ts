@@ -97,16 +97,7 @@ export function describeUpload(ctx: CliContext, upload: UploadView): void {
     `${ctx.t(msg('状態', 'Status'))}: ${upload.status} — ${ctx.t(STATUS_TEXT[upload.status])}`,
     ...supersessionLines(ctx, upload),
   ];
-  if (upload.rows) {
-    lines.push(
-      ctx.t(
-        msg(
-          `行数: 全 ${upload.rows.total} 行、受理 ${upload.rows.accepted} 行、エラー ${upload.rows.rejected} 行`,
-          `Rows: ${upload.rows.total} in total, ${upload.rows.accepted} accepted, ${upload.rows.rejected} in error`,
-        ),
-      ),
-    );
-  }
+  if (upload.rows) lines.push(rowCountsLine(ctx, upload.rows));
   if (upload.checkedAs) {
     lines.push(
       ctx.t(
@@ -139,15 +130,7 @@ export function describeUpload(ctx: CliContext, upload: UploadView): void {
   if (upload.reason) lines.push(`${ctx.t(msg('理由', 'Reason'))}: ${ctx.t(upload.reason)}`);
   for (const warning of upload.warnings ?? []) lines.push(`${ctx.t(msg('注意', 'Note'))}: ${ctx.t(warning)}`);
   if (upload.errors && upload.errors.length > 0) {
-    lines.push(
-      '',
-      renderTable(
-        ctx.lang === 'ja'
-          ? ['行', '列', 'コード', '内容', '値']
-          : ['line', 'column', 'code', 'message', 'value'],
-        upload.errors.map((e) => [e.line, e.column, e.code, ctx.t(e.message), e.value]),
-      ),
-    );
+    lines.push('', rowErrorsTable(ctx, upload.errors));
     if (upload.errorsTruncated) {
       lines.push(
         ctx.t(
@@ -160,6 +143,24 @@ export function describeUpload(ctx: CliContext, upload: UploadView): void {
     }
   }
   ctx.say(lines.join('\n'));
+}
+
+/** An upload's row counts in words (the company's view and support's). */
+export function rowCountsLine(ctx: CliContext, rows: NonNullable<UploadView['rows']>): string {
+  return ctx.t(
+    msg(
+      `行数: 全 ${rows.total} 行、受理 ${rows.accepted} 行、エラー ${rows.rejected} 行`,
+      `Rows: ${rows.total} in total, ${rows.accepted} accepted, ${rows.rejected} in error`,
+    ),
+  );
+}
+
+/** An upload's row errors as a table with headings in the reader's language (the company's view and support's). */
+export function rowErrorsTable(ctx: CliContext, errors: NonNullable<UploadView['errors']>): string {
+  return renderTable(
+    ctx.lang === 'ja' ? ['行', '列', 'コード', '内容', '値'] : ['line', 'column', 'code', 'message', 'value'],
+    errors.map((e) => [e.line, e.column, e.code, ctx.t(e.message), e.value]),
+  );
 }
 
 /** Upload outcome → exit: only a file accepted in full succeeds. */

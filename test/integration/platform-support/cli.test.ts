@@ -19,9 +19,14 @@ const csv = [
 
 /** Runs `kura …` against the platform of this data folder; resolves to the exit code and output. */
 async function kura(...args: string[]) {
+  return kuraIn('en', ...args);
+}
+
+/** `kura …` in the reader's language. */
+async function kuraIn(lang: 'ja' | 'en', ...args: string[]) {
   let out = '';
   let err = '';
-  const code = await runCli(['node', 'kura', '--data-dir', dataDir, '--lang', 'en', ...args], {
+  const code = await runCli(['node', 'kura', '--data-dir', dataDir, '--lang', lang, ...args], {
     write: (text) => {
       out += text;
     },
@@ -67,6 +72,27 @@ afterAll(async () => {
 });
 
 describe('kura support', () => {
+  it("shows the uploads and one upload in the reader's language, row counts in words, not field names or JSON", async () => {
+    // Prepare
+    const uploadId = await acceptedUpload();
+
+    // Act
+    const listJa = await kuraIn('ja', 'support', 'inspect', '--tenant', 'demo-a');
+    const listEn = await kuraIn('en', 'support', 'inspect', '--tenant', 'demo-a');
+    const oneJa = await kuraIn('ja', 'support', 'inspect', '--tenant', 'demo-a', '--upload', uploadId);
+    const oneEn = await kuraIn('en', 'support', 'inspect', '--tenant', 'demo-a', '--upload', uploadId);
+
+    // Assess
+    expect([listJa.code, listEn.code, oneJa.code, oneEn.code]).toEqual([0, 0, 0, 0]);
+    expect(listJa.out).toMatch(/アップロード ID\s+データセット\s+状態\s+ファイル名\s+エラー/);
+    expect(listJa.out).toContain(uploadId);
+    expect(listEn.out).toMatch(/upload id\s+dataset\s+status\s+file name\s+errors/);
+    expect(oneJa.out).toContain(`アップロード ${uploadId}`);
+    expect(oneJa.out).toContain('行数: 全 2 行、受理 2 行、エラー 0 行');
+    expect(oneEn.out).toContain('Rows: 2 in total, 2 accepted, 0 in error');
+    for (const out of [oneJa.out, oneEn.out]) expect(out).not.toMatch(/[{}]/);
+  });
+
   it('inspects masked, requests, gets approval, exports rows to a file and loses them on revocation', async () => {
     // Prepare
     const uploadId = await acceptedUpload();
