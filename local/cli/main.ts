@@ -154,6 +154,33 @@ function usageMessage(hint: Message, commanderLine: string): Message {
   return msg(ja + USAGE.ja, `${en} ${USAGE.en}`);
 }
 
+/** A command and every command under it. */
+function commandsOf(command: Command): Command[] {
+  return [command, ...command.commands.flatMap(commandsOf)];
+}
+
+/**
+ * Commander checks a command's required options before its arguments, so `kura upload` with nothing
+ * after it complained about `--dataset` before the file it needs first. In a command with a required
+ * argument, its required options are checked after the arguments instead (just before the action),
+ * with Commander's own error, so the message is the same either way.
+ */
+function argumentsBeforeOptions(command: Command): void {
+  if (!command.registeredArguments.some((argument) => argument.required)) return;
+  const required = command.options.filter((option) => option.mandatory);
+  if (required.length === 0) return;
+  for (const option of required) option.mandatory = false;
+  command.hook('preAction', () => {
+    for (const option of required) {
+      if (command.getOptionValue(option.attributeName()) === undefined) {
+        command.error(`error: required option '${option.flags}' not specified`, {
+          code: 'commander.missingMandatoryOptionValue',
+        });
+      }
+    }
+  });
+}
+
 /** Errors that mean "the platform or API could not be reached" (fetch, the AWS SDK, sockets). */
 function isUnreachable(error: unknown): boolean {
   const codes = ['ECONNREFUSED', 'ENOTFOUND', 'ECONNRESET', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH'];
@@ -266,6 +293,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
   let commanderError = '';
   const context = () => new CliContext(io, program.opts<GlobalOptions>());
   for (const register of COMMAND_MODULES) register(program, context);
+  for (const command of commandsOf(program)) argumentsBeforeOptions(command);
 
   const lang = (): Lang => program.opts<{ lang?: Lang }>().lang ?? argvLang;
   try {

@@ -175,6 +175,22 @@ describe('kura exit codes', () => {
     );
   });
 
+  it('names a missing argument before a missing option (the file before --dataset, the grant before --upload)', async () => {
+    // Act
+    const upload = await kura(['upload'], { LANG: 'ja_JP.UTF-8' });
+    const exported = await kura(['support', 'export']);
+
+    // Assess
+    expect(upload.code).toBe(2);
+    expect(upload.stderr.split('\n')[0]).toBe(
+      '必要な引数がありません: file。使い方は kura <コマンド> --help で表示します。',
+    );
+    expect(exported.code).toBe(2);
+    expect(exported.stderr.split('\n')[0]).toBe(
+      'A required argument is missing: grantId. See kura <command> --help for usage.',
+    );
+  });
+
   it.each(FAILURES)('exits 1 with what to do: %s', async (_case, args, says) => {
     // Act
     const result = await kura(args);
