@@ -12,7 +12,7 @@ import { type Lang, msg } from '../../functions/domain/i18n.ts';
 import { requireTenantId, wholeNumber } from './arguments.ts';
 import { CliContext, CliError } from './context.ts';
 import { renderTable } from './table.ts';
-import { rowCountsLine, rowErrorsTable, type UploadView } from './upload-view.ts';
+import { rowCountsLine, rowErrorLines, type UploadView } from './upload-view.ts';
 
 type Json = Record<string, unknown>;
 const enc = encodeURIComponent;
@@ -117,7 +117,7 @@ export function registerSupportCommands(program: Command, context: () => CliCont
         [
           `${ctx.t(msg('アップロード', 'Upload'))} ${upload.uploadId}  ${upload.dataset}  ${upload.status}`,
           ...(upload.rows ? [rowCountsLine(ctx, upload.rows)] : []),
-          ...(upload.errors && upload.errors.length > 0 ? ['', rowErrorsTable(ctx, upload.errors)] : []),
+          ...rowErrorLines(ctx, upload),
         ].join('\n'),
       );
     });

@@ -129,19 +129,7 @@ export function describeUpload(ctx: CliContext, upload: UploadView): void {
   }
   if (upload.reason) lines.push(`${ctx.t(msg('理由', 'Reason'))}: ${ctx.t(upload.reason)}`);
   for (const warning of upload.warnings ?? []) lines.push(`${ctx.t(msg('注意', 'Note'))}: ${ctx.t(warning)}`);
-  if (upload.errors && upload.errors.length > 0) {
-    lines.push('', rowErrorsTable(ctx, upload.errors));
-    if (upload.errorsTruncated) {
-      lines.push(
-        ctx.t(
-          msg(
-            '（最初のエラーのみ表示。全件は報告ファイルにあります）',
-            '(first errors only; the full report is stored with the upload)',
-          ),
-        ),
-      );
-    }
-  }
+  lines.push(...rowErrorLines(ctx, upload));
   ctx.say(lines.join('\n'));
 }
 
@@ -155,12 +143,26 @@ export function rowCountsLine(ctx: CliContext, rows: NonNullable<UploadView['row
   );
 }
 
-/** An upload's row errors as a table with headings in the reader's language (the company's view and support's). */
-export function rowErrorsTable(ctx: CliContext, errors: NonNullable<UploadView['errors']>): string {
-  return renderTable(
+/**
+ * An upload's row errors (none: no lines): a blank line, a table with headings in the reader's
+ * language, and a note when only the first errors came (the company's view and support's).
+ */
+export function rowErrorLines(
+  ctx: CliContext,
+  upload: Pick<UploadView, 'errors' | 'errorsTruncated'>,
+): string[] {
+  if (!upload.errors || upload.errors.length === 0) return [];
+  const table = renderTable(
     ctx.lang === 'ja' ? ['行', '列', 'コード', '内容', '値'] : ['line', 'column', 'code', 'message', 'value'],
-    errors.map((e) => [e.line, e.column, e.code, ctx.t(e.message), e.value]),
+    upload.errors.map((e) => [e.line, e.column, e.code, ctx.t(e.message), e.value]),
   );
+  const truncated = ctx.t(
+    msg(
+      '（最初のエラーのみ表示。全件は報告ファイルにあります）',
+      '(first errors only; the full report is stored with the upload)',
+    ),
+  );
+  return ['', table, ...(upload.errorsTruncated ? [truncated] : [])];
 }
 
 /** Upload outcome → exit: only a file accepted in full succeeds. */

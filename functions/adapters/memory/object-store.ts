@@ -69,7 +69,8 @@ export class MemoryObjectStore implements ObjectStore {
    * Each bucket's keys in UTF-8 byte order with their bytes, built on the first listing after the set
    * of keys changed (a new key or a removed one; a new version of a key changes nothing). A listing
    * then finds its prefix by binary search: a release lists each of 50,000 companies' facts in a bucket
-   * of 100,000 keys, which filtering and sorting every key per listing turned into hours (bench).
+   * of 100,000 keys, and filtering and sorting every key per listing kept the bench's 50,000-company
+   * release listing for more than ten minutes before it pooled anything.
    */
   readonly #sortedKeys = new Map<string, ReadonlyArray<{ readonly key: string; readonly bytes: Buffer }>>();
   #nextVersion = 1;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CliContext } from '../../../local/cli/context.ts';
-import { rowCountsLine, rowErrorsTable } from '../../../local/cli/upload-view.ts';
+import { rowCountsLine, rowErrorLines } from '../../../local/cli/upload-view.ts';
 
 const ctx = (lang: 'ja' | 'en') =>
   new CliContext({ write: () => undefined, writeErr: () => undefined, env: {} }, { lang, dataDir: '.' });
@@ -18,8 +18,8 @@ const errors = [
 describe('an upload in the CLI (the company view and support share it)', () => {
   it("heads the row errors in the reader's language and says each message in it", () => {
     // Act
-    const ja = rowErrorsTable(ctx('ja'), errors);
-    const en = rowErrorsTable(ctx('en'), errors);
+    const [blank, ja = '', ...jaRest] = rowErrorLines(ctx('ja'), { errors });
+    const [, en = '', truncated] = rowErrorLines(ctx('en'), { errors, errorsTruncated: true });
 
     // Assess
     expect(ja.split('\n')[0]).toMatch(/^行\s+列\s+コード\s+内容\s+値\s*$/);
@@ -27,6 +27,10 @@ describe('an upload in the CLI (the company view and support share it)', () => {
     expect(ja).not.toContain('not a date');
     expect(en.split('\n')[0]).toMatch(/^line\s+column\s+code\s+message\s+value\s*$/);
     expect(en).toContain('not a date');
+    expect(blank).toBe('');
+    expect(jaRest).toEqual([]);
+    expect(truncated).toBe('(first errors only; the full report is stored with the upload)');
+    expect(rowErrorLines(ctx('ja'), { errors: [] })).toEqual([]);
   });
 
   it('says the row counts in words', () => {
