@@ -59,7 +59,6 @@ async function followJob(
   }
 }
 
-/** Scalars of an object as a two-column table (nested values as JSON). */
 /** Names of the fields a job result or a record shows, as the reader reads them; others stay as they are. */
 const FIELD_LABELS: Readonly<Record<string, Message>> = {
   jobId: msg('ジョブ ID', 'job id'),
@@ -89,6 +88,7 @@ function fieldValue(ctx: CliContext, value: unknown): unknown {
   return JSON.stringify(value);
 }
 
+/** An object's fields as a two-column table in the reader's language (fieldValue for nested values). */
 const fieldsTable = (ctx: CliContext, object: Json) =>
   renderTable(
     ctx.lang === 'ja' ? ['項目', '値'] : ['field', 'value'],

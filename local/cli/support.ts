@@ -111,9 +111,8 @@ export function registerSupportCommands(program: Command, context: () => CliCont
         );
         return;
       }
-      const result = await client.get<Json>(`${base}/${enc(options.upload)}`);
-      const upload = result as unknown as UploadView;
-      show(ctx, result, () =>
+      const upload = await client.get<UploadView>(`${base}/${enc(options.upload)}`);
+      show(ctx, upload, () =>
         [
           `${ctx.t(msg('アップロード', 'Upload'))} ${upload.uploadId}  ${upload.dataset}  ${upload.status}`,
           ...(upload.rows ? [rowCountsLine(ctx, upload.rows)] : []),
