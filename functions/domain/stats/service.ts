@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CompanyProfile } from '../company.ts';
 import type { Lang } from '../i18n.ts';
+import type { CompiledQuery } from '../masking/compile.ts';
 import { type FactName, factKey } from '../masking/facts.ts';
+import { readFactsGeneration, stampedGenerations } from '../masking/facts-generation.ts';
 import type { ObjectStore } from '../ports/index.ts';
 import { NotFoundError } from '../ports/index.ts';
 import { type DisclosureSettings, defaultSettings } from '../settings.ts';
@@ -163,7 +165,10 @@ export function compileOwnFiguresQuery(stat: Statistic, factsRef: string, period
   return `SELECT CAST(count(*) AS BIGINT) AS own_rows${sums.length ? `, ${sums.join(', ')}` : ''} FROM (SELECT *${variables.length ? `, ${variables.join(', ')}` : ''} FROM ${factsRef} WHERE ${[periodFilter, ...rowFilters(stat)].join(' AND ')}) own`;
 }
 
-/** A tenant's own value and own additive figures for a statistic and period (null when it has no rows). */
+/**
+ * A tenant's own value and own additive figures for a statistic and period: null when its facts have no
+ * such rows, or are not of the generation in force (facts-generation.ts).
+ */
 export async function ownFiguresFor(
   objects: ObjectStore,
   tenantId: string,
@@ -178,8 +183,16 @@ export async function ownFiguresFor(
     if (error instanceof NotFoundError) return { value: null, figures: null };
     throw error;
   }
+  // Read after the facts, as a release reads it (release-companies.ts): a withdrawal that renewed it since
+  // the facts were built makes them outdated.
+  const generation = await readFactsGeneration(objects, tenantId);
   return withLocalFile(bytes, (path) =>
     withStatsDuckDb(async (runner) => {
+      const session = { run: (query: CompiledQuery) => runner.run(query.sqlForExecution()) };
+      if ((await stampedGenerations(session, [path])).get(path) !== generation) {
+        // Outdated facts may still hold a withdrawn upload's rows: no own figures until a rebuild.
+        return { value: null, figures: null };
+      }
       const ref = `read_parquet(${sqlString(path)})`;
       const row = (await runner.run(compileOwnFiguresQuery(stat, ref, period)))[0] ?? {};
       const rows = Number(row.own_rows ?? 0);
