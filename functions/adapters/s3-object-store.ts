@@ -334,7 +334,9 @@ export class S3ObjectStore implements ObjectStore {
           Quiet: true,
           Objects: refs.map((ref) => ({
             Key: ref.key,
-            ...(ref.versionId && ref.versionId !== 'null' ? { VersionId: ref.versionId } : {}),
+            // `null` too: the version of an object written while versioning was off or suspended. Left
+            // out, a versioned bucket would only put a delete marker over it (s3rver ignores version ids).
+            ...(ref.versionId ? { VersionId: ref.versionId } : {}),
           })),
         },
       }),

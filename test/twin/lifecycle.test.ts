@@ -203,6 +203,14 @@ describe.each(['dev', 'prod'] as const)('the lifecycle through the twin of %s', 
     twin.cognito.addUser(`${stage}-purged-1`, { 'custom:tenant_id': purged, email: 'a@example.co.jp' });
     twin.cognito.addUser(`${stage}-purged-2`, { 'custom:tenant_id': purged, email: 'b@example.co.jp' });
     twin.cognito.addUser(`${stage}-stays-1`, { 'custom:tenant_id': tenants[1] as string });
+    // An object of the company written while an operator had suspended the raw bucket's versioning: its
+    // version id is `null`, and only a delete naming that version removes it.
+    const rawBucket = twin.s3.bucketNames.find((name) => name.startsWith(`kura-${stage}-raw-`)) ?? '';
+    twin.s3.putWhileVersioningSuspended(
+      rawBucket,
+      `raw/tenant=${purged}/dataset=sales/suspended.parquet`,
+      'x',
+    );
     const denialsBefore = twin.iam.denials.length;
 
     // Act

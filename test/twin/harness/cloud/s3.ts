@@ -250,6 +250,31 @@ export class TwinS3 {
       );
   }
 
+  /**
+   * Stores an object as S3 does while a bucket's versioning is suspended (an operator's action, never
+   * Kura's): version id `null`, replacing the key's earlier null version and kept beside its other
+   * versions, not replicated (replication needs versioning enabled). No authorisation: a test's setup.
+   */
+  putWhileVersioningSuspended(bucket: string, key: string, body: string): void {
+    const state = this.#buckets.get(bucket);
+    if (!state) throw new Error(`No bucket ${bucket}`);
+    const others = (state.objects.get(key) ?? []).filter((v) => v.versionId !== 'null');
+    const bytes = Buffer.from(body);
+    const version: StoredVersion = {
+      versionId: 'null',
+      deleteMarker: false,
+      bytes,
+      contentType: 'application/octet-stream',
+      metadata: {},
+      kmsKeyArn: undefined,
+      checksumSha256: undefined,
+      lastModified: new Date(),
+      etag: `"${md5(bytes)}"`,
+      retainUntil: undefined,
+    };
+    state.objects.set(key, [version, ...others]);
+  }
+
   /** The current bytes of an object (twin-internal use: Athena reads data as the caller it checked). */
   current(bucket: string, key: string): Buffer | undefined {
     const latest = this.#buckets.get(bucket)?.objects.get(key)?.[0];
