@@ -47,7 +47,7 @@ export async function benchmarkSection(
   }
   const rows: string[] = [];
   for (const stat of STATISTICS) {
-    const result = await tenantBenchmark(ports.objects, {
+    const result = await tenantBenchmark(ports, {
       tenantId,
       profile: profile.data,
       statistic: stat.name,

@@ -127,7 +127,7 @@ export async function benchmarkForCaller(
       }),
   );
   const benchmark = await published(() =>
-    tenantBenchmark(ports.objects, {
+    tenantBenchmark(ports, {
       tenantId: asked,
       profile: record.data.profile,
       statistic: stat.name,

@@ -154,6 +154,22 @@ export async function releaseCompanies(db: DuckSession, read: readonly ReadFacts
   return { companies, contributing, outdated };
 }
 
+/**
+ * The same rules for one tenant's facts file already read (a company's own benchmark figures,
+ * stats/service.ts): it counts only when no withdrawal of the tenant is unfinished and, read after the
+ * file, the generation in force is the one the file is stamped with.
+ */
+export async function factsInForce(
+  ports: Pick<MaskingPorts, 'objects' | 'table'>,
+  db: DuckSession,
+  tenantId: string,
+  path: string,
+): Promise<boolean> {
+  if ((await tenantsInFlight(ports.table, 'WITHDRAWING')).has(tenantId)) return false;
+  const generation = await readFactsGeneration(ports.objects, tenantId);
+  return (await stampedGenerations(db, [path])).get(path) === generation;
+}
+
 /** A tenant's company profile from the tenants table. */
 async function readProfile(ports: MaskingPorts, tenantId: string): Promise<CompanyProfile> {
   const item = await ports.table.get('tenants', { tenantId });

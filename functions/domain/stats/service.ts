@@ -10,8 +10,8 @@ import type { CompanyProfile } from '../company.ts';
 import type { Lang } from '../i18n.ts';
 import type { CompiledQuery } from '../masking/compile.ts';
 import { type FactName, factKey } from '../masking/facts.ts';
-import { readFactsGeneration, stampedGenerations } from '../masking/facts-generation.ts';
-import type { ObjectStore } from '../ports/index.ts';
+import { factsInForce } from '../masking/release-companies.ts';
+import type { ObjectStore, Table } from '../ports/index.ts';
 import { NotFoundError } from '../ports/index.ts';
 import { type DisclosureSettings, defaultSettings } from '../settings.ts';
 import { type Benchmark, benchmarkFor } from './benchmark.ts';
@@ -167,10 +167,11 @@ export function compileOwnFiguresQuery(stat: Statistic, factsRef: string, period
 
 /**
  * A tenant's own value and own additive figures for a statistic and period: null when its facts have no
- * such rows, or are not of the generation in force (facts-generation.ts).
+ * such rows, or do not count now (a withdrawal of the tenant unfinished, or facts not of the generation
+ * in force: release-companies.ts `factsInForce`, the rules a release pools by).
  */
 export async function ownFiguresFor(
-  objects: ObjectStore,
+  ports: { readonly objects: ObjectStore; readonly table: Table },
   tenantId: string,
   statistic: string,
   period: string,
@@ -178,21 +179,16 @@ export async function ownFiguresFor(
   const stat = getStatistic(statistic);
   let bytes: Uint8Array;
   try {
-    bytes = await objects.get('curated', factKey(tenantId, FACT_OF[stat.source]));
+    bytes = await ports.objects.get('curated', factKey(tenantId, FACT_OF[stat.source]));
   } catch (error) {
     if (error instanceof NotFoundError) return { value: null, figures: null };
     throw error;
   }
-  // Read after the facts, as a release reads it (release-companies.ts): a withdrawal that renewed it since
-  // the facts were built makes them outdated.
-  const generation = await readFactsGeneration(objects, tenantId);
   return withLocalFile(bytes, (path) =>
     withStatsDuckDb(async (runner) => {
       const session = { run: (query: CompiledQuery) => runner.run(query.sqlForExecution()) };
-      if ((await stampedGenerations(session, [path])).get(path) !== generation) {
-        // Outdated facts may still hold a withdrawn upload's rows: no own figures until a rebuild.
-        return { value: null, figures: null };
-      }
+      // Facts that do not count may still hold a withdrawn upload's rows: no own figures meanwhile.
+      if (!(await factsInForce(ports, session, tenantId, path))) return { value: null, figures: null };
       const ref = `read_parquet(${sqlString(path)})`;
       const row = (await runner.run(compileOwnFiguresQuery(stat, ref, period)))[0] ?? {};
       const rows = Number(row.own_rows ?? 0);
@@ -213,16 +209,6 @@ export async function ownFiguresFor(
   );
 }
 
-/** A tenant's own value for a statistic and period, or null when its facts have no such rows. */
-export async function ownValueFor(
-  objects: ObjectStore,
-  tenantId: string,
-  statistic: string,
-  period: string,
-): Promise<number | null> {
-  return (await ownFiguresFor(objects, tenantId, statistic, period)).value;
-}
-
 /**
  * `GET /stats/{name}/benchmark` in one call: the latest release's cells of the statistic, the tenant's
  * own value and figures for the period compared (the latest published period unless given), and the
@@ -230,7 +216,7 @@ export async function ownValueFor(
  * supporter) and ledger entries belong to the caller.
  */
 export async function tenantBenchmark(
-  objects: ObjectStore,
+  ports: { readonly objects: ObjectStore; readonly table: Table },
   request: {
     readonly tenantId: string;
     readonly profile: CompanyProfile;
@@ -241,6 +227,7 @@ export async function tenantBenchmark(
     readonly disclosure?: DisclosureSettings;
   },
 ): Promise<Benchmark & { readonly releaseId: string }> {
+  const { objects } = ports;
   const manifest = await readReleaseManifest(objects, request.releaseId);
   const cells = await readPublishedCells(objects, manifest.releaseId, request.statistic);
   const periods = cells.map((c) => String(c.period)).sort();
@@ -248,7 +235,7 @@ export async function tenantBenchmark(
   const own =
     period === undefined
       ? { value: null, figures: null }
-      : await ownFiguresFor(objects, request.tenantId, request.statistic, period);
+      : await ownFiguresFor(ports, request.tenantId, request.statistic, period);
   const result = benchmarkFor(
     own.value,
     cells,

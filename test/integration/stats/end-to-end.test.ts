@@ -83,7 +83,7 @@ describe('stats-release over a real anonymised release', () => {
     // A tenant's benchmark: its own mean overtime from its own facts beside its segment's peers.
     const ownFacts = await readParquetObject(ports.objects, 'curated', factKey('t-a', 'employee_month'));
     const ownJune = ownFacts.filter((r) => r.period === '2024-06' && r.employed && r.overtime_hours !== null);
-    const benchmark = await tenantBenchmark(ports.objects, {
+    const benchmark = await tenantBenchmark(ports, {
       tenantId: 't-a',
       profile: { industry: 'E', prefecture: '13', sizeBand: '20-49' },
       statistic: 'overtime_hours_monthly',

@@ -137,12 +137,12 @@ describe('GET /stats/{name} in pages', () => {
 describe('benchmarks without the company itself', () => {
   it('leaves the company out of its peers and falls back from a suppressed prefecture to the region', async () => {
     // Act
-    const saitama = await tenantBenchmark(world.objects, {
+    const saitama = await tenantBenchmark(world, {
       tenantId: 'saitama-0',
       profile: at('11'),
       statistic: OVERTIME.name,
     });
-    const tokyo = await tenantBenchmark(world.objects, {
+    const tokyo = await tenantBenchmark(world, {
       tenantId: 'tokyo-0',
       profile: at('13'),
       statistic: OVERTIME.name,
