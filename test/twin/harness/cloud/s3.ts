@@ -258,21 +258,13 @@ export class TwinS3 {
   putWhileVersioningSuspended(bucket: string, key: string, body: string): void {
     const state = this.#buckets.get(bucket);
     if (!state) throw new Error(`No bucket ${bucket}`);
-    const others = (state.objects.get(key) ?? []).filter((v) => v.versionId !== 'null');
-    const bytes = Buffer.from(body);
-    const version: StoredVersion = {
-      versionId: 'null',
-      deleteMarker: false,
-      bytes,
-      contentType: 'application/octet-stream',
-      metadata: {},
-      kmsKeyArn: undefined,
-      checksumSha256: undefined,
-      lastModified: new Date(),
-      etag: `"${md5(bytes)}"`,
-      retainUntil: undefined,
-    };
-    state.objects.set(key, [version, ...others]);
+    if (state.lockDays)
+      throw new Error(`Bucket ${bucket} has Object Lock: its versioning cannot be suspended`);
+    state.objects.set(
+      key,
+      (state.objects.get(key) ?? []).filter((v) => v.versionId !== 'null'),
+    );
+    this.#newVersion(state, key, { bytes: Buffer.from(body), versionId: 'null' });
   }
 
   /** The current bytes of an object (twin-internal use: Athena reads data as the caller it checked). */
