@@ -13,10 +13,20 @@ const DEFAULT_LEASE_MS = 15 * 60_000;
 /** What the function answers: ids and counts (the full manifest is in the stats bucket). */
 export interface ReleaseResponse {
   readonly jobId: string;
-  readonly outcome: 'published' | 'joined' | 'refused';
+  readonly outcome: 'published' | 'joined' | 'continued' | 'refused';
   readonly releaseId?: string;
   readonly runningJobId?: string;
   readonly statistics?: ReadonlyArray<{ name: string; cells: number; suppressed: number }>;
+}
+
+/** Names the companies a release left out for outdated facts (ids only), where it picked them. */
+function warnFactsOutdated(releaseId: string, tenantIds: readonly string[]): void {
+  if (tenantIds.length === 0) return;
+  // Tenant ids, no values: the operators rebuild these companies' facts (docs/OPERATIONS.md).
+  logger.warn('companies left out of the release: their facts are not of the generation in force', {
+    releaseId,
+    tenantIds: [...tenantIds],
+  });
 }
 
 /** A release handler over the given ports (its composition root builds them; the local platform passes its own runtime). */
@@ -25,11 +35,13 @@ export function createReleaseHandler(load: () => ReleasePorts) {
     'kura-stats-release',
     async (event: unknown, context: Context): Promise<ReleaseResponse> => {
       const ports = load();
-      const leaseMs = context?.getRemainingTimeInMillis?.() ?? DEFAULT_LEASE_MS;
-      const outcome = await runReleaseJob(ports, event, { leaseMs }).catch((error: unknown) => {
-        recordOutcome(metrics, { kind: 'stats-release', ok: false });
-        throw error;
-      });
+      const remainingMs = () => context?.getRemainingTimeInMillis?.() ?? DEFAULT_LEASE_MS;
+      const outcome = await runReleaseJob(ports, event, { leaseMs: remainingMs(), remainingMs }).catch(
+        (error: unknown) => {
+          recordOutcome(metrics, { kind: 'stats-release', ok: false });
+          throw error;
+        },
+      );
       if (outcome.outcome === 'joined') {
         logger.info('release already running; this job joined it', {
           jobId: outcome.job.jobId,
@@ -46,6 +58,14 @@ export function createReleaseHandler(load: () => ReleasePorts) {
         });
         return { jobId: outcome.job.jobId, outcome: 'refused', releaseId: outcome.releaseId };
       }
+      if (outcome.outcome === 'continued') {
+        warnFactsOutdated(outcome.releaseId, outcome.factsOutdated);
+        logger.info('statistics release anonymised; publishing continues in a fresh invocation', {
+          jobId: outcome.job.jobId,
+          releaseId: outcome.releaseId,
+        });
+        return { jobId: outcome.job.jobId, outcome: 'continued', releaseId: outcome.releaseId };
+      }
       const { manifest } = outcome.release;
       const statistics = manifest.statistics.map((s) => ({
         name: s.name,
@@ -53,20 +73,13 @@ export function createReleaseHandler(load: () => ReleasePorts) {
         suppressed: s.suppressedCells,
       }));
       const suppressedCells = statistics.reduce((sum, s) => sum + s.suppressed, 0);
-      const { factsOutdated } = outcome.release;
       recordOutcome(metrics, {
         kind: 'stats-release',
         ok: true,
         suppressedCells,
-        factsOutdated: factsOutdated.length,
+        factsOutdated: outcome.release.leftOut.factsOutdated,
       });
-      if (factsOutdated.length > 0) {
-        // Tenant ids, no values: the operators rebuild these companies' facts (docs/OPERATIONS.md).
-        logger.warn('companies left out of the release: their facts are not of the generation in force', {
-          releaseId: manifest.releaseId,
-          tenantIds: [...factsOutdated],
-        });
-      }
+      warnFactsOutdated(manifest.releaseId, outcome.release.factsOutdated);
       logger.info('statistics release published', {
         jobId: outcome.job.jobId,
         releaseId: manifest.releaseId,

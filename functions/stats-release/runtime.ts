@@ -11,6 +11,8 @@ export const RELEASE_NEEDS: EnvironmentNeeds = {
   tables: ['tenants', 'jobs', 'ledger', 'uploads'],
   athena: true,
   platformKey: true,
+  // Itself: publishing goes on in a fresh invocation when anonymising left too little time.
+  jobs: ['release'],
 };
 
 /**
@@ -19,7 +21,7 @@ export const RELEASE_NEEDS: EnvironmentNeeds = {
  * (deployed): then the stats bucket's physical name and the stage's Glue databases go with it.
  */
 export function composeRelease(runtime: Runtime): ReleasePorts {
-  const { objects, table, keys, settings, clock, newId } = runtime;
+  const { objects, table, keys, settings, clock, newId, jobs } = runtime;
   const statsBucket = runtime.bucketName('stats');
   return {
     objects,
@@ -28,6 +30,7 @@ export function composeRelease(runtime: Runtime): ReleasePorts {
     settings,
     clock,
     newId,
+    jobs,
     // The audit's linear programs on every core the function has (two vCPUs at 3,008 MiB).
     auditSolver: new WorkerSuppressionSolver(),
     athena:

@@ -8,7 +8,7 @@ import { AnalyticsAccess } from '../constructs/analytics-access.ts';
 import { AnalyticsCatalog } from '../constructs/analytics-catalog.ts';
 import { AthenaWorkgroups } from '../constructs/athena-workgroups.ts';
 import { DuckDbLayer } from '../constructs/duckdb-layer.ts';
-import { grantIndexQuery, grantPlatformKey, grantTable } from '../constructs/grants.ts';
+import { grantIndexQuery, grantJobStart, grantPlatformKey, grantTable } from '../constructs/grants.ts';
 import { JobDeadLetters, JobSchedule } from '../constructs/job-schedule.ts';
 import { KuraFunction } from '../constructs/kura-function.ts';
 import { athenaFailedQueries, kuraMetric, PipelineMonitoring } from '../constructs/monitoring.ts';
@@ -85,6 +85,9 @@ export class AnalyticsStack extends Stack {
     grantIndexQuery(this.statsRelease, storage.tables.uploads, 'uploads', IN_FLIGHT_INDEX);
     // Record keys of anonymised releases come from the platform perturbation key (masking/record-keys.ts).
     grantPlatformKey(this.statsRelease, platformKeySecretName(config.stage), storage.dataKey);
+    // Itself, by name (see jobFunctionName): a release that anonymised with too little time left
+    // publishes in a fresh invocation (functions/domain/release/release.ts, runReleaseJob).
+    grantJobStart(this.statsRelease, config.stage, 'release');
 
     this.deadLetters = new JobDeadLetters(this, 'JobDeadLetters', { stage: config.stage, removalPolicy });
     new JobSchedule(this, 'MonthlyStatsRelease', {

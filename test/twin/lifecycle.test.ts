@@ -7,7 +7,7 @@ import {
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { glueDatabases, workgroupName } from '../../functions/domain/athena-names.ts';
-import { keySecretPrefix, replicaBucketName } from '../../infra/naming.ts';
+import { jobFunctionName, keySecretPrefix, replicaBucketName } from '../../infra/naming.ts';
 import { athenaGrammarErrors } from '../support/athena-grammar.ts';
 import {
   ADMIN,
@@ -121,6 +121,31 @@ describe.each(['dev', 'prod'] as const)('the lifecycle through the twin of %s', 
       releaseRequests.filter((r) => r.status === 403).map((r) => `${r.method} ${r.path}`),
       diagnostics(),
     ).toEqual([]);
+  });
+
+  it('publishes a release in two invocations when the first is left too little time to publish', async () => {
+    // Prepare: the release function's next invocation starts with one minute of its 15 left
+    const releaseFunction = jobFunctionName(stage, 'release');
+    twin.lambda.leaveTime(releaseFunction, 60_000);
+    const invocationsBefore = twin.lambda.invocations.length;
+    const denialsBefore = twin.iam.denials.length;
+
+    // Act
+    const job = await finishedJob(twin, await twin.api('POST /admin/releases', { claims: ADMIN }), 'release');
+    const summary = await twin.api('GET /stats', { claims: tenantClaims(tenants[1] as string) });
+
+    // Assess: the function started itself (by name, under its own role) and published what it anonymised
+    expect(job, diagnostics()).toMatchObject({ state: 'SUCCEEDED', attempts: 2 });
+    expect(job.result.pooledCompanies).toBe(tenants.length);
+    expect(summary.json.releaseId).toBe(job.result.releaseId);
+    const runs = twin.lambda.invocations
+      .slice(invocationsBefore)
+      .filter((i) => i.functionName === releaseFunction);
+    expect(runs.map((run) => [run.kind, run.ok])).toEqual([
+      ['async', true],
+      ['async', true],
+    ]);
+    expect(twin.iam.denials.slice(denialsBefore), diagnostics()).toEqual([]);
   });
 
   it('runs the other functions as deployed: a re-mask on demand, the ledger export, the support sweep and the upload watch', async () => {

@@ -20,7 +20,13 @@ import {
 import { appendLedger } from '../ledger/ledger.ts';
 import { anonymise } from '../masking/anonymise.ts';
 import type { CompaniesLeftOut } from '../masking/release-companies.ts';
-import { ConditionFailedError, type KeyStore, type ObjectStore, type Table } from '../ports/index.ts';
+import {
+  ConditionFailedError,
+  type JobStarter,
+  type KeyStore,
+  type ObjectStore,
+  type Table,
+} from '../ports/index.ts';
 import type { PlatformSettings } from '../settings.ts';
 import { auditReportKey, ReleaseAuditFailedError } from '../stats/audit.ts';
 import type { SuppressionSolver } from '../stats/audit-checks.ts';
@@ -48,6 +54,11 @@ export interface ReleasePorts {
   readonly athena?: ReleaseAthena | undefined;
   /** Solves the release audit's linear programs (worker threads where the composition root gives them). */
   readonly auditSolver?: SuppressionSolver | undefined;
+  /**
+   * Starts the release function again, to publish in a fresh invocation what this one anonymised when
+   * too little time is left (runReleaseJob); without it a job always publishes in the same invocation.
+   */
+  readonly jobs?: JobStarter | undefined;
 }
 
 export interface BuildReleaseRequest {
@@ -103,25 +114,65 @@ async function contributingTenantRecords(table: Table, now: Date): Promise<Tenan
   return records.sort((a, b) => (a.tenantId < b.tenantId ? -1 : a.tenantId > b.tenantId ? 1 : 0));
 }
 
+/** What a release's first step leaves for its second: the anonymised release and who is in it. */
+const anonymisedStepSchema = z.strictObject({
+  step: z.literal('anonymised'),
+  releaseId: z.string(),
+  /** When the contributing tenants were picked: a purge finished before then is not in this release. */
+  selectedAt: z.iso.datetime(),
+  contributingTenants: z.int().check(z.nonnegative()),
+  pooledCompanies: z.int().check(z.nonnegative()),
+  leftOut: z.strictObject({
+    withoutFacts: z.int().check(z.nonnegative()),
+    withdrawalUnfinished: z.int().check(z.nonnegative()),
+    factsOutdated: z.int().check(z.nonnegative()),
+  }),
+});
+type AnonymisedStep = z.infer<typeof anonymisedStepSchema>;
+
 /**
- * Builds a release: contributing tenants → `anonymise` (release id `releaseIdFor(now)`) → published
- * statistics (DuckDB here, Athena above the threshold when deployed). Recorded in the ledger.
+ * A release's first step: the tenants allowed to contribute at `now` → `anonymise` (release id
+ * `releaseIdFor(now)`), a fresh anonymised release in the curated bucket. Also returns the tenants left
+ * out for outdated facts (for the operators' log; never recorded).
  */
-export async function buildRelease(ports: ReleasePorts, request: BuildReleaseRequest): Promise<BuiltRelease> {
-  const reason = releaseReasonSchema.parse(request.reason);
-  const releaseId = releaseIdFor(request.now);
-  const records = await contributingTenantRecords(ports.table, request.now);
+async function anonymiseStep(
+  ports: ReleasePorts,
+  now: Date,
+): Promise<{ readonly step: AnonymisedStep; readonly factsOutdated: readonly string[] }> {
+  const releaseId = releaseIdFor(now);
+  const records = await contributingTenantRecords(ports.table, now);
   const tenants = records.map((tenant) => tenant.tenantId);
   const anonymised = await anonymise(
     { objects: ports.objects, table: ports.table, keys: ports.keys, settings: ports.settings },
     { releaseId, tenants, profiles: new Map(records.map((tenant) => [tenant.tenantId, tenant.profile])) },
   );
-  const { leftOut, factsOutdated } = anonymised;
-  const pooledCompanies = anonymised.report.tenants;
+  return {
+    step: {
+      step: 'anonymised',
+      releaseId,
+      selectedAt: now.toISOString(),
+      contributingTenants: tenants.length,
+      pooledCompanies: anonymised.report.tenants,
+      leftOut: { ...anonymised.leftOut },
+    },
+    factsOutdated: anonymised.factsOutdated,
+  };
+}
+
+/**
+ * A release's second step: the anonymised release published (DuckDB here, Athena above the threshold
+ * when deployed) and recorded in the ledger. It reads only what the first step stored, so it can run in
+ * another invocation.
+ */
+async function publishStep(
+  ports: ReleasePorts,
+  step: AnonymisedStep,
+  request: { readonly reason: ReleaseReason; readonly actor?: JobActor | undefined },
+): Promise<ReleaseManifest> {
   const manifest = await publishAnonymisedRelease(
     { objects: ports.objects, athena: ports.athena, auditSolver: ports.auditSolver },
     ports.settings,
-    releaseId,
+    step.releaseId,
   );
   const actor = request.actor ?? RELEASE_ACTOR;
   await appendLedger(ports, {
@@ -129,21 +180,40 @@ export async function buildRelease(ports: ReleasePorts, request: BuildReleaseReq
     actor: { subject: actor.subject, roles: [...actor.roles] },
     purpose: 'anonymised-statistics',
     details: {
-      releaseId,
-      reason,
-      contributingTenants: tenants.length,
-      pooledCompanies,
-      leftOutWithoutFacts: leftOut.withoutFacts,
-      leftOutWithdrawalUnfinished: leftOut.withdrawalUnfinished,
-      leftOutFactsOutdated: leftOut.factsOutdated,
+      releaseId: step.releaseId,
+      reason: request.reason,
+      contributingTenants: step.contributingTenants,
+      pooledCompanies: step.pooledCompanies,
+      leftOutWithoutFacts: step.leftOut.withoutFacts,
+      leftOutWithdrawalUnfinished: step.leftOut.withdrawalUnfinished,
+      leftOutFactsOutdated: step.leftOut.factsOutdated,
     },
   });
+  return manifest;
+}
+
+/**
+ * Builds a release in one go: `anonymiseStep` then `publishStep`. Recorded in the ledger.
+ */
+export async function buildRelease(ports: ReleasePorts, request: BuildReleaseRequest): Promise<BuiltRelease> {
+  const reason = releaseReasonSchema.parse(request.reason);
+  const { step, factsOutdated } = await anonymiseStep(ports, request.now);
+  const manifest = await publishStep(ports, step, { reason, actor: request.actor });
+  return builtRelease(step, reason, manifest, factsOutdated);
+}
+
+function builtRelease(
+  step: AnonymisedStep,
+  reason: ReleaseReason,
+  manifest: ReleaseManifest,
+  factsOutdated: readonly string[],
+): BuiltRelease {
   return {
-    releaseId,
+    releaseId: step.releaseId,
     reason,
-    contributingTenants: tenants.length,
-    pooledCompanies,
-    leftOut,
+    contributingTenants: step.contributingTenants,
+    pooledCompanies: step.pooledCompanies,
+    leftOut: step.leftOut,
     factsOutdated,
     manifest,
   };
@@ -162,6 +232,14 @@ export type ReleaseJobOutcome =
   | { readonly outcome: 'published'; readonly job: JobRecord; readonly release: BuiltRelease }
   | { readonly outcome: 'joined'; readonly job: JobRecord; readonly runningJobId: string }
   | {
+      /** Anonymised; publishing goes on in a fresh invocation of the release function (same job). */
+      readonly outcome: 'continued';
+      readonly job: JobRecord;
+      readonly releaseId: string;
+      /** Tenants left out for outdated facts (for the operators' log; never recorded). */
+      readonly factsOutdated: readonly string[];
+    }
+  | {
       readonly outcome: 'refused';
       readonly job: JobRecord;
       readonly releaseId: string;
@@ -170,14 +248,38 @@ export type ReleaseJobOutcome =
     };
 
 /**
- * Runs one release job. Two jobs started at once (the schedule and an administrator) produce one
- * release: the second finds the lease held and records that it joined the first. A failure is recorded
- * on the job and thrown, so Lambda retries the asynchronous invocation.
+ * Publishing (cells, suppression, the disclosure audit) took 2.1–3.7 times as long as anonymising at
+ * 5,000 and 50,000 companies in the bench (docs/LIMITS.md), and up to 11 times at small sizes, where
+ * both take seconds. A release publishes in the invocation that anonymised it only when the time left
+ * is at least this many times what anonymising took plus `PUBLISH_FLOOR_MS`; otherwise it hands
+ * publishing to a fresh invocation, which has the function's whole timeout.
+ */
+export const PUBLISH_PER_ANONYMISE = 4;
+export const PUBLISH_FLOOR_MS = 120_000;
+/**
+ * How long the release lease is held for the invocation that publishes, from the hand-off: its queueing
+ * and its whole timeout (15 minutes). A hand-off that never runs frees the lease after this.
+ */
+export const CONTINUATION_LEASE_MS = 30 * 60_000;
+
+/** Whether publishing must go on in a fresh invocation: too little time left after anonymising. */
+export function publishNeedsFreshInvocation(anonymiseMs: number, remainingMs: number): boolean {
+  return remainingMs < anonymiseMs * PUBLISH_PER_ANONYMISE + PUBLISH_FLOOR_MS;
+}
+
+/**
+ * Runs one release job, in one invocation or two. Two jobs started at once (the schedule and an
+ * administrator) produce one release: the second finds the lease held and records that it joined the
+ * first. When too little time is left after anonymising (`publishNeedsFreshInvocation`) and the function
+ * can start itself (`ports.jobs`), the job records its first step (`result.step: 'anonymised'`), keeps
+ * the lease and starts the release function again with the same job: that invocation, or any retry of
+ * either, publishes the anonymised release the record names instead of anonymising again. A failure is
+ * recorded on the job and thrown, so Lambda retries the asynchronous invocation.
  */
 export async function runReleaseJob(
   ports: ReleasePorts,
   rawEvent: unknown,
-  options: { readonly leaseMs: number },
+  options: { readonly leaseMs: number; readonly remainingMs: () => number },
 ): Promise<ReleaseJobOutcome> {
   const event = releaseJobEventSchema.parse(rawEvent ?? {});
   const actor = event.actor ?? RELEASE_ACTOR;
@@ -198,23 +300,52 @@ export async function runReleaseJob(
     const joined = await finishJob(ports, job, { state: 'JOINED', joinedJobId: lease.holder });
     return { outcome: 'joined', job: joined, runningJobId: lease.holder };
   }
+  let handedOff = false;
+  // The record as last written: a failure after the first step keeps the step for the retry.
+  let current = job;
   try {
-    const release = await buildRelease(ports, { now: ports.clock(), reason: event.reason, actor });
-    await settlePendingReleases(ports.table, job.startedAt ?? job.requestedAt);
-    const done = await finishJob(ports, job, {
+    const recorded = anonymisedStepSchema.safeParse(job.result);
+    let step: AnonymisedStep;
+    let factsOutdated: readonly string[] = [];
+    if (recorded.success) {
+      step = recorded.data;
+    } else {
+      const started = performance.now();
+      ({ step, factsOutdated } = await anonymiseStep(ports, ports.clock()));
+      const anonymiseMs = performance.now() - started;
+      if (ports.jobs && publishNeedsFreshInvocation(anonymiseMs, options.remainingMs())) {
+        current = await finishJob(ports, job, { state: 'RUNNING', result: step });
+        await acquireLease(
+          ports,
+          'release',
+          job.jobId,
+          new Date(ports.clock().getTime() + CONTINUATION_LEASE_MS),
+        );
+        await ports.jobs.start('release', { ...event, jobId: job.jobId });
+        handedOff = true;
+        return { outcome: 'continued', job: current, releaseId: step.releaseId, factsOutdated };
+      }
+    }
+    const manifest = await publishStep(ports, step, { reason: event.reason, actor });
+    await settlePendingReleases(ports.table, step.selectedAt);
+    const done = await finishJob(ports, current, {
       state: 'SUCCEEDED',
       result: {
-        releaseId: release.releaseId,
-        contributingTenants: release.contributingTenants,
-        pooledCompanies: release.pooledCompanies,
-        leftOut: { ...release.leftOut },
+        releaseId: step.releaseId,
+        contributingTenants: step.contributingTenants,
+        pooledCompanies: step.pooledCompanies,
+        leftOut: { ...step.leftOut },
       },
     });
-    return { outcome: 'published', job: done, release };
+    return {
+      outcome: 'published',
+      job: done,
+      release: builtRelease(step, event.reason, manifest, factsOutdated),
+    };
   } catch (error) {
     if (error instanceof ReleaseAuditFailedError) {
       // The audit refused the release: nothing was published, and running it again would refuse again.
-      const refused = await finishJob(ports, job, {
+      const refused = await finishJob(ports, current, {
         state: 'FAILED',
         code: 'AUDIT_FAILED',
         message: msg(
@@ -229,7 +360,7 @@ export async function runReleaseJob(
         findings: error.report.failures.length,
       };
     }
-    await finishJob(ports, job, {
+    await finishJob(ports, current, {
       state: 'FAILED',
       code: error instanceof KuraError ? error.code : error instanceof Error ? error.name : 'UNKNOWN',
       message: msg(
@@ -239,7 +370,8 @@ export async function runReleaseJob(
     });
     throw error;
   } finally {
-    await releaseLease(ports, 'release', job.jobId);
+    // A release handed to a fresh invocation keeps the lease: that invocation gives it back.
+    if (!handedOff) await releaseLease(ports, 'release', job.jobId);
   }
 }
 

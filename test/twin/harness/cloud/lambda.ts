@@ -167,7 +167,7 @@ class Environment {
           reject(error);
         },
       });
-      this.child.send({ type: 'invoke', id, event });
+      this.child.send({ type: 'invoke', id, event, timeoutMs });
     });
   }
 
@@ -193,6 +193,8 @@ export class TwinLambda {
   readonly #environments = new Map<string, Environment[]>();
   readonly #async = new Set<Promise<void>>();
   readonly #overrides = new Map<string, Record<string, string | undefined>>();
+  /** Time left at the start of the next invocations of a function, when a test shortened it. */
+  readonly #timeLeft = new Map<string, number[]>();
 
   constructor(
     readonly functions: readonly TwinFunction[],
@@ -221,6 +223,15 @@ export class TwinLambda {
     this.#overrides.set(fn.name, { ...this.#overrides.get(fn.name), ...changes });
     for (const environment of this.#environments.get(fn.name) ?? []) environment.stop();
     this.#environments.delete(fn.name);
+  }
+
+  /**
+   * The next invocation of a function starts with only `ms` of its timeout left, as one that has used
+   * the rest (a step of a job that took most of it): its context says so and the twin ends it then.
+   */
+  leaveTime(functionName: string, ms: number): void {
+    const fn = this.byName(functionName);
+    this.#timeLeft.set(fn.name, [...(this.#timeLeft.get(fn.name) ?? []), ms]);
   }
 
   #configured(fn: TwinFunction): Record<string, string> {
@@ -287,7 +298,10 @@ export class TwinLambda {
     environment.busy = true;
     const before = this.#taskRootEntries(fn);
     try {
-      const payload = await environment.invoke(event, fn.timeoutSeconds * 1000);
+      const payload = await environment.invoke(
+        event,
+        this.#timeLeft.get(fn.name)?.shift() ?? fn.timeoutSeconds * 1000,
+      );
       if (Buffer.byteLength(payload) > LAMBDA_SYNC_RESPONSE_LIMIT_BYTES && kind === 'sync') {
         const message = `${fn.name} answered ${Buffer.byteLength(payload)} bytes, above Lambda's 6 MB response limit`;
         this.violations.push(message);

@@ -45,7 +45,8 @@ process.on('message', async (message) => {
     process.send({ type: 'error', id: message.id, error: serialise(initError), init: true });
     return;
   }
-  const deadline = Date.now() + config.timeoutMs;
+  // The invocation's own time when the twin gave it one (TwinLambda.leaveTime), else the timeout.
+  const deadline = Date.now() + (message.timeoutMs ?? config.timeoutMs);
   process.env._X_AMZN_TRACE_ID = `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomUUID().replaceAll('-', '').slice(0, 24)};Parent=${randomUUID().replaceAll('-', '').slice(0, 16)};Sampled=0`;
   const context = {
     callbackWaitsForEmptyEventLoop: true,
