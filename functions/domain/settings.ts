@@ -86,8 +86,10 @@ export const limitsSchema = z.strictObject({
    * Athena CTAS instead of DuckDB inside the release function (stats/run.ts); anonymisation and the
    * disclosure audit run in the function either way. 512 MiB is a sixth of the function's 3,008 MiB
    * (DuckDB spills to its 10 GiB of /tmp beyond memory); the bench measures 6.4 MiB per 1,000
-   * companies (bench/results.md), so DuckDB publishes every release up to about 80,000 companies and
-   * the release's own time, not this threshold, is the limit (docs/LIMITS.md). The two paths publish the same cells
+   * companies (bench/results.md), so DuckDB publishes every release up to about 80,000 companies. The
+   * publishing invocation (a release takes two when it must, release/release.ts) reaches its 15 minutes
+   * at about the same size on two vCPUs (docs/LIMITS.md), so above the threshold Athena computes the
+   * cells and the function keeps the audit. The two paths publish the same cells
    * (test/twin/athena-release.test.ts).
    */
   athenaThresholdBytes: z._default(z.int().check(z.positive()), 512 * 1024 ** 2),

@@ -1,6 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { deployedRuntime } from '../adapters/runtime.ts';
-import { type ReleasePorts, runReleaseJob } from '../domain/release/release.ts';
+import type { ReleasePorts } from '../domain/release/release.ts';
+import { runReleaseJob } from '../domain/release/release-job.ts';
 import { observability, withObservability } from '../observability/observability.ts';
 import { recordOutcome } from '../observability/outcomes.ts';
 import { composeRelease, RELEASE_NEEDS } from './runtime.ts';
@@ -13,7 +14,7 @@ const DEFAULT_LEASE_MS = 15 * 60_000;
 /** What the function answers: ids and counts (the full manifest is in the stats bucket). */
 export interface ReleaseResponse {
   readonly jobId: string;
-  readonly outcome: 'published' | 'joined' | 'continued' | 'refused';
+  readonly outcome: 'published' | 'joined' | 'continued' | 'duplicate' | 'refused';
   readonly releaseId?: string;
   readonly runningJobId?: string;
   readonly statistics?: ReadonlyArray<{ name: string; cells: number; suppressed: number }>;
@@ -57,6 +58,12 @@ export function createReleaseHandler(load: () => ReleasePorts) {
           findings: outcome.findings,
         });
         return { jobId: outcome.job.jobId, outcome: 'refused', releaseId: outcome.releaseId };
+      }
+      if (outcome.outcome === 'duplicate') {
+        logger.info('release event delivered again for a job that ended or runs elsewhere; nothing done', {
+          jobId: outcome.jobId,
+        });
+        return { jobId: outcome.jobId, outcome: 'duplicate' };
       }
       if (outcome.outcome === 'continued') {
         warnFactsOutdated(outcome.releaseId, outcome.factsOutdated);

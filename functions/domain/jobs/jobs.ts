@@ -246,6 +246,32 @@ export async function acquireLease(
   return { acquired: false, holder: holderNow.success ? holderNow.data.holder : 'unknown' };
 }
 
+/**
+ * Hands the lease of a job kind from `from` to `to` until `until`, only while `from` holds it and its time
+ * has not run out: whoever holds a lease can pass it on without a moment in which another run could take
+ * it. Returns whether it was handed over.
+ */
+export async function handOverLease(
+  ports: Pick<JobPorts, 'table' | 'clock'>,
+  kind: JobKind,
+  handOver: { readonly from: string; readonly to: string; readonly until: Date },
+): Promise<boolean> {
+  const current = leaseSchema.safeParse(await ports.table.get(JOBS_TABLE, leaseKey(kind)));
+  if (!current.success || current.data.holder !== handOver.from) return false;
+  if (current.data.until <= ports.clock().toISOString()) return false;
+  try {
+    await ports.table.put(
+      JOBS_TABLE,
+      { ...leaseKey(kind), holder: handOver.to, until: handOver.until.toISOString() },
+      { ifMatch: { holder: current.data.holder, until: current.data.until } },
+    );
+    return true;
+  } catch (error) {
+    if (!(error instanceof ConditionFailedError)) throw error;
+    return false;
+  }
+}
+
 /** Gives the lease back (only when `holder` still holds it). */
 export async function releaseLease(
   ports: Pick<JobPorts, 'table'>,

@@ -6,17 +6,7 @@
  * made after its purge.
  */
 
-import { KuraError } from '../errors.ts';
-import { msg } from '../i18n.ts';
-import {
-  acquireLease,
-  beginJob,
-  finishJob,
-  type JobActor,
-  type JobRecord,
-  jobEventSchema,
-  releaseLease,
-} from '../jobs/jobs.ts';
+import type { JobActor } from '../jobs/jobs.ts';
 import { appendLedger } from '../ledger/ledger.ts';
 import { anonymise } from '../masking/anonymise.ts';
 import type { CompaniesLeftOut } from '../masking/release-companies.ts';
@@ -28,7 +18,6 @@ import {
   type Table,
 } from '../ports/index.ts';
 import type { PlatformSettings } from '../settings.ts';
-import { auditReportKey, ReleaseAuditFailedError } from '../stats/audit.ts';
 import type { SuppressionSolver } from '../stats/audit-checks.ts';
 import { type ReleaseManifest, releaseIdFor } from '../stats/release.ts';
 import { publishAnonymisedRelease, type ReleaseAthena } from '../stats/run.ts';
@@ -115,9 +104,11 @@ async function contributingTenantRecords(table: Table, now: Date): Promise<Tenan
 }
 
 /** What a release's first step leaves for its second: the anonymised release and who is in it. */
-const anonymisedStepSchema = z.strictObject({
+export const anonymisedStepSchema = z.strictObject({
   step: z.literal('anonymised'),
   releaseId: z.string(),
+  /** Names the hand-over of this step's publishing (the lease's holder while it waits). */
+  handover: z.uuid(),
   /** When the contributing tenants were picked: a purge finished before then is not in this release. */
   selectedAt: z.iso.datetime(),
   contributingTenants: z.int().check(z.nonnegative()),
@@ -128,16 +119,17 @@ const anonymisedStepSchema = z.strictObject({
     factsOutdated: z.int().check(z.nonnegative()),
   }),
 });
-type AnonymisedStep = z.infer<typeof anonymisedStepSchema>;
+export type AnonymisedStep = z.infer<typeof anonymisedStepSchema>;
 
 /**
  * A release's first step: the tenants allowed to contribute at `now` → `anonymise` (release id
  * `releaseIdFor(now)`), a fresh anonymised release in the curated bucket. Also returns the tenants left
  * out for outdated facts (for the operators' log; never recorded).
  */
-async function anonymiseStep(
+export async function anonymiseStep(
   ports: ReleasePorts,
   now: Date,
+  handover: string,
 ): Promise<{ readonly step: AnonymisedStep; readonly factsOutdated: readonly string[] }> {
   const releaseId = releaseIdFor(now);
   const records = await contributingTenantRecords(ports.table, now);
@@ -150,6 +142,7 @@ async function anonymiseStep(
     step: {
       step: 'anonymised',
       releaseId,
+      handover,
       selectedAt: now.toISOString(),
       contributingTenants: tenants.length,
       pooledCompanies: anonymised.report.tenants,
@@ -164,7 +157,7 @@ async function anonymiseStep(
  * when deployed) and recorded in the ledger. It reads only what the first step stored, so it can run in
  * another invocation.
  */
-async function publishStep(
+export async function publishStep(
   ports: ReleasePorts,
   step: AnonymisedStep,
   request: { readonly reason: ReleaseReason; readonly actor?: JobActor | undefined },
@@ -197,12 +190,12 @@ async function publishStep(
  */
 export async function buildRelease(ports: ReleasePorts, request: BuildReleaseRequest): Promise<BuiltRelease> {
   const reason = releaseReasonSchema.parse(request.reason);
-  const { step, factsOutdated } = await anonymiseStep(ports, request.now);
+  const { step, factsOutdated } = await anonymiseStep(ports, request.now, ports.newId());
   const manifest = await publishStep(ports, step, { reason, actor: request.actor });
   return builtRelease(step, reason, manifest, factsOutdated);
 }
 
-function builtRelease(
+export function builtRelease(
   step: AnonymisedStep,
   reason: ReleaseReason,
   manifest: ReleaseManifest,
@@ -217,162 +210,6 @@ function builtRelease(
     factsOutdated,
     manifest,
   };
-}
-
-/** The release function's event: `{}` from the schedule, or a job the API or a purge requested. */
-export const releaseJobEventSchema = z.extend(jobEventSchema, {
-  reason: z._default(releaseReasonSchema, 'scheduled'),
-  actor: z.optional(z.object({ subject: z.string().check(z.minLength(1)), roles: z.array(z.string()) })),
-  /** The purged tenant a `tenant-purged` release is for (for the record only). */
-  tenantId: z.optional(z.string()),
-});
-export type ReleaseJobEvent = z.input<typeof releaseJobEventSchema>;
-
-export type ReleaseJobOutcome =
-  | { readonly outcome: 'published'; readonly job: JobRecord; readonly release: BuiltRelease }
-  | { readonly outcome: 'joined'; readonly job: JobRecord; readonly runningJobId: string }
-  | {
-      /** Anonymised; publishing goes on in a fresh invocation of the release function (same job). */
-      readonly outcome: 'continued';
-      readonly job: JobRecord;
-      readonly releaseId: string;
-      /** Tenants left out for outdated facts (for the operators' log; never recorded). */
-      readonly factsOutdated: readonly string[];
-    }
-  | {
-      readonly outcome: 'refused';
-      readonly job: JobRecord;
-      readonly releaseId: string;
-      /** Findings of the disclosure audit (their details are in the admin-only audit report). */
-      readonly findings: number;
-    };
-
-/**
- * Publishing (cells, suppression, the disclosure audit) took 2.1–3.7 times as long as anonymising at
- * 5,000 and 50,000 companies in the bench (docs/LIMITS.md), and up to 11 times at small sizes, where
- * both take seconds. A release publishes in the invocation that anonymised it only when the time left
- * is at least this many times what anonymising took plus `PUBLISH_FLOOR_MS`; otherwise it hands
- * publishing to a fresh invocation, which has the function's whole timeout.
- */
-export const PUBLISH_PER_ANONYMISE = 4;
-export const PUBLISH_FLOOR_MS = 120_000;
-/**
- * How long the release lease is held for the invocation that publishes, from the hand-off: its queueing
- * and its whole timeout (15 minutes). A hand-off that never runs frees the lease after this.
- */
-export const CONTINUATION_LEASE_MS = 30 * 60_000;
-
-/** Whether publishing must go on in a fresh invocation: too little time left after anonymising. */
-export function publishNeedsFreshInvocation(anonymiseMs: number, remainingMs: number): boolean {
-  return remainingMs < anonymiseMs * PUBLISH_PER_ANONYMISE + PUBLISH_FLOOR_MS;
-}
-
-/**
- * Runs one release job, in one invocation or two. Two jobs started at once (the schedule and an
- * administrator) produce one release: the second finds the lease held and records that it joined the
- * first. When too little time is left after anonymising (`publishNeedsFreshInvocation`) and the function
- * can start itself (`ports.jobs`), the job records its first step (`result.step: 'anonymised'`), keeps
- * the lease and starts the release function again with the same job: that invocation, or any retry of
- * either, publishes the anonymised release the record names instead of anonymising again. A failure is
- * recorded on the job and thrown, so Lambda retries the asynchronous invocation.
- */
-export async function runReleaseJob(
-  ports: ReleasePorts,
-  rawEvent: unknown,
-  options: { readonly leaseMs: number; readonly remainingMs: () => number },
-): Promise<ReleaseJobOutcome> {
-  const event = releaseJobEventSchema.parse(rawEvent ?? {});
-  const actor = event.actor ?? RELEASE_ACTOR;
-  const job = await beginJob(ports, {
-    jobId: event.jobId,
-    kind: 'release',
-    reason: event.reason,
-    actor,
-    tenantId: event.tenantId,
-  });
-  const lease = await acquireLease(
-    ports,
-    'release',
-    job.jobId,
-    new Date(ports.clock().getTime() + options.leaseMs),
-  );
-  if (!lease.acquired) {
-    const joined = await finishJob(ports, job, { state: 'JOINED', joinedJobId: lease.holder });
-    return { outcome: 'joined', job: joined, runningJobId: lease.holder };
-  }
-  let handedOff = false;
-  // The record as last written: a failure after the first step keeps the step for the retry.
-  let current = job;
-  try {
-    const recorded = anonymisedStepSchema.safeParse(job.result);
-    let step: AnonymisedStep;
-    let factsOutdated: readonly string[] = [];
-    if (recorded.success) {
-      step = recorded.data;
-    } else {
-      const started = performance.now();
-      ({ step, factsOutdated } = await anonymiseStep(ports, ports.clock()));
-      const anonymiseMs = performance.now() - started;
-      if (ports.jobs && publishNeedsFreshInvocation(anonymiseMs, options.remainingMs())) {
-        current = await finishJob(ports, job, { state: 'RUNNING', result: step });
-        await acquireLease(
-          ports,
-          'release',
-          job.jobId,
-          new Date(ports.clock().getTime() + CONTINUATION_LEASE_MS),
-        );
-        await ports.jobs.start('release', { ...event, jobId: job.jobId });
-        handedOff = true;
-        return { outcome: 'continued', job: current, releaseId: step.releaseId, factsOutdated };
-      }
-    }
-    const manifest = await publishStep(ports, step, { reason: event.reason, actor });
-    await settlePendingReleases(ports.table, step.selectedAt);
-    const done = await finishJob(ports, current, {
-      state: 'SUCCEEDED',
-      result: {
-        releaseId: step.releaseId,
-        contributingTenants: step.contributingTenants,
-        pooledCompanies: step.pooledCompanies,
-        leftOut: { ...step.leftOut },
-      },
-    });
-    return {
-      outcome: 'published',
-      job: done,
-      release: builtRelease(step, event.reason, manifest, factsOutdated),
-    };
-  } catch (error) {
-    if (error instanceof ReleaseAuditFailedError) {
-      // The audit refused the release: nothing was published, and running it again would refuse again.
-      const refused = await finishJob(ports, current, {
-        state: 'FAILED',
-        code: 'AUDIT_FAILED',
-        message: msg(
-          `統計の公表を取りやめました。開示リスク監査が ${error.report.failures.length} 件の問題を見つけました（管理者向けの記録: ${auditReportKey(error.report.releaseId)}）。`,
-          `The statistics release was withheld: the disclosure audit found ${error.report.failures.length} problem(s) (for administrators: ${auditReportKey(error.report.releaseId)}).`,
-        ),
-      });
-      return {
-        outcome: 'refused',
-        job: refused,
-        releaseId: error.report.releaseId,
-        findings: error.report.failures.length,
-      };
-    }
-    await finishJob(ports, current, {
-      state: 'FAILED',
-      code: error instanceof KuraError ? error.code : error instanceof Error ? error.name : 'UNKNOWN',
-      message: msg(
-        '統計の公表に失敗しました。自動で再試行されます。続く場合は運用者に連絡してください。',
-        'The statistics release failed. It is retried automatically; if it keeps failing, contact the operators.',
-      ),
-    });
-    throw error;
-  } finally {
-    // A release handed to a fresh invocation keeps the lease: that invocation gives it back.
-    if (!handedOff) await releaseLease(ports, 'release', job.jobId);
-  }
 }
 
 /**

@@ -52,7 +52,10 @@ describe('a release published in a fresh invocation of the release function', ()
     });
     expect(unpublished).toBe('StatsReleaseNotFoundError');
     expect(meanwhile).toMatchObject({ outcome: 'joined', runningJobId: first.jobId });
-    expect(handedOn).toEqual({ kind: 'release', event: { jobId: first.jobId, reason: 'scheduled' } });
+    expect(handedOn).toEqual({
+      kind: 'release',
+      event: { jobId: first.jobId, reason: 'scheduled', handover: recorded.result?.handover },
+    });
     expect(others).toEqual([]);
     expect(second).toMatchObject({ outcome: 'published', jobId: first.jobId, releaseId: first.releaseId });
     expect((await readReleaseManifest(runtime.objects)).releaseId).toBe(first.releaseId);
@@ -88,27 +91,104 @@ describe('a release published in a fresh invocation of the release function', ()
     expect(await figures(split)).toEqual(await figures(whole));
   });
 
-  it('publishes the recorded release when Lambda retries a first invocation whose hand-on failed', async () => {
-    // Prepare: Lambda refuses the hand-on once
+  it('publishes the recorded release when Lambda retries a first invocation whose hand-over failed', async () => {
+    // Prepare: Lambda refuses the hand-over once
     const runtime = await companies();
     const release = createReleaseHandler(() => composeRelease(runtime));
     runtime.jobs.fail = true;
     const jobId = '11111111-1111-4111-8111-111111111111';
     const failure = await release({ jobId }, SHORT).catch((error: Error) => error.message);
-    const recorded = (await readLedger(runtime.table)).length;
     const { result } = await getJob(runtime.table, jobId);
     runtime.jobs.fail = false;
-    runtime.setNow(new Date('2026-11-20T02:00:00.000Z'));
+    runtime.setNow(new Date('2026-11-20T01:02:00.000Z'));
 
-    // Act: Lambda's retry of the same event, with its whole timeout
+    // Act: Lambda's retry of the same event a minute or two later, with its whole timeout
     const retried = await release({ jobId }, FULL);
 
     // Assess: the anonymised release of the first attempt is published; nothing anonymised again
     expect(failure).toBe('Lambda refused the invocation');
     expect(result).toMatchObject({ step: 'anonymised' });
     expect(retried).toMatchObject({ outcome: 'published', releaseId: result?.releaseId });
-    expect(recorded).toBe(0);
     expect((await published(runtime)).map((e) => e.details.releaseId)).toEqual([result?.releaseId]);
+  });
+
+  it('publishes the recorded release once when the hand-over and the retry of its sender both run', async () => {
+    // Prepare: Lambda queues the hand-over but the caller sees an error, so Lambda also retries the first
+    const runtime = await companies();
+    const release = createReleaseHandler(() => composeRelease(runtime));
+    runtime.jobs.run = async () => {
+      throw new Error('socket hang up after the invocation was queued');
+    };
+    const jobId = '22222222-2222-4222-8222-222222222222';
+    await release({ jobId }, SHORT).catch(() => undefined);
+    runtime.jobs.run = undefined;
+    const { result } = await getJob(runtime.table, jobId);
+    const handover = runtime.jobs.started[0]?.event;
+    runtime.setNow(new Date('2026-11-20T01:01:00.000Z'));
+
+    // Act: the queued hand-over and the retry at once, then a second delivery of the hand-over
+    const outcomes = await Promise.all([release(handover, FULL), release({ jobId }, FULL)]);
+    const again = await release(handover, FULL);
+
+    // Assess: one of them took the lease over and published the recorded release; the other, which
+    // could not, anonymised afresh (the lease is its job's: it may be a retry after a crash) and
+    // published a newer release; no release was published twice, and a later delivery does nothing
+    const ids = (await published(runtime)).map((e) => e.details.releaseId);
+    expect(outcomes.map((o) => o.outcome)).toEqual(['published', 'published']);
+    expect(ids.filter((id) => id === result?.releaseId)).toHaveLength(1);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(again.outcome).toBe('duplicate');
+    expect(await getJob(runtime.table, jobId)).toMatchObject({ state: 'SUCCEEDED' });
+  });
+
+  it('anonymises again when the hand-over arrives after its lease ran out and another release published', async () => {
+    // Prepare: t-a is in the anonymised step; its purge finishes and a release without it settles it,
+    // all before the hand-over arrives
+    const runtime = await companies();
+    const release = createReleaseHandler(() => composeRelease(runtime));
+    const first = await release({}, SHORT);
+    const handover = runtime.jobs.started[0]?.event;
+    runtime.setNow(new Date('2026-11-20T01:15:00.000Z'));
+    await purged(runtime, 't-a', '2026-11-20T01:12:00.000Z');
+    const between = await release({}, FULL);
+    runtime.setNow(new Date('2026-11-20T01:20:00.000Z'));
+
+    // Act
+    const late = await release(handover, FULL);
+
+    // Assess: the step holding t-a is never published; the late invocation published a release of its own
+    expect(between).toMatchObject({ outcome: 'published' });
+    expect(late).toMatchObject({ outcome: 'published', jobId: first.jobId });
+    expect(late.releaseId).not.toBe(first.releaseId);
+    expect(
+      (await published(runtime)).map((e) => [e.details.releaseId, e.details.contributingTenants]),
+    ).toEqual([
+      [between.releaseId, 3],
+      [late.releaseId, 3],
+    ]);
+    expect(await readReleaseManifest(runtime.objects, first.releaseId).catch((e: Error) => e.name)).toBe(
+      'StatsReleaseNotFoundError',
+    );
+    expect(await runtime.table.get('tenants', { tenantId: 't-a' })).toMatchObject({ releasePending: false });
+  });
+
+  it('does nothing when the event of a finished job comes again', async () => {
+    // Prepare
+    const runtime = await companies();
+    const release = createReleaseHandler(() => composeRelease(runtime));
+    const jobId = '33333333-3333-4333-8333-333333333333';
+    const done = await release({ jobId }, FULL);
+    const record = await getJob(runtime.table, jobId);
+    runtime.setNow(new Date('2026-11-20T02:00:00.000Z'));
+
+    // Act
+    const again = await release({ jobId }, FULL);
+
+    // Assess
+    expect(done.outcome).toBe('published');
+    expect(again).toEqual({ jobId, outcome: 'duplicate' });
+    expect(await getJob(runtime.table, jobId)).toEqual(record);
+    expect(await published(runtime)).toHaveLength(1);
   });
 
   it('does not count a purge that finished between the two invocations as settled by the release', async () => {
@@ -116,14 +196,8 @@ describe('a release published in a fresh invocation of the release function', ()
     const runtime = await companies();
     const release = createReleaseHandler(() => composeRelease(runtime));
     const first = await release({}, SHORT);
-    const tenant = await runtime.table.get('tenants', { tenantId: 't-a' });
-    runtime.setNow(new Date('2026-11-20T01:10:00.000Z'));
-    await runtime.table.put('tenants', {
-      ...tenant,
-      state: 'PURGED',
-      releasePending: true,
-      purge: { startedAt: '2026-11-20T01:02:00.000Z', finishedAt: '2026-11-20T01:03:00.000Z' },
-    });
+    runtime.setNow(new Date('2026-11-20T01:05:00.000Z'));
+    await purged(runtime, 't-a', '2026-11-20T01:03:00.000Z');
 
     // Act
     const second = await release(runtime.jobs.started[0]?.event, FULL);
@@ -133,3 +207,14 @@ describe('a release published in a fresh invocation of the release function', ()
     expect(await runtime.table.get('tenants', { tenantId: 't-a' })).toMatchObject({ releasePending: true });
   });
 });
+
+/** Records a tenant as purged at `finishedAt` and waiting for a release without it. */
+async function purged(runtime: MemoryRuntime, tenantId: string, finishedAt: string): Promise<void> {
+  const tenant = await runtime.table.get('tenants', { tenantId });
+  await runtime.table.put('tenants', {
+    ...tenant,
+    state: 'PURGED',
+    releasePending: true,
+    purge: { startedAt: finishedAt, finishedAt },
+  });
+}
