@@ -172,10 +172,17 @@ export async function anonymise(ports: MaskingPorts, request: AnonymiseRequest):
 }
 
 /**
+ * How the pool reads the tenants' facts files: each file's tenant from its path (`…/tenant=<id>/fact=…/`,
+ * as readReleaseFacts lays them out), joined to its tenant on that short id rather than on the file's
+ * whole path; `fact` comes with it and is dropped.
+ */
+const FACTS_BY_TENANT = 'hive_partitioning = true, hive_types_autocast = false, union_by_name = true';
+
+/**
  * Pools the contributing tenants' facts (read by readReleaseFacts) into `em` (employee months) and `cm`
  * (company months), each row with its company's code and record keys, and the companies' profiles into
  * `companies`. One statement per fact table reads the files (DuckDB reads them in parallel and joins each
- * to its tenant by file name): one statement per tenant made the plan, and the time, grow with every
+ * to its tenant by the tenant in its path, FACTS_BY_TENANT): one statement per tenant made the plan, and the time, grow with every
  * tenant.
  */
 async function poolFacts(
@@ -189,18 +196,16 @@ async function poolFacts(
 ): Promise<void> {
   const { companies, contributing, platformKey } = release;
   const { ipadHex, opadHex } = hmacBlocksHex(platformKey);
-  const fetched = contributing.map(({ tenantId, code, employeePath, companyPath }) => ({
+  const fetched = contributing.map(({ tenantId, code }) => ({
     tenant_id: tenantId,
     company_code: code,
     company_key: companyRecordKey(platformKey, tenantId),
-    employee_path: employeePath,
-    company_path: companyPath,
   }));
-  // The tenants and their files, as a table (a file, not a statement that grows with every tenant).
+  // The tenants, as a table (a file, not a statement that grows with every tenant).
   const contributionsPath = await writeJsonLines(dir, 'contributions.ndjson', fetched);
   await db.run(
     plainQuery(
-      `CREATE TABLE contrib AS SELECT * FROM read_json(${quoteLiteral(contributionsPath)}, format = 'newline_delimited', columns = {tenant_id: 'VARCHAR', company_code: 'VARCHAR', company_key: 'BIGINT', employee_path: 'VARCHAR', company_path: 'VARCHAR'})`,
+      `CREATE TABLE contrib AS SELECT * FROM read_json(${quoteLiteral(contributionsPath)}, format = 'newline_delimited', columns = {tenant_id: 'VARCHAR', company_code: 'VARCHAR', company_key: 'BIGINT'})`,
       'contributing tenants',
     ),
   );
@@ -220,7 +225,7 @@ async function poolFacts(
       .filter((path): path is string => path !== null)
       .map(quoteLiteral)
       .join(', ')}]`;
-  const employeeFiles = fetched.map((row) => row.employee_path);
+  const employeeFiles = contributing.map((row) => row.employeePath);
   // The record-key HMAC carries the platform key: a compiled query with its secrets, never logged.
   await db.run(
     new CompiledQuery(
@@ -232,9 +237,9 @@ async function poolFacts(
           // widest column.
           `CREATE TABLE em AS
           WITH f AS MATERIALIZED (
-            SELECT c.company_code, c.company_key, c.tenant_id, f.* EXCLUDE (filename)
-            FROM read_parquet(${files(employeeFiles)}, filename = true, union_by_name = true) f
-            JOIN contrib c ON f.filename = c.employee_path),
+            SELECT c.company_code, c.company_key, c.tenant_id, f.* EXCLUDE (tenant, fact)
+            FROM read_parquet(${files(employeeFiles)}, ${FACTS_BY_TENANT}) f
+            JOIN contrib c ON f.tenant = c.tenant_id),
           people AS (
             SELECT tenant_id, employee_token, ${personRecordKeyOfSql(platformKey, 'tenant_id', 'employee_token')} AS record_key
             FROM (SELECT DISTINCT tenant_id, employee_token FROM f))
@@ -244,14 +249,14 @@ async function poolFacts(
       [ipadHex, opadHex],
     ),
   );
-  const companyFiles = fetched.map((row) => row.company_path).filter((path) => path !== null);
+  const companyFiles = contributing.map((row) => row.companyPath).filter((path) => path !== null);
   await db.run(
     plainQuery(
       companyFiles.length === 0
         ? `CREATE TABLE cm (${pooledColumns('company_month')})`
-        : `CREATE TABLE cm AS SELECT c.company_code, c.company_key, c.company_key AS record_key, f.* EXCLUDE (filename)
-          FROM read_parquet(${files(companyFiles)}, filename = true, union_by_name = true) f
-          JOIN contrib c ON f.filename = c.company_path`,
+        : `CREATE TABLE cm AS SELECT c.company_code, c.company_key, c.company_key AS record_key, f.* EXCLUDE (tenant, fact)
+          FROM read_parquet(${files(companyFiles)}, ${FACTS_BY_TENANT}) f
+          JOIN contrib c ON f.tenant = c.tenant_id`,
       'pool company facts',
     ),
   );
@@ -358,7 +363,7 @@ async function writeAnonymisedTables(
   const select = (table: AnonymisedTable, from: string) =>
     `SELECT ${ANONYMISED_COLUMNS[table]
       .map(([name, type]) => `${name === 'release_id' ? quoteLiteral(releaseId) : name}::${type} AS ${name}`)
-      .join(', ')} FROM ${from} ORDER BY period, company_code`;
+      .join(', ')} FROM ${from}`;
   const sources: Record<AnonymisedTable, string> = {
     anon_employee_month: 'anon',
     anon_company_month: `(SELECT c.company_code, c.industry, ${level.keepPrefecture ? 'c.prefecture' : 'CAST(NULL AS VARCHAR) AS prefecture'}, c.region, c.size_band, m.period, m.sales_amount, m.employees, m.record_key, m.company_key FROM cm m JOIN companies c USING (company_code))`,
