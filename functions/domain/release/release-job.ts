@@ -111,6 +111,11 @@ function ended(job: JobRecord): boolean {
   );
 }
 
+/** Raised when the release lease could not pass to or from a hand-over; Lambda retries the release. */
+export class ReleaseHandoverError extends Error {
+  override readonly name = 'ReleaseHandoverError';
+}
+
 /** Raised when anonymising left too little time even to hand publishing over; Lambda retries the release. */
 export class ReleaseHandoverTooLateError extends Error {
   override readonly name = 'ReleaseHandoverTooLateError';
@@ -153,29 +158,20 @@ export async function runReleaseJob(
       to: jobId,
       until,
     }));
+  const begin = () =>
+    beginJob(ports, { jobId, kind: 'release', reason: event.reason, actor, tenantId: event.tenantId });
   if (!resumed) {
     const lease = await acquireLease(ports, 'release', jobId, until);
     if (!lease.acquired) {
       const runningJobId = jobOfHolder(lease.holder);
-      if (runningJobId === jobId) throw new Error('the release lease is still with a hand-over of this job');
-      const job = await beginJob(ports, {
-        jobId,
-        kind: 'release',
-        reason: event.reason,
-        actor,
-        tenantId: event.tenantId,
-      });
-      const joined = await finishJob(ports, job, { state: 'JOINED', joinedJobId: runningJobId });
+      // Another hand-over of this job holds it (a record read before its step was written): retry later.
+      if (runningJobId === jobId)
+        throw new ReleaseHandoverError('the release lease is with a hand-over of this job');
+      const joined = await finishJob(ports, await begin(), { state: 'JOINED', joinedJobId: runningJobId });
       return { outcome: 'joined', job: joined, runningJobId };
     }
   }
-  const job = await beginJob(ports, {
-    jobId,
-    kind: 'release',
-    reason: event.reason,
-    actor,
-    tenantId: event.tenantId,
-  });
+  const job = await begin();
   let handedOver = false;
   // The record as last written: a failure after the first step keeps the step for the retry.
   let current = job;
@@ -206,7 +202,8 @@ export async function runReleaseJob(
           to: handoverHolder(jobId, step.handover),
           until: new Date(ports.clock().getTime() + HANDOVER_LEASE_MS),
         });
-        if (!passed) throw new Error('the release lease ran out before publishing could be handed over');
+        if (!passed)
+          throw new ReleaseHandoverError('the release lease ran out before publishing could be handed over');
         await ports.jobs.start('release', { ...event, jobId, handover: step.handover });
         handedOver = true;
         return { outcome: 'continued', job: current, releaseId: step.releaseId, factsOutdated };

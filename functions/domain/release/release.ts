@@ -195,6 +195,7 @@ export async function buildRelease(ports: ReleasePorts, request: BuildReleaseReq
   return builtRelease(step, reason, manifest, factsOutdated);
 }
 
+/** What a release reports once its step is published (the job runner's and buildRelease's answer). */
 export function builtRelease(
   step: AnonymisedStep,
   reason: ReleaseReason,
