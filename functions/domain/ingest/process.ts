@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { type DatasetDef, withTimeFormat } from '../catalog/index.ts';
-import { DUCKDB_ROW_GROUP_ROWS } from '../duckdb-threads.ts';
+import { DUCKDB_ROW_GROUP_ROWS, DUCKDB_SESSION_OPTIONS } from '../duckdb-sessions.ts';
 import { runCompiled } from '../masking/duckdb-engine.ts';
 import { reportedValue } from '../masking/policy.ts';
 import type { RowError } from '../uploads/model.ts';
@@ -92,6 +92,7 @@ async function openDuckDb(options: ProcessOptions) {
   // Loaded on first use, not at module load: the native module costs ~100 ms of cold start.
   const { DuckDBInstance } = await import('@duckdb/node-api');
   const instance = await DuckDBInstance.create(':memory:', {
+    ...DUCKDB_SESSION_OPTIONS,
     memory_limit: options.memoryLimit ?? DUCKDB_MEMORY_LIMIT,
     temp_directory: spillDir,
     threads: String(Math.max(1, Math.min(availableParallelism(), 4))),

@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { DUCKDB_THREADS, fitThreadsSql } from '../duckdb-threads.ts';
+import { DUCKDB_SESSION_OPTIONS, DUCKDB_THREADS, fitThreadsSql } from '../duckdb-sessions.ts';
 import { CompiledQuery } from './compile.ts';
 
 /** A masking statement failed; the message holds the engine's reason, never the statement. */
@@ -52,6 +52,7 @@ export async function withDuckDb<T>(
   const spillDir = await mkdtemp(join(tmpdir(), 'kura-mask-spill-'));
   try {
     const instance = await DuckDBInstance.create(':memory:', {
+      ...DUCKDB_SESSION_OPTIONS,
       threads: String(DUCKDB_THREADS),
       ...(memoryLimit === 'engine-default' ? {} : { memory_limit: memoryLimit }),
       temp_directory: spillDir,
@@ -87,7 +88,7 @@ export function plainQuery(sql: string, description: string): CompiledQuery {
   return new CompiledQuery('duckdb', sql, description);
 }
 
-/** Fits the session's threads to the work's largest input, of `rows` rows (duckdb-threads.ts). */
+/** Fits the session's threads to the work's largest input, of `rows` rows (duckdb-sessions.ts). */
 export async function fitThreads(session: DuckSession, rows: number): Promise<void> {
   await session.run(plainQuery(fitThreadsSql(rows), 'fit threads to the input'));
 }

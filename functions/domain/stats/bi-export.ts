@@ -12,7 +12,7 @@
 import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { DUCKDB_THREADS } from '../duckdb-threads.ts';
+import { DUCKDB_THREADS } from '../duckdb-sessions.ts';
 import type { ObjectStore } from '../ports/index.ts';
 import { sqlIdentifier } from '../sql-text.ts';
 import type { StatColumn } from './catalog.ts';

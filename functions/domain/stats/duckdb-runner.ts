@@ -5,7 +5,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DUCKDB_THREADS, fitThreadsSql } from '../duckdb-threads.ts';
+import { DUCKDB_THREADS, fitThreadsSql } from '../duckdb-sessions.ts';
 import { ANONYMISED_TABLES, anonymisedTableKey } from '../masking/anonymised-schema.ts';
 import { NotFoundError, type ObjectStore, type QueryRunner, type SqlRow } from '../ports/index.ts';
 import { sqlLiteral } from '../sql-text.ts';
@@ -56,7 +56,7 @@ export async function withStatsDuckDb<T>(work: (runner: QueryRunner) => Promise<
   }
 }
 
-/** Fits the runner's threads to the largest of the release's anonymised tables (duckdb-threads.ts). */
+/** Fits the runner's threads to the largest of the release's anonymised tables (duckdb-sessions.ts). */
 export async function fitThreadsToSources(
   runner: QueryRunner,
   sources: Record<string, string>,

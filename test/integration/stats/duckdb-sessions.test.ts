@@ -1,17 +1,22 @@
 /**
- * DuckDB's threads follow the input (functions/domain/duckdb-threads.ts): one below a row group, where
- * a second thread finds no scan of its own, the functions' two from a full row group up.
+ * How the functions' DuckDB sessions are set up (functions/domain/duckdb-sessions.ts): threads follow
+ * the input (one below a row group, where a second thread finds no scan of its own, the functions' two
+ * from a full row group up), and a session that reads each file once keeps no external file cache.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getDataset } from '../../../functions/domain/catalog/index.ts';
 import {
   DUCKDB_ROW_GROUP_ROWS,
   DUCKDB_THREADS,
   duckdbThreadsFor,
-} from '../../../functions/domain/duckdb-threads.ts';
+} from '../../../functions/domain/duckdb-sessions.ts';
+import { validateFile } from '../../../functions/domain/ingest/process.ts';
 import { fitThreads, plainQuery, withDuckDb } from '../../../functions/domain/masking/duckdb-engine.ts';
+import { defaultSettings } from '../../../functions/domain/settings.ts';
 import { fitThreadsToSources, withStatsDuckDb } from '../../../functions/domain/stats/duckdb-runner.ts';
 
 let dir: string;
@@ -62,5 +67,53 @@ describe('DuckDB threads fitted to the input', () => {
     });
 
     expect(threads).toEqual({ before: DUCKDB_THREADS, small: 1, large: DUCKDB_THREADS });
+  });
+});
+
+describe('DuckDB sessions that read each file once do not cache it', () => {
+  const cacheSetting = `SELECT current_setting('enable_external_file_cache') AS cached`;
+
+  it('keeps no external file cache in a masking session', async () => {
+    const cached = await withDuckDb(
+      async (session) => (await session.run(plainQuery(cacheSetting, 'file cache')))[0]?.cached,
+    );
+    expect(cached).toBe(false);
+  });
+
+  it('keeps the external file cache in a statistics session, which reads each table again for every statistic', async () => {
+    const cached = await withStatsDuckDb(async (runner) => (await runner.run(cacheSetting))[0]?.cached);
+    expect(cached).toBe(true);
+  });
+
+  it('keeps no external file cache in an ingestion session', async () => {
+    // The ingestion session is private to validateFile; its pass of masking runs what it is given there.
+    const work = await mkdtemp(join(tmpdir(), 'kura-ingest-cache-'));
+    try {
+      const seen: unknown[] = [];
+      let written: unknown[] = [];
+      await validateFile(
+        Readable.from([Buffer.from('employee_id,work_date,actual_hours\nE1,2025-04-01,8\n')]),
+        {
+          dataset: getDataset('attendance'),
+          limits: defaultSettings.limits,
+          workDir: work,
+          fallbackPeriod: '2025-04',
+          // The statement fails, and the pass falls back with a warning, when the session caches files.
+          maskInPass: async () =>
+            plainQuery(
+              `SELECT CASE WHEN current_setting('enable_external_file_cache') THEN error('cached') END AS x`,
+              'file cache',
+            ),
+          warn: (message) => seen.push(message),
+        },
+        async (_file, writeValid) => {
+          written = await writeValid();
+        },
+      );
+      expect(seen).toEqual([]);
+      expect(written.length).toBe(1);
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
   });
 });
