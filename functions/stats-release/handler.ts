@@ -98,5 +98,5 @@ export function createReleaseHandler(load: () => ReleasePorts) {
   );
 }
 
-/** The deployed function: `{}` from the monthly schedule, or a release job from the API or a purge. */
+/** The deployed function: `{ scheduledAt }` from the monthly schedule, or a release job from the API or a purge. */
 export const handler = createReleaseHandler(() => composeRelease(deployedRuntime(RELEASE_NEEDS)));

@@ -59,6 +59,12 @@ export interface JobTime {
   readonly day?: string;
 }
 
+/**
+ * In a schedule's input, the time the schedule fired (EventBridge Scheduler puts it in, the same in every
+ * retry of one firing): a job function takes its job id from it (functions/domain/jobs/jobs.ts jobIdOf).
+ */
+export const SCHEDULED_TIME = scheduler.ContextAttribute.scheduledTime;
+
 /** Properties of {@link JobSchedule}. */
 export interface JobScheduleProps {
   readonly fn: KuraFunction;

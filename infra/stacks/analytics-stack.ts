@@ -9,7 +9,7 @@ import { AnalyticsCatalog } from '../constructs/analytics-catalog.ts';
 import { AthenaWorkgroups } from '../constructs/athena-workgroups.ts';
 import { DuckDbLayer } from '../constructs/duckdb-layer.ts';
 import { grantIndexQuery, grantJobStart, grantPlatformKey, grantTable } from '../constructs/grants.ts';
-import { JobDeadLetters, JobSchedule } from '../constructs/job-schedule.ts';
+import { JobDeadLetters, JobSchedule, SCHEDULED_TIME } from '../constructs/job-schedule.ts';
 import { KuraFunction } from '../constructs/kura-function.ts';
 import { athenaFailedQueries, kuraMetric, PipelineMonitoring } from '../constructs/monitoring.ts';
 import { grantStatsRelease } from '../constructs/stats-release-access.ts';
@@ -95,6 +95,9 @@ export class AnalyticsStack extends Stack {
       at: STATS_RELEASE_AT,
       description: 'Monthly statistics release (Asia/Tokyo)',
       deadLetters: this.deadLetters,
+      // A retry of the schedule's event is then the same release job (jobs.ts jobIdOf), which resumes a
+      // release whose hand-over to a second invocation failed instead of joining it.
+      input: { scheduledAt: SCHEDULED_TIME },
     });
 
     new PipelineMonitoring(this, 'StatisticsMonitoring', {

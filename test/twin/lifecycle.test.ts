@@ -7,6 +7,7 @@ import {
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { glueDatabases, workgroupName } from '../../functions/domain/athena-names.ts';
+import { jobIdOf } from '../../functions/domain/jobs/jobs.ts';
 import { jobFunctionName, keySecretPrefix, replicaBucketName } from '../../infra/naming.ts';
 import { athenaGrammarErrors } from '../support/athena-grammar.ts';
 import {
@@ -84,7 +85,8 @@ describe.each(['dev', 'prod'] as const)('the lifecycle through the twin of %s', 
   it('publishes a release on the monthly schedule, and the API serves statistics and a benchmark', async () => {
     // Act
     const requestsBefore = twin.s3.requests.length;
-    const fired = await twin.events.fireSchedule('MonthlyStatsRelease');
+    const scheduledAt = new Date('2026-12-20T01:00:00Z');
+    const fired = await twin.events.fireSchedule('MonthlyStatsRelease', scheduledAt);
     await twin.settled();
     const releaseRequests = twin.s3.requests
       .slice(requestsBefore)
@@ -103,8 +105,21 @@ describe.each(['dev', 'prod'] as const)('the lifecycle through the twin of %s', 
       lang: 'ja',
     });
 
+    // The same firing again (Scheduler's or Lambda's retry of its event) is the same job, which has ended
+    const jobId = jobIdOf({ scheduledAt: '2026-12-20T01:00:00Z' }, 'release', () => 'not derived');
+    const again = await twin.events.fireSchedule('MonthlyStatsRelease', scheduledAt);
+    await twin.settled();
+    const job = await twin.api('GET /admin/jobs/{jobId}', { claims: ADMIN, path: { jobId } });
+    const after = await twin.api('GET /stats', { claims: tenantClaims(tenants[1] as string) });
+
     // Assess
     expect(fired.invoked, diagnostics()).toBe(true);
+    expect(fired.event).toEqual({ scheduledAt: '2026-12-20T01:00:00Z' });
+    expectStatus(job, 200, 'GET /admin/jobs/{jobId} of the scheduled release');
+    expect(job.json).toMatchObject({ state: 'SUCCEEDED', attempts: 1, reason: 'scheduled' });
+    expect(job.json.result.releaseId).toBe(summary.json.releaseId);
+    expect(again.invoked).toBe(true);
+    expect(after.json.releaseId).toBe(summary.json.releaseId);
     expectStatus(summary, 200, 'GET /stats');
     expect(summary.json.statistics.length).toBeGreaterThan(0);
     expectStatus(table, 200, 'GET /stats/{name}');

@@ -5,6 +5,7 @@
  * serves it (`GET /admin/jobs/{jobId}`). Records hold ids, counts and error codes — never personal data.
  */
 
+import { createHash } from 'node:crypto';
 import { NotFoundError, ServiceUnavailableError } from '../errors.ts';
 import { type Message, msg } from '../i18n.ts';
 import {
@@ -54,8 +55,47 @@ export const jobRecordSchema = z.object({
 });
 export type JobRecord = z.infer<typeof jobRecordSchema>;
 
-/** The event a job function receives: its job id when one was requested, plus the job's own fields. */
-export const jobEventSchema = z.object({ jobId: z.optional(z.uuid()) });
+/**
+ * The event a job function receives: its job id when one was requested, or, from a schedule, the time the
+ * schedule fired (EventBridge Scheduler's `<aws.scheduler.scheduled-time>`, infra/constructs/job-schedule.ts),
+ * plus the job's own fields.
+ */
+export const jobEventSchema = z.object({
+  jobId: z.optional(z.uuid()),
+  scheduledAt: z.optional(z.iso.datetime()),
+});
+
+/**
+ * The job an event runs: the one it names; for a schedule's event, the one job of its kind and scheduled
+ * time, so that a retry of the same event (Lambda retries a failed asynchronous invocation, Scheduler an
+ * invocation Lambda refused) is the same job and can resume it; otherwise a new job.
+ */
+export function jobIdOf(
+  event: { readonly jobId?: string | undefined; readonly scheduledAt?: string | undefined },
+  kind: JobKind,
+  newId: () => string,
+): string {
+  if (event.jobId) return event.jobId;
+  if (event.scheduledAt)
+    return nameBasedUuid(JOB_ID_NAMESPACE, `${kind}@${new Date(event.scheduledAt).toISOString()}`);
+  return newId();
+}
+
+/** Kura's namespace for name-based job ids (a random UUID, fixed once). */
+const JOB_ID_NAMESPACE = '6f1d3c0e-5a7b-4e2f-9c8d-1b2a3c4d5e6f';
+
+/** A name-based UUID (RFC 9562 version 5: SHA-1 of the namespace's 16 bytes and the name). */
+export function nameBasedUuid(namespace: string, name: string): string {
+  const digest = createHash('sha1')
+    .update(Buffer.from(namespace.replaceAll('-', ''), 'hex'))
+    .update(name, 'utf8')
+    .digest();
+  const bytes = digest.subarray(0, 16);
+  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x50;
+  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
 
 export interface JobPorts {
   readonly table: Table;

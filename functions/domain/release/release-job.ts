@@ -13,6 +13,7 @@ import {
   JOBS_TABLE,
   type JobRecord,
   jobEventSchema,
+  jobIdOf,
   jobRecordSchema,
   releaseLease,
 } from '../jobs/jobs.ts';
@@ -145,7 +146,7 @@ export async function runReleaseJob(
 ): Promise<ReleaseJobOutcome> {
   const event = releaseJobEventSchema.parse(rawEvent ?? {});
   const actor = event.actor ?? RELEASE_ACTOR;
-  const jobId = event.jobId ?? ports.newId();
+  const jobId = jobIdOf(event, 'release', ports.newId);
   const recordedJob = jobRecordSchema.safeParse(await ports.table.get(JOBS_TABLE, { jobId }));
   if (recordedJob.success && ended(recordedJob.data)) return { outcome: 'duplicate', jobId };
   const until = new Date(ports.clock().getTime() + options.leaseMs);

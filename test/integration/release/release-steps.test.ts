@@ -112,6 +112,40 @@ describe('a release published in a fresh invocation of the release function', ()
     expect((await published(runtime)).map((e) => e.details.releaseId)).toEqual([result?.releaseId]);
   });
 
+  it('publishes the recorded release when Lambda retries a scheduled release whose hand-over failed', async () => {
+    // Prepare: the schedule's event carries its scheduled time (infra: JobSchedule), not a job id;
+    // Lambda refuses the hand-over once
+    const runtime = await companies();
+    const release = createReleaseHandler(() => composeRelease(runtime));
+    const scheduled = { scheduledAt: '2026-11-20T01:00:00Z' };
+    runtime.jobs.fail = true;
+    const failure = await release(scheduled, SHORT).catch((error: Error) => error.message);
+    const steps = runtime.table
+      .dump(JOBS_TABLE)
+      .flatMap((job) => ((job.result as { step?: string } | undefined)?.step === 'anonymised' ? [job] : []));
+    runtime.jobs.fail = false;
+    runtime.setNow(new Date('2026-11-20T01:02:00.000Z'));
+
+    // Act: Lambda's retry of the same event, then the next month's schedule
+    const retried = await release(scheduled, FULL);
+    runtime.setNow(new Date('2026-12-20T01:00:00.000Z'));
+    const nextMonth = await release({ scheduledAt: '2026-12-20T01:00:00Z' }, FULL);
+
+    // Assess: the retry is the same job and publishes the step the first attempt recorded (before, it
+    // was a new job that found the lease with the failed job's hand-over and joined it: no release
+    // until the lease ran out); the next schedule is a job of its own
+    expect(failure).toBe('Lambda refused the invocation');
+    expect(steps).toHaveLength(1);
+    expect(retried).toMatchObject({ outcome: 'published', jobId: steps[0]?.jobId });
+    expect(retried.releaseId).toBe((steps[0]?.result as { releaseId?: string } | undefined)?.releaseId);
+    expect(nextMonth).toMatchObject({ outcome: 'published' });
+    expect(nextMonth.jobId).not.toBe(retried.jobId);
+    expect((await published(runtime)).map((e) => e.details.releaseId)).toEqual([
+      retried.releaseId,
+      nextMonth.releaseId,
+    ]);
+  });
+
   it('publishes the recorded release once when the hand-over and the retry of its sender both run', async () => {
     // Prepare: Lambda queues the hand-over but the caller sees an error, so Lambda also retries the first
     const runtime = await companies();

@@ -5,7 +5,7 @@
  * the target, a dead-letter queue) and CloudWatch alarms that notify an SNS topic. Every hop is
  * authorised: service principals against the queue, topic and key policies, roles against their own.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Json, ResolvedDeployment } from '../assembly.ts';
 import type { Decision, TwinIam } from '../iam.ts';
 import type { TwinLambda } from './lambda.ts';
@@ -195,33 +195,53 @@ export class TwinEvents {
     while (this.#running.size > 0) await Promise.allSettled([...this.#running]);
   }
 
-  /** Schedules of the templates, by logical id. */
+  /** Schedules of the templates, by logical id; `input` as the template holds it (context attributes unfilled). */
   schedules(): Array<{
     logicalId: string;
+    arn: string;
     targetArn: string;
     roleArn: string;
-    input: unknown;
+    input: string;
     deadLetterArn?: string;
   }> {
     return this.deployment.ofType('AWS::Scheduler::Schedule').map((schedule) => {
       const props = this.deployment.resolve(schedule.stack, schedule.properties);
+      const { region, account } = schedule.stack;
       return {
         logicalId: schedule.logicalId,
+        arn: `arn:aws:scheduler:${region}:${account}:schedule/default/${schedule.logicalId}`,
         targetArn: props.Target.Arn,
         roleArn: props.Target.RoleArn,
-        input: JSON.parse(props.Target.Input ?? '{}'),
+        input: props.Target.Input ?? '{}',
         ...(props.Target.DeadLetterConfig?.Arn ? { deadLetterArn: props.Target.DeadLetterConfig.Arn } : {}),
       };
     });
   }
 
   /**
-   * Fires a schedule as EventBridge Scheduler does: its role invokes the target asynchronously; if the
-   * invocation is refused, the event goes to the schedule's dead-letter queue (sent by the same role).
+   * Fires a schedule as EventBridge Scheduler does: it fills the context attributes of the schedule's
+   * input (`<aws.scheduler.scheduled-time>` and the others), then its role invokes the target
+   * asynchronously; if the invocation is refused, the event goes to the schedule's dead-letter queue
+   * (sent by the same role). `scheduledAt` is the time the schedule fires for (default: now).
    */
-  async fireSchedule(logicalIdPrefix: string): Promise<{ invoked: boolean; decision: Decision }> {
-    const schedule = this.schedules().find((s) => s.logicalId.startsWith(logicalIdPrefix));
-    if (!schedule) throw new Error(`No schedule ${logicalIdPrefix}`);
+  async fireSchedule(
+    logicalIdPrefix: string,
+    scheduledAt: Date = new Date(),
+  ): Promise<{ invoked: boolean; decision: Decision; event: unknown }> {
+    const found = this.schedules().find((s) => s.logicalId.startsWith(logicalIdPrefix));
+    if (!found) throw new Error(`No schedule ${logicalIdPrefix}`);
+    const attributes: Record<string, string> = {
+      'schedule-arn': found.arn,
+      // Scheduler writes the time to the second, as in its documentation's example (2022-03-22T18:59:43Z).
+      'scheduled-time': scheduledAt.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      'execution-id': randomBytes(8).toString('hex'),
+      'attempt-number': '1',
+    };
+    const input = found.input.replace(
+      /<aws\.scheduler\.([a-z-]+)>/g,
+      (keyword, name: string) => attributes[name] ?? keyword,
+    );
+    const schedule = { ...found, input: JSON.parse(input) as unknown };
     const decision = await this.iam.authorize({
       principal: schedule.roleArn,
       action: 'lambda:InvokeFunction',
@@ -229,13 +249,13 @@ export class TwinEvents {
     });
     if (decision.allowed) {
       this.lambda.enqueue(this.lambda.byName(schedule.targetArn), schedule.input, 'schedule');
-      return { invoked: true, decision };
+      return { invoked: true, decision, event: schedule.input };
     }
     if (schedule.deadLetterArn) {
       await this.send(schedule.deadLetterArn, JSON.stringify(schedule.input), {
         principal: schedule.roleArn,
       });
     }
-    return { invoked: false, decision };
+    return { invoked: false, decision, event: schedule.input };
   }
 }
