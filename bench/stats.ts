@@ -411,6 +411,7 @@ export async function runStatsBenchmark(options: StatsBenchOptions): Promise<Sec
   });
   const smallest = runs[0];
   if (!smallest) throw new Error('no sizes to run');
+  // A release's time: its anonymisation (the median of the size's runs) and its one publish.
   const total = (r: SizeRun) => r.anonymiseMs + r.publishMs;
   // Issue 19: anonymise, publish and the audit reported apart, each with its own growth exponent.
   const phases: ReadonlyArray<readonly [name: string, ms: (r: SizeRun) => number]> = [
@@ -424,7 +425,7 @@ export async function runStatsBenchmark(options: StatsBenchOptions): Promise<Sec
   for (const [i, run] of runs.entries()) {
     figures.push({
       benchmark: `3. Statistics release ${run.companies.toLocaleString('en-US')} companies`,
-      figure: 'time per release (anonymise + publish)',
+      figure: 'time per release (anonymise, median of its runs, + publish)',
       value: round(total(run) / 1000, 2),
       unit: 's',
       ...(i > 0

@@ -62,7 +62,8 @@ export type JobRecord = z.infer<typeof jobRecordSchema>;
  */
 export const jobEventSchema = z.object({
   jobId: z.optional(z.uuid()),
-  scheduledAt: z.optional(z.iso.datetime()),
+  // Scheduler writes `2022-03-22T18:59:43Z`; an offset is taken too (jobIdOf compares instants).
+  scheduledAt: z.optional(z.iso.datetime({ offset: true })),
 });
 
 /**

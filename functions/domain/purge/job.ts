@@ -16,7 +16,8 @@ import { purgeExpiredTenants, type ScheduledPurgeSummary } from './scheduled.ts'
 
 /**
  * `{ tenantId, jobId?, dryRun?, actor? }` purges one tenant (a job); anything else (a schedule's event)
- * purges every tenant due. Other fields of a scheduled event are ignored.
+ * purges every tenant due. Other fields of a scheduled event are ignored (a `scheduledAt`, which
+ * jobEventSchema reads, must be an ISO date-time).
  */
 export const purgeEventSchema = z.extend(jobEventSchema, {
   tenantId: z.optional(tenantIdSchema),

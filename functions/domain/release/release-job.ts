@@ -32,7 +32,10 @@ import {
   settlePendingReleases,
 } from './release.ts';
 
-/** The release function's event: `{}` from the schedule, or a job the API, a purge or a release requested. */
+/**
+ * The release function's event: `{ scheduledAt }` from the schedule (jobs.ts jobIdOf), `{}` when run by hand, or a
+ * job the API, a purge or a release requested.
+ */
 export const releaseJobEventSchema = z.extend(jobEventSchema, {
   reason: z._default(releaseReasonSchema, 'scheduled'),
   actor: z.optional(z.object({ subject: z.string().check(z.minLength(1)), roles: z.array(z.string()) })),
@@ -96,6 +99,12 @@ export function publishNeedsFreshInvocation(anonymiseMs: number, remainingMs: nu
 
 /** The release lease's holder while a job hands its publishing over (an invocation's is the job id). */
 const handoverHolder = (jobId: string, handover: string) => `${jobId}#handover-${handover}`;
+/**
+ * The holder of an invocation started by a hand-over: its own, so that no other invocation of the job
+ * (Lambda's retry of the one that handed over) takes the lease from it while it publishes; its own retry
+ * (the same hand-over) takes it again.
+ */
+const publisherHolder = (jobId: string, handover: string) => `${jobId}#publish-${handover}`;
 /** The job of a lease holder. */
 const jobOfHolder = (holder: string) => holder.split('#')[0] ?? holder;
 
@@ -133,11 +142,13 @@ export class ReleaseHandoverTooLateError extends Error {
  * id), hands the lease to that hand-over and starts the release function again with the job and the
  * hand-over id. The invocation of the job that takes the lease over from the hand-over (the one started,
  * or Lambda's retry of the first when starting it failed; only one can) publishes the recorded release.
- * Any other (the hand-over's time ran out, another release took the lease meanwhile, another invocation
- * of the job took it over) anonymises again and publishes in one go: a recorded step is published only
- * under a lease held without a gap since its tenants were picked, and never twice. An invocation started
- * by a hand-over never hands over again. A failure is recorded on the job and thrown, so Lambda retries
- * the asynchronous invocation.
+ * An invocation started by a hand-over holds the lease under a holder of its own (`publisherHolder`), so
+ * that another invocation of the job finds it held and leaves the job to it (`duplicate`), as one started
+ * by a hand-over does when the retry of the first took the step over. Any other (the hand-over's time
+ * ran out, another release took the lease meanwhile) anonymises again and publishes in one go: a recorded
+ * step is published only under a lease held without a gap since its tenants were picked, and never twice.
+ * An invocation started by a hand-over never hands over again. A failure is recorded on the job and
+ * thrown, so Lambda retries the asynchronous invocation.
  */
 export async function runReleaseJob(
   ports: ReleasePorts,
@@ -151,23 +162,29 @@ export async function runReleaseJob(
   if (recordedJob.success && ended(recordedJob.data)) return { outcome: 'duplicate', jobId };
   const until = new Date(ports.clock().getTime() + options.leaseMs);
   const recorded = anonymisedStepSchema.safeParse(recordedJob.success ? recordedJob.data.result : undefined);
+  const holder = event.handover === undefined ? jobId : publisherHolder(jobId, event.handover);
   // The recorded step counts only when the lease passes straight from its hand-over to this invocation.
   const resumed =
     recorded.success &&
     (await handOverLease(ports, 'release', {
       from: handoverHolder(jobId, recorded.data.handover),
-      to: jobId,
+      to: holder,
       until,
     }));
   const begin = () =>
     beginJob(ports, { jobId, kind: 'release', reason: event.reason, actor, tenantId: event.tenantId });
   if (!resumed) {
-    const lease = await acquireLease(ports, 'release', jobId, until);
+    const lease = await acquireLease(ports, 'release', holder, until);
     if (!lease.acquired) {
       const runningJobId = jobOfHolder(lease.holder);
-      // Another hand-over of this job holds it (a record read before its step was written): retry later.
-      if (runningJobId === jobId)
-        throw new ReleaseHandoverError('the release lease is with a hand-over of this job');
+      if (runningJobId === jobId) {
+        // A hand-over of this job holds it (a record read before its step was written): retry later.
+        if (lease.holder.includes('#handover-'))
+          throw new ReleaseHandoverError('the release lease is with a hand-over of this job');
+        // Another invocation of this job publishes it (a hand-over, or the retry that took its step over);
+        // its own retries carry the job on if it fails.
+        return { outcome: 'duplicate', jobId };
+      }
       const joined = await finishJob(ports, await begin(), { state: 'JOINED', joinedJobId: runningJobId });
       return { outcome: 'joined', job: joined, runningJobId };
     }
@@ -199,7 +216,7 @@ export async function runReleaseJob(
         }
         current = await finishJob(ports, job, { state: 'RUNNING', result: step });
         const passed = await handOverLease(ports, 'release', {
-          from: jobId,
+          from: holder,
           to: handoverHolder(jobId, step.handover),
           until: new Date(ports.clock().getTime() + HANDOVER_LEASE_MS),
         });
@@ -256,6 +273,6 @@ export async function runReleaseJob(
   } finally {
     // A lease handed over stays with the hand-over; otherwise this invocation gives its own back (a
     // lease it handed over before failing is no longer its own, and waits for the retry or runs out).
-    if (!handedOver) await releaseLease(ports, 'release', jobId);
+    if (!handedOver) await releaseLease(ports, 'release', holder);
   }
 }

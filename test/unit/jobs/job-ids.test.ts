@@ -3,7 +3,7 @@
  * that a retry of the firing is the same job), or a new one.
  */
 import { describe, expect, it } from 'vitest';
-import { jobIdOf, nameBasedUuid } from '../../../functions/domain/jobs/jobs.ts';
+import { jobEventSchema, jobIdOf, nameBasedUuid } from '../../../functions/domain/jobs/jobs.ts';
 import * as z from '../../../functions/domain/zod.ts';
 
 const fresh = () => 'new-id';
@@ -25,5 +25,14 @@ describe('job ids', () => {
     expect(jobIdOf({ scheduledAt: '2026-12-20T01:00:00Z' }, 'purge', fresh)).not.toBe(release);
     expect(jobIdOf({ jobId: 'named', scheduledAt: '2026-12-20T01:00:00Z' }, 'release', fresh)).toBe('named');
     expect(jobIdOf({}, 'release', fresh)).toBe('new-id');
+  });
+
+  it('takes a fire time written with an offset as the same instant', () => {
+    const event = jobEventSchema.parse({ scheduledAt: '2026-12-20T10:00:00+09:00' });
+
+    expect(jobIdOf(event, 'release', fresh)).toBe(
+      jobIdOf({ scheduledAt: '2026-12-20T01:00:00Z' }, 'release', fresh),
+    );
+    expect(jobEventSchema.safeParse({ scheduledAt: 'next month' }).success).toBe(false);
   });
 });
